@@ -1,0 +1,36 @@
+"""Permissions that follow from memberships: a department's queues and the right to register."""
+
+from typing import Any
+
+from django.contrib.auth.backends import BaseBackend
+
+from complaints.rules.routing import queue_permission
+
+VIEW_PERMISSION = "complaints.view_complaint"
+REGISTER_PERMISSION = "complaints.register_complaint"
+_CACHE = "_redress_membership_perms"
+
+
+class MembershipBackend(BaseBackend):
+    """Grants each member `view_complaint`, the queue of each (department, role) they hold, and
+    `register_complaint` when one of their roles may register. Admin edits apply on the next request."""
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, _CACHE):
+            from complaints.models import Membership
+
+            perms: set[str] = set()
+            for m in Membership.objects.filter(user=user_obj, department__active=True).select_related(
+                "department", "role"
+            ):
+                perms.add(VIEW_PERMISSION)
+                perms.add(queue_permission(department_code=m.department.code, role_code=m.role.code))
+                if m.role.can_register:
+                    perms.add(REGISTER_PERMISSION)
+            setattr(user_obj, _CACHE, perms)
+        return set(getattr(user_obj, _CACHE))
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        return perm in self.get_all_permissions(user_obj, obj)

@@ -1,0 +1,125 @@
+"""Enumerations shared by models, rules and forms."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Stage(models.TextChoices):
+    """Where a complaint stands in its life (DOMAIN.md, "The life of a complaint")."""
+
+    INTAKE = "intake", _("Intake")
+    FIRST_RESPONSE = "first_response", _("First response")
+    VERIFICATION = "verification", _("Verification")
+    CONTAINMENT = "containment", _("Containment and root-cause analysis")
+    PERMANENT_ACTIONS = "permanent_actions", _("Permanent corrective actions")
+    EFFECTIVENESS = "effectiveness", _("Effectiveness verification")
+    CUSTOMER_CONFIRMATION = "customer_confirmation", _("Customer confirmation")
+    CLOSED = "closed", pgettext_lazy("stage", "Closed")
+
+
+class RoutedStage(models.TextChoices):
+    """The human steps of the process; each is routed to a role in a department."""
+
+    FIRST_RESPONSE = "first_response", _("First response")
+    VERIFICATION = "verification", _("Verification")
+    CONTAINMENT = "containment", _("Containment (temporary action)")
+    ROOT_CAUSE = "root_cause", _("Root-cause analysis")
+    PERMANENT_ACTIONS = "permanent_actions", _("Permanent corrective actions")
+    EFFECTIVENESS = "effectiveness", _("Effectiveness verification")
+    CUSTOMER_CONFIRMATION = "customer_confirmation", _("Customer confirmation")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class Outcome(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    INVALID = "invalid", _("Invalid")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+class Emotion(models.TextChoices):
+    """Ordered from calm to extremely angry; the order matters to triage."""
+
+    CALM = "calm", _("Calm")
+    AGITATED = "agitated", _("Agitated")
+    ANGRY = "angry", _("Angry")
+    EXTREMELY_ANGRY = "extremely_angry", _("Extremely angry")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone / hotline")
+    STORE = "store", _("In store / on site")
+    EMAIL = "email", _("E-mail")
+    WEB = "web", _("Web form")
+    APP = "app", _("Mobile app")
+    SOCIAL = "social", _("Social media")
+    REGULATOR = "regulator", _("Regulator / consumer association")
+    OTHER = "other", _("Other")
+
+
+class Demand(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    REPLACEMENT = "replacement", _("Replacement")
+    REPAIR = "repair", _("Repair")
+    APOLOGY = "apology", _("Apology")
+    COMPENSATION = "compensation", _("Compensation")
+    EXPLANATION = "explanation", _("Explanation")
+    OTHER = "other", _("Other")
+
+
+class DepartmentKind(models.TextChoices):
+    HQ = "hq", _("Headquarters")
+    REGION = "region", _("Region")
+    STORE = "store", _("Store / branch")
+    FUNCTIONAL = "functional", _("Functional department")
+
+
+class VerificationOutcome(models.TextChoices):
+    VALID = "valid", _("Valid: continue")
+    INVALID = "invalid", _("Invalid: explain to the customer and close")
+    DUPLICATE = "duplicate", _("Duplicate: link to the original and close")
+
+
+class CauseCategory(models.TextChoices):
+    """The 6M of the fishbone."""
+
+    MAN = "man", _("Man (people)")
+    MACHINE = "machine", _("Machine")
+    MATERIAL = "material", _("Material")
+    METHOD = "method", _("Method")
+    ENVIRONMENT = "environment", _("Environment")
+    MEASUREMENT = "measurement", _("Measurement")
+
+
+class ActionKind(models.TextChoices):
+    TEMPORARY = "temporary", _("Temporary (containment)")
+    PERMANENT = "permanent", _("Permanent")
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    EFFECTIVE = "effective", _("Verified effective")
+    NOT_EFFECTIVE = "not_effective", _("Not effective")
+
+
+class ConfirmationOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", _("Customer confirms the resolution")
+    NOT_SATISFIED = "not_satisfied", _("Customer is not satisfied")
+
+
+class EventKind(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    TRIAGED = "triaged", _("Triaged")
+    STAGE_CHANGED = "stage_changed", _("Stage changed")
+    CUSTOMER_CONTACT = "customer_contact", _("Customer contact")
+    VERIFIED = "verified", _("Verified")
+    ACTION_RECORDED = "action_recorded", _("Corrective action recorded")
+    ROOT_CAUSE = "root_cause", _("Root cause recorded")
+    EFFECTIVENESS = "effectiveness", _("Effectiveness checked")
+    CONFIRMATION = "confirmation", _("Customer confirmation")
+    CLOSED = "closed", pgettext_lazy("event", "Closed")
+    FOLLOWED_UP = "followed_up", _("Followed up")
+    ATTACHMENT = "attachment", _("Attachment added")

@@ -1,0 +1,247 @@
+"""The complaint (a viewflow process) and the records hanging off it."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from complaints.choices import (
+    ActionKind,
+    ActionStatus,
+    CauseCategory,
+    Channel,
+    Demand,
+    Emotion,
+    Outcome,
+    Stage,
+)
+
+
+class Complaint(Process):
+    """One customer complaint from intake to follow-up.
+
+    It is the process row of the complaint flow (a multi-table child of viewflow's Process),
+    so tasks, inbox and queue join to it directly.
+    """
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, editable=False)
+
+    # Customer
+    customer_name = models.CharField(_("customer name"), max_length=100)
+    customer_phone = models.CharField(_("customer phone"), max_length=32, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+
+    # Product or service
+    category = models.ForeignKey(
+        "complaints.Category", verbose_name=_("category"), null=True, on_delete=models.PROTECT
+    )
+    product_model = models.CharField(_("product / service model"), max_length=100, blank=True)
+    batch_number = models.CharField(_("batch number"), max_length=64, blank=True)
+    order_number = models.CharField(_("order / work-order number"), max_length=64, blank=True)
+    plate_or_vin = models.CharField(_("plate number or VIN"), max_length=32, blank=True)
+    purchase_date = models.DateField(_("purchase / delivery date"), null=True, blank=True)
+
+    # What happened
+    occurred_at = models.DateTimeField(_("happened at"), null=True, blank=True)
+    occurred_place = models.CharField(_("happened where"), max_length=200, blank=True)
+    customer_words = models.TextField(_("in the customer's words"))
+    handler_understanding = models.TextField(_("handler's understanding"), blank=True)
+    risk_flagged = models.BooleanField(
+        _("safety, legal or public-opinion risk"),
+        default=False,
+        help_text=_("Injury or danger, a lawyer or regulator, media or social-media exposure."),
+    )
+
+    # Demand and mood
+    demand = models.CharField(_("customer's demand"), max_length=20, choices=Demand.choices)
+    demand_detail = models.CharField(_("demand in detail"), max_length=300, blank=True)
+    requested_amount = models.DecimalField(
+        _("requested compensation (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    emotion = models.CharField(_("emotion"), max_length=20, choices=Emotion.choices, default=Emotion.CALM)
+
+    # Intake
+    channel = models.CharField(_("intake channel"), max_length=20, choices=Channel.choices)
+    receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="received_complaints",
+    )
+    received_at = models.DateTimeField(_("received at"), null=True)
+    promised_response_at = models.DateTimeField(_("response promised by"), null=True)
+
+    # Internal state
+    stage = models.CharField(_("stage"), max_length=30, choices=Stage.choices, default=Stage.INTAKE)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    priority = models.ForeignKey(
+        "complaints.Priority", verbose_name=_("priority"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    level = models.ForeignKey(
+        "complaints.EscalationLevel", verbose_name=_("level"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    department = models.ForeignKey(
+        "complaints.Department",
+        verbose_name=_("department"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("case owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_complaints",
+        help_text=_("Stays the customer's contact through every escalation."),
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, db_index=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, db_index=True)
+    rework_round = models.PositiveSmallIntegerField(_("rework rounds"), default=0)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    satisfaction_comment = models.TextField(_("follow-up comment"), blank=True)
+    followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        permissions = [("register_complaint", _("Can register complaints"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(requested_amount__isnull=True) | models.Q(requested_amount__gte=0),
+                name="complaint_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="complaint_satisfaction_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or str(_("New complaint"))
+
+
+class ReferenceCounter(models.Model):
+    """Last number handed out per prefix and year; rows are locked while a number is drawn."""
+
+    prefix = models.CharField(max_length=5)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="reference_counter_unique")]
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"complaints/{instance.complaint_id}/{filename}"
+
+
+class Attachment(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class CustomerContact(models.Model):
+    """A call or message to or from the customer: what was said and what was promised."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="contacts")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    summary = models.TextField(_("what was said"))
+    promise = models.CharField(_("what was promised"), max_length=300, blank=True)
+    promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer contact")
+        verbose_name_plural = _("customer contacts")
+        ordering = ["at", "pk"]
+
+
+class RootCauseAnalysis(models.Model):
+    """The root cause as first recorded; later work adds 5W2H and the fishbone."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="root_cause")
+    cause_category = models.CharField(_("cause category (6M)"), max_length=20, choices=CauseCategory.choices)
+    description = models.TextField(_("root cause"))
+    responsible_department = models.ForeignKey(
+        "complaints.Department",
+        verbose_name=_("responsible department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    analysed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    analysed_at = models.DateTimeField(_("analysed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("root-cause analysis")
+        verbose_name_plural = _("root-cause analyses")
+
+
+class CorrectiveAction(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
+    description = models.TextField(_("description"))
+    department = models.ForeignKey(
+        "complaints.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
+    cost = models.DecimalField(
+        _("cost (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("corrective action")
+        verbose_name_plural = _("corrective actions")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0), name="action_cost_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description[:40]}"

@@ -1,0 +1,136 @@
+"""Who works where: departments (a tree), roles, memberships, and which role handles each step."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from complaints.choices import DepartmentKind, RoutedStage
+
+
+class Department(models.Model):
+    """A node of the organisation tree: HQ → regions → stores, plus functional departments.
+
+    A member sees the complaints of their department and of every department below it.
+    """
+
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Short identifier used in queue names; changing it moves open tasks out of the queue."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("Members of the parent see this department's complaints. Takes effect at once."),
+    )
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        node, seen = self.parent, set()
+        while node is not None:
+            if node.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": _("A department cannot be placed under itself.")})
+            if node.pk in seen:
+                break
+            seen.add(node.pk)
+            node = node.parent
+
+
+class Role(models.Model):
+    """A job in the complaint process (agent, store manager, quality engineer…)."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Short identifier used in queue names; changing it moves open tasks out of the queue."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    can_register = models.BooleanField(
+        _("may register complaints"),
+        default=False,
+        help_text=_("Holders of this role may file new complaints for their department. Takes effect at once."),
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user holds a role in a department; this decides their queues and what they see."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.PROTECT, related_name="memberships")
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department", "role"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.role} @ {self.department}"
+
+
+class StageRoute(models.Model):
+    """Which role, in which department, handles a step of the process."""
+
+    stage = models.CharField(_("step"), max_length=40, choices=RoutedStage.choices, unique=True)
+    role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Leave empty to use the complaint's own department. Applies to tasks created after the change."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("step routing")
+        verbose_name_plural = _("step routing")
+        ordering = ["stage"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} → {self.role}"

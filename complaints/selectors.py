@@ -1,0 +1,84 @@
+"""Reads that more than one door needs: scope, routing, settings."""
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from complaints.choices import ActionKind, ActionStatus
+from complaints.models import Complaint, Department, Membership, ProcessSettings, StageRoute
+from complaints.rules.routing import queue_permission
+
+
+def process_settings() -> ProcessSettings:
+    """Returns the single ProcessSettings row, creating it with its defaults on first use."""
+    obj, _ = ProcessSettings.objects.get_or_create(pk=1)
+    return obj
+
+
+def department_subtree_ids(root_ids: set[int]) -> set[int]:
+    """Returns the given departments and every department below them."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    seen: set[int] = set()
+    stack = list(root_ids)
+    while stack:
+        pk = stack.pop()
+        if pk in seen:
+            continue
+        seen.add(pk)
+        stack.extend(children.get(pk, []))
+    return seen
+
+
+def user_department_ids(user: Any) -> set[int]:
+    return set(Membership.objects.filter(user=user, department__active=True).values_list("department_id", flat=True))
+
+
+def registering_departments(user: Any) -> QuerySet[Department]:
+    """Returns the departments in which the user may register complaints."""
+    return Department.objects.filter(
+        active=True, memberships__user=user, memberships__role__can_register=True
+    ).distinct()
+
+
+def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
+    """Returns the complaints a user may see: those of their departments and the departments below,
+    those they hold or held a task of, and those with a task waiting in one of their queues."""
+    qs = Complaint.objects.all()
+    if user.is_superuser:
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    from viewflow.workflow.models import Task
+
+    departments = department_subtree_ids(user_department_ids(user))
+    queues = [p for p in user.get_all_permissions() if p.startswith("complaints.queue__")]
+    has_own_task = Exists(Task.objects.filter(process_id=OuterRef("pk"), owner=user))
+    has_queued_task = Exists(
+        Task.objects.filter(process_id=OuterRef("pk"), owner__isnull=True, owner_permission__in=queues)
+    )
+    return qs.filter(Q(department_id__in=departments) | has_own_task | has_queued_task)
+
+
+def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
+    return complaints_visible_to(user).filter(pk=complaint_id).exists()
+
+
+UNROUTED_QUEUE = "complaints.manage_complaint"
+
+
+def stage_queue(*, complaint: Complaint, stage: str) -> str:
+    """Returns the queue (owner permission) for a step of this complaint. A step the admin has not
+    routed waits for someone with the process-manager permission, never for everybody."""
+    route = StageRoute.objects.select_related("role", "department").filter(stage=stage).first()
+    department = (route.department or complaint.department) if route else None
+    if route is None or department is None:
+        return UNROUTED_QUEUE
+    return queue_permission(department_code=department.code, role_code=route.role.code)
+
+
+def permanent_actions_effective(*, complaint: Complaint) -> bool:
+    """Returns whether the latest verdict on the permanent actions was "effective"."""
+    latest = complaint.actions.filter(kind=ActionKind.PERMANENT).order_by("-pk").first()
+    return latest is not None and latest.status == ActionStatus.EFFECTIVE

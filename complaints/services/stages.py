@@ -1,0 +1,257 @@
+"""What each human step of the process writes. The flow calls these; they never call the flow."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.choices import (
+    ActionKind,
+    ActionStatus,
+    ConfirmationOutcome,
+    EventKind,
+    Outcome,
+    Stage,
+    VerificationOutcome,
+)
+from complaints.models import Complaint, CorrectiveAction, CustomerContact, Department, RootCauseAnalysis
+from complaints.services.events import event_record
+
+
+class StepRefused(Exception):
+    """The step cannot be recorded as asked; the message says why (translated)."""
+
+
+def complaint_enter_stage(*, complaint: Complaint, stage: str) -> Complaint:
+    """Moves the complaint to a stage; a no-op (no event) when it is already there."""
+    if complaint.stage == stage:
+        return complaint
+    old = complaint.stage
+    complaint.stage = stage
+    complaint.save(update_fields=["stage"])
+    event_record(complaint=complaint, kind=EventKind.STAGE_CHANGED, old={"stage": old}, new={"stage": stage})
+    return complaint
+
+
+def contact_record(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    channel: str,
+    summary: str,
+    promise: str = "",
+    promised_by: datetime | None = None,
+) -> CustomerContact:
+    """Logs a contact with the customer: what was said and any commitment with its time."""
+    contact = CustomerContact.objects.create(
+        complaint=complaint, channel=channel, summary=summary, promise=promise, promised_by=promised_by, by=actor
+    )
+    event_record(
+        complaint=complaint,
+        kind=EventKind.CUSTOMER_CONTACT,
+        actor=actor,
+        new={"channel": channel, "promise": promise, "promised_by": promised_by.isoformat() if promised_by else None},
+        note=summary,
+    )
+    return contact
+
+
+def complaint_record_first_response(
+    *, complaint: Complaint, actor: Any, channel: str, summary: str, promise: str, promised_by: datetime
+) -> Complaint:
+    """Records the first response to the customer and the new committed time."""
+    contact_record(
+        complaint=complaint, actor=actor, channel=channel, summary=summary, promise=promise, promised_by=promised_by
+    )
+    complaint.promised_response_at = promised_by
+    complaint.save(update_fields=["promised_response_at"])
+    return complaint
+
+
+def complaint_verify(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    outcome: str,
+    explanation: str = "",
+    duplicate_of: Complaint | None = None,
+) -> Complaint:
+    """Records the verification verdict. Invalid and duplicate complaints are closed here."""
+    if outcome == VerificationOutcome.DUPLICATE:
+        if duplicate_of is None or duplicate_of.pk == complaint.pk:
+            raise StepRefused(_("Name the original complaint this one duplicates."))
+        complaint.duplicate_of = duplicate_of
+    elif outcome == VerificationOutcome.INVALID and not explanation.strip():
+        raise StepRefused(_("Explain to the customer why the complaint is not valid."))
+    event_record(
+        complaint=complaint,
+        kind=EventKind.VERIFIED,
+        actor=actor,
+        new={"outcome": outcome, "duplicate_of": duplicate_of.reference if duplicate_of else None},
+        note=explanation,
+    )
+    if outcome == VerificationOutcome.VALID:
+        complaint.save(update_fields=["duplicate_of"])
+        return complaint
+    complaint.outcome = Outcome.INVALID if outcome == VerificationOutcome.INVALID else Outcome.DUPLICATE
+    complaint.outcome_note = explanation
+    complaint.save(update_fields=["duplicate_of", "outcome", "outcome_note"])
+    return complaint_close(complaint=complaint, actor=actor)
+
+
+def capa_record_containment(
+    *, complaint: Complaint, actor: Any, description: str, cost: Decimal | None = None
+) -> CorrectiveAction:
+    """Records a temporary (containment) action as done: it fixes today's customer."""
+    action = CorrectiveAction.objects.create(
+        complaint=complaint,
+        kind=ActionKind.TEMPORARY,
+        description=description,
+        cost=cost,
+        status=ActionStatus.DONE,
+        owner=actor,
+        department=complaint.department,
+        created_by=actor,
+    )
+    event_record(
+        complaint=complaint,
+        kind=EventKind.ACTION_RECORDED,
+        actor=actor,
+        new={"kind": ActionKind.TEMPORARY.value, "status": action.status, "cost": str(cost) if cost is not None else None},
+        note=description,
+    )
+    return action
+
+
+def complaint_record_root_cause(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    cause_category: str,
+    description: str,
+    responsible_department: Department | None = None,
+) -> RootCauseAnalysis:
+    """Records (or revises) the root cause of the complaint."""
+    analysis, created = RootCauseAnalysis.objects.update_or_create(
+        complaint=complaint,
+        defaults={
+            "cause_category": cause_category,
+            "description": description,
+            "responsible_department": responsible_department,
+            "analysed_by": actor,
+        },
+    )
+    event_record(
+        complaint=complaint,
+        kind=EventKind.ROOT_CAUSE,
+        actor=actor,
+        new={
+            "cause_category": cause_category,
+            "responsible_department": responsible_department.name if responsible_department else None,
+            "revised": not created,
+        },
+        note=description,
+    )
+    return analysis
+
+
+def capa_record_permanent(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    description: str,
+    department: Department | None,
+    due_date: date | None,
+    cost: Decimal | None = None,
+) -> CorrectiveAction:
+    """Records a permanent action as implemented; effectiveness is verified in the next step."""
+    action = CorrectiveAction.objects.create(
+        complaint=complaint,
+        kind=ActionKind.PERMANENT,
+        description=description,
+        department=department,
+        due_date=due_date,
+        cost=cost,
+        status=ActionStatus.DONE,
+        owner=actor,
+        created_by=actor,
+    )
+    event_record(
+        complaint=complaint,
+        kind=EventKind.ACTION_RECORDED,
+        actor=actor,
+        new={
+            "kind": ActionKind.PERMANENT.value,
+            "status": action.status,
+            "department": department.name if department else None,
+            "due_date": due_date.isoformat() if due_date else None,
+        },
+        note=description,
+    )
+    return action
+
+
+def capa_verify_effectiveness(*, complaint: Complaint, actor: Any, effective: bool, evidence: str) -> int:
+    """Gives the verdict on every implemented, unverified permanent action; returns how many.
+    Not effective sends the actions back to be reworked."""
+    pending = complaint.actions.filter(kind=ActionKind.PERMANENT, status=ActionStatus.DONE)
+    verdict = ActionStatus.EFFECTIVE if effective else ActionStatus.NOT_EFFECTIVE
+    count = pending.update(status=verdict, verification_note=evidence)
+    event_record(
+        complaint=complaint,
+        kind=EventKind.EFFECTIVENESS,
+        actor=actor,
+        new={"effective": effective, "actions": count},
+        note=evidence,
+    )
+    return count
+
+
+def complaint_record_confirmation(*, complaint: Complaint, actor: Any, outcome: str, note: str) -> Complaint:
+    """Records what the customer said of the resolution. Not satisfied opens another round of
+    containment, with the customer's reason."""
+    if outcome == ConfirmationOutcome.NOT_SATISFIED and not note.strip():
+        raise StepRefused(_("Record why the customer is not satisfied."))
+    old = {"rework_round": complaint.rework_round}
+    if outcome == ConfirmationOutcome.CONFIRMED:
+        complaint.outcome = Outcome.RESOLVED
+        complaint.outcome_note = note
+    else:
+        complaint.rework_round += 1
+    complaint.save(update_fields=["outcome", "outcome_note", "rework_round"])
+    event_record(
+        complaint=complaint,
+        kind=EventKind.CONFIRMATION,
+        actor=actor,
+        old=old,
+        new={"outcome": outcome, "rework_round": complaint.rework_round},
+        note=note,
+    )
+    return complaint
+
+
+def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
+    """Closes the complaint; a no-op when it is already closed."""
+    if complaint.stage == Stage.CLOSED:
+        return complaint
+    complaint.closed_at = timezone.now()
+    complaint.save(update_fields=["closed_at"])
+    complaint_enter_stage(complaint=complaint, stage=Stage.CLOSED)
+    event_record(complaint=complaint, kind=EventKind.CLOSED, actor=actor, new={"outcome": complaint.outcome})
+    return complaint
+
+
+def complaint_record_follow_up(*, complaint: Complaint, actor: Any, satisfaction: int, comment: str) -> Complaint:
+    """Records the follow-up satisfaction check (1–5) after closing."""
+    if not 1 <= satisfaction <= 5:
+        raise StepRefused(_("Satisfaction is a score from 1 to 5."))
+    complaint.satisfaction = satisfaction
+    complaint.satisfaction_comment = comment
+    complaint.followed_up_at = timezone.now()
+    complaint.save(update_fields=["satisfaction", "satisfaction_comment", "followed_up_at"])
+    event_record(
+        complaint=complaint, kind=EventKind.FOLLOWED_UP, actor=actor, new={"satisfaction": satisfaction}, note=comment
+    )
+    return complaint

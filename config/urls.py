@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import path
+from viewflow.contrib.admin import Admin
+from viewflow.contrib.auth import AuthViewset
+from viewflow.urls import Site
+
+from flows.flows import ComplaintFlow
+from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp
+
+site = Site(
+    title=settings.SITE_TITLE,
+    viewsets=[
+        RedressWorkflowApp(flow_viewsets=[ComplaintFlowViewset(ComplaintFlow, icon="report_problem")]),
+        Admin(),
+    ],
+)
+
+urlpatterns = [
+    path("accounts/", AuthViewset().urls),
+    path("", site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,166 @@
+"""The complaint process. Node and class names are stored in the database: treat them as a schema."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from complaints import selectors
+from complaints.choices import Outcome, RoutedStage, Stage
+from complaints.models import Complaint
+from complaints.services import intake, stages
+from flows import views
+
+
+def queue_for(step: str) -> Callable[[Any], str]:
+    """Owner permission of a step: the queue of the role and department the admin routed it to."""
+
+    def permission(activation: Any) -> str:
+        return selectors.stage_queue(complaint=activation.process, stage=step)
+
+    return permission
+
+
+def enter(stage: str) -> Callable[[Any], None]:
+    """onCreate hook: a new task moves the complaint to its stage."""
+
+    def on_create(activation: Any) -> None:
+        stages.complaint_enter_stage(complaint=activation.process, stage=stage)
+
+    return on_create
+
+
+class ComplaintFlow(flow.Flow):
+    """Customer complaint
+
+    Intake → triage → first response → verification → containment ∥ root cause → permanent
+    actions → effectiveness → customer confirmation → closed → follow-up.
+    """
+
+    process_class = Complaint
+    lock_impl = lock.select_for_update_lock
+    process_summary_template = "{{ process.reference }} · {{ process.customer_name }}"
+
+    start = (
+        flow.Start(views.IntakeView.as_view())
+        .Annotation(title=_("Register complaint"))
+        .Permission("complaints.register_complaint")
+        .Next(this.triage)
+    )
+    triage = flow.Function(this.run_triage).Annotation(title=_("Triage")).Next(this.first_response)
+    first_response = (
+        flow.View(views.FirstResponseView.as_view())
+        .Annotation(title=_("First response"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Permission(queue_for(RoutedStage.FIRST_RESPONSE))
+        .Assign(this.receiver_if_in_queue)
+        .onCreate(enter(Stage.FIRST_RESPONSE))
+        .Next(this.verification)
+    )
+    verification = (
+        flow.View(views.VerificationView.as_view())
+        .Annotation(title=_("Verification"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Permission(queue_for(RoutedStage.VERIFICATION))
+        .onCreate(enter(Stage.VERIFICATION))
+        .Next(this.is_valid)
+    )
+    is_valid = (
+        flow.If(this.complaint_is_open)
+        .Annotation(title=_("Valid?"))
+        .Then(this.analysis)
+        .Else(this.closed_without_action)
+    )
+    closed_without_action = flow.End().Annotation(title=_("Closed: invalid or duplicate"))
+    analysis = flow.Split().Annotation(title=_("Contain and analyse")).Next(this.containment).Next(this.root_cause)
+    containment = (
+        flow.View(views.ContainmentView.as_view())
+        .Annotation(title=_("Containment"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Permission(queue_for(RoutedStage.CONTAINMENT))
+        .onCreate(enter(Stage.CONTAINMENT))
+        .Next(this.is_rework)
+    )
+    is_rework = (
+        flow.If(this.reworking_for_customer)
+        .Annotation(title=_("Rework after the customer's answer?"))
+        .Then(this.customer_confirmation)
+        .Else(this.analysis_done)
+    )
+    root_cause = (
+        flow.View(views.RootCauseView.as_view())
+        .Annotation(title=_("Root-cause analysis"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Permission(queue_for(RoutedStage.ROOT_CAUSE))
+        .onCreate(enter(Stage.CONTAINMENT))
+        .Next(this.analysis_done)
+    )
+    analysis_done = flow.Join().Annotation(title=_("Contained and analysed")).Next(this.permanent_actions)
+    permanent_actions = (
+        flow.View(views.PermanentActionView.as_view())
+        .Annotation(title=_("Permanent corrective actions"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Permission(queue_for(RoutedStage.PERMANENT_ACTIONS))
+        .onCreate(enter(Stage.PERMANENT_ACTIONS))
+        .Next(this.effectiveness)
+    )
+    effectiveness = (
+        flow.View(views.EffectivenessView.as_view())
+        .Annotation(title=_("Effectiveness verification"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Permission(queue_for(RoutedStage.EFFECTIVENESS))
+        .onCreate(enter(Stage.EFFECTIVENESS))
+        .Next(this.is_effective)
+    )
+    is_effective = (
+        flow.If(this.actions_effective)
+        .Annotation(title=_("Effective?"))
+        .Then(this.customer_confirmation)
+        .Else(this.permanent_actions)
+    )
+    customer_confirmation = (
+        flow.View(views.ConfirmationView.as_view())
+        .Annotation(title=_("Customer confirmation"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Permission(queue_for(RoutedStage.CUSTOMER_CONFIRMATION))
+        .onCreate(enter(Stage.CUSTOMER_CONFIRMATION))
+        .Next(this.is_confirmed)
+    )
+    is_confirmed = (
+        flow.If(this.customer_confirmed)
+        .Annotation(title=_("Customer satisfied?"))
+        .Then(this.close)
+        .Else(this.containment)
+    )
+    close = flow.Function(this.close_complaint).Annotation(title=_("Close")).Next(this.follow_up_wait)
+    follow_up_wait = flow.Timer(this.follow_up_delay).Annotation(title=_("Wait before follow-up")).Next(this.follow_up)
+    follow_up = (
+        flow.View(views.FollowUpView.as_view())
+        .Annotation(title=_("Follow-up"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Permission(queue_for(RoutedStage.FOLLOW_UP))
+        .Next(this.end)
+    )
+    end = flow.End().Annotation(title=_("Done"))
+
+    # Glue: one call each into complaints; no business logic below this line.
+    def run_triage(self, activation: Any) -> None:
+        intake.complaint_triage(complaint=activation.process)
+
+    def receiver_if_in_queue(self, activation: Any) -> Any:
+        receiver = activation.process.receiver
+        queue = selectors.stage_queue(complaint=activation.process, stage=RoutedStage.FIRST_RESPONSE)
+        return receiver if receiver is not None and receiver.has_perm(queue) else None
+
+    def complaint_is_open(self, activation: Any) -> bool:
+        return activation.process.outcome == Outcome.OPEN
+
+    def reworking_for_customer(self, activation: Any) -> bool:
+        return activation.process.rework_round > 0
+
+    def actions_effective(self, activation: Any) -> bool:
+        return selectors.permanent_actions_effective(complaint=activation.process)
+
+    def customer_confirmed(self, activation: Any) -> bool:
+        return activation.process.outcome == Outcome.RESOLVED
+
+    def close_complaint(self, activation: Any) -> None:
+        stages.complaint_close(complaint=activation.process)
+
+    def follow_up_delay(self, activation: Any) -> timedelta:
+        return timedelta(hours=selectors.process_settings().follow_up_delay_hours)

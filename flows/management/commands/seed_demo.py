@@ -1,0 +1,297 @@
+"""Demo data: an organisation, one user per role, and complaints at different stages.
+
+Idempotent: a second run finds what exists and creates nothing twice. Development only: the
+accounts share a printed password.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Category, Complaint, Department, Membership, Role, StageRoute
+from flows import driver
+from flows.flows import ComplaintFlow
+
+DEMO_PASSWORD = "redress-demo"
+
+DEPARTMENTS = [
+    # code, name, kind, parent
+    ("hq", "总部 Headquarters", "hq", None),
+    ("region-east", "华东区域 East region", "region", "hq"),
+    ("region-south", "华南区域 South region", "region", "hq"),
+    ("store-pudong", "上海浦东店 Shanghai Pudong store", "store", "region-east"),
+    ("store-hangzhou", "杭州西湖店 Hangzhou West Lake store", "store", "region-east"),
+    ("store-tianhe", "广州天河店 Guangzhou Tianhe store", "store", "region-south"),
+    ("store-nanshan", "深圳南山店 Shenzhen Nanshan store", "store", "region-south"),
+    ("quality", "质量部 Quality", "functional", "hq"),
+    ("technical", "技术部 Technical", "functional", "hq"),
+    ("pr", "公关部 Public relations", "functional", "hq"),
+    ("legal", "法务部 Legal", "functional", "hq"),
+]
+USERS = [
+    # username, full name (given, family), department, role
+    ("agent", ("芳", "王"), "store-pudong", "agent"),
+    ("agent_south", ("娜", "李"), "store-tianhe", "agent"),
+    ("store_manager", ("强", "张"), "store-pudong", "store_manager"),
+    ("regional_lead", ("伟", "刘"), "region-east", "regional_lead"),
+    ("customer_relations", ("静", "陈"), "hq", "customer_relations"),
+    ("executive", ("磊", "杨"), "hq", "executive"),
+    ("quality", ("敏", "赵"), "quality", "quality_engineer"),
+    ("tech_contact", ("军", "黄"), "technical", "department_contact"),
+    ("pr_contact", ("丽", "周"), "pr", "department_contact"),
+    ("legal_contact", ("洋", "吴"), "legal", "department_contact"),
+]
+CATEGORIES = [
+    ("vehicle", "整车 Vehicle", None),
+    ("vehicle-power", "动力与电池 Power and battery", "vehicle"),
+    ("roadside", "道路救援 Roadside assistance", None),
+    ("broadband", "宽带 Broadband", None),
+    ("appliance", "家电 Appliances", None),
+    ("food", "食品质量 Food quality", None),
+]
+QUALITY_STAGES = ["verification", "root_cause", "permanent_actions", "effectiveness"]
+
+
+class Command(BaseCommand):
+    help = "Load demo departments, users and complaints (idempotent; development only)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("seed_demo creates accounts with a known password; refusing with DEBUG off.")
+        with transaction.atomic():
+            departments = self.departments()
+            users = self.users(departments)
+            categories = self.categories()
+            for stage in QUALITY_STAGES:
+                StageRoute.objects.filter(stage=stage, department__isnull=True).update(department=departments["quality"])
+        created = self.complaints(users, departments, categories)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new complaints)."))
+        self.stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write("  admin               superuser: the Django admin and every page")
+        for username, _name, department, role in USERS:
+            self.stdout.write(f"  {username:<20}{role} @ {departments[department].name}")
+
+    def departments(self) -> dict[str, Department]:
+        result: dict[str, Department] = {}
+        for code, name, kind, parent in DEPARTMENTS:
+            result[code], _ = Department.objects.get_or_create(
+                code=code, defaults={"name": name, "kind": kind, "parent": result.get(parent or "")}
+            )
+        return result
+
+    def users(self, departments: dict[str, Department]) -> dict[str, Any]:
+        User = get_user_model()
+        result = {}
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.com"}
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+        result["admin"] = admin
+        for username, (first, last), department, role in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            Membership.objects.get_or_create(
+                user=user, department=departments[department], role=Role.objects.get(code=role)
+            )
+            result[username] = user
+        for code, username in [("store-pudong", "store_manager"), ("region-east", "regional_lead"), ("quality", "quality")]:
+            Department.objects.filter(code=code, head__isnull=True).update(head=result[username])
+        return result
+
+    def categories(self) -> dict[str, Category]:
+        result: dict[str, Category] = {}
+        for code, name, parent in CATEGORIES:
+            result[code], _ = Category.objects.get_or_create(
+                code=code, defaults={"name": name, "parent": result.get(parent or "")}
+            )
+        return result
+
+    def complaints(self, users: dict[str, Any], departments: dict[str, Department], categories: dict[str, Category]) -> int:
+        now = timezone.localtime()
+        fmt = "%Y-%m-%d %H:%M"
+        later = (now + timedelta(hours=4)).strftime(fmt)
+        created = 0
+        flow = ComplaintFlow
+
+        def intake(order: str, user: str, dept: str, **fields: Any) -> Complaint | None:
+            if Complaint.objects.filter(order_number=order).exists():
+                return None
+            data = {
+                "order_number": order,
+                "department": str(departments[dept].pk),
+                "channel": "phone",
+                "demand": "repair",
+                "emotion": "agitated",
+                "promised_response_at": later,
+                **fields,
+            }
+            return driver.start_complaint(user=users[user], data=data)
+
+        def first_response(c: Complaint, user: str) -> None:
+            driver.complete_step(
+                complaint=c,
+                node=flow.first_response,
+                user=users[user],
+                data={
+                    "channel": "phone",
+                    "summary": "已致电客户，道歉并说明处理流程。Called the customer, apologised, explained the next steps.",
+                    "promise": "今日18:00前回复初步结论 Preliminary findings by 18:00 today",
+                    "promised_by": later,
+                },
+            )
+
+        def verify(c: Complaint) -> None:
+            driver.complete_step(
+                complaint=c,
+                node=flow.verification,
+                user=users["quality"],
+                data={"outcome": "valid", "explanation": "已核对记录，投诉属实。Records checked; the complaint is valid."},
+            )
+
+        def contain_and_analyse(c: Complaint, action: str, cause: str, category: str) -> None:
+            driver.complete_step(complaint=c, node=flow.containment, user=users["agent"], data={"description": action, "cost": "0"})
+            driver.complete_step(
+                complaint=c,
+                node=flow.root_cause,
+                user=users["quality"],
+                data={"cause_category": category, "description": cause, "responsible_department": str(departments["quality"].pk)},
+            )
+
+        def permanent(c: Complaint, action: str) -> None:
+            driver.complete_step(
+                complaint=c,
+                node=flow.permanent_actions,
+                user=users["quality"],
+                data={"description": action, "department": str(departments["quality"].pk), "due_date": (now + timedelta(days=14)).strftime("%Y-%m-%d")},
+            )
+            driver.complete_step(
+                complaint=c,
+                node=flow.effectiveness,
+                user=users["quality"],
+                data={"effective": "yes", "evidence": "抽检30件无复发。30 samples re-inspected, no recurrence."},
+            )
+
+        # 1. The car that lost power on a highway: P0 safety, containment and analysis under way.
+        c = intake(
+            "DEMO-0001",
+            "agent",
+            "store-pudong",
+            customer_name="陈先生",
+            customer_phone="13800138001",
+            category=str(categories["vehicle-power"].pk),
+            product_model="EV-S7",
+            batch_number="BMS-2026-07B",
+            plate_or_vin="沪A·D12345",
+            occurred_place="G60沪昆高速 松江段",
+            customer_words="车辆在高速上突然断电，差点追尾，家人都吓坏了！我要求彻底检查并给个说法。",
+            handler_understanding="Total power loss at ~100 km/h on the G60; suspected BMS fault. Safety risk.",
+            risk_flagged="on",
+            emotion="extremely_angry",
+            demand="replacement",
+        )
+        if c:
+            created += 1
+            first_response(c, "agent")
+            verify(c)
+            driver.complete_step(
+                complaint=c,
+                node=flow.containment,
+                user=users["agent"],
+                data={"description": "提供代步车，车辆拖回检测。Loaner car provided; vehicle towed in for diagnosis.", "cost": "800"},
+            )
+
+        # 2. The late roadside rescue: just registered, first response in the agent's inbox.
+        c = intake(
+            "DEMO-0002",
+            "agent",
+            "store-pudong",
+            customer_name="刘女士",
+            customer_phone="13900139002",
+            category=str(categories["roadside"].pk),
+            occurred_place="S20外环 近莘庄立交",
+            customer_words="救援承诺40分钟到，结果等了两个半小时，晚上一个人在路边很危险。",
+            demand="compensation",
+            requested_amount="500",
+            emotion="angry",
+        )
+        created += bool(c)
+
+        # 3. The elderly customer's broadband outage (south region): waiting for verification.
+        c = intake(
+            "DEMO-0003",
+            "agent_south",
+            "store-tianhe",
+            customer_name="黄阿姨",
+            contact_person="黄先生（儿子）",
+            customer_phone="02088880003",
+            category=str(categories["broadband"].pk),
+            customer_words="家里宽带断了五天，老人一个人在家用不了视频看病，报修三次都没人来。",
+            demand="repair",
+            emotion="angry",
+        )
+        if c:
+            created += 1
+            first_response(c, "agent_south")
+
+        # 4. The scratched fridge: closed, the follow-up waits for its due time.
+        c = intake(
+            "DEMO-0004",
+            "agent",
+            "store-pudong",
+            customer_name="周先生",
+            customer_phone="13700137004",
+            category=str(categories["appliance"].pk),
+            product_model="BCD-520W",
+            customer_words="新冰箱送货时门上划了一道很长的痕，送货员还不承认。",
+            demand="replacement",
+            emotion="agitated",
+        )
+        if c:
+            created += 1
+            first_response(c, "agent")
+            verify(c)
+            contain_and_analyse(c, "上门更换门体。Door panel replaced at the customer's home.", "搬运时未使用护角。No corner guards used while carrying.", "method")
+            permanent(c, "配送作业指导书增加护角要求并培训。Delivery SOP now requires corner guards; crews trained.")
+            driver.complete_step(
+                complaint=c,
+                node=flow.customer_confirmation,
+                user=users["agent"],
+                data={"outcome": "confirmed", "channel": "phone", "note": "客户确认满意。Customer confirms."},
+            )
+
+        # 5. The leaking milk-powder can: actions verified, waiting for the customer's confirmation.
+        c = intake(
+            "DEMO-0005",
+            "agent",
+            "store-pudong",
+            customer_name="孙女士",
+            customer_phone="13600136005",
+            category=str(categories["food"].pk),
+            product_model="婴儿配方奶粉 900g",
+            batch_number="MP20260918",
+            customer_words="奶粉罐底部漏粉，宝宝已经喝了几天，很担心质量问题。",
+            demand="refund",
+            emotion="agitated",
+        )
+        if c:
+            created += 1
+            first_response(c, "agent")
+            verify(c)
+            contain_and_analyse(c, "全额退款并赠送新罐。Full refund and a replacement can.", "封罐机压力偏低导致密封不良。Seaming pressure too low.", "machine")
+            permanent(c, "封罐机压力参数校准并增加在线检测。Seamer recalibrated; inline leak test added.")
+        return created

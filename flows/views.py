@@ -1,0 +1,144 @@
+"""Task views of the complaint flow: validate a form, call one service, finish the task."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+from viewflow.views import FormLayoutMixin
+from viewflow.workflow.flow.views import mixins
+
+from complaints import forms
+from complaints.models import Complaint
+from complaints.services import intake, stages
+
+
+class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
+    """Start node: register a complaint through the standard intake form."""
+
+    form_class = forms.IntakeForm
+    template_filename = "start.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.request.activation.process}
+
+    def form_valid(self, form: forms.IntakeForm) -> HttpResponse:
+        complaint = intake.complaint_register(
+            complaint=self.request.activation.process,
+            data=form.cleaned_data,
+            department=form.cleaned_data["department"],
+            receiver=self.request.user,
+            attachments=form.cleaned_data.get("attachments") or [],
+        )
+        self.request.activation.execute()
+        messages.success(
+            self.request,
+            _("Complaint %(reference)s registered.") % {"reference": complaint.reference},
+            fail_silently=True,
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class StepView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
+    """A human step: its form is validated, `perform` records it through a service, the task finishes.
+    A refusal from the service re-renders the form with the message and changes nothing."""
+
+    template_filename = "task.html"
+    form_wants_context = False
+
+    @property
+    def complaint(self) -> Complaint:
+        return self.request.activation.process
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        if self.form_wants_context:
+            kwargs.update(user=self.request.user, complaint=self.complaint)
+        return kwargs
+
+    def perform(self, data: dict[str, Any]) -> None:
+        """Records the step through one service call; each step view below defines it."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            self.perform(form.cleaned_data)
+        except stages.StepRefused as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        self.request.activation.execute()
+        messages.success(
+            self.request,
+            _("%(step)s done for %(reference)s.")
+            % {"step": self.request.activation.flow_task, "reference": self.complaint.reference},
+            fail_silently=True,
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class FirstResponseView(StepView):
+    form_class = forms.FirstResponseForm
+
+    def perform(self, data: dict[str, Any]) -> None:
+        stages.complaint_record_first_response(complaint=self.complaint, actor=self.request.user, **data)
+
+
+class VerificationView(StepView):
+    form_class = forms.VerificationForm
+    form_wants_context = True
+
+    def perform(self, data: dict[str, Any]) -> None:
+        stages.complaint_verify(
+            complaint=self.complaint,
+            actor=self.request.user,
+            outcome=data["outcome"],
+            explanation=data.get("explanation", ""),
+            duplicate_of=data.get("duplicate_of"),
+        )
+
+
+class ContainmentView(StepView):
+    form_class = forms.ContainmentForm
+
+    def perform(self, data: dict[str, Any]) -> None:
+        stages.capa_record_containment(complaint=self.complaint, actor=self.request.user, **data)
+
+
+class RootCauseView(StepView):
+    form_class = forms.RootCauseForm
+
+    def perform(self, data: dict[str, Any]) -> None:
+        stages.complaint_record_root_cause(complaint=self.complaint, actor=self.request.user, **data)
+
+
+class PermanentActionView(StepView):
+    form_class = forms.PermanentActionForm
+
+    def perform(self, data: dict[str, Any]) -> None:
+        stages.capa_record_permanent(complaint=self.complaint, actor=self.request.user, **data)
+
+
+class EffectivenessView(StepView):
+    form_class = forms.EffectivenessForm
+
+    def perform(self, data: dict[str, Any]) -> None:
+        stages.capa_verify_effectiveness(complaint=self.complaint, actor=self.request.user, **data)
+
+
+class ConfirmationView(StepView):
+    form_class = forms.ConfirmationForm
+
+    def perform(self, data: dict[str, Any]) -> None:
+        stages.contact_record(
+            complaint=self.complaint, actor=self.request.user, channel=data["channel"], summary=data["note"] or "—"
+        )
+        stages.complaint_record_confirmation(
+            complaint=self.complaint, actor=self.request.user, outcome=data["outcome"], note=data["note"]
+        )
+
+
+class FollowUpView(StepView):
+    form_class = forms.FollowUpForm
+
+    def perform(self, data: dict[str, Any]) -> None:
+        stages.complaint_record_follow_up(complaint=self.complaint, actor=self.request.user, **data)
