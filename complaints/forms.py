@@ -1,7 +1,7 @@
 """Forms for intake and each step. Validation lives here; writes happen in services."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import phonenumbers
 from django import forms
@@ -139,9 +139,7 @@ class IntakeForm(forms.ModelForm):
             "risk_flagged",
         ),
         FieldSet(_("Demand"), Row("demand", "requested_amount"), "demand_detail", "emotion"),
-        FieldSet(
-            _("Intake"), Row("channel", "department"), Row("received_at", "promised_response_at"), "attachments"
-        ),
+        FieldSet(_("Intake"), Row("channel", "department"), Row("received_at", "promised_response_at"), "attachments"),
     )
 
     class Meta:
@@ -169,15 +167,18 @@ class IntakeForm(forms.ModelForm):
             "received_at",
             "promised_response_at",
         ]
-        widgets = {"customer_words": forms.Textarea(attrs={"rows": 4}), "handler_understanding": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "customer_words": forms.Textarea(attrs={"rows": 4}),
+            "handler_understanding": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         departments = registering_departments(user) if user is not None else Department.objects.none()
-        self.fields["department"].queryset = departments
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
         if departments.count() == 1:
             self.fields["department"].initial = departments.first()
-        self.fields["category"].queryset = Category.objects.filter(active=True)
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(active=True)
         self.fields["category"].required = True
         self.fields["customer_phone"].required = True
         self.fields["customer_phone"].error_messages["required"] = _(
@@ -252,7 +253,11 @@ class VerificationForm(forms.Form):
             if not reference:
                 self.add_error("duplicate_reference", _("Name the original complaint this one duplicates."))
             else:
-                original = complaints_visible_to(self.user).filter(reference=reference).first()
+                # The original is one the verifier may see, or one of the same department.
+                candidates = complaints_visible_to(self.user)
+                if self.complaint is not None and self.complaint.department_id:
+                    candidates = candidates | Complaint.objects.filter(department_id=self.complaint.department_id)
+                original = candidates.filter(reference=reference).first()
                 if original is None:
                     self.add_error("duplicate_reference", _("No complaint with this reference is visible to you."))
                 elif self.complaint is not None and original.pk == self.complaint.pk:
@@ -310,7 +315,9 @@ class EffectivenessForm(forms.Form):
 
 
 class ConfirmationForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Customer's answer"), choices=ConfirmationOutcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=_("Customer's answer"), choices=ConfirmationOutcome.choices, widget=forms.RadioSelect
+    )
     channel = forms.ChoiceField(label=_("How the customer was reached"), choices=Channel.choices)
     note = forms.CharField(
         label=_("What the customer said"),
@@ -336,6 +343,8 @@ class FollowUpForm(forms.Form):
         coerce=int,
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
 
     layout = Layout("satisfaction", "comment")

@@ -1,8 +1,10 @@
 """Reads that more than one door needs: scope, routing, settings."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from complaints.choices import ActionKind, ActionStatus
 from complaints.models import Complaint, Department, Membership, ProcessSettings, StageRoute
@@ -82,3 +84,9 @@ def permanent_actions_effective(*, complaint: Complaint) -> bool:
     """Returns whether the latest verdict on the permanent actions was "effective"."""
     latest = complaint.actions.filter(kind=ActionKind.PERMANENT).order_by("-pk").first()
     return latest is not None and latest.status == ActionStatus.EFFECTIVE
+
+
+def follow_up_due(*, complaint: Complaint) -> datetime:
+    """Returns when the follow-up of a closed complaint is due (the admin's delay after closing)."""
+    closed_at = complaint.closed_at or timezone.now()
+    return closed_at + timedelta(hours=process_settings().follow_up_delay_hours)

@@ -1,7 +1,7 @@
 """The complaint process. Node and class names are stored in the database: treat them as a schema."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +89,9 @@ class ComplaintFlow(flow.Flow):
     )
     root_cause = (
         flow.View(views.RootCauseView.as_view())
-        .Annotation(title=_("Root-cause analysis"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Annotation(
+            title=_("Root-cause analysis"), summary_template="{{ process.reference }} · {{ process.customer_name }}"
+        )
         .Permission(queue_for(RoutedStage.ROOT_CAUSE))
         .onCreate(enter(Stage.CONTAINMENT))
         .Next(this.analysis_done)
@@ -97,14 +99,20 @@ class ComplaintFlow(flow.Flow):
     analysis_done = flow.Join().Annotation(title=_("Contained and analysed")).Next(this.permanent_actions)
     permanent_actions = (
         flow.View(views.PermanentActionView.as_view())
-        .Annotation(title=_("Permanent corrective actions"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Annotation(
+            title=_("Permanent corrective actions"),
+            summary_template="{{ process.reference }} · {{ process.customer_name }}",
+        )
         .Permission(queue_for(RoutedStage.PERMANENT_ACTIONS))
         .onCreate(enter(Stage.PERMANENT_ACTIONS))
         .Next(this.effectiveness)
     )
     effectiveness = (
         flow.View(views.EffectivenessView.as_view())
-        .Annotation(title=_("Effectiveness verification"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Annotation(
+            title=_("Effectiveness verification"),
+            summary_template="{{ process.reference }} · {{ process.customer_name }}",
+        )
         .Permission(queue_for(RoutedStage.EFFECTIVENESS))
         .onCreate(enter(Stage.EFFECTIVENESS))
         .Next(this.is_effective)
@@ -117,7 +125,9 @@ class ComplaintFlow(flow.Flow):
     )
     customer_confirmation = (
         flow.View(views.ConfirmationView.as_view())
-        .Annotation(title=_("Customer confirmation"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Annotation(
+            title=_("Customer confirmation"), summary_template="{{ process.reference }} · {{ process.customer_name }}"
+        )
         .Permission(queue_for(RoutedStage.CUSTOMER_CONFIRMATION))
         .onCreate(enter(Stage.CUSTOMER_CONFIRMATION))
         .Next(this.is_confirmed)
@@ -162,5 +172,5 @@ class ComplaintFlow(flow.Flow):
     def close_complaint(self, activation: Any) -> None:
         stages.complaint_close(complaint=activation.process)
 
-    def follow_up_delay(self, activation: Any) -> timedelta:
-        return timedelta(hours=selectors.process_settings().follow_up_delay_hours)
+    def follow_up_delay(self, activation: Any) -> datetime:
+        return selectors.follow_up_due(complaint=activation.process)

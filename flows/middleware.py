@@ -37,9 +37,7 @@ class ComplaintScopeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(
-        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: dict[str, Any]
-    ) -> None:
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: dict[str, Any]) -> None:
         process_pk = view_kwargs.get("process_pk")
         match = request.resolver_match
         if process_pk is None or match is None or "workflow" not in match.namespaces:

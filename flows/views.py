@@ -19,6 +19,7 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
 
     form_class = forms.IntakeForm
     template_filename = "start.html"
+    request: Any  # viewflow's wrapper adds .activation
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.request.activation.process}
@@ -46,6 +47,7 @@ class StepView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTempl
 
     template_filename = "task.html"
     form_wants_context = False
+    request: Any  # viewflow's wrapper adds .activation
 
     @property
     def complaint(self) -> Complaint:

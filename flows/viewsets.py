@@ -126,4 +126,3 @@ class RedressWorkflowApp(WorkflowAppViewset):
     archive_view_class = ArchiveView
     # Subclassing reorders the inherited patterns; without this "/" lands on the bulk-assign action.
     index_path = path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="index")
-

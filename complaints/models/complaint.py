@@ -27,7 +27,8 @@ class Complaint(Process):
     so tasks, inbox and queue join to it directly.
     """
 
-    reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, editable=False)
+    # NULL until intake draws a number; unique once set (several unsaved drafts may coexist).
+    reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
 
     # Customer
     customer_name = models.CharField(_("customer name"), max_length=100)
@@ -35,9 +36,7 @@ class Complaint(Process):
     contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
 
     # Product or service
-    category = models.ForeignKey(
-        "complaints.Category", verbose_name=_("category"), null=True, on_delete=models.PROTECT
-    )
+    category = models.ForeignKey("complaints.Category", verbose_name=_("category"), null=True, on_delete=models.PROTECT)
     product_model = models.CharField(_("product / service model"), max_length=100, blank=True)
     batch_number = models.CharField(_("batch number"), max_length=64, blank=True)
     order_number = models.CharField(_("order / work-order number"), max_length=64, blank=True)
@@ -85,7 +84,12 @@ class Complaint(Process):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
     outcome_note = models.TextField(_("outcome note"), blank=True)
     duplicate_of = models.ForeignKey(
-        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
     )
     priority = models.ForeignKey(
         "complaints.Priority", verbose_name=_("priority"), null=True, blank=True, on_delete=models.PROTECT
@@ -148,6 +152,9 @@ class ReferenceCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="reference_counter_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"complaints/{instance.complaint_id}/{filename}"
@@ -191,6 +198,9 @@ class CustomerContact(models.Model):
         verbose_name_plural = _("customer contacts")
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.summary[:40]}"
+
 
 class RootCauseAnalysis(models.Model):
     """The root cause as first recorded; later work adds 5W2H and the fishbone."""
@@ -213,21 +223,39 @@ class RootCauseAnalysis(models.Model):
         verbose_name = _("root-cause analysis")
         verbose_name_plural = _("root-cause analyses")
 
+    def __str__(self) -> str:
+        return f"{self.get_cause_category_display()}: {self.description[:40]}"
+
 
 class CorrectiveAction(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
     description = models.TextField(_("description"))
     department = models.ForeignKey(
-        "complaints.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "complaints.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
     cost = models.DecimalField(
-        _("cost (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+        _("cost (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     verification_note = models.TextField(_("verification note"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

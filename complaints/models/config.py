@@ -118,7 +118,10 @@ class ProcessSettings(models.Model):
         _("follow-up after closing (hours)"),
         default=48,
         validators=[MinValueValidator(1)],
-        help_text=_("The satisfaction check is due this long after a complaint closes. Applies to complaints closed after the change."),
+        help_text=_(
+            "The satisfaction check is due this long after a complaint closes. "
+            "Applies to complaints closed after the change."
+        ),
     )
     attachment_max_mb = models.PositiveIntegerField(
         _("largest attachment (MB)"),

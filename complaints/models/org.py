@@ -122,9 +122,7 @@ class StageRoute(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_(
-            "Leave empty to use the complaint's own department. Applies to tasks created after the change."
-        ),
+        help_text=_("Leave empty to use the complaint's own department. Applies to tasks created after the change."),
     )
 
     class Meta:

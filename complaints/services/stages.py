@@ -119,7 +119,11 @@ def capa_record_containment(
         complaint=complaint,
         kind=EventKind.ACTION_RECORDED,
         actor=actor,
-        new={"kind": ActionKind.TEMPORARY.value, "status": action.status, "cost": str(cost) if cost is not None else None},
+        new={
+            "kind": ActionKind.TEMPORARY.value,
+            "status": action.status,
+            "cost": str(cost) if cost is not None else None,
+        },
         note=description,
     )
     return action

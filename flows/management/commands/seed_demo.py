@@ -71,10 +71,12 @@ class Command(BaseCommand):
             users = self.users(departments)
             categories = self.categories()
             for stage in QUALITY_STAGES:
-                StageRoute.objects.filter(stage=stage, department__isnull=True).update(department=departments["quality"])
+                StageRoute.objects.filter(stage=stage, department__isnull=True).update(
+                    department=departments["quality"]
+                )
         created = self.complaints(users, departments, categories)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new complaints)."))
-        self.stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin               superuser: the Django admin and every page")
         for username, _name, department, role in USERS:
             self.stdout.write(f"  {username:<20}{role} @ {departments[department].name}")
@@ -109,7 +111,11 @@ class Command(BaseCommand):
                 user=user, department=departments[department], role=Role.objects.get(code=role)
             )
             result[username] = user
-        for code, username in [("store-pudong", "store_manager"), ("region-east", "regional_lead"), ("quality", "quality")]:
+        for code, username in [
+            ("store-pudong", "store_manager"),
+            ("region-east", "regional_lead"),
+            ("quality", "quality"),
+        ]:
             Department.objects.filter(code=code, head__isnull=True).update(head=result[username])
         return result
 
@@ -121,7 +127,9 @@ class Command(BaseCommand):
             )
         return result
 
-    def complaints(self, users: dict[str, Any], departments: dict[str, Department], categories: dict[str, Category]) -> int:
+    def complaints(
+        self, users: dict[str, Any], departments: dict[str, Department], categories: dict[str, Category]
+    ) -> int:
         now = timezone.localtime()
         fmt = "%Y-%m-%d %H:%M"
         later = (now + timedelta(hours=4)).strftime(fmt)
@@ -149,7 +157,7 @@ class Command(BaseCommand):
                 user=users[user],
                 data={
                     "channel": "phone",
-                    "summary": "已致电客户，道歉并说明处理流程。Called the customer, apologised, explained the next steps.",
+                    "summary": "已致电客户，道歉并说明处理流程。Called the customer, apologised, explained next steps.",
                     "promise": "今日18:00前回复初步结论 Preliminary findings by 18:00 today",
                     "promised_by": later,
                 },
@@ -160,16 +168,25 @@ class Command(BaseCommand):
                 complaint=c,
                 node=flow.verification,
                 user=users["quality"],
-                data={"outcome": "valid", "explanation": "已核对记录，投诉属实。Records checked; the complaint is valid."},
+                data={
+                    "outcome": "valid",
+                    "explanation": "已核对记录，投诉属实。Records checked; the complaint is valid.",
+                },
             )
 
         def contain_and_analyse(c: Complaint, action: str, cause: str, category: str) -> None:
-            driver.complete_step(complaint=c, node=flow.containment, user=users["agent"], data={"description": action, "cost": "0"})
+            driver.complete_step(
+                complaint=c, node=flow.containment, user=users["agent"], data={"description": action, "cost": "0"}
+            )
             driver.complete_step(
                 complaint=c,
                 node=flow.root_cause,
                 user=users["quality"],
-                data={"cause_category": category, "description": cause, "responsible_department": str(departments["quality"].pk)},
+                data={
+                    "cause_category": category,
+                    "description": cause,
+                    "responsible_department": str(departments["quality"].pk),
+                },
             )
 
         def permanent(c: Complaint, action: str) -> None:
@@ -177,7 +194,11 @@ class Command(BaseCommand):
                 complaint=c,
                 node=flow.permanent_actions,
                 user=users["quality"],
-                data={"description": action, "department": str(departments["quality"].pk), "due_date": (now + timedelta(days=14)).strftime("%Y-%m-%d")},
+                data={
+                    "description": action,
+                    "department": str(departments["quality"].pk),
+                    "due_date": (now + timedelta(days=14)).strftime("%Y-%m-%d"),
+                },
             )
             driver.complete_step(
                 complaint=c,
@@ -212,7 +233,10 @@ class Command(BaseCommand):
                 complaint=c,
                 node=flow.containment,
                 user=users["agent"],
-                data={"description": "提供代步车，车辆拖回检测。Loaner car provided; vehicle towed in for diagnosis.", "cost": "800"},
+                data={
+                    "description": "提供代步车，车辆拖回检测。Loaner car provided; vehicle towed in for diagnosis.",
+                    "cost": "800",
+                },
             )
 
         # 2. The late roadside rescue: just registered, first response in the agent's inbox.
@@ -265,7 +289,12 @@ class Command(BaseCommand):
             created += 1
             first_response(c, "agent")
             verify(c)
-            contain_and_analyse(c, "上门更换门体。Door panel replaced at the customer's home.", "搬运时未使用护角。No corner guards used while carrying.", "method")
+            contain_and_analyse(
+                c,
+                "上门更换门体。Door panel replaced at the customer's home.",
+                "搬运时未使用护角。No corner guards used while carrying.",
+                "method",
+            )
             permanent(c, "配送作业指导书增加护角要求并培训。Delivery SOP now requires corner guards; crews trained.")
             driver.complete_step(
                 complaint=c,
@@ -292,6 +321,11 @@ class Command(BaseCommand):
             created += 1
             first_response(c, "agent")
             verify(c)
-            contain_and_analyse(c, "全额退款并赠送新罐。Full refund and a replacement can.", "封罐机压力偏低导致密封不良。Seaming pressure too low.", "machine")
+            contain_and_analyse(
+                c,
+                "全额退款并赠送新罐。Full refund and a replacement can.",
+                "封罐机压力偏低导致密封不良。Seaming pressure too low.",
+                "machine",
+            )
             permanent(c, "封罐机压力参数校准并增加在线检测。Seamer recalibrated; inline leak test added.")
         return created
