@@ -8,12 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from complaints.defaults import install_defaults
 from complaints.models import Category, Department, Membership, Role, StageRoute
 from flows.flows import ComplaintFlow
 
@@ -42,6 +44,7 @@ def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
 @pytest.fixture
 def org(db: Any) -> dict[str, Any]:
     """Departments, roles (from the default migration) and step routing to Quality."""
+    install_defaults(django_apps)  # transactional tests flush what the migration installed
     d: dict[str, Any] = {}
     d["hq"] = Department.objects.create(code="hq", name="HQ", kind="hq")
     d["east"] = Department.objects.create(code="east", name="East", kind="region", parent=d["hq"])

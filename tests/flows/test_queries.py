@@ -1,0 +1,60 @@
+"""Pages cost a constant number of queries however many tasks there are."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from flows import driver
+from tests.conftest import FLOW, intake_data
+
+
+def fill(org, agent, count):
+    for _ in range(count):
+        driver.start_complaint(user=agent, data=intake_data(org))
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", ["/workflow/inbox/", "/workflow/flows/complaint/flows/", "/workflow/archive/"])
+def test_list_pages_cost_the_same_for_10_and_200_tasks(org, agent, url):
+    client = Client()
+    client.force_login(agent)
+    fill(org, agent, 10)
+    few = queries_for(client, url)
+    fill(org, agent, 190)
+    many = queries_for(client, url)
+    assert many == few, (few, many)
+    assert few <= 25
+
+
+def fill_queue(org, agent, count):
+    """Registers complaints and puts their first response back in the store's queue."""
+    fill(org, agent, count)
+    Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.ASSIGNED).update(owner=None, status=STATUS.NEW)
+
+
+def test_queue_costs_the_same_for_10_and_200_tasks(org, agent):
+    client = Client()
+    client.force_login(agent)
+    fill_queue(org, agent, 10)
+    few = queries_for(client, "/workflow/queue/")
+    fill_queue(org, agent, 190)
+    assert Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.NEW).count() == 200
+    many = queries_for(client, "/workflow/queue/")
+    assert many == few, (few, many)
+
+
+def test_complaint_page_query_count_is_bounded(org, agent):
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    client = Client()
+    client.force_login(agent)
+    count = queries_for(client, f"/workflow/flows/complaint/{complaint.pk}/")
+    assert count <= 30, count
