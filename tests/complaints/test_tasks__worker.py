@@ -1,0 +1,86 @@
+"""A real Celery worker with beat, on Redis, fires the follow-up timer from the database."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from flows import driver
+from tests.conftest import FLOW, FMT, intake_data
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def closed_complaint(org, agent, quality):
+    later = (timezone.localtime() + timedelta(hours=2)).strftime(FMT)
+    c = driver.start_complaint(user=agent, data=intake_data(org))
+    steps = [
+        (FLOW.first_response, agent, {"channel": "phone", "summary": "Hi", "promise": "Call", "promised_by": later}),
+        (FLOW.verification, quality, {"outcome": "valid"}),
+        (FLOW.containment, agent, {"description": "Replaced."}),
+        (FLOW.root_cause, quality, {"cause_category": "method", "description": "No guards."}),
+        (FLOW.permanent_actions, quality, {"description": "SOP."}),
+        (FLOW.effectiveness, quality, {"effective": "yes", "evidence": "Checked."}),
+        (FLOW.customer_confirmation, agent, {"outcome": "confirmed", "channel": "phone"}),
+    ]
+    for node, user, data in steps:
+        driver.complete_step(complaint=c, node=node, user=user, data=data)
+    return c
+
+
+def test_worker_and_beat_on_redis_fire_the_due_follow_up(org, agent, quality_engineer):
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis://"):
+        if os.environ.get("CI"):
+            pytest.fail("CI runs the worker test on Redis: set CELERY_BROKER_URL=redis://...")
+        pytest.skip("needs CELERY_BROKER_URL pointing at Redis")
+    redis.Redis.from_url(broker).ping()  # a missing Redis is an error, not a skip
+
+    complaint = closed_complaint(org, agent, quality_engineer)
+    wait = Task.objects.get(process_id=complaint.pk, flow_task=FLOW.follow_up_wait)
+    assert wait.status == STATUS.SCHEDULED
+    Task.objects.filter(pk=wait.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": broker,
+        "REDRESS_TIMER_SWEEP_SECONDS": "1",
+        "REDRESS_VAR_DIR": str(Path(settings.MEDIA_ROOT).parent),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        follow_up = None
+        while time.monotonic() < deadline and worker.poll() is None:
+            follow_up = Task.objects.filter(process_id=complaint.pk, flow_task=FLOW.follow_up).first()
+            if follow_up is not None:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert follow_up is not None, output[-3000:]
+    wait.refresh_from_db()
+    assert wait.status == STATUS.DONE
+    assert follow_up.status == STATUS.NEW and follow_up.owner_permission.endswith("store-a__agent")
+    assert "complaints.tasks.fire_workflow_timers" in output
