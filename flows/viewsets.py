@@ -121,6 +121,7 @@ class ComplaintFlowViewset(FlowViewset):
 
 
 class RedressWorkflowApp(WorkflowAppViewset):
+    title = _("Complaints")
     inbox_view_class = InboxView
     queue_view_class = QueueView
     archive_view_class = ArchiveView

@@ -111,7 +111,8 @@ for lang in "${LANGS[@]}"; do
         # "Export the %(name)s" / "Export the %(objects_count)s %(plural_name)s" (viewflow).
         # GNU msgfmt checks every msgstr[i] of a plural entry against msgid_plural, so the identity
         # msgstr[0] fails `msgfmt --check`, although Django fills every variable in both forms.
-        # Mark exactly those entries no-python-format; the test still checks their placeholders.
+        # Mark exactly those entries no-python-format (never fuzzy); the test still checks their
+        # placeholders form by form.
         "$PY" - "$TMP/$lang.identity.po" "$TMP/$lang.flagged.po" <<'PYEOF'
 import re, sys
 
@@ -127,7 +128,12 @@ blocks = open(src, encoding="utf-8").read().split("\n\n")
 for i, block in enumerate(blocks):
     singular, plural = text(block, "msgid"), text(block, "msgid_plural")
     if plural is not None and names(singular) != names(plural):
-        blocks[i] = re.sub(r"^(#,.*)(?<!no-)\bpython-format\b", r"\1no-python-format", block, flags=re.M)
+        def reflag(m):
+            flags = [f.strip() for f in m.group(1).split(",")]
+            # msgmerge marks such an entry fuzzy because of the same check: drop that too.
+            flags = ["no-python-format" if f == "python-format" else f for f in flags if f != "fuzzy"]
+            return "#, " + ", ".join(flags)
+        blocks[i] = re.sub(r"^#,(.*)$", reflag, block, flags=re.M)
 open(dst, "w", encoding="utf-8").write("\n\n".join(blocks))
 PYEOF
         msgcat "$TMP/$lang.flagged.po" --output-file="$TMP/$lang.new.po"
