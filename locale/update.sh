@@ -8,6 +8,7 @@
 # What it does:
 #   1. Extracts the project's own strings:
 #        manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+#      (plus --keep-pot: its template is merged with viewflow's in step 3).
 #   2. Extracts django-viewflow's strings fresh from the installed package: Python files with
 #      xgettext, templates (and Python) with makemessages run in a temporary copy of the package.
 #      viewflow ships only an empty zh_Hans catalog, so the project catalog carries viewflow's
@@ -25,8 +26,9 @@
 #     empty msgstr, and entries marked "#, fuzzy" (msgmerge's guess from a similar old string,
 #     shown with "#| msgid" -- check it, fix it and delete the fuzzy flag);
 #   - run this script again (recompiles the .mo files and normalises formatting);
-#   - run: .venv/bin/python -m pytest tests/test_i18n__catalogs.py -q -p no:django
-#     (it fails while any entry is untranslated or fuzzy, or a .mo is out of date).
+#   - run: .venv/bin/python -m pytest tests/test_i18n__catalogs.py -q
+#     (it fails while any entry is untranslated or fuzzy, a placeholder differs from its msgid,
+#     or a .mo is out of date).
 #
 # Idempotent: running it again without code changes leaves every file byte-for-byte unchanged
 # (a catalog whose only difference would be POT-Creation-Date is not rewritten).
