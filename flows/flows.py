@@ -41,6 +41,7 @@ class ComplaintFlow(flow.Flow):
     """
 
     process_class = Complaint
+    process_title = _("Customer complaint")
     lock_impl = lock.select_for_update_lock
     process_summary_template = "{{ process.reference }} · {{ process.customer_name }}"
 
