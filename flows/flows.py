@@ -14,6 +14,9 @@ from complaints.models import Complaint
 from complaints.services import intake, stages
 from flows import views
 
+# How a task or complaint reads in inbox, queue and archive rows.
+TASK_SUMMARY = "{{ process.reference }} · {{ process.customer_name }}"
+
 
 def queue_for(step: str) -> Callable[[Any], str]:
     """Owner permission of a step: the queue of the role and department the admin routed it to."""
@@ -43,7 +46,7 @@ class ComplaintFlow(flow.Flow):
     process_class = Complaint
     process_title = _("Customer complaint")
     lock_impl = lock.select_for_update_lock
-    process_summary_template = "{{ process.reference }} · {{ process.customer_name }}"
+    process_summary_template = TASK_SUMMARY
 
     start = (
         flow.Start(views.IntakeView.as_view())
@@ -54,7 +57,7 @@ class ComplaintFlow(flow.Flow):
     triage = flow.Function(this.run_triage).Annotation(title=_("Triage")).Next(this.first_response)
     first_response = (
         flow.View(views.FirstResponseView.as_view())
-        .Annotation(title=_("First response"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Annotation(title=_("First response"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.FIRST_RESPONSE))
         .Assign(this.receiver_if_in_queue)
         .onCreate(enter(Stage.FIRST_RESPONSE))
@@ -62,7 +65,7 @@ class ComplaintFlow(flow.Flow):
     )
     verification = (
         flow.View(views.VerificationView.as_view())
-        .Annotation(title=_("Verification"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Annotation(title=_("Verification"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.VERIFICATION))
         .onCreate(enter(Stage.VERIFICATION))
         .Next(this.is_valid)
@@ -77,7 +80,7 @@ class ComplaintFlow(flow.Flow):
     analysis = flow.Split().Annotation(title=_("Contain and analyse")).Next(this.containment).Next(this.root_cause)
     containment = (
         flow.View(views.ContainmentView.as_view())
-        .Annotation(title=_("Containment"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Annotation(title=_("Containment"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.CONTAINMENT))
         .onCreate(enter(Stage.CONTAINMENT))
         .Next(this.is_rework)
@@ -90,9 +93,7 @@ class ComplaintFlow(flow.Flow):
     )
     root_cause = (
         flow.View(views.RootCauseView.as_view())
-        .Annotation(
-            title=_("Root-cause analysis"), summary_template="{{ process.reference }} · {{ process.customer_name }}"
-        )
+        .Annotation(title=_("Root-cause analysis"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.ROOT_CAUSE))
         .onCreate(enter(Stage.CONTAINMENT))
         .Next(this.analysis_done)
@@ -102,7 +103,7 @@ class ComplaintFlow(flow.Flow):
         flow.View(views.PermanentActionView.as_view())
         .Annotation(
             title=_("Permanent corrective actions"),
-            summary_template="{{ process.reference }} · {{ process.customer_name }}",
+            summary_template=TASK_SUMMARY,
         )
         .Permission(queue_for(RoutedStage.PERMANENT_ACTIONS))
         .onCreate(enter(Stage.PERMANENT_ACTIONS))
@@ -112,7 +113,7 @@ class ComplaintFlow(flow.Flow):
         flow.View(views.EffectivenessView.as_view())
         .Annotation(
             title=_("Effectiveness verification"),
-            summary_template="{{ process.reference }} · {{ process.customer_name }}",
+            summary_template=TASK_SUMMARY,
         )
         .Permission(queue_for(RoutedStage.EFFECTIVENESS))
         .onCreate(enter(Stage.EFFECTIVENESS))
@@ -126,9 +127,7 @@ class ComplaintFlow(flow.Flow):
     )
     customer_confirmation = (
         flow.View(views.ConfirmationView.as_view())
-        .Annotation(
-            title=_("Customer confirmation"), summary_template="{{ process.reference }} · {{ process.customer_name }}"
-        )
+        .Annotation(title=_("Customer confirmation"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.CUSTOMER_CONFIRMATION))
         .onCreate(enter(Stage.CUSTOMER_CONFIRMATION))
         .Next(this.is_confirmed)
@@ -143,7 +142,7 @@ class ComplaintFlow(flow.Flow):
     follow_up_wait = flow.Timer(this.follow_up_delay).Annotation(title=_("Wait before follow-up")).Next(this.follow_up)
     follow_up = (
         flow.View(views.FollowUpView.as_view())
-        .Annotation(title=_("Follow-up"), summary_template="{{ process.reference }} · {{ process.customer_name }}")
+        .Annotation(title=_("Follow-up"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.FOLLOW_UP))
         .Next(this.end)
     )
