@@ -123,3 +123,69 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("event", "Closed")
     FOLLOWED_UP = "followed_up", _("Followed up")
     ATTACHMENT = "attachment", _("Attachment added")
+    DEADLINES_RECOMPUTED = "deadlines_recomputed", _("Deadlines recomputed")
+
+
+class DepartmentScope(models.TextChoices):
+    """Which department handles something, relative to the complaint's own department."""
+
+    OWN = "own", _("The complaint's own department")
+    STORE = "store", _("The nearest store at or above the complaint's department")
+    REGION = "region", _("The nearest region at or above the complaint's department")
+    HQ = "hq", _("Headquarters above the complaint's department")
+    FIXED = "fixed", _("A fixed department")
+
+
+class TimeUnit(models.TextChoices):
+    MINUTES = "minutes", _("minutes")
+    HOURS = "hours", _("hours")
+    DAYS = "days", _("days")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (closed)")
+    WORKING_DAY = "working_day", _("Working day with its own hours (e.g. an adjusted working weekend)")
+
+
+class MatchMode(models.TextChoices):
+    ALL = "all", _("All conditions hold")
+    ANY = "any", _("Any condition holds")
+
+
+class Operator(models.TextChoices):
+    EQUALS = "eq", _("equals")
+    NOT_EQUALS = "ne", _("does not equal")
+    IN = "in", _("is one of")
+    NOT_IN = "not_in", _("is none of")
+    CONTAINS = "contains", _("contains")
+    NOT_CONTAINS = "not_contains", _("does not contain")
+    GREATER = "gt", _("is greater than")
+    GREATER_EQUAL = "gte", _("is at least")
+    LESS = "lt", _("is less than")
+    LESS_EQUAL = "lte", _("is at most")
+    IS_EMPTY = "empty", _("is empty")
+    IS_SET = "set", _("is filled in")
+
+
+class NotificationEvent(models.TextChoices):
+    P0_ALERT = "p0_alert", _("P0 alert")
+    ESCALATION = "escalation", _("Escalation")
+    DEADLINE_WARNING = "deadline_warning", _("Deadline warning")
+    BREACH = "breach", _("Deadline breached")
+
+
+class RecipientKind(models.TextChoices):
+    ROLE = "role", _("Holders of a role in a department")
+    HEAD = "head", _("Head of a department")
+    USER = "user", _("A named user")
+    CASE_OWNER = "case_owner", _("The case owner")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 from viewflow.forms import FieldSet, Layout, Row
 
-from complaints.choices import CauseCategory, Channel, ConfirmationOutcome, VerificationOutcome
+from complaints.choices import CauseCategory, Channel, ConfirmationOutcome, Emotion, VerificationOutcome
 from complaints.models import Category, Complaint, Department
 from complaints.selectors import complaints_visible_to, process_settings, registering_departments
 
@@ -348,3 +348,74 @@ class FollowUpForm(forms.Form):
     )
 
     layout = Layout("satisfaction", "comment")
+
+
+PREVIEW_FIELDS = [
+    "customer_name",
+    "customer_phone",
+    "contact_person",
+    "category",
+    "product_model",
+    "batch_number",
+    "order_number",
+    "plate_or_vin",
+    "occurred_place",
+    "customer_words",
+    "handler_understanding",
+    "risk_flagged",
+    "demand",
+    "demand_detail",
+    "requested_amount",
+    "emotion",
+    "channel",
+]
+# Names the documentation and other systems use for the same fields.
+PREVIEW_ALIASES = {"description": "customer_words", "requested_compensation": "requested_amount"}
+
+
+class RoutePreviewForm(forms.ModelForm):
+    """A sample complaint for the routing dry run: every field optional, nothing is saved."""
+
+    department = forms.ModelChoiceField(
+        label=_("registering department"),
+        queryset=Department.objects.filter(active=True),
+        to_field_name="code",
+        required=False,
+        help_text=_("The department that takes the complaint in (its code)."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("category"), queryset=Category.objects.filter(active=True), to_field_name="code", required=False
+    )
+    received_at = _datetime_field(label=_("received at"), required=False, help_text=_("Empty: now."))
+
+    class Meta:
+        model = Complaint
+        fields = PREVIEW_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+        cast(forms.ChoiceField, self.fields["emotion"]).choices = [("", "---------"), *Emotion.choices]
+
+    @classmethod
+    def from_json(cls, data: Any) -> "RoutePreviewForm":
+        """Builds the form from a JSON object keyed by field names (or their aliases); unknown keys
+        are reported as errors of the form."""
+        if not isinstance(data, dict):
+            form = cls(data={})
+            form.is_valid()
+            form.add_error(None, _("The sample complaint must be a JSON object."))
+            return form
+        values = {PREVIEW_ALIASES.get(key, key): value for key, value in data.items()}
+        known = {*PREVIEW_FIELDS, "department", "received_at"}
+        unknown = sorted(key for key in data if PREVIEW_ALIASES.get(key, key) not in known)
+        form = cls(data={k: ("on" if v is True else "" if v in (None, False) else v) for k, v in values.items()})
+        form.is_valid()
+        if unknown:
+            form.add_error(
+                None,
+                _("Unknown field(s): %(unknown)s. Known: %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(known | set(PREVIEW_ALIASES)))},
+            )
+        return form

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
+    "simple_history",
     "complaints",
     "flows",
 ]
@@ -53,6 +54,8 @@ MIDDLEWARE = [
     # viewflow answers anonymous users with 403; this sends them to the login page instead.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each configuration change (admin history: old → new).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "flows.middleware.FlowLockFailedMiddleware",
     "flows.middleware.ComplaintScopeMiddleware",

@@ -27,6 +27,15 @@ def queue_for(step: str) -> Callable[[Any], str]:
     return permission
 
 
+def runs(stage: str) -> Callable[[Any], bool]:
+    """Gate condition: the complaint's stage profile runs this optional stage."""
+
+    def condition(activation: Any) -> bool:
+        return selectors.stage_runs(complaint=activation.process, stage=stage)
+
+    return condition
+
+
 def enter(stage: str) -> Callable[[Any], None]:
     """onCreate hook: a new task moves the complaint to its stage."""
 
@@ -40,7 +49,9 @@ class ComplaintFlow(flow.Flow):
     """Customer complaint
 
     Intake → triage → first response → verification → containment ∥ root cause → permanent
-    actions → effectiveness → customer confirmation → closed → follow-up.
+    actions → effectiveness → customer confirmation → closed → follow-up. The optional stages
+    (verification, root cause, permanent actions, effectiveness, confirmation, follow-up) run
+    when the complaint's stage profile says so; the chart always shows them all.
     """
 
     process_class = Complaint
@@ -61,7 +72,13 @@ class ComplaintFlow(flow.Flow):
         .Permission(queue_for(RoutedStage.FIRST_RESPONSE))
         .Assign(this.receiver_if_in_queue)
         .onCreate(enter(Stage.FIRST_RESPONSE))
-        .Next(this.verification)
+        .Next(this.needs_verification)
+    )
+    needs_verification = (
+        flow.If(runs(RoutedStage.VERIFICATION))
+        .Annotation(title=_("Verification in this profile?"))
+        .Then(this.verification)
+        .Else(this.analysis)
     )
     verification = (
         flow.View(views.VerificationView.as_view())
@@ -77,7 +94,12 @@ class ComplaintFlow(flow.Flow):
         .Else(this.closed_without_action)
     )
     closed_without_action = flow.End().Annotation(title=_("Closed: invalid or duplicate"))
-    analysis = flow.Split().Annotation(title=_("Contain and analyse")).Next(this.containment).Next(this.root_cause)
+    analysis = (
+        flow.Split()
+        .Annotation(title=_("Contain and analyse"))
+        .Next(this.containment)
+        .Next(this.root_cause, case=runs(RoutedStage.ROOT_CAUSE))
+    )
     containment = (
         flow.View(views.ContainmentView.as_view())
         .Annotation(title=_("Containment"), summary_template=TASK_SUMMARY)
@@ -98,7 +120,13 @@ class ComplaintFlow(flow.Flow):
         .onCreate(enter(Stage.CONTAINMENT))
         .Next(this.analysis_done)
     )
-    analysis_done = flow.Join().Annotation(title=_("Contained and analysed")).Next(this.permanent_actions)
+    analysis_done = flow.Join().Annotation(title=_("Contained and analysed")).Next(this.needs_permanent_actions)
+    needs_permanent_actions = (
+        flow.If(runs(RoutedStage.PERMANENT_ACTIONS))
+        .Annotation(title=_("Permanent actions in this profile?"))
+        .Then(this.permanent_actions)
+        .Else(this.needs_confirmation)
+    )
     permanent_actions = (
         flow.View(views.PermanentActionView.as_view())
         .Annotation(
@@ -107,7 +135,13 @@ class ComplaintFlow(flow.Flow):
         )
         .Permission(queue_for(RoutedStage.PERMANENT_ACTIONS))
         .onCreate(enter(Stage.PERMANENT_ACTIONS))
-        .Next(this.effectiveness)
+        .Next(this.needs_effectiveness)
+    )
+    needs_effectiveness = (
+        flow.If(runs(RoutedStage.EFFECTIVENESS))
+        .Annotation(title=_("Effectiveness check in this profile?"))
+        .Then(this.effectiveness)
+        .Else(this.needs_confirmation)
     )
     effectiveness = (
         flow.View(views.EffectivenessView.as_view())
@@ -122,8 +156,14 @@ class ComplaintFlow(flow.Flow):
     is_effective = (
         flow.If(this.actions_effective)
         .Annotation(title=_("Effective?"))
-        .Then(this.customer_confirmation)
+        .Then(this.needs_confirmation)
         .Else(this.permanent_actions)
+    )
+    needs_confirmation = (
+        flow.If(runs(RoutedStage.CUSTOMER_CONFIRMATION))
+        .Annotation(title=_("Customer confirmation in this profile?"))
+        .Then(this.customer_confirmation)
+        .Else(this.close)
     )
     customer_confirmation = (
         flow.View(views.ConfirmationView.as_view())
@@ -138,7 +178,13 @@ class ComplaintFlow(flow.Flow):
         .Then(this.close)
         .Else(this.containment)
     )
-    close = flow.Function(this.close_complaint).Annotation(title=_("Close")).Next(this.follow_up_wait)
+    close = flow.Function(this.close_complaint).Annotation(title=_("Close")).Next(this.needs_follow_up)
+    needs_follow_up = (
+        flow.If(runs(RoutedStage.FOLLOW_UP))
+        .Annotation(title=_("Follow-up in this profile?"))
+        .Then(this.follow_up_wait)
+        .Else(this.end)
+    )
     follow_up_wait = flow.Timer(this.follow_up_delay).Annotation(title=_("Wait before follow-up")).Next(this.follow_up)
     follow_up = (
         flow.View(views.FollowUpView.as_view())

@@ -8,15 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from complaints.defaults import install_defaults
-from complaints.models import Category, Department, Membership, Role, StageRoute
+from complaints.models import Category, Department, Membership, Role
+from complaints.services.config_io import config_import, preset_document
 from flows.flows import ComplaintFlow
 
 FMT = "%Y-%m-%d %H:%M"
@@ -43,17 +42,15 @@ def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
 
 @pytest.fixture
 def org(db: Any) -> dict[str, Any]:
-    """Departments, roles (from the default migration) and step routing to Quality."""
-    install_defaults(django_apps)  # transactional tests flush what the migration installed
+    """The three-tier preset (roles, P0–P3, store → region → HQ, quality routing) plus HQ → East →
+    stores A and B."""
+    config_import(document=preset_document("three_tier"))
     d: dict[str, Any] = {}
-    d["hq"] = Department.objects.create(code="hq", name="HQ", kind="hq")
+    d["hq"] = Department.objects.get(code="hq")
+    d["quality"] = Department.objects.get(code="quality")
     d["east"] = Department.objects.create(code="east", name="East", kind="region", parent=d["hq"])
     d["store_a"] = Department.objects.create(code="store-a", name="Store A", kind="store", parent=d["east"])
     d["store_b"] = Department.objects.create(code="store-b", name="Store B", kind="store", parent=d["east"])
-    d["quality"] = Department.objects.create(code="quality", name="Quality", kind="functional", parent=d["hq"])
-    StageRoute.objects.filter(stage__in=["verification", "root_cause", "permanent_actions", "effectiveness"]).update(
-        department=d["quality"]
-    )
     d["category"] = Category.objects.create(code="appliance", name="Appliance")
     return d
 

@@ -6,12 +6,25 @@ from .complaint import (
     ReferenceCounter,
     RootCauseAnalysis,
 )
-from .config import Category, EscalationLevel, Priority, ProcessSettings
+from .config import (
+    BusinessCalendar,
+    CalendarDay,
+    Category,
+    EscalationLevel,
+    LevelLimit,
+    Priority,
+    ProcessSettings,
+    WorkingHours,
+)
 from .events import ComplaintEvent
+from .notify import NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
+from .routing import RoutingCondition, RoutingRule, StageProfile
 
 __all__ = [
     "Attachment",
+    "BusinessCalendar",
+    "CalendarDay",
     "Category",
     "Complaint",
     "ComplaintEvent",
@@ -19,11 +32,18 @@ __all__ = [
     "CustomerContact",
     "Department",
     "EscalationLevel",
+    "LevelLimit",
     "Membership",
+    "NotificationRecipient",
+    "NotificationTemplate",
     "Priority",
     "ProcessSettings",
     "ReferenceCounter",
     "Role",
     "RootCauseAnalysis",
+    "RoutingCondition",
+    "RoutingRule",
+    "StageProfile",
     "StageRoute",
+    "WorkingHours",
 ]

@@ -113,7 +113,18 @@ class Complaint(Process):
         related_name="owned_complaints",
         help_text=_("Stays the customer's contact through every escalation."),
     )
+    stage_profile = models.ForeignKey(
+        "complaints.StageProfile",
+        verbose_name=_("stage profile"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Chosen at triage; decides which optional stages run."),
+    )
+    level_entered_at = models.DateTimeField(_("at this level since"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, db_index=True)
+    response_due = models.DateTimeField(_("level response due"), null=True, blank=True, db_index=True)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, db_index=True)
     rework_round = models.PositiveSmallIntegerField(_("rework rounds"), default=0)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

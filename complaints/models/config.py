@@ -1,11 +1,20 @@
-"""Values an admin owns: priorities, levels, categories, process settings."""
+"""Values an admin owns: priorities, calendars, levels and their limits, categories, process settings."""
 
+import re
+from datetime import time
 from decimal import Decimal
+from typing import Any
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from complaints.choices import CalendarDayKind, DepartmentScope, TimeUnit, Weekday
+
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class Priority(models.Model):
@@ -14,51 +23,158 @@ class Priority(models.Model):
     code = models.CharField(_("code"), max_length=10, unique=True)
     name = models.CharField(_("name"), max_length=100)
     rank = models.PositiveSmallIntegerField(
-        _("rank"), unique=True, help_text=_("0 is the most urgent. Takes effect for new complaints.")
+        _("rank"), unique=True, help_text=_("0 is the most urgent. Takes effect at once (sorting, filters).")
     )
-    colour = models.CharField(_("colour"), max_length=7, default="#607d8b", help_text=_("Hex colour, e.g. #d32f2f."))
+    colour = models.CharField(_("colour"), max_length=7, help_text=_("Hex colour, e.g. #d32f2f. Takes effect at once."))
     first_response_minutes = models.PositiveIntegerField(
-        _("first response within (minutes)"),
+        _("first response target (minutes)"),
         validators=[MinValueValidator(1)],
-        help_text=_("Sets the first-response deadline of complaints triaged after the change."),
+        help_text=_(
+            "First contact with the customer is due this long after receipt, counted in the starting "
+            "level's time (business or calendar). Applies to complaints triaged after the change."
+        ),
     )
-    resolution_hours = models.PositiveIntegerField(
-        _("resolution within (hours)"),
-        validators=[MinValueValidator(1)],
-        help_text=_("Sets the resolution deadline of complaints triaged after the change."),
-    )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("priority")
         verbose_name_plural = _("priorities")
         ordering = ["rank"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(first_response_minutes__gt=0) & models.Q(resolution_hours__gt=0),
-                name="priority_limits_positive",
-            )
+            models.CheckConstraint(condition=models.Q(first_response_minutes__gt=0), name="priority_target_positive")
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
     def clean(self) -> None:
-        if not (len(self.colour) == 7 and self.colour.startswith("#")):
+        if not HEX_COLOUR.fullmatch(self.colour or ""):
             raise ValidationError({"colour": _("Enter a hex colour such as #d32f2f.")})
+
+
+class BusinessCalendar(models.Model):
+    """Working hours per weekday, holidays and adjusted working days, in one time zone."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        help_text=_(
+            "IANA name such as Asia/Shanghai. Hours and holidays are read in this zone. "
+            "Changes apply to deadlines computed after the change."
+        ),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.time_zone not in available_timezones():
+            raise ValidationError({"time_zone": _("“%(zone)s” is not a known time zone.") % {"zone": self.time_zone}})
+
+
+def check_hours(start: time | None, end: time | None) -> None:
+    """Refuses an interval that ends before it starts (shared by weekly hours and special days)."""
+    if start is not None and end is not None and start >= end:
+        raise ValidationError({"end": _("Closing time must be after opening time.")})
+
+
+class WorkingHours(models.Model):
+    """One working interval on a weekday; several per day describe a lunch break."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("opens"))
+    end = models.TimeField(_("closes"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["calendar", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="hours_start_before_end")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        check_hours(self.start, self.end)
+
+
+class CalendarDay(models.Model):
+    """A date that differs from the week: a holiday, or a working day with its own hours."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=CalendarDayKind.choices)
+    start = models.TimeField(_("opens"), null=True, blank=True, help_text=_("Only for working days."))
+    end = models.TimeField(_("closes"), null=True, blank=True, help_text=_("Only for working days."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("holiday or special day")
+        verbose_name_plural = _("holidays and special days")
+        ordering = ["calendar", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="calendar_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name or self.get_kind_display()}"
+
+    def clean(self) -> None:
+        if self.kind == CalendarDayKind.WORKING_DAY and (self.start is None or self.end is None):
+            raise ValidationError(_("A working day needs its opening and closing time."))
+        if self.kind == CalendarDayKind.HOLIDAY and (self.start is not None or self.end is not None):
+            raise ValidationError(_("A holiday has no working hours; leave opening and closing empty."))
+        check_hours(self.start, self.end)
 
 
 class EscalationLevel(models.Model):
     """One rung of the escalation ladder (store → region → HQ, or four tiers)."""
 
     rank = models.PositiveSmallIntegerField(
-        _("order"), unique=True, help_text=_("1 is the first level; higher numbers are higher levels.")
+        _("order"),
+        unique=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("1 is the first level; higher numbers are higher levels. Takes effect at once."),
     )
     name = models.CharField(_("name"), max_length=100)
     role = models.ForeignKey(
-        "complaints.Role", verbose_name=_("handling role"), null=True, blank=True, on_delete=models.PROTECT
+        "complaints.Role", verbose_name=_("handling role"), on_delete=models.PROTECT, related_name="+"
+    )
+    department_scope = models.CharField(
+        _("handling department"),
+        max_length=10,
+        choices=DepartmentScope.choices,
+        help_text=_(
+            "Where the handling role is looked up, relative to the complaint's department. "
+            "Applies to escalations after the change."
+        ),
+    )
+    department = models.ForeignKey(
+        "complaints.Department",
+        verbose_name=_("fixed department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only when the handling department is a fixed department."),
     )
     authority_amount = models.DecimalField(
-        _("compensation authority"),
+        _("compensation authority (CNY)"),
         max_digits=12,
         decimal_places=2,
         null=True,
@@ -66,14 +182,122 @@ class EscalationLevel(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Largest compensation this level may grant; empty means unlimited. Takes effect at once."),
     )
+    business_time = models.BooleanField(
+        _("count business time"),
+        help_text=_(
+            "Limits count only the calendar's working hours and days; otherwise every hour counts. "
+            "Applies to deadlines set after the change."
+        ),
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        verbose_name=_("business calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="levels",
+        help_text=_("Required when the level counts business time."),
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn at (% of the limit)"),
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("A warning goes out when this share of a limit has elapsed (1–99). Takes effect at once."),
+    )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("escalation level")
         verbose_name_plural = _("escalation levels")
         ordering = ["rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(warning_percent__gte=1, warning_percent__lte=99), name="level_warning_1_99"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(authority_amount__isnull=True) | models.Q(authority_amount__gte=0),
+                name="level_authority_not_negative",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"L{self.rank} {self.name}"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.department_scope == DepartmentScope.FIXED and self.department_id is None:
+            errors["department"] = _("Choose the fixed department.")
+        if self.department_scope != DepartmentScope.FIXED and self.department_id is not None:
+            errors["department"] = _("Leave empty unless the handling department is a fixed department.")
+        if self.business_time and self.calendar_id is None:
+            errors["calendar"] = _("Choose the calendar whose working hours this level counts.")
+        if self.rank is not None:
+            clash = EscalationLevel.objects.filter(rank=self.rank).exclude(pk=self.pk).first()
+            if clash is not None:
+                errors["rank"] = _("Level “%(level)s” already has this order.") % {"level": clash}
+        errors.update(self._authority_order_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _authority_order_errors(self) -> dict[str, Any]:
+        """A higher level may never have less authority than a lower one (empty = unlimited)."""
+        if self.rank is None:
+            return {}
+        others = EscalationLevel.objects.exclude(pk=self.pk)
+        unlimited = Decimal("Infinity")
+        mine = unlimited if self.authority_amount is None else self.authority_amount
+        for other in others:
+            theirs = unlimited if other.authority_amount is None else other.authority_amount
+            if (other.rank < self.rank and theirs > mine) or (other.rank > self.rank and theirs < mine):
+                return {
+                    "authority_amount": _(
+                        "Level “%(other)s” is ordered %(where)s this one but has %(more)s authority: "
+                        "a level cannot be ordered above a level with more authority."
+                    )
+                    % {
+                        "other": other,
+                        "where": _("below") if other.rank < self.rank else _("above"),
+                        "more": _("more") if other.rank < self.rank else _("less"),
+                    }
+                }
+        return {}
+
+
+class LevelLimit(models.Model):
+    """How fast one level must respond to and resolve a complaint of one priority."""
+
+    level = models.ForeignKey(EscalationLevel, verbose_name=_("level"), on_delete=models.CASCADE, related_name="limits")
+    priority = models.ForeignKey(Priority, verbose_name=_("priority"), on_delete=models.CASCADE, related_name="limits")
+    response_amount = models.PositiveIntegerField(
+        _("respond within"),
+        validators=[MinValueValidator(1)],
+        help_text=_("The level takes up (decides on) the case within this time after it arrives."),
+    )
+    response_unit = models.CharField(_("unit"), max_length=10, choices=TimeUnit.choices)
+    resolution_amount = models.PositiveIntegerField(
+        _("resolve within"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Applies to complaints that reach this level after the change; open ones keep their "
+            "deadlines unless you recompute them (admin action on levels)."
+        ),
+    )
+    resolution_unit = models.CharField(_("unit"), max_length=10, choices=TimeUnit.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits per priority")
+        ordering = ["level__rank", "priority__rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "priority"], name="level_limit_unique"),
+            models.CheckConstraint(
+                condition=models.Q(response_amount__gt=0) & models.Q(resolution_amount__gt=0),
+                name="level_limit_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} · {self.priority}"
 
 
 class Category(models.Model):
@@ -85,6 +309,7 @@ class Category(models.Model):
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("category")
@@ -98,25 +323,8 @@ class Category(models.Model):
 class ProcessSettings(models.Model):
     """One row of process-wide values. Edit it in the admin; there is always exactly one."""
 
-    default_priority = models.ForeignKey(
-        Priority,
-        verbose_name=_("default priority"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Priority of a complaint no rule raises. Takes effect for new complaints."),
-    )
-    risk_priority = models.ForeignKey(
-        Priority,
-        verbose_name=_("priority for safety, legal or public-opinion risk"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Given when the receiver flags such a risk at intake; such complaints start at the top level."),
-    )
     follow_up_delay_hours = models.PositiveIntegerField(
         _("follow-up after closing (hours)"),
-        default=48,
         validators=[MinValueValidator(1)],
         help_text=_(
             "The satisfaction check is due this long after a complaint closes. "
@@ -125,7 +333,6 @@ class ProcessSettings(models.Model):
     )
     attachment_max_mb = models.PositiveIntegerField(
         _("largest attachment (MB)"),
-        default=10,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("Uploads above this size are refused. Takes effect at once."),
     )
@@ -141,6 +348,8 @@ class ProcessSettings(models.Model):
         default="C",
         help_text=_("Start of every reference number, e.g. C for C-2026-000123. New complaints only."),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("process settings")

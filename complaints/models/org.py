@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from complaints.choices import DepartmentKind, RoutedStage
 
@@ -40,6 +41,7 @@ class Department(models.Model):
         related_name="+",
     )
     active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("department")
@@ -75,6 +77,7 @@ class Role(models.Model):
         default=False,
         help_text=_("Holders of this role may file new complaints for their department. Takes effect at once."),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("role")
@@ -98,6 +101,7 @@ class Membership(models.Model):
         Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.PROTECT, related_name="memberships")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")
@@ -111,9 +115,19 @@ class Membership(models.Model):
 
 
 class StageRoute(models.Model):
-    """Which role, in which department, handles a step of the process."""
+    """Which role, in which department, handles a step of the process (for all complaints, or for
+    the complaints of one stage profile)."""
 
-    stage = models.CharField(_("step"), max_length=40, choices=RoutedStage.choices, unique=True)
+    profile = models.ForeignKey(
+        "complaints.StageProfile",
+        verbose_name=_("stage profile"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routes",
+        help_text=_("Empty: every complaint whose profile does not route this step itself."),
+    )
+    stage = models.CharField(_("step"), max_length=40, choices=RoutedStage.choices)
     role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(
         Department,
@@ -124,11 +138,25 @@ class StageRoute(models.Model):
         related_name="+",
         help_text=_("Leave empty to use the complaint's own department. Applies to tasks created after the change."),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("step routing")
         verbose_name_plural = _("step routing")
-        ordering = ["stage"]
+        ordering = ["profile", "stage"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "stage"], condition=models.Q(profile__isnull=False), name="stage_route_per_profile"
+            ),
+            models.UniqueConstraint(
+                fields=["stage"], condition=models.Q(profile__isnull=True), name="stage_route_general"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} → {self.role}"
+
+    def clean(self) -> None:
+        clash = StageRoute.objects.filter(stage=self.stage, profile_id=self.profile_id).exclude(pk=self.pk)
+        if self.stage and clash.exists():
+            raise ValidationError({"stage": _("This step is already routed here.")})

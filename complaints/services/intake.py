@@ -9,17 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints.choices import EventKind, Stage
-from complaints.models import (
-    Attachment,
-    Complaint,
-    Department,
-    EscalationLevel,
-    Priority,
-    ReferenceCounter,
-)
+from complaints.models import Attachment, Complaint, Department, ReferenceCounter
 from complaints.rules.reference import format_reference
-from complaints.rules.triage import PriorityRow, triage
 from complaints.selectors import process_settings
+from complaints.selectors.routing import triage_decision
 from complaints.services.events import event_record
 
 INTAKE_FIELDS = (
@@ -45,10 +38,6 @@ INTAKE_FIELDS = (
     "received_at",
     "promised_response_at",
 )
-
-
-class ConfigurationMissing(Exception):
-    """The admin has not set up what this step needs (priorities, levels)."""
 
 
 def reference_next(*, year: int) -> str:
@@ -108,45 +97,54 @@ def complaint_register(
     return complaint
 
 
-def _priority_row(priority: Priority) -> PriorityRow:
-    return PriorityRow(
-        id=priority.pk,
-        rank=priority.rank,
-        first_response_minutes=priority.first_response_minutes,
-        resolution_hours=priority.resolution_hours,
-    )
-
-
 def complaint_triage(*, complaint: Complaint) -> Complaint:
-    """Sets priority, starting level and deadlines from the admin's values and records the signals."""
-    config = process_settings()
-    default = config.default_priority or Priority.objects.order_by("-rank").first()
-    risk = config.risk_priority or Priority.objects.order_by("rank").first()
-    levels = list(EscalationLevel.objects.order_by("rank"))
-    if default is None or risk is None or not levels:
-        raise ConfigurationMissing("Define priorities and escalation levels in the admin first.")
-    result = triage(
-        risk_flagged=complaint.risk_flagged,
-        received_at=complaint.received_at or timezone.now(),
-        default_priority=_priority_row(default),
-        risk_priority=_priority_row(risk),
+    """Sets department, priority, starting level, stage profile and deadlines from the routing
+    rules and the level's limits, and records which rules matched."""
+    received_at = complaint.received_at or timezone.now()
+    decision = triage_decision(complaint=complaint, department=complaint.department, at=received_at)
+    old = {
+        "priority": complaint.priority_id,
+        "level": complaint.level_id,
+        "department": complaint.department_id,
+    }
+    complaint.department = decision.department
+    complaint.priority = decision.priority
+    complaint.level = decision.level
+    complaint.level_entered_at = received_at
+    complaint.stage_profile = decision.profile
+    complaint.first_response_due = decision.deadlines.first_response_due
+    complaint.response_due = decision.deadlines.response_due
+    complaint.resolution_due = decision.deadlines.resolution_due
+    complaint.save(
+        update_fields=[
+            "department",
+            "priority",
+            "level",
+            "level_entered_at",
+            "stage_profile",
+            "first_response_due",
+            "response_due",
+            "resolution_due",
+        ]
     )
-    old = {"priority": complaint.priority_id, "level": complaint.level_id}
-    complaint.priority_id = result.priority_id
-    complaint.level = levels[-1] if result.top_level else levels[0]
-    complaint.first_response_due = result.first_response_due
-    complaint.resolution_due = result.resolution_due
-    complaint.save(update_fields=["priority", "level", "first_response_due", "resolution_due"])
+    due = decision.deadlines
     event_record(
         complaint=complaint,
         kind=EventKind.TRIAGED,
         old=old,
         new={
-            "priority": str(complaint.priority),
-            "level": str(complaint.level),
-            "first_response_due": result.first_response_due.isoformat(),
-            "resolution_due": result.resolution_due.isoformat(),
-            "signals": list(result.signals),
+            "priority": str(decision.priority),
+            "level": str(decision.level),
+            "department": str(decision.department) if decision.department else "",
+            "rule": decision.rule.name,
+            "matching_rules": [r.name for r in decision.matching_rules],
+            "stage_profile": str(decision.profile) if decision.profile else "",
+            "first_response_due": due.first_response_due.isoformat() if due.first_response_due else None,
+            "response_due": due.response_due.isoformat() if due.response_due else None,
+            "resolution_due": due.resolution_due.isoformat() if due.resolution_due else None,
+            "business_time": due.business_time,
+            "gaps": due.gaps,
+            "signals": decision.signals,
         },
     )
     return complaint

@@ -237,11 +237,14 @@ def complaint_record_confirmation(*, complaint: Complaint, actor: Any, outcome: 
 
 
 def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
-    """Closes the complaint; a no-op when it is already closed."""
+    """Closes the complaint; a no-op when it is already closed. A complaint still open here (its
+    stage profile skips customer confirmation) closes as resolved."""
     if complaint.stage == Stage.CLOSED:
         return complaint
     complaint.closed_at = timezone.now()
-    complaint.save(update_fields=["closed_at"])
+    if complaint.outcome == Outcome.OPEN:
+        complaint.outcome = Outcome.RESOLVED
+    complaint.save(update_fields=["closed_at", "outcome"])
     complaint_enter_stage(complaint=complaint, stage=Stage.CLOSED)
     event_record(complaint=complaint, kind=EventKind.CLOSED, actor=actor, new={"outcome": complaint.outcome})
     return complaint

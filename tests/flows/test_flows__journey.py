@@ -223,7 +223,8 @@ def test_risk_flag_sets_top_priority_and_level(org, agent):
     c = register(agent, org, risk_flagged="on")
     assert c.priority.code == "P0" and c.level.rank == 3
     assert c.first_response_due - c.received_at == timedelta(minutes=c.priority.first_response_minutes)
-    assert "risk_flagged" in c.events.get(kind=EventKind.TRIAGED).new["signals"]
+    triaged = c.events.get(kind=EventKind.TRIAGED).new
+    assert triaged["rule"].startswith("安全、法律或舆情风险") and triaged["matching_rules"] == [triaged["rule"]]
 
 
 @pytest.mark.parametrize("hours", [1, 72])

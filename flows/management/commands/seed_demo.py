@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.models import Category, Complaint, Department, Membership, Role, StageRoute
+from complaints.models import Category, Complaint, Department, Membership, Role, RoutingRule
+from complaints.services.config_io import config_import, preset_document
 from flows import driver
 from flows.flows import ComplaintFlow
 
@@ -54,7 +55,7 @@ CATEGORIES = [
     ("appliance", "家电 Appliances", None),
     ("food", "食品质量 Food quality", None),
 ]
-QUALITY_STAGES = ["verification", "root_cause", "permanent_actions", "effectiveness"]
+DEMO_PRESET = "three_tier"
 
 
 class Command(BaseCommand):
@@ -66,14 +67,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError("seed_demo creates accounts with a known password; refusing with DEBUG off.")
+        if not RoutingRule.objects.exists():
+            # A fresh database: the demo runs on the three-tier preset (store → region → HQ).
+            config_import(document=preset_document(DEMO_PRESET))
+            self.stdout.write(f"Configuration: imported the {DEMO_PRESET} preset.")
         with transaction.atomic():
             departments = self.departments()
             users = self.users(departments)
             categories = self.categories()
-            for stage in QUALITY_STAGES:
-                StageRoute.objects.filter(stage=stage, department__isnull=True).update(
-                    department=departments["quality"]
-                )
         created = self.complaints(users, departments, categories)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new complaints)."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")

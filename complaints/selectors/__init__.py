@@ -5,15 +5,19 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.choices import ActionKind, ActionStatus
 from complaints.models import Complaint, Department, Membership, ProcessSettings, StageRoute
 from complaints.rules.routing import queue_permission
+from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
 
 
 def process_settings() -> ProcessSettings:
-    """Returns the single ProcessSettings row, creating it with its defaults on first use."""
-    obj, _ = ProcessSettings.objects.get_or_create(pk=1)
+    """Returns the single ProcessSettings row (a preset import or the admin creates it)."""
+    obj = ProcessSettings.objects.order_by("pk").first()
+    if obj is None:
+        raise ConfigurationMissing(_("Process settings are missing: import a preset or add them in the admin."))
     return obj
 
 
@@ -73,7 +77,11 @@ UNROUTED_QUEUE = "complaints.manage_complaint"
 def stage_queue(*, complaint: Complaint, stage: str) -> str:
     """Returns the queue (owner permission) for a step of this complaint. A step the admin has not
     routed waits for someone with the process-manager permission, never for everybody."""
-    route = StageRoute.objects.select_related("role", "department").filter(stage=stage).first()
+    routes = StageRoute.objects.select_related("role", "department").filter(stage=stage)
+    route = None
+    if complaint.stage_profile_id is not None:
+        route = routes.filter(profile_id=complaint.stage_profile_id).first()
+    route = route or routes.filter(profile__isnull=True).first()
     department = (route.department or complaint.department) if route else None
     if route is None or department is None:
         return UNROUTED_QUEUE
@@ -84,6 +92,13 @@ def permanent_actions_effective(*, complaint: Complaint) -> bool:
     """Returns whether the latest verdict on the permanent actions was "effective"."""
     latest = complaint.actions.filter(kind=ActionKind.PERMANENT).order_by("-pk").first()
     return latest is not None and latest.status == ActionStatus.EFFECTIVE
+
+
+def stage_runs(*, complaint: Complaint, stage: str) -> bool:
+    """Returns whether an optional stage runs for this complaint (its stage profile says; a
+    complaint without a profile runs every stage)."""
+    profile = complaint.stage_profile
+    return True if profile is None else profile.runs(stage)
 
 
 def follow_up_due(*, complaint: Complaint) -> datetime:

@@ -1,0 +1,38 @@
+"""The configuration product: everything an admin sets without code.
+
+One module per area: org (departments, roles), config (priorities, calendars, levels, settings),
+routing (rules, stage profiles, step routing), notify (notify lists, templates), complaint (the
+read-only record) and tools (export/import, routing dry run, configuration history).
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from complaints.admin import complaint, config, notify, org, routing, tools
+
+__all__ = ["complaint", "config", "notify", "org", "routing", "tools"]
+
+admin.site.site_header = _("Redress administration")
+admin.site.site_title = _("Redress")
+admin.site.index_title = _("Configuration")
+admin.site.index_template = "admin/redress_index.html"
+
+_original_get_urls = admin.site.get_urls
+
+
+def _get_urls() -> list[Any]:
+    """The admin's own URLs plus the configuration tools (staff only, like every admin page)."""
+    view = admin.site.admin_view
+    extra = [
+        path("config/export/", view(tools.config_export_view), name="config_export"),
+        path("config/import/", view(tools.config_import_view), name="config_import"),
+        path("config/history/", view(tools.config_history_view), name="config_history"),
+        path("config/routing-preview/", view(tools.routing_preview_view), name="routing_preview"),
+    ]
+    return extra + _original_get_urls()
+
+
+admin.site.get_urls = _get_urls  # type: ignore[method-assign]

@@ -1,0 +1,176 @@
+"""Admin: priorities, calendars, escalation levels with their limits, categories, process settings."""
+
+import itertools
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from complaints import models
+from complaints.choices import Weekday
+from complaints.services.deadlines import complaint_deadlines_recompute_for_level
+
+
+def live_forms(formset: BaseInlineFormSet) -> list[Any]:
+    """The inline forms that will be saved (valid, filled in, not marked for deletion)."""
+    return [
+        form
+        for form in formset.forms
+        if hasattr(form, "cleaned_data") and form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+@admin.register(models.Priority)
+class PriorityAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "rank", "swatch", "first_response_minutes"]
+    ordering = ["rank"]
+
+    @admin.display(description=_("colour"))
+    def swatch(self, obj: models.Priority) -> str:
+        return format_html(
+            '<span style="display:inline-block;width:1.2em;height:1.2em;border-radius:3px;'
+            'background:{};vertical-align:middle"></span> {}',
+            obj.colour,
+            obj.colour,
+        )
+
+
+class WorkingHoursFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        spans: dict[int, list[tuple[Any, Any]]] = {}
+        for form in live_forms(self):
+            data = form.cleaned_data
+            if data.get("start") and data.get("end"):
+                spans.setdefault(int(data["weekday"]), []).append((data["start"], data["end"]))
+        if not spans:
+            raise ValidationError(_("A calendar needs working hours on at least one weekday."))
+        for weekday, intervals in spans.items():
+            intervals.sort()
+            for (_start, end), (next_start, _end) in itertools.pairwise(intervals):
+                if next_start < end:
+                    raise ValidationError(_("Working hours on %(day)s overlap.") % {"day": Weekday(weekday).label})
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = models.WorkingHours
+    formset = WorkingHoursFormSet
+    extra = 0
+    verbose_name_plural = _("working hours per weekday (two rows for a day with a lunch break)")
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = models.CalendarDay
+    extra = 1
+
+
+@admin.register(models.BusinessCalendar)
+class BusinessCalendarAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "time_zone", "week", "special_days"]
+    search_fields = ["name", "code"]
+    inlines = [WorkingHoursInline, CalendarDayInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.BusinessCalendar]:
+        return super().get_queryset(request).prefetch_related("hours", "days")
+
+    @admin.display(description=_("week"))
+    def week(self, obj: models.BusinessCalendar) -> str:
+        return "; ".join(str(h) for h in obj.hours.all())
+
+    @admin.display(description=_("holidays and special days"))
+    def special_days(self, obj: models.BusinessCalendar) -> int:
+        return len(obj.days.all())
+
+
+class LevelLimitFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        covered = {form.cleaned_data["priority"].pk for form in live_forms(self) if form.cleaned_data.get("priority")}
+        missing = models.Priority.objects.exclude(pk__in=covered)
+        if missing.exists():
+            raise ValidationError(
+                _("Give limits for every priority; missing: %(codes)s.") % {"codes": ", ".join(p.code for p in missing)}
+            )
+
+
+class LevelLimitInline(admin.TabularInline):
+    model = models.LevelLimit
+    formset = LevelLimitFormSet
+    extra = 0
+    verbose_name_plural = _(
+        "time limits per priority (new limits apply to complaints reaching this level after the change; "
+        "use the action “Recompute deadlines” for open ones)"
+    )
+
+
+@admin.register(models.EscalationLevel)
+class EscalationLevelAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "rank",
+        "name",
+        "role",
+        "department_scope",
+        "department",
+        "authority",
+        "business_time",
+        "calendar",
+        "warning",
+    ]
+    list_select_related = ["role", "department", "calendar"]
+    ordering = ["rank"]
+    inlines = [LevelLimitInline]
+    actions = ["recompute_deadlines"]
+    fieldsets = [
+        (None, {"fields": ["rank", "name"]}),
+        (_("Who handles complaints at this level"), {"fields": ["role", "department_scope", "department"]}),
+        (_("Authority"), {"fields": ["authority_amount"]}),
+        (_("Clock"), {"fields": ["business_time", "calendar", "warning_percent"]}),
+    ]
+
+    @admin.display(description=_("compensation authority"), ordering="authority_amount")
+    def authority(self, obj: models.EscalationLevel) -> str:
+        return str(_("unlimited")) if obj.authority_amount is None else f"{obj.authority_amount:,.2f}"
+
+    @admin.display(description=_("warn at"), ordering="warning_percent")
+    def warning(self, obj: models.EscalationLevel) -> str:
+        return f"{obj.warning_percent} %"
+
+    @admin.action(description=_("Recompute deadlines of open complaints at the selected levels"))
+    def recompute_deadlines(self, request: HttpRequest, queryset: QuerySet[models.EscalationLevel]) -> None:
+        count = sum(complaint_deadlines_recompute_for_level(level=level, actor=request.user) for level in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Deadlines recomputed for %(count)d open complaint.",
+                "Deadlines recomputed for %(count)d open complaints.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(models.Category)
+class CategoryAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "code", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(models.ProcessSettings)
+class ProcessSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "follow_up_delay_hours", "attachment_max_mb", "reference_prefix"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not models.ProcessSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

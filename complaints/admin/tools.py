@@ -1,0 +1,189 @@
+"""Admin pages beyond one model: configuration export/import, routing dry run, change history."""
+
+import json
+from datetime import datetime
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from complaints import models
+from complaints.forms import RoutePreviewForm
+from complaints.selectors.routing import ConfigurationMissing, routing_preview
+from complaints.services.config_io import (
+    ConfigImportError,
+    config_export,
+    config_import,
+    config_import_text,
+    preset_document,
+    presets,
+)
+
+# Every model whose history the configuration log shows, in the admin's order.
+CONFIG_MODELS: list[type[Any]] = [
+    models.ProcessSettings,
+    models.Department,
+    models.Role,
+    models.Membership,
+    models.Priority,
+    models.BusinessCalendar,
+    models.WorkingHours,
+    models.CalendarDay,
+    models.EscalationLevel,
+    models.LevelLimit,
+    models.Category,
+    models.RoutingRule,
+    models.RoutingCondition,
+    models.StageProfile,
+    models.StageRoute,
+    models.NotificationRecipient,
+    models.NotificationTemplate,
+]
+
+
+def _context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+def config_export_view(request: HttpRequest) -> HttpResponse:
+    """Downloads the whole configuration as one JSON document."""
+    body = json.dumps(config_export(), ensure_ascii=False, indent=2)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="redress-config-{stamp}.json"'
+    return response
+
+
+class ConfigImportForm(forms.Form):
+    document = forms.FileField(
+        label=gettext_lazy("configuration file (JSON)"),
+        required=False,
+        help_text=gettext_lazy("A file made by “Export configuration” or by python manage.py config_export."),
+    )
+    preset = forms.ChoiceField(label=gettext_lazy("or a shipped preset"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["preset"]).choices = [
+            ("", "---------"),
+            *((name, name) for name in presets()),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("document")) == bool(data.get("preset")):
+            raise forms.ValidationError(gettext_lazy("Choose either a file or a preset."))
+        return data
+
+
+def config_import_view(request: HttpRequest) -> HttpResponse:
+    """Imports a configuration document; shows every problem and changes nothing if any."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    errors: list[str] = []
+    form = ConfigImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["preset"]:
+                counts = config_import(document=preset_document(form.cleaned_data["preset"]))
+            else:
+                raw = form.cleaned_data["document"].read()
+                try:
+                    text = raw.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    raise ConfigImportError([_("The file is not UTF-8 text.")]) from None
+                counts = config_import_text(text=text)
+        except ConfigImportError as error:
+            errors = error.errors
+        else:
+            summary = ", ".join(f"{name}: {count}" for name, count in counts.items())
+            messages.success(request, _("Configuration imported (%(summary)s).") % {"summary": summary})
+            return redirect("admin:index")
+    return TemplateResponse(
+        request,
+        "admin/complaints/config_import.html",
+        _context(request, _("Import configuration"), form=form, errors=errors),
+    )
+
+
+def routing_preview_view(request: HttpRequest) -> HttpResponse:
+    """Dry run: what a sample complaint would get from the routing rules, without saving anything."""
+    result: dict[str, Any] | None = None
+    problem = ""
+    form = RoutePreviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sample = form.save(commit=False)
+        at = form.cleaned_data.get("received_at") or timezone.now()
+        try:
+            result = routing_preview(complaint=sample, department=form.cleaned_data.get("department"), at=at)
+        except ConfigurationMissing as error:
+            problem = str(error)
+    return TemplateResponse(
+        request,
+        "admin/complaints/routing_preview.html",
+        _context(
+            request,
+            _("Routing preview (dry run)"),
+            form=form,
+            result=result,
+            result_json=json.dumps(result, ensure_ascii=False, indent=2) if result else "",
+            deadline_rows=_deadline_rows(result),
+            problem=problem,
+        ),
+    )
+
+
+def _deadline_rows(result: dict[str, Any] | None) -> list[tuple[str, datetime]]:
+    if not result:
+        return []
+    labels = {
+        "first_response_due": _("First response due"),
+        "response_due": _("Level response due"),
+        "resolution_due": _("Resolution due"),
+    }
+    return [
+        (labels[key], timezone.localtime(datetime.fromisoformat(value)))
+        for key, value in result["deadlines"].items()
+        if key in labels and value
+    ]
+
+
+def config_history_view(request: HttpRequest) -> HttpResponse:
+    """Every configuration change, newest first: who, when, which object, old → new."""
+    per_model = 300
+    records: list[Any] = []
+    for model in CONFIG_MODELS:
+        history = model.history.select_related("history_user").order_by("-history_date")[:per_model]
+        records.extend(history)
+    records.sort(key=lambda record: record.history_date, reverse=True)
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    rows = []
+    for record in page:
+        changes: list[tuple[str, Any, Any]] = []
+        previous = record.prev_record if record.history_type == "~" else None
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                label = record.instance._meta.get_field(change.field).verbose_name
+                changes.append((str(label), change.old, change.new))
+        rows.append(
+            {
+                "record": record,
+                "model": record.instance._meta.verbose_name,
+                "action": {"+": _("added"), "~": _("changed"), "-": _("deleted")}[record.history_type],
+                "changes": changes,
+            }
+        )
+    return TemplateResponse(
+        request,
+        "admin/complaints/config_history.html",
+        _context(request, _("Configuration history"), page=page, rows=rows),
+    )

@@ -1,0 +1,342 @@
+"""Reads behind triage and the routing dry run: facts, rules, profiles, handlers and deadlines.
+
+Everything here reads the configuration tables at call time (no caching), so an admin's change
+applies to the next complaint without a restart.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from complaints.choices import Channel, Demand, DepartmentKind, DepartmentScope, Emotion
+from complaints.models import (
+    BusinessCalendar,
+    Category,
+    Complaint,
+    Department,
+    EscalationLevel,
+    LevelLimit,
+    Priority,
+    Role,
+    RoutingRule,
+    StageProfile,
+)
+from complaints.models.routing import STAGE_SWITCHES
+from complaints.rules.business_time import Unit, WorkingCalendar, deadline
+from complaints.rules.routing import (
+    Condition,
+    FieldSpec,
+    FieldType,
+    RuleRow,
+    parse_condition_value,
+    route,
+)
+
+TEXT_FIELDS = (
+    "customer_name",
+    "customer_phone",
+    "contact_person",
+    "product_model",
+    "batch_number",
+    "order_number",
+    "plate_or_vin",
+    "occurred_place",
+    "customer_words",
+    "handler_understanding",
+    "demand_detail",
+)
+
+
+def routing_field_specs() -> dict[str, FieldSpec]:
+    """Returns every field a routing condition may test, with its type and allowed codes.
+
+    `category` and `department` are tree fields: a condition on a node also matches everything
+    below it. `region` is the region above the registering department.
+    """
+    labels = {f.name: str(f.verbose_name) for f in Complaint._meta.get_fields() if hasattr(f, "verbose_name")}
+    departments = tuple(Department.objects.order_by("code").values_list("code", flat=True))
+    regions = tuple(
+        Department.objects.filter(kind=DepartmentKind.REGION).order_by("code").values_list("code", flat=True)
+    )
+    specs = [
+        FieldSpec(
+            "category", FieldType.PATH, labels["category"], tuple(Category.objects.values_list("code", flat=True))
+        ),
+        FieldSpec("department", FieldType.PATH, str(_("registering department")), departments),
+        FieldSpec("region", FieldType.CHOICE, str(_("region")), regions),
+        FieldSpec("channel", FieldType.CHOICE, labels["channel"], tuple(Channel.values)),
+        FieldSpec("emotion", FieldType.ORDERED_CHOICE, labels["emotion"], tuple(Emotion.values)),
+        FieldSpec("demand", FieldType.CHOICE, labels["demand"], tuple(Demand.values)),
+        FieldSpec("requested_amount", FieldType.NUMBER, labels["requested_amount"]),
+        FieldSpec("risk_flagged", FieldType.BOOLEAN, labels["risk_flagged"]),
+    ]
+    specs += [FieldSpec(name, FieldType.TEXT, labels[name]) for name in TEXT_FIELDS]
+    return {spec.name: spec for spec in specs}
+
+
+def department_chain(department: Department | None) -> list[Department]:
+    """Returns the department and its ancestors, nearest first."""
+    by_id = {d.pk: d for d in Department.objects.all()}
+    chain: list[Department] = []
+    node = by_id.get(department.pk) if department is not None else None
+    while node is not None and node not in chain:
+        chain.append(node)
+        node = by_id.get(node.parent_id) if node.parent_id else None
+    return chain
+
+
+def category_path(category: Category | None) -> tuple[str, ...]:
+    """Returns the category's code and every ancestor's code."""
+    codes: list[str] = []
+    node = category
+    while node is not None and node.code not in codes:
+        codes.append(node.code)
+        node = node.parent
+    return tuple(codes)
+
+
+def complaint_facts(*, complaint: Complaint, department: Department | None) -> dict[str, Any]:
+    """Returns the plain values routing conditions test, from a (possibly unsaved) complaint."""
+    chain = department_chain(department)
+    facts: dict[str, Any] = {name: getattr(complaint, name) for name in TEXT_FIELDS}
+    region = next((d.code for d in chain if d.kind == DepartmentKind.REGION), None)
+    facts.update(
+        category=category_path(complaint.category) if complaint.category_id else (),
+        department=tuple(d.code for d in chain),
+        region=region,
+        channel=complaint.channel,
+        emotion=complaint.emotion,
+        demand=complaint.demand,
+        requested_amount=complaint.requested_amount,
+        risk_flagged=bool(complaint.risk_flagged),
+    )
+    return facts
+
+
+def rule_row(rule: RoutingRule, specs: dict[str, FieldSpec]) -> RuleRow:
+    conditions = tuple(
+        Condition(
+            field=c.field,
+            operator=c.operator,
+            value=parse_condition_value(spec=specs[c.field], operator=c.operator, raw=c.value),
+        )
+        for c in rule.conditions.all()
+        if c.field in specs
+    )
+    return RuleRow(
+        id=rule.pk,
+        name=rule.name,
+        match_all=rule.match == "all",
+        conditions=conditions,
+        department_id=rule.set_department_id,
+        priority_id=rule.set_priority_id,
+        level_id=rule.set_level_id,
+    )
+
+
+def stage_profile_for(*, category: Category | None, priority: Priority | None) -> StageProfile | None:
+    """Returns the most specific profile: category + priority, category, parent categories (each
+    with the priority first), then priority alone, then the default profile."""
+    profiles = {(p.category_id, p.priority_id): p for p in StageProfile.objects.all()}
+    priority_id = priority.pk if priority is not None else None
+    node = category
+    seen: set[int] = set()
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        for key in ((node.pk, priority_id), (node.pk, None)):
+            if key in profiles:
+                return profiles[key]
+        node = node.parent
+    return profiles.get((None, priority_id)) or profiles.get((None, None))
+
+
+def level_department(*, level: EscalationLevel, department: Department | None) -> Department | None:
+    """Returns the department whose holders of the level's role handle the complaint at that level."""
+    if level.department_scope == DepartmentScope.FIXED:
+        return level.department
+    return scoped_department(scope=level.department_scope, department=department)
+
+
+def scoped_department(*, scope: str, department: Department | None) -> Department | None:
+    """Resolves a department scope (own, nearest store/region/HQ above) from a department."""
+    chain = department_chain(department)
+    if scope == DepartmentScope.OWN:
+        return chain[0] if chain else None
+    return next((d for d in chain if d.kind == scope), None)
+
+
+def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
+    """Builds the pure calendar the business-time rules count with."""
+    weekly: dict[int, list[tuple[Any, Any]]] = {}
+    for hours in calendar.hours.all():
+        weekly.setdefault(hours.weekday, []).append((hours.start, hours.end))
+    closed = frozenset(d.date for d in calendar.days.all() if d.kind == "holiday")
+    special = {
+        d.date: ((d.start, d.end),)
+        for d in calendar.days.all()
+        if d.kind == "working_day" and d.start is not None and d.end is not None
+    }
+    return WorkingCalendar(
+        time_zone=calendar.time_zone,
+        weekly={day: tuple(sorted(spans)) for day, spans in weekly.items()},
+        closed_dates=closed,
+        special_days=special,
+    )
+
+
+def level_clock(level: EscalationLevel) -> WorkingCalendar | None:
+    """Returns the calendar a level counts in, or None for calendar time."""
+    if not level.business_time or level.calendar is None:
+        return None
+    return working_calendar(level.calendar)
+
+
+@dataclass
+class Deadlines:
+    first_response_due: datetime | None = None
+    response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    business_time: bool = False
+    gaps: list[str] = field(default_factory=list)
+
+
+def level_deadlines(*, level: EscalationLevel, priority: Priority, start: datetime, first_response: bool) -> Deadlines:
+    """Returns a level's deadlines for a priority counted from `start` in the level's time.
+    A missing limit leaves its deadline empty and says so in `gaps` (the dry run shows it)."""
+    clock = level_clock(level)
+    result = Deadlines(business_time=clock is not None)
+    if first_response:
+        result.first_response_due = deadline(
+            start=start, amount=priority.first_response_minutes, unit=Unit.MINUTES, calendar=clock
+        )
+    limit = LevelLimit.objects.filter(level=level, priority=priority).first()
+    if limit is None:
+        result.gaps.append(
+            _("Level “%(level)s” has no time limits for priority %(priority)s.")
+            % {"level": level, "priority": priority.code}
+        )
+        return result
+    result.response_due = deadline(
+        start=start, amount=limit.response_amount, unit=Unit(limit.response_unit), calendar=clock
+    )
+    result.resolution_due = deadline(
+        start=start, amount=limit.resolution_amount, unit=Unit(limit.resolution_unit), calendar=clock
+    )
+    return result
+
+
+class ConfigurationMissing(Exception):
+    """The admin has not set up what triage needs (a default rule, a default stage profile)."""
+
+
+@dataclass
+class TriageDecision:
+    """What triage gives a complaint, with the reasons (shown by the dry run, stored by triage)."""
+
+    department: Department | None
+    priority: Priority
+    level: EscalationLevel
+    rule: RoutingRule
+    matching_rules: list[RoutingRule]
+    profile: StageProfile | None
+    handling_department: Department | None
+    handling_role: Role
+    deadlines: Deadlines
+    signals: list[str]
+
+
+def triage_decision(*, complaint: Complaint, department: Department | None, at: datetime) -> TriageDecision:
+    """Returns priority, level, department, stage profile and deadlines for a complaint received
+    at `at` by `department`, from the routing rules; nothing is written."""
+    specs = routing_field_specs()
+    rules = list(
+        RoutingRule.objects.filter(active=True).prefetch_related("conditions").order_by("is_default", "position", "pk")
+    )
+    default = next((r for r in rules if r.is_default), None)
+    if default is None:
+        raise ConfigurationMissing(_("There is no default routing rule: import a preset or add one in the admin."))
+    ordinary = [r for r in rules if not r.is_default]
+    decision = route(
+        rules=[rule_row(r, specs) for r in ordinary],
+        default=rule_row(default, specs),
+        specs=specs,
+        facts=complaint_facts(complaint=complaint, department=department),
+    )
+    by_id = {r.pk: r for r in rules}
+    if decision.priority_id is None or decision.level_id is None:
+        raise ConfigurationMissing(_("The default routing rule must set a priority and a starting level."))
+    priority = Priority.objects.get(pk=decision.priority_id)
+    level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
+    routed_department = (
+        Department.objects.get(pk=decision.department_id) if decision.department_id is not None else department
+    )
+    profile = stage_profile_for(category=complaint.category, priority=priority)
+    deadlines = level_deadlines(level=level, priority=priority, start=at, first_response=True)
+    if profile is None:
+        deadlines.gaps.append(_("There is no default stage profile: every optional stage runs."))
+    handling_department = level_department(level=level, department=routed_department)
+    if handling_department is None:
+        deadlines.gaps.append(
+            _("No department handles level “%(level)s” for this complaint (nothing of that kind above “%(dept)s”).")
+            % {"level": level, "dept": routed_department or "—"}
+        )
+    rule = by_id[decision.rule_id]
+    signals = [f"rule:{by_id[pk].name}" for pk in decision.matching_rule_ids]
+    return TriageDecision(
+        department=routed_department,
+        priority=priority,
+        level=level,
+        rule=rule,
+        matching_rules=[by_id[pk] for pk in decision.matching_rule_ids],
+        profile=profile,
+        handling_department=handling_department,
+        handling_role=level.role,
+        deadlines=deadlines,
+        signals=signals,
+    )
+
+
+def levels_in_order() -> Sequence[EscalationLevel]:
+    return list(EscalationLevel.objects.order_by("rank"))
+
+
+def routing_preview(*, complaint: Complaint, department: Department | None, at: datetime) -> dict[str, Any]:
+    """Returns the triage decision for a sample complaint as a JSON-ready dict; nothing is saved."""
+    decision = triage_decision(complaint=complaint, department=department, at=at)
+    due = decision.deadlines
+    profile = decision.profile
+
+    def stamp(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "received_at": at.isoformat(),
+        "department": _dept(decision.department),
+        "priority": {"code": decision.priority.code, "name": decision.priority.name},
+        "level": {"rank": decision.level.rank, "name": decision.level.name},
+        "handled_by": {"role": decision.handling_role.code, "department": _dept(decision.handling_department)},
+        "authority_amount": (None if decision.level.authority_amount is None else str(decision.level.authority_amount)),
+        "rule": decision.rule.name,
+        "matching_rules": [rule.name for rule in decision.matching_rules],
+        "stage_profile": (
+            {"name": profile.name, "stages": {stage: profile.runs(stage) for stage in STAGE_SWITCHES}}
+            if profile
+            else None
+        ),
+        "deadlines": {
+            "first_response_due": stamp(due.first_response_due),
+            "response_due": stamp(due.response_due),
+            "resolution_due": stamp(due.resolution_due),
+            "business_time": due.business_time,
+            "calendar": decision.level.calendar.code if due.business_time and decision.level.calendar else None,
+        },
+        "signals": decision.signals,
+        "problems": [str(gap) for gap in due.gaps],
+    }
+
+
+def _dept(department: Department | None) -> dict[str, str] | None:
+    return {"code": department.code, "name": department.name} if department is not None else None

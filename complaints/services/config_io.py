@@ -1,0 +1,757 @@
+"""The whole configuration as one JSON document: export, and an import that is all or nothing.
+
+Objects refer to each other by their codes (departments, roles, priorities, calendars,
+categories), levels by their order, users by username, so a document moves between systems.
+A section missing from the document leaves that part of the configuration as it is; a section
+present replaces it (departments, roles, priorities and categories are updated and added, never
+deleted; levels and priorities absent from the document are deleted when nothing uses them).
+"""
+
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from complaints.models import (
+    BusinessCalendar,
+    CalendarDay,
+    Category,
+    Department,
+    EscalationLevel,
+    LevelLimit,
+    Membership,
+    NotificationRecipient,
+    NotificationTemplate,
+    Priority,
+    ProcessSettings,
+    Role,
+    RoutingCondition,
+    RoutingRule,
+    StageProfile,
+    StageRoute,
+    WorkingHours,
+)
+from complaints.models.routing import STAGE_SWITCHES
+
+FORMAT = "redress-config"
+VERSION = 1
+PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
+
+SECTIONS = (
+    "process_settings",
+    "roles",
+    "calendars",
+    "departments",
+    "memberships",
+    "priorities",
+    "categories",
+    "levels",
+    "stage_routes",
+    "stage_profiles",
+    "routing_rules",
+    "notification_recipients",
+    "notification_templates",
+)
+
+
+class ConfigImportError(Exception):
+    """The document is invalid; nothing was changed. `errors` lists "where: what" messages."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def presets() -> dict[str, Path]:
+    """Returns the shipped presets by name."""
+    return {p.stem: p for p in sorted(PRESET_DIR.glob("*.json"))}
+
+
+def preset_document(name: str) -> dict[str, Any]:
+    path = presets().get(name)
+    if path is None:
+        raise ConfigImportError([_("There is no preset “%(name)s”.") % {"name": name}])
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+# Export ------------------------------------------------------------------------------------------
+
+
+def _code(obj: Any) -> Any:
+    return obj.code if obj is not None else None
+
+
+def _hm(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def _routes(queryset: Any) -> list[dict[str, Any]]:
+    return [
+        {"stage": r.stage, "role": r.role.code, "department": _code(r.department)}
+        for r in queryset.select_related("role", "department").order_by("stage")
+    ]
+
+
+def config_export() -> dict[str, Any]:
+    """Returns the whole configuration as a JSON-ready document."""
+    settings_row = ProcessSettings.objects.order_by("pk").first()
+    doc: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+    doc["process_settings"] = (
+        {
+            "follow_up_delay_hours": settings_row.follow_up_delay_hours,
+            "attachment_max_mb": settings_row.attachment_max_mb,
+            "attachment_extensions": settings_row.attachment_extensions,
+            "reference_prefix": settings_row.reference_prefix,
+        }
+        if settings_row
+        else None
+    )
+    doc["roles"] = [
+        {"code": r.code, "name": r.name, "can_register": r.can_register} for r in Role.objects.order_by("code")
+    ]
+    doc["calendars"] = [
+        {
+            "code": c.code,
+            "name": c.name,
+            "time_zone": c.time_zone,
+            "hours": [
+                {"weekday": h.weekday, "start": _hm(h.start), "end": _hm(h.end)}
+                for h in c.hours.order_by("weekday", "start")
+            ],
+            "days": [
+                {"date": d.date.isoformat(), "name": d.name, "kind": d.kind, "start": _hm(d.start), "end": _hm(d.end)}
+                for d in c.days.order_by("date")
+            ],
+        }
+        for c in BusinessCalendar.objects.order_by("code")
+    ]
+    doc["departments"] = [
+        {
+            "code": d.code,
+            "name": d.name,
+            "kind": d.kind,
+            "parent": _code(d.parent),
+            "head": d.head.get_username() if d.head else None,
+            "active": d.active,
+        }
+        for d in Department.objects.select_related("parent", "head").order_by("code")
+    ]
+    doc["memberships"] = [
+        {"user": m.user.get_username(), "department": m.department.code, "role": m.role.code}
+        for m in Membership.objects.select_related("user", "department", "role").order_by(
+            "user__username", "department__code", "role__code"
+        )
+    ]
+    doc["priorities"] = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "rank": p.rank,
+            "colour": p.colour,
+            "first_response_minutes": p.first_response_minutes,
+        }
+        for p in Priority.objects.order_by("rank")
+    ]
+    doc["categories"] = [
+        {"code": c.code, "name": c.name, "parent": _code(c.parent), "active": c.active}
+        for c in Category.objects.select_related("parent").order_by("code")
+    ]
+    doc["levels"] = [
+        {
+            "rank": lv.rank,
+            "name": lv.name,
+            "role": lv.role.code,
+            "department_scope": lv.department_scope,
+            "department": _code(lv.department),
+            "authority_amount": None if lv.authority_amount is None else str(lv.authority_amount),
+            "business_time": lv.business_time,
+            "calendar": _code(lv.calendar),
+            "warning_percent": lv.warning_percent,
+            "limits": [
+                {
+                    "priority": limit.priority.code,
+                    "response_amount": limit.response_amount,
+                    "response_unit": limit.response_unit,
+                    "resolution_amount": limit.resolution_amount,
+                    "resolution_unit": limit.resolution_unit,
+                }
+                for limit in lv.limits.select_related("priority").order_by("priority__rank")
+            ],
+        }
+        for lv in EscalationLevel.objects.select_related("role", "department", "calendar").order_by("rank")
+    ]
+    doc["stage_routes"] = _routes(StageRoute.objects.filter(profile__isnull=True))
+    doc["stage_profiles"] = [
+        {
+            "name": p.name,
+            "category": _code(p.category),
+            "priority": _code(p.priority),
+            **{stage: getattr(p, stage) for stage in STAGE_SWITCHES},
+            "routes": _routes(p.routes.all()),
+        }
+        for p in StageProfile.objects.select_related("category", "priority").order_by("pk")
+    ]
+    doc["routing_rules"] = [
+        {
+            "position": r.position,
+            "name": r.name,
+            "active": r.active,
+            "default": r.is_default,
+            "match": r.match,
+            "set_department": _code(r.set_department),
+            "set_priority": _code(r.set_priority),
+            "set_level": r.set_level.rank if r.set_level else None,
+            "conditions": [
+                {"field": c.field, "operator": c.operator, "value": c.value} for c in r.conditions.order_by("pk")
+            ],
+        }
+        for r in RoutingRule.objects.select_related("set_department", "set_priority", "set_level").order_by(
+            "is_default", "position", "pk"
+        )
+    ]
+    doc["notification_recipients"] = [
+        {
+            "event": n.event,
+            "kind": n.kind,
+            "role": _code(n.role),
+            "department_scope": n.department_scope,
+            "department": _code(n.department),
+            "user": n.user.get_username() if n.user else None,
+        }
+        for n in NotificationRecipient.objects.select_related("role", "department", "user").order_by(
+            "event", "kind", "pk"
+        )
+    ]
+    doc["notification_templates"] = [
+        {"event": t.event, "language": t.language, "subject": t.subject, "body": t.body}
+        for t in NotificationTemplate.objects.order_by("event", "language")
+    ]
+    return doc
+
+
+# Import ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Importer:
+    """Applies a document section by section inside one transaction, collecting every error."""
+
+    doc: dict[str, Any]
+    errors: list[str] = field(default_factory=list)
+    where: list[str] = field(default_factory=list)
+
+    # Error bookkeeping --------------------------------------------------------------------------
+    @contextmanager
+    def at(self, label: str) -> Iterator[None]:
+        self.where.append(label)
+        try:
+            yield
+        finally:
+            self.where.pop()
+
+    def error(self, message: str) -> None:
+        place = "".join(self.where).lstrip(".") or _("document")
+        self.errors.append(f"{place}: {message}")
+
+    def validation_error(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for name, errs in error.error_dict.items():
+                for e in errs:
+                    message = " ".join(e.messages)
+                    if name == "__all__":
+                        self.error(message)
+                    else:
+                        with self.at(f".{name}"):
+                            self.error(message)
+        else:
+            for message in error.messages:
+                self.error(message)
+
+    def save(self, obj: models.Model, exclude: list[str] | None = None, *, whole: bool = True) -> bool:
+        """Validates (fields only when `whole` is False) and saves one object; False on errors."""
+        try:
+            if whole:
+                obj.full_clean(exclude=exclude)
+            else:
+                obj.clean_fields(exclude=exclude)
+        except ValidationError as error:
+            self.validation_error(error)
+            return False
+        try:
+            with transaction.atomic():
+                obj.save()
+        except Exception as error:  # a database constraint the model checks did not catch
+            self.error(str(error))
+            return False
+        return True
+
+    # Reading the document -------------------------------------------------------------------------
+    def items(self, section: str, keys: set[str], required: set[str]) -> list[tuple[int, dict[str, Any]]]:
+        raw = self.doc.get(section)
+        if not isinstance(raw, list):
+            with self.at(section):
+                self.error(_("must be a list."))
+            return []
+        good = []
+        for index, item in enumerate(raw):
+            with self.at(f"{section}[{index}]"):
+                if self.check_keys(item, keys, required):
+                    good.append((index, item))
+        return good
+
+    def check_keys(self, item: Any, keys: set[str], required: set[str]) -> bool:
+        if not isinstance(item, dict):
+            self.error(_("must be an object."))
+            return False
+        unknown = set(item) - keys
+        missing = required - set(item)
+        if unknown:
+            self.error(_("unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(unknown))})
+        if missing:
+            self.error(_("missing keys: %(keys)s.") % {"keys": ", ".join(sorted(missing))})
+        return not unknown and not missing
+
+    def ref(self, model: type[models.Model], key: str, value: Any, label: str, **lookup: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return model._default_manager.get(**{key: value}, **lookup)
+        except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+            with self.at(f".{label}"):
+                self.error(_("“%(value)s” does not exist.") % {"value": value})
+            return None
+
+    def user(self, username: Any, label: str) -> Any:
+        if username is None:
+            return None
+        user = get_user_model()._default_manager.filter(username=username).first()
+        if user is None:
+            with self.at(f".{label}"):
+                self.error(_("there is no user “%(username)s”.") % {"username": username})
+        return user
+
+    def time(self, value: Any, label: str) -> time | None:
+        if value in (None, ""):
+            return None
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            with self.at(f".{label}"):
+                self.error(_("“%(value)s” is not a time such as 09:00.") % {"value": value})
+            return None
+
+    def delete(self, obj: models.Model, label: str) -> None:
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except ProtectedError:
+            self.error(
+                _("“%(name)s” is not in the document but is still in use; it cannot be removed.") % {"name": label}
+            )
+
+    # Sections ----------------------------------------------------------------------------------------
+    def run(self) -> None:
+        if not isinstance(self.doc, dict):
+            self.error(_("the document must be a JSON object."))
+            return
+        if self.doc.get("format") != FORMAT or self.doc.get("version") != VERSION:
+            self.error(
+                _("this is not a Redress configuration (expected format “%(format)s”, version %(version)s).")
+                % {"format": FORMAT, "version": VERSION}
+            )
+            return
+        unknown = set(self.doc) - {"format", "version", *SECTIONS}
+        if unknown:
+            self.error(_("unknown sections: %(keys)s.") % {"keys": ", ".join(sorted(unknown))})
+        steps: dict[str, Callable[[], None]] = {
+            "process_settings": self.process_settings,
+            "roles": self.roles,
+            "calendars": self.calendars,
+            "departments": self.departments,
+            "memberships": self.memberships,
+            "priorities": self.priorities,
+            "categories": self.categories,
+            "levels": self.levels,
+            "stage_routes": self.stage_routes,
+            "stage_profiles": self.stage_profiles,
+            "routing_rules": self.routing_rules,
+            "notification_recipients": self.notification_recipients,
+            "notification_templates": self.notification_templates,
+        }
+        # Rules refer to priorities, levels and departments: replaced wholesale, they go first so a
+        # priority or level the document drops is not held back by a rule that is also going.
+        if self.doc.get("routing_rules") is not None:
+            RoutingRule.objects.all().delete()
+        for section in SECTIONS:
+            if section in self.doc and self.doc[section] is not None:
+                steps[section]()
+
+    def process_settings(self) -> None:
+        data = self.doc["process_settings"]
+        keys = {"follow_up_delay_hours", "attachment_max_mb", "attachment_extensions", "reference_prefix"}
+        with self.at("process_settings"):
+            if not self.check_keys(data, keys, keys):
+                return
+            row = ProcessSettings.objects.order_by("pk").first() or ProcessSettings(pk=1)
+            for key in keys:
+                setattr(row, key, data[key])
+            self.save(row)
+
+    def roles(self) -> None:
+        for index, item in self.items("roles", {"code", "name", "can_register"}, {"code", "name"}):
+            with self.at(f"roles[{index}]"):
+                role = Role.objects.filter(code=item["code"]).first() or Role(code=item["code"])
+                role.name = item["name"]
+                role.can_register = bool(item.get("can_register", False))
+                self.save(role)
+
+    def calendars(self) -> None:
+        keys = {"code", "name", "time_zone", "hours", "days"}
+        for index, item in self.items("calendars", keys, {"code", "name", "time_zone", "hours"}):
+            with self.at(f"calendars[{index}]"):
+                cal = BusinessCalendar.objects.filter(code=item["code"]).first() or BusinessCalendar(code=item["code"])
+                cal.name, cal.time_zone = item["name"], item["time_zone"]
+                if not self.save(cal):
+                    continue
+                cal.hours.all().delete()
+                cal.days.all().delete()
+                hours = item.get("hours") or []
+                if not hours:
+                    self.error(_("a calendar needs working hours on at least one weekday."))
+                spans: dict[Any, list[tuple[time, time]]] = {}
+                for h_index, hour in enumerate(hours):
+                    with self.at(f".hours[{h_index}]"):
+                        if not self.check_keys(hour, {"weekday", "start", "end"}, {"weekday", "start", "end"}):
+                            continue
+                        start, end = self.time(hour["start"], "start"), self.time(hour["end"], "end")
+                        if start is None or end is None:
+                            self.error(_("give the opening and the closing time."))
+                            continue
+                        row = WorkingHours(calendar=cal, weekday=hour["weekday"], start=start, end=end)
+                        if self.save(row):
+                            spans.setdefault(row.weekday, []).append((row.start, row.end))
+                for weekday, intervals in spans.items():
+                    intervals.sort()
+                    if any(b[0] < a[1] for a, b in itertools.pairwise(intervals)):
+                        with self.at(".hours"):
+                            self.error(_("working hours on weekday %(day)s overlap.") % {"day": weekday})
+                for d_index, day in enumerate(item.get("days") or []):
+                    with self.at(f".days[{d_index}]"):
+                        if not self.check_keys(day, {"date", "name", "kind", "start", "end"}, {"date", "kind"}):
+                            continue
+                        try:
+                            when = date.fromisoformat(str(day["date"]))
+                        except ValueError:
+                            self.error(_("“%(value)s” is not a date such as 2026-10-01.") % {"value": day["date"]})
+                            continue
+                        self.save(
+                            CalendarDay(
+                                calendar=cal,
+                                date=when,
+                                name=day.get("name") or "",
+                                kind=day["kind"],
+                                start=self.time(day.get("start"), "start"),
+                                end=self.time(day.get("end"), "end"),
+                            )
+                        )
+
+    def departments(self) -> None:
+        keys = {"code", "name", "kind", "parent", "head", "active"}
+        items = self.items("departments", keys, {"code", "name", "kind"})
+        saved: list[tuple[int, dict[str, Any], Department]] = []
+        for index, item in items:  # first pass: every department exists, so parents can refer forward
+            with self.at(f"departments[{index}]"):
+                dept = Department.objects.filter(code=item["code"]).first() or Department(code=item["code"])
+                dept.name, dept.kind = item["name"], item["kind"]
+                dept.active = bool(item.get("active", True))
+                dept.head = self.user(item.get("head"), "head")
+                if self.save(dept, exclude=["parent"]):
+                    saved.append((index, item, dept))
+        for index, item, dept in saved:
+            with self.at(f"departments[{index}]"):
+                dept.parent = self.ref(Department, "code", item.get("parent"), "parent")
+                self.save(dept)
+
+    def memberships(self) -> None:
+        Membership.objects.all().delete()
+        for index, item in self.items("memberships", {"user", "department", "role"}, {"user", "department", "role"}):
+            with self.at(f"memberships[{index}]"):
+                user = self.user(item["user"], "user")
+                dept = self.ref(Department, "code", item["department"], "department")
+                role = self.ref(Role, "code", item["role"], "role")
+                if user and dept and role:
+                    self.save(Membership(user=user, department=dept, role=role))
+
+    def priorities(self) -> None:
+        keys = {"code", "name", "rank", "colour", "first_response_minutes"}
+        items = self.items("priorities", keys, keys)
+        codes = {item["code"] for _, item in items}
+        for stale in Priority.objects.exclude(code__in=codes):
+            with self.at("priorities"):
+                self.delete(stale, stale.code)
+        # Ranks are unique: park the existing ones out of the way so ranks can be swapped.
+        for priority in Priority.objects.all():
+            Priority.objects.filter(pk=priority.pk).update(rank=10_000 + priority.pk)
+        for index, item in items:
+            with self.at(f"priorities[{index}]"):
+                priority = Priority.objects.filter(code=item["code"]).first() or Priority(code=item["code"])
+                for key in keys - {"code"}:
+                    setattr(priority, key, item[key])
+                self.save(priority)
+
+    def categories(self) -> None:
+        items = self.items("categories", {"code", "name", "parent", "active"}, {"code", "name"})
+        saved = []
+        for index, item in items:
+            with self.at(f"categories[{index}]"):
+                cat = Category.objects.filter(code=item["code"]).first() or Category(code=item["code"])
+                cat.name, cat.active = item["name"], bool(item.get("active", True))
+                if self.save(cat, exclude=["parent"]):
+                    saved.append((index, item, cat))
+        for index, item, cat in saved:
+            with self.at(f"categories[{index}]"):
+                cat.parent = self.ref(Category, "code", item.get("parent"), "parent")
+                if cat.parent is not None and cat.parent.pk == cat.pk:
+                    self.error(_("a category cannot be its own parent."))
+                    continue
+                self.save(cat)
+
+    def levels(self) -> None:
+        keys = {
+            "rank",
+            "name",
+            "role",
+            "department_scope",
+            "department",
+            "authority_amount",
+            "business_time",
+            "calendar",
+            "warning_percent",
+            "limits",
+        }
+        required = {"rank", "name", "role", "department_scope", "business_time", "warning_percent", "limits"}
+        items = self.items("levels", keys, required)
+        ranks = {item["rank"] for _, item in items}
+        for stale in EscalationLevel.objects.exclude(rank__in=ranks):
+            with self.at("levels"):
+                self.delete(stale, str(stale))
+        levels = []
+        for index, item in items:
+            with self.at(f"levels[{index}]"):
+                level = EscalationLevel.objects.filter(rank=item["rank"]).first() or EscalationLevel(rank=item["rank"])
+                level.name = item["name"]
+                level.role = self.ref(Role, "code", item["role"], "role")
+                level.department_scope = item["department_scope"]
+                level.department = self.ref(Department, "code", item.get("department"), "department")
+                amount = item.get("authority_amount")
+                try:
+                    level.authority_amount = None if amount is None else Decimal(str(amount))
+                except ArithmeticError:
+                    with self.at(".authority_amount"):
+                        self.error(_("“%(value)s” is not an amount.") % {"value": amount})
+                    continue
+                level.business_time = bool(item["business_time"])
+                level.calendar = self.ref(BusinessCalendar, "code", item.get("calendar"), "calendar")
+                level.warning_percent = item["warning_percent"]
+                if level.role is not None and self.save(level, whole=False):
+                    levels.append((index, item, level))
+        for index, item, level in levels:  # authority order is checked once every level is in place
+            with self.at(f"levels[{index}]"):
+                self.save(level)
+                self.limits(level, item["limits"])
+
+    def limits(self, level: EscalationLevel, raw: Any) -> None:
+        level.limits.all().delete()
+        keys = {"priority", "response_amount", "response_unit", "resolution_amount", "resolution_unit"}
+        if not isinstance(raw, list):
+            with self.at(".limits"):
+                self.error(_("must be a list."))
+            return
+        covered = set()
+        for index, item in enumerate(raw):
+            with self.at(f".limits[{index}]"):
+                if not self.check_keys(item, keys, keys):
+                    continue
+                priority = self.ref(Priority, "code", item["priority"], "priority")
+                if priority is None:
+                    continue
+                if priority.pk in covered:
+                    self.error(_("priority %(code)s is listed twice.") % {"code": priority.code})
+                    continue
+                covered.add(priority.pk)
+                limit = LevelLimit(level=level, priority=priority)
+                for key in keys - {"priority"}:
+                    setattr(limit, key, item[key])
+                self.save(limit)
+        missing = Priority.objects.exclude(pk__in=covered).values_list("code", flat=True)
+        if missing:
+            with self.at(".limits"):
+                self.error(_("give limits for every priority; missing: %(codes)s.") % {"codes": ", ".join(missing)})
+
+    def route_rows(self, raw: Any, profile: StageProfile | None) -> None:
+        if not isinstance(raw, list):
+            self.error(_("must be a list."))
+            return
+        seen = set()
+        for index, item in enumerate(raw):
+            with self.at(f"[{index}]"):
+                if not self.check_keys(item, {"stage", "role", "department"}, {"stage", "role"}):
+                    continue
+                if item["stage"] in seen:
+                    self.error(_("the step “%(stage)s” is listed twice.") % {"stage": item["stage"]})
+                    continue
+                seen.add(item["stage"])
+                role = self.ref(Role, "code", item["role"], "role")
+                department = self.ref(Department, "code", item.get("department"), "department")
+                if role is not None:
+                    self.save(StageRoute(profile=profile, stage=item["stage"], role=role, department=department))
+
+    def stage_routes(self) -> None:
+        StageRoute.objects.filter(profile__isnull=True).delete()
+        with self.at("stage_routes"):
+            self.route_rows(self.doc["stage_routes"], None)
+
+    def stage_profiles(self) -> None:
+        """Profiles are matched by (category, priority) and updated in place, because open complaints
+        keep the profile triage gave them; profiles absent from the document are removed."""
+        keys = {"name", "category", "priority", "routes", *STAGE_SWITCHES}
+        items = self.items("stage_profiles", keys, {"name"})
+        if not any(item.get("category") is None and item.get("priority") is None for _, item in items):
+            with self.at("stage_profiles"):
+                self.error(_("a default profile (no category, no priority) is required."))
+        existing = {(p.category_id, p.priority_id): p for p in StageProfile.objects.all()}
+        kept = set()
+        for index, item in items:
+            with self.at(f"stage_profiles[{index}]"):
+                category = self.ref(Category, "code", item.get("category"), "category")
+                priority = self.ref(Priority, "code", item.get("priority"), "priority")
+                key = (category.pk if category else None, priority.pk if priority else None)
+                if key in kept:
+                    self.error(_("another profile already covers this category and priority."))
+                    continue
+                kept.add(key)
+                profile = existing.get(key) or StageProfile(category=category, priority=priority)
+                profile.name = item["name"]
+                for stage in STAGE_SWITCHES:
+                    setattr(profile, stage, bool(item.get(stage, True)))
+                if profile.pk:
+                    profile.routes.all().delete()
+                if self.save(profile):
+                    with self.at(".routes"):
+                        self.route_rows(item.get("routes") or [], profile)
+        for key, profile in existing.items():
+            if key not in kept:
+                profile.delete()
+
+    def routing_rules(self) -> None:
+        keys = {
+            "position",
+            "name",
+            "active",
+            "default",
+            "match",
+            "set_department",
+            "set_priority",
+            "set_level",
+            "conditions",
+        }
+        items = self.items("routing_rules", keys, {"name"})
+        defaults = [item for _, item in items if item.get("default")]
+        if len(defaults) != 1:
+            with self.at("routing_rules"):
+                self.error(_("exactly one rule must be the default rule (found %(count)d).") % {"count": len(defaults)})
+        for index, item in items:
+            with self.at(f"routing_rules[{index}]"):
+                rule = RoutingRule(
+                    position=item.get("position", index + 1),
+                    name=item["name"],
+                    active=bool(item.get("active", True)),
+                    is_default=bool(item.get("default", False)),
+                    match=item.get("match", "all"),
+                    set_department=self.ref(Department, "code", item.get("set_department"), "set_department"),
+                    set_priority=self.ref(Priority, "code", item.get("set_priority"), "set_priority"),
+                    set_level=self.ref(EscalationLevel, "rank", item.get("set_level"), "set_level"),
+                )
+                if not self.save(rule):
+                    continue
+                conditions = item.get("conditions") or []
+                if rule.is_default and conditions:
+                    self.error(_("the default rule has no conditions."))
+                for c_index, cond in enumerate(conditions):
+                    with self.at(f".conditions[{c_index}]"):
+                        if self.check_keys(cond, {"field", "operator", "value"}, {"field", "operator"}):
+                            self.save(
+                                RoutingCondition(
+                                    rule=rule,
+                                    field=cond["field"],
+                                    operator=cond["operator"],
+                                    value=str(cond.get("value") or ""),
+                                )
+                            )
+
+    def notification_recipients(self) -> None:
+        NotificationRecipient.objects.all().delete()
+        keys = {"event", "kind", "role", "department_scope", "department", "user"}
+        for index, item in self.items("notification_recipients", keys, {"event", "kind"}):
+            with self.at(f"notification_recipients[{index}]"):
+                self.save(
+                    NotificationRecipient(
+                        event=item["event"],
+                        kind=item["kind"],
+                        role=self.ref(Role, "code", item.get("role"), "role"),
+                        department_scope=item.get("department_scope") or "",
+                        department=self.ref(Department, "code", item.get("department"), "department"),
+                        user=self.user(item.get("user"), "user"),
+                    )
+                )
+
+    def notification_templates(self) -> None:
+        NotificationTemplate.objects.all().delete()
+        keys = {"event", "language", "subject", "body"}
+        seen = set()
+        for index, item in self.items("notification_templates", keys, keys):
+            with self.at(f"notification_templates[{index}]"):
+                if (item["event"], item["language"]) in seen:
+                    self.error(_("this event already has a template in this language."))
+                    continue
+                seen.add((item["event"], item["language"]))
+                self.save(NotificationTemplate(**item))
+
+
+def config_import(*, document: Any) -> dict[str, int]:
+    """Validates and applies a configuration document in one transaction. Returns the number of
+    items per section; raises ConfigImportError with every problem, changing nothing, if any part
+    is invalid."""
+    importer = _Importer(doc=document)
+    with transaction.atomic():
+        importer.run()
+        if importer.errors:
+            transaction.set_rollback(True)
+    if importer.errors:
+        raise ConfigImportError(importer.errors)
+    return {section: len(document[section] or []) for section in SECTIONS if section in document}
+
+
+def config_import_text(*, text: str) -> dict[str, int]:
+    """Parses JSON text and imports it (see config_import)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigImportError(
+            [
+                _("not valid JSON (line %(line)d, column %(column)d): %(message)s.")
+                % {"line": error.lineno, "column": error.colno, "message": error.msg}
+            ]
+        ) from None
+    return config_import(document=document)

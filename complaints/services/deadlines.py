@@ -1,0 +1,55 @@
+"""Recomputing deadlines when an admin changes limits and asks for open complaints to follow."""
+
+from typing import Any
+
+from django.db import transaction
+
+from complaints.choices import EventKind, Outcome, Stage
+from complaints.models import Complaint, EscalationLevel
+from complaints.selectors.routing import level_deadlines
+from complaints.services.events import event_record
+
+
+def complaint_deadlines_recompute(*, complaint: Complaint, actor: Any = None) -> bool:
+    """Recomputes a complaint's level deadlines from when it reached its level (and its first-response
+    deadline while that is still pending) with today's limits. Returns whether anything changed."""
+    if complaint.level is None or complaint.priority is None or complaint.level_entered_at is None:
+        return False
+    pending_first_response = complaint.stage in (Stage.INTAKE, Stage.FIRST_RESPONSE)
+    due = level_deadlines(
+        level=complaint.level,
+        priority=complaint.priority,
+        start=complaint.level_entered_at,
+        first_response=pending_first_response,
+    )
+    fields = ["response_due", "resolution_due"] + (["first_response_due"] if pending_first_response else [])
+    old = {name: getattr(complaint, name) for name in fields}
+    new = {name: getattr(due, name) for name in fields}
+    if old == new:
+        return False
+    for name, value in new.items():
+        setattr(complaint, name, value)
+    complaint.save(update_fields=fields)
+    event_record(
+        complaint=complaint,
+        kind=EventKind.DEADLINES_RECOMPUTED,
+        actor=actor,
+        old={k: v.isoformat() if v else None for k, v in old.items()},
+        new={k: v.isoformat() if v else None for k, v in new.items()},
+    )
+    return True
+
+
+def complaint_deadlines_recompute_for_level(*, level: EscalationLevel, actor: Any = None) -> int:
+    """Recomputes the deadlines of every open complaint at a level; returns how many changed."""
+    changed = 0
+    open_here = Complaint.objects.filter(level=level, outcome=Outcome.OPEN).exclude(stage=Stage.CLOSED)
+    for complaint in open_here.select_related("level__calendar", "priority").iterator():
+        with transaction.atomic():
+            locked = (
+                Complaint.objects.select_for_update(of=("self",))
+                .select_related("level__calendar", "priority")
+                .get(pk=complaint.pk)
+            )
+            changed += complaint_deadlines_recompute(complaint=locked, actor=actor)
+    return changed
