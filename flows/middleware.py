@@ -7,11 +7,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from complaints.selectors import complaint_is_visible_to
+from complaints.selectors import ConfigurationMissing, complaint_is_visible_to
 
 
 class FlowLockFailedMiddleware:
-    """Someone else holds the complaint's lock: answer 409 with a message instead of a 500."""
+    """Someone else holds the complaint's lock: answer 409 with a message instead of a 500. The
+    configuration lacks what triage needs: answer 503 saying what to set up."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -22,9 +23,12 @@ class FlowLockFailedMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, FlowLockFailed):
             response = TemplateResponse(request, "409.html", status=409)
-            response.render()
-            return response
-        return None
+        elif isinstance(exception, ConfigurationMissing):
+            response = TemplateResponse(request, "503.html", {"problem": str(exception)}, status=503)
+        else:
+            return None
+        response.render()
+        return response
 
 
 class ComplaintScopeMiddleware:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
@@ -25,14 +26,16 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.request.activation.process}
 
     def form_valid(self, form: forms.IntakeForm) -> HttpResponse:
-        complaint = intake.complaint_register(
-            complaint=self.request.activation.process,
-            data=form.cleaned_data,
-            department=form.cleaned_data["department"],
-            receiver=self.request.user,
-            attachments=form.cleaned_data.get("attachments") or [],
-        )
-        self.request.activation.execute()
+        # One transaction: if triage cannot run (configuration incomplete), nothing is kept.
+        with transaction.atomic():
+            complaint = intake.complaint_register(
+                complaint=self.request.activation.process,
+                data=form.cleaned_data,
+                department=form.cleaned_data["department"],
+                receiver=self.request.user,
+                attachments=form.cleaned_data.get("attachments") or [],
+            )
+            self.request.activation.execute()
         messages.success(
             self.request,
             _("Complaint %(reference)s registered.") % {"reference": complaint.reference},

@@ -2,7 +2,7 @@
 
 from django.test import Client
 
-from complaints.models import Complaint
+from complaints.models import Complaint, RoutingRule
 from tests.conftest import FLOW, START_URL, intake_data, open_task, task_url
 
 
@@ -77,3 +77,13 @@ def test_a_user_without_a_registering_role_cannot_register(org, quality_engineer
 
 def test_outsider_without_membership_is_refused_the_workflow(org, outsider):
     assert client_for(outsider).get("/workflow/inbox/").status_code == 403
+
+
+def test_intake_without_configuration_explains_and_keeps_nothing(org, agent):
+    RoutingRule.objects.all().delete()
+    client = Client()
+    client.force_login(agent)
+    response = client.post(START_URL, intake_data(org))
+    assert response.status_code == 503
+    assert "default routing rule" in response.content.decode()
+    assert Complaint.objects.count() == 0
