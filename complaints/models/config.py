@@ -199,7 +199,7 @@ class EscalationLevel(models.Model):
         help_text=_("Required when the level counts business time."),
     )
     warning_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the limit)"),
+        _("warn at (percent of the limit)"),
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text=_("A warning goes out when this share of a limit has elapsed (1–99). Takes effect at once."),
     )

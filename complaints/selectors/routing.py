@@ -317,7 +317,11 @@ def routing_preview(*, complaint: Complaint, department: Department | None, at: 
         "department": _dept(decision.department),
         "priority": {"code": decision.priority.code, "name": decision.priority.name},
         "level": {"rank": decision.level.rank, "name": decision.level.name},
-        "handled_by": {"role": decision.handling_role.code, "department": _dept(decision.handling_department)},
+        "handled_by": {
+            "role": decision.handling_role.code,
+            "role_name": decision.handling_role.name,
+            "department": _dept(decision.handling_department),
+        },
         "authority_amount": (None if decision.level.authority_amount is None else str(decision.level.authority_amount)),
         "rule": decision.rule.name,
         "matching_rules": [rule.name for rule in decision.matching_rules],

@@ -492,3 +492,21 @@ def test_default_survives_the_bulk_delete_action(admin_client: Client, org: Any,
         {"action": "delete_selected", admin.helpers.ACTION_CHECKBOX_NAME: [str(default.pk)], "post": "yes"},
     )
     assert type(default).objects.filter(pk=default.pk).exists()
+
+
+def test_default_rule_cannot_be_switched_off_from_the_list(admin_client: Client, org: Any) -> None:
+    before = config_export()
+    url = admin_url(RoutingRule, "changelist")
+    changelist = admin_client.get(url)
+    formset = changelist.context["cl"].formset
+    data = form_fields(formset.management_form)
+    for form in formset.forms:
+        data.update(form_fields(form))
+        if form.instance.is_default:
+            data.pop(form.add_prefix("active"), None)
+    data["_save"] = "Save"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "The default rule is always active." in page_text(response)
+    assert _default_rule().active
+    assert config_export() == before
