@@ -18,6 +18,9 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields  # timestamps are not editable: a form field for them would be an error
+
 
 class EventInline(ReadOnlyInline):
     model = models.ComplaintEvent

@@ -296,6 +296,15 @@ class _Importer:
             return False
         return True
 
+    def check(self, obj: models.Model) -> bool:
+        """Runs the whole validation (fields, clean, uniqueness) on a saved object without saving it."""
+        try:
+            obj.full_clean()
+        except ValidationError as error:
+            self.validation_error(error)
+            return False
+        return True
+
     # Reading the document -------------------------------------------------------------------------
     def items(self, section: str, keys: set[str], required: set[str]) -> list[tuple[int, dict[str, Any]]]:
         raw = self.doc.get(section)
@@ -568,7 +577,7 @@ class _Importer:
                     levels.append((index, item, level))
         for index, item, level in levels:  # authority order is checked once every level is in place
             with self.at(f"levels[{index}]"):
-                self.save(level)
+                self.check(level)  # already saved in the first pass: validate only, no second history row
                 self.limits(level, item["limits"])
 
     def limits(self, level: EscalationLevel, raw: Any) -> None:
