@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from complaints.choices import CalendarDayKind, DepartmentScope, TimeUnit, Weekday
+from complaints.models.help import AT_ONCE, NEXT_DEADLINE
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -20,8 +21,8 @@ HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 class Priority(models.Model):
     """P0 (safety, legal, public-opinion risk) down to P3. Lower rank = more urgent."""
 
-    code = models.CharField(_("code"), max_length=10, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=10, unique=True, help_text=AT_ONCE)
+    name = models.CharField(_("name"), max_length=100, help_text=AT_ONCE)
     rank = models.PositiveSmallIntegerField(
         _("rank"), unique=True, help_text=_("0 is the most urgent. Takes effect at once (sorting, filters).")
     )
@@ -55,8 +56,8 @@ class Priority(models.Model):
 class BusinessCalendar(models.Model):
     """Working hours per weekday, holidays and adjusted working days, in one time zone."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=AT_ONCE)
+    name = models.CharField(_("name"), max_length=100, help_text=AT_ONCE)
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -120,7 +121,7 @@ class CalendarDay(models.Model):
     )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=100, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=CalendarDayKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=CalendarDayKind.choices, help_text=NEXT_DEADLINE)
     start = models.TimeField(_("opens"), null=True, blank=True, help_text=_("Only for working days."))
     end = models.TimeField(_("closes"), null=True, blank=True, help_text=_("Only for working days."))
     history = HistoricalRecords()
@@ -151,9 +152,15 @@ class EscalationLevel(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("1 is the first level; higher numbers are higher levels. Takes effect at once."),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, help_text=AT_ONCE)
     role = models.ForeignKey(
-        "complaints.Role", verbose_name=_("handling role"), on_delete=models.PROTECT, related_name="+"
+        "complaints.Role",
+        verbose_name=_("handling role"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Holders of this role handle escalated complaints at this level. Applies to escalations after the change."
+        ),
     )
     department_scope = models.CharField(
         _("handling department"),
@@ -272,7 +279,12 @@ class LevelLimit(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("The level takes up (decides on) the case within this time after it arrives."),
     )
-    response_unit = models.CharField(_("unit"), max_length=10, choices=TimeUnit.choices)
+    response_unit = models.CharField(
+        _("unit"),
+        max_length=10,
+        choices=TimeUnit.choices,
+        help_text=_("Days are business days when the level counts business time."),
+    )
     resolution_amount = models.PositiveIntegerField(
         _("resolve within"),
         validators=[MinValueValidator(1)],
@@ -303,12 +315,20 @@ class LevelLimit(models.Model):
 class Category(models.Model):
     """What the complaint is about (a tree: after-sales → vehicle → power/battery)."""
 
-    code = models.SlugField(_("code"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=60, unique=True, help_text=_("Used in routing rules and imports."))
+    name = models.CharField(_("name"), max_length=100, help_text=AT_ONCE)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("Routing rules and stage profiles of the parent also cover this category. Takes effect at once."),
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive categories are not offered at intake. Takes effect at once.")
+    )
     history = HistoricalRecords()
 
     class Meta:

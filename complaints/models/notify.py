@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from complaints.choices import DepartmentScope, NotificationEvent, RecipientKind
+from complaints.models.help import NEXT_NOTIFICATION
 
 PLACEHOLDERS = (
     "reference",
@@ -33,8 +34,8 @@ def template_placeholders(text: str) -> set[str]:
 class NotificationRecipient(models.Model):
     """One line of a notify list: who hears about an event (P0 alert, escalation, warning, breach)."""
 
-    event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices)
-    kind = models.CharField(_("recipient"), max_length=20, choices=RecipientKind.choices)
+    event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices, help_text=NEXT_NOTIFICATION)
+    kind = models.CharField(_("recipient"), max_length=20, choices=RecipientKind.choices, help_text=NEXT_NOTIFICATION)
     role = models.ForeignKey(
         "complaints.Role", verbose_name=_("role"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -99,8 +100,10 @@ class NotificationTemplate(models.Model):
 
     event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"))
+    subject = models.CharField(_("subject"), max_length=200, help_text=NEXT_NOTIFICATION)
+    body = models.TextField(
+        _("message"), help_text=_("Placeholders in braces, e.g. {reference}. Takes effect for the next notification.")
+    )
     history = HistoricalRecords()
 
     class Meta:

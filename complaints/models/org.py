@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from complaints.choices import DepartmentKind, RoutedStage
+from complaints.models.help import AT_ONCE
 
 
 class Department(models.Model):
@@ -21,8 +22,13 @@ class Department(models.Model):
         unique=True,
         help_text=_("Short identifier used in queue names; changing it moves open tasks out of the queue."),
     )
-    name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
+    name = models.CharField(_("name"), max_length=100, help_text=AT_ONCE)
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=DepartmentKind.choices,
+        help_text=_("Levels and notify lists find “the nearest store/region/HQ” by kind. Takes effect at once."),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent department"),
@@ -39,8 +45,15 @@ class Department(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_(
+            "Receives what notify lists address to the department head. Takes effect for the next notification."
+        ),
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Members of an inactive department lose its queues and scope. Takes effect at once."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -71,7 +84,7 @@ class Role(models.Model):
         unique=True,
         help_text=_("Short identifier used in queue names; changing it moves open tasks out of the queue."),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, help_text=AT_ONCE)
     can_register = models.BooleanField(
         _("may register complaints"),
         default=False,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from complaints.choices import MatchMode, Operator
+from complaints.models.help import AT_NEXT_STAGE, NEXT_COMPLAINT
 from complaints.rules.routing import ConditionInvalid, parse_condition_value
 
 
@@ -21,15 +22,19 @@ class RoutingRule(models.Model):
     position = models.PositiveIntegerField(
         _("order"), help_text=_("Rules are tried from the lowest number up. The default rule always comes last.")
     )
-    name = models.CharField(_("name"), max_length=100)
-    active = models.BooleanField(_("active"), default=True)
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Shown in the dry run and in the complaint's triage record.")
+    )
+    active = models.BooleanField(_("active"), default=True, help_text=NEXT_COMPLAINT)
     is_default = models.BooleanField(
         _("default rule"),
         default=False,
         editable=False,
         help_text=_("Applies when no other rule matches; it has no conditions and cannot be deleted."),
     )
-    match = models.CharField(_("match when"), max_length=5, choices=MatchMode.choices, default=MatchMode.ALL)
+    match = models.CharField(
+        _("match when"), max_length=5, choices=MatchMode.choices, default=MatchMode.ALL, help_text=NEXT_COMPLAINT
+    )
     set_department = models.ForeignKey(
         "complaints.Department",
         verbose_name=_("set department"),
@@ -46,6 +51,7 @@ class RoutingRule(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text=_("Empty: the default rule's priority. Applies to complaints triaged after the change."),
     )
     set_level = models.ForeignKey(
         "complaints.EscalationLevel",
@@ -54,6 +60,7 @@ class RoutingRule(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text=_("Empty: the default rule's level. Applies to complaints triaged after the change."),
     )
     history = HistoricalRecords()
 
@@ -158,12 +165,12 @@ class StageProfile(models.Model):
         related_name="stage_profiles",
         help_text=_("Empty: any priority."),
     )
-    verification = models.BooleanField(_("verification"), default=True)
-    root_cause = models.BooleanField(_("root-cause analysis"), default=True)
-    permanent_actions = models.BooleanField(_("permanent corrective actions"), default=True)
-    effectiveness = models.BooleanField(_("effectiveness verification"), default=True)
-    customer_confirmation = models.BooleanField(_("customer confirmation"), default=True)
-    follow_up = models.BooleanField(_("follow-up"), default=True)
+    verification = models.BooleanField(_("verification"), default=True, help_text=AT_NEXT_STAGE)
+    root_cause = models.BooleanField(_("root-cause analysis"), default=True, help_text=AT_NEXT_STAGE)
+    permanent_actions = models.BooleanField(_("permanent corrective actions"), default=True, help_text=AT_NEXT_STAGE)
+    effectiveness = models.BooleanField(_("effectiveness verification"), default=True, help_text=AT_NEXT_STAGE)
+    customer_confirmation = models.BooleanField(_("customer confirmation"), default=True, help_text=AT_NEXT_STAGE)
+    follow_up = models.BooleanField(_("follow-up"), default=True, help_text=AT_NEXT_STAGE)
     history = HistoricalRecords()
 
     class Meta:
