@@ -137,7 +137,7 @@ def routing_preview_view(request: HttpRequest) -> HttpResponse:
             result_json=json.dumps(result, ensure_ascii=False, indent=2) if result else "",
             deadline_rows=_deadline_rows(result),
             stage_rows=[
-                (models.StageProfile._meta.get_field(stage).verbose_name, runs)
+                (getattr(models.StageProfile._meta.get_field(stage), "verbose_name", stage), runs)
                 for stage, runs in ((result or {}).get("stage_profile") or {}).get("stages", {}).items()
             ],
             problem=problem,
