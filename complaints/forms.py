@@ -14,6 +14,7 @@ from viewflow.forms import FieldSet, Layout, Row
 
 from complaints.choices import CauseCategory, Channel, ConfirmationOutcome, Emotion, VerificationOutcome
 from complaints.models import Category, Complaint, Department
+from complaints.models.complaint import INTAKE_FIELDS
 from complaints.selectors import complaints_visible_to, process_settings, registering_departments
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -144,29 +145,7 @@ class IntakeForm(forms.ModelForm):
 
     class Meta:
         model = Complaint
-        fields = [
-            "customer_name",
-            "customer_phone",
-            "contact_person",
-            "category",
-            "product_model",
-            "batch_number",
-            "order_number",
-            "plate_or_vin",
-            "purchase_date",
-            "occurred_at",
-            "occurred_place",
-            "customer_words",
-            "handler_understanding",
-            "risk_flagged",
-            "demand",
-            "demand_detail",
-            "requested_amount",
-            "emotion",
-            "channel",
-            "received_at",
-            "promised_response_at",
-        ]
+        fields = list(INTAKE_FIELDS)
         widgets = {
             "customer_words": forms.Textarea(attrs={"rows": 4}),
             "handler_understanding": forms.Textarea(attrs={"rows": 3}),
@@ -350,24 +329,11 @@ class FollowUpForm(forms.Form):
     layout = Layout("satisfaction", "comment")
 
 
+# The intake fields routing can read; times are given once, as received_at.
 PREVIEW_FIELDS = [
-    "customer_name",
-    "customer_phone",
-    "contact_person",
-    "category",
-    "product_model",
-    "batch_number",
-    "order_number",
-    "plate_or_vin",
-    "occurred_place",
-    "customer_words",
-    "handler_understanding",
-    "risk_flagged",
-    "demand",
-    "demand_detail",
-    "requested_amount",
-    "emotion",
-    "channel",
+    name
+    for name in INTAKE_FIELDS
+    if name not in {"purchase_date", "occurred_at", "received_at", "promised_response_at"}
 ]
 # Names the documentation and other systems use for the same fields.
 PREVIEW_ALIASES = {"description": "customer_words", "requested_compensation": "requested_amount"}

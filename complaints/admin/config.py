@@ -1,6 +1,5 @@
 """Admin: priorities, calendars, escalation levels with their limits, categories, process settings."""
 
-import itertools
 from typing import Any
 
 from django.contrib import admin, messages
@@ -15,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.choices import Weekday
+from complaints.rules.business_time import overlapping_weekdays
 from complaints.services.deadlines import complaint_deadlines_recompute_for_level
 
 
@@ -45,18 +45,15 @@ class PriorityAdmin(SimpleHistoryAdmin):
 class WorkingHoursFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        spans: dict[int, list[tuple[Any, Any]]] = {}
-        for form in live_forms(self):
-            data = form.cleaned_data
-            if data.get("start") and data.get("end"):
-                spans.setdefault(int(data["weekday"]), []).append((data["start"], data["end"]))
+        spans = [
+            (int(form.cleaned_data["weekday"]), form.cleaned_data["start"], form.cleaned_data["end"])
+            for form in live_forms(self)
+            if form.cleaned_data.get("start") and form.cleaned_data.get("end")
+        ]
         if not spans:
             raise ValidationError(_("A calendar needs working hours on at least one weekday."))
-        for weekday, intervals in spans.items():
-            intervals.sort()
-            for (_start, end), (next_start, _end) in itertools.pairwise(intervals):
-                if next_start < end:
-                    raise ValidationError(_("Working hours on %(day)s overlap.") % {"day": Weekday(weekday).label})
+        if overlaps := overlapping_weekdays(spans):
+            raise ValidationError(_("Working hours on %(day)s overlap.") % {"day": Weekday(overlaps[0]).label})
 
 
 class WorkingHoursInline(admin.TabularInline):

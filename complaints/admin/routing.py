@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.admin.config import live_forms
+from complaints.choices import MatchMode
 from complaints.selectors.routing import routing_field_specs
 
 
@@ -69,7 +70,7 @@ class RoutingRuleAdmin(SimpleHistoryAdmin):
     def conditions_text(self, obj: models.RoutingRule) -> str:
         if obj.is_default:
             return str(_("no other rule matches"))
-        joiner = str(_(" and ")) if obj.match == "all" else str(_(" or "))
+        joiner = str(_(" and ")) if obj.match == MatchMode.ALL else str(_(" or "))
         return joiner.join(str(c) for c in obj.conditions.all()) or str(_("always"))
 
     @admin.display(description=_("sets"))

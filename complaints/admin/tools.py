@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -169,19 +170,39 @@ def config_history_view(request: HttpRequest) -> HttpResponse:
         records.extend(history)
     records.sort(key=lambda record: record.history_date, reverse=True)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
+    # The previous version of a record is usually among those loaded: find it there, and ask the
+    # database only for the oldest loaded version of an object.
+    older: dict[tuple[type[Any], Any], list[Any]] = {}
+    for record in records:
+        older.setdefault((type(record), record.id), []).append(record)
+    # Names of objects often read a related row (a route names its role): fetch those in one
+    # query per relation instead of one per line.
+    instances = {id(record): record.instance for record in page}
+    by_model: dict[type[Any], list[Any]] = {}
+    for instance in instances.values():
+        by_model.setdefault(type(instance), []).append(instance)
+    for model, objects in by_model.items():
+        relations = [f.name for f in model._meta.concrete_fields if f.is_relation]
+        prefetch_related_objects(objects, *relations)
     rows = []
     for record in page:
+        instance = instances[id(record)]
         changes: list[tuple[str, Any, Any]] = []
-        previous = record.prev_record if record.history_type == "~" else None
+        previous = None
+        if record.history_type == "~":
+            versions = older[(type(record), record.id)]
+            position = versions.index(record)
+            previous = versions[position + 1] if position + 1 < len(versions) else record.prev_record
         if previous is not None:
             delta = record.diff_against(previous)
             for change in delta.changes:
-                label = record.instance._meta.get_field(change.field).verbose_name
+                label = getattr(instance._meta.get_field(change.field), "verbose_name", change.field)
                 changes.append((str(label), change.old, change.new))
         rows.append(
             {
                 "record": record,
-                "model": record.instance._meta.verbose_name,
+                "object": str(instance),
+                "model": instance._meta.verbose_name,
                 "action": {"+": _("added"), "~": _("changed"), "-": _("deleted")}[record.history_type],
                 "changes": changes,
             }

@@ -19,6 +19,31 @@ from complaints.choices import (
     Stage,
 )
 
+# The standard intake (DOMAIN.md): what the intake form asks and registration stores.
+INTAKE_FIELDS = (
+    "customer_name",
+    "customer_phone",
+    "contact_person",
+    "category",
+    "product_model",
+    "batch_number",
+    "order_number",
+    "plate_or_vin",
+    "purchase_date",
+    "occurred_at",
+    "occurred_place",
+    "customer_words",
+    "handler_understanding",
+    "risk_flagged",
+    "demand",
+    "demand_detail",
+    "requested_amount",
+    "emotion",
+    "channel",
+    "received_at",
+    "promised_response_at",
+)
+
 
 class Complaint(Process):
     """One customer complaint from intake to follow-up.

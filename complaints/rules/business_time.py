@@ -10,10 +10,11 @@ around the clock. A wall time that does not exist (skipped by a DST change) or e
 resolved as Python does by default (fold=0: the offset in force before the change).
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +42,18 @@ def _offset(moment: time, *, is_end: bool) -> timedelta:
     if is_end and moment == _MIDNIGHT:
         return _DAY
     return timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second, microseconds=moment.microsecond)
+
+
+def overlapping_weekdays(spans: Iterable[tuple[int, time, time]]) -> list[int]:
+    """Rule: working intervals of one weekday must not overlap (touching is fine).
+
+    Example: [(0, 09:00, 12:00), (0, 11:00, 18:00), (1, 09:00, 12:00)] → [0]
+    Why: an overlap would count the same hour twice; the admin and the import refuse it.
+    """
+    by_day: dict[int, list[tuple[time, time]]] = {}
+    for weekday, start, end in spans:
+        by_day.setdefault(weekday, []).append((start, end))
+    return sorted(day for day, intervals in by_day.items() if any(b[0] < a[1] for a, b in pairwise(sorted(intervals))))
 
 
 def _checked_intervals(intervals: tuple[Interval, ...], *, where: str) -> tuple[Interval, ...]:

@@ -4,14 +4,13 @@ Everything here reads the configuration tables at call time (no caching), so an 
 applies to the next complaint without a restart.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from complaints.choices import Channel, Demand, DepartmentKind, DepartmentScope, Emotion
+from complaints.choices import CalendarDayKind, Channel, Demand, DepartmentKind, DepartmentScope, Emotion, MatchMode
 from complaints.models import (
     BusinessCalendar,
     Category,
@@ -129,7 +128,7 @@ def rule_row(rule: RoutingRule, specs: dict[str, FieldSpec]) -> RuleRow:
     return RuleRow(
         id=rule.pk,
         name=rule.name,
-        match_all=rule.match == "all",
+        match_all=rule.match == MatchMode.ALL,
         conditions=conditions,
         department_id=rule.set_department_id,
         priority_id=rule.set_priority_id,
@@ -173,11 +172,12 @@ def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     weekly: dict[int, list[tuple[Any, Any]]] = {}
     for hours in calendar.hours.all():
         weekly.setdefault(hours.weekday, []).append((hours.start, hours.end))
-    closed = frozenset(d.date for d in calendar.days.all() if d.kind == "holiday")
+    days = list(calendar.days.all())
+    closed = frozenset(d.date for d in days if d.kind == CalendarDayKind.HOLIDAY)
     special = {
         d.date: ((d.start, d.end),)
-        for d in calendar.days.all()
-        if d.kind == "working_day" and d.start is not None and d.end is not None
+        for d in days
+        if d.kind == CalendarDayKind.WORKING_DAY and d.start is not None and d.end is not None
     }
     return WorkingCalendar(
         time_zone=calendar.time_zone,
@@ -297,10 +297,6 @@ def triage_decision(*, complaint: Complaint, department: Department | None, at: 
         deadlines=deadlines,
         signals=signals,
     )
-
-
-def levels_in_order() -> Sequence[EscalationLevel]:
-    return list(EscalationLevel.objects.order_by("rank"))
 
 
 def routing_preview(*, complaint: Complaint, department: Department | None, at: datetime) -> dict[str, Any]:

@@ -7,7 +7,6 @@ present replaces it (departments, roles, priorities and categories are updated a
 deleted; levels and priorities absent from the document are deleted when nothing uses them).
 """
 
-import itertools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
 from django.utils.translation import gettext as _
 
 from complaints.models import (
@@ -43,6 +42,7 @@ from complaints.models import (
     WorkingHours,
 )
 from complaints.models.routing import STAGE_SWITCHES
+from complaints.rules.business_time import overlapping_weekdays
 
 FORMAT = "redress-config"
 VERSION = 1
@@ -438,7 +438,7 @@ class _Importer:
                 hours = item.get("hours") or []
                 if not hours:
                     self.error(_("a calendar needs working hours on at least one weekday."))
-                spans: dict[Any, list[tuple[time, time]]] = {}
+                spans: list[tuple[int, time, time]] = []
                 for h_index, hour in enumerate(hours):
                     with self.at(f".hours[{h_index}]"):
                         if not self.check_keys(hour, {"weekday", "start", "end"}, {"weekday", "start", "end"}):
@@ -449,12 +449,10 @@ class _Importer:
                             continue
                         row = WorkingHours(calendar=cal, weekday=hour["weekday"], start=start, end=end)
                         if self.save(row):
-                            spans.setdefault(row.weekday, []).append((row.start, row.end))
-                for weekday, intervals in spans.items():
-                    intervals.sort()
-                    if any(b[0] < a[1] for a, b in itertools.pairwise(intervals)):
-                        with self.at(".hours"):
-                            self.error(_("working hours on weekday %(day)s overlap.") % {"day": weekday})
+                            spans.append((row.weekday, start, end))
+                for weekday in overlapping_weekdays(spans):
+                    with self.at(".hours"):
+                        self.error(_("working hours on weekday %(day)s overlap.") % {"day": weekday})
                 for d_index, day in enumerate(item.get("days") or []):
                     with self.at(f".days[{d_index}]"):
                         if not self.check_keys(day, {"date", "name", "kind", "start", "end"}, {"date", "kind"}):
@@ -510,8 +508,7 @@ class _Importer:
             with self.at("priorities"):
                 self.delete(stale, stale.code)
         # Ranks are unique: park the existing ones out of the way so ranks can be swapped.
-        for priority in Priority.objects.all():
-            Priority.objects.filter(pk=priority.pk).update(rank=10_000 + priority.pk)
+        Priority.objects.update(rank=F("pk") + 10_000)
         for index, item in items:
             with self.at(f"priorities[{index}]"):
                 priority = Priority.objects.filter(code=item["code"]).first() or Priority(code=item["code"])

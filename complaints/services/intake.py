@@ -10,34 +10,11 @@ from django.utils import timezone
 
 from complaints.choices import EventKind, Stage
 from complaints.models import Attachment, Complaint, Department, ReferenceCounter
+from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.reference import format_reference
 from complaints.selectors import process_settings
 from complaints.selectors.routing import triage_decision
 from complaints.services.events import event_record
-
-INTAKE_FIELDS = (
-    "customer_name",
-    "customer_phone",
-    "contact_person",
-    "category",
-    "product_model",
-    "batch_number",
-    "order_number",
-    "plate_or_vin",
-    "purchase_date",
-    "occurred_at",
-    "occurred_place",
-    "customer_words",
-    "handler_understanding",
-    "risk_flagged",
-    "demand",
-    "demand_detail",
-    "requested_amount",
-    "emotion",
-    "channel",
-    "received_at",
-    "promised_response_at",
-)
 
 
 def reference_next(*, year: int) -> str:

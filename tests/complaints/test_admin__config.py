@@ -15,7 +15,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.text import capfirst
 
@@ -29,6 +31,7 @@ from complaints.models import (
     Priority,
     RoutingRule,
     StageProfile,
+    StageRoute,
 )
 from complaints.services.config_io import config_export
 from tests.flows.test_flows__journey import register
@@ -520,3 +523,28 @@ def test_default_rule_cannot_be_switched_off_from_the_list(superuser_client: Cli
     assert "The default rule is always active." in page_text(response)
     assert _default_rule().active
     assert config_export() == before
+
+
+def test_department_tree_and_configuration_history_cost_no_query_per_row(
+    superuser_client: Client, org: dict[str, Any]
+) -> None:
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert superuser_client.get(url).status_code == 200
+        return len(captured)
+
+    departments = reverse("admin:complaints_department_changelist")
+    before = queries(departments)
+    for n in range(20):
+        Department.objects.create(code=f"extra-{n}", name=f"Extra {n}", kind="store", parent=org["east"])
+    assert queries(departments) == before
+
+    # A full page (50 lines) of changes to step routes, each named after its role.
+    route = StageRoute.objects.get(stage="containment", profile__isnull=True)
+    for _ in range(50):
+        route.department = None if route.department_id else org["store_a"]
+        route.save()
+    relations = [f for f in StageRoute._meta.concrete_fields if f.is_relation]
+    # session + user + the admin's settings check, one read per configuration table's history,
+    # and at most one query per relation to name the routes: nothing per line.
+    assert queries(reverse("admin:config_history")) <= 3 + len(CONFIG_MODELS) + len(relations)
