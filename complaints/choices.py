@@ -189,3 +189,33 @@ class RecipientKind(models.TextChoices):
     HEAD = "head", _("Head of a department")
     USER = "user", _("A named user")
     CASE_OWNER = "case_owner", _("The case owner")
+
+
+class FieldKind(models.TextChoices):
+    """The kinds of question an admin can add to a category's intake form."""
+
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    INTEGER = "integer", _("Whole number")
+    DECIMAL = "decimal", _("Decimal / amount")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date and time")
+    CHOICE = "choice", _("Single choice")
+    MULTI_CHOICE = "multi_choice", _("Multiple choice")
+    YES_NO = "yes_no", _("Yes / no")
+    PHONE = "phone", _("Phone number")
+    EMAIL = "email", _("E-mail address")
+    PLATE_OR_VIN = "plate_or_vin", _("Plate number or VIN")
+    FILE = "file", _("File")
+    PHOTO = "photo", _("Photo")
+
+
+class FormStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft (not in use yet)")
+    PUBLISHED = "published", _("Published (in use)")
+    RETIRED = "retired", _("Superseded (kept for the complaints filed with it)")
+
+
+class ConditionEffect(models.TextChoices):
+    SHOW = "show", _("Show only when; “required” applies then")
+    REQUIRE = "require", _("Always shown; required only when")

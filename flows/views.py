@@ -34,6 +34,8 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
                 department=form.cleaned_data["department"],
                 receiver=self.request.user,
                 attachments=form.cleaned_data.get("attachments") or [],
+                answer_form=form.answer_form,
+                answers=form.answers,
             )
             self.request.activation.execute()
         messages.success(

@@ -19,6 +19,7 @@ from viewflow.workflow.flow.views import (
 )
 
 from complaints.selectors import complaints_visible_to
+from complaints.selectors.intake_forms import answer_rows
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = ("process__complaint", "process__complaint__priority", "owner")
@@ -99,7 +100,9 @@ class ComplaintDetailView(DetailProcessView):
         context.update(
             task_list=complaint.task_set.select_related("owner").order_by("created"),
             events=complaint.events.select_related("actor"),
-            attachments=complaint.attachments.all(),
+            attachments=complaint.attachments.filter(answer__isnull=True),
+            answers=answer_rows(complaint),
+            form_versions=complaint.form_versions.select_related("category"),
             contacts=complaint.contacts.select_related("by"),
             actions=complaint.actions.select_related("department", "owner"),
             root_cause=getattr(complaint, "root_cause", None),

@@ -17,11 +17,13 @@ from .config import (
     WorkingHours,
 )
 from .events import ComplaintEvent
+from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .routing import RoutingCondition, RoutingRule, StageProfile
 
 __all__ = [
+    "Answer",
     "Attachment",
     "BusinessCalendar",
     "CalendarDay",
@@ -32,6 +34,8 @@ __all__ = [
     "CustomerContact",
     "Department",
     "EscalationLevel",
+    "FormField",
+    "FormVersion",
     "LevelLimit",
     "Membership",
     "NotificationRecipient",

@@ -147,6 +147,13 @@ class Complaint(Process):
         related_name="+",
         help_text=_("Chosen at triage; decides which optional stages run."),
     )
+    form_versions = models.ManyToManyField(
+        "complaints.FormVersion",
+        verbose_name=_("intake forms filed with"),
+        blank=True,
+        related_name="complaints",
+        help_text=_("The category form versions in use when the complaint was registered."),
+    )
     level_entered_at = models.DateTimeField(_("at this level since"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, db_index=True)
     response_due = models.DateTimeField(_("level response due"), null=True, blank=True, db_index=True)
@@ -198,6 +205,15 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 class Attachment(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    answer = models.ForeignKey(
+        "complaints.Answer",
+        verbose_name=_("form answer"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="files",
+        help_text=_("Set when the file answers a question of the category's form."),
+    )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100, blank=True)

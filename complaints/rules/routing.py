@@ -4,6 +4,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -38,6 +39,9 @@ class FieldType(StrEnum):
     ORDERED_CHOICE = "ordered_choice"  # choices with an order (emotion): > and < compare positions
     BOOLEAN = "boolean"
     PATH = "path"  # a node of a tree: the fact holds the node's code and every ancestor's code
+    # (a multiple-choice answer is read the same way: "eq x" holds when x is among the ticked codes)
+    DATE = "date"
+    FILE = "file"  # only whether files were attached
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ OPERATORS: dict[FieldType, frozenset[str]] = {
     FieldType.ORDERED_CHOICE: frozenset({"eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "empty", "set"}),
     FieldType.BOOLEAN: frozenset({"eq", "ne"}),
     FieldType.PATH: frozenset({"eq", "ne", "in", "not_in", "empty", "set"}),
+    FieldType.DATE: frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "empty", "set"}),
+    FieldType.FILE: frozenset({"empty", "set"}),
 }
 LIST_OPERATORS = frozenset({"in", "not_in"})
 VALUELESS_OPERATORS = frozenset({"empty", "set"})
@@ -113,6 +119,11 @@ def _parse_one(spec: FieldSpec, raw: str) -> Any:
         if not number.is_finite():
             raise ConditionInvalid(_("“%(value)s” is not a number.") % {"value": raw})
         return number
+    if spec.type == FieldType.DATE:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise ConditionInvalid(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw}) from None
     if spec.type == FieldType.BOOLEAN:
         word = normalise_text(raw)
         if word in TRUE_WORDS:

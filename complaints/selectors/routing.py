@@ -4,6 +4,7 @@ Everything here reads the configuration tables at call time (no caching), so an 
 applies to the next complaint without a restart.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ from complaints.rules.routing import (
     parse_condition_value,
     route,
 )
+from complaints.selectors.intake_forms import answer_facts, answer_field_specs
 
 TEXT_FIELDS = (
     "customer_name",
@@ -53,7 +55,8 @@ def routing_field_specs() -> dict[str, FieldSpec]:
     """Returns every field a routing condition may test, with its type and allowed codes.
 
     `category` and `department` are tree fields: a condition on a node also matches everything
-    below it. `region` is the region above the registering department.
+    below it. `region` is the region above the registering department. Every question of the
+    category forms is a field too, named `form.<key>`.
     """
     labels = {f.name: str(f.verbose_name) for f in Complaint._meta.get_fields() if hasattr(f, "verbose_name")}
     departments = tuple(Department.objects.order_by("code").values_list("code", flat=True))
@@ -73,6 +76,7 @@ def routing_field_specs() -> dict[str, FieldSpec]:
         FieldSpec("risk_flagged", FieldType.BOOLEAN, labels["risk_flagged"]),
     ]
     specs += [FieldSpec(name, FieldType.TEXT, labels[name]) for name in TEXT_FIELDS]
+    specs += answer_field_specs()
     return {spec.name: spec for spec in specs}
 
 
@@ -97,8 +101,11 @@ def category_path(category: Category | None) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def complaint_facts(*, complaint: Complaint, department: Department | None) -> dict[str, Any]:
-    """Returns the plain values routing conditions test, from a (possibly unsaved) complaint."""
+def complaint_facts(
+    *, complaint: Complaint, department: Department | None, answers: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Returns the plain values routing conditions test, from a (possibly unsaved) complaint. Form
+    answers come from the stored complaint, or from `answers` ("form.<key>" → value) for a sample."""
     chain = department_chain(department)
     facts: dict[str, Any] = {name: getattr(complaint, name) for name in TEXT_FIELDS}
     region = next((d.code for d in chain if d.kind == DepartmentKind.REGION), None)
@@ -112,6 +119,7 @@ def complaint_facts(*, complaint: Complaint, department: Department | None) -> d
         requested_amount=complaint.requested_amount,
         risk_flagged=bool(complaint.risk_flagged),
     )
+    facts.update(answer_facts(complaint) if answers is None else answers)
     return facts
 
 
@@ -248,7 +256,9 @@ class TriageDecision:
     signals: list[str]
 
 
-def triage_decision(*, complaint: Complaint, department: Department | None, at: datetime) -> TriageDecision:
+def triage_decision(
+    *, complaint: Complaint, department: Department | None, at: datetime, answers: Mapping[str, Any] | None = None
+) -> TriageDecision:
     """Returns priority, level, department, stage profile and deadlines for a complaint received
     at `at` by `department`, from the routing rules; nothing is written."""
     specs = routing_field_specs()
@@ -263,7 +273,7 @@ def triage_decision(*, complaint: Complaint, department: Department | None, at: 
         rules=[rule_row(r, specs) for r in ordinary],
         default=rule_row(default, specs),
         specs=specs,
-        facts=complaint_facts(complaint=complaint, department=department),
+        facts=complaint_facts(complaint=complaint, department=department, answers=answers),
     )
     by_id = {r.pk: r for r in rules}
     if decision.priority_id is None or decision.level_id is None:
@@ -299,9 +309,11 @@ def triage_decision(*, complaint: Complaint, department: Department | None, at: 
     )
 
 
-def routing_preview(*, complaint: Complaint, department: Department | None, at: datetime) -> dict[str, Any]:
+def routing_preview(
+    *, complaint: Complaint, department: Department | None, at: datetime, answers: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Returns the triage decision for a sample complaint as a JSON-ready dict; nothing is saved."""
-    decision = triage_decision(complaint=complaint, department=department, at=at)
+    decision = triage_decision(complaint=complaint, department=department, at=at, answers=answers or {})
     due = decision.deadlines
     profile = decision.profile
 

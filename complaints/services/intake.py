@@ -1,7 +1,6 @@
 """Registering and triaging a complaint."""
 
-import mimetypes
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -9,12 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints.choices import EventKind, Stage
-from complaints.models import Attachment, Complaint, Department, ReferenceCounter
+from complaints.models import Complaint, Department, ReferenceCounter
 from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.reference import format_reference
 from complaints.selectors import process_settings
+from complaints.selectors.intake_forms import EffectiveForm
 from complaints.selectors.routing import triage_decision
+from complaints.services.attachments import attachment_add
 from complaints.services.events import event_record
+from complaints.services.intake_forms import answers_store
 
 
 def reference_next(*, year: int) -> str:
@@ -28,21 +30,6 @@ def reference_next(*, year: int) -> str:
     return format_reference(prefix=prefix, year=year, number=counter.last)
 
 
-def attachment_add(*, complaint: Complaint, upload: UploadedFile, actor: Any) -> Attachment:
-    """Stores one uploaded file (already validated by the form) and records it."""
-    content_type = upload.content_type or mimetypes.guess_type(upload.name or "")[0] or ""
-    attachment = Attachment.objects.create(
-        complaint=complaint,
-        file=upload,
-        name=(upload.name or "")[:200],
-        content_type=content_type[:100],
-        size=upload.size or 0,
-        uploaded_by=actor,
-    )
-    event_record(complaint=complaint, kind=EventKind.ATTACHMENT, actor=actor, new={"name": attachment.name})
-    return attachment
-
-
 def complaint_register(
     *,
     complaint: Complaint,
@@ -50,9 +37,13 @@ def complaint_register(
     department: Department,
     receiver: Any,
     attachments: Iterable[UploadedFile] = (),
+    answer_form: EffectiveForm | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> Complaint:
-    """Fills a new complaint from validated intake data, gives it a reference and saves it.
-    The first handler (the receiver) becomes the case owner and stays the customer's contact."""
+    """Fills a new complaint from validated intake data, gives it a reference and saves it, with
+    the answers to its category's questions (`answer_form` is the form they were validated
+    against). The first handler (the receiver) becomes the case owner and stays the customer's
+    contact."""
     for field in INTAKE_FIELDS:
         if field in data:
             setattr(complaint, field, data[field])
@@ -67,10 +58,17 @@ def complaint_register(
         complaint=complaint,
         kind=EventKind.REGISTERED,
         actor=receiver,
-        new={"reference": complaint.reference, "department": department.name, "channel": complaint.channel},
+        new={
+            "reference": complaint.reference,
+            "department": department.name,
+            "channel": complaint.channel,
+            "forms": [str(version) for version in answer_form.versions] if answer_form else [],
+        },
     )
     for upload in attachments:
         attachment_add(complaint=complaint, upload=upload, actor=receiver)
+    if answer_form is not None:
+        answers_store(complaint=complaint, form=answer_form, answers=answers or {}, actor=receiver)
     return complaint
 
 

@@ -1,147 +1,67 @@
 """Forms for intake and each step. Validation lives here; writes happen in services."""
 
-from pathlib import Path
 from typing import Any, cast
 
-import phonenumbers
 from django import forms
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
 from viewflow.forms import FieldSet, Layout, Row
 
 from complaints.choices import CauseCategory, Channel, ConfirmationOutcome, Emotion, VerificationOutcome
+from complaints.forms.answers import AnswerFieldsMixin, AnswersSection
+from complaints.forms.answers import AnswersForm as AnswersForm
+from complaints.forms.fields import AttachmentsField, date_field, datetime_field, normalise_phone, not_in_past
 from complaints.models import Category, Complaint, Department
 from complaints.models.complaint import INTAKE_FIELDS
-from complaints.selectors import complaints_visible_to, process_settings, registering_departments
-
-DATETIME_FORMAT = "%Y-%m-%d %H:%M"
-IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "gif", "webp", "bmp"}
+from complaints.selectors import complaints_visible_to, registering_departments
+from complaints.selectors.intake_forms import effective_form
 
 
-def _datetime_field(**kwargs: Any) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"],
-        widget=forms.DateTimeInput(format=DATETIME_FORMAT),
-        **kwargs,
-    )
-
-
-def _date_field(**kwargs: Any) -> forms.DateField:
-    return forms.DateField(input_formats=["%Y-%m-%d"], widget=forms.DateInput(format="%Y-%m-%d"), **kwargs)
-
-
-def normalise_phone(value: str) -> str:
-    """Returns the number in E.164 form, or raises ValidationError with a message for the user."""
-    try:
-        number = phonenumbers.parse(value, settings.REDRESS_PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise forms.ValidationError(
-            _("Enter a valid phone number, e.g. 13812345678 or +86 21 6888 8888."), code="invalid_phone"
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _not_in_past(value: Any) -> None:
-    if value is not None and value < timezone.now():
-        raise forms.ValidationError(_("This time has already passed; promise a time in the future."), code="past")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.FileField):
-    """Several files at once, each checked against the admin's size and type limits."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        cleaned = [super(AttachmentsField, self).clean(f, initial) for f in files if f]
-        config = process_settings()
-        allowed = config.allowed_extensions()
-        limit = config.attachment_max_mb * 1024 * 1024
-        errors = []
-        for upload in cleaned:
-            extension = Path(upload.name or "").suffix.lower().lstrip(".")
-            if extension not in allowed:
-                errors.append(
-                    forms.ValidationError(
-                        _("%(name)s: files of type .%(ext)s are not accepted (allowed: %(allowed)s)."),
-                        code="file_type",
-                        params={"name": upload.name, "ext": extension or "?", "allowed": ", ".join(sorted(allowed))},
-                    )
-                )
-            elif (upload.size or 0) > limit:
-                errors.append(
-                    forms.ValidationError(
-                        _("%(name)s is larger than %(max)s MB."),
-                        code="file_size",
-                        params={"name": upload.name, "max": config.attachment_max_mb},
-                    )
-                )
-            elif extension in IMAGE_EXTENSIONS and not _is_image(upload):
-                errors.append(
-                    forms.ValidationError(
-                        _("%(name)s is not a readable image."), code="file_content", params={"name": upload.name}
-                    )
-                )
-        if errors:
-            raise forms.ValidationError(errors)
-        return cleaned
-
-
-def _is_image(upload: UploadedFile) -> bool:
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.verify()
-        return True
-    except Exception:
-        return False
-    finally:
-        upload.seek(0)
-
-
-class IntakeForm(forms.ModelForm):
-    """The standard intake (DOMAIN.md). Refuses a missing or invalid phone, a negative amount,
-    and a promised time in the past."""
+class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
+    """The standard intake (DOMAIN.md) plus the questions of the chosen category's form. Refuses a
+    missing or invalid phone, a negative amount, a promised time in the past, and any answer the
+    category form does not accept."""
 
     department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Receiving department"))
-    occurred_at = _datetime_field(label=_("Happened at"), required=False)
-    received_at = _datetime_field(label=_("Received at"), required=False, help_text=_("Leave empty for now."))
-    promised_response_at = _datetime_field(
+    occurred_at = datetime_field(label=_("Happened at"), required=False)
+    received_at = datetime_field(label=_("Received at"), required=False, help_text=_("Leave empty for now."))
+    promised_response_at = datetime_field(
         label=_("Response promised by"),
         help_text=_("The concrete time promised to the customer, e.g. today 18:00. Never “soon”."),
     )
-    purchase_date = _date_field(label=_("Purchase / delivery date"), required=False)
+    purchase_date = date_field(label=_("Purchase / delivery date"), required=False)
     attachments = AttachmentsField(
         label=_("Attachments"), required=False, help_text=_("Photos, documents, recordings.")
     )
 
-    layout = Layout(
-        FieldSet(_("Customer"), Row("customer_name", "customer_phone", "contact_person")),
-        FieldSet(
-            _("Product or service"),
-            Row("category", "product_model"),
-            Row("batch_number", "order_number"),
-            Row("plate_or_vin", "purchase_date"),
-        ),
-        FieldSet(
-            _("What happened"),
-            Row("occurred_at", "occurred_place"),
-            "customer_words",
-            "handler_understanding",
-            "risk_flagged",
-        ),
-        FieldSet(_("Demand"), Row("demand", "requested_amount"), "demand_detail", "emotion"),
-        FieldSet(_("Intake"), Row("channel", "department"), Row("received_at", "promised_response_at"), "attachments"),
-    )
+    def intake_layout(self) -> Layout:
+        """The standard intake, with the category's questions after the product block."""
+        return Layout(
+            FieldSet(_("Customer"), Row("customer_name", "customer_phone", "contact_person")),
+            FieldSet(
+                _("Product or service"),
+                Row("category", "product_model"),
+                Row("batch_number", "order_number"),
+                Row("plate_or_vin", "purchase_date"),
+            ),
+            AnswersSection(
+                title=_("Details for this category"),
+                names=self.answer_names,
+                rules_json=self.answer_rules_json(),
+                hidden=self.hidden_answer_names(),
+            ),
+            FieldSet(
+                _("What happened"),
+                Row("occurred_at", "occurred_place"),
+                "customer_words",
+                "handler_understanding",
+                "risk_flagged",
+            ),
+            FieldSet(_("Demand"), Row("demand", "requested_amount"), "demand_detail", "emotion"),
+            FieldSet(
+                _("Intake"), Row("channel", "department"), Row("received_at", "promised_response_at"), "attachments"
+            ),
+        )
 
     class Meta:
         model = Complaint
@@ -163,13 +83,30 @@ class IntakeForm(forms.ModelForm):
         self.fields["customer_phone"].error_messages["required"] = _(
             "A phone number is needed to call the customer back."
         )
+        self.add_answer_fields(effective_form(self.chosen_category()))
+        self.layout = self.intake_layout()
+
+    def chosen_category(self) -> Category | None:
+        """The category whose questions this form asks: the submitted one, else the initial one."""
+        raw = self.data.get("category") if self.is_bound else self.initial.get("category")
+        if isinstance(raw, Category):
+            return raw
+        try:
+            return Category.objects.filter(active=True, pk=int(raw)).first() if raw else None
+        except (TypeError, ValueError):
+            return None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.clean_answers(data)
+        return data
 
     def clean_customer_phone(self) -> str:
         return normalise_phone(self.cleaned_data["customer_phone"])
 
     def clean_promised_response_at(self) -> Any:
         value = self.cleaned_data.get("promised_response_at")
-        _not_in_past(value)
+        not_in_past(value)
         return value
 
     def clean_received_at(self) -> Any:
@@ -189,13 +126,13 @@ class FirstResponseForm(forms.Form):
     channel = forms.ChoiceField(label=_("How the customer was reached"), choices=Channel.choices)
     summary = forms.CharField(label=_("What was said"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
     promise = forms.CharField(label=_("What was promised"), max_length=300)
-    promised_by = _datetime_field(label=_("Promised by"))
+    promised_by = datetime_field(label=_("Promised by"))
 
     layout = Layout("channel", "summary", Row("promise", "promised_by"))
 
     def clean_promised_by(self) -> Any:
         value = self.cleaned_data.get("promised_by")
-        _not_in_past(value)
+        not_in_past(value)
         return value
 
 
@@ -275,7 +212,7 @@ class PermanentActionForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_("Department responsible"), queryset=Department.objects.filter(active=True), required=False
     )
-    due_date = _date_field(label=_("Due date"), required=False)
+    due_date = date_field(label=_("Due date"), required=False)
     cost = forms.DecimalField(label=_("Cost (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2)
 
     layout = Layout("description", Row("department", "due_date", "cost"))
@@ -352,7 +289,7 @@ class RoutePreviewForm(forms.ModelForm):
     category = forms.ModelChoiceField(
         label=_("category"), queryset=Category.objects.filter(active=True), to_field_name="code", required=False
     )
-    received_at = _datetime_field(label=_("received at"), required=False, help_text=_("Empty: now."))
+    received_at = datetime_field(label=_("received at"), required=False, help_text=_("Empty: now."))
 
     class Meta:
         model = Complaint

@@ -1,0 +1,138 @@
+"""Form fields shared by the standard intake, the category forms and the step forms."""
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from PIL import Image
+
+from complaints.selectors import process_settings
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+DATETIME_INPUT_FORMATS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
+IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "bmp"})
+
+
+def datetime_field(**kwargs: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        input_formats=DATETIME_INPUT_FORMATS, widget=forms.DateTimeInput(format=DATETIME_FORMAT), **kwargs
+    )
+
+
+def date_field(**kwargs: Any) -> forms.DateField:
+    return forms.DateField(input_formats=["%Y-%m-%d"], widget=forms.DateInput(format="%Y-%m-%d"), **kwargs)
+
+
+def normalise_phone(value: str) -> str:
+    """Returns the number in E.164 form, or raises ValidationError with a message for the user."""
+    try:
+        number = phonenumbers.parse(value, settings.REDRESS_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(
+            _("Enter a valid phone number, e.g. 13812345678 or +86 21 6888 8888."), code="invalid_phone"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def not_in_past(value: Any) -> None:
+    if value is not None and value < timezone.now():
+        raise forms.ValidationError(_("This time has already passed; promise a time in the future."), code="past")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files at once, each checked against the admin's size and type limits.
+
+    `extensions` narrows the types the process settings allow; `images_only` accepts image types
+    only and checks that each file really is a readable image; `max_files` caps the number."""
+
+    widget = MultipleFileInput
+
+    def __init__(
+        self,
+        *,
+        extensions: Collection[str] = (),
+        images_only: bool = False,
+        max_files: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.extensions = frozenset(extensions)
+        self.images_only = images_only
+        self.max_files = max_files
+        super().__init__(**kwargs)
+        if max_files == 1:
+            self.widget = forms.ClearableFileInput()
+        if images_only:
+            self.widget.attrs.setdefault("accept", "image/*")
+
+    def allowed(self) -> frozenset[str]:
+        allowed = frozenset(process_settings().allowed_extensions())
+        if self.images_only:
+            allowed = (allowed | IMAGE_EXTENSIONS) & IMAGE_EXTENSIONS
+        if self.extensions:
+            allowed &= self.extensions
+        return allowed
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        cleaned = [super(AttachmentsField, self).clean(f, initial) for f in files if f]
+        if not cleaned and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if self.max_files is not None and len(cleaned) > self.max_files:
+            raise forms.ValidationError(
+                _("Attach at most %(max)s file(s)."), code="max_files", params={"max": self.max_files}
+            )
+        config = process_settings()
+        allowed = self.allowed()
+        limit = config.attachment_max_mb * 1024 * 1024
+        errors = []
+        for upload in cleaned:
+            extension = Path(upload.name or "").suffix.lower().lstrip(".")
+            if extension not in allowed:
+                errors.append(
+                    forms.ValidationError(
+                        _("%(name)s: files of type .%(ext)s are not accepted (allowed: %(allowed)s)."),
+                        code="file_type",
+                        params={"name": upload.name, "ext": extension or "?", "allowed": ", ".join(sorted(allowed))},
+                    )
+                )
+            elif (upload.size or 0) > limit:
+                errors.append(
+                    forms.ValidationError(
+                        _("%(name)s is larger than %(max)s MB."),
+                        code="file_size",
+                        params={"name": upload.name, "max": config.attachment_max_mb},
+                    )
+                )
+            elif extension in IMAGE_EXTENSIONS and not is_image(upload):
+                errors.append(
+                    forms.ValidationError(
+                        _("%(name)s is not a readable image."), code="file_content", params={"name": upload.name}
+                    )
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+def is_image(upload: UploadedFile) -> bool:
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.verify()
+        return True
+    except Exception:
+        return False
+    finally:
+        upload.seek(0)

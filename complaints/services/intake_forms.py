@@ -1,0 +1,165 @@
+"""Writes of the category intake forms: drafts, publishing, and storing a complaint's answers."""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.choices import FieldKind, FormStatus
+from complaints.models import Answer, Category, Complaint, FormField, FormVersion
+from complaints.rules.intake_forms import FILE_KINDS, NUMBER_KINDS, YES, FieldDef
+from complaints.selectors.intake_forms import EffectiveForm, form_problems
+from complaints.services.attachments import attachment_add
+
+# The columns a field row copies into a new draft (everything the admin defines).
+FIELD_COLUMNS = (
+    "position",
+    "key",
+    "kind",
+    "label_zh_hans",
+    "label_en",
+    "help_zh_hans",
+    "help_en",
+    "required",
+    "default",
+    "choices",
+    "min_value",
+    "max_value",
+    "min_length",
+    "max_length",
+    "pattern",
+    "pattern_message_zh_hans",
+    "pattern_message_en",
+    "condition_field",
+    "condition_values",
+    "condition_effect",
+    "file_extensions",
+    "max_files",
+)
+
+
+class PublishRefused(Exception):
+    """The version cannot be published; `problems` lists why, by field key ("" for the form)."""
+
+    def __init__(self, problems: Mapping[str, list[str]]) -> None:
+        self.problems = dict(problems)
+        lines = [f"{key}: {message}" if key else message for key, messages in problems.items() for message in messages]
+        super().__init__("; ".join(lines))
+
+
+def form_draft(*, category: Category, actor: Any = None) -> FormVersion:
+    """Returns the category's draft form, creating it as a copy of the published version (or
+    empty) when there is none. Published versions are never edited: this is how a form changes."""
+    with transaction.atomic():
+        Category.objects.select_for_update().get(pk=category.pk)  # one draft even when two admins click
+        draft = FormVersion.objects.filter(category=category, status=FormStatus.DRAFT).first()
+        if draft is not None:
+            return draft
+        source = (
+            FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED)
+            .prefetch_related("fields")
+            .first()
+        )
+        last = FormVersion.objects.filter(category=category).order_by("-number").values_list("number", flat=True)
+        draft = FormVersion.objects.create(
+            category=category,
+            number=(last.first() or 0) + 1,
+            status=FormStatus.DRAFT,
+            created_by=actor,
+            required_standard_fields=list(source.required_standard_fields) if source else [],
+        )
+        if source is not None:
+            FormField.objects.bulk_create(
+                FormField(version=draft, **{column: getattr(row, column) for column in FIELD_COLUMNS})
+                for row in source.fields.all()
+            )
+        return draft
+
+
+def form_publish(*, version: FormVersion, actor: Any = None) -> FormVersion:
+    """Publishes a draft: checks it against the parent category's form and other categories' keys,
+    retires the version in use (complaints filed with it keep it), and puts this one in use for
+    the next complaint. Raises PublishRefused with every problem; nothing changes then."""
+    with transaction.atomic():
+        Category.objects.select_for_update().get(pk=version.category_id)
+        version = FormVersion.objects.select_related("category", "category__parent").get(pk=version.pk)
+        if version.status != FormStatus.DRAFT:
+            raise PublishRefused({"": [_("Only a draft can be published; this version is already in use or retired.")]})
+        problems = form_problems(version)
+        if problems:
+            raise PublishRefused(problems)
+        FormVersion.objects.filter(category=version.category, status=FormStatus.PUBLISHED).update(
+            status=FormStatus.RETIRED
+        )
+        version.status = FormStatus.PUBLISHED
+        version.published_at = timezone.now()
+        version.published_by = actor
+        version.save(update_fields=["status", "published_at", "published_by"])
+        return version
+
+
+def form_withdraw(*, category: Category) -> int:
+    """Stops asking the category's questions (the version in use is retired, nothing is deleted).
+    Returns how many versions were retired (0 or 1)."""
+    return FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED).update(
+        status=FormStatus.RETIRED
+    )
+
+
+def answers_store(
+    *,
+    complaint: Complaint,
+    form: EffectiveForm,
+    answers: Mapping[str, Any],
+    actor: Any,
+) -> list[Answer]:
+    """Stores validated answers (key → typed value, files as lists of uploads) against the exact
+    questions they answered, and records the form versions the complaint was filed with. Empty
+    answers are not stored. Returns the stored answers."""
+    complaint.form_versions.set(form.versions)
+    stored: list[Answer] = []
+    for defn in form.fields:
+        value = answers.get(defn.key)
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        answer = Answer(complaint=complaint, field_id=defn.id, key=defn.key)
+        _fill(answer, defn, value)
+        answer.save()
+        if defn.kind in FILE_KINDS:
+            for upload in value:
+                attachment_add(complaint=complaint, upload=upload, actor=actor, answer=answer)
+        stored.append(answer)
+    return stored
+
+
+def _fill(answer: Answer, defn: FieldDef, value: Any) -> None:
+    kind = defn.kind
+    if kind in NUMBER_KINDS:
+        answer.number = Decimal(value)
+        answer.text = str(value)
+    elif kind == FieldKind.DATE:
+        assert isinstance(value, date)
+        answer.date = value
+        answer.text = value.isoformat()
+    elif kind == FieldKind.DATETIME:
+        assert isinstance(value, datetime)
+        answer.moment = value
+        answer.date = timezone.localtime(value).date()
+        answer.text = value.isoformat()
+    elif kind == FieldKind.YES_NO:
+        answer.flag = value == YES
+        answer.text = value
+    elif kind == FieldKind.MULTI_CHOICE:
+        answer.codes = list(value)
+        answer.text = "," + ",".join(value) + ","
+    elif kind in FILE_KINDS:
+        uploads: list[UploadedFile] = list(value)
+        answer.number = Decimal(len(uploads))
+        answer.text = ", ".join(u.name or "" for u in uploads)
+    else:
+        answer.text = str(value)
