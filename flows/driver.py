@@ -35,6 +35,8 @@ def start_complaint(*, user: Any, data: dict[str, Any], files: dict[str, Any] | 
             department=form.cleaned_data["department"],
             receiver=user,
             attachments=form.cleaned_data.get("attachments") or [],
+            answer_form=form.answer_form,
+            answers=form.answers,
         )
         activation.execute()
     return complaint

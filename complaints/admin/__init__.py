@@ -1,7 +1,7 @@
 """The configuration product: everything an admin sets without code.
 
 One module per area: org (departments, roles), config (priorities, calendars, levels, settings),
-routing (rules, stage profiles, step routing), notify (notify lists, templates), complaint (the
+intake_forms (category forms: draft, preview, publish), routing (rules, stage profiles, step routing), notify (notify lists, templates), complaint (the
 read-only record) and tools (export/import, routing dry run, configuration history).
 """
 
@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from complaints.admin import complaint, config, notify, org, routing, tools
+from complaints.admin import complaint, config, intake_forms, notify, org, routing, tools
 
-__all__ = ["complaint", "config", "notify", "org", "routing", "tools"]
+__all__ = ["complaint", "config", "intake_forms", "notify", "org", "routing", "tools"]
 
 admin.site.site_header = _("Redress administration")
 admin.site.site_title = _("Redress")

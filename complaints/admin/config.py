@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
+from complaints.admin.intake_forms import category_form_links
 from complaints.choices import Weekday
 from complaints.rules.business_time import overlapping_weekdays
 from complaints.services.deadlines import complaint_deadlines_recompute_for_level
@@ -156,10 +157,20 @@ class EscalationLevelAdmin(SimpleHistoryAdmin):
 
 @admin.register(models.Category)
 class CategoryAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "code", "active"]
+    list_display = ["__str__", "code", "active", "intake_form"]
     list_filter = ["active"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
+    readonly_fields = ["intake_form"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Category]:
+        return super().get_queryset(request).select_related("parent").prefetch_related("form_versions")
+
+    @admin.display(description=_("intake form"))
+    def intake_form(self, obj: models.Category) -> str:
+        if obj.pk is None:
+            return "—"
+        return category_form_links(obj)
 
 
 @admin.register(models.ProcessSettings)

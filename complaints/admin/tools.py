@@ -41,6 +41,8 @@ CONFIG_MODELS: list[type[Any]] = [
     models.EscalationLevel,
     models.LevelLimit,
     models.Category,
+    models.FormVersion,
+    models.FormField,
     models.RoutingRule,
     models.RoutingCondition,
     models.StageProfile,

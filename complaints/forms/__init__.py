@@ -14,7 +14,7 @@ from complaints.forms.fields import AttachmentsField, date_field, datetime_field
 from complaints.models import Category, Complaint, Department
 from complaints.models.complaint import INTAKE_FIELDS
 from complaints.selectors import complaints_visible_to, registering_departments
-from complaints.selectors.intake_forms import effective_form
+from complaints.selectors.intake_forms import EffectiveForm, effective_form
 
 
 class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
@@ -71,7 +71,7 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
             "handler_understanding": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, answer_form: EffectiveForm | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         departments = registering_departments(user) if user is not None else Department.objects.none()
         cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
@@ -83,7 +83,8 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         self.fields["customer_phone"].error_messages["required"] = _(
             "A phone number is needed to call the customer back."
         )
-        self.add_answer_fields(effective_form(self.chosen_category()))
+        # `answer_form` stands in for the category's published questions (the admin's preview).
+        self.add_answer_fields(answer_form or effective_form(self.chosen_category()))
         self.layout = self.intake_layout()
 
     def chosen_category(self) -> Category | None:

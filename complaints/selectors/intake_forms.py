@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import formats, timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -185,9 +185,9 @@ def display_value(defn: FieldDef, value: Any, language: str) -> str:
             else (", ".join(defn.choice_label(str(v), language) for v in value))
         )
     if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return value.isoformat()
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.normalize() else str(value)
     return str(value)
@@ -197,14 +197,20 @@ def answer_rows(complaint: Complaint, *, language: str | None = None) -> list[An
     """Returns the complaint's answers in form order, each labelled as the version it was filed
     with defines it (so a later edit of the form never changes what is shown)."""
     language = language or get_language() or "en"
+    with translation.override(language):
+        return _answer_rows(complaint, language)
+
+
+def _answer_rows(complaint: Complaint, language: str) -> list[AnswerRow]:
     answers = (
         Answer.objects.filter(complaint=complaint)
         .select_related("field", "field__version")
         .prefetch_related("files")
-        .order_by("field__version__category__parent_id", "field__version__category_id", "field__position", "pk")
     )
+    # The parent categories' questions first, as the form asked them.
+    order = {c.pk: index for index, c in enumerate(category_chain(complaint.category))}
     rows = []
-    for answer in answers:
+    for answer in sorted(answers, key=lambda a: (order.get(a.field.version.category_id, len(order)), a.field.position)):
         defn = answer.field.definition()
         value = answer.value
         files = tuple(answer.files.all()) if defn.kind in FILE_KINDS else ()

@@ -5,6 +5,8 @@ categories), levels by their order, users by username, so a document moves betwe
 A section missing from the document leaves that part of the configuration as it is; a section
 present replaces it (departments, roles, priorities and categories are updated and added, never
 deleted; levels and priorities absent from the document are deleted when nothing uses them).
+Intake forms are published as new versions when they differ from the ones in use, so complaints
+keep the questions they were filed with.
 """
 
 import json
@@ -19,7 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, ProtectedError
+from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
 
 from complaints.models import (
@@ -28,6 +30,8 @@ from complaints.models import (
     Category,
     Department,
     EscalationLevel,
+    FormField,
+    FormVersion,
     LevelLimit,
     Membership,
     NotificationRecipient,
@@ -42,6 +46,9 @@ from complaints.models import (
     WorkingHours,
 )
 from complaints.models.routing import STAGE_SWITCHES
+from complaints.selectors.intake_forms import category_chain
+from complaints.services.intake_forms import FIELD_COLUMNS, PublishRefused, form_draft, form_publish, form_withdraw
+from complaints.choices import ConditionEffect, FormStatus
 from complaints.rules.business_time import overlapping_weekdays
 
 FORMAT = "redress-config"
@@ -56,6 +63,7 @@ SECTIONS = (
     "memberships",
     "priorities",
     "categories",
+    "intake_forms",
     "levels",
     "stage_routes",
     "stage_profiles",
@@ -167,6 +175,18 @@ def config_export() -> dict[str, Any]:
         {"code": c.code, "name": c.name, "parent": _code(c.parent), "active": c.active}
         for c in Category.objects.select_related("parent").order_by("code")
     ]
+    doc["intake_forms"] = [
+        {
+            "category": version.category.code,
+            "note": version.note,
+            "required_standard_fields": list(version.required_standard_fields),
+            "fields": [_field_doc(row) for row in version.fields.all()],
+        }
+        for version in FormVersion.objects.filter(status=FormStatus.PUBLISHED)
+        .select_related("category")
+        .prefetch_related(Prefetch("fields", queryset=FormField.objects.order_by("position", "pk")))
+        .order_by("category__code")
+    ]
     doc["levels"] = [
         {
             "rank": lv.rank,
@@ -237,6 +257,43 @@ def config_export() -> dict[str, Any]:
         {"event": t.event, "language": t.language, "subject": t.subject, "body": t.body}
         for t in NotificationTemplate.objects.order_by("event", "language")
     ]
+    return doc
+
+
+FIELD_DEFAULTS: dict[str, Any] = {
+    "label_zh_hans": "",
+    "label_en": "",
+    "help_zh_hans": "",
+    "help_en": "",
+    "required": False,
+    "default": "",
+    "choices": [],
+    "min_value": None,
+    "max_value": None,
+    "min_length": None,
+    "max_length": None,
+    "pattern": "",
+    "pattern_message_zh_hans": "",
+    "pattern_message_en": "",
+    "condition_field": "",
+    "condition_values": "",
+    "condition_effect": ConditionEffect.SHOW,
+    "file_extensions": "",
+    "max_files": 1,
+}
+
+
+def _field_doc(row: FormField) -> dict[str, Any]:
+    """A question as the document writes it: key and type, then only what differs from the defaults."""
+    doc: dict[str, Any] = {"key": row.key, "kind": row.kind}
+    for name, default in FIELD_DEFAULTS.items():
+        value = getattr(row, name)
+        if name == "choices":
+            value = [line.strip() for line in value.splitlines() if line.strip()]
+        elif isinstance(value, Decimal):
+            value = str(value.normalize()) if value == value.to_integral_value() else str(value)
+        if value != default:
+            doc[name] = value
     return doc
 
 
@@ -391,6 +448,7 @@ class _Importer:
             "memberships": self.memberships,
             "priorities": self.priorities,
             "categories": self.categories,
+            "intake_forms": self.intake_forms,
             "levels": self.levels,
             "stage_routes": self.stage_routes,
             "stage_profiles": self.stage_profiles,
@@ -532,6 +590,67 @@ class _Importer:
                     self.error(_("a category cannot be its own parent."))
                     continue
                 self.save(cat)
+
+    def intake_forms(self) -> None:
+        """Each category's questions become its published form; a form equal to the one in use
+        changes nothing, a different one is published as the next version (complaints keep theirs).
+        Categories the section leaves out stop asking their questions."""
+        items = self.items("intake_forms", {"category", "note", "required_standard_fields", "fields"}, {"category"})
+        depth = {c.pk: len(category_chain(c)) for c in Category.objects.all()}
+        entries = []
+        for index, item in items:
+            with self.at(f"intake_forms[{index}]"):
+                category = self.ref(Category, "code", item["category"], "category")
+                if category is not None:
+                    entries.append((depth.get(category.pk, 0), index, item, category))
+        listed = {category.pk for _, _, _, category in entries}
+        for version in FormVersion.objects.filter(status=FormStatus.PUBLISHED).exclude(category__in=listed):
+            form_withdraw(category=version.category)
+        for _depth, index, item, category in sorted(entries, key=lambda e: (e[0], e[1])):
+            with self.at(f"intake_forms[{index}]"):
+                self.intake_form(item, category)
+
+    def intake_form(self, item: dict[str, Any], category: Category) -> None:
+        rows: list[FormField] = []
+        raw_fields = item.get("fields") or []
+        if not isinstance(raw_fields, list):
+            with self.at(".fields"):
+                self.error(_("must be a list."))
+            return
+        for f_index, raw in enumerate(raw_fields):
+            with self.at(f".fields[{f_index}]"):
+                if not self.check_keys(raw, {"key", "kind", *FIELD_DEFAULTS}, {"key", "kind"}):
+                    continue
+                values = {**FIELD_DEFAULTS, **raw}
+                choices = values["choices"]
+                values["choices"] = "\n".join(choices) if isinstance(choices, list) else str(choices)
+                rows.append(FormField(position=(f_index + 1) * 10, **values))
+        required_standard = item.get("required_standard_fields") or []
+        published = (
+            FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED).prefetch_related("fields").first()
+        )
+        if published is not None and _same_form(published, rows, required_standard):
+            return
+        FormVersion.objects.filter(category=category, status=FormStatus.DRAFT).delete()
+        draft = form_draft(category=category)
+        draft.fields.all().delete()
+        draft.note = str(item.get("note") or "")
+        draft.required_standard_fields = required_standard
+        if not self.save(draft):
+            return
+        for f_index, row in enumerate(rows):
+            with self.at(f".fields[{f_index}]"):
+                row.version = draft
+                self.save(row)
+        try:
+            form_publish(version=draft)
+        except PublishRefused as refusal:
+            keys = [row.key for row in rows]
+            for key, messages in refusal.problems.items():
+                label = f".fields[{keys.index(key)}]" if key in keys else ""
+                with self.at(label):
+                    for message in messages:
+                        self.error(message)
 
     def levels(self) -> None:
         keys = {
@@ -733,6 +852,28 @@ class _Importer:
                     continue
                 seen.add((item["event"], item["language"]))
                 self.save(NotificationTemplate(**item))
+
+
+def _same_form(version: FormVersion, rows: list[FormField], required_standard: list[str]) -> bool:
+    def shape(fields: Any) -> list[tuple[Any, ...]]:
+        return [
+            tuple(_normal(column, getattr(f, column)) for column in FIELD_COLUMNS if column != "position")
+            for f in fields
+        ]
+
+    current = sorted(version.fields.all(), key=lambda f: (f.position, f.pk))
+    return list(version.required_standard_fields) == list(required_standard) and shape(current) == shape(rows)
+
+
+def _normal(column: str, value: Any) -> Any:
+    if column in ("min_value", "max_value") and value not in (None, ""):
+        try:
+            return Decimal(str(value)).normalize()
+        except ArithmeticError:
+            return value
+    if isinstance(value, str):
+        return value.strip()
+    return value
 
 
 def config_import(*, document: Any) -> dict[str, int]:

@@ -4,14 +4,17 @@ Idempotent: a second run finds what exists and creates nothing twice. Developmen
 accounts share a printed password.
 """
 
+import io
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from complaints.models import Category, Complaint, Department, Membership, Role, RoutingRule
 from complaints.services.config_io import config_import, preset_document
@@ -47,14 +50,8 @@ USERS = [
     ("pr_contact", ("丽", "周"), "pr", "department_contact"),
     ("legal_contact", ("洋", "吴"), "legal", "department_contact"),
 ]
-CATEGORIES = [
-    ("vehicle", "整车 Vehicle", None),
-    ("vehicle-power", "动力与电池 Power and battery", "vehicle"),
-    ("roadside", "道路救援 Roadside assistance", None),
-    ("broadband", "宽带 Broadband", None),
-    ("appliance", "家电 Appliances", None),
-    ("food", "食品质量 Food quality", None),
-]
+# The demo complaints use the preset's categories and their intake forms.
+DEMO_CATEGORIES = ("power-battery", "roadside", "broadband", "online-order", "product-quality")
 DEMO_PRESET = "three_tier"
 
 
@@ -121,12 +118,7 @@ class Command(BaseCommand):
         return result
 
     def categories(self) -> dict[str, Category]:
-        result: dict[str, Category] = {}
-        for code, name, parent in CATEGORIES:
-            result[code], _ = Category.objects.get_or_create(
-                code=code, defaults={"name": name, "parent": result.get(parent or "")}
-            )
-        return result
+        return {c.code: c for c in Category.objects.filter(code__in=DEMO_CATEGORIES)}
 
     def complaints(
         self, users: dict[str, Any], departments: dict[str, Department], categories: dict[str, Category]
@@ -137,7 +129,7 @@ class Command(BaseCommand):
         created = 0
         flow = ComplaintFlow
 
-        def intake(order: str, user: str, dept: str, **fields: Any) -> Complaint | None:
+        def intake(order: str, user: str, dept: str, files: dict[str, Any] | None = None, **fields: Any) -> Complaint | None:
             if Complaint.objects.filter(order_number=order).exists():
                 return None
             data = {
@@ -149,7 +141,7 @@ class Command(BaseCommand):
                 "promised_response_at": later,
                 **fields,
             }
-            return driver.start_complaint(user=users[user], data=data)
+            return driver.start_complaint(user=users[user], data=data, files=files)
 
         def first_response(c: Complaint, user: str) -> None:
             driver.complete_step(
@@ -215,8 +207,17 @@ class Command(BaseCommand):
             "store-pudong",
             customer_name="陈先生",
             customer_phone="13800138001",
-            category=str(categories["vehicle-power"].pk),
+            category=str(categories["power-battery"].pk),
             product_model="EV-S7",
+            answer_mileage_km="23150",
+            answer_service_type="roadside",
+            answer_rescue_order_no="R2026112201",
+            answer_rescue_location="G60沪昆高速 松江段 K32 往杭州方向",
+            answer_fault_type="power_loss",
+            answer_on_highway="yes",
+            answer_speed_kmh="100",
+            answer_battery_soc="64",
+            answer_fault_code="P0A80",
             batch_number="BMS-2026-07B",
             plate_or_vin="沪A·D12345",
             occurred_place="G60沪昆高速 松江段",
@@ -248,7 +249,14 @@ class Command(BaseCommand):
             customer_name="刘女士",
             customer_phone="13900139002",
             category=str(categories["roadside"].pk),
+            plate_or_vin="沪B·67890",
             occurred_place="S20外环 近莘庄立交",
+            answer_assistance_type="towing",
+            answer_dispatch_order_no="R2026112017",
+            answer_promised_arrival_min="40",
+            answer_waited_min="150",
+            answer_tow_destination="莘庄 4S 店 Xinzhuang dealer",
+            answer_vehicle_damaged="no",
             customer_words="救援承诺40分钟到，结果等了两个半小时，晚上一个人在路边很危险。",
             demand="compensation",
             requested_amount="500",
@@ -265,6 +273,10 @@ class Command(BaseCommand):
             contact_person="黄先生（儿子）",
             customer_phone="02088880003",
             category=str(categories["broadband"].pk),
+            answer_account_no="020888800031",
+            answer_install_address="广州市天河区体育西路 1 号 3 栋 1201",
+            answer_line_fault="no_connection",
+            answer_outage_since=(now - timedelta(days=5)).strftime(fmt),
             customer_words="家里宽带断了五天，老人一个人在家用不了视频看病，报修三次都没人来。",
             demand="repair",
             emotion="angry",
@@ -280,8 +292,12 @@ class Command(BaseCommand):
             "store-pudong",
             customer_name="周先生",
             customer_phone="13700137004",
-            category=str(categories["appliance"].pk),
+            category=str(categories["online-order"].pk),
             product_model="BCD-520W",
+            answer_platform="app",
+            answer_order_problem="damaged",
+            answer_tracking_no="SF1234567890",
+            files={"answer_unboxing_photos": demo_photo("unboxing.png")},
             customer_words="新冰箱送货时门上划了一道很长的痕，送货员还不承认。",
             demand="replacement",
             emotion="agitated",
@@ -311,9 +327,14 @@ class Command(BaseCommand):
             "store-pudong",
             customer_name="孙女士",
             customer_phone="13600136005",
-            category=str(categories["food"].pk),
+            category=str(categories["product-quality"].pk),
             product_model="婴儿配方奶粉 900g",
             batch_number="MP20260918",
+            purchase_date=(now - timedelta(days=9)).strftime("%Y-%m-%d"),
+            answer_quantity_delivered="2",
+            answer_quantity_defective="1",
+            answer_defect_type=["packaging"],
+            files={"answer_defect_photos": demo_photo("can-bottom.png")},
             customer_words="奶粉罐底部漏粉，宝宝已经喝了几天，很担心质量问题。",
             demand="refund",
             emotion="agitated",
@@ -330,3 +351,10 @@ class Command(BaseCommand):
             )
             permanent(c, "封罐机压力参数校准并增加在线检测。Seamer recalibrated; inline leak test added.")
         return created
+
+
+def demo_photo(name: str) -> SimpleUploadedFile:
+    """A small generated picture standing in for a customer's photo."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), (176, 190, 197)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
