@@ -25,6 +25,11 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.request.activation.process}
 
+    def get_initial(self) -> dict[str, Any]:
+        # ?category= preselects a category and asks its questions (the page's script fetches the
+        # page this way when the agent picks a category).
+        return {**super().get_initial(), "category": self.request.GET.get("category") or None}
+
     def form_valid(self, form: forms.IntakeForm) -> HttpResponse:
         # One transaction: if triage cannot run (configuration incomplete), nothing is kept.
         with transaction.atomic():

@@ -19,7 +19,7 @@ from viewflow.workflow.flow.views import (
 )
 
 from complaints.selectors import complaints_visible_to
-from complaints.selectors.intake_forms import answer_rows
+from complaints.selectors.intake_forms import answer_rows, category_chain
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = ("process__complaint", "process__complaint__priority", "owner")
@@ -97,12 +97,15 @@ class ComplaintDetailView(DetailProcessView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         complaint = context["process"]
+        chain = {c.pk: index for index, c in enumerate(category_chain(complaint.category))}
         context.update(
             task_list=complaint.task_set.select_related("owner").order_by("created"),
             events=complaint.events.select_related("actor"),
             attachments=complaint.attachments.filter(answer__isnull=True),
             answers=answer_rows(complaint),
-            form_versions=complaint.form_versions.select_related("category"),
+            form_versions=sorted(
+                complaint.form_versions.select_related("category"), key=lambda v: chain.get(v.category_id, len(chain))
+            ),
             contacts=complaint.contacts.select_related("by"),
             actions=complaint.actions.select_related("department", "owner"),
             root_cause=getattr(complaint, "root_cause", None),

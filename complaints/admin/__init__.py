@@ -1,8 +1,9 @@
 """The configuration product: everything an admin sets without code.
 
 One module per area: org (departments, roles), config (priorities, calendars, levels, settings),
-intake_forms (category forms: draft, preview, publish), routing (rules, stage profiles, step routing), notify (notify lists, templates), complaint (the
-read-only record) and tools (export/import, routing dry run, configuration history).
+intake_forms (category forms: draft, preview, publish), routing (rules, stage profiles, step
+routing), notify (notify lists, templates), complaint (the read-only record, answer filters, CSV)
+and tools (export/import, routing dry run, configuration history).
 """
 
 from typing import Any

@@ -1,11 +1,22 @@
 """Admin: complaints, read only (they change through the process, not here)."""
 
+import csv
+import re
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from complaints import models
+from complaints.selectors.export import complaint_table
+from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answer
+
+# "key=value", "key>value", "key<value" in the search box filter on form answers.
+ANSWER_TERM = re.compile(r"^([a-z][a-z0-9_]{0,39})([=><])(.+)$")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -27,6 +38,12 @@ class EventInline(ReadOnlyInline):
     fields = ["at", "kind", "actor", "old", "new", "note"]
 
 
+class AnswerInline(ReadOnlyInline):
+    model = models.Answer
+    fields = ["key", "field", "text"]
+    verbose_name_plural = _("form answers (as stored; the complaint page shows them labelled)")
+
+
 class AttachmentInline(ReadOnlyInline):
     model = models.Attachment
     fields = ["name", "content_type", "size", "uploaded_by", "uploaded_at"]
@@ -37,10 +54,44 @@ class ComplaintAdmin(admin.ModelAdmin):
     """Complaints are changed through the process, not here: the admin reads them."""
 
     list_display = ["reference", "customer_name", "category", "stage", "priority", "level", "department", "created"]
-    list_filter = ["stage", "outcome", "priority", "level", "department", "channel"]
+    list_filter = ["stage", "outcome", "priority", "level", "department", "channel", "category"]
     search_fields = ["reference", "customer_name", "customer_phone", "plate_or_vin", "order_number"]
+    search_help_text = _(
+        "Reference, customer, phone, plate/VIN or order number; or a form answer: key=value, key>number, "
+        "key<YYYY-MM-DD (e.g. service_type=roadside waited_min>60). Terms combine."
+    )
     date_hierarchy = "created"
-    inlines = [AttachmentInline, EventInline]
+    inlines = [AnswerInline, AttachmentInline, EventInline]
+    actions = ["export_csv"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        """Answer terms filter on the category forms' answers; the rest is the ordinary search."""
+        plain = []
+        for term in search_term.split():
+            match = ANSWER_TERM.match(term)
+            if match is None:
+                plain.append(term)
+                continue
+            key, operator, value = match.groups()
+            try:
+                queryset = complaints_with_answer(queryset, key=key, operator=operator, value=value)
+            except FilterInvalid as error:
+                messages.error(request, str(error))
+                return queryset.none(), False
+        result, _duplicates = super().get_search_results(request, queryset, " ".join(plain))
+        return result, True  # the answer filters join: let the admin de-duplicate
+
+    @admin.action(description=_("Export the selected complaints as CSV (with form answers)"))
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
+        headers, rows = complaint_table(queryset, language=get_language() or "en")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="complaints-{stamp}.csv"'
+        response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+        writer = csv.writer(response)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

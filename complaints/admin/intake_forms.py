@@ -13,18 +13,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.choices import FormStatus
 from complaints.forms import AnswersForm, IntakeForm
 from complaints.models.intake_forms import REQUIRABLE_STANDARD_FIELDS
-from complaints.rules.intake_forms import DefinitionInvalid, check_field
+from complaints.rules.intake_forms import FILE_KINDS, DefinitionInvalid, check_field
 from complaints.selectors.intake_forms import display_value, effective_form, form_problems
-from complaints.services.intake_forms import PublishRefused, form_draft, form_publish
+from complaints.services.intake_forms import FIELD_COLUMNS, PublishRefused, form_draft, form_publish
 
 
 def _standard_choices() -> list[tuple[str, str]]:
@@ -59,7 +58,7 @@ class FormVersionForm(forms.ModelForm):
 class FormFieldForm(forms.ModelForm):
     class Meta:
         model = models.FormField
-        fields = "__all__"
+        fields = list(FIELD_COLUMNS)
         widgets = {"choices": forms.Textarea(attrs={"rows": 4, "cols": 60})}
 
     def clean(self) -> dict[str, Any]:
@@ -86,7 +85,7 @@ class FormFieldFormSet(BaseInlineFormSet):
                 continue
             if data.get("key") in keys:
                 form.add_error("key", _("Each question needs its own key."))
-            keys.add(data.get("key"))
+            keys.add(str(data.get("key")))
 
 
 class FormFieldInline(admin.StackedInline):
@@ -234,9 +233,9 @@ class FormVersionAdmin(SimpleHistoryAdmin):
         if request.method != "POST" or not self.has_add_permission(request):
             raise PermissionDenied
         draft = form_draft(category=version.category, actor=request.user)
-        messages.info(request, _("You are editing the draft %(version)s; publish it to put it in use.") % {
-            "version": draft
-        })
+        messages.info(
+            request, _("You are editing the draft %(version)s; publish it to put it in use.") % {"version": draft}
+        )
         return redirect("admin:complaints_formversion_change", draft.pk)
 
     def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -262,11 +261,13 @@ class FormVersionAdmin(SimpleHistoryAdmin):
             by_key = answer_form.by_key()
             for key, value in form.answers.items():
                 defn = by_key[key]
-                shown = ", ".join(f.name for f in value) if isinstance(value, list) and defn.kind in ("file", "photo") else (
-                    display_value(defn, value, language)
+                shown = (
+                    ", ".join(f.name for f in value)
+                    if defn.kind in FILE_KINDS
+                    else display_value(defn, value, language)
                 )
                 stored.append((defn.label(language), shown))
-        template = "admin/complaints/formversion/preview_%s.html" % look
+        template = f"admin/complaints/formversion/preview_{look}.html"
         return TemplateResponse(
             request,
             template,

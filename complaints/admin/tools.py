@@ -126,7 +126,12 @@ def routing_preview_view(request: HttpRequest) -> HttpResponse:
         sample = form.save(commit=False)
         at = form.cleaned_data.get("received_at") or timezone.now()
         try:
-            result = routing_preview(complaint=sample, department=form.cleaned_data.get("department"), at=at)
+            result = routing_preview(
+                complaint=sample,
+                department=form.cleaned_data.get("department"),
+                at=at,
+                answers=form.cleaned_data.get("answers") or {},
+            )
         except ConfigurationMissing as error:
             problem = str(error)
     return TemplateResponse(

@@ -13,8 +13,9 @@ from complaints.forms.answers import AnswersForm as AnswersForm
 from complaints.forms.fields import AttachmentsField, date_field, datetime_field, normalise_phone, not_in_past
 from complaints.models import Category, Complaint, Department
 from complaints.models.complaint import INTAKE_FIELDS
+from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
 from complaints.selectors import complaints_visible_to, registering_departments
-from complaints.selectors.intake_forms import EffectiveForm, effective_form
+from complaints.selectors.intake_forms import ROUTING_PREFIX, EffectiveForm, answer_field_specs, effective_form
 
 
 class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
@@ -291,10 +292,45 @@ class RoutePreviewForm(forms.ModelForm):
         label=_("category"), queryset=Category.objects.filter(active=True), to_field_name="code", required=False
     )
     received_at = datetime_field(label=_("received at"), required=False, help_text=_("Empty: now."))
+    answers = forms.CharField(
+        label=_("form answers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Answers to category form questions, one per line: key = value (e.g. fault_type = power_loss)."),
+    )
 
     class Meta:
         model = Complaint
         fields = PREVIEW_FIELDS
+
+    def clean_answers(self) -> dict[str, Any]:
+        """Returns the answers as routing facts ("form.<key>" → value), each checked against the type
+        of its question."""
+        specs = {spec.name: spec for spec in answer_field_specs()}
+        facts: dict[str, Any] = {}
+        errors = []
+        for number, line in enumerate(self.cleaned_data.get("answers", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, sep, raw = line.partition("=")
+            name = ROUTING_PREFIX + key.strip().removeprefix(ROUTING_PREFIX)
+            spec = specs.get(name)
+            if not sep or spec is None:
+                errors.append(
+                    _("Line %(line)s: “%(key)s” is not a question of any published form.")
+                    % {"line": number, "key": key.strip()}
+                )
+                continue
+            try:
+                operator = "in" if spec.type == FieldType.PATH else "set" if spec.type == FieldType.FILE else "eq"
+                value = parse_condition_value(spec=spec, operator=operator, raw="" if operator == "set" else raw)
+            except ConditionInvalid as error:
+                errors.append(_("Line %(line)s: %(error)s") % {"line": number, "error": error})
+                continue
+            facts[name] = True if operator == "set" else value
+        if errors:
+            raise forms.ValidationError(errors)
+        return facts
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -311,15 +347,25 @@ class RoutePreviewForm(forms.ModelForm):
             form.is_valid()
             form.add_error(None, _("The sample complaint must be a JSON object."))
             return form
-        values = {PREVIEW_ALIASES.get(key, key): value for key, value in data.items()}
+        answers = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith(ROUTING_PREFIX)}
+        values = {PREVIEW_ALIASES.get(key, key): value for key, value in data.items() if key not in answers}
         known = {*PREVIEW_FIELDS, "department", "received_at"}
-        unknown = sorted(key for key in data if PREVIEW_ALIASES.get(key, key) not in known)
+        unknown = sorted(key for key in data if key not in answers and PREVIEW_ALIASES.get(key, key) not in known)
+        values["answers"] = "\n".join(f"{key} = {_answer_text(value)}" for key, value in answers.items())
         form = cls(data={k: ("on" if v is True else "" if v in (None, False) else v) for k, v in values.items()})
         form.is_valid()
         if unknown:
             form.add_error(
                 None,
-                _("Unknown field(s): %(unknown)s. Known: %(known)s.")
+                _("Unknown field(s): %(unknown)s. Known: %(known)s, and form.<key> for form questions.")
                 % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(known | set(PREVIEW_ALIASES)))},
             )
         return form
+
+
+def _answer_text(value: Any) -> str:
+    if value is True or value is False:
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -29,8 +29,8 @@ from complaints.rules.intake_forms import (
     YES,
     FieldDef,
     client_rules,
-    hidden_keys,
     contains_markup,
+    hidden_keys,
     parse_default,
     visible_values,
 )
@@ -101,7 +101,7 @@ def answer_formfield(defn: FieldDef, *, language: str, required: bool) -> forms.
     if defn.pattern:
         text_validators.append(PatternValidator(defn.pattern, defn.pattern_message(language)))
     if kind in (FieldKind.SHORT_TEXT, FieldKind.LONG_TEXT):
-        limit = TEXT_LIMITS[kind]
+        limit = TEXT_LIMITS[FieldKind(kind)]
         widget = forms.Textarea(attrs={"rows": 3}) if kind == FieldKind.LONG_TEXT else forms.TextInput()
         return forms.CharField(
             max_length=min(defn.max_length or limit, limit),
@@ -140,7 +140,7 @@ def answer_formfield(defn: FieldDef, *, language: str, required: bool) -> forms.
         return forms.EmailField(max_length=254, validators=[no_markup], **common)
     if kind == FieldKind.PLATE_OR_VIN:
         limit = TEXT_LIMITS[FieldKind.PLATE_OR_VIN]
-        validators = text_validators + [MaxLengthValidator(min(defn.max_length or limit, limit))]
+        validators = [*text_validators, MaxLengthValidator(min(defn.max_length or limit, limit))]
         if defn.min_length:
             validators.append(MinLengthValidator(defn.min_length))
         return PlateOrVinField(checked=not defn.pattern, validators=validators, max_length=64, **common)
@@ -201,7 +201,11 @@ class AnswerFieldsMixin:
             if form.is_bound:
                 data = form.data
                 raw = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
-                if isinstance(raw, list) and len(raw) <= 1 and not isinstance(self.fields.get(name), forms.MultipleChoiceField):
+                if (
+                    isinstance(raw, list)
+                    and len(raw) <= 1
+                    and not isinstance(self.fields.get(name), forms.MultipleChoiceField)
+                ):
                     raw = raw[0] if raw else None
             else:
                 field = self.fields.get(name)

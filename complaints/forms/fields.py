@@ -72,7 +72,7 @@ class AttachmentsField(forms.FileField):
         self.max_files = max_files
         super().__init__(**kwargs)
         if max_files == 1:
-            self.widget = forms.ClearableFileInput()
+            self.widget = forms.ClearableFileInput()  # type: ignore[assignment]  # one file: a plain input
         if images_only:
             self.widget.attrs.setdefault("accept", "image/*")
 

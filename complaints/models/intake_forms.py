@@ -144,7 +144,8 @@ class FormField(models.Model):
         _("choices"),
         blank=True,
         help_text=_(
-            "Single and multiple choice: one per line, “code | 中文 | English”, e.g. “roadside | 道路救援 | Roadside assistance”."
+            "Single and multiple choice: one per line, “code | 中文 | English”, "
+            "e.g. “roadside | 道路救援 | Roadside assistance”."
         ),
     )
     min_value = models.DecimalField(_("minimum"), max_digits=14, decimal_places=2, null=True, blank=True)

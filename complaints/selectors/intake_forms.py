@@ -140,6 +140,11 @@ def form_problems(version: FormVersion) -> dict[str, list[str]]:
     return problems
 
 
+def category_subtree(category: Category) -> list[Category]:
+    """Returns the category and every category below it."""
+    return [category, *_descendants(category, Category.objects.filter(parent__isnull=False))]
+
+
 def _descendants(category: Category, candidates: Iterable[Category]) -> list[Category]:
     children: dict[int, list[Category]] = {}
     for c in candidates:
@@ -203,9 +208,7 @@ def answer_rows(complaint: Complaint, *, language: str | None = None) -> list[An
 
 def _answer_rows(complaint: Complaint, language: str) -> list[AnswerRow]:
     answers = (
-        Answer.objects.filter(complaint=complaint)
-        .select_related("field", "field__version")
-        .prefetch_related("files")
+        Answer.objects.filter(complaint=complaint).select_related("field", "field__version").prefetch_related("files")
     )
     # The parent categories' questions first, as the form asked them.
     order = {c.pk: index for index, c in enumerate(category_chain(complaint.category))}
@@ -319,8 +322,8 @@ def complaints_with_answer(
         if kind in NUMBER_KINDS:
             condition &= Q(**{"answers__number" + suffix: Decimal(value)})
         elif kind in (FieldKind.DATE, FieldKind.DATETIME):
-            column = "answers__date" if kind == FieldKind.DATE else "answers__moment__date"
-            condition &= Q(**{column + suffix: date.fromisoformat(value)})
+            # date-time answers keep their local date in the date column too
+            condition &= Q(**{"answers__date" + suffix: date.fromisoformat(value)})
         elif kind == FieldKind.YES_NO:
             flag = yes_no(value)
             if flag is None:

@@ -24,6 +24,7 @@ from django.db import models, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
 
+from complaints.choices import ConditionEffect, FormStatus
 from complaints.models import (
     BusinessCalendar,
     CalendarDay,
@@ -46,10 +47,9 @@ from complaints.models import (
     WorkingHours,
 )
 from complaints.models.routing import STAGE_SWITCHES
+from complaints.rules.business_time import overlapping_weekdays
 from complaints.selectors.intake_forms import category_chain
 from complaints.services.intake_forms import FIELD_COLUMNS, PublishRefused, form_draft, form_publish, form_withdraw
-from complaints.choices import ConditionEffect, FormStatus
-from complaints.rules.business_time import overlapping_weekdays
 
 FORMAT = "redress-config"
 VERSION = 1
@@ -627,7 +627,9 @@ class _Importer:
                 rows.append(FormField(position=(f_index + 1) * 10, **values))
         required_standard = item.get("required_standard_fields") or []
         published = (
-            FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED).prefetch_related("fields").first()
+            FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED)
+            .prefetch_related("fields")
+            .first()
         )
         if published is not None and _same_form(published, rows, required_standard):
             return

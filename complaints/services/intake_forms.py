@@ -106,9 +106,7 @@ def form_publish(*, version: FormVersion, actor: Any = None) -> FormVersion:
 def form_withdraw(*, category: Category) -> int:
     """Stops asking the category's questions (the version in use is retired, nothing is deleted).
     Returns how many versions were retired (0 or 1)."""
-    return FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED).update(
-        status=FormStatus.RETIRED
-    )
+    return FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED).update(status=FormStatus.RETIRED)
 
 
 def answers_store(
@@ -127,6 +125,7 @@ def answers_store(
         value = answers.get(defn.key)
         if value is None or value == "" or value == [] or value == ():
             continue
+        assert defn.id is not None, "answers are stored against saved questions"
         answer = Answer(complaint=complaint, field_id=defn.id, key=defn.key)
         _fill(answer, defn, value)
         answer.save()

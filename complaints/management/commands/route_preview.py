@@ -29,7 +29,12 @@ class Command(BaseCommand):
         sample = form.save(commit=False)
         at = form.cleaned_data.get("received_at") or timezone.now()
         try:
-            result = routing_preview(complaint=sample, department=form.cleaned_data.get("department"), at=at)
+            result = routing_preview(
+                complaint=sample,
+                department=form.cleaned_data.get("department"),
+                at=at,
+                answers=form.cleaned_data.get("answers") or {},
+            )
         except ConfigurationMissing as error:
             raise CommandError(str(error)) from None
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))

@@ -129,7 +129,9 @@ class Command(BaseCommand):
         created = 0
         flow = ComplaintFlow
 
-        def intake(order: str, user: str, dept: str, files: dict[str, Any] | None = None, **fields: Any) -> Complaint | None:
+        def intake(
+            order: str, user: str, dept: str, files: dict[str, Any] | None = None, **fields: Any
+        ) -> Complaint | None:
             if Complaint.objects.filter(order_number=order).exists():
                 return None
             data = {

@@ -1,0 +1,49 @@
+"""Export complaints as CSV with their form answers: manage.py complaints_export [filters] > file.csv"""
+
+import csv
+import re
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+
+from complaints.models import Category, Complaint
+from complaints.selectors.export import complaint_table
+from complaints.selectors.intake_forms import FilterInvalid, category_subtree, complaints_with_answer
+
+ANSWER = re.compile(r"^([a-z][a-z0-9_]{0,39})([=><])(.+)$")
+
+
+class Command(BaseCommand):
+    help = (
+        "Writes complaints as CSV (UTF-8) to standard output: the standard fields, then one column per "
+        "question of the category forms. Filters: --category CODE (with its subcategories), "
+        "--answer key=value / key>value / key<value (repeatable), --language zh-hans|en."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--category", help="category code; its subcategories are included")
+        parser.add_argument("--answer", action="append", default=[], help="key=value, key>value or key<value")
+        parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["language"]):
+            queryset = Complaint.objects.exclude(reference__isnull=True)
+            if options["category"]:
+                category = Category.objects.filter(code=options["category"]).first()
+                if category is None:
+                    raise CommandError(f"No category with the code {options['category']!r}.")
+                queryset = queryset.filter(category__in=category_subtree(category))
+            for term in options["answer"]:
+                match = ANSWER.match(term)
+                if match is None:
+                    raise CommandError(f"{term!r}: write key=value, key>value or key<value.")
+                key, operator, value = match.groups()
+                try:
+                    queryset = complaints_with_answer(queryset, key=key, operator=operator, value=value)
+                except FilterInvalid as error:
+                    raise CommandError(str(error)) from None
+            headers, rows = complaint_table(queryset, language=options["language"])
+            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer.writerow(headers)
+            writer.writerows(rows)
