@@ -26,7 +26,7 @@ TEXT_LIMITS = {FieldKind.SHORT_TEXT: 255, FieldKind.LONG_TEXT: 10000, FieldKind.
 YES, NO = "yes", "no"
 # Markup in an answer is refused rather than stored: answers are shown on staff pages, in exports
 # and in reports that are not all HTML-escaped by a template engine.
-MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
+MARKUP = re.compile(r"<[a-zA-Z!/?]")
 
 
 class DefinitionInvalid(ValueError):
@@ -112,7 +112,7 @@ def parse_choices(text: str) -> tuple[Choice, ...]:
             continue
         parts = [part.strip() for part in line.split("|")]
         code = parts[0]
-        if not KEY_PATTERN.match(code):
+        if not KEY_PATTERN.fullmatch(code):
             raise DefinitionInvalid(
                 _(
                     "Choice line %(line)s: “%(code)s” is not a valid code (lower-case letters, digits and _, "
@@ -144,7 +144,7 @@ def parse_extensions(text: str) -> tuple[str, ...]:
 
     Example: parse_extensions(".JPG, png") == ("jpg", "png")
     """
-    return tuple(dict.fromkeys(item.lower().lstrip(".") for item in split_list(text)))
+    return tuple(dict.fromkeys(ext for item in split_list(text) if (ext := item.lower().lstrip("."))))
 
 
 def yes_no(raw: str) -> bool | None:
@@ -258,6 +258,8 @@ def parse_default(defn: FieldDef) -> Any:
             number = Decimal(raw)
         except InvalidOperation:
             raise DefinitionInvalid(_("The default “%(value)s” is not a number.") % {"value": raw}) from None
+        if not number.is_finite():
+            raise DefinitionInvalid(_("The default “%(value)s” is not a number.") % {"value": raw})
         if kind == FieldKind.INTEGER and number != number.to_integral_value():
             raise DefinitionInvalid(_("The default “%(value)s” is not a whole number.") % {"value": raw})
         if (defn.min_value is not None and number < defn.min_value) or (
@@ -285,6 +287,17 @@ def parse_default(defn: FieldDef) -> Any:
         return items
     if kind in (FieldKind.DATE, FieldKind.DATETIME):
         raise DefinitionInvalid(_("Date fields have no default; the agent enters the date."))
+    too_long = defn.max_length is not None and len(raw) > defn.max_length
+    too_short = defn.min_length is not None and len(raw) < defn.min_length
+    if too_long or too_short:
+        raise DefinitionInvalid(_("The default does not respect the length limits."))
+    if defn.pattern:
+        try:
+            matches = re.fullmatch(defn.pattern, raw) is not None
+        except re.error:
+            matches = True  # the invalid pattern is reported on its own
+        if not matches:
+            raise DefinitionInvalid(_("The default does not match the pattern."))
     return raw
 
 
@@ -297,7 +310,7 @@ def check_field(defn: FieldDef) -> list[str]:
     Returns the problems, each a sentence for the admin; empty when the field is fine.
     """
     problems: list[str] = []
-    if not KEY_PATTERN.match(defn.key):
+    if not KEY_PATTERN.fullmatch(defn.key):
         problems.append(
             _("“%(key)s” is not a valid key: lower-case letters, digits and _, starting with a letter, at most 40.")
             % {"key": defn.key}
@@ -426,7 +439,7 @@ def check_form(
         if defn.kind in CONDITION_KINDS:
             controls[defn.key] = ControlField(defn.key, control_options(defn))
         if found:
-            problems[defn.key] = found
+            problems.setdefault(defn.key, []).extend(found)
     return problems
 
 
