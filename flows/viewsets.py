@@ -3,6 +3,7 @@ to the complaints the user may see."""
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +18,18 @@ from viewflow.workflow.flow.views import (
     WorkflowInboxListView,
     WorkflowQueueListView,
 )
+from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 
+from complaints.models import Category, Complaint
 from complaints.selectors import complaints_visible_to
-from complaints.selectors.intake_forms import answer_rows, category_chain
+from complaints.selectors.intake_forms import (
+    ANSWER_TERM,
+    FilterInvalid,
+    answer_rows,
+    category_chain,
+    category_subtree,
+    complaints_with_answer,
+)
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = ("process__complaint", "process__complaint__priority", "owner")
@@ -55,8 +65,39 @@ class ArchiveView(WorkflowArchiveListView):
         )
 
 
+class ComplaintFilter(DashboardProcessListViewFilter):
+    """viewflow's status and date filters, plus category (with subcategories) and form answers."""
+
+    category = django_filters.ModelChoiceFilter(
+        label=_("category"), queryset=Category.objects.filter(active=True), method="filter_category"
+    )
+    answer = django_filters.CharFilter(
+        label=_("form answer"),
+        method="filter_answer",
+        help_text=_("key=value, key>number or key<YYYY-MM-DD, e.g. service_type=roadside"),
+    )
+
+    def filter_category(self, queryset: QuerySet[Any], name: str, value: Category) -> QuerySet[Any]:
+        return queryset.filter(complaint__category__in=category_subtree(value))
+
+    def filter_answer(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        complaints = Complaint.objects.all()
+        for term in value.split():
+            match = ANSWER_TERM.match(term)
+            if match is None:
+                return queryset.none()
+            key, operator, raw = match.groups()
+            try:
+                complaints = complaints_with_answer(complaints, key=key, operator=operator, value=raw)
+            except FilterInvalid:
+                return queryset.none()
+        return queryset.filter(pk__in=complaints.values("pk"))
+
+
 class ComplaintListView(DashboardProcessListView):
-    """Every complaint the user may see, newest first."""
+    """Every complaint the user may see, newest first; filterable by category and form answers."""
+
+    filterset_class = ComplaintFilter
 
     columns = ("process_id", "brief", "stage_name", "department_name", "created", "finished", "active_tasks")
 

@@ -1,7 +1,6 @@
 """Admin: complaints, read only (they change through the process, not here)."""
 
 import csv
-import re
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,10 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import models
 from complaints.selectors.export import complaint_table
-from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answer
-
-# "key=value", "key>value", "key<value" in the search box filter on form answers.
-ANSWER_TERM = re.compile(r"^([a-z][a-z0-9_]{0,39})([=><])(.+)$")
+from complaints.selectors.intake_forms import ANSWER_TERM, FilterInvalid, complaints_with_answer
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -7,12 +7,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -75,23 +75,9 @@ class FormFieldForm(forms.ModelForm):
         return data
 
 
-class FormFieldFormSet(BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        keys: set[str] = set()
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None) or {}
-            if not data or data.get("DELETE"):
-                continue
-            if data.get("key") in keys:
-                form.add_error("key", _("Each question needs its own key."))
-            keys.add(str(data.get("key")))
-
-
 class FormFieldInline(admin.StackedInline):
     model = models.FormField
     form = FormFieldForm
-    formset = FormFieldFormSet
     extra = 0
     ordering = ["position", "pk"]
     fieldsets = [
@@ -253,6 +239,8 @@ class FormVersionAdmin(SimpleHistoryAdmin):
             form = IntakeForm(
                 data, files, user=request.user, initial={"category": version.category}, answer_form=answer_form
             )
+            # The admin may belong to no department: any department will do for a preview.
+            form.fields["department"].queryset = models.Department.objects.filter(active=True)
         else:
             form = AnswersForm(data, files, answer_form=answer_form)
         stored: list[tuple[str, str]] = []
@@ -301,7 +289,7 @@ def category_form_links(category: models.Category) -> str:
             _("Add an intake form"),
         )
     return format_html_join(
-        format_html("<br>"),
+        mark_safe("<br>"),
         '<a href="{}">{}</a> · {}',
         (
             (reverse("admin:complaints_formversion_change", args=[v.pk]), f"v{v.number}", v.get_status_display())

@@ -205,6 +205,13 @@ def config_history_view(request: HttpRequest) -> HttpResponse:
             for change in delta.changes:
                 label = getattr(instance._meta.get_field(change.field), "verbose_name", change.field)
                 changes.append((str(label), change.old, change.new))
+            # diff_against compares editable fields only; a form's status and publisher are not
+            for model_field in instance._meta.concrete_fields:
+                if model_field.editable or model_field.primary_key:
+                    continue
+                old, new = getattr(previous, model_field.attname), getattr(record, model_field.attname)
+                if old != new:
+                    changes.append((str(model_field.verbose_name), old, new))
         rows.append(
             {
                 "record": record,

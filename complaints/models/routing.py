@@ -119,7 +119,10 @@ class RoutingCondition(models.Model):
             raise ValidationError(
                 {
                     "field": _("There is no field “%(field)s”. Known fields: %(fields)s.")
-                    % {"field": self.field, "fields": ", ".join(sorted(specs))}
+                    % {
+                        "field": self.field,
+                        "fields": ", ".join(sorted(specs, key=lambda n: (n.startswith("form."), n))),
+                    }
                 }
             )
         try:

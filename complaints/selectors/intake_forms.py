@@ -1,5 +1,6 @@
 """Reads of the category intake forms: which questions a category asks, and a complaint's answers."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,6 +36,8 @@ STANDARD_CONTROLS: dict[str, tuple[str, ...]] = {
     "risk_flagged": (YES, NO),
 }
 ROUTING_PREFIX = "form."
+# A filter on one answer as people type it: "key=value", "key>value", "key<value".
+ANSWER_TERM = re.compile(r"^([a-z][a-z0-9_]{0,39})([=><])(.+)$")
 
 
 @dataclass

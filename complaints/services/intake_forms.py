@@ -74,10 +74,8 @@ def form_draft(*, category: Category, actor: Any = None) -> FormVersion:
             required_standard_fields=list(source.required_standard_fields) if source else [],
         )
         if source is not None:
-            FormField.objects.bulk_create(
-                FormField(version=draft, **{column: getattr(row, column) for column in FIELD_COLUMNS})
-                for row in source.fields.all()
-            )
+            for row in source.fields.all():  # one by one, so the history shows each copied question
+                FormField.objects.create(version=draft, **{column: getattr(row, column) for column in FIELD_COLUMNS})
         return draft
 
 
@@ -93,9 +91,9 @@ def form_publish(*, version: FormVersion, actor: Any = None) -> FormVersion:
         problems = form_problems(version)
         if problems:
             raise PublishRefused(problems)
-        FormVersion.objects.filter(category=version.category, status=FormStatus.PUBLISHED).update(
-            status=FormStatus.RETIRED
-        )
+        for current in FormVersion.objects.filter(category=version.category, status=FormStatus.PUBLISHED):
+            current.status = FormStatus.RETIRED
+            current.save(update_fields=["status"])  # save(), not update(): the history records it
         version.status = FormStatus.PUBLISHED
         version.published_at = timezone.now()
         version.published_by = actor
@@ -106,7 +104,12 @@ def form_publish(*, version: FormVersion, actor: Any = None) -> FormVersion:
 def form_withdraw(*, category: Category) -> int:
     """Stops asking the category's questions (the version in use is retired, nothing is deleted).
     Returns how many versions were retired (0 or 1)."""
-    return FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED).update(status=FormStatus.RETIRED)
+    retired = 0
+    for current in FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED):
+        current.status = FormStatus.RETIRED
+        current.save(update_fields=["status"])  # save(), not update(): the history records it
+        retired += 1
+    return retired
 
 
 def answers_store(

@@ -1,7 +1,6 @@
 """Export complaints as CSV with their form answers: manage.py complaints_export [filters] > file.csv"""
 
 import csv
-import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -9,9 +8,7 @@ from django.utils import translation
 
 from complaints.models import Category, Complaint
 from complaints.selectors.export import complaint_table
-from complaints.selectors.intake_forms import FilterInvalid, category_subtree, complaints_with_answer
-
-ANSWER = re.compile(r"^([a-z][a-z0-9_]{0,39})([=><])(.+)$")
+from complaints.selectors.intake_forms import ANSWER_TERM, FilterInvalid, category_subtree, complaints_with_answer
 
 
 class Command(BaseCommand):
@@ -35,7 +32,7 @@ class Command(BaseCommand):
                     raise CommandError(f"No category with the code {options['category']!r}.")
                 queryset = queryset.filter(category__in=category_subtree(category))
             for term in options["answer"]:
-                match = ANSWER.match(term)
+                match = ANSWER_TERM.match(term)
                 if match is None:
                     raise CommandError(f"{term!r}: write key=value, key>value or key<value.")
                 key, operator, value = match.groups()
