@@ -1,0 +1,49 @@
+"""Browser tests: Playwright driving Debian's Chromium against the live test server."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the session. Missing Chromium fails in CI (it installs it) and skips locally."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: apt-get install -y chromium fonts-noto-cjk")
+        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium fonts-noto-cjk)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test body
+    # are still synchronous and safe here.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def login(browser: Any, live_server: Any, username: str, language: str = "en") -> Any:
+    """Logs in a test user (tests/conftest.make_user gives every user the same test password)."""
+    password = "x"
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def choose(page: Any, name: str, value: Any) -> None:
+    """Picks an option of one of viewflow's Material selects."""
+    page.locator(f"vf-field-select[name={name}] .mdc-select__anchor").click()
+    page.locator(f"vf-field-select[name={name}] li[data-value='{value}']").click()
