@@ -78,7 +78,7 @@ class ComplaintFilter(DashboardProcessListViewFilter):
     )
 
     def filter_category(self, queryset: QuerySet[Any], name: str, value: Category) -> QuerySet[Any]:
-        return queryset.filter(complaint__category__in=category_subtree(value))
+        return queryset.filter(category__in=category_subtree(value))
 
     def filter_answer(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         complaints = Complaint.objects.all()

@@ -413,3 +413,18 @@ def test_forms_travel_in_the_configuration_document_and_reimporting_changes_noth
     config_import(document=document)
     versions = FormVersion.objects.filter(category=org["category"]).order_by("number")
     assert [(v.number, v.status) for v in versions] == [(1, "retired"), (2, "published")]
+
+
+def test_the_staff_complaint_list_filters_on_answers_and_category(org, agent, form):
+    assert post(agent, intake_data(org, **FULL)).status_code == 302
+    assert post(agent, intake_data(org, **{**FULL, "answer_waited_min": "30"})).status_code == 302
+    long_wait, short_wait = Complaint.objects.order_by("pk")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(agent)
+    url = "/workflow/flows/complaint/flows/"
+    page = client.get(url, {"answer": "waited_min>60"}).content.decode()
+    assert long_wait.reference in page and short_wait.reference not in page
+    page = client.get(url, {"answer": "nosuchkey=1"}).content.decode()
+    assert long_wait.reference not in page
+    page = client.get(url, {"category": org["category"].pk}).content.decode()
+    assert long_wait.reference in page and short_wait.reference in page
