@@ -150,13 +150,19 @@ class FormVersionAdmin(SimpleHistoryAdmin):
         if obj is None:
             return fixed
         if obj.status != FormStatus.DRAFT:
-            return [*fixed, "category", "note", "required_standard_fields"]
+            return [*fixed, "category", "note", "required_standard_fields", "standard_fields_required"]
         return [*fixed, "category"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
             return ["category", "note", "required_standard_fields"]
-        return ["category", "number", "status", "note", "required_standard_fields", "published_at", "published_by"]
+        standard = "required_standard_fields" if obj.status == FormStatus.DRAFT else "standard_fields_required"
+        return ["category", "number", "status", "note", standard, "published_at", "published_by"]
+
+    @admin.display(description=gettext_lazy("standard fields required for this category"))
+    def standard_fields_required(self, obj: Any) -> str:
+        labels = dict(_standard_choices())
+        return ", ".join(labels.get(name, name) for name in obj.required_standard_fields) or "—"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return (obj is None or obj.status == FormStatus.DRAFT) and super().has_delete_permission(request, obj)

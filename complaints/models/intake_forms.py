@@ -120,8 +120,8 @@ class FormField(models.Model):
         _("key"),
         max_length=40,
         help_text=_(
-            "Lower-case letters, digits and _ (e.g. rescue_order_no). Routing rules test it as form.<key>; "
-            "filters and exports use it."
+            "Lower-case letters, digits and _ (e.g. rescue_order_no). Routing rules test it with the form. "
+            "prefix (form.rescue_order_no); filters and exports use it as it is."
         ),
     )
     kind = models.CharField(_("type"), max_length=20, choices=FieldKind.choices)
