@@ -44,6 +44,18 @@ def login(browser: Any, live_server: Any, username: str, language: str = "en") -
 
 
 def choose(page: Any, name: str, value: Any) -> None:
-    """Picks an option of one of viewflow's Material selects."""
-    page.locator(f"vf-field-select[name={name}] .mdc-select__anchor").click()
-    page.locator(f"vf-field-select[name={name}] li[data-value='{value}']").click()
+    """Picks an option of one of viewflow's Material selects: opens its menu (again, if a click
+    landed while the menu was still animating), clicks the option, waits for the menu to close."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    anchor = page.locator(f"vf-field-select[name={name}] .mdc-select__anchor")
+    option = page.locator(f"vf-field-select[name={name}] li[data-value='{value}']")
+    for _attempt in range(5):
+        anchor.click()
+        try:
+            option.wait_for(state="visible", timeout=2000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    option.click()
+    option.wait_for(state="hidden")
