@@ -221,6 +221,7 @@ class AnswerFieldsMixin:
             {
                 "prefix": ANSWER_PREFIX,
                 "rules": client_rules(self.answer_form.fields, ANSWER_PREFIX),
+                "required_standard": list(self.answer_form.required_standard),
             }
         )
 

@@ -19,6 +19,14 @@
     if (!box || !box.dataset.rules) return;
     var spec = JSON.parse(box.dataset.rules);
     var hidden = new Set();
+    // Standard fields this category requires: marked like required questions.
+    form.querySelectorAll(".rd-required-standard").forEach(function (cell) {
+      cell.classList.remove("rd-required", "rd-required-standard");
+    });
+    (spec.required_standard || []).forEach(function (name) {
+      var element = form.querySelector('[name="' + name + '"]');
+      if (element) cellOf(element).classList.add("rd-required", "rd-required-standard");
+    });
     spec.rules.forEach(function (rule) {
       var control = form.querySelector('[name="' + spec.prefix + rule.when + '"]') ? spec.prefix + rule.when : rule.when;
       var values = hidden.has(control) ? [] : valuesOf(form, control);

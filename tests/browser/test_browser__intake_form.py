@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints.models import Category, Complaint
 from tests.browser.conftest import choose, login
 from tests.complaints.test_intake_forms__acceptance import publish_form
 from tests.conftest import FMT, START_URL
@@ -27,8 +27,15 @@ def test_a_category_brings_its_questions_and_conditions_show_and_hide_them(
     expect(page.locator("#rd-answers")).to_be_attached()
     assert page.locator("vf-field-select[name=answer_service_type]").count() == 0
 
+    quality = Category.objects.get(code="product-quality")
+    choose(page, "category", quality.pk)  # its form makes the batch number required: marked so
+    expect(page.locator("vf-field-input[name=answer_quantity_defective]")).to_be_visible()
+    batch_cell = page.locator(".mdc-layout-grid__cell", has=page.locator("vf-field-input[name=batch_number]")).last
+    expect(batch_cell).to_have_class(re.compile(r"rd-required"))
+
     choose(page, "category", org["category"].pk)
     expect(page.locator("vf-field-select[name=answer_service_type]")).to_be_visible()
+    expect(batch_cell).not_to_have_class(re.compile(r"rd-required"))
     label = "救援单号" if language == "zh-hans" else "Rescue order no."
     rescue = page.locator("vf-field-input[name=answer_rescue_order_no]")
     assert rescue.get_attribute("label") == label
