@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from xml.etree import ElementTree
 
 from crispy_forms.helper import FormHelper
@@ -131,7 +131,9 @@ def answer_formfield(defn: FieldDef, *, language: str, required: bool) -> forms.
         return forms.ChoiceField(choices=[("", "---------"), *options], **common)
     if kind == FieldKind.MULTI_CHOICE:
         options = [(c.value, c.label(language)) for c in defn.choices]
-        return forms.MultipleChoiceField(choices=options, widget=forms.CheckboxSelectMultiple, **common)
+        # viewflow's free frontend renders SelectMultiple (it has no checkbox-list element); the
+        # crispy rendering switches to checkboxes (AnswersForm)
+        return forms.MultipleChoiceField(choices=options, widget=forms.SelectMultiple, **common)
     if kind == FieldKind.YES_NO:
         return forms.ChoiceField(choices=[(YES, _("Yes")), (NO, _("No"))], widget=forms.RadioSelect, **common)
     if kind == FieldKind.PHONE:
@@ -294,6 +296,9 @@ class AnswersForm(AnswerFieldsMixin, forms.Form):
     def __init__(self, *args: Any, answer_form: EffectiveForm, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_answer_fields(answer_form)
+        for field in self.fields.values():
+            if isinstance(field, forms.MultipleChoiceField):
+                field.widget = forms.CheckboxSelectMultiple(choices=cast(Any, field.choices))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = CrispyLayout(

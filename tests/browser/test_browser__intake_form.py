@@ -52,6 +52,10 @@ def test_a_category_brings_its_questions_and_conditions_show_and_hide_them(
     page.fill("vf-field-textarea[name=customer_words] textarea", "The fridge door arrived scratched.")
     page.fill("vf-field-input[name=answer_waited_min] input", "45")
     page.locator("vf-field-radio-select[name=answer_on_highway] input[value=no]").check()
+    page.locator("vf-field-select-multiple[name=answer_symptoms] .mdc-select__anchor").click()
+    page.locator("vf-field-select-multiple[name=answer_symptoms] li[data-value=leak]").click()
+    page.locator("vf-field-select-multiple[name=answer_symptoms] li[data-value=noise]").click()
+    page.keyboard.press("Escape")
     choose(page, "demand", "replacement")
     choose(page, "channel", "phone")
     promised = (timezone.localtime() + timedelta(hours=3)).strftime(FMT)
@@ -63,4 +67,4 @@ def test_a_category_brings_its_questions_and_conditions_show_and_hide_them(
 
     complaint = Complaint.objects.exclude(reference__isnull=True).get()
     answers = {a.key: a.value for a in complaint.answers.select_related("field")}
-    assert answers == {"service_type": "in_store", "waited_min": 45, "on_highway": "no"}
+    assert answers == {"service_type": "in_store", "waited_min": 45, "on_highway": "no", "symptoms": ["noise", "leak"]}
