@@ -23,12 +23,11 @@ from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 from complaints.models import Category, Complaint
 from complaints.selectors import complaints_visible_to
 from complaints.selectors.intake_forms import (
-    ANSWER_TERM,
     FilterInvalid,
     answer_rows,
     category_chain,
-    category_subtree,
-    complaints_with_answer,
+    category_subtree_ids,
+    complaints_with_answers,
 )
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
@@ -78,19 +77,15 @@ class ComplaintFilter(DashboardProcessListViewFilter):
     )
 
     def filter_category(self, queryset: QuerySet[Any], name: str, value: Category) -> QuerySet[Any]:
-        return queryset.filter(category__in=category_subtree(value))
+        return queryset.filter(category__in=category_subtree_ids(value))
 
     def filter_answer(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        complaints = Complaint.objects.all()
-        for term in value.split():
-            match = ANSWER_TERM.match(term)
-            if match is None:
-                return queryset.none()
-            key, operator, raw = match.groups()
-            try:
-                complaints = complaints_with_answer(complaints, key=key, operator=operator, value=raw)
-            except FilterInvalid:
-                return queryset.none()
+        try:
+            complaints, plain = complaints_with_answers(Complaint.objects.all(), text=value)
+        except FilterInvalid:
+            return queryset.none()
+        if plain:  # only answer terms belong in this box
+            return queryset.none()
         return queryset.filter(pk__in=complaints.values("pk"))
 
 
@@ -138,12 +133,13 @@ class ComplaintDetailView(DetailProcessView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         complaint = context["process"]
-        chain = {c.pk: index for index, c in enumerate(category_chain(complaint.category))}
+        categories = category_chain(complaint.category)
+        chain = {c.pk: index for index, c in enumerate(categories)}
         context.update(
             task_list=complaint.task_set.select_related("owner").order_by("created"),
             events=complaint.events.select_related("actor"),
             attachments=complaint.attachments.filter(answer__isnull=True),
-            answers=answer_rows(complaint),
+            answers=answer_rows(complaint, chain=categories),
             form_versions=sorted(
                 complaint.form_versions.select_related("category"), key=lambda v: chain.get(v.category_id, len(chain))
             ),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import models
 from complaints.selectors.export import complaint_table
-from complaints.selectors.intake_forms import ANSWER_TERM, FilterInvalid, complaints_with_answer
+from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answers
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -62,18 +62,11 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
         """Answer terms filter on the category forms' answers; the rest is the ordinary search."""
-        plain = []
-        for term in search_term.split():
-            match = ANSWER_TERM.match(term)
-            if match is None:
-                plain.append(term)
-                continue
-            key, operator, value = match.groups()
-            try:
-                queryset = complaints_with_answer(queryset, key=key, operator=operator, value=value)
-            except FilterInvalid as error:
-                messages.error(request, str(error))
-                return queryset.none(), False
+        try:
+            queryset, plain = complaints_with_answers(queryset, text=search_term)
+        except FilterInvalid as error:
+            messages.error(request, str(error))
+            return queryset.none(), False
         result, _duplicates = super().get_search_results(request, queryset, " ".join(plain))
         return result, True  # the answer filters join: let the admin de-duplicate
 

@@ -5,7 +5,7 @@ Material layout for staff pages, crispy-forms with Bootstrap for every other pag
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, cast
 from xml.etree import ElementTree
 
@@ -159,7 +159,7 @@ def answer_formfield(defn: FieldDef, *, language: str, required: bool) -> forms.
 def _whole(value: Decimal | None, up: bool = True) -> int | None:
     if value is None:
         return None
-    return int(value.to_integral_value(rounding="ROUND_CEILING" if up else "ROUND_FLOOR"))
+    return int(value.to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR))
 
 
 def _empty(value: Any) -> bool:
@@ -196,26 +196,9 @@ class AnswerFieldsMixin:
     def hidden_answer_names(self) -> set[str]:
         """The questions to render hidden, from the submitted data or the initial values (the
         page's script keeps this up to date as the agent types)."""
-        form: Any = self
-        values: dict[str, Any] = {}
-        names = [*STANDARD_CONTROLS, *self.answer_names]
-        for name in names:
-            if form.is_bound:
-                data = form.data
-                raw = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
-                if (
-                    isinstance(raw, list)
-                    and len(raw) <= 1
-                    and not isinstance(self.fields.get(name), forms.MultipleChoiceField)
-                ):
-                    raw = raw[0] if raw else None
-            else:
-                field = self.fields.get(name)
-                raw = form.initial.get(name, field.initial if field is not None else None)
-            if name == "risk_flagged":
-                raw = YES if raw in (True, "on", "true", "True", "1") else NO
-            key = name[len(ANSWER_PREFIX) :] if name.startswith(ANSWER_PREFIX) else name
-            values[key] = raw
+        form: Any = self  # a BoundField per name: the submitted value, or the initial one
+        values = {name: _control_value(form[name].value()) for name in STANDARD_CONTROLS if name in self.fields}
+        values.update({defn.key: form[ANSWER_PREFIX + defn.key].value() for defn in self.answer_form.fields})
         return {ANSWER_PREFIX + key for key in hidden_keys(fields=self.answer_form.fields, values=values)}
 
     def answer_rules_json(self) -> str:

@@ -202,14 +202,7 @@ def visible_values(*, fields: Sequence[FieldDef], values: Mapping[str, Any]) -> 
     Why: hidden conditional fields are not stored, whatever the browser sent.
     Returns the kept values (standard fields passed in stay) and the set of required keys.
     """
-    kept: dict[str, Any] = dict(values)
-    required: set[str] = set()
-    for defn in fields:
-        visible, needed = field_state(defn=defn, values=kept)
-        if not visible:
-            kept.pop(defn.key, None)
-        elif needed:
-            required.add(defn.key)
+    kept, required, _hidden = _walk(fields, values)
     return kept, required
 
 
@@ -218,8 +211,21 @@ def hidden_keys(*, fields: Sequence[FieldDef], values: Mapping[str, Any]) -> set
 
     Example: with service_type = "at_store", {"rescue_order_no", "rescue_location"}.
     """
-    kept, _required = visible_values(fields=fields, values=values)
-    return {defn.key for defn in fields if defn.key not in kept and field_state(defn=defn, values=kept)[0] is False}
+    return _walk(fields, values)[2]
+
+
+def _walk(fields: Sequence[FieldDef], values: Mapping[str, Any]) -> tuple[dict[str, Any], set[str], set[str]]:
+    kept: dict[str, Any] = dict(values)
+    required: set[str] = set()
+    hidden: set[str] = set()
+    for defn in fields:
+        visible, needed = field_state(defn=defn, values=kept)
+        if not visible:
+            kept.pop(defn.key, None)
+            hidden.add(defn.key)
+        elif needed:
+            required.add(defn.key)
+    return kept, required, hidden
 
 
 def client_rules(fields: Sequence[FieldDef], prefix: str) -> list[dict[str, Any]]:

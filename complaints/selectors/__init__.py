@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from complaints.choices import ActionKind, ActionStatus
 from complaints.models import Complaint, Department, Membership, ProcessSettings, StageRoute
 from complaints.rules.routing import queue_permission
+from complaints.rules.trees import subtree_ids
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
 
 
@@ -23,18 +24,7 @@ def process_settings() -> ProcessSettings:
 
 def department_subtree_ids(root_ids: set[int]) -> set[int]:
     """Returns the given departments and every department below them."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    seen: set[int] = set()
-    stack = list(root_ids)
-    while stack:
-        pk = stack.pop()
-        if pk in seen:
-            continue
-        seen.add(pk)
-        stack.extend(children.get(pk, []))
-    return seen
+    return subtree_ids(dict(Department.objects.values_list("pk", "parent_id")), root_ids)
 
 
 def user_department_ids(user: Any) -> set[int]:

@@ -11,31 +11,31 @@ from complaints.models import Answer, Complaint, FormVersion
 from complaints.rules.intake_forms import FILE_KINDS
 from complaints.selectors.intake_forms import display_value
 
-# Standard columns: (attribute or callable, header).
-STANDARD_COLUMNS: list[tuple[str, str]] = [
-    ("reference", "reference"),
-    ("received_at", "received at"),
-    ("customer_name", "customer name"),
-    ("customer_phone", "customer phone"),
-    ("category", "category"),
-    ("priority", "priority"),
-    ("level", "level"),
-    ("stage", "stage"),
-    ("outcome", "outcome"),
-    ("department", "department"),
-    ("channel", "intake channel"),
-    ("demand", "customer's demand"),
-    ("requested_amount", "requested compensation (CNY)"),
-    ("emotion", "emotion"),
-    ("product_model", "product / service model"),
-    ("batch_number", "batch number"),
-    ("order_number", "order / work-order number"),
-    ("plate_or_vin", "plate number or VIN"),
-    ("purchase_date", "purchase / delivery date"),
-    ("occurred_at", "happened at"),
-    ("occurred_place", "happened where"),
-    ("customer_words", "in the customer's words"),
-]
+# The standard columns, in order; their headers are the fields' names in the reader's language.
+STANDARD_COLUMNS = (
+    "reference",
+    "received_at",
+    "customer_name",
+    "customer_phone",
+    "category",
+    "priority",
+    "level",
+    "stage",
+    "outcome",
+    "department",
+    "channel",
+    "demand",
+    "requested_amount",
+    "emotion",
+    "product_model",
+    "batch_number",
+    "order_number",
+    "plate_or_vin",
+    "purchase_date",
+    "occurred_at",
+    "occurred_place",
+    "customer_words",
+)
 
 
 def _standard(complaint: Complaint, name: str) -> str:
@@ -72,14 +72,14 @@ def complaint_table(queryset: QuerySet[Complaint], *, language: str) -> tuple[li
         for complaint in complaints:
             for answer in complaint.answers.all():
                 keys.setdefault(answer.key, answer.field.label(language))
-        labels = [str(Complaint._meta.get_field(name).verbose_name) for name, _header in STANDARD_COLUMNS]
+        labels = [str(Complaint._meta.get_field(name).verbose_name) for name in STANDARD_COLUMNS]
         headers = labels + [f"{label} [{key}]" for key, label in keys.items()] + [str(_("intake forms"))]
         rows = [_row(complaint, keys, language) for complaint in complaints]
     return headers, iter(rows)
 
 
 def _row(complaint: Complaint, keys: dict[str, str], language: str) -> list[str]:
-    row = [_standard(complaint, name) for name, _header in STANDARD_COLUMNS]
+    row = [_standard(complaint, name) for name in STANDARD_COLUMNS]
     by_key = {answer.key: answer for answer in complaint.answers.all()}
     for key in keys:
         answer = by_key.get(key)

@@ -1,7 +1,6 @@
 """Reads of the category intake forms: which questions a category asks, and a complaint's answers."""
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +26,7 @@ from complaints.rules.intake_forms import (
     yes_no,
 )
 from complaints.rules.routing import FieldSpec, FieldType
+from complaints.rules.trees import path_to_root, subtree_ids
 
 # The standard intake fields a form condition may depend on, with the codes they can take.
 STANDARD_CONTROLS: dict[str, tuple[str, ...]] = {
@@ -54,17 +54,23 @@ class EffectiveForm:
         return {defn.key: defn for defn in self.fields}
 
 
+def category_parents() -> dict[int, int | None]:
+    """Returns the category tree as {id: parent id} (one query)."""
+    return dict(Category.objects.values_list("pk", "parent_id"))
+
+
 def category_chain(category: Category | None) -> list[Category]:
-    """Returns the category and its ancestors, root first (one query for the whole tree)."""
+    """Returns the category and its ancestors, root first (two queries, whatever the depth)."""
     if category is None:
         return []
-    by_id = {c.pk: c for c in Category.objects.all()}
-    chain: list[Category] = []
-    node = by_id.get(category.pk)
-    while node is not None and node not in chain:
-        chain.append(node)
-        node = by_id.get(node.parent_id) if node.parent_id else None
-    return list(reversed(chain))
+    ids = path_to_root(category_parents(), category.pk)
+    by_id = Category.objects.in_bulk(ids)
+    return [by_id[pk] for pk in reversed(ids)]
+
+
+def category_subtree_ids(category: Category) -> set[int]:
+    """Returns the ids of the category and every category below it."""
+    return subtree_ids(category_parents(), [category.pk])
 
 
 def _definitions(version: FormVersion) -> tuple[list[FieldDef], dict[str, list[str]]]:
@@ -123,8 +129,7 @@ def form_problems(version: FormVersion) -> dict[str, list[str]]:
             taken=taken_keys(category=version.category),
         )
     )
-    below = Category.objects.filter(parent__isnull=False)
-    descendants = _descendants(version.category, below)
+    descendants = category_subtree_ids(version.category) - {version.category_id}
     if descendants:
         own_keys = {d.key for d in definitions} | {d.key for d in parent_form.fields}
         clashes = FormField.objects.filter(
@@ -141,26 +146,6 @@ def form_problems(version: FormVersion) -> dict[str, list[str]]:
             _("Not standard intake fields: %(fields)s.") % {"fields": ", ".join(map(str, wrong))}
         )
     return problems
-
-
-def category_subtree(category: Category) -> list[Category]:
-    """Returns the category and every category below it."""
-    return [category, *_descendants(category, Category.objects.filter(parent__isnull=False))]
-
-
-def _descendants(category: Category, candidates: Iterable[Category]) -> list[Category]:
-    children: dict[int, list[Category]] = {}
-    for c in candidates:
-        children.setdefault(c.parent_id or 0, []).append(c)
-    found: list[Category] = []
-    stack = list(children.get(category.pk, []))
-    while stack:
-        node = stack.pop()
-        if node in found:
-            continue
-        found.append(node)
-        stack.extend(children.get(node.pk, []))
-    return found
 
 
 # Answers --------------------------------------------------------------------------------------
@@ -187,11 +172,8 @@ def display_value(defn: FieldDef, value: Any, language: str) -> str:
     if defn.kind == FieldKind.CHOICE:
         return defn.choice_label(str(value), language)
     if defn.kind == FieldKind.MULTI_CHOICE:
-        return (
-            "、".join(defn.choice_label(str(v), language) for v in value)
-            if language.startswith("zh")
-            else (", ".join(defn.choice_label(str(v), language) for v in value))
-        )
+        separator = "、" if language.startswith("zh") else ", "
+        return separator.join(defn.choice_label(str(v), language) for v in value)
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -201,20 +183,25 @@ def display_value(defn: FieldDef, value: Any, language: str) -> str:
     return str(value)
 
 
-def answer_rows(complaint: Complaint, *, language: str | None = None) -> list[AnswerRow]:
+def answer_rows(
+    complaint: Complaint, *, language: str | None = None, chain: list[Category] | None = None
+) -> list[AnswerRow]:
     """Returns the complaint's answers in form order, each labelled as the version it was filed
-    with defines it (so a later edit of the form never changes what is shown)."""
+    with defines it (so a later edit of the form never changes what is shown). `chain` is the
+    complaint's category_chain when the caller has it already."""
     language = language or get_language() or "en"
+    if chain is None:
+        chain = category_chain(complaint.category)
     with translation.override(language):
-        return _answer_rows(complaint, language)
+        return _answer_rows(complaint, language, chain)
 
 
-def _answer_rows(complaint: Complaint, language: str) -> list[AnswerRow]:
+def _answer_rows(complaint: Complaint, language: str, chain: list[Category]) -> list[AnswerRow]:
     answers = (
         Answer.objects.filter(complaint=complaint).select_related("field", "field__version").prefetch_related("files")
     )
     # The parent categories' questions first, as the form asked them.
-    order = {c.pk: index for index, c in enumerate(category_chain(complaint.category))}
+    order = {c.pk: index for index, c in enumerate(chain)}
     rows = []
     for answer in sorted(answers, key=lambda a: (order.get(a.field.version.category_id, len(order)), a.field.position)):
         defn = answer.field.definition()
@@ -343,3 +330,18 @@ def complaints_with_answer(
             _("“%(value)s” is not a valid value for “%(key)s”.") % {"value": value, "key": key}
         ) from None
     return queryset.filter(condition).distinct()
+
+
+def complaints_with_answers(queryset: QuerySet[Complaint], *, text: str) -> tuple[QuerySet[Complaint], list[str]]:
+    """Applies every answer term of `text` ("service_type=roadside waited_min>60") and returns the
+    filtered complaints and the words that were not answer terms, for the caller's own search.
+    Raises FilterInvalid for a term on an unknown key or with a value of the wrong type."""
+    plain: list[str] = []
+    for term in text.split():
+        match = ANSWER_TERM.match(term)
+        if match is None:
+            plain.append(term)
+            continue
+        key, operator, value = match.groups()
+        queryset = complaints_with_answer(queryset, key=key, operator=operator, value=value)
+    return queryset, plain

@@ -34,7 +34,7 @@ from complaints.rules.routing import (
     parse_condition_value,
     route,
 )
-from complaints.selectors.intake_forms import answer_facts, answer_field_specs
+from complaints.selectors.intake_forms import answer_facts, answer_field_specs, category_chain
 
 TEXT_FIELDS = (
     "customer_name",
@@ -93,12 +93,7 @@ def department_chain(department: Department | None) -> list[Department]:
 
 def category_path(category: Category | None) -> tuple[str, ...]:
     """Returns the category's code and every ancestor's code."""
-    codes: list[str] = []
-    node = category
-    while node is not None and node.code not in codes:
-        codes.append(node.code)
-        node = node.parent
-    return tuple(codes)
+    return tuple(c.code for c in reversed(category_chain(category)))
 
 
 def complaint_facts(

@@ -48,7 +48,8 @@ from complaints.models import (
 )
 from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import overlapping_weekdays
-from complaints.selectors.intake_forms import category_chain
+from complaints.rules.trees import path_to_root
+from complaints.selectors.intake_forms import category_parents
 from complaints.services.intake_forms import FIELD_COLUMNS, PublishRefused, form_draft, form_publish, form_withdraw
 
 FORMAT = "redress-config"
@@ -596,7 +597,8 @@ class _Importer:
         changes nothing, a different one is published as the next version (complaints keep theirs).
         Categories the section leaves out stop asking their questions."""
         items = self.items("intake_forms", {"category", "note", "required_standard_fields", "fields"}, {"category"})
-        depth = {c.pk: len(category_chain(c)) for c in Category.objects.all()}
+        parents = category_parents()
+        depth = {pk: len(path_to_root(parents, pk)) for pk in parents}
         entries = []
         for index, item in items:
             with self.at(f"intake_forms[{index}]"):

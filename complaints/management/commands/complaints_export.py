@@ -8,7 +8,7 @@ from django.utils import translation
 
 from complaints.models import Category, Complaint
 from complaints.selectors.export import complaint_table
-from complaints.selectors.intake_forms import ANSWER_TERM, FilterInvalid, category_subtree, complaints_with_answer
+from complaints.selectors.intake_forms import FilterInvalid, category_subtree_ids, complaints_with_answers
 
 
 class Command(BaseCommand):
@@ -30,16 +30,13 @@ class Command(BaseCommand):
                 category = Category.objects.filter(code=options["category"]).first()
                 if category is None:
                     raise CommandError(f"No category with the code {options['category']!r}.")
-                queryset = queryset.filter(category__in=category_subtree(category))
-            for term in options["answer"]:
-                match = ANSWER_TERM.match(term)
-                if match is None:
-                    raise CommandError(f"{term!r}: write key=value, key>value or key<value.")
-                key, operator, value = match.groups()
-                try:
-                    queryset = complaints_with_answer(queryset, key=key, operator=operator, value=value)
-                except FilterInvalid as error:
-                    raise CommandError(str(error)) from None
+                queryset = queryset.filter(category__in=category_subtree_ids(category))
+            try:
+                queryset, plain = complaints_with_answers(queryset, text=" ".join(options["answer"]))
+            except FilterInvalid as error:
+                raise CommandError(str(error)) from None
+            if plain:
+                raise CommandError(f"{' '.join(plain)!r}: write key=value, key>value or key<value.")
             headers, rows = complaint_table(queryset, language=options["language"])
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(headers)
