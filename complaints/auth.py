@@ -7,13 +7,17 @@ from django.contrib.auth.backends import BaseBackend
 from complaints.rules.routing import queue_permission
 
 VIEW_PERMISSION = "complaints.view_complaint"
+# Approvals and collaboration requests are processes of their own flows; members see those of the
+# complaints they may see (flows.viewsets scopes the lists).
+SIDE_VIEW_PERMISSIONS = ("complaints.view_compensationapproval", "complaints.view_collaborationrequest")
 REGISTER_PERMISSION = "complaints.register_complaint"
 _CACHE = "_redress_membership_perms"
 
 
 class MembershipBackend(BaseBackend):
-    """Grants each member `view_complaint`, the queue of each (department, role) they hold, and
-    `register_complaint` when one of their roles may register. Admin edits apply on the next request."""
+    """Grants each member `view_complaint` (and the side-task flows' view permissions), the queue of
+    each (department, role) they hold, and `register_complaint` when one of their roles may
+    register. Admin edits apply on the next request."""
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
@@ -26,6 +30,7 @@ class MembershipBackend(BaseBackend):
                 "department", "role"
             ):
                 perms.add(VIEW_PERMISSION)
+                perms.update(SIDE_VIEW_PERMISSIONS)
                 perms.add(queue_permission(department_code=m.department.code, role_code=m.role.code))
                 if m.role.can_register:
                     perms.add(REGISTER_PERMISSION)

@@ -54,6 +54,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web form")
     APP = "app", _("Mobile app")
     SOCIAL = "social", _("Social media")
+    SMS = "sms", _("Text message (SMS)")
     REGULATOR = "regulator", _("Regulator / consumer association")
     OTHER = "other", _("Other")
 
@@ -124,6 +125,19 @@ class EventKind(models.TextChoices):
     FOLLOWED_UP = "followed_up", _("Followed up")
     ATTACHMENT = "attachment", _("Attachment added")
     DEADLINES_RECOMPUTED = "deadlines_recomputed", _("Deadlines recomputed")
+    SIGNALS = "signals", _("Triage signals changed")
+    PRIORITY_RAISED = "priority_raised", _("Priority raised")
+    ESCALATED = "escalated", _("Escalated")
+    SENT_BACK = "sent_back", _("Sent back down")
+    TOP_LEVEL = "top_level", _("Escalation attempted at the top level")
+    APPROVAL_REQUESTED = "approval_requested", _("Approval requested")
+    APPROVAL_DECIDED = "approval_decided", _("Approval decided")
+    COMPENSATION = "compensation", _("Compensation proposed")
+    COLLABORATION_REQUESTED = "collab_requested", _("Collaboration requested")
+    COLLABORATION_REROUTED = "collab_rerouted", _("Collaboration request passed on")
+    COLLABORATION_ANSWERED = "collab_answered", _("Collaboration request answered")
+    NOTE = "note", _("Internal note")
+    NOTIFIED = "notified", _("Notification sent")
 
 
 class DepartmentScope(models.TextChoices):
@@ -182,6 +196,10 @@ class NotificationEvent(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     DEADLINE_WARNING = "deadline_warning", _("Deadline warning")
     BREACH = "breach", _("Deadline breached")
+    TOP_LEVEL = "top_level", _("Escalation attempted at the top level")
+    CUSTOMER_UPDATE = "customer_update", _("Message to the customer: new handler and time")
+    APPROVAL = "approval", _("Approval requested")
+    COLLABORATION = "collaboration", _("Collaboration request")
 
 
 class RecipientKind(models.TextChoices):
@@ -219,3 +237,57 @@ class FormStatus(models.TextChoices):
 class ConditionEffect(models.TextChoices):
     SHOW = "show", _("Show only when; “required” applies then")
     REQUIRE = "require", _("Always shown; required only when")
+
+
+class Signal(models.TextChoices):
+    """Triage signals the product computes itself; admins add keyword signals with their own codes."""
+
+    MANAGER = "manager", _("Customer asked for a manager")
+    EMOTION = "emotion", _("Emotion at or above the threshold")
+    OVER_AUTHORITY = "over_authority", _("Demand above the level's authority")
+    REPEAT = "repeat", _("Repeat complaint")
+
+
+class EscalationReason(models.TextChoices):
+    CUSTOMER_ASKED = "customer_asked", _("The customer asked for a higher level")
+    OVER_AUTHORITY = "over_authority", _("Above this level's authority")
+    RISK = "risk", _("Safety, legal or public-opinion risk")
+    OVERDUE = "overdue", _("Overdue")
+    OTHER = "other", _("Other (explain)")
+
+
+class SendBackReason(models.TextChoices):
+    WITHIN_AUTHORITY = "within_authority", _("Within the lower level's authority")
+    RISK_CLEARED = "risk_cleared", _("The risk turned out lower")
+    MISROUTED = "misrouted", _("Escalated by mistake")
+    OTHER = "other", _("Other (explain)")
+
+
+class EscalationTrigger(models.TextChoices):
+    MANUAL = "manual", _("By hand")
+    TRIAGE = "triage", _("Triage")
+    DEADLINE = "deadline", _("Deadline")
+    REPEAT = "repeat", _("New repeat complaint")
+    OVER_AUTHORITY = "over_authority", _("Compensation above authority")
+    KEYWORD = "keyword", _("Keyword in a new note")
+
+
+class Urgency(models.TextChoices):
+    NOW = "now", _("Now")
+    TWO_HOURS = "2h", _("Within 2 hours")
+    TODAY = "today", _("Today")
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CollaborationStep(models.TextChoices):
+    """Who holds a collaboration request, in the order it passes on when nobody answers."""
+
+    CONTACT = "contact", _("Department contact")
+    HEAD = "head", _("Department head")
+    SUPERIOR = "superior", _("Requester's superior")
+    HQ = "hq", _("Headquarters")

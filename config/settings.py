@@ -119,6 +119,8 @@ USE_I18N = True
 USE_TZ = True
 # Phone numbers without a leading + are read as numbers of this region.
 REDRESS_PHONE_REGION = env.str("REDRESS_PHONE_REGION", default="CN")
+# Links in notifications point here (the address users open the site at).
+REDRESS_BASE_URL = env.str("REDRESS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

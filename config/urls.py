@@ -5,13 +5,19 @@ from viewflow.contrib.admin import Admin
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
-from flows.flows import ComplaintFlow
-from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp
+from flows.flows import ApprovalFlow, CollaborationFlow, ComplaintFlow
+from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 
 site = Site(
     title=settings.SITE_TITLE,
     viewsets=[
-        RedressWorkflowApp(flow_viewsets=[ComplaintFlowViewset(ComplaintFlow, icon="report_problem")]),
+        RedressWorkflowApp(
+            flow_viewsets=[
+                ComplaintFlowViewset(ComplaintFlow, icon="report_problem"),
+                SideFlowViewset(ApprovalFlow, icon="price_check"),
+                SideFlowViewset(CollaborationFlow, icon="forum"),
+            ]
+        ),
         Admin(),
     ],
 )

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class FlowsConfig(AppConfig):
     name = "flows"
     verbose_name = _("Complaint process")
+
+    def ready(self) -> None:
+        # Services open approvals and collaboration requests through this port (complaints never
+        # imports flows).
+        from complaints.services.work import starter_register
+        from flows.flows import ApprovalFlow, CollaborationFlow
+
+        starter_register(kind="approval", start=lambda fields: ApprovalFlow.start.run(fields=fields))
+        starter_register(kind="collaboration", start=lambda fields: CollaborationFlow.start.run(fields=fields))

@@ -10,8 +10,10 @@ from viewflow.workflow import flow, lock
 
 from complaints import selectors
 from complaints.choices import Outcome, RoutedStage, Stage
-from complaints.models import Complaint
-from complaints.services import intake, stages
+from complaints.models import CollaborationRequest, CompensationApproval, Complaint
+from complaints.selectors.escalation import level_queue
+from complaints.services import stages, triage
+from complaints.services.collaboration import contact_queue
 from flows import views
 
 # How a task or complaint reads in inbox, queue and archive rows.
@@ -196,7 +198,7 @@ class ComplaintFlow(flow.Flow):
 
     # Glue: one call each into complaints; no business logic below this line.
     def run_triage(self, activation: Any) -> None:
-        intake.complaint_triage(complaint=activation.process)
+        triage.complaint_triage(complaint=activation.process)
 
     def receiver_if_in_queue(self, activation: Any) -> Any:
         receiver = activation.process.receiver
@@ -220,3 +222,78 @@ class ComplaintFlow(flow.Flow):
 
     def follow_up_delay(self, activation: Any) -> datetime:
         return selectors.follow_up_due(complaint=activation.process)
+
+
+def approval_queue(activation: Any) -> str:
+    """The queue of the approving level's handlers for the complaint."""
+    process = activation.process
+    return level_queue(level=process.level, complaint=process.case)[0]
+
+
+def collaboration_queue(activation: Any) -> str:
+    """The queue of the asked department's contacts."""
+    return contact_queue(activation.process.department)
+
+
+def fill_process(activation: Any, fields: dict[str, Any]) -> Any:
+    """StartHandle body shared by the side-task flows: the service's field values become the process."""
+    for name, value in fields.items():
+        setattr(activation.process, name, value)
+    return activation.process
+
+
+class ApprovalFlow(flow.Flow):
+    """Compensation approval
+
+    A compensation above the complaint's level authority waits for the lowest level whose
+    authority covers it; the decision is checked again against that authority.
+    """
+
+    process_class = CompensationApproval
+    process_title = _("Compensation approval")
+    lock_impl = lock.select_for_update_lock
+    process_summary_template = "{{ process.case.reference }} · ¥{{ process.amount }}"
+
+    start = flow.StartHandle(this.open_request).Annotation(title=_("Approval requested")).Next(this.decide)
+    decide = (
+        flow.View(views.ApprovalView.as_view())
+        .Annotation(
+            title=_("Decide on compensation"), summary_template="{{ process.case.reference }} · ¥{{ process.amount }}"
+        )
+        .Permission(approval_queue)
+        .Next(this.end)
+    )
+    end = flow.End().Annotation(title=_("Decided"))
+
+    # Glue
+    def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
+        return fill_process(activation, fields)
+
+
+class CollaborationFlow(flow.Flow):
+    """Collaboration request
+
+    A question to another department with the information package; unanswered it passes to the
+    department head, then the requester's superior (P0: headquarters).
+    """
+
+    process_class = CollaborationRequest
+    process_title = _("Collaboration request")
+    lock_impl = lock.select_for_update_lock
+    process_summary_template = "{{ process.case.reference }} → {{ process.department.name }}"
+
+    start = flow.StartHandle(this.open_request).Annotation(title=_("Request sent")).Next(this.answer)
+    answer = (
+        flow.View(views.CollaborationAnswerView.as_view())
+        .Annotation(
+            title=_("Answer collaboration request"),
+            summary_template="{{ process.case.reference }} → {{ process.department.name }}",
+        )
+        .Permission(collaboration_queue)
+        .Next(this.end)
+    )
+    end = flow.End().Annotation(title=_("Answered"))
+
+    # Glue
+    def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
+        return fill_process(activation, fields)

@@ -11,8 +11,11 @@ from viewflow.views import FormLayoutMixin
 from viewflow.workflow.flow.views import mixins
 
 from complaints import forms
+from complaints.forms import escalation as ladder_forms
 from complaints.models import Complaint
 from complaints.services import intake, stages
+from complaints.services.approvals import ApprovalRefused, approval_decide
+from complaints.services.collaboration import CollaborationRefused, collaboration_answer
 
 
 class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
@@ -154,3 +157,52 @@ class FollowUpView(StepView):
 
     def perform(self, data: dict[str, Any]) -> None:
         stages.complaint_record_follow_up(complaint=self.complaint, actor=self.request.user, **data)
+
+
+class SideTaskView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
+    """A step of a side-task flow (approval, collaboration): the form, one service call, done. The
+    page shows the complaint and its information package first."""
+
+    template_filename = "task.html"
+    refusals: tuple[type[Exception], ...] = ()
+    request: Any
+
+    def perform(self, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                self.perform(form.cleaned_data)
+                self.request.activation.execute()
+        except self.refusals as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(step)s done for %(reference)s.")
+            % {"step": self.request.activation.flow_task, "reference": self.request.activation.process.case.reference},
+            fail_silently=True,
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class ApprovalView(SideTaskView):
+    form_class = ladder_forms.ApprovalForm
+    refusals = (ApprovalRefused,)
+
+    def perform(self, data: dict[str, Any]) -> None:
+        approval_decide(
+            approval=self.request.activation.process,
+            actor=self.request.user,
+            approve=data["approve"],
+            note=data.get("note") or "",
+        )
+
+
+class CollaborationAnswerView(SideTaskView):
+    form_class = ladder_forms.CollaborationAnswerForm
+    refusals = (CollaborationRefused,)
+
+    def perform(self, data: dict[str, Any]) -> None:
+        collaboration_answer(request=self.request.activation.process, actor=self.request.user, answer=data["answer"])

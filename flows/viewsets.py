@@ -20,8 +20,10 @@ from viewflow.workflow.flow.views import (
 )
 from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 
+from complaints import views as complaint_views
 from complaints.models import Category, Complaint
 from complaints.selectors import complaints_visible_to
+from complaints.selectors.escalation import is_handler, is_supervisor, level_above, level_below, signal_names
 from complaints.selectors.intake_forms import (
     FilterInvalid,
     answer_rows,
@@ -31,7 +33,14 @@ from complaints.selectors.intake_forms import (
 )
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
-ROW_RELATED = ("process__complaint", "process__complaint__priority", "owner")
+ROW_RELATED = (
+    "process__complaint",
+    "process__complaint__priority",
+    "process__compensationapproval__case",
+    "process__collaborationrequest__case",
+    "process__collaborationrequest__department",
+    "owner",
+)
 
 
 class InboxView(WorkflowInboxListView):
@@ -146,6 +155,19 @@ class ComplaintDetailView(DetailProcessView):
             contacts=complaint.contacts.select_related("by"),
             actions=complaint.actions.select_related("department", "owner"),
             root_cause=getattr(complaint, "root_cause", None),
+            escalations=complaint.escalations.select_related("from_level", "to_level", "actor"),
+            approvals=complaint.approvals.select_related("level", "requested_by", "decided_by"),
+            collaborations=complaint.collaboration_requests.select_related(
+                "department", "requested_by", "answered_by", "holder"
+            ),
+            notes=complaint.notes.select_related("author"),
+            notifications=complaint.notifications.select_related("recipient"),
+            signal_labels=[signal_names().get(code, code) for code in complaint.signals or []],
+            can_escalate=is_handler(user=self.request.user, complaint=complaint),
+            can_send_back=complaint.level is not None
+            and level_below(complaint.level) is not None
+            and is_supervisor(user=self.request.user, complaint=complaint),
+            level_above=level_above(complaint.level) if complaint.level else None,
         )
         return context
 
@@ -162,6 +184,17 @@ class ComplaintFlowViewset(FlowViewset):
     def index_path(self) -> Any:
         return path("", RedirectView.as_view(pattern_name="workflow:flows:complaint:process_list"), name="index")
 
+    # Actions beside the steps, in the same shell (menu, language, permissions).
+    escalate_path = path("<int:pk>/escalate/", complaint_views.EscalateView.as_view(), name="escalate")
+    send_back_path = path("<int:pk>/send-back/", complaint_views.SendBackView.as_view(), name="send_back")
+    compensation_path = path("<int:pk>/compensation/", complaint_views.CompensationView.as_view(), name="compensation")
+    collaboration_path = path(
+        "<int:pk>/collaboration/", complaint_views.CollaborationView.as_view(), name="collaboration"
+    )
+    note_path = path("<int:pk>/note/", complaint_views.NoteView.as_view(), name="note")
+    package_path = path("<int:pk>/package/", complaint_views.package_page, name="package")
+    package_print_path = path("<int:pk>/package/print/", complaint_views.package_print, name="package_print")
+
 
 class RedressWorkflowApp(WorkflowAppViewset):
     title = _("Complaints")
@@ -170,3 +203,38 @@ class RedressWorkflowApp(WorkflowAppViewset):
     archive_view_class = ArchiveView
     # Subclassing reorders the inherited patterns; without this "/" lands on the bulk-assign action.
     index_path = path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="index")
+
+
+class SideProcessListView(DashboardProcessListView):
+    """Approvals or collaboration requests of the complaints the user may see."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        visible = complaints_visible_to(self.request.user).values("pk")
+        return super().get_queryset().filter(case_id__in=visible).order_by("-created")
+
+
+class SideTaskListView(DashboardTaskListView):
+    @viewprop
+    def queryset(self) -> QuerySet[Any]:
+        visible = complaints_visible_to(self.request.user).values("pk")
+        model = self.flow_class.process_class
+        processes = model.objects.filter(case_id__in=visible).values("pk")
+        return (
+            self.model._default_manager.filter(process__flow_class=self.flow_class, process_id__in=processes)
+            .select_related(*ROW_RELATED)
+            .order_by("-created")
+        )
+
+
+class SideDetailView(DetailProcessView):
+    def get_queryset(self) -> QuerySet[Any]:
+        visible = complaints_visible_to(self.request.user).values("pk")
+        return self.flow_class.process_class.objects.filter(case_id__in=visible).select_related("case")
+
+
+class SideFlowViewset(FlowViewset):
+    """Approval and collaboration flows: their lists and pages limited to visible complaints."""
+
+    process_list_view_class = SideProcessListView
+    task_list_view_class = SideTaskListView
+    process_detail_view_class = SideDetailView

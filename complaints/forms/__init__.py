@@ -58,7 +58,9 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
                 "handler_understanding",
                 "risk_flagged",
             ),
-            FieldSet(_("Demand"), Row("demand", "requested_amount"), "demand_detail", "emotion"),
+            FieldSet(
+                _("Demand"), Row("demand", "requested_amount"), "demand_detail", Row("emotion", "manager_requested")
+            ),
             FieldSet(
                 _("Intake"), Row("channel", "department"), Row("received_at", "promised_response_at"), "attachments"
             ),

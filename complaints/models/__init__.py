@@ -16,11 +16,13 @@ from .config import (
     ProcessSettings,
     WorkingHours,
 )
+from .escalation import CollaborationRequest, CompensationApproval, Escalation, Note, Notification
 from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .routing import RoutingCondition, RoutingRule, StageProfile
+from .triage import TriageSignal
 
 __all__ = [
     "Answer",
@@ -28,16 +30,21 @@ __all__ = [
     "BusinessCalendar",
     "CalendarDay",
     "Category",
+    "CollaborationRequest",
+    "CompensationApproval",
     "Complaint",
     "ComplaintEvent",
     "CorrectiveAction",
     "CustomerContact",
     "Department",
+    "Escalation",
     "EscalationLevel",
     "FormField",
     "FormVersion",
     "LevelLimit",
     "Membership",
+    "Note",
+    "Notification",
     "NotificationRecipient",
     "NotificationTemplate",
     "Priority",
@@ -49,5 +56,6 @@ __all__ = [
     "RoutingRule",
     "StageProfile",
     "StageRoute",
+    "TriageSignal",
     "WorkingHours",
 ]

@@ -35,6 +35,7 @@ INTAKE_FIELDS = (
     "customer_words",
     "handler_understanding",
     "risk_flagged",
+    "manager_requested",
     "demand",
     "demand_detail",
     "requested_amount",
@@ -77,6 +78,12 @@ class Complaint(Process):
         _("safety, legal or public-opinion risk"),
         default=False,
         help_text=_("Injury or danger, a lawyer or regulator, media or social-media exposure."),
+    )
+
+    manager_requested = models.BooleanField(
+        _("asked for a manager"),
+        default=False,
+        help_text=_("The customer explicitly asked for a manager or a higher level."),
     )
 
     # Demand and mood
@@ -122,6 +129,15 @@ class Complaint(Process):
     level = models.ForeignKey(
         "complaints.EscalationLevel", verbose_name=_("level"), null=True, blank=True, on_delete=models.PROTECT
     )
+    start_level = models.ForeignKey(
+        "complaints.EscalationLevel",
+        verbose_name=_("starting level"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The level triage gave; below it a complaint is not escalated."),
+    )
     department = models.ForeignKey(
         "complaints.Department",
         verbose_name=_("department"),
@@ -153,6 +169,19 @@ class Complaint(Process):
         blank=True,
         related_name="complaints",
         help_text=_("The category form versions in use when the complaint was registered."),
+    )
+    signals = models.JSONField(
+        _("triage signals"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of the signals triage found (keyword lists, manager, emotion, authority, repeat)."),
+    )
+    escalation_queue = models.CharField(
+        _("escalated to queue"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("While escalated above its starting level: the queue its handling steps go to."),
     )
     level_entered_at = models.DateTimeField(_("at this level since"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, db_index=True)

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from complaints.choices import CalendarDayKind, DepartmentScope, TimeUnit, Weekday
+from complaints.choices import CalendarDayKind, DepartmentScope, Emotion, TimeUnit, Urgency, Weekday
 from complaints.models.help import AT_ONCE, NEXT_DEADLINE
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -34,6 +34,21 @@ class Priority(models.Model):
             "First contact with the customer is due this long after receipt, counted in the starting "
             "level's time (business or calendar). Applies to complaints triaged after the change."
         ),
+    )
+    alert = models.BooleanField(
+        _("alert the P0 notify list"),
+        default=False,
+        help_text=_(
+            "Complaints triaged at this priority alert the notify list of the P0 alert event at once. "
+            "Applies to complaints triaged after the change."
+        ),
+    )
+    urgency = models.CharField(
+        _("urgency in the information package"),
+        max_length=10,
+        choices=Urgency.choices,
+        default=Urgency.TODAY,
+        help_text=_("Suggested to whoever escalates; automatic escalations use it. Takes effect at once."),
     )
     history = HistoricalRecords()
 
@@ -368,6 +383,66 @@ class ProcessSettings(models.Model):
         default="C",
         help_text=_("Start of every reference number, e.g. C for C-2026-000123. New complaints only."),
     )
+    emotion_threshold = models.CharField(
+        _("emotion signal from"),
+        max_length=20,
+        choices=Emotion.choices,
+        blank=True,
+        default=Emotion.EXTREMELY_ANGRY,
+        help_text=_(
+            "Complaints at or above this emotion carry the “emotion” signal (empty: never). "
+            "Applies to complaints triaged after the change."
+        ),
+    )
+    repeat_threshold = models.PositiveSmallIntegerField(
+        _("repeat complaint after (complaints)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A complaint is a repeat when the same phone number has complained about the same category "
+            "or product more than this many times within the window, this one included (2: the third "
+            "is a repeat). Applies to complaints registered after the change."
+        ),
+    )
+    repeat_window_days = models.PositiveSmallIntegerField(
+        _("repeat window (days)"),
+        validators=[MinValueValidator(1)],
+        help_text=_("How far back earlier complaints count. Applies to complaints registered after the change."),
+    )
+    p0_alert_minutes = models.PositiveSmallIntegerField(
+        _("P0 alert out within (minutes)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "The P0 alert must be sent within this time of triage; the page shows when it was sent. "
+            "Takes effect for the next alert."
+        ),
+    )
+    collaboration_role = models.ForeignKey(
+        "complaints.Role",
+        verbose_name=_("answers collaboration requests"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Holders of this role in the asked department receive collaboration requests first. "
+            "Applies to requests made after the change."
+        ),
+    )
+    collaboration_response_minutes = models.PositiveIntegerField(
+        _("collaboration answer due (minutes)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Unanswered after this time, a request passes to the department's head (a P0 request goes "
+            "straight to headquarters). Applies to requests made after the change."
+        ),
+    )
+    collaboration_superior_minutes = models.PositiveIntegerField(
+        _("collaboration passes to the requester's superior after (minutes)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Counted from the request; must be longer than the answer time. Applies to requests made after the change."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -383,6 +458,14 @@ class ProcessSettings(models.Model):
             raise ValidationError({"attachment_extensions": _("Allow at least one file type.")})
         if not self.reference_prefix.isalnum():
             raise ValidationError({"reference_prefix": _("Use letters and digits only.")})
+        if (
+            self.collaboration_response_minutes is not None
+            and self.collaboration_superior_minutes is not None
+            and self.collaboration_superior_minutes <= self.collaboration_response_minutes
+        ):
+            raise ValidationError(
+                {"collaboration_superior_minutes": _("Must be longer than the time the department has to answer.")}
+            )
 
     def allowed_extensions(self) -> set[str]:
         return {e.strip().lower().lstrip(".") for e in self.attachment_extensions.split(",") if e.strip()}

@@ -151,6 +151,15 @@ class StageRoute(models.Model):
         related_name="+",
         help_text=_("Leave empty to use the complaint's own department. Applies to tasks created after the change."),
     )
+    follows_escalation = models.BooleanField(
+        _("moves up with escalation"),
+        default=True,
+        help_text=_(
+            "While the complaint is escalated, this step goes to the handlers of its current level "
+            "(their queue) instead of this role. Switch off for specialist steps such as quality "
+            "analysis. Applies to tasks created or escalated after the change."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -54,7 +54,11 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     has_queued_task = Exists(
         Task.objects.filter(process_id=OuterRef("pk"), owner__isnull=True, owner_permission__in=queues)
     )
-    return qs.filter(Q(department_id__in=departments) | has_own_task | has_queued_task)
+    # The first handler stays the customer's contact: owner and receiver keep seeing the case after
+    # it moves up the ladder, even to a department above their own.
+    return qs.filter(
+        Q(department_id__in=departments) | Q(owner=user) | Q(receiver=user) | has_own_task | has_queued_task
+    )
 
 
 def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
@@ -64,14 +68,22 @@ def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
 UNROUTED_QUEUE = "complaints.manage_complaint"
 
 
-def stage_queue(*, complaint: Complaint, stage: str) -> str:
-    """Returns the queue (owner permission) for a step of this complaint. A step the admin has not
-    routed waits for someone with the process-manager permission, never for everybody."""
+def stage_route(*, complaint: Complaint, stage: str) -> StageRoute | None:
+    """Returns the admin's routing of a step for this complaint: its profile's own, else the general one."""
     routes = StageRoute.objects.select_related("role", "department").filter(stage=stage)
     route = None
     if complaint.stage_profile_id is not None:
         route = routes.filter(profile_id=complaint.stage_profile_id).first()
-    route = route or routes.filter(profile__isnull=True).first()
+    return route or routes.filter(profile__isnull=True).first()
+
+
+def stage_queue(*, complaint: Complaint, stage: str) -> str:
+    """Returns the queue (owner permission) for a step of this complaint. While the complaint is
+    escalated, steps that move up with escalation go to its level's queue. A step the admin has not
+    routed waits for someone with the process-manager permission, never for everybody."""
+    route = stage_route(complaint=complaint, stage=stage)
+    if route is not None and route.follows_escalation and complaint.escalation_queue:
+        return complaint.escalation_queue
     department = (route.department or complaint.department) if route else None
     if route is None or department is None:
         return UNROUTED_QUEUE

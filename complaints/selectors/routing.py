@@ -5,7 +5,7 @@ applies to the next complaint without a restart.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,9 @@ from complaints.rules.routing import (
     parse_condition_value,
     route,
 )
+from complaints.rules.signals import SignalHit, detect_signals, over_authority
 from complaints.selectors.intake_forms import answer_facts, answer_field_specs, category_chain
+from complaints.selectors.triage import signal_codes, signal_facts, signal_policy
 
 TEXT_FIELDS = (
     "customer_name",
@@ -74,6 +76,9 @@ def routing_field_specs() -> dict[str, FieldSpec]:
         FieldSpec("demand", FieldType.CHOICE, labels["demand"], tuple(Demand.values)),
         FieldSpec("requested_amount", FieldType.NUMBER, labels["requested_amount"]),
         FieldSpec("risk_flagged", FieldType.BOOLEAN, labels["risk_flagged"]),
+        FieldSpec("manager_requested", FieldType.BOOLEAN, labels["manager_requested"]),
+        # The signals triage found: "signals eq safety" holds when "safety" is among them.
+        FieldSpec("signals", FieldType.PATH, str(_("triage signals")), signal_codes()),
     ]
     specs += [FieldSpec(name, FieldType.TEXT, labels[name]) for name in TEXT_FIELDS]
     specs += answer_field_specs()
@@ -97,10 +102,15 @@ def category_path(category: Category | None) -> tuple[str, ...]:
 
 
 def complaint_facts(
-    *, complaint: Complaint, department: Department | None, answers: Mapping[str, Any] | None = None
+    *,
+    complaint: Complaint,
+    department: Department | None,
+    answers: Mapping[str, Any] | None = None,
+    signals: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Returns the plain values routing conditions test, from a (possibly unsaved) complaint. Form
-    answers come from the stored complaint, or from `answers` ("form.<key>" → value) for a sample."""
+    answers come from the stored complaint, or from `answers` ("form.<key>" → value) for a sample;
+    `signals` are the codes of the signals found."""
     chain = department_chain(department)
     facts: dict[str, Any] = {name: getattr(complaint, name) for name in TEXT_FIELDS}
     region = next((d.code for d in chain if d.kind == DepartmentKind.REGION), None)
@@ -113,6 +123,8 @@ def complaint_facts(
         demand=complaint.demand,
         requested_amount=complaint.requested_amount,
         risk_flagged=bool(complaint.risk_flagged),
+        manager_requested=bool(complaint.manager_requested),
+        signals=tuple(signals),
     )
     facts.update(answer_facts(complaint) if answers is None else answers)
     return facts
@@ -248,14 +260,23 @@ class TriageDecision:
     handling_department: Department | None
     handling_role: Role
     deadlines: Deadlines
-    signals: list[str]
+    signals: list[SignalHit]
+
+    @property
+    def signal_codes(self) -> list[str]:
+        return [hit.code for hit in self.signals]
 
 
 def triage_decision(
     *, complaint: Complaint, department: Department | None, at: datetime, answers: Mapping[str, Any] | None = None
 ) -> TriageDecision:
-    """Returns priority, level, department, stage profile and deadlines for a complaint received
-    at `at` by `department`, from the routing rules; nothing is written."""
+    """Returns priority, level, department, stage profile, deadlines and the signals found for a
+    complaint received at `at` by `department`, from the signals and the routing rules; nothing is
+    written.
+
+    Signals come first (rules test them as "signals"); a demand above the authority of the level
+    the rules chose adds the "over authority" signal and the rules are asked once more with it.
+    """
     specs = routing_field_specs()
     rules = list(
         RoutingRule.objects.filter(active=True).prefetch_related("conditions").order_by("is_default", "position", "pk")
@@ -264,17 +285,28 @@ def triage_decision(
     if default is None:
         raise ConfigurationMissing(_("There is no default routing rule: import a preset or add one in the admin."))
     ordinary = [r for r in rules if not r.is_default]
-    decision = route(
-        rules=[rule_row(r, specs) for r in ordinary],
-        default=rule_row(default, specs),
-        specs=specs,
-        facts=complaint_facts(complaint=complaint, department=department, answers=answers),
-    )
-    by_id = {r.pk: r for r in rules}
+    rows, default_row = [rule_row(r, specs) for r in ordinary], rule_row(default, specs)
+    policy = signal_policy()
+    base = signal_facts(complaint=complaint, at=at)
+    hits = detect_signals(base, policy)
+
+    def decide(found: tuple[SignalHit, ...]) -> Any:
+        facts = complaint_facts(
+            complaint=complaint, department=department, answers=answers, signals=tuple(h.code for h in found)
+        )
+        return route(rules=rows, default=default_row, specs=specs, facts=facts)
+
+    decision = decide(hits)
     if decision.priority_id is None or decision.level_id is None:
         raise ConfigurationMissing(_("The default routing rule must set a priority and a starting level."))
-    priority = Priority.objects.get(pk=decision.priority_id)
     level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
+    if over_authority(amount=complaint.requested_amount, authority=level.authority_amount):
+        hits = detect_signals(replace(base, authority=level.authority_amount, authority_known=True), policy)
+        decision = decide(hits)
+        if decision.level_id != level.pk:
+            level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
+    by_id = {r.pk: r for r in rules}
+    priority = Priority.objects.get(pk=decision.priority_id)
     routed_department = (
         Department.objects.get(pk=decision.department_id) if decision.department_id is not None else department
     )
@@ -288,19 +320,17 @@ def triage_decision(
             _("No department handles level “%(level)s” for this complaint (nothing of that kind above “%(dept)s”).")
             % {"level": level, "dept": routed_department or "—"}
         )
-    rule = by_id[decision.rule_id]
-    signals = [f"rule:{by_id[pk].name}" for pk in decision.matching_rule_ids]
     return TriageDecision(
         department=routed_department,
         priority=priority,
         level=level,
-        rule=rule,
+        rule=by_id[decision.rule_id],
         matching_rules=[by_id[pk] for pk in decision.matching_rule_ids],
         profile=profile,
         handling_department=handling_department,
         handling_role=level.role,
         deadlines=deadlines,
-        signals=signals,
+        signals=list(hits),
     )
 
 
@@ -340,7 +370,7 @@ def routing_preview(
             "business_time": due.business_time,
             "calendar": decision.level.calendar.code if due.business_time and decision.level.calendar else None,
         },
-        "signals": decision.signals,
+        "signals": [{"code": hit.code, "detail": hit.detail} for hit in decision.signals],
         "problems": [str(gap) for gap in due.gaps],
     }
 

@@ -24,7 +24,7 @@ from django.db import models, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
 
-from complaints.choices import ConditionEffect, FormStatus
+from complaints.choices import ConditionEffect, FormStatus, Urgency
 from complaints.models import (
     BusinessCalendar,
     CalendarDay,
@@ -44,6 +44,7 @@ from complaints.models import (
     RoutingRule,
     StageProfile,
     StageRoute,
+    TriageSignal,
     WorkingHours,
 )
 from complaints.models.routing import STAGE_SWITCHES
@@ -65,6 +66,7 @@ SECTIONS = (
     "priorities",
     "categories",
     "intake_forms",
+    "triage_signals",
     "levels",
     "stage_routes",
     "stage_profiles",
@@ -107,7 +109,12 @@ def _hm(value: time | None) -> str | None:
 
 def _routes(queryset: Any) -> list[dict[str, Any]]:
     return [
-        {"stage": r.stage, "role": r.role.code, "department": _code(r.department)}
+        {
+            "stage": r.stage,
+            "role": r.role.code,
+            "department": _code(r.department),
+            "follows_escalation": r.follows_escalation,
+        }
         for r in queryset.select_related("role", "department").order_by("stage")
     ]
 
@@ -122,6 +129,13 @@ def config_export() -> dict[str, Any]:
             "attachment_max_mb": settings_row.attachment_max_mb,
             "attachment_extensions": settings_row.attachment_extensions,
             "reference_prefix": settings_row.reference_prefix,
+            "emotion_threshold": settings_row.emotion_threshold,
+            "repeat_threshold": settings_row.repeat_threshold,
+            "repeat_window_days": settings_row.repeat_window_days,
+            "p0_alert_minutes": settings_row.p0_alert_minutes,
+            "collaboration_role": _code(settings_row.collaboration_role),
+            "collaboration_response_minutes": settings_row.collaboration_response_minutes,
+            "collaboration_superior_minutes": settings_row.collaboration_superior_minutes,
         }
         if settings_row
         else None
@@ -169,8 +183,14 @@ def config_export() -> dict[str, Any]:
             "rank": p.rank,
             "colour": p.colour,
             "first_response_minutes": p.first_response_minutes,
+            "alert": p.alert,
+            "urgency": p.urgency,
         }
         for p in Priority.objects.order_by("rank")
+    ]
+    doc["triage_signals"] = [
+        {"code": t.code, "name": t.name, "keywords": list(t.keyword_list()), "active": t.active}
+        for t in TriageSignal.objects.order_by("code")
     ]
     doc["categories"] = [
         {"code": c.code, "name": c.name, "parent": _code(c.parent), "active": c.active}
@@ -450,6 +470,7 @@ class _Importer:
             "priorities": self.priorities,
             "categories": self.categories,
             "intake_forms": self.intake_forms,
+            "triage_signals": self.triage_signals,
             "levels": self.levels,
             "stage_routes": self.stage_routes,
             "stage_profiles": self.stage_profiles,
@@ -464,17 +485,40 @@ class _Importer:
         for section in SECTIONS:
             if section in self.doc and self.doc[section] is not None:
                 steps[section]()
+        self.collaboration_role()
+
+    def collaboration_role(self) -> None:
+        data = self.doc.get("process_settings")
+        if not isinstance(data, dict) or "collaboration_role" not in data:
+            return
+        with self.at("process_settings"):
+            row = ProcessSettings.objects.order_by("pk").first()
+            if row is not None:
+                row.collaboration_role = self.ref(Role, "code", data["collaboration_role"], "collaboration_role")
+                self.save(row)
 
     def process_settings(self) -> None:
         data = self.doc["process_settings"]
-        keys = {"follow_up_delay_hours", "attachment_max_mb", "attachment_extensions", "reference_prefix"}
+        keys = {
+            "follow_up_delay_hours",
+            "attachment_max_mb",
+            "attachment_extensions",
+            "reference_prefix",
+            "emotion_threshold",
+            "repeat_threshold",
+            "repeat_window_days",
+            "p0_alert_minutes",
+            "collaboration_response_minutes",
+            "collaboration_superior_minutes",
+        }
         with self.at("process_settings"):
-            if not self.check_keys(data, keys, keys):
+            if not self.check_keys(data, keys | {"collaboration_role"}, keys):
                 return
             row = ProcessSettings.objects.order_by("pk").first() or ProcessSettings(pk=1)
             for key in keys:
-                setattr(row, key, data[key])
-            self.save(row)
+                setattr(row, key, data[key] if data[key] is not None else "")
+            # Roles are imported after the settings: the role is set once they exist (see run()).
+            self.save(row, exclude=["collaboration_role"])
 
     def roles(self) -> None:
         for index, item in self.items("roles", {"code", "name", "can_register"}, {"code", "name"}):
@@ -560,8 +604,8 @@ class _Importer:
                     self.save(Membership(user=user, department=dept, role=role))
 
     def priorities(self) -> None:
-        keys = {"code", "name", "rank", "colour", "first_response_minutes"}
-        items = self.items("priorities", keys, keys)
+        keys = {"code", "name", "rank", "colour", "first_response_minutes", "alert", "urgency"}
+        items = self.items("priorities", keys, keys - {"alert", "urgency"})
         codes = {item["code"] for _, item in items}
         for stale in Priority.objects.exclude(code__in=codes):
             with self.at("priorities"):
@@ -571,8 +615,10 @@ class _Importer:
         for index, item in items:
             with self.at(f"priorities[{index}]"):
                 priority = Priority.objects.filter(code=item["code"]).first() or Priority(code=item["code"])
-                for key in keys - {"code"}:
+                for key in keys - {"code", "alert", "urgency"}:
                     setattr(priority, key, item[key])
+                priority.alert = bool(item.get("alert", False))
+                priority.urgency = item.get("urgency") or Urgency.TODAY
                 self.save(priority)
 
     def categories(self) -> None:
@@ -728,6 +774,24 @@ class _Importer:
             with self.at(".limits"):
                 self.error(_("give limits for every priority; missing: %(codes)s.") % {"codes": ", ".join(missing)})
 
+    def triage_signals(self) -> None:
+        """Keyword lists are matched by code and updated in place; lists absent from the document
+        are removed."""
+        items = self.items("triage_signals", {"code", "name", "keywords", "active"}, {"code", "name", "keywords"})
+        codes = {item["code"] for _, item in items}
+        TriageSignal.objects.exclude(code__in=codes).delete()
+        for index, item in items:
+            with self.at(f"triage_signals[{index}]"):
+                words = item["keywords"]
+                if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                    self.error(_("keywords must be a list of words."))
+                    continue
+                signal = TriageSignal.objects.filter(code=item["code"]).first() or TriageSignal(code=item["code"])
+                signal.name = item["name"]
+                signal.keywords = "\n".join(words)
+                signal.active = bool(item.get("active", True))
+                self.save(signal)
+
     def route_rows(self, raw: Any, profile: StageProfile | None) -> None:
         if not isinstance(raw, list):
             self.error(_("must be a list."))
@@ -735,7 +799,7 @@ class _Importer:
         seen = set()
         for index, item in enumerate(raw):
             with self.at(f"[{index}]"):
-                if not self.check_keys(item, {"stage", "role", "department"}, {"stage", "role"}):
+                if not self.check_keys(item, {"stage", "role", "department", "follows_escalation"}, {"stage", "role"}):
                     continue
                 if item["stage"] in seen:
                     self.error(_("the step “%(stage)s” is listed twice.") % {"stage": item["stage"]})
@@ -744,7 +808,15 @@ class _Importer:
                 role = self.ref(Role, "code", item["role"], "role")
                 department = self.ref(Department, "code", item.get("department"), "department")
                 if role is not None:
-                    self.save(StageRoute(profile=profile, stage=item["stage"], role=role, department=department))
+                    self.save(
+                        StageRoute(
+                            profile=profile,
+                            stage=item["stage"],
+                            role=role,
+                            department=department,
+                            follows_escalation=bool(item.get("follows_escalation", True)),
+                        )
+                    )
 
     def stage_routes(self) -> None:
         StageRoute.objects.filter(profile__isnull=True).delete()

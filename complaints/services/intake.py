@@ -13,7 +13,6 @@ from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.reference import format_reference
 from complaints.selectors import process_settings
 from complaints.selectors.intake_forms import EffectiveForm
-from complaints.selectors.routing import triage_decision
 from complaints.services.attachments import attachment_add
 from complaints.services.events import event_record
 from complaints.services.intake_forms import answers_store
@@ -69,57 +68,4 @@ def complaint_register(
         attachment_add(complaint=complaint, upload=upload, actor=receiver)
     if answer_form is not None:
         answers_store(complaint=complaint, form=answer_form, answers=answers or {}, actor=receiver)
-    return complaint
-
-
-def complaint_triage(*, complaint: Complaint) -> Complaint:
-    """Sets department, priority, starting level, stage profile and deadlines from the routing
-    rules and the level's limits, and records which rules matched."""
-    received_at = complaint.received_at or timezone.now()
-    decision = triage_decision(complaint=complaint, department=complaint.department, at=received_at)
-    old = {
-        "priority": complaint.priority_id,
-        "level": complaint.level_id,
-        "department": complaint.department_id,
-    }
-    complaint.department = decision.department
-    complaint.priority = decision.priority
-    complaint.level = decision.level
-    complaint.level_entered_at = received_at
-    complaint.stage_profile = decision.profile
-    complaint.first_response_due = decision.deadlines.first_response_due
-    complaint.response_due = decision.deadlines.response_due
-    complaint.resolution_due = decision.deadlines.resolution_due
-    complaint.save(
-        update_fields=[
-            "department",
-            "priority",
-            "level",
-            "level_entered_at",
-            "stage_profile",
-            "first_response_due",
-            "response_due",
-            "resolution_due",
-        ]
-    )
-    due = decision.deadlines
-    event_record(
-        complaint=complaint,
-        kind=EventKind.TRIAGED,
-        old=old,
-        new={
-            "priority": str(decision.priority),
-            "level": str(decision.level),
-            "department": str(decision.department) if decision.department else "",
-            "rule": decision.rule.name,
-            "matching_rules": [r.name for r in decision.matching_rules],
-            "stage_profile": str(decision.profile) if decision.profile else "",
-            "first_response_due": due.first_response_due.isoformat() if due.first_response_due else None,
-            "response_due": due.response_due.isoformat() if due.response_due else None,
-            "resolution_due": due.resolution_due.isoformat() if due.resolution_due else None,
-            "business_time": due.business_time,
-            "gaps": due.gaps,
-            "signals": decision.signals,
-        },
-    )
     return complaint

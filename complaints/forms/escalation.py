@@ -1,0 +1,125 @@
+"""Forms of the ladder: escalate, send back, propose compensation, decide an approval, ask another
+department, answer it, and write an internal note."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from viewflow.forms import Layout, Row
+
+from complaints.choices import DepartmentKind, EscalationReason, SendBackReason, Urgency
+from complaints.models import Department
+
+TEXT = {"rows": 4}
+
+
+def _other_needs_text(form: forms.Form, reason_field: str = "reason", text_field: str = "note") -> None:
+    data = form.cleaned_data
+    if data.get(reason_field) == "other" and not (data.get(text_field) or "").strip():
+        form.add_error(text_field, _("Explain the reason when you choose “other”."))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=EscalationReason.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Explanation"),
+        widget=forms.Textarea(attrs=TEXT),
+        required=False,
+        max_length=4000,
+        help_text=_("Required for “other”. The receiving level reads it first."),
+    )
+    suggested_direction = forms.CharField(
+        label=_("Suggested direction"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text=_("What you think the higher level should decide or do."),
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    affected = forms.IntegerField(
+        label=_("Customers affected"), min_value=1, max_value=1_000_000, initial=1, required=False
+    )
+
+    layout = Layout("reason", "note", "suggested_direction", Row("urgency", "affected"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _other_needs_text(self)
+        return data
+
+
+class SendBackForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=SendBackReason.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Explanation"),
+        widget=forms.Textarea(attrs=TEXT),
+        required=False,
+        max_length=4000,
+        help_text=_("Required for “other”."),
+    )
+
+    layout = Layout("reason", "note")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _other_needs_text(self)
+        return data
+
+
+class CompensationForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount (CNY)"), min_value=0, max_digits=12, decimal_places=2)
+    purpose = forms.CharField(label=_("What it is for"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    layout = Layout("amount", "purpose")
+
+
+class ApprovalForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Approve")), ("no", _("Refuse"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text=_("Required when you refuse."),
+    )
+
+    layout = Layout("approve", "note")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("approve") is False and not (data.get("note") or "").strip():
+            self.add_error("note", _("Give the reason for the refusal."))
+        return data
+
+
+class CollaborationRequestForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("Department to ask"),
+        queryset=Department.objects.filter(active=True, kind=DepartmentKind.FUNCTIONAL).order_by("name"),
+        help_text=_("Technical, public relations, legal, parts and supply chain…"),
+    )
+    question = forms.CharField(label=_("What you need"), widget=forms.Textarea(attrs=TEXT), max_length=4000)
+
+    layout = Layout("department", "question")
+
+
+class CollaborationAnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs=TEXT), max_length=8000)
+
+    layout = Layout("answer")
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=8000,
+        help_text=_("Seen by staff only. Words such as safety, legal or media risk trigger triage again."),
+    )
+
+    layout = Layout("text")

@@ -1,0 +1,201 @@
+"""Reads behind escalation: the ladder, the queue of a level, who may escalate or send back, and
+the escalation information package."""
+
+from typing import Any
+
+from django.utils import timezone
+from viewflow.workflow.models import Task
+
+from complaints.choices import EventKind, Signal
+from complaints.models import Complaint, Department, EscalationLevel, Membership, TriageSignal
+from complaints.rules.routing import queue_permission
+from complaints.rules.signals import next_rank, previous_rank
+from complaints.selectors.routing import level_department
+
+OPEN_TASK_STATUSES = ("NEW", "ASSIGNED", "STARTED")
+HUMAN_TASK_TYPES = ("HUMAN",)
+# Signals that mean the matter is already public or risky, for the package's impact lines.
+PUBLIC_SIGNALS = ("media", "legal")
+SAFETY_SIGNALS = ("safety",)
+
+
+def ladder() -> list[EscalationLevel]:
+    return list(EscalationLevel.objects.select_related("role", "department", "calendar").order_by("rank"))
+
+
+def level_above(level: EscalationLevel) -> EscalationLevel | None:
+    levels = ladder()
+    rank = next_rank(ranks=[lv.rank for lv in levels], current=level.rank)
+    return next((lv for lv in levels if lv.rank == rank), None)
+
+
+def level_below(level: EscalationLevel) -> EscalationLevel | None:
+    levels = ladder()
+    rank = previous_rank(ranks=[lv.rank for lv in levels], current=level.rank)
+    return next((lv for lv in levels if lv.rank == rank), None)
+
+
+def level_queue(*, level: EscalationLevel, complaint: Complaint) -> tuple[str, Department | None]:
+    """Returns the queue (owner permission) of a level's handlers for this complaint and their
+    department; a level with no department above the complaint waits for process managers."""
+    from complaints.selectors import UNROUTED_QUEUE
+
+    department = level_department(level=level, department=complaint.department)
+    if department is None:
+        return UNROUTED_QUEUE, None
+    return queue_permission(department_code=department.code, role_code=level.role.code), department
+
+
+def holds_level(*, user: Any, level: EscalationLevel, complaint: Complaint) -> bool:
+    """Returns whether the user holds the level's role in the department handling that level."""
+    department = level_department(level=level, department=complaint.department)
+    return (
+        department is not None and Membership.objects.filter(user=user, role=level.role, department=department).exists()
+    )
+
+
+def open_tasks(complaint: Complaint) -> list[Task]:
+    """The complaint's unfinished human tasks."""
+    return list(
+        Task.objects.filter(
+            process_id=complaint.pk, status__in=OPEN_TASK_STATUSES, flow_task_type__in=HUMAN_TASK_TYPES
+        ).select_related("owner")
+    )
+
+
+def is_handler(*, user: Any, complaint: Complaint) -> bool:
+    """Rule: a handler is the case owner, whoever holds one of its open tasks, or a holder of the
+    current level's role where that level is handled. Handlers may escalate."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.pk == complaint.owner_id:
+        return True
+    if Task.objects.filter(process_id=complaint.pk, owner=user, status__in=OPEN_TASK_STATUSES).exists():
+        return True
+    return complaint.level is not None and holds_level(user=user, level=complaint.level, complaint=complaint)
+
+
+def is_supervisor(*, user: Any, complaint: Complaint) -> bool:
+    """Rule: a supervisor of an escalated complaint holds the role of its current level (or a
+    higher one) where that level is handled. Supervisors may send a complaint back down."""
+    if not user.is_authenticated or complaint.level is None:
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        holds_level(user=user, level=level, complaint=complaint)
+        for level in ladder()
+        if level.rank >= complaint.level.rank
+    )
+
+
+def signal_names() -> dict[str, str]:
+    """Code → name of every signal (the admin's keyword lists and the built-in ones)."""
+    names = {code: str(label) for code, label in Signal.choices}
+    names.update(dict(TriageSignal.objects.values_list("code", "name")))
+    return names
+
+
+def information_package(
+    *,
+    complaint: Complaint,
+    to_level: EscalationLevel | None,
+    suggested_direction: str = "",
+    urgency: str = "",
+    affected: int | None = None,
+) -> dict[str, Any]:
+    """Builds the escalation information package (升级信息包) as a JSON-ready snapshot: level and
+    priority, customer, the problem in the customer's and the handler's words, impact, actions
+    taken, emotion, suggested direction, urgency and the full timeline. Stored with the escalation
+    so the receiver sees the case as it stood when it was handed up."""
+    names = signal_names()
+    signals = list(complaint.signals or [])
+
+    def stamp(value: Any) -> str | None:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
+
+    contacts = [
+        {
+            "at": stamp(c.at),
+            "channel": c.get_channel_display(),
+            "summary": c.summary,
+            "promise": c.promise,
+            "promised_by": stamp(c.promised_by),
+        }
+        for c in complaint.contacts.order_by("at", "pk")
+    ]
+    actions = [
+        {
+            "kind": a.get_kind_display(),
+            "description": a.description,
+            "status": a.get_status_display(),
+            "cost": str(a.cost) if a.cost is not None else None,
+        }
+        for a in complaint.actions.order_by("created_at", "pk")
+    ]
+    approvals = [
+        {"amount": str(a.amount), "purpose": a.purpose, "decision": a.get_decision_display()}
+        for a in complaint.approvals.order_by("pk")
+    ]
+    timeline = [
+        {
+            "at": stamp(e.at),
+            "kind": e.get_kind_display(),
+            "by": (e.actor.get_full_name() or e.actor.get_username()) if e.actor else "",
+            "note": e.note,
+        }
+        for e in complaint.events.select_related("actor").order_by("at", "pk")
+        if e.kind != EventKind.NOTIFIED
+    ]
+    priority = complaint.priority
+    return {
+        "reference": complaint.reference,
+        "level": str(to_level) if to_level else str(complaint.level or ""),
+        "from_level": str(complaint.level or ""),
+        "priority": str(priority or ""),
+        "priority_colour": priority.colour if priority else "",
+        "priority_code": priority.code if priority else "",
+        "customer": {
+            "name": complaint.customer_name,
+            "phone": complaint.customer_phone,
+            "contact_person": complaint.contact_person,
+            "earlier_complaints": max(0, int(_repeat_count(complaint))),
+        },
+        "category": str(complaint.category or ""),
+        "product": ", ".join(
+            v
+            for v in (complaint.product_model, complaint.batch_number, complaint.plate_or_vin, complaint.order_number)
+            if v
+        ),
+        "customer_words": complaint.customer_words,
+        "handler_understanding": complaint.handler_understanding,
+        "demand": complaint.get_demand_display(),
+        "demand_detail": complaint.demand_detail,
+        "requested_amount": str(complaint.requested_amount) if complaint.requested_amount is not None else None,
+        "impact": {
+            "safety": bool(complaint.risk_flagged) or any(s in SAFETY_SIGNALS for s in signals),
+            "public": any(s in PUBLIC_SIGNALS for s in signals),
+            "affected": affected if affected is not None else 1,
+            "signals": [names.get(code, code) for code in signals],
+        },
+        "actions_taken": {"contacts": contacts, "actions": actions, "approvals": approvals},
+        "emotion": complaint.get_emotion_display(),
+        "suggested_direction": suggested_direction,
+        "urgency": urgency,
+        "owner": (complaint.owner.get_full_name() or complaint.owner.get_username()) if complaint.owner else "",
+        "received_at": stamp(complaint.received_at),
+        "promised_response_at": stamp(complaint.promised_response_at),
+        "timeline": timeline,
+    }
+
+
+def _repeat_count(complaint: Complaint) -> int:
+    from complaints.selectors.triage import earlier_complaints
+
+    if not complaint.customer_phone or complaint.received_at is None:
+        return 0
+    return earlier_complaints(complaint=complaint, at=complaint.received_at).count()
+
+
+def latest_escalation(complaint: Complaint) -> Any:
+    return complaint.escalations.exclude(direction="refused").select_related("from_level", "to_level", "actor").first()

@@ -1,0 +1,164 @@
+"""Compensation by authority: within the complaint's level it is simply recorded; above it, an
+approval task goes to the lowest level whose authority covers the amount, and the decision is
+checked again against that authority when it is made."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.choices import ApprovalStatus, EscalationTrigger, EventKind, NotificationEvent
+from complaints.models import CompensationApproval, Complaint, EscalationLevel, Membership
+from complaints.rules.signals import covering_rank, over_authority
+from complaints.selectors.escalation import holds_level, is_handler, ladder, level_queue
+from complaints.services.events import event_record
+from complaints.services.notify import notify_event
+from complaints.services.work import side_task_start
+
+APPROVAL = "approval"
+
+
+class ApprovalRefused(Exception):
+    """The proposal or decision is not allowed; the message says why (translated)."""
+
+
+def approving_level(*, amount: Decimal) -> EscalationLevel | None:
+    """Returns the lowest level whose authority covers the amount (None: no level may grant it)."""
+    levels = ladder()
+    rank = covering_rank(amount=amount, levels=[(lv.rank, lv.authority_amount) for lv in levels])
+    return next((lv for lv in levels if lv.rank == rank), None)
+
+
+def compensation_propose(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    amount: Decimal,
+    purpose: str,
+    trigger: str = EscalationTrigger.OVER_AUTHORITY,
+    check_actor: bool = True,
+) -> CompensationApproval | None:
+    """Proposes compensation for the complaint. Within the current level's authority it is
+    recorded as agreed and None is returned; above it, an approval task is opened for the lowest
+    level that covers the amount and returned."""
+    if amount is None or amount < 0:
+        raise ApprovalRefused(_("Enter an amount of zero or more."))
+    if not purpose.strip():
+        raise ApprovalRefused(_("Say what the compensation is for."))
+    if check_actor and not is_handler(user=actor, complaint=complaint):
+        raise ApprovalRefused(_("Only someone handling this complaint can propose compensation."))
+    level = complaint.level
+    if level is None:
+        raise ApprovalRefused(_("The complaint has not been triaged yet."))
+    if not over_authority(amount=amount, authority=level.authority_amount):
+        event_record(
+            complaint=complaint,
+            kind=EventKind.COMPENSATION,
+            actor=actor,
+            new={"amount": str(amount), "level": str(level), "within_authority": True},
+            note=purpose,
+        )
+        return None
+    target = approving_level(amount=amount)
+    if target is None:
+        raise ApprovalRefused(_("No level has the authority to grant %(amount)s.") % {"amount": amount})
+    pending = complaint.approvals.filter(decision=ApprovalStatus.PENDING, amount=amount).first()
+    if pending is not None:
+        return pending
+    department = level_queue(level=target, complaint=complaint)[1]
+    with transaction.atomic():
+        approval = side_task_start(
+            kind=APPROVAL,
+            fields={
+                "case": complaint,
+                "amount": amount,
+                "purpose": purpose,
+                "requested_by": actor if actor is not None and actor.is_authenticated else None,
+                "trigger": trigger,
+                "level": target,
+                "department": department,
+            },
+        )
+        event_record(
+            complaint=complaint,
+            kind=EventKind.APPROVAL_REQUESTED,
+            actor=actor,
+            new={
+                "amount": str(amount),
+                "authority": str(level.authority_amount),
+                "level": str(level),
+                "approving_level": str(target),
+                "department": str(department or ""),
+                "trigger": trigger,
+                "approval": approval.pk,
+            },
+            note=purpose,
+        )
+        approvers = (
+            [m.user for m in Membership.objects.filter(department=department, role=target.role).select_related("user")]
+            if department is not None
+            else []
+        )
+        notify_event(
+            event=NotificationEvent.APPROVAL,
+            complaint=complaint,
+            occasion=f"approval-{approval.pk}",
+            context={"reason": purpose, "level": str(target)},
+            recipients=approvers,
+        )
+    return approval
+
+
+def approval_decide(
+    *, approval: CompensationApproval, actor: Any, approve: bool, note: str = ""
+) -> CompensationApproval:
+    """Records the decision. Approving is re-checked against the authority the approver holds now
+    (the admin may have lowered it since the request); a refusal needs a reason."""
+    with transaction.atomic():
+        approval = (
+            CompensationApproval.objects.select_for_update()
+            .select_related("case__department", "level__role")
+            .get(pk=approval.pk)
+        )
+        if approval.decision != ApprovalStatus.PENDING:
+            raise ApprovalRefused(_("This request was already decided."))
+        complaint = approval.case
+        allowed = [lv for lv in ladder() if holds_level(user=actor, level=lv, complaint=complaint)]
+        if not allowed and not actor.is_superuser:
+            raise ApprovalRefused(_("You hold no level that decides on this complaint's compensation."))
+        if approve and not actor.is_superuser:
+            covering = [
+                lv for lv in allowed if not over_authority(amount=approval.amount, authority=lv.authority_amount)
+            ]
+            if not covering:
+                best = max(allowed, key=lambda lv: lv.rank)
+                raise ApprovalRefused(
+                    _(
+                        "%(amount)s CNY is above your level's authority (%(level)s: %(limit)s CNY); "
+                        "it needs a higher level."
+                    )
+                    % {"amount": approval.amount, "level": best, "limit": best.authority_amount}
+                )
+        if not approve and not note.strip():
+            raise ApprovalRefused(_("Give the reason for the refusal."))
+        approval.decision = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+        approval.decided_by = actor
+        approval.decided_at = timezone.now()
+        approval.decision_note = note
+        approval.save(update_fields=["decision", "decided_by", "decided_at", "decision_note"])
+        event_record(
+            complaint=complaint,
+            kind=EventKind.APPROVAL_DECIDED,
+            actor=actor,
+            new={"amount": str(approval.amount), "decision": approval.decision, "approval": approval.pk},
+            note=note,
+        )
+    return approval
+
+
+def approved_amount(complaint: Complaint) -> Decimal | None:
+    """The largest approved compensation of the complaint, if any."""
+    amounts = complaint.approvals.filter(decision=ApprovalStatus.APPROVED).values_list("amount", flat=True)
+    return max(amounts, default=None)

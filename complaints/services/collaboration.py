@@ -1,0 +1,219 @@
+"""Collaboration requests to another department: a task for the department's contact with the
+information package and a response clock; unanswered, it passes to the department head, then to
+the requester's superior (a P0 request goes straight to headquarters)."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+
+from complaints.choices import CollaborationStep, EventKind, NotificationEvent
+from complaints.models import CollaborationRequest, Complaint, Department, Membership
+from complaints.rules.routing import queue_permission
+from complaints.rules.signals import collaboration_next_step
+from complaints.selectors import UNROUTED_QUEUE, process_settings
+from complaints.selectors.escalation import OPEN_TASK_STATUSES, information_package, is_handler, ladder
+from complaints.selectors.routing import department_chain, level_department
+from complaints.services.events import event_record
+from complaints.services.notify import notify_event
+from complaints.services.work import side_task_start
+
+COLLABORATION = "collaboration"
+
+
+class CollaborationRefused(Exception):
+    """The request cannot be made or answered as asked; the message says why (translated)."""
+
+
+def contact_queue(department: Department) -> str:
+    """The queue of the role that answers collaboration requests in a department."""
+    role = process_settings().collaboration_role
+    if role is None:
+        return UNROUTED_QUEUE
+    return queue_permission(department_code=department.code, role_code=role.code)
+
+
+def is_crisis(complaint: Complaint) -> bool:
+    """A P0 complaint: its priority alerts the P0 notify list."""
+    return bool(complaint.priority and complaint.priority.alert)
+
+
+def collaboration_request(
+    *, complaint: Complaint, actor: Any, department: Department, question: str, now: datetime | None = None
+) -> CollaborationRequest:
+    """Opens a request to a department; its contact has the admin's answer time."""
+    if not is_handler(user=actor, complaint=complaint):
+        raise CollaborationRefused(_("Only someone handling this complaint can ask another department."))
+    if not question.strip():
+        raise CollaborationRefused(_("Write what you need from the department."))
+    if department.pk == complaint.department_id:
+        raise CollaborationRefused(_("Ask a department other than the complaint's own."))
+    now = now or timezone.now()
+    settings_row = process_settings()
+    with transaction.atomic():
+        request = side_task_start(
+            kind=COLLABORATION,
+            fields={
+                "case": complaint,
+                "department": department,
+                "question": question,
+                "requested_by": actor,
+                "step": CollaborationStep.CONTACT,
+                "response_due": now + timedelta(minutes=settings_row.collaboration_response_minutes),
+                "package": information_package(complaint=complaint, to_level=None),
+            },
+        )
+        event_record(
+            complaint=complaint,
+            kind=EventKind.COLLABORATION_REQUESTED,
+            actor=actor,
+            new={
+                "department": department.name,
+                "due": request.response_due.isoformat(),
+                "request": request.pk,
+            },
+            note=question,
+        )
+        contacts = []
+        if settings_row.collaboration_role is not None:
+            contacts = [
+                m.user
+                for m in Membership.objects.filter(
+                    department=department, role=settings_row.collaboration_role
+                ).select_related("user")
+            ]
+        notify_event(
+            event=NotificationEvent.COLLABORATION,
+            complaint=complaint,
+            occasion=f"collab-{request.pk}-contact",
+            context={"reason": question, "department": department.name},
+            recipients=contacts,
+        )
+    return request
+
+
+def collaboration_answer(*, request: CollaborationRequest, actor: Any, answer: str) -> CollaborationRequest:
+    """Records the department's answer; the requester sees it on the complaint."""
+    if not answer.strip():
+        raise CollaborationRefused(_("Write the answer."))
+    with transaction.atomic():
+        request = CollaborationRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
+        if request.answered_at is not None:
+            raise CollaborationRefused(_("This request was already answered."))
+        request.answer = answer
+        request.answered_by = actor
+        request.answered_at = timezone.now()
+        request.save(update_fields=["answer", "answered_by", "answered_at"])
+        event_record(
+            complaint=request.case,
+            kind=EventKind.COLLABORATION_ANSWERED,
+            actor=actor,
+            new={"department": request.department.name, "request": request.pk, "step": request.step},
+            note=answer,
+        )
+    return request
+
+
+def _superior(request: CollaborationRequest) -> Any:
+    """The requester's superior: the head of the nearest department of theirs (or above it) that
+    is headed by someone else."""
+    membership = (
+        Membership.objects.filter(user=request.requested_by).select_related("department").order_by("pk").first()
+        if request.requested_by_id
+        else None
+    )
+    start = membership.department if membership else request.case.department
+    for department in department_chain(start):
+        if department.head_id and department.head_id != request.requested_by_id:
+            return department.head
+    return None
+
+
+def _hq(complaint: Complaint) -> tuple[str, list[Any]]:
+    """Headquarters: the queue of the top level's handlers for this complaint, and who is in it."""
+    levels = ladder()
+    top = levels[-1] if levels else None
+    department = level_department(level=top, department=complaint.department) if top else None
+    if top is None or department is None:
+        return UNROUTED_QUEUE, []
+    people = [m.user for m in Membership.objects.filter(department=department, role=top.role).select_related("user")]
+    return queue_permission(department_code=department.code, role_code=top.role.code), people
+
+
+def _next_holder(request: CollaborationRequest) -> tuple[str | None, Any, str | None, list[Any]]:
+    """Returns the next step, its person (head, superior) or queue (HQ), and who to tell; a step
+    nobody can hold (no head set) is skipped."""
+    step: str | None = request.step
+    crisis = is_crisis(request.case)
+    while True:
+        step = collaboration_next_step(step=step or "", crisis=crisis)
+        if step is None:
+            return None, None, None, []
+        if step == CollaborationStep.HQ:
+            queue, people = _hq(request.case)
+            return step, None, queue, people
+        holder = request.department.head if step == CollaborationStep.HEAD else _superior(request)
+        if holder is not None:
+            return step, holder, None, [holder]
+
+
+def collaboration_pass_on(*, request: CollaborationRequest, now: datetime | None = None) -> str | None:
+    """Passes an unanswered request whose answer time ran out to the next holder in its chain and
+    returns the new step (None: nothing to do). Claims the request with a conditional update on its
+    step and due time, so two sweeps never pass it on twice."""
+    now = now or timezone.now()
+    complaint = request.case
+    if request.answered_at is not None or request.response_due is None or request.response_due > now:
+        return None
+    step, holder, queue, people = _next_holder(request)
+    due: datetime | None = None
+    if step == CollaborationStep.HEAD:
+        minutes = process_settings().collaboration_superior_minutes
+        due = max(now, request.created + timedelta(minutes=minutes))
+    with transaction.atomic():
+        claimed = CollaborationRequest.objects.filter(
+            pk=request.pk, step=request.step, response_due=request.response_due, answered_at__isnull=True
+        ).update(step=step or request.step, response_due=due, holder=holder)
+        if not claimed:
+            return None
+        if step is None:
+            return None
+        tasks = Task.objects.filter(process_id=request.pk, status__in=OPEN_TASK_STATUSES)
+        if holder is not None:
+            tasks.update(owner=holder, status="ASSIGNED")
+        elif queue is not None:
+            tasks.update(owner=None, owner_permission=queue, status="NEW")
+        event_record(
+            complaint=complaint,
+            kind=EventKind.COLLABORATION_REROUTED,
+            new={
+                "department": request.department.name,
+                "step": step,
+                "to": (holder.get_full_name() or holder.get_username()) if holder else (queue or ""),
+                "due": due.isoformat() if due else None,
+                "request": request.pk,
+            },
+        )
+        notify_event(
+            event=NotificationEvent.COLLABORATION,
+            complaint=complaint,
+            occasion=f"collab-{request.pk}-{step}",
+            context={"reason": request.question, "department": request.department.name},
+            recipients=people,
+        )
+    return step
+
+
+def collaboration_pass_on_due(*, now: datetime | None = None, batch: int = 100) -> int:
+    """Passes on every unanswered request whose answer time ran out (the deadline sweep calls
+    this); returns how many moved."""
+    now = now or timezone.now()
+    due = (
+        CollaborationRequest.objects.filter(answered_at__isnull=True, response_due__lte=now)
+        .select_related("case__priority", "case__department", "department__head", "requested_by")
+        .order_by("response_due")[:batch]
+    )
+    return sum(1 for request in due if collaboration_pass_on(request=request, now=now))

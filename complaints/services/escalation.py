@@ -1,0 +1,304 @@
+"""Moving a complaint on the ladder: up (by hand or by a trigger), back down, or a recorded
+attempt at the top. Every move reassigns the open steps, sets new deadlines, snapshots the
+information package, tells the customer and records why."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+
+from complaints.choices import (
+    Channel,
+    EscalationReason,
+    EscalationTrigger,
+    EventKind,
+    NotificationEvent,
+    SendBackReason,
+)
+from complaints.models import Complaint, CustomerContact, Escalation, EscalationLevel, Membership
+from complaints.selectors import stage_queue, stage_route
+from complaints.selectors.escalation import (
+    information_package,
+    is_handler,
+    is_supervisor,
+    level_above,
+    level_below,
+    level_queue,
+    open_tasks,
+)
+from complaints.selectors.notify import event_recipients, event_template
+from complaints.selectors.routing import level_deadlines
+from complaints.services.events import event_record
+from complaints.services.notify import complaint_context, notify_event, render
+
+
+class EscalationRefused(Exception):
+    """The move cannot be made as asked; the message says why (translated)."""
+
+
+def _locked(complaint: Complaint) -> Complaint:
+    return (
+        Complaint.objects.select_for_update()
+        .select_related("level__role", "level__calendar", "priority", "department", "owner", "start_level")
+        .get(pk=complaint.pk)
+    )
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def _move_tasks(*, complaint: Complaint, escalated: bool) -> list[dict[str, Any]]:
+    """Puts the open steps that follow escalation into the queue they now belong to (the level's
+    while escalated, the step's own otherwise), unclaimed. Returns what moved."""
+    moved = []
+    for task in open_tasks(complaint):
+        stage = task.flow_task.name
+        route = stage_route(complaint=complaint, stage=stage)
+        if route is not None and not route.follows_escalation:
+            continue
+        queue = complaint.escalation_queue if escalated else stage_queue(complaint=complaint, stage=stage)
+        if task.owner_permission == queue and task.owner_id is None:
+            continue
+        moved.append({"task": task.pk, "step": str(task.flow_task), "from": _name(task.owner), "queue": queue})
+        Task.objects.filter(pk=task.pk).update(owner=None, owner_permission=queue, status="NEW")
+    return moved
+
+
+def _customer_message(*, complaint: Complaint, department: Any, due: Any) -> str:
+    template = event_template(event=NotificationEvent.CUSTOMER_UPDATE)
+    context = complaint_context(
+        complaint,
+        department=str(department or complaint.department or ""),
+        due=timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
+    )
+    if template is None:
+        return (
+            _("%(level)s (%(department)s) now handles your complaint %(reference)s; you will hear from us by %(due)s.")
+            % context
+        )
+    return render(template.body, context)
+
+
+def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any) -> None:
+    """Records the message to the customer (who handles the case now, and by when) as a contact
+    with its promise; the case owner stays the customer's contact."""
+    complaint.promised_response_at = due or complaint.promised_response_at
+    CustomerContact.objects.create(
+        complaint=complaint,
+        channel=Channel.SMS,
+        summary=message,
+        promise=_("Answer from %(level)s") % {"level": complaint.level},
+        promised_by=due,
+        by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    event_record(
+        complaint=complaint,
+        kind=EventKind.CUSTOMER_CONTACT,
+        actor=actor,
+        new={"channel": Channel.SMS.value, "promised_by": due.isoformat() if due else None},
+        note=message,
+    )
+
+
+def _move(
+    *,
+    complaint: Complaint,
+    target: EscalationLevel,
+    direction: str,
+    actor: Any,
+    reason: str,
+    trigger: str,
+    note: str,
+    suggested_direction: str,
+    urgency: str,
+    affected: int | None,
+) -> Escalation:
+    now = timezone.now()
+    source = complaint.level
+    package = information_package(
+        complaint=complaint,
+        to_level=target,
+        suggested_direction=suggested_direction,
+        urgency=urgency,
+        affected=affected,
+    )
+    queue, department = level_queue(level=target, complaint=complaint)
+    escalated = complaint.start_level is None or target.rank > complaint.start_level.rank
+    due = level_deadlines(level=target, priority=complaint.priority, start=now, first_response=False)
+    old = {
+        "level": str(source),
+        "response_due": complaint.response_due.isoformat() if complaint.response_due else None,
+        "resolution_due": complaint.resolution_due.isoformat() if complaint.resolution_due else None,
+    }
+    complaint.level = target
+    complaint.level_entered_at = now
+    complaint.response_due = due.response_due
+    complaint.resolution_due = due.resolution_due
+    complaint.escalation_queue = queue if escalated else ""
+    moved = _move_tasks(complaint=complaint, escalated=escalated)
+    promised = due.response_due or due.resolution_due
+    message = _customer_message(complaint=complaint, department=department, due=promised)
+    escalation = Escalation.objects.create(
+        complaint=complaint,
+        direction=direction,
+        from_level=source,
+        to_level=target,
+        reason=reason,
+        trigger=trigger,
+        note=note,
+        suggested_direction=suggested_direction,
+        urgency=urgency,
+        handling_department=department,
+        response_due=due.response_due,
+        resolution_due=due.resolution_due,
+        customer_message=message,
+        package=package,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    _tell_customer(complaint=complaint, actor=actor, message=message, due=promised)
+    complaint.save(
+        update_fields=[
+            "level",
+            "level_entered_at",
+            "response_due",
+            "resolution_due",
+            "escalation_queue",
+            "promised_response_at",
+        ]
+    )
+    event_record(
+        complaint=complaint,
+        kind=EventKind.ESCALATED if direction == Escalation.Direction.UP else EventKind.SENT_BACK,
+        actor=actor,
+        old=old,
+        new={
+            "level": str(target),
+            "reason": reason,
+            "trigger": trigger,
+            "department": str(department or ""),
+            "queue": queue if escalated else "",
+            "tasks_moved": [m["step"] for m in moved],
+            "response_due": due.response_due.isoformat() if due.response_due else None,
+            "resolution_due": due.resolution_due.isoformat() if due.resolution_due else None,
+            "escalation": escalation.pk,
+        },
+        note=note,
+    )
+    receivers = event_recipients(event=NotificationEvent.ESCALATION, complaint=complaint)
+    if department is not None:
+        holders = Membership.objects.filter(department=department, role=target.role).select_related("user")
+        receivers += [m.user for m in holders if m.user.is_active and m.user not in receivers]
+    notify_event(
+        event=NotificationEvent.ESCALATION,
+        complaint=complaint,
+        occasion=f"escalation-{escalation.pk}",
+        context={"reason": note or reason},
+        recipients=receivers,
+    )
+    return escalation
+
+
+def _check_reason(*, reason: str, note: str, allowed: Any) -> None:
+    if reason not in allowed.values:
+        raise EscalationRefused(_("Choose a reason from the list."))
+    if reason == allowed.OTHER and not note.strip():
+        raise EscalationRefused(_("Explain the reason when you choose “other”."))
+
+
+def complaint_escalate(
+    *,
+    complaint: Complaint,
+    actor: Any = None,
+    reason: str,
+    trigger: str = EscalationTrigger.MANUAL,
+    note: str = "",
+    suggested_direction: str = "",
+    urgency: str = "",
+    affected: int | None = None,
+    to_level: EscalationLevel | None = None,
+) -> Escalation:
+    """Moves the complaint up one level (or to `to_level`, for triggers that know where it
+    belongs). By hand only a handler may escalate. At the top level nothing moves: the attempt is
+    recorded and the executive alerted. Returns the escalation record (direction "refused" at the
+    top)."""
+    with transaction.atomic():
+        complaint = _locked(complaint)
+        if trigger == EscalationTrigger.MANUAL and (actor is None or not is_handler(user=actor, complaint=complaint)):
+            raise EscalationRefused(_("Only someone handling this complaint can escalate it."))
+        _check_reason(reason=reason, note=note, allowed=EscalationReason)
+        if complaint.level is None:
+            raise EscalationRefused(_("The complaint has not been triaged yet."))
+        urgency = urgency or (complaint.priority.urgency if complaint.priority else "")
+        target = to_level or level_above(complaint.level)
+        if target is None or target.rank <= complaint.level.rank:
+            if to_level is not None and target is not None and target.rank <= complaint.level.rank:
+                raise EscalationRefused(_("The complaint is already at that level or above."))
+            return _top_level_attempt(complaint=complaint, actor=actor, reason=reason, trigger=trigger, note=note)
+        return _move(
+            complaint=complaint,
+            target=target,
+            direction=Escalation.Direction.UP,
+            actor=actor,
+            reason=reason,
+            trigger=trigger,
+            note=note,
+            suggested_direction=suggested_direction,
+            urgency=urgency,
+            affected=affected,
+        )
+
+
+def _top_level_attempt(*, complaint: Complaint, actor: Any, reason: str, trigger: str, note: str) -> Escalation:
+    """The top level stays the top level: records the attempt and alerts the executive."""
+    escalation = Escalation.objects.create(
+        complaint=complaint,
+        direction=Escalation.Direction.REFUSED,
+        from_level=complaint.level,
+        to_level=complaint.level,
+        reason=reason,
+        trigger=trigger,
+        note=note,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    event_record(
+        complaint=complaint,
+        kind=EventKind.TOP_LEVEL,
+        actor=actor,
+        new={"level": str(complaint.level), "reason": reason, "trigger": trigger, "escalation": escalation.pk},
+        note=note,
+    )
+    notify_event(
+        event=NotificationEvent.TOP_LEVEL,
+        complaint=complaint,
+        occasion=f"top-{escalation.pk}",
+        context={"reason": note or reason},
+    )
+    return escalation
+
+
+def complaint_send_back(*, complaint: Complaint, actor: Any, reason: str, note: str = "") -> Escalation:
+    """A supervisor sends the complaint one level down with a reason; its open steps go to the lower
+    level's queue (or back to their own queues at the starting level) with that level's deadlines."""
+    with transaction.atomic():
+        complaint = _locked(complaint)
+        if not is_supervisor(user=actor, complaint=complaint):
+            raise EscalationRefused(_("Only a supervisor at the complaint's level or above can send it back down."))
+        _check_reason(reason=reason, note=note, allowed=SendBackReason)
+        target = level_below(complaint.level) if complaint.level else None
+        if target is None:
+            raise EscalationRefused(_("The complaint is already at the first level."))
+        return _move(
+            complaint=complaint,
+            target=target,
+            direction=Escalation.Direction.DOWN,
+            actor=actor,
+            reason=reason,
+            trigger=EscalationTrigger.MANUAL,
+            note=note,
+            suggested_direction="",
+            urgency=complaint.priority.urgency if complaint.priority else "",
+            affected=None,
+        )

@@ -1,0 +1,24 @@
+"""Side tasks (compensation approvals, collaboration requests) are processes of their own flows, so
+their tasks sit in the normal inbox and queues. The flows app registers how each kind starts
+(flows.apps), which lets services open one without importing the flows (the arrows point
+flows → complaints only)."""
+
+from collections.abc import Callable
+from typing import Any
+
+_starters: dict[str, Callable[..., Any]] = {}
+
+
+class NoStarter(RuntimeError):
+    """The flows app is not installed or has not registered this kind of side task."""
+
+
+def starter_register(*, kind: str, start: Callable[..., Any]) -> None:
+    _starters[kind] = start
+
+
+def side_task_start(*, kind: str, fields: dict[str, Any]) -> Any:
+    """Starts the side-task flow of `kind` with these process fields; returns the new process row."""
+    if kind not in _starters:
+        raise NoStarter(kind)
+    return _starters[kind](fields=fields)

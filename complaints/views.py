@@ -1,0 +1,233 @@
+"""Staff pages beside the process steps: escalate, send back, propose compensation, ask another
+department, write a note, and the escalation information package. Thin doors onto services."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from complaints.forms import escalation as forms
+from complaints.models import Complaint, Escalation
+from complaints.selectors import complaints_visible_to
+from complaints.selectors.escalation import (
+    information_package,
+    is_handler,
+    is_supervisor,
+    latest_escalation,
+    level_above,
+    level_below,
+)
+from complaints.services.approvals import ApprovalRefused, compensation_propose
+from complaints.services.collaboration import CollaborationRefused, collaboration_request
+from complaints.services.escalation import EscalationRefused, complaint_escalate, complaint_send_back
+from complaints.services.notes import NoteRefused, note_add
+
+REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused)
+DETAIL = "workflow:flows:complaint:process_detail"
+
+
+def visible_complaint(request: HttpRequest, pk: int) -> Complaint:
+    return get_object_or_404(
+        complaints_visible_to(request.user).select_related("level", "priority", "department", "owner", "category"),
+        pk=pk,
+    )
+
+
+class ComplaintActionView(generic.FormView):
+    """A form about one complaint; `perform` calls one service. A refusal re-renders the form with
+    the service's message and changes nothing."""
+
+    template_name = "complaints/action.html"
+    title = ""
+    request: Any
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.complaint = visible_complaint(request, kwargs["pk"])
+        if not self.allowed():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def allowed(self) -> bool:
+        return is_handler(user=self.request.user, complaint=self.complaint)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(complaint=self.complaint, title=self.title, intro=self.intro(), **kwargs)
+
+    def intro(self) -> str:
+        return ""
+
+    def perform(self, data: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            message = self.perform(form.cleaned_data)
+        except REFUSALS as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        messages.success(self.request, message, fail_silently=True)
+        return HttpResponseRedirect(reverse(DETAIL, args=[self.complaint.pk]))
+
+
+class EscalateView(ComplaintActionView):
+    form_class = forms.EscalateForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Escalate %(reference)s") % {"reference": self.complaint.reference}
+
+    def get_initial(self) -> dict[str, Any]:
+        urgency = self.complaint.priority.urgency if self.complaint.priority else ""
+        return {"urgency": urgency, "affected": 1}
+
+    def intro(self) -> str:
+        above = level_above(self.complaint.level) if self.complaint.level else None
+        if above is None:
+            return _(
+                "%(level)s is the top level: the attempt will be recorded and the executive alerted, "
+                "but the complaint stays here."
+            ) % {"level": self.complaint.level}
+        return _(
+            "The complaint moves from %(current)s to %(above)s. Its open steps go to that level's queue; "
+            "you stay the customer's contact and the customer is told who handles the case now."
+        ) % {"current": self.complaint.level, "above": above}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        escalation = complaint_escalate(
+            complaint=self.complaint,
+            actor=self.request.user,
+            reason=data["reason"],
+            note=data.get("note") or "",
+            suggested_direction=data.get("suggested_direction") or "",
+            urgency=data["urgency"],
+            affected=data.get("affected"),
+        )
+        if escalation.direction == Escalation.Direction.REFUSED:
+            return _("%(level)s is the top level: your attempt was recorded and the executive alerted.") % {
+                "level": escalation.to_level
+            }
+        return _("Escalated to %(level)s.") % {"level": escalation.to_level}
+
+
+class SendBackView(ComplaintActionView):
+    form_class = forms.SendBackForm
+
+    def allowed(self) -> bool:
+        return is_supervisor(user=self.request.user, complaint=self.complaint)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Send %(reference)s back down") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        below = level_below(self.complaint.level) if self.complaint.level else None
+        if below is None:
+            return _("The complaint is already at the first level.")
+        return _("The complaint goes back from %(current)s to %(below)s with that level's deadlines.") % {
+            "current": self.complaint.level,
+            "below": below,
+        }
+
+    def perform(self, data: dict[str, Any]) -> str:
+        escalation = complaint_send_back(
+            complaint=self.complaint, actor=self.request.user, reason=data["reason"], note=data.get("note") or ""
+        )
+        return _("Sent back to %(level)s.") % {"level": escalation.to_level}
+
+
+class CompensationView(ComplaintActionView):
+    form_class = forms.CompensationForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Propose compensation for %(reference)s") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        level = self.complaint.level
+        if level is None:
+            return ""
+        if level.authority_amount is None:
+            return _("%(level)s may grant any amount.") % {"level": level}
+        return _(
+            "%(level)s may grant up to %(limit)s CNY. Above that, the lowest level whose authority covers "
+            "the amount is asked to approve it."
+        ) % {"level": level, "limit": level.authority_amount}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        approval = compensation_propose(
+            complaint=self.complaint, actor=self.request.user, amount=data["amount"], purpose=data["purpose"]
+        )
+        if approval is None:
+            return _("%(amount)s CNY is within this level's authority and was recorded.") % {"amount": data["amount"]}
+        return _("%(amount)s CNY needs approval: a request went to %(level)s.") % {
+            "amount": approval.amount,
+            "level": approval.level,
+        }
+
+
+class CollaborationView(ComplaintActionView):
+    form_class = forms.CollaborationRequestForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Ask another department about %(reference)s") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        return _(
+            "The department's contact gets a task with the information package and a response clock; "
+            "unanswered, it passes to the department head, then to your superior (P0: headquarters)."
+        )
+
+    def perform(self, data: dict[str, Any]) -> str:
+        request = collaboration_request(
+            complaint=self.complaint, actor=self.request.user, department=data["department"], question=data["question"]
+        )
+        return _("Request sent to %(department)s.") % {"department": request.department}
+
+
+class NoteView(ComplaintActionView):
+    form_class = forms.NoteForm
+
+    def allowed(self) -> bool:
+        return True  # anyone who may see the complaint may write a note on it
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Internal note on %(reference)s") % {"reference": self.complaint.reference}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        note_add(complaint=self.complaint, author=self.request.user, text=data["text"])
+        return _("Note added.")
+
+
+def package_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    complaint = visible_complaint(request, pk)
+    escalation_id = request.GET.get("escalation")
+    escalations = complaint.escalations.exclude(direction=Escalation.Direction.REFUSED).select_related(
+        "from_level", "to_level", "actor", "handling_department"
+    )
+    escalation = None
+    if escalation_id and escalation_id.isdigit():
+        escalation = escalations.filter(pk=int(escalation_id)).first()
+    escalation = escalation or latest_escalation(complaint)
+    package = escalation.package if escalation else information_package(complaint=complaint, to_level=None)
+    return {
+        "complaint": complaint,
+        "escalation": escalation,
+        "reason": escalation.reason_label if escalation else "",
+        "package": package,
+        "title": _("Escalation information package · %(reference)s") % {"reference": complaint.reference},
+    }
+
+
+def package_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "complaints/package.html", package_context(request, pk))
+
+
+def package_print(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "complaints/package_print.html", package_context(request, pk))
