@@ -48,12 +48,18 @@ class ComplaintActionView(generic.FormView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.complaint = visible_complaint(request, kwargs["pk"])
-        if not self.allowed():
+        if not self.allowed() and not self.moved_meanwhile():
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def allowed(self) -> bool:
         return is_handler(user=self.request.user, complaint=self.complaint)
+
+    def moved_meanwhile(self) -> bool:
+        """Someone moved the complaint after this person opened the form (they may no longer be a
+        handler): the form answers with the service's explanation instead of 404."""
+        seen = self.request.POST.get("seen_level") if self.request.method == "POST" else None
+        return bool(seen) and seen != str(self.complaint.level_id)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(complaint=self.complaint, title=self.title, intro=self.intro(), **kwargs)
@@ -83,7 +89,7 @@ class EscalateView(ComplaintActionView):
 
     def get_initial(self) -> dict[str, Any]:
         urgency = self.complaint.priority.urgency if self.complaint.priority else ""
-        return {"urgency": urgency, "affected": 1}
+        return {"urgency": urgency, "affected": 1, "seen_level": self.complaint.level_id}
 
     def intro(self) -> str:
         above = level_above(self.complaint.level) if self.complaint.level else None
@@ -106,6 +112,7 @@ class EscalateView(ComplaintActionView):
             suggested_direction=data.get("suggested_direction") or "",
             urgency=data["urgency"],
             affected=data.get("affected"),
+            seen_level_id=data.get("seen_level"),
         )
         if escalation.direction == Escalation.Direction.REFUSED:
             return _("%(level)s is the top level: your attempt was recorded and the executive alerted.") % {
@@ -124,6 +131,9 @@ class SendBackView(ComplaintActionView):
     def title(self) -> str:  # type: ignore[override]
         return _("Send %(reference)s back down") % {"reference": self.complaint.reference}
 
+    def get_initial(self) -> dict[str, Any]:
+        return {"seen_level": self.complaint.level_id}
+
     def intro(self) -> str:
         below = level_below(self.complaint.level) if self.complaint.level else None
         if below is None:
@@ -135,7 +145,11 @@ class SendBackView(ComplaintActionView):
 
     def perform(self, data: dict[str, Any]) -> str:
         escalation = complaint_send_back(
-            complaint=self.complaint, actor=self.request.user, reason=data["reason"], note=data.get("note") or ""
+            complaint=self.complaint,
+            actor=self.request.user,
+            reason=data["reason"],
+            note=data.get("note") or "",
+            seen_level_id=data.get("seen_level"),
         )
         return _("Sent back to %(level)s.") % {"level": escalation.to_level}
 

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from complaints.selectors import ConfigurationMissing, complaint_is_visible_to
+from complaints.selectors import ConfigurationMissing, complaint_is_visible_to, complaint_of_process
 
 
 class FlowLockFailedMiddleware:
@@ -32,8 +32,9 @@ class FlowLockFailedMiddleware:
 
 
 class ComplaintScopeMiddleware:
-    """Every workflow URL naming a complaint (detail, chart, each task action) answers 404 to a user
-    outside the complaint's scope, exactly as if it did not exist."""
+    """Every workflow URL naming a complaint, or an approval or collaboration request of one (detail,
+    chart, each task action), answers 404 to a user outside the complaint's scope, exactly as if it
+    did not exist."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -46,6 +47,7 @@ class ComplaintScopeMiddleware:
         match = request.resolver_match
         if process_pk is None or match is None or "workflow" not in match.namespaces:
             return None
-        if not complaint_is_visible_to(complaint_id=process_pk, user=request.user):
+        complaint_id = complaint_of_process(process_pk)
+        if complaint_id is None or not complaint_is_visible_to(complaint_id=complaint_id, user=request.user):
             raise Http404
         return None

@@ -174,6 +174,9 @@ class SideTaskView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewT
         try:
             with transaction.atomic():
                 self.perform(form.cleaned_data)
+                # The service saved its own locked copy; finishing the task saves the process row,
+                # so read what the service wrote first.
+                self.request.activation.process.refresh_from_db()
                 self.request.activation.execute()
         except self.refusals as refusal:
             form.add_error(None, str(refusal))

@@ -121,8 +121,12 @@ def open_task(complaint: Any, node: Any) -> Task:
     return Task.objects.get(process_id=complaint.pk, flow_task=node, finished__isnull=True)
 
 
+FLOW_LABELS = {"ComplaintFlow": "complaint", "ApprovalFlow": "approval", "CollaborationFlow": "collaboration"}
+
+
 def task_url(task: Task, action: str) -> str:
-    return reverse(f"workflow:flows:complaint:{task.flow_task.name}:{action}", args=[task.process_id, task.pk])
+    label = FLOW_LABELS[task.flow_task.flow_class.__name__]
+    return reverse(f"workflow:flows:{label}:{task.flow_task.name}:{action}", args=[task.process_id, task.pk])
 
 
 START_URL = "/workflow/flows/complaint/start/"

@@ -40,6 +40,16 @@ class AnswerInline(ReadOnlyInline):
     verbose_name_plural = _("form answers (as stored; the complaint page shows them labelled)")
 
 
+class EscalationInline(ReadOnlyInline):
+    model = models.Escalation
+    fields = ["at", "direction", "from_level", "to_level", "reason", "trigger", "actor", "note"]
+
+
+class NotificationInline(ReadOnlyInline):
+    model = models.Notification
+    fields = ["event", "recipient", "address", "created_at", "due_by", "sent_at", "error"]
+
+
 class AttachmentInline(ReadOnlyInline):
     model = models.Attachment
     fields = ["name", "content_type", "size", "uploaded_by", "uploaded_at"]
@@ -57,7 +67,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "key<YYYY-MM-DD (e.g. service_type=roadside waited_min>60). Terms combine."
     )
     date_hierarchy = "created"
-    inlines = [AnswerInline, AttachmentInline, EventInline]
+    inlines = [AnswerInline, AttachmentInline, EscalationInline, NotificationInline, EventInline]
     actions = ["export_csv"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:

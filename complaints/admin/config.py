@@ -30,7 +30,7 @@ def live_forms(formset: BaseInlineFormSet) -> list[Any]:
 
 @admin.register(models.Priority)
 class PriorityAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "rank", "swatch", "first_response_minutes"]
+    list_display = ["code", "name", "rank", "swatch", "first_response_minutes", "alert", "urgency"]
     ordering = ["rank"]
 
     @admin.display(description=_("colour"))
@@ -173,9 +173,53 @@ class CategoryAdmin(SimpleHistoryAdmin):
         return category_form_links(obj)
 
 
+@admin.register(models.TriageSignal)
+class TriageSignalAdmin(SimpleHistoryAdmin):
+    """Keyword lists per signal (safety, legal, media, vulnerable customer…)."""
+
+    list_display = ["code", "name", "keyword_count", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name", "keywords"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["code", "name", "keywords", "active"],
+                "description": _(
+                    "Built-in signals need no list: manager (the customer asked for a manager), emotion "
+                    "(at or above the threshold in the process settings), over_authority (demand above the "
+                    "level's authority) and repeat (repeat complaint)."
+                ),
+            },
+        )
+    ]
+
+    @admin.display(description=_("keywords"))
+    def keyword_count(self, obj: models.TriageSignal) -> int:
+        return len(obj.keyword_list())
+
+
 @admin.register(models.ProcessSettings)
 class ProcessSettingsAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "follow_up_delay_hours", "attachment_max_mb", "reference_prefix"]
+    fieldsets = [
+        (None, {"fields": ["follow_up_delay_hours", "reference_prefix"]}),
+        (_("Attachments"), {"fields": ["attachment_max_mb", "attachment_extensions"]}),
+        (
+            _("Triage signals"),
+            {
+                "fields": ["emotion_threshold", "repeat_threshold", "repeat_window_days", "p0_alert_minutes"],
+                "description": _(
+                    "Keyword lists are edited under “Triage signals”; routing rules test every signal as "
+                    "“signals equals <code>”."
+                ),
+            },
+        ),
+        (
+            _("Collaboration requests"),
+            {"fields": ["collaboration_role", "collaboration_response_minutes", "collaboration_superior_minutes"]},
+        ),
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not models.ProcessSettings.objects.exists()

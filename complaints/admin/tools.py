@@ -43,6 +43,7 @@ CONFIG_MODELS: list[type[Any]] = [
     models.Category,
     models.FormVersion,
     models.FormField,
+    models.TriageSignal,
     models.RoutingRule,
     models.RoutingCondition,
     models.StageProfile,

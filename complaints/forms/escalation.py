@@ -19,7 +19,13 @@ def _other_needs_text(form: forms.Form, reason_field: str = "reason", text_field
         form.add_error(text_field, _("Explain the reason when you choose “other”."))
 
 
-class EscalateForm(forms.Form):
+class LevelSeenMixin(forms.Form):
+    """The level the page showed; the service refuses if the complaint moved meanwhile."""
+
+    seen_level = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class EscalateForm(LevelSeenMixin):
     reason = forms.ChoiceField(label=_("Reason"), choices=EscalationReason.choices, widget=forms.RadioSelect)
     note = forms.CharField(
         label=_("Explanation"),
@@ -40,7 +46,7 @@ class EscalateForm(forms.Form):
         label=_("Customers affected"), min_value=1, max_value=1_000_000, initial=1, required=False
     )
 
-    layout = Layout("reason", "note", "suggested_direction", Row("urgency", "affected"))
+    layout = Layout("seen_level", "reason", "note", "suggested_direction", Row("urgency", "affected"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -48,7 +54,7 @@ class EscalateForm(forms.Form):
         return data
 
 
-class SendBackForm(forms.Form):
+class SendBackForm(LevelSeenMixin):
     reason = forms.ChoiceField(label=_("Reason"), choices=SendBackReason.choices, widget=forms.RadioSelect)
     note = forms.CharField(
         label=_("Explanation"),
@@ -58,7 +64,7 @@ class SendBackForm(forms.Form):
         help_text=_("Required for “other”."),
     )
 
-    layout = Layout("reason", "note")
+    layout = Layout("seen_level", "reason", "note")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

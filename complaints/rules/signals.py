@@ -16,8 +16,12 @@ from complaints.choices import Signal
 CJK = re.compile(r"[\u2e80-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # A Latin-script keyword must not sit inside a longer word: no letter or digit right before it.
 WORD_CHAR = r"0-9a-z\u00c0-\u024f"
-# Simple English inflections a keyword may carry (lawyer → lawyers, sue → sued/suing, threaten → threatened).
-SUFFIXES = r"(?:s|es|d|ed|ing|'s)?"
+# Simple English inflections a keyword may carry (lawyer → lawyers, threaten → threatened); a
+# keyword ending in "e" may drop it before "ing" (sue → sues, sued, suing).
+SUFFIXES = r"(?:s|es|ed|ing|'s)?"
+E_SUFFIXES = r"(?:s|d|'s)?"
+# Texts are searched together but a keyword never spans two of them.
+TEXT_BREAK = "\n|\n"
 
 
 def normalise(text: str) -> str:
@@ -61,8 +65,13 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     if CJK.search(norm):
         chars = [c for c in norm if not c.isspace()]
         return re.compile(r"\s*".join(re.escape(c) for c in chars))
-    body = r"\s+".join(re.escape(word) for word in norm.split(" "))
-    return re.compile(rf"(?<![{WORD_CHAR}]){body}{SUFFIXES}(?![{WORD_CHAR}])")
+    *head, last = norm.split(" ")
+    if last.endswith("e") and len(last) > 1:
+        ending = rf"{re.escape(last[:-1])}(?:e{E_SUFFIXES}|ing)"
+    else:
+        ending = rf"{re.escape(last)}{SUFFIXES}"
+    body = r"\s+".join([*(re.escape(word) for word in head), ending])
+    return re.compile(rf"(?<![{WORD_CHAR}]){body}(?![{WORD_CHAR}])")
 
 
 def match_keywords(text: str, keywords: Iterable[str]) -> tuple[str, ...]:
@@ -77,8 +86,7 @@ def is_repeat(*, earlier: int, threshold: int) -> bool:
     """Rule: a complaint is a repeat when, counting itself, the customer has complained about the
     same issue more than `threshold` times within the window.
 
-    Example: is_repeat(earlier=2, threshold=2) is True (the third complaint);
-             is_repeat(earlier=1, threshold=2) is False.
+    Example: is_repeat(earlier=2, threshold=2) is True (the third complaint), earlier=1 is False.
     Why: DOMAIN.md: "the same customer complains about the same issue more than twice".
     """
     return earlier + 1 > threshold
@@ -148,7 +156,7 @@ def detect_signals(facts: SignalFacts, policy: SignalPolicy) -> tuple[SignalHit,
     Why: the triage record shows *why* a complaint got its priority and level.
     """
     hits: list[SignalHit] = []
-    text = "\n".join(t for t in facts.texts if t)
+    text = TEXT_BREAK.join(t for t in facts.texts if t)
     for signal in policy.keyword_signals:
         found = match_keywords(text, signal.keywords)
         if found:

@@ -50,19 +50,46 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
 
     departments = department_subtree_ids(user_department_ids(user))
     queues = [p for p in user.get_all_permissions() if p.startswith("complaints.queue__")]
+    mine = Q(owner=user) | Q(owner__isnull=True, owner_permission__in=queues)
     has_own_task = Exists(Task.objects.filter(process_id=OuterRef("pk"), owner=user))
     has_queued_task = Exists(
         Task.objects.filter(process_id=OuterRef("pk"), owner__isnull=True, owner_permission__in=queues)
     )
+    # Whoever holds (or may claim) an approval or a collaboration request sees its complaint.
+    has_side_task = Exists(
+        Task.objects.filter(
+            Q(process__compensationapproval__case_id=OuterRef("pk"))
+            | Q(process__collaborationrequest__case_id=OuterRef("pk"))
+        ).filter(mine)
+    )
     # The first handler stays the customer's contact: owner and receiver keep seeing the case after
     # it moves up the ladder, even to a department above their own.
     return qs.filter(
-        Q(department_id__in=departments) | Q(owner=user) | Q(receiver=user) | has_own_task | has_queued_task
+        Q(department_id__in=departments)
+        | Q(owner=user)
+        | Q(receiver=user)
+        | has_own_task
+        | has_queued_task
+        | has_side_task
     )
 
 
 def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
     return complaints_visible_to(user).filter(pk=complaint_id).exists()
+
+
+def complaint_of_process(process_pk: int) -> int | None:
+    """Returns the complaint a process row belongs to: itself, or the case of an approval or a
+    collaboration request."""
+    from complaints.models import CollaborationRequest, CompensationApproval
+
+    if Complaint.objects.filter(pk=process_pk).exists():
+        return process_pk
+    for model in (CompensationApproval, CollaborationRequest):
+        case_id = model.objects.filter(pk=process_pk).values_list("case_id", flat=True).first()
+        if case_id is not None:
+            return case_id
+    return None
 
 
 UNROUTED_QUEUE = "complaints.manage_complaint"

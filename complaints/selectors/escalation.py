@@ -107,7 +107,8 @@ def information_package(
     """Builds the escalation information package (升级信息包) as a JSON-ready snapshot: level and
     priority, customer, the problem in the customer's and the handler's words, impact, actions
     taken, emotion, suggested direction, urgency and the full timeline. Stored with the escalation
-    so the receiver sees the case as it stood when it was handed up."""
+    so the receiver sees the case as it stood when it was handed up; choices are stored as codes
+    and shown in the reader's language."""
     names = signal_names()
     signals = list(complaint.signals or [])
 
@@ -140,7 +141,7 @@ def information_package(
     timeline = [
         {
             "at": stamp(e.at),
-            "kind": e.get_kind_display(),
+            "kind": e.kind,
             "by": (e.actor.get_full_name() or e.actor.get_username()) if e.actor else "",
             "note": e.note,
         }
@@ -169,7 +170,7 @@ def information_package(
         ),
         "customer_words": complaint.customer_words,
         "handler_understanding": complaint.handler_understanding,
-        "demand": complaint.get_demand_display(),
+        "demand": complaint.demand,
         "demand_detail": complaint.demand_detail,
         "requested_amount": str(complaint.requested_amount) if complaint.requested_amount is not None else None,
         "impact": {
@@ -179,7 +180,7 @@ def information_package(
             "signals": [names.get(code, code) for code in signals],
         },
         "actions_taken": {"contacts": contacts, "actions": actions, "approvals": approvals},
-        "emotion": complaint.get_emotion_display(),
+        "emotion": complaint.emotion,
         "suggested_direction": suggested_direction,
         "urgency": urgency,
         "owner": (complaint.owner.get_full_name() or complaint.owner.get_username()) if complaint.owner else "",

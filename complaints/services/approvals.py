@@ -118,7 +118,7 @@ def approval_decide(
     (the admin may have lowered it since the request); a refusal needs a reason."""
     with transaction.atomic():
         approval = (
-            CompensationApproval.objects.select_for_update()
+            CompensationApproval.objects.select_for_update(of=("self",))
             .select_related("case__department", "level__role")
             .get(pk=approval.pk)
         )

@@ -100,7 +100,7 @@ def collaboration_answer(*, request: CollaborationRequest, actor: Any, answer: s
     if not answer.strip():
         raise CollaborationRefused(_("Write the answer."))
     with transaction.atomic():
-        request = CollaborationRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
+        request = CollaborationRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=request.pk)
         if request.answered_at is not None:
             raise CollaborationRefused(_("This request was already answered."))
         request.answer = answer

@@ -40,7 +40,7 @@ class EscalationRefused(Exception):
 
 def _locked(complaint: Complaint) -> Complaint:
     return (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("level__role", "level__calendar", "priority", "department", "owner", "start_level")
         .get(pk=complaint.pk)
     )
@@ -201,6 +201,15 @@ def _move(
     return escalation
 
 
+def _check_unchanged(*, complaint: Complaint, seen_level_id: int | None) -> None:
+    """Two people acting at once: the second is told the complaint moved, and nothing changes."""
+    if seen_level_id is not None and complaint.level_id != seen_level_id:
+        raise EscalationRefused(
+            _("Someone moved the complaint to %(level)s meanwhile. Nothing was changed; check the case first.")
+            % {"level": complaint.level}
+        )
+
+
 def _check_reason(*, reason: str, note: str, allowed: Any) -> None:
     if reason not in allowed.values:
         raise EscalationRefused(_("Choose a reason from the list."))
@@ -219,13 +228,16 @@ def complaint_escalate(
     urgency: str = "",
     affected: int | None = None,
     to_level: EscalationLevel | None = None,
+    seen_level_id: int | None = None,
 ) -> Escalation:
     """Moves the complaint up one level (or to `to_level`, for triggers that know where it
     belongs). By hand only a handler may escalate. At the top level nothing moves: the attempt is
-    recorded and the executive alerted. Returns the escalation record (direction "refused" at the
-    top)."""
+    recorded and the executive alerted. `seen_level_id` is the level the person saw: if someone
+    moved the complaint meanwhile, nothing happens and they are told. Returns the escalation record
+    (direction "refused" at the top)."""
     with transaction.atomic():
         complaint = _locked(complaint)
+        _check_unchanged(complaint=complaint, seen_level_id=seen_level_id)
         if trigger == EscalationTrigger.MANUAL and (actor is None or not is_handler(user=actor, complaint=complaint)):
             raise EscalationRefused(_("Only someone handling this complaint can escalate it."))
         _check_reason(reason=reason, note=note, allowed=EscalationReason)
@@ -279,11 +291,14 @@ def _top_level_attempt(*, complaint: Complaint, actor: Any, reason: str, trigger
     return escalation
 
 
-def complaint_send_back(*, complaint: Complaint, actor: Any, reason: str, note: str = "") -> Escalation:
+def complaint_send_back(
+    *, complaint: Complaint, actor: Any, reason: str, note: str = "", seen_level_id: int | None = None
+) -> Escalation:
     """A supervisor sends the complaint one level down with a reason; its open steps go to the lower
     level's queue (or back to their own queues at the starting level) with that level's deadlines."""
     with transaction.atomic():
         complaint = _locked(complaint)
+        _check_unchanged(complaint=complaint, seen_level_id=seen_level_id)
         if not is_supervisor(user=actor, complaint=complaint):
             raise EscalationRefused(_("Only a supervisor at the complaint's level or above can send it back down."))
         _check_reason(reason=reason, note=note, allowed=SendBackReason)

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.choices import EventKind
@@ -42,7 +43,7 @@ def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "owner": (complaint.owner.get_full_name() or complaint.owner.get_username()) if complaint.owner else "",
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
         "reason": "",
-        "url": f"{settings.REDRESS_BASE_URL}/workflow/flows/complaint/{complaint.pk}/detail/",
+        "url": settings.REDRESS_BASE_URL + reverse("workflow:flows:complaint:process_detail", args=[complaint.pk]),
     }
     context.update(extra)
     return context

@@ -279,7 +279,10 @@ def test_level_must_give_limits_for_every_priority(superuser_client: Client, org
 
 
 def _rule_with_condition() -> RoutingRule:
-    return RoutingRule.objects.get(position=40)  # "requested_amount gt 3000" → region
+    """A rule with one condition, "requested_amount gt 3000" → region."""
+    rule = RoutingRule.objects.create(position=45, name="Big demand", set_level=EscalationLevel.objects.get(rank=2))
+    rule.conditions.create(field="requested_amount", operator="gt", value="3000")
+    return rule
 
 
 def test_routing_condition_on_an_unknown_field_lists_the_known_fields(superuser_client: Client, org: Any) -> None:

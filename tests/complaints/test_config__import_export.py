@@ -29,11 +29,6 @@ def test_switching_presets_and_back_restores_the_first(org: dict[str, Any]) -> N
         assert again[section] == three[section], section
 
 
-def _rule_on(document, field):
-    """The first rule of the document whose first condition tests `field`."""
-    return next(r for r in document["routing_rules"] if r["conditions"] and r["conditions"][0]["field"] == field)
-
-
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
@@ -43,7 +38,12 @@ def _rule_on(document, field):
         (lambda d: d["levels"][0]["limits"].pop(), "missing: P3"),
         (lambda d: d["levels"][1].update(authority_amount="100"), "more authority"),
         (lambda d: d["routing_rules"][0]["conditions"][0].update(field="nope"), "There is no field “nope”"),
-        (lambda d: _rule_on(d, "requested_amount")["conditions"][0].update(value="lots"), "is not a number"),
+        (
+            lambda d: d["routing_rules"][0]["conditions"][0].update(
+                field="requested_amount", operator="gt", value="lots"
+            ),
+            "is not a number",
+        ),
         (lambda d: d["routing_rules"][-1].update(default=False), "exactly one rule must be the default"),
         (lambda d: d["departments"][0].update(parent="quality"), "cannot be placed under itself"),
         (lambda d: d["calendars"][0].update(time_zone="Mars/Olympus"), "not a known time zone"),

@@ -51,22 +51,25 @@ def test_risk_goes_straight_to_hq_on_calendar_time(org: dict[str, Any], agent: A
 
 
 @pytest.mark.parametrize(
-    ("amount", "level"),
-    [("3000", 1), ("3000.01", 2), ("10000", 2), ("10000.01", 3)],
+    ("amount", "approver"),
+    [("3000", None), ("3000.01", 2), ("10000", 2), ("10000.01", 3)],
     ids=["at-store-authority", "above-store", "at-region-authority", "above-region"],
 )
-def test_requested_compensation_above_authority_starts_higher(
-    org: dict[str, Any], agent: Any, amount: str, level: int
+def test_a_demand_above_the_stores_authority_asks_the_level_that_covers_it(
+    org: dict[str, Any], agent: Any, amount: str, approver: int | None
 ) -> None:
     c = filed(agent, org, "2026-11-23 10:00", requested_amount=amount)
-    assert c.level.rank == level
+    assert c.level.rank == 1  # the store keeps the customer
+    approvals = list(c.approvals.values_list("level__rank", flat=True))
+    assert approvals == ([] if approver is None else [approver])
+    assert ("over_authority" in c.signals) is (approver is not None)
 
 
 def test_region_level_is_looked_up_above_the_store(org: dict[str, Any], agent: Any) -> None:
-    c = filed(agent, org, "2026-11-23 10:00", requested_amount="5000")
+    c = filed(agent, org, "2026-11-23 10:00", customer_words="我已经找了律师")
     event = c.events.get(kind="triaged").new
-    assert c.level.rank == 2 and event["gaps"] == []
-    assert c.response_due == at("2026-11-23 14:00") and c.resolution_due == at("2026-11-25 10:00")
+    assert (c.priority.code, c.level.rank) == ("P1", 2) and event["gaps"] == []
+    assert c.response_due == at("2026-11-23 12:00") and c.resolution_due == at("2026-11-24 10:00")
 
 
 def test_media_keyword_in_chinese_without_spaces_raises_to_p1(org: dict[str, Any], agent: Any) -> None:
@@ -94,5 +97,7 @@ def test_four_tier_frontline_resolves_within_24_hours(org: dict[str, Any], agent
 
 def test_four_tier_amount_over_frontline_authority_goes_to_specialists(org: dict[str, Any], agent: Any) -> None:
     config_import(document=preset_document("four_tier"))
-    assert filed(agent, org, "2026-11-23 10:00", requested_amount="800").level.rank == 2
-    assert filed(agent, org, "2026-11-23 10:00", requested_amount="25000").level.rank == 4
+    small = filed(agent, org, "2026-11-23 10:00", requested_amount="800")
+    large = filed(agent, org, "2026-11-23 10:00", requested_amount="25000")
+    assert small.level.rank == large.level.rank == 1
+    assert small.approvals.get().level.rank == 2 and large.approvals.get().level.rank == 4

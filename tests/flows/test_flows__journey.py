@@ -224,7 +224,7 @@ def test_risk_flag_sets_top_priority_and_level(org, agent):
     assert c.priority.code == "P0" and c.level.rank == 3
     assert c.first_response_due - c.received_at == timedelta(minutes=c.priority.first_response_minutes)
     triaged = c.events.get(kind=EventKind.TRIAGED).new
-    assert triaged["rule"].startswith("安全、法律或舆情风险") and triaged["matching_rules"] == [triaged["rule"]]
+    assert triaged["rule"].startswith("安全风险") and triaged["matching_rules"] == [triaged["rule"]]
 
 
 @pytest.mark.parametrize("hours", [1, 72])

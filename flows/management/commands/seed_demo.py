@@ -16,8 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from complaints.choices import EscalationReason
 from complaints.models import Category, Complaint, Department, Membership, Role, RoutingRule
+from complaints.services.collaboration import collaboration_request
 from complaints.services.config_io import config_import, preset_document
+from complaints.services.escalation import complaint_escalate
 from flows import driver
 from flows.flows import ComplaintFlow
 
@@ -242,6 +245,13 @@ class Command(BaseCommand):
                     "cost": "800",
                 },
             )
+            collaboration_request(
+                complaint=c,
+                actor=users["agent"],
+                department=departments["technical"],
+                question="同批次 BMS-2026-07B 是否有已知断电故障？需要远程读取日志。"
+                "Is a power-loss fault known for batch BMS-2026-07B? Please pull the remote logs.",
+            )
 
         # 2. The late roadside rescue: just registered, first response in the agent's inbox.
         c = intake(
@@ -264,7 +274,18 @@ class Command(BaseCommand):
             requested_amount="500",
             emotion="angry",
         )
-        created += bool(c)
+        if c:
+            created += 1
+            # The customer asked for someone above the store: escalated to the region with its package.
+            complaint_escalate(
+                complaint=c,
+                actor=users["agent"],
+                reason=EscalationReason.CUSTOMER_ASKED,
+                note="客户要求区域负责人回电。The customer wants the regional lead to call back.",
+                suggested_direction="致歉并补偿救援延误；核查调度记录。"
+                "Apologise, compensate the delay, check dispatch logs.",
+                urgency="2h",
+            )
 
         # 3. The elderly customer's broadband outage (south region): waiting for verification.
         c = intake(
