@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from viewflow.forms import Layout, Row
 
 from complaints.choices import DepartmentKind, EscalationReason, SendBackReason, Urgency
@@ -81,7 +82,7 @@ class CompensationForm(forms.Form):
 
 class ApprovalForm(forms.Form):
     approve = forms.TypedChoiceField(
-        label=_("Decision"),
+        label=pgettext_lazy("approval", "Decision"),
         choices=[("yes", _("Approve")), ("no", _("Refuse"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,

@@ -45,12 +45,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='complaint',
             name='signals',
-            field=models.JSONField(blank=True, default=list, help_text='Codes of the signals triage found (keyword lists, manager, emotion, authority, repeat).', verbose_name='triage signals'),
+            field=models.JSONField(blank=True, default=list, help_text='Codes of the signals triage found (keyword lists, manager, emotion, over_authority, repeat).', verbose_name='triage signals'),
         ),
         migrations.AddField(
             model_name='complaint',
             name='start_level',
-            field=models.ForeignKey(blank=True, help_text='The level triage gave; below it a complaint is not escalated.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='complaints.escalationlevel', verbose_name='starting level'),
+            field=models.ForeignKey(blank=True, help_text='The level triage gave; a complaint above it counts as escalated.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='complaints.escalationlevel', verbose_name='starting level'),
         ),
         migrations.AddField(
             model_name='historicalpriority',

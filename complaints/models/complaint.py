@@ -136,7 +136,7 @@ class Complaint(Process):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("The level triage gave; below it a complaint is not escalated."),
+        help_text=_("The level triage gave; a complaint above it counts as escalated."),
     )
     department = models.ForeignKey(
         "complaints.Department",
@@ -174,7 +174,7 @@ class Complaint(Process):
         _("triage signals"),
         default=list,
         blank=True,
-        help_text=_("Codes of the signals triage found (keyword lists, manager, emotion, authority, repeat)."),
+        help_text=_("Codes of the signals triage found (keyword lists, manager, emotion, over_authority, repeat)."),
     )
     escalation_queue = models.CharField(
         _("escalated to queue"),

@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow import STATUS
@@ -26,7 +28,9 @@ from complaints.models import (
     Notification,
     Role,
 )
-from complaints.services.collaboration import collaboration_pass_on_due
+from complaints.services.approvals import compensation_propose
+from complaints.services.collaboration import collaboration_pass_on_due, collaboration_request
+from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notify import notification_send
 from complaints.services.triage import p0_alert
 from tests.conftest import FLOW, START_URL, intake_data, open_task, task_url
@@ -155,7 +159,7 @@ def test_approval_is_refused_when_the_approvers_authority_no_longer_covers_it(or
     lead.post(task_url(task, "assign"))
     response = lead.post(task_url(task, "execute"), {"approve": "yes", "note": ""})
     assert response.status_code == 200
-    assert "above your level&#x27;s authority" in response.content.decode()
+    assert "5000.00 CNY is above your level" in response.content.decode()
     approval.refresh_from_db()
     task.refresh_from_db()
     assert approval.decision == ApprovalStatus.PENDING and task.status != STATUS.DONE
@@ -465,3 +469,33 @@ def test_the_package_page_is_hidden_from_those_who_may_not_see_the_case(org, age
     complaint = register(agent, org)
     assert as_user(agent_b).get(detail_url(complaint, "package")).status_code == 404
     assert as_user(agent_b).get(detail_url(complaint, "package_print")).status_code == 404
+
+
+def page_queries(user: Any, url: str) -> int:
+    client = as_user(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_complaint_page_costs_the_same_with_one_or_many_escalations_notes_and_requests(org, agent, staff):
+    complaint = register(agent, org)
+    technical = Department.objects.get(code="technical")
+    as_user(agent).post(detail_url(complaint, "note"), {"text": "First call."})
+    complaint_escalate(complaint=complaint, actor=agent, reason="risk")
+    few = page_queries(agent, detail_url(complaint))
+    package_few = page_queries(agent, detail_url(complaint, "package"))
+    for number in range(4):
+        as_user(agent).post(detail_url(complaint, "note"), {"text": f"Call {number}."})
+        collaboration_request(complaint=complaint, actor=agent, department=technical, question=f"Question {number}?")
+    complaint_send_back(complaint=complaint, actor=staff["regional_lead"], reason="misrouted")
+    complaint_escalate(complaint=complaint, actor=agent, reason="customer_asked")
+    compensation_propose(complaint=complaint, actor=agent, amount=Decimal("50000"), purpose="Goodwill")
+    assert page_queries(agent, detail_url(complaint)) <= few
+    assert page_queries(agent, detail_url(complaint, "package")) <= package_few
+
+
+def test_an_escalation_costs_a_bounded_number_of_queries(org, agent, staff, django_assert_max_num_queries):
+    complaint = register(agent, org)
+    with django_assert_max_num_queries(45):
+        complaint_escalate(complaint=complaint, actor=agent, reason="risk")
