@@ -13,3 +13,13 @@ def fire_workflow_timers() -> dict[str, Any]:
     from viewflow.workflow.timers import fire_due_timers
 
     return {"timers": fire_due_timers()}
+
+
+@shared_task(name="complaints.tasks.pass_on_collaboration_requests", ignore_result=True, acks_late=True)
+def pass_on_collaboration_requests() -> dict[str, Any]:
+    """Passes unanswered collaboration requests whose answer time ran out to the next holder of
+    their chain. Each request is claimed with a conditional update, so overlapping sweeps or a
+    redelivered message pass it on once. Returns how many moved."""
+    from complaints.services.collaboration import collaboration_pass_on_due
+
+    return {"passed_on": collaboration_pass_on_due()}

@@ -106,11 +106,15 @@ def p0_alert(*, complaint: Complaint) -> int:
 
 
 def _escalate_earlier(*, complaint: Complaint) -> list[Escalation]:
-    """A new repeat complaint escalates the customer's open complaints about the same issue."""
+    """A new repeat complaint escalates the customer's open complaints about the same issue that sit
+    below the level the new one starts at, up to that level (so a customer's tenth call does not
+    push every earlier case one more rung up)."""
     moved = []
+    if complaint.level is None:
+        return moved
     earlier = (
         earlier_complaints(complaint=complaint, at=complaint.received_at or timezone.now())
-        .filter(outcome=Outcome.OPEN, level__isnull=False)
+        .filter(outcome=Outcome.OPEN, level__rank__lt=complaint.level.rank)
         .exclude(stage=Stage.CLOSED)
     )
     for other in earlier:
@@ -121,6 +125,7 @@ def _escalate_earlier(*, complaint: Complaint) -> list[Escalation]:
                     reason=EscalationReason.OTHER,
                     trigger=EscalationTrigger.REPEAT,
                     note=_("The customer complained again: %(reference)s.") % {"reference": complaint.reference},
+                    to_level=complaint.level,
                 )
             )
         except EscalationRefused:
@@ -129,16 +134,19 @@ def _escalate_earlier(*, complaint: Complaint) -> list[Escalation]:
 
 
 def complaint_retriage(*, complaint: Complaint, trigger: str, actor: Any = None) -> Escalation | None:
-    """Runs triage again after the facts changed (a note, an edit). New signals are recorded; a
-    more urgent priority is taken; a higher level than the current one escalates the complaint
-    there. Nothing is ever lowered automatically (sending back is a supervisor's decision).
-    Returns the escalation, if any."""
+    """Runs triage again after the facts changed (a note, an edit). When new signals appear they
+    are recorded, a more urgent priority is taken and a higher level than the current one
+    escalates the complaint there. Nothing is ever lowered automatically, and without new signals
+    nothing moves (a supervisor's send-back stands). Returns the escalation, if any."""
     if complaint.level is None or complaint.outcome != Outcome.OPEN or complaint.stage == Stage.CLOSED:
         return None
     decision: TriageDecision = triage_decision(
         complaint=complaint, department=complaint.department, at=complaint.received_at or timezone.now()
     )
     new_codes = [code for code in decision.signal_codes if code not in (complaint.signals or [])]
+    if not new_codes:
+        # Same facts as before: a supervisor's earlier send-back stands.
+        return None
     if new_codes:
         old = list(complaint.signals or [])
         complaint.signals = old + new_codes

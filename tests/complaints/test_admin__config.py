@@ -286,8 +286,8 @@ def _rule_with_condition() -> RoutingRule:
 
 
 def test_routing_condition_on_an_unknown_field_lists_the_known_fields(superuser_client: Client, org: Any) -> None:
-    before = config_export()
     rule = _rule_with_condition()
+    before = config_export()
     url = admin_url(RoutingRule, "change", rule.pk)
     row = inline_row(superuser_client.get(url), "conditions", lambda condition: True)
     response = post_change(superuser_client, url, **{f"{row}-field": "nope"})
@@ -300,8 +300,8 @@ def test_routing_condition_on_an_unknown_field_lists_the_known_fields(superuser_
 
 
 def test_routing_condition_with_a_word_for_a_number_is_refused(superuser_client: Client, org: Any) -> None:
-    before = config_export()
     rule = _rule_with_condition()
+    before = config_export()
     url = admin_url(RoutingRule, "change", rule.pk)
     row = inline_row(superuser_client.get(url), "conditions", lambda condition: True)
     response = post_change(superuser_client, url, **{f"{row}-value": "lots"})

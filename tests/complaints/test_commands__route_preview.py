@@ -30,14 +30,16 @@ def test_preview_prints_the_decision_and_saves_nothing(org: dict[str, Any], monk
         "received_at": "2026-11-20 19:00",
     }
     result, _ = preview(monkeypatch, sample)
-    # First match wins: "above the store's authority" sets level 2; its priority comes from the
-    # default rule. The "extremely angry" rule also matches, and the dry run says so.
-    assert result["level"]["rank"] == 2 and result["priority"]["code"] == "P2"
-    assert len(result["matching_rules"]) == 2 and result["matching_rules"][1].startswith("情绪极度愤怒")
-    assert result["handled_by"]["role"] == "regional_lead"
-    assert result["handled_by"]["department"] == {"code": "east", "name": "East"}
-    assert result["deadlines"]["resolution_due"] == "2026-11-22T19:00:00+08:00"  # region: P2 in 48 h
-    assert result["matching_rules"][0].startswith("索赔超过门店权限")
+    # "断电" in the customer's words is a safety signal: the first rule (safety → P0 at HQ) wins;
+    # the emotion rule also matches, and the dry run says so with the signals it found.
+    assert result["level"]["rank"] == 3 and result["priority"]["code"] == "P0"
+    assert result["matching_rules"][0].startswith("安全风险")
+    assert any(rule.startswith("情绪达到阈值") for rule in result["matching_rules"][1:])
+    assert {"code": "safety", "detail": "断电"} in result["signals"]
+    assert "emotion" in [signal["code"] for signal in result["signals"]]
+    assert result["handled_by"]["role"] == "executive"
+    assert result["handled_by"]["department"]["code"] == "hq"
+    assert result["deadlines"]["resolution_due"] == "2026-11-21T19:00:00+08:00"  # HQ: P0 in 24 h
     assert result["stage_profile"]["stages"]["root_cause"] is True
     assert Complaint.objects.count() == 0
 

@@ -33,6 +33,7 @@ from complaints.services.collaboration import collaboration_pass_on_due, collabo
 from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notify import notification_send
 from complaints.services.triage import p0_alert
+from complaints.tasks import pass_on_collaboration_requests
 from tests.conftest import FLOW, START_URL, intake_data, open_task, task_url
 from tests.flows.test_flows__journey import as_user, do, first_response
 
@@ -499,3 +500,23 @@ def test_an_escalation_costs_a_bounded_number_of_queries(org, agent, staff, djan
     complaint = register(agent, org)
     with django_assert_max_num_queries(45):
         complaint_escalate(complaint=complaint, actor=agent, reason="risk")
+
+
+def test_the_beat_task_passes_on_overdue_requests(org, agent, staff):
+    complaint = register(agent, org)
+    technical = Department.objects.get(code="technical")
+    collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known?")
+    assert pass_on_collaboration_requests() == {"passed_on": 0}
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert pass_on_collaboration_requests() == {"passed_on": 1}
+        assert pass_on_collaboration_requests() == {"passed_on": 0}
+    assert CollaborationRequest.objects.get(case=complaint).step == CollaborationStep.HEAD
+
+
+def test_a_send_back_stands_when_a_later_note_brings_no_new_signal(org, agent, staff):
+    complaint = register(agent, org, customer_words="我已经找了律师")
+    assert complaint.level.rank == 2
+    complaint_send_back(complaint=complaint, actor=staff["regional_lead"], reason="risk_cleared")
+    as_user(agent).post(detail_url(complaint, "note"), {"text": "律师说可以和解。"})
+    complaint.refresh_from_db()
+    assert complaint.level.rank == 1
