@@ -31,6 +31,14 @@ def user_department_ids(user: Any) -> set[int]:
     return set(Membership.objects.filter(user=user, department__active=True).values_list("department_id", flat=True))
 
 
+def role_holders(*, department: Department | None, role: Any) -> list[Any]:
+    """Returns the active users holding a role in a department (none without a department)."""
+    if department is None or role is None:
+        return []
+    memberships = Membership.objects.filter(department=department, role=role, user__is_active=True)
+    return [m.user for m in memberships.select_related("user")]
+
+
 def registering_departments(user: Any) -> QuerySet[Department]:
     """Returns the departments in which the user may register complaints."""
     return Department.objects.filter(

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from complaints.choices import RecipientKind
-from complaints.models import Complaint, Membership, NotificationRecipient, NotificationTemplate
+from complaints.models import Complaint, NotificationRecipient, NotificationTemplate
+from complaints.selectors import role_holders
 from complaints.selectors.routing import scoped_department
 
 
@@ -30,10 +31,7 @@ def event_recipients(*, event: str, complaint: Complaint) -> list[Any]:
             if line.kind == RecipientKind.HEAD:
                 found = [department.head] if department.head_id else []
             else:
-                found = [
-                    m.user
-                    for m in Membership.objects.filter(department=department, role=line.role).select_related("user")
-                ]
+                found = role_holders(department=department, role=line.role)
         for user in found:
             if user is not None and user.is_active:
                 users.setdefault(user.pk, user)

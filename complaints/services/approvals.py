@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.choices import ApprovalStatus, EscalationTrigger, EventKind, NotificationEvent
-from complaints.models import CompensationApproval, Complaint, EscalationLevel, Membership
+from complaints.models import CompensationApproval, Complaint, EscalationLevel
 from complaints.rules.signals import covering_rank, over_authority
+from complaints.selectors import role_holders
 from complaints.selectors.escalation import holds_level, is_handler, ladder, level_queue
-from complaints.services.events import event_record
+from complaints.services.events import acting_user, event_record
 from complaints.services.notify import notify_event
 from complaints.services.work import side_task_start
 
@@ -75,7 +76,7 @@ def compensation_propose(
                 "case": complaint,
                 "amount": amount,
                 "purpose": purpose,
-                "requested_by": actor if actor is not None and actor.is_authenticated else None,
+                "requested_by": acting_user(actor),
                 "trigger": trigger,
                 "level": target,
                 "department": department,
@@ -96,11 +97,7 @@ def compensation_propose(
             },
             note=purpose,
         )
-        approvers = (
-            [m.user for m in Membership.objects.filter(department=department, role=target.role).select_related("user")]
-            if department is not None
-            else []
-        )
+        approvers = role_holders(department=department, role=target.role)
         notify_event(
             event=NotificationEvent.APPROVAL,
             complaint=complaint,

@@ -14,7 +14,7 @@ from complaints.choices import CollaborationStep, EventKind, NotificationEvent
 from complaints.models import CollaborationRequest, Complaint, Department, Membership
 from complaints.rules.routing import queue_permission
 from complaints.rules.signals import collaboration_next_step
-from complaints.selectors import UNROUTED_QUEUE, process_settings
+from complaints.selectors import UNROUTED_QUEUE, process_settings, role_holders
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, information_package, is_handler, ladder
 from complaints.selectors.routing import department_chain, level_department
 from complaints.services.events import event_record
@@ -77,14 +77,7 @@ def collaboration_request(
             },
             note=question,
         )
-        contacts = []
-        if settings_row.collaboration_role is not None:
-            contacts = [
-                m.user
-                for m in Membership.objects.filter(
-                    department=department, role=settings_row.collaboration_role
-                ).select_related("user")
-            ]
+        contacts = role_holders(department=department, role=settings_row.collaboration_role)
         notify_event(
             event=NotificationEvent.COLLABORATION,
             complaint=complaint,
@@ -139,7 +132,7 @@ def _hq(complaint: Complaint) -> tuple[str, list[Any]]:
     department = level_department(level=top, department=complaint.department) if top else None
     if top is None or department is None:
         return UNROUTED_QUEUE, []
-    people = [m.user for m in Membership.objects.filter(department=department, role=top.role).select_related("user")]
+    people = role_holders(department=department, role=top.role)
     return queue_permission(department_code=department.code, role_code=top.role.code), people
 
 

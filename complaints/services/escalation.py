@@ -17,8 +17,8 @@ from complaints.choices import (
     NotificationEvent,
     SendBackReason,
 )
-from complaints.models import Complaint, CustomerContact, Escalation, EscalationLevel, Membership
-from complaints.selectors import stage_queue, stage_route
+from complaints.models import Complaint, Escalation, EscalationLevel
+from complaints.selectors import role_holders, stage_queue, stage_route
 from complaints.selectors.escalation import (
     information_package,
     is_handler,
@@ -30,8 +30,9 @@ from complaints.selectors.escalation import (
 )
 from complaints.selectors.notify import event_recipients, event_template
 from complaints.selectors.routing import level_deadlines
-from complaints.services.events import event_record
+from complaints.services.events import acting_user, event_record
 from complaints.services.notify import complaint_context, notify_event, render
+from complaints.services.stages import contact_record
 
 
 class EscalationRefused(Exception):
@@ -86,20 +87,13 @@ def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any) 
     """Records the message to the customer (who handles the case now, and by when) as a contact
     with its promise; the case owner stays the customer's contact."""
     complaint.promised_response_at = due or complaint.promised_response_at
-    CustomerContact.objects.create(
+    contact_record(
         complaint=complaint,
+        actor=actor,
         channel=Channel.SMS,
         summary=message,
         promise=_("Answer from %(level)s") % {"level": complaint.level},
         promised_by=due,
-        by=actor if actor is not None and actor.is_authenticated else None,
-    )
-    event_record(
-        complaint=complaint,
-        kind=EventKind.CUSTOMER_CONTACT,
-        actor=actor,
-        new={"channel": Channel.SMS.value, "promised_by": due.isoformat() if due else None},
-        note=message,
     )
 
 
@@ -156,7 +150,7 @@ def _move(
         resolution_due=due.resolution_due,
         customer_message=message,
         package=package,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
     )
     _tell_customer(complaint=complaint, actor=actor, message=message, due=promised)
     complaint.save(
@@ -188,9 +182,7 @@ def _move(
         note=note,
     )
     receivers = event_recipients(event=NotificationEvent.ESCALATION, complaint=complaint)
-    if department is not None:
-        holders = Membership.objects.filter(department=department, role=target.role).select_related("user")
-        receivers += [m.user for m in holders if m.user.is_active and m.user not in receivers]
+    receivers += [user for user in role_holders(department=department, role=target.role) if user not in receivers]
     notify_event(
         event=NotificationEvent.ESCALATION,
         complaint=complaint,
@@ -273,7 +265,7 @@ def _top_level_attempt(*, complaint: Complaint, actor: Any, reason: str, trigger
         reason=reason,
         trigger=trigger,
         note=note,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
     )
     event_record(
         complaint=complaint,

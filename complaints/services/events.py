@@ -3,6 +3,11 @@ from typing import Any
 from complaints.models import Complaint, ComplaintEvent
 
 
+def acting_user(actor: Any) -> Any:
+    """The user to record as having acted, or None for the system (triggers, sweeps, anonymous)."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def event_record(
     *,
     complaint: Complaint,
@@ -16,7 +21,7 @@ def event_record(
     return ComplaintEvent.objects.create(
         complaint=complaint,
         kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=acting_user(actor),
         old=old or {},
         new=new or {},
         note=note,

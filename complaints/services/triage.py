@@ -109,7 +109,7 @@ def _escalate_earlier(*, complaint: Complaint) -> list[Escalation]:
     """A new repeat complaint escalates the customer's open complaints about the same issue that sit
     below the level the new one starts at, up to that level (so a customer's tenth call does not
     push every earlier case one more rung up)."""
-    moved = []
+    moved: list[Escalation] = []
     if complaint.level is None:
         return moved
     earlier = (
