@@ -23,7 +23,15 @@ from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 from complaints import views as complaint_views
 from complaints.models import Category, Complaint
 from complaints.selectors import complaints_visible_to
-from complaints.selectors.escalation import is_handler, is_supervisor, level_above, level_below, signal_names
+from complaints.selectors.escalation import (
+    held_ranks,
+    is_handler,
+    is_supervisor,
+    ladder,
+    level_above,
+    level_below,
+    signal_names,
+)
 from complaints.selectors.intake_forms import (
     FilterInvalid,
     answer_rows,
@@ -144,6 +152,9 @@ class ComplaintDetailView(DetailProcessView):
         complaint = context["process"]
         categories = category_chain(complaint.category)
         chain = {c.pk: index for index, c in enumerate(categories)}
+        user, levels = self.request.user, ladder()
+        held = held_ranks(user=user, complaint=complaint, levels=levels)
+        names = signal_names() if complaint.signals else {}
         context.update(
             task_list=complaint.task_set.select_related("owner").order_by("created"),
             events=complaint.events.select_related("actor"),
@@ -162,12 +173,12 @@ class ComplaintDetailView(DetailProcessView):
             ),
             notes=complaint.notes.select_related("author"),
             notifications=complaint.notifications.select_related("recipient"),
-            signal_labels=[signal_names().get(code, code) for code in complaint.signals or []],
-            can_escalate=is_handler(user=self.request.user, complaint=complaint),
+            signal_labels=[names.get(code, code) for code in complaint.signals or []],
+            can_escalate=is_handler(user=user, complaint=complaint, held=held),
             can_send_back=complaint.level is not None
-            and level_below(complaint.level) is not None
-            and is_supervisor(user=self.request.user, complaint=complaint),
-            level_above=level_above(complaint.level) if complaint.level else None,
+            and level_below(complaint.level, levels) is not None
+            and is_supervisor(user=user, complaint=complaint, held=held),
+            level_above=level_above(complaint.level, levels) if complaint.level else None,
         )
         return context
 

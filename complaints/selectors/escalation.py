@@ -6,11 +6,11 @@ from typing import Any
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from complaints.choices import EventKind, Signal
+from complaints.choices import DepartmentScope, EventKind, Signal
 from complaints.models import Complaint, Department, EscalationLevel, Membership, TriageSignal
 from complaints.rules.routing import queue_permission
 from complaints.rules.signals import next_rank, previous_rank
-from complaints.selectors.routing import level_department
+from complaints.selectors.routing import department_chain, level_department
 
 OPEN_TASK_STATUSES = ("NEW", "ASSIGNED", "STARTED")
 HUMAN_TASK_TYPES = ("HUMAN",)
@@ -23,14 +23,14 @@ def ladder() -> list[EscalationLevel]:
     return list(EscalationLevel.objects.select_related("role", "department", "calendar").order_by("rank"))
 
 
-def level_above(level: EscalationLevel) -> EscalationLevel | None:
-    levels = ladder()
+def level_above(level: EscalationLevel, levels: list[EscalationLevel] | None = None) -> EscalationLevel | None:
+    levels = ladder() if levels is None else levels
     rank = next_rank(ranks=[lv.rank for lv in levels], current=level.rank)
     return next((lv for lv in levels if lv.rank == rank), None)
 
 
-def level_below(level: EscalationLevel) -> EscalationLevel | None:
-    levels = ladder()
+def level_below(level: EscalationLevel, levels: list[EscalationLevel] | None = None) -> EscalationLevel | None:
+    levels = ladder() if levels is None else levels
     rank = previous_rank(ranks=[lv.rank for lv in levels], current=level.rank)
     return next((lv for lv in levels if lv.rank == rank), None)
 
@@ -46,12 +46,25 @@ def level_queue(*, level: EscalationLevel, complaint: Complaint) -> tuple[str, D
     return queue_permission(department_code=department.code, role_code=level.role.code), department
 
 
-def holds_level(*, user: Any, level: EscalationLevel, complaint: Complaint) -> bool:
-    """Returns whether the user holds the level's role in the department handling that level."""
-    department = level_department(level=level, department=complaint.department)
-    return (
-        department is not None and Membership.objects.filter(user=user, role=level.role, department=department).exists()
-    )
+def held_ranks(*, user: Any, complaint: Complaint, levels: list[EscalationLevel] | None = None) -> set[int]:
+    """Returns the ranks of the levels whose role the user holds where that level handles this
+    complaint (two queries however many levels there are)."""
+    if not user.is_authenticated:
+        return set()
+    levels = ladder() if levels is None else levels
+    chain = department_chain(complaint.department)
+    mine = set(Membership.objects.filter(user=user).values_list("department_id", "role_id"))
+    held = set()
+    for level in levels:
+        if level.department_scope == DepartmentScope.FIXED:
+            department = level.department
+        elif level.department_scope == DepartmentScope.OWN:
+            department = chain[0] if chain else None
+        else:
+            department = next((d for d in chain if d.kind == level.department_scope), None)
+        if department is not None and (department.pk, level.role_id) in mine:
+            held.add(level.rank)
+    return held
 
 
 def open_tasks(complaint: Complaint) -> list[Task]:
@@ -63,30 +76,31 @@ def open_tasks(complaint: Complaint) -> list[Task]:
     )
 
 
-def is_handler(*, user: Any, complaint: Complaint) -> bool:
+def is_handler(*, user: Any, complaint: Complaint, held: set[int] | None = None) -> bool:
     """Rule: a handler is the case owner, whoever holds one of its open tasks, or a holder of the
-    current level's role where that level is handled. Handlers may escalate."""
+    current level's role where that level is handled. Handlers may escalate. `held` is
+    held_ranks() when the caller has it already."""
     if not user.is_authenticated:
         return False
     if user.is_superuser or user.pk == complaint.owner_id:
         return True
     if Task.objects.filter(process_id=complaint.pk, owner=user, status__in=OPEN_TASK_STATUSES).exists():
         return True
-    return complaint.level is not None and holds_level(user=user, level=complaint.level, complaint=complaint)
+    if complaint.level is None:
+        return False
+    held = held_ranks(user=user, complaint=complaint) if held is None else held
+    return complaint.level.rank in held
 
 
-def is_supervisor(*, user: Any, complaint: Complaint) -> bool:
+def is_supervisor(*, user: Any, complaint: Complaint, held: set[int] | None = None) -> bool:
     """Rule: a supervisor of an escalated complaint holds the role of its current level (or a
     higher one) where that level is handled. Supervisors may send a complaint back down."""
     if not user.is_authenticated or complaint.level is None:
         return False
     if user.is_superuser:
         return True
-    return any(
-        holds_level(user=user, level=level, complaint=complaint)
-        for level in ladder()
-        if level.rank >= complaint.level.rank
-    )
+    held = held_ranks(user=user, complaint=complaint) if held is None else held
+    return any(rank >= complaint.level.rank for rank in held)
 
 
 def signal_names() -> dict[str, str]:

@@ -13,7 +13,7 @@ from complaints.choices import ApprovalStatus, EscalationTrigger, EventKind, Not
 from complaints.models import CompensationApproval, Complaint, EscalationLevel
 from complaints.rules.signals import covering_rank, over_authority
 from complaints.selectors import role_holders
-from complaints.selectors.escalation import holds_level, is_handler, ladder, level_queue
+from complaints.selectors.escalation import held_ranks, is_handler, ladder, level_queue
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import notify_event
 from complaints.services.work import side_task_start
@@ -122,7 +122,9 @@ def approval_decide(
         if approval.decision != ApprovalStatus.PENDING:
             raise ApprovalRefused(_("This request was already decided."))
         complaint = approval.case
-        allowed = [lv for lv in ladder() if holds_level(user=actor, level=lv, complaint=complaint)]
+        levels = ladder()
+        held = held_ranks(user=actor, complaint=complaint, levels=levels)
+        allowed = [lv for lv in levels if lv.rank in held]
         if not allowed and not actor.is_superuser:
             raise ApprovalRefused(_("You hold no level that decides on this complaint's compensation."))
         if approve and not actor.is_superuser:
