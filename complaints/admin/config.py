@@ -211,7 +211,7 @@ class ProcessSettingsAdmin(SimpleHistoryAdmin):
                 "fields": ["emotion_threshold", "repeat_threshold", "repeat_window_days", "p0_alert_minutes"],
                 "description": _(
                     "Keyword lists are edited under “Triage signals”; routing rules test every signal as "
-                    "“signals equals <code>”."
+                    "“signals equals” the signal's code."
                 ),
             },
         ),

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name='TriageSignal',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Used in routing rules as “signals equals <code>”. Takes effect at once.', max_length=40, unique=True, verbose_name='code')),
+                ('code', models.SlugField(help_text='Routing rules test it by this code, e.g. “signals equals safety”. Takes effect at once.', max_length=40, unique=True, verbose_name='code')),
                 ('name', models.CharField(help_text='Shown in the triage record.', max_length=100, verbose_name='name')),
                 ('keywords', models.TextField(help_text='One word or phrase per line, Chinese or English. Chinese matches anywhere in the text (断电 hits 高速上突然断电); English matches whole words with simple endings (lawyer hits lawyers; sue hits sued but not issue). Case, width and spacing are ignored. Applies to complaints triaged and notes written after the change.', verbose_name='keywords')),
                 ('active', models.BooleanField(default=True, help_text='Takes effect at once.', verbose_name='active')),
@@ -250,7 +250,7 @@ class Migration(migrations.Migration):
             name='HistoricalTriageSignal',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Used in routing rules as “signals equals <code>”. Takes effect at once.', max_length=40, verbose_name='code')),
+                ('code', models.SlugField(help_text='Routing rules test it by this code, e.g. “signals equals safety”. Takes effect at once.', max_length=40, verbose_name='code')),
                 ('name', models.CharField(help_text='Shown in the triage record.', max_length=100, verbose_name='name')),
                 ('keywords', models.TextField(help_text='One word or phrase per line, Chinese or English. Chinese matches anywhere in the text (断电 hits 高速上突然断电); English matches whole words with simple endings (lawyer hits lawyers; sue hits sued but not issue). Case, width and spacing are ignored. Applies to complaints triaged and notes written after the change.', verbose_name='keywords')),
                 ('active', models.BooleanField(default=True, help_text='Takes effect at once.', verbose_name='active')),

@@ -17,7 +17,7 @@ class TriageSignal(models.Model):
         _("code"),
         max_length=40,
         unique=True,
-        help_text=_("Used in routing rules as “signals equals <code>”. Takes effect at once."),
+        help_text=_("Routing rules test it by this code, e.g. “signals equals safety”. Takes effect at once."),
     )
     name = models.CharField(_("name"), max_length=100, help_text=_("Shown in the triage record."))
     keywords = models.TextField(
