@@ -520,3 +520,25 @@ def test_a_send_back_stands_when_a_later_note_brings_no_new_signal(org, agent, s
     as_user(agent).post(detail_url(complaint, "note"), {"text": "律师说可以和解。"})
     complaint.refresh_from_db()
     assert complaint.level.rank == 1
+
+
+def test_the_queue_costs_the_same_with_few_or_many_approval_and_collaboration_tasks(org, agent, staff):
+    technical = Department.objects.get(code="technical")
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            phone = f"139{CompensationApproval.objects.count():08d}"  # a new customer each time: no repeats
+            complaint = register(agent, org, customer_phone=phone, demand="compensation", requested_amount="5000")
+            collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known?")
+
+    add(2)
+    lead_few = page_queries(staff["regional_lead"], reverse("workflow:queue"))
+    contact_few = page_queries(staff["tech"], reverse("workflow:queue"))
+    add(8)
+    assert page_queries(staff["regional_lead"], reverse("workflow:queue")) == lead_few
+    assert page_queries(staff["tech"], reverse("workflow:queue")) == contact_few
+    assert CompensationApproval.objects.count() == 10
+    lead_queue = as_user(staff["regional_lead"]).get(reverse("workflow:queue")).content.decode()
+    assert lead_queue.count("¥5000.00") >= 10  # every approval is listed (its summary shows the amount)
+    queue = as_user(staff["tech"]).get(reverse("workflow:queue")).content.decode()
+    assert queue.count("→ 技术部 Technical") >= 10
