@@ -551,3 +551,14 @@ def test_department_tree_and_configuration_history_cost_no_query_per_row(
     # session + user + the admin's settings check, one read per configuration table's history,
     # and at most one query per relation to name the routes: nothing per line.
     assert queries(reverse("admin:config_history")) <= 3 + len(CONFIG_MODELS) + len(relations)
+
+
+def test_routing_preview_shows_the_signals_the_sample_carries(superuser_client: Client, org: Any) -> None:
+    response = superuser_client.post(
+        reverse("admin:routing_preview"),
+        {"department": "store-a", "customer_name": "Li", "customer_words": "车在高速上突然断电了"},
+    )
+    assert response.status_code == 200
+    assert {"code": "safety", "detail": "断电"} in response.context["result"]["signals"]
+    assert "safety: 断电" in page_text(response)
+    assert response.context["result"]["priority"]["code"] == "P0"
