@@ -138,6 +138,8 @@ class EventKind(models.TextChoices):
     COLLABORATION_ANSWERED = "collab_answered", _("Collaboration request answered")
     NOTE = "note", _("Internal note")
     NOTIFIED = "notified", _("Notification sent")
+    DEADLINE_WARNING = "deadline_warning", _("Deadline warning")
+    DEADLINE_BREACHED = "deadline_breached", _("Deadline breached")
 
 
 class DepartmentScope(models.TextChoices):

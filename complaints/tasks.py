@@ -15,6 +15,15 @@ def fire_workflow_timers() -> dict[str, Any]:
     return {"timers": fire_due_timers()}
 
 
+@shared_task(name="complaints.tasks.sweep_clocks", ignore_result=True, acks_late=True)
+def sweep_clocks() -> dict[str, Any]:
+    """Warns and breaches due complaint clocks, each once (claimed with a conditional update), in
+    bounded batches. Returns what fired."""
+    from complaints.services.clocks import clocks_sweep
+
+    return clocks_sweep()
+
+
 @shared_task(name="complaints.tasks.pass_on_collaboration_requests", ignore_result=True, acks_late=True)
 def pass_on_collaboration_requests() -> dict[str, Any]:
     """Passes unanswered collaboration requests whose answer time ran out to the next holder of

@@ -17,6 +17,11 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.fire_workflow_timers",
         "schedule": float(os.environ.get("REDRESS_TIMER_SWEEP_SECONDS", "30")),
     },
+    # Complaint clocks: warnings at the level's threshold, breaches escalate (each once).
+    "sweep-clocks": {
+        "task": "complaints.tasks.sweep_clocks",
+        "schedule": float(os.environ.get("REDRESS_TIMER_SWEEP_SECONDS", "30")),
+    },
     # Unanswered collaboration requests pass to the department head, then the requester's superior.
     "pass-on-collaboration-requests": {
         "task": "complaints.tasks.pass_on_collaboration_requests",

@@ -1,3 +1,4 @@
+from .clock import Clock
 from .complaint import (
     Attachment,
     Complaint,
@@ -30,6 +31,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarDay",
     "Category",
+    "Clock",
     "CollaborationRequest",
     "CompensationApproval",
     "Complaint",

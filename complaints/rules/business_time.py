@@ -284,3 +284,21 @@ def elapsed_fraction(*, start: datetime, due: datetime, now: datetime, calendar:
     if total <= timedelta(0):
         return 1.0 if now >= due else 0.0
     return business_time_between(calendar=calendar, start=start, end=now) / total
+
+
+def warning_time(*, start: datetime, due: datetime, percent: int, calendar: WorkingCalendar | None) -> datetime:
+    """Rule: a clock warns when `percent` of its limit has elapsed, counted in the same time as the
+    limit (business time where the level says so).
+
+    Example: start Mon 09:00, due Mon 19:00 in calendar time, percent 80 → Mon 17:00.
+    Why: DOMAIN.md: warn at 80 % of the level's limit (the percentage is the level's, admin-owned).
+    """
+    _require_aware(start=start, due=due)
+    if due <= start:
+        return due
+    if calendar is None:
+        return start + (due - start) * percent / 100
+    total = business_time_between(calendar=calendar, start=start, end=due)
+    if total <= timedelta(0):
+        return due
+    return min(due, add_business_time(calendar=calendar, start=start, delta=total * percent / 100))

@@ -7,6 +7,7 @@ from django.db import transaction
 from complaints.choices import EventKind, Outcome, Stage
 from complaints.models import Complaint, EscalationLevel
 from complaints.selectors.routing import level_deadlines
+from complaints.services.clocks import complaint_clocks_sync
 from complaints.services.events import event_record
 
 
@@ -30,6 +31,7 @@ def complaint_deadlines_recompute(*, complaint: Complaint, actor: Any = None) ->
     for name, value in new.items():
         setattr(complaint, name, value)
     complaint.save(update_fields=fields)
+    complaint_clocks_sync(complaint=complaint)
     event_record(
         complaint=complaint,
         kind=EventKind.DEADLINES_RECOMPUTED,

@@ -30,6 +30,7 @@ from complaints.selectors.escalation import (
 )
 from complaints.selectors.notify import event_recipients, event_template
 from complaints.selectors.routing import level_deadlines
+from complaints.services.clocks import complaint_clocks_sync
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import complaint_context, notify_event, render
 from complaints.services.stages import contact_record
@@ -163,6 +164,7 @@ def _move(
             "promised_response_at",
         ]
     )
+    complaint_clocks_sync(complaint=complaint)
     event_record(
         complaint=complaint,
         kind=EventKind.ESCALATED if direction == Escalation.Direction.UP else EventKind.SENT_BACK,

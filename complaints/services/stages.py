@@ -16,7 +16,8 @@ from complaints.choices import (
     Stage,
     VerificationOutcome,
 )
-from complaints.models import Complaint, CorrectiveAction, CustomerContact, Department, RootCauseAnalysis
+from complaints.models import Clock, Complaint, CorrectiveAction, CustomerContact, Department, RootCauseAnalysis
+from complaints.services.clocks import complaint_clocks_stop
 from complaints.services.events import event_record
 
 
@@ -67,6 +68,7 @@ def complaint_record_first_response(
     )
     complaint.promised_response_at = promised_by
     complaint.save(update_fields=["promised_response_at"])
+    complaint_clocks_stop(complaint=complaint, kind=Clock.Kind.FIRST_RESPONSE)
     return complaint
 
 
@@ -245,6 +247,7 @@ def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
     if complaint.outcome == Outcome.OPEN:
         complaint.outcome = Outcome.RESOLVED
     complaint.save(update_fields=["closed_at", "outcome"])
+    complaint_clocks_stop(complaint=complaint)
     complaint_enter_stage(complaint=complaint, stage=Stage.CLOSED)
     event_record(complaint=complaint, kind=EventKind.CLOSED, actor=actor, new={"outcome": complaint.outcome})
     return complaint

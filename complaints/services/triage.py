@@ -13,6 +13,7 @@ from complaints.selectors import process_settings
 from complaints.selectors.routing import TriageDecision, triage_decision
 from complaints.selectors.triage import earlier_complaints
 from complaints.services.approvals import ApprovalRefused, compensation_propose
+from complaints.services.clocks import complaint_clocks_sync
 from complaints.services.escalation import EscalationRefused, complaint_escalate
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
@@ -74,6 +75,7 @@ def complaint_triage(*, complaint: Complaint) -> Complaint:
             "gaps": due.gaps,
         },
     )
+    complaint_clocks_sync(complaint=complaint)
     if decision.priority.alert:
         p0_alert(complaint=complaint)
     if Signal.REPEAT in decision.signal_codes:

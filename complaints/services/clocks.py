@@ -1,0 +1,166 @@
+"""Clocks: a complaint's deadlines kept as rows, warned and breached exactly once by the sweep.
+
+`complaint_clocks_sync` mirrors the complaint's current deadlines (after triage, an escalation or
+a recompute); `clocks_sweep` claims due clocks in bounded batches with a conditional update, sends
+the warning, and on a breach escalates through the escalation service.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.choices import EscalationReason, EscalationTrigger, EventKind, NotificationEvent, Outcome, Stage
+from complaints.models import Clock, Complaint
+from complaints.rules.business_time import warning_time
+from complaints.selectors.routing import level_clock
+from complaints.services.events import event_record
+from complaints.services.notify import notify_event
+
+DEADLINE_FIELDS = {
+    Clock.Kind.FIRST_RESPONSE: "first_response_due",
+    Clock.Kind.RESPONSE: "response_due",
+    Clock.Kind.RESOLUTION: "resolution_due",
+}
+
+
+def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> None:
+    """Makes the running clocks match the complaint's deadlines: a changed deadline stops the old
+    clock and starts a new one (warned and breached afresh); a deadline that is gone stops its
+    clock. The first-response clock only runs until the first response is recorded."""
+    now = now or timezone.now()
+    running = {c.kind: c for c in Clock.objects.filter(complaint=complaint, state=Clock.State.RUNNING)}
+    level = complaint.level
+    calendar = level_clock(level) if level is not None else None
+    percent = level.warning_percent if level is not None else None
+    for kind, field in DEADLINE_FIELDS.items():
+        due = getattr(complaint, field)
+        if kind == Clock.Kind.FIRST_RESPONSE and complaint.stage not in (Stage.INTAKE, Stage.FIRST_RESPONSE):
+            due = None
+        current = running.get(kind)
+        # The first-response promise belongs to the complaint, not to a level: it survives escalation.
+        moved = kind != Clock.Kind.FIRST_RESPONSE and current is not None and current.level_id != complaint.level_id
+        if current is not None and (due is None or current.due_at != due or moved):
+            _stop(current, now)
+            current = None
+        if due is None or current is not None or complaint.outcome != Outcome.OPEN:
+            continue
+        start = complaint.level_entered_at or complaint.received_at or now
+        if kind == Clock.Kind.FIRST_RESPONSE:
+            start = complaint.received_at or start
+        warn_at = (
+            warning_time(start=start, due=due, percent=percent, calendar=calendar) if percent is not None else None
+        )
+        Clock.objects.create(complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at)
+
+
+def _stop(clock: Clock, now: datetime) -> None:
+    Clock.objects.filter(pk=clock.pk, state=Clock.State.RUNNING).update(state=Clock.State.STOPPED, stopped_at=now)
+
+
+def complaint_clocks_stop(*, complaint: Complaint, kind: str | None = None, now: datetime | None = None) -> int:
+    """Stops the complaint's running clocks (or one kind of them); returns how many."""
+    clocks = Clock.objects.filter(complaint=complaint, state=Clock.State.RUNNING)
+    if kind is not None:
+        clocks = clocks.filter(kind=kind)
+    return clocks.update(state=Clock.State.STOPPED, stopped_at=now or timezone.now())
+
+
+def clocks_sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
+    """Warns every clock past its warning time and breaches every clock past its due time, each
+    once: a clock is claimed by `UPDATE … WHERE warned_at IS NULL` (or breached_at) and only the
+    sweep whose update counted 1 acts. Bounded batches, oldest first. Returns what fired."""
+    now = now or timezone.now()
+    warned = breached = 0
+    to_warn = list(
+        Clock.objects.filter(state=Clock.State.RUNNING, warned_at__isnull=True, warn_at__lte=now)
+        .order_by("warn_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for pk in to_warn:
+        warned += _warn(pk, now)
+    to_breach = list(
+        Clock.objects.filter(state=Clock.State.RUNNING, breached_at__isnull=True, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for pk in to_breach:
+        breached += _breach(pk, now)
+    return {"warned": warned, "breached": breached}
+
+
+def _claim(pk: int, field: str, now: datetime) -> Clock | None:
+    claimed = Clock.objects.filter(pk=pk, state=Clock.State.RUNNING, **{f"{field}__isnull": True}).update(
+        **{field: now}
+    )
+    if not claimed:
+        return None
+    return Clock.objects.select_related("complaint__level", "complaint__priority", "complaint__owner").get(pk=pk)
+
+
+def _label(clock: Clock) -> str:
+    return str(Clock.Kind(clock.kind).label)
+
+
+def _warn(pk: int, now: datetime) -> int:
+    with transaction.atomic():
+        clock = _claim(pk, "warned_at", now)
+        if clock is None:
+            return 0
+        complaint = clock.complaint
+        event_record(
+            complaint=complaint,
+            kind=EventKind.DEADLINE_WARNING,
+            new={"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")},
+        )
+        notify_event(
+            event=NotificationEvent.DEADLINE_WARNING,
+            complaint=complaint,
+            occasion=f"clock-{clock.pk}-warning",
+            context={"reason": _label(clock), "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
+        )
+    return 1
+
+
+def _breach(pk: int, now: datetime) -> int:
+    with transaction.atomic():
+        clock = _claim(pk, "breached_at", now)
+        if clock is None:
+            return 0
+        complaint = clock.complaint
+        event_record(
+            complaint=complaint,
+            kind=EventKind.DEADLINE_BREACHED,
+            new={"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")},
+        )
+        notify_event(
+            event=NotificationEvent.BREACH,
+            complaint=complaint,
+            occasion=f"clock-{clock.pk}-breach",
+            context={"reason": _label(clock), "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
+        )
+        _escalate_on_breach(complaint=complaint, clock=clock)
+    return 1
+
+
+def _escalate_on_breach(*, complaint: Complaint, clock: Clock) -> Any:
+    """A breached level clock moves the complaint up (at the top the attempt is recorded and the
+    executive alerted); a missed first response is warned and recorded, the level's own clocks
+    decide the escalation."""
+    from complaints.services.escalation import EscalationRefused, complaint_escalate
+
+    if clock.kind == Clock.Kind.FIRST_RESPONSE or complaint.outcome != Outcome.OPEN:
+        return None
+    try:
+        return complaint_escalate(
+            complaint=complaint,
+            reason=EscalationReason.OVERDUE,
+            trigger=EscalationTrigger.DEADLINE,
+            note=_("%(clock)s was due %(due)s.")
+            % {"clock": _label(clock), "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
+            seen_level_id=clock.level_id,
+        )
+    except EscalationRefused:
+        return None  # the complaint moved since this clock started: its new clocks decide

@@ -1,0 +1,146 @@
+"""Complaint clocks as rows: created from the deadlines, warned at the level's threshold and
+breached once each, however many sweeps run; a breach escalates through the escalation service."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from complaints.choices import EventKind
+from complaints.models import Clock, Complaint, Notification
+from complaints.rules.business_time import warning_time
+from complaints.services.clocks import clocks_sweep
+from complaints.tasks import sweep_clocks
+from flows import driver
+from tests.conftest import FLOW, intake_data
+
+pytestmark = pytest.mark.django_db
+
+
+def filed(org: dict[str, Any], agent: Any, **overrides: Any) -> Complaint:
+    return driver.start_complaint(user=agent, data=intake_data(org, **overrides))
+
+
+def running(complaint: Complaint) -> dict[str, Clock]:
+    return {c.kind: c for c in complaint.clocks.filter(state=Clock.State.RUNNING)}
+
+
+def test_triage_starts_a_clock_for_each_deadline_with_its_warning_time(org, agent):
+    complaint = filed(org, agent)
+    clocks = running(complaint)
+    assert set(clocks) == {"first_response", "response", "resolution"}
+    resolution = clocks["resolution"]
+    assert resolution.due_at == complaint.resolution_due and resolution.level == complaint.level
+    assert resolution.started_at < resolution.warn_at < resolution.due_at
+
+
+def test_the_warning_comes_at_the_levels_percentage_in_calendar_time():
+    start = timezone.now().replace(microsecond=0)
+    assert warning_time(start=start, due=start + timedelta(hours=10), percent=80, calendar=None) == start + timedelta(
+        hours=8
+    )
+
+
+def test_a_warning_fires_once_however_many_sweeps_run(org, agent, django_capture_on_commit_callbacks):
+    agent.email = "agent@example.com"
+    agent.save()
+    complaint = filed(org, agent, risk_flagged="on")  # HQ, calendar time
+    response = running(complaint)["response"]
+    with time_machine.travel(response.warn_at + timedelta(seconds=1)):
+        with django_capture_on_commit_callbacks(execute=True):
+            first = clocks_sweep()
+        second = clocks_sweep()
+    assert first["warned"] >= 1 and second == {"warned": 0, "breached": 0}
+    response.refresh_from_db()
+    assert response.warned_at is not None and response.breached_at is None
+    warnings = Notification.objects.filter(complaint=complaint, event="deadline_warning", recipient=agent)
+    assert warnings.count() == first["warned"]
+    assert complaint.events.filter(kind=EventKind.DEADLINE_WARNING).count() == first["warned"]
+    assert any(complaint.reference in m.subject for m in mail.outbox)
+
+
+def test_a_breach_escalates_once_and_the_new_level_gets_new_clocks(org, agent):
+    complaint = filed(org, agent)
+    assert complaint.level.rank == 1
+    resolution = running(complaint)["response"]
+    moment = resolution.due_at + timedelta(seconds=1)
+    with time_machine.travel(moment):
+        result = clocks_sweep()
+        again = clocks_sweep()
+    assert result["breached"] >= 1 and again["breached"] == 0
+    complaint.refresh_from_db()
+    assert complaint.level.rank == 2
+    escalation = complaint.escalations.get()
+    assert escalation.trigger == "deadline" and escalation.reason == "overdue"
+    new = running(complaint)
+    assert new["resolution"].level == complaint.level and new["resolution"].due_at == complaint.resolution_due
+    assert complaint.clocks.filter(state=Clock.State.STOPPED, kind="resolution").count() == 1
+
+
+def test_a_breached_first_response_is_recorded_but_does_not_escalate(org, agent):
+    complaint = filed(org, agent)
+    first = running(complaint)["first_response"]
+    with time_machine.travel(first.due_at + timedelta(seconds=1)):
+        clocks_sweep()
+    first.refresh_from_db()
+    complaint.refresh_from_db()
+    assert first.breached_at is not None
+    assert complaint.events.filter(kind=EventKind.DEADLINE_BREACHED).count() >= 1
+    # Only the first-response clock was due: the level's own clocks decide escalation.
+    if complaint.response_due > first.due_at + timedelta(seconds=1):
+        assert complaint.level.rank == 1
+
+
+def test_recording_the_first_response_stops_its_clock_and_closing_stops_all(org, agent, quality_engineer):
+    complaint = filed(org, agent)
+    later = (timezone.localtime() + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+    driver.complete_step(
+        complaint=complaint,
+        node=FLOW.first_response,
+        user=agent,
+        data={"channel": "phone", "summary": "Hi", "promise": "Call", "promised_by": later},
+    )
+    assert "first_response" not in running(complaint)
+    driver.complete_step(
+        complaint=complaint,
+        node=FLOW.verification,
+        user=quality_engineer,
+        data={"outcome": "invalid", "explanation": "Not our product."},
+    )
+    assert running(complaint) == {}
+
+
+def test_the_beat_task_sweeps(org, agent):
+    complaint = filed(org, agent)
+    due = max(c.due_at for c in running(complaint).values())
+    with time_machine.travel(due + timedelta(seconds=1)):
+        result = sweep_clocks()
+    assert result["breached"] >= 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_escalate_once(org, agent):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    complaint = filed(org, agent)
+    due = running(complaint)["response"].due_at + timedelta(seconds=1)
+
+    def sweep() -> dict[str, int]:
+        try:
+            return clocks_sweep(now=due)
+        finally:
+            connection.close()
+
+    with time_machine.travel(due), ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: sweep(), range(2)))
+    complaint.refresh_from_db()
+    assert complaint.level.rank == 2 and complaint.escalations.count() == 1
+    response_clock = complaint.clocks.get(kind="response", level__rank=1)
+    assert response_clock.breached_at is not None
+    assert sum(r["breached"] for r in results) == complaint.clocks.filter(breached_at__isnull=False).count()
