@@ -140,6 +140,8 @@ class EventKind(models.TextChoices):
     NOTIFIED = "notified", _("Notification sent")
     DEADLINE_WARNING = "deadline_warning", _("Deadline warning")
     DEADLINE_BREACHED = "deadline_breached", _("Deadline breached")
+    WAITING = "waiting", _("Waiting for the customer")
+    RESUMED = "resumed", _("Customer answered: clock resumed")
 
 
 class DepartmentScope(models.TextChoices):

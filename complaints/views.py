@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
 
@@ -23,11 +24,12 @@ from complaints.selectors.escalation import (
     level_below,
 )
 from complaints.services.approvals import ApprovalRefused, compensation_propose
+from complaints.services.clocks import WaitRefused, complaint_customer_answered, complaint_wait_for_customer
 from complaints.services.collaboration import CollaborationRefused, collaboration_request
 from complaints.services.escalation import EscalationRefused, complaint_escalate, complaint_send_back
 from complaints.services.notes import NoteRefused, note_add
 
-REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused)
+REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused, WaitRefused)
 DETAIL = "workflow:flows:complaint:process_detail"
 
 
@@ -217,6 +219,38 @@ class NoteView(ComplaintActionView):
     def perform(self, data: dict[str, Any]) -> str:
         note_add(complaint=self.complaint, author=self.request.user, text=data["text"])
         return _("Note added.")
+
+
+class WaitView(ComplaintActionView):
+    form_class = forms.WaitForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("%(reference)s waits for the customer") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        return _("The resolution clock pauses with the time it has left and resumes when the customer answers.")
+
+    def perform(self, data: dict[str, Any]) -> str:
+        complaint_wait_for_customer(complaint=self.complaint, actor=self.request.user, reason=data["reason"])
+        return _("Waiting for the customer; the resolution clock is paused.")
+
+
+class AnsweredView(ComplaintActionView):
+    form_class = forms.AnsweredForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("The customer answered on %(reference)s") % {"reference": self.complaint.reference}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        complaint = complaint_customer_answered(
+            complaint=self.complaint, actor=self.request.user, note=data.get("note") or ""
+        )
+        due = complaint.resolution_due
+        return _("The resolution clock runs again; resolution due %(due)s.") % {
+            "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "—"
+        }
 
 
 def package_context(request: HttpRequest, pk: int) -> dict[str, Any]:

@@ -203,6 +203,8 @@ class ComplaintFlowViewset(FlowViewset):
         "<int:pk>/collaboration/", complaint_views.CollaborationView.as_view(), name="collaboration"
     )
     note_path = path("<int:pk>/note/", complaint_views.NoteView.as_view(), name="note")
+    wait_path = path("<int:pk>/wait/", complaint_views.WaitView.as_view(), name="wait")
+    answered_path = path("<int:pk>/answered/", complaint_views.AnsweredView.as_view(), name="answered")
     package_path = path("<int:pk>/package/", complaint_views.package_page, name="package")
     package_print_path = path("<int:pk>/package/print/", complaint_views.package_print, name="package_print")
 

@@ -121,6 +121,25 @@ class CollaborationAnswerForm(forms.Form):
     layout = Layout("answer")
 
 
+class WaitForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What the customer has to provide or decide"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=300,
+        help_text=_("The resolution clock pauses until the customer answers."),
+    )
+
+    layout = Layout("reason")
+
+
+class AnsweredForm(forms.Form):
+    note = forms.CharField(
+        label=_("What the customer answered"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
+    )
+
+    layout = Layout("note")
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("Internal note"),

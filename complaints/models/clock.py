@@ -15,6 +15,7 @@ class Clock(models.Model):
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused (waiting for the customer)")
         STOPPED = "stopped", _("Stopped")
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="clocks")
@@ -29,6 +30,10 @@ class Clock(models.Model):
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    remaining = models.DurationField(
+        _("time left when paused"), null=True, blank=True, help_text=_("In the level's time (business or calendar).")
+    )
 
     class Meta:
         verbose_name = _("clock")
@@ -49,7 +54,9 @@ class Clock(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["complaint", "kind"], condition=models.Q(state="running"), name="clock_one_running_per_kind"
+                fields=["complaint", "kind"],
+                condition=models.Q(state__in=["running", "paused"]),
+                name="clock_one_open_per_kind",
             )
         ]
 

@@ -183,6 +183,13 @@ class Complaint(Process):
         editable=False,
         help_text=_("While escalated above its starting level: the queue its handling steps go to."),
     )
+    waiting_since = models.DateTimeField(
+        _("waiting for the customer since"),
+        null=True,
+        blank=True,
+        help_text=_("While set, the resolution clock is paused."),
+    )
+    waiting_reason = models.CharField(_("waiting for"), max_length=300, blank=True)
     level_entered_at = models.DateTimeField(_("at this level since"), null=True, blank=True)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, db_index=True)
     response_due = models.DateTimeField(_("level response due"), null=True, blank=True, db_index=True)

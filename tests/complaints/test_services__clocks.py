@@ -11,8 +11,14 @@ from django.utils import timezone
 
 from complaints.choices import EventKind
 from complaints.models import Clock, Complaint, Notification
-from complaints.rules.business_time import warning_time
-from complaints.services.clocks import clocks_sweep
+from complaints.rules.business_time import business_time_between, warning_time
+from complaints.selectors.routing import level_clock
+from complaints.services.clocks import (
+    WaitRefused,
+    clocks_sweep,
+    complaint_customer_answered,
+    complaint_wait_for_customer,
+)
 from complaints.tasks import sweep_clocks
 from flows import driver
 from tests.conftest import FLOW, intake_data
@@ -144,3 +150,73 @@ def test_two_sweeps_at_once_escalate_once(org, agent):
     response_clock = complaint.clocks.get(kind="response", level__rank=1)
     assert response_clock.breached_at is not None
     assert sum(r["breached"] for r in results) == complaint.clocks.filter(breached_at__isnull=False).count()
+
+
+def test_waiting_for_the_customer_pauses_the_resolution_clock_and_resumes_with_the_time_left(org, agent):
+    complaint = filed(org, agent, risk_flagged="on")  # HQ: calendar time
+    clock = running(complaint)["resolution"]
+    start = timezone.now()
+    left = clock.due_at - start
+    complaint_wait_for_customer(complaint=complaint, actor=agent, reason="Invoice and photos", now=start)
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.PAUSED and abs(clock.remaining - left) < timedelta(seconds=1)
+    # Long past the old due time: a paused clock neither warns nor breaches.
+    clocks_sweep(now=clock.due_at + timedelta(days=3))  # other clocks of the complaint may breach
+    clock.refresh_from_db()
+    assert clock.breached_at is None and clock.warned_at is None
+    answered_at = start + timedelta(days=2)
+    complaint_customer_answered(complaint=complaint, actor=agent, note="Sent the invoice", now=answered_at)
+    clock.refresh_from_db()
+    complaint.refresh_from_db()
+    assert clock.state == Clock.State.RUNNING
+    assert abs(clock.due_at - (answered_at + left)) < timedelta(seconds=1)
+    assert complaint.resolution_due == clock.due_at and complaint.waiting_since is None
+    assert clock.warn_at < clock.due_at
+    kinds = list(complaint.events.filter(kind__in=["waiting", "resumed"]).values_list("kind", flat=True))
+    assert sorted(kinds) == ["resumed", "waiting"]
+
+
+def test_business_time_left_is_kept_across_a_pause(org, agent):
+    complaint = filed(org, agent)  # the store level counts office hours
+    clock = running(complaint)["resolution"]
+    calendar = level_clock(complaint.level)
+    paused_at = clock.started_at + timedelta(minutes=1)
+    complaint_wait_for_customer(complaint=complaint, actor=agent, reason="Photos", now=paused_at)
+    clock.refresh_from_db()
+    paused_due = clock.due_at
+    assert clock.remaining == business_time_between(calendar=calendar, start=paused_at, end=paused_due)
+    answered_at = paused_at + timedelta(days=7)
+    complaint_customer_answered(complaint=complaint, actor=agent, now=answered_at)
+    clock.refresh_from_db()
+    before = business_time_between(calendar=calendar, start=paused_at, end=paused_due)
+    assert business_time_between(calendar=calendar, start=answered_at, end=clock.due_at) == before
+
+
+def test_waiting_needs_a_reason_and_cannot_start_twice(org, agent):
+    complaint = filed(org, agent)
+    with pytest.raises(WaitRefused):
+        complaint_wait_for_customer(complaint=complaint, actor=agent, reason=" ")
+    complaint_wait_for_customer(complaint=complaint, actor=agent, reason="Photos")
+    with pytest.raises(WaitRefused):
+        complaint_wait_for_customer(complaint=complaint, actor=agent, reason="Again")
+    complaint_customer_answered(complaint=complaint, actor=agent)
+    with pytest.raises(WaitRefused):
+        complaint_customer_answered(complaint=complaint, actor=agent)
+
+
+def test_the_pages_pause_and_resume_the_clock(org, agent):
+    from django.test import Client
+    from django.urls import reverse
+
+    complaint = filed(org, agent)
+    client = Client()
+    client.force_login(agent)
+    wait = reverse("workflow:flows:complaint:wait", args=[complaint.pk])
+    assert client.post(wait, {"reason": ""}).status_code == 200  # a reason is needed
+    assert client.post(wait, {"reason": "Waiting for the delivery note"}).status_code == 302
+    page = client.get(reverse("workflow:flows:complaint:process_detail", args=[complaint.pk])).content.decode()
+    assert "Waiting for the delivery note" in page and "the resolution clock is paused" in page
+    answered = reverse("workflow:flows:complaint:answered", args=[complaint.pk])
+    assert client.post(answered, {"note": "Received"}).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.waiting_since is None and running(complaint)["resolution"].state == Clock.State.RUNNING
