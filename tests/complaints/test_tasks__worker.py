@@ -15,6 +15,7 @@ from django.utils import timezone
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
+from complaints.models import Clock
 from flows import driver
 from tests.conftest import FLOW, FMT, intake_data
 
@@ -84,3 +85,55 @@ def test_worker_and_beat_on_redis_fire_the_due_follow_up(org, agent, quality_eng
     assert wait.status == STATUS.DONE
     assert follow_up.status == STATUS.NEW and follow_up.owner_permission.endswith("store-a__agent")
     assert "complaints.tasks.fire_workflow_timers" in output
+
+
+def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis://"):
+        if os.environ.get("CI"):
+            pytest.fail("CI runs the worker test on Redis: set CELERY_BROKER_URL=redis://...")
+        pytest.skip("needs CELERY_BROKER_URL pointing at Redis")
+    redis.Redis.from_url(broker).ping()
+
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    clock = Clock.objects.get(complaint=complaint, kind="response", state="running")
+    now = timezone.now()
+    # A one-minute limit in effect: the warning is due now, the breach a few seconds later.
+    Clock.objects.filter(pk=clock.pk).update(warn_at=now - timedelta(seconds=1), due_at=now + timedelta(seconds=4))
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": broker,
+        "REDRESS_TIMER_SWEEP_SECONDS": "1",
+        "REDRESS_VAR_DIR": str(Path(settings.MEDIA_ROOT).parent),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and worker.poll() is None:
+            if complaint.escalations.exists():
+                break
+            time.sleep(0.5)
+        time.sleep(4)  # several more sweeps: nothing may fire twice
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    clock.refresh_from_db()
+    complaint.refresh_from_db()
+    assert clock.warned_at is not None and clock.breached_at is not None, output[-3000:]
+    assert clock.warned_at < clock.breached_at
+    warnings = complaint.events.filter(kind="deadline_warning", new__clock="response")
+    breaches = complaint.events.filter(kind="deadline_breached", new__clock="response")
+    assert warnings.count() == 1 and breaches.count() == 1
+    escalation = complaint.escalations.get()
+    assert escalation.trigger == "deadline" and complaint.level.rank == 2
+    assert "complaints.tasks.sweep_clocks" in output
