@@ -1,6 +1,7 @@
 """Staff pages beside the process steps: escalate, send back, propose compensation, ask another
 department, write a note, and the escalation information package. Thin doors onto services."""
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -40,7 +41,7 @@ def visible_complaint(request: HttpRequest, pk: int) -> Complaint:
     )
 
 
-class ComplaintActionView(generic.FormView):
+class ComplaintActionView(generic.FormView, ABC):
     """A form about one complaint; `perform` calls one service. A refusal re-renders the form with
     the service's message and changes nothing."""
 
@@ -69,8 +70,9 @@ class ComplaintActionView(generic.FormView):
     def intro(self) -> str:
         return ""
 
+    @abstractmethod
     def perform(self, data: dict[str, Any]) -> str:
-        raise NotImplementedError
+        """Calls the action's one service and returns the message shown on success."""
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:

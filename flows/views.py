@@ -1,5 +1,6 @@
 """Task views of the complaint flow: validate a form, call one service, finish the task."""
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
@@ -159,7 +160,7 @@ class FollowUpView(StepView):
         stages.complaint_record_follow_up(complaint=self.complaint, actor=self.request.user, **data)
 
 
-class SideTaskView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
+class SideTaskView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView, ABC):
     """A step of a side-task flow (approval, collaboration): the form, one service call, done. The
     page shows the complaint and its information package first."""
 
@@ -167,8 +168,9 @@ class SideTaskView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewT
     refusals: tuple[type[Exception], ...] = ()
     request: Any
 
+    @abstractmethod
     def perform(self, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Records the side task's decision or answer through one service."""
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:

@@ -34,11 +34,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='complaint',
-            name='escalation_queue',
-            field=models.CharField(blank=True, editable=False, help_text='While escalated above its starting level: the queue its handling steps go to.', max_length=200, verbose_name='escalated to queue'),
-        ),
-        migrations.AddField(
-            model_name='complaint',
             name='manager_requested',
             field=models.BooleanField(default=False, help_text='The customer explicitly asked for a manager or a higher level.', verbose_name='asked for a manager'),
         ),

@@ -176,13 +176,6 @@ class Complaint(Process):
         blank=True,
         help_text=_("Codes of the signals triage found (keyword lists, manager, emotion, over_authority, repeat)."),
     )
-    escalation_queue = models.CharField(
-        _("escalated to queue"),
-        max_length=200,
-        blank=True,
-        editable=False,
-        help_text=_("While escalated above its starting level: the queue its handling steps go to."),
-    )
     waiting_since = models.DateTimeField(
         _("waiting for the customer since"),
         null=True,
@@ -219,6 +212,11 @@ class Complaint(Process):
 
     def __str__(self) -> str:
         return self.reference or str(_("New complaint"))
+
+    @property
+    def is_escalated(self) -> bool:
+        """Above the level triage gave it: its handling steps go to the current level's queue."""
+        return self.level is not None and self.start_level is not None and self.level.rank > self.start_level.rank
 
 
 class ReferenceCounter(models.Model):

@@ -113,12 +113,18 @@ def stage_route(*, complaint: Complaint, stage: str) -> StageRoute | None:
 
 
 def stage_queue(*, complaint: Complaint, stage: str) -> str:
-    """Returns the queue (owner permission) for a step of this complaint. While the complaint is
-    escalated, steps that move up with escalation go to its level's queue. A step the admin has not
-    routed waits for someone with the process-manager permission, never for everybody."""
-    route = stage_route(complaint=complaint, stage=stage)
-    if route is not None and route.follows_escalation and complaint.escalation_queue:
-        return complaint.escalation_queue
+    """Returns the queue (owner permission) for a step of this complaint (see route_queue)."""
+    return route_queue(complaint=complaint, route=stage_route(complaint=complaint, stage=stage))
+
+
+def route_queue(*, complaint: Complaint, route: StageRoute | None) -> str:
+    """Returns the queue a step routed by `route` waits in. While the complaint is escalated,
+    steps that move up with escalation go to its level's queue. A step the admin has not routed
+    waits for someone with the process-manager permission, never for everybody."""
+    if route is not None and route.follows_escalation and complaint.is_escalated:
+        from complaints.selectors.escalation import level_queue
+
+        return level_queue(level=complaint.level, complaint=complaint)[0]
     department = (route.department or complaint.department) if route else None
     if route is None or department is None:
         return UNROUTED_QUEUE

@@ -199,43 +199,36 @@ def _label(clock: Clock) -> str:
 
 
 def _warn(pk: int, now: datetime) -> int:
-    with transaction.atomic():
-        clock = _claim(pk, "warned_at", now)
-        if clock is None:
-            return 0
-        complaint = clock.complaint
-        event_record(
-            complaint=complaint,
-            kind=EventKind.DEADLINE_WARNING,
-            new={"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")},
-        )
-        notify_event(
-            event=NotificationEvent.DEADLINE_WARNING,
-            complaint=complaint,
-            occasion=f"clock-{clock.pk}-warning",
-            context={"reason": _label(clock), "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
-        )
-    return 1
+    return _fire(pk, now, claim="warned_at", kind=EventKind.DEADLINE_WARNING, event=NotificationEvent.DEADLINE_WARNING)
 
 
 def _breach(pk: int, now: datetime) -> int:
+    return _fire(pk, now, claim="breached_at", kind=EventKind.DEADLINE_BREACHED, event=NotificationEvent.BREACH)
+
+
+def _fire(pk: int, now: datetime, *, claim: str, kind: str, event: str) -> int:
+    """Claims one due clock for a warning or a breach and, if this call won the claim, records it,
+    notifies the event's list and (for a breach) escalates; all in one transaction, so a worker
+    killed half-way leaves the clock unclaimed for the next sweep. Returns 1 if it fired."""
     with transaction.atomic():
-        clock = _claim(pk, "breached_at", now)
+        clock = _claim(pk, claim, now)
         if clock is None:
             return 0
         complaint = clock.complaint
+        due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
         event_record(
             complaint=complaint,
-            kind=EventKind.DEADLINE_BREACHED,
+            kind=kind,
             new={"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")},
         )
         notify_event(
-            event=NotificationEvent.BREACH,
+            event=event,
             complaint=complaint,
-            occasion=f"clock-{clock.pk}-breach",
-            context={"reason": _label(clock), "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
+            occasion=f"clock-{clock.pk}-{event}",
+            context={"reason": _label(clock), "due": due},
         )
-        _escalate_on_breach(complaint=complaint, clock=clock)
+        if claim == "breached_at":
+            _escalate_on_breach(complaint=complaint, clock=clock)
     return 1
 
 

@@ -18,7 +18,7 @@ from complaints.choices import (
     SendBackReason,
 )
 from complaints.models import Complaint, Escalation, EscalationLevel
-from complaints.selectors import role_holders, stage_queue, stage_route
+from complaints.selectors import role_holders, route_queue, stage_route
 from complaints.selectors.escalation import (
     information_package,
     is_handler,
@@ -52,7 +52,7 @@ def _name(user: Any) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
-def _move_tasks(*, complaint: Complaint, escalated: bool) -> list[dict[str, Any]]:
+def _move_tasks(*, complaint: Complaint) -> list[dict[str, Any]]:
     """Puts the open steps that follow escalation into the queue they now belong to (the level's
     while escalated, the step's own otherwise), unclaimed. Returns what moved."""
     moved = []
@@ -61,7 +61,7 @@ def _move_tasks(*, complaint: Complaint, escalated: bool) -> list[dict[str, Any]
         route = stage_route(complaint=complaint, stage=stage)
         if route is not None and not route.follows_escalation:
             continue
-        queue = complaint.escalation_queue if escalated else stage_queue(complaint=complaint, stage=stage)
+        queue = route_queue(complaint=complaint, route=route)
         if task.owner_permission == queue and task.owner_id is None:
             continue
         moved.append({"task": task.pk, "step": str(task.flow_task), "from": _name(task.owner), "queue": queue})
@@ -121,7 +121,6 @@ def _move(
         affected=affected,
     )
     queue, department = level_queue(level=target, complaint=complaint)
-    escalated = complaint.start_level is None or target.rank > complaint.start_level.rank
     due = level_deadlines(level=target, priority=complaint.priority, start=now, first_response=False)
     old = {
         "level": str(source),
@@ -132,8 +131,7 @@ def _move(
     complaint.level_entered_at = now
     complaint.response_due = due.response_due
     complaint.resolution_due = due.resolution_due
-    complaint.escalation_queue = queue if escalated else ""
-    moved = _move_tasks(complaint=complaint, escalated=escalated)
+    moved = _move_tasks(complaint=complaint)
     promised = due.response_due or due.resolution_due
     message = _customer_message(complaint=complaint, department=department, due=promised)
     escalation = Escalation.objects.create(
@@ -160,7 +158,6 @@ def _move(
             "level_entered_at",
             "response_due",
             "resolution_due",
-            "escalation_queue",
             "promised_response_at",
         ]
     )
@@ -175,7 +172,7 @@ def _move(
             "reason": reason,
             "trigger": trigger,
             "department": str(department or ""),
-            "queue": queue if escalated else "",
+            "queue": queue if complaint.is_escalated else "",
             "tasks_moved": [m["step"] for m in moved],
             "response_due": due.response_due.isoformat() if due.response_due else None,
             "resolution_due": due.resolution_due.isoformat() if due.resolution_due else None,

@@ -1,37 +1,21 @@
 """Faults: a worker killed with SIGKILL mid-sweep, and a flushed Redis, lose no clock and fire
 none twice (clocks are rows; the broker only carries "sweep now")."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from complaints.models import Clock, ComplaintEvent
 from flows import driver
+from tests.celery_worker import broker_or_skip, start_worker, stop_worker
 from tests.conftest import intake_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 COUNT = 40
-
-
-def broker_or_skip() -> str:
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    if not broker.startswith("redis://"):
-        if os.environ.get("CI"):
-            pytest.fail("CI runs the fault tests on Redis: set CELERY_BROKER_URL=redis://...")
-        pytest.skip("needs CELERY_BROKER_URL pointing at Redis")
-    redis.Redis.from_url(broker).ping()
-    return broker
 
 
 def due_warnings(org, agent) -> list[int]:
@@ -42,25 +26,6 @@ def due_warnings(org, agent) -> list[int]:
         ids.append(Clock.objects.get(complaint=complaint, kind="response", state="running").pk)
     Clock.objects.filter(pk__in=ids).update(warn_at=timezone.now() - timedelta(seconds=5))
     return ids
-
-
-def start_worker(broker: str) -> subprocess.Popen[str]:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": broker,
-        "REDRESS_TIMER_SWEEP_SECONDS": "1",
-        "REDRESS_VAR_DIR": str(Path(settings.MEDIA_ROOT).parent),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
 
 
 def wait_until(condition, seconds: float = 90) -> bool:
@@ -85,19 +50,12 @@ def assert_each_warned_once(ids: list[int]) -> None:
     assert len(per_complaint) == len(ids) and set(per_complaint.values()) == {1}
 
 
-def stop(worker: subprocess.Popen[str]) -> str:
-    if worker.poll() is None:
-        worker.terminate()
-    output, _ = worker.communicate(timeout=30)
-    return output
-
-
 def test_a_worker_killed_mid_sweep_loses_nothing_and_fires_nothing_twice(org, agent):
     broker = broker_or_skip()
     ids = due_warnings(org, agent)
     worker = start_worker(broker)
     try:
-        assert wait_until(lambda: warned(ids) > 0), stop(worker)[-3000:]
+        assert wait_until(lambda: warned(ids) > 0), stop_worker(worker)[-3000:]
         worker.send_signal(signal.SIGKILL)  # no chance to finish the sweep
         worker.wait(timeout=30)
         assert warned(ids) < len(ids), "the sweep finished before the kill; raise COUNT"
@@ -106,10 +64,10 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_fires_nothing_twice(org, ag
             worker.kill()
     restarted = start_worker(broker)
     try:
-        assert wait_until(lambda: warned(ids) == len(ids)), stop(restarted)[-3000:]
+        assert wait_until(lambda: warned(ids) == len(ids)), stop_worker(restarted)[-3000:]
         time.sleep(3)  # more sweeps: nothing fires twice
     finally:
-        stop(restarted)
+        stop_worker(restarted)
     assert_each_warned_once(ids)
 
 
@@ -119,10 +77,10 @@ def test_flushing_redis_with_clocks_pending_loses_nothing(org, agent):
     redis.Redis.from_url(broker).flushdb()  # whatever the broker held is gone
     worker = start_worker(broker)
     try:
-        assert wait_until(lambda: warned(ids) > 0), stop(worker)[-3000:]
+        assert wait_until(lambda: warned(ids) > 0), stop_worker(worker)[-3000:]
         redis.Redis.from_url(broker).flushdb()  # and again while the worker runs
-        assert wait_until(lambda: warned(ids) == len(ids)), stop(worker)[-3000:]
+        assert wait_until(lambda: warned(ids) == len(ids)), stop_worker(worker)[-3000:]
         time.sleep(3)
     finally:
-        stop(worker)
+        stop_worker(worker)
     assert_each_warned_once(ids)

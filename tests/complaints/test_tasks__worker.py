@@ -1,26 +1,19 @@
 """A real Celery worker with beat, on Redis, fires the follow-up timer from the database."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from complaints.models import Clock
 from flows import driver
+from tests.celery_worker import broker_or_skip, start_worker, stop_worker
 from tests.conftest import FLOW, FMT, intake_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def closed_complaint(org, agent, quality):
@@ -41,34 +34,14 @@ def closed_complaint(org, agent, quality):
 
 
 def test_worker_and_beat_on_redis_fire_the_due_follow_up(org, agent, quality_engineer):
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    if not broker.startswith("redis://"):
-        if os.environ.get("CI"):
-            pytest.fail("CI runs the worker test on Redis: set CELERY_BROKER_URL=redis://...")
-        pytest.skip("needs CELERY_BROKER_URL pointing at Redis")
-    redis.Redis.from_url(broker).ping()  # a missing Redis is an error, not a skip
+    broker = broker_or_skip()
 
     complaint = closed_complaint(org, agent, quality_engineer)
     wait = Task.objects.get(process_id=complaint.pk, flow_task=FLOW.follow_up_wait)
     assert wait.status == STATUS.SCHEDULED
     Task.objects.filter(pk=wait.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": broker,
-        "REDRESS_TIMER_SWEEP_SECONDS": "1",
-        "REDRESS_VAR_DIR": str(Path(settings.MEDIA_ROOT).parent),
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = start_worker(broker)
     try:
         deadline = time.monotonic() + 90
         follow_up = None
@@ -78,8 +51,7 @@ def test_worker_and_beat_on_redis_fire_the_due_follow_up(org, agent, quality_eng
                 break
             time.sleep(0.5)
     finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
+        output = stop_worker(worker)
     assert follow_up is not None, output[-3000:]
     wait.refresh_from_db()
     assert wait.status == STATUS.DONE
@@ -88,12 +60,7 @@ def test_worker_and_beat_on_redis_fire_the_due_follow_up(org, agent, quality_eng
 
 
 def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    if not broker.startswith("redis://"):
-        if os.environ.get("CI"):
-            pytest.fail("CI runs the worker test on Redis: set CELERY_BROKER_URL=redis://...")
-        pytest.skip("needs CELERY_BROKER_URL pointing at Redis")
-    redis.Redis.from_url(broker).ping()
+    broker = broker_or_skip()
 
     complaint = driver.start_complaint(user=agent, data=intake_data(org))
     clock = Clock.objects.get(complaint=complaint, kind="response", state="running")
@@ -101,22 +68,7 @@ def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):
     # A one-minute limit in effect: the warning is due now, the breach a few seconds later.
     Clock.objects.filter(pk=clock.pk).update(warn_at=now - timedelta(seconds=1), due_at=now + timedelta(seconds=4))
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": broker,
-        "REDRESS_TIMER_SWEEP_SECONDS": "1",
-        "REDRESS_VAR_DIR": str(Path(settings.MEDIA_ROOT).parent),
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = start_worker(broker)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and worker.poll() is None:
@@ -125,8 +77,7 @@ def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):
             time.sleep(0.5)
         time.sleep(4)  # several more sweeps: nothing may fire twice
     finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
+        output = stop_worker(worker)
     clock.refresh_from_db()
     complaint.refresh_from_db()
     assert clock.warned_at is not None and clock.breached_at is not None, output[-3000:]

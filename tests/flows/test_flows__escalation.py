@@ -305,7 +305,7 @@ def test_a_supervisor_sends_it_back_down_and_the_steps_return_to_their_queues(or
     )
     assert response.status_code == 302
     complaint.refresh_from_db()
-    assert complaint.level.rank == 1 and complaint.escalation_queue == ""
+    assert complaint.level.rank == 1 and not complaint.is_escalated
     task = open_task(complaint, FLOW.first_response)
     assert task.owner_permission == "complaints.queue__store-a__agent"
     sent_back = complaint.events.get(kind=EventKind.SENT_BACK)
