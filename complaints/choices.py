@@ -142,6 +142,9 @@ class EventKind(models.TextChoices):
     DEADLINE_BREACHED = "deadline_breached", _("Deadline breached")
     WAITING = "waiting", _("Waiting for the customer")
     RESUMED = "resumed", _("Customer answered: clock resumed")
+    CLAIMED = "claimed", _("Task claimed")
+    RELEASED = "released", _("Task released to its queue")
+    REASSIGNED = "reassigned", _("Task reassigned")
 
 
 class DepartmentScope(models.TextChoices):

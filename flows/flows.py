@@ -14,7 +14,7 @@ from complaints.models import CollaborationRequest, CompensationApproval, Compla
 from complaints.selectors.escalation import level_queue
 from complaints.services import stages, triage
 from complaints.services.collaboration import contact_queue
-from flows import views
+from flows import nodes, views
 
 # How a task or complaint reads in inbox, queue and archive rows.
 TASK_SUMMARY = "{{ process.reference }} · {{ process.customer_name }}"
@@ -69,7 +69,7 @@ class ComplaintFlow(flow.Flow):
     )
     triage = flow.Function(this.run_triage).Annotation(title=_("Triage")).Next(this.first_response)
     first_response = (
-        flow.View(views.FirstResponseView.as_view())
+        nodes.View(views.FirstResponseView.as_view())
         .Annotation(title=_("First response"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.FIRST_RESPONSE))
         .Assign(this.receiver_if_in_queue)
@@ -83,7 +83,7 @@ class ComplaintFlow(flow.Flow):
         .Else(this.analysis)
     )
     verification = (
-        flow.View(views.VerificationView.as_view())
+        nodes.View(views.VerificationView.as_view())
         .Annotation(title=_("Verification"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.VERIFICATION))
         .onCreate(enter(Stage.VERIFICATION))
@@ -103,7 +103,7 @@ class ComplaintFlow(flow.Flow):
         .Next(this.root_cause, case=runs(RoutedStage.ROOT_CAUSE))
     )
     containment = (
-        flow.View(views.ContainmentView.as_view())
+        nodes.View(views.ContainmentView.as_view())
         .Annotation(title=_("Containment"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.CONTAINMENT))
         .onCreate(enter(Stage.CONTAINMENT))
@@ -116,7 +116,7 @@ class ComplaintFlow(flow.Flow):
         .Else(this.analysis_done)
     )
     root_cause = (
-        flow.View(views.RootCauseView.as_view())
+        nodes.View(views.RootCauseView.as_view())
         .Annotation(title=_("Root-cause analysis"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.ROOT_CAUSE))
         .onCreate(enter(Stage.CONTAINMENT))
@@ -130,7 +130,7 @@ class ComplaintFlow(flow.Flow):
         .Else(this.needs_confirmation)
     )
     permanent_actions = (
-        flow.View(views.PermanentActionView.as_view())
+        nodes.View(views.PermanentActionView.as_view())
         .Annotation(
             title=_("Permanent corrective actions"),
             summary_template=TASK_SUMMARY,
@@ -146,7 +146,7 @@ class ComplaintFlow(flow.Flow):
         .Else(this.needs_confirmation)
     )
     effectiveness = (
-        flow.View(views.EffectivenessView.as_view())
+        nodes.View(views.EffectivenessView.as_view())
         .Annotation(
             title=_("Effectiveness verification"),
             summary_template=TASK_SUMMARY,
@@ -168,7 +168,7 @@ class ComplaintFlow(flow.Flow):
         .Else(this.close)
     )
     customer_confirmation = (
-        flow.View(views.ConfirmationView.as_view())
+        nodes.View(views.ConfirmationView.as_view())
         .Annotation(title=_("Customer confirmation"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.CUSTOMER_CONFIRMATION))
         .onCreate(enter(Stage.CUSTOMER_CONFIRMATION))
@@ -189,7 +189,7 @@ class ComplaintFlow(flow.Flow):
     )
     follow_up_wait = flow.Timer(this.follow_up_delay).Annotation(title=_("Wait before follow-up")).Next(this.follow_up)
     follow_up = (
-        flow.View(views.FollowUpView.as_view())
+        nodes.View(views.FollowUpView.as_view())
         .Annotation(title=_("Follow-up"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.FOLLOW_UP))
         .Next(this.end)
@@ -256,7 +256,7 @@ class ApprovalFlow(flow.Flow):
 
     start = flow.StartHandle(this.open_request).Annotation(title=_("Approval requested")).Next(this.decide)
     decide = (
-        flow.View(views.ApprovalView.as_view())
+        nodes.View(views.ApprovalView.as_view())
         .Annotation(
             title=_("Decide on compensation"), summary_template="{{ process.case.reference }} · ¥{{ process.amount }}"
         )
@@ -284,7 +284,7 @@ class CollaborationFlow(flow.Flow):
 
     start = flow.StartHandle(this.open_request).Annotation(title=_("Request sent")).Next(this.answer)
     answer = (
-        flow.View(views.CollaborationAnswerView.as_view())
+        nodes.View(views.CollaborationAnswerView.as_view())
         .Annotation(
             title=_("Answer collaboration request"),
             summary_template="{{ process.case.reference }} → {{ process.department.name }}",

@@ -14,9 +14,6 @@ from viewflow.workflow.flow.views import (
     DashboardProcessListView,
     DashboardTaskListView,
     DetailProcessView,
-    WorkflowArchiveListView,
-    WorkflowInboxListView,
-    WorkflowQueueListView,
 )
 from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 
@@ -39,6 +36,7 @@ from complaints.selectors.intake_forms import (
     category_subtree_ids,
     complaints_with_answers,
 )
+from flows import assignment, worklist
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -49,36 +47,6 @@ ROW_RELATED = (
     "process__collaborationrequest__department",
     "owner",
 )
-
-
-class InboxView(WorkflowInboxListView):
-    @viewprop
-    def queryset(self) -> QuerySet[Any]:
-        return (
-            self.model._default_manager.inbox(self.flow_classes, self.request.user)
-            .select_related(*ROW_RELATED)
-            .order_by("-created")
-        )
-
-
-class QueueView(WorkflowQueueListView):
-    @viewprop
-    def queryset(self) -> QuerySet[Any]:
-        return (
-            self.model._default_manager.queue(self.flow_classes, self.request.user)
-            .select_related(*ROW_RELATED)
-            .order_by("-created")
-        )
-
-
-class ArchiveView(WorkflowArchiveListView):
-    @viewprop
-    def queryset(self) -> QuerySet[Any]:
-        return (
-            self.model._default_manager.archive(self.flow_classes, self.request.user)
-            .select_related(*ROW_RELATED)
-            .order_by("-finished")
-        )
 
 
 class ComplaintFilter(DashboardProcessListViewFilter):
@@ -211,11 +179,23 @@ class ComplaintFlowViewset(FlowViewset):
 
 class RedressWorkflowApp(WorkflowAppViewset):
     title = _("Complaints")
-    inbox_view_class = InboxView
-    queue_view_class = QueueView
-    archive_view_class = ArchiveView
+    menu_template_name = "flows/workflow_menu.html"
+    inbox_view_class = worklist.InboxView
+    queue_view_class = worklist.QueueView
+    archive_view_class = worklist.ArchiveView
+    tasks_assign_view_class = assignment.BulkClaimView
+    tasks_unassign_view_class = assignment.BulkReleaseView
     # Subclassing reorders the inherited patterns; without this "/" lands on the bulk-assign action.
     index_path = path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="index")
+
+    @property
+    def breached_path(self) -> Any:
+        view = worklist.BreachedView.as_view(**self.filter_kwargs(worklist.BreachedView))
+        return path("breached/", view, name="breached")
+
+    def get_context_data(self, request: Any) -> dict[str, Any]:
+        # viewflow puts two querysets here and the menu counts each again; count all three once.
+        return {"menu_counts": worklist.worklist_counts(self, request)}
 
 
 class SideProcessListView(DashboardProcessListView):

@@ -25,6 +25,22 @@ def queue_permission(*, department_code: str, role_code: str) -> str:
     return f"{QUEUE_PREFIX}{department_code}__{role_code}"
 
 
+def parse_queue_permission(permission: str) -> tuple[str, str] | None:
+    """Rule: a queue permission names its department and role; anything else names no queue.
+
+    Example: parse_queue_permission("complaints.queue__store-pudong__agent") == ("store-pudong", "agent")
+             parse_queue_permission("complaints.manage_complaint") is None
+    Why: reassigning a task offers exactly the people who could have claimed it from its queue.
+    Department codes are slugs and may hold "__" themselves; role codes are split off the end.
+    """
+    if not permission.startswith(QUEUE_PREFIX):
+        return None
+    department_code, separator, role_code = permission[len(QUEUE_PREFIX) :].rpartition("__")
+    if not separator or not department_code or not role_code:
+        return None
+    return department_code, role_code
+
+
 # Routing rules --------------------------------------------------------------------------------
 #
 # A routing rule is an ordered list of conditions over the complaint's facts. Facts are plain

@@ -1,0 +1,128 @@
+"""Who holds a task: claim from a queue, release back to it, hand over to a colleague. Each move is
+a conditional update (two people at once: one wins, the other is refused and nothing changes) and
+an event on the complaint's timeline."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from complaints.choices import EventKind
+from complaints.models import Complaint
+from complaints.selectors import complaint_of_process
+from complaints.selectors.worklist import heads_queue, queue_holders
+from complaints.services.events import event_record
+
+
+class AssignmentRefused(Exception):
+    """The task cannot change hands as asked; the message says why (translated)."""
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def _step(task: Task) -> str:
+    return str(task.flow_task.task_title or task.flow_task.name)
+
+
+def may_manage(*, user: Any, task: Task) -> bool:
+    """Rule: a task's owner may hand it on; so may the head of the department whose queue it is
+    in, and whoever manages the process (superusers, `manage_<process>`)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or (task.owner_id is not None and task.owner_id == user.pk):
+        return True
+    opts = task.flow_task.flow_class.process_class._meta
+    if user.has_perm(f"{opts.app_label}.manage_{opts.model_name}"):
+        return True
+    return heads_queue(user=user, permission=task.owner_permission)
+
+
+def may_claim(*, user: Any, task: Task) -> bool:
+    """Rule: whoever holds the task's queue may claim it while nobody holds it."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or not task.owner_permission or user.has_perm(task.owner_permission)
+
+
+def _record(*, task: Task, kind: str, actor: Any, old: dict[str, Any], new: dict[str, Any], note: str = "") -> None:
+    case_id = complaint_of_process(task.process_id)
+    if case_id is None:
+        return
+    event_record(complaint=Complaint(pk=case_id), kind=kind, actor=actor, old=old, new=new, note=note)
+
+
+def task_claim(*, task: Task, actor: Any, now: datetime | None = None) -> Task:
+    """Gives a queued task to `actor`, who must hold its queue. Returns the task as stored."""
+    if not may_claim(user=actor, task=task):
+        raise AssignmentRefused(_("This task is not in one of your queues."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = Task.objects.filter(pk=task.pk, status=STATUS.NEW, owner__isnull=True).update(
+            owner=actor, status=STATUS.ASSIGNED, assigned=now
+        )
+        if not claimed:
+            raise AssignmentRefused(_("A colleague claimed this task first, or it is no longer open."))
+        _record(
+            task=task, kind=EventKind.CLAIMED, actor=actor, old={}, new={"step": _step(task), "owner": _name(actor)}
+        )
+    task.refresh_from_db()
+    return task
+
+
+def task_release(*, task: Task, actor: Any) -> Task:
+    """Puts an assigned task back in its queue. The owner may; so may whoever may manage it."""
+    if not may_manage(user=actor, task=task):
+        raise AssignmentRefused(_("Only the task's owner or a supervisor of its queue can release it."))
+    with transaction.atomic():
+        owner = task.owner
+        released = Task.objects.filter(pk=task.pk, status=STATUS.ASSIGNED, owner_id=task.owner_id).update(
+            owner=None, status=STATUS.NEW, assigned=None
+        )
+        if not released:
+            raise AssignmentRefused(_("The task changed hands meanwhile; nothing was changed."))
+        _record(
+            task=task,
+            kind=EventKind.RELEASED,
+            actor=actor,
+            old={"owner": _name(owner)},
+            new={"step": _step(task), "queue": task.owner_permission or ""},
+        )
+    task.refresh_from_db()
+    return task
+
+
+def task_reassign(*, task: Task, actor: Any, to_user: Any, note: str = "", now: datetime | None = None) -> Task:
+    """Hands an assigned task to a colleague holding its queue (someone who could have claimed it).
+    Refuses anyone else, the current owner, and a task that changed hands since it was read."""
+    if not may_manage(user=actor, task=task):
+        raise AssignmentRefused(_("Only the task's owner or a supervisor of its queue can reassign it."))
+    if to_user is None or not queue_holders(task.owner_permission).filter(pk=to_user.pk).exists():
+        raise AssignmentRefused(
+            _("%(user)s does not hold this task's queue; choose someone who does.") % {"user": _name(to_user)}
+        )
+    if to_user.pk == task.owner_id:
+        raise AssignmentRefused(_("%(user)s already holds this task.") % {"user": _name(to_user)})
+    now = now or timezone.now()
+    with transaction.atomic():
+        previous = task.owner
+        moved = Task.objects.filter(pk=task.pk, status=STATUS.ASSIGNED, owner_id=task.owner_id).update(
+            owner=to_user, assigned=now
+        )
+        if not moved:
+            raise AssignmentRefused(_("The task changed hands meanwhile; nothing was changed."))
+        _record(
+            task=task,
+            kind=EventKind.REASSIGNED,
+            actor=actor,
+            old={"owner": _name(previous)},
+            new={"step": _step(task), "owner": _name(to_user)},
+            note=note,
+        )
+    task.refresh_from_db()
+    return task

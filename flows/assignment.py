@@ -1,0 +1,178 @@
+"""Claim, release and reassign pages, single and in bulk. viewflow's wrappers take the flow lock and
+check the permission; the services change the owner with a conditional update and write the event."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views import generic
+from viewflow.views import FormLayoutMixin
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.flow.views import (
+    AssignTaskView,
+    BulkAssignTasksActionView,
+    BulkUnassignTasksActionView,
+    UnassignTaskView,
+    mixins,
+)
+
+from complaints.selectors.worklist import queue_holders
+from complaints.services.assignment import AssignmentRefused, task_claim, task_reassign, task_release
+
+
+class RefusalMixin:
+    """A refusal from the service comes back as an error message on the task page."""
+
+    request: Any
+
+    def refused(self, refusal: AssignmentRefused) -> HttpResponse:
+        messages.error(self.request, str(refusal), fail_silently=True)
+        activation = self.request.activation
+        return HttpResponseRedirect(
+            activation.flow_task.reverse("detail", args=[activation.process.pk, activation.task.pk])
+        )
+
+
+class ClaimTaskView(RefusalMixin, AssignTaskView):
+    success_message = _("Task {task} is yours now.")
+
+    def form_valid(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            task_claim(task=self.request.activation.task, actor=self.request.user)
+        except AssignmentRefused as refusal:
+            return self.refused(refusal)
+        return super(AssignTaskView, self).form_valid(*args, **kwargs)
+
+
+class ReleaseTaskView(RefusalMixin, UnassignTaskView):
+    success_message = _("Task {task} is back in its queue.")
+
+    def form_valid(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            task_release(task=self.request.activation.task, actor=self.request.user)
+        except AssignmentRefused as refusal:
+            return self.refused(refusal)
+        return super(UnassignTaskView, self).form_valid(*args, **kwargs)
+
+
+class ReassignForm(forms.Form):
+    """The colleagues who hold the task's queue; anyone else is refused."""
+
+    user = forms.ModelChoiceField(
+        label=_("Hand over to"),
+        queryset=None,
+        error_messages={"invalid_choice": _("Choose someone who holds this task's queue.")},
+    )
+    note = forms.CharField(label=_("Note for the timeline"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, task: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        field.queryset = queue_holders(task.owner_permission).exclude(pk=task.owner_id)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda user: (  # type: ignore[attr-defined]
+            f"{user.get_full_name()} ({user.get_username()})" if user.get_full_name() else user.get_username()
+        )
+
+
+class ReassignTaskView(
+    RefusalMixin,
+    FormLayoutMixin,
+    mixins.SuccessMessageMixin,
+    mixins.TaskSuccessUrlMixin,
+    mixins.TaskViewTemplateNames,
+    generic.FormView,
+):
+    form_class = ReassignForm
+    template_name = "flows/task_reassign.html"
+    success_message = _("Task {task} has been handed over.")
+    request: Any
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "task": self.request.activation.task}
+
+    def form_valid(self, form: ReassignForm) -> HttpResponse:
+        try:
+            task_reassign(
+                task=self.request.activation.task,
+                actor=self.request.user,
+                to_user=form.cleaned_data["user"],
+                note=form.cleaned_data["note"],
+            )
+        except AssignmentRefused as refusal:
+            form.add_error("user", str(refusal))
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+
+def _each_locked(view: Any, act: Any) -> tuple[int, int]:
+    """Runs `act(task)` on each selected task under its complaint's flow lock, re-reading the task
+    first; a task that changed hands meanwhile, or whose lock is busy, is skipped and counted."""
+    done = skipped = 0
+    for task in view.get_queryset():
+        try:
+            with task.activation() as activation:
+                act(activation.task)
+            done += 1
+        except (AssignmentRefused, FlowLockFailed):
+            skipped += 1
+    return done, skipped
+
+
+class BulkClaimView(BulkAssignTasksActionView):
+    """Claims the selected tasks of the user's queue. Only tasks in the user's queue are touched
+    (never a task picked by id from elsewhere); one a colleague took meanwhile is skipped and said."""
+
+    def get_queryset(self) -> Any:
+        self.queryset = self.model._default_manager.queue(self.viewset.flow_classes, self.request.user)
+        return super().get_queryset()
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = self.request.user
+        done, skipped = _each_locked(self, lambda task: task_claim(task=task, actor=user))
+        self.report(done, skipped)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def report(self, done: int, skipped: int) -> None:
+        messages.success(
+            self.request,
+            ngettext("%(count)d task claimed.", "%(count)d tasks claimed.", done) % {"count": done},
+            fail_silently=True,
+        )
+        if skipped:
+            messages.warning(
+                self.request,
+                ngettext(
+                    "%(count)d task was taken by a colleague meanwhile.",
+                    "%(count)d tasks were taken by colleagues meanwhile.",
+                    skipped,
+                )
+                % {"count": skipped},
+                fail_silently=True,
+            )
+
+    def get_success_url(self) -> str:
+        return self.viewset.reverse("queue")
+
+
+class BulkReleaseView(BulkUnassignTasksActionView):
+    """Releases the selected tasks of the user's inbox back to their queues."""
+
+    def get_queryset(self) -> Any:
+        self.queryset = self.model._default_manager.inbox(self.viewset.flow_classes, self.request.user)
+        return super().get_queryset()
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = self.request.user
+        done, _skipped = _each_locked(self, lambda task: task_release(task=task, actor=user))
+        messages.success(
+            self.request,
+            ngettext("%(count)d task released.", "%(count)d tasks released.", done) % {"count": done},
+            fail_silently=True,
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_success_url(self) -> str:
+        return self.viewset.reverse("inbox")
