@@ -38,24 +38,24 @@ class WorklistFilter(django_filters.FilterSet):
     """Filters over the task's case: priority, level, stage, category and department (with the
     ones below), the deadline's state, and mine / my departments'."""
 
-    flow_task = ChoiceFilter(label=_("step"))
+    flow_task = ChoiceFilter(label=_("Step"))
     priority = django_filters.ModelChoiceFilter(
-        label=_("priority"), queryset=Priority.objects.order_by("rank"), method="filter_case"
+        label=_("Priority"), queryset=Priority.objects.order_by("rank"), method="filter_case"
     )
     level = django_filters.ModelChoiceFilter(
-        label=_("level"), queryset=EscalationLevel.objects.order_by("rank"), method="filter_case"
+        label=_("Level"), queryset=EscalationLevel.objects.order_by("rank"), method="filter_case"
     )
-    stage = django_filters.ChoiceFilter(label=_("stage"), choices=Stage.choices, method="filter_case")
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices, method="filter_case")
     category = django_filters.ModelChoiceFilter(
-        label=_("category"),
+        label=_("Category"),
         queryset=Category.objects.filter(active=True).select_related("parent__parent__parent"),
         method="filter_category",
     )
     department = django_filters.ModelChoiceFilter(
-        label=_("department"), queryset=Department.objects.filter(active=True), method="filter_department"
+        label=_("Department"), queryset=Department.objects.filter(active=True), method="filter_department"
     )
     deadline = django_filters.ChoiceFilter(
-        label=_("deadline"),
+        label=_("Deadline"),
         choices=[
             (ClockState.BREACHED, _("Breached")),
             (ClockState.WARNING, _("Past the warning time")),
@@ -64,7 +64,7 @@ class WorklistFilter(django_filters.FilterSet):
         method="filter_deadline",
     )
     scope = django_filters.ChoiceFilter(
-        label=_("whose"),
+        label=_("Whose"),
         choices=[("mine", _("Mine")), ("department", _("My departments'"))],
         method="filter_scope",
     )
@@ -144,30 +144,33 @@ class WorklistMixin:
         url = reverse("workflow:flows:complaint:process_detail", args=[case.pk])
         return format_html('<a class="rd-ref" href="{}">{}</a>', url, case.reference or case.pk)
 
-    reference.short_description = _("reference")  # type: ignore[attr-defined]
+    reference.short_description = _("Reference")  # type: ignore[attr-defined]
     reference.column_type = "text rd-col-reference"  # type: ignore[attr-defined]
 
     def step(self, task: Task) -> str:
+        """The step, linked to the task; an approval or a collaboration request adds its summary
+        (the amount, the asked department)."""
         url = task.flow_task.reverse("index", args=[task.process_id, task.pk])
         title = task.flow_task.task_title or task.flow_task.name
-        side = getattr(getattr(task.process, "collaborationrequest", None), "department", None)
-        return format_html('<a href="{}">{}</a>{}', url, title, f" → {side}" if side else "")
+        if task.flow_task.flow_class.process_class is Complaint:
+            return format_html('<a href="{}">{}</a>', url, title)
+        return format_html('<a href="{}">{}</a><div class="rd-muted rd-small">{}</div>', url, title, task.brief)
 
-    step.short_description = _("step")  # type: ignore[attr-defined]
+    step.short_description = _("Step")  # type: ignore[attr-defined]
     step.column_type = "text rd-col-step"  # type: ignore[attr-defined]
 
     def customer(self, task: Task) -> str:
         case = case_of(task)
         return case.customer_name if case else ""
 
-    customer.short_description = _("customer")  # type: ignore[attr-defined]
+    customer.short_description = _("Customer")  # type: ignore[attr-defined]
     customer.column_type = "text rd-col-customer"  # type: ignore[attr-defined]
 
     def category(self, task: Task) -> str:
         case = case_of(task)
         return case.category.name if case and case.category else ""
 
-    category.short_description = _("category")  # type: ignore[attr-defined]
+    category.short_description = _("Category")  # type: ignore[attr-defined]
     category.column_type = "text rd-col-category"  # type: ignore[attr-defined]
 
     def priority(self, task: Task) -> str:
@@ -181,28 +184,28 @@ class WorklistMixin:
             case.priority.code,
         )
 
-    priority.short_description = _("priority")  # type: ignore[attr-defined]
+    priority.short_description = _("Priority")  # type: ignore[attr-defined]
     priority.column_type = "text rd-col-priority"  # type: ignore[attr-defined]
 
     def level(self, task: Task) -> str:
         case = case_of(task)
         return str(case.level) if case and case.level else ""
 
-    level.short_description = _("level")  # type: ignore[attr-defined]
+    level.short_description = _("Level")  # type: ignore[attr-defined]
     level.column_type = "text rd-col-level"  # type: ignore[attr-defined]
 
     def stage(self, task: Task) -> str:
         case = case_of(task)
         return case.get_stage_display() if case else ""
 
-    stage.short_description = _("stage")  # type: ignore[attr-defined]
+    stage.short_description = _("Stage")  # type: ignore[attr-defined]
     stage.column_type = "text rd-col-stage"  # type: ignore[attr-defined]
 
     def owner(self, task: Task) -> str:
         user = task.owner
         return (user.get_full_name() or user.get_username()) if user else ""
 
-    owner.short_description = _("owner")  # type: ignore[attr-defined]
+    owner.short_description = _("Owner")  # type: ignore[attr-defined]
     owner.column_type = "text rd-col-owner"  # type: ignore[attr-defined]
 
     def time_left(self, task: Task) -> str:
@@ -229,7 +232,7 @@ class WorklistMixin:
             format_left(left),
         )
 
-    time_left.short_description = _("time left")  # type: ignore[attr-defined]
+    time_left.short_description = _("Time left")  # type: ignore[attr-defined]
     time_left.column_type = "text rd-col-time_left"  # type: ignore[attr-defined]
     time_left.orderby_column = "clock_due"  # type: ignore[attr-defined]
 
@@ -244,7 +247,7 @@ class WorklistMixin:
             local.strftime("%m-%d %H:%M"),
         )
 
-    last_activity.short_description = _("last activity")  # type: ignore[attr-defined]
+    last_activity.short_description = _("Last activity")  # type: ignore[attr-defined]
     last_activity.column_type = "text rd-col-last_activity"  # type: ignore[attr-defined]
     last_activity.orderby_column = "last_activity"  # type: ignore[attr-defined]
 

@@ -175,25 +175,28 @@ def phone_digits(term: str) -> str | None:
     return digits
 
 
+def _word_match(word: str) -> Q:
+    folded = normalise_text(word)
+    plate = re.sub(r"[\s·.-]", "", folded).upper()
+    return (
+        Q(reference__icontains=folded)
+        | Q(customer_name__icontains=word)
+        | Q(customer_name__icontains=folded)
+        | Q(plate_or_vin__icontains=plate)
+        | Q(order_number__icontains=folded)
+    )
+
+
 def complaint_search(term: str) -> QuerySet[Complaint]:
-    """Complaints matching every word of `term` in one of: reference, customer name, customer
-    phone (however it is typed), plate number or VIN (spaces and dots ignored, any case), order
-    number."""
+    """Complaints matching `term`: a phone number however it is typed (spaces, dashes, +86, a
+    trunk 0), or else every word in one of reference, customer name, plate number or VIN (spaces
+    and dots ignored, any case) and order number."""
     complaints = Complaint.objects.all()
+    digits = phone_digits(term)
+    if digits:
+        return complaints.filter(Q(customer_phone__contains=digits) | _word_match(term.strip()))
     for word in term.split():
-        folded = normalise_text(word)
-        plate = re.sub(r"[\s·.-]", "", folded).upper()
-        match = (
-            Q(reference__icontains=folded)
-            | Q(customer_name__icontains=word)
-            | Q(customer_name__icontains=folded)
-            | Q(plate_or_vin__icontains=plate)
-            | Q(order_number__icontains=folded)
-        )
-        digits = phone_digits(word)
-        if digits:
-            match |= Q(customer_phone__contains=digits)
-        complaints = complaints.filter(match)
+        complaints = complaints.filter(_word_match(word))
     return complaints
 
 

@@ -1,0 +1,382 @@
+"""Inbox, queue, archive and breached lists: the columns agents work by, urgency order from the clock
+rows, filters and search, claim/release/reassign, bulk claim, scope and constant query counts."""
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from complaints.choices import EventKind, Stage
+from complaints.models import Category, Clock, Complaint, ComplaintEvent, EscalationLevel, Priority
+from complaints.selectors.worklist import phone_digits
+from complaints.services.assignment import AssignmentRefused, task_reassign
+from flows import driver
+from flows.countdown import format_left
+from tests.conftest import FLOW, intake_data, make_user, open_task, task_url
+
+pytestmark = pytest.mark.django_db
+
+INBOX, QUEUE, ARCHIVE, BREACHED = "/workflow/inbox/", "/workflow/queue/", "/workflow/archive/", "/workflow/breached/"
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def register(org: dict[str, Any], agent: Any, **overrides: Any) -> Complaint:
+    """Registers a complaint; each from a new customer phone unless told (repeats would escalate)."""
+    overrides.setdefault("customer_phone", f"137{Complaint.objects.count() + 1:08d}")
+    return driver.start_complaint(user=agent, data=intake_data(org, **overrides))
+
+
+def set_clock(complaint: Complaint, *, due: timedelta | None, warn: timedelta | None = None, paused: bool = False):
+    """Replaces the complaint's clocks with one: due (and warned) that far from now, or paused
+    with `due` left, or none at all."""
+    Clock.objects.filter(complaint=complaint).delete()
+    if due is None:
+        return
+    now = timezone.now()
+    Clock.objects.create(
+        complaint=complaint,
+        kind=Clock.Kind.RESOLUTION,
+        level=complaint.level,
+        state=Clock.State.PAUSED if paused else Clock.State.RUNNING,
+        started_at=now - timedelta(hours=1),
+        due_at=now + due,
+        warn_at=now + warn if warn is not None else None,
+        paused_at=now if paused else None,
+        remaining=due if paused else None,
+    )
+
+
+def references(html: str) -> list[str]:
+    return re.findall(r'class="rd-ref"[^>]*>([^<]+)<', html)
+
+
+def release_first_responses() -> None:
+    """Puts every first response back in its queue (they start in the receiver's inbox)."""
+    Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.ASSIGNED).update(owner=None, status=STATUS.NEW)
+
+
+# Columns and order --------------------------------------------------------------------------------
+
+
+def test_the_inbox_shows_the_columns_agents_work_by(org, agent):
+    complaint = register(org, agent, plate_or_vin="沪A12345")
+    html = client_for(agent).get(INBOX).content.decode()
+    for header in ["Reference", "Step", "Customer", "Category", "Priority", "Level", "Stage", "Time left"]:
+        assert f"<span>{header}</span>" in html, header
+    assert "Last activity" in html
+    complaint.refresh_from_db()
+    assert complaint.reference in html and "Zhou Wei" in html and "Appliance" in html
+    assert f">{complaint.priority.code}</span>" in html and complaint.priority.colour in html
+    assert str(complaint.level) in html and complaint.get_stage_display() in html
+    assert 'class="rd-clock rd-clock--' in html and "data-due=" in html
+
+
+def test_rows_are_ordered_breached_first_then_least_time_left_then_paused_then_no_clock(org, agent):
+    made = {name: register(org, agent) for name in ["late", "later", "warned", "running", "paused", "none"]}
+    set_clock(made["late"], due=timedelta(hours=-1))
+    set_clock(made["later"], due=timedelta(hours=-3))  # most overdue first
+    set_clock(made["warned"], due=timedelta(hours=2), warn=timedelta(minutes=-5))
+    set_clock(made["running"], due=timedelta(hours=1), warn=timedelta(minutes=30))
+    set_clock(made["paused"], due=timedelta(minutes=10), paused=True)
+    set_clock(made["none"], due=None)
+    html = client_for(agent).get(INBOX).content.decode()
+    expected = ["later", "late", "running", "warned", "paused", "none"]
+    assert references(html) == [Complaint.objects.get(pk=made[name].pk).reference for name in expected]
+    assert html.count("rd-clock--breached") == 2
+    assert "rd-clock--warning" in html and "rd-clock--paused" in html and "paused · 10m 00s" in html
+    assert "overdue 3h 00m" in html or "overdue 2h 59m" in html
+
+
+def test_the_countdown_reads_in_two_units():
+    assert format_left(2 * 3600 + 5 * 60 + 9) == "2h 05m"
+    assert format_left(3 * 86400 + 4 * 3600) == "3d 4h"
+    assert format_left(65) == "1m 05s"
+    assert format_left(-(86400 + 3600)) == "overdue 1d 1h"
+
+
+def test_a_side_task_runs_on_its_cases_clock(org, agent, agent_b):
+    from complaints.models import Department
+    from complaints.services.collaboration import collaboration_request
+
+    technical = Department.objects.get(code="technical")
+    contact = make_user("tech_contact", technical, "department_contact")
+    complaint = register(org, agent)
+    collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known issue?")
+    set_clock(complaint, due=timedelta(hours=-2))
+    html = client_for(contact).get(QUEUE).content.decode()
+    complaint.refresh_from_db()
+    assert references(html) == [complaint.reference]
+    assert "rd-clock--breached" in html and "→ " in html
+    assert "Answer collaboration request" in html
+
+
+# Filters and search --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three(org, agent):
+    """Three store-A complaints that differ in priority, level, stage, category and deadline."""
+    a = register(org, agent, customer_name="Li Lei", customer_phone="13800138000", plate_or_vin="沪A12345")
+    b = register(org, agent, customer_name="Han Meimei", customer_phone="13911112222", order_number="SO-778899")
+    c = register(org, agent, customer_name="Wang Qiang", customer_phone="02168888888")
+    p0, p3 = Priority.objects.get(code="P0"), Priority.objects.get(code="P3")
+    top = EscalationLevel.objects.order_by("-rank").first()
+    child = Category.objects.create(code="fridge", name="Fridge", parent=org["category"])
+    other = Category.objects.create(code="tv", name="Television")
+    Complaint.objects.filter(pk=a.pk).update(priority=p0, stage=Stage.VERIFICATION, category=child)
+    Complaint.objects.filter(pk=b.pk).update(priority=p3, level=top, category=other)
+    Complaint.objects.filter(pk=c.pk).update(department=org["store_b"])
+    set_clock(a, due=timedelta(hours=-1))
+    set_clock(b, due=timedelta(hours=1), warn=timedelta(minutes=-1))
+    set_clock(c, due=timedelta(hours=5), paused=True)
+    return {name: Complaint.objects.get(pk=x.pk) for name, x in [("a", a), ("b", b), ("c", c)]}
+
+
+def listed(user: Any, url: str, **params: str) -> list[str]:
+    response = client_for(user).get(url, params)
+    assert response.status_code == 200
+    return references(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"priority": "P0"}, ["a"]),
+        ({"stage": Stage.VERIFICATION}, ["a"]),
+        ({"category": "appliance"}, ["a", "c"]),  # the category and the ones below it
+        ({"category": "tv"}, ["b"]),
+        ({"deadline": "breached"}, ["a"]),
+        ({"deadline": "warning"}, ["b"]),
+        ({"deadline": "paused"}, ["c"]),
+        ({"department": "store-b"}, ["c"]),
+        ({"department": "east"}, ["a", "b", "c"]),  # a department and every one below it
+        ({"scope": "mine"}, ["a", "b", "c"]),
+        ({"scope": "department"}, ["a", "b"]),
+    ],
+)
+def test_each_filter_narrows_the_inbox(org, agent, three, params, expected):
+    resolved = {}
+    for key, value in params.items():
+        if key == "priority":
+            value = str(Priority.objects.get(code=value).pk)
+        elif key == "category":
+            value = str(Category.objects.get(code=value).pk)
+        elif key == "department":
+            value = str(org["store_b" if value == "store-b" else value].pk)
+        resolved[key] = value
+    assert listed(agent, INBOX, **resolved) == [three[name].reference for name in expected]
+
+
+def test_the_level_filter(org, agent, three):
+    top = EscalationLevel.objects.order_by("-rank").first()
+    assert listed(agent, INBOX, level=str(top.pk)) == [three["b"].reference]
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("Li Lei", "a"),
+        ("meimei", "b"),
+        ("138 0013 8000", "a"),  # typed with spaces
+        ("+86 139 1111 2222", "b"),  # with the country code
+        ("021-6888 8888", "c"),  # a landline with its trunk 0
+        ("8888", "c"),  # the last digits
+        ("沪a 12345", "a"),  # plate, any case, with a space
+        ("so-778899", "b"),  # order number
+    ],
+)
+def test_search_finds_a_case_by_name_phone_plate_order_or_reference(org, agent, three, term, expected):
+    assert listed(agent, INBOX, _search=term) == [three[expected].reference]
+
+
+def test_search_by_reference_and_nothing_for_a_stranger(org, agent, three):
+    assert listed(agent, INBOX, _search=three["b"].reference.lower()) == [three["b"].reference]
+    assert listed(agent, INBOX, _search="Nobody Atall") == []
+
+
+def test_phone_digits_reads_what_agents_type():
+    assert phone_digits("021-6888 8888") == "2168888888"
+    assert phone_digits("+86 139 1111 2222") == "8613911112222"
+    assert phone_digits("12") is None and phone_digits("Li Lei") is None
+
+
+# Scope and menu counts -----------------------------------------------------------------------------
+
+
+def test_another_stores_tasks_never_appear(org, agent, agent_b):
+    mine = register(org, agent)
+    set_clock(mine, due=timedelta(hours=-1))
+    release_first_responses()
+    mine.refresh_from_db()
+    for url in [INBOX, QUEUE, ARCHIVE, BREACHED]:
+        assert mine.reference not in client_for(agent_b).get(url).content.decode(), url
+        assert listed(agent_b, url, _search=mine.reference) == [], url
+    assert mine.reference in client_for(agent).get(BREACHED).content.decode()
+
+
+def test_the_menu_counts_inbox_queue_and_breached(org, agent):
+    first, _second, third = (register(org, agent) for _ in range(3))
+    set_clock(first, due=timedelta(hours=-1))
+    set_clock(third, due=timedelta(hours=-1))
+    Task.objects.filter(process_id=third.pk, flow_task=FLOW.first_response).update(owner=None, status=STATUS.NEW)
+    html = client_for(agent).get(INBOX).content.decode()
+    assert re.search(r'data-count="inbox">2<', html)
+    assert re.search(r'data-count="queue">1<', html)
+    assert re.search(r'data-count="breached">2<', html)
+    breached = [Complaint.objects.get(pk=pk).reference for pk in (first.pk, third.pk)]
+    assert sorted(listed(agent, BREACHED)) == sorted(breached)
+
+
+# Claim, release, reassign -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def colleague(org):
+    """A second agent of store A: holds the same queue, so a task may be handed to them."""
+    return make_user("agent_a2", org["store_a"], "agent")
+
+
+def test_claim_and_release_are_recorded_on_the_timeline(org, agent):
+    complaint = register(org, agent)
+    release_first_responses()
+    task = open_task(complaint, FLOW.first_response)
+    assert client_for(agent).post(task_url(task, "assign")).status_code == 302
+    task.refresh_from_db()
+    assert task.owner == agent and task.status == STATUS.ASSIGNED and task.assigned is not None
+    assert client_for(agent).post(task_url(task, "unassign")).status_code == 302
+    task.refresh_from_db()
+    assert task.owner is None and task.status == STATUS.NEW
+    kinds = list(ComplaintEvent.objects.filter(complaint=complaint).values_list("kind", flat=True))
+    assert EventKind.CLAIMED in kinds and EventKind.RELEASED in kinds
+
+
+def test_reassign_to_a_colleague_holding_the_queue(org, agent, colleague, agent_b):
+    complaint = register(org, agent)
+    task = open_task(complaint, FLOW.first_response)
+    page = client_for(agent).get(task_url(task, "reassign")).content.decode()
+    assert "agent_a2" in page and "agent_b" not in page  # only eligible people are offered
+    response = client_for(agent).post(task_url(task, "reassign"), {"user": colleague.pk, "note": "Day off"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.owner == colleague and task.status == STATUS.ASSIGNED
+    event = ComplaintEvent.objects.get(complaint=complaint, kind=EventKind.REASSIGNED)
+    assert event.actor == agent and event.new["owner"] == "agent_a2" and event.note == "Day off"
+    assert complaint.reference in client_for(colleague).get(INBOX).content.decode()
+
+
+def test_reassign_to_someone_without_the_queue_is_refused_and_changes_nothing(org, agent, agent_b, colleague):
+    complaint = register(org, agent)
+    task = open_task(complaint, FLOW.first_response)
+    response = client_for(agent).post(task_url(task, "reassign"), {"user": agent_b.pk})
+    assert response.status_code == 200
+    assert 'error="Choose someone who holds this task\'s queue."' in response.content.decode()
+    task.refresh_from_db()
+    assert task.owner == agent
+    with pytest.raises(AssignmentRefused, match="does not hold this task"):
+        task_reassign(task=task, actor=agent, to_user=agent_b)
+    assert not ComplaintEvent.objects.filter(complaint=complaint, kind=EventKind.REASSIGNED).exists()
+
+
+def test_only_the_owner_or_a_supervisor_may_reassign(org, agent, colleague):
+    complaint = register(org, agent)
+    task = open_task(complaint, FLOW.first_response)
+    assert client_for(colleague).post(task_url(task, "reassign"), {"user": colleague.pk}).status_code == 403
+    manager = make_user("manager_a", org["store_a"], "store_manager")
+    org["store_a"].head = manager
+    org["store_a"].save()
+    assert client_for(manager).post(task_url(task, "reassign"), {"user": colleague.pk}).status_code == 302
+    task.refresh_from_db()
+    assert task.owner == colleague
+
+
+def test_a_reassign_of_a_task_that_changed_hands_meanwhile_is_refused(org, agent, colleague):
+    complaint = register(org, agent)
+    task = open_task(complaint, FLOW.first_response)
+    stale = Task.objects.get(pk=task.pk)
+    Task.objects.filter(pk=task.pk).update(owner=None, status=STATUS.NEW)  # released elsewhere meanwhile
+    with pytest.raises(AssignmentRefused, match="changed hands"):
+        task_reassign(task=stale, actor=agent, to_user=colleague)
+    task.refresh_from_db()
+    assert task.owner is None
+
+
+# Bulk claim ---------------------------------------------------------------------------------------------
+
+
+def test_bulk_claim_takes_the_selected_queue_tasks_and_skips_what_is_not_in_the_queue(org, agent, agent_b, colleague):
+    ours = [register(org, agent) for _ in range(3)]
+    theirs = register(org, agent_b, department=str(org["store_b"].pk))
+    release_first_responses()
+    taken = open_task(ours[2], FLOW.first_response)
+    Task.objects.filter(pk=taken.pk).update(owner=colleague, status=STATUS.ASSIGNED)  # a colleague was faster
+    pks = [open_task(c, FLOW.first_response).pk for c in [*ours, theirs]]
+    url = reverse("workflow:tasks_assign")
+    confirm = client_for(agent).post(url, {"pk": pks})
+    assert confirm.status_code == 200  # the confirmation page first
+    response = client_for(agent).post(url, {"pk": pks, "_confirm": "1"}, follow=True)
+    assert response.status_code == 200
+    owners = {c.pk: open_task(c, FLOW.first_response).owner for c in [*ours, theirs]}
+    assert owners[ours[0].pk] == agent and owners[ours[1].pk] == agent
+    assert owners[ours[2].pk] == colleague  # never taken from the colleague
+    assert owners[theirs.pk] is None  # another store's queue is out of reach
+    assert "2 tasks claimed." in response.content.decode()
+    assert ComplaintEvent.objects.filter(kind=EventKind.CLAIMED, actor=agent).count() == 2
+
+
+# Query counts ---------------------------------------------------------------------------------------------
+
+
+def queries_for(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def fill(org: dict[str, Any], agent: Any, count: int) -> None:
+    """`count` complaints: each with a breached clock, its first response in the inbox, a queued copy
+    and a finished one in the archive."""
+    for _ in range(count):
+        complaint = register(org, agent)
+        set_clock(complaint, due=timedelta(hours=-1))
+        first = open_task(complaint, FLOW.first_response)
+        Task.objects.create(
+            process_id=complaint.pk,
+            flow_task=FLOW.first_response,
+            flow_task_type="HUMAN",
+            status=STATUS.NEW,
+            owner_permission=first.owner_permission,
+        )
+        Task.objects.create(
+            process_id=complaint.pk,
+            flow_task=FLOW.first_response,
+            flow_task_type="HUMAN",
+            status=STATUS.DONE,
+            owner=agent,
+            finished=timezone.now(),
+        )
+
+
+@pytest.mark.parametrize("url", [INBOX, QUEUE, ARCHIVE, BREACHED])
+def test_each_list_costs_the_same_for_5_and_50_rows(org, agent, url):
+    client = client_for(agent)
+    fill(org, agent, 5)
+    few = queries_for(client, url)
+    fill(org, agent, 45)
+    many = queries_for(client, url)
+    assert many == few, (few, many)
+    assert few <= 25, few
+    assert len(references(client.get(url).content.decode())) == 25  # one full page
