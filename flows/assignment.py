@@ -61,7 +61,7 @@ class ReleaseTaskView(RefusalMixin, UnassignTaskView):
 class ReassignForm(forms.Form):
     """The colleagues who hold the task's queue; anyone else is refused."""
 
-    user = forms.ModelChoiceField(
+    user: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
         label=_("Hand over to"),
         queryset=None,
         error_messages={"invalid_choice": _("Choose someone who holds this task's queue.")},
