@@ -100,6 +100,13 @@ def test_a_mornings_work_file_claim_work_and_see_the_breached_case_first(
     expect(page.locator("[data-count=breached]")).to_have_text("1")
     expect(first_row).to_have_class(re.compile(r"rd-row--breached"))  # the page's countdown script runs
     save(page, "inbox", language)
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone: the columns that matter stay
+    page.reload()
+    expect(first_row.locator(".rd-col-step a")).to_be_visible()
+    expect(first_row.locator(".rd-clock")).to_be_visible()
+    expect(first_row.locator(".rd-col-customer")).to_be_hidden()
+    save(page, "inbox-phone", language)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # The new verification waits in the queue; claim it and work it.
     page.goto(live_server.url + "/workflow/queue/")

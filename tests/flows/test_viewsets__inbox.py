@@ -266,6 +266,7 @@ def test_claim_and_release_are_recorded_on_the_timeline(org, agent):
 def test_reassign_to_a_colleague_holding_the_queue(org, agent, colleague, agent_b):
     complaint = register(org, agent)
     task = open_task(complaint, FLOW.first_response)
+    assert task_url(task, "reassign") in client_for(agent).get(task_url(task, "detail")).content.decode()
     page = client_for(agent).get(task_url(task, "reassign")).content.decode()
     assert "agent_a2" in page and "agent_b" not in page  # only eligible people are offered
     response = client_for(agent).post(task_url(task, "reassign"), {"user": colleague.pk, "note": "Day off"})
@@ -334,6 +335,15 @@ def test_bulk_claim_takes_the_selected_queue_tasks_and_skips_what_is_not_in_the_
     assert owners[theirs.pk] is None  # another store's queue is out of reach
     assert "2 tasks claimed." in response.content.decode()
     assert ComplaintEvent.objects.filter(kind=EventKind.CLAIMED, actor=agent).count() == 2
+
+
+def test_bulk_release_puts_the_selected_inbox_tasks_back_in_their_queues(org, agent):
+    complaints = [register(org, agent) for _ in range(2)]
+    pks = [open_task(c, FLOW.first_response).pk for c in complaints]
+    response = client_for(agent).post(reverse("workflow:tasks_unassign"), {"pk": pks, "_confirm": "1"}, follow=True)
+    assert "2 tasks released." in response.content.decode()
+    assert set(Task.objects.filter(pk__in=pks).values_list("status", "owner")) == {(STATUS.NEW, None)}
+    assert ComplaintEvent.objects.filter(kind=EventKind.RELEASED, actor=agent).count() == 2
 
 
 # Query counts ---------------------------------------------------------------------------------------------
