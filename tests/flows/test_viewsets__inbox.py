@@ -180,6 +180,18 @@ def test_each_filter_narrows_the_inbox(org, agent, three, params, expected):
     assert listed(agent, INBOX, **resolved) == [three[name].reference for name in expected]
 
 
+def test_the_step_filter_lists_the_steps_by_title(org, agent, three):
+    from viewflow.workflow.fields import get_task_ref
+
+    html = client_for(agent).get(INBOX).content.decode()
+    assert "First response" in html
+    assert listed(agent, INBOX, flow_task=get_task_ref(FLOW.first_response)) == [
+        three[name].reference for name in ["a", "b", "c"]
+    ]
+    Task.objects.filter(process_id=three["b"].pk, flow_task=FLOW.first_response).update(flow_task=FLOW.verification)
+    assert listed(agent, INBOX, flow_task=get_task_ref(FLOW.verification)) == [three["b"].reference]
+
+
 def test_the_level_filter(org, agent, three):
     top = EscalationLevel.objects.order_by("-rank").first()
     assert listed(agent, INBOX, level=str(top.pk)) == [three["b"].reference]
