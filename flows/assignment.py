@@ -19,6 +19,8 @@ from viewflow.workflow.flow.views import (
     mixins,
 )
 
+from complaints.models import Complaint
+from complaints.selectors import complaint_of_process
 from complaints.selectors.worklist import queue_holders
 from complaints.services.assignment import AssignmentRefused, task_claim, task_reassign, task_release
 
@@ -92,6 +94,12 @@ class ReassignTaskView(
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "task": self.request.activation.task}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The complaint beside the form (an approval's or a collaboration request's case).
+        case_id = complaint_of_process(self.request.activation.process.pk)
+        complaint = Complaint.objects.select_related("priority", "level", "category", "department", "owner")
+        return super().get_context_data(complaint=complaint.filter(pk=case_id).first(), **kwargs)
 
     def form_valid(self, form: ReassignForm) -> HttpResponse:
         try:
