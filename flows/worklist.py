@@ -18,7 +18,7 @@ from viewflow.workflow.flow.views.filters import ChoiceFilter
 from viewflow.workflow.models import Task
 
 from complaints.choices import Stage
-from complaints.models import Category, Complaint, Department, EscalationLevel, Priority
+from complaints.models import Category, Clock, Complaint, Department, EscalationLevel, Priority
 from complaints.selectors import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
 from complaints.selectors.worklist import (
@@ -261,8 +261,6 @@ class WorklistMixin:
 
 
 def kind_label(kind: str | None) -> str:
-    from complaints.models import Clock
-
     return str(Clock.Kind(kind).label) if kind in Clock.Kind.values else ""
 
 
