@@ -55,7 +55,6 @@ ROW_RELATED = (
     "process__collaborationrequest__case__owner",
     "process__collaborationrequest__department",
 )
-OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 class ClockState:
