@@ -1,0 +1,127 @@
+"""Reads behind batch investigations: a complaint's batch, the complaints and deliveries of a
+batch, who investigates, which investigations a user may see, and the outreach counts."""
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Trim, Upper
+
+from complaints.choices import BatchStatus, Outcome, OutreachState, RoutedStage
+from complaints.models import BatchInvestigation, Complaint, Delivery, Membership, OutreachContact, StageRoute
+from complaints.rules.batch import BatchKey, OutreachCounts, batch_key, outreach_counts
+
+
+def complaint_batch_key(complaint: Complaint) -> BatchKey | None:
+    """Returns the batch a complaint belongs to under the admin's window, or None."""
+    from complaints.selectors import process_settings
+
+    return batch_key(
+        batch_number=complaint.batch_number,
+        product_model=complaint.product_model,
+        delivered=complaint.purchase_date,
+        window_days=process_settings().batch_window_days,
+    )
+
+
+def batch_complaints(key: BatchKey) -> QuerySet[Complaint]:
+    """Returns the registered complaints of a batch (invalid and duplicate ones do not count)."""
+    qs = Complaint.objects.filter(reference__isnull=False).exclude(outcome__in=[Outcome.INVALID, Outcome.DUPLICATE])
+    if key.batch_number:
+        return qs.annotate(batch_norm=Upper(Trim("batch_number"))).filter(batch_norm=key.batch_number)
+    return qs.filter(
+        batch_number="",
+        product_model__iexact=key.product_model,
+        purchase_date__gte=key.window_start,
+        purchase_date__lte=key.window_end,
+    )
+
+
+def batch_deliveries(investigation: BatchInvestigation) -> QuerySet[Delivery]:
+    """Returns the imported deliveries of an investigation's batch (or model and window)."""
+    if investigation.batch_number:
+        return Delivery.objects.filter(batch_number=investigation.batch_number)
+    return Delivery.objects.filter(
+        product_model=investigation.product_model,
+        delivery_date__gte=investigation.window_start,
+        delivery_date__lte=investigation.window_end,
+    )
+
+
+def investigator_routes() -> list[tuple[int, int]]:
+    """Returns the (department, role) pairs of the root-cause step's fixed routing: the quality
+    engineers who investigate batches (the admin's step routing decides who they are)."""
+    return list(
+        StageRoute.objects.filter(stage=RoutedStage.ROOT_CAUSE, department__isnull=False).values_list(
+            "department_id", "role_id"
+        )
+    )
+
+
+def is_batch_investigator(user: Any) -> bool:
+    """Quality: superusers and holders of the root-cause step's role in its fixed department. They
+    see every investigation, import deliveries, record outreach and mark batch issues."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_redress_batch_investigator", None)
+    if cached is None:
+        routes = investigator_routes()
+        query = Q(pk__in=[])
+        for department_id, role_id in routes:
+            query |= Q(department_id=department_id, role_id=role_id)
+        cached = bool(routes) and Membership.objects.filter(query, user=user, department__active=True).exists()
+        user._redress_batch_investigator = cached
+    return bool(cached)
+
+
+def may_mark_batch(*, user: Any, complaint: Complaint) -> bool:
+    """Rule of the door: quality engineers (above), or whoever may take the complaint's root-cause
+    step, may mark it as a batch issue."""
+    from complaints.selectors import stage_queue
+
+    if is_batch_investigator(user):
+        return True
+    return user.is_authenticated and user.has_perm(stage_queue(complaint=complaint, stage=RoutedStage.ROOT_CAUSE))
+
+
+def investigations_visible_to(user: Any) -> QuerySet[BatchInvestigation]:
+    """Returns the investigations a user may see: all for quality, else those with a linked
+    complaint the user may see."""
+    from complaints.selectors import complaints_visible_to
+
+    qs = BatchInvestigation.objects.all()
+    if is_batch_investigator(user):
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    visible = complaints_visible_to(user).values("pk")
+    return qs.filter(pk__in=BatchInvestigation.complaints.through.objects.filter(complaint_id__in=visible).values(
+        "batchinvestigation_id"
+    ))
+
+
+def investigation_list(user: Any) -> QuerySet[BatchInvestigation]:
+    """The investigations list: newest first, with how many complaints and contacts each has."""
+    return (
+        investigations_visible_to(user)
+        .select_related("opened_by")
+        .annotate(
+            complaint_count=Count("complaints", distinct=True),
+            contact_count=Count("contacts", distinct=True),
+            reached_count=Count(
+                "contacts", filter=~Q(contacts__state=OutreachState.TO_CONTACT), distinct=True
+            ),
+            fixed_count=Count("contacts", filter=Q(contacts__state=OutreachState.FIXED), distinct=True),
+        )
+    )
+
+
+def investigation_counts(investigation: BatchInvestigation) -> OutreachCounts:
+    """Counts of the outreach list (one query): total, reached, inspected, fixed, no issue."""
+    rows = OutreachContact.objects.filter(investigation=investigation).values("state").annotate(n=Count("pk"))
+    return outreach_counts({row["state"]: row["n"] for row in rows})
+
+
+def open_investigation(key: str) -> BatchInvestigation | None:
+    return BatchInvestigation.objects.filter(key=key, status=BatchStatus.OPEN).first()
