@@ -38,13 +38,13 @@ from complaints.selectors.batch import (
     may_mark_batch,
 )
 from complaints.services.batch import (
+    STATE_LABELS,
     BatchRefused,
     DeliveriesRefused,
     complaint_mark_batch,
     deliveries_import,
     investigation_close,
     outreach_move,
-    STATE_LABELS,
 )
 from complaints.views import ComplaintActionView
 
@@ -90,9 +90,7 @@ def _contact_rows(contacts: list[OutreachContact], *, full: bool, can_move: bool
     return rows
 
 
-def investigation_context(
-    request: HttpRequest, investigation: BatchInvestigation, **extra: Any
-) -> dict[str, Any]:
+def investigation_context(request: HttpRequest, investigation: BatchInvestigation, **extra: Any) -> dict[str, Any]:
     user = request.user
     investigator = is_batch_investigator(user)
     is_open = investigation.status == BatchStatus.OPEN
@@ -162,7 +160,8 @@ def outreach_move_view(request: HttpRequest, pk: int, contact_pk: int) -> HttpRe
     else:
         messages.success(
             request,
-            _("%(name)s: %(state)s.") % {"name": contact.customer_name, "state": STATE_LABELS[form.cleaned_data["state"]]},
+            _("%(name)s: %(state)s.")
+            % {"name": contact.customer_name, "state": STATE_LABELS[form.cleaned_data["state"]]},
             fail_silently=True,
         )
     return HttpResponseRedirect(back)

@@ -2,8 +2,9 @@
 
 One module per area: org (departments, roles), config (priorities, calendars, levels, settings),
 intake_forms (category forms: draft, preview, publish), routing (rules, stage profiles, step
-routing), notify (notify lists, templates), complaint (the read-only record, answer filters, CSV)
-batch (investigations, deliveries and their CSV import) and tools (export/import, routing dry run, configuration history).
+routing), notify (notify lists, templates), complaint (the read-only record, answer filters, CSV),
+batch (investigations, deliveries and their CSV import) and tools (export/import, routing dry run,
+configuration history).
 """
 
 from typing import Any

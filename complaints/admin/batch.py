@@ -89,4 +89,6 @@ class DeliveryAdmin(admin.ModelAdmin):
             "errors": errors,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/complaints/delivery/import.html", context, status=400 if errors else 200)
+        return TemplateResponse(
+            request, "admin/complaints/delivery/import.html", context, status=400 if errors else 200
+        )

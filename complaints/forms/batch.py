@@ -46,7 +46,9 @@ class OutreachFilterForm(forms.Form):
 
 class CaseSearchForm(forms.Form):
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(active=True), required=False,
+        label=_("Category"),
+        queryset=Category.objects.filter(active=True),
+        required=False,
         help_text=_("Includes its subcategories."),
     )
     product_model = forms.CharField(label=_("Product / service model"), max_length=100, required=False)

@@ -66,7 +66,12 @@ class BatchEvent(models.Model):
     investigation = models.ForeignKey(BatchInvestigation, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("at"), auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     kind = models.CharField(_("event"), max_length=20, choices=BatchEventKind.choices)
     old = models.JSONField(_("before"), default=dict, blank=True)
@@ -135,7 +140,12 @@ class OutreachContact(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_at = models.DateTimeField(_("last change"), null=True, blank=True)
 

@@ -70,9 +70,7 @@ def delivery_window(*, delivered: date, window_days: int) -> tuple[date, date]:
     return start, start + timedelta(days=window_days - 1)
 
 
-def batch_key(
-    *, batch_number: str, product_model: str, delivered: date | None, window_days: int
-) -> BatchKey | None:
+def batch_key(*, batch_number: str, product_model: str, delivered: date | None, window_days: int) -> BatchKey | None:
     """Rule: a complaint's batch is its batch number; without one, its product model together with
     the window its delivery date falls into; with neither, it belongs to no batch.
 
@@ -181,9 +179,7 @@ def _date(value: str) -> date:
     return date.fromisoformat(value)
 
 
-def read_delivery_rows(
-    lines: Iterable[tuple[int, Sequence[str]]], *, phone: Callable[[str], str]
-) -> DeliveryParse:
+def read_delivery_rows(lines: Iterable[tuple[int, Sequence[str]]], *, phone: Callable[[str], str]) -> DeliveryParse:
     """Rule: the first line names the columns (DELIVERY_COLUMNS, any order, no others); every
     following line needs a batch number, a plate/VIN, a name and a valid phone (`phone` returns
     it normalised or raises ValueError), dates as YYYY-MM-DD, and no batch and plate/VIN twice.
@@ -213,10 +209,14 @@ def read_delivery_rows(
             problems.append(_("repeated columns: %(columns)s") % {"columns": ", ".join(repeated)})
         expected = ", ".join(DELIVERY_COLUMNS)
         result.errors.append(
-            (header_number, _("Wrong header (%(problems)s); expected: %(expected)s.") % {
-                "problems": "; ".join(problems),
-                "expected": expected,
-            })
+            (
+                header_number,
+                _("Wrong header (%(problems)s); expected: %(expected)s.")
+                % {
+                    "problems": "; ".join(problems),
+                    "expected": expected,
+                },
+            )
         )
         return result
     seen: dict[tuple[str, str], int] = {}
@@ -225,10 +225,14 @@ def read_delivery_rows(
             continue
         if len(cells) != len(names):
             result.errors.append(
-                (number, _("%(found)s values where the header has %(expected)s.") % {
-                    "found": len(cells),
-                    "expected": len(names),
-                })
+                (
+                    number,
+                    _("%(found)s values where the header has %(expected)s.")
+                    % {
+                        "found": len(cells),
+                        "expected": len(names),
+                    },
+                )
             )
             continue
         values = {name: (cell or "").strip() for name, cell in zip(names, cells, strict=True)}
@@ -256,9 +260,7 @@ def read_delivery_rows(
         if batch and vehicle:
             first = seen.setdefault((batch, vehicle), number)
             if first != number:
-                problems.append(
-                    _("the same batch and plate/VIN as line %(line)s") % {"line": first}
-                )
+                problems.append(_("the same batch and plate/VIN as line %(line)s") % {"line": first})
         if problems:
             result.errors.append((number, "; ".join(problems)))
             continue

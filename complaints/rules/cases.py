@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from complaints.rules.batch import normalise_code
 from complaints.rules.signals import CJK, normalise
@@ -25,7 +26,7 @@ def text_terms(text: str) -> frozenset[str]:
         if CJK.match(ch):
             run.append(ch)
             continue
-        terms.update(a + b for a, b in zip(run, run[1:], strict=False))
+        terms.update(a + b for a, b in pairwise(run))
         run = []
     return frozenset(terms)
 

@@ -96,9 +96,11 @@ def investigations_visible_to(user: Any) -> QuerySet[BatchInvestigation]:
     if not user.is_authenticated:
         return qs.none()
     visible = complaints_visible_to(user).values("pk")
-    return qs.filter(pk__in=BatchInvestigation.complaints.through.objects.filter(complaint_id__in=visible).values(
-        "batchinvestigation_id"
-    ))
+    return qs.filter(
+        pk__in=BatchInvestigation.complaints.through.objects.filter(complaint_id__in=visible).values(
+            "batchinvestigation_id"
+        )
+    )
 
 
 def investigation_list(user: Any) -> QuerySet[BatchInvestigation]:
@@ -109,9 +111,7 @@ def investigation_list(user: Any) -> QuerySet[BatchInvestigation]:
         .annotate(
             complaint_count=Count("complaints", distinct=True),
             contact_count=Count("contacts", distinct=True),
-            reached_count=Count(
-                "contacts", filter=~Q(contacts__state=OutreachState.TO_CONTACT), distinct=True
-            ),
+            reached_count=Count("contacts", filter=~Q(contacts__state=OutreachState.TO_CONTACT), distinct=True),
             fixed_count=Count("contacts", filter=Q(contacts__state=OutreachState.FIXED), distinct=True),
         )
     )

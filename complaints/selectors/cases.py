@@ -146,15 +146,14 @@ def similar_cases(
     parents = category_parents()
     if category_id is not None and category_id not in parents:
         category_id = None
-    new = CaseFacts(
-        category_ids=_branch(category_id, parents), product_model=product_model, terms=text_terms(words)
-    )
+    new = CaseFacts(category_ids=_branch(category_id, parents), product_model=product_model, terms=text_terms(words))
     candidates = (
         closed_cases(user)
         .exclude(pk=exclude)
         .order_by("-closed_at", "-pk")
-        .values_list("pk", "category_id", "product_model", "customer_words", "handler_understanding",
-                     "root_cause__description")[:SUGGESTION_CANDIDATES]
+        .values_list(
+            "pk", "category_id", "product_model", "customer_words", "handler_understanding", "root_cause__description"
+        )[:SUGGESTION_CANDIDATES]
     )
     facts = [
         (

@@ -33,7 +33,6 @@ from complaints.selectors.batch import (
 )
 from complaints.services.events import acting_user, event_record
 
-
 STATE_LABELS = dict(OutreachState.choices)
 
 
@@ -119,9 +118,7 @@ def complaint_mark_batch(*, complaint: Complaint, actor: Any, note: str = "") ->
         return _open(key=key, how=BatchOpenedBy.MARKED, actor=actor, complaints=members, note=note)
 
 
-def _open(
-    *, key: BatchKey, how: str, actor: Any, complaints: list[Complaint], note: str
-) -> BatchInvestigation:
+def _open(*, key: BatchKey, how: str, actor: Any, complaints: list[Complaint], note: str) -> BatchInvestigation:
     try:
         with transaction.atomic():
             investigation = BatchInvestigation.objects.create(
@@ -189,7 +186,9 @@ def investigation_link(*, investigation: BatchInvestigation, complaint: Complain
 def _contact_add(*, investigation: BatchInvestigation, key: str, fields: dict[str, Any]) -> OutreachContact:
     """Adds a customer to the outreach list, or completes the one with the same vehicle or phone
     (a complaint and a delivery of one car are one contact)."""
-    contact, created = OutreachContact.objects.get_or_create(investigation=investigation, customer_key=key, defaults=fields)
+    contact, created = OutreachContact.objects.get_or_create(
+        investigation=investigation, customer_key=key, defaults=fields
+    )
     if not created:
         missing = {name: value for name, value in fields.items() if getattr(contact, name) in (None, "")}
         if missing:
@@ -200,9 +199,7 @@ def _contact_add(*, investigation: BatchInvestigation, key: str, fields: dict[st
 def outreach_fill(*, investigation: BatchInvestigation) -> int:
     """Puts every imported delivery of the investigation's batch on its outreach list (customers
     already on it are completed, not added twice). Returns how many contacts were added."""
-    existing = {
-        c.customer_key: c for c in OutreachContact.objects.filter(investigation=investigation)
-    }
+    existing = {c.customer_key: c for c in OutreachContact.objects.filter(investigation=investigation)}
     new: dict[str, OutreachContact] = {}
     for delivery in batch_deliveries(investigation).order_by("pk"):
         key = customer_key(plate_or_vin=delivery.plate_or_vin, phone=delivery.phone)
@@ -316,7 +313,9 @@ def deliveries_read(*, data: bytes) -> list[DeliveryRow]:
         for cells in reader:
             lines.append((reader.line_num, cells))
     except csv.Error as error:
-        raise DeliveriesRefused([(reader.line_num, _("Not a readable CSV line: %(error)s") % {"error": error})]) from None
+        raise DeliveriesRefused(
+            [(reader.line_num, _("Not a readable CSV line: %(error)s") % {"error": error})]
+        ) from None
     parsed = read_delivery_rows(lines, phone=_phone)
     if parsed.errors:
         raise DeliveriesRefused(parsed.errors)
@@ -364,4 +363,6 @@ def deliveries_import(*, data: bytes, actor: Any) -> DeliveriesImported:
                 actor=actor,
                 new={"rows": len(rows), "created": created, "updated": updated, "contacts_added": count},
             )
-    return DeliveriesImported(created=created, updated=updated, contacts_added=added, investigations=len(investigations))
+    return DeliveriesImported(
+        created=created, updated=updated, contacts_added=added, investigations=len(investigations)
+    )

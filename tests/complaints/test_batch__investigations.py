@@ -19,7 +19,14 @@ BATCH = "BMS-2026-07B"
 
 def file(agent, org, n, **fields):
     return [
-        register(agent, org, batch_number=BATCH, customer_phone=f"1380013{8000 + i:04d}", plate_or_vin=f"沪A·{i:05d}", **fields)
+        register(
+            agent,
+            org,
+            batch_number=BATCH,
+            customer_phone=f"1380013{8000 + i:04d}",
+            plate_or_vin=f"沪A·{i:05d}",
+            **fields,
+        )
         for i in range(n)
     ]
 
@@ -42,7 +49,11 @@ def test_the_threshold_opens_exactly_one_investigation_and_later_complaints_join
     contact = investigation.contacts.get(complaint=later)
     assert contact.customer_key == "tel:+8613800139999" and contact.state == OutreachState.TO_CONTACT
     assert list(investigation.events.order_by("pk").values_list("kind", flat=True)) == [
-        "opened", "linked", "linked", "linked", "linked"
+        "opened",
+        "linked",
+        "linked",
+        "linked",
+        "linked",
     ]
 
 
@@ -104,14 +115,16 @@ def test_the_second_of_two_people_moving_one_contact_is_told(investigation, qual
     contact = investigation.contacts.first()
     seen = contact.state
     outreach_move(contact=contact, actor=quality_engineer, seen_state=seen, new_state="contacted")
-    with pytest.raises(BatchRefused, match="changed .* meanwhile"):
+    with pytest.raises(BatchRefused, match=r"changed .* meanwhile"):
         outreach_move(contact=contact, actor=quality_engineer_2, seen_state=seen, new_state="contacted")
     assert investigation.events.filter(kind="contact").count() == 1
 
 
 def test_agents_cannot_record_outreach(investigation, agent):
     with pytest.raises(BatchRefused):
-        outreach_move(contact=investigation.contacts.first(), actor=agent, seen_state="to_contact", new_state="contacted")
+        outreach_move(
+            contact=investigation.contacts.first(), actor=agent, seen_state="to_contact", new_state="contacted"
+        )
 
 
 def test_the_page_moves_a_contact_and_shows_counts(investigation, quality_engineer):
@@ -123,8 +136,8 @@ def test_the_page_moves_a_contact_and_shows_counts(investigation, quality_engine
     assert "meanwhile" in response.content.decode()
     OutreachContact.objects.filter(pk=contact.pk).update(state="fixed")
     page = client.get(f"/workflow/batch/{investigation.pk}/").content.decode()
-    assert '<strong>3</strong><span>customers</span>' in page
-    assert '<strong>1</strong><span>reached</span>' in page and '<strong>1</strong><span>fixed</span>' in page
+    assert "<strong>3</strong><span>customers</span>" in page
+    assert "<strong>1</strong><span>reached</span>" in page and "<strong>1</strong><span>fixed</span>" in page
     assert "+8613800138000" in page  # quality sees whom to call
     filtered = client.get(f"/workflow/batch/{investigation.pk}/?state=fixed").content.decode()
     assert filtered.count("rd-outreach--") == 1
@@ -155,7 +168,9 @@ def test_closing_twice_is_refused(investigation, quality_engineer):
 
 def _contacts(investigation, count):
     OutreachContact.objects.bulk_create(
-        OutreachContact(investigation=investigation, customer_key=f"vin:X{n}", customer_name=f"N{n}", phone="+8613800000000")
+        OutreachContact(
+            investigation=investigation, customer_key=f"vin:X{n}", customer_name=f"N{n}", phone="+8613800000000"
+        )
         for n in range(count)
     )
 

@@ -15,16 +15,26 @@ from tests.conftest import FLOW, FMT, intake_data
 from tests.flows.test_flows__journey import as_user
 
 
-def closed_case(agent: Any, quality: Any, org: dict[str, Any], *, cause: str, category: str = "method", **fields: Any) -> Complaint:
+def closed_case(
+    agent: Any, quality: Any, org: dict[str, Any], *, cause: str, category: str = "method", **fields: Any
+) -> Complaint:
     """Registers a complaint and drives it through every step to closed, with `cause` as root cause."""
     c = driver.start_complaint(user=agent, data=intake_data(org, **fields))
     later = (timezone.localtime() + timedelta(hours=2)).strftime(FMT)
     steps = [
-        (agent, FLOW.first_response, {"channel": "phone", "summary": "Called.", "promise": "Fix", "promised_by": later}),
+        (
+            agent,
+            FLOW.first_response,
+            {"channel": "phone", "summary": "Called.", "promise": "Fix", "promised_by": later},
+        ),
         (quality, FLOW.verification, {"outcome": "valid", "explanation": ""}),
         (agent, FLOW.containment, {"description": "Loaner car and tow.", "cost": "0"}),
         (quality, FLOW.root_cause, {"cause_category": category, "description": cause, "responsible_department": ""}),
-        (quality, FLOW.permanent_actions, {"description": "BMS firmware 2.3.1 rolled out.", "department": "", "due_date": ""}),
+        (
+            quality,
+            FLOW.permanent_actions,
+            {"description": "BMS firmware 2.3.1 rolled out.", "department": "", "due_date": ""},
+        ),
         (quality, FLOW.effectiveness, {"effective": "yes", "evidence": "No recurrence in 30 days."}),
         (agent, FLOW.customer_confirmation, {"outcome": "confirmed", "channel": "phone", "note": "Satisfied."}),
     ]
@@ -38,16 +48,26 @@ def closed_case(agent: Any, quality: Any, org: dict[str, Any], *, cause: str, ca
 @pytest.fixture
 def cases(org, agent, quality_engineer):
     power = closed_case(
-        agent, quality_engineer, org,
-        cause="BMS firmware cut the contactor on a voltage spike.", category="machine",
-        product_model="EV-S7", customer_name="Chen Jun", customer_words="The car lost all power on the highway 高速断电.",
+        agent,
+        quality_engineer,
+        org,
+        cause="BMS firmware cut the contactor on a voltage spike.",
+        category="machine",
+        product_model="EV-S7",
+        customer_name="Chen Jun",
+        customer_words="The car lost all power on the highway 高速断电.",
     )
     fridge = closed_case(
-        agent, quality_engineer, org,
-        cause="No corner guards used while carrying.", product_model="BCD-520W",
+        agent,
+        quality_engineer,
+        org,
+        cause="No corner guards used while carrying.",
+        product_model="BCD-520W",
         customer_words="The fridge door arrived scratched.",
     )
-    open_one = driver.start_complaint(user=agent, data=intake_data(org, product_model="EV-S7", customer_words="高速断电"))
+    open_one = driver.start_complaint(
+        user=agent, data=intake_data(org, product_model="EV-S7", customer_words="高速断电")
+    )
     return {"power": power, "fridge": fridge, "open": open_one}
 
 
