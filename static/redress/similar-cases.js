@@ -9,8 +9,9 @@
   var lastQuery = "";
 
   function valueOf(form, name) {
-    var element = form.querySelector('[name="' + name + '"]');
-    return element ? String(element.value || "").trim() : "";
+    // FormData reads the real controls (viewflow's field elements carry the name too).
+    var value = new FormData(form).get(name);
+    return value === null ? "" : String(value).trim();
   }
 
   function refresh(form) {
@@ -36,8 +37,9 @@
 
   function schedule(event) {
     var target = event.target;
-    if (!target || !target.getAttribute || WATCHED.indexOf(target.getAttribute("name")) === -1) return;
-    var form = target.closest("form");
+    var control = target && target.closest ? target.closest("[name]") : null;
+    if (!control || WATCHED.indexOf(control.getAttribute("name")) === -1) return;
+    var form = control.closest("form");
     window.clearTimeout(timer);
     timer = window.setTimeout(function () { refresh(form); }, event.type === "change" ? 0 : 600);
   }
@@ -46,7 +48,7 @@
   document.addEventListener("input", schedule);
   function initial() {
     lastQuery = "";
-    var element = document.querySelector('#rd-similar ~ * [name="category"], form [name="category"]');
+    var element = document.querySelector('form [name="category"]');
     if (element && document.getElementById("rd-similar")) refresh(element.closest("form"));
   }
   document.addEventListener("turbo:load", function () { window.setTimeout(initial, 50); });
