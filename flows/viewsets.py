@@ -24,7 +24,7 @@ from complaints import views as complaint_views
 from complaints.choices import BatchStatus
 from complaints.models import Category, Complaint
 from complaints.selectors import complaints_visible_to
-from complaints.selectors.batch import may_mark_batch
+from complaints.selectors.batch import has_batch_facts, may_mark_batch
 from complaints.selectors.escalation import (
     held_ranks,
     is_handler,
@@ -157,7 +157,7 @@ class ComplaintDetailView(DetailProcessView):
         user, levels = self.request.user, ladder()
         held = held_ranks(user=user, complaint=complaint, levels=levels)
         names = signal_names() if complaint.signals else {}
-        batches = list(complaint.batch_investigations.all())
+        batches = list(complaint.batch_investigations.all()) if has_batch_facts(complaint) else []
         context.update(
             task_list=complaint.task_set.select_related("owner").order_by("created"),
             events=complaint.events.select_related("actor"),

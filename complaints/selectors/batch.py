@@ -3,7 +3,7 @@ batch, who investigates, which investigations a user may see, and the outreach c
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Trim, Upper
 
 from complaints.choices import BatchStatus, Outcome, OutreachState, RoutedStage
@@ -47,42 +47,32 @@ def batch_deliveries(investigation: BatchInvestigation) -> QuerySet[Delivery]:
     )
 
 
-def investigator_routes() -> list[tuple[int, int]]:
-    """Returns the (department, role) pairs of the root-cause step's fixed routing: the quality
-    engineers who investigate batches (the admin's step routing decides who they are)."""
-    return list(
-        StageRoute.objects.filter(stage=RoutedStage.ROOT_CAUSE, department__isnull=False).values_list(
-            "department_id", "role_id"
-        )
-    )
-
-
 def is_batch_investigator(user: Any) -> bool:
-    """Quality: superusers and holders of the root-cause step's role in its fixed department. They
-    see every investigation, import deliveries, record outreach and mark batch issues."""
+    """Quality: superusers and holders of the root-cause step's role in its fixed department (the
+    admin's step routing decides who they are). They see every investigation, import deliveries,
+    record the outreach and mark batch issues. One query, remembered on the user for the request."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
     cached = getattr(user, "_redress_batch_investigator", None)
     if cached is None:
-        routes = investigator_routes()
-        query = Q(pk__in=[])
-        for department_id, role_id in routes:
-            query |= Q(department_id=department_id, role_id=role_id)
-        cached = bool(routes) and Membership.objects.filter(query, user=user, department__active=True).exists()
+        routes = StageRoute.objects.filter(
+            stage=RoutedStage.ROOT_CAUSE, department_id=OuterRef("department_id"), role_id=OuterRef("role_id")
+        )
+        cached = Membership.objects.filter(user=user, department__active=True).filter(Exists(routes)).exists()
         user._redress_batch_investigator = cached
     return bool(cached)
 
 
-def may_mark_batch(*, user: Any, complaint: Complaint) -> bool:
-    """Rule of the door: quality engineers (above), or whoever may take the complaint's root-cause
-    step, may mark it as a batch issue."""
-    from complaints.selectors import stage_queue
+def has_batch_facts(complaint: Complaint) -> bool:
+    """Whether the complaint names a batch at all: a batch number, or a model with a delivery date."""
+    return bool(complaint.batch_number.strip() or (complaint.product_model.strip() and complaint.purchase_date))
 
-    if is_batch_investigator(user):
-        return True
-    return user.is_authenticated and user.has_perm(stage_queue(complaint=complaint, stage=RoutedStage.ROOT_CAUSE))
+
+def may_mark_batch(*, user: Any, complaint: Complaint) -> bool:
+    """Rule of the door: quality engineers (above) may mark a complaint that names a batch."""
+    return has_batch_facts(complaint) and is_batch_investigator(user)
 
 
 def investigations_visible_to(user: Any) -> QuerySet[BatchInvestigation]:

@@ -28,7 +28,6 @@ from complaints.selectors.batch import (
     batch_deliveries,
     complaint_batch_key,
     is_batch_investigator,
-    may_mark_batch,
     open_investigation,
 )
 from complaints.services.events import acting_user, event_record
@@ -99,7 +98,7 @@ def complaint_mark_batch(*, complaint: Complaint, actor: Any, note: str = "") ->
     batch opens below the threshold (or the complaint joins the one already open). Refused for
     someone who may not investigate and for a complaint without batch number or model and
     delivery date."""
-    if not may_mark_batch(user=actor, complaint=complaint):
+    if not is_batch_investigator(actor):
         raise BatchRefused(_("Only quality engineers may mark a batch issue."))
     key = complaint_batch_key(complaint)
     if key is None:

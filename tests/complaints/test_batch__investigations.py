@@ -262,3 +262,15 @@ def test_two_batch_checks_counting_at_the_same_instant_open_one_investigation(or
     investigation = BatchInvestigation.objects.get()
     assert set(investigation.complaints.all()) == set(complaints)
     assert investigation.events.filter(kind="opened").count() == 1
+
+
+def test_the_complaint_page_offers_marking_to_quality_and_then_links_the_investigation(org, agent, quality_engineer):
+    (complaint,) = file(agent, org, 1)
+    first_response(agent, complaint)
+    url = f"/workflow/flows/complaint/{complaint.pk}/"
+    assert "/workflow/batch/mark/" not in as_user(agent).get(url).content.decode()
+    assert f"/workflow/batch/mark/{complaint.pk}/" in as_user(quality_engineer).get(url).content.decode()
+    investigation = complaint_mark_batch(complaint=complaint, actor=quality_engineer, note="P0A80")
+    page = as_user(agent).get(url).content.decode()
+    assert 'id="rd-batch-links"' in page and f"/workflow/batch/{investigation.pk}/" in page
+    assert "/workflow/batch/mark/" not in as_user(quality_engineer).get(url).content.decode()

@@ -507,20 +507,20 @@ class Command(BaseCommand):
             return
         # In list order: 12 fixed, 4 without issue, 8 inspected, 170 contacted, the rest still to call.
         plan = [
-            (12, ["contacted", "inspected", "fixed"]),
-            (4, ["contacted", "inspected", "no_issue"]),
-            (8, ["contacted", "inspected"]),
-            (170, ["contacted"]),
+            (12, [OutreachState.CONTACTED, OutreachState.INSPECTED, OutreachState.FIXED]),
+            (4, [OutreachState.CONTACTED, OutreachState.INSPECTED, OutreachState.NO_ISSUE]),
+            (8, [OutreachState.CONTACTED, OutreachState.INSPECTED]),
+            (170, [OutreachState.CONTACTED]),
         ]
         contacts = iter(list(investigation.contacts.select_related("investigation").order_by("pk")))
         notes = {
-            "contacted": "已电话联系，预约检测。Called; inspection booked.",
-            "fixed": "BMS固件已升级。Firmware updated.",
+            OutreachState.CONTACTED: "已电话联系，预约检测。Called; inspection booked.",
+            OutreachState.FIXED: "BMS固件已升级。Firmware updated.",
         }
         with transaction.atomic():
             for count, moves in plan:
                 for contact in itertools.islice(contacts, count):
-                    for old, new in zip(["to_contact", *moves], moves, strict=False):
+                    for old, new in zip([OutreachState.TO_CONTACT, *moves], moves, strict=False):
                         contact = outreach_move(
                             contact=contact,
                             actor=users["quality"],
