@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -100,9 +101,11 @@ def investigation_context(request: HttpRequest, investigation: BatchInvestigatio
             contacts = contacts.filter(state=filters.cleaned_data["state"])
         text = filters.cleaned_data["q"].strip()
         if text:
-            contacts = contacts.filter(
-                Q(customer_name__icontains=text) | Q(plate_or_vin__icontains=text) | Q(phone__icontains=text)
-            )
+            # Masked names and phones must not be guessable by searching: others search plates only.
+            match = Q(plate_or_vin__icontains=text)
+            if investigator:
+                match |= Q(customer_name__icontains=text) | Q(phone__icontains=text)
+            contacts = contacts.filter(match)
     page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     visible_ids = set(
         complaints_visible_to(user).filter(batch_investigations=investigation).values_list("pk", flat=True)
@@ -140,8 +143,8 @@ def outreach_move_view(request: HttpRequest, pk: int, contact_pk: int) -> HttpRe
         OutreachContact.objects.select_related("investigation"), pk=contact_pk, investigation=investigation
     )
     form = OutreachMoveForm(request.POST)
-    back = request.POST.get("back") or reverse("workflow:batch:detail", args=[investigation.pk])
-    if not back.startswith("/"):
+    back = request.POST.get("back") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("workflow:batch:detail", args=[investigation.pk])
     if not form.is_valid():
         messages.error(request, _("Choose the contact's new state."), fail_silently=True)

@@ -1,11 +1,14 @@
 """Forms of batch investigations and the case library."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from viewflow.forms import Layout
 
 from complaints.choices import CauseCategory, OutreachState
 from complaints.models import Category
+from complaints.selectors import process_settings
 
 
 class MarkBatchForm(forms.Form):
@@ -33,6 +36,15 @@ class DeliveriesImportForm(forms.Form):
             "delivery_date (dates as YYYY-MM-DD). A file with any bad row imports nothing."
         ),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = process_settings().attachment_max_mb
+        if (upload.size or 0) > limit * 1024 * 1024:
+            raise forms.ValidationError(
+                _("%(name)s is larger than %(max)s MB."), code="file_size", params={"name": upload.name, "max": limit}
+            )
+        return upload
 
 
 class CloseInvestigationForm(forms.Form):

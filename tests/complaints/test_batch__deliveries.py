@@ -102,3 +102,15 @@ def test_agents_cannot_import(org, agent):
     investigation = BatchInvestigation.objects.get()
     response = as_user(agent).post(f"/workflow/batch/{investigation.pk}/import/", {"file": csv_file(good_rows(1))})
     assert response.status_code == 404 and Delivery.objects.count() == 0
+
+
+def test_a_file_above_the_admins_size_limit_is_refused(org, agent, quality_engineer):
+    from complaints.models import ProcessSettings
+
+    file(agent, org, 3)
+    investigation = BatchInvestigation.objects.get()
+    ProcessSettings.objects.update(attachment_max_mb=1)
+    big = csv_file(good_rows(1) + "#" * (1024 * 1024) + "\n")
+    response = as_user(quality_engineer).post(f"/workflow/batch/{investigation.pk}/import/", {"file": big})
+    assert response.status_code == 400 and "larger than 1 MB" in response.content.decode()
+    assert Delivery.objects.count() == 0

@@ -274,3 +274,11 @@ def test_the_complaint_page_offers_marking_to_quality_and_then_links_the_investi
     page = as_user(agent).get(url).content.decode()
     assert 'id="rd-batch-links"' in page and f"/workflow/batch/{investigation.pk}/" in page
     assert "/workflow/batch/mark/" not in as_user(quality_engineer).get(url).content.decode()
+
+
+def test_masked_details_cannot_be_guessed_by_searching(investigation, agent, quality_engineer):
+    url = f"/workflow/batch/{investigation.pk}/?q=13800138000"
+    assert as_user(quality_engineer).get(url).content.decode().count("rd-outreach--") == 1
+    assert as_user(agent).get(url).content.decode().count("rd-outreach--") == 0
+    by_plate = as_user(agent).get(f"/workflow/batch/{investigation.pk}/?q=00001").content.decode()
+    assert by_plate.count("rd-outreach--") == 1
