@@ -88,14 +88,15 @@ def case_search(
     return qs.order_by("-closed_at", "-pk")
 
 
-def _with_solution(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+def with_solution(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """The queryset with what a case row reads (category, root cause, actions) fetched at once."""
     return qs.select_related("category", "category__parent", "root_cause").prefetch_related(
         Prefetch("actions", queryset=CorrectiveAction.objects.order_by("created_at", "pk"))
     )
 
 
 def case_rows(complaints: Iterable[Complaint]) -> list[Case]:
-    """Builds the library rows of a page of cases (pass a queryset through `with_solution`)."""
+    """Builds the library rows of a page of cases (a queryset passed through `with_solution`)."""
     rows = []
     for c in complaints:
         cause = c.root_cause
@@ -122,11 +123,6 @@ def case_rows(complaints: Iterable[Complaint]) -> list[Case]:
             )
         )
     return rows
-
-
-def with_solution(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """The queryset with what a case row reads (category, root cause, actions) fetched at once."""
-    return _with_solution(qs)
 
 
 def _branch(category_id: int | None, parents: dict[int, int | None]) -> frozenset[int]:
@@ -167,5 +163,5 @@ def similar_cases(
         for pk, cat, model, customer, understanding, cause in candidates
     ]
     best = rank_cases(new=new, cases=facts, shown=SUGGESTIONS_SHOWN)
-    by_pk = {c.pk: c for c in _with_solution(Complaint.objects.filter(pk__in=best))}
+    by_pk = {c.pk: c for c in with_solution(Complaint.objects.filter(pk__in=best))}
     return case_rows(by_pk[pk] for pk in best if pk in by_pk)

@@ -282,3 +282,19 @@ def test_masked_details_cannot_be_guessed_by_searching(investigation, agent, qua
     assert as_user(agent).get(url).content.decode().count("rd-outreach--") == 0
     by_plate = as_user(agent).get(f"/workflow/batch/{investigation.pk}/?q=00001").content.decode()
     assert by_plate.count("rd-outreach--") == 1
+
+
+def test_the_threshold_and_window_travel_with_the_configuration_and_refuse_nonsense(org):
+    from complaints.services.config_io import ConfigImportError, config_export, config_import
+
+    document = config_export()
+    assert (document["process_settings"]["batch_threshold"], document["process_settings"]["batch_window_days"]) == (
+        3,
+        30,
+    )
+    document["process_settings"].update(batch_threshold=1, batch_window_days=0)
+    with pytest.raises(ConfigImportError) as caught:
+        config_import(document=document)
+    assert any("batch_threshold" in e for e in caught.value.errors)
+    assert any("batch_window_days" in e for e in caught.value.errors)
+    assert ProcessSettings.objects.get().batch_threshold == 3
