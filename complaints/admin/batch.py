@@ -47,7 +47,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     """Deliveries come from CSV files (button “Import deliveries”); rows are not edited by hand."""
 
     list_display = ["batch_number", "product_model", "plate_or_vin", "customer_name", "delivery_date", "imported_at"]
-    list_filter = ["batch_number", "product_model"]
+    list_filter = ["product_model"]
     search_fields = ["batch_number", "plate_or_vin", "customer_name", "phone"]
     change_list_template = "admin/complaints/delivery/change_list.html"
 
