@@ -145,6 +145,7 @@ class EventKind(models.TextChoices):
     CLAIMED = "claimed", _("Task claimed")
     RELEASED = "released", _("Task released to its queue")
     REASSIGNED = "reassigned", _("Task reassigned")
+    BATCH_LINKED = "batch_linked", _("Linked to a batch investigation")
 
 
 class DepartmentScope(models.TextChoices):
@@ -298,3 +299,31 @@ class CollaborationStep(models.TextChoices):
     HEAD = "head", _("Department head")
     SUPERIOR = "superior", _("Requester's superior")
     HQ = "hq", _("Headquarters")
+
+
+class BatchStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("batch", "Open")
+    CLOSED = "closed", pgettext_lazy("batch", "Closed")
+
+
+class BatchOpenedBy(models.TextChoices):
+    THRESHOLD = "threshold", _("Threshold of complaints reached")
+    MARKED = "marked", _("Marked as a batch issue")
+
+
+class BatchEventKind(models.TextChoices):
+    OPENED = "opened", _("Investigation opened")
+    LINKED = "linked", _("Complaint linked")
+    IMPORTED = "imported", _("Deliveries imported")
+    CONTACT = "contact", _("Outreach progress")
+    CLOSED = "closed", pgettext_lazy("batch", "Closed")
+
+
+class OutreachState(models.TextChoices):
+    """Where the outreach to one customer stands; the allowed moves are in rules.batch."""
+
+    TO_CONTACT = "to_contact", _("To contact")
+    CONTACTED = "contacted", _("Contacted")
+    INSPECTED = "inspected", _("Inspected")
+    FIXED = "fixed", _("Fixed")
+    NO_ISSUE = "no_issue", _("No issue found")

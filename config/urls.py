@@ -5,6 +5,8 @@ from viewflow.contrib.admin import Admin
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
+from complaints.batch_views import BatchViewset
+from complaints.case_views import CaseLibraryViewset
 from flows.flows import ApprovalFlow, CollaborationFlow, ComplaintFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 
@@ -16,7 +18,8 @@ site = Site(
                 ComplaintFlowViewset(ComplaintFlow, icon="report_problem"),
                 SideFlowViewset(ApprovalFlow, icon="price_check"),
                 SideFlowViewset(CollaborationFlow, icon="forum"),
-            ]
+            ],
+            viewsets=[BatchViewset(), CaseLibraryViewset()],
         ),
         Admin(),
     ],

@@ -18,8 +18,10 @@ from viewflow.workflow.flow.views import (
 from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 
 from complaints import views as complaint_views
+from complaints.choices import BatchStatus
 from complaints.models import Category, Complaint
 from complaints.selectors import complaints_visible_to
+from complaints.selectors.batch import has_batch_facts, may_mark_batch
 from complaints.selectors.escalation import (
     held_ranks,
     is_handler,
@@ -123,6 +125,7 @@ class ComplaintDetailView(DetailProcessView):
         user, levels = self.request.user, ladder()
         held = held_ranks(user=user, complaint=complaint, levels=levels)
         names = signal_names() if complaint.signals else {}
+        batches = list(complaint.batch_investigations.all()) if has_batch_facts(complaint) else []
         context.update(
             task_list=complaint.task_set.select_related("owner").order_by("created"),
             events=complaint.events.select_related("actor"),
@@ -147,6 +150,9 @@ class ComplaintDetailView(DetailProcessView):
             and level_below(complaint.level, levels) is not None
             and is_supervisor(user=user, complaint=complaint, held=held),
             level_above=level_above(complaint.level, levels) if complaint.level else None,
+            batch_investigations=batches,
+            can_mark_batch=not any(b.status == BatchStatus.OPEN for b in batches)
+            and may_mark_batch(user=user, complaint=complaint),
         )
         return context
 

@@ -219,6 +219,7 @@ class ProcessSettingsAdmin(SimpleHistoryAdmin):
             _("Collaboration requests"),
             {"fields": ["collaboration_role", "collaboration_response_minutes", "collaboration_superior_minutes"]},
         ),
+        (_("Batch investigations"), {"fields": ["batch_threshold", "batch_window_days"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

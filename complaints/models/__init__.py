@@ -1,3 +1,4 @@
+from .batch import BatchEvent, BatchInvestigation, Delivery, OutreachContact
 from .clock import Clock
 from .complaint import (
     Attachment,
@@ -28,6 +29,8 @@ from .triage import TriageSignal
 __all__ = [
     "Answer",
     "Attachment",
+    "BatchEvent",
+    "BatchInvestigation",
     "BusinessCalendar",
     "CalendarDay",
     "Category",
@@ -38,6 +41,7 @@ __all__ = [
     "ComplaintEvent",
     "CorrectiveAction",
     "CustomerContact",
+    "Delivery",
     "Department",
     "Escalation",
     "EscalationLevel",
@@ -49,6 +53,7 @@ __all__ = [
     "Notification",
     "NotificationRecipient",
     "NotificationTemplate",
+    "OutreachContact",
     "Priority",
     "ProcessSettings",
     "ReferenceCounter",

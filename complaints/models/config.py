@@ -443,6 +443,24 @@ class ProcessSettings(models.Model):
             "Counted from the request; must be longer than the answer time. Applies to requests made after the change."
         ),
     )
+    batch_threshold = models.PositiveSmallIntegerField(
+        _("batch investigation from (complaints)"),
+        validators=[MinValueValidator(2)],
+        help_text=_(
+            "A batch investigation opens when this many complaints share a batch number (or, without "
+            "one, a product model delivered within one window). Checked when a complaint is "
+            "triaged: applies to complaints triaged after the change."
+        ),
+    )
+    batch_window_days = models.PositiveSmallIntegerField(
+        _("batch window without a batch number (days)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Without a batch number, complaints about the same product model count as one batch when "
+            "their delivery dates fall into the same window of this many days (consecutive windows). "
+            "Applies to complaints triaged after the change."
+        ),
+    )
 
     history = HistoricalRecords()
 

@@ -136,6 +136,8 @@ def config_export() -> dict[str, Any]:
             "collaboration_role": _code(settings_row.collaboration_role),
             "collaboration_response_minutes": settings_row.collaboration_response_minutes,
             "collaboration_superior_minutes": settings_row.collaboration_superior_minutes,
+            "batch_threshold": settings_row.batch_threshold,
+            "batch_window_days": settings_row.batch_window_days,
         }
         if settings_row
         else None
@@ -510,6 +512,8 @@ class _Importer:
             "p0_alert_minutes",
             "collaboration_response_minutes",
             "collaboration_superior_minutes",
+            "batch_threshold",
+            "batch_window_days",
         }
         with self.at("process_settings"):
             if not self.check_keys(data, keys | {"collaboration_role"}, keys):

@@ -13,6 +13,7 @@ from complaints.selectors import process_settings
 from complaints.selectors.routing import TriageDecision, triage_decision
 from complaints.selectors.triage import earlier_complaints
 from complaints.services.approvals import ApprovalRefused, compensation_propose
+from complaints.services.batch import complaint_batch_check
 from complaints.services.clocks import complaint_clocks_sync
 from complaints.services.escalation import EscalationRefused, complaint_escalate
 from complaints.services.events import event_record
@@ -27,7 +28,8 @@ def complaint_triage(*, complaint: Complaint) -> Complaint:
     """Sets department, priority, starting level, stage profile, signals and deadlines from the
     signals, the routing rules and the level's limits, and records why. Then: a P0 alerts its
     notify list; a repeat complaint escalates the customer's open complaints about the same issue;
-    a demand above the level's authority asks the level that covers it for approval."""
+    a demand above the level's authority asks the level that covers it for approval; a complaint of
+    a batch is linked to its investigation, which opens at the admin's threshold."""
     received_at = complaint.received_at or timezone.now()
     decision = triage_decision(complaint=complaint, department=complaint.department, at=received_at)
     old = {"priority": complaint.priority_id, "level": complaint.level_id, "department": complaint.department_id}
@@ -92,6 +94,7 @@ def complaint_triage(*, complaint: Complaint) -> Complaint:
                 trigger=EscalationTrigger.TRIAGE,
                 check_actor=False,
             )
+    complaint_batch_check(complaint=complaint)
     return complaint
 
 

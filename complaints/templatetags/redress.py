@@ -2,7 +2,15 @@
 
 from django import template
 
-from complaints.choices import Demand, Emotion, EscalationReason, EscalationTrigger, EventKind, SendBackReason
+from complaints.choices import (
+    Demand,
+    Emotion,
+    EscalationReason,
+    EscalationTrigger,
+    EventKind,
+    OutreachState,
+    SendBackReason,
+)
 
 register = template.Library()
 
@@ -12,6 +20,7 @@ LABELS = {
     "event": dict(EventKind.choices),
     "reason": dict(EscalationReason.choices) | dict(SendBackReason.choices),
     "trigger": dict(EscalationTrigger.choices),
+    "outreach": dict(OutreachState.choices),
 }
 
 

@@ -154,7 +154,13 @@ def superuser_client(client: Client, superuser: Any) -> Client:
 def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
     """The three-tier organisation with one registered complaint (events, process, tasks) and a row
     in every model the admin shows."""
-    register(agent, org)
+    complaint = register(agent, org, batch_number="B-1")
+    # A batch investigation and a delivery (read-only admin pages): rows as the services leave them.
+    from complaints.models import BatchInvestigation, Delivery
+
+    Delivery.objects.create(batch_number="B-1", plate_or_vin="V1", customer_name="N", phone="+8613800138000")
+    investigation = BatchInvestigation.objects.create(key="batch:B-1", batch_number="B-1", opened_how="marked")
+    investigation.complaints.add(complaint)
     Group.objects.get_or_create(name="Configuration editors")
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"

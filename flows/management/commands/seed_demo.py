@@ -5,6 +5,7 @@ accounts share a printed password.
 """
 
 import io
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +17,18 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from complaints.choices import EscalationReason
-from complaints.models import Category, Complaint, Department, Membership, Role, RoutingRule
+from complaints.choices import BatchStatus, EscalationReason, OutreachState
+from complaints.models import (
+    BatchInvestigation,
+    Category,
+    Complaint,
+    Delivery,
+    Department,
+    Membership,
+    Role,
+    RoutingRule,
+)
+from complaints.services.batch import deliveries_import, outreach_move
 from complaints.services.collaboration import collaboration_request
 from complaints.services.config_io import config_import, preset_document
 from complaints.services.escalation import complaint_escalate
@@ -76,6 +87,7 @@ class Command(BaseCommand):
             users = self.users(departments)
             categories = self.categories()
         created = self.complaints(users, departments, categories)
+        self.batch(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new complaints)."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin               superuser: the Django admin and every page")
@@ -373,7 +385,172 @@ class Command(BaseCommand):
                 "machine",
             )
             permanent(c, "封罐机压力参数校准并增加在线检测。Seamer recalibrated; inline leak test added.")
+
+        def confirm(c: Complaint) -> None:
+            driver.complete_step(
+                complaint=c,
+                node=flow.customer_confirmation,
+                user=users["agent"],
+                data={"outcome": "confirmed", "channel": "phone", "note": "客户确认满意。Customer confirms."},
+            )
+
+        # 6–7. Two more owners of batch BMS-2026-07B lose power: the third complaint of the batch
+        # reaches the threshold and the batch investigation opens by itself (see self.batch).
+        for order, user, dept, name, phone, plate, words in [
+            (
+                "DEMO-0006",
+                "agent",
+                "store-pudong",
+                "吴女士",
+                "13800138006",
+                "沪A·F67890",
+                "市区行驶时仪表突然黑屏，车辆失去动力，还好车速不快。",
+            ),
+            (
+                "DEMO-0007",
+                "agent_south",
+                "store-tianhe",
+                "郑先生",
+                "13800138007",
+                "粤A·K24680",
+                "高速上动力中断，双闪滑行到应急车道，太危险了！",
+            ),
+        ]:
+            c = intake(
+                order,
+                user,
+                dept,
+                customer_name=name,
+                customer_phone=phone,
+                category=str(categories["power-battery"].pk),
+                product_model="EV-S7",
+                batch_number="BMS-2026-07B",
+                plate_or_vin=plate,
+                answer_fault_type="power_loss",
+                answer_service_type="roadside",
+                answer_rescue_order_no=f"R202611{order[-4:]}",
+                answer_rescue_location="—",
+                answer_on_highway="yes" if "高速" in words else "no",
+                customer_words=words,
+                risk_flagged="on",
+                emotion="angry",
+                demand="repair",
+            )
+            created += bool(c)
+
+        # 8–9. Solved earlier: in the case library, and suggested at intake for similar complaints.
+        c = intake(
+            "DEMO-0008",
+            "agent",
+            "store-pudong",
+            customer_name="冯先生",
+            customer_phone="13800138008",
+            category=str(categories["power-battery"].pk),
+            product_model="EV-S7",
+            batch_number="BMS-2026-03A",
+            plate_or_vin="沪A·M13579",
+            answer_fault_type="power_loss",
+            answer_service_type="in_store",
+            answer_on_highway="no",
+            customer_words="充电后行驶十分钟仪表报警，随后断电无法启动。",
+            demand="repair",
+        )
+        if c:
+            created += 1
+            first_response(c, "agent")
+            verify(c)
+            contain_and_analyse(
+                c,
+                "拖车回店，更换BMS主板后交车。Towed in; BMS board replaced.",
+                "BMS固件在电压尖峰时误断主接触器。BMS firmware opened the main contactor on a voltage spike.",
+                "machine",
+            )
+            permanent(
+                c, "BMS固件2.3.1增加电压尖峰滤波并远程升级。Firmware 2.3.1 filters spikes; rolled out over the air."
+            )
+            confirm(c)
+        c = intake(
+            "DEMO-0009",
+            "agent",
+            "store-pudong",
+            customer_name="何女士",
+            customer_phone="13800138009",
+            category=str(categories["online-order"].pk),
+            product_model="BCD-520W",
+            answer_platform="app",
+            answer_order_problem="damaged",
+            answer_tracking_no="SF1234567899",
+            files={"answer_unboxing_photos": demo_photo("side.png")},
+            customer_words="冰箱侧面有凹痕，包装箱完好。",
+            demand="replacement",
+        )
+        if c:
+            created += 1
+            first_response(c, "agent")
+            verify(c)
+            contain_and_analyse(
+                c,
+                "上门更换整机。Fridge replaced at home.",
+                "仓库叉车作业碰撞，包装内部缓冲不足。Forklift knock in the warehouse; too little inner padding.",
+                "material",
+            )
+            permanent(c, "包装增加侧面泡沫护板；叉车作业培训。Side foam added to the packaging; forklift training.")
+            confirm(c)
         return created
+
+    def batch(self, users: dict[str, Any]) -> None:
+        """The highway power-loss batch: 200 cars delivered, most owners reached, some fixed."""
+        if not Delivery.objects.filter(batch_number=DEMO_BATCH).exists():
+            deliveries_import(data=demo_deliveries_csv().encode("utf-8"), actor=users["admin"])
+        investigation = BatchInvestigation.objects.filter(batch_number=DEMO_BATCH, status=BatchStatus.OPEN).first()
+        if investigation is None or investigation.contacts.exclude(state=OutreachState.TO_CONTACT).exists():
+            return
+        # In list order: 12 fixed, 4 without issue, 8 inspected, 170 contacted, the rest still to call.
+        plan = [
+            (12, [OutreachState.CONTACTED, OutreachState.INSPECTED, OutreachState.FIXED]),
+            (4, [OutreachState.CONTACTED, OutreachState.INSPECTED, OutreachState.NO_ISSUE]),
+            (8, [OutreachState.CONTACTED, OutreachState.INSPECTED]),
+            (170, [OutreachState.CONTACTED]),
+        ]
+        contacts = iter(list(investigation.contacts.select_related("investigation").order_by("pk")))
+        notes = {
+            OutreachState.CONTACTED: "已电话联系，预约检测。Called; inspection booked.",
+            OutreachState.FIXED: "BMS固件已升级。Firmware updated.",
+        }
+        with transaction.atomic():
+            for count, moves in plan:
+                for contact in itertools.islice(contacts, count):
+                    for old, new in zip([OutreachState.TO_CONTACT, *moves], moves, strict=False):
+                        contact = outreach_move(
+                            contact=contact,
+                            actor=users["quality"],
+                            seen_state=old,
+                            new_state=new,
+                            note=notes.get(new, ""),
+                        )
+
+
+DEMO_BATCH = "BMS-2026-07B"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+
+
+def demo_deliveries_csv() -> str:
+    """200 cars of the demo batch; three of them are the complaining customers' cars."""
+    rows = ["batch_number,product_model,production_date,plate_or_vin,customer_name,phone,delivery_date"]
+    known = [
+        ("沪A·D12345", "陈先生", "13800138001"),
+        ("沪A·F67890", "吴女士", "13800138006"),
+        ("粤A·K24680", "郑先生", "13800138007"),
+    ]
+    for n in range(200):
+        if n < len(known):
+            plate, name, phone = known[n]
+        else:
+            plate, name, phone = f"沪B·{n:05d}", SURNAMES[n % 20] + GIVEN[(n * 7) % 20], f"1370000{n:04d}"
+        day = 1 + n % 28
+        rows.append(f"{DEMO_BATCH},EV-S7,2026-07-{day:02d},{plate},{name},{phone},2026-08-{day:02d}")
+    return "\n".join(rows) + "\n"
 
 
 def demo_photo(name: str) -> SimpleUploadedFile:

@@ -1,0 +1,94 @@
+"""Admin: batch investigations (read only; they change on their page) and deliveries with the CSV
+import (the same service as the investigation page's import)."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from complaints import models
+from complaints.admin.complaint import ReadOnlyInline
+from complaints.forms.batch import DeliveriesImportForm
+from complaints.services.batch import BatchRefused, DeliveriesRefused, deliveries_import
+
+
+class OutreachInline(ReadOnlyInline):
+    model = models.OutreachContact
+    fields = ["customer_name", "phone", "plate_or_vin", "complaint", "state", "note", "updated_by", "updated_at"]
+
+
+class BatchEventInline(ReadOnlyInline):
+    model = models.BatchEvent
+    fields = ["at", "kind", "actor", "old", "new", "note"]
+
+
+@admin.register(models.BatchInvestigation)
+class BatchInvestigationAdmin(admin.ModelAdmin):
+    """Investigations open and close on their page in the staff shell; the admin reads them."""
+
+    list_display = ["__str__", "product_model", "status", "opened_how", "opened_by", "opened_at", "closed_at"]
+    list_filter = ["status", "opened_how"]
+    search_fields = ["batch_number", "product_model", "key"]
+    readonly_fields = ["complaints"]
+    inlines = [OutreachInline, BatchEventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(models.Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Deliveries come from CSV files (button “Import deliveries”); rows are not edited by hand."""
+
+    list_display = ["batch_number", "product_model", "plate_or_vin", "customer_name", "delivery_date", "imported_at"]
+    list_filter = ["product_model"]
+    search_fields = ["batch_number", "plate_or_vin", "customer_name", "phone"]
+    change_list_template = "admin/complaints/delivery/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="complaints_delivery_import"), *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        form = DeliveriesImportForm(request.POST or None, request.FILES or None)
+        errors: list[tuple[int, str]] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = deliveries_import(data=form.cleaned_data["file"].read(), actor=request.user)
+            except DeliveriesRefused as refusal:
+                errors = refusal.errors
+            except BatchRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Deliveries imported: %(created)s new, %(updated)s updated; %(added)s customers added to "
+                        "outreach lists."
+                    )
+                    % {"created": result.created, "updated": result.updated, "added": result.contacts_added},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:complaints_delivery_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import deliveries"),
+            "form": form,
+            "errors": errors,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/complaints/delivery/import.html", context, status=400 if errors else 200
+        )

@@ -1,0 +1,116 @@
+"""Deliveries CSV: a file with bad rows reports each and imports none; a good file fills the
+outreach lists of the open investigations of its batches; importing again adds nothing twice."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from complaints.models import BatchInvestigation, Delivery
+from tests.complaints.test_batch__investigations import BATCH, file
+from tests.flows.test_flows__journey import as_user
+
+HEADER = "batch_number,product_model,production_date,plate_or_vin,customer_name,phone,delivery_date\n"
+
+
+def csv_file(body: str, *, encoding: str = "utf-8-sig") -> SimpleUploadedFile:
+    return SimpleUploadedFile("deliveries.csv", (HEADER + body).encode(encoding), content_type="text/csv")
+
+
+def good_rows(count: int, start: int = 0) -> str:
+    return "".join(
+        f"{BATCH},EV-S7,2026-07-01,沪B·{n:05d},车主{n},1370013{n:04d},2026-07-20\n" for n in range(start, start + count)
+    )
+
+
+def test_a_file_with_bad_rows_reports_each_one_and_imports_none(org, agent, quality_engineer):
+    file(agent, org, 3)
+    investigation = BatchInvestigation.objects.get()
+    body = (
+        good_rows(2)
+        + ",EV-S7,2026-07-01,沪B·90001,王,13700139001,2026-07-20\n"  # line 4: no batch
+        + f"{BATCH},EV-S7,2026-07-32,沪B·90002,李,13700139002,2026-07-20\n"  # line 5: bad date
+        + f"{BATCH},EV-S7,2026-07-01,沪B·90003,张,12345,2026-07-20\n"  # line 6: bad phone
+        + f"{BATCH},EV-S7,2026-07-01,沪B·00000,赵,13700139004,2026-07-20\n"  # line 7: same car as line 2
+    )
+    response = as_user(quality_engineer).post(f"/workflow/batch/{investigation.pk}/import/", {"file": csv_file(body)})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was imported" in page
+    for line, reason in [
+        (4, "batch_number: missing"),
+        (5, "production_date"),
+        (6, "Enter a valid phone number"),
+        (7, "the same batch and plate/VIN as line 2"),
+    ]:
+        assert f"Line {line}: " in page and reason in page, (line, reason)
+    assert "Line 2:" not in page and "Line 3:" not in page
+    assert Delivery.objects.count() == 0 and investigation.contacts.count() == 3
+
+
+def test_a_wrong_header_is_reported(org, agent, quality_engineer):
+    file(agent, org, 3)
+    investigation = BatchInvestigation.objects.get()
+    bad = SimpleUploadedFile("d.csv", b"batch,vin,name\nA,B,C\n", content_type="text/csv")
+    page = as_user(quality_engineer).post(f"/workflow/batch/{investigation.pk}/import/", {"file": bad}).content.decode()
+    assert "Line 1: Wrong header" in page and "missing columns: batch_number" in page
+    assert Delivery.objects.count() == 0
+
+
+def test_a_good_file_fills_the_outreach_list_and_a_second_import_adds_nothing_twice(org, agent, quality_engineer):
+    file(agent, org, 3)
+    investigation = BatchInvestigation.objects.get()
+    url = f"/workflow/batch/{investigation.pk}/import/"
+    # the file also delivers the first complaint's car (沪A·00000): one contact, not two
+    body = good_rows(197) + f"{BATCH},EV-S7,2026-07-01,沪A·00000,王先生,13800138000,2026-07-21\n"
+    response = as_user(quality_engineer).post(url, {"file": csv_file(body, encoding="gb18030")})
+    assert response.status_code == 302
+    assert Delivery.objects.count() == 198
+    assert investigation.contacts.count() == 200
+    merged = investigation.contacts.get(plate_or_vin="沪A·00000")
+    assert merged.complaint is not None and merged.delivery is not None
+    assert as_user(quality_engineer).post(url, {"file": csv_file(body)}).status_code == 302
+    assert Delivery.objects.count() == 198 and investigation.contacts.count() == 200
+    assert investigation.events.filter(kind="imported").count() == 2
+    page = as_user(quality_engineer).get(f"/workflow/batch/{investigation.pk}/").content.decode()
+    assert "<strong>200</strong><span>customers</span>" in page
+
+
+def test_deliveries_imported_before_the_investigation_opens_are_on_its_list(org, agent, quality_engineer):
+    client = as_user(quality_engineer)
+    refused = client.post("/admin/complaints/delivery/import/", {"file": csv_file(good_rows(5))})
+    assert refused.status_code == 302 and "/admin/login/" in refused["Location"]  # not staff: the admin's login
+    admin = quality_engineer
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    response = client.post("/admin/complaints/delivery/import/", {"file": csv_file(good_rows(5))})
+    assert response.status_code == 302 and Delivery.objects.count() == 5
+    file(agent, org, 3)
+    assert BatchInvestigation.objects.get().contacts.count() == 8
+
+
+def test_the_admin_import_lists_bad_lines(org, quality_engineer):
+    quality_engineer.is_staff = quality_engineer.is_superuser = True
+    quality_engineer.save()
+    response = as_user(quality_engineer).post(
+        "/admin/complaints/delivery/import/", {"file": csv_file(good_rows(1) + "X,,not-a-date,,,,\n")}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Line 3" in page and "plate_or_vin: missing" in page and Delivery.objects.count() == 0
+
+
+def test_agents_cannot_import(org, agent):
+    file(agent, org, 3)
+    investigation = BatchInvestigation.objects.get()
+    response = as_user(agent).post(f"/workflow/batch/{investigation.pk}/import/", {"file": csv_file(good_rows(1))})
+    assert response.status_code == 404 and Delivery.objects.count() == 0
+
+
+def test_a_file_above_the_admins_size_limit_is_refused(org, agent, quality_engineer):
+    from complaints.models import ProcessSettings
+
+    file(agent, org, 3)
+    investigation = BatchInvestigation.objects.get()
+    ProcessSettings.objects.update(attachment_max_mb=1)
+    big = csv_file(good_rows(1) + "#" * (1024 * 1024) + "\n")
+    response = as_user(quality_engineer).post(f"/workflow/batch/{investigation.pk}/import/", {"file": big})
+    assert response.status_code == 400 and "larger than 1 MB" in response.content.decode()
+    assert Delivery.objects.count() == 0
