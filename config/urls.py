@@ -5,7 +5,7 @@ from viewflow.contrib.admin import Admin
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
-from flows.flows import ApprovalFlow, CollaborationFlow, ComplaintFlow
+from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 
 site = Site(
@@ -16,6 +16,7 @@ site = Site(
                 ComplaintFlowViewset(ComplaintFlow, icon="report_problem"),
                 SideFlowViewset(ApprovalFlow, icon="price_check"),
                 SideFlowViewset(CollaborationFlow, icon="forum"),
+                SideFlowViewset(ActionFlow, icon="build"),
             ]
         ),
         Admin(),

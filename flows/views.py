@@ -13,8 +13,9 @@ from viewflow.workflow.flow.views import mixins
 
 from complaints import forms
 from complaints.forms import escalation as ladder_forms
+from complaints.forms import quality as quality_forms
 from complaints.models import Complaint
-from complaints.services import intake, stages
+from complaints.services import intake, quality, stages
 from complaints.services.approvals import ApprovalRefused, approval_decide
 from complaints.services.collaboration import CollaborationRefused, collaboration_answer
 
@@ -121,24 +122,35 @@ class ContainmentView(StepView):
 
 
 class RootCauseView(StepView):
-    form_class = forms.RootCauseForm
+    """Completes the analysis once the complaint page holds the 5W2H and a confirmed cause."""
+
+    form_class = quality_forms.RootCauseForm
 
     def perform(self, data: dict[str, Any]) -> None:
-        stages.complaint_record_root_cause(complaint=self.complaint, actor=self.request.user, **data)
+        quality.complaint_record_root_cause(
+            complaint=self.complaint, actor=self.request.user, description=data["description"]
+        )
 
 
 class PermanentActionView(StepView):
-    form_class = forms.PermanentActionForm
+    """Completes the permanent actions once every one planned on the complaint page is done."""
+
+    form_class = quality_forms.PermanentActionForm
 
     def perform(self, data: dict[str, Any]) -> None:
-        stages.capa_record_permanent(complaint=self.complaint, actor=self.request.user, **data)
+        quality.capa_permanent_complete(complaint=self.complaint, actor=self.request.user, note=data.get("note") or "")
 
 
 class EffectivenessView(StepView):
-    form_class = forms.EffectivenessForm
+    """Completes the check once every permanent action has a verdict; any "not effective" sends
+    the process back to permanent actions."""
+
+    form_class = quality_forms.EffectivenessForm
 
     def perform(self, data: dict[str, Any]) -> None:
-        stages.capa_verify_effectiveness(complaint=self.complaint, actor=self.request.user, **data)
+        quality.capa_effectiveness_complete(
+            complaint=self.complaint, actor=self.request.user, note=data.get("note") or ""
+        )
 
 
 class ConfirmationView(StepView):
@@ -211,3 +223,15 @@ class CollaborationAnswerView(SideTaskView):
 
     def perform(self, data: dict[str, Any]) -> None:
         collaboration_answer(request=self.request.activation.process, actor=self.request.user, answer=data["answer"])
+
+
+class ActionDoneView(SideTaskView):
+    """Another department's task for a corrective action: report it done with its evidence."""
+
+    form_class = quality_forms.ActionDoneForm
+    refusals = (quality.QualityRefused,)
+
+    def perform(self, data: dict[str, Any]) -> None:
+        quality.action_report_done(
+            action=self.request.activation.process.action, actor=self.request.user, evidence=data["evidence"]
+        )

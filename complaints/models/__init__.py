@@ -1,12 +1,5 @@
 from .clock import Clock
-from .complaint import (
-    Attachment,
-    Complaint,
-    CorrectiveAction,
-    CustomerContact,
-    ReferenceCounter,
-    RootCauseAnalysis,
-)
+from .complaint import Attachment, Complaint, CustomerContact, ReferenceCounter
 from .config import (
     BusinessCalendar,
     CalendarDay,
@@ -22,15 +15,28 @@ from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
+from .quality import (
+    ActionTask,
+    ActionVerification,
+    Cause,
+    CauseCategory,
+    CorrectiveAction,
+    Responsibility,
+    RootCauseAnalysis,
+)
 from .routing import RoutingCondition, RoutingRule, StageProfile
 from .triage import TriageSignal
 
 __all__ = [
+    "ActionTask",
+    "ActionVerification",
     "Answer",
     "Attachment",
     "BusinessCalendar",
     "CalendarDay",
     "Category",
+    "Cause",
+    "CauseCategory",
     "Clock",
     "CollaborationRequest",
     "CompensationApproval",
@@ -52,6 +58,7 @@ __all__ = [
     "Priority",
     "ProcessSettings",
     "ReferenceCounter",
+    "Responsibility",
     "Role",
     "RootCauseAnalysis",
     "RoutingCondition",
