@@ -98,7 +98,7 @@ class CauseView(AnalysisActionView):
             evidence=data.get("evidence") or "",
             verdict=data["verdict"],
             whys=data["whys"],
-            files=data.get("files") or [],
+            files=data.get("attachments") or [],
             cause=self.cause,
         )
         return _("Cause saved.")
@@ -159,7 +159,7 @@ class ActionPlanView(AnalysisActionView):
             owner=data.get("owner"),
             due_date=data.get("due_date"),
             cost=data.get("cost"),
-            files=data.get("files") or [],
+            files=data.get("attachments") or [],
         )
         return _("Action planned: %(action)s") % {"action": action}
 
@@ -198,7 +198,7 @@ class ActionProgressView(OneActionView):
             actor=self.request.user,
             status=data["status"],
             evidence=data.get("evidence") or "",
-            files=data.get("files") or [],
+            files=data.get("attachments") or [],
             seen_status=data.get("seen_status") or None,
         )
         return _("The action is now “%(status)s”.") % {"status": action.get_status_display()}

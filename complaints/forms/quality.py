@@ -12,7 +12,7 @@ from viewflow.forms import FieldSet, Layout, Row
 from complaints.choices import ActionArea, ActionKind, ActionStatus, CauseVerdict
 from complaints.forms.fields import AttachmentsField, date_field
 from complaints.models import Cause, CauseCategory, Complaint, Department
-from complaints.models.quality import FIVE_W_TWO_H, RootCauseAnalysis
+from complaints.models.quality import FIVE_W_TWO_H, five_w_two_h_label
 
 TEXT = {"rows": 2}
 WHYS = 5
@@ -32,7 +32,7 @@ class ProblemForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in FIVE_W_TWO_H:
-            label = RootCauseAnalysis._meta.get_field(name).verbose_name
+            label = five_w_two_h_label(name)
             self.fields[name] = forms.CharField(
                 label=label, widget=forms.Textarea(attrs=TEXT), required=False, max_length=MAX_TEXT
             )
@@ -51,7 +51,7 @@ class CauseForm(forms.Form):
     evidence = forms.CharField(
         label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=MAX_TEXT
     )
-    files = evidence_files()
+    attachments = evidence_files()
 
     def __init__(self, *args: Any, cause: Cause | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -70,7 +70,7 @@ class CauseForm(forms.Form):
         Row("category", "verdict"),
         "text",
         "evidence",
-        "files",
+        "attachments",
         FieldSet(_("5 whys (optional)"), *(f"why_{i}" for i in range(1, WHYS + 1))),
     )
 
@@ -147,10 +147,10 @@ class ActionForm(forms.Form):
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none(), required=False)
     due_date = date_field(label=_("Due date"), required=False)
     cost = forms.DecimalField(label=_("Cost (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2)
-    files = evidence_files()
+    attachments = evidence_files()
 
     layout = Layout(
-        Row("kind", "area"), "description", "causes", Row("department", "owner"), Row("due_date", "cost"), "files"
+        Row("kind", "area"), "description", "causes", Row("department", "owner"), Row("due_date", "cost"), "attachments"
     )
 
     def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
@@ -181,10 +181,10 @@ class ActionProgressForm(forms.Form):
         max_length=MAX_TEXT,
         help_text=_("Required to report the action done."),
     )
-    files = evidence_files()
+    attachments = evidence_files()
     seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    layout = Layout("seen_status", "status", "evidence", "files")
+    layout = Layout("seen_status", "status", "evidence", "attachments")
 
 
 class ActionVerifyForm(forms.Form):

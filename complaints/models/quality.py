@@ -92,7 +92,14 @@ class RootCauseAnalysis(models.Model):
 
     def five_w_two_h(self) -> list[tuple[str, str, str]]:
         """(field name, label, text) for each of the seven questions."""
-        return [(name, str(self._meta.get_field(name).verbose_name), getattr(self, name)) for name in FIVE_W_TWO_H]
+        return [(name, five_w_two_h_label(name), getattr(self, name)) for name in FIVE_W_TWO_H]
+
+
+def five_w_two_h_label(name: str) -> str:
+    """The translated label of one 5W2H question."""
+    field = RootCauseAnalysis._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.verbose_name)
 
 
 class Cause(models.Model):

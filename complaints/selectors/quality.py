@@ -94,7 +94,7 @@ def fishbone(*, analysis: RootCauseAnalysis | None, head: str) -> Fishbone:
     categories once; the causes come prefetched with the analysis."""
     causes = list(analysis.causes.all()) if analysis else []
     used = {c.category_id for c in causes}
-    categories = [c for c in CauseCategory.objects.filter(Q(active=True) | Q(pk__in=used))]
+    categories = list(CauseCategory.objects.filter(Q(active=True) | Q(pk__in=used)))
     bones = [
         BoneInput(
             code=category.code,
@@ -139,14 +139,17 @@ def eight_d(complaint: Complaint) -> EightD:
     )
     team: dict[int, tuple[str, list[str]]] = {}
     for task in tasks:
+        if task.owner is None:
+            continue
         name = task.owner.get_full_name() or task.owner.get_username()
         title = str(task.flow_task.task_title)
         entry = team.setdefault(task.owner_id, (name, []))
         if title not in entry[1]:
             entry[1].append(title)
     for action in actions:
-        if action.owner_id and action.owner_id not in team:
-            team[action.owner_id] = (action.owner.get_full_name() or action.owner.get_username(), [])
+        owner = action.owner
+        if owner is not None and owner.pk not in team:
+            team[owner.pk] = (owner.get_full_name() or owner.get_username(), [])
     permanent = [a for a in actions if a.kind == ActionKind.PERMANENT]
     confirmation = complaint.events.filter(kind=EventKind.CONFIRMATION).order_by("-at", "-pk").first()
     return EightD(

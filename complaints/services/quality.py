@@ -364,7 +364,9 @@ def complaint_record_root_cause(*, complaint: Complaint, actor: Any, description
     cause (for the Pareto of root-cause categories)."""
     with transaction.atomic():
         analysis = _analysis(complaint)
-        confirmed = list(analysis.causes.filter(verdict=CauseVerdict.CONFIRMED).select_related("category"))
+        confirmed = list(
+            analysis.causes.filter(verdict=CauseVerdict.CONFIRMED).select_related("category").order_by("pk")
+        )
         gaps = capa.analysis_gaps(
             answers=[getattr(analysis, name) for name in FIVE_W_TWO_H], confirmed_causes=len(confirmed)
         )
