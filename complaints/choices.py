@@ -96,7 +96,7 @@ class ActionKind(models.TextChoices):
 
 
 class ActionArea(models.TextChoices):
-    """What an action changes; process, design, supplier and training changes prevent recurrence (8D D7)."""
+    """What an action changes; all but the customer remedy and "other" prevent recurrence (8D D7)."""
 
     CUSTOMER = "customer", _("Customer remedy (replace, refund, repair…)")
     PROCESS = "process", _("Process / procedure")

@@ -16,7 +16,7 @@ COLUMN = 230  # horizontal room per pair of bones
 SLANT = 70  # how far a bone leans left from where it meets the spine
 LINE = 16  # text line height
 GAP = 8  # space between two causes on a bone
-LABEL = 26  # room for a bone's label beyond its end
+LABEL = 26  # room for a bone's label at its far end
 MIN_BONE = 70
 TWIG = 160
 CAUSE_UNITS = 28  # wrap width of a cause label, in half-width character units
@@ -149,7 +149,7 @@ class Fishbone:
 
 def _length(causes: Sequence[CauseInput]) -> float:
     """Bone length that holds its causes' wrapped labels."""
-    needed = sum(len(wrap(c.text, CAUSE_UNITS)) * LINE + GAP for c in causes) + 2 * GAP
+    needed = sum(len(wrap(c.text, CAUSE_UNITS)) * LINE + GAP for c in causes) + GAP + LABEL
     return max(MIN_BONE, needed)
 
 

@@ -24,7 +24,13 @@ from complaints.selectors.escalation import OPEN_TASK_STATUSES, is_handler
 
 QUALITY_STAGES = (RoutedStage.ROOT_CAUSE, RoutedStage.PERMANENT_ACTIONS, RoutedStage.EFFECTIVENESS)
 # Areas whose permanent actions prevent recurrence (8D D7).
-PREVENTIVE_AREAS = (ActionArea.PROCESS, ActionArea.DESIGN, ActionArea.SUPPLIER, ActionArea.TRAINING)
+PREVENTIVE_AREAS = (
+    ActionArea.PROCESS,
+    ActionArea.DESIGN,
+    ActionArea.SUPPLIER,
+    ActionArea.TRAINING,
+    ActionArea.INSPECTION,
+)
 
 
 def may_analyse(*, user: Any, complaint: Complaint) -> bool:
