@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from viewflow.workflow.models import Process
@@ -57,13 +57,13 @@ class RootCauseAnalysis(models.Model):
     department that carries most of the responsibility (from the responsibility shares)."""
 
     complaint = models.OneToOneField("complaints.Complaint", on_delete=models.CASCADE, related_name="root_cause")
-    what = models.TextField(_("What happened"), blank=True)
-    why = models.TextField(_("Why it is a problem"), blank=True)
-    who = models.TextField(_("Who found it / who is affected"), blank=True)
-    where = models.TextField(_("Where"), blank=True)
-    when = models.TextField(_("When"), blank=True)
-    how = models.TextField(_("How it was found"), blank=True)
-    how_much = models.TextField(_("How much / how many"), blank=True)
+    what = models.TextField(pgettext_lazy("5W2H", "What happened"), blank=True)
+    why = models.TextField(pgettext_lazy("5W2H", "Why it is a problem"), blank=True)
+    who = models.TextField(pgettext_lazy("5W2H", "Who found it / who is affected"), blank=True)
+    where = models.TextField(pgettext_lazy("5W2H", "Where"), blank=True)
+    when = models.TextField(pgettext_lazy("5W2H", "When"), blank=True)
+    how = models.TextField(pgettext_lazy("5W2H", "How it was found"), blank=True)
+    how_much = models.TextField(pgettext_lazy("5W2H", "How much / how many"), blank=True)
     description = models.TextField(_("root cause in one sentence"), blank=True)
     cause_category = models.CharField(
         _("main cause category"),
