@@ -12,9 +12,11 @@ from viewflow.views import FormLayoutMixin
 from viewflow.workflow.flow.views import mixins
 
 from complaints import forms
+from complaints.choices import RoutedStage
 from complaints.forms import escalation as ladder_forms
 from complaints.forms import quality as quality_forms
 from complaints.models import Complaint
+from complaints.selectors.quality import step_checklist
 from complaints.services import intake, quality, stages
 from complaints.services.approvals import ApprovalRefused, approval_decide
 from complaints.services.collaboration import CollaborationRefused, collaboration_answer
@@ -121,10 +123,20 @@ class ContainmentView(StepView):
         stages.capa_record_containment(complaint=self.complaint, actor=self.request.user, **data)
 
 
-class RootCauseView(StepView):
+class QualityStepView(StepView):
+    """A quality step: its page lists what the step needs (recorded on the complaint page)."""
+
+    step = ""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(checklist=step_checklist(complaint=self.complaint, step=self.step), **kwargs)
+
+
+class RootCauseView(QualityStepView):
     """Completes the analysis once the complaint page holds the 5W2H and a confirmed cause."""
 
     form_class = quality_forms.RootCauseForm
+    step = RoutedStage.ROOT_CAUSE
 
     def perform(self, data: dict[str, Any]) -> None:
         quality.complaint_record_root_cause(
@@ -132,20 +144,22 @@ class RootCauseView(StepView):
         )
 
 
-class PermanentActionView(StepView):
+class PermanentActionView(QualityStepView):
     """Completes the permanent actions once every one planned on the complaint page is done."""
 
     form_class = quality_forms.PermanentActionForm
+    step = RoutedStage.PERMANENT_ACTIONS
 
     def perform(self, data: dict[str, Any]) -> None:
         quality.capa_permanent_complete(complaint=self.complaint, actor=self.request.user, note=data.get("note") or "")
 
 
-class EffectivenessView(StepView):
+class EffectivenessView(QualityStepView):
     """Completes the check once every permanent action has a verdict; any "not effective" sends
     the process back to permanent actions."""
 
     form_class = quality_forms.EffectivenessForm
+    step = RoutedStage.EFFECTIVENESS
 
     def perform(self, data: dict[str, Any]) -> None:
         quality.capa_effectiveness_complete(

@@ -172,10 +172,11 @@ class ComplaintDetailView(DetailProcessView):
             contacts=complaint.contacts.select_related("by"),
             actions=actions,
             analysis=analysis,
-            drawing=fishbone(analysis=analysis, head=problem_head(complaint, analysis)),
+            # Without an analysis or actions there is nothing to draw, verify or report on.
+            drawing=fishbone(analysis=analysis, head=problem_head(complaint, analysis)) if analysis else None,
             may_analyse=may_analyse(user=user, complaint=complaint),
-            may_verify=may_verify(user=user, complaint=complaint),
-            my_departments=user_department_ids(user),
+            may_verify=bool(actions) and may_verify(user=user, complaint=complaint),
+            my_departments=user_department_ids(user) if actions else set(),
             escalations=complaint.escalations.select_related("from_level", "to_level", "actor"),
             approvals=complaint.approvals.select_related("level", "requested_by", "decided_by"),
             collaborations=complaint.collaboration_requests.select_related(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from complaints.choices import ActionArea, ActionKind, CauseVerdict, EventKind, RoutedStage
@@ -17,6 +18,7 @@ from complaints.models import (
     Responsibility,
     RootCauseAnalysis,
 )
+from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
 from complaints.rules.fishbone import BoneInput, CauseInput, Fishbone, layout
 from complaints.selectors import stage_queue, user_department_ids
@@ -175,3 +177,27 @@ def eight_d(complaint: Complaint) -> EightD:
 def has_open_task(action: CorrectiveAction) -> bool:
     """Whether the action's department still has an open task for it."""
     return Task.objects.filter(process__actiontask__action=action, status__in=OPEN_TASK_STATUSES).exists()
+
+
+def step_checklist(*, complaint: Complaint, step: str) -> list[tuple[str, bool]]:
+    """What a quality step needs before it can be completed, each with whether it is met (shown
+    on the step's page; the service enforces the same rules)."""
+    if step == RoutedStage.ROOT_CAUSE:
+        analysis = RootCauseAnalysis.objects.filter(complaint=complaint).first()
+        answers = [getattr(analysis, name) for name in FIVE_W_TWO_H] if analysis else []
+        confirmed = analysis.causes.filter(verdict=CauseVerdict.CONFIRMED).count() if analysis else 0
+        gaps = capa.analysis_gaps(answers=answers, confirmed_causes=confirmed)
+        return [
+            (_("The problem described in 5W2H (all seven questions)"), "5w2h" not in gaps),
+            (_("At least one cause confirmed on the fishbone"), "confirmed_cause" not in gaps),
+        ]
+    statuses = permanent_statuses(complaint)
+    if step == RoutedStage.PERMANENT_ACTIONS:
+        gaps = capa.permanent_gaps(statuses)
+        return [
+            (_("At least one permanent action, linked to its causes"), "none" not in gaps),
+            (_("Every permanent action done, with its evidence"), not gaps),
+        ]
+    if step == RoutedStage.EFFECTIVENESS:
+        return [(_("Every permanent action verified (effective or not)"), not capa.effectiveness_gaps(statuses))]
+    return []

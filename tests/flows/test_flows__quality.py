@@ -65,6 +65,8 @@ def test_analysis_actions_and_verification_through_the_forms_open_customer_confi
 
     # The analysis step refuses until the 5W2H and a confirmed cause are recorded.
     refused_step(quality_engineer, c, FLOW.root_cause, {"description": "x"}, "Describe the problem in 5W2H")
+    task_page = as_user(quality_engineer).get(task_url(open_task(c, FLOW.root_cause), "execute")).content.decode()
+    assert 'rd-checklist--open">○ At least one cause confirmed on the fishbone' in task_page
 
     post_page(quality_engineer, c, "problem/", FIVE_W_TWO_H)
     evidence = SimpleUploadedFile("packing.png", png(), content_type="image/png")
