@@ -240,10 +240,10 @@ def action_queue(activation: Any) -> str:
     return contact_queue(activation.process.department)
 
 
-# An action task row: complaint, department and the action's due date.
+# An action task row: the action's due date first (rows are narrow), complaint, department.
 ACTION_SUMMARY = (
+    "{% if process.action.due_date %}{{ process.action.due_date|date:'Y-m-d' }} · {% endif %}"
     "{{ process.case.reference }} → {{ process.department.name }}"
-    "{% if process.action.due_date %} · {{ process.action.due_date|date:'Y-m-d' }}{% endif %}"
 )
 
 

@@ -17,7 +17,7 @@ SLANT = 70  # how far a bone leans left from where it meets the spine
 LINE = 16  # text line height
 GAP = 8  # space between two causes on a bone
 LABEL = 26  # room for a bone's label at its far end
-MIN_BONE = 70
+MIN_BONE = 80
 TWIG = 160
 CAUSE_UNITS = 28  # wrap width of a cause label, in half-width character units
 HEAD_UNITS = 22
@@ -149,7 +149,7 @@ class Fishbone:
 
 def _length(causes: Sequence[CauseInput]) -> float:
     """Bone length that holds its causes' wrapped labels."""
-    needed = sum(len(wrap(c.text, CAUSE_UNITS)) * LINE + GAP for c in causes) + GAP + LABEL
+    needed = sum(len(wrap(c.text, CAUSE_UNITS)) * LINE + GAP for c in causes) + GAP + LINE + LABEL
     return max(MIN_BONE, needed)
 
 
@@ -188,10 +188,12 @@ def layout(*, head: str, bones: Sequence[BoneInput]) -> Fishbone:
             offset += len(lines) * LINE
             twig_y = spine_y + sign * offset
             twig_x2 = x1 - SLANT * offset / side
-            text_lines = tuple(
-                TextLine(x=twig_x2 - 4, y=twig_y - 4 - (len(lines) - 1 - i) * LINE, text=text)
-                for i, text in enumerate(lines)
-            )
+            text_lines = []
+            for i, text in enumerate(lines):
+                y = twig_y - 4 - (len(lines) - 1 - i) * LINE
+                # each line ends left of where the slanting bone passes its top edge
+                reach = abs(spine_y - (y - LINE + 4)) if top else offset
+                text_lines.append(TextLine(x=min(twig_x2, x1 - SLANT * reach / side) - 4, y=y, text=text))
             causes.append(
                 PlacedCause(
                     key=cause.key,
@@ -200,7 +202,7 @@ def layout(*, head: str, bones: Sequence[BoneInput]) -> Fishbone:
                     twig_x1=twig_x2 - TWIG,
                     twig_x2=twig_x2,
                     twig_y=twig_y,
-                    lines=text_lines,
+                    lines=tuple(text_lines),
                 )
             )
             offset += GAP
