@@ -315,8 +315,8 @@ class ActionFlow(flow.Flow):
     """Corrective action for another department
 
     A corrective action assigned to another department waits in that department's queue (its
-    contact role) with its due date until the department reports it done; an action verified
-    "not effective" opens a new task.
+    contact role), or in its named owner's inbox, with its due date until the department reports
+    it done; an action verified "not effective" opens a new task.
     """
 
     process_class = ActionTask
@@ -329,6 +329,7 @@ class ActionFlow(flow.Flow):
         flow.View(views.ActionDoneView.as_view())
         .Annotation(title=_("Carry out corrective action"), summary_template=ACTION_SUMMARY)
         .Permission(action_queue)
+        .Assign(this.owner_if_in_queue)
         .Next(this.end)
     )
     end = flow.End().Annotation(title=_("Reported done"))
@@ -336,3 +337,8 @@ class ActionFlow(flow.Flow):
     # Glue
     def open_task(self, activation: Any, fields: dict[str, Any]) -> Any:
         return fill_process(activation, fields)
+
+    def owner_if_in_queue(self, activation: Any) -> Any:
+        """A named owner who works in the department's queue gets the task in their inbox."""
+        owner = activation.process.action.owner
+        return owner if owner is not None and owner.has_perm(action_queue(activation)) else None

@@ -197,6 +197,27 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages).replace("- ", "-")
 
 
+def test_an_action_with_a_named_owner_in_the_department_lands_in_their_inbox(
+    org, agent, quality_engineer, technical, tech_contact
+):
+    c = analysed(agent, quality_engineer, org)
+    post_page(quality_engineer, c, "problem/", FIVE_W_TWO_H)
+    post_page(quality_engineer, c, "causes/add/", cause_data("method", "No guards."))
+    data = action_data("permanent", "Guard design.", list(Cause.objects.all()), department=str(technical.pk))
+    post_page(quality_engineer, c, "actions/add/", {**data, "owner": str(tech_contact.pk), "due_date": "2030-02-01"})
+    task = Task.objects.get(process__actiontask__case=c, flow_task=ActionFlow.report)
+    assert task.owner == tech_contact and task.status == STATUS.ASSIGNED
+    inbox = client_of(tech_contact).get("/workflow/inbox/").content.decode()
+    assert "2030-02-01" in inbox and c.reference in inbox
+    # an owner outside the department's queue does not take it: it waits in the queue
+    data = action_data("permanent", "Second design change.", list(Cause.objects.all()), department=str(technical.pk))
+    post_page(quality_engineer, c, "actions/add/", {**data, "owner": str(agent.pk)})
+    second = Task.objects.get(
+        process__actiontask__action__description="Second design change.", flow_task=ActionFlow.report
+    )
+    assert second.owner is None and second.status == STATUS.NEW
+
+
 def test_customer_cannot_confirm_while_a_permanent_action_is_open(org, agent, quality_engineer):
     """The service refuses even when the flow is bypassed (a profile without effectiveness)."""
     c = analysed(agent, quality_engineer, org)
