@@ -408,9 +408,9 @@ def capa_permanent_complete(*, complaint: Complaint, actor: Any, note: str = "")
         raise QualityRefused(_("Every permanent action must be done before its effectiveness is checked."))
     event_record(
         complaint=complaint,
-        kind=EventKind.ACTION_RECORDED,
+        kind=EventKind.ACTION_UPDATED,
         actor=actor,
-        new={"permanent_actions": len(permanent_statuses(complaint)), "step": "done"},
+        new={"permanent_actions_done": len(permanent_statuses(complaint))},
         note=note,
     )
 
