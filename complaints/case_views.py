@@ -27,7 +27,7 @@ def case_library_page(request: HttpRequest) -> HttpResponse:
         filters = {
             "category": data["category"],
             "product_model": data["product_model"],
-            "cause_category": data["cause_category"],
+            "cause_category": data["cause_category"].code if data["cause_category"] else "",
             "text": data["q"],
         }
     page = Paginator(with_solution(case_search(user=request.user, **filters)), CASES_PER_PAGE).get_page(

@@ -82,20 +82,29 @@ class VerificationOutcome(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate: link to the original and close")
 
 
-class CauseCategory(models.TextChoices):
-    """The 6M of the fishbone."""
+class CauseVerdict(models.TextChoices):
+    """Where a candidate cause on the fishbone stands; confirmed causes are the root cause."""
 
-    MAN = "man", _("Man (people)")
-    MACHINE = "machine", _("Machine")
-    MATERIAL = "material", _("Material")
-    METHOD = "method", _("Method")
-    ENVIRONMENT = "environment", _("Environment")
-    MEASUREMENT = "measurement", _("Measurement")
+    OPEN = "open", _("Open (being checked)")
+    CONFIRMED = "confirmed", _("Confirmed root cause")
+    RULED_OUT = "ruled_out", _("Ruled out")
 
 
 class ActionKind(models.TextChoices):
     TEMPORARY = "temporary", _("Temporary (containment)")
     PERMANENT = "permanent", _("Permanent")
+
+
+class ActionArea(models.TextChoices):
+    """What an action changes; all but the customer remedy and "other" prevent recurrence (8D D7)."""
+
+    CUSTOMER = "customer", _("Customer remedy (replace, refund, repair…)")
+    PROCESS = "process", _("Process / procedure")
+    DESIGN = "design", _("Product design")
+    SUPPLIER = "supplier", _("Supplier / material")
+    TRAINING = "training", _("Training")
+    INSPECTION = "inspection", _("Inspection / measurement")
+    OTHER = "other", _("Other")
 
 
 class ActionStatus(models.TextChoices):
@@ -146,6 +155,11 @@ class EventKind(models.TextChoices):
     RELEASED = "released", _("Task released to its queue")
     REASSIGNED = "reassigned", _("Task reassigned")
     BATCH_LINKED = "batch_linked", _("Linked to a batch investigation")
+    PROBLEM_DESCRIBED = "problem_described", _("Problem described (5W2H)")
+    CAUSE_RECORDED = "cause_recorded", _("Cause recorded on the fishbone")
+    RESPONSIBILITY = "responsibility", _("Responsibility assigned")
+    ACTION_UPDATED = "action_updated", _("Corrective action updated")
+    ACTION_VERIFIED = "action_verified", _("Corrective action verified")
 
 
 class DepartmentScope(models.TextChoices):

@@ -29,8 +29,9 @@ from complaints.services.clocks import WaitRefused, complaint_customer_answered,
 from complaints.services.collaboration import CollaborationRefused, collaboration_request
 from complaints.services.escalation import EscalationRefused, complaint_escalate, complaint_send_back
 from complaints.services.notes import NoteRefused, note_add
+from complaints.services.stages import StepRefused
 
-REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused, WaitRefused)
+REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused, WaitRefused, StepRefused)
 DETAIL = "workflow:flows:complaint:process_detail"
 
 

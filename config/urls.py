@@ -7,7 +7,7 @@ from viewflow.urls import Site
 
 from complaints.batch_views import BatchViewset
 from complaints.case_views import CaseLibraryViewset
-from flows.flows import ApprovalFlow, CollaborationFlow, ComplaintFlow
+from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 
 site = Site(
@@ -18,6 +18,7 @@ site = Site(
                 ComplaintFlowViewset(ComplaintFlow, icon="report_problem"),
                 SideFlowViewset(ApprovalFlow, icon="price_check"),
                 SideFlowViewset(CollaborationFlow, icon="forum"),
+                SideFlowViewset(ActionFlow, icon="build"),
             ],
             viewsets=[BatchViewset(), CaseLibraryViewset()],
         ),

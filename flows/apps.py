@@ -7,10 +7,11 @@ class FlowsConfig(AppConfig):
     verbose_name = _("Complaint process")
 
     def ready(self) -> None:
-        # Services open approvals and collaboration requests through this port (complaints never
+        # Services open approvals, collaboration requests and action tasks through this port (complaints never
         # imports flows).
         from complaints.services.work import starter_register
-        from flows.flows import ApprovalFlow, CollaborationFlow
+        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow
 
         starter_register(kind="approval", start=lambda fields: ApprovalFlow.start.run(fields=fields))
         starter_register(kind="collaboration", start=lambda fields: CollaborationFlow.start.run(fields=fields))
+        starter_register(kind="action", start=lambda fields: ActionFlow.start.run(fields=fields))

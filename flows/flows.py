@@ -10,7 +10,7 @@ from viewflow.workflow import flow, lock
 
 from complaints import selectors
 from complaints.choices import Outcome, RoutedStage, Stage
-from complaints.models import CollaborationRequest, CompensationApproval, Complaint
+from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Complaint
 from complaints.selectors.escalation import level_queue
 from complaints.services import stages, triage
 from complaints.services.collaboration import contact_queue
@@ -235,6 +235,18 @@ def collaboration_queue(activation: Any) -> str:
     return contact_queue(activation.process.department)
 
 
+def action_queue(activation: Any) -> str:
+    """The queue of the contacts of the department the action is assigned to."""
+    return contact_queue(activation.process.department)
+
+
+# An action task row: the action's due date first (rows are narrow), complaint, department.
+ACTION_SUMMARY = (
+    "{% if process.action.due_date %}{{ process.action.due_date|date:'Y-m-d' }} · {% endif %}"
+    "{{ process.case.reference }} → {{ process.department.name }}"
+)
+
+
 def fill_process(activation: Any, fields: dict[str, Any]) -> Any:
     """StartHandle body shared by the side-task flows: the service's field values become the process."""
     for name, value in fields.items():
@@ -297,3 +309,36 @@ class CollaborationFlow(flow.Flow):
     # Glue
     def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
         return fill_process(activation, fields)
+
+
+class ActionFlow(flow.Flow):
+    """Corrective action for another department
+
+    A corrective action assigned to another department waits in that department's queue (its
+    contact role), or in its named owner's inbox, with its due date until the department reports
+    it done; an action verified "not effective" opens a new task.
+    """
+
+    process_class = ActionTask
+    process_title = _("Corrective action")
+    lock_impl = lock.select_for_update_lock
+    process_summary_template = ACTION_SUMMARY
+
+    start = flow.StartHandle(this.open_task).Annotation(title=_("Action assigned")).Next(this.report)
+    report = (
+        flow.View(views.ActionDoneView.as_view())
+        .Annotation(title=_("Carry out corrective action"), summary_template=ACTION_SUMMARY)
+        .Permission(action_queue)
+        .Assign(this.owner_if_in_queue)
+        .Next(this.end)
+    )
+    end = flow.End().Annotation(title=_("Reported done"))
+
+    # Glue
+    def open_task(self, activation: Any, fields: dict[str, Any]) -> Any:
+        return fill_process(activation, fields)
+
+    def owner_if_in_queue(self, activation: Any) -> Any:
+        """A named owner who works in the department's queue gets the task in their inbox."""
+        owner = activation.process.action.owner
+        return owner if owner is not None and owner.has_perm(action_queue(activation)) else None

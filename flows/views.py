@@ -12,9 +12,12 @@ from viewflow.views import FormLayoutMixin
 from viewflow.workflow.flow.views import mixins
 
 from complaints import forms
+from complaints.choices import RoutedStage
 from complaints.forms import escalation as ladder_forms
+from complaints.forms import quality as quality_forms
 from complaints.models import Complaint
-from complaints.services import intake, stages
+from complaints.selectors.quality import step_checklist
+from complaints.services import intake, quality, stages
 from complaints.services.approvals import ApprovalRefused, approval_decide
 from complaints.services.collaboration import CollaborationRefused, collaboration_answer
 
@@ -120,25 +123,48 @@ class ContainmentView(StepView):
         stages.capa_record_containment(complaint=self.complaint, actor=self.request.user, **data)
 
 
-class RootCauseView(StepView):
-    form_class = forms.RootCauseForm
+class QualityStepView(StepView):
+    """A quality step: its page lists what the step needs (recorded on the complaint page)."""
+
+    step = ""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(checklist=step_checklist(complaint=self.complaint, step=self.step), **kwargs)
+
+
+class RootCauseView(QualityStepView):
+    """Completes the analysis once the complaint page holds the 5W2H and a confirmed cause."""
+
+    form_class = quality_forms.RootCauseForm
+    step = RoutedStage.ROOT_CAUSE
 
     def perform(self, data: dict[str, Any]) -> None:
-        stages.complaint_record_root_cause(complaint=self.complaint, actor=self.request.user, **data)
+        quality.complaint_record_root_cause(
+            complaint=self.complaint, actor=self.request.user, description=data["description"]
+        )
 
 
-class PermanentActionView(StepView):
-    form_class = forms.PermanentActionForm
+class PermanentActionView(QualityStepView):
+    """Completes the permanent actions once every one planned on the complaint page is done."""
 
-    def perform(self, data: dict[str, Any]) -> None:
-        stages.capa_record_permanent(complaint=self.complaint, actor=self.request.user, **data)
-
-
-class EffectivenessView(StepView):
-    form_class = forms.EffectivenessForm
+    form_class = quality_forms.PermanentActionForm
+    step = RoutedStage.PERMANENT_ACTIONS
 
     def perform(self, data: dict[str, Any]) -> None:
-        stages.capa_verify_effectiveness(complaint=self.complaint, actor=self.request.user, **data)
+        quality.capa_permanent_complete(complaint=self.complaint, actor=self.request.user, note=data.get("note") or "")
+
+
+class EffectivenessView(QualityStepView):
+    """Completes the check once every permanent action has a verdict; any "not effective" sends
+    the process back to permanent actions."""
+
+    form_class = quality_forms.EffectivenessForm
+    step = RoutedStage.EFFECTIVENESS
+
+    def perform(self, data: dict[str, Any]) -> None:
+        quality.capa_effectiveness_complete(
+            complaint=self.complaint, actor=self.request.user, note=data.get("note") or ""
+        )
 
 
 class ConfirmationView(StepView):
@@ -211,3 +237,15 @@ class CollaborationAnswerView(SideTaskView):
 
     def perform(self, data: dict[str, Any]) -> None:
         collaboration_answer(request=self.request.activation.process, actor=self.request.user, answer=data["answer"])
+
+
+class ActionDoneView(SideTaskView):
+    """Another department's task for a corrective action: report it done with its evidence."""
+
+    form_class = quality_forms.ActionDoneForm
+    refusals = (quality.QualityRefused,)
+
+    def perform(self, data: dict[str, Any]) -> None:
+        quality.action_report_done(
+            action=self.request.activation.process.action, actor=self.request.user, evidence=data["evidence"]
+        )

@@ -22,6 +22,9 @@ from complaints.choices import BatchStatus
 from complaints.models import Category, Complaint
 from complaints.selectors import complaints_visible_to
 from complaints.selectors.batch import has_batch_facts, may_mark_batch
+from complaints import views_quality as quality_views
+from complaints.models import Category, Complaint
+from complaints.selectors import complaints_visible_to, user_department_ids
 from complaints.selectors.escalation import (
     held_ranks,
     is_handler,
@@ -39,6 +42,7 @@ from complaints.selectors.intake_forms import (
     complaints_with_answers,
 )
 from flows import assignment, worklist
+from complaints.selectors.quality import actions_of, analysis_of, fishbone, may_analyse, may_verify, problem_head
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -47,6 +51,9 @@ ROW_RELATED = (
     "process__compensationapproval__case",
     "process__collaborationrequest__case",
     "process__collaborationrequest__department",
+    "process__actiontask__case",
+    "process__actiontask__department",
+    "process__actiontask__action",
     "owner",
 )
 
@@ -126,6 +133,7 @@ class ComplaintDetailView(DetailProcessView):
         held = held_ranks(user=user, complaint=complaint, levels=levels)
         names = signal_names() if complaint.signals else {}
         batches = list(complaint.batch_investigations.all()) if has_batch_facts(complaint) else []
+        analysis, actions = analysis_of(complaint), actions_of(complaint)
         context.update(
             task_list=complaint.task_set.select_related("owner").order_by("created"),
             events=complaint.events.select_related("actor"),
@@ -135,8 +143,13 @@ class ComplaintDetailView(DetailProcessView):
                 complaint.form_versions.select_related("category"), key=lambda v: chain.get(v.category_id, len(chain))
             ),
             contacts=complaint.contacts.select_related("by"),
-            actions=complaint.actions.select_related("department", "owner"),
-            root_cause=getattr(complaint, "root_cause", None),
+            actions=actions,
+            analysis=analysis,
+            # Without an analysis or actions there is nothing to draw, verify or report on.
+            drawing=fishbone(analysis=analysis, head=problem_head(complaint, analysis)) if analysis else None,
+            may_analyse=may_analyse(user=user, complaint=complaint),
+            may_verify=bool(actions) and may_verify(user=user, complaint=complaint),
+            my_departments=user_department_ids(user) if actions else set(),
             escalations=complaint.escalations.select_related("from_level", "to_level", "actor"),
             approvals=complaint.approvals.select_related("level", "requested_by", "decided_by"),
             collaborations=complaint.collaboration_requests.select_related(
@@ -181,6 +194,22 @@ class ComplaintFlowViewset(FlowViewset):
     answered_path = path("<int:pk>/answered/", complaint_views.AnsweredView.as_view(), name="answered")
     package_path = path("<int:pk>/package/", complaint_views.package_page, name="package")
     package_print_path = path("<int:pk>/package/print/", complaint_views.package_print, name="package_print")
+    # Analysis and corrective actions, and the 8D report.
+    problem_path = path("<int:pk>/problem/", quality_views.ProblemView.as_view(), name="problem")
+    cause_add_path = path("<int:pk>/causes/add/", quality_views.CauseView.as_view(), name="cause_add")
+    cause_edit_path = path("<int:pk>/causes/<int:cause_id>/", quality_views.CauseView.as_view(), name="cause_edit")
+    responsibility_path = path(
+        "<int:pk>/responsibility/", quality_views.ResponsibilityView.as_view(), name="responsibility"
+    )
+    action_add_path = path("<int:pk>/actions/add/", quality_views.ActionPlanView.as_view(), name="action_add")
+    action_progress_path = path(
+        "<int:pk>/actions/<int:action_id>/progress/", quality_views.ActionProgressView.as_view(), name="action_progress"
+    )
+    action_verify_path = path(
+        "<int:pk>/actions/<int:action_id>/verify/", quality_views.ActionVerifyView.as_view(), name="action_verify"
+    )
+    eight_d_path = path("<int:pk>/8d/", quality_views.eight_d_page, name="eight_d")
+    eight_d_pdf_path = path("<int:pk>/8d.pdf", quality_views.eight_d_pdf, name="eight_d_pdf")
 
 
 class RedressWorkflowApp(WorkflowAppViewset):

@@ -55,6 +55,11 @@ class AttachmentInline(ReadOnlyInline):
     fields = ["name", "content_type", "size", "uploaded_by", "uploaded_at"]
 
 
+class ActionInline(ReadOnlyInline):
+    model = models.CorrectiveAction
+    fields = ["kind", "area", "description", "department", "owner", "due_date", "status", "cost"]
+
+
 @admin.register(models.Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
     """Complaints are changed through the process, not here: the admin reads them."""
@@ -67,7 +72,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "key<YYYY-MM-DD (e.g. service_type=roadside waited_min>60). Terms combine."
     )
     date_hierarchy = "created"
-    inlines = [AnswerInline, AttachmentInline, EscalationInline, NotificationInline, EventInline]
+    inlines = [AnswerInline, AttachmentInline, ActionInline, EscalationInline, NotificationInline, EventInline]
     actions = ["export_csv"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:

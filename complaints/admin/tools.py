@@ -44,6 +44,7 @@ CONFIG_MODELS: list[type[Any]] = [
     models.FormVersion,
     models.FormField,
     models.TriageSignal,
+    models.CauseCategory,
     models.RoutingRule,
     models.RoutingCondition,
     models.StageProfile,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.forms import FieldSet, Layout, Row
 
-from complaints.choices import CauseCategory, Channel, ConfirmationOutcome, Emotion, VerificationOutcome
+from complaints.choices import Channel, ConfirmationOutcome, Emotion, VerificationOutcome
 from complaints.forms.answers import AnswerFieldsMixin, AnswersSection
 from complaints.forms.answers import AnswersForm as AnswersForm
 from complaints.forms.fields import AttachmentsField, date_field, datetime_field, normalise_phone, not_in_past
@@ -197,41 +197,6 @@ class ContainmentForm(forms.Form):
     cost = forms.DecimalField(label=_("Cost (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2)
 
     layout = Layout("description", "cost")
-
-
-class RootCauseForm(forms.Form):
-    cause_category = forms.ChoiceField(label=_("Cause category (6M)"), choices=CauseCategory.choices)
-    description = forms.CharField(label=_("Root cause"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
-    responsible_department = forms.ModelChoiceField(
-        label=_("Responsible department"), queryset=Department.objects.filter(active=True), required=False
-    )
-
-    layout = Layout(Row("cause_category", "responsible_department"), "description")
-
-
-class PermanentActionForm(forms.Form):
-    description = forms.CharField(
-        label=_("Permanent action implemented"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
-    )
-    department = forms.ModelChoiceField(
-        label=_("Department responsible"), queryset=Department.objects.filter(active=True), required=False
-    )
-    due_date = date_field(label=_("Due date"), required=False)
-    cost = forms.DecimalField(label=_("Cost (CNY)"), required=False, min_value=0, max_digits=12, decimal_places=2)
-
-    layout = Layout("description", Row("department", "due_date", "cost"))
-
-
-class EffectivenessForm(forms.Form):
-    effective = forms.TypedChoiceField(
-        label=_("Did the permanent actions work?"),
-        choices=[("yes", _("Effective")), ("no", _("Not effective: rework the actions"))],
-        coerce=lambda v: v == "yes",
-        widget=forms.RadioSelect,
-    )
-    evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
-
-    layout = Layout("effective", "evidence")
 
 
 class ConfirmationForm(forms.Form):

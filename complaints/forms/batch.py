@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from viewflow.forms import Layout
 
-from complaints.choices import CauseCategory, OutreachState
-from complaints.models import Category
+from complaints.choices import OutreachState
+from complaints.models import Category, CauseCategory
 from complaints.selectors import process_settings
 
 
@@ -64,8 +64,13 @@ class CaseSearchForm(forms.Form):
         help_text=_("Includes its subcategories."),
     )
     product_model = forms.CharField(label=_("Product / service model"), max_length=100, required=False)
-    cause_category = forms.ChoiceField(
-        label=_("Cause category"), choices=[("", _("All")), *CauseCategory.choices], required=False
+    cause_category = forms.ModelChoiceField(
+        label=_("Cause category"),
+        queryset=CauseCategory.objects.all(),
+        to_field_name="code",
+        empty_label=_("All"),
+        required=False,
+        help_text=_("The fishbone category of a confirmed cause."),
     )
     q = forms.CharField(
         label=_("Words"),

@@ -1,13 +1,6 @@
 from .batch import BatchEvent, BatchInvestigation, Delivery, OutreachContact
 from .clock import Clock
-from .complaint import (
-    Attachment,
-    Complaint,
-    CorrectiveAction,
-    CustomerContact,
-    ReferenceCounter,
-    RootCauseAnalysis,
-)
+from .complaint import Attachment, Complaint, CustomerContact, ReferenceCounter
 from .config import (
     BusinessCalendar,
     CalendarDay,
@@ -23,10 +16,21 @@ from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
+from .quality import (
+    ActionTask,
+    ActionVerification,
+    Cause,
+    CauseCategory,
+    CorrectiveAction,
+    Responsibility,
+    RootCauseAnalysis,
+)
 from .routing import RoutingCondition, RoutingRule, StageProfile
 from .triage import TriageSignal
 
 __all__ = [
+    "ActionTask",
+    "ActionVerification",
     "Answer",
     "Attachment",
     "BatchEvent",
@@ -34,6 +38,8 @@ __all__ = [
     "BusinessCalendar",
     "CalendarDay",
     "Category",
+    "Cause",
+    "CauseCategory",
     "Clock",
     "CollaborationRequest",
     "CompensationApproval",
@@ -57,6 +63,7 @@ __all__ = [
     "Priority",
     "ProcessSettings",
     "ReferenceCounter",
+    "Responsibility",
     "Role",
     "RootCauseAnalysis",
     "RoutingCondition",

@@ -8,16 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
-from complaints.choices import (
-    ActionKind,
-    ActionStatus,
-    CauseCategory,
-    Channel,
-    Demand,
-    Emotion,
-    Outcome,
-    Stage,
-)
+from complaints.choices import Channel, Demand, Emotion, Outcome, Stage
 
 # The standard intake (DOMAIN.md): what the intake form asks and registration stores.
 INTAKE_FIELDS = (
@@ -286,76 +277,3 @@ class CustomerContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.summary[:40]}"
-
-
-class RootCauseAnalysis(models.Model):
-    """The root cause as first recorded; later work adds 5W2H and the fishbone."""
-
-    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="root_cause")
-    cause_category = models.CharField(_("cause category (6M)"), max_length=20, choices=CauseCategory.choices)
-    description = models.TextField(_("root cause"))
-    responsible_department = models.ForeignKey(
-        "complaints.Department",
-        verbose_name=_("responsible department"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    analysed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    analysed_at = models.DateTimeField(_("analysed at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("root-cause analysis")
-        verbose_name_plural = _("root-cause analyses")
-
-    def __str__(self) -> str:
-        return f"{self.get_cause_category_display()}: {self.description[:40]}"
-
-
-class CorrectiveAction(models.Model):
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="actions")
-    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
-    description = models.TextField(_("description"))
-    department = models.ForeignKey(
-        "complaints.Department",
-        verbose_name=_("department"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    due_date = models.DateField(_("due date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
-    cost = models.DecimalField(
-        _("cost (CNY)"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    verification_note = models.TextField(_("verification note"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("corrective action")
-        verbose_name_plural = _("corrective actions")
-        ordering = ["created_at", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0), name="action_cost_not_negative"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.description[:40]}"

@@ -7,8 +7,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.choices import ActionKind, ActionStatus
+from complaints.choices import ActionKind
 from complaints.models import Complaint, Department, Membership, ProcessSettings, StageRoute
+from complaints.rules import capa
 from complaints.rules.routing import queue_permission
 from complaints.rules.trees import subtree_ids
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
@@ -63,11 +64,13 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     has_queued_task = Exists(
         Task.objects.filter(process_id=OuterRef("pk"), owner__isnull=True, owner_permission__in=queues)
     )
-    # Whoever holds (or may claim) an approval or a collaboration request sees its complaint.
+    # Whoever holds (or may claim) an approval, a collaboration request or an action's task sees its
+    # complaint.
     has_side_task = Exists(
         Task.objects.filter(
             Q(process__compensationapproval__case_id=OuterRef("pk"))
             | Q(process__collaborationrequest__case_id=OuterRef("pk"))
+            | Q(process__actiontask__case_id=OuterRef("pk"))
         ).filter(mine)
     )
     # The first handler stays the customer's contact: owner and receiver keep seeing the case after
@@ -89,11 +92,11 @@ def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
 def complaint_of_process(process_pk: int) -> int | None:
     """Returns the complaint a process row belongs to: itself, or the case of an approval or a
     collaboration request."""
-    from complaints.models import CollaborationRequest, CompensationApproval
+    from complaints.models import ActionTask, CollaborationRequest, CompensationApproval
 
     if Complaint.objects.filter(pk=process_pk).exists():
         return process_pk
-    for model in (CompensationApproval, CollaborationRequest):
+    for model in (CompensationApproval, CollaborationRequest, ActionTask):
         case_id = model.objects.filter(pk=process_pk).values_list("case_id", flat=True).first()
         if case_id is not None:
             return case_id
@@ -132,9 +135,10 @@ def route_queue(*, complaint: Complaint, route: StageRoute | None) -> str:
 
 
 def permanent_actions_effective(*, complaint: Complaint) -> bool:
-    """Returns whether the latest verdict on the permanent actions was "effective"."""
-    latest = complaint.actions.filter(kind=ActionKind.PERMANENT).order_by("-pk").first()
-    return latest is not None and latest.status == ActionStatus.EFFECTIVE
+    """Returns whether the complaint has permanent actions and every one is verified effective
+    (the gate before customer confirmation)."""
+    statuses = complaint.actions.filter(kind=ActionKind.PERMANENT).values_list("status", flat=True)
+    return capa.all_effective(list(statuses))
 
 
 def stage_runs(*, complaint: Complaint, stage: str) -> bool:

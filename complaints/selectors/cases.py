@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from complaints.choices import Outcome, Stage
-from complaints.models import Category, Complaint, CorrectiveAction
+from complaints.choices import CauseVerdict, Outcome, Stage
+from complaints.models import Category, Cause, Complaint, CorrectiveAction
 from complaints.rules.cases import CaseFacts, rank_cases, text_terms
 from complaints.rules.privacy import mask_name
 from complaints.rules.trees import path_to_root
@@ -22,9 +22,16 @@ from complaints.selectors.intake_forms import category_parents, category_subtree
 # policy: a longer list does not fit beside the form).
 SUGGESTION_CANDIDATES = 300
 SUGGESTIONS_SHOWN = 5
-# Closed as resolved, with a root cause recorded by the root-cause step.
-CONFIRMED = Q(stage=Stage.CLOSED, outcome=Outcome.RESOLVED, root_cause__isnull=False)
+# Closed as resolved, with at least one cause confirmed on the fishbone.
+CLOSED = Q(stage=Stage.CLOSED, outcome=Outcome.RESOLVED)
 TEXT_FIELDS = ("customer_words", "handler_understanding", "root_cause__description")
+
+
+def _confirmed_causes(**filters: Any) -> Exists:
+    """Whether the complaint has a confirmed cause (matching `filters`)."""
+    return Exists(
+        Cause.objects.filter(analysis__complaint=OuterRef("pk"), verdict=CauseVerdict.CONFIRMED, **filters)
+    )
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ def closed_cases(user: Any) -> QuerySet[Complaint]:
     """Returns the closed, resolved complaints with a confirmed root cause the user may see."""
     from complaints.selectors import complaints_visible_to
 
-    return complaints_visible_to(user).filter(CONFIRMED)
+    return complaints_visible_to(user).filter(CLOSED, _confirmed_causes())
 
 
 def case_search(
@@ -72,16 +79,17 @@ def case_search(
 ) -> QuerySet[Complaint]:
     """Returns the user's visible cases matching every given filter, latest closed first: the
     category includes its subcategories, the model matches ignoring case, each word of `text` must
-    appear in the customer's words, the handler's understanding or the root cause."""
+    appear in the customer's words, the handler's understanding, the root cause or a confirmed
+    cause; `cause_category` is the code of a confirmed cause's fishbone category."""
     qs = closed_cases(user)
     if category is not None:
         qs = qs.filter(category_id__in=category_subtree_ids(category))
     if product_model.strip():
         qs = qs.filter(product_model__iexact=product_model.strip())
     if cause_category:
-        qs = qs.filter(root_cause__cause_category=cause_category)
+        qs = qs.filter(_confirmed_causes(category__code=cause_category))
     for word in text.split():
-        term = Q()
+        term = Q(_confirmed_causes(text__icontains=word))
         for name in TEXT_FIELDS:
             term |= Q(**{f"{name}__icontains": word})
         qs = qs.filter(term)
@@ -91,7 +99,12 @@ def case_search(
 def with_solution(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     """The queryset with what a case row reads (category, root cause, actions) fetched at once."""
     return qs.select_related("category", "category__parent", "root_cause").prefetch_related(
-        Prefetch("actions", queryset=CorrectiveAction.objects.order_by("created_at", "pk"))
+        Prefetch("actions", queryset=CorrectiveAction.objects.order_by("created_at", "pk")),
+        Prefetch(
+            "root_cause__causes",
+            queryset=Cause.objects.filter(verdict=CauseVerdict.CONFIRMED).select_related("category"),
+            to_attr="confirmed_causes",
+        ),
     )
 
 
@@ -100,6 +113,9 @@ def case_rows(complaints: Iterable[Complaint]) -> list[Case]:
     rows = []
     for c in complaints:
         cause = c.root_cause
+        confirmed = getattr(cause, "confirmed_causes", [])
+        codes = list(dict.fromkeys(x.category.code for x in confirmed))
+        labels = list(dict.fromkeys(x.category.label for x in confirmed))
         rows.append(
             Case(
                 complaint_id=c.pk,
@@ -110,9 +126,9 @@ def case_rows(complaints: Iterable[Complaint]) -> list[Case]:
                 customer=mask_name(c.customer_name),
                 customer_words=c.customer_words,
                 handler_understanding=c.handler_understanding,
-                cause_category=cause.cause_category,
-                cause_category_label=cause.get_cause_category_display(),
-                root_cause=cause.description,
+                cause_category=", ".join(codes),
+                cause_category_label=", ".join(labels),
+                root_cause=cause.description or "; ".join(x.text for x in confirmed),
                 actions=tuple(
                     CaseAction(kind=a.get_kind_display(), description=a.description, status=a.get_status_display())
                     for a in c.actions.all()

@@ -29,6 +29,7 @@ from complaints.models import (
     BusinessCalendar,
     CalendarDay,
     Category,
+    CauseCategory,
     Department,
     EscalationLevel,
     FormField,
@@ -67,6 +68,7 @@ SECTIONS = (
     "categories",
     "intake_forms",
     "triage_signals",
+    "cause_categories",
     "levels",
     "stage_routes",
     "stage_profiles",
@@ -193,6 +195,10 @@ def config_export() -> dict[str, Any]:
     doc["triage_signals"] = [
         {"code": t.code, "name": t.name, "keywords": list(t.keyword_list()), "active": t.active}
         for t in TriageSignal.objects.order_by("code")
+    ]
+    doc["cause_categories"] = [
+        {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "order": c.order, "active": c.active}
+        for c in CauseCategory.objects.order_by("order", "code")
     ]
     doc["categories"] = [
         {"code": c.code, "name": c.name, "parent": _code(c.parent), "active": c.active}
@@ -473,6 +479,7 @@ class _Importer:
             "categories": self.categories,
             "intake_forms": self.intake_forms,
             "triage_signals": self.triage_signals,
+            "cause_categories": self.cause_categories,
             "levels": self.levels,
             "stage_routes": self.stage_routes,
             "stage_profiles": self.stage_profiles,
@@ -795,6 +802,23 @@ class _Importer:
                 signal.keywords = "\n".join(words)
                 signal.active = bool(item.get("active", True))
                 self.save(signal)
+
+    def cause_categories(self) -> None:
+        """Fishbone categories are matched by code and updated in place; one absent from the
+        document is removed, or made inactive while causes still sit on it."""
+        keys = {"code", "name_zh", "name_en", "order", "active"}
+        items = self.items("cause_categories", keys, {"code", "name_zh", "name_en"})
+        codes = {item["code"] for _, item in items}
+        stale = CauseCategory.objects.exclude(code__in=codes)
+        stale.filter(causes__isnull=False).update(active=False)
+        stale.filter(causes__isnull=True).delete()
+        for index, item in items:
+            with self.at(f"cause_categories[{index}]"):
+                category = CauseCategory.objects.filter(code=item["code"]).first() or CauseCategory(code=item["code"])
+                category.name_zh, category.name_en = item["name_zh"], item["name_en"]
+                category.order = item.get("order", 0)
+                category.active = bool(item.get("active", True))
+                self.save(category)
 
     def route_rows(self, raw: Any, profile: StageProfile | None) -> None:
         if not isinstance(raw, list):

@@ -1,6 +1,6 @@
 """What each human step of the process writes. The flow calls these; they never call the flow."""
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,13 +16,18 @@ from complaints.choices import (
     Stage,
     VerificationOutcome,
 )
-from complaints.models import Clock, Complaint, CorrectiveAction, CustomerContact, Department, RootCauseAnalysis
+from complaints.models import Clock, Complaint, CorrectiveAction, CustomerContact
+from complaints.rules import capa
 from complaints.services.clocks import complaint_clocks_stop
 from complaints.services.events import event_record
 
 
 class StepRefused(Exception):
     """The step cannot be recorded as asked; the message says why (translated)."""
+
+
+class ActionsNotVerified(StepRefused):
+    """The customer cannot confirm while a permanent action is open or not verified effective."""
 
 
 def complaint_enter_stage(*, complaint: Complaint, stage: str) -> Complaint:
@@ -131,95 +136,17 @@ def capa_record_containment(
     return action
 
 
-def complaint_record_root_cause(
-    *,
-    complaint: Complaint,
-    actor: Any,
-    cause_category: str,
-    description: str,
-    responsible_department: Department | None = None,
-) -> RootCauseAnalysis:
-    """Records (or revises) the root cause of the complaint."""
-    analysis, created = RootCauseAnalysis.objects.update_or_create(
-        complaint=complaint,
-        defaults={
-            "cause_category": cause_category,
-            "description": description,
-            "responsible_department": responsible_department,
-            "analysed_by": actor,
-        },
-    )
-    event_record(
-        complaint=complaint,
-        kind=EventKind.ROOT_CAUSE,
-        actor=actor,
-        new={
-            "cause_category": cause_category,
-            "responsible_department": responsible_department.name if responsible_department else None,
-            "revised": not created,
-        },
-        note=description,
-    )
-    return analysis
-
-
-def capa_record_permanent(
-    *,
-    complaint: Complaint,
-    actor: Any,
-    description: str,
-    department: Department | None,
-    due_date: date | None,
-    cost: Decimal | None = None,
-) -> CorrectiveAction:
-    """Records a permanent action as implemented; effectiveness is verified in the next step."""
-    action = CorrectiveAction.objects.create(
-        complaint=complaint,
-        kind=ActionKind.PERMANENT,
-        description=description,
-        department=department,
-        due_date=due_date,
-        cost=cost,
-        status=ActionStatus.DONE,
-        owner=actor,
-        created_by=actor,
-    )
-    event_record(
-        complaint=complaint,
-        kind=EventKind.ACTION_RECORDED,
-        actor=actor,
-        new={
-            "kind": ActionKind.PERMANENT.value,
-            "status": action.status,
-            "department": department.name if department else None,
-            "due_date": due_date.isoformat() if due_date else None,
-        },
-        note=description,
-    )
-    return action
-
-
-def capa_verify_effectiveness(*, complaint: Complaint, actor: Any, effective: bool, evidence: str) -> int:
-    """Gives the verdict on every implemented, unverified permanent action; returns how many.
-    Not effective sends the actions back to be reworked."""
-    pending = complaint.actions.filter(kind=ActionKind.PERMANENT, status=ActionStatus.DONE)
-    verdict = ActionStatus.EFFECTIVE if effective else ActionStatus.NOT_EFFECTIVE
-    count = pending.update(status=verdict, verification_note=evidence)
-    event_record(
-        complaint=complaint,
-        kind=EventKind.EFFECTIVENESS,
-        actor=actor,
-        new={"effective": effective, "actions": count},
-        note=evidence,
-    )
-    return count
-
-
 def complaint_record_confirmation(*, complaint: Complaint, actor: Any, outcome: str, note: str) -> Complaint:
     """Records what the customer said of the resolution. Not satisfied opens another round of
     containment, with the customer's reason."""
     if outcome == ConfirmationOutcome.NOT_SATISFIED and not note.strip():
         raise StepRefused(_("Record why the customer is not satisfied."))
+    if outcome == ConfirmationOutcome.CONFIRMED:
+        statuses = complaint.actions.filter(kind=ActionKind.PERMANENT).values_list("status", flat=True)
+        if any(capa.is_open(status) for status in statuses):
+            raise ActionsNotVerified(
+                _("A permanent action is still open or not verified effective; quality verifies it first.")
+            )
     old = {"rework_round": complaint.rework_round}
     if outcome == ConfirmationOutcome.CONFIRMED:
         complaint.outcome = Outcome.RESOLVED

@@ -9,9 +9,11 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from complaints.models import Clock
+from complaints.services.quality import action_verify
 from flows import driver
 from tests.celery_worker import broker_or_skip, start_worker, stop_worker
 from tests.conftest import FLOW, FMT, intake_data
+from tests.quality_steps import records_by_service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -23,13 +25,18 @@ def closed_complaint(org, agent, quality):
         (FLOW.first_response, agent, {"channel": "phone", "summary": "Hi", "promise": "Call", "promised_by": later}),
         (FLOW.verification, quality, {"outcome": "valid"}),
         (FLOW.containment, agent, {"description": "Replaced."}),
-        (FLOW.root_cause, quality, {"cause_category": "method", "description": "No guards."}),
-        (FLOW.permanent_actions, quality, {"description": "SOP."}),
-        (FLOW.effectiveness, quality, {"effective": "yes", "evidence": "Checked."}),
-        (FLOW.customer_confirmation, agent, {"outcome": "confirmed", "channel": "phone"}),
     ]
     for node, user, data in steps:
         driver.complete_step(complaint=c, node=node, user=user, data=data)
+    records_by_service(c, quality)
+    driver.complete_step(complaint=c, node=FLOW.root_cause, user=quality, data={"description": "No guards."})
+    driver.complete_step(complaint=c, node=FLOW.permanent_actions, user=quality, data={})
+    for action in c.actions.filter(kind="permanent"):
+        action_verify(action=action, actor=quality, effective=True, evidence="Checked.")
+    driver.complete_step(complaint=c, node=FLOW.effectiveness, user=quality, data={})
+    driver.complete_step(
+        complaint=c, node=FLOW.customer_confirmation, user=agent, data={"outcome": "confirmed", "channel": "phone"}
+    )
     return c
 
 

@@ -13,6 +13,7 @@ from complaints.choices import ActionStatus, EventKind, Outcome, Stage
 from complaints.models import Complaint
 from complaints.tasks import fire_workflow_timers
 from tests.conftest import FLOW, FMT, START_URL, intake_data, open_task, task_url
+from tests.quality_steps import describe_and_confirm, plan_and_do_permanent, post_page, verify_open
 
 
 def as_user(user: Any) -> Client:
@@ -58,22 +59,15 @@ def verify(quality: Any, c: Complaint, **data: Any) -> None:
 
 def contain_and_analyse(agent: Any, quality: Any, c: Complaint) -> None:
     do(agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"})
-    do(
-        quality,
-        c,
-        FLOW.root_cause,
-        {"cause_category": "method", "description": "No corner guards.", "responsible_department": ""},
-    )
+    describe_and_confirm(quality, c)
+    do(quality, c, FLOW.root_cause, {"description": "No corner guards."})
 
 
 def permanent_and_verified(quality: Any, c: Complaint) -> None:
-    do(
-        quality,
-        c,
-        FLOW.permanent_actions,
-        {"description": "SOP requires corner guards.", "department": "", "due_date": ""},
-    )
-    do(quality, c, FLOW.effectiveness, {"effective": "yes", "evidence": "30 deliveries checked."})
+    plan_and_do_permanent(quality, c)
+    do(quality, c, FLOW.permanent_actions, {"note": ""})
+    verify_open(quality, c)
+    do(quality, c, FLOW.effectiveness, {"note": "30 deliveries checked."})
 
 
 def test_complaint_travels_every_stage_to_closed_and_followed_up(org, agent, quality_engineer):
@@ -95,6 +89,7 @@ def test_complaint_travels_every_stage_to_closed_and_followed_up(org, agent, qua
     contain_and_analyse(agent, quality_engineer, c)
     c.refresh_from_db()
     assert c.stage == Stage.PERMANENT_ACTIONS and c.root_cause.cause_category == "method"
+    assert c.root_cause.description == "No corner guards."
 
     permanent_and_verified(quality_engineer, c)
     c.refresh_from_db()
@@ -209,12 +204,24 @@ def test_not_effective_actions_go_back_to_permanent_actions(org, agent, quality_
     first_response(agent, c)
     verify(quality_engineer, c)
     contain_and_analyse(agent, quality_engineer, c)
-    do(quality_engineer, c, FLOW.permanent_actions, {"description": "Retrain crews.", "department": "", "due_date": ""})
-    do(quality_engineer, c, FLOW.effectiveness, {"effective": "no", "evidence": "Two more scratches."})
+    plan_and_do_permanent(quality_engineer, c)
+    do(quality_engineer, c, FLOW.permanent_actions, {"note": ""})
+    action = c.actions.get(kind="permanent")
+    post_page(
+        quality_engineer,
+        c,
+        f"actions/{action.pk}/verify/",
+        {"effective": "no", "evidence": "Two more scratches.", "reason": "Guards slip off."},
+    )
+    do(quality_engineer, c, FLOW.effectiveness, {"note": ""})
     c.refresh_from_db()
     assert c.stage == Stage.PERMANENT_ACTIONS
-    assert c.actions.get(description="Retrain crews.").status == ActionStatus.NOT_EFFECTIVE
-    permanent_and_verified(quality_engineer, c)
+    action.refresh_from_db()
+    assert action.status == ActionStatus.NOT_EFFECTIVE and action.reopened_reason == "Guards slip off."
+    post_page(quality_engineer, c, f"actions/{action.pk}/progress/", {"status": "done", "evidence": "Taped guards."})
+    do(quality_engineer, c, FLOW.permanent_actions, {"note": ""})
+    verify_open(quality_engineer, c)
+    do(quality_engineer, c, FLOW.effectiveness, {"note": ""})
     c.refresh_from_db()
     assert c.stage == Stage.CUSTOMER_CONFIRMATION
 

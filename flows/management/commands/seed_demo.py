@@ -7,6 +7,7 @@ accounts share a printed password.
 import io
 import itertools
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -17,10 +18,19 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from complaints.choices import BatchStatus, EscalationReason, OutreachState
+from complaints.choices import (
+    ActionArea,
+    ActionKind,
+    ActionStatus,
+    BatchStatus,
+    CauseVerdict,
+    EscalationReason,
+    OutreachState,
+)
 from complaints.models import (
     BatchInvestigation,
     Category,
+    CauseCategory,
     Complaint,
     Delivery,
     Department,
@@ -28,6 +38,7 @@ from complaints.models import (
     Role,
     RoutingRule,
 )
+from complaints.services import quality
 from complaints.services.batch import deliveries_import, outreach_move
 from complaints.services.collaboration import collaboration_request
 from complaints.services.config_io import config_import, preset_document
@@ -184,38 +195,82 @@ class Command(BaseCommand):
                 },
             )
 
-        def contain_and_analyse(c: Complaint, action: str, cause: str, category: str) -> None:
+        def contain_and_analyse(
+            c: Complaint, action: str, problem: dict[str, str], causes: list[Any], summary: str
+        ) -> None:
+            """Containment, then the analysis on the complaint page (5W2H, fishbone, responsibility)
+            and the root-cause step."""
             driver.complete_step(
                 complaint=c, node=flow.containment, user=users["agent"], data={"description": action, "cost": "0"}
             )
+            analyse(c, problem, causes)
+            quality.responsibility_set(
+                complaint=c, actor=users["quality"], shares=[(departments["quality"], "", Decimal(100))]
+            )
             driver.complete_step(
-                complaint=c,
-                node=flow.root_cause,
-                user=users["quality"],
-                data={
-                    "cause_category": category,
-                    "description": cause,
-                    "responsible_department": str(departments["quality"].pk),
-                },
+                complaint=c, node=flow.root_cause, user=users["quality"], data={"description": summary}
             )
 
-        def permanent(c: Complaint, action: str) -> None:
-            driver.complete_step(
-                complaint=c,
-                node=flow.permanent_actions,
-                user=users["quality"],
-                data={
-                    "description": action,
-                    "department": str(departments["quality"].pk),
-                    "due_date": (now + timedelta(days=14)).strftime("%Y-%m-%d"),
-                },
-            )
-            driver.complete_step(
-                complaint=c,
-                node=flow.effectiveness,
-                user=users["quality"],
-                data={"effective": "yes", "evidence": "抽检30件无复发。30 samples re-inspected, no recurrence."},
-            )
+        def analyse(c: Complaint, problem: dict[str, str], causes: list[Any]) -> list[Any]:
+            quality.problem_describe(complaint=c, actor=users["quality"], answers=problem)
+            return [
+                quality.cause_record(
+                    complaint=c,
+                    actor=users["quality"],
+                    category=CauseCategory.objects.get(code=category),
+                    text=text,
+                    evidence=evidence,
+                    verdict=verdict,
+                    whys=whys,
+                )
+                for category, text, verdict, evidence, whys in causes
+            ]
+
+        def permanent(c: Complaint, actions: list[tuple[str, str]], rework: str = "") -> None:
+            """Permanent actions for the confirmed causes, done and verified; with `rework`, the
+            first is judged not effective once and reworked."""
+            confirmed = list(c.root_cause.causes.filter(verdict=CauseVerdict.CONFIRMED))
+            due = (now + timedelta(days=14)).date()
+            planned = [
+                quality.action_plan(
+                    complaint=c,
+                    actor=users["quality"],
+                    kind=ActionKind.PERMANENT,
+                    area=area,
+                    description=description,
+                    causes=confirmed,
+                    department=departments["quality"],
+                    owner=users["quality"],
+                    due_date=due,
+                    cost=Decimal(2000),
+                )
+                for description, area in actions
+            ]
+            for action in planned:
+                quality.action_move(
+                    action=action, actor=users["quality"], status=ActionStatus.DONE, evidence="已实施。Implemented."
+                )
+            driver.complete_step(complaint=c, node=flow.permanent_actions, user=users["quality"], data={})
+            if rework:
+                quality.action_verify(
+                    action=planned[0], actor=users["quality"], effective=False, evidence=rework, reason=rework
+                )
+                for action in planned[1:]:
+                    quality.action_verify(action=action, actor=users["quality"], effective=True, evidence="复查通过。")
+                driver.complete_step(complaint=c, node=flow.effectiveness, user=users["quality"], data={})
+                quality.action_move(
+                    action=planned[0], actor=users["quality"], status=ActionStatus.DONE, evidence="已返工。Reworked."
+                )
+                driver.complete_step(complaint=c, node=flow.permanent_actions, user=users["quality"], data={})
+                planned = planned[:1]
+            for action in planned:
+                quality.action_verify(
+                    action=action,
+                    actor=users["quality"],
+                    effective=True,
+                    evidence="抽检30件无复发。30 samples re-inspected, no recurrence.",
+                )
+            driver.complete_step(complaint=c, node=flow.effectiveness, user=users["quality"], data={})
 
         # 1. The car that lost power on a highway: P0 safety, containment and analysis under way.
         c = intake(
@@ -256,6 +311,51 @@ class Command(BaseCommand):
                     "description": "提供代步车，车辆拖回检测。Loaner car provided; vehicle towed in for diagnosis.",
                     "cost": "800",
                 },
+            )
+            causes = analyse(
+                c,
+                {
+                    "what": "高速行驶中整车突然断电。Total power loss at ~100 km/h on the G60.",
+                    "why": "高速断电可能导致追尾，属安全风险。Power loss at speed risks a rear-end collision.",
+                    "who": "车主陈先生驾驶时发生；救援人员确认。Owner driving; confirmed by the rescue crew.",
+                    "where": "G60沪昆高速 松江段 K32。G60, Songjiang section, K32.",
+                    "when": "交车后第4个月，里程23150 km。Month 4 after delivery, 23,150 km.",
+                    "how": "仪表报 P0A80 后动力中断。P0A80 on the dashboard, then power cut.",
+                    "how_much": "1辆；同批次共200辆待排查。1 car; 200 cars of batch BMS-2026-07B to check.",
+                },
+                [
+                    (
+                        "machine",
+                        "BMS 固件在低温下误报绝缘故障并切断高压。BMS firmware trips HV on a false insulation fault.",
+                        CauseVerdict.OPEN,
+                        "远程日志待读取。Remote logs requested.",
+                        [],
+                    ),
+                    (
+                        "material",
+                        "电芯模组连接片虚焊。Cold solder joint on a module busbar.",
+                        CauseVerdict.OPEN,
+                        "",
+                        [],
+                    ),
+                    (
+                        "man",
+                        "驾驶员操作不当。Driver error.",
+                        CauseVerdict.RULED_OUT,
+                        "行车记录显示操作正常。Drive recorder shows normal driving.",
+                        [],
+                    ),
+                ],
+            )
+            quality.action_plan(
+                complaint=c,
+                actor=users["quality"],
+                kind=ActionKind.PERMANENT,
+                area=ActionArea.DESIGN,
+                description="BMS 固件绝缘检测阈值评审并OTA修复。Review the BMS insulation threshold; fix over the air.",
+                causes=causes[:1],
+                department=departments["technical"],
+                due_date=(now + timedelta(days=10)).date(),
             )
             collaboration_request(
                 complaint=c,
@@ -344,10 +444,35 @@ class Command(BaseCommand):
             contain_and_analyse(
                 c,
                 "上门更换门体。Door panel replaced at the customer's home.",
-                "搬运时未使用护角。No corner guards used while carrying.",
-                "method",
+                {
+                    "what": "冰箱门送达时有20厘米划痕。Fridge door scratched (20 cm) on delivery.",
+                    "why": "新品外观受损，客户要求换货。A new product arrived damaged.",
+                    "who": "配送B组；客户开箱发现。Delivery crew B; found by the customer.",
+                    "where": "客户家中，上海浦东。Customer's home, Pudong.",
+                    "when": "送货当天。On the delivery day.",
+                    "how": "开箱验货时发现。Seen when unboxing.",
+                    "how_much": "1台；本月同类3起。1 unit; 3 similar cases this month.",
+                },
+                [
+                    (
+                        "method",
+                        "搬运时未使用护角。No corner guards used while carrying.",
+                        CauseVerdict.CONFIRMED,
+                        "配送记录与照片。Delivery records and photos.",
+                        ["门碰到门框", "搬运未包护角", "作业指导书未要求"],
+                    ),
+                ],
+                "配送作业未要求护角，搬运时门体碰撞门框。Delivery SOP did not require corner guards.",
             )
-            permanent(c, "配送作业指导书增加护角要求并培训。Delivery SOP now requires corner guards; crews trained.")
+            permanent(
+                c,
+                [
+                    (
+                        "配送作业指导书增加护角要求并培训。Delivery SOP now requires corner guards; crews trained.",
+                        "process",
+                    )
+                ],
+            )
             driver.complete_step(
                 complaint=c,
                 node=flow.customer_confirmation,
@@ -381,10 +506,55 @@ class Command(BaseCommand):
             contain_and_analyse(
                 c,
                 "全额退款并赠送新罐。Full refund and a replacement can.",
-                "封罐机压力偏低导致密封不良。Seaming pressure too low.",
-                "machine",
+                {
+                    "what": "奶粉罐底部漏粉。Milk powder leaks from the bottom seam of the can.",
+                    "why": "密封失效可能导致受潮污染。A failed seal risks moisture and contamination.",
+                    "who": "客户孙女士发现；批次 MP20260918。Found by the customer; batch MP20260918.",
+                    "where": "二号灌装线封罐工位。Line 2 seaming station.",
+                    "when": "2026-09-18 夜班生产。Night shift, 2026-09-18.",
+                    "how": "客户开罐后发现罐底粉末。Powder under the can when opened.",
+                    "how_much": "交付2罐，1罐不良；同批次12000罐待抽检。1 of 2 cans; 12,000 cans in the batch.",
+                },
+                [
+                    (
+                        "machine",
+                        "封罐机压力偏低导致密封不良。Seaming pressure too low.",
+                        CauseVerdict.CONFIRMED,
+                        "压力记录显示夜班低于下限8%。Pressure log 8 % under the limit on the night shift.",
+                        ["罐底卷边不足", "封罐压力偏低", "压力传感器漂移未校准"],
+                    ),
+                    (
+                        "measurement",
+                        "在线检测未覆盖罐底密封。No inline leak test for the bottom seam.",
+                        CauseVerdict.CONFIRMED,
+                        "检测规程只抽检罐盖。The test plan only samples lids.",
+                        [],
+                    ),
+                    (
+                        "material",
+                        "罐体来料尺寸超差。Can body out of tolerance.",
+                        CauseVerdict.RULED_OUT,
+                        "来料检验报告合格。Incoming inspection passed.",
+                        [],
+                    ),
+                    (
+                        "man",
+                        "夜班操作员未按点检表检查。Night operator skipped the checklist.",
+                        CauseVerdict.OPEN,
+                        "",
+                        [],
+                    ),
+                ],
+                "夜班封罐压力偏低且未检测罐底密封。Low seaming pressure, and no inline test of the bottom seam.",
             )
-            permanent(c, "封罐机压力参数校准并增加在线检测。Seamer recalibrated; inline leak test added.")
+            permanent(
+                c,
+                [
+                    ("封罐机压力参数校准并加装压力报警。Seamer recalibrated; pressure alarm added.", "process"),
+                    ("增加罐底在线真空检漏。Inline vacuum leak test for the bottom seam.", "inspection"),
+                ],
+                rework="校准后一周仍有1罐漏粉。One leaking can a week after recalibration.",
+            )
 
         def confirm(c: Complaint) -> None:
             driver.complete_step(
@@ -462,11 +632,34 @@ class Command(BaseCommand):
             contain_and_analyse(
                 c,
                 "拖车回店，更换BMS主板后交车。Towed in; BMS board replaced.",
+                {
+                    "what": "充电后行驶十分钟断电。Power lost ten minutes after charging.",
+                    "why": "行驶中断电有安全风险。Losing power while driving is a safety risk.",
+                    "who": "车主冯先生；批次 BMS-2026-03A。Owner Mr Feng; batch BMS-2026-03A.",
+                    "where": "市区道路。City roads.",
+                    "when": "充电后约十分钟。About ten minutes after charging.",
+                    "how": "仪表报警后主接触器断开。Dashboard alarm, then the main contactor opened.",
+                    "how_much": "1辆车；同批次待排查。One car; the batch to be checked.",
+                },
+                [
+                    (
+                        "method",
+                        "BMS固件在电压尖峰时误断主接触器。BMS firmware opened the main contactor on a voltage spike.",
+                        CauseVerdict.CONFIRMED,
+                        "诊断日志记录到电压尖峰与断开时刻一致。Logs show the spike at the moment of the cut.",
+                        [],
+                    ),
+                ],
                 "BMS固件在电压尖峰时误断主接触器。BMS firmware opened the main contactor on a voltage spike.",
-                "machine",
             )
             permanent(
-                c, "BMS固件2.3.1增加电压尖峰滤波并远程升级。Firmware 2.3.1 filters spikes; rolled out over the air."
+                c,
+                [
+                    (
+                        "BMS固件2.3.1增加电压尖峰滤波并远程升级。Firmware 2.3.1 filters spikes; rolled out over the air.",
+                        "design",
+                    )
+                ],
             )
             confirm(c)
         c = intake(
@@ -491,10 +684,30 @@ class Command(BaseCommand):
             contain_and_analyse(
                 c,
                 "上门更换整机。Fridge replaced at home.",
+                {
+                    "what": "冰箱侧面凹痕。A dent in the fridge's side.",
+                    "why": "外观损坏，客户要求换货。Visible damage; the customer wants a replacement.",
+                    "who": "客户何女士开箱发现。Found by Ms He when unpacking.",
+                    "where": "华东仓库。East warehouse.",
+                    "when": "出库前。Before dispatch.",
+                    "how": "包装完好但内部缓冲不足。Box intact, too little inner padding.",
+                    "how_much": "1台。One fridge.",
+                },
+                [
+                    (
+                        "material",
+                        "包装内部缓冲不足。Too little inner padding.",
+                        CauseVerdict.CONFIRMED,
+                        "仓库监控显示叉车轻碰。Warehouse camera shows a light forklift knock.",
+                        [],
+                    ),
+                ],
                 "仓库叉车作业碰撞，包装内部缓冲不足。Forklift knock in the warehouse; too little inner padding.",
-                "material",
             )
-            permanent(c, "包装增加侧面泡沫护板；叉车作业培训。Side foam added to the packaging; forklift training.")
+            permanent(
+                c,
+                [("包装增加侧面泡沫护板；叉车作业培训。Side foam added to the packaging; forklift training.", "design")],
+            )
             confirm(c)
         return created
 

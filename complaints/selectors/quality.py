@@ -1,0 +1,203 @@
+"""Reads of the quality records: who may work them, the complaint page's analysis in a fixed number
+of queries, the fishbone, and the 8D report."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+
+from complaints.choices import ActionArea, ActionKind, CauseVerdict, EventKind, RoutedStage
+from complaints.models import (
+    ActionVerification,
+    Cause,
+    CauseCategory,
+    Complaint,
+    CorrectiveAction,
+    Responsibility,
+    RootCauseAnalysis,
+)
+from complaints.models.quality import FIVE_W_TWO_H
+from complaints.rules import capa
+from complaints.rules.fishbone import BoneInput, CauseInput, Fishbone, layout
+from complaints.selectors import stage_queue, user_department_ids
+from complaints.selectors.escalation import OPEN_TASK_STATUSES, is_handler
+
+QUALITY_STAGES = (RoutedStage.ROOT_CAUSE, RoutedStage.PERMANENT_ACTIONS, RoutedStage.EFFECTIVENESS)
+# Areas whose permanent actions prevent recurrence (8D D7).
+PREVENTIVE_AREAS = (
+    ActionArea.PROCESS,
+    ActionArea.DESIGN,
+    ActionArea.SUPPLIER,
+    ActionArea.TRAINING,
+    ActionArea.INSPECTION,
+)
+
+
+def may_analyse(*, user: Any, complaint: Complaint) -> bool:
+    """Rule: the complaint's handlers and whoever may take one of its quality steps (root cause,
+    permanent actions, effectiveness) may record the analysis and plan actions."""
+    if not user.is_authenticated:
+        return False
+    if is_handler(user=user, complaint=complaint):
+        return True
+    return any(user.has_perm(stage_queue(complaint=complaint, stage=s)) for s in QUALITY_STAGES)
+
+
+def may_verify(*, user: Any, complaint: Complaint) -> bool:
+    """Rule: effectiveness is judged by whoever may take the effectiveness step (quality)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.has_perm(stage_queue(complaint=complaint, stage=RoutedStage.EFFECTIVENESS))
+
+
+def may_update_action(*, user: Any, action: CorrectiveAction) -> bool:
+    """Rule: an action's owner, members of its department and the analysts may report progress."""
+    if not user.is_authenticated:
+        return False
+    if user.pk == action.owner_id or (action.department_id and action.department_id in user_department_ids(user)):
+        return True
+    return may_analyse(user=user, complaint=action.complaint)
+
+
+def analysis_of(complaint: Complaint) -> RootCauseAnalysis | None:
+    """The analysis with its causes (category, files, actions) and responsibility rows, in a
+    fixed number of queries."""
+    return (
+        RootCauseAnalysis.objects.filter(complaint=complaint)
+        .select_related("responsible_department")
+        .prefetch_related(
+            Prefetch("causes", queryset=Cause.objects.select_related("category").prefetch_related("files")),
+            Prefetch("responsibilities", queryset=Responsibility.objects.select_related("department")),
+        )
+        .first()
+    )
+
+
+def actions_of(complaint: Complaint) -> list[CorrectiveAction]:
+    """Every action of the complaint with its causes, files and verifications (fixed queries)."""
+    return list(
+        complaint.actions.select_related("department", "owner", "created_by").prefetch_related(
+            Prefetch("causes", queryset=Cause.objects.select_related("category")),
+            "files",
+            Prefetch("verifications", queryset=ActionVerification.objects.select_related("by")),
+        )
+    )
+
+
+def permanent_statuses(complaint: Complaint) -> list[str]:
+    return list(complaint.actions.filter(kind=ActionKind.PERMANENT).values_list("status", flat=True))
+
+
+def confirmed_causes(complaint: Complaint) -> list[Cause]:
+    return list(
+        Cause.objects.filter(analysis__complaint=complaint, verdict=CauseVerdict.CONFIRMED).select_related("category")
+    )
+
+
+def fishbone(*, analysis: RootCauseAnalysis | None, head: str) -> Fishbone:
+    """The drawing of the analysis: every active category as a bone (plus inactive ones that
+    still hold causes), causes on their bones, confirmed ones marked as root causes. Reads the
+    categories once; the causes come prefetched with the analysis."""
+    causes = list(analysis.causes.all()) if analysis else []
+    used = {c.category_id for c in causes}
+    categories = list(CauseCategory.objects.filter(Q(active=True) | Q(pk__in=used)))
+    bones = [
+        BoneInput(
+            code=category.code,
+            label=category.label,
+            causes=[CauseInput(key=c.pk, text=c.text, root=c.is_root) for c in causes if c.category_id == category.pk],
+        )
+        for category in categories
+    ]
+    return layout(head=head, bones=bones)
+
+
+def problem_head(complaint: Complaint, analysis: RootCauseAnalysis | None) -> str:
+    """The fishbone's head: the problem as 5W2H "what" states it, else the customer's words."""
+    return (analysis.what if analysis and analysis.what.strip() else complaint.customer_words)[:200]
+
+
+@dataclass
+class EightD:
+    """Everything the 8D report prints, read in a fixed number of queries."""
+
+    complaint: Complaint
+    analysis: RootCauseAnalysis | None
+    team: list[tuple[str, str]]  # (name, what they did)
+    containment: list[CorrectiveAction]
+    permanent: list[CorrectiveAction]
+    prevention: list[CorrectiveAction]
+    root_causes: list[Cause]
+    drawing: Fishbone
+    confirmation: Any
+    open_permanent: int = 0
+
+
+def eight_d(complaint: Complaint) -> EightD:
+    """Returns the 8D report's content (D1 team … D8 closure) built from the complaint's records."""
+    analysis = analysis_of(complaint)
+    actions = actions_of(complaint)
+    tasks = (
+        Task.objects.filter(Q(process_id=complaint.pk) | Q(process__actiontask__case_id=complaint.pk))
+        .filter(owner__isnull=False)
+        .select_related("owner")
+        .order_by("created")
+    )
+    team: dict[int, tuple[str, list[str]]] = {}
+    for task in tasks:
+        if task.owner is None:
+            continue
+        name = task.owner.get_full_name() or task.owner.get_username()
+        title = str(task.flow_task.task_title)
+        entry = team.setdefault(task.owner_id, (name, []))
+        if title not in entry[1]:
+            entry[1].append(title)
+    for action in actions:
+        owner = action.owner
+        if owner is not None and owner.pk not in team:
+            team[owner.pk] = (owner.get_full_name() or owner.get_username(), [])
+    permanent = [a for a in actions if a.kind == ActionKind.PERMANENT]
+    confirmation = complaint.events.filter(kind=EventKind.CONFIRMATION).order_by("-at", "-pk").first()
+    return EightD(
+        complaint=complaint,
+        analysis=analysis,
+        team=[(name, ", ".join(titles)) for name, titles in team.values()],
+        containment=[a for a in actions if a.kind == ActionKind.TEMPORARY],
+        permanent=permanent,
+        prevention=[a for a in permanent if a.area in PREVENTIVE_AREAS],
+        root_causes=[c for c in (analysis.causes.all() if analysis else []) if c.is_root],
+        drawing=fishbone(analysis=analysis, head=problem_head(complaint, analysis)),
+        confirmation=confirmation,
+        open_permanent=sum(1 for a in permanent if capa.is_open(a.status)),
+    )
+
+
+def has_open_task(action: CorrectiveAction) -> bool:
+    """Whether the action's department still has an open task for it."""
+    return Task.objects.filter(process__actiontask__action=action, status__in=OPEN_TASK_STATUSES).exists()
+
+
+def step_checklist(*, complaint: Complaint, step: str) -> list[tuple[str, bool]]:
+    """What a quality step needs before it can be completed, each with whether it is met (shown
+    on the step's page; the service enforces the same rules)."""
+    if step == RoutedStage.ROOT_CAUSE:
+        analysis = RootCauseAnalysis.objects.filter(complaint=complaint).first()
+        answers = [getattr(analysis, name) for name in FIVE_W_TWO_H] if analysis else []
+        confirmed = analysis.causes.filter(verdict=CauseVerdict.CONFIRMED).count() if analysis else 0
+        gaps = capa.analysis_gaps(answers=answers, confirmed_causes=confirmed)
+        return [
+            (_("The problem described in 5W2H (all seven questions)"), "5w2h" not in gaps),
+            (_("At least one cause confirmed on the fishbone"), "confirmed_cause" not in gaps),
+        ]
+    statuses = permanent_statuses(complaint)
+    if step == RoutedStage.PERMANENT_ACTIONS:
+        gaps = capa.permanent_gaps(statuses)
+        return [
+            (_("At least one permanent action, linked to its causes"), "none" not in gaps),
+            (_("Every permanent action done, with its evidence"), not gaps),
+        ]
+    if step == RoutedStage.EFFECTIVENESS:
+        return [(_("Every permanent action verified (effective or not)"), not capa.effectiveness_gaps(statuses))]
+    return []

@@ -1,0 +1,273 @@
+"""Complaint-page actions of the analysis and the corrective actions (5W2H, a cause, the
+responsibility shares, an action, its progress, its verification) and the 8D report as a page and
+as a PDF. Thin doors onto complaints.services.quality and complaints.selectors.quality."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from complaints.forms import quality as forms
+from complaints.models import Cause, CorrectiveAction
+from complaints.models.quality import FIVE_W_TWO_H
+from complaints.selectors.quality import eight_d, may_analyse, may_update_action, may_verify
+from complaints.services import quality
+from complaints.views import ComplaintActionView, visible_complaint
+
+LANGUAGES = {"zh-hans", "en"}
+
+
+class AnalysisActionView(ComplaintActionView):
+    """An analysis or action page: open to the complaint's handlers and its quality queues."""
+
+    def allowed(self) -> bool:
+        return may_analyse(user=self.request.user, complaint=self.complaint)
+
+
+class ProblemView(AnalysisActionView):
+    form_class = forms.ProblemForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Describe the problem of %(reference)s (5W2H)") % {"reference": self.complaint.reference}
+
+    def get_initial(self) -> dict[str, Any]:
+        analysis = getattr(self.complaint, "root_cause", None)
+        return {name: getattr(analysis, name) for name in FIVE_W_TWO_H} if analysis else {}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        quality.problem_describe(
+            complaint=self.complaint, actor=self.request.user, answers={n: data.get(n) or "" for n in FIVE_W_TWO_H}
+        )
+        return _("Problem description saved.")
+
+
+class CauseView(AnalysisActionView):
+    """Adds a cause to the fishbone, or (with a cause id) revises one."""
+
+    form_class = forms.CauseForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        cause_id = kwargs.get("cause_id")
+        self.cause = (
+            get_object_or_404(
+                Cause.objects.select_related("category"), pk=cause_id, analysis__complaint_id=kwargs["pk"]
+            )
+            if cause_id
+            else None
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        if self.cause is not None:
+            return _("Revise a cause of %(reference)s") % {"reference": self.complaint.reference}
+        return _("Add a cause to the fishbone of %(reference)s") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        return _(
+            "Each candidate cause sits on one bone (category). Confirm it with evidence, or rule it out; "
+            "confirmed causes are the root cause."
+        )
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "cause": self.cause}
+
+    def get_initial(self) -> dict[str, Any]:
+        if self.cause is None:
+            return {}
+        initial = {
+            "category": self.cause.category_id,
+            "text": self.cause.text,
+            "verdict": self.cause.verdict,
+            "evidence": self.cause.evidence,
+        }
+        initial.update({f"why_{i}": why for i, why in enumerate(self.cause.whys, start=1)})
+        return initial
+
+    def perform(self, data: dict[str, Any]) -> str:
+        quality.cause_record(
+            complaint=self.complaint,
+            actor=self.request.user,
+            category=data["category"],
+            text=data["text"],
+            evidence=data.get("evidence") or "",
+            verdict=data["verdict"],
+            whys=data["whys"],
+            files=data.get("attachments") or [],
+            cause=self.cause,
+        )
+        return _("Cause saved.")
+
+
+class ResponsibilityView(AnalysisActionView):
+    form_class = forms.ResponsibilityForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Responsibility for %(reference)s") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        return _("Who carries the responsibility, and how much: shares feed the KPIs and add up to at most 100 %.")
+
+    def get_initial(self) -> dict[str, Any]:
+        analysis = getattr(self.complaint, "root_cause", None)
+        initial: dict[str, Any] = {}
+        if analysis is not None:
+            for i, row in enumerate(analysis.responsibilities.all(), start=1):
+                initial.update({f"department_{i}": row.department_id, f"party_{i}": row.party, f"share_{i}": row.share})
+        return initial
+
+    def perform(self, data: dict[str, Any]) -> str:
+        quality.responsibility_set(complaint=self.complaint, actor=self.request.user, shares=data["shares"])
+        return _("Responsibility saved.")
+
+
+class ActionPlanView(AnalysisActionView):
+    form_class = forms.ActionForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Plan a corrective action for %(reference)s") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        return _(
+            "Temporary actions fix today's customer; permanent actions remove the root cause and are "
+            "verified by quality before the customer is asked to confirm."
+        )
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "complaint": self.complaint}
+
+    def get_initial(self) -> dict[str, Any]:
+        kind = self.request.GET.get("kind")
+        return {"kind": kind} if kind else {}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        action = quality.action_plan(
+            complaint=self.complaint,
+            actor=self.request.user,
+            kind=data["kind"],
+            area=data["area"],
+            description=data["description"],
+            causes=list(data.get("causes") or []),
+            department=data.get("department"),
+            owner=data.get("owner"),
+            due_date=data.get("due_date"),
+            cost=data.get("cost"),
+            files=data.get("attachments") or [],
+        )
+        return _("Action planned: %(action)s") % {"action": action}
+
+
+class OneActionView(ComplaintActionView):
+    """A page about one action of the complaint."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.action = get_object_or_404(
+            CorrectiveAction.objects.select_related("complaint", "department"),
+            pk=kwargs["action_id"],
+            complaint_id=kwargs["pk"],
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def intro(self) -> str:
+        return f"{self.action.get_kind_display()}: {self.action.description}"
+
+
+class ActionProgressView(OneActionView):
+    form_class = forms.ActionProgressForm
+
+    def allowed(self) -> bool:
+        return may_update_action(user=self.request.user, action=self.action)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Report progress on an action of %(reference)s") % {"reference": self.complaint.reference}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"seen_status": self.action.status, "status": self.action.status, "evidence": self.action.evidence}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        action = quality.action_move(
+            action=self.action,
+            actor=self.request.user,
+            status=data["status"],
+            evidence=data.get("evidence") or "",
+            files=data.get("attachments") or [],
+            seen_status=data.get("seen_status") or None,
+        )
+        return _("The action is now “%(status)s”.") % {"status": action.get_status_display()}
+
+
+class ActionVerifyView(OneActionView):
+    form_class = forms.ActionVerifyForm
+
+    def allowed(self) -> bool:
+        return may_verify(user=self.request.user, complaint=self.complaint)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Verify the effectiveness of an action of %(reference)s") % {"reference": self.complaint.reference}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        verification = quality.action_verify(
+            action=self.action,
+            actor=self.request.user,
+            effective=data["effective"],
+            evidence=data["evidence"],
+            reason=data.get("reason") or "",
+        )
+        if verification.effective:
+            return _("Verified effective.")
+        return _("Not effective: the action is reopened.")
+
+
+def report_language(request: HttpRequest) -> str:
+    """The report's language: ?lang= (zh-hans or en), else the user's language."""
+    asked = (request.GET.get("lang") or "").lower()
+    if asked in LANGUAGES:
+        return asked
+    current = translation.get_language() or "en"
+    return "zh-hans" if current.startswith("zh") else "en"
+
+
+def _report_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    complaint = visible_complaint(request, pk)
+    report = eight_d(complaint)
+    return {
+        "complaint": complaint,
+        "report": report,
+        "lang": report_language(request),
+        "title": _("8D report · %(reference)s") % {"reference": complaint.reference},
+    }
+
+
+def eight_d_page(request: HttpRequest, pk: int) -> HttpResponse:
+    language = report_language(request)
+    with translation.override(language):
+        return render(request, "complaints/eight_d.html", _report_context(request, pk))
+
+
+def refuse_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    """The PDF is built from inline content only: no request leaves the server."""
+    raise Http404(url)
+
+
+def eight_d_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 8D report as a PDF (WeasyPrint; Chinese set in Noto Sans CJK SC)."""
+    language = report_language(request)
+    with translation.override(language):
+        context = _report_context(request, pk)
+        html = render_to_string("complaints/eight_d_print.html", context, request=request)
+    import weasyprint  # loaded on first use: it pulls in Pango and fonts
+
+    pdf = weasyprint.HTML(string=html, url_fetcher=refuse_fetch).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"8D-{context['complaint'].reference}-{language}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
