@@ -5,7 +5,8 @@ from viewflow.contrib.admin import Admin
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
-from flows.flows import ApprovalFlow, CollaborationFlow, ComplaintFlow
+from complaints.views import language_set
+from flows.flows import ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 
 site = Site(
@@ -16,6 +17,7 @@ site = Site(
                 ComplaintFlowViewset(ComplaintFlow, icon="report_problem"),
                 SideFlowViewset(ApprovalFlow, icon="price_check"),
                 SideFlowViewset(CollaborationFlow, icon="forum"),
+                SideFlowViewset(MentionFlow, icon="alternate_email"),
             ]
         ),
         Admin(),
@@ -24,6 +26,7 @@ site = Site(
 
 urlpatterns = [
     path("accounts/", AuthViewset().urls),
+    path("preferences/language/", language_set, name="language_set"),
     path("", site.urls),
 ]
 if settings.DEBUG:

@@ -10,7 +10,8 @@ class FlowsConfig(AppConfig):
         # Services open approvals and collaboration requests through this port (complaints never
         # imports flows).
         from complaints.services.work import starter_register
-        from flows.flows import ApprovalFlow, CollaborationFlow
+        from flows.flows import ApprovalFlow, CollaborationFlow, MentionFlow
 
         starter_register(kind="approval", start=lambda fields: ApprovalFlow.start.run(fields=fields))
         starter_register(kind="collaboration", start=lambda fields: CollaborationFlow.start.run(fields=fields))
+        starter_register(kind="mention", start=lambda fields: MentionFlow.start.run(fields=fields))

@@ -10,7 +10,7 @@ from viewflow.workflow import flow, lock
 
 from complaints import selectors
 from complaints.choices import Outcome, RoutedStage, Stage
-from complaints.models import CollaborationRequest, CompensationApproval, Complaint
+from complaints.models import CollaborationRequest, CompensationApproval, Complaint, Mention
 from complaints.selectors.escalation import level_queue
 from complaints.services import stages, triage
 from complaints.services.collaboration import contact_queue
@@ -293,6 +293,40 @@ class CollaborationFlow(flow.Flow):
         .Next(this.end)
     )
     end = flow.End().Annotation(title=_("Answered"))
+
+    # Glue
+    def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
+        return fill_process(activation, fields)
+
+
+def mentioned_colleague(activation: Any) -> Any:
+    """The colleague the note names: the task goes straight to their inbox."""
+    return activation.process.mentioned
+
+
+class MentionFlow(flow.Flow):
+    """Mention in a note
+
+    A colleague named with @ in an internal note reads it from their own inbox, with a link to
+    the complaint; marking it read ends the process.
+    """
+
+    process_class = Mention
+    process_title = _("Mention in a note")
+    lock_impl = lock.select_for_update_lock
+    process_summary_template = "{{ process.case.reference }} · @{{ process.mentioned.username }}"
+
+    start = flow.StartHandle(this.open_request).Annotation(title=_("Mentioned")).Next(this.read)
+    read = (
+        flow.View(views.MentionReadView.as_view())
+        .Annotation(
+            title=_("Read the note"),
+            summary_template="{{ process.case.reference }} · {{ process.note.text|truncatechars:60 }}",
+        )
+        .Assign(mentioned_colleague)
+        .Next(this.end)
+    )
+    end = flow.End().Annotation(title=_("Read"))
 
     # Glue
     def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:

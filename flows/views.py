@@ -16,7 +16,9 @@ from complaints.forms import escalation as ladder_forms
 from complaints.models import Complaint
 from complaints.services import intake, stages
 from complaints.services.approvals import ApprovalRefused, approval_decide
+from complaints.forms import page as page_forms
 from complaints.services.collaboration import CollaborationRefused, collaboration_answer
+from complaints.services.notes import NoteRefused, mention_read
 
 
 class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
@@ -211,3 +213,13 @@ class CollaborationAnswerView(SideTaskView):
 
     def perform(self, data: dict[str, Any]) -> None:
         collaboration_answer(request=self.request.activation.process, actor=self.request.user, answer=data["answer"])
+
+
+class MentionReadView(SideTaskView):
+    """The note a colleague was named in, beside its complaint; saving marks it read."""
+
+    form_class = page_forms.MentionReadForm
+    refusals = (NoteRefused,)
+
+    def perform(self, data: dict[str, Any]) -> None:
+        mention_read(mention=self.request.activation.process, actor=self.request.user)

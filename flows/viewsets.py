@@ -2,6 +2,7 @@
 to the complaints the user may see."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 import django_filters
 from django.db.models import QuerySet
@@ -39,6 +40,7 @@ from complaints.selectors.intake_forms import (
     category_subtree_ids,
     complaints_with_answers,
 )
+from complaints.selectors.timeline import complaint_timeline, linked_complaints, open_clocks
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -47,6 +49,8 @@ ROW_RELATED = (
     "process__compensationapproval__case",
     "process__collaborationrequest__case",
     "process__collaborationrequest__department",
+    "process__mention__case",
+    "process__mention__note",
     "owner",
 )
 
@@ -139,6 +143,29 @@ class ComplaintTaskListView(DashboardTaskListView):
         )
 
 
+def timeline_chips(timeline: Any) -> list[dict[str, Any]]:
+    """Filter chips as plain links (they work without JavaScript): with everything shown, a chip
+    shows only its group; once filtered, a chip adds or removes its group."""
+    chips = []
+    for code, label, selected, count in timeline.groups:
+        if not timeline.filtered:
+            chosen = [code]
+        elif selected:
+            chosen = [c for c in timeline.selected if c != code]
+        else:
+            chosen = [*timeline.selected, code]
+        chips.append(
+            {
+                "code": code,
+                "label": label,
+                "count": count,
+                "on": selected and timeline.filtered,
+                "query": urlencode([("show", c) for c in chosen]),
+            }
+        )
+    return chips
+
+
 class ComplaintDetailView(DetailProcessView):
     """The complaint page: the record, its history, attachments, contacts, actions and tasks."""
 
@@ -155,9 +182,13 @@ class ComplaintDetailView(DetailProcessView):
         user, levels = self.request.user, ladder()
         held = held_ranks(user=user, complaint=complaint, levels=levels)
         names = signal_names() if complaint.signals else {}
+        timeline = complaint_timeline(complaint=complaint, groups=self.request.GET.getlist("show"))
         context.update(
             task_list=complaint.task_set.select_related("owner").order_by("created"),
-            events=complaint.events.select_related("actor"),
+            timeline=timeline,
+            timeline_chips=timeline_chips(timeline),
+            clocks=open_clocks(complaint),
+            linked=linked_complaints(complaint=complaint, visible=complaints_visible_to(user)),
             attachments=complaint.attachments.filter(answer__isnull=True),
             answers=answer_rows(complaint, chain=categories),
             form_versions=sorted(
@@ -203,6 +234,8 @@ class ComplaintFlowViewset(FlowViewset):
         "<int:pk>/collaboration/", complaint_views.CollaborationView.as_view(), name="collaboration"
     )
     note_path = path("<int:pk>/note/", complaint_views.NoteView.as_view(), name="note")
+    contact_path = path("<int:pk>/contact/", complaint_views.ContactView.as_view(), name="contact")
+    attach_path = path("<int:pk>/attach/", complaint_views.AttachmentView.as_view(), name="attach")
     wait_path = path("<int:pk>/wait/", complaint_views.WaitView.as_view(), name="wait")
     answered_path = path("<int:pk>/answered/", complaint_views.AnsweredView.as_view(), name="answered")
     package_path = path("<int:pk>/package/", complaint_views.package_page, name="package")

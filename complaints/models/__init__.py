@@ -17,11 +17,12 @@ from .config import (
     ProcessSettings,
     WorkingHours,
 )
-from .escalation import CollaborationRequest, CompensationApproval, Escalation, Note, Notification
+from .escalation import CollaborationRequest, CompensationApproval, Escalation, Mention, Note, Notification
 from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
+from .preferences import UserPreference
 from .routing import RoutingCondition, RoutingRule, StageProfile
 from .triage import TriageSignal
 
@@ -45,6 +46,7 @@ __all__ = [
     "FormVersion",
     "LevelLimit",
     "Membership",
+    "Mention",
     "Note",
     "Notification",
     "NotificationRecipient",
@@ -59,5 +61,6 @@ __all__ = [
     "StageProfile",
     "StageRoute",
     "TriageSignal",
+    "UserPreference",
     "WorkingHours",
 ]
