@@ -2,6 +2,7 @@
 device they log in from; without a choice, Django's LocaleMiddleware decides (cookie, browser)."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,16 @@ from django.utils import translation
 from complaints.models import UserPreference
 
 SESSION_KEY = "redress_language"
+
+
+def stored_language(user: Any) -> str:
+    return UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
+
+
+def remember_language(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """On login: keeps the user's chosen language in the session."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = stored_language(user)
 
 
 class UserLanguageMiddleware:
@@ -40,8 +51,7 @@ class UserLanguageMiddleware:
         if user is None or not user.is_authenticated:
             return ""
         session = request.session
-        if SESSION_KEY not in session:
-            stored = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
-            session[SESSION_KEY] = stored or ""
+        if SESSION_KEY not in session:  # a session from before the preference existed
+            session[SESSION_KEY] = stored_language(user)
         language = session[SESSION_KEY]
         return language if language in dict(settings.LANGUAGES) else ""

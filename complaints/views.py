@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from complaints.forms import escalation as forms
 from complaints.forms import page as page_forms
+from complaints.middleware import SESSION_KEY as LANGUAGE_SESSION_KEY
 from complaints.models import Complaint, Escalation
 from complaints.selectors import complaints_visible_to
 from complaints.selectors.escalation import (
@@ -28,13 +29,12 @@ from complaints.selectors.escalation import (
     level_above,
     level_below,
 )
+from complaints.selectors.timeline import mention_candidates
 from complaints.services.approvals import ApprovalRefused, compensation_propose
+from complaints.services.attachments import attachment_add
 from complaints.services.clocks import WaitRefused, complaint_customer_answered, complaint_wait_for_customer
 from complaints.services.collaboration import CollaborationRefused, collaboration_request
 from complaints.services.escalation import EscalationRefused, complaint_escalate, complaint_send_back
-from complaints.middleware import SESSION_KEY as LANGUAGE_SESSION_KEY
-from complaints.selectors.timeline import mention_candidates
-from complaints.services.attachments import attachment_add
 from complaints.services.notes import NoteRefused, note_add
 from complaints.services.preferences import PreferenceRefused, preference_set_language
 from complaints.services.stages import StepRefused, contact_log

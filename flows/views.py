@@ -13,10 +13,10 @@ from viewflow.workflow.flow.views import mixins
 
 from complaints import forms
 from complaints.forms import escalation as ladder_forms
+from complaints.forms import page as page_forms
 from complaints.models import Complaint
 from complaints.services import intake, stages
 from complaints.services.approvals import ApprovalRefused, approval_decide
-from complaints.forms import page as page_forms
 from complaints.services.collaboration import CollaborationRefused, collaboration_answer
 from complaints.services.notes import NoteRefused, mention_read
 

@@ -40,7 +40,7 @@ from complaints.selectors.intake_forms import (
     category_subtree_ids,
     complaints_with_answers,
 )
-from complaints.selectors.timeline import complaint_timeline, linked_complaints, open_clocks
+from complaints.selectors.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -170,7 +170,9 @@ class ComplaintDetailView(DetailProcessView):
     """The complaint page: the record, its history, attachments, contacts, actions and tasks."""
 
     def get_queryset(self) -> QuerySet[Any]:
-        return complaints_visible_to(self.request.user).select_related(
+        # Kept for the linked complaints: the reader's scope is worked out once per page.
+        self.visible = complaints_visible_to(self.request.user)
+        return self.visible.select_related(
             "priority", "level", "department", "category", "receiver", "owner", "duplicate_of"
         )
 
@@ -182,13 +184,14 @@ class ComplaintDetailView(DetailProcessView):
         user, levels = self.request.user, ladder()
         held = held_ranks(user=user, complaint=complaint, levels=levels)
         names = signal_names() if complaint.signals else {}
-        timeline = complaint_timeline(complaint=complaint, groups=self.request.GET.getlist("show"))
+        tasks = list(case_tasks(complaint))
+        timeline = complaint_timeline(complaint=complaint, groups=self.request.GET.getlist("show"), tasks=tasks)
         context.update(
-            task_list=complaint.task_set.select_related("owner").order_by("created"),
+            task_list=[task for task in tasks if task.process_id == complaint.pk],
             timeline=timeline,
             timeline_chips=timeline_chips(timeline),
             clocks=open_clocks(complaint),
-            linked=linked_complaints(complaint=complaint, visible=complaints_visible_to(user)),
+            linked=linked_complaints(complaint=complaint, visible=self.visible),
             attachments=complaint.attachments.filter(answer__isnull=True),
             answers=answer_rows(complaint, chain=categories),
             form_versions=sorted(

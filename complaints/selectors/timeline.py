@@ -15,8 +15,6 @@ from complaints.models import Clock, Complaint, Department, Membership
 from complaints.rules.timeline import GROUPS, event_group, event_sentence, generic_facts, groups_selected
 from complaints.rules.trees import path_to_root
 
-HUMAN_TASKS = ("HUMAN", "HUMAN_START")
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -46,15 +44,14 @@ def person(user: Any) -> str:
 
 
 def case_tasks(complaint: Complaint) -> QuerySet[Task]:
-    """The human tasks of the complaint and of its side processes (approvals, collaboration
-    requests, mentions), owners joined."""
+    """Every task of the complaint and of its side processes (approvals, collaboration requests,
+    mentions), owners joined, oldest first."""
     return (
         Task.objects.filter(
             Q(process_id=complaint.pk)
             | Q(process__compensationapproval__case_id=complaint.pk)
             | Q(process__collaborationrequest__case_id=complaint.pk)
-            | Q(process__mention__case_id=complaint.pk),
-            flow_task_type__in=HUMAN_TASKS,
+            | Q(process__mention__case_id=complaint.pk)
         )
         .select_related("owner")
         .order_by("created", "pk")
@@ -65,10 +62,10 @@ def task_entries(tasks: list[Task]) -> list[Entry]:
     """Created, claimed and finished (done or cancelled) entries for each task."""
     entries = []
     for task in tasks:
+        if task.flow_task_type != "HUMAN":
+            continue  # registering is the "registered" event; gates and timers are not work
         title = str(task.flow_task.task_title if task.flow_task else task.flow_task_type)
         owner = person(task.owner)
-        if task.flow_task_type == "HUMAN_START":
-            continue  # registering is the "registered" event
         if owner and task.assigned is None:
             sentence = _("Task “%(task)s” created for %(owner)s.") % {"task": title, "owner": owner}
         else:
@@ -117,11 +114,15 @@ def event_entries(complaint: Complaint) -> list[Entry]:
     return entries
 
 
-def complaint_timeline(*, complaint: Complaint, groups: list[str] | None = None) -> Timeline:
+def complaint_timeline(
+    *, complaint: Complaint, groups: list[str] | None = None, tasks: list[Task] | None = None
+) -> Timeline:
     """Returns everything that happened to the complaint, newest first: its events (intake, triage,
     notes, contacts, escalations, collaboration, analyses, actions, notifications) and the life of
-    its tasks, limited to the chosen filter groups. Two queries."""
-    everything = event_entries(complaint) + task_entries(list(case_tasks(complaint)))
+    its tasks (`tasks`: case_tasks, when the caller has them already), limited to the chosen filter
+    groups. Two queries at most."""
+    tasks = list(case_tasks(complaint)) if tasks is None else tasks
+    everything = event_entries(complaint) + task_entries(tasks)
     everything.sort(key=lambda entry: (entry.at, entry.group != "tasks", entry.order), reverse=True)
     selected = groups_selected(groups or [])
     counts: dict[str, int] = {}
@@ -142,7 +143,11 @@ def complaint_timeline(*, complaint: Complaint, groups: list[str] | None = None)
 
 def open_clocks(complaint: Complaint) -> list[Clock]:
     """The complaint's running and paused clocks, soonest due first."""
-    return list(complaint.clocks.filter(state__in=[Clock.State.RUNNING, Clock.State.PAUSED]).order_by("due_at"))
+    return list(
+        complaint.clocks.filter(state__in=[Clock.State.RUNNING, Clock.State.PAUSED])
+        .select_related("level")
+        .order_by("due_at")
+    )
 
 
 def linked_complaints(*, complaint: Complaint, visible: QuerySet[Complaint]) -> dict[str, list[Complaint]]:
