@@ -7,9 +7,13 @@ from django.contrib.auth.backends import BaseBackend
 from complaints.rules.routing import queue_permission
 
 VIEW_PERMISSION = "complaints.view_complaint"
-# Approvals and collaboration requests are processes of their own flows; members see those of the
-# complaints they may see (flows.viewsets scopes the lists).
-SIDE_VIEW_PERMISSIONS = ("complaints.view_compensationapproval", "complaints.view_collaborationrequest")
+# Approvals, collaboration requests and mentions are processes of their own flows; members see
+# those of the complaints they may see (flows.viewsets scopes the lists).
+SIDE_VIEW_PERMISSIONS = (
+    "complaints.view_compensationapproval",
+    "complaints.view_collaborationrequest",
+    "complaints.view_mention",
+)
 REGISTER_PERMISSION = "complaints.register_complaint"
 _CACHE = "_redress_membership_perms"
 

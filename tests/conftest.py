@@ -121,7 +121,12 @@ def open_task(complaint: Any, node: Any) -> Task:
     return Task.objects.get(process_id=complaint.pk, flow_task=node, finished__isnull=True)
 
 
-FLOW_LABELS = {"ComplaintFlow": "complaint", "ApprovalFlow": "approval", "CollaborationFlow": "collaboration"}
+FLOW_LABELS = {
+    "ComplaintFlow": "complaint",
+    "ApprovalFlow": "approval",
+    "CollaborationFlow": "collaboration",
+    "MentionFlow": "mention",
+}
 
 
 def task_url(task: Task, action: str) -> str:
