@@ -28,13 +28,16 @@ def test_an_image_gets_a_thumbnail_and_a_preview_a_document_a_link(org, agent):
     response = attach(agent, complaint, png(), SimpleUploadedFile("invoice.pdf", b"%PDF-1.4", content_type="application/pdf"))
     assert response.status_code == 302
     image = Attachment.objects.get(complaint=complaint, name="scratch.png")
-    html = page(as_user(agent), complaint).split('id="rd-attachments"', 1)[1]
-    assert f'href="#rd-preview-{image.pk}"' in html
-    assert f'id="rd-preview-{image.pk}"' in html and 'class="rd-thumb"' in html
-    assert html.count(image.file.url) >= 2  # the thumbnail and the preview
+    full = page(as_user(agent), complaint)
+    html = full.split('id="rd-attachments"', 1)[1]
+    # the thumbnail opens a preview over the page (static/redress/preview.js); without
+    # JavaScript the same link opens the original in a new tab
+    assert f'href="{image.file.url}" target="_blank" rel="noopener" class="rd-attachment rd-attachment--image"' in html
+    assert f'data-preview="{image.file.url}"' in html and f'<img src="{image.file.url}"' in html
+    assert "redress/preview.js" in full
     pdf = Attachment.objects.get(complaint=complaint, name="invoice.pdf")
     assert f'href="{pdf.file.url}" target="_blank"' in html
-    assert f"rd-preview-{pdf.pk}" not in html
+    assert f'data-preview="{pdf.file.url}"' not in html
     assert "Attached scratch.png." in page(as_user(agent), complaint)
 
 
