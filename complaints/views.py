@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -280,9 +281,10 @@ class AttachmentView(ComplaintActionView):
         return _("Add attachments to %(reference)s") % {"reference": self.complaint.reference}
 
     def perform(self, data: dict[str, Any]) -> str:
-        for upload in data["files"]:
-            attachment_add(complaint=self.complaint, upload=upload, actor=self.request.user)
-        return _("%(count)s file(s) attached.") % {"count": len(data["files"])}
+        with transaction.atomic():  # all the files or none
+            for upload in data["attachments"]:
+                attachment_add(complaint=self.complaint, upload=upload, actor=self.request.user)
+        return _("%(count)s file(s) attached.") % {"count": len(data["attachments"])}
 
 
 class WaitView(ComplaintActionView):

@@ -27,9 +27,9 @@ class ContactForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    files = AttachmentsField(label=_("Files"), help_text=_("Photos, documents, recordings."))
+    attachments = AttachmentsField(label=_("Files"), help_text=_("Photos, documents, recordings."))
 
-    layout = Layout("files")
+    layout = Layout("attachments")
 
 
 class MentionReadForm(forms.Form):

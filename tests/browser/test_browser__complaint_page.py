@@ -10,10 +10,12 @@ import pytest
 from django.utils import timezone
 
 from complaints.models import Mention
+from complaints.services.attachments import attachment_add
 from complaints.services.stages import contact_log
 from tests.browser.conftest import login
 from tests.conftest import make_user
 from tests.flows.page_helpers import new_complaint, page_url
+from tests.flows.test_complaint_page__attachments import png
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +42,11 @@ def logged_in(browser, live_server, user, language):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
     context.add_cookies(
         [
-            {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url},
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            },
             {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
         ]
     )
@@ -110,3 +116,15 @@ def test_the_complaint_page_fits_a_phone(browser, live_server, org, agent):
         assert width <= 375, (url, width)
     page.goto(live_server.url + page_url(complaint))
     page.screenshot(path=str(SCREENSHOTS / "complaint-page-phone.png"), full_page=False)
+
+    # an image attachment opens over the page and closes with Escape
+    from playwright.sync_api import expect
+
+    attachment_add(complaint=complaint, upload=png(), actor=agent)
+    page.goto(live_server.url + page_url(complaint))
+    page.locator("a[data-preview]").click()
+    overlay = page.locator(".rd-lightbox--open")
+    expect(overlay).to_be_visible()
+    expect(overlay.locator("img")).to_have_attribute("alt", "scratch.png")
+    page.keyboard.press("Escape")
+    expect(overlay).to_have_count(0)

@@ -54,7 +54,12 @@ def test_event_group(kind, group):
     [
         (
             "escalated",
-            {"level": "L2 Region", "reason": "customer_asked", "trigger": "manual", "response_due": "2026-11-27T01:05:00+00:00"},
+            {
+                "level": "L2 Region",
+                "reason": "customer_asked",
+                "trigger": "manual",
+                "response_due": "2026-11-27T01:05:00+00:00",
+            },
             {"level": "L1 Store"},
             "Escalated from L1 Store to L2 Region because: The customer asked for a higher level (By hand). "
             "The new level responds by 2026-11-27 09:05.",
@@ -71,8 +76,18 @@ def test_event_group(kind, group):
             {},
             "Contact with the customer by Phone / hotline. Promised: call back, by 2026-11-28 18:00.",
         ),
-        ("customer_contact", {"channel": "sms", "promise": "", "promised_by": None}, {}, "Contact with the customer by Text message (SMS)."),
-        ("stage_changed", {"stage": "verification"}, {"stage": "first_response"}, "Stage: First response → Verification."),
+        (
+            "customer_contact",
+            {"channel": "sms", "promise": "", "promised_by": None},
+            {},
+            "Contact with the customer by Text message (SMS).",
+        ),
+        (
+            "stage_changed",
+            {"stage": "verification"},
+            {"stage": "first_response"},
+            "Stage: First response → Verification.",
+        ),
         ("note", {"note": 3, "mentioned": ["Li Lei", "Han Mei"]}, {}, "Internal note, for Li Lei, Han Mei:"),
         ("note", {"note": 3}, {}, "Internal note:"),
         (
@@ -87,7 +102,12 @@ def test_event_group(kind, group):
             {},
             "Asked Legal for help, answer due 2026-11-27 10:00:",
         ),
-        ("deadline_breached", {"clock": "resolution", "due": "2026-11-27T02:00:00+00:00"}, {}, "The Resolution deadline (2026-11-27 10:00) was missed."),
+        (
+            "deadline_breached",
+            {"clock": "resolution", "due": "2026-11-27T02:00:00+00:00"},
+            {},
+            "The Resolution deadline (2026-11-27 10:00) was missed.",
+        ),
         ("unknown_kind", {"x": 1}, {}, ""),
     ],
 )
@@ -97,7 +117,14 @@ def test_event_sentence(kind, new, old, sentence):
 
 def test_generic_facts_show_changes_and_drop_ids_and_blanks():
     facts = generic_facts(
-        {"status": "done", "id": 4, "action_id": 9, "owner": "", "due": "2026-11-27T02:00:00+00:00", "tags": ["a", "b"]},
+        {
+            "status": "done",
+            "id": 4,
+            "action_id": 9,
+            "owner": "",
+            "due": "2026-11-27T02:00:00+00:00",
+            "tags": ["a", "b"],
+        },
         {"status": "planned"},
     )
     assert facts == [("status", "planned → done"), ("due", "2026-11-27 10:00"), ("tags", "a, b")]
@@ -136,7 +163,9 @@ def test_clock_reading(due, warn, paused, remaining, reading):
 
 def test_clock_reading_in_chinese():
     with translation.override("zh-hans"):
-        state, text = clock_reading(due=NOW + timedelta(minutes=130), warn=None, paused=False, remaining_seconds=None, now=NOW)
+        state, text = clock_reading(
+            due=NOW + timedelta(minutes=130), warn=None, paused=False, remaining_seconds=None, now=NOW
+        )
     assert state == "ok"
     assert "剩余" in text and "2" in text
 

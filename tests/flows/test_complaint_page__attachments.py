@@ -20,12 +20,14 @@ def png(name="scratch.png"):
 
 
 def attach(user, complaint, *files):
-    return as_user(user).post(page_url(complaint, "attach"), {"files": list(files)})
+    return as_user(user).post(page_url(complaint, "attach"), {"attachments": list(files)})
 
 
 def test_an_image_gets_a_thumbnail_and_a_preview_a_document_a_link(org, agent):
     complaint = new_complaint(org, agent)
-    response = attach(agent, complaint, png(), SimpleUploadedFile("invoice.pdf", b"%PDF-1.4", content_type="application/pdf"))
+    response = attach(
+        agent, complaint, png(), SimpleUploadedFile("invoice.pdf", b"%PDF-1.4", content_type="application/pdf")
+    )
     assert response.status_code == 302
     image = Attachment.objects.get(complaint=complaint, name="scratch.png")
     full = page(as_user(agent), complaint)

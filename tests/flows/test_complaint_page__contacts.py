@@ -25,7 +25,12 @@ def test_a_contact_with_a_promise_shows_in_the_card_and_the_timeline(org, agent)
     complaint = new_complaint(org, agent)
     before = CustomerContact.objects.filter(complaint=complaint).count()
     response = log(
-        agent, complaint, channel="phone", summary="Explained the delay.", promise="Technician visit", promised_by=later(26)
+        agent,
+        complaint,
+        channel="phone",
+        summary="Explained the delay.",
+        promise="Technician visit",
+        promised_by=later(26),
     )
     assert response.status_code == 302
     contact = CustomerContact.objects.filter(complaint=complaint).latest("pk")

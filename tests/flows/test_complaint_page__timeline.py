@@ -60,7 +60,9 @@ def test_each_kind_reads_as_a_sentence(org, agent, quality_engineer, django_capt
         new={"level": "L2 Region", "reason": "customer_asked", "trigger": "manual"},
         note="Wants the region.",
     )
-    event_record(complaint=complaint, kind="capa_verified", new={"status": "effective", "action": 7}, old={"status": "done"})
+    event_record(
+        complaint=complaint, kind="capa_verified", new={"status": "effective", "action": 7}, old={"status": "done"}
+    )
     html = timeline(page(as_user(agent), complaint))
     assert "Contact with the customer by Phone / hotline. Promised: Send a technician, by" in html
     assert "Customer wants a new door." in html
