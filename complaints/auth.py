@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth.backends import BaseBackend
 
+from complaints.rules.mentions import mention_queue
 from complaints.rules.routing import queue_permission
 
 VIEW_PERMISSION = "complaints.view_complaint"
@@ -29,7 +30,8 @@ class MembershipBackend(BaseBackend):
         if not hasattr(user_obj, _CACHE):
             from complaints.models import Membership
 
-            perms: set[str] = set()
+            # Their own queue of mentions (a released "read the note" task waits there).
+            perms: set[str] = {mention_queue(user_obj.pk)}
             for m in Membership.objects.filter(user=user_obj, department__active=True).select_related(
                 "department", "role"
             ):

@@ -11,6 +11,7 @@ from viewflow.workflow import flow, lock
 from complaints import selectors
 from complaints.choices import Outcome, RoutedStage, Stage
 from complaints.models import CollaborationRequest, CompensationApproval, Complaint, Mention
+from complaints.rules.mentions import mention_queue
 from complaints.selectors.escalation import level_queue
 from complaints.services import stages, triage
 from complaints.services.collaboration import contact_queue
@@ -304,6 +305,11 @@ def mentioned_colleague(activation: Any) -> Any:
     return activation.process.mentioned
 
 
+def mentioned_colleagues_queue(activation: Any) -> str:
+    """Released, the task waits in the mentioned colleague's own queue, not everybody's."""
+    return mention_queue(activation.process.mentioned_id)
+
+
 class MentionFlow(flow.Flow):
     """Mention in a note
 
@@ -323,6 +329,7 @@ class MentionFlow(flow.Flow):
             title=_("Read the note"),
             summary_template="{{ process.case.reference }} · {{ process.note.text|truncatechars:60 }}",
         )
+        .Permission(mentioned_colleagues_queue)
         .Assign(mentioned_colleague)
         .Next(this.end)
     )

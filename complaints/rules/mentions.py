@@ -20,3 +20,13 @@ def mentioned_usernames(text: str) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+def mention_queue(user_id: int) -> str:
+    """Rule: the queue (owner permission) a mention task falls back to when its reader releases
+    it: that reader's own, which nobody else holds.
+
+    Example: mention_queue(7) == "complaints.mention__7"
+    Why: a released "read the note" task must not become claimable by everybody.
+    """
+    return f"complaints.mention__{user_id}"

@@ -88,3 +88,20 @@ def test_a_mention_task_of_another_complaint_is_not_shown_to_outsiders(org, agen
     mention = Mention.objects.get()
     url = f"/workflow/flows/mention/{mention.pk}/"
     assert as_user(agent_b).get(url).status_code == 404
+
+
+def test_a_released_mention_waits_for_its_reader_only(org, agent, manager, regional_lead):
+    complaint = new_complaint(org, agent)
+    post_note(agent, complaint, "@manager_a please check")
+    task = Task.objects.get(process__mention__case=complaint, flow_task=MentionFlow.read)
+    assert as_user(manager).post(task_url(task, "unassign")).status_code == 302
+    task.refresh_from_db()
+    assert task.owner is None and task.status == STATUS.NEW
+    # the regional lead sees the complaint but may not take the colleague's note
+    assert as_user(regional_lead).post(task_url(task, "assign")).status_code in (403, 404)
+    task.refresh_from_db()
+    assert task.owner is None
+    assert complaint.reference in as_user(manager).get("/workflow/queue/").content.decode()
+    assert as_user(manager).post(task_url(task, "assign")).status_code == 302
+    task.refresh_from_db()
+    assert task.owner == manager
