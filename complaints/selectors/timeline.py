@@ -59,7 +59,9 @@ def case_tasks(complaint: Complaint) -> QuerySet[Task]:
 
 
 def task_entries(tasks: list[Task]) -> list[Entry]:
-    """Created, claimed and finished (done or cancelled) entries for each task."""
+    """Created, claimed and finished (done or cancelled) entries for each task. A claim has its own
+    entry when its time is known (Task.assigned, which viewflow itself leaves empty); otherwise the
+    created entry says who holds the task."""
     entries = []
     for task in tasks:
         if task.flow_task_type != "HUMAN":
@@ -67,7 +69,7 @@ def task_entries(tasks: list[Task]) -> list[Entry]:
         title = str(task.flow_task.task_title if task.flow_task else task.flow_task_type)
         owner = person(task.owner)
         if owner and task.assigned is None:
-            sentence = _("Task “%(task)s” created for %(owner)s.") % {"task": title, "owner": owner}
+            sentence = _("Task “%(task)s” created; %(owner)s holds it.") % {"task": title, "owner": owner}
         else:
             sentence = _("Task “%(task)s” created, waiting in its queue to be claimed.") % {"task": title}
         entries.append(Entry(task.created, "tasks", "task_created", _("Task created"), sentence, order=task.pk * 3))

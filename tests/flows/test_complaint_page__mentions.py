@@ -42,7 +42,7 @@ def test_a_mention_puts_the_note_in_the_colleagues_inbox(org, agent, manager, dj
     # the timeline names who was mentioned, and the task's life shows too
     html = page(as_user(agent), complaint)
     assert "Internal note, for manager_a:" in html
-    assert "Task “Read the note” created for manager_a." in html
+    assert "Task “Read the note” created; manager_a holds it." in html
 
 
 def test_the_colleague_reads_the_note_and_the_task_ends(org, agent, manager):
