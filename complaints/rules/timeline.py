@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from complaints.choices import (
     ActionKind,
@@ -141,6 +141,11 @@ def when(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+def then(first: str, more: str) -> str:
+    """Two sentences one after the other, spaced the way the reader's language does it."""
+    return pgettext("two sentences", "%(first)s %(then)s") % {"first": first, "then": more}
+
+
 def _label(choices: Any, code: Any) -> str:
     return str(dict(choices.choices).get(code, code or ""))
 
@@ -169,7 +174,7 @@ def _triaged(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
         "rule": new.get("rule") or "—",
     }
     if new.get("signals"):
-        text += " " + _("Signals: %(signals)s.") % {"signals": _list(new.get("signals"))}
+        text = then(text, _("Signals: %(signals)s.") % {"signals": _list(new.get("signals"))})
     return text
 
 
@@ -222,12 +227,12 @@ def _note(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
 def _contact(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     text = _("Contact with the customer by %(channel)s.") % {"channel": _label(Channel, new.get("channel"))}
     if new.get("promise") and new.get("promised_by"):
-        text += " " + _("Promised: %(promise)s, by %(when)s.") % {
-            "promise": new["promise"],
-            "when": when(new["promised_by"]),
-        }
+        text = then(
+            text,
+            _("Promised: %(promise)s, by %(when)s.") % {"promise": new["promise"], "when": when(new["promised_by"])},
+        )
     elif new.get("promise"):
-        text += " " + _("Promised: %(promise)s.") % {"promise": new["promise"]}
+        text = then(text, _("Promised: %(promise)s.") % {"promise": new["promise"]})
     return text
 
 
@@ -259,7 +264,7 @@ def _escalated(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
         "trigger": _label(EscalationTrigger, new.get("trigger")),
     }
     if new.get("response_due"):
-        text += " " + _("The new level responds by %(when)s.") % {"when": when(new["response_due"])}
+        text = then(text, _("The new level responds by %(when)s.") % {"when": when(new["response_due"])})
     return text
 
 
@@ -341,25 +346,25 @@ def _compensation(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
 def _verified(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     text = _("Verification: %(outcome)s.") % {"outcome": _label(VerificationOutcome, new.get("outcome"))}
     if new.get("duplicate_of"):
-        text += " " + _("Duplicate of %(reference)s.") % {"reference": new["duplicate_of"]}
+        text = then(text, _("Duplicate of %(reference)s.") % {"reference": new["duplicate_of"]})
     return text
 
 
 def _root_cause(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
-    text = _("Root cause (%(category)s)") % {"category": _label(CauseCategory, new.get("cause_category"))}
+    category = _label(CauseCategory, new.get("cause_category"))
     if new.get("responsible_department"):
-        text += ", " + _("responsible: %(department)s") % {"department": new["responsible_department"]}
-    return text + ":"
+        return _("Root cause (%(category)s), responsible: %(department)s:") % {
+            "category": category,
+            "department": new["responsible_department"],
+        }
+    return _("Root cause (%(category)s):") % {"category": category}
 
 
 def _action(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
-    text = _("%(kind)s action recorded (%(status)s)") % {
-        "kind": _label(ActionKind, new.get("kind")),
-        "status": _label(ActionStatus, new.get("status")),
-    }
+    values = {"kind": _label(ActionKind, new.get("kind")), "status": _label(ActionStatus, new.get("status"))}
     if new.get("due_date"):
-        text += ", " + _("due %(date)s") % {"date": new["due_date"]}
-    return text + ":"
+        return _("%(kind)s action recorded (%(status)s), due %(date)s:") % {**values, "date": new["due_date"]}
+    return _("%(kind)s action recorded (%(status)s):") % values
 
 
 def _effectiveness(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
@@ -379,7 +384,7 @@ def _notified(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
         "when": when(new.get("sent_at")) or "—",
     }
     if new.get("due_by"):
-        text += " " + _("It had to be out by %(when)s.") % {"when": when(new["due_by"])}
+        text = then(text, _("It had to be out by %(when)s.") % {"when": when(new["due_by"])})
     return text
 
 

@@ -182,3 +182,10 @@ def test_clock_reading_in_chinese():
 )
 def test_mentioned_usernames(text, names):
     assert mentioned_usernames(text) == names
+
+
+def test_sentences_in_chinese_join_without_a_space():
+    new = {"channel": "phone", "promise": "上门检测", "promised_by": "2026-11-28T10:00:00+00:00"}
+    with translation.override("zh-hans"):
+        sentence = event_sentence("customer_contact", new, {})
+    assert sentence == "通过电话 / 热线联络客户。承诺：上门检测，时限 2026-11-28 18:00。"
