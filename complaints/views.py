@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import generic
 from django.views.decorators.http import require_POST
 
@@ -57,6 +58,7 @@ class ComplaintActionView(generic.FormView, ABC):
 
     template_name = "complaints/action.html"
     title = ""
+    multipart = False  # True when the form uploads files
     request: Any
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -73,8 +75,6 @@ class ComplaintActionView(generic.FormView, ABC):
         handler): the form answers with the service's explanation instead of 404."""
         seen = self.request.POST.get("seen_level") if self.request.method == "POST" else None
         return bool(seen) and seen != str(self.complaint.level_id)
-
-    multipart = False
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
@@ -239,7 +239,11 @@ class NoteView(ComplaintActionView):
         note = note_add(complaint=self.complaint, author=self.request.user, text=data["text"])
         count = note.mentions.count()
         if count:
-            return _("Note added; %(count)s colleague(s) have it in their inbox.") % {"count": count}
+            return ngettext(
+                "Note added; %(count)s colleague has it in their inbox.",
+                "Note added; %(count)s colleagues have it in their inbox.",
+                count,
+            ) % {"count": count}
         return _("Note added.")
 
 
@@ -284,7 +288,8 @@ class AttachmentView(ComplaintActionView):
         with transaction.atomic():  # all the files or none
             for upload in data["attachments"]:
                 attachment_add(complaint=self.complaint, upload=upload, actor=self.request.user)
-        return _("%(count)s file(s) attached.") % {"count": len(data["attachments"])}
+        count = len(data["attachments"])
+        return ngettext("%(count)s file attached.", "%(count)s files attached.", count) % {"count": count}
 
 
 class WaitView(ComplaintActionView):
