@@ -1,8 +1,13 @@
 """The complaint page in a real browser, in both languages: the header with its live clocks,
 filtering the timeline, and a note that mentions a colleague (picked from the list) landing in
-their inbox. Also checked at a phone's width: nothing wider than the screen. Screenshots go to
-docs/screenshots/."""
+their inbox. Also checked at a phone's width: nothing wider than the screen.
 
+Screenshots go to the test's temporary directory, or to docs/screenshots/ (the documentation's
+pictures) when REDRESS_SCREENSHOTS=1 is set:
+    REDRESS_SCREENSHOTS=1 .venv/bin/python -m pytest tests/browser/test_browser__complaint_page.py
+"""
+
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +24,14 @@ from tests.flows.test_complaint_page__attachments import png
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def screenshots(tmp_path):
+    """Where this run's screenshots go (see the module docstring)."""
+    return DOCS_SCREENSHOTS if os.environ.get("REDRESS_SCREENSHOTS") else tmp_path
+
 
 WORDS = {
     "en": {"timeline": "Timeline", "notes": "Notes", "note_for": "Internal note, for manager_a:", "left": "left"},
@@ -54,7 +66,7 @@ def logged_in(browser, live_server, user, language):
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_header_timeline_filter_and_a_mention(browser, live_server, org, agent, language):
+def test_header_timeline_filter_and_a_mention(browser, live_server, org, agent, language, screenshots):
     from playwright.sync_api import expect
 
     manager = make_user("manager_a", org["store_a"], "store_manager")
@@ -89,7 +101,7 @@ def test_header_timeline_filter_and_a_mention(browser, live_server, org, agent, 
     expect(items).to_have_count(1)
     expect(items.first).to_contain_text(words["note_for"])
     top(page)
-    page.screenshot(path=str(SCREENSHOTS / f"complaint-page-{language}.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"complaint-page-{language}.png"), full_page=True)
 
     # the colleague finds it in their inbox
     colleague = logged_in(browser, live_server, manager, language)
@@ -97,7 +109,7 @@ def test_header_timeline_filter_and_a_mention(browser, live_server, org, agent, 
     expect(colleague.locator("body")).to_contain_text(complaint.reference)
 
 
-def test_the_complaint_page_fits_a_phone(browser, live_server, org, agent):
+def test_the_complaint_page_fits_a_phone(browser, live_server, org, agent, screenshots):
     complaint = new_complaint(org, agent)
     contact_log(
         complaint=complaint,
@@ -115,7 +127,7 @@ def test_the_complaint_page_fits_a_phone(browser, live_server, org, agent):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, (url, width)
     page.goto(live_server.url + page_url(complaint))
-    page.screenshot(path=str(SCREENSHOTS / "complaint-page-phone.png"), full_page=False)
+    page.screenshot(path=str(screenshots / "complaint-page-phone.png"), full_page=False)
 
     # an image attachment opens over the page and closes with Escape
     from playwright.sync_api import expect
