@@ -52,6 +52,7 @@ def test_the_colleague_reads_the_note_and_the_task_ends(org, agent, manager):
     client = as_user(manager)
     form = client.get(task_url(task, "execute")).content.decode()
     assert "Please call back @manager_a" in form and complaint.reference in form
+    assert "Mark as read" in form
     assert client.post(task_url(task, "execute"), {}).status_code == 302
     task.refresh_from_db()
     assert task.status == STATUS.DONE
