@@ -6,3 +6,12 @@ class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The user's chosen language goes into the session when they log in, so pages never read
+        # it again (complaints.middleware.UserLanguageMiddleware).
+        from django.contrib.auth.signals import user_logged_in
+
+        from complaints.middleware import remember_language
+
+        user_logged_in.connect(remember_language, dispatch_uid="redress-remember-language")

@@ -4,15 +4,17 @@ from typing import Any
 
 from django.contrib.auth.backends import BaseBackend
 
+from complaints.rules.mentions import mention_queue
 from complaints.rules.routing import queue_permission
 
 VIEW_PERMISSION = "complaints.view_complaint"
-# Approvals, collaboration requests and action tasks are processes of their own flows; members see
+# Approvals, collaboration requests, action tasks and mentions are processes of their own flows; members see
 # those of the complaints they may see (flows.viewsets scopes the lists).
 SIDE_VIEW_PERMISSIONS = (
     "complaints.view_compensationapproval",
     "complaints.view_collaborationrequest",
     "complaints.view_actiontask",
+    "complaints.view_mention",
 )
 REGISTER_PERMISSION = "complaints.register_complaint"
 _CACHE = "_redress_membership_perms"
@@ -29,7 +31,8 @@ class MembershipBackend(BaseBackend):
         if not hasattr(user_obj, _CACHE):
             from complaints.models import Membership
 
-            perms: set[str] = set()
+            # Their own queue of mentions (a released "read the note" task waits there).
+            perms: set[str] = {mention_queue(user_obj.pk)}
             for m in Membership.objects.filter(user=user_obj, department__active=True).select_related(
                 "department", "role"
             ):

@@ -222,6 +222,7 @@ class NotificationEvent(models.TextChoices):
     CUSTOMER_UPDATE = "customer_update", _("Message to the customer: new handler and time")
     APPROVAL = "approval", _("Approval requested")
     COLLABORATION = "collaboration", _("Collaboration request")
+    MENTION = "mention", _("Mentioned in an internal note")
 
 
 class RecipientKind(models.TextChoices):

@@ -4,16 +4,23 @@ department, write a note, and the escalation information package. Thin doors ont
 from abc import ABC, abstractmethod
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import generic
+from django.views.decorators.http import require_POST
 
 from complaints.forms import escalation as forms
+from complaints.forms import page as page_forms
+from complaints.middleware import SESSION_KEY as LANGUAGE_SESSION_KEY
 from complaints.models import Complaint, Escalation
 from complaints.selectors import complaints_visible_to
 from complaints.selectors.escalation import (
@@ -24,12 +31,15 @@ from complaints.selectors.escalation import (
     level_above,
     level_below,
 )
+from complaints.selectors.timeline import mention_candidates
 from complaints.services.approvals import ApprovalRefused, compensation_propose
+from complaints.services.attachments import attachment_add
 from complaints.services.clocks import WaitRefused, complaint_customer_answered, complaint_wait_for_customer
 from complaints.services.collaboration import CollaborationRefused, collaboration_request
 from complaints.services.escalation import EscalationRefused, complaint_escalate, complaint_send_back
 from complaints.services.notes import NoteRefused, note_add
-from complaints.services.stages import StepRefused
+from complaints.services.preferences import PreferenceRefused, preference_set_language
+from complaints.services.stages import StepRefused, contact_log
 
 REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused, WaitRefused, StepRefused)
 DETAIL = "workflow:flows:complaint:process_detail"
@@ -48,6 +58,7 @@ class ComplaintActionView(generic.FormView, ABC):
 
     template_name = "complaints/action.html"
     title = ""
+    multipart = False  # True when the form uploads files
     request: Any
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -66,7 +77,9 @@ class ComplaintActionView(generic.FormView, ABC):
         return bool(seen) and seen != str(self.complaint.level_id)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(complaint=self.complaint, title=self.title, intro=self.intro(), **kwargs)
+        return super().get_context_data(
+            complaint=self.complaint, title=self.title, intro=self.intro(), multipart=self.multipart, **kwargs
+        )
 
     def intro(self) -> str:
         return ""
@@ -219,9 +232,64 @@ class NoteView(ComplaintActionView):
     def title(self) -> str:  # type: ignore[override]
         return _("Internal note on %(reference)s") % {"reference": self.complaint.reference}
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(mention_candidates=mention_candidates(self.complaint), **kwargs)
+
     def perform(self, data: dict[str, Any]) -> str:
-        note_add(complaint=self.complaint, author=self.request.user, text=data["text"])
+        note = note_add(complaint=self.complaint, author=self.request.user, text=data["text"])
+        count = note.mentions.count()
+        if count:
+            return ngettext(
+                "Note added; %(count)s colleague has it in their inbox.",
+                "Note added; %(count)s colleagues have it in their inbox.",
+                count,
+            ) % {"count": count}
         return _("Note added.")
+
+
+class ContactView(ComplaintActionView):
+    """Log a call or message with the customer: what was said, what was promised and by when."""
+
+    form_class = page_forms.ContactForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Log a customer contact on %(reference)s") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        return _("A promise needs a concrete time; it shows on the timeline and in the contacts card.")
+
+    def perform(self, data: dict[str, Any]) -> str:
+        contact_log(
+            complaint=self.complaint,
+            actor=self.request.user,
+            channel=data["channel"],
+            summary=data["summary"],
+            promise=data.get("promise") or "",
+            promised_by=data.get("promised_by"),
+        )
+        return _("Customer contact logged.")
+
+
+class AttachmentView(ComplaintActionView):
+    """Add files to the complaint (the admin's size and type limits apply)."""
+
+    form_class = page_forms.AttachmentForm
+    multipart = True
+
+    def allowed(self) -> bool:
+        return True  # anyone who may see the complaint may add evidence to it
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Add attachments to %(reference)s") % {"reference": self.complaint.reference}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        with transaction.atomic():  # all the files or none
+            for upload in data["attachments"]:
+                attachment_add(complaint=self.complaint, upload=upload, actor=self.request.user)
+        count = len(data["attachments"])
+        return ngettext("%(count)s file attached.", "%(count)s files attached.", count) % {"count": count}
 
 
 class WaitView(ComplaintActionView):
@@ -282,3 +350,31 @@ def package_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def package_print(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "complaints/package_print.html", package_context(request, pk))
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The menu's language switch: stores the user's choice (it follows them to other devices),
+    sets Django's language cookie and returns to the page they were on."""
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    language = request.POST.get("language", "")
+    try:
+        preference_set_language(user=request.user, language=language)
+    except PreferenceRefused as refusal:
+        messages.error(request, str(refusal), fail_silently=True)
+        return HttpResponseRedirect(target)
+    request.session[LANGUAGE_SESSION_KEY] = language
+    translation.activate(language)
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

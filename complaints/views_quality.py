@@ -50,6 +50,7 @@ class CauseView(AnalysisActionView):
     """Adds a cause to the fishbone, or (with a cause id) revises one."""
 
     form_class = forms.CauseForm
+    multipart = True  # evidence files
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         cause_id = kwargs.get("cause_id")
@@ -129,6 +130,7 @@ class ResponsibilityView(AnalysisActionView):
 
 class ActionPlanView(AnalysisActionView):
     form_class = forms.ActionForm
+    multipart = True  # evidence files
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -181,6 +183,7 @@ class OneActionView(ComplaintActionView):
 
 class ActionProgressView(OneActionView):
     form_class = forms.ActionProgressForm
+    multipart = True  # evidence files
 
     def allowed(self) -> bool:
         return may_update_action(user=self.request.user, action=self.action)

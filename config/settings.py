@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # viewflow answers anonymous users with 403; this sends them to the login page instead.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # The language each user chose for themselves (menu → language), on every device.
+    "complaints.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each configuration change (admin history: old → new).
     "simple_history.middleware.HistoryRequestMiddleware",

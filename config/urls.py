@@ -7,7 +7,8 @@ from viewflow.urls import Site
 
 from complaints.batch_views import BatchViewset
 from complaints.case_views import CaseLibraryViewset
-from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow
+from complaints.views import language_set
+from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 
 site = Site(
@@ -19,6 +20,7 @@ site = Site(
                 SideFlowViewset(ApprovalFlow, icon="price_check"),
                 SideFlowViewset(CollaborationFlow, icon="forum"),
                 SideFlowViewset(ActionFlow, icon="build"),
+                SideFlowViewset(MentionFlow, icon="alternate_email"),
             ],
             viewsets=[BatchViewset(), CaseLibraryViewset()],
         ),
@@ -28,6 +30,7 @@ site = Site(
 
 urlpatterns = [
     path("accounts/", AuthViewset().urls),
+    path("preferences/language/", language_set, name="language_set"),
     path("", site.urls),
 ]
 if settings.DEBUG:

@@ -10,8 +10,9 @@ class FlowsConfig(AppConfig):
         # Services open approvals, collaboration requests and action tasks through this port (complaints never
         # imports flows).
         from complaints.services.work import starter_register
-        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow
+        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, MentionFlow
 
         starter_register(kind="approval", start=lambda fields: ApprovalFlow.start.run(fields=fields))
         starter_register(kind="collaboration", start=lambda fields: CollaborationFlow.start.run(fields=fields))
         starter_register(kind="action", start=lambda fields: ActionFlow.start.run(fields=fields))
+        starter_register(kind="mention", start=lambda fields: MentionFlow.start.run(fields=fields))

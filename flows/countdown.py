@@ -32,5 +32,5 @@ def format_left(seconds: float) -> str:
 
 
 def script_formats() -> dict[str, Any]:
-    """The formats and labels for static/redress/countdown.js (json_script on the list page)."""
+    """The formats and labels for static/redress/worklist-countdown.js (json_script on the list page)."""
     return {key: str(value) for key, value in FORMATS.items()}

@@ -10,7 +10,8 @@ from viewflow.workflow import flow, lock
 
 from complaints import selectors
 from complaints.choices import Outcome, RoutedStage, Stage
-from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Complaint
+from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Complaint, Mention
+from complaints.rules.mentions import mention_queue
 from complaints.selectors.escalation import level_queue
 from complaints.services import stages, triage
 from complaints.services.collaboration import contact_queue
@@ -326,7 +327,7 @@ class ActionFlow(flow.Flow):
 
     start = flow.StartHandle(this.open_task).Annotation(title=_("Action assigned")).Next(this.report)
     report = (
-        flow.View(views.ActionDoneView.as_view())
+        nodes.View(views.ActionDoneView.as_view())
         .Annotation(title=_("Carry out corrective action"), summary_template=ACTION_SUMMARY)
         .Permission(action_queue)
         .Assign(this.owner_if_in_queue)
@@ -342,3 +343,43 @@ class ActionFlow(flow.Flow):
         """A named owner who works in the department's queue gets the task in their inbox."""
         owner = activation.process.action.owner
         return owner if owner is not None and owner.has_perm(action_queue(activation)) else None
+
+
+def mentioned_colleague(activation: Any) -> Any:
+    """The colleague the note names: the task goes straight to their inbox."""
+    return activation.process.mentioned
+
+
+def mentioned_colleagues_queue(activation: Any) -> str:
+    """Released, the task waits in the mentioned colleague's own queue, not everybody's."""
+    return mention_queue(activation.process.mentioned_id)
+
+
+class MentionFlow(flow.Flow):
+    """Mention in a note
+
+    A colleague named with @ in an internal note reads it from their own inbox, with a link to
+    the complaint; marking it read ends the process.
+    """
+
+    process_class = Mention
+    process_title = _("Mention in a note")
+    lock_impl = lock.select_for_update_lock
+    process_summary_template = "{{ process.case.reference }} · @{{ process.mentioned.username }}"
+
+    start = flow.StartHandle(this.open_request).Annotation(title=_("Mentioned")).Next(this.read)
+    read = (
+        nodes.View(views.MentionReadView.as_view())
+        .Annotation(
+            title=_("Read the note"),
+            summary_template="{{ process.case.reference }} · {{ process.note.text|truncatechars:60 }}",
+        )
+        .Permission(mentioned_colleagues_queue)
+        .Assign(mentioned_colleague)
+        .Next(this.end)
+    )
+    end = flow.End().Annotation(title=_("Read"))
+
+    # Glue
+    def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
+        return fill_process(activation, fields)

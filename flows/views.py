@@ -15,11 +15,13 @@ from complaints import forms
 from complaints.choices import RoutedStage
 from complaints.forms import escalation as ladder_forms
 from complaints.forms import quality as quality_forms
+from complaints.forms import page as page_forms
 from complaints.models import Complaint
 from complaints.selectors.quality import step_checklist
 from complaints.services import intake, quality, stages
 from complaints.services.approvals import ApprovalRefused, approval_decide
 from complaints.services.collaboration import CollaborationRefused, collaboration_answer
+from complaints.services.notes import NoteRefused, mention_read
 
 
 class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
@@ -249,3 +251,13 @@ class ActionDoneView(SideTaskView):
         quality.action_report_done(
             action=self.request.activation.process.action, actor=self.request.user, evidence=data["evidence"]
         )
+
+
+class MentionReadView(SideTaskView):
+    """The note a colleague was named in, beside its complaint; saving marks it read."""
+
+    form_class = page_forms.MentionReadForm
+    refusals = (NoteRefused,)
+
+    def perform(self, data: dict[str, Any]) -> None:
+        mention_read(mention=self.request.activation.process, actor=self.request.user)

@@ -2,6 +2,7 @@
 to the complaints the user may see."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 import django_filters
 from django.db.models import QuerySet
@@ -43,6 +44,7 @@ from complaints.selectors.intake_forms import (
 )
 from flows import assignment, worklist
 from complaints.selectors.quality import actions_of, analysis_of, fishbone, may_analyse, may_verify, problem_head
+from complaints.selectors.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -54,6 +56,8 @@ ROW_RELATED = (
     "process__actiontask__case",
     "process__actiontask__department",
     "process__actiontask__action",
+    "process__mention__case",
+    "process__mention__note",
     "owner",
 )
 
@@ -116,11 +120,36 @@ class ComplaintTaskListView(DashboardTaskListView):
         )
 
 
+def timeline_chips(timeline: Any) -> list[dict[str, Any]]:
+    """Filter chips as plain links (they work without JavaScript): with everything shown, a chip
+    shows only its group; once filtered, a chip adds or removes its group."""
+    chips = []
+    for code, label, selected, count in timeline.groups:
+        if not timeline.filtered:
+            chosen = [code]
+        elif selected:
+            chosen = [c for c in timeline.selected if c != code]
+        else:
+            chosen = [*timeline.selected, code]
+        chips.append(
+            {
+                "code": code,
+                "label": label,
+                "count": count,
+                "on": selected and timeline.filtered,
+                "query": urlencode([("show", c) for c in chosen]),
+            }
+        )
+    return chips
+
+
 class ComplaintDetailView(DetailProcessView):
     """The complaint page: the record, its history, attachments, contacts, actions and tasks."""
 
     def get_queryset(self) -> QuerySet[Any]:
-        return complaints_visible_to(self.request.user).select_related(
+        # Kept for the linked complaints: the reader's scope is worked out once per page.
+        self.visible = complaints_visible_to(self.request.user)
+        return self.visible.select_related(
             "priority", "level", "department", "category", "receiver", "owner", "duplicate_of"
         )
 
@@ -134,9 +163,14 @@ class ComplaintDetailView(DetailProcessView):
         names = signal_names() if complaint.signals else {}
         batches = list(complaint.batch_investigations.all()) if has_batch_facts(complaint) else []
         analysis, actions = analysis_of(complaint), actions_of(complaint)
+        tasks = list(case_tasks(complaint))
+        timeline = complaint_timeline(complaint=complaint, groups=self.request.GET.getlist("show"), tasks=tasks)
         context.update(
-            task_list=complaint.task_set.select_related("owner").order_by("created"),
-            events=complaint.events.select_related("actor"),
+            task_list=[task for task in tasks if task.process_id == complaint.pk],
+            timeline=timeline,
+            timeline_chips=timeline_chips(timeline),
+            clocks=open_clocks(complaint),
+            linked=linked_complaints(complaint=complaint, visible=self.visible),
             attachments=complaint.attachments.filter(answer__isnull=True),
             answers=answer_rows(complaint, chain=categories),
             form_versions=sorted(
@@ -190,6 +224,8 @@ class ComplaintFlowViewset(FlowViewset):
         "<int:pk>/collaboration/", complaint_views.CollaborationView.as_view(), name="collaboration"
     )
     note_path = path("<int:pk>/note/", complaint_views.NoteView.as_view(), name="note")
+    contact_path = path("<int:pk>/contact/", complaint_views.ContactView.as_view(), name="contact")
+    attach_path = path("<int:pk>/attach/", complaint_views.AttachmentView.as_view(), name="attach")
     wait_path = path("<int:pk>/wait/", complaint_views.WaitView.as_view(), name="wait")
     answered_path = path("<int:pk>/answered/", complaint_views.AnsweredView.as_view(), name="answered")
     package_path = path("<int:pk>/package/", complaint_views.package_page, name="package")

@@ -35,6 +35,9 @@
 #
 # Needs GNU gettext (xgettext, msguniq, msgcat, msgmerge, msgattrib, msgen, msgfmt).
 
+# `sh locale/update.sh` (dash on Debian) would stop at the bash-only lines below: use bash.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

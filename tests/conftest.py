@@ -126,6 +126,7 @@ FLOW_LABELS = {
     "ApprovalFlow": "approval",
     "CollaborationFlow": "collaboration",
     "ActionFlow": "action",
+    "MentionFlow": "mention",
 }
 
 

@@ -145,7 +145,10 @@ class NoteForm(forms.Form):
         label=_("Internal note"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=8000,
-        help_text=_("Seen by staff only. Words such as safety, legal or media risk trigger triage again."),
+        help_text=_(
+            "Seen by staff only. Write @ and a colleague's login name to put the note in their inbox. "
+            "Words such as safety, legal or media risk trigger triage again."
+        ),
     )
 
     layout = Layout("text")

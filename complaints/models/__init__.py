@@ -11,11 +11,12 @@ from .config import (
     ProcessSettings,
     WorkingHours,
 )
-from .escalation import CollaborationRequest, CompensationApproval, Escalation, Note, Notification
+from .escalation import CollaborationRequest, CompensationApproval, Escalation, Mention, Note, Notification
 from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
+from .preferences import UserPreference
 from .quality import (
     ActionTask,
     ActionVerification,
@@ -55,6 +56,7 @@ __all__ = [
     "FormVersion",
     "LevelLimit",
     "Membership",
+    "Mention",
     "Note",
     "Notification",
     "NotificationRecipient",
@@ -71,5 +73,6 @@ __all__ = [
     "StageProfile",
     "StageRoute",
     "TriageSignal",
+    "UserPreference",
     "WorkingHours",
 ]

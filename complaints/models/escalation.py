@@ -210,6 +210,27 @@ class Note(models.Model):
         return self.text[:40]
 
 
+class Mention(Process):
+    """A colleague named with @ in an internal note: a "read the note" task in their own inbox (a
+    process of its own, like an approval), with the note and a link to the complaint."""
+
+    case = models.ForeignKey(
+        "complaints.Complaint", verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="mentions"
+    )
+    note = models.ForeignKey(Note, verbose_name=_("note"), on_delete=models.CASCADE, related_name="mentions")
+    mentioned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("mentioned colleague"), on_delete=models.CASCADE, related_name="+"
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+
+    def __str__(self) -> str:
+        return f"{self.case} @{self.mentioned}"
+
+
 class Notification(models.Model):
     """One message to one recipient about one event. The key makes sending idempotent: the same
     event never reaches the same person twice."""

@@ -71,6 +71,7 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
             Q(process__compensationapproval__case_id=OuterRef("pk"))
             | Q(process__collaborationrequest__case_id=OuterRef("pk"))
             | Q(process__actiontask__case_id=OuterRef("pk"))
+            | Q(process__mention__case_id=OuterRef("pk"))
         ).filter(mine)
     )
     # The first handler stays the customer's contact: owner and receiver keep seeing the case after
@@ -92,11 +93,11 @@ def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
 def complaint_of_process(process_pk: int) -> int | None:
     """Returns the complaint a process row belongs to: itself, or the case of an approval or a
     collaboration request."""
-    from complaints.models import ActionTask, CollaborationRequest, CompensationApproval
+    from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Mention
 
     if Complaint.objects.filter(pk=process_pk).exists():
         return process_pk
-    for model in (CompensationApproval, CollaborationRequest, ActionTask):
+    for model in (CompensationApproval, CollaborationRequest, ActionTask, Mention):
         case_id = model.objects.filter(pk=process_pk).values_list("case_id", flat=True).first()
         if case_id is not None:
             return case_id

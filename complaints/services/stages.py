@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from complaints.choices import (
     ActionKind,
     ActionStatus,
+    Channel,
     ConfirmationOutcome,
     EventKind,
     Outcome,
@@ -62,6 +63,35 @@ def contact_record(
         note=summary,
     )
     return contact
+
+
+def contact_log(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    channel: str,
+    summary: str,
+    promise: str = "",
+    promised_by: datetime | None = None,
+    now: datetime | None = None,
+) -> CustomerContact:
+    """Logs a call or message with the customer from the complaint page (contact_record), after
+    checking it: something said, a known channel, and a promise only with a time that is still
+    ahead (and a time only with what was promised). Raises StepRefused and stores nothing otherwise."""
+    summary, promise = (summary or "").strip(), (promise or "").strip()
+    if channel not in Channel.values:
+        raise StepRefused(_("Choose how you were in contact with the customer."))
+    if not summary:
+        raise StepRefused(_("Write what was said."))
+    if promised_by is not None and not promise:
+        raise StepRefused(_("Write what was promised by that time."))
+    if promise and promised_by is None:
+        raise StepRefused(_("Say by when it was promised."))
+    if promised_by is not None and promised_by <= (now or timezone.now()):
+        raise StepRefused(_("The promised time has already passed; give a time still ahead."))
+    return contact_record(
+        complaint=complaint, actor=actor, channel=channel, summary=summary, promise=promise, promised_by=promised_by
+    )
 
 
 def complaint_record_first_response(

@@ -1,6 +1,9 @@
 """Labels in the reader's language for codes stored in snapshots and events."""
 
+from typing import Any
+
 from django import template
+from django.utils import timezone
 
 from complaints.choices import (
     Demand,
@@ -11,6 +14,7 @@ from complaints.choices import (
     OutreachState,
     SendBackReason,
 )
+from complaints.rules import timeline as timeline_rules
 
 register = template.Library()
 
@@ -28,3 +32,23 @@ LABELS = {
 def label(code: str, kind: str) -> str:
     """{{ code|label:"emotion" }}: the code's label now, or the code itself when unknown."""
     return str(LABELS.get(kind, {}).get(code, code or ""))
+
+
+@register.simple_tag
+def clock_reading(clock: Any) -> dict[str, str]:
+    """{% clock_reading clock as reading %}: reading.state (ok, warn, breached, paused) and
+    reading.text ("3h 05m left") at the moment the page is drawn."""
+    state, text = timeline_rules.clock_reading(
+        due=clock.due_at,
+        warn=clock.warn_at,
+        paused=clock.state == "paused",
+        remaining_seconds=clock.remaining.total_seconds() if clock.remaining is not None else None,
+        now=timezone.now(),
+    )
+    return {"state": state, "text": text}
+
+
+@register.simple_tag
+def countdown_labels() -> dict[str, str]:
+    """The countdown phrases in the reader's language, for static/redress/countdown.js."""
+    return timeline_rules.countdown_labels()

@@ -1,59 +1,64 @@
-// Live countdowns on the inbox, queue and breached lists: every element with data-due counts down
-// to it (amber past data-warn, red when overdue). The formats come translated from the page
-// (#rd-countdown-formats); no request leaves the page.
+/* Live countdowns for deadline clocks. Markup (server-rendered, so the text is right without
+   JavaScript too):
+     <span class="rd-countdown" data-due="ISO" data-warn="ISO" data-paused="">3h 05m left</span>
+   data-paused="1" means the clock is paused (waiting for the customer): the text stays as drawn.
+   Phrases in the reader's language come from <script type="application/json" id="rd-countdown-labels">.
+   The element gets rd-clock--ok / --warn (past data-warn) / --breached / --paused. */
 (function () {
   "use strict";
-  if (window.redressCountdown) return;
-  window.redressCountdown = true;
+  var STATES = ["ok", "warn", "breached", "paused"];
+  var labels = {
+    dh: "%(days)sd %(hours)sh", hm: "%(hours)sh %(minutes)sm", m: "%(minutes)sm",
+    left: "%(time)s left", over: "overdue by %(time)s", paused: "paused · %(time)s left"
+  };
 
-  var DAY = 86400, HOUR = 3600, MINUTE = 60;
-
-  function formats() {
-    var node = document.getElementById("rd-countdown-formats");
-    return node ? JSON.parse(node.textContent) : null;
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return values[name]; });
   }
 
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
-
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (all, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : all;
-    });
+  function words(seconds) {
+    var total = Math.floor(Math.max(seconds, 0) / 60);
+    var days = Math.floor(total / 1440), hours = Math.floor((total % 1440) / 60), minutes = total % 60;
+    if (days) return fill(labels.dh, { days: days, hours: hours });
+    if (hours) return fill(labels.hm, { hours: hours, minutes: (minutes < 10 ? "0" : "") + minutes });
+    return fill(labels.m, { minutes: minutes });
   }
 
-  function text(seconds, f) {
-    var total = Math.floor(Math.abs(seconds));
-    var d = Math.floor(total / DAY), h = Math.floor((total % DAY) / HOUR);
-    var m = Math.floor((total % HOUR) / MINUTE), s = total % MINUTE;
-    var out;
-    if (d) out = fill(f.days, { d: d, h: h });
-    else if (h) out = fill(f.hours, { h: h, m: pad(m) });
-    else out = fill(f.minutes, { m: m, s: pad(s) });
-    return seconds < 0 ? fill(f.overdue, { time: out }) : out;
+  function mark(element, state) {
+    STATES.forEach(function (name) { element.classList.toggle("rd-clock--" + name, name === state); });
+    var holder = element.closest("[data-clock]");
+    if (holder) STATES.forEach(function (name) { holder.classList.toggle("rd-clock--" + name, name === state); });
   }
 
   function tick() {
-    var f = formats();
-    if (!f) return;
     var now = Date.now();
-    document.querySelectorAll(".rd-clock[data-due]").forEach(function (el) {
-      var due = Date.parse(el.dataset.due);
+    document.querySelectorAll(".rd-countdown[data-due]").forEach(function (element) {
+      if (element.getAttribute("data-paused")) { mark(element, "paused"); return; }
+      var due = Date.parse(element.getAttribute("data-due"));
       if (isNaN(due)) return;
-      var warn = el.dataset.warn ? Date.parse(el.dataset.warn) : NaN;
+      var warnAttr = element.getAttribute("data-warn");
+      var warn = warnAttr ? Date.parse(warnAttr) : NaN;
       var left = (due - now) / 1000;
-      var state = left <= 0 ? "breached" : (!isNaN(warn) && warn <= now ? "warning" : "running");
-      el.textContent = text(left, f);
-      el.classList.remove("rd-clock--breached", "rd-clock--warning", "rd-clock--running");
-      el.classList.add("rd-clock--" + state);
-      var row = el.closest("tr");
-      if (row) {
-        row.classList.toggle("rd-row--breached", state === "breached");
-        row.classList.toggle("rd-row--warning", state === "warning");
+      if (left <= 0) {
+        element.textContent = fill(labels.over, { time: words(-left) });
+        mark(element, "breached");
+      } else {
+        element.textContent = fill(labels.left, { time: words(left) });
+        mark(element, !isNaN(warn) && now >= warn ? "warn" : "ok");
       }
     });
   }
 
-  window.setInterval(tick, 1000);
-  document.addEventListener("turbo:load", tick);
-  document.addEventListener("DOMContentLoaded", tick);
+  function start() {
+    var source = document.getElementById("rd-countdown-labels");
+    if (source) {
+      try { labels = Object.assign(labels, JSON.parse(source.textContent)); } catch (error) { /* keep English */ }
+    }
+    tick();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+  document.addEventListener("turbo:load", start);
+  window.setInterval(tick, 30000);
 })();

@@ -57,4 +57,7 @@ def test_complaint_page_query_count_is_bounded(org, agent):
     client = Client()
     client.force_login(agent)
     count = queries_for(client, f"/workflow/flows/complaint/{complaint.pk}/")
-    assert count <= 30, count
+    # 30 before the header's clocks and the linked complaints (one query each); the timeline
+    # reads the tasks the steps table already loads. Constant in the history's length:
+    # tests/flows/test_complaint_page__timeline.py.
+    assert count <= 32, count

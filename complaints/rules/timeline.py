@@ -1,0 +1,518 @@
+"""How the complaint's timeline reads: which filter group an event belongs to, and the sentence that
+tells it (reason, old → new, promised time) instead of key: value pairs.
+
+Pure functions over the event's kind and its stored `old`/`new` dictionaries; the selector
+(complaints.selectors.timeline) feeds them rows.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from complaints.choices import (
+    ActionKind,
+    ActionStatus,
+    ApprovalStatus,
+    CauseCategory,
+    Channel,
+    CollaborationStep,
+    ConfirmationOutcome,
+    EscalationReason,
+    EscalationTrigger,
+    EventKind,
+    NotificationEvent,
+    Outcome,
+    SendBackReason,
+    Stage,
+    VerificationOutcome,
+)
+
+# Filter chips, in the order the page shows them.
+GROUPS: dict[str, Any] = {
+    "intake": gettext_lazy("Intake and triage"),
+    "tasks": gettext_lazy("Tasks"),
+    "notes": gettext_lazy("Notes"),
+    "customer": gettext_lazy("Customer"),
+    "escalation": gettext_lazy("Escalation and deadlines"),
+    "collaboration": gettext_lazy("Collaboration and approvals"),
+    "quality": gettext_lazy("Analysis and actions"),
+    "notifications": gettext_lazy("Notifications"),
+    "other": gettext_lazy("Other"),
+}
+
+KIND_GROUPS: dict[str, str] = {
+    EventKind.REGISTERED: "intake",
+    EventKind.TRIAGED: "intake",
+    EventKind.SIGNALS: "intake",
+    EventKind.PRIORITY_RAISED: "intake",
+    EventKind.STAGE_CHANGED: "intake",
+    EventKind.DEADLINES_RECOMPUTED: "intake",
+    EventKind.ATTACHMENT: "intake",
+    EventKind.NOTE: "notes",
+    EventKind.CUSTOMER_CONTACT: "customer",
+    EventKind.WAITING: "customer",
+    EventKind.RESUMED: "customer",
+    EventKind.CONFIRMATION: "customer",
+    EventKind.FOLLOWED_UP: "customer",
+    EventKind.ESCALATED: "escalation",
+    EventKind.SENT_BACK: "escalation",
+    EventKind.TOP_LEVEL: "escalation",
+    EventKind.DEADLINE_WARNING: "escalation",
+    EventKind.DEADLINE_BREACHED: "escalation",
+    EventKind.COLLABORATION_REQUESTED: "collaboration",
+    EventKind.COLLABORATION_REROUTED: "collaboration",
+    EventKind.COLLABORATION_ANSWERED: "collaboration",
+    EventKind.APPROVAL_REQUESTED: "collaboration",
+    EventKind.APPROVAL_DECIDED: "collaboration",
+    EventKind.COMPENSATION: "collaboration",
+    EventKind.VERIFIED: "quality",
+    EventKind.ROOT_CAUSE: "quality",
+    EventKind.ACTION_RECORDED: "quality",
+    EventKind.EFFECTIVENESS: "quality",
+    EventKind.CLOSED: "quality",
+    EventKind.NOTIFIED: "notifications",
+}
+
+# Kinds added later (analyses, actions…) whose code names their area.
+PREFIX_GROUPS = (
+    ("capa", "quality"),
+    ("rca", "quality"),
+    ("analysis", "quality"),
+    ("action", "quality"),
+    ("batch", "quality"),
+    ("contact", "customer"),
+    ("customer", "customer"),
+    ("collab", "collaboration"),
+    ("approval", "collaboration"),
+    ("deadline", "escalation"),
+    ("clock", "escalation"),
+    ("escalat", "escalation"),
+    ("note", "notes"),
+    ("mention", "notes"),
+    ("notif", "notifications"),
+    ("task", "tasks"),
+)
+
+
+def event_group(kind: str) -> str:
+    """Rule: the filter group of an event kind; an unknown kind goes by its code's first word,
+    else to "other".
+
+    Example: event_group("escalated") == "escalation"; event_group("capa_verified") == "quality".
+    Why: kinds added by other parts of the product (analyses, actions) must land under a sensible
+    chip without this table knowing them.
+    """
+    if kind in KIND_GROUPS:
+        return KIND_GROUPS[kind]
+    for prefix, group in PREFIX_GROUPS:
+        if kind.startswith(prefix):
+            return group
+    return "other"
+
+
+def groups_selected(raw: list[str]) -> list[str]:
+    """Rule: the known groups named in the request, in page order; nothing known → every group.
+
+    Example: groups_selected(["notes", "bogus"]) == ["notes"]; groups_selected([]) == list(GROUPS).
+    Why: a hand-edited or stale link must still show a timeline, never an error.
+    """
+    chosen = [group for group in GROUPS if group in raw]
+    return chosen or list(GROUPS)
+
+
+def when(value: Any) -> str:
+    """Rule: an ISO time from an event, in local time as "YYYY-MM-DD HH:MM"; anything else as text.
+
+    Example: when("2026-11-27T01:05:00+00:00") == "2026-11-27 09:05" (Asia/Shanghai).
+    Why: events store aware ISO strings; readers want their own clock, without seconds.
+    """
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def then(first: str, more: str) -> str:
+    """Two sentences one after the other, spaced the way the reader's language does it."""
+    return pgettext("two sentences", "%(first)s %(then)s") % {"first": first, "then": more}
+
+
+def _label(choices: Any, code: Any) -> str:
+    return str(dict(choices.choices).get(code, code or ""))
+
+
+def _reason(code: Any) -> str:
+    return str((dict(EscalationReason.choices) | dict(SendBackReason.choices)).get(code, code or ""))
+
+
+def _list(values: Any) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, list | tuple) else str(values or "")
+
+
+def _registered(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Registered as %(reference)s for %(department)s, received by %(channel)s.") % {
+        "reference": new.get("reference") or "—",
+        "department": new.get("department") or "—",
+        "channel": _label(Channel, new.get("channel")),
+    }
+
+
+def _triaged(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    text = _("Triage set %(priority)s at %(level)s for %(department)s (rule: %(rule)s).") % {
+        "priority": new.get("priority") or "—",
+        "level": new.get("level") or "—",
+        "department": new.get("department") or "—",
+        "rule": new.get("rule") or "—",
+    }
+    if new.get("signals"):
+        text = then(text, _("Signals: %(signals)s.") % {"signals": _list(new.get("signals"))})
+    return text
+
+
+def _signals(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("New triage signals: %(found)s (%(trigger)s).") % {
+        "found": _list(new.get("found") or new.get("signals")),
+        "trigger": _label(EscalationTrigger, new.get("trigger")),
+    }
+
+
+def _priority(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Priority raised from %(old)s to %(new)s (%(trigger)s).") % {
+        "old": old.get("priority") or "—",
+        "new": new.get("priority") or "—",
+        "trigger": _label(EscalationTrigger, new.get("trigger")),
+    }
+
+
+def _stage(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Stage: %(old)s → %(new)s.") % {
+        "old": _label(Stage, old.get("stage")) or "—",
+        "new": _label(Stage, new.get("stage")),
+    }
+
+
+def _deadlines(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    parts = [
+        _("%(name)s %(old)s → %(new)s")
+        % {"name": name, "old": when(old.get(key)) or "—", "new": when(new.get(key)) or "—"}
+        for key, name in (
+            ("first_response_due", _("first response")),
+            ("response_due", _("level response")),
+            ("resolution_due", _("resolution")),
+        )
+        if old.get(key) != new.get(key)
+    ]
+    return _("Deadlines recomputed: %(changes)s.") % {"changes": "; ".join(parts) or "—"}
+
+
+def _attachment(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Attached %(name)s.") % {"name": new.get("name") or "—"}
+
+
+def _note(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    if new.get("mentioned"):
+        return _("Internal note, for %(people)s:") % {"people": _list(new.get("mentioned"))}
+    return _("Internal note:")
+
+
+def _contact(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    text = _("Contact with the customer by %(channel)s.") % {"channel": _label(Channel, new.get("channel"))}
+    if new.get("promise") and new.get("promised_by"):
+        text = then(
+            text,
+            _("Promised: %(promise)s, by %(when)s.") % {"promise": new["promise"], "when": when(new["promised_by"])},
+        )
+    elif new.get("promise"):
+        text = then(text, _("Promised: %(promise)s.") % {"promise": new["promise"]})
+    return text
+
+
+def _waiting(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Waiting for the customer; the resolution clock is paused.")
+
+
+def _resumed(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("The customer answered after %(waited)s; resolution now due %(due)s (was %(old)s).") % {
+        "waited": new.get("waited") or "—",
+        "due": when(new.get("resolution_due")) or "—",
+        "old": when(old.get("resolution_due")) or "—",
+    }
+
+
+def _confirmation(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Customer confirmation: %(outcome)s.") % {"outcome": _label(ConfirmationOutcome, new.get("outcome"))}
+
+
+def _followed_up(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Follow-up: satisfaction %(score)s of 5.") % {"score": new.get("satisfaction") or "—"}
+
+
+def _escalated(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    text = _("Escalated from %(old)s to %(new)s because: %(reason)s (%(trigger)s).") % {
+        "old": old.get("level") or "—",
+        "new": new.get("level") or "—",
+        "reason": _reason(new.get("reason")),
+        "trigger": _label(EscalationTrigger, new.get("trigger")),
+    }
+    if new.get("response_due"):
+        text = then(text, _("The new level responds by %(when)s.") % {"when": when(new["response_due"])})
+    return text
+
+
+def _sent_back(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Sent back from %(old)s to %(new)s because: %(reason)s.") % {
+        "old": old.get("level") or "—",
+        "new": new.get("level") or "—",
+        "reason": _reason(new.get("reason")),
+    }
+
+
+def _top_level(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Escalation attempted at the top level %(level)s because: %(reason)s.") % {
+        "level": new.get("level") or "—",
+        "reason": _reason(new.get("reason")),
+    }
+
+
+def _clock_name(new: Mapping[str, Any]) -> str:
+    from complaints.models.clock import Clock  # choices only, no query
+
+    return _label(Clock.Kind, new.get("clock"))
+
+
+def _deadline_warning(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("The %(clock)s deadline (%(when)s) is close.") % {"clock": _clock_name(new), "when": when(new.get("due"))}
+
+
+def _deadline_breached(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("The %(clock)s deadline (%(when)s) was missed.") % {
+        "clock": _clock_name(new),
+        "when": when(new.get("due")),
+    }
+
+
+def _collab_requested(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Asked %(department)s for help, answer due %(when)s:") % {
+        "department": new.get("department") or "—",
+        "when": when(new.get("due")) or "—",
+    }
+
+
+def _collab_rerouted(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Unanswered request to %(department)s passed on to the %(step)s (%(to)s), due %(when)s.") % {
+        "department": new.get("department") or "—",
+        "step": _label(CollaborationStep, new.get("step")),
+        "to": new.get("to") or "—",
+        "when": when(new.get("due")) or "—",
+    }
+
+
+def _collab_answered(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("%(department)s answered:") % {"department": new.get("department") or "—"}
+
+
+def _approval_requested(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Compensation of %(amount)s CNY is above %(level)s's authority (%(authority)s): %(approver)s decides.") % {
+        "amount": new.get("amount") or "—",
+        "level": new.get("level") or "—",
+        "authority": new.get("authority") or "—",
+        "approver": new.get("approving_level") or "—",
+    }
+
+
+def _approval_decided(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Compensation of %(amount)s CNY: %(decision)s.") % {
+        "amount": new.get("amount") or "—",
+        "decision": _label(ApprovalStatus, new.get("decision")),
+    }
+
+
+def _compensation(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Compensation of %(amount)s CNY granted within %(level)s's authority.") % {
+        "amount": new.get("amount") or "—",
+        "level": new.get("level") or "—",
+    }
+
+
+def _verified(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    text = _("Verification: %(outcome)s.") % {"outcome": _label(VerificationOutcome, new.get("outcome"))}
+    if new.get("duplicate_of"):
+        text = then(text, _("Duplicate of %(reference)s.") % {"reference": new["duplicate_of"]})
+    return text
+
+
+def _root_cause(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    category = _label(CauseCategory, new.get("cause_category"))
+    if new.get("responsible_department"):
+        return _("Root cause (%(category)s), responsible: %(department)s:") % {
+            "category": category,
+            "department": new["responsible_department"],
+        }
+    return _("Root cause (%(category)s):") % {"category": category}
+
+
+def _action(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    values = {"kind": _label(ActionKind, new.get("kind")), "status": _label(ActionStatus, new.get("status"))}
+    if new.get("due_date"):
+        return _("%(kind)s action recorded (%(status)s), due %(date)s:") % {**values, "date": new["due_date"]}
+    return _("%(kind)s action recorded (%(status)s):") % values
+
+
+def _effectiveness(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    if new.get("effective"):
+        return _("The permanent actions were verified effective.")
+    return _("The permanent actions were not effective: back to rework.")
+
+
+def _closed(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Closed: %(outcome)s.") % {"outcome": _label(Outcome, new.get("outcome"))}
+
+
+def _notified(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    text = _("%(event)s sent to %(to)s at %(when)s.") % {
+        "event": _label(NotificationEvent, new.get("event")),
+        "to": new.get("to") or "—",
+        "when": when(new.get("sent_at")) or "—",
+    }
+    if new.get("due_by"):
+        text = then(text, _("It had to be out by %(when)s.") % {"when": when(new["due_by"])})
+    return text
+
+
+SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
+    EventKind.REGISTERED: _registered,
+    EventKind.TRIAGED: _triaged,
+    EventKind.SIGNALS: _signals,
+    EventKind.PRIORITY_RAISED: _priority,
+    EventKind.STAGE_CHANGED: _stage,
+    EventKind.DEADLINES_RECOMPUTED: _deadlines,
+    EventKind.ATTACHMENT: _attachment,
+    EventKind.NOTE: _note,
+    EventKind.CUSTOMER_CONTACT: _contact,
+    EventKind.WAITING: _waiting,
+    EventKind.RESUMED: _resumed,
+    EventKind.CONFIRMATION: _confirmation,
+    EventKind.FOLLOWED_UP: _followed_up,
+    EventKind.ESCALATED: _escalated,
+    EventKind.SENT_BACK: _sent_back,
+    EventKind.TOP_LEVEL: _top_level,
+    EventKind.DEADLINE_WARNING: _deadline_warning,
+    EventKind.DEADLINE_BREACHED: _deadline_breached,
+    EventKind.COLLABORATION_REQUESTED: _collab_requested,
+    EventKind.COLLABORATION_REROUTED: _collab_rerouted,
+    EventKind.COLLABORATION_ANSWERED: _collab_answered,
+    EventKind.APPROVAL_REQUESTED: _approval_requested,
+    EventKind.APPROVAL_DECIDED: _approval_decided,
+    EventKind.COMPENSATION: _compensation,
+    EventKind.VERIFIED: _verified,
+    EventKind.ROOT_CAUSE: _root_cause,
+    EventKind.ACTION_RECORDED: _action,
+    EventKind.EFFECTIVENESS: _effectiveness,
+    EventKind.CLOSED: _closed,
+    EventKind.NOTIFIED: _notified,
+}
+
+
+def readable(key: str) -> str:
+    """A stored key as words: "response_due" → "response due"."""
+    return key.replace("_", " ")
+
+
+def generic_facts(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Rule: for a kind without its own sentence, the changed values as (name, "old → new") pairs,
+    empty values and internal ids left out, times shown local.
+
+    Example: generic_facts({"status": "done", "id": 4}, {"status": "planned"}) == [("status", "planned → done")]
+    Why: kinds added later (analyses, actions) must read well before anyone writes their sentence.
+    """
+    facts = []
+    for key, value in new.items():
+        if value in (None, "", [], {}) or key == "id" or key.endswith("_id"):
+            continue
+        shown = _list(value) if isinstance(value, list) else (when(value) if _looks_like_time(value) else str(value))
+        before = old.get(key)
+        if before not in (None, "", [], {}) and before != value:
+            earlier = when(before) if _looks_like_time(before) else _list(before)
+            shown = f"{earlier} → {shown}"
+        facts.append((readable(key), shown))
+    return facts
+
+
+def _looks_like_time(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) < 16 or value[4:5] != "-" or "T" not in value:
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def event_sentence(kind: str, new: Mapping[str, Any] | None, old: Mapping[str, Any] | None) -> str:
+    """Rule: the sentence telling an event, from its kind and stored values; "" for a kind without
+    one (the page then lists generic_facts).
+
+    Example: event_sentence("sent_back", {"level": "L1", "reason": "misrouted"}, {"level": "L2"})
+        == "Sent back from L2 to L1 because: Escalated by mistake."
+    Why: a timeline of sentences reads like the case's story; key: value pairs do not.
+    """
+    build = SENTENCES.get(kind)
+    return build(new or {}, old or {}) if build else ""
+
+
+def countdown_labels() -> dict[str, str]:
+    """The phrases a countdown is written with, for the server's first rendering and for
+    static/redress/countdown.js (same placeholders, filled the same way)."""
+    return {
+        "dh": _("%(days)sd %(hours)sh"),
+        "hm": _("%(hours)sh %(minutes)sm"),
+        "m": _("%(minutes)sm"),
+        "left": _("%(time)s left"),
+        "over": _("overdue by %(time)s"),
+        "paused": _("paused · %(time)s left"),
+    }
+
+
+def duration_words(seconds: float, labels: Mapping[str, str]) -> str:
+    """Rule: a duration in the two largest units (days and hours, else hours and minutes, else
+    minutes), minutes two digits after hours; never negative.
+
+    Example: duration_words(93_780, labels) == "1d 2h"; duration_words(7_500, labels) == "2h 05m".
+    Why: an agent glancing at a clock needs "how long" at the precision that matters now.
+    """
+    total = max(int(seconds), 0) // 60
+    days, rest = divmod(total, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return labels["dh"] % {"days": days, "hours": hours}
+    if hours:
+        return labels["hm"] % {"hours": hours, "minutes": f"{minutes:02d}"}
+    return labels["m"] % {"minutes": minutes}
+
+
+def clock_reading(
+    *, due: datetime, warn: datetime | None, paused: bool, remaining_seconds: float | None, now: datetime
+) -> tuple[str, str]:
+    """Rule: a clock's state ("paused", "breached", "warn" past its warning time, else "ok") and
+    its words ("3h 05m left", "overdue by 20m", "paused · 2h left").
+
+    Example: due in 2 h, warning passed → ("warn", "2h 00m left").
+    Why: the header shows at a glance which promise is at risk; the script keeps it current.
+    """
+    labels = countdown_labels()
+    if paused:
+        return "paused", labels["paused"] % {"time": duration_words(remaining_seconds or 0, labels)}
+    left = (due - now).total_seconds()
+    if left <= 0:
+        return "breached", labels["over"] % {"time": duration_words(-left, labels)}
+    state = "warn" if warn is not None and now >= warn else "ok"
+    return state, labels["left"] % {"time": duration_words(left, labels)}
