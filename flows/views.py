@@ -14,8 +14,8 @@ from viewflow.workflow.flow.views import mixins
 from complaints import forms
 from complaints.choices import RoutedStage
 from complaints.forms import escalation as ladder_forms
-from complaints.forms import quality as quality_forms
 from complaints.forms import page as page_forms
+from complaints.forms import quality as quality_forms
 from complaints.models import Complaint
 from complaints.selectors.quality import step_checklist
 from complaints.services import intake, quality, stages

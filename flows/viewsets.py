@@ -19,13 +19,11 @@ from viewflow.workflow.flow.views import (
 from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 
 from complaints import views as complaint_views
+from complaints import views_quality as quality_views
 from complaints.choices import BatchStatus
 from complaints.models import Category, Complaint
-from complaints.selectors import complaints_visible_to
-from complaints.selectors.batch import has_batch_facts, may_mark_batch
-from complaints import views_quality as quality_views
-from complaints.models import Category, Complaint
 from complaints.selectors import complaints_visible_to, user_department_ids
+from complaints.selectors.batch import has_batch_facts, may_mark_batch
 from complaints.selectors.escalation import (
     held_ranks,
     is_handler,
@@ -42,9 +40,9 @@ from complaints.selectors.intake_forms import (
     category_subtree_ids,
     complaints_with_answers,
 )
-from flows import assignment, worklist
 from complaints.selectors.quality import actions_of, analysis_of, fishbone, may_analyse, may_verify, problem_head
 from complaints.selectors.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
+from flows import assignment, worklist
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (

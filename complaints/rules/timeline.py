@@ -17,7 +17,7 @@ from complaints.choices import (
     ActionKind,
     ActionStatus,
     ApprovalStatus,
-    CauseCategory,
+    CauseVerdict,
     Channel,
     CollaborationStep,
     ConfirmationOutcome,
@@ -75,6 +75,15 @@ KIND_GROUPS: dict[str, str] = {
     EventKind.EFFECTIVENESS: "quality",
     EventKind.CLOSED: "quality",
     EventKind.NOTIFIED: "notifications",
+    EventKind.CLAIMED: "tasks",
+    EventKind.RELEASED: "tasks",
+    EventKind.REASSIGNED: "tasks",
+    EventKind.BATCH_LINKED: "quality",
+    EventKind.PROBLEM_DESCRIBED: "quality",
+    EventKind.CAUSE_RECORDED: "quality",
+    EventKind.RESPONSIBILITY: "quality",
+    EventKind.ACTION_UPDATED: "quality",
+    EventKind.ACTION_VERIFIED: "quality",
 }
 
 # Kinds added later (analyses, actions…) whose code names their area.
@@ -351,13 +360,76 @@ def _verified(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
 
 
 def _root_cause(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
-    category = _label(CauseCategory, new.get("cause_category"))
+    count = new.get("root_causes") or 0
     if new.get("responsible_department"):
-        return _("Root cause (%(category)s), responsible: %(department)s:") % {
-            "category": category,
+        return _("Root cause confirmed (%(count)s confirmed causes), responsible: %(department)s:") % {
+            "count": count,
             "department": new["responsible_department"],
         }
-    return _("Root cause (%(category)s):") % {"category": category}
+    return _("Root cause confirmed (%(count)s confirmed causes):") % {"count": count}
+
+
+def _problem(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("The problem was described in 5W2H. What:")
+
+
+def _cause(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    verdict = _label(CauseVerdict, new.get("verdict"))
+    if old.get("verdict") and old.get("verdict") != new.get("verdict"):
+        return _("Cause revised on the fishbone (%(old)s → %(new)s):") % {
+            "old": _label(CauseVerdict, old["verdict"]),
+            "new": verdict,
+        }
+    return _("Cause recorded on the fishbone (%(verdict)s):") % {"verdict": verdict}
+
+
+def _responsibility(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Responsibility assigned: %(shares)s.") % {"shares": new.get("shares") or "—"}
+
+
+def _action_updated(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    if "permanent_actions_done" in new:
+        return _("The permanent actions were reported done.")
+    status = _label(ActionStatus, new.get("status"))
+    if old.get("status") and old.get("status") != new.get("status"):
+        return _("Corrective action moved from %(old)s to %(new)s.") % {
+            "old": _label(ActionStatus, old["status"]),
+            "new": status,
+        }
+    return _("Corrective action updated (%(status)s).") % {"status": status}
+
+
+def _action_verified(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    text = _("Corrective action verified: %(verdict)s.") % {"verdict": _label(ActionStatus, new.get("status"))}
+    if new.get("reason"):
+        text = then(text, _("Reason: %(reason)s") % {"reason": new["reason"]})
+    return text
+
+
+def _claimed(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("%(owner)s took “%(task)s”.") % {"owner": new.get("owner") or "—", "task": new.get("step") or "—"}
+
+
+def _released(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("“%(task)s” went back to its queue (held by %(owner)s until then).") % {
+        "task": new.get("step") or "—",
+        "owner": old.get("owner") or "—",
+    }
+
+
+def _reassigned(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("“%(task)s” passed from %(old)s to %(new)s.") % {
+        "task": new.get("step") or "—",
+        "old": old.get("owner") or "—",
+        "new": new.get("owner") or "—",
+    }
+
+
+def _batch_linked(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Linked to the batch investigation %(investigation)s (%(opened)s).") % {
+        "investigation": new.get("investigation") or "—",
+        "opened": new.get("opened") or "—",
+    }
 
 
 def _action(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
@@ -419,6 +491,15 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.EFFECTIVENESS: _effectiveness,
     EventKind.CLOSED: _closed,
     EventKind.NOTIFIED: _notified,
+    EventKind.PROBLEM_DESCRIBED: _problem,
+    EventKind.CAUSE_RECORDED: _cause,
+    EventKind.RESPONSIBILITY: _responsibility,
+    EventKind.ACTION_UPDATED: _action_updated,
+    EventKind.ACTION_VERIFIED: _action_verified,
+    EventKind.CLAIMED: _claimed,
+    EventKind.RELEASED: _released,
+    EventKind.REASSIGNED: _reassigned,
+    EventKind.BATCH_LINKED: _batch_linked,
 }
 
 

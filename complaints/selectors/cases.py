@@ -29,9 +29,7 @@ TEXT_FIELDS = ("customer_words", "handler_understanding", "root_cause__descripti
 
 def _confirmed_causes(**filters: Any) -> Exists:
     """Whether the complaint has a confirmed cause (matching `filters`)."""
-    return Exists(
-        Cause.objects.filter(analysis__complaint=OuterRef("pk"), verdict=CauseVerdict.CONFIRMED, **filters)
-    )
+    return Exists(Cause.objects.filter(analysis__complaint=OuterRef("pk"), verdict=CauseVerdict.CONFIRMED, **filters))
 
 
 @dataclass(frozen=True)

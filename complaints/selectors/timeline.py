@@ -59,9 +59,9 @@ def case_tasks(complaint: Complaint) -> QuerySet[Task]:
 
 
 def task_entries(tasks: list[Task]) -> list[Entry]:
-    """Created, claimed and finished (done or cancelled) entries for each task. A claim has its own
-    entry when its time is known (Task.assigned, which viewflow itself leaves empty); otherwise the
-    created entry says who holds the task."""
+    """Created and finished (done or cancelled) entries for each task. Claims, releases and
+    reassignments are events of their own (services.assignment), so they are not repeated here; a
+    task given to its holder at creation says so in its created entry."""
     entries = []
     for task in tasks:
         if task.flow_task_type != "HUMAN":
@@ -73,18 +73,6 @@ def task_entries(tasks: list[Task]) -> list[Entry]:
         else:
             sentence = _("Task “%(task)s” created, waiting in its queue to be claimed.") % {"task": title}
         entries.append(Entry(task.created, "tasks", "task_created", _("Task created"), sentence, order=task.pk * 3))
-        if task.assigned is not None and owner:
-            entries.append(
-                Entry(
-                    task.assigned,
-                    "tasks",
-                    "task_claimed",
-                    _("Task claimed"),
-                    _("%(owner)s took “%(task)s”.") % {"owner": owner, "task": title},
-                    actor=owner,
-                    order=task.pk * 3 + 1,
-                )
-            )
         if task.finished is not None:
             if task.status == "CANCELED":
                 kind, heading = "task_cancelled", _("Task cancelled")

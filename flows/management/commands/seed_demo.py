@@ -656,7 +656,7 @@ class Command(BaseCommand):
                 c,
                 [
                     (
-                        "BMS固件2.3.1增加电压尖峰滤波并远程升级。Firmware 2.3.1 filters spikes; rolled out over the air.",
+                        "BMS固件2.3.1增加电压尖峰滤波并远程升级。Firmware 2.3.1 filters spikes, updated over the air.",
                         "design",
                     )
                 ],
@@ -706,7 +706,12 @@ class Command(BaseCommand):
             )
             permanent(
                 c,
-                [("包装增加侧面泡沫护板；叉车作业培训。Side foam added to the packaging; forklift training.", "design")],
+                [
+                    (
+                        "包装增加侧面泡沫护板；叉车作业培训。Side foam added to the packaging; forklift training.",
+                        "design",
+                    )
+                ],
             )
             confirm(c)
         return created

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0004_clocks'),
+        ('complaints', '0005_inbox'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
