@@ -204,6 +204,13 @@ class NotificationEvent(models.TextChoices):
     CUSTOMER_UPDATE = "customer_update", _("Message to the customer: new handler and time")
     APPROVAL = "approval", _("Approval requested")
     COLLABORATION = "collaboration", _("Collaboration request")
+    PROGRESS = "progress", _("P0 progress update due")
+    FOLLOW_UP = "follow_up", _("Follow-up due")
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook (SMS and IM gateways)")
 
 
 class RecipientKind(models.TextChoices):

@@ -20,7 +20,7 @@ from .config import (
 from .escalation import CollaborationRequest, CompensationApproval, Escalation, Note, Notification
 from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
-from .notify import NotificationRecipient, NotificationTemplate
+from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .routing import RoutingCondition, RoutingRule, StageProfile
 from .triage import TriageSignal
@@ -47,6 +47,8 @@ __all__ = [
     "Membership",
     "Note",
     "Notification",
+    "NotificationChannel",
+    "NotificationPreference",
     "NotificationRecipient",
     "NotificationTemplate",
     "Priority",

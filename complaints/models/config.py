@@ -443,6 +443,32 @@ class ProcessSettings(models.Model):
             "Counted from the request; must be longer than the answer time. Applies to requests made after the change."
         ),
     )
+    progress_reminder_minutes = models.PositiveIntegerField(
+        _("P0 progress update reminder every (minutes)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "While a P0 complaint is open its owner is reminded to post a progress update this often "
+            "(never held back by quiet hours). Open complaints follow from their next reminder; the "
+            "“Recompute open clocks” action moves their next reminder at once."
+        ),
+    )
+    action_warning_hours = models.PositiveIntegerField(
+        _("warn before a corrective action is due (hours)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "The action's owner and its department's head are warned this long before the end of its "
+            "due date. Applies to actions saved after the change; the “Recompute open clocks” action "
+            "applies it to open ones."
+        ),
+    )
+    notification_max_attempts = models.PositiveSmallIntegerField(
+        _("notification attempts"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A notification whose sending failed is sent again by the sweep until it has been tried this "
+            "many times; one that went out is never sent again. Takes effect at once."
+        ),
+    )
 
     history = HistoricalRecords()
 

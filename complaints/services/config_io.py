@@ -136,6 +136,9 @@ def config_export() -> dict[str, Any]:
             "collaboration_role": _code(settings_row.collaboration_role),
             "collaboration_response_minutes": settings_row.collaboration_response_minutes,
             "collaboration_superior_minutes": settings_row.collaboration_superior_minutes,
+            "progress_reminder_minutes": settings_row.progress_reminder_minutes,
+            "action_warning_hours": settings_row.action_warning_hours,
+            "notification_max_attempts": settings_row.notification_max_attempts,
         }
         if settings_row
         else None
@@ -510,6 +513,9 @@ class _Importer:
             "p0_alert_minutes",
             "collaboration_response_minutes",
             "collaboration_superior_minutes",
+            "progress_reminder_minutes",
+            "action_warning_hours",
+            "notification_max_attempts",
         }
         with self.at("process_settings"):
             if not self.check_keys(data, keys | {"collaboration_role"}, keys):
