@@ -42,3 +42,44 @@ class NotificationTemplateAdmin(SimpleHistoryAdmin):
             },
         )
     ]
+
+
+@admin.register(models.NotificationChannel)
+class NotificationChannelAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "kind", "url", "active"]
+    list_filter = ["kind", "active"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["code", "name", "kind", "active"],
+                "description": _(
+                    "E-mail goes through the server's mail backend. An SMS or IM gateway is a webhook: it "
+                    "receives each message as a signed JSON POST. Takes effect for the next notification."
+                ),
+            },
+        ),
+        (_("Webhook"), {"fields": ["url", "secret", "timeout_seconds"]}),
+    ]
+
+
+@admin.register(models.NotificationPreference)
+class NotificationPreferenceAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "quiet_start", "quiet_end", "time_zone", "gateway_address"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["channels"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    fieldsets = [
+        (None, {"fields": ["user", "channels", "gateway_address"]}),
+        (
+            _("Quiet hours"),
+            {
+                "fields": ["quiet_start", "quiet_end", "time_zone"],
+                "description": _(
+                    "Deadline warnings and follow-up reminders created in the quiet hours wait until they "
+                    "end. Alerts, breaches and anything about a P0 complaint never wait."
+                ),
+            },
+        ),
+    ]

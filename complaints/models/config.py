@@ -32,7 +32,9 @@ class Priority(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_(
             "First contact with the customer is due this long after receipt, counted in the starting "
-            "level's time (business or calendar). Applies to complaints triaged after the change."
+            "level's time (business or calendar). Applies to complaints triaged after the change; "
+            "“Recompute deadlines of open complaints” (action on levels) applies it to open ones still "
+            "waiting for their first response."
         ),
     )
     alert = models.BooleanField(
@@ -78,7 +80,8 @@ class BusinessCalendar(models.Model):
         max_length=64,
         help_text=_(
             "IANA name such as Asia/Shanghai. Hours and holidays are read in this zone. "
-            "Changes apply to deadlines computed after the change."
+            "Changes apply to deadlines computed after the change; open complaints follow when you "
+            "recompute their deadlines (action on escalation levels)."
         ),
     )
     history = HistoricalRecords()
@@ -208,7 +211,8 @@ class EscalationLevel(models.Model):
         _("count business time"),
         help_text=_(
             "Limits count only the calendar's working hours and days; otherwise every hour counts. "
-            "Applies to deadlines set after the change."
+            "Applies to deadlines set after the change; open complaints follow when you recompute "
+            "their deadlines (action on levels)."
         ),
     )
     calendar = models.ForeignKey(
@@ -223,7 +227,10 @@ class EscalationLevel(models.Model):
     warning_percent = models.PositiveSmallIntegerField(
         _("warn at (percent of the limit)"),
         validators=[MinValueValidator(1), MaxValueValidator(99)],
-        help_text=_("A warning goes out when this share of a limit has elapsed (1–99). Takes effect at once."),
+        help_text=_(
+            "A warning goes out when this share of a limit has elapsed (1–99). Applies to clocks started "
+            "after the change; “Recompute deadlines of open complaints” moves the warnings not yet given."
+        ),
     )
     history = HistoricalRecords()
 
@@ -292,7 +299,11 @@ class LevelLimit(models.Model):
     response_amount = models.PositiveIntegerField(
         _("respond within"),
         validators=[MinValueValidator(1)],
-        help_text=_("The level takes up (decides on) the case within this time after it arrives."),
+        help_text=_(
+            "The level takes up (decides on) the case within this time after it arrives. Applies to "
+            "complaints that reach this level after the change; open ones keep their deadlines unless you "
+            "recompute them (admin action on levels)."
+        ),
     )
     response_unit = models.CharField(
         _("unit"),
@@ -362,8 +373,8 @@ class ProcessSettings(models.Model):
         _("follow-up after closing (hours)"),
         validators=[MinValueValidator(1)],
         help_text=_(
-            "The satisfaction check is due this long after a complaint closes. "
-            "Applies to complaints closed after the change."
+            "The satisfaction check is due this long after a complaint closes (its clock and the "
+            "process's wait). Applies to complaints closed after the change only."
         ),
     )
     attachment_max_mb = models.PositiveIntegerField(

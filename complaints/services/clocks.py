@@ -43,10 +43,12 @@ DEADLINE_FIELDS = {
 }
 
 
-def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> None:
+def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
     """Makes the running clocks match the complaint's deadlines: a changed deadline stops the old
     clock and starts a new one (warned and breached afresh); a deadline that is gone stops its
-    clock. The first-response clock only runs until the first response is recorded."""
+    clock; a running clock not yet warned takes the level's current warning percentage. The
+    first-response clock only runs until the first response is recorded. Returns how many clocks
+    started, stopped or moved their warning."""
     now = now or timezone.now()
     running = {
         c.kind: c for c in Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES, kind__in=COMPLAINT_KINDS)
@@ -54,6 +56,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     level = complaint.level
     calendar = level_clock(level) if level is not None else None
     percent = level.warning_percent if level is not None else None
+    changed = 0
     for kind, field in DEADLINE_FIELDS.items():
         due = getattr(complaint, field)
         if kind == Clock.Kind.FIRST_RESPONSE and complaint.stage not in (Stage.INTAKE, Stage.FIRST_RESPONSE):
@@ -63,21 +66,30 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         moved = kind != Clock.Kind.FIRST_RESPONSE and current is not None and current.level_id != complaint.level_id
         if current is not None and (due is None or current.due_at != due or moved):
             _stop(current, now)
+            changed += 1
             current = None
-        if due is None or current is not None or complaint.outcome != Outcome.OPEN:
+        if due is None or complaint.outcome != Outcome.OPEN:
             continue
         start = complaint.level_entered_at or complaint.received_at or now
         if kind == Clock.Kind.FIRST_RESPONSE:
             start = complaint.received_at or start
+        if current is not None:
+            start = current.started_at
         warn_at = (
             warning_time(start=start, due=due, percent=percent, calendar=calendar) if percent is not None else None
         )
+        if current is not None:
+            if current.state == Clock.State.RUNNING and current.warned_at is None and current.warn_at != warn_at:
+                changed += Clock.objects.filter(pk=current.pk, warned_at__isnull=True).update(warn_at=warn_at)
+            continue
         clock = Clock.objects.create(
             complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at
         )
+        changed += 1
         if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
             _pause(clock, now)  # a new level's resolution clock waits too while the customer is asked
     _progress_sync(complaint, now)
+    return changed
 
 
 def _progress_sync(complaint: Complaint, now: datetime) -> None:

@@ -1,0 +1,214 @@
+"""The other clocks in the one sweep: the P0 progress reminder (repeating, once per interval), a
+corrective action's due date, a collaboration request's answer time, the follow-up; and the admin's
+"recompute open clocks"."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from complaints.choices import ActionKind, ActionStatus, EventKind
+from complaints.models import Clock, Complaint, CorrectiveAction, Department, Notification, ProcessSettings
+from complaints.services.clocks import action_clock_sync, action_due_at, clocks_sweep, open_clocks_recompute
+from complaints.services.collaboration import collaboration_answer, collaboration_request
+from flows import driver
+from tests.conftest import intake_data, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def filed(org: dict[str, Any], agent: Any, **overrides: Any) -> Complaint:
+    agent.email = agent.email or "agent@example.com"
+    agent.save()
+    return driver.start_complaint(user=agent, data=intake_data(org, **overrides))
+
+
+def progress_clock(complaint: Complaint) -> Clock:
+    return complaint.clocks.get(kind=Clock.Kind.PROGRESS, state=Clock.State.RUNNING)
+
+
+def reminders(complaint: Complaint) -> Any:
+    return Notification.objects.filter(complaint=complaint, event="progress")
+
+
+def test_a_p0_complaint_reminds_its_owner_every_interval_while_open(org, agent):
+    complaint = filed(org, agent, risk_flagged="on")  # P0
+    clock = progress_clock(complaint)
+    interval = timedelta(minutes=ProcessSettings.objects.get().progress_reminder_minutes)
+    assert clock.due_at - clock.started_at == interval
+    first_due = clock.due_at
+    assert clocks_sweep(now=first_due - timedelta(seconds=1))["reminded"] == 0
+    assert clocks_sweep(now=first_due + timedelta(seconds=1))["reminded"] == 1
+    assert clocks_sweep(now=first_due + timedelta(seconds=2))["reminded"] == 0  # once per interval
+    clock.refresh_from_db()
+    assert clock.due_at == first_due + interval and clock.state == Clock.State.RUNNING
+    assert list(reminders(complaint).values_list("recipient", flat=True)) == [agent.pk]
+    # A sweep three and a half intervals late sends one reminder, not a burst, and keeps the beat.
+    late = first_due + interval * 4 + interval / 2
+    assert clocks_sweep(now=late)["reminded"] == 1
+    clock.refresh_from_db()
+    assert clock.due_at == first_due + interval * 5
+    assert reminders(complaint).count() == 2
+
+
+def test_a_complaint_that_is_not_p0_has_no_reminder_and_closing_stops_it(org, agent, quality_engineer):
+    assert not filed(org, agent).clocks.filter(kind=Clock.Kind.PROGRESS).exists()
+    complaint = filed(org, agent, risk_flagged="on", customer_phone="13700137005")
+    clock = progress_clock(complaint)
+    from complaints.services.stages import complaint_close
+
+    complaint_close(complaint=complaint, actor=agent)
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.STOPPED
+    assert clocks_sweep(now=clock.due_at + timedelta(hours=5))["reminded"] == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_remind_once_per_interval(org, agent):
+    complaint = filed(org, agent, risk_flagged="on")
+    clock = progress_clock(complaint)
+    interval = clock.due_at - clock.started_at
+
+    def sweep(now: Any) -> dict[str, int]:
+        try:
+            return clocks_sweep(now=now)
+        finally:
+            connection.close()
+
+    for beat in range(3):
+        moment = clock.due_at + interval * beat + timedelta(seconds=1)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(sweep, [moment, moment]))
+        assert sum(r["reminded"] for r in results) == 1, results
+    assert reminders(complaint).count() == 3
+    assert len(set(reminders(complaint).values_list("key", flat=True))) == 3
+
+
+def planned_action(complaint: Complaint, owner: Any, due: date, head: Any = None) -> CorrectiveAction:
+    department = complaint.department
+    if head is not None:
+        Department.objects.filter(pk=department.pk).update(head=head)
+        department.refresh_from_db()
+    action = CorrectiveAction.objects.create(
+        complaint=complaint,
+        kind=ActionKind.PERMANENT,
+        description="Retrain the delivery crew",
+        department=department,
+        owner=owner,
+        due_date=due,
+        status=ActionStatus.PLANNED,
+    )
+    action_clock_sync(action=action)
+    return action
+
+
+def test_a_corrective_action_warns_before_its_due_date_and_breach_is_recorded_once(org, agent):
+    complaint = filed(org, agent)
+    head = make_user("head_a")
+    head.email = "head@example.com"
+    head.save()
+    due = timezone.localdate() + timedelta(days=3)
+    action = planned_action(complaint, agent, due, head=head)
+    clock = complaint.clocks.get(kind=Clock.Kind.ACTION, subject=action.pk)
+    hours = ProcessSettings.objects.get().action_warning_hours
+    assert clock.due_at == action_due_at(due) and clock.warn_at == clock.due_at - timedelta(hours=hours)
+    # Only the action's clock is in play here (the complaint's own clocks would escalate it meanwhile).
+    Clock.objects.filter(complaint=complaint).exclude(kind=Clock.Kind.ACTION).update(state=Clock.State.STOPPED)
+    level = complaint.level_id
+    assert clocks_sweep(now=clock.warn_at + timedelta(seconds=1))["warned"] == 1
+    warned = Notification.objects.filter(
+        complaint=complaint, event="deadline_warning", key__contains=f"clock-{clock.pk}-"
+    )
+    assert set(warned.values_list("recipient", flat=True)) == {agent.pk, head.pk}
+    after = clock.due_at + timedelta(seconds=1)
+    assert clocks_sweep(now=after)["breached"] == 1
+    assert clocks_sweep(now=after)["breached"] == 0
+    complaint.refresh_from_db()
+    assert complaint.level_id == level  # an action's breach is recorded and told, not escalated
+    breaches = complaint.events.filter(kind=EventKind.DEADLINE_BREACHED, new__clock="action")
+    assert breaches.count() == 1 and breaches.get().new["action"] == action.pk
+
+
+def test_an_action_done_or_without_due_date_stops_its_clock(org, agent):
+    complaint = filed(org, agent)
+    action = planned_action(complaint, agent, timezone.localdate() + timedelta(days=2))
+    assert complaint.clocks.filter(kind=Clock.Kind.ACTION, state=Clock.State.RUNNING).count() == 1
+    action.due_date = timezone.localdate() + timedelta(days=5)
+    action_clock_sync(action=action)  # a new due date replaces the clock
+    running = complaint.clocks.get(kind=Clock.Kind.ACTION, state=Clock.State.RUNNING)
+    assert running.due_at == action_due_at(action.due_date)
+    action.status = ActionStatus.DONE
+    action_clock_sync(action=action)
+    assert not complaint.clocks.filter(kind=Clock.Kind.ACTION, state=Clock.State.RUNNING).exists()
+    assert complaint.clocks.filter(kind=Clock.Kind.ACTION).count() == 2
+
+
+def test_recompute_open_clocks_applies_new_settings(org, agent):
+    complaint = filed(org, agent, risk_flagged="on")
+    action = planned_action(complaint, agent, timezone.localdate() + timedelta(days=4))
+    clock = complaint.clocks.get(kind=Clock.Kind.ACTION, subject=action.pk)
+    reminder = progress_clock(complaint)
+    settings_row = ProcessSettings.objects.get()
+    settings_row.action_warning_hours += 24
+    settings_row.progress_reminder_minutes += 30
+    settings_row.save()
+    assert open_clocks_recompute() == 2
+    clock.refresh_from_db()
+    assert clock.warn_at == clock.due_at - timedelta(hours=settings_row.action_warning_hours)
+    moved = Clock.objects.get(pk=reminder.pk)
+    assert moved.due_at == reminder.started_at + timedelta(minutes=settings_row.progress_reminder_minutes)
+    assert open_clocks_recompute() == 0  # nothing left to change
+
+
+def test_a_collaboration_request_has_an_answer_clock_that_answering_stops(org, agent):
+    complaint = filed(org, agent)
+    technical = Department.objects.get(code="technical")
+    request = collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known?")
+    clock = complaint.clocks.get(kind=Clock.Kind.COLLABORATION, subject=request.pk, state=Clock.State.RUNNING)
+    assert clock.due_at == request.response_due
+    collaboration_answer(request=request, actor=agent, answer="Yes, a known fault.")
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.STOPPED
+    assert clocks_sweep(now=request.response_due + timedelta(minutes=1))["passed_on"] == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_pass_a_collaboration_request_on_once(org, agent):
+    complaint = filed(org, agent)
+    technical = Department.objects.get(code="technical")
+    Department.objects.filter(pk=technical.pk).update(head=make_user("tech_head_x"))
+    request = collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known?")
+    moment = request.response_due + timedelta(seconds=1)
+
+    def sweep(_: int) -> dict[str, int]:
+        try:
+            return clocks_sweep(now=moment)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(sweep, range(2)))
+    assert sum(r["passed_on"] for r in results) == 1
+    assert complaint.events.filter(kind=EventKind.COLLABORATION_REROUTED).count() == 1
+    # The head's step has its own answer clock.
+    request.refresh_from_db()
+    head_clock = complaint.clocks.get(kind=Clock.Kind.COLLABORATION, subject=request.pk, state=Clock.State.RUNNING)
+    assert head_clock.due_at == request.response_due > moment
+
+
+def test_the_follow_up_clock_tells_the_owner_when_the_follow_up_is_due(org, agent):
+    complaint = filed(org, agent)
+    from complaints.services.stages import complaint_close
+
+    with time_machine.travel(timezone.now()):
+        complaint_close(complaint=complaint, actor=agent)
+    clock = complaint.clocks.get(kind=Clock.Kind.FOLLOW_UP, state=Clock.State.RUNNING)
+    assert clocks_sweep(now=clock.due_at + timedelta(seconds=1))["breached"] == 1
+    sent = Notification.objects.filter(complaint=complaint, event="follow_up")
+    assert list(sent.values_list("recipient", flat=True)) == [agent.pk]
