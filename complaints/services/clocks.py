@@ -356,7 +356,7 @@ def _fire(pk: int, now: datetime, *, claim: str, kind: str, event: str) -> int:
             return 0
         complaint = clock.complaint
         due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
-        new = {"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")}
+        new: dict[str, Any] = {"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")}
         recipients = None
         reason = _label(clock)
         if clock.kind == Clock.Kind.ACTION:
