@@ -1,6 +1,9 @@
 """Admin: notify lists and message templates."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -61,6 +64,11 @@ class NotificationChannelAdmin(SimpleHistoryAdmin):
         ),
         (_("Webhook"), {"fields": ["url", "secret", "timeout_seconds"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # a URL typed without its scheme is read as https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(models.NotificationPreference)
