@@ -212,3 +212,29 @@ def test_the_follow_up_clock_tells_the_owner_when_the_follow_up_is_due(org, agen
     assert clocks_sweep(now=clock.due_at + timedelta(seconds=1))["breached"] == 1
     sent = Notification.objects.filter(complaint=complaint, event="follow_up")
     assert list(sent.values_list("recipient", flat=True)) == [agent.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_fire_a_viewflow_timer_once(org, agent, quality_engineer):
+    from viewflow.workflow.models import Task
+
+    from complaints.services.timers import workflow_timers_fire
+    from tests.complaints.test_tasks__worker import closed_complaint
+    from tests.conftest import FLOW
+
+    complaint = closed_complaint(org, agent, quality_engineer)
+    wait = Task.objects.get(process_id=complaint.pk, flow_task=FLOW.follow_up_wait)
+    Task.objects.filter(pk=wait.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
+
+    def fire(_: int) -> int:
+        try:
+            return workflow_timers_fire()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fired = list(pool.map(fire, range(2)))
+    assert sum(fired) == 1
+    assert Task.objects.filter(process_id=complaint.pk, flow_task=FLOW.follow_up).count() == 1
+    assert workflow_timers_fire(batch=1) == 0
