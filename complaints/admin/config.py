@@ -109,6 +109,15 @@ class LevelLimitInline(admin.TabularInline):
     )
 
 
+class StepLimitInline(admin.TabularInline):
+    model = models.StepLimit
+    extra = 0
+    verbose_name_plural = _(
+        "time limits per step (optional: a task of the step is due this long after it is created; new limits "
+        "apply to tasks created after the change; use the action “Recompute deadlines” for open ones)"
+    )
+
+
 @admin.register(models.EscalationLevel)
 class EscalationLevelAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -124,7 +133,7 @@ class EscalationLevelAdmin(SimpleHistoryAdmin):
     ]
     list_select_related = ["role", "department", "calendar"]
     ordering = ["rank"]
-    inlines = [LevelLimitInline]
+    inlines = [LevelLimitInline, StepLimitInline]
     actions = ["recompute_deadlines"]
     fieldsets = [
         (None, {"fields": ["rank", "name"]}),

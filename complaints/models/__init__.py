@@ -15,6 +15,7 @@ from .config import (
     LevelLimit,
     Priority,
     ProcessSettings,
+    StepLimit,
     WorkingHours,
 )
 from .escalation import CollaborationRequest, CompensationApproval, Escalation, Note, Notification
@@ -60,6 +61,7 @@ __all__ = [
     "RoutingRule",
     "StageProfile",
     "StageRoute",
+    "StepLimit",
     "TriageSignal",
     "WorkingHours",
 ]

@@ -18,6 +18,7 @@ class Clock(models.Model):
         ACTION = "action", _("Corrective action due date")
         FOLLOW_UP = "follow_up", _("Follow-up")
         PROGRESS = "progress", _("P0 progress update")
+        TASK = "task", _("Step (task)")
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -29,7 +30,7 @@ class Clock(models.Model):
     subject = models.PositiveBigIntegerField(
         _("subject"),
         default=0,
-        help_text=_("The collaboration request or corrective action this clock times (0: the complaint itself)."),
+        help_text=_("The collaboration request, corrective action or task this clock times (0: the complaint itself)."),
     )
     level = models.ForeignKey(
         "complaints.EscalationLevel", verbose_name=_("level"), null=True, blank=True, on_delete=models.SET_NULL

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from complaints.choices import CalendarDayKind, DepartmentScope, Emotion, TimeUnit, Urgency, Weekday
+from complaints.choices import CalendarDayKind, DepartmentScope, Emotion, RoutedStage, TimeUnit, Urgency, Weekday
 from complaints.models.help import AT_ONCE, NEXT_DEADLINE
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -336,6 +336,42 @@ class LevelLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} · {self.priority}"
+
+
+class StepLimit(models.Model):
+    """How long one step (a task) may take at one level for one priority, where the level sets it."""
+
+    level = models.ForeignKey(
+        EscalationLevel, verbose_name=_("level"), on_delete=models.CASCADE, related_name="step_limits"
+    )
+    priority = models.ForeignKey(
+        Priority, verbose_name=_("priority"), on_delete=models.CASCADE, related_name="step_limits"
+    )
+    step = models.CharField(_("step"), max_length=30, choices=RoutedStage.choices)
+    amount = models.PositiveIntegerField(
+        _("done within"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A task of this step is due this long after it is created, counted in the level's time, and "
+            "warned at the level's percentage; a breach escalates the complaint. Applies to tasks created "
+            "after the change; “Recompute deadlines of open complaints” (action on levels) applies it to "
+            "open tasks."
+        ),
+    )
+    unit = models.CharField(_("unit"), max_length=10, choices=TimeUnit.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("step time limit")
+        verbose_name_plural = _("step time limits")
+        ordering = ["level__rank", "priority__rank", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "priority", "step"], name="step_limit_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="step_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} · {self.priority} · {self.get_step_display()}"
 
 
 class Category(models.Model):

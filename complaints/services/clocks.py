@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
 
 from complaints.choices import (
     ActionStatus,
@@ -22,19 +23,21 @@ from complaints.choices import (
     EventKind,
     NotificationEvent,
     Outcome,
+    RoutedStage,
     Stage,
 )
 from complaints.models import Clock, CollaborationRequest, Complaint, CorrectiveAction
 from complaints.rules.business_time import add_business_time, business_time_between, warning_time
 from complaints.rules.notify import next_reminder
-from complaints.selectors import process_settings
-from complaints.selectors.routing import level_clock
+from complaints.selectors import process_settings, queue_holders
+from complaints.selectors.routing import level_clock, step_deadline
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
 
 OPEN_STATES = (Clock.State.RUNNING, Clock.State.PAUSED)
 COMPLAINT_KINDS = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION)
-ACTION_DONE = (ActionStatus.DONE, ActionStatus.EFFECTIVE)
+ACTION_DONE = (ActionStatus.DONE, ActionStatus.EFFECTIVE, ActionStatus.NOT_EFFECTIVE)
+OPEN_TASK = ("NEW", "ASSIGNED", "STARTED")
 
 DEADLINE_FIELDS = {
     Clock.Kind.FIRST_RESPONSE: "first_response_due",
@@ -89,7 +92,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
             _pause(clock, now)  # a new level's resolution clock waits too while the customer is asked
     _progress_sync(complaint, now)
-    return changed
+    return changed + complaint_task_clocks_sync(complaint=complaint, now=now)
 
 
 def _progress_sync(complaint: Complaint, now: datetime) -> None:
@@ -121,6 +124,52 @@ def _replace(
     return Clock.objects.create(
         complaint=complaint, kind=kind, subject=subject, level=complaint.level, started_at=now, due_at=due, warn_at=warn
     )
+
+
+def task_clock_sync(*, complaint: Complaint, task: Any, now: datetime | None = None) -> Clock | None:
+    """The clock of one open task (a human step of the complaint's process), where the complaint's
+    level sets a limit for the step and its priority: due that long after the task was created (or,
+    after an escalation, after the complaint reached its level), warned at the level's percentage.
+    A finished task, or a step without a limit, has none. Returns the running clock, if any."""
+    now = now or timezone.now()
+    step = task.flow_task.name if task.flow_task is not None else ""
+    level, priority = complaint.level, complaint.priority
+    due = warn = None
+    if task.status in OPEN_TASK and level is not None and priority is not None and step in RoutedStage.values:
+        start = max(task.created, complaint.level_entered_at or task.created)
+        due = step_deadline(level=level, priority=priority, step=step, start=start)
+        if due is not None:
+            warn = warning_time(start=start, due=due, percent=level.warning_percent, calendar=level_clock(level))
+    current = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, subject=task.pk, state__in=OPEN_STATES)
+    found = current.first()
+    if found is not None and found.level_id != complaint.level_id:
+        _stop(found, now)  # a new level times the task afresh
+    return _replace(complaint=complaint, kind=Clock.Kind.TASK, subject=task.pk, due=due, warn=warn, now=now)
+
+
+def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
+    """Brings the clocks of the complaint's tasks in line: every open task of a step with a limit
+    at the complaint's level has one, finished tasks none. Returns how many clocks changed."""
+    now = now or timezone.now()
+    before = set(
+        Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state=Clock.State.RUNNING).values_list(
+            "pk", "due_at", "warn_at"
+        )
+    )
+    tasks = Task.objects.filter(process_id=complaint.pk, status__in=OPEN_TASK)
+    open_ids = set()
+    for task in tasks:
+        open_ids.add(task.pk)
+        task_clock_sync(complaint=complaint, task=task, now=now)
+    Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES).exclude(
+        subject__in=open_ids
+    ).update(state=Clock.State.STOPPED, stopped_at=now)
+    after = set(
+        Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state=Clock.State.RUNNING).values_list(
+            "pk", "due_at", "warn_at"
+        )
+    )
+    return len(before ^ after)
 
 
 def collaboration_clock_sync(*, request: CollaborationRequest, now: datetime | None = None) -> Clock | None:
@@ -367,6 +416,15 @@ def _fire(pk: int, now: datetime, *, claim: str, kind: str, event: str) -> int:
                 reason = f"{reason}: {found.description[:80]}"
                 head = found.department.head if found.department is not None else None
                 recipients = [u for u in {found.owner, head} if u is not None and u.is_active]
+        if clock.kind == Clock.Kind.TASK:
+            task = Task.objects.select_related("owner").filter(pk=clock.subject).first()
+            if task is None or task.status not in OPEN_TASK:
+                _stop(clock, now)  # the step was done before its time: nothing to warn about
+                return 0
+            new["task"] = task.pk
+            new["step"] = task.flow_task.name
+            reason = f"{reason}: {task.flow_task.task_title}"
+            recipients = [task.owner] if task.owner_id else queue_holders(task.owner_permission or "")
         if clock.kind == Clock.Kind.FOLLOW_UP:
             event = NotificationEvent.FOLLOW_UP
         event_record(complaint=complaint, kind=kind, new=new)
@@ -377,7 +435,7 @@ def _fire(pk: int, now: datetime, *, claim: str, kind: str, event: str) -> int:
             context={"reason": reason, "due": due},
             recipients=recipients,
         )
-        if claim == "breached_at" and clock.kind in (Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION):
+        if claim == "breached_at" and clock.kind in (Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION, Clock.Kind.TASK):
             _escalate_on_breach(complaint=complaint, clock=clock)
     return 1
 

@@ -34,6 +34,7 @@ from complaints.models import (
     FormField,
     FormVersion,
     LevelLimit,
+    StepLimit,
     Membership,
     NotificationRecipient,
     NotificationTemplate,
@@ -231,6 +232,10 @@ def config_export() -> dict[str, Any]:
                     "resolution_unit": limit.resolution_unit,
                 }
                 for limit in lv.limits.select_related("priority").order_by("priority__rank")
+            ],
+            "step_limits": [
+                {"priority": limit.priority.code, "step": limit.step, "amount": limit.amount, "unit": limit.unit}
+                for limit in lv.step_limits.select_related("priority").order_by("priority__rank", "step")
             ],
         }
         for lv in EscalationLevel.objects.select_related("role", "department", "calendar").order_by("rank")
@@ -720,6 +725,7 @@ class _Importer:
             "calendar",
             "warning_percent",
             "limits",
+            "step_limits",
         }
         required = {"rank", "name", "role", "department_scope", "business_time", "warning_percent", "limits"}
         items = self.items("levels", keys, required)
@@ -751,6 +757,26 @@ class _Importer:
             with self.at(f"levels[{index}]"):
                 self.check(level)  # already saved in the first pass: validate only, no second history row
                 self.limits(level, item["limits"])
+                self.step_limits(level, item.get("step_limits") or [])
+
+    def step_limits(self, level: EscalationLevel, raw: Any) -> None:
+        """Optional limits per step (a level without them times only the whole case)."""
+        level.step_limits.all().delete()
+        keys = {"priority", "step", "amount", "unit"}
+        if not isinstance(raw, list):
+            with self.at(".step_limits"):
+                self.error(_("must be a list."))
+            return
+        for index, item in enumerate(raw):
+            with self.at(f".step_limits[{index}]"):
+                if not self.check_keys(item, keys, keys):
+                    continue
+                priority = self.ref(Priority, "code", item["priority"], "priority")
+                if priority is None:
+                    continue
+                limit = StepLimit(level=level, priority=priority, step=item["step"], amount=item["amount"])
+                limit.unit = item["unit"]
+                self.save(limit)
 
     def limits(self, level: EscalationLevel, raw: Any) -> None:
         level.limits.all().delete()

@@ -238,3 +238,81 @@ def test_two_sweeps_at_once_fire_a_viewflow_timer_once(org, agent, quality_engin
     assert sum(fired) == 1
     assert Task.objects.filter(process_id=complaint.pk, flow_task=FLOW.follow_up).count() == 1
     assert workflow_timers_fire(batch=1) == 0
+
+
+def test_a_step_with_a_limit_at_the_level_times_its_task_warns_the_queue_and_escalates_once(
+    org, agent, quality_engineer
+):
+    from viewflow.workflow.models import Task
+
+    from complaints.models import StepLimit
+    from complaints.rules.business_time import add_business_time
+    from complaints.selectors.routing import level_clock
+    from tests.conftest import FLOW, FMT
+
+    complaint = filed(org, agent)  # P2 at the store level, which counts office hours
+    level = complaint.level
+    assert level.rank == 1 and complaint.priority.code == "P2"
+    StepLimit.objects.create(level=level, priority=complaint.priority, step="containment", amount=1, unit="hours")
+    later = (timezone.localtime() + timedelta(hours=2)).strftime(FMT)
+    driver.complete_step(
+        complaint=complaint,
+        node=FLOW.first_response,
+        user=agent,
+        data={"channel": "phone", "summary": "Hi", "promise": "Call", "promised_by": later},
+    )
+    driver.complete_step(complaint=complaint, node=FLOW.verification, user=quality_engineer, data={"outcome": "valid"})
+    task = Task.objects.get(process_id=complaint.pk, flow_task=FLOW.containment, finished__isnull=True)
+    clock = complaint.clocks.get(kind=Clock.Kind.TASK, subject=task.pk, state=Clock.State.RUNNING)
+    calendar = level_clock(level)
+    assert clock.due_at == add_business_time(calendar=calendar, start=task.created, delta=timedelta(hours=1))
+    assert clock.warn_at == add_business_time(calendar=calendar, start=task.created, delta=timedelta(minutes=48))
+    # No limit for root-cause analysis at this level: that task has no clock.
+    root_cause = Task.objects.get(process_id=complaint.pk, flow_task=FLOW.root_cause, finished__isnull=True)
+    assert not complaint.clocks.filter(kind=Clock.Kind.TASK, subject=root_cause.pk).exists()
+    # Only the task's clock is in play.
+    complaint.clocks.exclude(pk=clock.pk).update(state=Clock.State.STOPPED)
+    assert clocks_sweep(now=clock.warn_at + timedelta(seconds=1))["warned"] == 1
+    warned = Notification.objects.filter(
+        complaint=complaint, event="deadline_warning", key__contains=f"clock-{clock.pk}-"
+    )
+    assert set(warned.values_list("recipient", flat=True)) == {agent.pk}  # the task's holder or its queue
+    assert clocks_sweep(now=clock.due_at + timedelta(seconds=1))["breached"] == 1
+    complaint.clocks.exclude(kind=Clock.Kind.TASK).update(state=Clock.State.STOPPED)  # the new level's
+    assert clocks_sweep(now=clock.due_at + timedelta(seconds=2))["breached"] == 0
+    breaches = complaint.events.filter(kind=EventKind.DEADLINE_BREACHED, new__clock="task")
+    assert breaches.count() == 1 and breaches.get().new["step"] == "containment"
+    complaint.refresh_from_db()
+    assert complaint.level.rank == 2 and complaint.escalations.count() == 1
+    # The new level sets no limit for the step: the old level's clock stopped, none started.
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.STOPPED
+    assert not complaint.clocks.filter(kind=Clock.Kind.TASK, state=Clock.State.RUNNING).exists()
+
+
+def test_a_task_done_in_time_stops_its_clock(org, agent, quality_engineer):
+    from viewflow.workflow.models import Task
+
+    from complaints.models import StepLimit
+    from tests.conftest import FLOW, FMT
+
+    complaint = filed(org, agent)
+    StepLimit.objects.create(
+        level=complaint.level, priority=complaint.priority, step="verification", amount=1, unit="days"
+    )
+    later = (timezone.localtime() + timedelta(hours=2)).strftime(FMT)
+    driver.complete_step(
+        complaint=complaint,
+        node=FLOW.first_response,
+        user=agent,
+        data={"channel": "phone", "summary": "Hi", "promise": "Call", "promised_by": later},
+    )
+    task = Task.objects.get(process_id=complaint.pk, flow_task=FLOW.verification, finished__isnull=True)
+    clock = complaint.clocks.get(kind=Clock.Kind.TASK, subject=task.pk, state=Clock.State.RUNNING)
+    driver.complete_step(complaint=complaint, node=FLOW.verification, user=quality_engineer, data={"outcome": "valid"})
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.STOPPED  # the next steps' tasks brought the clocks in line
+    clocks_sweep(now=clock.due_at + timedelta(seconds=1))
+    clock.refresh_from_db()
+    assert clock.warned_at is None and clock.breached_at is None
+    assert not complaint.events.filter(kind=EventKind.DEADLINE_BREACHED, new__clock="task").exists()
