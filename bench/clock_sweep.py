@@ -30,8 +30,8 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from complaints.models import Clock, Complaint, ComplaintEvent, Notification  # noqa: E402
-from config.celery import app as celery_app  # noqa: E402
 from complaints.services.clocks import clocks_sweep  # noqa: E402
+from config.celery import app as celery_app  # noqa: E402
 
 
 def template_complaint() -> Complaint:

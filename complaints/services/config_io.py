@@ -34,7 +34,6 @@ from complaints.models import (
     FormField,
     FormVersion,
     LevelLimit,
-    StepLimit,
     Membership,
     NotificationRecipient,
     NotificationTemplate,
@@ -45,6 +44,7 @@ from complaints.models import (
     RoutingRule,
     StageProfile,
     StageRoute,
+    StepLimit,
     TriageSignal,
     WorkingHours,
 )
