@@ -35,6 +35,8 @@ from complaints.models import (
     FormVersion,
     LevelLimit,
     Membership,
+    NotificationChannel,
+    NotificationPreference,
     NotificationRecipient,
     NotificationTemplate,
     Priority,
@@ -74,6 +76,8 @@ SECTIONS = (
     "routing_rules",
     "notification_recipients",
     "notification_templates",
+    "notification_channels",
+    "notification_preferences",
 )
 
 
@@ -282,6 +286,31 @@ def config_export() -> dict[str, Any]:
             "event", "kind", "pk"
         )
     ]
+    doc["notification_channels"] = [
+        {
+            "code": c.code,
+            "name": c.name,
+            "kind": c.kind,
+            "url": c.url,
+            "secret": c.secret,
+            "timeout_seconds": c.timeout_seconds,
+            "active": c.active,
+        }
+        for c in NotificationChannel.objects.order_by("code")
+    ]
+    doc["notification_preferences"] = [
+        {
+            "user": p.user.get_username(),
+            "channels": sorted(c.code for c in p.channels.all()),
+            "gateway_address": p.gateway_address,
+            "quiet_start": p.quiet_start.strftime("%H:%M") if p.quiet_start else None,
+            "quiet_end": p.quiet_end.strftime("%H:%M") if p.quiet_end else None,
+            "time_zone": p.time_zone,
+        }
+        for p in NotificationPreference.objects.select_related("user")
+        .prefetch_related("channels")
+        .order_by("user__username")
+    ]
     doc["notification_templates"] = [
         {"event": t.event, "language": t.language, "subject": t.subject, "body": t.body}
         for t in NotificationTemplate.objects.order_by("event", "language")
@@ -485,6 +514,8 @@ class _Importer:
             "routing_rules": self.routing_rules,
             "notification_recipients": self.notification_recipients,
             "notification_templates": self.notification_templates,
+            "notification_channels": self.notification_channels,
+            "notification_preferences": self.notification_preferences,
         }
         # Rules refer to priorities, levels and departments: replaced wholesale, they go first so a
         # priority or level the document drops is not held back by a rule that is also going.
@@ -948,6 +979,45 @@ class _Importer:
                         user=self.user(item.get("user"), "user"),
                     )
                 )
+
+    def notification_channels(self) -> None:
+        """Channels are matched by code and updated in place; one the document drops is removed
+        unless notifications were sent through it."""
+        keys = {"code", "name", "kind", "url", "secret", "timeout_seconds", "active"}
+        items = self.items("notification_channels", keys, {"code", "name", "kind"})
+        codes = {item["code"] for _, item in items}
+        for stale in NotificationChannel.objects.exclude(code__in=codes):
+            with self.at("notification_channels"):
+                self.delete(stale, stale.code)
+        for index, item in items:
+            with self.at(f"notification_channels[{index}]"):
+                channel = NotificationChannel.objects.filter(code=item["code"]).first() or NotificationChannel(
+                    code=item["code"]
+                )
+                channel.name, channel.kind = item["name"], item["kind"]
+                channel.url, channel.secret = item.get("url") or "", item.get("secret") or ""
+                channel.timeout_seconds = item.get("timeout_seconds")
+                channel.active = bool(item.get("active", True))
+                self.save(channel)
+
+    def notification_preferences(self) -> None:
+        NotificationPreference.objects.all().delete()
+        keys = {"user", "channels", "gateway_address", "quiet_start", "quiet_end", "time_zone"}
+        for index, item in self.items("notification_preferences", keys, {"user"}):
+            with self.at(f"notification_preferences[{index}]"):
+                user = self.user(item["user"], "user")
+                if user is None:
+                    continue
+                preference = NotificationPreference(
+                    user=user, gateway_address=item.get("gateway_address") or "", time_zone=item.get("time_zone") or ""
+                )
+                preference.quiet_start = self.time(item.get("quiet_start"), "quiet_start")
+                preference.quiet_end = self.time(item.get("quiet_end"), "quiet_end")
+                channels = [
+                    self.ref(NotificationChannel, "code", code, "channels") for code in item.get("channels") or []
+                ]
+                if self.save(preference):
+                    preference.channels.set([c for c in channels if c is not None])
 
     def notification_templates(self) -> None:
         NotificationTemplate.objects.all().delete()
