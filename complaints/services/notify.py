@@ -239,6 +239,7 @@ def notifications_resend(*, now: datetime | None = None, batch: int = 200) -> in
     pending = list(
         Notification.objects.filter(sent_at__isnull=True, attempts__lt=limit)
         .exclude(address="")
+        .exclude(channel__active=False)
         .filter(models.Q(deliver_after__isnull=True) | models.Q(deliver_after__lte=now))
         .order_by("created_at")
         .values_list("pk", flat=True)[:batch]
