@@ -23,7 +23,6 @@ from complaints.models import (
     Role,
     RoutingRule,
     StageProfile,
-    StepLimit,
 )
 from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import Unit, WorkingCalendar, deadline
@@ -201,15 +200,6 @@ def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
         closed_dates=closed,
         special_days=special,
     )
-
-
-def step_deadline(*, level: EscalationLevel, priority: Priority, step: str, start: datetime) -> datetime | None:
-    """Returns when a task of `step` started at `start` is due at this level for this priority, in
-    the level's time, or None when the level sets no limit for the step."""
-    limit = StepLimit.objects.filter(level=level, priority=priority, step=step).first()
-    if limit is None:
-        return None
-    return deadline(start=start, amount=limit.amount, unit=Unit(limit.unit), calendar=level_clock(level))
 
 
 def level_clock(level: EscalationLevel) -> WorkingCalendar | None:

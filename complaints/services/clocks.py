@@ -23,14 +23,13 @@ from complaints.choices import (
     EventKind,
     NotificationEvent,
     Outcome,
-    RoutedStage,
     Stage,
 )
-from complaints.models import Clock, CollaborationRequest, Complaint, CorrectiveAction
-from complaints.rules.business_time import add_business_time, business_time_between, warning_time
+from complaints.models import Clock, CollaborationRequest, Complaint, CorrectiveAction, StepLimit
+from complaints.rules.business_time import Unit, add_business_time, business_time_between, deadline, warning_time
 from complaints.rules.notify import next_reminder
 from complaints.selectors import process_settings, queue_holders
-from complaints.selectors.routing import level_clock, step_deadline
+from complaints.selectors.routing import level_clock
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
 
@@ -126,50 +125,50 @@ def _replace(
     )
 
 
-def task_clock_sync(*, complaint: Complaint, task: Any, now: datetime | None = None) -> Clock | None:
-    """The clock of one open task (a human step of the complaint's process), where the complaint's
-    level sets a limit for the step and its priority: due that long after the task was created (or,
-    after an escalation, after the complaint reached its level), warned at the level's percentage.
-    A finished task, or a step without a limit, has none. Returns the running clock, if any."""
-    now = now or timezone.now()
-    step = task.flow_task.name if task.flow_task is not None else ""
-    level, priority = complaint.level, complaint.priority
-    due = warn = None
-    if task.status in OPEN_TASK and level is not None and priority is not None and step in RoutedStage.values:
-        start = max(task.created, complaint.level_entered_at or task.created)
-        due = step_deadline(level=level, priority=priority, step=step, start=start)
-        if due is not None:
-            warn = warning_time(start=start, due=due, percent=level.warning_percent, calendar=level_clock(level))
-    current = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, subject=task.pk, state__in=OPEN_STATES)
-    found = current.first()
-    if found is not None and found.level_id != complaint.level_id:
-        _stop(found, now)  # a new level times the task afresh
-    return _replace(complaint=complaint, kind=Clock.Kind.TASK, subject=task.pk, due=due, warn=warn, now=now)
-
-
 def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
-    """Brings the clocks of the complaint's tasks in line: every open task of a step with a limit
-    at the complaint's level has one, finished tasks none. Returns how many clocks changed."""
+    """Brings the clocks of the complaint's tasks in line: every open task of a step for which the
+    complaint's level sets a limit (for its priority) has one, due that long after the task was
+    created (or, after an escalation, after the complaint reached its level) and warned at the
+    level's percentage; finished tasks, steps without a limit and another level's clocks have none.
+    Two queries when the level sets no step limit. Returns how many clocks started or stopped."""
     now = now or timezone.now()
-    before = set(
-        Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state=Clock.State.RUNNING).values_list(
-            "pk", "due_at", "warn_at"
-        )
+    level, priority = complaint.level, complaint.priority
+    limits = (
+        {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority=priority)}
+        if level is not None and priority is not None
+        else {}
     )
-    tasks = Task.objects.filter(process_id=complaint.pk, status__in=OPEN_TASK)
-    open_ids = set()
-    for task in tasks:
-        open_ids.add(task.pk)
-        task_clock_sync(complaint=complaint, task=task, now=now)
-    Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES).exclude(
-        subject__in=open_ids
-    ).update(state=Clock.State.STOPPED, stopped_at=now)
-    after = set(
-        Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state=Clock.State.RUNNING).values_list(
-            "pk", "due_at", "warn_at"
+    clocks = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES)
+    if not limits or level is None:
+        return clocks.update(state=Clock.State.STOPPED, stopped_at=now)
+    calendar = level_clock(level)
+    wanted: dict[int, tuple[datetime, datetime]] = {}
+    for task in Task.objects.filter(process_id=complaint.pk, status__in=OPEN_TASK):
+        limit = limits.get(task.flow_task.name if task.flow_task is not None else "")
+        if limit is None:
+            continue
+        start = max(task.created, complaint.level_entered_at or task.created)
+        due = deadline(start=start, amount=limit.amount, unit=Unit(limit.unit), calendar=calendar)
+        wanted[task.pk] = (due, warning_time(start=start, due=due, percent=level.warning_percent, calendar=calendar))
+    changed = 0
+    for clock in clocks:
+        if wanted.get(clock.subject) == (clock.due_at, clock.warn_at) and clock.level_id == level.pk:
+            del wanted[clock.subject]  # unchanged: keeps its warning and breach state
+        else:
+            _stop(clock, now)
+            changed += 1
+    for subject, (due, warn) in wanted.items():
+        Clock.objects.create(
+            complaint=complaint,
+            kind=Clock.Kind.TASK,
+            subject=subject,
+            level=level,
+            started_at=now,
+            due_at=due,
+            warn_at=warn,
         )
-    )
-    return len(before ^ after)
+        changed += 1
+    return changed
 
 
 def collaboration_clock_sync(*, request: CollaborationRequest, now: datetime | None = None) -> Clock | None:
