@@ -223,6 +223,13 @@ class NotificationEvent(models.TextChoices):
     APPROVAL = "approval", _("Approval requested")
     COLLABORATION = "collaboration", _("Collaboration request")
     MENTION = "mention", _("Mentioned in an internal note")
+    PROGRESS = "progress", _("P0 progress update due")
+    FOLLOW_UP = "follow_up", _("Follow-up due")
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook (SMS and IM gateways)")
 
 
 class RecipientKind(models.TextChoices):

@@ -5,30 +5,38 @@ from typing import Any
 from celery import shared_task
 
 
-@shared_task(name="complaints.tasks.fire_workflow_timers", ignore_result=True, acks_late=True)
-def fire_workflow_timers() -> dict[str, Any]:
-    """Fires viewflow timers that are due (e.g. the follow-up wait). Each timer is fired under the
-    complaint's row lock, so overlapping sweeps or a redelivered message fire it once; a locked one
-    is left for the next sweep. Returns how many fired."""
-    from viewflow.workflow.timers import fire_due_timers
-
-    return {"timers": fire_due_timers()}
-
-
 @shared_task(name="complaints.tasks.sweep_clocks", ignore_result=True, acks_late=True)
 def sweep_clocks() -> dict[str, Any]:
-    """Warns and breaches due complaint clocks, each once (claimed with a conditional update), in
-    bounded batches. Returns what fired."""
+    """The one deadline sweep: due clocks (warnings, breaches, collaboration chains, P0 reminders),
+    viewflow's due timers (the follow-up wait), and notifications still to send (held by quiet
+    hours, or failed and not yet out of attempts). Each is claimed once; bounded batches. Returns
+    what fired."""
     from complaints.services.clocks import clocks_sweep
+    from complaints.services.notify import notifications_resend
+    from complaints.services.timers import workflow_timers_fire
 
-    return clocks_sweep()
+    result = clocks_sweep()
+    result["timers"] = workflow_timers_fire()
+    result["sent"] = notifications_resend()
+    return result
 
 
-@shared_task(name="complaints.tasks.pass_on_collaboration_requests", ignore_result=True, acks_late=True)
-def pass_on_collaboration_requests() -> dict[str, Any]:
-    """Passes unanswered collaboration requests whose answer time ran out to the next holder of
-    their chain. Each request is claimed with a conditional update, so overlapping sweeps or a
-    redelivered message pass it on once. Returns how many moved."""
-    from complaints.services.collaboration import collaboration_pass_on_due
+@shared_task(
+    name="complaints.tasks.send_notification",
+    ignore_result=True,
+    acks_late=True,
+    bind=True,
+    max_retries=None,
+)
+def send_notification(self: Any, notification_id: int) -> bool:
+    """Sends one notification (e-mail or webhook) unless it already went out; an outward failure
+    is retried with exponential backoff while the admin's attempts last (the sweep picks up what a
+    lost message leaves). Returns whether this call sent it."""
+    from complaints.services.notify import NotificationFailed, notification_send
 
-    return {"passed_on": collaboration_pass_on_due()}
+    try:
+        return notification_send(notification_id=notification_id)
+    except NotificationFailed as failure:
+        if not failure.retry:
+            return False
+        raise self.retry(countdown=2 ** min(self.request.retries, 8), exc=failure) from failure

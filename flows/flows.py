@@ -13,7 +13,7 @@ from complaints.choices import Outcome, RoutedStage, Stage
 from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Complaint, Mention
 from complaints.rules.mentions import mention_queue
 from complaints.selectors.escalation import level_queue
-from complaints.services import stages, triage
+from complaints.services import clocks, stages, triage
 from complaints.services.collaboration import contact_queue
 from flows import nodes, views
 
@@ -40,10 +40,11 @@ def runs(stage: str) -> Callable[[Any], bool]:
 
 
 def enter(stage: str) -> Callable[[Any], None]:
-    """onCreate hook: a new task moves the complaint to its stage."""
+    """onCreate hook: a new task moves the complaint to its stage and starts its step clock."""
 
     def on_create(activation: Any) -> None:
         stages.complaint_enter_stage(complaint=activation.process, stage=stage)
+        clocks.complaint_task_clocks_sync(complaint=activation.process)
 
     return on_create
 

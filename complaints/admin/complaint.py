@@ -47,7 +47,18 @@ class EscalationInline(ReadOnlyInline):
 
 class NotificationInline(ReadOnlyInline):
     model = models.Notification
-    fields = ["event", "recipient", "address", "created_at", "due_by", "sent_at", "error"]
+    fields = [
+        "event",
+        "recipient",
+        "channel",
+        "address",
+        "created_at",
+        "due_by",
+        "deliver_after",
+        "sent_at",
+        "attempts",
+        "error",
+    ]
 
 
 class AttachmentInline(ReadOnlyInline):

@@ -16,6 +16,7 @@ from complaints import models
 from complaints.admin.intake_forms import category_form_links
 from complaints.choices import Weekday
 from complaints.rules.business_time import overlapping_weekdays
+from complaints.services.clocks import open_clocks_recompute
 from complaints.services.deadlines import complaint_deadlines_recompute_for_level
 
 
@@ -108,6 +109,15 @@ class LevelLimitInline(admin.TabularInline):
     )
 
 
+class StepLimitInline(admin.TabularInline):
+    model = models.StepLimit
+    extra = 0
+    verbose_name_plural = _(
+        "time limits per step (optional: a task of the step is due this long after it is created; new limits "
+        "apply to tasks created after the change; use the action “Recompute deadlines” for open ones)"
+    )
+
+
 @admin.register(models.EscalationLevel)
 class EscalationLevelAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -123,7 +133,7 @@ class EscalationLevelAdmin(SimpleHistoryAdmin):
     ]
     list_select_related = ["role", "department", "calendar"]
     ordering = ["rank"]
-    inlines = [LevelLimitInline]
+    inlines = [LevelLimitInline, StepLimitInline]
     actions = ["recompute_deadlines"]
     fieldsets = [
         (None, {"fields": ["rank", "name"]}),
@@ -220,7 +230,28 @@ class ProcessSettingsAdmin(SimpleHistoryAdmin):
             {"fields": ["collaboration_role", "collaboration_response_minutes", "collaboration_superior_minutes"]},
         ),
         (_("Batch investigations"), {"fields": ["batch_threshold", "batch_window_days"]}),
+        (
+            _("Reminders and notifications"),
+            {
+                "fields": ["progress_reminder_minutes", "action_warning_hours", "notification_max_attempts"],
+                "description": _(
+                    "Level limits are recomputed with the action on escalation levels; these with the "
+                    "“Recompute open clocks” action on this list. Collaboration answer times apply to new "
+                    "requests only (a request's chain keeps the times it started with)."
+                ),
+            },
+        ),
     ]
+    actions = ["recompute_open_clocks"]
+
+    @admin.action(description=_("Recompute open clocks (corrective-action warnings, P0 progress reminders)"))
+    def recompute_open_clocks(self, request: HttpRequest, queryset: QuerySet[models.ProcessSettings]) -> None:
+        count = open_clocks_recompute()
+        self.message_user(
+            request,
+            ngettext("%(count)d open clock recomputed.", "%(count)d open clocks recomputed.", count) % {"count": count},
+            messages.SUCCESS,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not models.ProcessSettings.objects.exists()

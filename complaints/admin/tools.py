@@ -51,6 +51,8 @@ CONFIG_MODELS: list[type[Any]] = [
     models.StageRoute,
     models.NotificationRecipient,
     models.NotificationTemplate,
+    models.NotificationChannel,
+    models.NotificationPreference,
 ]
 
 

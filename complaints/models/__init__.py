@@ -9,12 +9,13 @@ from .config import (
     LevelLimit,
     Priority,
     ProcessSettings,
+    StepLimit,
     WorkingHours,
 )
 from .escalation import CollaborationRequest, CompensationApproval, Escalation, Mention, Note, Notification
 from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
-from .notify import NotificationRecipient, NotificationTemplate
+from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .preferences import UserPreference
 from .quality import (
@@ -59,6 +60,8 @@ __all__ = [
     "Mention",
     "Note",
     "Notification",
+    "NotificationChannel",
+    "NotificationPreference",
     "NotificationRecipient",
     "NotificationTemplate",
     "OutreachContact",
@@ -72,6 +75,7 @@ __all__ = [
     "RoutingRule",
     "StageProfile",
     "StageRoute",
+    "StepLimit",
     "TriageSignal",
     "UserPreference",
     "WorkingHours",

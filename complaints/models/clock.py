@@ -1,17 +1,24 @@
-"""Deadlines as rows: one clock per complaint deadline, with its warning time, swept by Celery."""
+"""Deadlines as rows: one clock per deadline (of a complaint, a collaboration request, a corrective
+action, the follow-up, the P0 progress reminder), with its warning time, swept by Celery."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
 class Clock(models.Model):
-    """A running deadline of a complaint. The sweep claims due clocks with a conditional update,
+    """A running deadline of a complaint or of something of it (`subject`: the collaboration
+    request or corrective action it times). The sweep claims due clocks with a conditional update,
     so a warning or a breach fires once however many sweeps run; the broker holds nothing."""
 
     class Kind(models.TextChoices):
         FIRST_RESPONSE = "first_response", _("First response")
         RESPONSE = "response", _("Level response")
         RESOLUTION = "resolution", _("Resolution")
+        COLLABORATION = "collaboration", _("Collaboration answer")
+        ACTION = "action", _("Corrective action due date")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+        PROGRESS = "progress", _("P0 progress update")
+        TASK = "task", _("Step (task)")
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -20,6 +27,11 @@ class Clock(models.Model):
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="clocks")
     kind = models.CharField(_("clock"), max_length=20, choices=Kind.choices)
+    subject = models.PositiveBigIntegerField(
+        _("subject"),
+        default=0,
+        help_text=_("The collaboration request, corrective action or task this clock times (0: the complaint itself)."),
+    )
     level = models.ForeignKey(
         "complaints.EscalationLevel", verbose_name=_("level"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -54,7 +66,7 @@ class Clock(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["complaint", "kind"],
+                fields=["complaint", "kind", "subject"],
                 condition=models.Q(state__in=["running", "paused"]),
                 name="clock_one_open_per_kind",
             )

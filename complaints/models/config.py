@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from complaints.choices import CalendarDayKind, DepartmentScope, Emotion, TimeUnit, Urgency, Weekday
+from complaints.choices import CalendarDayKind, DepartmentScope, Emotion, RoutedStage, TimeUnit, Urgency, Weekday
 from complaints.models.help import AT_ONCE, NEXT_DEADLINE
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -32,7 +32,9 @@ class Priority(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_(
             "First contact with the customer is due this long after receipt, counted in the starting "
-            "level's time (business or calendar). Applies to complaints triaged after the change."
+            "level's time (business or calendar). Applies to complaints triaged after the change; "
+            "“Recompute deadlines of open complaints” (action on levels) applies it to open ones still "
+            "waiting for their first response."
         ),
     )
     alert = models.BooleanField(
@@ -78,7 +80,8 @@ class BusinessCalendar(models.Model):
         max_length=64,
         help_text=_(
             "IANA name such as Asia/Shanghai. Hours and holidays are read in this zone. "
-            "Changes apply to deadlines computed after the change."
+            "Changes apply to deadlines computed after the change; open complaints follow when you "
+            "recompute their deadlines (action on escalation levels)."
         ),
     )
     history = HistoricalRecords()
@@ -208,7 +211,8 @@ class EscalationLevel(models.Model):
         _("count business time"),
         help_text=_(
             "Limits count only the calendar's working hours and days; otherwise every hour counts. "
-            "Applies to deadlines set after the change."
+            "Applies to deadlines set after the change; open complaints follow when you recompute "
+            "their deadlines (action on levels)."
         ),
     )
     calendar = models.ForeignKey(
@@ -223,7 +227,10 @@ class EscalationLevel(models.Model):
     warning_percent = models.PositiveSmallIntegerField(
         _("warn at (percent of the limit)"),
         validators=[MinValueValidator(1), MaxValueValidator(99)],
-        help_text=_("A warning goes out when this share of a limit has elapsed (1–99). Takes effect at once."),
+        help_text=_(
+            "A warning goes out when this share of a limit has elapsed (1–99). Applies to clocks started "
+            "after the change; “Recompute deadlines of open complaints” moves the warnings not yet given."
+        ),
     )
     history = HistoricalRecords()
 
@@ -292,7 +299,11 @@ class LevelLimit(models.Model):
     response_amount = models.PositiveIntegerField(
         _("respond within"),
         validators=[MinValueValidator(1)],
-        help_text=_("The level takes up (decides on) the case within this time after it arrives."),
+        help_text=_(
+            "The level takes up (decides on) the case within this time after it arrives. Applies to "
+            "complaints that reach this level after the change; open ones keep their deadlines unless you "
+            "recompute them (admin action on levels)."
+        ),
     )
     response_unit = models.CharField(
         _("unit"),
@@ -325,6 +336,42 @@ class LevelLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} · {self.priority}"
+
+
+class StepLimit(models.Model):
+    """How long one step (a task) may take at one level for one priority, where the level sets it."""
+
+    level = models.ForeignKey(
+        EscalationLevel, verbose_name=_("level"), on_delete=models.CASCADE, related_name="step_limits"
+    )
+    priority = models.ForeignKey(
+        Priority, verbose_name=_("priority"), on_delete=models.CASCADE, related_name="step_limits"
+    )
+    step = models.CharField(_("step"), max_length=30, choices=RoutedStage.choices)
+    amount = models.PositiveIntegerField(
+        _("done within"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A task of this step is due this long after it is created, counted in the level's time, and "
+            "warned at the level's percentage; a breach escalates the complaint. Applies to tasks created "
+            "after the change; “Recompute deadlines of open complaints” (action on levels) applies it to "
+            "open tasks."
+        ),
+    )
+    unit = models.CharField(_("unit"), max_length=10, choices=TimeUnit.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("step time limit")
+        verbose_name_plural = _("step time limits")
+        ordering = ["level__rank", "priority__rank", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "priority", "step"], name="step_limit_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="step_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} · {self.priority} · {self.get_step_display()}"
 
 
 class Category(models.Model):
@@ -362,8 +409,8 @@ class ProcessSettings(models.Model):
         _("follow-up after closing (hours)"),
         validators=[MinValueValidator(1)],
         help_text=_(
-            "The satisfaction check is due this long after a complaint closes. "
-            "Applies to complaints closed after the change."
+            "The satisfaction check is due this long after a complaint closes (its clock and the "
+            "process's wait). Applies to complaints closed after the change only."
         ),
     )
     attachment_max_mb = models.PositiveIntegerField(
@@ -459,6 +506,32 @@ class ProcessSettings(models.Model):
             "Without a batch number, complaints about the same product model count as one batch when "
             "their delivery dates fall into the same window of this many days (consecutive windows). "
             "Applies to complaints triaged after the change."
+        ),
+    )
+    progress_reminder_minutes = models.PositiveIntegerField(
+        _("P0 progress update reminder every (minutes)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "While a P0 complaint is open its owner is reminded to post a progress update this often "
+            "(never held back by quiet hours). Open complaints follow from their next reminder; the "
+            "“Recompute open clocks” action moves their next reminder at once."
+        ),
+    )
+    action_warning_hours = models.PositiveIntegerField(
+        _("warn before a corrective action is due (hours)"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "The action's owner and its department's head are warned this long before the end of its "
+            "due date. Applies to actions saved after the change; the “Recompute open clocks” action "
+            "applies it to open ones."
+        ),
+    )
+    notification_max_attempts = models.PositiveSmallIntegerField(
+        _("notification attempts"),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A notification whose sending failed is sent again by the sweep until it has been tried this "
+            "many times; one that went out is never sent again. Takes effect at once."
         ),
     )
 

@@ -255,11 +255,28 @@ class Notification(models.Model):
     due_by = models.DateTimeField(_("must be out by"), null=True, blank=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
     error = models.TextField(_("last error"), blank=True)
+    channel = models.ForeignKey(
+        "complaints.NotificationChannel",
+        verbose_name=_("channel"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: e-mail through Django's mail backend."),
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    deliver_after = models.DateTimeField(
+        _("held until"), null=True, blank=True, help_text=_("Held back by the recipient's quiet hours.")
+    )
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The sweep re-sends only what has not gone out: a partial index keeps it off the sent rows.
+            models.Index(fields=["created_at"], name="notification_unsent", condition=models.Q(sent_at__isnull=True))
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} → {self.address or self.recipient}"

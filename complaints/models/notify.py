@@ -2,14 +2,16 @@
 
 import string
 from typing import Any
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from complaints.choices import DepartmentScope, NotificationEvent, RecipientKind
+from complaints.choices import ChannelKind, DepartmentScope, NotificationEvent, RecipientKind
 from complaints.models.help import NEXT_NOTIFICATION
 
 PLACEHOLDERS = (
@@ -130,3 +132,108 @@ class NotificationTemplate(models.Model):
                 }
         if errors:
             raise ValidationError(errors)
+
+
+class NotificationChannel(models.Model):
+    """A way out besides nobody's inbox: e-mail, or a webhook that an SMS or IM gateway receives
+    (gateways are configured here, not coded). A webhook gets a JSON POST signed with HMAC-SHA256."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=NEXT_NOTIFICATION)
+    name = models.CharField(_("name"), max_length=100, help_text=NEXT_NOTIFICATION)
+    kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices, help_text=NEXT_NOTIFICATION)
+    url = models.URLField(
+        _("webhook URL"), blank=True, help_text=_("Only for webhooks: where the JSON message is posted.")
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Only for webhooks: the body is signed with HMAC-SHA256 under this secret and the signature "
+            "sent in the X-Redress-Signature header (sha256=…). Takes effect for the next notification."
+        ),
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(
+        _("timeout (seconds)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Only for webhooks: a gateway slower than this counts as a failure and is retried."),
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive channels send nothing. Takes effect at once.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.kind == ChannelKind.WEBHOOK:
+            if not self.url:
+                errors["url"] = _("A webhook needs its URL.")
+            if not self.secret:
+                errors["secret"] = _("A webhook needs a signing secret so the gateway can check the sender.")
+            if self.timeout_seconds is None:
+                errors["timeout_seconds"] = _("Say how long to wait for the gateway.")
+        elif self.url or self.secret:
+            errors["url"] = _("Only webhooks have a URL and a secret.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class NotificationPreference(models.Model):
+    """How one person is reached: their channels, their address on a gateway, and their quiet hours
+    (warnings wait until the quiet hours end; P0 messages and breaches never wait)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    channels = models.ManyToManyField(
+        NotificationChannel,
+        verbose_name=_("channels"),
+        blank=True,
+        help_text=_("Empty: e-mail only. Takes effect for the next notification."),
+    )
+    gateway_address = models.CharField(
+        _("address on gateways"),
+        max_length=100,
+        blank=True,
+        help_text=_("Mobile number or IM handle sent to webhook channels with each message."),
+    )
+    quiet_start = models.TimeField(
+        _("quiet hours from"),
+        null=True,
+        blank=True,
+        help_text=_("Warnings created in the quiet hours are held until they end. Takes effect at once."),
+    )
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("Of the quiet hours; empty: the server's time zone.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def clean(self) -> None:
+        if (self.quiet_start is None) != (self.quiet_end is None):
+            raise ValidationError({"quiet_end": _("Give both ends of the quiet hours, or neither.")})
+        if self.quiet_start is not None and self.quiet_start == self.quiet_end:
+            raise ValidationError({"quiet_end": _("The quiet hours must end at another time than they start.")})
+        if self.time_zone and self.time_zone not in available_timezones():
+            raise ValidationError({"time_zone": _("“%(zone)s” is not a known time zone.") % {"zone": self.time_zone}})

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from complaints.choices import ActionKind
 from complaints.models import Complaint, Department, Membership, ProcessSettings, StageRoute
 from complaints.rules import capa
-from complaints.rules.routing import queue_permission
+from complaints.rules.routing import QUEUE_PREFIX, queue_permission
 from complaints.rules.trees import subtree_ids
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
 
@@ -38,6 +38,18 @@ def role_holders(*, department: Department | None, role: Any) -> list[Any]:
         return []
     memberships = Membership.objects.filter(department=department, role=role, user__is_active=True)
     return [m.user for m in memberships.select_related("user")]
+
+
+def queue_holders(permission: str) -> list[Any]:
+    """Returns who works a queue (an owner permission `complaints.queue__<department>__<role>`):
+    the active holders of that role in that department; nobody for any other permission."""
+    if not permission.startswith(QUEUE_PREFIX):
+        return []
+    department_code, _sep, role_code = permission[len(QUEUE_PREFIX) :].rpartition("__")
+    memberships = Membership.objects.filter(
+        department__code=department_code, role__code=role_code, user__is_active=True
+    ).select_related("user")
+    return [m.user for m in memberships]
 
 
 def registering_departments(user: Any) -> QuerySet[Department]:

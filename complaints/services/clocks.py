@@ -1,23 +1,42 @@
-"""Clocks: a complaint's deadlines kept as rows, warned and breached exactly once by the sweep.
+"""Clocks: every deadline kept as a row, warned and breached exactly once by the sweep.
 
 `complaint_clocks_sync` mirrors the complaint's current deadlines (after triage, an escalation or
-a recompute); `clocks_sweep` claims due clocks in bounded batches with a conditional update, sends
-the warning, and on a breach escalates through the escalation service.
+a recompute) and its P0 progress reminder; `collaboration_clock_sync`, `action_clock_sync` and
+`complaint_follow_up_clock_start` do the same for a collaboration request's answer time, a
+corrective action's due date and the follow-up. `clocks_sweep` claims due clocks in bounded
+batches with a conditional update and acts by kind: warn, breach (a level clock escalates through
+the escalation service), pass a collaboration request on, remind and re-arm.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
 
-from complaints.choices import EscalationReason, EscalationTrigger, EventKind, NotificationEvent, Outcome, Stage
-from complaints.models import Clock, Complaint
-from complaints.rules.business_time import add_business_time, business_time_between, warning_time
+from complaints.choices import (
+    ActionStatus,
+    EscalationReason,
+    EscalationTrigger,
+    EventKind,
+    NotificationEvent,
+    Outcome,
+    Stage,
+)
+from complaints.models import Clock, CollaborationRequest, Complaint, CorrectiveAction, StepLimit
+from complaints.rules.business_time import Unit, add_business_time, business_time_between, deadline, warning_time
+from complaints.rules.notify import next_reminder
+from complaints.selectors import process_settings, queue_holders
 from complaints.selectors.routing import level_clock
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
+
+OPEN_STATES = (Clock.State.RUNNING, Clock.State.PAUSED)
+COMPLAINT_KINDS = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION)
+ACTION_DONE = (ActionStatus.DONE, ActionStatus.EFFECTIVE, ActionStatus.NOT_EFFECTIVE)
+OPEN_TASK = ("NEW", "ASSIGNED", "STARTED")
 
 DEADLINE_FIELDS = {
     Clock.Kind.FIRST_RESPONSE: "first_response_due",
@@ -26,16 +45,20 @@ DEADLINE_FIELDS = {
 }
 
 
-def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> None:
+def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
     """Makes the running clocks match the complaint's deadlines: a changed deadline stops the old
     clock and starts a new one (warned and breached afresh); a deadline that is gone stops its
-    clock. The first-response clock only runs until the first response is recorded."""
+    clock; a running clock not yet warned takes the level's current warning percentage. The
+    first-response clock only runs until the first response is recorded. Returns how many clocks
+    started, stopped or moved their warning."""
     now = now or timezone.now()
-    open_states = (Clock.State.RUNNING, Clock.State.PAUSED)
-    running = {c.kind: c for c in Clock.objects.filter(complaint=complaint, state__in=open_states)}
+    running = {
+        c.kind: c for c in Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES, kind__in=COMPLAINT_KINDS)
+    }
     level = complaint.level
     calendar = level_clock(level) if level is not None else None
     percent = level.warning_percent if level is not None else None
+    changed = 0
     for kind, field in DEADLINE_FIELDS.items():
         due = getattr(complaint, field)
         if kind == Clock.Kind.FIRST_RESPONSE and complaint.stage not in (Stage.INTAKE, Stage.FIRST_RESPONSE):
@@ -45,20 +68,176 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         moved = kind != Clock.Kind.FIRST_RESPONSE and current is not None and current.level_id != complaint.level_id
         if current is not None and (due is None or current.due_at != due or moved):
             _stop(current, now)
+            changed += 1
             current = None
-        if due is None or current is not None or complaint.outcome != Outcome.OPEN:
+        if due is None or complaint.outcome != Outcome.OPEN:
             continue
         start = complaint.level_entered_at or complaint.received_at or now
         if kind == Clock.Kind.FIRST_RESPONSE:
             start = complaint.received_at or start
+        if current is not None:
+            start = current.started_at
         warn_at = (
             warning_time(start=start, due=due, percent=percent, calendar=calendar) if percent is not None else None
         )
+        if current is not None:
+            if current.state == Clock.State.RUNNING and current.warned_at is None and current.warn_at != warn_at:
+                changed += Clock.objects.filter(pk=current.pk, warned_at__isnull=True).update(warn_at=warn_at)
+            continue
         clock = Clock.objects.create(
             complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at
         )
+        changed += 1
         if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
             _pause(clock, now)  # a new level's resolution clock waits too while the customer is asked
+    _progress_sync(complaint, now)
+    return changed + complaint_task_clocks_sync(complaint=complaint, now=now)
+
+
+def _progress_sync(complaint: Complaint, now: datetime) -> None:
+    """A P0 complaint (its priority alerts the P0 list) reminds its owner to post a progress update
+    every interval while it is open; another priority or closing stops the reminder."""
+    current = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.PROGRESS, state=Clock.State.RUNNING).first()
+    wanted = bool(complaint.priority and complaint.priority.alert) and complaint.outcome == Outcome.OPEN
+    if current is not None and not wanted:
+        _stop(current, now)
+    if current is None and wanted:
+        interval = timedelta(minutes=process_settings().progress_reminder_minutes)
+        Clock.objects.create(
+            complaint=complaint, kind=Clock.Kind.PROGRESS, level=complaint.level, started_at=now, due_at=now + interval
+        )
+
+
+def _replace(
+    *, complaint: Complaint, kind: str, subject: int, due: datetime | None, warn: datetime | None, now: datetime
+) -> Clock | None:
+    """Keeps the open clock of (kind, subject) if its times are unchanged, else stops it and (with
+    a due time) starts a new one. Returns the running clock, if any."""
+    current = Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).first()
+    if current is not None and due is not None and current.due_at == due and current.warn_at == warn:
+        return current
+    if current is not None:
+        _stop(current, now)
+    if due is None:
+        return None
+    return Clock.objects.create(
+        complaint=complaint, kind=kind, subject=subject, level=complaint.level, started_at=now, due_at=due, warn_at=warn
+    )
+
+
+def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
+    """Brings the clocks of the complaint's tasks in line: every open task of a step for which the
+    complaint's level sets a limit (for its priority) has one, due that long after the task was
+    created (or, after an escalation, after the complaint reached its level) and warned at the
+    level's percentage; finished tasks, steps without a limit and another level's clocks have none.
+    Two queries when the level sets no step limit. Returns how many clocks started or stopped."""
+    now = now or timezone.now()
+    level, priority = complaint.level, complaint.priority
+    limits = (
+        {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority=priority)}
+        if level is not None and priority is not None
+        else {}
+    )
+    clocks = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES)
+    if not limits or level is None:
+        return clocks.update(state=Clock.State.STOPPED, stopped_at=now)
+    calendar = level_clock(level)
+    wanted: dict[int, tuple[datetime, datetime]] = {}
+    for task in Task.objects.filter(process_id=complaint.pk, status__in=OPEN_TASK):
+        limit = limits.get(task.flow_task.name if task.flow_task is not None else "")
+        if limit is None:
+            continue
+        start = max(task.created, complaint.level_entered_at or task.created)
+        due = deadline(start=start, amount=limit.amount, unit=Unit(limit.unit), calendar=calendar)
+        wanted[task.pk] = (due, warning_time(start=start, due=due, percent=level.warning_percent, calendar=calendar))
+    changed = 0
+    for clock in clocks:
+        if wanted.get(clock.subject) == (clock.due_at, clock.warn_at) and clock.level_id == level.pk:
+            del wanted[clock.subject]  # unchanged: keeps its warning and breach state
+        else:
+            _stop(clock, now)
+            changed += 1
+    for subject, (due, warn) in wanted.items():
+        Clock.objects.create(
+            complaint=complaint,
+            kind=Clock.Kind.TASK,
+            subject=subject,
+            level=level,
+            started_at=now,
+            due_at=due,
+            warn_at=warn,
+        )
+        changed += 1
+    return changed
+
+
+def collaboration_clock_sync(*, request: CollaborationRequest, now: datetime | None = None) -> Clock | None:
+    """The answer clock of a collaboration request follows its answer time (each step of the chain
+    has its own); an answered request has none. Returns the running clock, if any."""
+    due = None if request.answered_at is not None else request.response_due
+    return _replace(
+        complaint=request.case,
+        kind=Clock.Kind.COLLABORATION,
+        subject=request.pk,
+        due=due,
+        warn=None,
+        now=now or timezone.now(),
+    )
+
+
+def action_due_at(due_date: Any) -> datetime:
+    """A corrective action is due at the end of its due date, in the server's time zone."""
+    return datetime.combine(due_date + timedelta(days=1), time(0), tzinfo=timezone.get_current_timezone())
+
+
+def action_clock_sync(*, action: CorrectiveAction, now: datetime | None = None) -> Clock | None:
+    """The due-date clock of a corrective action: running while the action is open and has a due
+    date, warning its owner and department head the admin's hours before the end of that date.
+    Call it wherever an action is written. Returns the running clock, if any."""
+    open_action = action.due_date is not None and action.status not in ACTION_DONE
+    due = action_due_at(action.due_date) if open_action else None
+    warn = due - timedelta(hours=process_settings().action_warning_hours) if due is not None else None
+    return _replace(
+        complaint=action.complaint,
+        kind=Clock.Kind.ACTION,
+        subject=action.pk,
+        due=due,
+        warn=warn,
+        now=now or timezone.now(),
+    )
+
+
+def complaint_follow_up_clock_start(*, complaint: Complaint, now: datetime | None = None) -> Clock | None:
+    """After closing, the follow-up (satisfaction check) is due the admin's hours later; recording
+    it stops the clock. Returns the new clock (None when the complaint is already followed up)."""
+    if complaint.followed_up_at is not None or complaint.closed_at is None:
+        return None
+    due = complaint.closed_at + timedelta(hours=process_settings().follow_up_delay_hours)
+    return _replace(
+        complaint=complaint, kind=Clock.Kind.FOLLOW_UP, subject=0, due=due, warn=None, now=now or timezone.now()
+    )
+
+
+def open_clocks_recompute(*, now: datetime | None = None) -> int:
+    """Applies today's process settings to open clocks: a corrective action not yet warned gets
+    the new warning time, a P0 reminder its next beat counted from the start of its current
+    interval (at once if that is past). The level limits have their own action (recompute
+    deadlines of open complaints). Returns how many clocks changed."""
+    now = now or timezone.now()
+    changed = 0
+    settings_row = process_settings()
+    before = timedelta(hours=settings_row.action_warning_hours)
+    actions = Clock.objects.filter(kind=Clock.Kind.ACTION, state=Clock.State.RUNNING, warned_at__isnull=True)
+    for clock in actions.exclude(warn_at=models.F("due_at") - before):
+        changed += Clock.objects.filter(pk=clock.pk, warn_at=clock.warn_at, warned_at__isnull=True).update(
+            warn_at=clock.due_at - before
+        )
+    interval = timedelta(minutes=settings_row.progress_reminder_minutes)
+    for clock in Clock.objects.filter(kind=Clock.Kind.PROGRESS, state=Clock.State.RUNNING):
+        due = max(clock.started_at + interval, now)
+        if due != clock.due_at:
+            changed += Clock.objects.filter(pk=clock.pk, due_at=clock.due_at).update(due_at=due)
+    return changed
 
 
 def _stop(clock: Clock, now: datetime) -> None:
@@ -155,34 +334,41 @@ def complaint_customer_answered(
 
 
 def complaint_clocks_stop(*, complaint: Complaint, kind: str | None = None, now: datetime | None = None) -> int:
-    """Stops the complaint's running clocks (or one kind of them); returns how many."""
-    clocks = Clock.objects.filter(complaint=complaint, state__in=(Clock.State.RUNNING, Clock.State.PAUSED))
-    if kind is not None:
-        clocks = clocks.filter(kind=kind)
+    """Stops the complaint's open clocks (or one kind of them); returns how many. Corrective
+    actions keep their own clocks: their due dates outlive the case (action_clock_sync stops them)."""
+    clocks = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES)
+    clocks = clocks.filter(kind=kind) if kind is not None else clocks.exclude(kind=Clock.Kind.ACTION)
     return clocks.update(state=Clock.State.STOPPED, stopped_at=now or timezone.now())
 
 
 def clocks_sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
-    """Warns every clock past its warning time and breaches every clock past its due time, each
-    once: a clock is claimed by `UPDATE … WHERE warned_at IS NULL` (or breached_at) and only the
-    sweep whose update counted 1 acts. Bounded batches, oldest first. Returns what fired."""
+    """Acts on every due clock once, in bounded batches, oldest first: a clock past its warning
+    time warns, one past its due time breaches (a level clock escalates), a collaboration request
+    passes to the next holder of its chain, a P0 reminder reminds and re-arms. Each is claimed by a
+    conditional update (`UPDATE … WHERE warned_at IS NULL`, `breached_at IS NULL`, or `due_at =
+    the due time read`) and only the sweep whose update counted 1 acts. Returns what fired."""
     now = now or timezone.now()
-    warned = breached = 0
+    result = {"warned": 0, "breached": 0, "passed_on": 0, "reminded": 0}
     to_warn = list(
         Clock.objects.filter(state=Clock.State.RUNNING, warned_at__isnull=True, warn_at__lte=now)
         .order_by("warn_at")
         .values_list("pk", flat=True)[:batch]
     )
     for pk in to_warn:
-        warned += _warn(pk, now)
+        result["warned"] += _warn(pk, now)
     to_breach = list(
         Clock.objects.filter(state=Clock.State.RUNNING, breached_at__isnull=True, due_at__lte=now)
         .order_by("due_at")
-        .values_list("pk", flat=True)[:batch]
+        .values_list("pk", "kind", "due_at")[:batch]
     )
-    for pk in to_breach:
-        breached += _breach(pk, now)
-    return {"warned": warned, "breached": breached}
+    for pk, kind, due in to_breach:
+        if kind == Clock.Kind.PROGRESS:
+            result["reminded"] += _remind(pk, due, now)
+        elif kind == Clock.Kind.COLLABORATION:
+            result["passed_on"] += _pass_on(pk, now)
+        else:
+            result["breached"] += _breach(pk, now)
+    return result
 
 
 def _claim(pk: int, field: str, now: datetime) -> Clock | None:
@@ -208,28 +394,99 @@ def _breach(pk: int, now: datetime) -> int:
 
 def _fire(pk: int, now: datetime, *, claim: str, kind: str, event: str) -> int:
     """Claims one due clock for a warning or a breach and, if this call won the claim, records it,
-    notifies the event's list and (for a breach) escalates; all in one transaction, so a worker
-    killed half-way leaves the clock unclaimed for the next sweep. Returns 1 if it fired."""
+    notifies (the event's list; a corrective action's owner and department head; the follow-up
+    list when the follow-up is due) and, for a level clock's breach, escalates; all in one
+    transaction, so a worker killed half-way leaves the clock unclaimed for the next sweep.
+    Returns 1 if it fired."""
     with transaction.atomic():
         clock = _claim(pk, claim, now)
         if clock is None:
             return 0
         complaint = clock.complaint
         due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
-        event_record(
-            complaint=complaint,
-            kind=kind,
-            new={"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")},
-        )
+        new: dict[str, Any] = {"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")}
+        recipients = None
+        reason = _label(clock)
+        if clock.kind == Clock.Kind.ACTION:
+            action = CorrectiveAction.objects.select_related("owner", "department__head").filter(pk=clock.subject)
+            found = action.first()
+            if found is not None:
+                new["action"] = found.pk
+                reason = f"{reason}: {found.description[:80]}"
+                head = found.department.head if found.department is not None else None
+                recipients = [u for u in {found.owner, head} if u is not None and u.is_active]
+        if clock.kind == Clock.Kind.TASK:
+            task = Task.objects.select_related("owner").filter(pk=clock.subject).first()
+            if task is None or task.status not in OPEN_TASK:
+                _stop(clock, now)  # the step was done before its time: nothing to warn about
+                return 0
+            new["task"] = task.pk
+            new["step"] = task.flow_task.name
+            reason = f"{reason}: {task.flow_task.task_title}"
+            recipients = [task.owner] if task.owner_id else queue_holders(task.owner_permission or "")
+        if clock.kind == Clock.Kind.FOLLOW_UP:
+            event = NotificationEvent.FOLLOW_UP
+        event_record(complaint=complaint, kind=kind, new=new)
         notify_event(
             event=event,
             complaint=complaint,
             occasion=f"clock-{clock.pk}-{event}",
-            context={"reason": _label(clock), "due": due},
+            context={"reason": reason, "due": due},
+            recipients=recipients,
         )
-        if claim == "breached_at":
+        if claim == "breached_at" and clock.kind in (Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION, Clock.Kind.TASK):
             _escalate_on_breach(complaint=complaint, clock=clock)
     return 1
+
+
+def _remind(pk: int, due: datetime, now: datetime) -> int:
+    """Reminds a P0 complaint's owner (the progress list) to post a progress update and re-arms the
+    clock for the next interval, claimed by `UPDATE … WHERE due_at = <the due time read>`: two
+    sweeps reading the same beat remind once. A closed or no longer P0 complaint stops it."""
+    with transaction.atomic():
+        clock = Clock.objects.select_related("complaint__priority", "complaint__owner").filter(pk=pk).first()
+        if clock is None:
+            return 0
+        complaint = clock.complaint
+        if not (complaint.priority and complaint.priority.alert) or complaint.outcome != Outcome.OPEN:
+            _stop(clock, now)
+            return 0
+        interval = timedelta(minutes=process_settings().progress_reminder_minutes)
+        claimed = Clock.objects.filter(pk=pk, state=Clock.State.RUNNING, due_at=due).update(
+            started_at=due, due_at=next_reminder(due=due, interval=interval, now=now)
+        )
+        if not claimed:
+            return 0
+        notify_event(
+            event=NotificationEvent.PROGRESS,
+            complaint=complaint,
+            occasion=f"clock-{pk}-{due.isoformat()}",
+            context={"reason": _label(clock), "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
+        )
+    return 1
+
+
+def _pass_on(pk: int, now: datetime) -> int:
+    """A collaboration request's answer time ran out: the clock is claimed (breached_at) and the
+    request passes to the next holder of its chain, whose own answer clock starts. Returns 1 if
+    the request moved."""
+    from complaints.services.collaboration import collaboration_pass_on
+
+    with transaction.atomic():
+        clock = _claim(pk, "breached_at", now)
+        if clock is None:
+            return 0
+        request = (
+            CollaborationRequest.objects.select_related(
+                "case__priority", "case__department", "department__head", "requested_by"
+            )
+            .filter(pk=clock.subject)
+            .first()
+        )
+        step = collaboration_pass_on(request=request, now=now) if request is not None else None
+        if step is None:
+            _stop(clock, now)
+    return 1 if step else 0
 
 
 def _escalate_on_breach(*, complaint: Complaint, clock: Clock) -> Any:
@@ -238,7 +495,7 @@ def _escalate_on_breach(*, complaint: Complaint, clock: Clock) -> Any:
     decide the escalation."""
     from complaints.services.escalation import EscalationRefused, complaint_escalate
 
-    if clock.kind == Clock.Kind.FIRST_RESPONSE or complaint.outcome != Outcome.OPEN:
+    if complaint.outcome != Outcome.OPEN:
         return None
     try:
         return complaint_escalate(

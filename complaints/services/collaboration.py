@@ -17,6 +17,7 @@ from complaints.rules.signals import collaboration_next_step
 from complaints.selectors import UNROUTED_QUEUE, process_settings, role_holders
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, information_package, is_handler, ladder
 from complaints.selectors.routing import department_chain, level_department
+from complaints.services.clocks import collaboration_clock_sync
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
 from complaints.services.work import side_task_start
@@ -77,6 +78,7 @@ def collaboration_request(
             },
             note=question,
         )
+        collaboration_clock_sync(request=request, now=now)
         contacts = role_holders(department=department, role=settings_row.collaboration_role)
         notify_event(
             event=NotificationEvent.COLLABORATION,
@@ -100,6 +102,7 @@ def collaboration_answer(*, request: CollaborationRequest, actor: Any, answer: s
         request.answered_by = actor
         request.answered_at = timezone.now()
         request.save(update_fields=["answer", "answered_by", "answered_at"])
+        collaboration_clock_sync(request=request)
         event_record(
             complaint=request.case,
             kind=EventKind.COLLABORATION_ANSWERED,
@@ -156,7 +159,8 @@ def _next_holder(request: CollaborationRequest) -> tuple[str | None, Any, str | 
 def collaboration_pass_on(*, request: CollaborationRequest, now: datetime | None = None) -> str | None:
     """Passes an unanswered request whose answer time ran out to the next holder in its chain and
     returns the new step (None: nothing to do). Claims the request with a conditional update on its
-    step and due time, so two sweeps never pass it on twice."""
+    step and due time, so two sweeps never pass it on twice; the next step's answer clock starts
+    (the clock sweep calls this when a request's clock is due)."""
     now = now or timezone.now()
     complaint = request.case
     if request.answered_at is not None or request.response_due is None or request.response_due > now:
@@ -172,6 +176,8 @@ def collaboration_pass_on(*, request: CollaborationRequest, now: datetime | None
         ).update(step=step or request.step, response_due=due, holder=holder)
         if not claimed:
             return None
+        request.step, request.response_due, request.holder = step or request.step, due, holder
+        collaboration_clock_sync(request=request, now=now)
         if step is None:
             return None
         tasks = Task.objects.filter(process_id=request.pk, status__in=OPEN_TASK_STATUSES)
@@ -198,15 +204,3 @@ def collaboration_pass_on(*, request: CollaborationRequest, now: datetime | None
             recipients=people,
         )
     return step
-
-
-def collaboration_pass_on_due(*, now: datetime | None = None, batch: int = 100) -> int:
-    """Passes on every unanswered request whose answer time ran out (the deadline sweep calls
-    this); returns how many moved."""
-    now = now or timezone.now()
-    due = (
-        CollaborationRequest.objects.filter(answered_at__isnull=True, response_due__lte=now)
-        .select_related("case__priority", "case__department", "department__head", "requested_by")
-        .order_by("response_due")[:batch]
-    )
-    return sum(1 for request in due if collaboration_pass_on(request=request, now=now))

@@ -36,6 +36,8 @@ from complaints.models import (
     FormVersion,
     LevelLimit,
     Membership,
+    NotificationChannel,
+    NotificationPreference,
     NotificationRecipient,
     NotificationTemplate,
     Priority,
@@ -45,6 +47,7 @@ from complaints.models import (
     RoutingRule,
     StageProfile,
     StageRoute,
+    StepLimit,
     TriageSignal,
     WorkingHours,
 )
@@ -75,6 +78,8 @@ SECTIONS = (
     "routing_rules",
     "notification_recipients",
     "notification_templates",
+    "notification_channels",
+    "notification_preferences",
 )
 
 
@@ -140,6 +145,9 @@ def config_export() -> dict[str, Any]:
             "collaboration_superior_minutes": settings_row.collaboration_superior_minutes,
             "batch_threshold": settings_row.batch_threshold,
             "batch_window_days": settings_row.batch_window_days,
+            "progress_reminder_minutes": settings_row.progress_reminder_minutes,
+            "action_warning_hours": settings_row.action_warning_hours,
+            "notification_max_attempts": settings_row.notification_max_attempts,
         }
         if settings_row
         else None
@@ -237,6 +245,10 @@ def config_export() -> dict[str, Any]:
                 }
                 for limit in lv.limits.select_related("priority").order_by("priority__rank")
             ],
+            "step_limits": [
+                {"priority": limit.priority.code, "step": limit.step, "amount": limit.amount, "unit": limit.unit}
+                for limit in lv.step_limits.select_related("priority").order_by("priority__rank", "step")
+            ],
         }
         for lv in EscalationLevel.objects.select_related("role", "department", "calendar").order_by("rank")
     ]
@@ -281,6 +293,31 @@ def config_export() -> dict[str, Any]:
         for n in NotificationRecipient.objects.select_related("role", "department", "user").order_by(
             "event", "kind", "pk"
         )
+    ]
+    doc["notification_channels"] = [
+        {
+            "code": c.code,
+            "name": c.name,
+            "kind": c.kind,
+            "url": c.url,
+            "secret": c.secret,
+            "timeout_seconds": c.timeout_seconds,
+            "active": c.active,
+        }
+        for c in NotificationChannel.objects.order_by("code")
+    ]
+    doc["notification_preferences"] = [
+        {
+            "user": p.user.get_username(),
+            "channels": sorted(c.code for c in p.channels.all()),
+            "gateway_address": p.gateway_address,
+            "quiet_start": p.quiet_start.strftime("%H:%M") if p.quiet_start else None,
+            "quiet_end": p.quiet_end.strftime("%H:%M") if p.quiet_end else None,
+            "time_zone": p.time_zone,
+        }
+        for p in NotificationPreference.objects.select_related("user")
+        .prefetch_related("channels")
+        .order_by("user__username")
     ]
     doc["notification_templates"] = [
         {"event": t.event, "language": t.language, "subject": t.subject, "body": t.body}
@@ -486,6 +523,8 @@ class _Importer:
             "routing_rules": self.routing_rules,
             "notification_recipients": self.notification_recipients,
             "notification_templates": self.notification_templates,
+            "notification_channels": self.notification_channels,
+            "notification_preferences": self.notification_preferences,
         }
         # Rules refer to priorities, levels and departments: replaced wholesale, they go first so a
         # priority or level the document drops is not held back by a rule that is also going.
@@ -521,6 +560,9 @@ class _Importer:
             "collaboration_superior_minutes",
             "batch_threshold",
             "batch_window_days",
+            "progress_reminder_minutes",
+            "action_warning_hours",
+            "notification_max_attempts",
         }
         with self.at("process_settings"):
             if not self.check_keys(data, keys | {"collaboration_role"}, keys):
@@ -725,6 +767,7 @@ class _Importer:
             "calendar",
             "warning_percent",
             "limits",
+            "step_limits",
         }
         required = {"rank", "name", "role", "department_scope", "business_time", "warning_percent", "limits"}
         items = self.items("levels", keys, required)
@@ -756,6 +799,26 @@ class _Importer:
             with self.at(f"levels[{index}]"):
                 self.check(level)  # already saved in the first pass: validate only, no second history row
                 self.limits(level, item["limits"])
+                self.step_limits(level, item.get("step_limits") or [])
+
+    def step_limits(self, level: EscalationLevel, raw: Any) -> None:
+        """Optional limits per step (a level without them times only the whole case)."""
+        level.step_limits.all().delete()
+        keys = {"priority", "step", "amount", "unit"}
+        if not isinstance(raw, list):
+            with self.at(".step_limits"):
+                self.error(_("must be a list."))
+            return
+        for index, item in enumerate(raw):
+            with self.at(f".step_limits[{index}]"):
+                if not self.check_keys(item, keys, keys):
+                    continue
+                priority = self.ref(Priority, "code", item["priority"], "priority")
+                if priority is None:
+                    continue
+                limit = StepLimit(level=level, priority=priority, step=item["step"], amount=item["amount"])
+                limit.unit = item["unit"]
+                self.save(limit)
 
     def limits(self, level: EscalationLevel, raw: Any) -> None:
         level.limits.all().delete()
@@ -944,6 +1007,45 @@ class _Importer:
                         user=self.user(item.get("user"), "user"),
                     )
                 )
+
+    def notification_channels(self) -> None:
+        """Channels are matched by code and updated in place; one the document drops is removed
+        unless notifications were sent through it."""
+        keys = {"code", "name", "kind", "url", "secret", "timeout_seconds", "active"}
+        items = self.items("notification_channels", keys, {"code", "name", "kind"})
+        codes = {item["code"] for _, item in items}
+        for stale in NotificationChannel.objects.exclude(code__in=codes):
+            with self.at("notification_channels"):
+                self.delete(stale, stale.code)
+        for index, item in items:
+            with self.at(f"notification_channels[{index}]"):
+                channel = NotificationChannel.objects.filter(code=item["code"]).first() or NotificationChannel(
+                    code=item["code"]
+                )
+                channel.name, channel.kind = item["name"], item["kind"]
+                channel.url, channel.secret = item.get("url") or "", item.get("secret") or ""
+                channel.timeout_seconds = item.get("timeout_seconds")
+                channel.active = bool(item.get("active", True))
+                self.save(channel)
+
+    def notification_preferences(self) -> None:
+        NotificationPreference.objects.all().delete()
+        keys = {"user", "channels", "gateway_address", "quiet_start", "quiet_end", "time_zone"}
+        for index, item in self.items("notification_preferences", keys, {"user"}):
+            with self.at(f"notification_preferences[{index}]"):
+                user = self.user(item["user"], "user")
+                if user is None:
+                    continue
+                preference = NotificationPreference(
+                    user=user, gateway_address=item.get("gateway_address") or "", time_zone=item.get("time_zone") or ""
+                )
+                preference.quiet_start = self.time(item.get("quiet_start"), "quiet_start")
+                preference.quiet_end = self.time(item.get("quiet_end"), "quiet_end")
+                channels = [
+                    self.ref(NotificationChannel, "code", code, "channels") for code in item.get("channels") or []
+                ]
+                if self.save(preference):
+                    preference.channels.set([c for c in channels if c is not None])
 
     def notification_templates(self) -> None:
         NotificationTemplate.objects.all().delete()

@@ -13,7 +13,8 @@ from complaints.services.events import event_record
 
 def complaint_deadlines_recompute(*, complaint: Complaint, actor: Any = None) -> bool:
     """Recomputes a complaint's level deadlines from when it reached its level (and its first-response
-    deadline while that is still pending) with today's limits. Returns whether anything changed."""
+    deadline while that is still pending) with today's limits, and its clocks' warning times with
+    the level's percentage. Returns whether anything changed."""
     if complaint.level is None or complaint.priority is None or complaint.level_entered_at is None:
         return False
     pending_first_response = complaint.stage in (Stage.INTAKE, Stage.FIRST_RESPONSE)
@@ -27,7 +28,7 @@ def complaint_deadlines_recompute(*, complaint: Complaint, actor: Any = None) ->
     old = {name: getattr(complaint, name) for name in fields}
     new = {name: getattr(due, name) for name in fields}
     if old == new:
-        return False
+        return bool(complaint_clocks_sync(complaint=complaint))  # the warning percentage may have changed
     for name, value in new.items():
         setattr(complaint, name, value)
     complaint.save(update_fields=fields)

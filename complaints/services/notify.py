@@ -1,20 +1,42 @@
-"""Notifications: one row per event and recipient (idempotent), sent by e-mail when the
-transaction commits, with the time of sending recorded."""
+"""Notifications: one row per event, recipient and channel (idempotent), sent by a Celery task
+when the transaction commits (e-mail through Django's mail backend, or a signed webhook that an
+SMS or IM gateway receives), with the time of sending and the last error recorded. Warnings wait
+out the recipient's quiet hours (never for a P0 complaint); failed ones are sent again by the
+sweep until the admin's number of attempts."""
 
+import hashlib
+import hmac
+import json
+import urllib.request
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints.choices import EventKind
-from complaints.models import Complaint, Notification
+from complaints.choices import ChannelKind, EventKind, NotificationEvent
+from complaints.models import Complaint, Notification, NotificationChannel, NotificationPreference
+from complaints.rules.notify import quiet_until
+from complaints.selectors import process_settings
 from complaints.selectors.notify import event_recipients, event_template
 from complaints.services.events import event_record
+
+QUIET_EVENTS = (NotificationEvent.DEADLINE_WARNING, NotificationEvent.FOLLOW_UP)
+"""Events that wait out a recipient's quiet hours; alerts, breaches and P0 reminders never wait."""
+
+SIGNATURE_HEADER = "X-Redress-Signature"
+
+
+class NotificationFailed(Exception):
+    """Sending failed; `retry` says whether attempts are left."""
+
+    def __init__(self, message: str, *, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
 
 
 class SafeDict(dict[str, Any]):
@@ -66,47 +88,90 @@ def notify_event(
     values = complaint_context(complaint, **(context or {}))
     subject = render(template.subject, values) if template else f"{complaint.reference} {event}"
     body = render(template.body, values) if template else values["url"]
-    due_by = timezone.now() + timedelta(minutes=within_minutes) if within_minutes else None
+    now = timezone.now()
+    due_by = now + timedelta(minutes=within_minutes) if within_minutes else None
+    crisis = bool(complaint.priority and complaint.priority.alert)
+    preferences = {
+        p.user_id: p
+        for p in NotificationPreference.objects.filter(user__in=[person.pk for person in people]).prefetch_related(
+            "channels"
+        )
+    }
     created: list[Notification] = []
     for person in people:
-        row, new = Notification.objects.get_or_create(
-            key=f"{event}:{complaint.pk}:{occasion}:{person.pk}",
-            defaults={
-                "event": event,
-                "complaint": complaint,
-                "recipient": person,
-                "address": person.email or "",
-                "subject": subject[:300],
-                "body": body,
-                "due_by": due_by,
-            },
-        )
-        if new:
-            created.append(row)
+        preference = preferences.get(person.pk)
+        held = None
+        if preference is not None and event in QUIET_EVENTS and not crisis and preference.quiet_start is not None:
+            held = quiet_until(
+                now=now,
+                start=preference.quiet_start,
+                end=preference.quiet_end or preference.quiet_start,
+                time_zone=preference.time_zone or settings.TIME_ZONE,
+            )
+        channels: list[NotificationChannel | None] = (
+            [c for c in preference.channels.all() if c.active] if preference is not None else []
+        ) or [None]
+        for channel in channels:
+            webhook = channel is not None and channel.kind == ChannelKind.WEBHOOK
+            row, new = Notification.objects.get_or_create(
+                key=f"{event}:{complaint.pk}:{occasion}:{person.pk}" + (f":{channel.code}" if channel else ""),
+                defaults={
+                    "event": event,
+                    "complaint": complaint,
+                    "recipient": person,
+                    "channel": channel,
+                    "address": (preference.gateway_address if webhook and preference else person.email) or "",
+                    "subject": subject[:300],
+                    "body": body,
+                    "due_by": due_by,
+                    "deliver_after": held,
+                },
+            )
+            if new:
+                created.append(row)
     for row in created:
-        transaction.on_commit(partial(notification_send, notification_id=row.pk))
+        if row.deliver_after is None:
+            transaction.on_commit(partial(notification_enqueue, notification_id=row.pk))
     return created
 
 
+def notification_enqueue(*, notification_id: int) -> None:
+    """Hands one notification to the Celery sending task (the sweep re-enqueues what is lost)."""
+    from complaints.tasks import send_notification
+
+    send_notification.delay(notification_id)
+
+
 def notification_send(*, notification_id: int, now: datetime | None = None) -> bool:
-    """Sends one notification by e-mail unless it already went out; records when it did (or the
-    error). Claims the row with a conditional update, so two senders never both send. Returns
-    whether this call sent it."""
-    row = Notification.objects.filter(pk=notification_id).select_related("complaint").first()
+    """Sends one notification on its channel unless it already went out, is held by quiet hours,
+    or has used up its attempts; records when it went out (or the error and the attempt). Claims
+    the row with a conditional update, so two senders never both send. Returns whether this call
+    sent it; raises NotificationFailed when the channel failed (retry: attempts are left)."""
+    row = Notification.objects.filter(pk=notification_id).select_related("complaint", "channel", "recipient").first()
     if row is None or row.sent_at is not None:
         return False
-    if not row.address:
-        Notification.objects.filter(pk=row.pk).update(error="no e-mail address")
-        return False
     sent_at = now or timezone.now()
-    claimed = Notification.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=sent_at, error="")
+    if row.deliver_after is not None and row.deliver_after > sent_at:
+        return False
+    if not row.address:
+        Notification.objects.filter(pk=row.pk).update(error="no address for this channel")
+        return False
+    limit = process_settings().notification_max_attempts
+    if row.attempts >= limit or (row.channel is not None and not row.channel.active):
+        return False
+    claimed = Notification.objects.filter(pk=row.pk, sent_at__isnull=True, attempts=row.attempts).update(
+        sent_at=sent_at, attempts=models.F("attempts") + 1, error=""
+    )
     if not claimed:
         return False
     try:
-        send_mail(row.subject, row.body, None, [row.address])
+        if row.channel is not None and row.channel.kind == ChannelKind.WEBHOOK:
+            webhook_post(channel=row.channel, payload=webhook_payload(row, sent_at))
+        else:
+            send_mail(row.subject, row.body, None, [row.address])
     except Exception as error:
         Notification.objects.filter(pk=row.pk).update(sent_at=None, error=str(error)[:500])
-        return False
+        raise NotificationFailed(str(error), retry=row.attempts + 1 < limit) from error
     if row.complaint is not None:
         event_record(
             complaint=row.complaint,
@@ -114,9 +179,71 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> b
             new={
                 "event": row.event,
                 "to": row.address,
+                "channel": row.channel.code if row.channel else "email",
                 "sent_at": sent_at.isoformat(),
                 "due_by": row.due_by.isoformat() if row.due_by else None,
             },
             note=row.subject,
         )
     return True
+
+
+def webhook_payload(row: Notification, sent_at: datetime) -> dict[str, Any]:
+    """What a gateway receives: the message, who it is for and where (their address there)."""
+    person = row.recipient
+    return {
+        "id": row.key,
+        "event": row.event,
+        "reference": row.complaint.reference if row.complaint else "",
+        "to": row.address,
+        "recipient": {
+            "username": person.get_username() if person else "",
+            "name": (person.get_full_name() if person else "") or "",
+            "email": (person.email if person else "") or "",
+        },
+        "subject": row.subject,
+        "body": row.body,
+        "sent_at": sent_at.isoformat(),
+    }
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    """`sha256=` and the hex HMAC-SHA256 of the body under the channel's secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_post(*, channel: NotificationChannel, payload: dict[str, Any]) -> None:
+    """POSTs the JSON payload, signed; raises on a network error, a timeout or a non-2xx answer."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    request = urllib.request.Request(  # noqa: S310 - the admin sets an http(s) URL (URLField)
+        channel.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: webhook_signature(secret=channel.secret, body=body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=channel.timeout_seconds) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise OSError(f"webhook answered {response.status}")
+
+
+def notifications_resend(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Enqueues the notifications still to send: held ones whose quiet hours are over, failed ones
+    with attempts left, and any whose message the broker lost (oldest first, bounded; the unsent
+    rows have a partial index). The sending task claims each row, so one enqueued twice goes out
+    once. Returns how many."""
+    now = now or timezone.now()
+    limit = process_settings().notification_max_attempts
+    pending = list(
+        Notification.objects.filter(sent_at__isnull=True, attempts__lt=limit)
+        .exclude(address="")
+        .exclude(channel__active=False)
+        .filter(models.Q(deliver_after__isnull=True) | models.Q(deliver_after__lte=now))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for pk in pending:
+        notification_enqueue(notification_id=pk)
+    return len(pending)

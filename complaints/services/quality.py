@@ -27,6 +27,7 @@ from complaints.rules import capa
 from complaints.selectors import user_department_ids
 from complaints.selectors.quality import has_open_task, permanent_statuses
 from complaints.services.attachments import attachment_add
+from complaints.services.clocks import action_clock_sync
 from complaints.services.events import event_record
 from complaints.services.stages import StepRefused
 from complaints.services.work import side_task_start
@@ -177,7 +178,8 @@ def responsibility_set(
 def action_schedule(*, action: CorrectiveAction) -> None:
     """Called after an action is created or changes (status, due date): an open action assigned
     to a department other than the complaint's and its planner's gets a task in that department's
-    queue, unless one is open already. Deadline clocks for the due date hook in here."""
+    queue, unless one is open already; the due-date clock follows the action's status and date."""
+    action_clock_sync(action=action)
     if action.department_id is None or not capa.is_open(action.status) or action.status == ActionStatus.DONE:
         return
     if action.department_id == action.complaint.department_id:

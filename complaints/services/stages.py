@@ -19,7 +19,7 @@ from complaints.choices import (
 )
 from complaints.models import Clock, Complaint, CorrectiveAction, CustomerContact
 from complaints.rules import capa
-from complaints.services.clocks import complaint_clocks_stop
+from complaints.services.clocks import action_clock_sync, complaint_clocks_stop, complaint_follow_up_clock_start
 from complaints.services.events import event_record
 
 
@@ -152,6 +152,7 @@ def capa_record_containment(
         department=complaint.department,
         created_by=actor,
     )
+    action_clock_sync(action=action)
     event_record(
         complaint=complaint,
         kind=EventKind.ACTION_RECORDED,
@@ -205,6 +206,7 @@ def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
         complaint.outcome = Outcome.RESOLVED
     complaint.save(update_fields=["closed_at", "outcome"])
     complaint_clocks_stop(complaint=complaint)
+    complaint_follow_up_clock_start(complaint=complaint)
     complaint_enter_stage(complaint=complaint, stage=Stage.CLOSED)
     event_record(complaint=complaint, kind=EventKind.CLOSED, actor=actor, new={"outcome": complaint.outcome})
     return complaint
@@ -218,6 +220,7 @@ def complaint_record_follow_up(*, complaint: Complaint, actor: Any, satisfaction
     complaint.satisfaction_comment = comment
     complaint.followed_up_at = timezone.now()
     complaint.save(update_fields=["satisfaction", "satisfaction_comment", "followed_up_at"])
+    complaint_clocks_stop(complaint=complaint, kind=Clock.Kind.FOLLOW_UP)
     event_record(
         complaint=complaint, kind=EventKind.FOLLOWED_UP, actor=actor, new={"satisfaction": satisfaction}, note=comment
     )

@@ -5,7 +5,7 @@ complaint's deadline, every change is in the history, and the import / dry-run t
 import html
 import json
 import re
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +27,11 @@ from complaints.models import (
     Complaint,
     Department,
     EscalationLevel,
+    NotificationChannel,
+    NotificationPreference,
     NotificationTemplate,
     Priority,
+    ProcessSettings,
     RoutingRule,
     StageProfile,
     StageRoute,
@@ -162,6 +165,13 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
     investigation = BatchInvestigation.objects.create(key="batch:B-1", batch_number="B-1", opened_how="marked")
     investigation.complaints.add(complaint)
     Group.objects.get_or_create(name="Configuration editors")
+    channel = NotificationChannel.objects.create(
+        code="sms", name="SMS", kind="webhook", url="http://127.0.0.1:9/hook", secret="s", timeout_seconds=5
+    )
+    preference = NotificationPreference.objects.create(
+        user=agent, gateway_address="+8613800000000", quiet_start=time(22), quiet_end=time(7), time_zone="UTC"
+    )
+    preference.channels.add(channel)
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"
     return org
@@ -568,3 +578,23 @@ def test_routing_preview_shows_the_signals_the_sample_carries(superuser_client: 
     assert {"code": "safety", "detail": "断电"} in response.context["result"]["signals"]
     assert "safety: 断电" in page_text(response)
     assert response.context["result"]["priority"]["code"] == "P0"
+
+
+def test_recompute_open_clocks_is_an_explicit_action_on_the_process_settings(
+    superuser_client: Client, populated: Any, agent: Any
+) -> None:
+    complaint = register(agent, populated, risk_flagged="on", customer_phone="13700137099")
+    reminder = complaint.clocks.get(kind="progress", state="running")
+    settings_row = ProcessSettings.objects.get()
+    settings_row.progress_reminder_minutes += 30
+    settings_row.save()
+    reminder.refresh_from_db()
+    assert reminder.due_at - reminder.started_at != timedelta(minutes=settings_row.progress_reminder_minutes)
+    response = superuser_client.post(
+        admin_url(ProcessSettings, "changelist"),
+        {"action": "recompute_open_clocks", "_selected_action": [settings_row.pk]},
+        follow=True,
+    )
+    assert "1 open clock recomputed." in response.content.decode()
+    reminder.refresh_from_db()
+    assert reminder.due_at - reminder.started_at == timedelta(minutes=settings_row.progress_reminder_minutes)

@@ -9,10 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints.choices import ActionKind, ActionStatus, CauseVerdict
+from complaints.models import CauseCategory, Complaint
+from complaints.services import quality as services
 from flows import driver
 from tests.conftest import FLOW, FMT, intake_data
 from tests.flows.test_flows__journey import as_user
+from tests.quality_steps import FIVE_W_TWO_H
 
 
 def closed_case(
@@ -21,25 +24,35 @@ def closed_case(
     """Registers a complaint and drives it through every step to closed, with `cause` as root cause."""
     c = driver.start_complaint(user=agent, data=intake_data(org, **fields))
     later = (timezone.localtime() + timedelta(hours=2)).strftime(FMT)
-    steps = [
-        (
-            agent,
-            FLOW.first_response,
-            {"channel": "phone", "summary": "Called.", "promise": "Fix", "promised_by": later},
-        ),
-        (quality, FLOW.verification, {"outcome": "valid", "explanation": ""}),
-        (agent, FLOW.containment, {"description": "Loaner car and tow.", "cost": "0"}),
-        (quality, FLOW.root_cause, {"cause_category": category, "description": cause, "responsible_department": ""}),
-        (
-            quality,
-            FLOW.permanent_actions,
-            {"description": "BMS firmware 2.3.1 rolled out.", "department": "", "due_date": ""},
-        ),
-        (quality, FLOW.effectiveness, {"effective": "yes", "evidence": "No recurrence in 30 days."}),
-        (agent, FLOW.customer_confirmation, {"outcome": "confirmed", "channel": "phone", "note": "Satisfied."}),
-    ]
-    for user, node, data in steps:
+
+    def step(user: Any, node: Any, data: dict[str, Any]) -> None:
         driver.complete_step(complaint=c, node=node, user=user, data=data)
+
+    step(agent, FLOW.first_response, {"channel": "phone", "summary": "Called.", "promise": "Fix", "promised_by": later})
+    step(quality, FLOW.verification, {"outcome": "valid", "explanation": ""})
+    step(agent, FLOW.containment, {"description": "Loaner car and tow.", "cost": "0"})
+    services.problem_describe(complaint=c, actor=quality, answers=FIVE_W_TWO_H)
+    root = services.cause_record(
+        complaint=c,
+        actor=quality,
+        category=CauseCategory.objects.get(code=category),
+        text=cause,
+        evidence="Logs and records.",
+        verdict=CauseVerdict.CONFIRMED,
+    )
+    step(quality, FLOW.root_cause, {"description": cause})
+    action = services.action_plan(
+        complaint=c,
+        actor=quality,
+        kind=ActionKind.PERMANENT,
+        description="BMS firmware 2.3.1 rolled out.",
+        causes=[root],
+    )
+    services.action_move(action=action, actor=quality, status=ActionStatus.DONE, evidence="Rolled out.")
+    step(quality, FLOW.permanent_actions, {})
+    services.action_verify(action=action, actor=quality, effective=True, evidence="No recurrence in 30 days.")
+    step(quality, FLOW.effectiveness, {})
+    step(agent, FLOW.customer_confirmation, {"outcome": "confirmed", "channel": "phone", "note": "Satisfied."})
     c.refresh_from_db()
     assert c.stage == "closed" and c.outcome == "resolved"
     return c

@@ -17,6 +17,41 @@ def test_export_then_import_gives_the_same_configuration(org: dict[str, Any]) ->
     assert config_export() == before
 
 
+def test_channels_preferences_and_step_limits_round_trip(org: dict[str, Any], agent: Any) -> None:
+    from datetime import time
+
+    from complaints.models import NotificationChannel, NotificationPreference
+
+    channel = NotificationChannel.objects.create(
+        code="im", name="IM", kind="webhook", url="https://im.example/hook", secret="k", timeout_seconds=3
+    )
+    preference = NotificationPreference.objects.create(
+        user=agent, quiet_start=time(22), quiet_end=time(7), time_zone="Asia/Shanghai", gateway_address="wx:a"
+    )
+    preference.channels.add(channel)
+    before = config_export()
+    assert before["notification_preferences"] == [
+        {
+            "user": agent.username,
+            "channels": ["im"],
+            "gateway_address": "wx:a",
+            "quiet_start": "22:00",
+            "quiet_end": "07:00",
+            "time_zone": "Asia/Shanghai",
+        }
+    ]
+    assert before["levels"][0]["step_limits"][0] == {
+        "priority": "P0",
+        "step": "containment",
+        "amount": 2,
+        "unit": "hours",
+    }
+    NotificationPreference.objects.all().delete()
+    NotificationChannel.objects.all().delete()
+    config_import(document=json.loads(json.dumps(before)))
+    assert config_export() == before
+
+
 def test_switching_presets_and_back_restores_the_first(org: dict[str, Any]) -> None:
     config_import(document=preset_document("three_tier"))
     three = config_export()
@@ -36,6 +71,8 @@ def test_switching_presets_and_back_restores_the_first(org: dict[str, Any]) -> N
         (lambda d: d["levels"][0]["limits"][0].update(resolution_amount=0), "levels[0].limits[0].resolution_amount"),
         (lambda d: d["levels"][0]["limits"][0].update(response_amount=-5), "levels[0].limits[0].response_amount"),
         (lambda d: d["levels"][0]["limits"].pop(), "missing: P3"),
+        (lambda d: d["levels"][0]["step_limits"][0].update(step="lunch"), "levels[0].step_limits[0].step"),
+        (lambda d: d["process_settings"].update(progress_reminder_minutes=0), "progress_reminder_minutes"),
         (lambda d: d["levels"][1].update(authority_amount="100"), "more authority"),
         (lambda d: d["routing_rules"][0]["conditions"][0].update(field="nope"), "There is no field “nope”"),
         (
@@ -57,6 +94,8 @@ def test_switching_presets_and_back_restores_the_first(org: dict[str, Any]) -> N
         "zero-limit",
         "negative-limit",
         "priority-without-limit",
+        "unknown-step",
+        "zero-reminder-interval",
         "level-above-one-with-more-authority",
         "rule-on-missing-field",
         "word-where-number-belongs",

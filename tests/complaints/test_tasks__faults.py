@@ -84,3 +84,61 @@ def test_flushing_redis_with_clocks_pending_loses_nothing(org, agent):
     finally:
         stop_worker(worker)
     assert_each_warned_once(ids)
+
+
+def test_every_kind_of_clock_survives_a_flushed_redis_and_fires_once(org, agent):
+    """A P0 reminder, a corrective action's due date and a collaboration request's answer time,
+    all due while Redis is flushed: the worker fires each once (the reminder once per beat)."""
+    from complaints.choices import ActionKind, ActionStatus
+    from complaints.models import CollaborationRequest, CorrectiveAction, Department, Notification
+    from complaints.services.clocks import action_clock_sync
+    from complaints.services.collaboration import collaboration_request
+
+    broker = broker_or_skip()
+    agent.email = "agent@example.com"
+    agent.save()
+    complaint = driver.start_complaint(user=agent, data=intake_data(org, risk_flagged="on"))  # P0
+    now = timezone.now()
+    # The complaint's own clocks keep quiet; the three others are due now.
+    Clock.objects.filter(complaint=complaint, kind__in=["first_response", "response", "resolution"]).update(
+        state="stopped"
+    )
+    reminder = Clock.objects.get(complaint=complaint, kind="progress", state="running")
+    Clock.objects.filter(pk=reminder.pk).update(due_at=now - timedelta(seconds=2))
+    action = CorrectiveAction.objects.create(
+        complaint=complaint,
+        kind=ActionKind.PERMANENT,
+        description="Replace the batch",
+        owner=agent,
+        department=complaint.department,
+        due_date=timezone.localdate(),
+        status=ActionStatus.PLANNED,
+    )
+    action_clock = action_clock_sync(action=action)
+    Clock.objects.filter(pk=action_clock.pk).update(due_at=now - timedelta(seconds=1))
+    technical = Department.objects.get(code="technical")
+    request = collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known?")
+    Clock.objects.filter(kind="collaboration", subject=request.pk).update(due_at=now - timedelta(seconds=1))
+    CollaborationRequest.objects.filter(pk=request.pk).update(response_due=now - timedelta(seconds=1))
+    redis.Redis.from_url(broker).flushdb()
+
+    def fired() -> bool:
+        request.refresh_from_db()
+        return (
+            Clock.objects.filter(pk=action_clock.pk, breached_at__isnull=False).exists()
+            and request.step != "contact"
+            and Notification.objects.filter(complaint=complaint, event="progress").exists()
+        )
+
+    worker = start_worker(broker)
+    try:
+        assert wait_until(fired), stop_worker(worker)[-3000:]
+        redis.Redis.from_url(broker).flushdb()
+        time.sleep(3)  # more sweeps, another flush: nothing fires twice
+    finally:
+        stop_worker(worker)
+    assert Notification.objects.filter(complaint=complaint, event="progress").count() == 1
+    assert complaint.events.filter(kind="deadline_breached", new__clock="action").count() == 1
+    assert complaint.events.filter(kind="collab_rerouted").count() == 1
+    reminder.refresh_from_db()
+    assert reminder.due_at > timezone.now()  # re-armed for the next beat

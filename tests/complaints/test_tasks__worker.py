@@ -63,7 +63,7 @@ def test_worker_and_beat_on_redis_fire_the_due_follow_up(org, agent, quality_eng
     wait.refresh_from_db()
     assert wait.status == STATUS.DONE
     assert follow_up.status == STATUS.NEW and follow_up.owner_permission.endswith("store-a__agent")
-    assert "complaints.tasks.fire_workflow_timers" in output
+    assert "complaints.tasks.sweep_clocks" in output
 
 
 def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):

@@ -29,11 +29,12 @@ from complaints.models import (
     Role,
 )
 from complaints.services.approvals import compensation_propose
-from complaints.services.collaboration import collaboration_pass_on_due, collaboration_request
+from complaints.services.clocks import clocks_sweep
+from complaints.services.collaboration import collaboration_request
 from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notify import notification_send
 from complaints.services.triage import p0_alert
-from complaints.tasks import pass_on_collaboration_requests
+from complaints.tasks import sweep_clocks
 from tests.conftest import FLOW, START_URL, intake_data, open_task, task_url
 from tests.flows.test_flows__journey import as_user, do, first_response
 
@@ -365,13 +366,13 @@ def test_a_collaboration_request_follows_its_chain_when_nobody_answers(org, agen
     task = open_task(request, request.flow_class.answer)
     assert task.owner_permission == "complaints.queue__technical__department_contact"
     assert abs(request.response_due - (request.created + timedelta(minutes=30))) < timedelta(seconds=5)
-    assert collaboration_pass_on_due(now=request.created + timedelta(minutes=29)) == 0
-    assert collaboration_pass_on_due(now=request.created + timedelta(minutes=31)) == 1
-    assert collaboration_pass_on_due(now=request.created + timedelta(minutes=31)) == 0  # once, not twice
+    assert clocks_sweep(now=request.created + timedelta(minutes=29))["passed_on"] == 0
+    assert clocks_sweep(now=request.created + timedelta(minutes=31))["passed_on"] == 1
+    assert clocks_sweep(now=request.created + timedelta(minutes=31))["passed_on"] == 0  # once, not twice
     request.refresh_from_db()
     task.refresh_from_db()
     assert request.step == CollaborationStep.HEAD and task.owner == staff["tech_head"]
-    assert collaboration_pass_on_due(now=request.created + timedelta(minutes=61)) == 1
+    assert clocks_sweep(now=request.created + timedelta(minutes=61))["passed_on"] == 1
     request.refresh_from_db()
     task.refresh_from_db()
     assert request.step == CollaborationStep.SUPERIOR and task.owner == staff["store_manager"]
@@ -390,7 +391,7 @@ def test_a_p0_collaboration_request_goes_straight_to_headquarters(org, agent, st
     legal = Department.objects.get(code="legal")
     as_user(agent).post(detail_url(complaint, "collaboration"), {"department": legal.pk, "question": "Statement?"})
     request = CollaborationRequest.objects.get(case=complaint)
-    assert collaboration_pass_on_due(now=request.created + timedelta(minutes=31)) == 1
+    assert clocks_sweep(now=request.created + timedelta(minutes=31))["passed_on"] == 1
     task = open_task(request, request.flow_class.answer)
     request.refresh_from_db()
     assert request.step == CollaborationStep.HQ
@@ -498,7 +499,9 @@ def test_the_complaint_page_costs_the_same_with_one_or_many_escalations_notes_an
 
 def test_an_escalation_costs_a_bounded_number_of_queries(org, agent, staff, django_assert_max_num_queries):
     complaint = register(agent, org)
-    with django_assert_max_num_queries(45):
+    # 47: the new level's step limits and its task clocks, and each recipient list's preferences
+    # (channels, quiet hours), came with issue 6's clocks and channels.
+    with django_assert_max_num_queries(47):
         complaint_escalate(complaint=complaint, actor=agent, reason="risk")
 
 
@@ -506,10 +509,10 @@ def test_the_beat_task_passes_on_overdue_requests(org, agent, staff):
     complaint = register(agent, org)
     technical = Department.objects.get(code="technical")
     collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known?")
-    assert pass_on_collaboration_requests() == {"passed_on": 0}
+    assert sweep_clocks()["passed_on"] == 0
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
-        assert pass_on_collaboration_requests() == {"passed_on": 1}
-        assert pass_on_collaboration_requests() == {"passed_on": 0}
+        assert sweep_clocks()["passed_on"] == 1
+        assert sweep_clocks()["passed_on"] == 0
     assert CollaborationRequest.objects.get(case=complaint).step == CollaborationStep.HEAD
 
 

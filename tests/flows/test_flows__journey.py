@@ -11,7 +11,7 @@ from viewflow.workflow import PROCESS, STATUS
 
 from complaints.choices import ActionStatus, EventKind, Outcome, Stage
 from complaints.models import Complaint
-from complaints.tasks import fire_workflow_timers
+from complaints.services.timers import workflow_timers_fire
 from tests.conftest import FLOW, FMT, START_URL, intake_data, open_task, task_url
 from tests.quality_steps import describe_and_confirm, plan_and_do_permanent, post_page, verify_open
 
@@ -103,12 +103,17 @@ def test_complaint_travels_every_stage_to_closed_and_followed_up(org, agent, qua
     assert wait.status == STATUS.SCHEDULED
     assert timedelta(hours=47, minutes=59) < wait.scheduled - c.closed_at <= timedelta(hours=48)
 
-    assert fire_workflow_timers() == {"timers": 0}  # not due yet
+    follow_up_clock = c.clocks.get(kind="follow_up", state="running")
+    assert follow_up_clock.due_at == c.closed_at + timedelta(hours=48)
+    assert workflow_timers_fire() == 0  # not due yet
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
-        assert fire_workflow_timers() == {"timers": 1}
+        assert workflow_timers_fire() == 1
+        assert workflow_timers_fire() == 0
     do(agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."})
     c.refresh_from_db()
     assert c.satisfaction == 5 and c.followed_up_at is not None
+    follow_up_clock.refresh_from_db()
+    assert follow_up_clock.state == "stopped"
     assert c.status == PROCESS.DONE
 
     kinds = list(c.events.order_by("at", "pk").values_list("kind", flat=True))
