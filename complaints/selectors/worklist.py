@@ -31,13 +31,23 @@ from viewflow.workflow.status import STATUS
 from complaints.models import Clock, Complaint, ComplaintEvent, Department, Membership
 from complaints.rules.routing import normalise_text, parse_queue_permission
 
-# The complaint a task row belongs to: the process itself, or the case of an approval or a
-# collaboration request (side tasks run on their case's clocks).
-CASE_ID = Coalesce(
-    F("process__complaint__pk"),
-    F("process__compensationapproval__case_id"),
-    F("process__collaborationrequest__case_id"),
-)
+# The complaint a task row belongs to: the process itself, or the case of a side process (an
+# approval, a collaboration request, another department's corrective action, a mention).
+SIDE_PROCESSES = ("compensationapproval", "collaborationrequest", "actiontask", "mention")
+CASE_ID = Coalesce(F("process__complaint__pk"), *(F(f"process__{side}__case_id") for side in SIDE_PROCESSES))
+
+
+def governing_clocks() -> Q:
+    """The clocks that can govern a task row: the case's own deadlines (first response, level
+    response, resolution), the task's own step limit, and the clock of the side process the task
+    serves (a collaboration request's answer time, a corrective action's due date). Reminders and
+    the follow-up are not deadlines of the work in the row."""
+    return (
+        Q(kind__in=[Clock.Kind.FIRST_RESPONSE, Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION])
+        | Q(kind=Clock.Kind.TASK, subject=OuterRef("pk"))
+        | Q(kind=Clock.Kind.COLLABORATION, subject=OuterRef("process__collaborationrequest__pk"))
+        | Q(kind=Clock.Kind.ACTION, subject=OuterRef("process__actiontask__action_id"))
+    )
 # What a row shows of its case, fetched with the task (one query per page).
 ROW_RELATED = (
     "owner",
@@ -54,6 +64,14 @@ ROW_RELATED = (
     "process__collaborationrequest__case__category",
     "process__collaborationrequest__case__owner",
     "process__collaborationrequest__department",
+    "process__actiontask__case__priority",
+    "process__actiontask__case__level",
+    "process__actiontask__case__category",
+    "process__actiontask__case__owner",
+    "process__mention__case__priority",
+    "process__mention__case__level",
+    "process__mention__case__category",
+    "process__mention__case__owner",
 )
 
 
@@ -78,10 +96,9 @@ def with_deadlines(tasks: QuerySet[Any]) -> QuerySet[Any]:
     `paused_kind` of the paused clock with the least time left, `clock_rank` for ordering and
     `last_activity` (the case's latest event). All subqueries: one query however many rows."""
     tasks = tasks.annotate(case_id=CASE_ID)
-    running = Clock.objects.filter(complaint_id=OuterRef("case_id"), state=Clock.State.RUNNING).order_by("due_at", "pk")
-    paused = Clock.objects.filter(complaint_id=OuterRef("case_id"), state=Clock.State.PAUSED).order_by(
-        "remaining", "pk"
-    )
+    clocks = Clock.objects.filter(governing_clocks(), complaint_id=OuterRef("case_id"))
+    running = clocks.filter(state=Clock.State.RUNNING).order_by("due_at", "pk")
+    paused = clocks.filter(state=Clock.State.PAUSED).order_by("remaining", "pk")
     latest = ComplaintEvent.objects.filter(complaint_id=OuterRef("case_id")).order_by("-at", "-pk")
     tasks = tasks.annotate(
         clock_due=Subquery(running.values("due_at")[:1], output_field=DateTimeField()),
@@ -145,7 +162,7 @@ def deadline_filter(tasks: QuerySet[Any], state: str, now: datetime | None = Non
 def case_of(task: Any) -> Complaint | None:
     """The complaint a task row belongs to (from what ROW_RELATED fetched; no query)."""
     process = task.process
-    for accessor in ("complaint", "compensationapproval", "collaborationrequest"):
+    for accessor in ("complaint", *SIDE_PROCESSES):
         try:
             related = getattr(process, accessor)
         except ObjectDoesNotExist:  # not this kind of process

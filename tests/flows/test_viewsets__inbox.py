@@ -100,6 +100,29 @@ def test_rows_are_ordered_breached_first_then_least_time_left_then_paused_then_n
     assert "overdue 3h 00m" in html or "overdue 2h 59m" in html
 
 
+def test_reminders_follow_ups_and_other_tasks_clocks_do_not_govern_a_row(org, agent):
+    """A P0 reminder, an overdue corrective action, the follow-up or another task's step limit are
+    not the deadline of the work in this row: the case's resolution clock is."""
+    complaint = register(org, agent)
+    set_clock(complaint, due=timedelta(hours=5))
+    now = timezone.now()
+    for kind, subject in [
+        (Clock.Kind.PROGRESS, 0),
+        (Clock.Kind.ACTION, 999),
+        (Clock.Kind.FOLLOW_UP, 0),
+        (Clock.Kind.TASK, 999_999),
+    ]:
+        Clock.objects.create(
+            complaint=complaint, kind=kind, subject=subject, started_at=now, due_at=now - timedelta(hours=1)
+        )
+    html = client_for(agent).get(INBOX).content.decode()
+    assert "rd-clock--breached" not in html and "Resolution" in html
+    task = open_task(complaint, FLOW.first_response)
+    Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK).update(subject=task.pk)  # this row's own step
+    html = client_for(agent).get(INBOX).content.decode()
+    assert "rd-clock--breached" in html
+
+
 def test_the_countdown_reads_in_two_units():
     assert format_left(2 * 3600 + 5 * 60 + 9) == "2h 05m"
     assert format_left(3 * 86400 + 4 * 3600) == "3d 4h"
