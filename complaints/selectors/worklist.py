@@ -48,6 +48,8 @@ def governing_clocks() -> Q:
         | Q(kind=Clock.Kind.COLLABORATION, subject=OuterRef("process__collaborationrequest__pk"))
         | Q(kind=Clock.Kind.ACTION, subject=OuterRef("process__actiontask__action_id"))
     )
+
+
 # What a row shows of its case, fetched with the task (one query per page).
 ROW_RELATED = (
     "owner",
