@@ -40,8 +40,8 @@ CASE_ID = Coalesce(F("process__complaint__pk"), *(F(f"process__{side}__case_id")
 def governing_clocks() -> Q:
     """The clocks that can govern a task row: the case's own deadlines (first response, level
     response, resolution), the task's own step limit, and the clock of the side process the task
-    serves (a collaboration request's answer time, a corrective action's due date). Reminders and
-    the follow-up are not deadlines of the work in the row."""
+    serves (a collaboration request's answer time, a corrective action's due date; see
+    OWN_CLOCK_FIRST). Reminders and the follow-up are not deadlines of the work in the row."""
     return (
         Q(kind__in=[Clock.Kind.FIRST_RESPONSE, Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION])
         | Q(kind=Clock.Kind.TASK, subject=OuterRef("pk"))
@@ -87,6 +87,15 @@ class ClockState:
     NONE = "none"
 
 
+# A collaboration request's or a corrective action's own clock governs its task before the case's:
+# the asked department answers for its answer time or due date, not for the case's resolution. The
+# case's clocks stand in only while the side process has no running clock of its own.
+OWN_CLOCK_FIRST = Case(
+    When(kind__in=[Clock.Kind.COLLABORATION, Clock.Kind.ACTION], then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
 # Row order: running clocks by due time (so breached ones, due in the past, come first), then
 # paused clocks by the time they have left, then rows without a clock; newest first within.
 RANK_RUNNING, RANK_PAUSED, RANK_NONE = 0, 1, 2
@@ -98,9 +107,9 @@ def with_deadlines(tasks: QuerySet[Any]) -> QuerySet[Any]:
     `paused_kind` of the paused clock with the least time left, `clock_rank` for ordering and
     `last_activity` (the case's latest event). All subqueries: one query however many rows."""
     tasks = tasks.annotate(case_id=CASE_ID)
-    clocks = Clock.objects.filter(governing_clocks(), complaint_id=OuterRef("case_id"))
-    running = clocks.filter(state=Clock.State.RUNNING).order_by("due_at", "pk")
-    paused = clocks.filter(state=Clock.State.PAUSED).order_by("remaining", "pk")
+    clocks = Clock.objects.filter(governing_clocks(), complaint_id=OuterRef("case_id")).annotate(own=OWN_CLOCK_FIRST)
+    running = clocks.filter(state=Clock.State.RUNNING).order_by("own", "due_at", "pk")
+    paused = clocks.filter(state=Clock.State.PAUSED).order_by("own", "remaining", "pk")
     latest = ComplaintEvent.objects.filter(complaint_id=OuterRef("case_id")).order_by("-at", "-pk")
     tasks = tasks.annotate(
         clock_due=Subquery(running.values("due_at")[:1], output_field=DateTimeField()),

@@ -146,6 +146,23 @@ def test_a_side_task_runs_on_its_cases_clock(org, agent, agent_b):
     assert "Answer collaboration request" in html
 
 
+def test_a_side_task_with_a_clock_of_its_own_runs_on_it(org, agent):
+    """The asked department answers for its answer time, not for the case's resolution."""
+    from complaints.models import Department
+    from complaints.services.collaboration import collaboration_request
+
+    technical = Department.objects.get(code="technical")
+    contact = make_user("tech_contact", technical, "department_contact")
+    complaint = register(org, agent)
+    collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known issue?")
+    own = complaint.clocks.get(kind=Clock.Kind.COLLABORATION, state=Clock.State.RUNNING)
+    Clock.objects.filter(complaint=complaint).exclude(pk=own.pk).update(due_at=timezone.now() - timedelta(hours=2))
+    html = client_for(contact).get(QUEUE).content.decode()
+    assert "rd-clock--breached" not in html and "Collaboration answer" in html
+    Clock.objects.filter(pk=own.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    assert "rd-clock--breached" in client_for(contact).get(QUEUE).content.decode()
+
+
 # Filters and search --------------------------------------------------------------------------------
 
 
