@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import BatchEventKind, BatchOpenedBy, BatchStatus, OutreachState
+from complaints.models.events import EventRecord
 
 
 class BatchInvestigation(models.Model):
@@ -60,31 +61,16 @@ class BatchInvestigation(models.Model):
         return f"{self.product_model} {self.window_start or ''}–{self.window_end or ''}"
 
 
-class BatchEvent(models.Model):
+class BatchEvent(EventRecord):
     """Append-only history of an investigation: opened, linked, imported, contact progress, closed."""
 
     investigation = models.ForeignKey(BatchInvestigation, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     kind = models.CharField(_("event"), max_length=20, choices=BatchEventKind.choices)
-    old = models.JSONField(_("before"), default=dict, blank=True)
-    new = models.JSONField(_("after"), default=dict, blank=True)
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(EventRecord.Meta):
         verbose_name = _("batch event")
         verbose_name_plural = _("batch events")
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class Delivery(models.Model):

@@ -7,11 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from complaints.choices import EventKind
 
 
-class ComplaintEvent(models.Model):
-    """Who did what, when, old → new, and why. Written by the service that changes the state."""
+class EventRecord(models.Model):
+    """What every append-only event holds besides its subject and kind: who, old → new, and why.
+    Newest first."""
 
-    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -20,15 +19,25 @@ class ComplaintEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    kind = models.CharField(_("event"), max_length=30, choices=EventKind.choices)
     old = models.JSONField(_("before"), default=dict, blank=True)
     new = models.JSONField(_("after"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
-        verbose_name = _("complaint event")
-        verbose_name_plural = _("complaint events")
+        abstract = True
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M}"  # type: ignore[attr-defined]
+
+
+class ComplaintEvent(EventRecord):
+    """Who did what, when, old → new, and why. Written by the service that changes the state."""
+
+    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=30, choices=EventKind.choices)
+
+    class Meta(EventRecord.Meta):
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
