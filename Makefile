@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 REDRESS_HOST ?= 127.0.0.1
 REDRESS_PORT ?= 8000
 export REDRESS_HOST REDRESS_PORT
+# The settings default to production (DEBUG off); these are development commands and say so.
+DJANGO_DEBUG ?= true
+export DJANGO_DEBUG
 
 .PHONY: run test check lint fmt messages install install-dev clean
 

@@ -1,24 +1,27 @@
-"""Settings, read from the environment with safe development defaults.
+"""Settings, read from the environment (or a .env file). Every variable is in .env.example and
+the README's Configuration table.
 
+Production is the default: DJANGO_DEBUG unset means off, which needs a secret key and allowed
+hosts. Development says DJANGO_DEBUG=true (`make run`, the Procfile and the test settings do).
 Unset DATABASE_URL → a SQLite file under var/; unset CELERY_BROKER_URL → kombu's filesystem
-transport under var/celery (no broker server). Production sets DJANGO_DEBUG=false, a secret key,
-ALLOWED_HOSTS, DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis). See README.md.
+transport under var/celery (no broker server). Importing the settings creates no directories:
+config.apps creates what the filesystem transport needs when Django starts.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("REDRESS_VAR_DIR", default=str(BASE_DIR / "var")))
-
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+VAR_DIR = Path(env.str("REDRESS_VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless said otherwise: a production process that forgets the variable never shows debug pages.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     default="dev-only-insecure-key-change-me" if DEBUG else environ.Env.NOTSET,
@@ -40,12 +43,18 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "axes",
+    "config.apps.RedressConfig",
     "complaints",
     "flows",
 ]
 
 MIDDLEWARE = [
+    # A request id on every log line of the request (and in the X-Request-ID response header).
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,14 +70,18 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "flows.middleware.FlowLockFailedMiddleware",
     "flows.middleware.ComplaintScopeMiddleware",
+    # Last: counts failed logins and refuses a locked-out client (django-axes).
+    "axes.middleware.AxesMiddleware",
     # viewflow appends SiteMiddleware and HotwireTurboMiddleware itself.
 ]
 
 if not DEBUG:
-    # Serves collected static files from the web processes in production.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    # Serves collected static files from the web processes in production (after SecurityMiddleware).
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out client before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Permissions that follow from department memberships and roles (queues, registering).
     "complaints.auth.MembershipBackend",
@@ -89,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     }
@@ -113,6 +127,21 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# Login throttling (django-axes): after this many failed logins for one username from one address,
+# that pair is locked out for the cool-off time (429 with our page). `python manage.py axes_reset`
+# (or the admin's *Access attempts*) lifts a lockout early.
+AXES_FAILURE_LIMIT = env.int("REDRESS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("REDRESS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_VERBOSE = False
+
+# Sessions end after this long without a request (every request renews them). Development keeps
+# Django's two weeks unless the variable says otherwise.
+SESSION_COOKIE_AGE = 60 * env.int("REDRESS_SESSION_IDLE_MINUTES", default=14 * 24 * 60 if DEBUG else 30)
+SESSION_SAVE_EVERY_REQUEST = True
+
 LANGUAGE_CODE = env.str("REDRESS_LANGUAGE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -121,11 +150,15 @@ USE_I18N = True
 USE_TZ = True
 # Phone numbers without a leading + are read as numbers of this region.
 REDRESS_PHONE_REGION = env.str("REDRESS_PHONE_REGION", default="CN")
-# Links in notifications point here (the address users open the site at).
-REDRESS_BASE_URL = env.str("REDRESS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in notifications point here (the address users open the site at); unset, the host and
+# port `make run` serves on.
+REDRESS_BASE_URL = env.str(
+    "REDRESS_BASE_URL",
+    default=f"http://{env.str('REDRESS_HOST', default='127.0.0.1')}:{env.str('REDRESS_PORT', default='8000')}",
+).rstrip("/")
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env.str("REDRESS_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("REDRESS_MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -149,12 +182,11 @@ EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backen
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="redress@localhost")
 
 # Celery: Redis in production; with no broker configured, kombu's filesystem transport
-# carries messages through files under var/celery, so one machine needs no broker server.
+# carries messages through files under var/celery, so one machine needs no broker server
+# (config.apps creates the folders when Django starts).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed"):
-        (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
@@ -171,19 +203,72 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below (one line per task with its id), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# One line per request and per Celery task, each with its request or task id; REDRESS_LOG_FORMAT=json
+# writes one JSON object a line, so several machines' logs merge (config/logs.py).
+LOG_FORMAT = env.str("REDRESS_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # WeasyPrint narrates every step of a PDF at INFO.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint narrates every step of a PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # The request line (config.logs) replaces Django's own per-request warnings.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
 }
 
+# Security headers. The Content-Security-Policy allows scripts only from our own origin (a nonce
+# for inline code: {{ request.csp_nonce }}); styles may be inline (viewflow's Material pages set
+# them); no page may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
 if not DEBUG:
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (docs/deployment.md).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_HTTPONLY = True
 
 SITE_TITLE = _("Redress")

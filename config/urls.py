@@ -8,6 +8,7 @@ from viewflow.urls import Site
 from complaints.batch_views import BatchViewset
 from complaints.case_views import CaseLibraryViewset
 from complaints.views import language_set
+from config import health
 from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 
@@ -29,6 +30,8 @@ site = Site(
 )
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/", AuthViewset().urls),
     path("preferences/language/", language_set, name="language_set"),
     path("", site.urls),

@@ -73,7 +73,7 @@ for lang in "${LANGS[@]}"; do
 done
 
 # --- 1. The project's own strings ---------------------------------------------------------------
-"$PY" manage.py makemessages -l zh_Hans -l en \
+DJANGO_DEBUG=true "$PY" manage.py makemessages -l zh_Hans -l en \
     --ignore=.venv --ignore=var --ignore=tests --no-obsolete --keep-pot >/dev/null
 mv locale/django.pot "$TMP/project.pot"
 

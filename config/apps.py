@@ -1,0 +1,28 @@
+"""Redress's own start-up: system checks, log context for Celery tasks, and the folders the
+filesystem broker needs (created when Django starts, never when the settings are imported)."""
+
+from pathlib import Path
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RedressConfig(AppConfig):
+    name = "config"
+    label = "redress_config"
+    verbose_name = _("Redress")
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from config import checks, logs  # noqa: F401  (registers the checks and the task log signals)
+
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] == "django.db.backends.sqlite3" and str(database["NAME"]) != ":memory:":
+            Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
+        options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+        if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+            for key in ("data_folder_in", "processed_folder"):
+                if options.get(key):
+                    Path(options[key]).mkdir(parents=True, exist_ok=True)
