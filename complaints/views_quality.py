@@ -4,7 +4,7 @@ as a PDF. Thin doors onto complaints.services.quality and complaints.selectors.q
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.staticfiles import finders
-from django.http import Http404
 
 PDF_FONT_FAMILY = "Redress Noto Sans SC"
 PDF_FONT_STATIC_PATH = "redress/fonts/NotoSansSC-Regular-subset.otf"
@@ -60,18 +59,23 @@ def pdf_font_face_css() -> str:
     return f'@font-face {{ font-family: "{PDF_FONT_FAMILY}"; src: url("{path.resolve().as_uri()}"); }}'
 
 
-def pdf_url_fetcher(url: str, *args: Any, **kwargs: Any) -> Any:
-    """Serves the shipped PDF font and nothing else: no request leaves the server."""
-    path = pdf_font_path()
-    if path is not None and url == path.resolve().as_uri():
-        from weasyprint import default_url_fetcher
+def _fetcher() -> Any:
+    from weasyprint.urls import URLFetcher
 
-        return default_url_fetcher(url, *args, **kwargs)
-    raise Http404(url)
+    class ShippedFontsOnly(URLFetcher):
+        """Serves the shipped PDF font and nothing else: no request leaves the server."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = pdf_font_path()
+            if path is not None and url == path.resolve().as_uri():
+                return super().fetch(url, headers)
+            raise ValueError(f"PDFs load no resources but their font: {url}")
+
+    return ShippedFontsOnly(allowed_protocols={"file"}, allow_redirects=False)
 
 
 def pdf_write(html: str) -> bytes:
     """HTML (built from inline content) → PDF bytes, set in the shipped fonts."""
     import weasyprint  # loaded on first use: it pulls in Pango and fonts
 
-    return weasyprint.HTML(string=html, url_fetcher=pdf_url_fetcher).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=_fetcher()).write_pdf()

@@ -77,7 +77,8 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # Serves collected static files from the web processes in production (after SecurityMiddleware).
-    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    _after = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+    MIDDLEWARE.insert(_after, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out client before any password is checked.

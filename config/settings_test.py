@@ -6,4 +6,4 @@ import os
 
 os.environ["DJANGO_DEBUG"] = "true"
 
-from config.settings import *  # noqa: E402, F403
+from config.settings import *  # noqa: F403

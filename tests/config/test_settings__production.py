@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDRESS_"))}
     base["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
     )
 
@@ -51,6 +51,11 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> Non
 def test_links_follow_the_port_make_run_was_given_unless_the_base_url_says_otherwise(tmp_path: Path) -> None:
     code = "from django.conf import settings; print(settings.REDRESS_BASE_URL)"
     dev = {"DJANGO_DEBUG": "true", "REDRESS_VAR_DIR": str(tmp_path)}
-    assert manage("shell", "--no-imports", "-c", code, REDRESS_PORT="8123", **dev).stdout.strip() == "http://127.0.0.1:8123"
-    given = manage("shell", "--no-imports", "-c", code, REDRESS_PORT="8123", REDRESS_BASE_URL="https://r.example.com/", **dev)
+    assert (
+        manage("shell", "--no-imports", "-c", code, REDRESS_PORT="8123", **dev).stdout.strip()
+        == "http://127.0.0.1:8123"
+    )
+    given = manage(
+        "shell", "--no-imports", "-c", code, REDRESS_PORT="8123", REDRESS_BASE_URL="https://r.example.com/", **dev
+    )
     assert given.stdout.strip() == "https://r.example.com"
