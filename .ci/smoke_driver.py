@@ -1,0 +1,171 @@
+"""The production smoke's client (run by .ci/production-smoke): the user's steps go over HTTP to
+gunicorn; the database is read only to pick ids and to count what happened.
+
+    python .ci/smoke_driver.py shorten      admin limits of one minute, warning at 1 %
+    python .ci/smoke_driver.py journey      log in, register a complaint, open every page
+    python .ci/smoke_driver.py warned REF   wait until REF's warning fired, then check it is single
+"""
+
+import http.cookiejar
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+
+import django
+
+BASE = os.environ["SMOKE_BASE"]
+STATE = os.environ["SMOKE_STATE"]
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, os.getcwd())
+    django.setup()
+
+
+class Browser:
+    def __init__(self) -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def csrf(self) -> str:
+        return next(c.value for c in self.jar if c.name == "csrftoken")
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        try:
+            with self.opener.open(BASE + path, timeout=30) as r:
+                return r.status, r.geturl(), r.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.geturl(), error.read().decode()
+
+    def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.csrf()}).encode()
+        request = urllib.request.Request(BASE + path, data=body, headers={"Referer": BASE + path})
+        try:
+            with self.opener.open(request, timeout=60) as r:
+                return r.status, r.geturl(), r.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.geturl(), error.read().decode()
+
+
+def fail(message: str) -> None:
+    print(f"SMOKE FAILED: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def shorten() -> None:
+    """A short admin limit: every level answers in one minute, warning at 1 % (under a second)."""
+    from complaints.choices import TimeUnit
+    from complaints.models import EscalationLevel, LevelLimit
+
+    EscalationLevel.objects.update(warning_percent=1, business_time=False)
+    LevelLimit.objects.update(
+        response_amount=1, response_unit=TimeUnit.MINUTES, resolution_amount=1, resolution_unit=TimeUnit.MINUTES
+    )
+    print("smoke: every level limit is now one minute, warning at 1 %")
+
+
+def journey() -> None:
+    from django.utils import timezone
+
+    from complaints.models import Category, Complaint, Department
+
+    browser = Browser()
+    status, _, page = browser.get("/accounts/login/")
+    if status != 200 or 'name="password"' not in page:
+        fail(f"login page answered {status}")
+    status, url, page = browser.post("/accounts/login/", {"username": "agent", "password": "redress-demo"})
+    if status != 200 or url.rstrip("/").endswith("/accounts/login"):
+        fail(f"login did not succeed ({status} at {url})")
+    agent_store = Department.objects.filter(memberships__user__username="agent").first()
+    category = Category.objects.filter(form_versions__isnull=True).first() or Category.objects.first()
+    before = Complaint.objects.count()
+    status, _, page = browser.get("/workflow/flows/complaint/start/")
+    if status != 200:
+        fail(f"intake page answered {status}")
+    data = {
+        "customer_name": "Smoke Test 烟雾测试",
+        "customer_phone": "13700137004",
+        "category": str(category.pk),
+        "customer_words": "生产环境冒烟测试：冰箱门有划痕。",
+        "demand": "replacement",
+        "requested_amount": "100",
+        "emotion": "calm",
+        "channel": "phone",
+        "department": str(agent_store.pk) if agent_store else "",
+        "promised_response_at": (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M"),
+    }
+    status, url, page = browser.post("/workflow/flows/complaint/start/", data)
+    if Complaint.objects.count() != before + 1:
+        errors = re.findall(r'class="[^"]*(?:invalid|error)[^"]*"[^>]*>([^<]{0,200})', page)
+        fail(f"the complaint was not registered ({status} at {url}): {errors[:5]}")
+    complaint = Complaint.objects.latest("pk")
+    pages = ["/", f"/workflow/flows/complaint/{complaint.pk}/detail/", "/workflow/flows/complaint/start/"]
+    for link in sorted(set(re.findall(r'href="(/workflow/[^"#?]*)"', page)))[:25]:
+        pages.append(link)
+    answered = {}
+    for path in pages:
+        code, _, _ = browser.get(path)
+        answered[path] = code
+    bad = {path: code for path, code in answered.items() if code >= 500 or code in (0,)}
+    if bad:
+        fail(f"pages answered with server errors: {bad}")
+    code, _, body = browser.get("/no-such-page/")
+    if code != 404 or "Redress" not in body or "Traceback" in body or "URLconf" in body:
+        fail(f"a missing page is not our 404 ({code})")
+    with open(STATE, "w") as out:
+        json.dump({"complaint": complaint.pk, "reference": complaint.reference, "pages": answered}, out)
+    print(f"smoke: logged in over HTTP, registered {complaint.reference}, {len(answered)} pages answered, 404 is ours")
+
+
+def warned(timeout: float) -> None:
+    from complaints.choices import EventKind, NotificationEvent
+    from complaints.models import Clock, Complaint, Notification
+
+    state = json.load(open(STATE))
+    complaint = Complaint.objects.get(pk=state["complaint"])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if complaint.events.filter(kind=EventKind.DEADLINE_WARNING).exists():
+            break
+        time.sleep(1)
+    else:
+        fail(f"no deadline warning for {complaint.reference} within {timeout:.0f} s")
+    # Let the surviving sweeps run over it again: nothing may double.
+    time.sleep(float(os.environ.get("SMOKE_SETTLE_SECONDS", "6")))
+    warnings = list(complaint.events.filter(kind=EventKind.DEADLINE_WARNING).values_list("new", flat=True))
+    clocks = [str(w.get("clock")) for w in warnings]
+    if len(clocks) != len(set(clocks)):
+        fail(f"a clock warned more than once: {clocks}")
+    warned_clocks = Clock.objects.filter(complaint=complaint, warned_at__isnull=False).count()
+    if warned_clocks != len(warnings):
+        fail(f"{warned_clocks} warned clocks but {len(warnings)} warning events")
+    notes = list(
+        Notification.objects.filter(complaint=complaint, event=NotificationEvent.DEADLINE_WARNING).values_list(
+            "recipient_id", "channel_id", "subject"
+        )
+    )
+    if not notes:
+        fail("the warning notification does not exist")
+    if len(notes) != len(set(notes)):
+        fail(f"a warning notification exists more than once: {notes}")
+    print(f"smoke: {len(warnings)} warning(s) for {complaint.reference}, {len(notes)} notification(s), none doubled")
+
+
+if __name__ == "__main__":
+    setup()
+    command = sys.argv[1]
+    if command == "shorten":
+        shorten()
+    elif command == "journey":
+        journey()
+    elif command == "warned":
+        warned(float(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    else:
+        fail(f"unknown command {command}")
