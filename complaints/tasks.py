@@ -1,8 +1,34 @@
 """Celery tasks: thin doors that take ids (or nothing) and call into the process."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import shared_task
+from django.db import connection
+
+# One sweep at a time across every worker, however many beats send ticks (a second beat started
+# by mistake, or a tick sent while the last sweep still runs): PostgreSQL advisory lock key.
+SWEEP_LOCK_KEY = 0x52445253  # "RDRS"
+
+
+@contextmanager
+def _sweep_lock() -> Iterator[bool]:
+    """True when this sweep may run; released at the end, or by PostgreSQL when a killed worker's
+    connection closes. Every clock is also claimed once, so even without the lock nothing doubles;
+    the lock keeps concurrent ticks from doing the same work twice."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_KEY])
+        acquired = bool(cursor.fetchone()[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_KEY])
 
 
 @shared_task(name="complaints.tasks.sweep_clocks", ignore_result=True, acks_late=True)
@@ -15,10 +41,13 @@ def sweep_clocks() -> dict[str, Any]:
     from complaints.services.notify import notifications_resend
     from complaints.services.timers import workflow_timers_fire
 
-    result = clocks_sweep()
-    result["timers"] = workflow_timers_fire()
-    result["sent"] = notifications_resend()
-    return result
+    with _sweep_lock() as acquired:
+        if not acquired:
+            return {"skipped": "another sweep is running"}
+        result = clocks_sweep()
+        result["timers"] = workflow_timers_fire()
+        result["sent"] = notifications_resend()
+        return result
 
 
 @shared_task(
