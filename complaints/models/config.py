@@ -205,7 +205,11 @@ class EscalationLevel(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Largest compensation this level may grant; empty means unlimited. Takes effect at once."),
+        help_text=_(
+            "Largest compensation this level may grant; empty means unlimited. Takes effect at once. "
+            "Above it, someone other than the proposer, holding a level whose authority covers the "
+            "amount, must approve (four eyes)."
+        ),
     )
     business_time = models.BooleanField(
         _("count business time"),

@@ -30,16 +30,17 @@ from complaints.selectors.batch import (
     is_batch_investigator,
     open_investigation,
 )
+from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 
 STATE_LABELS = dict(OutreachState.choices)
 
 
-class BatchRefused(Exception):
+class BatchRefused(Refused):
     """The batch action cannot be done as asked; the message says why (translated)."""
 
 
-class DeliveriesRefused(Exception):
+class DeliveriesRefused(Refused):
     """The deliveries file has bad rows; nothing was imported. `errors` lists (line, reason)."""
 
     def __init__(self, errors: list[tuple[int, str]]) -> None:

@@ -30,6 +30,7 @@ from complaints.rules.business_time import Unit, add_business_time, business_tim
 from complaints.rules.notify import next_reminder
 from complaints.selectors import process_settings, queue_holders
 from complaints.selectors.routing import level_clock
+from complaints.services.errors import Refused
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
 
@@ -257,7 +258,7 @@ def _pause(clock: Clock, now: datetime) -> None:
     )
 
 
-class WaitRefused(Exception):
+class WaitRefused(Refused):
     """The complaint cannot start or stop waiting as asked; the message says why (translated)."""
 
 

@@ -55,6 +55,7 @@ from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import overlapping_weekdays
 from complaints.rules.trees import path_to_root
 from complaints.selectors.intake_forms import category_parents
+from complaints.services.errors import Refused
 from complaints.services.intake_forms import FIELD_COLUMNS, PublishRefused, form_draft, form_publish, form_withdraw
 
 FORMAT = "redress-config"
@@ -83,7 +84,7 @@ SECTIONS = (
 )
 
 
-class ConfigImportError(Exception):
+class ConfigImportError(Refused):
     """The document is invalid; nothing was changed. `errors` lists "where: what" messages."""
 
     def __init__(self, errors: list[str]) -> None:
