@@ -28,8 +28,8 @@ from complaints.selectors import user_department_ids
 from complaints.selectors.quality import has_open_task, may_analyse, may_update_action, may_verify, permanent_statuses
 from complaints.services.attachments import attachment_add
 from complaints.services.clocks import action_clock_sync
-from complaints.services.events import event_record
 from complaints.services.errors import is_system
+from complaints.services.events import event_record
 from complaints.services.stages import StepRefused
 from complaints.services.work import side_task_start
 

@@ -19,8 +19,8 @@ from complaints.choices import (
 )
 from complaints.models import Clock, Complaint, CorrectiveAction, CustomerContact
 from complaints.rules import capa
-from complaints.services.clocks import action_clock_sync, complaint_clocks_stop, complaint_follow_up_clock_start
 from complaints.selectors.escalation import is_handler
+from complaints.services.clocks import action_clock_sync, complaint_clocks_stop, complaint_follow_up_clock_start
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
 
