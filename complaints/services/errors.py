@@ -7,6 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from complaints.selectors.escalation import is_handler
+
 
 class Refused(Exception):
     """The write is not allowed; `message` says why (translated). Some subclasses carry a richer
@@ -26,3 +28,10 @@ def refuse_unless(allowed: bool, message: str, *, error: type[Refused] = Refused
     """Raises `error(message)` unless the check passed."""
     if not allowed:
         raise error(message)
+
+
+def require_handler(*, complaint: Any, actor: Any, error: type[Refused] = Refused) -> None:
+    """Refuses unless the actor handles the complaint (its owner, the holder of one of its open
+    tasks, or a holder of its level's role where that level is handled). The system may always act."""
+    if not is_system(actor) and not is_handler(user=actor, complaint=complaint):
+        raise error(_("Only someone handling this complaint can do this."))

@@ -19,9 +19,8 @@ from complaints.choices import (
 )
 from complaints.models import Clock, Complaint, CorrectiveAction, CustomerContact
 from complaints.rules import capa
-from complaints.selectors.escalation import is_handler
 from complaints.services.clocks import action_clock_sync, complaint_clocks_stop, complaint_follow_up_clock_start
-from complaints.services.errors import Refused, is_system
+from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 
 
@@ -39,8 +38,7 @@ def _require_handler(*, complaint: Complaint, actor: Any, open_case: bool = True
     still open. The system (no actor) may always act."""
     if open_case and complaint.stage == Stage.CLOSED:
         raise StepRefused(_("The complaint is closed; this step can no longer be recorded."))
-    if not is_system(actor) and not is_handler(user=actor, complaint=complaint):
-        raise StepRefused(_("Only someone handling this complaint can record this."))
+    require_handler(complaint=complaint, actor=actor, error=StepRefused)
 
 
 def complaint_enter_stage(*, complaint: Complaint, stage: str) -> Complaint:
