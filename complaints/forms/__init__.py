@@ -10,12 +10,22 @@ from viewflow.forms import FieldSet, Layout, Row
 from complaints.choices import Channel, ConfirmationOutcome, Emotion, VerificationOutcome
 from complaints.forms.answers import AnswerFieldsMixin, AnswersSection
 from complaints.forms.answers import AnswersForm as AnswersForm
-from complaints.forms.fields import AttachmentsField, date_field, datetime_field, normalise_phone, not_in_past
+from complaints.forms.fields import (
+    AttachmentsField,
+    date_field,
+    datetime_field,
+    limit_length,
+    normalise_phone,
+    not_in_past,
+)
 from complaints.models import Category, Complaint, Department
 from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
-from complaints.selectors import complaints_visible_to, registering_departments
+from complaints.selectors import complaints_visible_to, process_settings, registering_departments
 from complaints.selectors.intake_forms import ROUTING_PREFIX, EffectiveForm, answer_field_specs, effective_form
+
+# The free-text fields whose length is the admin's policy (ProcessSettings.description_max_chars).
+DESCRIPTION_FIELDS = ("customer_words", "handler_understanding")
 
 
 class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
@@ -86,6 +96,9 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         self.fields["customer_phone"].error_messages["required"] = _(
             "A phone number is needed to call the customer back."
         )
+        longest = process_settings().description_max_chars
+        for name in DESCRIPTION_FIELDS:
+            limit_length(self.fields[name], longest)
         # `answer_form` stands in for the category's published questions (the admin's preview).
         self.add_answer_fields(answer_form or effective_form(self.chosen_category()))
         self.layout = self.intake_layout()
@@ -303,6 +316,9 @@ class RoutePreviewForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+        longest = process_settings().description_max_chars
+        for name in [*DESCRIPTION_FIELDS, "answers"]:
+            limit_length(self.fields[name], longest)
         cast(forms.ChoiceField, self.fields["emotion"]).choices = [("", "---------"), *Emotion.choices]
 
     @classmethod

@@ -459,6 +459,15 @@ class ProcessSettings(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("How far back earlier complaints count. Applies to complaints registered after the change."),
     )
+    description_max_chars = models.PositiveIntegerField(
+        _("longest description (characters)"),
+        default=20000,
+        validators=[MinValueValidator(200)],
+        help_text=_(
+            "The customer's words and the handler's understanding may be at most this long; a longer "
+            "text is refused on the form with this number. Takes effect at once."
+        ),
+    )
     p0_alert_minutes = models.PositiveSmallIntegerField(
         _("P0 alert out within (minutes)"),
         validators=[MinValueValidator(1)],

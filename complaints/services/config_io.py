@@ -141,6 +141,7 @@ def config_export() -> dict[str, Any]:
             "repeat_threshold": settings_row.repeat_threshold,
             "repeat_window_days": settings_row.repeat_window_days,
             "p0_alert_minutes": settings_row.p0_alert_minutes,
+            "description_max_chars": settings_row.description_max_chars,
             "collaboration_role": _code(settings_row.collaboration_role),
             "collaboration_response_minutes": settings_row.collaboration_response_minutes,
             "collaboration_superior_minutes": settings_row.collaboration_superior_minutes,
@@ -566,10 +567,11 @@ class _Importer:
             "notification_max_attempts",
         }
         with self.at("process_settings"):
-            if not self.check_keys(data, keys | {"collaboration_role"}, keys):
+            optional = {"collaboration_role", "description_max_chars"}  # older documents lack the latter
+            if not self.check_keys(data, keys | optional, keys):
                 return
             row = ProcessSettings.objects.order_by("pk").first() or ProcessSettings(pk=1)
-            for key in keys:
+            for key in keys | ({"description_max_chars"} & set(data)):
                 setattr(row, key, data[key] if data[key] is not None else "")
             # Roles are imported after the settings: the role is set once they exist (see run()).
             self.save(row, exclude=["collaboration_role"])
