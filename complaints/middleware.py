@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.messages.storage import default_storage
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -64,15 +64,23 @@ class UserLanguageMiddleware:
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-class OversizeFormMiddleware:
+class HostileInputMiddleware:
     """Before CSRF reads the form: a form above the server's cap (DATA_UPLOAD_MAX_MEMORY_SIZE, too
     many fields or files) is answered by showing the same page again with a message saying so,
-    instead of Django's bare "Bad Request" page. Nothing of the request is kept or saved."""
+    instead of Django's bare "Bad Request" page; nothing of the request is kept or saved. NUL
+    characters (which no text field can store and no person types) are dropped from query
+    parameters, so a search for "%00" finds what the rest of it finds instead of failing."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "%00" in request.META.get("QUERY_STRING", "") or any("\x00" in v for v in request.GET.values()):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
         if request.method == "POST" and request.content_type in FORM_TYPES:
             try:
                 request.POST  # noqa: B018 - parsed here, once; CSRF and the view reuse it

@@ -307,6 +307,9 @@ def deliveries_read(*, data: bytes) -> list[DeliveryRow]:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise DeliveriesRefused([(1, _("The file is not text in UTF-8 or GB18030."))]) from None
+    if "\x00" in text:  # the database cannot store it; a spreadsheet never writes it
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DeliveriesRefused([(line, _("The file contains a NUL character; save it again as CSV text."))])
     reader = csv.reader(io.StringIO(text))
     lines = []
     try:

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
 
@@ -81,6 +81,20 @@ SECTIONS = (
     "notification_templates",
     "notification_channels",
     "notification_preferences",
+)
+
+
+# What a value of an unexpected type or shape raises somewhere in a section.
+SHAPE_ERRORS = (
+    TypeError,
+    ValueError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    ArithmeticError,
+    RecursionError,
+    ValidationError,
+    DatabaseError,
 )
 
 
@@ -375,6 +389,7 @@ class _Importer:
     doc: dict[str, Any]
     errors: list[str] = field(default_factory=list)
     where: list[str] = field(default_factory=list)
+    broken_at: str | None = None  # where a value of the wrong shape stopped a section
 
     # Error bookkeeping --------------------------------------------------------------------------
     @contextmanager
@@ -382,6 +397,10 @@ class _Importer:
         self.where.append(label)
         try:
             yield
+        except SHAPE_ERRORS:
+            if self.broken_at is None:
+                self.broken_at = "".join(self.where).lstrip(".")
+            raise
         finally:
             self.where.pop()
 
@@ -534,8 +553,24 @@ class _Importer:
             RoutingRule.objects.all().delete()
         for section in SECTIONS:
             if section in self.doc and self.doc[section] is not None:
-                steps[section]()
-        self.collaboration_role()
+                self.shielded(section, steps[section])
+        self.shielded("process_settings.collaboration_role", self.collaboration_role)
+
+    def shielded(self, section: str, step: Callable[[], None]) -> None:
+        """Runs one section; a value of a type or shape the section does not expect (a list where
+        an object belongs, text where a number does, a NUL character) becomes an error naming
+        where it is, instead of a crash. The section's writes are undone; nothing is saved anyway."""
+        self.broken_at = None
+        try:
+            with transaction.atomic():
+                step()
+        except SHAPE_ERRORS as error:
+            problem = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            self.errors.append(
+                f"{self.broken_at or section}: "
+                + _("a value has the wrong type or shape (%(problem)s); compare with an exported document.")
+                % {"problem": problem}
+            )
 
     def collaboration_role(self) -> None:
         data = self.doc.get("process_settings")
@@ -1096,13 +1131,19 @@ def config_import(*, document: Any) -> dict[str, int]:
             transaction.set_rollback(True)
     if importer.errors:
         raise ConfigImportError(importer.errors)
-    return {section: len(document[section] or []) for section in SECTIONS if section in document}
+    return {
+        section: len(document[section]) if isinstance(document[section], list | dict) else 0
+        for section in SECTIONS
+        if section in document
+    }
 
 
 def config_import_text(*, text: str) -> dict[str, int]:
     """Parses JSON text and imports it (see config_import)."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise ConfigImportError([_("not valid JSON: nested too deeply.")]) from None
     except json.JSONDecodeError as error:
         raise ConfigImportError(
             [
