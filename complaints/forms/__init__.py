@@ -334,9 +334,15 @@ class RoutePreviewForm(forms.ModelForm):
         values = {PREVIEW_ALIASES.get(key, key): value for key, value in data.items() if key not in answers}
         known = {*PREVIEW_FIELDS, "department", "received_at"}
         unknown = sorted(key for key in data if key not in answers and PREVIEW_ALIASES.get(key, key) not in known)
+        shapeless = sorted(key for key, value in values.items() if isinstance(value, list | dict))
+        values = {k: _field_text(v) for k, v in values.items() if k not in shapeless}
         values["answers"] = "\n".join(f"{key} = {_answer_text(value)}" for key, value in answers.items())
-        form = cls(data={k: ("on" if v is True else "" if v in (None, False) else v) for k, v in values.items()})
+        form = cls(data=values)
         form.is_valid()
+        for key in shapeless:
+            form.add_error(
+                None, _("%(field)s: give text, a number, true or false, not a list or object.") % {"field": key}
+            )
         if unknown:
             form.add_error(
                 None,
@@ -344,6 +350,15 @@ class RoutePreviewForm(forms.ModelForm):
                 % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(known | set(PREVIEW_ALIASES)))},
             )
         return form
+
+
+def _field_text(value: Any) -> str:
+    """A JSON scalar as a form would submit it (true: a ticked box; null and false: nothing)."""
+    if value is True:
+        return "on"
+    if value is None or value is False:
+        return ""
+    return str(value)
 
 
 def _answer_text(value: Any) -> str:

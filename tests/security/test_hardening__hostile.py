@@ -226,3 +226,38 @@ def test_every_form_answers_hostile_input_with_errors_not_exceptions(form_class,
 
     check()
     assert Complaint.objects.count() == 1
+
+
+ROUTE_KEYS = [
+    "department",
+    "category",
+    "received_at",
+    "description",
+    "requested_compensation",
+    "requested_amount",
+    "emotion",
+    "channel",
+    "demand",
+    "risk_flagged",
+    "customer_name",
+    "form.fault_type",
+    "form.",
+]
+
+
+@given(sample=st.one_of(JSON, st.dictionaries(st.sampled_from(ROUTE_KEYS), JSON, max_size=5)))
+@SLOW
+def test_the_routing_preview_command_answers_any_sample_with_a_result_or_a_message(org, sample):
+    from io import StringIO
+    from unittest import mock
+
+    from django.core.management import CommandError, call_command
+
+    out, err = StringIO(), StringIO()
+    with mock.patch("sys.stdin", StringIO(json.dumps(sample))):
+        try:
+            call_command("route_preview", stdout=out, stderr=err)
+        except CommandError as error:
+            assert str(error)
+        else:
+            assert json.loads(out.getvalue())
