@@ -21,6 +21,7 @@ from complaints.forms.fields import (
 from complaints.models import Category, Complaint, Department
 from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
+from complaints.rules.text import without_bidi_controls
 from complaints.selectors import complaints_visible_to, process_settings, registering_departments
 from complaints.selectors.intake_forms import ROUTING_PREFIX, EffectiveForm, answer_field_specs, effective_form
 
@@ -115,6 +116,10 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # Direction overrides make a name read differently from what is stored ("Zhou‮gnp.exe").
+        for name, value in data.items():
+            if isinstance(value, str):
+                data[name] = without_bidi_controls(value)
         self.clean_answers(data)
         return data
 
