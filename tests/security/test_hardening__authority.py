@@ -109,6 +109,18 @@ def _waiting(ctx: dict[str, Any]) -> Complaint:
     return clocks.complaint_wait_for_customer(complaint=ctx["complaint"], actor=None, reason="Photos.")
 
 
+def _claimed(ctx: dict[str, Any]) -> Any:
+    """The root-cause task, claimed by the quality engineer."""
+    quality_engineer = get_user_model().objects.get(username="quality_1")
+    return assignment.task_claim(task=open_task(ctx["complaint"], FLOW.root_cause), actor=quality_engineer)
+
+
+def _mention(ctx: dict[str, Any]) -> Any:
+    """A note of the agent that names the regional lead."""
+    note = notes.note_add(complaint=ctx["complaint"], author=ctx["agent"], text="@lead_east please call.")
+    return note.mentions.get()
+
+
 Call = Callable[[dict[str, Any], Any], Any]
 HANDLERS = {"agent", "admin"}  # the case owner (store A's agent) and an administrator
 NOBODY_BUT_ADMIN = {"admin"}
@@ -246,6 +258,14 @@ TABLE: dict[str, tuple[Call, set[str]]] = {
     "assignment.task_claim": (
         lambda c, u: assignment.task_claim(task=open_task(c["complaint"], FLOW.root_cause), actor=u),
         QUALITY,
+    ),
+    "assignment.task_release": (
+        lambda c, u: assignment.task_release(task=_claimed(c), actor=u),
+        {"quality_engineer", "admin"},
+    ),
+    "notes.mention_read": (
+        lambda c, u: notes.mention_read(mention=_mention(c), actor=u),
+        {"regional_lead"},
     ),
     "intake.complaint_register": (_register, {"agent", "admin"}),
     "intake_forms.form_draft": (
