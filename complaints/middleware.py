@@ -76,11 +76,8 @@ class HostileInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "%00" in request.META.get("QUERY_STRING", "") or any("\x00" in v for v in request.GET.values()):
-            cleaned = QueryDict(mutable=True)
-            for key, values in request.GET.lists():
-                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
-            cleaned._mutable = False
-            request.GET = cleaned
+            query = request.META.get("QUERY_STRING", "").replace("%00", "")
+            request.GET = QueryDict(query.replace("\x00", ""), encoding=request.encoding)
         if request.method == "POST" and request.content_type in FORM_TYPES:
             try:
                 request.POST  # noqa: B018 - parsed here, once; CSRF and the view reuse it

@@ -339,7 +339,7 @@ class RoutePreviewForm(forms.ModelForm):
         values = {PREVIEW_ALIASES.get(key, key): value for key, value in data.items() if key not in answers}
         known = {*PREVIEW_FIELDS, "department", "received_at"}
         unknown = sorted(key for key in data if key not in answers and PREVIEW_ALIASES.get(key, key) not in known)
-        shapeless = sorted(key for key, value in values.items() if isinstance(value, list | dict))
+        shapeless = sorted(str(key) for key, value in values.items() if isinstance(value, list | dict))
         values = {k: _field_text(v) for k, v in values.items() if k not in shapeless}
         values["answers"] = "\n".join(f"{key} = {_answer_text(value)}" for key, value in answers.items())
         form = cls(data=values)
