@@ -58,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A form above the upload cap gets its page back with a message, not a bare 400 (before CSRF);
+    # NULs are dropped from query parameters.
+    "complaints.middleware.HostileInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # viewflow answers anonymous users with 403; this sends them to the login page instead.

@@ -21,6 +21,7 @@ from complaints.selectors.quality import step_checklist
 from complaints.services import intake, quality, stages
 from complaints.services.approvals import ApprovalRefused, approval_decide
 from complaints.services.collaboration import CollaborationRefused, collaboration_answer
+from complaints.services.errors import Refused
 from complaints.services.notes import NoteRefused, mention_read
 
 
@@ -84,7 +85,7 @@ class StepView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTempl
     def form_valid(self, form: Any) -> HttpResponse:
         try:
             self.perform(form.cleaned_data)
-        except stages.StepRefused as refusal:
+        except Refused as refusal:
             form.add_error(None, str(refusal))
             return self.form_invalid(form)
         self.request.activation.execute()

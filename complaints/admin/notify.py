@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.models.notify import PLACEHOLDERS
+from complaints.selectors import process_settings
 
 
 @admin.register(models.NotificationRecipient)
@@ -91,3 +93,61 @@ class NotificationPreferenceAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
+
+
+class NotificationStatusFilter(admin.SimpleListFilter):
+    """Where each message is: sent, waiting to go, failing (attempts left) or failed for good."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("sent", _("Sent")),
+            ("waiting", _("Waiting to go")),
+            ("failing", _("Failed, will be tried again")),
+            ("failed", _("Failed, no attempts left")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        limit = process_settings().notification_max_attempts
+        unsent = queryset.filter(sent_at__isnull=True)
+        match self.value():
+            case "sent":
+                return queryset.filter(sent_at__isnull=False)
+            case "waiting":
+                return unsent.filter(error="", attempts__lt=limit)
+            case "failing":
+                return unsent.exclude(error="").filter(attempts__lt=limit)
+            case "failed":
+                return unsent.filter(Q(attempts__gte=limit) | Q(address=""))
+        return queryset
+
+
+@admin.register(models.Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The messages sent and to send, read only: an admin sees which failed and why."""
+
+    list_display = ["created_at", "event", "complaint", "address", "subject", "status", "attempts", "error"]
+    list_filter = [NotificationStatusFilter, "event", "channel"]
+    list_select_related = ["complaint", "channel"]
+    search_fields = ["address", "subject", "complaint__reference"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+
+    @admin.display(description=_("status"))
+    def status(self, obj: models.Notification) -> str:
+        if obj.sent_at is not None:
+            return str(_("Sent"))
+        if obj.attempts >= process_settings().notification_max_attempts or not obj.address:
+            return str(_("Failed, no attempts left"))
+        return str(_("Failed, will be tried again") if obj.error else _("Waiting to go"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

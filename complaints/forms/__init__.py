@@ -10,12 +10,23 @@ from viewflow.forms import FieldSet, Layout, Row
 from complaints.choices import Channel, ConfirmationOutcome, Emotion, VerificationOutcome
 from complaints.forms.answers import AnswerFieldsMixin, AnswersSection
 from complaints.forms.answers import AnswersForm as AnswersForm
-from complaints.forms.fields import AttachmentsField, date_field, datetime_field, normalise_phone, not_in_past
+from complaints.forms.fields import (
+    AttachmentsField,
+    date_field,
+    datetime_field,
+    limit_length,
+    normalise_phone,
+    not_in_past,
+)
 from complaints.models import Category, Complaint, Department
 from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
-from complaints.selectors import complaints_visible_to, registering_departments
+from complaints.rules.text import without_bidi_controls
+from complaints.selectors import complaints_visible_to, process_settings, registering_departments
 from complaints.selectors.intake_forms import ROUTING_PREFIX, EffectiveForm, answer_field_specs, effective_form
+
+# The free-text fields whose length is the admin's policy (ProcessSettings.description_max_chars).
+DESCRIPTION_FIELDS = ("customer_words", "handler_understanding")
 
 
 class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
@@ -86,6 +97,9 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         self.fields["customer_phone"].error_messages["required"] = _(
             "A phone number is needed to call the customer back."
         )
+        longest = process_settings().description_max_chars
+        for name in DESCRIPTION_FIELDS:
+            limit_length(self.fields[name], longest)
         # `answer_form` stands in for the category's published questions (the admin's preview).
         self.add_answer_fields(answer_form or effective_form(self.chosen_category()))
         self.layout = self.intake_layout()
@@ -102,6 +116,10 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # Direction overrides make a name read differently from what is stored ("Zhou‮gnp.exe").
+        for name, value in data.items():
+            if isinstance(value, str):
+                data[name] = without_bidi_controls(value)
         self.clean_answers(data)
         return data
 
@@ -303,6 +321,9 @@ class RoutePreviewForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+        longest = process_settings().description_max_chars
+        for name in [*DESCRIPTION_FIELDS, "answers"]:
+            limit_length(self.fields[name], longest)
         cast(forms.ChoiceField, self.fields["emotion"]).choices = [("", "---------"), *Emotion.choices]
 
     @classmethod
@@ -318,9 +339,15 @@ class RoutePreviewForm(forms.ModelForm):
         values = {PREVIEW_ALIASES.get(key, key): value for key, value in data.items() if key not in answers}
         known = {*PREVIEW_FIELDS, "department", "received_at"}
         unknown = sorted(key for key in data if key not in answers and PREVIEW_ALIASES.get(key, key) not in known)
+        shapeless = sorted(str(key) for key, value in values.items() if isinstance(value, list | dict))
+        values = {k: _field_text(v) for k, v in values.items() if k not in shapeless}
         values["answers"] = "\n".join(f"{key} = {_answer_text(value)}" for key, value in answers.items())
-        form = cls(data={k: ("on" if v is True else "" if v in (None, False) else v) for k, v in values.items()})
+        form = cls(data=values)
         form.is_valid()
+        for key in shapeless:
+            form.add_error(
+                None, _("%(field)s: give text, a number, true or false, not a list or object.") % {"field": key}
+            )
         if unknown:
             form.add_error(
                 None,
@@ -328,6 +355,15 @@ class RoutePreviewForm(forms.ModelForm):
                 % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(known | set(PREVIEW_ALIASES)))},
             )
         return form
+
+
+def _field_text(value: Any) -> str:
+    """A JSON scalar as a form would submit it (true: a ticked box; null and false: nothing)."""
+    if value is True:
+        return "on"
+    if value is None or value is False:
+        return ""
+    return str(value)
 
 
 def _answer_text(value: Any) -> str:

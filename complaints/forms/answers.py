@@ -15,6 +15,7 @@ from crispy_forms.layout import Layout as CrispyLayout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from viewflow.forms import FieldSet, Row
@@ -90,7 +91,8 @@ def answer_formfield(defn: FieldDef, *, language: str, required: bool) -> forms.
     """Returns the Django form field for one question, validating exactly what the definition says."""
     common: dict[str, Any] = {
         "label": defn.label(language),
-        "help_text": defn.help(language),
+        # Django and crispy render help text as trusted HTML; an admin's text is escaped first.
+        "help_text": escape(defn.help(language)),
         "required": required,
     }
     initial = parse_default(defn) if defn.default else None

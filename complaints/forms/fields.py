@@ -1,13 +1,15 @@
 """Form fields shared by the standard intake, the category forms and the step forms."""
 
 from collections.abc import Collection
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import phonenumbers
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
@@ -19,14 +21,60 @@ DATETIME_INPUT_FORMATS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"
 IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "bmp"})
 
 
+# Dates a complaint can plausibly carry; outside them a date is a typo (or a probe) and would
+# overflow when converted between time zones.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+def plausible_date(value: Any) -> None:
+    """Refuses a date or time outside EARLIEST_YEAR..LATEST_YEAR with a message."""
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise forms.ValidationError(
+            _("Enter a date between the years %(first)s and %(last)s."),
+            code="implausible_date",
+            params={"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+        )
+
+
+class PlausibleDateTimeField(forms.DateTimeField):
+    def to_python(self, value: Any) -> Any:
+        # Checked before the time zone is applied: 0001-01-01 00:00 in UTC+8 is before year 1.
+        for fmt in self.input_formats:
+            try:
+                naive = datetime.strptime(str(value).strip(), fmt)  # noqa: DTZ007 - only its year is read
+            except (TypeError, ValueError):
+                continue
+            plausible_date(naive)
+            break
+        return super().to_python(value)
+
+
 def datetime_field(**kwargs: Any) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        input_formats=DATETIME_INPUT_FORMATS, widget=forms.DateTimeInput(format=DATETIME_FORMAT), **kwargs
+    return PlausibleDateTimeField(
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=forms.DateTimeInput(format=DATETIME_FORMAT),
+        validators=[plausible_date],
+        **kwargs,
     )
 
 
 def date_field(**kwargs: Any) -> forms.DateField:
-    return forms.DateField(input_formats=["%Y-%m-%d"], widget=forms.DateInput(format="%Y-%m-%d"), **kwargs)
+    return forms.DateField(
+        input_formats=["%Y-%m-%d"], widget=forms.DateInput(format="%Y-%m-%d"), validators=[plausible_date], **kwargs
+    )
+
+
+def limit_length(field: forms.Field, limit: int) -> None:
+    """Gives a text field a length limit with a message that names it (and the browser's maxlength)."""
+    cast(Any, field).max_length = limit
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(
+        MaxLengthValidator(
+            limit,
+            message=_("Keep this to at most %(limit_value)s characters (it has %(show_value)s)."),
+        )
+    )
+    field.widget.attrs["maxlength"] = str(limit)
 
 
 def normalise_phone(value: str) -> str:

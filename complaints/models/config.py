@@ -205,7 +205,11 @@ class EscalationLevel(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Largest compensation this level may grant; empty means unlimited. Takes effect at once."),
+        help_text=_(
+            "Largest compensation this level may grant; empty means unlimited. Takes effect at once. "
+            "Above it, someone other than the proposer, holding a level whose authority covers the "
+            "amount, must approve (four eyes)."
+        ),
     )
     business_time = models.BooleanField(
         _("count business time"),
@@ -454,6 +458,15 @@ class ProcessSettings(models.Model):
         _("repeat window (days)"),
         validators=[MinValueValidator(1)],
         help_text=_("How far back earlier complaints count. Applies to complaints registered after the change."),
+    )
+    description_max_chars = models.PositiveIntegerField(
+        _("longest description (characters)"),
+        default=20000,
+        validators=[MinValueValidator(200)],
+        help_text=_(
+            "The customer's words and the handler's understanding may be at most this long; a longer "
+            "text is refused on the form with this number. Takes effect at once."
+        ),
     )
     p0_alert_minutes = models.PositiveSmallIntegerField(
         _("P0 alert out within (minutes)"),

@@ -149,8 +149,10 @@ class NotificationChannel(models.Model):
         max_length=200,
         blank=True,
         help_text=_(
-            "Only for webhooks: the body is signed with HMAC-SHA256 under this secret and the signature "
-            "sent in the X-Redress-Signature header (sha256=…). Takes effect for the next notification."
+            "Only for webhooks: messages are signed the Standard Webhooks way (webhook-id, "
+            "webhook-timestamp and webhook-signature headers) under this secret, so the receiver can "
+            "refuse forged and replayed messages. Write it as whsec_<base64> or as plain text (used as "
+            "its UTF-8 bytes). Takes effect for the next notification."
         ),
     )
     timeout_seconds = models.PositiveSmallIntegerField(

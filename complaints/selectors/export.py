@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Answer, Complaint, FormVersion
 from complaints.rules.intake_forms import FILE_KINDS
+from complaints.rules.text import csv_cell
 from complaints.selectors.intake_forms import display_value
 
 # The standard columns, in order; their headers are the fields' names in the reader's language.
@@ -57,8 +58,9 @@ def _standard(complaint: Complaint, name: str) -> str:
 def complaint_table(queryset: QuerySet[Complaint], *, language: str) -> tuple[list[str], Iterator[list[str]]]:
     """Returns the headers and the rows of an export in `language`: the standard fields, then one
     column per question key found among the complaints (its label, then the key in brackets), then
-    the form versions. Each answer is shown as the version it was filed with defines it. A fixed
-    number of queries, whatever the number of complaints."""
+    the form versions. Each answer is shown as the version it was filed with defines it. Cells that
+    a spreadsheet would run as a formula are neutralised (rules.text.csv_cell). A fixed number of
+    queries, whatever the number of complaints."""
     complaints = list(
         queryset.select_related("category", "priority", "level", "department")
         .prefetch_related(
@@ -75,7 +77,8 @@ def complaint_table(queryset: QuerySet[Complaint], *, language: str) -> tuple[li
         labels = [str(Complaint._meta.get_field(name).verbose_name) for name in STANDARD_COLUMNS]
         headers = labels + [f"{label} [{key}]" for key, label in keys.items()] + [str(_("intake forms"))]
         rows = [_row(complaint, keys, language) for complaint in complaints]
-    return headers, iter(rows)
+    # Every cell a customer or an admin wrote is made inert for spreadsheets (=, +, -, @, tab, CR).
+    return [str(csv_cell(h)) for h in headers], iter([[str(csv_cell(cell)) for cell in row] for row in rows])
 
 
 def _row(complaint: Complaint, keys: dict[str, str], language: str) -> list[str]:

@@ -14,6 +14,7 @@ from complaints.models import CompensationApproval, Complaint, EscalationLevel
 from complaints.rules.signals import covering_rank, over_authority
 from complaints.selectors import role_holders
 from complaints.selectors.escalation import held_ranks, is_handler, ladder, level_queue
+from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import notify_event
 from complaints.services.work import side_task_start
@@ -21,7 +22,7 @@ from complaints.services.work import side_task_start
 APPROVAL = "approval"
 
 
-class ApprovalRefused(Exception):
+class ApprovalRefused(Refused):
     """The proposal or decision is not allowed; the message says why (translated)."""
 
 
@@ -112,7 +113,9 @@ def approval_decide(
     *, approval: CompensationApproval, actor: Any, approve: bool, note: str = ""
 ) -> CompensationApproval:
     """Records the decision. Approving is re-checked against the authority the approver holds now
-    (the admin may have lowered it since the request); a refusal needs a reason."""
+    (the admin may have lowered it since the request) and needs a second pair of eyes: the
+    proposer may withdraw (refuse) their own request but never approve it. A refusal needs a
+    reason."""
     with transaction.atomic():
         approval = (
             CompensationApproval.objects.select_for_update(of=("self",))
@@ -121,6 +124,10 @@ def approval_decide(
         )
         if approval.decision != ApprovalStatus.PENDING:
             raise ApprovalRefused(_("This request was already decided."))
+        if approve and acting_user(actor) is not None and approval.requested_by_id == actor.pk:
+            raise ApprovalRefused(
+                _("You proposed this compensation; a colleague with the authority must approve it (four eyes).")
+            )
         complaint = approval.case
         levels = ladder()
         held = held_ranks(user=actor, complaint=complaint, levels=levels)

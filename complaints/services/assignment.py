@@ -15,10 +15,11 @@ from complaints.choices import EventKind
 from complaints.models import Complaint
 from complaints.selectors import complaint_of_process
 from complaints.selectors.worklist import heads_queue, queue_holders
+from complaints.services.errors import Refused
 from complaints.services.events import event_record
 
 
-class AssignmentRefused(Exception):
+class AssignmentRefused(Refused):
     """The task cannot change hands as asked; the message says why (translated)."""
 
 

@@ -30,16 +30,17 @@ from complaints.selectors.batch import (
     is_batch_investigator,
     open_investigation,
 )
+from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 
 STATE_LABELS = dict(OutreachState.choices)
 
 
-class BatchRefused(Exception):
+class BatchRefused(Refused):
     """The batch action cannot be done as asked; the message says why (translated)."""
 
 
-class DeliveriesRefused(Exception):
+class DeliveriesRefused(Refused):
     """The deliveries file has bad rows; nothing was imported. `errors` lists (line, reason)."""
 
     def __init__(self, errors: list[tuple[int, str]]) -> None:
@@ -306,6 +307,9 @@ def deliveries_read(*, data: bytes) -> list[DeliveryRow]:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise DeliveriesRefused([(1, _("The file is not text in UTF-8 or GB18030."))]) from None
+    if "\x00" in text:  # the database cannot store it; a spreadsheet never writes it
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DeliveriesRefused([(line, _("The file contains a NUL character; save it again as CSV text."))])
     reader = csv.reader(io.StringIO(text))
     lines = []
     try:

@@ -30,6 +30,7 @@ from complaints.rules.business_time import Unit, add_business_time, business_tim
 from complaints.rules.notify import next_reminder
 from complaints.selectors import process_settings, queue_holders
 from complaints.selectors.routing import level_clock
+from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
 
@@ -257,7 +258,7 @@ def _pause(clock: Clock, now: datetime) -> None:
     )
 
 
-class WaitRefused(Exception):
+class WaitRefused(Refused):
     """The complaint cannot start or stop waiting as asked; the message says why (translated)."""
 
 
@@ -266,6 +267,7 @@ def complaint_wait_for_customer(
 ) -> Complaint:
     """The case waits on the customer (documents, a visit, a decision): the resolution clock
     pauses with the time it had left, and nothing warns or breaches until the customer answers."""
+    require_handler(complaint=complaint, actor=actor, error=WaitRefused)
     now = now or timezone.now()
     if not reason.strip():
         raise WaitRefused(_("Say what the customer has to provide or decide."))
@@ -292,6 +294,7 @@ def complaint_customer_answered(
     """The customer answered: the resolution clock resumes with the time it had left (in the
     level's business or calendar time), so the resolution deadline moves by the waiting time; a
     warning not yet given moves with it."""
+    require_handler(complaint=complaint, actor=actor, error=WaitRefused)
     now = now or timezone.now()
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint.pk)

@@ -14,10 +14,17 @@ from complaints.choices import CollaborationStep, EventKind, NotificationEvent
 from complaints.models import CollaborationRequest, Complaint, Department, Membership
 from complaints.rules.routing import queue_permission
 from complaints.rules.signals import collaboration_next_step
-from complaints.selectors import UNROUTED_QUEUE, process_settings, role_holders
+from complaints.selectors import (
+    UNROUTED_QUEUE,
+    department_subtree_ids,
+    process_settings,
+    role_holders,
+    user_department_ids,
+)
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, information_package, is_handler, ladder
 from complaints.selectors.routing import department_chain, level_department
 from complaints.services.clocks import collaboration_clock_sync
+from complaints.services.errors import Refused
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
 from complaints.services.work import side_task_start
@@ -25,7 +32,7 @@ from complaints.services.work import side_task_start
 COLLABORATION = "collaboration"
 
 
-class CollaborationRefused(Exception):
+class CollaborationRefused(Refused):
     """The request cannot be made or answered as asked; the message says why (translated)."""
 
 
@@ -90,6 +97,16 @@ def collaboration_request(
     return request
 
 
+def may_answer(*, user: Any, request: CollaborationRequest) -> bool:
+    """Rule: the asked department (its members and the departments above it) and whoever holds the
+    request's task answer it."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or Task.objects.filter(process_id=request.pk, owner=user).exists():
+        return True
+    return request.department_id in department_subtree_ids(user_department_ids(user))
+
+
 def collaboration_answer(*, request: CollaborationRequest, actor: Any, answer: str) -> CollaborationRequest:
     """Records the department's answer; the requester sees it on the complaint."""
     if not answer.strip():
@@ -98,6 +115,8 @@ def collaboration_answer(*, request: CollaborationRequest, actor: Any, answer: s
         request = CollaborationRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=request.pk)
         if request.answered_at is not None:
             raise CollaborationRefused(_("This request was already answered."))
+        if not may_answer(user=actor, request=request):
+            raise CollaborationRefused(_("Only the asked department answers this request."))
         request.answer = answer
         request.answered_by = actor
         request.answered_at = timezone.now()

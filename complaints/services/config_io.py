@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,7 @@ from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import overlapping_weekdays
 from complaints.rules.trees import path_to_root
 from complaints.selectors.intake_forms import category_parents
+from complaints.services.errors import Refused
 from complaints.services.intake_forms import FIELD_COLUMNS, PublishRefused, form_draft, form_publish, form_withdraw
 
 FORMAT = "redress-config"
@@ -83,7 +84,21 @@ SECTIONS = (
 )
 
 
-class ConfigImportError(Exception):
+# What a value of an unexpected type or shape raises somewhere in a section.
+SHAPE_ERRORS = (
+    TypeError,
+    ValueError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    ArithmeticError,
+    RecursionError,
+    ValidationError,
+    DatabaseError,
+)
+
+
+class ConfigImportError(Refused):
     """The document is invalid; nothing was changed. `errors` lists "where: what" messages."""
 
     def __init__(self, errors: list[str]) -> None:
@@ -140,6 +155,7 @@ def config_export() -> dict[str, Any]:
             "repeat_threshold": settings_row.repeat_threshold,
             "repeat_window_days": settings_row.repeat_window_days,
             "p0_alert_minutes": settings_row.p0_alert_minutes,
+            "description_max_chars": settings_row.description_max_chars,
             "collaboration_role": _code(settings_row.collaboration_role),
             "collaboration_response_minutes": settings_row.collaboration_response_minutes,
             "collaboration_superior_minutes": settings_row.collaboration_superior_minutes,
@@ -373,6 +389,7 @@ class _Importer:
     doc: dict[str, Any]
     errors: list[str] = field(default_factory=list)
     where: list[str] = field(default_factory=list)
+    broken_at: str | None = None  # where a value of the wrong shape stopped a section
 
     # Error bookkeeping --------------------------------------------------------------------------
     @contextmanager
@@ -380,6 +397,10 @@ class _Importer:
         self.where.append(label)
         try:
             yield
+        except SHAPE_ERRORS:
+            if self.broken_at is None:
+                self.broken_at = "".join(self.where).lstrip(".")
+            raise
         finally:
             self.where.pop()
 
@@ -532,8 +553,24 @@ class _Importer:
             RoutingRule.objects.all().delete()
         for section in SECTIONS:
             if section in self.doc and self.doc[section] is not None:
-                steps[section]()
-        self.collaboration_role()
+                self.shielded(section, steps[section])
+        self.shielded("process_settings.collaboration_role", self.collaboration_role)
+
+    def shielded(self, section: str, step: Callable[[], None]) -> None:
+        """Runs one section; a value of a type or shape the section does not expect (a list where
+        an object belongs, text where a number does, a NUL character) becomes an error naming
+        where it is, instead of a crash. The section's writes are undone; nothing is saved anyway."""
+        self.broken_at = None
+        try:
+            with transaction.atomic():
+                step()
+        except SHAPE_ERRORS as error:
+            problem = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            self.errors.append(
+                f"{self.broken_at or section}: "
+                + _("a value has the wrong type or shape (%(problem)s); compare with an exported document.")
+                % {"problem": problem}
+            )
 
     def collaboration_role(self) -> None:
         data = self.doc.get("process_settings")
@@ -565,10 +602,11 @@ class _Importer:
             "notification_max_attempts",
         }
         with self.at("process_settings"):
-            if not self.check_keys(data, keys | {"collaboration_role"}, keys):
+            optional = {"collaboration_role", "description_max_chars"}  # older documents lack the latter
+            if not self.check_keys(data, keys | optional, keys):
                 return
             row = ProcessSettings.objects.order_by("pk").first() or ProcessSettings(pk=1)
-            for key in keys:
+            for key in keys | ({"description_max_chars"} & set(data)):
                 setattr(row, key, data[key] if data[key] is not None else "")
             # Roles are imported after the settings: the role is set once they exist (see run()).
             self.save(row, exclude=["collaboration_role"])
@@ -1093,13 +1131,19 @@ def config_import(*, document: Any) -> dict[str, int]:
             transaction.set_rollback(True)
     if importer.errors:
         raise ConfigImportError(importer.errors)
-    return {section: len(document[section] or []) for section in SECTIONS if section in document}
+    return {
+        section: len(document[section]) if isinstance(document[section], list | dict) else 0
+        for section in SECTIONS
+        if section in document
+    }
 
 
 def config_import_text(*, text: str) -> dict[str, int]:
     """Parses JSON text and imports it (see config_import)."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise ConfigImportError([_("not valid JSON: nested too deeply.")]) from None
     except json.JSONDecodeError as error:
         raise ConfigImportError(
             [

@@ -31,12 +31,13 @@ from complaints.selectors.escalation import (
 from complaints.selectors.notify import event_recipients, event_template
 from complaints.selectors.routing import level_deadlines
 from complaints.services.clocks import complaint_clocks_sync
+from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import complaint_context, notify_event, render
 from complaints.services.stages import contact_record
 
 
-class EscalationRefused(Exception):
+class EscalationRefused(Refused):
     """The move cannot be made as asked; the message says why (translated)."""
 
 

@@ -6,14 +6,16 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.choices import EventKind, Stage
 from complaints.models import Complaint, Department, ReferenceCounter
 from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.reference import format_reference
-from complaints.selectors import process_settings
+from complaints.selectors import process_settings, registering_departments
 from complaints.selectors.intake_forms import EffectiveForm
 from complaints.services.attachments import attachment_add
+from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
 from complaints.services.intake_forms import answers_store
 
@@ -43,6 +45,12 @@ def complaint_register(
     the answers to its category's questions (`answer_form` is the form they were validated
     against). The first handler (the receiver) becomes the case owner and stays the customer's
     contact."""
+    if (
+        not is_system(receiver)
+        and not receiver.is_superuser
+        and not registering_departments(receiver).filter(pk=department.pk).exists()
+    ):
+        raise Refused(_("You may not register complaints for %(department)s.") % {"department": department})
     for field in INTAKE_FIELDS:
         if field in data:
             setattr(complaint, field, data[field])

@@ -15,6 +15,7 @@ from complaints.models import Answer, Category, Complaint, FormField, FormVersio
 from complaints.rules.intake_forms import FILE_KINDS, NUMBER_KINDS, YES, FieldDef
 from complaints.selectors.intake_forms import EffectiveForm, form_problems
 from complaints.services.attachments import attachment_add
+from complaints.services.errors import Refused, is_system
 
 # The columns a field row copies into a new draft (everything the admin defines).
 FIELD_COLUMNS = (
@@ -43,7 +44,7 @@ FIELD_COLUMNS = (
 )
 
 
-class PublishRefused(Exception):
+class PublishRefused(Refused):
     """The version cannot be published; `problems` lists why, by field key ("" for the form)."""
 
     def __init__(self, problems: Mapping[str, list[str]]) -> None:
@@ -52,9 +53,17 @@ class PublishRefused(Exception):
         super().__init__("; ".join(lines))
 
 
+def _may_change_forms(actor: Any) -> None:
+    """Refuses unless the actor may change intake forms (the system, importing a configuration,
+    always may)."""
+    if not is_system(actor) and not actor.has_perm("complaints.change_formversion"):
+        raise PublishRefused({"": [_("You may not change intake forms.")]})
+
+
 def form_draft(*, category: Category, actor: Any = None) -> FormVersion:
     """Returns the category's draft form, creating it as a copy of the published version (or
     empty) when there is none. Published versions are never edited: this is how a form changes."""
+    _may_change_forms(actor)
     with transaction.atomic():
         Category.objects.select_for_update().get(pk=category.pk)  # one draft even when two admins click
         draft = FormVersion.objects.filter(category=category, status=FormStatus.DRAFT).first()
@@ -83,6 +92,7 @@ def form_publish(*, version: FormVersion, actor: Any = None) -> FormVersion:
     """Publishes a draft: checks it against the parent category's form and other categories' keys,
     retires the version in use (complaints filed with it keep it), and puts this one in use for
     the next complaint. Raises PublishRefused with every problem; nothing changes then."""
+    _may_change_forms(actor)
     with transaction.atomic():
         Category.objects.select_for_update().get(pk=version.category_id)
         version = FormVersion.objects.select_related("category", "category__parent").get(pk=version.pk)

@@ -14,6 +14,7 @@ from complaints.models import Complaint, Mention, Note
 from complaints.rules.intake_forms import contains_markup
 from complaints.rules.mentions import mentioned_usernames
 from complaints.selectors import complaint_is_visible_to
+from complaints.services.errors import Refused
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
 from complaints.services.triage import complaint_retriage
@@ -22,7 +23,7 @@ from complaints.services.work import side_task_start
 MENTION = "mention"
 
 
-class NoteRefused(Exception):
+class NoteRefused(Refused):
     """The note cannot be saved; the message says why (translated)."""
 
 
@@ -52,6 +53,8 @@ def mentioned_colleagues(*, complaint: Complaint, author: Any, text: str) -> lis
 def note_add(*, complaint: Complaint, author: Any, text: str) -> Note:
     """Adds an internal note, records it on the timeline, gives each @mentioned colleague a task
     and an e-mail, and re-runs triage with its words. Nothing is stored when a mention is refused."""
+    if not complaint_is_visible_to(complaint_id=complaint.pk, user=author):
+        raise NoteRefused(_("You may only write notes on complaints you can see."))
     text = (text or "").strip()
     if not text:
         raise NoteRefused(_("Write the note."))

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from complaints.models import UserPreference
+from complaints.services.errors import Refused
 
 
-class PreferenceRefused(Exception):
+class PreferenceRefused(Refused):
     """The preference cannot be set as asked; the message says why (translated)."""
 
 

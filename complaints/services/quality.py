@@ -25,9 +25,10 @@ from complaints.models import (
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
 from complaints.selectors import user_department_ids
-from complaints.selectors.quality import has_open_task, permanent_statuses
+from complaints.selectors.quality import has_open_task, may_analyse, may_update_action, may_verify, permanent_statuses
 from complaints.services.attachments import attachment_add
 from complaints.services.clocks import action_clock_sync
+from complaints.services.errors import is_system
 from complaints.services.events import event_record
 from complaints.services.stages import StepRefused
 from complaints.services.work import side_task_start
@@ -39,6 +40,23 @@ LATE_STAGES = (Stage.CUSTOMER_CONFIRMATION, Stage.CLOSED)
 
 class QualityRefused(StepRefused):
     """The analysis or action cannot be recorded as asked; the message says why (translated)."""
+
+
+def _may_analyse(*, complaint: Complaint, actor: Any) -> None:
+    """Refuses unless the actor may record the analysis and plan actions (the complaint's handlers
+    and whoever may take one of its quality steps)."""
+    if not is_system(actor) and not may_analyse(user=actor, complaint=complaint):
+        raise QualityRefused(_("Only the complaint's handlers and quality may record its analysis and actions."))
+
+
+def _may_update(*, action: CorrectiveAction, actor: Any) -> None:
+    if not is_system(actor) and not may_update_action(user=actor, action=action):
+        raise QualityRefused(_("Only the action's owner, its department and the analysts may report on it."))
+
+
+def _may_verify(*, complaint: Complaint, actor: Any) -> None:
+    if not is_system(actor) and not may_verify(user=actor, complaint=complaint):
+        raise QualityRefused(_("Only quality may judge whether actions were effective."))
 
 
 def _check_open(complaint: Complaint) -> None:
@@ -64,6 +82,7 @@ def _attach(*, complaint: Complaint, actor: Any, files: Sequence[UploadedFile], 
 def problem_describe(*, complaint: Complaint, actor: Any, answers: dict[str, str]) -> RootCauseAnalysis:
     """Records the problem in 5W2H (What, Why, Who, Where, When, How, How much); returns the
     analysis. Unchanged answers are a no-op without an event."""
+    _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
     with transaction.atomic():
         analysis = _analysis(complaint)
@@ -100,6 +119,7 @@ def cause_record(
 ) -> Cause:
     """Adds a candidate cause to a bone of the fishbone, or revises one (verdict, evidence, the
     5-whys chain); returns it. Files add to its evidence."""
+    _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
     if not text.strip():
         raise QualityRefused(_("Describe the cause."))
@@ -148,6 +168,7 @@ def responsibility_set(
     """Replaces the responsibility shares (department or outside party, share %); the department
     with the largest share becomes the analysis's responsible department. Refuses shares out of
     range or above 100 % together."""
+    _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
     rows = [(dept, (party or "").strip(), share) for dept, party, share in shares]
     if any(dept is None and not party for dept, party, _share in rows):
@@ -209,6 +230,7 @@ def action_plan(
 ) -> CorrectiveAction:
     """Plans a temporary or permanent action; a permanent one names the causes it addresses.
     An action for another department becomes a task in that department's queue."""
+    _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
     if not description.strip():
         raise QualityRefused(_("Describe the action."))
@@ -275,6 +297,7 @@ def action_move(
     verification gives one), and a move when someone changed the action since the form was shown."""
     with transaction.atomic():
         action = _locked(action)
+        _may_update(action=action, actor=actor)
         _check_open(action.complaint)
         if seen_status and seen_status != action.status:
             raise QualityRefused(
@@ -313,6 +336,7 @@ def action_move(
 def action_report_done(*, action: CorrectiveAction, actor: Any, evidence: str) -> CorrectiveAction:
     """The assigned department reports its action done (its task's form). An action already done
     or verified keeps its status and gains the evidence."""
+    _may_update(action=action, actor=actor)
     if not evidence.strip():
         raise QualityRefused(_("Give the evidence that the action was done."))
     current = CorrectiveAction.objects.get(pk=action.pk).status
@@ -332,6 +356,7 @@ def action_verify(
     verdict = ActionStatus.EFFECTIVE if effective else ActionStatus.NOT_EFFECTIVE
     with transaction.atomic():
         action = _locked(action)
+        _may_verify(complaint=action.complaint, actor=actor)
         _check_open(action.complaint)
         if action.kind == ActionKind.PERMANENT and action.complaint.stage in LATE_STAGES:
             raise QualityRefused(_("Permanent actions are settled once the customer is asked to confirm."))
@@ -364,6 +389,8 @@ def complaint_record_root_cause(*, complaint: Complaint, actor: Any, description
     """Completes the analysis step: refuses until the 5W2H is written and at least one cause is
     confirmed; records the root cause in one sentence and the category of the first confirmed
     cause (for the Pareto of root-cause categories)."""
+    _may_analyse(complaint=complaint, actor=actor)
+    _check_open(complaint)
     with transaction.atomic():
         analysis = _analysis(complaint)
         confirmed = list(
@@ -403,6 +430,8 @@ def complaint_record_root_cause(*, complaint: Complaint, actor: Any, description
 def capa_permanent_complete(*, complaint: Complaint, actor: Any, note: str = "") -> None:
     """Completes the permanent-actions step: refuses until there is a permanent action and every
     one is done (or already verified effective)."""
+    _may_analyse(complaint=complaint, actor=actor)
+    _check_open(complaint)
     gaps = capa.permanent_gaps(permanent_statuses(complaint))
     if "none" in gaps:
         raise QualityRefused(_("Plan at least one permanent action first."))
@@ -420,6 +449,8 @@ def capa_permanent_complete(*, complaint: Complaint, actor: Any, note: str = "")
 def capa_effectiveness_complete(*, complaint: Complaint, actor: Any, note: str = "") -> bool:
     """Completes the effectiveness step: refuses while a permanent action has no verdict. Returns
     whether every permanent action worked (if not, the process goes back to permanent actions)."""
+    _may_verify(complaint=complaint, actor=actor)
+    _check_open(complaint)
     statuses = permanent_statuses(complaint)
     if capa.effectiveness_gaps(statuses):
         raise QualityRefused(_("Verify every permanent action (effective or not) first."))

@@ -20,15 +20,25 @@ from complaints.choices import (
 from complaints.models import Clock, Complaint, CorrectiveAction, CustomerContact
 from complaints.rules import capa
 from complaints.services.clocks import action_clock_sync, complaint_clocks_stop, complaint_follow_up_clock_start
+from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 
 
-class StepRefused(Exception):
+class StepRefused(Refused):
     """The step cannot be recorded as asked; the message says why (translated)."""
 
 
 class ActionsNotVerified(StepRefused):
     """The customer cannot confirm while a permanent action is open or not verified effective."""
+
+
+def _require_handler(*, complaint: Complaint, actor: Any, open_case: bool = True) -> None:
+    """Refuses unless the actor handles the complaint (owner, holder of one of its open tasks, or
+    holder of its level's role where that level is handled) and, with `open_case`, the complaint is
+    still open. The system (no actor) may always act."""
+    if open_case and complaint.stage == Stage.CLOSED:
+        raise StepRefused(_("The complaint is closed; this step can no longer be recorded."))
+    require_handler(complaint=complaint, actor=actor, error=StepRefused)
 
 
 def complaint_enter_stage(*, complaint: Complaint, stage: str) -> Complaint:
@@ -78,6 +88,7 @@ def contact_log(
     """Logs a call or message with the customer from the complaint page (contact_record), after
     checking it: something said, a known channel, and a promise only with a time that is still
     ahead (and a time only with what was promised). Raises StepRefused and stores nothing otherwise."""
+    _require_handler(complaint=complaint, actor=actor, open_case=False)
     summary, promise = (summary or "").strip(), (promise or "").strip()
     if channel not in Channel.values:
         raise StepRefused(_("Choose how you were in contact with the customer."))
@@ -98,6 +109,7 @@ def complaint_record_first_response(
     *, complaint: Complaint, actor: Any, channel: str, summary: str, promise: str, promised_by: datetime
 ) -> Complaint:
     """Records the first response to the customer and the new committed time."""
+    _require_handler(complaint=complaint, actor=actor)
     contact_record(
         complaint=complaint, actor=actor, channel=channel, summary=summary, promise=promise, promised_by=promised_by
     )
@@ -116,6 +128,7 @@ def complaint_verify(
     duplicate_of: Complaint | None = None,
 ) -> Complaint:
     """Records the verification verdict. Invalid and duplicate complaints are closed here."""
+    _require_handler(complaint=complaint, actor=actor)
     if outcome == VerificationOutcome.DUPLICATE:
         if duplicate_of is None or duplicate_of.pk == complaint.pk:
             raise StepRefused(_("Name the original complaint this one duplicates."))
@@ -142,6 +155,7 @@ def capa_record_containment(
     *, complaint: Complaint, actor: Any, description: str, cost: Decimal | None = None
 ) -> CorrectiveAction:
     """Records a temporary (containment) action as done: it fixes today's customer."""
+    _require_handler(complaint=complaint, actor=actor)
     action = CorrectiveAction.objects.create(
         complaint=complaint,
         kind=ActionKind.TEMPORARY,
@@ -170,6 +184,7 @@ def capa_record_containment(
 def complaint_record_confirmation(*, complaint: Complaint, actor: Any, outcome: str, note: str) -> Complaint:
     """Records what the customer said of the resolution. Not satisfied opens another round of
     containment, with the customer's reason."""
+    _require_handler(complaint=complaint, actor=actor)
     if outcome == ConfirmationOutcome.NOT_SATISFIED and not note.strip():
         raise StepRefused(_("Record why the customer is not satisfied."))
     if outcome == ConfirmationOutcome.CONFIRMED:
@@ -201,6 +216,7 @@ def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
     stage profile skips customer confirmation) closes as resolved."""
     if complaint.stage == Stage.CLOSED:
         return complaint
+    _require_handler(complaint=complaint, actor=actor)
     complaint.closed_at = timezone.now()
     if complaint.outcome == Outcome.OPEN:
         complaint.outcome = Outcome.RESOLVED
@@ -214,6 +230,7 @@ def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
 
 def complaint_record_follow_up(*, complaint: Complaint, actor: Any, satisfaction: int, comment: str) -> Complaint:
     """Records the follow-up satisfaction check (1–5) after closing."""
+    _require_handler(complaint=complaint, actor=actor, open_case=False)
     if not 1 <= satisfaction <= 5:
         raise StepRefused(_("Satisfaction is a score from 1 to 5."))
     complaint.satisfaction = satisfaction

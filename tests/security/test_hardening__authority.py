@@ -1,0 +1,316 @@
+"""Authority in the service layer: every public writing service is called as each persona and
+either refuses with the one shared `Refused` type or does the write. The views are not involved:
+a service that trusted its view would let the wrong persona through here."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.choices import ActionKind, ActionStatus, CauseVerdict, EscalationTrigger
+from complaints.models import CauseCategory, CompensationApproval, Complaint
+from complaints.services import (
+    approvals,
+    assignment,
+    clocks,
+    collaboration,
+    escalation,
+    intake,
+    intake_forms,
+    notes,
+    quality,
+    stages,
+)
+from complaints.services.errors import Refused
+from flows import driver
+from tests.conftest import FLOW, FMT, intake_data, open_task
+from tests.quality_steps import FIVE_W_TWO_H
+
+PERSONAS = ("agent", "agent_b", "regional_lead", "quality_engineer", "outsider", "admin")
+
+
+class Rollback(Exception):
+    """Undoes one call so that every persona meets the same case."""
+
+
+@pytest.fixture
+def admin(org: dict[str, Any]) -> Any:
+    return get_user_model().objects.create_superuser(username="root", password="x", email="root@example.com")
+
+
+@pytest.fixture
+def case(org: dict[str, Any], agent: Any, quality_engineer: Any) -> dict[str, Any]:
+    """A verified complaint of store A (containment and root cause open), with a confirmed cause,
+    a temporary action in progress and a permanent action done, set up by the system."""
+    c = driver.start_complaint(user=agent, data=intake_data(org))
+    later = (timezone.localtime() + timedelta(hours=2)).strftime(FMT)
+    first = {"channel": "phone", "summary": "Hi", "promise": "Call", "promised_by": later}
+    driver.complete_step(complaint=c, node=FLOW.first_response, user=agent, data=first)
+    driver.complete_step(complaint=c, node=FLOW.verification, user=quality_engineer, data={"outcome": "valid"})
+    c.refresh_from_db()
+    quality.problem_describe(complaint=c, actor=None, answers=FIVE_W_TWO_H)
+    method = CauseCategory.objects.get(code="method")
+    cause = quality.cause_record(
+        complaint=c, actor=None, category=method, text="No guards.", evidence="Seen.", verdict=CauseVerdict.CONFIRMED
+    )
+    temporary = quality.action_plan(complaint=c, actor=None, kind=ActionKind.TEMPORARY, description="Polish.")
+    quality.action_move(action=temporary, actor=None, status=ActionStatus.IN_PROGRESS)
+    permanent = quality.action_plan(
+        complaint=c, actor=None, kind=ActionKind.PERMANENT, description="Guards.", area="process", causes=[cause]
+    )
+    quality.action_move(action=permanent, actor=None, status=ActionStatus.IN_PROGRESS)
+    quality.action_move(action=permanent, actor=None, status=ActionStatus.DONE, evidence="Fitted.")
+    return {"complaint": c, "org": org, "agent": agent, "temporary": temporary, "permanent": permanent}
+
+
+def _future() -> Any:
+    return timezone.now() + timedelta(hours=3)
+
+
+def _approval(ctx: dict[str, Any]) -> CompensationApproval:
+    approval = approvals.compensation_propose(
+        complaint=ctx["complaint"], actor=ctx["agent"], amount=Decimal("100000"), purpose="Replace it."
+    )
+    assert approval is not None
+    return approval
+
+
+def _request(ctx: dict[str, Any]) -> Any:
+    return collaboration.collaboration_request(
+        complaint=ctx["complaint"], actor=ctx["agent"], department=ctx["org"]["quality"], question="Is it a defect?"
+    )
+
+
+def _register(ctx: dict[str, Any], user: Any) -> None:
+    org = ctx["org"]
+    data = {
+        "customer_name": "Li",
+        "customer_phone": "13700137000",
+        "customer_words": "Broken.",
+        "category": org["category"],
+        "channel": "phone",
+    }
+    intake.complaint_register(complaint=Complaint(), data=data, department=org["store_a"], receiver=user)
+
+
+def _escalated(ctx: dict[str, Any]) -> Complaint:
+    escalation.complaint_escalate(
+        complaint=ctx["complaint"], actor=None, reason="risk", trigger=EscalationTrigger.TRIAGE
+    )
+    return Complaint.objects.get(pk=ctx["complaint"].pk)
+
+
+def _waiting(ctx: dict[str, Any]) -> Complaint:
+    return clocks.complaint_wait_for_customer(complaint=ctx["complaint"], actor=None, reason="Photos.")
+
+
+def _claimed(ctx: dict[str, Any]) -> Any:
+    """The root-cause task, claimed by the quality engineer."""
+    quality_engineer = get_user_model().objects.get(username="quality_1")
+    return assignment.task_claim(task=open_task(ctx["complaint"], FLOW.root_cause), actor=quality_engineer)
+
+
+def _mention(ctx: dict[str, Any]) -> Any:
+    """A note of the agent that names the regional lead."""
+    note = notes.note_add(complaint=ctx["complaint"], author=ctx["agent"], text="@lead_east please call.")
+    return note.mentions.get()
+
+
+Call = Callable[[dict[str, Any], Any], Any]
+HANDLERS = {"agent", "admin"}  # the case owner (store A's agent) and an administrator
+NOBODY_BUT_ADMIN = {"admin"}
+ANALYSTS = {"agent", "quality_engineer", "admin"}
+QUALITY = {"quality_engineer", "admin"}
+
+# service → (call, the personas allowed)
+TABLE: dict[str, tuple[Call, set[str]]] = {
+    "stages.contact_log": (
+        lambda c, u: stages.contact_log(complaint=c["complaint"], actor=u, channel="phone", summary="Called."),
+        HANDLERS,
+    ),
+    "stages.complaint_record_first_response": (
+        lambda c, u: stages.complaint_record_first_response(
+            complaint=c["complaint"], actor=u, channel="phone", summary="Hi", promise="Call", promised_by=_future()
+        ),
+        HANDLERS,
+    ),
+    "stages.complaint_verify": (
+        lambda c, u: stages.complaint_verify(complaint=c["complaint"], actor=u, outcome="valid"),
+        HANDLERS,
+    ),
+    "stages.capa_record_containment": (
+        lambda c, u: stages.capa_record_containment(complaint=c["complaint"], actor=u, description="Polished."),
+        HANDLERS,
+    ),
+    "stages.complaint_record_confirmation": (
+        lambda c, u: stages.complaint_record_confirmation(
+            complaint=c["complaint"], actor=u, outcome="not_satisfied", note="Still scratched."
+        ),
+        HANDLERS,
+    ),
+    "stages.complaint_record_follow_up": (
+        lambda c, u: stages.complaint_record_follow_up(complaint=c["complaint"], actor=u, satisfaction=4, comment=""),
+        HANDLERS,
+    ),
+    "stages.complaint_close": (lambda c, u: stages.complaint_close(complaint=c["complaint"], actor=u), HANDLERS),
+    "quality.problem_describe": (
+        lambda c, u: quality.problem_describe(
+            complaint=c["complaint"], actor=u, answers={**FIVE_W_TWO_H, "what": "Another view."}
+        ),
+        ANALYSTS,
+    ),
+    "quality.cause_record": (
+        lambda c, u: quality.cause_record(
+            complaint=c["complaint"], actor=u, category=CauseCategory.objects.get(code="machine"), text="Worn belt."
+        ),
+        ANALYSTS,
+    ),
+    "quality.responsibility_set": (
+        lambda c, u: quality.responsibility_set(
+            complaint=c["complaint"], actor=u, shares=[(c["org"]["quality"], "", Decimal("50"))]
+        ),
+        ANALYSTS,
+    ),
+    "quality.action_plan": (
+        lambda c, u: quality.action_plan(
+            complaint=c["complaint"], actor=u, kind=ActionKind.TEMPORARY, description="Call again."
+        ),
+        ANALYSTS,
+    ),
+    "quality.action_move": (
+        lambda c, u: quality.action_move(action=c["temporary"], actor=u, status=ActionStatus.DONE, evidence="Done."),
+        ANALYSTS,
+    ),
+    "quality.action_report_done": (
+        lambda c, u: quality.action_report_done(action=c["temporary"], actor=u, evidence="Done."),
+        ANALYSTS,
+    ),
+    "quality.action_verify": (
+        lambda c, u: quality.action_verify(action=c["permanent"], actor=u, effective=True, evidence="No recurrence."),
+        QUALITY,
+    ),
+    "quality.complaint_record_root_cause": (
+        lambda c, u: quality.complaint_record_root_cause(complaint=c["complaint"], actor=u, description="No guards."),
+        ANALYSTS,
+    ),
+    "quality.capa_permanent_complete": (
+        lambda c, u: quality.capa_permanent_complete(complaint=c["complaint"], actor=u),
+        ANALYSTS,
+    ),
+    "quality.capa_effectiveness_complete": (
+        lambda c, u: (
+            quality.action_verify(action=c["permanent"], actor=None, effective=True, evidence="Fine."),
+            quality.capa_effectiveness_complete(complaint=c["complaint"], actor=u),
+        ),
+        QUALITY,
+    ),
+    "approvals.compensation_propose": (
+        lambda c, u: approvals.compensation_propose(
+            complaint=c["complaint"], actor=u, amount=Decimal("10"), purpose="Voucher."
+        ),
+        HANDLERS,
+    ),
+    "approvals.approval_decide (refuse)": (
+        lambda c, u: approvals.approval_decide(approval=_approval(c), actor=u, approve=False, note="Too much."),
+        {"regional_lead", "admin"},
+    ),
+    "escalation.complaint_escalate": (
+        lambda c, u: escalation.complaint_escalate(complaint=c["complaint"], actor=u, reason="customer_asked"),
+        HANDLERS,
+    ),
+    "escalation.complaint_send_back": (
+        lambda c, u: escalation.complaint_send_back(complaint=_escalated(c), actor=u, reason="misrouted"),
+        {"regional_lead", "admin"},
+    ),
+    "collaboration.collaboration_request": (
+        lambda c, u: (
+            _request(c)
+            if u == c["agent"]
+            else (
+                collaboration.collaboration_request(
+                    complaint=c["complaint"], actor=u, department=c["org"]["quality"], question="Is it a defect?"
+                )
+            )
+        ),
+        HANDLERS,
+    ),
+    "collaboration.collaboration_answer": (
+        lambda c, u: collaboration.collaboration_answer(request=_request(c), actor=u, answer="Yes."),
+        QUALITY,
+    ),
+    "notes.note_add": (
+        lambda c, u: notes.note_add(complaint=c["complaint"], author=u, text="Customer called twice."),
+        {"agent", "regional_lead", "quality_engineer", "admin"},
+    ),
+    "clocks.complaint_wait_for_customer": (
+        lambda c, u: clocks.complaint_wait_for_customer(complaint=c["complaint"], actor=u, reason="Photos."),
+        HANDLERS,
+    ),
+    "clocks.complaint_customer_answered": (
+        lambda c, u: clocks.complaint_customer_answered(complaint=_waiting(c), actor=u),
+        HANDLERS,
+    ),
+    "assignment.task_claim": (
+        lambda c, u: assignment.task_claim(task=open_task(c["complaint"], FLOW.root_cause), actor=u),
+        QUALITY,
+    ),
+    "assignment.task_release": (
+        lambda c, u: assignment.task_release(task=_claimed(c), actor=u),
+        {"quality_engineer", "admin"},
+    ),
+    "notes.mention_read": (
+        lambda c, u: notes.mention_read(mention=_mention(c), actor=u),
+        {"regional_lead"},
+    ),
+    "intake.complaint_register": (_register, {"agent", "admin"}),
+    "intake_forms.form_draft": (
+        lambda c, u: intake_forms.form_draft(category=c["org"]["category"], actor=u),
+        NOBODY_BUT_ADMIN,
+    ),
+}
+
+
+@pytest.mark.parametrize("service", sorted(TABLE))
+def test_each_writing_service_refuses_every_persona_without_the_authority(service, case, request):
+    call, allowed = TABLE[service]
+    outcome = {}
+    for persona in PERSONAS:
+        user = request.getfixturevalue(persona)
+        for name in ("complaint", "temporary", "permanent"):
+            case[name].refresh_from_db()
+        try:
+            with transaction.atomic():
+                call(case, user)
+                raise Rollback
+        except Rollback:
+            outcome[persona] = "allow"
+        except Refused as refusal:
+            assert str(refusal.message), f"{service} refused {persona} without saying why"
+            outcome[persona] = "refuse: " + str(refusal.message)
+    assert {p: o.split(":")[0] for p, o in outcome.items()} == {
+        p: "allow" if p in allowed else "refuse" for p in PERSONAS
+    }, outcome
+
+
+def test_the_proposer_cannot_approve_their_own_compensation_but_a_colleague_with_authority_can(
+    case, agent, admin, regional_lead
+):
+    approval = _approval(case)
+    # Even an administrator may not approve what they themselves proposed.
+    own = approvals.compensation_propose(
+        complaint=case["complaint"], actor=admin, amount=Decimal("99999"), purpose="Refund."
+    )
+    with pytest.raises(approvals.ApprovalRefused, match="four eyes"):
+        approvals.approval_decide(approval=own, actor=admin, approve=True)
+    with pytest.raises(approvals.ApprovalRefused, match="four eyes"):
+        approvals.approval_decide(approval=approval, actor=agent, approve=True)
+    approval.refresh_from_db()
+    assert approval.decision == "pending"
+    decided = approvals.approval_decide(approval=approval, actor=admin, approve=True)
+    assert decided.decision == "approved"
+    assert decided.decided_by == admin != decided.requested_by
