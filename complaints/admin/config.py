@@ -118,6 +118,15 @@ class StepLimitInline(admin.TabularInline):
     )
 
 
+class ClockRuleInline(admin.TabularInline):
+    model = models.ClockRule
+    extra = 0
+    verbose_name_plural = _(
+        "clock rules (what stops each clock at this level and what its breach does; a clock without a rule "
+        "keeps the default described in docs/deadlines.md; takes effect at once)"
+    )
+
+
 @admin.register(models.EscalationLevel)
 class EscalationLevelAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -133,7 +142,7 @@ class EscalationLevelAdmin(SimpleHistoryAdmin):
     ]
     list_select_related = ["role", "department", "calendar"]
     ordering = ["rank"]
-    inlines = [LevelLimitInline, StepLimitInline]
+    inlines = [LevelLimitInline, StepLimitInline, ClockRuleInline]
     actions = ["recompute_deadlines"]
     fieldsets = [
         (None, {"fields": ["rank", "name"]}),

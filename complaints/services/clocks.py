@@ -495,8 +495,8 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
     then escalates each case whose breached clocks' rules say so, once. Returns (warned, breached)."""
     behaviours = level_behaviours({c.level_id for c in warned + breached})
     actions = {
-        c.subject: c
-        for c in CorrectiveAction.objects.select_related("owner", "department__head").filter(
+        action.pk: action
+        for action in CorrectiveAction.objects.select_related("owner", "department__head").filter(
             pk__in=[c.subject for c in warned + breached if c.kind == Clock.Kind.ACTION]
         )
     }

@@ -30,6 +30,7 @@ from complaints.models import (
     CalendarDay,
     Category,
     CauseCategory,
+    ClockRule,
     Department,
     EscalationLevel,
     FormField,
@@ -248,6 +249,15 @@ def config_export() -> dict[str, Any]:
             "step_limits": [
                 {"priority": limit.priority.code, "step": limit.step, "amount": limit.amount, "unit": limit.unit}
                 for limit in lv.step_limits.select_related("priority").order_by("priority__rank", "step")
+            ],
+            "clock_rules": [
+                {
+                    "clock": rule.kind,
+                    "answered_by_response": rule.answered_by_response,
+                    "warns": rule.warns,
+                    "breach": rule.breach,
+                }
+                for rule in lv.clock_rules.order_by("kind")
             ],
         }
         for lv in EscalationLevel.objects.select_related("role", "department", "calendar").order_by("rank")
@@ -768,6 +778,7 @@ class _Importer:
             "warning_percent",
             "limits",
             "step_limits",
+            "clock_rules",
         }
         required = {"rank", "name", "role", "department_scope", "business_time", "warning_percent", "limits"}
         items = self.items("levels", keys, required)
@@ -800,6 +811,25 @@ class _Importer:
                 self.check(level)  # already saved in the first pass: validate only, no second history row
                 self.limits(level, item["limits"])
                 self.step_limits(level, item.get("step_limits") or [])
+                self.clock_rules(level, item.get("clock_rules") or [])
+
+    def clock_rules(self, level: EscalationLevel, raw: Any) -> None:
+        """Optional: what stops each clock kind at this level and what its breach does (a kind
+        without a rule keeps the built-in default)."""
+        level.clock_rules.all().delete()
+        keys = {"clock", "answered_by_response", "warns", "breach"}
+        if not isinstance(raw, list):
+            with self.at(".clock_rules"):
+                self.error(_("must be a list."))
+            return
+        for index, item in enumerate(raw):
+            with self.at(f".clock_rules[{index}]"):
+                if not self.check_keys(item, keys, {"clock", "breach"}):
+                    continue
+                rule = ClockRule(level=level, kind=item["clock"], breach=item["breach"])
+                rule.answered_by_response = bool(item.get("answered_by_response", False))
+                rule.warns = bool(item.get("warns", True))
+                self.save(rule)
 
     def step_limits(self, level: EscalationLevel, raw: Any) -> None:
         """Optional limits per step (a level without them times only the whole case)."""

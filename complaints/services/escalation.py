@@ -96,17 +96,20 @@ def _customer_message(*, complaint: Complaint, department: Any, due: Any) -> str
     return render(template.body, context)
 
 
-def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any) -> None:
+def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, promise: bool = True) -> None:
     """Records the message to the customer (who handles the case now, and by when) as a contact
-    with its promise; the case owner stays the customer's contact."""
-    complaint.promised_response_at = due or complaint.promised_response_at
+    with its promise (a clock of its own); the case owner stays the customer's contact. A send-back
+    makes no new promise: the lower level answers within its own clocks, and a promise that
+    escalated on its own would bounce the case back up."""
+    if promise:
+        complaint.promised_response_at = due or complaint.promised_response_at
     contact_record(
         complaint=complaint,
         actor=actor,
         channel=Channel.SMS,
         summary=message,
-        promise=_("Answer from %(level)s") % {"level": complaint.level},
-        promised_by=due,
+        promise=_("Answer from %(level)s") % {"level": complaint.level} if promise and due else "",
+        promised_by=due if promise else None,
     )
 
 
@@ -164,7 +167,13 @@ def _move(
         package=package,
         actor=acting_user(actor),
     )
-    _tell_customer(complaint=complaint, actor=actor, message=message, due=promised)
+    _tell_customer(
+        complaint=complaint,
+        actor=actor,
+        message=message,
+        due=promised,
+        promise=direction == Escalation.Direction.UP,
+    )
     complaint.save(
         update_fields=[
             "level",
