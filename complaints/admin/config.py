@@ -221,6 +221,7 @@ class TriageSignalAdmin(SimpleHistoryAdmin):
 @admin.register(models.ProcessSettings)
 class ProcessSettingsAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "follow_up_delay_hours", "attachment_max_mb", "reference_prefix"]
+    filter_horizontal = ["urgent_categories"]
     fieldsets = [
         (None, {"fields": ["follow_up_delay_hours", "reference_prefix"]}),
         (_("Attachments"), {"fields": ["attachment_max_mb", "attachment_extensions"]}),
@@ -239,6 +240,10 @@ class ProcessSettingsAdmin(SimpleHistoryAdmin):
             {"fields": ["collaboration_role", "collaboration_response_minutes", "collaboration_superior_minutes"]},
         ),
         (_("Batch investigations"), {"fields": ["batch_threshold", "batch_window_days"]}),
+        (
+            _("Urgent first response"),
+            {"fields": ["urgent_signals", "urgent_categories", "urgent_first_response_minutes"]},
+        ),
         (
             _("Reminders and notifications"),
             {

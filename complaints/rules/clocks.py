@@ -1,6 +1,8 @@
 """What a clock kind does when no level rule says otherwise (pure: no database)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from complaints.choices import EventKind, Outcome, Stage
@@ -65,3 +67,26 @@ def is_closed(complaint: Any) -> bool:
     """Rule: a complaint is closed once it reached the closed stage or has an outcome other than
     open; only reopening moves it again."""
     return bool(complaint.stage == Stage.CLOSED or complaint.outcome != Outcome.OPEN)
+
+
+def urgent_first_response_due(
+    *,
+    received: datetime,
+    due: datetime | None,
+    signals: Iterable[str],
+    categories: Iterable[int],
+    urgent_signals: str,
+    urgent_categories: Iterable[int],
+    minutes: int,
+) -> datetime | None:
+    """Rule: a complaint with an urgent signal or in an urgent category (or below one) is first
+    answered within the urgent limit in calendar time from receipt, or by its own target if that
+    comes sooner; any other complaint keeps its target.
+
+    Example: filed 02:00 with "vulnerable" urgent and 10 minutes: due 02:10, not 09:30 next day.
+    """
+    wanted = {code.strip() for code in urgent_signals.split(",") if code.strip()}
+    if not (wanted & set(signals)) and not (set(urgent_categories) & set(categories)):
+        return due
+    urgent = received + timedelta(minutes=minutes)
+    return urgent if due is None or urgent < due else due

@@ -148,6 +148,9 @@ def config_export() -> dict[str, Any]:
             "batch_window_days": settings_row.batch_window_days,
             "progress_reminder_minutes": settings_row.progress_reminder_minutes,
             "action_warning_hours": settings_row.action_warning_hours,
+            "urgent_signals": settings_row.urgent_signals,
+            "urgent_categories": sorted(settings_row.urgent_categories.values_list("code", flat=True)),
+            "urgent_first_response_minutes": settings_row.urgent_first_response_minutes,
             "notification_max_attempts": settings_row.notification_max_attempts,
         }
         if settings_row
@@ -554,6 +557,12 @@ class _Importer:
             if row is not None:
                 row.collaboration_role = self.ref(Role, "code", data["collaboration_role"], "collaboration_role")
                 self.save(row)
+                # Categories are imported after the settings, like roles.
+                if row.pk is not None and isinstance(data.get("urgent_categories"), list):
+                    found = [
+                        self.ref(Category, "code", code, "urgent_categories") for code in data["urgent_categories"]
+                    ]
+                    row.urgent_categories.set([category for category in found if category is not None])
 
     def process_settings(self) -> None:
         data = self.doc["process_settings"]
@@ -574,11 +583,12 @@ class _Importer:
             "action_warning_hours",
             "notification_max_attempts",
         }
+        optional = {"urgent_signals", "urgent_first_response_minutes"}
         with self.at("process_settings"):
-            if not self.check_keys(data, keys | {"collaboration_role"}, keys):
+            if not self.check_keys(data, keys | optional | {"collaboration_role", "urgent_categories"}, keys):
                 return
             row = ProcessSettings.objects.order_by("pk").first() or ProcessSettings(pk=1)
-            for key in keys:
+            for key in keys | (optional & set(data)):
                 setattr(row, key, data[key] if data[key] is not None else "")
             # Roles are imported after the settings: the role is set once they exist (see run()).
             self.save(row, exclude=["collaboration_role"])

@@ -270,3 +270,26 @@ def test_an_english_reader_gets_english_mail_and_timeline_text(org, agent, setti
     with translation.override("zh-hans"):
         chinese = event_sentence(escalated.kind, escalated.new, escalated.old)
     assert "Passed: Resolution." in english and "Resolution" not in chinese
+
+
+def test_an_urgent_case_filed_at_night_is_first_answered_within_minutes_not_next_morning(org, agent):
+    night = timezone.localtime().replace(hour=2, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    with time_machine.travel(night, tick=False):
+        ordinary = filed(org, agent, promised_response_at=later(days=2))
+        urgent = filed(
+            org,
+            agent,
+            promised_response_at=later(days=2),
+            customer_phone="13700137999",
+            customer_words="My elderly father is stuck, he needs to get to the hospital.",
+        )
+    assert "vulnerable" in urgent.signals
+    assert urgent.first_response_due == urgent.received_at + timedelta(minutes=10)
+    assert running(urgent)["first_response"].due_at == urgent.first_response_due
+    assert ordinary.first_response_due > urgent.first_response_due
+
+
+def test_a_regulator_threat_is_its_own_signal_and_goes_at_least_to_the_second_level(org, agent):
+    complaint = filed(org, agent, customer_words="If this is not fixed today I will call 12315 and the 消协.")
+    assert "regulator" in complaint.signals
+    assert complaint.level.rank >= 2
