@@ -6,8 +6,10 @@
 Creates (or tops up) a database with `--open` running resolution clocks, each on its own
 complaint (copied in SQL from one complaint filed through the normal intake), makes `--due` of them
 due for their warning, and times one `clocks_sweep()`: the query that finds due clocks and the
-whole sweep (claim, event, notification rows). Not part of `make test`; results go to
-bench/RESULTS.md.
+whole sweep (claim, events, notification rows and their hand-over to the broker; a worker sends
+them). `--send-in-process` sends them in the sweep's process as well (Celery eager), the way the
+figures before issue 17 were taken. Then it times an idle sweep (nothing due). Not part of
+`make test`; results go to bench/RESULTS.md.
 """
 
 import argparse
@@ -97,10 +99,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--open", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=1000)
+    parser.add_argument("--send-in-process", action="store_true", help="send the notifications in the sweep too")
     args = parser.parse_args()
     assert connection.vendor == "postgresql", "the benchmark runs on PostgreSQL"
-    # The notifications are sent in this process (as a worker would), so the sweep's cost includes them.
-    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_always_eager = args.send_in_process
     call_command("migrate", verbosity=0)
     top_up(args.open)
     now = timezone.now()
@@ -128,9 +130,16 @@ def main() -> None:
     sweep_s = time.perf_counter() - started
     print(f"open clocks: {open_count}")
     print(f"due for warning: {found} (found in {find_ms:.1f} ms)")
-    print(f"sweep: {result} in {sweep_s:.2f} s ({sweep_s / max(1, result['warned']) * 1000:.1f} ms per due clock)")
+    per_clock = sweep_s / max(1, result["warned"])
+    print(f"sweep: {result} in {sweep_s:.2f} s ({per_clock * 1000:.1f} ms per due clock, {1 / per_clock:.0f} clocks/s)")
     print(f"events written: {ComplaintEvent.objects.count() - events_before}")
     print(f"notification rows: {Notification.objects.count() - notifications_before}")
+    idle = []
+    for _ in range(5):
+        started = time.perf_counter()
+        clocks_sweep(now=now)
+        idle.append((time.perf_counter() - started) * 1000)
+    print(f"idle sweep (nothing due): {min(idle):.1f} ms best of 5, {max(idle):.1f} ms worst")
     print("plan of the due-clock query:")
     print(plan)
 

@@ -21,9 +21,9 @@ _CACHE = "_redress_membership_perms"
 
 
 class MembershipBackend(BaseBackend):
-    """Grants each member `view_complaint` (and the side-task flows' view permissions), the queue of
-    each (department, role) they hold, and `register_complaint` when one of their roles may
-    register. Admin edits apply on the next request."""
+    """Grants each member (and each department head) `view_complaint` (and the side-task flows'
+    view permissions), the queue of each (department, role) they hold, and `register_complaint`
+    when one of their roles may register. Admin edits apply on the next request."""
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
@@ -41,6 +41,13 @@ class MembershipBackend(BaseBackend):
                 perms.add(queue_permission(department_code=m.department.code, role_code=m.role.code))
                 if m.role.can_register:
                     perms.add(REGISTER_PERMISSION)
+            from complaints.models import Department
+
+            # A department head who is not a member still receives its requests (the head step of
+            # a collaboration chain, corrective-action warnings): their inbox and those cases open.
+            if VIEW_PERMISSION not in perms and Department.objects.filter(head=user_obj, active=True).exists():
+                perms.add(VIEW_PERMISSION)
+                perms.update(SIDE_VIEW_PERMISSIONS)
             setattr(user_obj, _CACHE, perms)
         return set(getattr(user_obj, _CACHE))
 

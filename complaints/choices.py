@@ -160,6 +160,7 @@ class EventKind(models.TextChoices):
     RESPONSIBILITY = "responsibility", _("Responsibility assigned")
     ACTION_UPDATED = "action_updated", _("Corrective action updated")
     ACTION_VERIFIED = "action_verified", _("Corrective action verified")
+    REOPENED = "reopened", _("Reopened")
 
 
 class DepartmentScope(models.TextChoices):
@@ -283,6 +284,7 @@ class EscalationReason(models.TextChoices):
     OVER_AUTHORITY = "over_authority", _("Above this level's authority")
     RISK = "risk", _("Safety, legal or public-opinion risk")
     OVERDUE = "overdue", _("Overdue")
+    COMMITTED_TIME = "committed_time", _("The time promised to the customer passed")
     OTHER = "other", _("Other (explain)")
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -22,6 +23,7 @@ from complaints.forms import escalation as forms
 from complaints.forms import page as page_forms
 from complaints.middleware import SESSION_KEY as LANGUAGE_SESSION_KEY
 from complaints.models import Complaint, Escalation
+from complaints.rules.clocks import is_closed
 from complaints.selectors import complaints_visible_to
 from complaints.selectors.escalation import (
     information_package,
@@ -59,10 +61,15 @@ class ComplaintActionView(generic.FormView, ABC):
     template_name = "complaints/action.html"
     title = ""
     multipart = False  # True when the form uploads files
+    open_only = False  # True for the escalation doors: a closed complaint refuses them
     request: Any
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.complaint = visible_complaint(request, kwargs["pk"])
+        if self.open_only and is_closed(self.complaint):
+            raise PermissionDenied(
+                _("The complaint is closed. Reopen it (with the customer's reason) to act on it again.")
+            )
         if not self.allowed() and not self.moved_meanwhile():
             raise Http404
         return super().dispatch(request, *args, **kwargs)
@@ -99,6 +106,7 @@ class ComplaintActionView(generic.FormView, ABC):
 
 
 class EscalateView(ComplaintActionView):
+    open_only = True
     form_class = forms.EscalateForm
 
     @property
@@ -140,6 +148,7 @@ class EscalateView(ComplaintActionView):
 
 
 class SendBackView(ComplaintActionView):
+    open_only = True
     form_class = forms.SendBackForm
 
     def allowed(self) -> bool:
@@ -173,6 +182,7 @@ class SendBackView(ComplaintActionView):
 
 
 class CompensationView(ComplaintActionView):
+    open_only = True
     form_class = forms.CompensationForm
 
     @property
@@ -203,6 +213,7 @@ class CompensationView(ComplaintActionView):
 
 
 class CollaborationView(ComplaintActionView):
+    open_only = True
     form_class = forms.CollaborationRequestForm
 
     @property
@@ -293,6 +304,7 @@ class AttachmentView(ComplaintActionView):
 
 
 class WaitView(ComplaintActionView):
+    open_only = True
     form_class = forms.WaitForm
 
     @property

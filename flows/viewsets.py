@@ -22,6 +22,7 @@ from complaints import views as complaint_views
 from complaints import views_quality as quality_views
 from complaints.choices import BatchStatus
 from complaints.models import Category, Complaint
+from complaints.rules.clocks import is_closed
 from complaints.selectors import complaints_visible_to, user_department_ids
 from complaints.selectors.batch import has_batch_facts, may_mark_batch
 from complaints.selectors.escalation import (
@@ -43,6 +44,7 @@ from complaints.selectors.intake_forms import (
 from complaints.selectors.quality import actions_of, analysis_of, fishbone, may_analyse, may_verify, problem_head
 from complaints.selectors.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
 from flows import assignment, worklist
+from flows.reopen import ReopenView
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -190,8 +192,12 @@ class ComplaintDetailView(DetailProcessView):
             notes=complaint.notes.select_related("author"),
             notifications=complaint.notifications.select_related("recipient"),
             signal_labels=[names.get(code, code) for code in complaint.signals or []],
-            can_escalate=is_handler(user=user, complaint=complaint, held=held),
-            can_send_back=complaint.level is not None
+            # A closed complaint offers only Reopen: no escalation door is open on it.
+            closed=is_closed(complaint),
+            can_escalate=not is_closed(complaint) and is_handler(user=user, complaint=complaint, held=held),
+            can_reopen=is_closed(complaint) and is_handler(user=user, complaint=complaint, held=held),
+            can_send_back=not is_closed(complaint)
+            and complaint.level is not None
             and level_below(complaint.level, levels) is not None
             and is_supervisor(user=user, complaint=complaint, held=held),
             level_above=level_above(complaint.level, levels) if complaint.level else None,
@@ -226,6 +232,7 @@ class ComplaintFlowViewset(FlowViewset):
     attach_path = path("<int:pk>/attach/", complaint_views.AttachmentView.as_view(), name="attach")
     wait_path = path("<int:pk>/wait/", complaint_views.WaitView.as_view(), name="wait")
     answered_path = path("<int:pk>/answered/", complaint_views.AnsweredView.as_view(), name="answered")
+    reopen_path = path("<int:pk>/reopen/", ReopenView.as_view(), name="reopen")
     package_path = path("<int:pk>/package/", complaint_views.package_page, name="package")
     package_print_path = path("<int:pk>/package/print/", complaint_views.package_print, name="package_print")
     # Analysis and corrective actions, and the 8D report.

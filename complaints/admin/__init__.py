@@ -38,3 +38,15 @@ def _get_urls() -> list[Any]:
 
 
 admin.site.get_urls = _get_urls  # type: ignore[method-assign]
+
+_original_index = admin.site.index
+
+
+def _index(request: Any, extra_context: dict[str, Any] | None = None) -> Any:
+    """The admin home, with a warning for every level, notify list or chain step that reaches nobody."""
+    from complaints.selectors.staffing import staffing_gaps
+
+    return _original_index(request, {"staffing_gaps": staffing_gaps(), **(extra_context or {})})
+
+
+admin.site.index = _index  # type: ignore[method-assign]

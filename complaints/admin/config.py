@@ -118,6 +118,15 @@ class StepLimitInline(admin.TabularInline):
     )
 
 
+class ClockRuleInline(admin.TabularInline):
+    model = models.ClockRule
+    extra = 0
+    verbose_name_plural = _(
+        "clock rules (what stops each clock at this level and what its breach does; a clock without a rule "
+        "keeps the default described in docs/deadlines.md; takes effect at once)"
+    )
+
+
 @admin.register(models.EscalationLevel)
 class EscalationLevelAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -133,7 +142,7 @@ class EscalationLevelAdmin(SimpleHistoryAdmin):
     ]
     list_select_related = ["role", "department", "calendar"]
     ordering = ["rank"]
-    inlines = [LevelLimitInline, StepLimitInline]
+    inlines = [LevelLimitInline, StepLimitInline, ClockRuleInline]
     actions = ["recompute_deadlines"]
     fieldsets = [
         (None, {"fields": ["rank", "name"]}),
@@ -212,6 +221,7 @@ class TriageSignalAdmin(SimpleHistoryAdmin):
 @admin.register(models.ProcessSettings)
 class ProcessSettingsAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "follow_up_delay_hours", "attachment_max_mb", "reference_prefix"]
+    filter_horizontal = ["urgent_categories"]
     fieldsets = [
         (None, {"fields": ["follow_up_delay_hours", "reference_prefix"]}),
         (_("Attachments"), {"fields": ["attachment_max_mb", "attachment_extensions"]}),
@@ -230,6 +240,10 @@ class ProcessSettingsAdmin(SimpleHistoryAdmin):
             {"fields": ["collaboration_role", "collaboration_response_minutes", "collaboration_superior_minutes"]},
         ),
         (_("Batch investigations"), {"fields": ["batch_threshold", "batch_window_days"]}),
+        (
+            _("Urgent first response"),
+            {"fields": ["urgent_signals", "urgent_categories", "urgent_first_response_minutes"]},
+        ),
         (
             _("Reminders and notifications"),
             {

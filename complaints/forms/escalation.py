@@ -132,6 +132,17 @@ class WaitForm(forms.Form):
     layout = Layout("reason")
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What the customer complained about again"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("The complaint goes back to containment at its level, with new deadlines from now."),
+    )
+
+    layout = Layout("reason")
+
+
 class AnsweredForm(forms.Form):
     note = forms.CharField(
         label=_("What the customer answered"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False

@@ -1,5 +1,5 @@
 from .batch import BatchEvent, BatchInvestigation, Delivery, OutreachContact
-from .clock import Clock
+from .clock import BreachAction, Clock, ClockRule
 from .complaint import Attachment, Complaint, CustomerContact, ReferenceCounter
 from .config import (
     BusinessCalendar,
@@ -37,12 +37,14 @@ __all__ = [
     "Attachment",
     "BatchEvent",
     "BatchInvestigation",
+    "BreachAction",
     "BusinessCalendar",
     "CalendarDay",
     "Category",
     "Cause",
     "CauseCategory",
     "Clock",
+    "ClockRule",
     "CollaborationRequest",
     "CompensationApproval",
     "Complaint",

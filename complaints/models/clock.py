@@ -4,6 +4,8 @@ action, the follow-up, the P0 progress reminder), with its warning time, swept b
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+AT_ONCE_CLOCKS = _("Which of the complaint's clocks this rule is for.")
+
 
 class Clock(models.Model):
     """A running deadline of a complaint or of something of it (`subject`: the collaboration
@@ -19,6 +21,7 @@ class Clock(models.Model):
         FOLLOW_UP = "follow_up", _("Follow-up")
         PROGRESS = "progress", _("P0 progress update")
         TASK = "task", _("Step (task)")
+        PROMISE = "promise", _("Time promised to the customer")
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -45,6 +48,12 @@ class Clock(models.Model):
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     remaining = models.DurationField(
         _("time left when paused"), null=True, blank=True, help_text=_("In the level's time (business or calendar).")
+    )
+    answered_at = models.DateTimeField(
+        _("answered at"),
+        null=True,
+        blank=True,
+        help_text=_("When the level's first response or decision stopped this clock (its rule says it may)."),
     )
 
     class Meta:
@@ -74,3 +83,65 @@ class Clock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class BreachAction(models.TextChoices):
+    """What a clock's breach does (ClockRule.breach)."""
+
+    WARN = "warn", _("Warn only: recorded, the case owner is told")
+    NOTIFY = "notify", _("Notify the breach list")
+    ESCALATE = "escalate", _("Escalate one level")
+    TOP = "top", _("Escalate to the top level")
+
+
+RULED_KINDS = (
+    Clock.Kind.FIRST_RESPONSE,
+    Clock.Kind.RESPONSE,
+    Clock.Kind.RESOLUTION,
+    Clock.Kind.TASK,
+    Clock.Kind.PROMISE,
+)
+
+
+class ClockRule(models.Model):
+    """What stops one kind of a complaint's clock at one level and what its breach does. A level
+    without a rule for a kind uses the built-in default (complaints/rules/clocks.py: DEFAULTS)."""
+
+    level = models.ForeignKey(
+        "complaints.EscalationLevel", verbose_name=_("level"), on_delete=models.CASCADE, related_name="clock_rules"
+    )
+    kind = models.CharField(
+        _("clock"), max_length=20, choices=[(k.value, k.label) for k in RULED_KINDS], help_text=AT_ONCE_CLOCKS
+    )
+    answered_by_response = models.BooleanField(
+        _("stopped by the level's response"),
+        default=False,
+        help_text=_(
+            "The clock stops when the first response or any decision is recorded at this level (a contact "
+            "with the customer, a verification, an action, a compensation proposal, a request to another "
+            "department, waiting for the customer). Otherwise only leaving the level or closing stops it. "
+            "Takes effect at once."
+        ),
+    )
+    warns = models.BooleanField(
+        _("warns"),
+        default=True,
+        help_text=_(
+            "A warning goes out at the level's percentage of the limit. Applies to clocks started after the change."
+        ),
+    )
+    breach = models.CharField(
+        _("at breach"),
+        max_length=10,
+        choices=BreachAction.choices,
+        help_text=_("What happens when the clock passes its due time. Takes effect at once."),
+    )
+
+    class Meta:
+        verbose_name = _("clock rule")
+        verbose_name_plural = _("clock rules")
+        ordering = ["level__rank", "kind"]
+        constraints = [models.UniqueConstraint(fields=["level", "kind"], name="clock_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.level} · {self.get_kind_display()}"

@@ -539,6 +539,37 @@ class ProcessSettings(models.Model):
             "applies it to open ones."
         ),
     )
+    urgent_signals = models.CharField(
+        _("urgent signals"),
+        max_length=300,
+        blank=True,
+        default="",
+        help_text=_(
+            "Signal codes, separated by commas (e.g. vulnerable, safety). A complaint carrying one of them "
+            "gets the urgent first-response limit in calendar time, whatever the calendar says. Applies to "
+            "complaints triaged after the change."
+        ),
+    )
+    urgent_categories = models.ManyToManyField(
+        Category,
+        verbose_name=_("urgent categories"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Complaints in these categories (or below them) get the urgent first-response limit. Applies to "
+            "complaints triaged after the change."
+        ),
+    )
+    urgent_first_response_minutes = models.PositiveIntegerField(
+        _("urgent first response within (minutes, calendar time)"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "The first-response limit of an urgent complaint, counted in calendar time from receipt (a "
+            "complaint filed at 02:00 is answered by 02:10, not the next working morning); a shorter "
+            "priority target still applies. Applies to complaints triaged after the change."
+        ),
+    )
     notification_max_attempts = models.PositiveSmallIntegerField(
         _("notification attempts"),
         validators=[MinValueValidator(1)],

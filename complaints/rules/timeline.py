@@ -58,6 +58,7 @@ KIND_GROUPS: dict[str, str] = {
     EventKind.RESUMED: "customer",
     EventKind.CONFIRMATION: "customer",
     EventKind.FOLLOWED_UP: "customer",
+    EventKind.REOPENED: "customer",
     EventKind.ESCALATED: "escalation",
     EventKind.SENT_BACK: "escalation",
     EventKind.TOP_LEVEL: "escalation",
@@ -272,9 +273,27 @@ def _escalated(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
         "reason": _reason(new.get("reason")),
         "trigger": _label(EscalationTrigger, new.get("trigger")),
     }
+    if new.get("clocks"):
+        text = then(text, _clocks_passed(new))
     if new.get("response_due"):
         text = then(text, _("The new level responds by %(when)s.") % {"when": when(new["response_due"])})
     return text
+
+
+def _clocks_passed(new: Mapping[str, Any]) -> str:
+    """The clocks whose breach moved the case, named in the reader's language."""
+    from complaints.models.clock import Clock  # choices only, no query
+
+    names = [_label(Clock.Kind, kind) for kind in new.get("clocks") or []]
+    return _("Passed: %(clocks)s.") % {"clocks": pgettext("list separator", ", ").join(names)}
+
+
+def _reopened(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Reopened at %(level)s: back to containment (round %(round)s), resolution due %(when)s.") % {
+        "level": new.get("level") or "—",
+        "round": new.get("rework_round") or "—",
+        "when": when(new.get("resolution_due")) or "—",
+    }
 
 
 def _sent_back(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
@@ -286,10 +305,11 @@ def _sent_back(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
 
 
 def _top_level(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
-    return _("Escalation attempted at the top level %(level)s because: %(reason)s.") % {
+    text = _("Escalation attempted at the top level %(level)s because: %(reason)s.") % {
         "level": new.get("level") or "—",
         "reason": _reason(new.get("reason")),
     }
+    return then(text, _clocks_passed(new)) if new.get("clocks") else text
 
 
 def _clock_name(new: Mapping[str, Any]) -> str:
@@ -500,6 +520,7 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.RELEASED: _released,
     EventKind.REASSIGNED: _reassigned,
     EventKind.BATCH_LINKED: _batch_linked,
+    EventKind.REOPENED: _reopened,
 }
 
 

@@ -29,6 +29,11 @@ def level_above(level: EscalationLevel, levels: list[EscalationLevel] | None = N
     return next((lv for lv in levels if lv.rank == rank), None)
 
 
+def ladder_top() -> EscalationLevel | None:
+    """The highest level of the ladder."""
+    return EscalationLevel.objects.select_related("role", "department", "calendar").order_by("-rank").first()
+
+
 def level_below(level: EscalationLevel, levels: list[EscalationLevel] | None = None) -> EscalationLevel | None:
     levels = ladder() if levels is None else levels
     rank = previous_rank(ranks=[lv.rank for lv in levels], current=level.rank)

@@ -20,12 +20,14 @@ from complaints.models import (
     EscalationLevel,
     LevelLimit,
     Priority,
+    ProcessSettings,
     Role,
     RoutingRule,
     StageProfile,
 )
 from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import Unit, WorkingCalendar, deadline
+from complaints.rules.clocks import urgent_first_response_due
 from complaints.rules.routing import (
     Condition,
     FieldSpec,
@@ -267,6 +269,26 @@ class TriageDecision:
         return [hit.code for hit in self.signals]
 
 
+def urgent_due(*, complaint: Complaint, at: datetime, due: datetime | None, signals: list[str]) -> datetime | None:
+    """The first-response due time after the admin's urgent conditions (ProcessSettings)."""
+    settings_row = ProcessSettings.objects.order_by("pk").first()
+    if settings_row is None:
+        return due
+    chain, category = [], complaint.category
+    while category is not None and len(chain) < 20:
+        chain.append(category.pk)
+        category = category.parent
+    return urgent_first_response_due(
+        received=at,
+        due=due,
+        signals=signals,
+        categories=chain,
+        urgent_signals=settings_row.urgent_signals,
+        urgent_categories=settings_row.urgent_categories.values_list("pk", flat=True),
+        minutes=settings_row.urgent_first_response_minutes,
+    )
+
+
 def triage_decision(
     *, complaint: Complaint, department: Department | None, at: datetime, answers: Mapping[str, Any] | None = None
 ) -> TriageDecision:
@@ -312,6 +334,9 @@ def triage_decision(
     )
     profile = stage_profile_for(category=complaint.category, priority=priority)
     deadlines = level_deadlines(level=level, priority=priority, start=at, first_response=True)
+    deadlines.first_response_due = urgent_due(
+        complaint=complaint, at=at, due=deadlines.first_response_due, signals=[h.code for h in hits]
+    )
     if profile is None:
         deadlines.gaps.append(_("There is no default stage profile: every optional stage runs."))
     handling_department = level_department(level=level, department=routed_department)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from complaints.choices import ApprovalStatus, EscalationTrigger, EventKind, NotificationEvent
 from complaints.models import CompensationApproval, Complaint, EscalationLevel
+from complaints.rules.clocks import is_closed
 from complaints.rules.signals import covering_rank, over_authority
 from complaints.selectors import role_holders
 from complaints.selectors.escalation import held_ranks, is_handler, ladder, level_queue
@@ -45,6 +46,8 @@ def compensation_propose(
     """Proposes compensation for the complaint. Within the current level's authority it is
     recorded as agreed and None is returned; above it, an approval task is opened for the lowest
     level that covers the amount and returned."""
+    if is_closed(complaint):
+        raise ApprovalRefused(_("The complaint is closed. Reopen it (with the customer's reason) to act on it again."))
     if amount is None or amount < 0:
         raise ApprovalRefused(_("Enter an amount of zero or more."))
     if not purpose.strip():

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
@@ -25,61 +26,96 @@ from complaints.choices import (
     Outcome,
     Stage,
 )
-from complaints.models import Clock, CollaborationRequest, Complaint, CorrectiveAction, StepLimit
+from complaints.models import (
+    BreachAction,
+    Clock,
+    CollaborationRequest,
+    Complaint,
+    ComplaintEvent,
+    CorrectiveAction,
+    StepLimit,
+)
 from complaints.rules.business_time import Unit, add_business_time, business_time_between, deadline, warning_time
+from complaints.rules.clocks import DEFAULTS, OTHER
 from complaints.rules.notify import next_reminder
 from complaints.selectors import process_settings, queue_holders
+from complaints.selectors.clocks import answered_by_response, clock_behaviour, level_behaviours
+from complaints.selectors.notify import event_recipients
 from complaints.selectors.routing import level_clock
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
-from complaints.services.notify import notify_event
+from complaints.services.notify import Notice, notify_event, notify_many
 
 OPEN_STATES = (Clock.State.RUNNING, Clock.State.PAUSED)
-COMPLAINT_KINDS = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION)
+COMPLAINT_KINDS = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION, Clock.Kind.PROMISE)
 ACTION_DONE = (ActionStatus.DONE, ActionStatus.EFFECTIVE, ActionStatus.NOT_EFFECTIVE)
 OPEN_TASK = ("NEW", "ASSIGNED", "STARTED")
+# Clocks that belong to the complaint rather than to its level: they survive an escalation.
+CASE_KINDS = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.PROMISE)
 
 DEADLINE_FIELDS = {
     Clock.Kind.FIRST_RESPONSE: "first_response_due",
     Clock.Kind.RESPONSE: "response_due",
     Clock.Kind.RESOLUTION: "resolution_due",
+    Clock.Kind.PROMISE: "promised_response_at",
 }
+ESCALATING = (BreachAction.ESCALATE, BreachAction.TOP)
 
 
 def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
     """Makes the running clocks match the complaint's deadlines: a changed deadline stops the old
     clock and starts a new one (warned and breached afresh); a deadline that is gone stops its
     clock; a running clock not yet warned takes the level's current warning percentage. The
-    first-response clock only runs until the first response is recorded. Returns how many clocks
-    started, stopped or moved their warning."""
+    first-response clock only runs until the first response is recorded; a clock that the level's
+    response answered (ClockRule) stays stopped at that level; the promise to the customer
+    follows the latest promise. Returns how many clocks started, stopped or moved their warning."""
     now = now or timezone.now()
-    running = {
-        c.kind: c for c in Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES, kind__in=COMPLAINT_KINDS)
-    }
+    entered = complaint.level_entered_at or complaint.received_at or now
+    rows = Clock.objects.filter(complaint=complaint, kind__in=COMPLAINT_KINDS).filter(
+        models.Q(state__in=OPEN_STATES) | models.Q(answered_at__isnull=False)
+    )
+    running: dict[str, Clock] = {}
+    answered: set[str] = set()
+    kept: set[datetime] = set()  # promises already answered: the same promise does not run again
+    for row in rows:
+        if row.state in OPEN_STATES:
+            running[row.kind] = row
+        elif row.kind == Clock.Kind.PROMISE:
+            kept.add(row.due_at)
+        elif row.kind in CASE_KINDS or (row.level_id == complaint.level_id and row.started_at >= entered):
+            answered.add(row.kind)
     level = complaint.level
     calendar = level_clock(level) if level is not None else None
     percent = level.warning_percent if level is not None else None
+    behaviours = level_behaviours([complaint.level_id])
     changed = 0
     for kind, field in DEADLINE_FIELDS.items():
         due = getattr(complaint, field)
         if kind == Clock.Kind.FIRST_RESPONSE and complaint.stage not in (Stage.INTAKE, Stage.FIRST_RESPONSE):
             due = None
+        if kind == Clock.Kind.PROMISE and due in kept and kind not in running:
+            due = None  # a promise answered is not promised again until a new one is made
         current = running.get(kind)
-        # The first-response promise belongs to the complaint, not to a level: it survives escalation.
-        moved = kind != Clock.Kind.FIRST_RESPONSE and current is not None and current.level_id != complaint.level_id
+        # The first-response and promise clocks belong to the complaint, not to a level.
+        moved = kind not in CASE_KINDS and current is not None and current.level_id != complaint.level_id
         if current is not None and (due is None or current.due_at != due or moved):
             _stop(current, now)
             changed += 1
             current = None
-        if due is None or complaint.outcome != Outcome.OPEN:
+        if due is None or complaint.outcome != Outcome.OPEN or kind in answered:
             continue
-        start = complaint.level_entered_at or complaint.received_at or now
+        rule = behaviours[(complaint.level_id, kind)]
+        start = entered
         if kind == Clock.Kind.FIRST_RESPONSE:
             start = complaint.received_at or start
+        if kind == Clock.Kind.PROMISE:
+            start = min(now, due)
         if current is not None:
             start = current.started_at
         warn_at = (
-            warning_time(start=start, due=due, percent=percent, calendar=calendar) if percent is not None else None
+            warning_time(start=start, due=due, percent=percent, calendar=calendar)
+            if percent is not None and rule.warns
+            else None
         )
         if current is not None:
             if current.state == Clock.State.RUNNING and current.warned_at is None and current.warn_at != warn_at:
@@ -93,6 +129,44 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
             _pause(clock, now)  # a new level's resolution clock waits too while the customer is asked
     _progress_sync(complaint, now)
     return changed + complaint_task_clocks_sync(complaint=complaint, now=now)
+
+
+def complaint_clocks_answered(*, complaint: Complaint, now: datetime | None = None) -> int:
+    """The level responded or decided (a contact, a verification, an action, a proposal, a request
+    to another department, a wait for the customer): stops the open clocks of the complaint's
+    current level (and its promise to the customer) whose rule says a response answers them, and
+    marks them answered so that a later resync leaves them stopped. One query. Returns how many
+    stopped."""
+    if complaint.level_id is None:
+        return 0
+    now = now or timezone.now()
+    # The promise belongs to the case (made at any level); the others to the current level.
+    mine = models.Q(level_id=complaint.level_id) | models.Q(kind=Clock.Kind.PROMISE)
+    return (
+        Clock.objects.filter(mine, complaint=complaint, state__in=OPEN_STATES)
+        .filter(answered_by_response())
+        .update(state=Clock.State.STOPPED, stopped_at=now, answered_at=now)
+    )
+
+
+def complaint_promise_set(*, complaint: Complaint, promised_by: datetime, now: datetime | None = None) -> Clock | None:
+    """A new promise to the customer replaces the one before: the promise clock runs to it, warns
+    the owner at the level's percentage and, passed unmet, is the "committed time passed" trigger."""
+    complaint.promised_response_at = promised_by
+    Complaint.objects.filter(pk=complaint.pk).update(promised_response_at=promised_by)
+    now = now or timezone.now()
+    level = complaint.level
+    rule = clock_behaviour(level_id=complaint.level_id, kind=Clock.Kind.PROMISE)
+    calendar = level_clock(level) if level is not None else None
+    start = min(now, promised_by)
+    warn = (
+        warning_time(start=start, due=promised_by, percent=level.warning_percent, calendar=calendar)
+        if level is not None and rule.warns
+        else None
+    )
+    if complaint.outcome != Outcome.OPEN or complaint.stage == Stage.CLOSED:
+        return None
+    return _replace(complaint=complaint, kind=Clock.Kind.PROMISE, subject=0, due=promised_by, warn=warn, now=now)
 
 
 def _progress_sync(complaint: Complaint, now: datetime) -> None:
@@ -344,34 +418,66 @@ def complaint_clocks_stop(*, complaint: Complaint, kind: str | None = None, now:
     return clocks.update(state=Clock.State.STOPPED, stopped_at=now or timezone.now())
 
 
-def clocks_sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
-    """Acts on every due clock once, in bounded batches, oldest first: a clock past its warning
-    time warns, one past its due time breaches (a level clock escalates), a collaboration request
-    passes to the next holder of its chain, a P0 reminder reminds and re-arms. Each is claimed by a
-    conditional update (`UPDATE … WHERE warned_at IS NULL`, `breached_at IS NULL`, or `due_at =
-    the due time read`) and only the sweep whose update counted 1 acts. Returns what fired."""
+def clocks_sweep(*, now: datetime | None = None, batch: int = 500, max_batches: int | None = None) -> dict[str, int]:
+    """Acts on every due clock once, oldest first, batch after batch until nothing is due (a
+    morning after an outage drains in one tick): a clock past its warning time warns, one past its
+    due time breaches (what that does is its level's rule: warn only, notify the breach list,
+    escalate one level or to the top), a collaboration request passes to the next holder of its
+    chain, a P0 reminder reminds and re-arms. Returns what fired."""
     now = now or timezone.now()
     result = {"warned": 0, "breached": 0, "passed_on": 0, "reminded": 0}
-    to_warn = list(
-        Clock.objects.filter(state=Clock.State.RUNNING, warned_at__isnull=True, warn_at__lte=now)
-        .order_by("warn_at")
-        .values_list("pk", flat=True)[:batch]
-    )
-    for pk in to_warn:
-        result["warned"] += _warn(pk, now)
-    to_breach = list(
-        Clock.objects.filter(state=Clock.State.RUNNING, breached_at__isnull=True, due_at__lte=now)
-        .order_by("due_at")
-        .values_list("pk", "kind", "due_at")[:batch]
-    )
-    for pk, kind, due in to_breach:
+    rounds = 0
+    while True:
+        fired, full = _sweep_batch(now=now, batch=batch)
+        for key, value in fired.items():
+            result[key] += value
+        rounds += 1
+        if not full or (max_batches is not None and rounds >= max_batches):
+            return result
+
+
+def _sweep_batch(*, now: datetime, batch: int) -> tuple[dict[str, int], bool]:
+    """One batch in one transaction: the due clocks are locked (`FOR UPDATE SKIP LOCKED`, so two
+    sweeps take different rows) and claimed (`warned_at`/`breached_at` set); the clocks of one
+    case due together make one event each and one message per recipient naming them all; events
+    and notifications are bulk-written; recipients and rules are read once per batch. A worker
+    killed before the commit leaves every clock of the batch unclaimed for the next sweep.
+    Returns what fired and whether the batch was full (more may be due)."""
+    result = {"warned": 0, "breached": 0, "passed_on": 0, "reminded": 0}
+    with transaction.atomic():
+        lockable = Clock.objects.select_for_update(skip_locked=True, of=("self",))
+        warn_ids = list(
+            lockable.filter(state=Clock.State.RUNNING, warned_at__isnull=True, warn_at__lte=now)
+            .order_by("warn_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        breach_rows = list(
+            lockable.filter(state=Clock.State.RUNNING, breached_at__isnull=True, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("pk", "kind", "due_at")[:batch]
+        )
+        full = len(warn_ids) == batch or len(breach_rows) == batch
+        breach_ids = [
+            pk for pk, kind, _due in breach_rows if kind not in (Clock.Kind.PROGRESS, Clock.Kind.COLLABORATION)
+        ]
+        if warn_ids:
+            Clock.objects.filter(pk__in=warn_ids).update(warned_at=now)
+        if breach_ids:
+            Clock.objects.filter(pk__in=breach_ids).update(breached_at=now)
+        fired = list(
+            Clock.objects.filter(pk__in=warn_ids + breach_ids).select_related(
+                "complaint__level", "complaint__priority", "complaint__owner", "complaint__department"
+            )
+        )
+        warned = [c for c in fired if c.pk in set(warn_ids)]
+        breached = [c for c in fired if c.pk in set(breach_ids)]
+        result["warned"], result["breached"] = _fire_many(warned=warned, breached=breached, now=now)
+    for pk, kind, due in breach_rows:
         if kind == Clock.Kind.PROGRESS:
             result["reminded"] += _remind(pk, due, now)
         elif kind == Clock.Kind.COLLABORATION:
             result["passed_on"] += _pass_on(pk, now)
-        else:
-            result["breached"] += _breach(pk, now)
-    return result
+    return result, full
 
 
 def _claim(pk: int, field: str, now: datetime) -> Clock | None:
@@ -387,59 +493,100 @@ def _label(clock: Clock) -> str:
     return str(Clock.Kind(clock.kind).label)
 
 
-def _warn(pk: int, now: datetime) -> int:
-    return _fire(pk, now, claim="warned_at", kind=EventKind.DEADLINE_WARNING, event=NotificationEvent.DEADLINE_WARNING)
-
-
-def _breach(pk: int, now: datetime) -> int:
-    return _fire(pk, now, claim="breached_at", kind=EventKind.DEADLINE_BREACHED, event=NotificationEvent.BREACH)
-
-
-def _fire(pk: int, now: datetime, *, claim: str, kind: str, event: str) -> int:
-    """Claims one due clock for a warning or a breach and, if this call won the claim, records it,
-    notifies (the event's list; a corrective action's owner and department head; the follow-up
-    list when the follow-up is due) and, for a level clock's breach, escalates; all in one
-    transaction, so a worker killed half-way leaves the clock unclaimed for the next sweep.
-    Returns 1 if it fired."""
-    with transaction.atomic():
-        clock = _claim(pk, claim, now)
-        if clock is None:
-            return 0
-        complaint = clock.complaint
-        due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
-        new: dict[str, Any] = {"clock": clock.kind, "due": clock.due_at.isoformat(), "level": str(clock.level or "")}
-        recipients = None
-        reason = _label(clock)
-        if clock.kind == Clock.Kind.ACTION:
-            action = CorrectiveAction.objects.select_related("owner", "department__head").filter(pk=clock.subject)
-            found = action.first()
-            if found is not None:
-                new["action"] = found.pk
-                reason = f"{reason}: {found.description[:80]}"
-                head = found.department.head if found.department is not None else None
-                recipients = [u for u in {found.owner, head} if u is not None and u.is_active]
-        if clock.kind == Clock.Kind.TASK:
-            task = Task.objects.select_related("owner").filter(pk=clock.subject).first()
-            if task is None or task.status not in OPEN_TASK:
-                _stop(clock, now)  # the step was done before its time: nothing to warn about
-                return 0
-            new["task"] = task.pk
-            new["step"] = task.flow_task.name
-            reason = f"{reason}: {task.flow_task.task_title}"
-            recipients = [task.owner] if task.owner_id else queue_holders(task.owner_permission or "")
-        if clock.kind == Clock.Kind.FOLLOW_UP:
-            event = NotificationEvent.FOLLOW_UP
-        event_record(complaint=complaint, kind=kind, new=new)
-        notify_event(
-            event=event,
-            complaint=complaint,
-            occasion=f"clock-{clock.pk}-{event}",
-            context={"reason": reason, "due": due},
-            recipients=recipients,
+def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> tuple[int, int]:
+    """Records and tells the claimed clocks' warnings and breaches, grouped per case and event,
+    then escalates each case whose breached clocks' rules say so, once. Returns (warned, breached)."""
+    behaviours = level_behaviours({c.level_id for c in warned + breached})
+    actions = {
+        action.pk: action
+        for action in CorrectiveAction.objects.select_related("owner", "department__head").filter(
+            pk__in=[c.subject for c in warned + breached if c.kind == Clock.Kind.ACTION]
         )
-        if claim == "breached_at" and clock.kind in (Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION, Clock.Kind.TASK):
-            _escalate_on_breach(complaint=complaint, clock=clock)
-    return 1
+    }
+    tasks = {
+        t.pk: t
+        for t in Task.objects.select_related("owner").filter(
+            pk__in=[c.subject for c in warned + breached if c.kind == Clock.Kind.TASK]
+        )
+    }
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    events: list[ComplaintEvent] = []
+    counts = [0, 0]
+    escalate: dict[int, tuple[Complaint, list[Clock], bool]] = {}
+    for breach, clocks in ((False, warned), (True, breached)):
+        for clock in clocks:
+            complaint = clock.complaint
+            rule = behaviours.get((clock.level_id, clock.kind), OTHER)
+            new: dict[str, Any] = {
+                "clock": clock.kind,
+                "due": clock.due_at.isoformat(),
+                "level": str(clock.level or ""),
+            }
+            reason: Any = Clock.Kind(clock.kind).label
+            recipients: list[Any] | None = None
+            if clock.kind == Clock.Kind.TASK:
+                task = tasks.get(clock.subject)
+                if task is None or task.status not in OPEN_TASK:
+                    _stop(clock, now)  # the step was done before its time: nothing to warn about
+                    continue
+                new.update(task=task.pk, step=task.flow_task.name)
+                reason = format_lazy("{}: {}", reason, task.flow_task.task_title)
+                recipients = [task.owner] if task.owner_id else queue_holders(task.owner_permission or "")
+            if clock.kind == Clock.Kind.ACTION:
+                action = actions.get(clock.subject)
+                if action is not None:
+                    new["action"] = action.pk
+                    reason = format_lazy("{}: {}", reason, action.description[:80])
+                    head = action.department.head if action.department is not None else None
+                    recipients = [u for u in {action.owner, head} if u is not None and u.is_active]
+            if clock.kind == Clock.Kind.PROMISE and not breach:
+                recipients = [complaint.owner] if complaint.owner_id else []  # the owner made the promise
+            if breach and clock.kind in DEFAULTS:
+                new["action"] = rule.breach
+                if rule.breach == BreachAction.WARN:
+                    recipients = [complaint.owner] if complaint.owner_id else []
+            event = NotificationEvent.BREACH if breach else NotificationEvent.DEADLINE_WARNING
+            if clock.kind == Clock.Kind.FOLLOW_UP:
+                event = NotificationEvent.FOLLOW_UP
+            kind = EventKind.DEADLINE_BREACHED if breach else EventKind.DEADLINE_WARNING
+            events.append(ComplaintEvent(complaint=complaint, kind=kind, new=new, old={}))
+            group = groups.setdefault(
+                (complaint.pk, event),
+                {"complaint": complaint, "reasons": [], "due": [], "ids": [], "recipients": [], "list": False},
+            )
+            group["reasons"].append(reason)
+            group["due"].append(timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"))
+            group["ids"].append(str(clock.pk))
+            if recipients is None:
+                group["list"] = True
+            else:
+                group["recipients"] += recipients
+            counts[breach] += 1
+            if breach and clock.kind in DEFAULTS and rule.breach in ESCALATING and complaint.outcome == Outcome.OPEN:
+                top = rule.breach == BreachAction.TOP
+                _c, pending, was_top = escalate.get(complaint.pk, (complaint, [], False))
+                escalate[complaint.pk] = (complaint, [*pending, clock], was_top or top)
+    ComplaintEvent.objects.bulk_create(events)
+    notices = []
+    for (_pk, event), group in groups.items():
+        complaint = group["complaint"]
+        recipients = None
+        if not group["list"] or group["recipients"]:
+            listed = event_recipients(event=event, complaint=complaint) if group["list"] else []
+            recipients = listed + [r for r in group["recipients"] if r not in listed]
+        notices.append(
+            Notice(
+                event,
+                complaint,
+                occasion="clock-" + "-".join(group["ids"]) + f"-{event}",
+                context={"reason": group["reasons"], "due": min(group["due"])},
+                recipients=recipients,
+            )
+        )
+    notify_many(notices)
+    for complaint, clocks, top in escalate.values():
+        _escalate_on_breach(complaint=complaint, clocks=clocks, top=top)
+    return counts[0], counts[1]
 
 
 def _remind(pk: int, due: datetime, now: datetime) -> int:
@@ -492,22 +639,26 @@ def _pass_on(pk: int, now: datetime) -> int:
     return 1 if step else 0
 
 
-def _escalate_on_breach(*, complaint: Complaint, clock: Clock) -> Any:
-    """A breached level clock moves the complaint up (at the top the attempt is recorded and the
-    executive alerted); a missed first response is warned and recorded, the level's own clocks
-    decide the escalation."""
+def _escalate_on_breach(*, complaint: Complaint, clocks: list[Clock], top: bool = False) -> Any:
+    """The case's breached clocks whose rule escalates move it up once (to the top level when a
+    rule says so; at the top the attempt is recorded and the executive alerted). A passed promise
+    is the "committed time passed" trigger; the clocks are stored by kind and told in the reader's
+    language."""
     from complaints.services.escalation import EscalationRefused, complaint_escalate
 
     if complaint.outcome != Outcome.OPEN:
         return None
+    promise = all(clock.kind == Clock.Kind.PROMISE for clock in clocks)
+    level_ids = {clock.level_id for clock in clocks if clock.kind not in CASE_KINDS}
     try:
-        return complaint_escalate(
-            complaint=complaint,
-            reason=EscalationReason.OVERDUE,
-            trigger=EscalationTrigger.DEADLINE,
-            note=_("%(clock)s was due %(due)s.")
-            % {"clock": _label(clock), "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")},
-            seen_level_id=clock.level_id,
-        )
+        with transaction.atomic():
+            return complaint_escalate(
+                complaint=complaint,
+                reason=EscalationReason.COMMITTED_TIME if promise else EscalationReason.OVERDUE,
+                trigger=EscalationTrigger.DEADLINE,
+                seen_level_id=level_ids.pop() if len(level_ids) == 1 else None,
+                to_top=top,
+                clocks=[clock.kind for clock in clocks],
+            )
     except EscalationRefused:
-        return None  # the complaint moved since this clock started: its new clocks decide
+        return None  # the complaint moved or closed since these clocks started: its new clocks decide

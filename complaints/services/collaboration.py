@@ -12,6 +12,7 @@ from viewflow.workflow.models import Task
 
 from complaints.choices import CollaborationStep, EventKind, NotificationEvent
 from complaints.models import CollaborationRequest, Complaint, Department, Membership
+from complaints.rules.clocks import is_closed
 from complaints.rules.routing import queue_permission
 from complaints.rules.signals import collaboration_next_step
 from complaints.selectors import (
@@ -53,6 +54,10 @@ def collaboration_request(
     *, complaint: Complaint, actor: Any, department: Department, question: str, now: datetime | None = None
 ) -> CollaborationRequest:
     """Opens a request to a department; its contact has the admin's answer time."""
+    if is_closed(complaint):
+        raise CollaborationRefused(
+            _("The complaint is closed. Reopen it (with the customer's reason) to act on it again.")
+        )
     if not is_handler(user=actor, complaint=complaint):
         raise CollaborationRefused(_("Only someone handling this complaint can ask another department."))
     if not question.strip():

@@ -30,6 +30,7 @@ from complaints.models import (
     CalendarDay,
     Category,
     CauseCategory,
+    ClockRule,
     Department,
     EscalationLevel,
     FormField,
@@ -163,6 +164,9 @@ def config_export() -> dict[str, Any]:
             "batch_window_days": settings_row.batch_window_days,
             "progress_reminder_minutes": settings_row.progress_reminder_minutes,
             "action_warning_hours": settings_row.action_warning_hours,
+            "urgent_signals": settings_row.urgent_signals,
+            "urgent_categories": sorted(settings_row.urgent_categories.values_list("code", flat=True)),
+            "urgent_first_response_minutes": settings_row.urgent_first_response_minutes,
             "notification_max_attempts": settings_row.notification_max_attempts,
         }
         if settings_row
@@ -264,6 +268,15 @@ def config_export() -> dict[str, Any]:
             "step_limits": [
                 {"priority": limit.priority.code, "step": limit.step, "amount": limit.amount, "unit": limit.unit}
                 for limit in lv.step_limits.select_related("priority").order_by("priority__rank", "step")
+            ],
+            "clock_rules": [
+                {
+                    "clock": rule.kind,
+                    "answered_by_response": rule.answered_by_response,
+                    "warns": rule.warns,
+                    "breach": rule.breach,
+                }
+                for rule in lv.clock_rules.order_by("kind")
             ],
         }
         for lv in EscalationLevel.objects.select_related("role", "department", "calendar").order_by("rank")
@@ -581,6 +594,12 @@ class _Importer:
             if row is not None:
                 row.collaboration_role = self.ref(Role, "code", data["collaboration_role"], "collaboration_role")
                 self.save(row)
+                # Categories are imported after the settings, like roles.
+                if row.pk is not None and isinstance(data.get("urgent_categories"), list):
+                    found = [
+                        self.ref(Category, "code", code, "urgent_categories") for code in data["urgent_categories"]
+                    ]
+                    row.urgent_categories.set([category for category in found if category is not None])
 
     def process_settings(self) -> None:
         data = self.doc["process_settings"]
@@ -601,12 +620,15 @@ class _Importer:
             "action_warning_hours",
             "notification_max_attempts",
         }
+        optional = {"urgent_signals", "urgent_first_response_minutes"}
         with self.at("process_settings"):
-            optional = {"collaboration_role", "description_max_chars"}  # older documents lack the latter
-            if not self.check_keys(data, keys | optional, keys):
+            if not self.check_keys(
+                data, keys | optional | {"collaboration_role", "urgent_categories", "description_max_chars"}, keys
+            ):
                 return
             row = ProcessSettings.objects.order_by("pk").first() or ProcessSettings(pk=1)
-            for key in keys | ({"description_max_chars"} & set(data)):
+            # Older documents lack the optional keys: those keep their current values.
+            for key in keys | ((optional | {"description_max_chars"}) & set(data)):
                 setattr(row, key, data[key] if data[key] is not None else "")
             # Roles are imported after the settings: the role is set once they exist (see run()).
             self.save(row, exclude=["collaboration_role"])
@@ -806,6 +828,7 @@ class _Importer:
             "warning_percent",
             "limits",
             "step_limits",
+            "clock_rules",
         }
         required = {"rank", "name", "role", "department_scope", "business_time", "warning_percent", "limits"}
         items = self.items("levels", keys, required)
@@ -838,6 +861,25 @@ class _Importer:
                 self.check(level)  # already saved in the first pass: validate only, no second history row
                 self.limits(level, item["limits"])
                 self.step_limits(level, item.get("step_limits") or [])
+                self.clock_rules(level, item.get("clock_rules") or [])
+
+    def clock_rules(self, level: EscalationLevel, raw: Any) -> None:
+        """Optional: what stops each clock kind at this level and what its breach does (a kind
+        without a rule keeps the built-in default)."""
+        level.clock_rules.all().delete()
+        keys = {"clock", "answered_by_response", "warns", "breach"}
+        if not isinstance(raw, list):
+            with self.at(".clock_rules"):
+                self.error(_("must be a list."))
+            return
+        for index, item in enumerate(raw):
+            with self.at(f".clock_rules[{index}]"):
+                if not self.check_keys(item, keys, {"clock", "breach"}):
+                    continue
+                rule = ClockRule(level=level, kind=item["clock"], breach=item["breach"])
+                rule.answered_by_response = bool(item.get("answered_by_response", False))
+                rule.warns = bool(item.get("warns", True))
+                self.save(rule)
 
     def step_limits(self, level: EscalationLevel, raw: Any) -> None:
         """Optional limits per step (a level without them times only the whole case)."""

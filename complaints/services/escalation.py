@@ -18,11 +18,13 @@ from complaints.choices import (
     SendBackReason,
 )
 from complaints.models import Complaint, Escalation, EscalationLevel
+from complaints.rules.clocks import is_closed
 from complaints.selectors import role_holders, route_queue, stage_route
 from complaints.selectors.escalation import (
     information_package,
     is_handler,
     is_supervisor,
+    ladder_top,
     level_above,
     level_below,
     level_queue,
@@ -39,6 +41,16 @@ from complaints.services.stages import contact_record
 
 class EscalationRefused(Refused):
     """The move cannot be made as asked; the message says why (translated)."""
+
+
+class ClosedRefused(EscalationRefused):
+    """A closed complaint is closed: only reopening it (with a reason) moves it again."""
+
+
+def check_open(complaint: Complaint) -> None:
+    """Refuses any escalation door on a closed complaint (the page offers only Reopen there)."""
+    if is_closed(complaint):
+        raise ClosedRefused(_("The complaint is closed. Reopen it (with the customer's reason) to act on it again."))
 
 
 def _locked(complaint: Complaint) -> Complaint:
@@ -85,17 +97,20 @@ def _customer_message(*, complaint: Complaint, department: Any, due: Any) -> str
     return render(template.body, context)
 
 
-def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any) -> None:
+def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, promise: bool = True) -> None:
     """Records the message to the customer (who handles the case now, and by when) as a contact
-    with its promise; the case owner stays the customer's contact."""
-    complaint.promised_response_at = due or complaint.promised_response_at
+    with its promise (a clock of its own); the case owner stays the customer's contact. A send-back
+    makes no new promise: the lower level answers within its own clocks, and a promise that
+    escalated on its own would bounce the case back up."""
+    if promise:
+        complaint.promised_response_at = due or complaint.promised_response_at
     contact_record(
         complaint=complaint,
         actor=actor,
         channel=Channel.SMS,
         summary=message,
-        promise=_("Answer from %(level)s") % {"level": complaint.level},
-        promised_by=due,
+        promise=_("Answer from %(level)s") % {"level": complaint.level} if promise and due else "",
+        promised_by=due if promise else None,
     )
 
 
@@ -111,6 +126,7 @@ def _move(
     suggested_direction: str,
     urgency: str,
     affected: int | None,
+    clocks: list[str] | None = None,
 ) -> Escalation:
     now = timezone.now()
     source = complaint.level
@@ -152,7 +168,13 @@ def _move(
         package=package,
         actor=acting_user(actor),
     )
-    _tell_customer(complaint=complaint, actor=actor, message=message, due=promised)
+    _tell_customer(
+        complaint=complaint,
+        actor=actor,
+        message=message,
+        due=promised,
+        promise=direction == Escalation.Direction.UP,
+    )
     complaint.save(
         update_fields=[
             "level",
@@ -178,6 +200,7 @@ def _move(
             "response_due": due.response_due.isoformat() if due.response_due else None,
             "resolution_due": due.resolution_due.isoformat() if due.resolution_due else None,
             "escalation": escalation.pk,
+            **_clock_facts(clocks),
         },
         note=note,
     )
@@ -191,6 +214,12 @@ def _move(
         recipients=receivers,
     )
     return escalation
+
+
+def _clock_facts(clocks: list[str] | None) -> dict[str, Any]:
+    """The clocks whose breach moved the case, kept as their kinds (the timeline names them in the
+    reader's language)."""
+    return {"clocks": list(clocks)} if clocks else {}
 
 
 def _check_unchanged(*, complaint: Complaint, seen_level_id: int | None) -> None:
@@ -221,14 +250,19 @@ def complaint_escalate(
     affected: int | None = None,
     to_level: EscalationLevel | None = None,
     seen_level_id: int | None = None,
+    to_top: bool = False,
+    clocks: list[str] | None = None,
 ) -> Escalation:
     """Moves the complaint up one level (or to `to_level`, for triggers that know where it
-    belongs). By hand only a handler may escalate. At the top level nothing moves: the attempt is
+    belongs; `to_top`: to the top level). `clocks` names the clocks whose breach moved it (stored
+    as kinds, told in the reader's language). A closed complaint is refused (ClosedRefused). By
+    hand only a handler may escalate. At the top level nothing moves: the attempt is
     recorded and the executive alerted. `seen_level_id` is the level the person saw: if someone
     moved the complaint meanwhile, nothing happens and they are told. Returns the escalation record
     (direction "refused" at the top)."""
     with transaction.atomic():
         complaint = _locked(complaint)
+        check_open(complaint)
         _check_unchanged(complaint=complaint, seen_level_id=seen_level_id)
         if trigger == EscalationTrigger.MANUAL and (actor is None or not is_handler(user=actor, complaint=complaint)):
             raise EscalationRefused(_("Only someone handling this complaint can escalate it."))
@@ -236,11 +270,13 @@ def complaint_escalate(
         if complaint.level is None:
             raise EscalationRefused(_("The complaint has not been triaged yet."))
         urgency = urgency or (complaint.priority.urgency if complaint.priority else "")
-        target = to_level or level_above(complaint.level)
+        target = to_level or (ladder_top() if to_top else level_above(complaint.level))
         if target is None or target.rank <= complaint.level.rank:
             if to_level is not None and target is not None and target.rank <= complaint.level.rank:
                 raise EscalationRefused(_("The complaint is already at that level or above."))
-            return _top_level_attempt(complaint=complaint, actor=actor, reason=reason, trigger=trigger, note=note)
+            return _top_level_attempt(
+                complaint=complaint, actor=actor, reason=reason, trigger=trigger, note=note, clocks=clocks
+            )
         return _move(
             complaint=complaint,
             target=target,
@@ -252,10 +288,13 @@ def complaint_escalate(
             suggested_direction=suggested_direction,
             urgency=urgency,
             affected=affected,
+            clocks=clocks,
         )
 
 
-def _top_level_attempt(*, complaint: Complaint, actor: Any, reason: str, trigger: str, note: str) -> Escalation:
+def _top_level_attempt(
+    *, complaint: Complaint, actor: Any, reason: str, trigger: str, note: str, clocks: list[str] | None = None
+) -> Escalation:
     """The top level stays the top level: records the attempt and alerts the executive."""
     escalation = Escalation.objects.create(
         complaint=complaint,
@@ -271,7 +310,13 @@ def _top_level_attempt(*, complaint: Complaint, actor: Any, reason: str, trigger
         complaint=complaint,
         kind=EventKind.TOP_LEVEL,
         actor=actor,
-        new={"level": str(complaint.level), "reason": reason, "trigger": trigger, "escalation": escalation.pk},
+        new={
+            "level": str(complaint.level),
+            "reason": reason,
+            "trigger": trigger,
+            "escalation": escalation.pk,
+            **_clock_facts(clocks),
+        },
         note=note,
     )
     notify_event(
@@ -290,6 +335,7 @@ def complaint_send_back(
     level's queue (or back to their own queues at the starting level) with that level's deadlines."""
     with transaction.atomic():
         complaint = _locked(complaint)
+        check_open(complaint)
         _check_unchanged(complaint=complaint, seen_level_id=seen_level_id)
         if not is_supervisor(user=actor, complaint=complaint):
             raise EscalationRefused(_("Only a supervisor at the complaint's level or above can send it back down."))

@@ -1,6 +1,7 @@
 from typing import Any
 
 from complaints.models import Complaint, ComplaintEvent
+from complaints.rules.clocks import ANSWERING_EVENTS
 
 
 def acting_user(actor: Any) -> Any:
@@ -18,7 +19,7 @@ def event_record(
     note: str = "",
 ) -> ComplaintEvent:
     """Appends one event to the complaint's history and returns it."""
-    return ComplaintEvent.objects.create(
+    event = ComplaintEvent.objects.create(
         complaint=complaint,
         kind=kind,
         actor=acting_user(actor),
@@ -26,3 +27,8 @@ def event_record(
         new=new or {},
         note=note,
     )
+    if kind in ANSWERING_EVENTS and event.actor is not None:
+        from complaints.services.clocks import complaint_clocks_answered
+
+        complaint_clocks_answered(complaint=complaint, now=event.at)
+    return event

@@ -7,6 +7,7 @@ sweep until the admin's number of attempts."""
 import json
 import logging
 import urllib.request
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -15,15 +16,23 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext
 from standardwebhooks.webhooks import Webhook
 
-from complaints.choices import ChannelKind, EventKind, NotificationEvent
-from complaints.models import Complaint, Notification, NotificationChannel, NotificationPreference
+from complaints.choices import ChannelKind, EventKind, NotificationEvent, Stage
+from complaints.models import (
+    Complaint,
+    Notification,
+    NotificationChannel,
+    NotificationPreference,
+    NotificationTemplate,
+    UserPreference,
+)
 from complaints.rules.notify import quiet_until
 from complaints.rules.text import header_value
 from complaints.selectors import process_settings
-from complaints.selectors.notify import event_recipients, event_template
+from complaints.selectors.notify import event_recipients
 from complaints.services.events import event_record
 
 QUIET_EVENTS = (NotificationEvent.DEADLINE_WARNING, NotificationEvent.FOLLOW_UP)
@@ -54,15 +63,16 @@ def render(text: str, context: dict[str, Any]) -> str:
 
 
 def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
-    """The placeholders every template may use (models.notify.PLACEHOLDERS)."""
+    """The placeholders every template may use (models.notify.PLACEHOLDERS). Values that are lazy
+    texts or Message objects are rendered in the active language (see `in_language`)."""
     due = complaint.response_due or complaint.resolution_due
-    context = {
+    context: dict[str, Any] = {
         "reference": complaint.reference or "",
         "customer_name": complaint.customer_name,
         "priority": str(complaint.priority or ""),
         "level": str(complaint.level or ""),
         "department": str(complaint.department or ""),
-        "stage": complaint.get_stage_display(),
+        "stage": Stage(complaint.stage).label if complaint.stage in Stage.values else complaint.stage,
         "owner": (complaint.owner.get_full_name() or complaint.owner.get_username()) if complaint.owner else "",
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
         "reason": "",
@@ -70,6 +80,32 @@ def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
     }
     context.update(extra)
     return context
+
+
+def in_language(context: dict[str, Any], language: str) -> dict[str, str]:
+    """The context's values as text in one language: lazy translations and lists of them (the
+    clocks of a merged message) are rendered there, everything else as it is."""
+    with translation.override(language):
+        return {key: _text(value) for key, value in context.items()}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return pgettext("list separator", ", ").join(_text(item) for item in value)
+    return str(value)
+
+
+@dataclass
+class Notice:
+    """One happening of an event on one complaint, to be told to its notify list (or the given
+    recipients): `occasion` names it, so the same occasion never notifies a person twice."""
+
+    event: str
+    complaint: Complaint
+    occasion: str
+    context: dict[str, Any] = field(default_factory=dict)
+    recipients: list[Any] | None = None
+    within_minutes: int | None = None
 
 
 def notify_event(
@@ -84,22 +120,75 @@ def notify_event(
     """Creates the event's notifications for its notify list (or the given recipients) and sends
     them when the transaction commits. `occasion` names this happening of the event (an escalation
     id, a triage): the same occasion never notifies the same person twice. Returns the new rows."""
-    template = event_template(event=event)
-    people = event_recipients(event=event, complaint=complaint) if recipients is None else recipients
-    values = complaint_context(complaint, **(context or {}))
-    subject = render(template.subject, values) if template else f"{complaint.reference} {event}"
-    body = render(template.body, values) if template else values["url"]
-    now = timezone.now()
-    due_by = now + timedelta(minutes=within_minutes) if within_minutes else None
-    crisis = bool(complaint.priority and complaint.priority.alert)
+    return notify_many(
+        [Notice(event, complaint, occasion, context or {}, recipients=recipients, within_minutes=within_minutes)]
+    )
+
+
+def notify_many(notices: list[Notice]) -> list[Notification]:
+    """Writes the notifications of many notices at once (the sweep's batch): templates, notify
+    lists, languages and channel preferences are read once for all of them, the rows are
+    bulk-written and each message is rendered in its recipient's language. Returns the new rows."""
+    if not notices:
+        return []
+    events = {notice.event for notice in notices}
+    templates = {(t.event, t.language): t for t in NotificationTemplate.objects.filter(event__in=events)}
+    lists: dict[tuple[Any, ...], list[Any]] = {}
+    people_of: list[list[Any]] = []
+    for notice in notices:
+        if notice.recipients is not None:
+            people_of.append(notice.recipients)
+            continue
+        complaint = notice.complaint
+        key = (notice.event, complaint.department_id, complaint.owner_id)  # what a notify list depends on
+        if key not in lists:
+            lists[key] = event_recipients(event=notice.event, complaint=complaint)
+        people_of.append(lists[key])
+    user_ids = {person.pk for people in people_of for person in people}
     preferences = {
-        p.user_id: p
-        for p in NotificationPreference.objects.filter(user__in=[person.pk for person in people]).prefetch_related(
-            "channels"
-        )
+        p.user_id: p for p in NotificationPreference.objects.filter(user__in=user_ids).prefetch_related("channels")
     }
-    created: list[Notification] = []
-    for person in people:
+    languages = dict(
+        UserPreference.objects.filter(user__in=user_ids).exclude(language="").values_list("user", "language")
+    )
+    now = timezone.now()
+    rows: list[Notification] = []
+    for notice, people in zip(notices, people_of, strict=True):
+        rows += _rows(notice, people, templates=templates, preferences=preferences, languages=languages, now=now)
+    if not rows:
+        return []
+    keys = [row.key for row in rows]
+    existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    fresh = [row for row in rows if row.key not in existing]
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    created = list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
+    for row in created:
+        if row.deliver_after is None:
+            transaction.on_commit(partial(notification_enqueue, notification_id=row.pk))
+    return created
+
+
+def _rows(
+    notice: Notice,
+    people: list[Any],
+    *,
+    templates: dict[tuple[str, str], NotificationTemplate],
+    preferences: dict[int, NotificationPreference],
+    languages: dict[int, str],
+    now: datetime,
+) -> list[Notification]:
+    """The unsaved rows of one notice: one per recipient and channel, in the recipient's language."""
+    event, complaint = notice.event, notice.complaint
+    values = complaint_context(complaint, **notice.context)
+    due_by = now + timedelta(minutes=notice.within_minutes) if notice.within_minutes else None
+    crisis = bool(complaint.priority and complaint.priority.alert)
+    rendered: dict[str, tuple[str, str]] = {}
+    rows = []
+    for person in {person.pk: person for person in people}.values():
+        language = languages.get(person.pk) or settings.LANGUAGE_CODE
+        if language not in rendered:
+            rendered[language] = _message(event, values, language, templates)
+        subject, body = rendered[language]
         preference = preferences.get(person.pk)
         held = None
         if preference is not None and event in QUIET_EVENTS and not crisis and preference.quiet_start is not None:
@@ -114,26 +203,39 @@ def notify_event(
         ) or [None]
         for channel in channels:
             webhook = channel is not None and channel.kind == ChannelKind.WEBHOOK
-            row, new = Notification.objects.get_or_create(
-                key=f"{event}:{complaint.pk}:{occasion}:{person.pk}" + (f":{channel.code}" if channel else ""),
-                defaults={
-                    "event": event,
-                    "complaint": complaint,
-                    "recipient": person,
-                    "channel": channel,
-                    "address": (preference.gateway_address if webhook and preference else person.email) or "",
-                    "subject": subject[:300],
-                    "body": body,
-                    "due_by": due_by,
-                    "deliver_after": held,
-                },
+            rows.append(
+                Notification(
+                    key=f"{event}:{complaint.pk}:{notice.occasion}:{person.pk}"
+                    + (f":{channel.code}" if channel else ""),
+                    event=event,
+                    complaint=complaint,
+                    recipient=person,
+                    channel=channel,
+                    address=(preference.gateway_address if webhook and preference else person.email) or "",
+                    subject=subject[:300],
+                    body=body,
+                    due_by=due_by,
+                    deliver_after=held,
+                )
             )
-            if new:
-                created.append(row)
-    for row in created:
-        if row.deliver_after is None:
-            transaction.on_commit(partial(notification_enqueue, notification_id=row.pk))
-    return created
+    return rows
+
+
+def _message(
+    event: str, values: dict[str, Any], language: str, templates: dict[tuple[str, str], NotificationTemplate]
+) -> tuple[str, str]:
+    """Subject and body in the language: its template, else the site language's, else any; the
+    placeholders' values rendered in that language too. Without a template: a plain message."""
+    text = in_language(values, language)
+    template = templates.get((event, language)) or templates.get((event, settings.LANGUAGE_CODE))
+    template = template or next((t for (e, _lang), t in templates.items() if e == event), None)
+    if template is not None:
+        return render(template.subject, text), render(template.body, text)
+    with translation.override(language):
+        label = NotificationEvent(event).label if event in NotificationEvent.values else event
+        subject = gettext("%(reference)s: %(event)s") % {"reference": text["reference"], "event": label}
+        body = "\n".join(part for part in (text.get("reason", ""), text["url"]) if part)
+    return subject, body
 
 
 def notification_enqueue(*, notification_id: int) -> None:

@@ -19,7 +19,12 @@ from complaints.choices import (
 )
 from complaints.models import Clock, Complaint, CorrectiveAction, CustomerContact
 from complaints.rules import capa
-from complaints.services.clocks import action_clock_sync, complaint_clocks_stop, complaint_follow_up_clock_start
+from complaints.services.clocks import (
+    action_clock_sync,
+    complaint_clocks_stop,
+    complaint_follow_up_clock_start,
+    complaint_promise_set,
+)
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 
@@ -61,7 +66,8 @@ def contact_record(
     promise: str = "",
     promised_by: datetime | None = None,
 ) -> CustomerContact:
-    """Logs a contact with the customer: what was said and any commitment with its time."""
+    """Logs a contact with the customer: what was said and any commitment with its time (the
+    contact answers the promise before it; a new promise replaces it and runs as its clock)."""
     contact = CustomerContact.objects.create(
         complaint=complaint, channel=channel, summary=summary, promise=promise, promised_by=promised_by, by=actor
     )
@@ -72,6 +78,8 @@ def contact_record(
         new={"channel": channel, "promise": promise, "promised_by": promised_by.isoformat() if promised_by else None},
         note=summary,
     )
+    if promised_by is not None:
+        complaint_promise_set(complaint=complaint, promised_by=promised_by)
     return contact
 
 

@@ -444,3 +444,10 @@ def test_each_list_costs_the_same_for_5_and_50_rows(org, agent, url):
     assert many == few, (few, many)
     assert few <= 25, few
     assert len(references(client.get(url).content.decode())) == 25  # one full page
+
+
+def test_a_department_head_who_is_not_a_member_opens_their_inbox(org):
+    head = make_user("head_quality")
+    org["quality"].head = head
+    org["quality"].save()
+    assert client_for(head).get(INBOX).status_code == 200

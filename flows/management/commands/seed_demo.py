@@ -74,10 +74,45 @@ USERS = [
     ("tech_contact", ("军", "黄"), "technical", "department_contact"),
     ("pr_contact", ("丽", "周"), "pr", "department_contact"),
     ("legal_contact", ("洋", "吴"), "legal", "department_contact"),
+    ("tech_director", ("建国", "孙"), "technical", "department_contact"),
+    ("parts_contact", ("鹏", "郑"), "parts", "department_contact"),
+    ("regional_lead_south", ("涛", "何"), "region-south", "regional_lead"),
+    ("quality", ("敏", "赵"), "quality", "department_contact"),  # answers other departments' questions too
+    ("store_manager_hangzhou", ("平", "钱"), "store-hangzhou", "store_manager"),
+    ("store_manager_tianhe", ("红", "冯"), "store-tianhe", "store_manager"),
+    ("store_manager_nanshan", ("斌", "曹"), "store-nanshan", "store_manager"),
+]
+# Who the four-tier ladder needs on top: specialists at each region (level 2) and customer
+# relations in its own department (level 3).
+PRESET_USERS = {
+    "four_tier": [
+        ("specialist", ("明", "徐"), "region-east", "specialist"),
+        ("specialist_south", ("慧", "林"), "region-south", "specialist"),
+        ("customer_relations", ("静", "陈"), "customer-relations", "customer_relations"),
+        ("customer_relations", ("静", "陈"), "customer-relations", "department_contact"),
+    ],
+}
+# Every department has a head: the P0 alert reaches the technical director, a collaboration
+# request's "department head" step reaches someone.
+HEADS = [
+    ("store-pudong", "store_manager"),
+    ("store-hangzhou", "store_manager_hangzhou"),
+    ("store-tianhe", "store_manager_tianhe"),
+    ("store-nanshan", "store_manager_nanshan"),
+    ("region-east", "regional_lead"),
+    ("region-south", "regional_lead_south"),
+    ("quality", "quality"),
+    ("technical", "tech_director"),
+    ("pr", "pr_contact"),
+    ("legal", "legal_contact"),
+    ("parts", "parts_contact"),
+    ("hq", "executive"),
+    ("customer-relations", "customer_relations"),
 ]
 # The demo complaints use the preset's categories and their intake forms.
 DEMO_CATEGORIES = ("power-battery", "roadside", "broadband", "online-order", "product-quality")
 DEMO_PRESET = "three_tier"
+PRESETS = ("three_tier", "four_tier")
 
 
 class Command(BaseCommand):
@@ -85,25 +120,32 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
+        parser.add_argument(
+            "--preset",
+            choices=PRESETS,
+            default=DEMO_PRESET,
+            help="The configuration a fresh database starts from (default: %(default)s).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError("seed_demo creates accounts with a known password; refusing with DEBUG off.")
+        preset = options.get("preset") or DEMO_PRESET
         if not RoutingRule.objects.exists():
-            # A fresh database: the demo runs on the three-tier preset (store → region → HQ).
-            config_import(document=preset_document(DEMO_PRESET))
-            self.stdout.write(f"Configuration: imported the {DEMO_PRESET} preset.")
+            # A fresh database: the demo runs on the chosen preset (three tiers: store → region → HQ).
+            config_import(document=preset_document(preset))
+            self.stdout.write(f"Configuration: imported the {preset} preset.")
         with transaction.atomic():
             departments = self.departments()
-            users = self.users(departments)
+            users = self.users(departments, extra=PRESET_USERS.get(preset, []))
             categories = self.categories()
         created = self.complaints(users, departments, categories)
         self.batch(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new complaints)."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-        self.stdout.write("  admin               superuser: the Django admin and every page")
-        for username, _name, department, role in USERS:
-            self.stdout.write(f"  {username:<20}{role} @ {departments[department].name}")
+        self.stdout.write("  admin                   superuser: the Django admin and every page")
+        for username, _name, department, role in [*USERS, *PRESET_USERS.get(preset, [])]:
+            self.stdout.write(f"  {username:<24}{role} @ {departments[department].name}")
 
     def departments(self) -> dict[str, Department]:
         result: dict[str, Department] = {}
@@ -113,7 +155,7 @@ class Command(BaseCommand):
             )
         return result
 
-    def users(self, departments: dict[str, Department]) -> dict[str, Any]:
+    def users(self, departments: dict[str, Department], extra: list[Any] | None = None) -> dict[str, Any]:
         User = get_user_model()
         result = {}
         admin, created = User.objects.get_or_create(
@@ -123,7 +165,9 @@ class Command(BaseCommand):
             admin.set_password(DEMO_PASSWORD)
             admin.save()
         result["admin"] = admin
-        for username, (first, last), department, role in USERS:
+        for username, (first, last), department, role in [*USERS, *(extra or [])]:
+            if department not in departments:
+                departments[department] = Department.objects.get(code=department)
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
@@ -135,12 +179,8 @@ class Command(BaseCommand):
                 user=user, department=departments[department], role=Role.objects.get(code=role)
             )
             result[username] = user
-        for code, username in [
-            ("store-pudong", "store_manager"),
-            ("region-east", "regional_lead"),
-            ("quality", "quality"),
-        ]:
-            Department.objects.filter(code=code, head__isnull=True).update(head=result[username])
+        for code, username in HEADS:
+            Department.objects.filter(code=code, head__isnull=True).update(head=result.get(username))
         return result
 
     def categories(self) -> dict[str, Category]:

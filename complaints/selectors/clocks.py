@@ -1,0 +1,46 @@
+"""What a level's clock rules say (ClockRule rows over the built-in defaults)."""
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, Q
+
+from complaints.models import ClockRule
+from complaints.rules.clocks import DEFAULTS, ClockBehaviour, behaviour
+
+
+def level_behaviours(level_ids: Iterable[int | None]) -> dict[tuple[int | None, str], ClockBehaviour]:
+    """The behaviour of every ruled clock kind at each of the given levels, in one query (the sweep
+    asks once per batch)."""
+    ids = {pk for pk in level_ids if pk is not None}
+    rules = (
+        {
+            (rule.level_id, rule.kind): ClockBehaviour(
+                answered_by_response=rule.answered_by_response, warns=rule.warns, breach=rule.breach
+            )
+            for rule in ClockRule.objects.filter(level_id__in=ids)
+        }
+        if ids
+        else {}
+    )
+    return {
+        (level_id, kind): behaviour(kind, rules.get((level_id, kind))) for level_id in ids | {None} for kind in DEFAULTS
+    }
+
+
+def clock_behaviour(*, level_id: int | None, kind: str) -> ClockBehaviour:
+    """One kind's behaviour at one level (a kind without rules: its fixed default)."""
+    rule = ClockRule.objects.filter(level_id=level_id, kind=kind).first() if level_id is not None else None
+    return behaviour(
+        kind,
+        ClockBehaviour(answered_by_response=rule.answered_by_response, warns=rule.warns, breach=rule.breach)
+        if rule is not None
+        else None,
+    )
+
+
+def answered_by_response() -> Q:
+    """Clocks (of any level) that the level's response or decision stops: their level's rule says
+    so, or it has no rule for the kind and the default does."""
+    rules = ClockRule.objects.filter(level=OuterRef("level"), kind=OuterRef("kind"))
+    defaults = [kind for kind, value in DEFAULTS.items() if value.answered_by_response]
+    return Q(Exists(rules.filter(answered_by_response=True))) | (Q(kind__in=defaults) & ~Q(Exists(rules)))
