@@ -16,6 +16,7 @@ from complaints.models import Complaint
 from complaints.selectors import complaint_of_process
 from complaints.selectors.worklist import heads_queue, queue_holders
 from complaints.services.events import event_record
+from complaints.services.urgency import urgency_owner_set
 
 
 class AssignmentRefused(Exception):
@@ -68,6 +69,7 @@ def task_claim(*, task: Task, actor: Any, now: datetime | None = None) -> Task:
         )
         if not claimed:
             raise AssignmentRefused(_("A colleague claimed this task first, or it is no longer open."))
+        urgency_owner_set(task_id=task.pk, owner_id=actor.pk, status=STATUS.ASSIGNED)
         _record(
             task=task, kind=EventKind.CLAIMED, actor=actor, old={}, new={"step": _step(task), "owner": _name(actor)}
         )
@@ -86,6 +88,7 @@ def task_release(*, task: Task, actor: Any) -> Task:
         )
         if not released:
             raise AssignmentRefused(_("The task changed hands meanwhile; nothing was changed."))
+        urgency_owner_set(task_id=task.pk, owner_id=None, status=STATUS.NEW)
         _record(
             task=task,
             kind=EventKind.RELEASED,
@@ -116,6 +119,7 @@ def task_reassign(*, task: Task, actor: Any, to_user: Any, note: str = "", now: 
         )
         if not moved:
             raise AssignmentRefused(_("The task changed hands meanwhile; nothing was changed."))
+        urgency_owner_set(task_id=task.pk, owner_id=to_user.pk, status=STATUS.ASSIGNED)
         _record(
             task=task,
             kind=EventKind.REASSIGNED,
