@@ -15,3 +15,7 @@ class ComplaintsConfig(AppConfig):
         from complaints.middleware import remember_language
 
         user_logged_in.connect(remember_language, dispatch_uid="redress-remember-language")
+
+        from complaints.services.urgency import connect
+
+        connect()  # each open task's governing deadline follows the task (the lists sort by it)

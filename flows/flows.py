@@ -13,7 +13,7 @@ from complaints.choices import Outcome, RoutedStage, Stage
 from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Complaint, Mention
 from complaints.rules.mentions import mention_queue
 from complaints.selectors.escalation import level_queue
-from complaints.services import clocks, stages, triage
+from complaints.services import clocks, stages, triage, urgency
 from complaints.services.collaboration import contact_queue
 from flows import nodes, views
 
@@ -45,6 +45,7 @@ def enter(stage: str) -> Callable[[Any], None]:
     def on_create(activation: Any) -> None:
         stages.complaint_enter_stage(complaint=activation.process, stage=stage)
         clocks.complaint_task_clocks_sync(complaint=activation.process)
+        urgency.urgency_refresh(complaint_ids=[activation.process.pk])  # its step clock may govern its row
 
     return on_create
 

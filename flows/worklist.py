@@ -5,9 +5,11 @@ from datetime import datetime
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
@@ -22,13 +24,16 @@ from complaints.models import Category, Clock, Complaint, Department, Escalation
 from complaints.selectors import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
 from complaints.selectors.worklist import (
-    ROW_RELATED,
+    LIST_RELATED,
     ClockState,
-    by_urgency,
+    attach_cases,
+    breached_rows,
     case_of,
     clock_state,
     deadline_filter,
+    inbox_rows,
     menu_counts,
+    queue_rows,
     tasks_search,
     with_deadlines,
 )
@@ -108,6 +113,17 @@ class WorklistFilter(django_filters.FilterSet):
         return self._cases(queryset, Complaint.objects.filter(department__in=departments))
 
 
+class CappedPaginator(Paginator):
+    """Counts a list only up to COUNT_CAP rows: past that the pager offers the first pages (the
+    most urgent) and a count of a user's tens of thousands of tasks would cost more than the page."""
+
+    COUNT_CAP = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.COUNT_CAP].count()
+
+
 class WorklistMixin:
     """Columns, search and the page template shared by the four lists. Each row's case comes with
     the task (ROW_RELATED) and its deadline and last activity are annotations: the page costs the
@@ -133,6 +149,16 @@ class WorklistMixin:
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()  # type: ignore[misc]
         return tasks_search(queryset, self.request.GET.get("_search", ""))
+
+    def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Paginator:
+        return CappedPaginator(queryset, *args, **kwargs)
+
+    def get_page_data(self, page: Any) -> Any:
+        if hasattr(page, "object_list"):
+            page.object_list = attach_cases(list(page.object_list))
+        else:  # unpaginated: the rows themselves
+            page = attach_cases(list(page))
+        return super().get_page_data(page)  # type: ignore[misc]
 
     def countdown_formats(self) -> dict[str, Any]:
         return script_formats()
@@ -272,8 +298,9 @@ class InboxView(WorklistMixin, WorkflowInboxListView):
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        return by_urgency(
-            self.model._default_manager.inbox(self.flow_classes, self.request.user).select_related(*ROW_RELATED)
+        user = self.request.user
+        return inbox_rows(
+            self.model._default_manager.filter_available(self.flow_classes, user).select_related(*LIST_RELATED), user
         )
 
 
@@ -285,8 +312,9 @@ class QueueView(WorklistMixin, WorkflowQueueListView):
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        return by_urgency(
-            self.model._default_manager.queue(self.flow_classes, self.request.user).select_related(*ROW_RELATED)
+        user = self.request.user
+        return queue_rows(
+            self.model._default_manager.filter_available(self.flow_classes, user).select_related(*LIST_RELATED), user
         )
 
 
@@ -297,7 +325,7 @@ class ArchiveView(WorklistMixin, WorkflowArchiveListView):
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        tasks = self.model._default_manager.archive(self.flow_classes, self.request.user).select_related(*ROW_RELATED)
+        tasks = self.model._default_manager.archive(self.flow_classes, self.request.user).select_related(*LIST_RELATED)
         return with_deadlines(tasks).order_by("-finished")
 
 
@@ -309,22 +337,16 @@ class BreachedView(WorklistMixin, WorkflowInboxListView):
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        manager = self.model._default_manager
         user = self.request.user
-        inbox = manager.inbox(self.flow_classes, user).values("pk")
-        queue = manager.queue(self.flow_classes, user).values("pk")
-        tasks = manager.filter_available(self.flow_classes, user).filter(Q(pk__in=inbox) | Q(pk__in=queue))
-        return deadline_filter(by_urgency(tasks.select_related(*ROW_RELATED)), ClockState.BREACHED)
+        tasks = self.model._default_manager.filter_available(self.flow_classes, user)
+        return breached_rows(tasks.select_related(*LIST_RELATED), user)
 
 
 def worklist_counts(app: Any, request: Any) -> dict[str, int]:
     """Menu badges, computed once per request."""
     cached = getattr(request, "_redress_menu_counts", None)
     if cached is None:
-        manager = Task._default_manager
-        counts = menu_counts(
-            inbox=manager.inbox(app.flow_classes, request.user), queue=manager.queue(app.flow_classes, request.user)
-        )
+        counts = menu_counts(user=request.user)
         cached = {"inbox": counts.inbox, "queue": counts.queue, "breached": counts.breached}
         request._redress_menu_counts = cached
     return cached

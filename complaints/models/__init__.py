@@ -29,6 +29,7 @@ from .quality import (
 )
 from .routing import RoutingCondition, RoutingRule, StageProfile
 from .triage import TriageSignal
+from .urgency import TaskUrgency
 
 __all__ = [
     "ActionTask",
@@ -78,6 +79,7 @@ __all__ = [
     "StageProfile",
     "StageRoute",
     "StepLimit",
+    "TaskUrgency",
     "TriageSignal",
     "UserPreference",
     "WorkingHours",

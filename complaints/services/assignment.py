@@ -17,6 +17,7 @@ from complaints.selectors import complaint_of_process
 from complaints.selectors.worklist import heads_queue, queue_holders
 from complaints.services.errors import Refused
 from complaints.services.events import event_record
+from complaints.services.urgency import urgency_owner_set
 
 
 class AssignmentRefused(Refused):
@@ -69,6 +70,7 @@ def task_claim(*, task: Task, actor: Any, now: datetime | None = None) -> Task:
         )
         if not claimed:
             raise AssignmentRefused(_("A colleague claimed this task first, or it is no longer open."))
+        urgency_owner_set(task_id=task.pk, owner_id=actor.pk, status=STATUS.ASSIGNED)
         _record(
             task=task, kind=EventKind.CLAIMED, actor=actor, old={}, new={"step": _step(task), "owner": _name(actor)}
         )
@@ -87,6 +89,7 @@ def task_release(*, task: Task, actor: Any) -> Task:
         )
         if not released:
             raise AssignmentRefused(_("The task changed hands meanwhile; nothing was changed."))
+        urgency_owner_set(task_id=task.pk, owner_id=None, status=STATUS.NEW)
         _record(
             task=task,
             kind=EventKind.RELEASED,
@@ -117,6 +120,7 @@ def task_reassign(*, task: Task, actor: Any, to_user: Any, note: str = "", now: 
         )
         if not moved:
             raise AssignmentRefused(_("The task changed hands meanwhile; nothing was changed."))
+        urgency_owner_set(task_id=task.pk, owner_id=to_user.pk, status=STATUS.ASSIGNED)
         _record(
             task=task,
             kind=EventKind.REASSIGNED,

@@ -45,6 +45,7 @@ from complaints.selectors.routing import level_clock
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 from complaints.services.notify import Notice, notify_event, notify_many
+from complaints.services.urgency import urgency_refresh
 
 OPEN_STATES = (Clock.State.RUNNING, Clock.State.PAUSED)
 COMPLAINT_KINDS = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION, Clock.Kind.PROMISE)
@@ -128,7 +129,9 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
             _pause(clock, now)  # a new level's resolution clock waits too while the customer is asked
     _progress_sync(complaint, now)
-    return changed + complaint_task_clocks_sync(complaint=complaint, now=now)
+    changed += complaint_task_clocks_sync(complaint=complaint, now=now)
+    urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
+    return changed
 
 
 def complaint_clocks_answered(*, complaint: Complaint, now: datetime | None = None) -> int:
@@ -142,11 +145,14 @@ def complaint_clocks_answered(*, complaint: Complaint, now: datetime | None = No
     now = now or timezone.now()
     # The promise belongs to the case (made at any level); the others to the current level.
     mine = models.Q(level_id=complaint.level_id) | models.Q(kind=Clock.Kind.PROMISE)
-    return (
+    stopped = (
         Clock.objects.filter(mine, complaint=complaint, state__in=OPEN_STATES)
         .filter(answered_by_response())
         .update(state=Clock.State.STOPPED, stopped_at=now, answered_at=now)
     )
+    if stopped:
+        urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
+    return stopped
 
 
 def complaint_promise_set(*, complaint: Complaint, promised_by: datetime, now: datetime | None = None) -> Clock | None:
@@ -193,11 +199,19 @@ def _replace(
         return current
     if current is not None:
         _stop(current, now)
-    if due is None:
-        return None
-    return Clock.objects.create(
-        complaint=complaint, kind=kind, subject=subject, level=complaint.level, started_at=now, due_at=due, warn_at=warn
-    )
+    clock = None
+    if due is not None:
+        clock = Clock.objects.create(
+            complaint=complaint,
+            kind=kind,
+            subject=subject,
+            level=complaint.level,
+            started_at=now,
+            due_at=due,
+            warn_at=warn,
+        )
+    urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
+    return clock
 
 
 def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
@@ -356,6 +370,7 @@ def complaint_wait_for_customer(
         resolution = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.RESOLUTION, state=Clock.State.RUNNING)
         for clock in resolution.select_related("level__calendar"):
             _pause(clock, now)
+        urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
         event_record(
             complaint=complaint, kind=EventKind.WAITING, actor=actor, new={"since": now.isoformat()}, note=reason
         )
@@ -396,6 +411,7 @@ def complaint_customer_answered(
             )
             complaint.resolution_due = due
         complaint.save(update_fields=["waiting_since", "waiting_reason", "resolution_due"])
+        urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
         event_record(
             complaint=complaint,
             kind=EventKind.RESUMED,
@@ -415,7 +431,9 @@ def complaint_clocks_stop(*, complaint: Complaint, kind: str | None = None, now:
     actions keep their own clocks: their due dates outlive the case (action_clock_sync stops them)."""
     clocks = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES)
     clocks = clocks.filter(kind=kind) if kind is not None else clocks.exclude(kind=Clock.Kind.ACTION)
-    return clocks.update(state=Clock.State.STOPPED, stopped_at=now or timezone.now())
+    stopped = clocks.update(state=Clock.State.STOPPED, stopped_at=now or timezone.now())
+    urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
+    return stopped
 
 
 def clocks_sweep(*, now: datetime | None = None, batch: int = 500, max_batches: int | None = None) -> dict[str, int]:

@@ -1,0 +1,141 @@
+"""Benchmark: the list pages and the complaint page at size, DB time and whole-request time.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress_scale_bench \\
+        .venv/bin/python bench/lists.py --user quality --runs 20 [--explain bench/plans]
+
+Run on a database filled by `seed_demo` and `bench_data`. Each page is requested through Django's
+test client (the whole middleware, view and template stack, in process: no network, no web
+server) as the given demo user, after two warm-up requests; per request the time spent in the
+database (every query, measured around the driver call) and the whole request are recorded, and
+p50/p95 printed with the page's query count. With `--explain DIR`, the slowest query of each page
+is written there as `EXPLAIN (ANALYZE, BUFFERS)`. PostgreSQL's settings are left as they are (JIT
+on by default). Not part of `make test`; results go to bench/RESULTS.md.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from complaints.models import Category, Complaint  # noqa: E402
+
+
+class QueryTimer:
+    """Sums the time of every query of a request; keeps the slowest one's SQL and parameters."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.count = 0
+        self.slowest: tuple[float, str, Any] = (0.0, "", None)
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - started
+            self.total += took
+            self.count += 1
+            if took > self.slowest[0]:
+                self.slowest = (took, sql, params)
+
+
+def pages(user: Any) -> list[tuple[str, str]]:
+    complaint = Complaint.objects.filter(stage="containment").order_by("-pk").first()
+    some = Complaint.objects.order_by("-pk").values_list("customer_phone", "plate_or_vin", "reference").first()
+    category = Category.objects.filter(parent__isnull=True).order_by("pk").first()
+    phone, plate, reference = some or ("", "", "")
+    listing = "/workflow/flows/complaint/flows/"
+    found = [
+        ("inbox", "/workflow/inbox/"),
+        ("queue", "/workflow/queue/"),
+        ("breached", "/workflow/breached/"),
+        ("archive", "/workflow/archive/"),
+        ("queue, search phone (last 8 digits)", f"/workflow/queue/?_search={phone[-8:]}"),
+        ("complaints", listing),
+        ("complaints, stage filter", f"{listing}?stage=containment"),
+        ("complaints, category filter", f"{listing}?category={category.pk if category else ''}"),
+        ("complaints, search phone", f"{listing}?_search={phone[-8:]}"),
+        ("complaints, search plate", f"{listing}?_search={plate}"),
+        ("complaints, search reference", f"{listing}?_search={reference}"),
+    ]
+    if complaint is not None:
+        found.append(("complaint page", f"/workflow/flows/complaint/{complaint.pk}/"))
+    return found
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--user", default="quality")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--only", default="", help="Measure only pages whose name contains this.")
+    parser.add_argument("--explain", default="", help="Directory for the EXPLAIN (ANALYZE, BUFFERS) plans.")
+    args = parser.parse_args()
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    user = get_user_model().objects.get(username=args.user)
+    client = Client()
+    client.force_login(user)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM complaints_complaint")
+        total = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM viewflow_process WHERE finished IS NULL")
+        open_ = cursor.fetchone()[0]
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+    print(f"{total:,} complaints, {open_:,} open processes; user {args.user}; jit={jit}; {args.runs} runs per page")
+    print(f"{'page':40} {'status':>6} {'queries':>7} {'DB p50':>8} {'DB p95':>8} {'HTTP p50':>9} {'HTTP p95':>9}")
+    for name, url in pages(user):
+        if args.only and args.only not in name:
+            continue
+        db_times, http_times, status, queries = [], [], 0, 0
+        slowest: tuple[float, str, Any] = (0.0, "", None)
+        for run in range(args.runs + 2):
+            timer = QueryTimer()
+            started = time.perf_counter()
+            with connection.execute_wrapper(timer):
+                response = client.get(url)
+            took = time.perf_counter() - started
+            status, queries = response.status_code, timer.count
+            if run >= 2:  # warm-up
+                db_times.append(timer.total * 1000)
+                http_times.append(took * 1000)
+                slowest = max(slowest, timer.slowest, key=lambda s: s[0])
+        print(
+            f"{name:40} {status:>6} {queries:>7} {percentile(db_times, 0.5):>6.1f}ms {percentile(db_times, 0.95):>6.1f}ms"
+            f" {percentile(http_times, 0.5):>7.1f}ms {percentile(http_times, 0.95):>7.1f}ms"
+        )
+        if args.explain and slowest[1]:
+            directory = Path(args.explain)
+            directory.mkdir(parents=True, exist_ok=True)
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {slowest[1]}", slowest[2])
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            slug = "".join(c if c.isalnum() else "_" for c in name).strip("_")
+            (directory / f"{slug}.txt").write_text(
+                f"-- {name}: {url} (user {args.user}, {total:,} complaints)\n-- {slowest[1]}\n\n{plan}\n"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Each open human task's governing deadline, kept as indexed columns so the lists sort and page by
+urgency with an index scan however many tasks there are (see complaints/services/urgency.py)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskUrgency(models.Model):
+    """One row per open human task (queued or claimed): whose it is, its case, and the governing
+    clock the lists show and sort by (`urgency_refresh` writes it whenever a clock or the task
+    changes). Breached and warning are read against the current time, so the sweep changes nothing
+    here."""
+
+    task = models.OneToOneField(
+        "viewflow.Task", primary_key=True, on_delete=models.CASCADE, related_name="urgency", verbose_name=_("task")
+    )
+    case = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="+", verbose_name=_("complaint")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    owner_permission = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=50)
+    created = models.DateTimeField()
+    rank = models.PositiveSmallIntegerField(help_text=_("0: a clock runs; 1: paused; 2: no deadline."))
+    due = models.DateTimeField(null=True, blank=True)
+    warn = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=20, blank=True)
+    paused_left = models.DurationField(null=True, blank=True)
+    paused_kind = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("task deadline")
+        verbose_name_plural = _("task deadlines")
+        indexes = [
+            # Inbox and queue: the user's rows in urgency order, read from the index, a page at a time.
+            models.Index(
+                fields=["owner", "rank", "due", "paused_left", "-created"],
+                name="urgency_inbox",
+                condition=models.Q(status="ASSIGNED"),
+            ),
+            models.Index(
+                fields=["owner_permission", "rank", "due", "paused_left", "-created"],
+                name="urgency_queue",
+                condition=models.Q(status="NEW"),
+            ),
+            # Whoever holds several queues: the queued rows in urgency order, filtered by queue.
+            models.Index(
+                fields=["rank", "due", "paused_left", "-created"],
+                name="urgency_queued_order",
+                condition=models.Q(status="NEW"),
+            ),
+            models.Index(fields=["due"], name="urgency_running_due", condition=models.Q(rank=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.kind or '-'} {self.due or ''}"

@@ -1,0 +1,121 @@
+"""Keeps each open human task's governing deadline (TaskUrgency) current, so the inbox, queue and
+breached lists sort and page by an index instead of computing every row's clocks per request.
+
+`urgency_refresh` is the one writer: the clock services call it for the complaints whose clocks
+they changed, a task's save (viewflow's transitions) and the claim/release/reassign services for
+the task. What governs a row is decided once, by `with_deadlines` (complaints/selectors/worklist.py),
+here as in a fallback read; breached and warning are read against the current time, so the sweep
+changes nothing here."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models.signals import post_save
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Mention, TaskUrgency
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+FIELDS = (
+    "pk",
+    "case_id",
+    "owner_id",
+    "owner_permission",
+    "status",
+    "created",
+    "clock_rank",
+    "clock_due",
+    "clock_warn",
+    "clock_kind",
+    "paused_left",
+    "paused_kind",
+)
+
+
+def _process_ids(complaint_ids: list[int]) -> list[int]:
+    """The complaints' processes and their side processes (approvals, collaboration requests,
+    corrective actions, mentions), in one query."""
+    sides = [
+        model.objects.filter(case_id__in=complaint_ids).values_list("pk", flat=True)
+        for model in (CompensationApproval, CollaborationRequest, ActionTask, Mention)
+    ]
+    return [*complaint_ids, *sides[0].union(*sides[1:])]
+
+
+def urgency_refresh(*, complaint_ids: Iterable[int] = (), task_ids: Iterable[int] = ()) -> int:
+    """Rewrites the TaskUrgency rows of the open human tasks of these complaints (with their side
+    processes) or of these tasks; a task no longer open loses its row. Three or four queries
+    however many tasks. Returns how many rows now stand."""
+    from complaints.selectors.worklist import with_deadlines  # the selector imports the models; no cycle
+
+    complaint_ids, task_ids = [i for i in complaint_ids if i], [i for i in task_ids if i]
+    if not complaint_ids and not task_ids:
+        return 0
+    tasks = Task.objects.filter(flow_task_type="HUMAN")
+    if complaint_ids:
+        tasks = tasks.filter(process_id__in=_process_ids(complaint_ids))
+        stale = TaskUrgency.objects.filter(case_id__in=complaint_ids)
+    else:
+        tasks = tasks.filter(pk__in=task_ids)
+        stale = TaskUrgency.objects.filter(task_id__in=task_ids)
+    rows = [
+        TaskUrgency(
+            task_id=row["pk"],
+            case_id=row["case_id"],
+            owner_id=row["owner_id"],
+            owner_permission=row["owner_permission"] or "",
+            status=row["status"],
+            created=row["created"],
+            rank=row["clock_rank"],
+            due=row["clock_due"],
+            warn=row["clock_warn"],
+            kind=row["clock_kind"] or "",
+            paused_left=row["paused_left"],
+            paused_kind=row["paused_kind"] or "",
+        )
+        for row in with_deadlines(tasks.filter(status__in=OPEN)).values(*FIELDS)
+        if row["case_id"] is not None
+    ]
+    stale.exclude(task_id__in=[row.task_id for row in rows]).delete()
+    if rows:
+        TaskUrgency.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["task"],
+            update_fields=[f.name for f in TaskUrgency._meta.concrete_fields if f.name != "task"],
+        )
+    return len(rows)
+
+
+def urgency_owner_set(*, task_id: int, owner_id: int | None, status: str) -> None:
+    """A claim, release or reassignment moves the task, not its clock: one update."""
+    TaskUrgency.objects.filter(task_id=task_id).update(owner_id=owner_id, status=status)
+
+
+def urgency_rebuild(*, batch: int = 5000) -> int:
+    """Writes every open human task's row from scratch (after a migration or a bulk load), a batch
+    of tasks at a time. Returns how many rows."""
+    TaskUrgency.objects.all().delete()
+    open_tasks = Task.objects.filter(flow_task_type="HUMAN", status__in=OPEN).order_by("pk")
+    written, last = 0, 0
+    while True:
+        ids = list(open_tasks.filter(pk__gt=last).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return written
+        written += urgency_refresh(task_ids=ids)
+        last = ids[-1]
+
+
+def _task_saved(sender: Any, instance: Task, **kwargs: Any) -> None:
+    if instance.flow_task_type != "HUMAN":
+        return
+    if instance.status in OPEN:
+        urgency_refresh(task_ids=[instance.pk])
+    else:
+        TaskUrgency.objects.filter(task_id=instance.pk).delete()
+
+
+def connect() -> None:
+    """A task's row follows the task through viewflow's transitions (called from AppConfig.ready)."""
+    post_save.connect(_task_saved, sender=Task, dispatch_uid="complaints.urgency.task_saved")
