@@ -1,0 +1,111 @@
+"""IDOR matrix: every endpoint naming an object × every persona's token that must not reach it
+answers 404 (as if it did not exist) and changes nothing; lists leave it out."""
+
+from typing import Any
+
+import pytest
+from viewflow.workflow.models import Task
+
+from complaints.models import ComplaintEvent, CustomerContact, Note
+from tests.api.conftest import client_for
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = [
+    ("get", "/api/complaints/{c}/", None),
+    ("get", "/api/complaints/{c}/answers/", None),
+    ("get", "/api/complaints/{c}/notes/", None),
+    ("post", "/api/complaints/{c}/notes/", {"text": "peek"}),
+    ("get", "/api/complaints/{c}/contacts/", None),
+    ("post", "/api/complaints/{c}/contacts/", {"channel": "phone", "summary": "hello"}),
+    ("post", "/api/complaints/{c}/escalate/", {"reason": "other", "note": "x", "urgency": "high"}),
+    ("post", "/api/complaints/{c}/send-back/", {"reason": "other", "note": "x"}),
+    ("post", "/api/tasks/{t}/claim/", None),
+    ("post", "/api/tasks/{t}/release/", None),
+]
+
+PERSONAS = ["agent_b", "outsider", "quality_engineer", "narrowed_lead"]
+
+
+@pytest.fixture
+def persona_client(request: Any, org: dict[str, Any]) -> Any:
+    """agent_b: store B's agent; outsider: no membership; quality_engineer: no task on the case;
+    narrowed_lead: East's regional lead (who sees store A) through a token narrowed to store B."""
+    name = request.param
+    if name == "narrowed_lead":
+        lead = make_user("lead_east", org["east"], "regional_lead")
+        token_client = client_for(lead)
+        from api.models import ApiToken
+
+        token = ApiToken.objects.get(owner=lead)
+        token.departments.set([org["store_b"]])
+        return token_client
+    if name == "agent_b":
+        return client_for(make_user("agent_b", org["store_b"], "agent"))
+    if name == "quality_engineer":
+        return client_for(make_user("quality_1", org["quality"], "quality_engineer"))
+    return client_for(make_user("outsider"))
+
+
+@pytest.mark.parametrize("persona_client", PERSONAS, indirect=True)
+@pytest.mark.parametrize(("method", "url", "body"), ENDPOINTS)
+def test_object_outside_scope_is_404_and_unchanged(
+    persona_client: Any, complaint_a: Any, method: str, url: str, body: Any
+) -> None:
+    task = Task.objects.filter(process=complaint_a, finished__isnull=True).first()
+    assert task is not None
+    before = (ComplaintEvent.objects.count(), Note.objects.count(), CustomerContact.objects.count())
+    owner = task.owner_id
+
+    response = getattr(persona_client, method)(url.format(c=complaint_a.pk, t=task.pk), body, format="json")
+
+    assert response.status_code == 404, (url, response.content)
+    assert response["Content-Type"] == "application/problem+json"
+    assert (ComplaintEvent.objects.count(), Note.objects.count(), CustomerContact.objects.count()) == before
+    task.refresh_from_db()
+    assert task.owner_id == owner
+
+
+@pytest.mark.parametrize("persona_client", PERSONAS, indirect=True)
+def test_lists_leave_out_what_is_outside_scope(persona_client: Any, complaint_a: Any) -> None:
+    listed = persona_client.get("/api/complaints/").json()["results"]
+    assert complaint_a.pk not in {row["id"] for row in listed}
+    by_reference = persona_client.get("/api/complaints/", {"reference": complaint_a.reference}).json()
+    assert by_reference["results"] == []
+    for worklist in ("inbox", "queue"):
+        rows = persona_client.get(f"/api/tasks/{worklist}/").json()
+        assert complaint_a.pk not in {row["complaint"] for row in rows}
+
+
+def test_the_same_endpoints_work_for_the_handler(api_agent: Any, complaint_a: Any) -> None:
+    """The matrix's control: the store-A agent (the case owner) reaches every one of them."""
+    assert api_agent.get(f"/api/complaints/{complaint_a.pk}/").json()["customer_phone"] == "+8613700137004"
+    assert (
+        api_agent.post(f"/api/complaints/{complaint_a.pk}/notes/", {"text": "called"}, format="json").status_code == 201
+    )
+    contact = api_agent.post(
+        f"/api/complaints/{complaint_a.pk}/contacts/", {"channel": "phone", "summary": "hello"}, format="json"
+    )
+    assert contact.status_code == 201, contact.content
+    assert [n["text"] for n in api_agent.get(f"/api/complaints/{complaint_a.pk}/notes/").json()] == ["called"]
+    task = Task.objects.get(process=complaint_a, finished__isnull=True)
+    assert task.pk in {row["id"] for row in api_agent.get("/api/tasks/inbox/").json()}
+    released = api_agent.post(f"/api/tasks/{task.pk}/release/")
+    assert released.status_code == 200 and released.json()["owner"] is None
+    claimed = api_agent.post(f"/api/tasks/{task.pk}/claim/")
+    assert claimed.status_code == 200 and claimed.json()["owner"] == "agent_a"
+
+
+def test_a_colleague_in_scope_but_not_handling_sees_the_phone_masked_and_may_not_log_contacts(
+    complaint_a: Any, org: dict[str, Any]
+) -> None:
+    lead = client_for(make_user("lead_east", org["east"], "regional_lead"))
+    seen = lead.get(f"/api/complaints/{complaint_a.pk}/")
+    assert seen.status_code == 200
+    assert seen.json()["customer_phone"] == "+86137****7004"
+    contact = lead.post(
+        f"/api/complaints/{complaint_a.pk}/contacts/", {"channel": "phone", "summary": "hi"}, format="json"
+    )
+    assert contact.status_code == 403
+    assert CustomerContact.objects.count() == 0
