@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import SimpleRateThrottle
@@ -64,3 +65,17 @@ class TokenRateThrottle(SimpleRateThrottle):
             return True
         self.num_requests = token.rate_per_minute
         return super().allow_request(request, view)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """Documents the token as an HTTP bearer scheme in the schema."""
+
+    target_class = "api.auth.TokenAuthentication"
+    name = "token"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": str(_("An API token from the admin or `manage.py api_token`.")),
+        }

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import UTC
 from types import SimpleNamespace
 from typing import Any
 
@@ -143,6 +144,18 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 instant, compared in UTC (the database refuses offsets beyond ±15:59)."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError({self.field_name: [_("Enter a valid date/time.")]}) from None
+        return super().filter(qs, value)
+
+
 class ComplaintFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
@@ -151,8 +164,8 @@ class ComplaintFilter(django_filters.FilterSet):
     priority = django_filters.CharFilter(field_name="priority__code", help_text=_("Priority code, e.g. P1."))
     level = django_filters.NumberFilter(field_name="level__rank", help_text=_("Level rank."))
     reference = django_filters.CharFilter(field_name="reference")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = InstantFilter(field_name="received_at", lookup_expr="gte")
+    received_before = InstantFilter(field_name="received_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", help_text=_("Reference, phone, name or words, as in the lists."))
 
     class Meta:
@@ -191,6 +204,10 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return scope.visible_complaints(self.request).select_related(
             "category", "department", "priority", "level", "owner"
         )
+
+    def filter_queryset(self, queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+        # The filters are the list's; a detail URL names one complaint whatever the query string says.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
