@@ -96,19 +96,17 @@ def run(clients: int, per_client: int, one: Any) -> dict[str, Any]:
 
 
 class ApiCreate:
-    def __init__(self, port: int, token: str) -> None:
-        self.port, self.token = port, token
+    def __init__(self, port: int, token: str, *, keyed: bool = True) -> None:
+        self.port, self.token, self.keyed = port, token, keyed
 
     def prepare(self) -> tuple[http.client.HTTPConnection, None]:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60), None
 
     def __call__(self, conn: http.client.HTTPConnection, state: Any, n: int) -> str:
         body = json.dumps(sample(n))
-        headers = {
-            "Authorization": f"Bearer {self.token}",
-            "Content-Type": "application/json",
-            "Idempotency-Key": str(uuid.uuid4()),
-        }
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        if self.keyed:
+            headers["Idempotency-Key"] = str(uuid.uuid4())
         conn.request("POST", "/api/complaints/", body=body, headers=headers)
         response = conn.getresponse()
         payload = response.read()
@@ -203,6 +201,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--user", default="agent")
     parser.add_argument("--password", default="redress-demo")
+    parser.add_argument("--doors", nargs="+", default=["api", "form"], choices=["api", "api-nokey", "form"])
     args = parser.parse_args()
 
     owner = get_user_model().objects.get(username=args.user)
@@ -221,10 +220,13 @@ def main() -> None:
         wait_for(args.port)
         results = []
         for clients in args.clients:
-            for label, one in (
-                ("api (token)", ApiCreate(args.port, raw)),
-                ("staff form (session)", WebCreate(args.port, args.user, args.password)),
-            ):
+            doors = {
+                "api": ("api (token, Idempotency-Key)", lambda: ApiCreate(args.port, raw)),
+                "api-nokey": ("api (token, no key)", lambda: ApiCreate(args.port, raw, keyed=False)),
+                "form": ("staff form (session)", lambda: WebCreate(args.port, args.user, args.password)),
+            }
+            for label, make in (doors[door] for door in args.doors):
+                one = make()
                 figures = run(clients, args.per_client, one)
                 results.append({"door": label, **figures})
                 print(json.dumps(results[-1], ensure_ascii=False), flush=True)
