@@ -94,7 +94,7 @@ def intake_data(payload: Any, *, token: ApiToken | None, departments: QuerySet[A
     unknown = sorted(k for k in payload if k not in CREATE_KEYS and k != "answers" and not k.startswith(ROUTING_PREFIX))
     if unknown:
         raise ValidationError({key: [_("Unknown field.")] for key in unknown})
-    data: dict[str, Any] = {ALIASES.get(k, k): v for k, v in payload.items() if k in CREATE_KEYS}
+    data: dict[str, Any] = {ALIASES.get(k) or k: v for k, v in payload.items() if k in CREATE_KEYS}
     # What the staff form preselects or the model defaults to; the schema documents both.
     data.setdefault("demand", "other")
     data.setdefault("emotion", "calm")
@@ -254,7 +254,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 record.save(update_fields=["complaint"])
                 return created_response(complaint, replay=False)
         first = IdempotencyRecord.objects.select_related("complaint").get(user=request.user, key=key)
-        if first.fingerprint != print_:
+        if first.fingerprint != print_ or first.complaint is None:
             raise UnprocessableKey()
         return created_response(first.complaint, replay=True)
 
