@@ -109,3 +109,129 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+def webhook_secret_new() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    import base64
+
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class WebhookSubscription(models.Model):
+    """Another system that wants to hear about complaint events: where to POST, which events,
+    and the secret the deliveries are signed with (Standard Webhooks)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500, help_text=_("Receives a signed POST per event."))
+    events = models.JSONField(_("events"), default=list, help_text=_("Which events are sent."))
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=100,
+        default=webhook_secret_new,
+        help_text=_("Standard Webhooks secret (whsec_…); the receiver verifies each delivery with it."),
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive subscriptions get no new deliveries and retry none.")
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(
+        _("timeout (seconds)"), default=10, validators=[MinValueValidator(1)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts per delivery"),
+        default=8,
+        validators=[MinValueValidator(1)],
+        help_text=_("A delivery is retried with growing pauses (1 min, 2, 4, 8 … at most 6 h) until this many."),
+    )
+    disable_after_failures = models.PositiveSmallIntegerField(
+        _("disable after failed attempts in a row"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("The subscription is switched off after this many failed attempts without a success."),
+    )
+    failures_in_a_row = models.PositiveIntegerField(_("failed attempts in a row"), default=0, editable=False)
+    disabled_reason = models.CharField(_("why it was switched off"), max_length=300, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (no attempts left)")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription: the outbox row and its log. A redelivery sends the same
+    message (same id) again, so receivers can drop duplicates."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey("complaints.ComplaintEvent", on_delete=models.CASCADE, related_name="+")
+    event_type = models.CharField(_("event type"), max_length=60)
+    message_id = models.CharField(_("message id"), max_length=40, unique=True)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="webhook_delivery_once_per_event")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.subscription}"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: when, the response code (or the error), how long it took."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.status_code or self.error}"
+
+
+class OutboundCursor(models.Model):
+    """How far the fan-out has read the complaint events (one row)."""
+
+    last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("outbound cursor")
+        verbose_name_plural = _("outbound cursor")
+
+    def __str__(self) -> str:
+        return str(self.last_event_id)
