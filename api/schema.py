@@ -10,6 +10,7 @@ ERRORS = {
     "403": "The caller may not do this (a service refused, or the action is for handlers only).",
     "404": "No such object, or it is outside the caller's scope.",
     "409": "Someone else holds the complaint's lock; try again.",
+    "412": "If-Match names a state the complaint is no longer in.",
     "422": "The Idempotency-Key was used for a different request.",
     "429": "Too many requests for this token; see Retry-After.",
     "503": "The configuration lacks what triage needs.",

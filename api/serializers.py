@@ -162,6 +162,31 @@ class EscalationResultSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class CompensationSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    purpose = serializers.CharField(max_length=2000)
+
+
+class CompensationResultSerializer(serializers.Serializer):
+    approval = serializers.IntegerField(allow_null=True, help_text=_("The approval request, if one was needed."))
+    amount = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class CollaborationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    department = serializers.CharField(help_text=_("Code of a functional department."))
+    question = serializers.CharField(max_length=4000)
+
+
+class WaitSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class AnsweredSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000, required=False)
+
+
 class NoteSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 

@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +25,10 @@ from api import scope
 from api.models import ApiToken, IdempotencyRecord
 from api.problems import Refused
 from api.serializers import (
+    AnsweredSerializer,
+    CollaborationSerializer,
+    CompensationResultSerializer,
+    CompensationSerializer,
     ComplaintCreatedSerializer,
     ComplaintCreateSerializer,
     ComplaintSerializer,
@@ -34,6 +38,7 @@ from api.serializers import (
     NoteSerializer,
     SendBackSerializer,
     TaskSerializer,
+    WaitSerializer,
 )
 from complaints.choices import Outcome, Stage
 from complaints.forms import IntakeForm
@@ -46,12 +51,21 @@ from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX
 from complaints.selectors.worklist import complaint_search
 from complaints.services import intake
+from complaints.services.approvals import compensation_propose
 from complaints.services.assignment import task_claim, task_release
+from complaints.services.clocks import complaint_customer_answered, complaint_wait_for_customer
+from complaints.services.collaboration import collaboration_request
 from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notes import note_add
 from complaints.services.stages import contact_log
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=_("The complaint's ETag as last read: refused with 412 if it changed since."),
+)
 ALIASES = {"description": "customer_words", "requested_compensation": "requested_amount"}
 CREATE_KEYS = set(ComplaintCreateSerializer().fields) - {"answers"}
 
@@ -216,9 +230,24 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return context
 
     def complaint(self) -> Complaint:
+        """The complaint of the URL in the caller's scope (404 outside it). On a write, a stale
+        If-Match (the complaint changed since the caller read it) answers 412."""
         complaint = self.get_object()
         self._handling = {complaint.pk} if is_handler(user=self.request.user, complaint=complaint) else set()
+        expected = self.request.headers.get("If-Match")
+        if expected and self.request.method != "GET" and expected.strip() != self.etag(complaint):
+            raise PreconditionFailed()
         return complaint
+
+    def etag(self, complaint: Complaint) -> str:
+        """A strong ETag over everything the API shows of the complaint."""
+        context = {"handling": self._handling, "with_answers": True}
+        data = ComplaintSerializer(complaint, context=context).data
+        return '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
+
+    def handlers_only(self) -> None:
+        if not self._handling:
+            raise Refused(_("Only someone handling this complaint can do this."))
 
     @extend_schema(
         request=ComplaintCreateSerializer,
@@ -259,9 +288,10 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return created_response(first.complaint, replay=True)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self.get_serializer(self.complaint()).data)
+        complaint = self.complaint()
+        return Response(self.get_serializer(complaint).data, headers={"ETag": self.etag(complaint)})
 
-    @extend_schema(request=EscalateSerializer, responses={200: EscalationResultSerializer})
+    @extend_schema(request=EscalateSerializer, parameters=[IF_MATCH], responses={200: EscalationResultSerializer})
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str) -> Response:
         """Moves the complaint up one level (handlers only), as the page's Escalate button."""
@@ -285,7 +315,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             detail = _("Escalated to %(level)s.") % {"level": escalation.to_level}
         return Response(escalation_result(escalation, detail))
 
-    @extend_schema(request=SendBackSerializer, responses={200: EscalationResultSerializer})
+    @extend_schema(request=SendBackSerializer, parameters=[IF_MATCH], responses={200: EscalationResultSerializer})
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request: Request, pk: str) -> Response:
         """Sends the complaint one level down (supervisors only)."""
@@ -301,7 +331,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(escalation_result(escalation, _("Sent back to %(level)s.") % {"level": escalation.to_level}))
 
     @extend_schema(methods=["GET"], responses={200: NoteSerializer(many=True)})
-    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
+    @extend_schema(methods=["POST"], request=NoteSerializer, parameters=[IF_MATCH], responses={201: NoteSerializer})
     @action(detail=True, methods=["get", "post"])
     def notes(self, request: Request, pk: str) -> Response:
         """Internal notes; anyone who may see the complaint may write one (@login mentions work)."""
@@ -314,7 +344,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses={200: ContactSerializer(many=True)})
-    @extend_schema(methods=["POST"], request=ContactSerializer, responses={201: ContactSerializer})
+    @extend_schema(
+        methods=["POST"], request=ContactSerializer, parameters=[IF_MATCH], responses={201: ContactSerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def contacts(self, request: Request, pk: str) -> Response:
         """Contacts with the customer and what was promised by when. Logging one is for handlers."""
@@ -322,8 +354,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if request.method == "GET":
             rows = CustomerContact.objects.filter(complaint=complaint).select_related("by").order_by("at", "pk")
             return Response(ContactSerializer(rows, many=True).data)
-        if not self._handling:
-            raise Refused(_("Only someone handling this complaint can log a contact with the customer."))
+        self.handlers_only()
         data = form_or_400(page_forms.ContactForm(data=request.data))
         contact = contact_log(
             complaint=complaint,
@@ -334,6 +365,62 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             promised_by=data.get("promised_by"),
         )
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CompensationSerializer, parameters=[IF_MATCH], responses={200: CompensationResultSerializer})
+    @action(detail=True, methods=["post"])
+    def compensation(self, request: Request, pk: str) -> Response:
+        """Proposes compensation (handlers); above the level's authority an approval is requested."""
+        complaint = self.complaint()
+        self.handlers_only()
+        data = form_or_400(escalation_forms.CompensationForm(data=request.data))
+        approval = compensation_propose(
+            complaint=complaint, actor=request.user, amount=data["amount"], purpose=data["purpose"]
+        )
+        if approval is None:
+            detail = _("%(amount)s CNY is within this level's authority and was recorded.") % {"amount": data["amount"]}
+        else:
+            detail = _("%(amount)s CNY needs approval: a request went to %(level)s.") % {
+                "amount": approval.amount,
+                "level": approval.level,
+            }
+        return Response(
+            {"approval": approval.pk if approval else None, "amount": str(data["amount"]), "detail": detail}
+        )
+
+    @extend_schema(request=CollaborationSerializer, parameters=[IF_MATCH], responses={201: CollaborationSerializer})
+    @action(detail=True, methods=["post"])
+    def collaboration(self, request: Request, pk: str) -> Response:
+        """Asks a functional department (by code) a question (handlers); its contact gets a task."""
+        complaint = self.complaint()
+        self.handlers_only()
+        form = escalation_forms.CollaborationRequestForm(data=request.data)
+        form.fields["department"].to_field_name = "code"  # type: ignore[attr-defined]
+        data = form_or_400(form)
+        asked = collaboration_request(
+            complaint=complaint, actor=request.user, department=data["department"], question=data["question"]
+        )
+        body = {"id": asked.pk, "department": asked.department.code, "question": asked.question}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WaitSerializer, parameters=[IF_MATCH], responses={200: ComplaintSerializer})
+    @action(detail=True, methods=["post"])
+    def wait(self, request: Request, pk: str) -> Response:
+        """The case waits for the customer (handlers): the resolution clock pauses."""
+        complaint = self.complaint()
+        self.handlers_only()
+        data = form_or_400(escalation_forms.WaitForm(data=request.data))
+        complaint = complaint_wait_for_customer(complaint=complaint, actor=request.user, reason=data["reason"])
+        return Response(self.get_serializer(complaint).data)
+
+    @extend_schema(request=AnsweredSerializer, parameters=[IF_MATCH], responses={200: ComplaintSerializer})
+    @action(detail=True, methods=["post"])
+    def answered(self, request: Request, pk: str) -> Response:
+        """The customer answered (handlers): the resolution clock runs again."""
+        complaint = self.complaint()
+        self.handlers_only()
+        data = form_or_400(escalation_forms.AnsweredForm(data=request.data))
+        complaint = complaint_customer_answered(complaint=complaint, actor=request.user, note=data.get("note") or "")
+        return Response(self.get_serializer(complaint).data)
 
     @extend_schema(responses={200: inline_serializer("Answers", {"answers": serializers.DictField()})})
     @action(detail=True, methods=["get"])
@@ -351,6 +438,14 @@ def escalation_result(escalation: Escalation, detail: str) -> dict[str, Any]:
         "to_level": escalation.to_level.rank if escalation.to_level_id else None,
         "detail": detail,
     }
+
+
+class PreconditionFailed(APIException):
+    status_code = 412
+    default_code = "precondition_failed"
+
+    def __init__(self) -> None:
+        super().__init__(_("The complaint changed since you read it (If-Match); read it again and retry."))
 
 
 class UnprocessableKey(ValidationError):

@@ -21,6 +21,10 @@ ENDPOINTS = [
     ("post", "/api/complaints/{c}/contacts/", {"channel": "phone", "summary": "hello"}),
     ("post", "/api/complaints/{c}/escalate/", {"reason": "other", "note": "x", "urgency": "high"}),
     ("post", "/api/complaints/{c}/send-back/", {"reason": "other", "note": "x"}),
+    ("post", "/api/complaints/{c}/compensation/", {"amount": "10", "purpose": "x"}),
+    ("post", "/api/complaints/{c}/collaboration/", {"department": "quality", "question": "x"}),
+    ("post", "/api/complaints/{c}/wait/", {"reason": "x"}),
+    ("post", "/api/complaints/{c}/answered/", {"note": "x"}),
     ("post", "/api/tasks/{t}/claim/", None),
     ("post", "/api/tasks/{t}/release/", None),
 ]
@@ -109,3 +113,26 @@ def test_a_colleague_in_scope_but_not_handling_sees_the_phone_masked_and_may_not
     )
     assert contact.status_code == 403
     assert CustomerContact.objects.count() == 0
+
+
+def test_actions_follow_the_pages_with_etag_and_if_match(api_agent: Any, complaint_a: Any, org: dict[str, Any]) -> None:
+    url = f"/api/complaints/{complaint_a.pk}/"
+    etag = api_agent.get(url)["ETag"]
+    waited = api_agent.post(url + "wait/", {"reason": "the receipt"}, format="json", HTTP_IF_MATCH=etag)
+    assert waited.status_code == 200 and waited.json()["waiting_since"]
+
+    stale = api_agent.post(url + "answered/", {}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412 and stale["Content-Type"] == "application/problem+json"
+    fresh = api_agent.get(url)["ETag"]
+    assert fresh != etag
+    answered = api_agent.post(url + "answered/", {"note": "sent it"}, format="json", HTTP_IF_MATCH=fresh)
+    assert answered.status_code == 200 and answered.json()["waiting_since"] is None
+
+    from complaints.models import Department
+
+    Department.objects.create(code="tech", name="Technical", kind="functional", parent=org["hq"])
+    asked = api_agent.post(url + "collaboration/", {"department": "tech", "question": "Known fault?"}, format="json")
+    assert asked.status_code == 201, asked.content
+    assert asked.json()["department"] == "tech"
+    offered = api_agent.post(url + "compensation/", {"amount": "50", "purpose": "goodwill"}, format="json")
+    assert offered.status_code == 200, offered.content
