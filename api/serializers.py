@@ -128,9 +128,16 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return obj.level.rank if obj.level_id else None
 
     def get_customer_phone(self, obj: Complaint) -> str:
-        """Masked unless the caller handles the case (the view says who does)."""
+        """Masked unless the caller handles the case (the view says who does; on lists, the case's
+        owner and receiver)."""
         handling = self.context.get("handling") or set()
-        return obj.customer_phone if obj.pk in handling else mask_phone(obj.customer_phone)
+        request = self.context.get("request")
+        user_id = getattr(getattr(request, "user", None), "pk", None)
+        mine = user_id is not None and user_id in (
+            obj.owner_id,
+            obj.receiver_id,
+        )  # the case owner and receiver handle it
+        return obj.customer_phone if mine or obj.pk in handling else mask_phone(obj.customer_phone)
 
     def get_answers(self, obj: Complaint) -> dict[str, Any]:
         if not self.context.get("with_answers"):

@@ -85,6 +85,8 @@ def test_lists_leave_out_what_is_outside_scope(persona_client: Any, complaint_a:
 def test_the_same_endpoints_work_for_the_handler(api_agent: Any, complaint_a: Any) -> None:
     """The matrix's control: the store-A agent (the case owner) reaches every one of them."""
     assert api_agent.get(f"/api/complaints/{complaint_a.pk}/").json()["customer_phone"] == "+8613700137004"
+    listed = api_agent.get("/api/complaints/").json()["results"]
+    assert [row["customer_phone"] for row in listed] == ["+8613700137004"]  # the case owner's list
     assert (
         api_agent.post(f"/api/complaints/{complaint_a.pk}/notes/", {"text": "called"}, format="json").status_code == 201
     )
