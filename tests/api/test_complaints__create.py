@@ -116,3 +116,33 @@ def test_category_defaults_to_the_tokens_and_department_must_be_one_of_the_calle
     foreign = client.post("/api/complaints/", sample(department="store-b"), format="json")
     assert foreign.status_code == 400
     assert foreign.json()["errors"][0]["pointer"] == "#/department"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_requests_with_one_key_make_one_complaint(agent: Any) -> None:
+    """The second request waits on the key's row until the first commits, then replays it."""
+    import threading
+
+    from django.db import connection
+
+    clients = [client_for(agent), client_for(agent)]
+    answers: list[Any] = []
+    barrier = threading.Barrier(2)
+
+    def post(client: Any) -> None:
+        barrier.wait()
+        try:
+            answers.append(client.post("/api/complaints/", sample(), format="json", HTTP_IDEMPOTENCY_KEY="race"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert Complaint.objects.count() == 1
