@@ -121,7 +121,7 @@ class WebCreate:
         user = get_user_model().objects.get(username=username)
         from complaints.selectors import registering_departments
 
-        self.department = registering_departments(user).first().pk
+        self.department = registering_departments(user).get().pk  # the demo agent registers in one store
         self.category = Category.objects.get(code="enquiry").pk
 
     def prepare(self) -> tuple[http.client.HTTPConnection, dict[str, str]]:
