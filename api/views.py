@@ -9,6 +9,7 @@ from typing import Any
 import django_filters
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.forms import FileField
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -529,6 +530,44 @@ class TaskViewSet(viewsets.GenericViewSet):
     def claim(self, request: Request, pk: str) -> Response:
         """Takes a queued task into the caller's inbox; 403 if a colleague was first."""
         return Response(task_row(task_claim(task=self.task(pk), actor=request.user)))
+
+    @extend_schema(
+        request=inline_serializer("StepData", {}, help_text=_("The step's form fields, as on its page.")),
+        responses={200: TaskSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        """Completes a task of the caller's inbox with its step's form data (the fields of the
+        step's page), through the step page's own form and service; the process moves on."""
+        task = self.task(pk)
+        if task.owner_id != request.user.pk:
+            raise Refused(_("Claim the task first."))
+        with task.activation() as activation:
+            flow_task = activation.flow_task
+            view_class = getattr(getattr(flow_task, "_view", None), "view_class", None)
+            form_class = getattr(view_class, "form_class", None)
+            if view_class is None or form_class is None or not hasattr(view_class, "perform"):
+                raise Refused(_("This step cannot be completed over the API."))
+            if not flow_task.can_execute(request.user, activation.task):
+                raise Refused(_("You may not complete this task."))
+            view = view_class()
+            view.request = SimpleNamespace(user=request.user, activation=activation)
+            view.kwargs = {}
+            kwargs: dict[str, Any] = {"data": request.data if isinstance(request.data, dict) else {}}
+            if getattr(view, "form_wants_context", False):
+                kwargs.update(user=request.user, complaint=activation.process)
+            form = form_class(**kwargs)
+            if any(isinstance(field, FileField) and field.required for field in form.fields.values()):
+                raise Refused(_("This step needs files: complete it on its page."))
+            data = form_or_400(form)
+            with transaction.atomic():
+                activation.start(SimpleNamespace(user=request.user))
+                view.perform(data)
+                # The service may have saved its own copy of the process row: finish on what it wrote.
+                activation.process.refresh_from_db()
+                activation.execute()
+        task.refresh_from_db()
+        return Response(task_row(task))
 
     @extend_schema(request=None, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])

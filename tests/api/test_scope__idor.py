@@ -27,6 +27,7 @@ ENDPOINTS = [
     ("post", "/api/complaints/{c}/answered/", {"note": "x"}),
     ("post", "/api/tasks/{t}/claim/", None),
     ("post", "/api/tasks/{t}/release/", None),
+    ("post", "/api/tasks/{t}/complete/", {"channel": "phone", "summary": "x", "promise": "x"}),
 ]
 
 PERSONAS = ["agent_b", "outsider", "quality_engineer", "narrowed_lead"]
@@ -138,3 +139,30 @@ def test_actions_follow_the_pages_with_etag_and_if_match(api_agent: Any, complai
     assert asked.json()["department"] == "tech"
     offered = api_agent.post(url + "compensation/", {"amount": "50", "purpose": "goodwill"}, format="json")
     assert offered.status_code == 200, offered.content
+
+
+def test_completing_a_step_with_its_form_data_moves_the_process_on(api_agent: Any, complaint_a: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.conftest import FLOW
+
+    task = Task.objects.get(process=complaint_a, flow_task=FLOW.first_response, finished__isnull=True)
+    bad = api_agent.post(f"/api/tasks/{task.pk}/complete/", {"channel": "phone"}, format="json")
+    assert bad.status_code == 400
+    assert {e["pointer"] for e in bad.json()["errors"]} >= {"#/summary", "#/promise", "#/promised_by"}
+
+    promised = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    done = api_agent.post(
+        f"/api/tasks/{task.pk}/complete/",
+        {"channel": "phone", "summary": "Called back", "promise": "A technician visits", "promised_by": promised},
+        format="json",
+    )
+
+    assert done.status_code == 200, done.content
+    task.refresh_from_db()
+    assert task.finished is not None
+    complaint_a.refresh_from_db()
+    assert complaint_a.stage != "first_response"
+    assert Task.objects.filter(process=complaint_a, finished__isnull=True).exclude(pk=task.pk).exists()
