@@ -18,4 +18,9 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.sweep_clocks",
         "schedule": float(os.environ.get("REDRESS_TIMER_SWEEP_SECONDS", "30")),
     },
+    # Outbound webhooks (api/outbound.py): new complaint events to subscriptions, due deliveries out.
+    "outbound-events": {
+        "task": "api.tasks.outbound_sweep",
+        "schedule": float(os.environ.get("REDRESS_OUTBOUND_SWEEP_SECONDS", "10")),
+    },
 }

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import path
+from django.urls import include, path
 from viewflow.contrib.admin import Admin
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
@@ -34,6 +34,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", AuthViewset().urls),
     path("preferences/language/", language_set, name="language_set"),
+    path("api/", include("api.urls")),
     path("", site.urls),
 ]
 if settings.DEBUG:

@@ -1,0 +1,33 @@
+"""What a request may see: exactly what its user sees in the staff pages (the shared selectors),
+narrowed to the token's departments when the token names some."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from api.models import ApiToken
+from complaints.models import Complaint, Department
+from complaints.selectors import complaints_visible_to, department_subtree_ids, registering_departments
+
+
+def token_departments(request: Any) -> set[int] | None:
+    """The department ids (with everything below them) the token is narrowed to, or None."""
+    token = getattr(request, "auth", None)
+    if not isinstance(token, ApiToken):
+        return None
+    if not hasattr(token, "_department_ids"):
+        roots = set(token.departments.values_list("pk", flat=True))
+        token._department_ids = department_subtree_ids(roots) if roots else None  # type: ignore[attr-defined]
+    return token._department_ids  # type: ignore[attr-defined]
+
+
+def visible_complaints(request: Any) -> QuerySet[Complaint]:
+    qs = complaints_visible_to(request.user)
+    narrowed = token_departments(request)
+    return qs if narrowed is None else qs.filter(department_id__in=narrowed)
+
+
+def registering(request: Any) -> QuerySet[Department]:
+    qs = registering_departments(request.user)
+    narrowed = token_departments(request)
+    return qs if narrowed is None else qs.filter(pk__in=narrowed)

@@ -1,0 +1,226 @@
+"""What the API reads and writes. Writes are validated by the same Django forms as the staff
+pages (one validation path); the request serializers here describe those forms in the schema."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from complaints.choices import Channel, Demand, Emotion, EscalationReason, SendBackReason, Urgency
+from complaints.forms.page import CONTACT_CHANNELS
+from complaints.models import Complaint, CustomerContact, Note
+from complaints.rules.privacy import mask_phone
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    pointer = serializers.CharField(help_text=_("JSON Pointer to the field in error, “#/” for the whole request."))
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+    instance = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+    errors = ProblemErrorSerializer(many=True, required=False)
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    """A complaint as another system sends it: the keys `route_preview` reads (docs/route-preview.md)."""
+
+    customer_name = serializers.CharField(max_length=100)
+    customer_phone = serializers.CharField(max_length=32)
+    contact_person = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(
+        required=False, help_text=_("The problem in the customer's words (alias of customer_words).")
+    )
+    customer_words = serializers.CharField(required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    department = serializers.CharField(
+        required=False, help_text=_("Code of the registering department; needed when the caller registers in several.")
+    )
+    category = serializers.CharField(required=False, help_text=_("Category code; default: the token's category."))
+    product_model = serializers.CharField(max_length=100, required=False)
+    batch_number = serializers.CharField(max_length=64, required=False)
+    order_number = serializers.CharField(max_length=64, required=False)
+    plate_or_vin = serializers.CharField(max_length=32, required=False)
+    purchase_date = serializers.DateField(required=False)
+    occurred_at = serializers.DateTimeField(required=False)
+    occurred_place = serializers.CharField(max_length=200, required=False)
+    handler_understanding = serializers.CharField(required=False)
+    risk_flagged = serializers.BooleanField(required=False)
+    manager_requested = serializers.BooleanField(required=False)
+    demand = serializers.ChoiceField(choices=Demand.choices, required=False, help_text=_("Default: other."))
+    demand_detail = serializers.CharField(max_length=300, required=False)
+    requested_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    requested_compensation = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, help_text=_("Alias of requested_amount.")
+    )
+    emotion = serializers.ChoiceField(choices=Emotion.choices, required=False, help_text=_("Default: calm."))
+    received_at = serializers.DateTimeField(required=False)
+    promised_response_at = serializers.DateTimeField(required=False)
+    answers = serializers.DictField(
+        required=False, help_text=_("Answers to the category's questions by key; “form.<key>” top-level keys work too.")
+    )
+
+
+class CodeNameField(serializers.Field):
+    """A configuration row as {code, name} (or null)."""
+
+    def to_representation(self, value: Any) -> Any:
+        return {"code": value.code, "name": str(value)}
+
+
+class ComplaintCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    url = serializers.CharField()
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    priority = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    level = serializers.SerializerMethodField()
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    customer_phone = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "reference",
+            "customer_name",
+            "customer_phone",
+            "category",
+            "product_model",
+            "order_number",
+            "customer_words",
+            "demand",
+            "requested_amount",
+            "emotion",
+            "channel",
+            "risk_flagged",
+            "department",
+            "owner",
+            "priority",
+            "level",
+            "stage",
+            "outcome",
+            "received_at",
+            "first_response_due",
+            "response_due",
+            "resolution_due",
+            "waiting_since",
+            "closed_at",
+            "answers",
+        ]
+        read_only_fields = fields
+
+    def get_level(self, obj: Complaint) -> int | None:
+        return obj.level.rank if obj.level_id else None
+
+    def get_customer_phone(self, obj: Complaint) -> str:
+        """Masked unless the caller handles the case (the view says who does; on lists, the case's
+        owner and receiver)."""
+        handling = self.context.get("handling") or set()
+        request = self.context.get("request")
+        user_id = getattr(getattr(request, "user", None), "pk", None)
+        mine = user_id is not None and user_id in (
+            obj.owner_id,
+            obj.receiver_id,
+        )  # the case owner and receiver handle it
+        return obj.customer_phone if mine or obj.pk in handling else mask_phone(obj.customer_phone)
+
+    def get_answers(self, obj: Complaint) -> dict[str, Any]:
+        if not self.context.get("with_answers"):
+            return {}
+        return {answer.key: answer.value for answer in obj.answers.select_related("field")}
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=EscalationReason.choices)
+    note = serializers.CharField(max_length=4000, required=False, help_text=_("Required for “other”."))
+    suggested_direction = serializers.CharField(max_length=2000, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    affected = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    seen_level = serializers.IntegerField(
+        required=False, help_text=_("The level id the caller saw; refused if the complaint moved meanwhile.")
+    )
+
+
+class SendBackSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=SendBackReason.choices)
+    note = serializers.CharField(max_length=4000, required=False)
+    seen_level = serializers.IntegerField(required=False)
+
+
+class EscalationResultSerializer(serializers.Serializer):
+    direction = serializers.CharField()
+    from_level = serializers.IntegerField(allow_null=True)
+    to_level = serializers.IntegerField(allow_null=True)
+    detail = serializers.CharField()
+
+
+class CompensationSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    purpose = serializers.CharField(max_length=2000)
+
+
+class CompensationResultSerializer(serializers.Serializer):
+    approval = serializers.IntegerField(allow_null=True, help_text=_("The approval request, if one was needed."))
+    amount = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class CollaborationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    department = serializers.CharField(help_text=_("Code of a functional department."))
+    question = serializers.CharField(max_length=4000)
+
+
+class WaitSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class AnsweredSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000, required=False)
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Note
+        fields = ["id", "text", "author", "at"]
+        read_only_fields = ["id", "author", "at"]
+        extra_kwargs = {"text": {"max_length": 8000}}
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    channel = serializers.ChoiceField(choices=CONTACT_CHANNELS)
+
+    class Meta:
+        model = CustomerContact
+        fields = ["id", "channel", "summary", "promise", "promised_by", "by", "at"]
+        read_only_fields = ["id", "by", "at"]
+        extra_kwargs = {"summary": {"max_length": 4000}}
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    step = serializers.CharField()
+    status = serializers.CharField()
+    owner = serializers.CharField(allow_null=True)
+    queue = serializers.CharField(allow_null=True)
+    complaint = serializers.IntegerField(allow_null=True)
+    reference = serializers.CharField(allow_null=True)
+    created = serializers.DateTimeField()

@@ -1,0 +1,576 @@
+"""The API's doors: each validates with the staff page's form and calls the same service."""
+
+import hashlib
+import json
+from datetime import UTC
+from types import SimpleNamespace
+from typing import Any
+
+import django_filters
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.forms import FileField
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ErrorDetail, NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from viewflow.workflow.models import Task
+
+from api import scope
+from api.models import ApiToken, IdempotencyRecord
+from api.problems import Refused
+from api.serializers import (
+    AnsweredSerializer,
+    CollaborationSerializer,
+    CompensationResultSerializer,
+    CompensationSerializer,
+    ComplaintCreatedSerializer,
+    ComplaintCreateSerializer,
+    ComplaintSerializer,
+    ContactSerializer,
+    EscalateSerializer,
+    EscalationResultSerializer,
+    NoteSerializer,
+    SendBackSerializer,
+    TaskSerializer,
+    WaitSerializer,
+)
+from complaints.choices import Outcome, Stage
+from complaints.forms import IntakeForm
+from complaints.forms import escalation as escalation_forms
+from complaints.forms import page as page_forms
+from complaints.forms.answers import ANSWER_PREFIX
+from complaints.models import Category, Complaint, CustomerContact, Escalation, Note
+from complaints.selectors import complaint_of_process
+from complaints.selectors.escalation import is_handler
+from complaints.selectors.intake_forms import ROUTING_PREFIX
+from complaints.selectors.worklist import complaint_search
+from complaints.services import intake
+from complaints.services.approvals import compensation_propose
+from complaints.services.assignment import task_claim, task_release
+from complaints.services.clocks import complaint_customer_answered, complaint_wait_for_customer
+from complaints.services.collaboration import collaboration_request
+from complaints.services.escalation import complaint_escalate, complaint_send_back
+from complaints.services.notes import note_add
+from complaints.services.stages import contact_log
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=_("The complaint's ETag as last read: refused with 412 if it changed since."),
+)
+ALIASES = {"description": "customer_words", "requested_compensation": "requested_amount"}
+CREATE_KEYS = set(ComplaintCreateSerializer().fields) - {"answers"}
+
+
+def form_or_400(form: Any) -> dict[str, Any]:
+    """The form's cleaned data, or a 400 with its field errors (the staff page's messages, with
+    their codes); a category question's error points into `answers`."""
+    if form.is_valid():
+        return form.cleaned_data
+    errors: dict[str, Any] = {}
+    for field, items in form.errors.as_data().items():
+        details = [ErrorDetail(message, code=error.code or "invalid") for error in items for message in error]
+        if field.startswith(ANSWER_PREFIX):
+            errors.setdefault("answers", {})[field[len(ANSWER_PREFIX) :]] = details
+        else:
+            errors[field] = details
+    raise ValidationError(errors)
+
+
+class ApiIntakeForm(IntakeForm):
+    """The staff intake form as an integration fills it: departments and categories by code, the
+    departments narrowed to the token's, and no promised response time (no person promised one)."""
+
+    def __init__(self, *args: Any, departments: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        field.queryset = departments  # type: ignore[attr-defined]
+        field.to_field_name = "code"  # type: ignore[attr-defined]
+        self.fields["promised_response_at"].required = False
+
+
+def intake_data(payload: Any, *, token: ApiToken | None, departments: QuerySet[Any]) -> dict[str, Any]:
+    """The intake form's data from the API's JSON (route_preview's keys and aliases)."""
+    if not isinstance(payload, dict):
+        raise ValidationError({"non_field_errors": [_("The complaint must be a JSON object.")]})
+    answers = payload.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise ValidationError({"answers": [_("Answers must be an object keyed by question.")]})
+    answers = {**answers, **{k[len(ROUTING_PREFIX) :]: v for k, v in payload.items() if k.startswith(ROUTING_PREFIX)}}
+    unknown = sorted(k for k in payload if k not in CREATE_KEYS and k != "answers" and not k.startswith(ROUTING_PREFIX))
+    if unknown:
+        raise ValidationError({key: [_("Unknown field.")] for key in unknown})
+    data: dict[str, Any] = {ALIASES.get(k) or k: v for k, v in payload.items() if k in CREATE_KEYS}
+    # What the staff form preselects or the model defaults to; the schema documents both.
+    data.setdefault("demand", "other")
+    data.setdefault("emotion", "calm")
+    if not data.get("department"):
+        only = list(departments.values_list("code", flat=True)[:2])
+        if len(only) == 1:
+            data["department"] = only[0]
+    code = data.get("category")
+    if code in (None, "") and token is not None and token.default_category_id:
+        data["category"] = str(token.default_category_id)
+    elif code not in (None, ""):
+        category = Category.objects.filter(active=True, code=str(code)).values_list("pk", flat=True).first()
+        data["category"] = str(category) if category else "-"
+    data.update({ANSWER_PREFIX + str(key): value for key, value in answers.items()})
+    return {k: "" if v is None else v for k, v in data.items()}
+
+
+def complaint_start(*, request: Request, payload: Any) -> Complaint:
+    """Registers a complaint and starts its process exactly as the staff intake page does: the
+    start node's permission, the intake form, complaint_register, then the flow runs triage."""
+    from flows.flows import ComplaintFlow
+
+    node = ComplaintFlow.start
+    activation = node.activation_class.create(node, None, None)
+    if not node.can_execute(request.user, activation.task):
+        raise Refused(_("You may not register complaints."))
+    departments = scope.registering(request)
+    token = request.auth if isinstance(request.auth, ApiToken) else None
+    data = intake_data(payload, token=token, departments=departments)
+    form = ApiIntakeForm(data=data, user=request.user, instance=activation.process, departments=departments)
+    cleaned = form_or_400(form)
+    with transaction.atomic():
+        activation.start(SimpleNamespace(user=request.user))
+        complaint = intake.complaint_register(
+            complaint=activation.process,
+            data=cleaned,
+            department=cleaned["department"],
+            receiver=request.user,
+            answer_form=form.answer_form,
+            answers=form.answers,
+        )
+        activation.execute()
+    return complaint
+
+
+def fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 instant, compared in UTC (the database refuses offsets beyond ±15:59)."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError({self.field_name: [_("Enter a valid date/time.")]}) from None
+        return super().filter(qs, value)
+
+
+class ComplaintFilter(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
+    department = django_filters.CharFilter(field_name="department__code", help_text=_("Department code."))
+    category = django_filters.CharFilter(field_name="category__code", help_text=_("Category code."))
+    priority = django_filters.CharFilter(field_name="priority__code", help_text=_("Priority code, e.g. P1."))
+    level = django_filters.NumberFilter(field_name="level__rank", help_text=_("Level rank."))
+    reference = django_filters.CharFilter(field_name="reference")
+    received_after = InstantFilter(field_name="received_at", lookup_expr="gte")
+    received_before = InstantFilter(field_name="received_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="search", help_text=_("Reference, phone, name or words, as in the lists."))
+
+    class Meta:
+        model = Complaint
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Complaint], name: str, value: str) -> QuerySet[Complaint]:
+        return queryset.filter(pk__in=complaint_search(value).values("pk"))
+
+
+class NewestFirst(CursorPagination):
+    ordering = "-pk"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def created_response(complaint: Complaint, *, replay: bool) -> Response:
+    url = reverse("api:complaint-detail", args=[complaint.pk])
+    body = {"id": complaint.pk, "reference": complaint.reference, "url": url}
+    headers = {"Location": url}
+    if replay:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(body, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED, headers=headers)
+
+
+class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Complaints the caller may see, exactly as in the staff pages."""
+
+    serializer_class = ComplaintSerializer
+    filterset_class = ComplaintFilter
+    pagination_class = NewestFirst
+    queryset = Complaint.objects.none()
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        return scope.visible_complaints(self.request).select_related(
+            "category", "department", "priority", "level", "owner"
+        )
+
+    def filter_queryset(self, queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+        # The filters are the list's; a detail URL names one complaint whatever the query string says.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["handling"] = getattr(self, "_handling", set())
+        context["with_answers"] = self.action == "retrieve"
+        return context
+
+    def complaint(self) -> Complaint:
+        """The complaint of the URL in the caller's scope (404 outside it). On a write, a stale
+        If-Match (the complaint changed since the caller read it) answers 412."""
+        complaint = self.get_object()
+        self._handling = {complaint.pk} if is_handler(user=self.request.user, complaint=complaint) else set()
+        expected = self.request.headers.get("If-Match")
+        if expected and self.request.method != "GET" and expected.strip() != self.etag(complaint):
+            raise PreconditionFailed()
+        return complaint
+
+    def etag(self, complaint: Complaint) -> str:
+        """A strong ETag over everything the API shows of the complaint."""
+        context = {"handling": self._handling, "with_answers": True}
+        data = ComplaintSerializer(complaint, context=context).data
+        return '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
+
+    def handlers_only(self) -> None:
+        if not self._handling:
+            raise Refused(_("Only someone handling this complaint can do this."))
+
+    @extend_schema(
+        request=ComplaintCreateSerializer,
+        responses={201: ComplaintCreatedSerializer, 200: ComplaintCreatedSerializer},
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description=_("A key unique to this complaint: a retry with the same key returns the first result."),
+            )
+        ],
+    )
+    def create(self, request: Request) -> Response:
+        """Registers a complaint and starts its process, as staff intake does. With an
+        Idempotency-Key, a retried request answers 200 with the complaint the first one created."""
+        key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
+        if len(key) > 255:
+            raise ValidationError({IDEMPOTENCY_HEADER: [_("At most 255 characters.")]})
+        if not key:
+            return created_response(complaint_start(request=request, payload=request.data), replay=False)
+        print_ = fingerprint(request.data)
+        with transaction.atomic():
+            try:
+                # A concurrent retry with the same key waits on this row until the first commits.
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(user=request.user, key=key, fingerprint=print_)
+            except IntegrityError:
+                record = None
+            if record is not None:
+                complaint = complaint_start(request=request, payload=request.data)
+                record.complaint = complaint
+                record.save(update_fields=["complaint"])
+                return created_response(complaint, replay=False)
+        first = IdempotencyRecord.objects.select_related("complaint").get(user=request.user, key=key)
+        if first.fingerprint != print_ or first.complaint is None:
+            raise UnprocessableKey()
+        return created_response(first.complaint, replay=True)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        complaint = self.complaint()
+        return Response(self.get_serializer(complaint).data, headers={"ETag": self.etag(complaint)})
+
+    @extend_schema(request=EscalateSerializer, parameters=[IF_MATCH], responses={200: EscalationResultSerializer})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, pk: str) -> Response:
+        """Moves the complaint up one level (handlers only), as the page's Escalate button."""
+        complaint = self.complaint()
+        data = form_or_400(escalation_forms.EscalateForm(data=request.data))
+        escalation = complaint_escalate(
+            complaint=complaint,
+            actor=request.user,
+            reason=data["reason"],
+            note=data.get("note") or "",
+            suggested_direction=data.get("suggested_direction") or "",
+            urgency=data["urgency"],
+            affected=data.get("affected"),
+            seen_level_id=data.get("seen_level"),
+        )
+        if escalation.direction == Escalation.Direction.REFUSED:
+            detail = _("%(level)s is the top level: your attempt was recorded and the executive alerted.") % {
+                "level": escalation.to_level
+            }
+        else:
+            detail = _("Escalated to %(level)s.") % {"level": escalation.to_level}
+        return Response(escalation_result(escalation, detail))
+
+    @extend_schema(request=SendBackSerializer, parameters=[IF_MATCH], responses={200: EscalationResultSerializer})
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request: Request, pk: str) -> Response:
+        """Sends the complaint one level down (supervisors only)."""
+        complaint = self.complaint()
+        data = form_or_400(escalation_forms.SendBackForm(data=request.data))
+        escalation = complaint_send_back(
+            complaint=complaint,
+            actor=request.user,
+            reason=data["reason"],
+            note=data.get("note") or "",
+            seen_level_id=data.get("seen_level"),
+        )
+        return Response(escalation_result(escalation, _("Sent back to %(level)s.") % {"level": escalation.to_level}))
+
+    @extend_schema(methods=["GET"], responses={200: NoteSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=NoteSerializer, parameters=[IF_MATCH], responses={201: NoteSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def notes(self, request: Request, pk: str) -> Response:
+        """Internal notes; anyone who may see the complaint may write one (@login mentions work)."""
+        complaint = self.complaint()
+        if request.method == "GET":
+            rows = Note.objects.filter(complaint=complaint).select_related("author").order_by("at", "pk")
+            return Response(NoteSerializer(rows, many=True).data)
+        data = form_or_400(escalation_forms.NoteForm(data=request.data))
+        note = note_add(complaint=complaint, author=request.user, text=data["text"])
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses={200: ContactSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=ContactSerializer, parameters=[IF_MATCH], responses={201: ContactSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def contacts(self, request: Request, pk: str) -> Response:
+        """Contacts with the customer and what was promised by when. Logging one is for handlers."""
+        complaint = self.complaint()
+        if request.method == "GET":
+            rows = CustomerContact.objects.filter(complaint=complaint).select_related("by").order_by("at", "pk")
+            return Response(ContactSerializer(rows, many=True).data)
+        self.handlers_only()
+        data = form_or_400(page_forms.ContactForm(data=request.data))
+        contact = contact_log(
+            complaint=complaint,
+            actor=request.user,
+            channel=data["channel"],
+            summary=data["summary"],
+            promise=data.get("promise") or "",
+            promised_by=data.get("promised_by"),
+        )
+        return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CompensationSerializer, parameters=[IF_MATCH], responses={200: CompensationResultSerializer})
+    @action(detail=True, methods=["post"])
+    def compensation(self, request: Request, pk: str) -> Response:
+        """Proposes compensation (handlers); above the level's authority an approval is requested."""
+        complaint = self.complaint()
+        self.handlers_only()
+        data = form_or_400(escalation_forms.CompensationForm(data=request.data))
+        approval = compensation_propose(
+            complaint=complaint, actor=request.user, amount=data["amount"], purpose=data["purpose"]
+        )
+        if approval is None:
+            detail = _("%(amount)s CNY is within this level's authority and was recorded.") % {"amount": data["amount"]}
+        else:
+            detail = _("%(amount)s CNY needs approval: a request went to %(level)s.") % {
+                "amount": approval.amount,
+                "level": approval.level,
+            }
+        return Response(
+            {"approval": approval.pk if approval else None, "amount": str(data["amount"]), "detail": detail}
+        )
+
+    @extend_schema(request=CollaborationSerializer, parameters=[IF_MATCH], responses={201: CollaborationSerializer})
+    @action(detail=True, methods=["post"])
+    def collaboration(self, request: Request, pk: str) -> Response:
+        """Asks a functional department (by code) a question (handlers); its contact gets a task."""
+        complaint = self.complaint()
+        self.handlers_only()
+        form = escalation_forms.CollaborationRequestForm(data=request.data)
+        form.fields["department"].to_field_name = "code"  # type: ignore[attr-defined]
+        data = form_or_400(form)
+        asked = collaboration_request(
+            complaint=complaint, actor=request.user, department=data["department"], question=data["question"]
+        )
+        body = {"id": asked.pk, "department": asked.department.code, "question": asked.question}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WaitSerializer, parameters=[IF_MATCH], responses={200: ComplaintSerializer})
+    @action(detail=True, methods=["post"])
+    def wait(self, request: Request, pk: str) -> Response:
+        """The case waits for the customer (handlers): the resolution clock pauses."""
+        complaint = self.complaint()
+        self.handlers_only()
+        data = form_or_400(escalation_forms.WaitForm(data=request.data))
+        complaint = complaint_wait_for_customer(complaint=complaint, actor=request.user, reason=data["reason"])
+        return Response(self.get_serializer(complaint).data)
+
+    @extend_schema(request=AnsweredSerializer, parameters=[IF_MATCH], responses={200: ComplaintSerializer})
+    @action(detail=True, methods=["post"])
+    def answered(self, request: Request, pk: str) -> Response:
+        """The customer answered (handlers): the resolution clock runs again."""
+        complaint = self.complaint()
+        self.handlers_only()
+        data = form_or_400(escalation_forms.AnsweredForm(data=request.data))
+        complaint = complaint_customer_answered(complaint=complaint, actor=request.user, note=data.get("note") or "")
+        return Response(self.get_serializer(complaint).data)
+
+    @extend_schema(responses={200: inline_serializer("Answers", {"answers": serializers.DictField()})})
+    @action(detail=True, methods=["get"])
+    def answers(self, request: Request, pk: str) -> Response:
+        """The answers to the category's questions, typed (numbers, dates, codes)."""
+        complaint = self.complaint()
+        rows = complaint.answers.select_related("field")
+        return Response({"answers": {a.key: a.value for a in rows}})
+
+
+def escalation_result(escalation: Escalation, detail: str) -> dict[str, Any]:
+    return {
+        "direction": escalation.direction,
+        "from_level": escalation.from_level.rank if escalation.from_level_id else None,
+        "to_level": escalation.to_level.rank if escalation.to_level_id else None,
+        "detail": detail,
+    }
+
+
+class PreconditionFailed(APIException):
+    status_code = 412
+    default_code = "precondition_failed"
+
+    def __init__(self) -> None:
+        super().__init__(_("The complaint changed since you read it (If-Match); read it again and retry."))
+
+
+class UnprocessableKey(ValidationError):
+    status_code = 422
+
+    def __init__(self) -> None:
+        super().__init__({IDEMPOTENCY_HEADER: [_("This key was used for a different request.")]})
+
+
+def task_row(task: Task) -> dict[str, Any]:
+    case_id = complaint_of_process(task.process_id)
+    reference = Complaint.objects.filter(pk=case_id).values_list("reference", flat=True).first() if case_id else None
+    return {
+        "id": task.pk,
+        "step": str(task.flow_task.task_title or task.flow_task.name) if task.flow_task else "",
+        "status": task.status,
+        "owner": task.owner.get_username() if task.owner_id else None,
+        "queue": task.owner_permission or None,
+        "complaint": case_id,
+        "reference": reference,
+        "created": task.created,
+    }
+
+
+class TaskViewSet(viewsets.GenericViewSet):
+    """The caller's inbox and queues, as the staff worklists show them; claim and release."""
+
+    serializer_class = TaskSerializer
+    queryset = Task.objects.none()
+
+    def flows(self) -> list[Any]:
+        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
+
+        return [ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow]
+
+    def in_scope(self, tasks: QuerySet[Task]) -> QuerySet[Task]:
+        narrowed = scope.token_departments(self.request)
+        if narrowed is None:
+            return tasks
+        visible = scope.visible_complaints(self.request).values("pk")
+        return tasks.filter(
+            Q(process_id__in=visible)
+            | Q(process__compensationapproval__case_id__in=visible)
+            | Q(process__collaborationrequest__case_id__in=visible)
+            | Q(process__actiontask__case_id__in=visible)
+            | Q(process__mention__case_id__in=visible)
+        )
+
+    def rows(self, tasks: QuerySet[Task]) -> Response:
+        tasks = self.in_scope(tasks).select_related("owner").order_by("-created", "-pk")[:200]
+        return Response([task_row(task) for task in tasks])
+
+    @extend_schema(responses={200: TaskSerializer(many=True)})
+    @action(detail=False, methods=["get"])
+    def inbox(self, request: Request) -> Response:
+        """Tasks assigned to the caller (newest first, at most 200)."""
+        return self.rows(Task._default_manager.inbox(self.flows(), request.user))
+
+    @extend_schema(responses={200: TaskSerializer(many=True)})
+    @action(detail=False, methods=["get"])
+    def queue(self, request: Request) -> Response:
+        """Tasks waiting in the caller's queues (newest first, at most 200)."""
+        return self.rows(Task._default_manager.queue(self.flows(), request.user))
+
+    def task(self, pk: str) -> Task:
+        """A task of the caller's inbox or queues; 404 for any other."""
+        manager = Task._default_manager
+        mine = manager.inbox(self.flows(), self.request.user).values("pk")
+        queued = manager.queue(self.flows(), self.request.user).values("pk")
+        try:
+            number = int(pk)
+        except ValueError:
+            raise NotFound from None
+        task = self.in_scope(Task.objects.filter(Q(pk__in=mine) | Q(pk__in=queued))).filter(pk=number).first()
+        if task is None:
+            raise NotFound
+        return task
+
+    @extend_schema(request=None, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str) -> Response:
+        """Takes a queued task into the caller's inbox; 403 if a colleague was first."""
+        return Response(task_row(task_claim(task=self.task(pk), actor=request.user)))
+
+    @extend_schema(
+        request=inline_serializer("StepData", {}, help_text=_("The step's form fields, as on its page.")),
+        responses={200: TaskSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        """Completes a task of the caller's inbox with its step's form data (the fields of the
+        step's page), through the step page's own form and service; the process moves on."""
+        task = self.task(pk)
+        if task.owner_id != request.user.pk:
+            raise Refused(_("Claim the task first."))
+        with task.activation() as activation:
+            flow_task = activation.flow_task
+            view_class = getattr(getattr(flow_task, "_view", None), "view_class", None)
+            form_class = getattr(view_class, "form_class", None)
+            if view_class is None or form_class is None or not hasattr(view_class, "perform"):
+                raise Refused(_("This step cannot be completed over the API."))
+            if not flow_task.can_execute(request.user, activation.task):
+                raise Refused(_("You may not complete this task."))
+            view = view_class()
+            view.request = SimpleNamespace(user=request.user, activation=activation)
+            view.kwargs = {}
+            kwargs: dict[str, Any] = {"data": request.data if isinstance(request.data, dict) else {}}
+            if getattr(view, "form_wants_context", False):
+                kwargs.update(user=request.user, complaint=activation.process)
+            form = form_class(**kwargs)
+            if any(isinstance(field, FileField) and field.required for field in form.fields.values()):
+                raise Refused(_("This step needs files: complete it on its page."))
+            data = form_or_400(form)
+            with transaction.atomic():
+                activation.start(SimpleNamespace(user=request.user))
+                view.perform(data)
+                # The service may have saved its own copy of the process row: finish on what it wrote.
+                activation.process.refresh_from_db()
+                activation.execute()
+        task.refresh_from_db()
+        return Response(task_row(task))
+
+    @extend_schema(request=None, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str) -> Response:
+        """Puts the caller's task back in its queue."""
+        return Response(task_row(task_release(task=self.task(pk), actor=request.user)))

@@ -1,0 +1,240 @@
+"""Complaint creation over the API (token auth) beside the staff intake form, against gunicorn.
+
+    createdb -h 127.0.0.1 -U postgres redress_api
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress_api .venv/bin/python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress_api .venv/bin/python manage.py seed_demo
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress_api CELERY_BROKER_URL=redis://127.0.0.1:6379/6 \\
+      .venv/bin/python bench/api_create.py --port 8601 --workers 4 --per-client 100 --clients 1 4
+
+Starts gunicorn on the port with the given workers (stopped at the end), creates an API token for
+the demo `agent` (store Pudong) and, for each client count, registers complaints with N concurrent
+clients: first `POST /api/complaints/` with the token and an Idempotency-Key, then the same number
+through the staff intake page (`POST /workflow/flows/complaint/start/`, logged in, with CSRF).
+Each complaint is registered, triaged and gets its first-response task, as any intake does.
+Prints complaints/s and p50/p95 latency per run. See bench/RESULTS.md.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from api.models import ApiToken  # noqa: E402
+from complaints.models import Category  # noqa: E402
+
+
+def sample(n: int) -> dict[str, Any]:
+    return {
+        "customer_name": f"Bench {n}",
+        "customer_phone": "13800138001",
+        "description": "The fridge door arrived scratched.",
+        "channel": "phone",
+        "category": "enquiry",
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run(clients: int, per_client: int, one: Any) -> dict[str, Any]:
+    """Runs `one(conn, n)` per_client times in each of `clients` threads; returns the figures."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def worker(index: int, conn: http.client.HTTPConnection, state: Any) -> None:
+        for i in range(per_client):
+            started = time.perf_counter()
+            error = one(conn, state, index * per_client + i)
+            took = time.perf_counter() - started
+            with lock:
+                latencies.append(took)
+                if error:
+                    failures.append(error)
+
+    states = [one.prepare() for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(i, *states[i])) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "complaints": len(latencies),
+        "failed": len(failures),
+        "first_failure": failures[0] if failures else "",
+        "per_second": round(len(latencies) / elapsed, 2),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+    }
+
+
+class ApiCreate:
+    def __init__(self, port: int, token: str, *, keyed: bool = True) -> None:
+        self.port, self.token, self.keyed = port, token, keyed
+
+    def prepare(self) -> tuple[http.client.HTTPConnection, None]:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60), None
+
+    def __call__(self, conn: http.client.HTTPConnection, state: Any, n: int) -> str:
+        body = json.dumps(sample(n))
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        if self.keyed:
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        conn.request("POST", "/api/complaints/", body=body, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        return "" if response.status == 201 else f"{response.status} {payload[:300]!r}"
+
+
+class WebCreate:
+    """The staff intake page as a browser posts it (logged in, CSRF token, form-encoded)."""
+
+    def __init__(self, port: int, username: str, password: str) -> None:
+        self.port, self.username, self.password = port, username, password
+        user = get_user_model().objects.get(username=username)
+        from complaints.selectors import registering_departments
+
+        self.department = registering_departments(user).get().pk  # the demo agent registers in one store
+        self.category = Category.objects.get(code="enquiry").pk
+
+    def prepare(self) -> tuple[http.client.HTTPConnection, dict[str, str]]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        cookies: dict[str, str] = {}
+        self._get(conn, "/accounts/login/", cookies)
+        form = {"username": self.username, "password": self.password, "csrfmiddlewaretoken": cookies["csrftoken"]}
+        self._post(conn, "/accounts/login/", form, cookies)
+        self._get(conn, "/workflow/flows/complaint/start/", cookies)
+        return conn, cookies
+
+    def _cookie_header(self, cookies: dict[str, str]) -> str:
+        return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+    def _remember(self, response: http.client.HTTPResponse, cookies: dict[str, str]) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            match = re.match(r"([^=]+)=([^;]*)", header)
+            if match:
+                cookies[match.group(1)] = match.group(2)
+
+    def _get(self, conn: http.client.HTTPConnection, url: str, cookies: dict[str, str]) -> bytes:
+        conn.request("GET", url, headers={"Cookie": self._cookie_header(cookies)})
+        response = conn.getresponse()
+        body = response.read()
+        self._remember(response, cookies)
+        return body
+
+    def _post(self, conn: http.client.HTTPConnection, url: str, form: dict[str, Any], cookies: dict[str, str]) -> Any:
+        headers = {
+            "Cookie": self._cookie_header(cookies),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{self.port}{url}",
+            "X-CSRFToken": cookies.get("csrftoken", ""),
+        }
+        conn.request("POST", url, body=urllib.parse.urlencode(form), headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        self._remember(response, cookies)
+        return response.status, body
+
+    def __call__(self, conn: http.client.HTTPConnection, cookies: dict[str, str], n: int) -> str:
+        promised = (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+        data = sample(n)
+        form = {
+            "customer_name": data["customer_name"],
+            "customer_phone": data["customer_phone"],
+            "customer_words": data["description"],
+            "channel": data["channel"],
+            "category": self.category,
+            "department": self.department,
+            "demand": "other",
+            "emotion": "calm",
+            "promised_response_at": promised,
+            "csrfmiddlewaretoken": cookies["csrftoken"],
+        }
+        status, body = self._post(conn, "/workflow/flows/complaint/start/", form, cookies)
+        return "" if status == 302 else f"{status} {body[:200]!r}"
+
+
+def wait_for(port: int) -> None:
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/schema/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8601)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--per-client", type=int, default=50)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--user", default="agent")
+    parser.add_argument("--password", default="redress-demo")
+    parser.add_argument("--doors", nargs="+", default=["api", "form"], choices=["api", "api-nokey", "form"])
+    args = parser.parse_args()
+
+    owner = get_user_model().objects.get(username=args.user)
+    token = ApiToken(name="bench", owner=owner, rate_per_minute=1_000_000)
+    raw = token.set_token()
+    token.save()
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60")}
+    server = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{args.port}", "-w", str(args.workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(args.port)
+        results = []
+        for clients in args.clients:
+            doors = {
+                "api": ("api (token, Idempotency-Key)", lambda: ApiCreate(args.port, raw)),
+                "api-nokey": ("api (token, no key)", lambda: ApiCreate(args.port, raw, keyed=False)),
+                "form": ("staff form (session)", lambda: WebCreate(args.port, args.user, args.password)),
+            }
+            for label, make in (doors[door] for door in args.doors):
+                one = make()
+                figures = run(clients, args.per_client, one)
+                results.append({"door": label, **figures})
+                print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        token.delete()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""POST /api/complaints/: the staff intake's path, idempotent with a key, problems on bad input."""
+
+from typing import Any
+
+import pytest
+from viewflow.workflow.models import Task
+
+from complaints.choices import EventKind, Stage
+from complaints.models import Complaint, ComplaintEvent
+from tests.api.conftest import client_for, sample
+from tests.conftest import FLOW
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_from_route_preview_sample_starts_the_process_like_staff_intake(api_agent: Any, agent: Any) -> None:
+    response = api_agent.post("/api/complaints/", sample(), format="json")
+
+    assert response.status_code == 201, response.content
+    complaint = Complaint.objects.get(pk=response.json()["id"])
+    assert response.json()["reference"] == complaint.reference
+    assert response["Location"] == f"/api/complaints/{complaint.pk}/"
+    assert complaint.customer_words == "The fridge door arrived scratched."
+    assert complaint.customer_phone == "+8613800138001"
+    assert complaint.receiver == agent and complaint.department.code == "store-a"
+    # Triage ran as for the staff form: a priority, a level, deadlines, the first-response task.
+    assert complaint.priority is not None and complaint.level is not None and complaint.resolution_due
+    assert complaint.stage == Stage.FIRST_RESPONSE
+    assert Task.objects.filter(process=complaint, flow_task=FLOW.first_response, finished__isnull=True).exists()
+    assert ComplaintEvent.objects.filter(complaint=complaint, kind=EventKind.REGISTERED, actor=agent).exists()
+
+
+def test_retry_with_same_idempotency_key_returns_first_complaint_and_creates_no_second(api_agent: Any) -> None:
+    first = api_agent.post("/api/complaints/", sample(), format="json", HTTP_IDEMPOTENCY_KEY="crm-42")
+    again = api_agent.post("/api/complaints/", sample(), format="json", HTTP_IDEMPOTENCY_KEY="crm-42")
+
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Complaint.objects.count() == 1
+
+
+def test_same_key_with_a_different_body_is_refused_with_422(api_agent: Any) -> None:
+    api_agent.post("/api/complaints/", sample(), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    other = api_agent.post("/api/complaints/", sample(customer_name="Li"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["pointer"] == "#/Idempotency-Key"
+    assert Complaint.objects.count() == 1
+
+
+def test_a_failed_request_does_not_spend_its_key(api_agent: Any) -> None:
+    bad = api_agent.post("/api/complaints/", sample(customer_phone="12"), format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    good = api_agent.post("/api/complaints/", sample(), format="json", HTTP_IDEMPOTENCY_KEY="k2")
+
+    assert bad.status_code == 400 and good.status_code == 201
+    assert Complaint.objects.count() == 1
+
+
+def test_keys_are_per_user(api_agent: Any, org: dict[str, Any]) -> None:
+    from tests.conftest import make_user
+
+    other = client_for(make_user("agent_a2", org["store_a"], "agent"))
+    a = api_agent.post("/api/complaints/", sample(), format="json", HTTP_IDEMPOTENCY_KEY="same")
+    b = other.post("/api/complaints/", sample(), format="json", HTTP_IDEMPOTENCY_KEY="same")
+
+    assert a.status_code == b.status_code == 201
+    assert a.json()["id"] != b.json()["id"]
+
+
+def test_bad_input_answers_problem_details_with_field_pointers_and_changes_nothing(api_agent: Any) -> None:
+    response = api_agent.post(
+        "/api/complaints/", sample(customer_phone="12", channel="pigeon", colour="red"), format="json"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 400 and body["title"]
+    assert {e["pointer"] for e in body["errors"]} == {"#/colour"}
+    response = api_agent.post("/api/complaints/", sample(customer_phone="12", channel="pigeon"), format="json")
+    pointers = {e["pointer"]: e for e in response.json()["errors"]}
+    assert set(pointers) == {"#/customer_phone", "#/channel"}
+    assert pointers["#/customer_phone"]["code"] == "invalid_phone"
+    assert Complaint.objects.count() == 0
+
+
+def test_problem_details_follow_the_callers_language(api_agent: Any) -> None:
+    response = api_agent.post(
+        "/api/complaints/", sample(customer_phone="12"), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    assert response.status_code == 400
+    assert "号码" in response.json()["errors"][0]["detail"]
+
+
+def test_caller_without_a_registering_role_gets_403(org: dict[str, Any]) -> None:
+    from tests.conftest import make_user
+
+    quality = client_for(make_user("q", org["quality"], "quality_engineer"))
+    response = quality.post("/api/complaints/", sample(), format="json")
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert Complaint.objects.count() == 0
+
+
+def test_category_defaults_to_the_tokens_and_department_must_be_one_of_the_callers(
+    agent: Any, org: dict[str, Any]
+) -> None:
+    client = client_for(agent, default_category=org["category"])
+    made = client.post("/api/complaints/", sample(category=None) | {"category": ""}, format="json")
+    assert made.status_code == 201, made.content
+    assert Complaint.objects.get(pk=made.json()["id"]).category == org["category"]
+
+    foreign = client.post("/api/complaints/", sample(department="store-b"), format="json")
+    assert foreign.status_code == 400
+    assert foreign.json()["errors"][0]["pointer"] == "#/department"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_requests_with_one_key_make_one_complaint(agent: Any) -> None:
+    """The second request waits on the key's row until the first commits, then replays it."""
+    import threading
+
+    from django.db import connection
+
+    clients = [client_for(agent), client_for(agent)]
+    answers: list[Any] = []
+    barrier = threading.Barrier(2)
+
+    def post(client: Any) -> None:
+        barrier.wait()
+        try:
+            answers.append(client.post("/api/complaints/", sample(), format="json", HTTP_IDEMPOTENCY_KEY="race"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert Complaint.objects.count() == 1

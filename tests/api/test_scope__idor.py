@@ -1,0 +1,168 @@
+"""IDOR matrix: every endpoint naming an object × every persona's token that must not reach it
+answers 404 (as if it did not exist) and changes nothing; lists leave it out."""
+
+from typing import Any
+
+import pytest
+from viewflow.workflow.models import Task
+
+from complaints.models import ComplaintEvent, CustomerContact, Note
+from tests.api.conftest import client_for
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = [
+    ("get", "/api/complaints/{c}/", None),
+    ("get", "/api/complaints/{c}/answers/", None),
+    ("get", "/api/complaints/{c}/notes/", None),
+    ("post", "/api/complaints/{c}/notes/", {"text": "peek"}),
+    ("get", "/api/complaints/{c}/contacts/", None),
+    ("post", "/api/complaints/{c}/contacts/", {"channel": "phone", "summary": "hello"}),
+    ("post", "/api/complaints/{c}/escalate/", {"reason": "other", "note": "x", "urgency": "high"}),
+    ("post", "/api/complaints/{c}/send-back/", {"reason": "other", "note": "x"}),
+    ("post", "/api/complaints/{c}/compensation/", {"amount": "10", "purpose": "x"}),
+    ("post", "/api/complaints/{c}/collaboration/", {"department": "quality", "question": "x"}),
+    ("post", "/api/complaints/{c}/wait/", {"reason": "x"}),
+    ("post", "/api/complaints/{c}/answered/", {"note": "x"}),
+    ("post", "/api/tasks/{t}/claim/", None),
+    ("post", "/api/tasks/{t}/release/", None),
+    ("post", "/api/tasks/{t}/complete/", {"channel": "phone", "summary": "x", "promise": "x"}),
+]
+
+PERSONAS = ["agent_b", "outsider", "quality_engineer", "narrowed_lead"]
+
+
+@pytest.fixture
+def persona_client(request: Any, org: dict[str, Any]) -> Any:
+    """agent_b: store B's agent; outsider: no membership; quality_engineer: no task on the case;
+    narrowed_lead: East's regional lead (who sees store A) through a token narrowed to store B."""
+    name = request.param
+    if name == "narrowed_lead":
+        lead = make_user("lead_east", org["east"], "regional_lead")
+        token_client = client_for(lead)
+        from api.models import ApiToken
+
+        token = ApiToken.objects.get(owner=lead)
+        token.departments.set([org["store_b"]])
+        return token_client
+    if name == "agent_b":
+        return client_for(make_user("agent_b", org["store_b"], "agent"))
+    if name == "quality_engineer":
+        return client_for(make_user("quality_1", org["quality"], "quality_engineer"))
+    return client_for(make_user("outsider"))
+
+
+@pytest.mark.parametrize("persona_client", PERSONAS, indirect=True)
+@pytest.mark.parametrize(("method", "url", "body"), ENDPOINTS)
+def test_object_outside_scope_is_404_and_unchanged(
+    persona_client: Any, complaint_a: Any, method: str, url: str, body: Any
+) -> None:
+    task = Task.objects.filter(process=complaint_a, finished__isnull=True).first()
+    assert task is not None
+    before = (ComplaintEvent.objects.count(), Note.objects.count(), CustomerContact.objects.count())
+    owner = task.owner_id
+
+    response = getattr(persona_client, method)(url.format(c=complaint_a.pk, t=task.pk), body, format="json")
+
+    assert response.status_code == 404, (url, response.content)
+    assert response["Content-Type"] == "application/problem+json"
+    assert (ComplaintEvent.objects.count(), Note.objects.count(), CustomerContact.objects.count()) == before
+    task.refresh_from_db()
+    assert task.owner_id == owner
+
+
+@pytest.mark.parametrize("persona_client", PERSONAS, indirect=True)
+def test_lists_leave_out_what_is_outside_scope(persona_client: Any, complaint_a: Any) -> None:
+    listed = persona_client.get("/api/complaints/").json()["results"]
+    assert complaint_a.pk not in {row["id"] for row in listed}
+    by_reference = persona_client.get("/api/complaints/", {"reference": complaint_a.reference}).json()
+    assert by_reference["results"] == []
+    for worklist in ("inbox", "queue"):
+        rows = persona_client.get(f"/api/tasks/{worklist}/").json()
+        assert complaint_a.pk not in {row["complaint"] for row in rows}
+
+
+def test_the_same_endpoints_work_for_the_handler(api_agent: Any, complaint_a: Any) -> None:
+    """The matrix's control: the store-A agent (the case owner) reaches every one of them."""
+    assert api_agent.get(f"/api/complaints/{complaint_a.pk}/").json()["customer_phone"] == "+8613700137004"
+    listed = api_agent.get("/api/complaints/").json()["results"]
+    assert [row["customer_phone"] for row in listed] == ["+8613700137004"]  # the case owner's list
+    assert (
+        api_agent.post(f"/api/complaints/{complaint_a.pk}/notes/", {"text": "called"}, format="json").status_code == 201
+    )
+    contact = api_agent.post(
+        f"/api/complaints/{complaint_a.pk}/contacts/", {"channel": "phone", "summary": "hello"}, format="json"
+    )
+    assert contact.status_code == 201, contact.content
+    assert [n["text"] for n in api_agent.get(f"/api/complaints/{complaint_a.pk}/notes/").json()] == ["called"]
+    task = Task.objects.get(process=complaint_a, finished__isnull=True)
+    assert task.pk in {row["id"] for row in api_agent.get("/api/tasks/inbox/").json()}
+    released = api_agent.post(f"/api/tasks/{task.pk}/release/")
+    assert released.status_code == 200 and released.json()["owner"] is None
+    claimed = api_agent.post(f"/api/tasks/{task.pk}/claim/")
+    assert claimed.status_code == 200 and claimed.json()["owner"] == "agent_a"
+
+
+def test_a_colleague_in_scope_but_not_handling_sees_the_phone_masked_and_may_not_log_contacts(
+    complaint_a: Any, org: dict[str, Any]
+) -> None:
+    lead = client_for(make_user("lead_east", org["east"], "regional_lead"))
+    seen = lead.get(f"/api/complaints/{complaint_a.pk}/")
+    assert seen.status_code == 200
+    assert seen.json()["customer_phone"] == "+86137****7004"
+    contact = lead.post(
+        f"/api/complaints/{complaint_a.pk}/contacts/", {"channel": "phone", "summary": "hi"}, format="json"
+    )
+    assert contact.status_code == 403
+    assert CustomerContact.objects.count() == 0
+
+
+def test_actions_follow_the_pages_with_etag_and_if_match(api_agent: Any, complaint_a: Any, org: dict[str, Any]) -> None:
+    url = f"/api/complaints/{complaint_a.pk}/"
+    etag = api_agent.get(url)["ETag"]
+    waited = api_agent.post(url + "wait/", {"reason": "the receipt"}, format="json", HTTP_IF_MATCH=etag)
+    assert waited.status_code == 200 and waited.json()["waiting_since"]
+
+    stale = api_agent.post(url + "answered/", {}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412 and stale["Content-Type"] == "application/problem+json"
+    fresh = api_agent.get(url)["ETag"]
+    assert fresh != etag
+    answered = api_agent.post(url + "answered/", {"note": "sent it"}, format="json", HTTP_IF_MATCH=fresh)
+    assert answered.status_code == 200 and answered.json()["waiting_since"] is None
+
+    from complaints.models import Department
+
+    Department.objects.create(code="tech", name="Technical", kind="functional", parent=org["hq"])
+    asked = api_agent.post(url + "collaboration/", {"department": "tech", "question": "Known fault?"}, format="json")
+    assert asked.status_code == 201, asked.content
+    assert asked.json()["department"] == "tech"
+    offered = api_agent.post(url + "compensation/", {"amount": "50", "purpose": "goodwill"}, format="json")
+    assert offered.status_code == 200, offered.content
+
+
+def test_completing_a_step_with_its_form_data_moves_the_process_on(api_agent: Any, complaint_a: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.conftest import FLOW
+
+    task = Task.objects.get(process=complaint_a, flow_task=FLOW.first_response, finished__isnull=True)
+    bad = api_agent.post(f"/api/tasks/{task.pk}/complete/", {"channel": "phone"}, format="json")
+    assert bad.status_code == 400
+    assert {e["pointer"] for e in bad.json()["errors"]} >= {"#/summary", "#/promise", "#/promised_by"}
+
+    promised = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    done = api_agent.post(
+        f"/api/tasks/{task.pk}/complete/",
+        {"channel": "phone", "summary": "Called back", "promise": "A technician visits", "promised_by": promised},
+        format="json",
+    )
+
+    assert done.status_code == 200, done.content
+    task.refresh_from_db()
+    assert task.finished is not None
+    complaint_a.refresh_from_db()
+    assert complaint_a.stage != "first_response"
+    assert Task.objects.filter(process=complaint_a, finished__isnull=True).exclude(pk=task.pk).exists()
