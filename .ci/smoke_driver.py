@@ -46,7 +46,7 @@ class Browser:
 
     def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.csrf()}).encode()
-        request = urllib.request.Request(BASE + path, data=body, headers={"Referer": BASE + path})
+        request = urllib.request.Request(BASE + path, data=body, headers={"Referer": BASE + path})  # noqa: S310
         try:
             with self.opener.open(request, timeout=60) as r:
                 return r.status, r.geturl(), r.read().decode()
@@ -128,7 +128,8 @@ def warned(timeout: float) -> None:
     from complaints.choices import EventKind, NotificationEvent
     from complaints.models import Clock, Complaint, Notification
 
-    state = json.load(open(STATE))
+    with open(STATE) as file:
+        state = json.load(file)
     complaint = Complaint.objects.get(pk=state["complaint"])
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -31,8 +31,9 @@ class RedressConfig(AppConfig):
 
 class RedressStaticFilesConfig(StaticFilesConfig):
     """collectstatic without what viewflow ships but Redress never serves: its Dash/Plotly bundles
-    (22 MB), its social-login icon font (33 MB; Redress has no social logins), npm leftovers, and a second copy of the Roboto fonts whose CSS points at files that do not exist beside
-    it (manifest storage refuses it)."""
+    (22 MB), its social-login icon font (33 MB; Redress has no social logins), npm leftovers, and a
+    second copy of the Roboto fonts whose CSS points at files that do not exist beside it (manifest
+    storage refuses it)."""
 
     ignore_patterns = [
         *StaticFilesConfig.ignore_patterns,
