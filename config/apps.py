@@ -4,6 +4,7 @@ filesystem broker needs (created when Django starts, never when the settings are
 from pathlib import Path
 
 from django.apps import AppConfig
+from django.contrib.staticfiles.apps import StaticFilesConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,3 +27,18 @@ class RedressConfig(AppConfig):
             for key in ("data_folder_in", "processed_folder"):
                 if options.get(key):
                     Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+class RedressStaticFilesConfig(StaticFilesConfig):
+    """collectstatic without what viewflow ships but Redress never serves: its Dash/Plotly bundles
+    (22 MB), its social-login icon font (33 MB; Redress has no social logins), npm leftovers, and a
+    second copy of the Roboto fonts whose CSS points at files that do not exist beside it (manifest
+    storage refuses it)."""
+
+    ignore_patterns = [
+        *StaticFilesConfig.ignore_patterns,
+        "viewflow/js/contrib/dash/*",
+        "viewflow/fonts/roboto/node_modules/*",
+        "viewflow/fonts/simple-icons/*",
+        "viewflow/js/node_modules/*",
+    ]

@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "config.apps.RedressStaticFilesConfig",  # django.contrib.staticfiles, minus viewflow's unused bundles
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",

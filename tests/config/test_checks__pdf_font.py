@@ -32,3 +32,14 @@ def test_a_file_that_is_no_font_is_reported(settings: Any, monkeypatch: Any, tmp
     settings.DEBUG = False
     [message] = pdf_font_check()
     assert message.id == "redress.E001" and "Chinese glyphs" in message.msg
+
+
+def test_the_admin_home_names_a_missing_font(admin_client: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("config.fonts.finders.find", lambda path, **kw: None)
+    body = admin_client.get("/admin/", headers={"accept-language": "en"}).content.decode()
+    assert 'id="system-problems"' in body and "PDF font missing" in body
+
+
+def test_the_admin_home_is_quiet_when_nothing_is_missing(admin_client: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("config.templatetags.redress_system.shutil.which", lambda name: "/usr/bin/" + name)
+    assert 'id="system-problems"' not in admin_client.get("/admin/").content.decode()
