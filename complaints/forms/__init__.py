@@ -24,9 +24,19 @@ from complaints.rules.routing import ConditionInvalid, FieldType, parse_conditio
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors import complaints_visible_to, process_settings, registering_departments
 from complaints.selectors.intake_forms import ROUTING_PREFIX, EffectiveForm, answer_field_specs, effective_form
+from complaints.selectors.routing import ConfigurationMissing
 
 # The free-text fields whose length is the admin's policy (ProcessSettings.description_max_chars).
 DESCRIPTION_FIELDS = ("customer_words", "handler_understanding")
+
+
+def description_limit() -> int | None:
+    """The admin's longest description, or None before any configuration exists (registering
+    then stops at triage with its own message)."""
+    try:
+        return process_settings().description_max_chars
+    except ConfigurationMissing:
+        return None
 
 
 class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
@@ -97,9 +107,8 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         self.fields["customer_phone"].error_messages["required"] = _(
             "A phone number is needed to call the customer back."
         )
-        longest = process_settings().description_max_chars
         for name in DESCRIPTION_FIELDS:
-            limit_length(self.fields[name], longest)
+            limit_length(self.fields[name], description_limit())
         # `answer_form` stands in for the category's published questions (the admin's preview).
         self.add_answer_fields(answer_form or effective_form(self.chosen_category()))
         self.layout = self.intake_layout()
@@ -321,9 +330,8 @@ class RoutePreviewForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
-        longest = process_settings().description_max_chars
         for name in [*DESCRIPTION_FIELDS, "answers"]:
-            limit_length(self.fields[name], longest)
+            limit_length(self.fields[name], description_limit())
         cast(forms.ChoiceField, self.fields["emotion"]).choices = [("", "---------"), *Emotion.choices]
 
     @classmethod

@@ -64,8 +64,11 @@ def date_field(**kwargs: Any) -> forms.DateField:
     )
 
 
-def limit_length(field: forms.Field, limit: int) -> None:
-    """Gives a text field a length limit with a message that names it (and the browser's maxlength)."""
+def limit_length(field: forms.Field, limit: int | None) -> None:
+    """Gives a text field a length limit with a message that names it (and the browser's maxlength);
+    None leaves the field as it is."""
+    if limit is None:
+        return
     cast(Any, field).max_length = limit
     field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
     field.validators.append(

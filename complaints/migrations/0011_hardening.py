@@ -16,11 +16,13 @@ class Migration(migrations.Migration):
             model_name='historicalprocesssettings',
             name='description_max_chars',
             field=models.PositiveIntegerField(default=20000, help_text="The customer's words and the handler's understanding may be at most this long; a longer text is refused on the form with this number. Takes effect at once.", validators=[django.core.validators.MinValueValidator(200)], verbose_name='longest description (characters)'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='processsettings',
             name='description_max_chars',
             field=models.PositiveIntegerField(default=20000, help_text="The customer's words and the handler's understanding may be at most this long; a longer text is refused on the form with this number. Takes effect at once.", validators=[django.core.validators.MinValueValidator(200)], verbose_name='longest description (characters)'),
+            preserve_default=False,
         ),
         migrations.AlterField(
             model_name='escalationlevel',

@@ -461,7 +461,6 @@ class ProcessSettings(models.Model):
     )
     description_max_chars = models.PositiveIntegerField(
         _("longest description (characters)"),
-        default=20000,
         validators=[MinValueValidator(200)],
         help_text=_(
             "The customer's words and the handler's understanding may be at most this long; a longer "

@@ -305,6 +305,7 @@ def test_the_proposer_cannot_approve_their_own_compensation_but_a_colleague_with
     own = approvals.compensation_propose(
         complaint=case["complaint"], actor=admin, amount=Decimal("99999"), purpose="Refund."
     )
+    assert own is not None
     with pytest.raises(approvals.ApprovalRefused, match="four eyes"):
         approvals.approval_decide(approval=own, actor=admin, approve=True)
     with pytest.raises(approvals.ApprovalRefused, match="four eyes"):
