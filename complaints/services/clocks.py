@@ -543,7 +543,7 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
                 new["action"] = rule.breach
                 if rule.breach == BreachAction.WARN:
                     recipients = [complaint.owner] if complaint.owner_id else []
-            event = NotificationEvent.BREACH if breach else NotificationEvent.DEADLINE_WARNING
+            event: str = NotificationEvent.BREACH if breach else NotificationEvent.DEADLINE_WARNING
             if clock.kind == Clock.Kind.FOLLOW_UP:
                 event = NotificationEvent.FOLLOW_UP
             kind = EventKind.DEADLINE_BREACHED if breach else EventKind.DEADLINE_WARNING
