@@ -69,3 +69,20 @@ def send_notification(self: Any, notification_id: int) -> bool:
         if not failure.retry:
             return False
         raise self.retry(countdown=2 ** min(self.request.retries, 8), exc=failure) from failure
+
+
+@shared_task(name="complaints.tasks.send_notifications", ignore_result=True, acks_late=True)
+def send_notifications(notification_ids: list[int]) -> int:
+    """Sends a batch of notifications (the sweep's, handed over in one message instead of one per
+    row); a failed one with attempts left is retried on its own by `send_notification`. Returns how
+    many went out."""
+    from complaints.services.notify import NotificationFailed, notification_send
+
+    sent = 0
+    for notification_id in notification_ids:
+        try:
+            sent += notification_send(notification_id=notification_id)
+        except NotificationFailed as failure:
+            if failure.retry:
+                send_notification.apply_async((notification_id,), countdown=1)
+    return sent

@@ -12,7 +12,7 @@ def level_behaviours(level_ids: Iterable[int | None]) -> dict[tuple[int | None, 
     """The behaviour of every ruled clock kind at each of the given levels, in one query (the sweep
     asks once per batch)."""
     ids = {pk for pk in level_ids if pk is not None}
-    rules = (
+    rules: dict[tuple[int | None, str], ClockBehaviour] = (
         {
             (rule.level_id, rule.kind): ClockBehaviour(
                 answered_by_response=rule.answered_by_response, warns=rule.warns, breach=rule.breach

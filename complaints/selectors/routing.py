@@ -274,7 +274,8 @@ def urgent_due(*, complaint: Complaint, at: datetime, due: datetime | None, sign
     settings_row = ProcessSettings.objects.order_by("pk").first()
     if settings_row is None:
         return due
-    chain, category = [], complaint.category
+    chain: list[int] = []
+    category = complaint.category
     while category is not None and len(chain) < 20:
         chain.append(category.pk)
         category = category.parent

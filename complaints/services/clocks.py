@@ -94,8 +94,8 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         due = getattr(complaint, field)
         if kind == Clock.Kind.FIRST_RESPONSE and complaint.stage not in (Stage.INTAKE, Stage.FIRST_RESPONSE):
             due = None
-        if kind == Clock.Kind.PROMISE and due in kept and kind not in running:
-            due = None  # a promise answered is not promised again until a new one is made
+        if kind == Clock.Kind.PROMISE and kind not in running and (due in kept or (due is not None and due <= now)):
+            due = None  # a promise answered (or long past, e.g. on reopening) is not timed again
         current = running.get(kind)
         # The first-response and promise clocks belong to the complaint, not to a level.
         moved = kind not in CASE_KINDS and current is not None and current.level_id != complaint.level_id
@@ -158,8 +158,9 @@ def complaint_clocks_answered(*, complaint: Complaint, now: datetime | None = No
 def complaint_promise_set(*, complaint: Complaint, promised_by: datetime, now: datetime | None = None) -> Clock | None:
     """A new promise to the customer replaces the one before: the promise clock runs to it, warns
     the owner at the level's percentage and, passed unmet, is the "committed time passed" trigger."""
-    complaint.promised_response_at = promised_by
-    Complaint.objects.filter(pk=complaint.pk).update(promised_response_at=promised_by)
+    if complaint.promised_response_at != promised_by:  # else the caller set it and saves it (escalation)
+        complaint.promised_response_at = promised_by
+        Complaint.objects.filter(pk=complaint.pk).update(promised_response_at=promised_by)
     now = now or timezone.now()
     level = complaint.level
     rule = clock_behaviour(level_id=complaint.level_id, kind=Clock.Kind.PROMISE)
@@ -563,7 +564,7 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
                 new["action"] = rule.breach
                 if rule.breach == BreachAction.WARN:
                     recipients = [complaint.owner] if complaint.owner_id else []
-            event = NotificationEvent.BREACH if breach else NotificationEvent.DEADLINE_WARNING
+            event: str = NotificationEvent.BREACH if breach else NotificationEvent.DEADLINE_WARNING
             if clock.kind == Clock.Kind.FOLLOW_UP:
                 event = NotificationEvent.FOLLOW_UP
             kind = EventKind.DEADLINE_BREACHED if breach else EventKind.DEADLINE_WARNING

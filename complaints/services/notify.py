@@ -162,9 +162,11 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
     fresh = [row for row in rows if row.key not in existing]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     created = list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
-    for row in created:
-        if row.deliver_after is None:
-            transaction.on_commit(partial(notification_enqueue, notification_id=row.pk))
+    now_ids = [row.pk for row in created if row.deliver_after is None]
+    if len(now_ids) == 1:
+        transaction.on_commit(partial(notification_enqueue, notification_id=now_ids[0]))
+    elif now_ids:  # one message to the broker for the whole batch
+        transaction.on_commit(partial(notifications_enqueue, notification_ids=now_ids))
     return created
 
 
@@ -236,6 +238,13 @@ def _message(
         subject = gettext("%(reference)s: %(event)s") % {"reference": text["reference"], "event": label}
         body = "\n".join(part for part in (text.get("reason", ""), text["url"]) if part)
     return subject, body
+
+
+def notifications_enqueue(*, notification_ids: list[int]) -> None:
+    """Hands a batch of notifications to the Celery sending task in one message."""
+    from complaints.tasks import send_notifications
+
+    send_notifications.delay(notification_ids)
 
 
 def notification_enqueue(*, notification_id: int) -> None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from complaints.models import BusinessCalendar, CalendarDay, Clock, EscalationLevel, WorkingHours
 from complaints.services.clocks import clocks_sweep
@@ -107,7 +108,9 @@ def test_a_calendar_edit_moves_open_clocks_when_the_admin_recomputes(
 ) -> None:
     settings.TIME_ZONE = "UTC"  # the server's zone plays no part: the calendar's zone decides
     with time_machine.travel(registered, tick=False):
-        complaint = driver.start_complaint(user=agent, data=intake_data(org))
+        # The promise to the customer lies beyond the level's clocks (its own clock would escalate first).
+        promise = (timezone.localtime() + timedelta(days=40)).strftime("%Y-%m-%d %H:%M")
+        complaint = driver.start_complaint(user=agent, data=intake_data(org, promised_response_at=promise))
     assert complaint.priority.code == "P2" and complaint.level.business_time
     edit()
     level = EscalationLevel.objects.get(pk=complaint.level_id)

@@ -70,7 +70,7 @@ def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):
     broker = broker_or_skip()
 
     complaint = driver.start_complaint(user=agent, data=intake_data(org))
-    clock = Clock.objects.get(complaint=complaint, kind="response", state="running")
+    clock = Clock.objects.get(complaint=complaint, kind="resolution", state="running")
     now = timezone.now()
     # A one-minute limit in effect: the warning is due now, the breach a few seconds later.
     Clock.objects.filter(pk=clock.pk).update(warn_at=now - timedelta(seconds=1), due_at=now + timedelta(seconds=4))
@@ -89,8 +89,8 @@ def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):
     complaint.refresh_from_db()
     assert clock.warned_at is not None and clock.breached_at is not None, output[-3000:]
     assert clock.warned_at < clock.breached_at
-    warnings = complaint.events.filter(kind="deadline_warning", new__clock="response")
-    breaches = complaint.events.filter(kind="deadline_breached", new__clock="response")
+    warnings = complaint.events.filter(kind="deadline_warning", new__clock="resolution")
+    breaches = complaint.events.filter(kind="deadline_breached", new__clock="resolution")
     assert warnings.count() == 1 and breaches.count() == 1
     escalation = complaint.escalations.get()
     assert escalation.trigger == "deadline" and complaint.level.rank == 2
