@@ -122,8 +122,9 @@ def main() -> None:
                 http_times.append(took * 1000)
                 slowest = max(slowest, timer.slowest, key=lambda s: s[0])
         print(
-            f"{name:40} {status:>6} {queries:>7} {percentile(db_times, 0.5):>6.1f}ms {percentile(db_times, 0.95):>6.1f}ms"
-            f" {percentile(http_times, 0.5):>7.1f}ms {percentile(http_times, 0.95):>7.1f}ms"
+            f"{name:40} {status:>6} {queries:>7} {percentile(db_times, 0.5):>6.1f}ms"
+            f" {percentile(db_times, 0.95):>6.1f}ms {percentile(http_times, 0.5):>7.1f}ms"
+            f" {percentile(http_times, 0.95):>7.1f}ms"
         )
         if args.explain and slowest[1]:
             directory = Path(args.explain)

@@ -40,10 +40,17 @@ from complaints.selectors.worklist import (
 from flows.countdown import format_left, script_formats
 
 
-def step_choices(tasks: QuerySet[Any]) -> list[tuple[str, str]]:
-    """The steps present in the list, by their titles (one query)."""
-    nodes = tasks.order_by().values_list("flow_task", flat=True).distinct()
-    choices = {get_task_ref(node): str(node.task_title or node.name) for node in nodes}
+def step_choices() -> list[tuple[str, str]]:
+    """The human steps of the flows, by their titles (no query: a DISTINCT over a user's tasks
+    read every row of the list)."""
+    from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
+
+    choices = {
+        get_task_ref(node): str(node.task_title or node.name)
+        for flow_class in (ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow)
+        for node in flow_class.instance.nodes()
+        if node.task_type == "HUMAN"
+    }
     return sorted(choices.items(), key=lambda item: item[1])
 
 
@@ -88,7 +95,7 @@ class WorklistFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["flow_task"].field.choices = step_choices(self.queryset)
+        self.filters["flow_task"].field.choices = step_choices()
 
     def _cases(self, queryset: QuerySet[Any], complaints: QuerySet[Complaint]) -> QuerySet[Any]:
         return queryset.filter(case_id__in=complaints.values("pk"))
