@@ -128,7 +128,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by().values("pk")[: self.COUNT_CAP].count()
+        return self.object_list.values("pk")[: self.COUNT_CAP].count()  # in list order: an index walk
 
 
 class WorklistMixin:
