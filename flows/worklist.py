@@ -25,6 +25,7 @@ from complaints.selectors import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
 from complaints.selectors.worklist import (
     LIST_RELATED,
+    MENU_COUNT_CAP,
     ClockState,
     attach_cases,
     breached_rows,
@@ -349,11 +350,16 @@ class BreachedView(WorklistMixin, WorkflowInboxListView):
         return breached_rows(tasks.select_related(*LIST_RELATED), user)
 
 
-def worklist_counts(app: Any, request: Any) -> dict[str, int]:
+def badge(count: int) -> Any:
+    """A menu count as shown: the number, or "999+" once it reaches the cap."""
+    return count if count < MENU_COUNT_CAP else f"{MENU_COUNT_CAP - 1}+"
+
+
+def worklist_counts(app: Any, request: Any) -> dict[str, Any]:
     """Menu badges, computed once per request."""
     cached = getattr(request, "_redress_menu_counts", None)
     if cached is None:
         counts = menu_counts(user=request.user)
-        cached = {"inbox": counts.inbox, "queue": counts.queue, "breached": counts.breached}
+        cached = {name: badge(getattr(counts, name)) for name in ("inbox", "queue", "breached")}
         request._redress_menu_counts = cached
     return cached
