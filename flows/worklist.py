@@ -129,7 +129,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.values("pk")[: self.COUNT_CAP].count()  # in list order: an index walk
+        rows: Any = self.object_list  # a queryset: counted in list order, an index walk
+        return rows.values("pk")[: self.COUNT_CAP].count()
 
 
 class WorklistMixin:

@@ -363,7 +363,8 @@ def menu_counts(*, user: Any, now: datetime | None = None) -> MenuCounts:
         TaskUrgency.objects.filter(queued),
         TaskUrgency.objects.filter(mine | queued, rank=RANK_RUNNING, due__lte=now),
     ]
-    sql, params = [], []
+    sql: list[str] = []
+    params: list[Any] = []
     for part in parts:
         query, part_params = part.order_by().values("pk")[:MENU_COUNT_CAP].query.sql_with_params()
         sql.append(f"(SELECT COUNT(*) FROM ({query}) AS capped)")  # noqa: S608 (Django's SQL, bound params)  # noqa: S608 (Django-built SQL, bound params)
