@@ -8,6 +8,7 @@ test client (the whole middleware, view and template stack, in process: no netwo
 server) as the given demo user, after two warm-up requests; per request the time spent in the
 database (every query, measured around the driver call) and the whole request are recorded, and
 p50/p95 printed with the page's query count. With `--explain DIR`, the slowest query of each page
+(the list's page query where there is one)
 is written there as `EXPLAIN (ANALYZE, BUFFERS)`. PostgreSQL's settings are left as they are (JIT
 on by default). Not part of `make test`; results go to bench/RESULTS.md.
 """
@@ -42,6 +43,7 @@ class QueryTimer:
         self.total = 0.0
         self.count = 0
         self.slowest: tuple[float, str, Any] = (0.0, "", None)
+        self.listing = False
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -51,8 +53,10 @@ class QueryTimer:
             took = time.perf_counter() - started
             self.total += took
             self.count += 1
-            if took > self.slowest[0]:
-                self.slowest = (took, sql, params)
+            # The page's list query (viewflow pages by 25) is the plan kept; else the slowest one.
+            listing = "LIMIT 25" in sql
+            if listing > self.listing or (listing == self.listing and took > self.slowest[0]):
+                self.slowest, self.listing = (took, sql, params), listing
 
 
 def pages(user: Any) -> list[tuple[str, str]]:
@@ -120,10 +124,11 @@ def main() -> None:
             if run >= 2:  # warm-up
                 db_times.append(timer.total * 1000)
                 http_times.append(took * 1000)
-                slowest = max(slowest, timer.slowest, key=lambda s: s[0])
+                slowest = timer.slowest
         print(
-            f"{name:40} {status:>6} {queries:>7} {percentile(db_times, 0.5):>6.1f}ms {percentile(db_times, 0.95):>6.1f}ms"
-            f" {percentile(http_times, 0.5):>7.1f}ms {percentile(http_times, 0.95):>7.1f}ms"
+            f"{name:40} {status:>6} {queries:>7} {percentile(db_times, 0.5):>6.1f}ms"
+            f" {percentile(db_times, 0.95):>6.1f}ms {percentile(http_times, 0.5):>7.1f}ms"
+            f" {percentile(http_times, 0.95):>7.1f}ms"
         )
         if args.explain and slowest[1]:
             directory = Path(args.explain)

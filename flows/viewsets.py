@@ -5,7 +5,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
@@ -17,6 +18,7 @@ from viewflow.workflow.flow.views import (
     DetailProcessView,
 )
 from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
+from viewflow.workflow.models import Task
 
 from complaints import views as complaint_views
 from complaints import views_quality as quality_views
@@ -105,8 +107,26 @@ class ComplaintListView(DashboardProcessListView):
     department_name.short_description = _("department")  # type: ignore[attr-defined]
 
     def get_queryset(self) -> QuerySet[Any]:
-        visible = complaints_visible_to(self.request.user).values("pk")
-        return super().get_queryset().filter(pk__in=visible).select_related("department").order_by("-created")
+        # The scope as conditions on the listed rows themselves (not `pk IN (visible)`, which makes
+        # PostgreSQL collect every visible complaint first): newest first, the scan stops at a page.
+        # viewflow counts each row's open tasks with a GROUP BY over every complaint; a subquery
+        # counts them for the rows of the page only.
+        open_tasks = (
+            Task.objects.filter(process_id=OuterRef("pk"), finished__isnull=True)
+            .order_by()
+            .values("process_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        visible = complaints_visible_to(self.request.user).filter(flow_class=self.flow_class)
+        return (
+            visible.annotate(active_tasks_count=Coalesce(Subquery(open_tasks), 0))
+            .select_related("department")
+            .order_by("-created")
+        )
+
+    def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Any:
+        return worklist.CappedPaginator(queryset, *args, **kwargs)
 
 
 class ComplaintTaskListView(DashboardTaskListView):

@@ -25,6 +25,7 @@ from complaints.selectors import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
 from complaints.selectors.worklist import (
     LIST_RELATED,
+    MENU_COUNT_CAP,
     ClockState,
     attach_cases,
     breached_rows,
@@ -40,10 +41,17 @@ from complaints.selectors.worklist import (
 from flows.countdown import format_left, script_formats
 
 
-def step_choices(tasks: QuerySet[Any]) -> list[tuple[str, str]]:
-    """The steps present in the list, by their titles (one query)."""
-    nodes = tasks.order_by().values_list("flow_task", flat=True).distinct()
-    choices = {get_task_ref(node): str(node.task_title or node.name) for node in nodes}
+def step_choices() -> list[tuple[str, str]]:
+    """The human steps of the flows, by their titles (no query: a DISTINCT over a user's tasks
+    read every row of the list)."""
+    from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
+
+    choices = {
+        get_task_ref(node): str(node.task_title or node.name)
+        for flow_class in (ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow)
+        for node in flow_class.instance.nodes()
+        if node.task_type == "HUMAN"
+    }
     return sorted(choices.items(), key=lambda item: item[1])
 
 
@@ -88,7 +96,7 @@ class WorklistFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["flow_task"].field.choices = step_choices(self.queryset)
+        self.filters["flow_task"].field.choices = step_choices()
 
     def _cases(self, queryset: QuerySet[Any], complaints: QuerySet[Complaint]) -> QuerySet[Any]:
         return queryset.filter(case_id__in=complaints.values("pk"))
@@ -121,7 +129,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by().values("pk")[: self.COUNT_CAP].count()
+        rows: Any = self.object_list  # a queryset: counted in list order, an index walk
+        return rows.values("pk")[: self.COUNT_CAP].count()
 
 
 class WorklistMixin:
@@ -342,11 +351,16 @@ class BreachedView(WorklistMixin, WorkflowInboxListView):
         return breached_rows(tasks.select_related(*LIST_RELATED), user)
 
 
-def worklist_counts(app: Any, request: Any) -> dict[str, int]:
+def badge(count: int) -> Any:
+    """A menu count as shown: the number, or "999+" once it reaches the cap."""
+    return count if count < MENU_COUNT_CAP else f"{MENU_COUNT_CAP - 1}+"
+
+
+def worklist_counts(app: Any, request: Any) -> dict[str, Any]:
     """Menu badges, computed once per request."""
     cached = getattr(request, "_redress_menu_counts", None)
     if cached is None:
         counts = menu_counts(user=request.user)
-        cached = {"inbox": counts.inbox, "queue": counts.queue, "breached": counts.breached}
+        cached = {name: badge(getattr(counts, name)) for name in ("inbox", "queue", "breached")}
         request._redress_menu_counts = cached
     return cached

@@ -11,7 +11,15 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from complaints.models import Clock, Complaint, Department, Membership
+from complaints.models import (
+    Clock,
+    CollaborationRequest,
+    CompensationApproval,
+    Complaint,
+    Department,
+    Membership,
+    Mention,
+)
 from complaints.rules.timeline import GROUPS, event_group, event_sentence, generic_facts, groups_selected
 from complaints.rules.trees import path_to_root
 
@@ -46,13 +54,14 @@ def person(user: Any) -> str:
 def case_tasks(complaint: Complaint) -> QuerySet[Task]:
     """Every task of the complaint and of its side processes (approvals, collaboration requests,
     mentions), owners joined, oldest first."""
+    # The side processes' ids first (one query), then the tasks by their process index: OR-ing the
+    # three joins made PostgreSQL read every task row (minutes at a million complaints).
+    sides = [
+        model.objects.filter(case_id=complaint.pk).values_list("pk", flat=True)
+        for model in (CompensationApproval, CollaborationRequest, Mention)
+    ]
     return (
-        Task.objects.filter(
-            Q(process_id=complaint.pk)
-            | Q(process__compensationapproval__case_id=complaint.pk)
-            | Q(process__collaborationrequest__case_id=complaint.pk)
-            | Q(process__mention__case_id=complaint.pk)
-        )
+        Task.objects.filter(process_id__in=[complaint.pk, *sides[0].union(*sides[1:])])
         .select_related("owner")
         .order_by("created", "pk")
     )

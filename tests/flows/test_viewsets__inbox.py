@@ -18,7 +18,7 @@ from complaints.choices import EventKind, Stage
 from complaints.models import Category, Clock, Complaint, ComplaintEvent, EscalationLevel, Priority
 from complaints.selectors.worklist import phone_digits
 from complaints.services.assignment import AssignmentRefused, task_reassign
-from complaints.services.urgency import urgency_refresh
+from complaints.services.urgency import urgency_rebuild, urgency_refresh
 from flows import driver
 from flows.countdown import format_left
 from tests.conftest import FLOW, intake_data, make_user, open_task, task_url
@@ -71,6 +71,7 @@ def references(html: str) -> list[str]:
 def release_first_responses() -> None:
     """Puts every first response back in its queue (they start in the receiver's inbox)."""
     Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.ASSIGNED).update(owner=None, status=STATUS.NEW)
+    urgency_rebuild()
 
 
 # Columns and order --------------------------------------------------------------------------------
@@ -237,6 +238,7 @@ def test_the_step_filter_lists_the_steps_by_title(org, agent, three):
         three[name].reference for name in ["a", "b", "c"]
     ]
     Task.objects.filter(process_id=three["b"].pk, flow_task=FLOW.first_response).update(flow_task=FLOW.verification)
+    urgency_rebuild()
     assert listed(agent, INBOX, flow_task=get_task_ref(FLOW.verification)) == [three["b"].reference]
 
 

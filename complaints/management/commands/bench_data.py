@@ -16,6 +16,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from complaints.services.urgency import urgency_rebuild
+
 STORES = {
     # store code: (share of the complaints, its region)
     "store-pudong": (0.40, "region-east"),
@@ -68,10 +70,14 @@ class Command(BaseCommand):
                 t0 = time.monotonic()
                 step(ids)
                 self.stdout.write(f"  {step.__name__.strip('_')}: {time.monotonic() - t0:.1f} s")
+        t0 = time.monotonic()
+        rows = urgency_rebuild()  # the lists' stored deadlines, as the services would have written them
+        self.stdout.write(f"  task deadlines: {time.monotonic() - t0:.1f} s ({rows:,} open tasks)")
         with connection.cursor() as cursor:
             for table in ("viewflow_process", "viewflow_task", "complaints_complaint", "complaints_clock"):
                 cursor.execute(f"ANALYZE {table}")
             cursor.execute("ANALYZE complaints_complaintevent")
+            cursor.execute("ANALYZE complaints_taskurgency")
         self.stdout.write(
             self.style.SUCCESS(f"Added {complaints:,} complaints ({open:,} open) in {time.monotonic() - started:.0f} s")
         )
