@@ -17,8 +17,12 @@ def attachment_add(
 ) -> Attachment:
     """Stores one uploaded file (already validated by the form) and records it; `answer` when the
     file answers a question of the category form."""
-    upload = image_reencoded(upload)
+    reencoded = image_reencoded(upload)
     content_type = upload.content_type or mimetypes.guess_type(upload.name or "")[0] or ""
+    if reencoded is not upload:
+        upload, content_type = reencoded, reencoded.content_type or ""
+    elif content_type in REENCODED.values():
+        content_type = "application/octet-stream"  # says it is an image, but its content is not one
     attachment = Attachment.objects.create(
         complaint=complaint,
         answer=answer,

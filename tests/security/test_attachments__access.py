@@ -51,6 +51,12 @@ def test_svg_and_html_are_downloads_and_images_are_reencoded(world: dict[str, An
     response = client_as(agent).get(svg.get_absolute_url())
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["Content-Type"] == "application/octet-stream"
+    fake = attachment_add(
+        complaint=a.complaint,
+        upload=SimpleUploadedFile("fake.png", b"<html><script>alert(1)</script>", content_type="image/png"),
+        actor=agent,
+    )
+    assert client_as(agent).get(fake.get_absolute_url())["Content-Disposition"].startswith("attachment;")
     photo = attachment_add(
         complaint=a.complaint,
         upload=SimpleUploadedFile("photo.jpg", jpeg_with_metadata(), content_type="image/jpeg"),

@@ -42,7 +42,7 @@ def test_no_door_opens_a_complaint_to_anyone_outside_its_scope(world: dict[str, 
     found = object_doors()
     knocks: list[tuple[Any, list[Door]]] = [
         (users["agent_b"], found),
-        (None, found),
+        (None, representatives(found)),
         (users["outsider"], representatives(found)),
         (users["staff_b"], representatives(found)),
     ]
@@ -92,18 +92,20 @@ def test_a_task_opens_only_through_its_own_flow_and_step(world: dict[str, Any]) 
     before = {t.pk: (t.status, t.owner_id) for t in a.tasks.values()}
     client = client_as(users["superuser"])
     failures = []
-    for door in object_doors():
-        if not door.is_task:
-            continue
+    found = [d for d in object_doors() if d.is_task]
+    chosen = set(representatives(found))
+    for door in found:
         values = values_for(door, a, users)
         steps = [name for (label, name) in a.tasks if label == door.flow_label and name != door.node_name]
         other_flow = next(p.pk for label, p in a.processes.items() if label != door.flow_label)
-        for wrong in (
-            {"task_pk": a.tasks[(door.flow_label, steps[0])].pk},
-            {"task_pk": a.tasks[(door.flow_label, steps[-1])].pk},
-            {"process_pk": other_flow},
-            {"process_pk": 10**9},
-        ):
+        wrongs = [{"task_pk": a.tasks[(door.flow_label, steps[0])].pk}]
+        if door in chosen:  # the other confusions on one door per flow and action
+            wrongs += [
+                {"task_pk": a.tasks[(door.flow_label, steps[-1])].pk},
+                {"process_pk": other_flow},
+                {"process_pk": 10**9},
+            ]
+        for wrong in wrongs:
             url = door.url({**values, **wrong})
             for method, response in knock(client, url):
                 if response.status_code != 404:
