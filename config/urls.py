@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.urls import include, path
 from viewflow.contrib.admin import Admin
 from viewflow.contrib.auth import AuthViewset
@@ -37,5 +36,4 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("", site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL: complaints.views.attachment_download checks scope.

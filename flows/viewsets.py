@@ -250,6 +250,9 @@ class ComplaintFlowViewset(FlowViewset):
     note_path = path("<int:pk>/note/", complaint_views.NoteView.as_view(), name="note")
     contact_path = path("<int:pk>/contact/", complaint_views.ContactView.as_view(), name="contact")
     attach_path = path("<int:pk>/attach/", complaint_views.AttachmentView.as_view(), name="attach")
+    attachment_path = path(
+        "<int:pk>/attachments/<int:attachment_pk>/", complaint_views.attachment_download, name="attachment"
+    )
     wait_path = path("<int:pk>/wait/", complaint_views.WaitView.as_view(), name="wait")
     answered_path = path("<int:pk>/answered/", complaint_views.AnsweredView.as_view(), name="answered")
     reopen_path = path("<int:pk>/reopen/", ReopenView.as_view(), name="reopen")

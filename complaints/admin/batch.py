@@ -4,6 +4,7 @@ import (the same service as the investigation page's import)."""
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from complaints import models
 from complaints.admin.complaint import ReadOnlyInline
 from complaints.forms.batch import DeliveriesImportForm
+from complaints.selectors.batch import investigations_visible_to
 from complaints.services.batch import BatchRefused, DeliveriesRefused, deliveries_import
 
 
@@ -34,6 +36,10 @@ class BatchInvestigationAdmin(admin.ModelAdmin):
     search_fields = ["batch_number", "product_model", "key"]
     readonly_fields = ["complaints"]
     inlines = [OutreachInline, BatchEventInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """The investigations this staff member may open in the workspace (quality: all)."""
+        return super().get_queryset(request).filter(pk__in=investigations_visible_to(request.user).values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,8 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow import admin as viewflow_admin
+from viewflow.workflow.models import Process, Task
 
 from complaints import models
+from complaints.selectors import complaints_visible_to
 from complaints.selectors.export import complaint_table
 from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answers
 
@@ -86,6 +89,11 @@ class ComplaintAdmin(admin.ModelAdmin):
     inlines = [AnswerInline, AttachmentInline, ActionInline, EscalationInline, NotificationInline, EventInline]
     actions = ["export_csv"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """The complaints this staff member may see in the workspace, and no others: the list, the
+        search, the CSV export and each record's page."""
+        return super().get_queryset(request).filter(pk__in=complaints_visible_to(request.user).values("pk"))
+
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
         """Answer terms filter on the category forms' answers; the rest is the ordinary search."""
         try:
@@ -113,3 +121,34 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AdministratorsOnly:
+    """viewflow's process and task tables hold every complaint's steps, of every scope: only
+    administrators (superusers) see them."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+
+class ProcessAdmin(AdministratorsOnly, viewflow_admin.ProcessAdmin):  # type: ignore[misc]
+    pass
+
+
+class TaskAdmin(AdministratorsOnly, viewflow_admin.TaskAdmin):  # type: ignore[misc]
+    pass
+
+
+for _model, _admin in ((Process, ProcessAdmin), (Task, TaskAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -56,12 +56,24 @@ CONFIG_MODELS: list[type[Any]] = [
 ]
 
 
+# Who owns the configuration: the export (every table), the import, the dry run and the history are
+# theirs, not every staff member's. Granted to a group in Users → Groups; superusers hold it.
+CONFIG_PERMISSION = "complaints.change_processsettings"
+
+
+def configuration_owner(request: HttpRequest) -> None:
+    """Refuses (403) anyone without the configuration permission."""
+    if not request.user.has_perm(CONFIG_PERMISSION):
+        raise PermissionDenied
+
+
 def _context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
     return {**admin.site.each_context(request), "title": title, **extra}
 
 
 def config_export_view(request: HttpRequest) -> HttpResponse:
-    """Downloads the whole configuration as one JSON document."""
+    """Downloads the whole configuration as one JSON document (secrets as placeholders)."""
+    configuration_owner(request)
     body = json.dumps(config_export(), ensure_ascii=False, indent=2)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -123,6 +135,7 @@ def config_import_view(request: HttpRequest) -> HttpResponse:
 
 def routing_preview_view(request: HttpRequest) -> HttpResponse:
     """Dry run: what a sample complaint would get from the routing rules, without saving anything."""
+    configuration_owner(request)
     result: dict[str, Any] | None = None
     problem = ""
     form = RoutePreviewForm(request.POST or None)
@@ -174,6 +187,7 @@ def _deadline_rows(result: dict[str, Any] | None) -> list[tuple[str, datetime]]:
 
 def config_history_view(request: HttpRequest) -> HttpResponse:
     """Every configuration change, newest first: who, when, which object, old → new."""
+    configuration_owner(request)
     per_model = 300
     records: list[Any] = []
     for model in CONFIG_MODELS:

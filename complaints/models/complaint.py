@@ -1,10 +1,13 @@
 """The complaint (a viewflow process) and the records hanging off it."""
 
+import uuid
 from decimal import Decimal
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
@@ -225,7 +228,11 @@ class ReferenceCounter(models.Model):
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
-    return f"complaints/{instance.complaint_id}/{filename}"
+    """A random name under the complaint's folder: the customer's file name is kept in `name` only,
+    and no stored path can be guessed (files are served by a view that checks scope, never from a
+    public folder)."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"complaints/{instance.complaint_id}/{uuid.uuid4().hex}{suffix}"
 
 
 class Attachment(models.Model):
@@ -253,6 +260,10 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        """The door that serves the file after checking who asks (see complaints.views)."""
+        return reverse("workflow:flows:complaint:attachment", args=[self.complaint_id, self.pk])
 
     @property
     def is_image(self) -> bool:

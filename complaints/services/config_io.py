@@ -84,6 +84,10 @@ SECTIONS = (
     "notification_preferences",
 )
 
+# Secrets (webhook signing keys) never leave in an export: the document carries this placeholder,
+# and an import that finds it keeps the secret the channel already has.
+SECRET_KEPT = "<kept: not exported>"  # noqa: S105 (a placeholder, not a secret)
+
 
 # What a value of an unexpected type or shape raises somewhere in a section.
 SHAPE_ERRORS = (
@@ -329,7 +333,7 @@ def config_export() -> dict[str, Any]:
             "name": c.name,
             "kind": c.kind,
             "url": c.url,
-            "secret": c.secret,
+            "secret": SECRET_KEPT if c.secret else "",
             "timeout_seconds": c.timeout_seconds,
             "active": c.active,
         }
@@ -1103,7 +1107,10 @@ class _Importer:
                     code=item["code"]
                 )
                 channel.name, channel.kind = item["name"], item["kind"]
-                channel.url, channel.secret = item.get("url") or "", item.get("secret") or ""
+                channel.url = item.get("url") or ""
+                secret = item.get("secret") or ""
+                if secret != SECRET_KEPT:  # the placeholder keeps the secret the channel has
+                    channel.secret = secret
                 channel.timeout_seconds = item.get("timeout_seconds")
                 channel.active = bool(item.get("active", True))
                 self.save(channel)

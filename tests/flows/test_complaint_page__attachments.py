@@ -34,12 +34,15 @@ def test_an_image_gets_a_thumbnail_and_a_preview_a_document_a_link(org, agent):
     html = full.split('id="rd-attachments"', 1)[1]
     # the thumbnail opens a preview over the page (static/redress/preview.js); without
     # JavaScript the same link opens the original in a new tab
-    assert f'href="{image.file.url}" target="_blank" rel="noopener" class="rd-attachment rd-attachment--image"' in html
-    assert f'data-preview="{image.file.url}"' in html and f'<img src="{image.file.url}"' in html
+    assert (
+        f'href="{image.get_absolute_url()}" target="_blank" rel="noopener" class="rd-attachment rd-attachment--image"'
+        in html
+    )
+    assert f'data-preview="{image.get_absolute_url()}"' in html and f'<img src="{image.get_absolute_url()}"' in html
     assert "redress/preview.js" in full
     pdf = Attachment.objects.get(complaint=complaint, name="invoice.pdf")
-    assert f'href="{pdf.file.url}" target="_blank"' in html
-    assert f'data-preview="{pdf.file.url}"' not in html
+    assert f'href="{pdf.get_absolute_url()}" target="_blank"' in html
+    assert f'data-preview="{pdf.get_absolute_url()}"' not in html
     assert "Attached scratch.png." in page(as_user(agent), complaint)
 
 

@@ -1,0 +1,55 @@
+"""The admin shows a staff member only what the workspace shows them, and the configuration only
+to its owners; secrets never leave in an export."""
+
+import json
+from typing import Any
+
+from complaints.models import NotificationChannel
+from complaints.services.config_io import SECRET_KEPT, config_export, config_import
+from tests.security.conftest import client_as
+
+
+def test_the_admins_complaint_list_and_export_keep_to_the_staff_members_scope(world: dict[str, Any]) -> None:
+    a, b, users = world["a"], world["b"], world["users"]
+    staff = client_as(users["staff_b"])
+    listing = staff.get("/admin/complaints/complaint/").content.decode()
+    assert b.complaint.reference in listing
+    assert a.complaint.reference not in listing and a.complaint.customer_name not in listing
+    export = staff.post(
+        "/admin/complaints/complaint/",
+        {"action": "export_csv", "_selected_action": [a.complaint.pk, b.complaint.pk]},
+    )
+    body = export.content.decode()
+    assert b.complaint.reference in body
+    assert a.complaint.reference not in body and a.complaint.customer_name not in body
+    assert staff.get(f"/admin/complaints/complaint/{a.complaint.pk}/change/").status_code == 302
+    investigations = staff.get("/admin/complaints/batchinvestigation/").content.decode()
+    assert a.objects["investigation"].batch_number not in investigations
+    # viewflow's process and task tables hold every scope: administrators only.
+    assert staff.get("/admin/viewflow/task/").status_code == 403
+    assert client_as(users["superuser"]).get("/admin/viewflow/task/").status_code == 200
+
+
+def test_configuration_pages_need_the_configuration_permission(world: dict[str, Any]) -> None:
+    staff = client_as(world["users"]["staff_b"])
+    for url in ("/admin/config/export/", "/admin/config/history/", "/admin/config/routing-preview/"):
+        assert staff.get(url).status_code == 403, url
+    assert staff.post("/admin/config/import/", {}).status_code == 403
+    root = client_as(world["users"]["superuser"])
+    assert root.get("/admin/config/export/").status_code == 200
+
+
+def test_an_export_carries_no_secret_and_its_import_keeps_the_secret(org: dict[str, Any]) -> None:
+    channel = NotificationChannel.objects.create(
+        code="hook", name="Hook", kind="webhook", url="https://hook.example/in", secret="s3cr3t-key", timeout_seconds=3
+    )
+    document = config_export()
+    assert "s3cr3t-key" not in json.dumps(document)
+    assert document["notification_channels"][0]["secret"] == SECRET_KEPT
+    config_import(document=json.loads(json.dumps(document)))
+    channel.refresh_from_db()
+    assert channel.secret == "s3cr3t-key"
+    document["notification_channels"][0]["secret"] = "new-key"
+    config_import(document=document)
+    channel.refresh_from_db()
+    assert channel.secret == "new-key"
