@@ -76,14 +76,21 @@ def investigation_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _contact_rows(contacts: list[OutreachContact], *, full: bool, can_move: bool) -> list[dict[str, Any]]:
+def _contact_rows(
+    contacts: list[OutreachContact], *, full: bool, can_move: bool, visible: set[int]
+) -> list[dict[str, Any]]:
+    """Investigators see every contact in full; anyone else sees masked names and phones, and the
+    plate and complaint reference only of contacts whose complaint they may see."""
     rows = []
     for contact in contacts:
+        shown = full or contact.complaint_id in visible
         rows.append(
             {
                 "contact": contact,
                 "name": contact.customer_name if full else mask_name(contact.customer_name),
                 "phone": contact.phone if full else mask_phone(contact.phone),
+                "plate": contact.plate_or_vin if shown else mask_name(contact.plate_or_vin),
+                "reference": contact.complaint.reference if shown and contact.complaint else "",
                 "next": [(s, STATE_LABELS[s]) for s in outreach_next(contact.state)] if can_move else [],
             }
         )
@@ -105,12 +112,17 @@ def investigation_context(request: HttpRequest, investigation: BatchInvestigatio
             match = Q(plate_or_vin__icontains=text)
             if investigator:
                 match |= Q(customer_name__icontains=text) | Q(phone__icontains=text)
+            else:  # nor plates of complaints outside the user's scope
+                match &= Q(complaint__in=complaints_visible_to(user).values("pk"))
             contacts = contacts.filter(match)
     page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     visible_ids = set(
         complaints_visible_to(user).filter(batch_investigations=investigation).values_list("pk", flat=True)
     )
+    # Complaints outside the user's scope are counted, not named.
     linked = investigation.complaints.select_related("category", "department").order_by("received_at", "pk")
+    if not investigator:
+        linked = linked.filter(pk__in=visible_ids)
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -119,7 +131,9 @@ def investigation_context(request: HttpRequest, investigation: BatchInvestigatio
         "counts": investigation_counts(investigation),
         "complaints": [(c, c.pk in visible_ids) for c in linked],
         "page": page,
-        "rows": _contact_rows(list(page.object_list), full=investigator, can_move=investigator and is_open),
+        "rows": _contact_rows(
+            list(page.object_list), full=investigator, can_move=investigator and is_open, visible=visible_ids
+        ),
         "filters": filters,
         "query": query.urlencode(),
         "investigator": investigator,

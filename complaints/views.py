@@ -419,7 +419,9 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
         except FileNotFoundError as missing:
             raise Http404 from missing
         response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=not inline, filename=attachment.name)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=not inline, filename=attachment.name
+    ) or ("inline" if inline else "attachment")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -3,9 +3,15 @@
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from viewflow.workflow import STATUS
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
 
 from complaints.models import Complaint
 from complaints.selectors import ConfigurationMissing, complaint_is_visible_to
@@ -51,7 +57,9 @@ class ComplaintScopeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: dict[str, Any]) -> None:
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
         process_pk = view_kwargs.get("process_pk")
         match = request.resolver_match
         if process_pk is None or match is None or "workflow" not in match.namespaces:
@@ -59,9 +67,43 @@ class ComplaintScopeMiddleware:
         complaint_id = complaint_of_url(
             extra=getattr(match.url_name, "extra", {}), process_pk=process_pk, task_pk=view_kwargs.get("task_pk")
         )
-        if complaint_id is None or not complaint_is_visible_to(complaint_id=complaint_id, user=request.user):
+        if complaint_id is None:
             raise Http404
+        if not complaint_is_visible_to(complaint_id=complaint_id, user=request.user):
+            # A queue colleague who lost the race no longer sees the case: say so, show nothing.
+            lost = race_lost(request, process_pk=process_pk, task_pk=view_kwargs.get("task_pk"))
+            if lost is None:
+                raise Http404
+            return lost
         return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """The loser of a race for a task (a colleague claimed it or finished it first) is taken back
+        to their queue with a message saying so, instead of a bare refusal."""
+        match = request.resolver_match
+        if not isinstance(exception, PermissionDenied) or match is None or "workflow" not in match.namespaces:
+            return None
+        return race_lost(request, process_pk=match.kwargs.get("process_pk"), task_pk=match.kwargs.get("task_pk"))
+
+
+def race_lost(request: HttpRequest, *, process_pk: Any, task_pk: Any) -> HttpResponse | None:
+    """Back to the queue with a message when a colleague claimed or finished the task first; None
+    when the user was not in the race (does not hold the task's queue) or the task is still free."""
+    if task_pk is None or process_pk is None:
+        return None
+    task = Task.objects.filter(pk=task_pk, process_id=process_pk).select_related("owner").first()
+    if task is None or not task.owner_permission or not request.user.has_perm(task.owner_permission):
+        return None
+    if task.status in (STATUS.DONE, STATUS.CANCELED):
+        message = _("Someone else has already finished this step; nothing was changed.")
+    elif task.owner is not None and task.owner_id != request.user.pk:
+        message = _("%(name)s took this task first; nothing was changed.") % {
+            "name": task.owner.get_full_name() or task.owner.get_username()
+        }
+    else:
+        return None
+    messages.warning(request, message, fail_silently=True)
+    return HttpResponseRedirect(reverse("workflow:queue"))
 
 
 def complaint_of_url(*, extra: dict[str, Any], process_pk: int, task_pk: int | None) -> int | None:
