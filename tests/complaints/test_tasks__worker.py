@@ -88,7 +88,7 @@ def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):
     clock.refresh_from_db()
     complaint.refresh_from_db()
     assert clock.warned_at is not None and clock.breached_at is not None, output[-3000:]
-    assert clock.warned_at < clock.breached_at
+    assert clock.warned_at <= clock.breached_at  # one sweep may do both when the worker starts late
     warnings = complaint.events.filter(kind="deadline_warning", new__clock="resolution")
     breaches = complaint.events.filter(kind="deadline_breached", new__clock="resolution")
     assert warnings.count() == 1 and breaches.count() == 1
