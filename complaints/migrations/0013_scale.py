@@ -41,7 +41,7 @@ def urgency_fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("complaints", "0010_merged_choices"),
+        ("complaints", "0012_clocks"),
         ("viewflow", "0015_task_scheduled"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0010_merged_choices'),
+        ('complaints', '0011_hardening'),
     ]
 
     operations = [
