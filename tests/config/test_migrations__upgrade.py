@@ -45,7 +45,7 @@ def _snapshot(tables: list[str]) -> dict[str, Any]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_demo_data_survives_the_upgrade_from_the_previous_release() -> None:
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", force=True, verbosity=0)  # tests run with DEBUG off
     tables = _previous_release_tables()
     before = _snapshot(tables)
     assert before["counts"]["complaints_complaint"] >= 9  # the demo's complaints are there to lose
