@@ -172,6 +172,11 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
         user=agent, gateway_address="+8613800000000", quiet_start=time(22), quiet_end=time(7), time_zone="UTC"
     )
     preference.channels.add(channel)
+    from complaints.models import Notification
+
+    Notification.objects.create(
+        key="admin-row", event="p0", complaint=complaint, address="a@example.com", subject="P0", body="x"
+    )
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"
     return org
