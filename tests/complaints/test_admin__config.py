@@ -177,6 +177,23 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
     Notification.objects.create(
         key="admin-row", event="p0", complaint=complaint, address="a@example.com", subject="P0", body="x"
     )
+    # The integration API's admin pages (a token, a webhook subscription and one delivery).
+    from api.models import ApiToken, WebhookDelivery, WebhookSubscription
+
+    token = ApiToken(name="CRM", owner=agent)
+    token.set_token()
+    token.save()
+    subscription = WebhookSubscription.objects.create(name="CRM", url="http://127.0.0.1:9/hook", events=["closed"])
+    WebhookDelivery.objects.create(
+        subscription=subscription, event=complaint.events.first(), event_type="closed", message_id="msg_1", payload={}
+    )
+    # Login throttling's records (django-axes registers its own admin pages).
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    seen = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": "agent_a", "http_accept": "*/*"}
+    AccessAttempt.objects.create(**seen, path_info="/accounts/login/", get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**seen, path_info="/accounts/login/")
+    AccessFailureLog.objects.create(**seen, path_info="/accounts/login/")
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"
     return org
