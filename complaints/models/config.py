@@ -428,6 +428,21 @@ class ProcessSettings(models.Model):
         default="jpg,jpeg,png,gif,webp,heic,pdf,doc,docx,xls,xlsx,txt,mp3,m4a,wav,amr,mp4,mov",
         help_text=_("File extensions, separated by commas. Takes effect at once."),
     )
+    login_failure_limit = models.PositiveSmallIntegerField(
+        _("failed logins before a lock-out"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "After this many failed logins for one username from one address, that login is locked "
+            "(even with the right password) for the lock-out time. Takes effect at once."
+        ),
+    )
+    login_cooloff_minutes = models.PositiveIntegerField(
+        _("lock-out time (minutes)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text=_("How long a lock-out lasts; “manage.py axes_reset” lifts one earlier. Takes effect at once."),
+    )
     reference_prefix = models.CharField(
         _("reference prefix"),
         max_length=5,
