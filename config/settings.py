@@ -8,7 +8,6 @@ transport under var/celery (no broker server). Importing the settings creates no
 config.apps creates what the filesystem transport needs when Django starts.
 """
 
-from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -131,11 +130,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
-# Login throttling (django-axes): after this many failed logins for one username from one address,
-# that pair is locked out for the cool-off time (429 with our page). `python manage.py axes_reset`
-# (or the admin's *Access attempts*) lifts a lockout early.
-AXES_FAILURE_LIMIT = env.int("REDRESS_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("REDRESS_LOGIN_COOLOFF_MINUTES", default=15))
+# Login throttling (django-axes): after the admin's number of failed logins for one username from
+# one address (Process settings → Login lock-out), that pair is locked out for the admin's cool-off
+# time (429 with our page). `python manage.py axes_reset` (or the admin's *Access attempts*) lifts a
+# lockout early.
+AXES_FAILURE_LIMIT = "complaints.selectors.login_failure_limit"
+AXES_COOLOFF_TIME = "complaints.selectors.login_cooloff"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"

@@ -18,7 +18,7 @@ from complaints.services.collaboration import contact_queue
 from flows import nodes, views
 
 # How a task or complaint reads in inbox, queue and archive rows.
-TASK_SUMMARY = "{{ process.reference }} · {{ process.customer_name }}"
+TASK_SUMMARY = "{% load redress %}{{ process.reference }} · {{ process.customer_name|inert }}"
 
 
 def queue_for(step: str) -> Callable[[Any], str]:

@@ -21,6 +21,7 @@ from viewflow.workflow.models import Task
 
 from complaints.choices import Stage
 from complaints.models import Category, Clock, Complaint, Department, EscalationLevel, Priority
+from complaints.rules.text import without_bidi_controls
 from complaints.selectors import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
 from complaints.selectors.worklist import (
@@ -204,7 +205,7 @@ class WorklistMixin:
 
     def customer(self, task: Task) -> str:
         case = case_of(task)
-        return case.customer_name if case else ""
+        return without_bidi_controls(case.customer_name) if case else ""
 
     customer.short_description = _("Customer")  # type: ignore[attr-defined]
     customer.column_type = "text rd-col-customer"  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from complaints import models
 from complaints.admin.complaint import ReadOnlyInline
 from complaints.forms.batch import DeliveriesImportForm
-from complaints.selectors.batch import investigations_visible_to
+from complaints.selectors.batch import deliveries_visible_to, investigations_visible_to
 from complaints.services.batch import BatchRefused, DeliveriesRefused, deliveries_import
 
 
@@ -56,6 +56,11 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ["product_model"]
     search_fields = ["batch_number", "plate_or_vin", "customer_name", "phone"]
     change_list_template = "admin/complaints/delivery/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """The deliveries this staff member may see (quality: all; others only the vehicles of
+        complaints they may see)."""
+        return super().get_queryset(request).filter(pk__in=deliveries_visible_to(request.user).values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

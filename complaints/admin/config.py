@@ -255,6 +255,7 @@ class ProcessSettingsAdmin(SimpleHistoryAdmin):
                 ),
             },
         ),
+        (_("Login lock-out"), {"fields": ["login_failure_limit", "login_cooloff_minutes"]}),
     ]
     actions = ["recompute_open_clocks"]
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from complaints.rules.filetypes import HEAD_BYTES, content_matches
 from complaints.selectors import process_settings
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -172,9 +173,26 @@ class AttachmentsField(forms.FileField):
                         _("%(name)s is not a readable image."), code="file_content", params={"name": upload.name}
                     )
                 )
+            elif not content_matches(extension, head_bytes(upload)):
+                errors.append(
+                    forms.ValidationError(
+                        _("%(name)s: its content is not a .%(ext)s file, so it is not accepted."),
+                        code="file_content",
+                        params={"name": upload.name, "ext": extension},
+                    )
+                )
         if errors:
             raise forms.ValidationError(errors)
         return cleaned
+
+
+def head_bytes(upload: UploadedFile) -> bytes:
+    """The first bytes of an upload, which say what it is (complaints.rules.filetypes)."""
+    try:
+        upload.seek(0)
+        return upload.read(HEAD_BYTES)
+    finally:
+        upload.seek(0)
 
 
 def is_image(upload: UploadedFile) -> bool:

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from complaints.choices import CalendarDayKind, DepartmentScope, Emotion, RoutedStage, TimeUnit, Urgency, Weekday
 from complaints.models.help import AT_ONCE, NEXT_DEADLINE
+from complaints.rules.filetypes import KNOWN_EXTENSIONS
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -426,7 +427,25 @@ class ProcessSettings(models.Model):
         _("allowed attachment types"),
         max_length=300,
         default="jpg,jpeg,png,gif,webp,heic,pdf,doc,docx,xls,xlsx,txt,mp3,m4a,wav,amr,mp4,mov",
-        help_text=_("File extensions, separated by commas. Takes effect at once."),
+        help_text=_(
+            "File extensions, separated by commas. Every upload's content is checked against its "
+            "extension (a .pdf must be a PDF). Takes effect at once."
+        ),
+    )
+    login_failure_limit = models.PositiveSmallIntegerField(
+        _("failed logins before a lock-out"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "After this many failed logins for one username from one address, that login is locked "
+            "(even with the right password) for the lock-out time. Takes effect at once."
+        ),
+    )
+    login_cooloff_minutes = models.PositiveIntegerField(
+        _("lock-out time (minutes)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text=_("How long a lock-out lasts; “manage.py axes_reset” lifts one earlier. Takes effect at once."),
     )
     reference_prefix = models.CharField(
         _("reference prefix"),
@@ -590,6 +609,16 @@ class ProcessSettings(models.Model):
     def clean(self) -> None:
         if not self.allowed_extensions():
             raise ValidationError({"attachment_extensions": _("Allow at least one file type.")})
+        if unknown := self.allowed_extensions() - KNOWN_EXTENSIONS:
+            raise ValidationError(
+                {
+                    "attachment_extensions": _(
+                        "Redress cannot tell these types by their content, so it cannot accept them: %(unknown)s. "
+                        "Known types: %(known)s."
+                    )
+                    % {"unknown": ", ".join(sorted(unknown)), "known": ", ".join(sorted(KNOWN_EXTENSIONS))}
+                }
+            )
         if not self.reference_prefix.isalnum():
             raise ValidationError({"reference_prefix": _("Use letters and digits only.")})
         if (

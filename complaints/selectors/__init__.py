@@ -25,6 +25,18 @@ def process_settings() -> ProcessSettings:
     return obj
 
 
+def login_failure_limit(request: Any, credentials: Any = None) -> int:
+    """django-axes' AXES_FAILURE_LIMIT: the admin's value (the field's default before any configuration)."""
+    limit = ProcessSettings.objects.order_by("pk").values_list("login_failure_limit", flat=True).first()
+    return limit or ProcessSettings._meta.get_field("login_failure_limit").get_default()
+
+
+def login_cooloff(request: Any = None) -> timedelta:
+    """django-axes' AXES_COOLOFF_TIME: the admin's lock-out time (the field's default before any configuration)."""
+    minutes = ProcessSettings.objects.order_by("pk").values_list("login_cooloff_minutes", flat=True).first()
+    return timedelta(minutes=minutes or ProcessSettings._meta.get_field("login_cooloff_minutes").get_default())
+
+
 def department_subtree_ids(root_ids: set[int]) -> set[int]:
     """Returns the given departments and every department below them."""
     return subtree_ids(dict(Department.objects.values_list("pk", "parent_id")), root_ids)

@@ -93,6 +93,21 @@ def investigations_visible_to(user: Any) -> QuerySet[BatchInvestigation]:
     )
 
 
+def deliveries_visible_to(user: Any) -> QuerySet[Delivery]:
+    """Returns the deliveries a user may see: all for quality (who import them), else only the
+    vehicles of complaints the user may see (a deliveries file lists a whole batch's customers,
+    beyond any department's scope)."""
+    from complaints.selectors import complaints_visible_to
+
+    qs = Delivery.objects.all()
+    if is_batch_investigator(user):
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    plates = complaints_visible_to(user).exclude(plate_or_vin="").annotate(key=Upper(Trim("plate_or_vin")))
+    return qs.annotate(key=Upper(Trim("plate_or_vin"))).filter(key__in=plates.values("key"))
+
+
 def _count(qs: QuerySet[Any], field: str) -> Coalesce:
     """A correlated COUNT per investigation (no join fan-out between complaints and contacts)."""
     counted = qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")

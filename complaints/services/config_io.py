@@ -172,6 +172,8 @@ def config_export() -> dict[str, Any]:
             "urgent_categories": sorted(settings_row.urgent_categories.values_list("code", flat=True)),
             "urgent_first_response_minutes": settings_row.urgent_first_response_minutes,
             "notification_max_attempts": settings_row.notification_max_attempts,
+            "login_failure_limit": settings_row.login_failure_limit,
+            "login_cooloff_minutes": settings_row.login_cooloff_minutes,
         }
         if settings_row
         else None
@@ -624,7 +626,7 @@ class _Importer:
             "action_warning_hours",
             "notification_max_attempts",
         }
-        optional = {"urgent_signals", "urgent_first_response_minutes"}
+        optional = {"urgent_signals", "urgent_first_response_minutes", "login_failure_limit", "login_cooloff_minutes"}
         with self.at("process_settings"):
             if not self.check_keys(
                 data, keys | optional | {"collaboration_role", "urgent_categories", "description_max_chars"}, keys

@@ -15,6 +15,7 @@ from complaints.choices import (
     SendBackReason,
 )
 from complaints.rules import timeline as timeline_rules
+from complaints.rules.text import without_bidi_controls
 
 register = template.Library()
 
@@ -52,3 +53,11 @@ def clock_reading(clock: Any) -> dict[str, str]:
 def countdown_labels() -> dict[str, str]:
     """The countdown phrases in the reader's language, for static/redress/countdown.js."""
     return timeline_rules.countdown_labels()
+
+
+@register.filter
+def inert(value: Any) -> str:
+    """A stored name or text without direction-override characters (they could make it read
+    backwards, e.g. a file name ending in “exe” shown as “gnp”); intake strips them, this
+    neutralises those stored before. Usage: {{ complaint.customer_name|inert }}."""
+    return without_bidi_controls(str(value)) if value is not None else ""

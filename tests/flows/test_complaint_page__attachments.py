@@ -54,6 +54,31 @@ def test_a_file_type_the_admin_does_not_allow_is_refused(org, agent):
     assert not Attachment.objects.filter(complaint=complaint, name="tool.exe").exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("invoice.pdf", b"MZ\x90\x00\x03\x00\x00\x00"),  # a program named .pdf
+        ("report.docx", b"%PDF-1.4 a PDF named .docx"),
+        ("notes.txt", b"\x7fELF\x02\x01\x01\x00"),
+    ],
+)
+def test_a_file_whose_content_is_not_its_type_is_refused(org, agent, name, content):
+    complaint = new_complaint(org, agent)
+    response = attach(agent, complaint, SimpleUploadedFile(name, content, content_type="application/pdf"))
+    assert response.status_code == 200
+    extension = name.rsplit(".", 1)[1]
+    assert f"{name}: its content is not a .{extension} file, so it is not accepted." in response.content.decode()
+    assert not Attachment.objects.filter(complaint=complaint).exists()
+
+
+def test_a_type_the_admin_removed_is_refused_even_with_the_right_content(org, agent):
+    ProcessSettings.objects.update(attachment_extensions="jpg,png")
+    complaint = new_complaint(org, agent)
+    response = attach(agent, complaint, SimpleUploadedFile("invoice.pdf", b"%PDF-1.4", content_type="application/pdf"))
+    assert response.status_code == 200 and "not accepted" in response.content.decode()
+    assert not Attachment.objects.filter(complaint=complaint).exists()
+
+
 def test_a_file_above_the_admins_size_limit_is_refused(org, agent):
     ProcessSettings.objects.update(attachment_max_mb=1)
     complaint = new_complaint(org, agent)

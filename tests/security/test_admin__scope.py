@@ -53,3 +53,23 @@ def test_an_export_carries_no_secret_and_its_import_keeps_the_secret(org: dict[s
     config_import(document=document)
     channel.refresh_from_db()
     assert channel.secret == "new-key"
+
+
+def test_the_admins_delivery_list_shows_a_staff_member_only_the_vehicles_they_see(world: dict[str, Any]) -> None:
+    from django.contrib.auth.models import Permission
+
+    from complaints.models import Complaint, Delivery
+
+    a, b, users = world["a"], world["b"], world["users"]
+    Complaint.objects.filter(pk=a.complaint.pk).update(plate_or_vin="沪A11111")
+    Complaint.objects.filter(pk=b.complaint.pk).update(plate_or_vin="沪B22222")
+    for plate, name in [("沪a11111", "Alpha Qian"), (" 沪b22222", "Bravo Sun"), ("沪C33333", "Carol Elsewhere")]:
+        Delivery.objects.create(batch_number="B-77", plate_or_vin=plate, customer_name=name, phone="13900000000")
+    users["staff_b"].user_permissions.add(Permission.objects.get(codename="view_delivery"))
+    listing = client_as(users["staff_b"]).get("/admin/complaints/delivery/")
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert "Bravo Sun" in body
+    assert "Alpha Qian" not in body and "Carol Elsewhere" not in body
+    everything = client_as(users["superuser"]).get("/admin/complaints/delivery/").content.decode()
+    assert all(name in everything for name in ("Alpha Qian", "Bravo Sun", "Carol Elsewhere"))
