@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from complaints.choices import DeliveryIdentifier
 from complaints.models import BatchInvestigation, Category, Delivery
+from complaints.services.config_io import config_export, config_import
 from tests.complaints.test_batch__investigations import BATCH, file, register
 from tests.conftest import intake_data
 from tests.flows.test_flows__journey import as_user
@@ -156,3 +157,17 @@ def test_a_b2b_import_names_the_missing_identifying_column(org, agent, quality_e
     page = response.content.decode()
     assert "missing columns: customer_po" in page and "unknown columns: plate_or_vin" in page
     assert Delivery.objects.count() == 0
+
+
+def test_the_identifying_column_travels_with_the_configuration(org):
+    category = Category.objects.get(pk=intake_data(org)["category"])
+    category.delivery_identifier = DeliveryIdentifier.SERIAL_NUMBER
+    category.save()
+    document = config_export()
+    assert {"code": category.code, "delivery_identifier": "serial_number"}.items() <= next(
+        c for c in document["categories"] if c["code"] == category.code
+    ).items()
+    Category.objects.filter(pk=category.pk).update(delivery_identifier=DeliveryIdentifier.PLATE_OR_VIN)
+    config_import(document=document)
+    category.refresh_from_db()
+    assert category.delivery_identifier == DeliveryIdentifier.SERIAL_NUMBER
