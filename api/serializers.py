@@ -3,6 +3,7 @@ pages (one validation path); the request serializers here describe those forms i
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -36,6 +37,11 @@ class ComplaintCreateSerializer(serializers.Serializer):
     customer_name = serializers.CharField(max_length=100)
     customer_phone = serializers.CharField(max_length=32)
     contact_person = serializers.CharField(max_length=100, required=False)
+    customer_language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("The language the customer reads (messages to the customer use it); default: the site's."),
+    )
     description = serializers.CharField(
         required=False, help_text=_("The problem in the customer's words (alias of customer_words).")
     )

@@ -33,6 +33,7 @@ from complaints.rules.privacy import mask_name, mask_phone
 from complaints.selectors import complaints_visible_to
 from complaints.selectors.batch import (
     investigation_counts,
+    investigation_identifier,
     investigation_list,
     investigations_visible_to,
     is_batch_investigator,
@@ -192,7 +193,11 @@ def deliveries_import_view(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[tuple[int, str]] = []
     if form.is_valid():
         try:
-            result = deliveries_import(data=form.cleaned_data["file"].read(), actor=request.user)
+            result = deliveries_import(
+                data=form.cleaned_data["file"].read(),
+                actor=request.user,
+                identifier=investigation_identifier(investigation),
+            )
         except DeliveriesRefused as refusal:
             errors = refusal.errors
         except BatchRefused as refusal:

@@ -343,6 +343,15 @@ class BatchEventKind(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("batch", "Closed")
 
 
+class DeliveryIdentifier(models.TextChoices):
+    """The column of a deliveries file that names one delivered item (and the complaint field it
+    matches): a vehicle's plate/VIN, a device's serial number, a B2B customer's purchase order."""
+
+    PLATE_OR_VIN = "plate_or_vin", _("Plate number or VIN")
+    SERIAL_NUMBER = "serial_number", _("Serial number")
+    CUSTOMER_PO = "customer_po", _("Customer PO")
+
+
 class OutreachState(models.TextChoices):
     """Where the outreach to one customer stands; the allowed moves are in rules.batch."""
 

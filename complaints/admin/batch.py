@@ -77,7 +77,11 @@ class DeliveryAdmin(admin.ModelAdmin):
         errors: list[tuple[int, str]] = []
         if request.method == "POST" and form.is_valid():
             try:
-                result = deliveries_import(data=form.cleaned_data["file"].read(), actor=request.user)
+                result = deliveries_import(
+                    data=form.cleaned_data["file"].read(),
+                    actor=request.user,
+                    identifier=form.cleaned_data["identifier"],
+                )
             except DeliveriesRefused as refusal:
                 errors = refusal.errors
             except BatchRefused as refusal:

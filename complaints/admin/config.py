@@ -176,7 +176,7 @@ class EscalationLevelAdmin(SimpleHistoryAdmin):
 
 @admin.register(models.Category)
 class CategoryAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "code", "active", "intake_form"]
+    list_display = ["__str__", "code", "active", "delivery_identifier", "intake_form"]
     list_filter = ["active"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]

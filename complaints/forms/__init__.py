@@ -19,7 +19,7 @@ from complaints.forms.fields import (
     not_in_past,
 )
 from complaints.models import Category, Complaint, Department
-from complaints.models.complaint import INTAKE_FIELDS
+from complaints.models.complaint import INTAKE_FIELDS, site_language
 from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors import complaints_visible_to, process_settings, registering_departments
@@ -59,7 +59,7 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
     def intake_layout(self) -> Layout:
         """The standard intake, with the category's questions after the product block."""
         return Layout(
-            FieldSet(_("Customer"), Row("customer_name", "customer_phone", "contact_person")),
+            FieldSet(_("Customer"), Row("customer_name", "customer_phone", "contact_person", "customer_language")),
             FieldSet(
                 _("Product or service"),
                 Row("category", "product_model"),
@@ -103,6 +103,8 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
             self.fields["department"].initial = departments.first()
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(active=True)
         self.fields["category"].required = True
+        self.fields["customer_language"].required = False
+        self.fields["customer_language"].initial = site_language()
         self.fields["customer_phone"].required = True
         self.fields["customer_phone"].error_messages["required"] = _(
             "A phone number is needed to call the customer back."
@@ -131,6 +133,9 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
                 data[name] = without_bidi_controls(value)
         self.clean_answers(data)
         return data
+
+    def clean_customer_language(self) -> str:
+        return self.cleaned_data.get("customer_language") or site_language()
 
     def clean_customer_phone(self) -> str:
         return normalise_phone(self.cleaned_data["customer_phone"])
@@ -266,7 +271,7 @@ class FollowUpForm(forms.Form):
 PREVIEW_FIELDS = [
     name
     for name in INTAKE_FIELDS
-    if name not in {"purchase_date", "occurred_at", "received_at", "promised_response_at"}
+    if name not in {"purchase_date", "occurred_at", "received_at", "promised_response_at", "customer_language"}
 ]
 # Names the documentation and other systems use for the same fields.
 PREVIEW_ALIASES = {"description": "customer_words", "requested_compensation": "requested_amount"}

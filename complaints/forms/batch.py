@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from viewflow.forms import Layout
 
-from complaints.choices import OutreachState
+from complaints.choices import DeliveryIdentifier, OutreachState
 from complaints.models import Category, CauseCategory
 from complaints.selectors import process_settings
 
@@ -32,10 +32,21 @@ class DeliveriesImportForm(forms.Form):
     file = forms.FileField(
         label=_("Deliveries CSV"),
         help_text=_(
-            "Columns: batch_number, product_model, production_date, plate_or_vin, customer_name, phone, "
-            "delivery_date (dates as YYYY-MM-DD). A file with any bad row imports nothing."
+            "Columns: batch_number, product_model, production_date, the identifying column of the category "
+            "(plate_or_vin, serial_number or customer_po), customer_name, phone, delivery_date (dates as "
+            "YYYY-MM-DD). A file with any bad row imports nothing."
         ),
     )
+    identifier = forms.ChoiceField(
+        label=_("Deliveries identified by"),
+        choices=DeliveryIdentifier.choices,
+        initial=DeliveryIdentifier.PLATE_OR_VIN,
+        required=False,
+        help_text=_("On an investigation's page, its category decides."),
+    )
+
+    def clean_identifier(self) -> str:
+        return self.cleaned_data.get("identifier") or DeliveryIdentifier.PLATE_OR_VIN
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

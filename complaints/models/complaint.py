@@ -18,6 +18,7 @@ INTAKE_FIELDS = (
     "customer_name",
     "customer_phone",
     "contact_person",
+    "customer_language",
     "category",
     "product_model",
     "batch_number",
@@ -40,6 +41,12 @@ INTAKE_FIELDS = (
 )
 
 
+def site_language() -> str:
+    """The site's language (settings.LANGUAGE_CODE): a new complaint's customer reads it unless
+    intake says otherwise."""
+    return settings.LANGUAGE_CODE
+
+
 class Complaint(Process):
     """One customer complaint from intake to follow-up.
 
@@ -54,6 +61,13 @@ class Complaint(Process):
     customer_name = models.CharField(_("customer name"), max_length=100)
     customer_phone = models.CharField(_("customer phone"), max_length=32, blank=True)
     contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+    customer_language = models.CharField(
+        _("customer's language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=site_language,
+        help_text=_("What the customer reads: every message to the customer is written in it."),
+    )
 
     # Product or service
     category = models.ForeignKey("complaints.Category", verbose_name=_("category"), null=True, on_delete=models.PROTECT)

@@ -12,7 +12,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from complaints.choices import CalendarDayKind, DepartmentScope, Emotion, RoutedStage, TimeUnit, Urgency, Weekday
+from complaints.choices import (
+    CalendarDayKind,
+    DeliveryIdentifier,
+    DepartmentScope,
+    Emotion,
+    RoutedStage,
+    TimeUnit,
+    Urgency,
+    Weekday,
+)
 from complaints.models.help import AT_ONCE, NEXT_DEADLINE
 from complaints.rules.filetypes import KNOWN_EXTENSIONS
 
@@ -395,6 +404,17 @@ class Category(models.Model):
     )
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive categories are not offered at intake. Takes effect at once.")
+    )
+    delivery_identifier = models.CharField(
+        _("deliveries identified by"),
+        max_length=20,
+        choices=DeliveryIdentifier.choices,
+        default=DeliveryIdentifier.PLATE_OR_VIN,
+        help_text=_(
+            "The column of a deliveries file that names one delivered item, and what outreach lists match "
+            "complaints on: plate/VIN (the complaint's plate/VIN), serial number (the complaint's "
+            "serial_number answer), customer PO (the complaint's order number)."
+        ),
     )
     history = HistoricalRecords()
 

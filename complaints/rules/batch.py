@@ -24,6 +24,9 @@ DELIVERY_COLUMNS = (
     "delivery_date",
 )
 DELIVERY_REQUIRED = ("batch_number", "plate_or_vin", "customer_name", "phone")
+IDENTIFIER_COLUMN = "plate_or_vin"
+"""The identifying column's place in DELIVERY_COLUMNS; the category names the real header
+(DeliveryIdentifier: plate_or_vin, serial_number or customer_po)."""
 DELIVERY_DATES = ("production_date", "delivery_date")
 
 # Allowed moves of one customer's outreach: forward only, each step recorded.
@@ -179,10 +182,23 @@ def _date(value: str) -> date:
     return date.fromisoformat(value)
 
 
-def read_delivery_rows(lines: Iterable[tuple[int, Sequence[str]]], *, phone: Callable[[str], str]) -> DeliveryParse:
-    """Rule: the first line names the columns (DELIVERY_COLUMNS, any order, no others); every
-    following line needs a batch number, a plate/VIN, a name and a valid phone (`phone` returns
-    it normalised or raises ValueError), dates as YYYY-MM-DD, and no batch and plate/VIN twice.
+def delivery_columns(identifier: str = IDENTIFIER_COLUMN) -> tuple[str, ...]:
+    """Rule: a deliveries file has DELIVERY_COLUMNS with the identifying column named as the
+    category says.
+
+    Example: delivery_columns("customer_po") has "customer_po" where cars have "plate_or_vin".
+    Why: a B2B batch has no plates; its deliveries are known by purchase order or serial number.
+    """
+    return tuple(identifier if c == IDENTIFIER_COLUMN else c for c in DELIVERY_COLUMNS)
+
+
+def read_delivery_rows(
+    lines: Iterable[tuple[int, Sequence[str]]], *, phone: Callable[[str], str], identifier: str = IDENTIFIER_COLUMN
+) -> DeliveryParse:
+    """Rule: the first line names the columns (delivery_columns(identifier), any order, no
+    others); every following line needs a batch number, the identifier (plate/VIN, serial number
+    or customer PO), a name and a valid phone (`phone` returns it normalised or raises
+    ValueError), dates as YYYY-MM-DD, and no batch and identifier twice.
     Every bad line is reported with its number and every reason; blank lines are skipped.
 
     Example: a line "BMS-07B,EV-S7,2026-13-01,沪A1,王,138,"  → (2, "production_date: …; phone: …")
@@ -196,8 +212,10 @@ def read_delivery_rows(lines: Iterable[tuple[int, Sequence[str]]], *, phone: Cal
         return result
     header_number, header = header_line
     names = [normalise_header(cell) for cell in header]
-    missing = [c for c in DELIVERY_COLUMNS if c not in names]
-    unknown = [c for c in names if c not in DELIVERY_COLUMNS]
+    columns = delivery_columns(identifier)
+    required = tuple(identifier if c == IDENTIFIER_COLUMN else c for c in DELIVERY_REQUIRED)
+    missing = [c for c in columns if c not in names]
+    unknown = [c for c in names if c not in columns]
     repeated = sorted({c for c in names if names.count(c) > 1})
     if missing or unknown or repeated:
         problems = []
@@ -207,7 +225,7 @@ def read_delivery_rows(lines: Iterable[tuple[int, Sequence[str]]], *, phone: Cal
             problems.append(_("unknown columns: %(columns)s") % {"columns": ", ".join(c or "—" for c in unknown)})
         if repeated:
             problems.append(_("repeated columns: %(columns)s") % {"columns": ", ".join(repeated)})
-        expected = ", ".join(DELIVERY_COLUMNS)
+        expected = ", ".join(columns)
         result.errors.append(
             (
                 header_number,
@@ -237,7 +255,7 @@ def read_delivery_rows(lines: Iterable[tuple[int, Sequence[str]]], *, phone: Cal
             continue
         values = {name: (cell or "").strip() for name, cell in zip(names, cells, strict=True)}
         problems = []
-        for column in DELIVERY_REQUIRED:
+        for column in required:
             if not values[column]:
                 problems.append(_("%(column)s: missing") % {"column": column})
         dates: dict[str, date | None] = {}
@@ -256,11 +274,13 @@ def read_delivery_rows(lines: Iterable[tuple[int, Sequence[str]]], *, phone: Cal
                 number_phone = phone(values["phone"])
             except ValueError as error:
                 problems.append(_("phone: %(message)s") % {"message": str(error)})
-        batch, vehicle = normalise_code(values["batch_number"]), normalise_code(values["plate_or_vin"])
+        batch, vehicle = normalise_code(values["batch_number"]), normalise_code(values[identifier])
         if batch and vehicle:
             first = seen.setdefault((batch, vehicle), number)
             if first != number:
-                problems.append(_("the same batch and plate/VIN as line %(line)s") % {"line": first})
+                problems.append(
+                    _("the same batch and %(column)s as line %(line)s") % {"column": identifier, "line": first}
+                )
         if problems:
             result.errors.append((number, "; ".join(problems)))
             continue

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Trim, Upper
 
-from complaints.choices import BatchStatus, Outcome, OutreachState, RoutedStage
+from complaints.choices import BatchStatus, DeliveryIdentifier, Outcome, OutreachState, RoutedStage
 from complaints.models import BatchInvestigation, Complaint, Delivery, Membership, OutreachContact, StageRoute
 from complaints.rules.batch import BatchKey, OutreachCounts, batch_key, outreach_counts
 
@@ -21,6 +21,30 @@ def complaint_batch_key(complaint: Complaint) -> BatchKey | None:
         delivered=complaint.purchase_date,
         window_days=process_settings().batch_window_days,
     )
+
+
+def delivery_identifier(complaint: Complaint | None) -> str:
+    """The column that identifies a delivered item in this complaint's category (plate/VIN when
+    the complaint has no category)."""
+    category = complaint.category if complaint is not None else None
+    return category.delivery_identifier if category is not None else DeliveryIdentifier.PLATE_OR_VIN
+
+
+def complaint_identifier(complaint: Complaint) -> str:
+    """The complaint's value of its category's identifying column: the plate/VIN, the answer keyed
+    serial_number, or the order number (the customer's PO)."""
+    identifier = delivery_identifier(complaint)
+    if identifier == DeliveryIdentifier.CUSTOMER_PO:
+        return complaint.order_number
+    if identifier == DeliveryIdentifier.SERIAL_NUMBER:
+        return complaint.answers.filter(key="serial_number").values_list("text", flat=True).first() or ""
+    return complaint.plate_or_vin
+
+
+def investigation_identifier(investigation: BatchInvestigation) -> str:
+    """The identifying column of an investigation's deliveries: its (first) complaint's category's."""
+    first = investigation.complaints.select_related("category").order_by("pk").first()
+    return delivery_identifier(first)
 
 
 def batch_complaints(key: BatchKey) -> QuerySet[Complaint]:

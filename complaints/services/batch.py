@@ -12,7 +12,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.choices import BatchEventKind, BatchOpenedBy, BatchStatus, EventKind, OutreachState
+from complaints.choices import (
+    BatchEventKind,
+    BatchOpenedBy,
+    BatchStatus,
+    DeliveryIdentifier,
+    EventKind,
+    OutreachState,
+)
 from complaints.forms.fields import normalise_phone
 from complaints.models import BatchEvent, BatchInvestigation, Complaint, Delivery, OutreachContact
 from complaints.rules.batch import (
@@ -27,6 +34,7 @@ from complaints.selectors.batch import (
     batch_complaints,
     batch_deliveries,
     complaint_batch_key,
+    complaint_identifier,
     is_batch_investigator,
     open_investigation,
 )
@@ -170,14 +178,15 @@ def investigation_link(*, investigation: BatchInvestigation, complaint: Complain
         actor=actor,
         new={"complaint": complaint.reference},
     )
+    identifier = complaint_identifier(complaint)
     _contact_add(
         investigation=investigation,
-        key=customer_key(plate_or_vin=complaint.plate_or_vin, phone=complaint.customer_phone),
+        key=customer_key(plate_or_vin=identifier, phone=complaint.customer_phone),
         fields={
             "complaint": complaint,
             "customer_name": complaint.customer_name,
             "phone": complaint.customer_phone,
-            "plate_or_vin": complaint.plate_or_vin,
+            "plate_or_vin": identifier,
         },
     )
     return True
@@ -297,9 +306,10 @@ def _phone(value: str) -> str:
         raise ValueError(" ".join(error.messages)) from error
 
 
-def deliveries_read(*, data: bytes) -> list[DeliveryRow]:
+def deliveries_read(*, data: bytes, identifier: str = DeliveryIdentifier.PLATE_OR_VIN) -> list[DeliveryRow]:
     """Reads and checks a deliveries CSV (UTF-8, with or without a byte-order mark; GB18030 as
-    spreadsheet programs in China save it). Raises DeliveriesRefused listing every bad line."""
+    spreadsheet programs in China save it) whose items are identified by the `identifier` column
+    (the category's). Raises DeliveriesRefused listing every bad line."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -319,20 +329,23 @@ def deliveries_read(*, data: bytes) -> list[DeliveryRow]:
         raise DeliveriesRefused(
             [(reader.line_num, _("Not a readable CSV line: %(error)s") % {"error": error})]
         ) from None
-    parsed = read_delivery_rows(lines, phone=_phone)
+    parsed = read_delivery_rows(lines, phone=_phone, identifier=identifier)
     if parsed.errors:
         raise DeliveriesRefused(parsed.errors)
     return parsed.rows
 
 
-def deliveries_import(*, data: bytes, actor: Any) -> DeliveriesImported:
+def deliveries_import(
+    *, data: bytes, actor: Any, identifier: str = DeliveryIdentifier.PLATE_OR_VIN
+) -> DeliveriesImported:
     """Imports a deliveries CSV in one transaction: every row is checked first and a file with any
-    bad row imports nothing (DeliveriesRefused lists each bad line and why). Rows already known
-    (same batch and plate/VIN) are updated, not added twice. The outreach lists of the open
+    bad row imports nothing (DeliveriesRefused lists each bad line and why). Items are identified
+    by the `identifier` column (the category's: plate/VIN, serial number or customer PO). Rows
+    already known (same batch and identifier) are updated, not added twice. The outreach lists of the open
     investigations of those batches are filled. Returns what happened."""
     if not is_batch_investigator(actor):
         raise BatchRefused(_("Only quality engineers import deliveries."))
-    rows = deliveries_read(data=data)
+    rows = deliveries_read(data=data, identifier=identifier)
     created = updated = 0
     with transaction.atomic():
         for row in rows:

@@ -24,7 +24,7 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
 
-from complaints.choices import ConditionEffect, FormStatus, Urgency
+from complaints.choices import ConditionEffect, DeliveryIdentifier, FormStatus, Urgency
 from complaints.models import (
     BusinessCalendar,
     CalendarDay,
@@ -235,7 +235,13 @@ def config_export() -> dict[str, Any]:
         for c in CauseCategory.objects.order_by("order", "code")
     ]
     doc["categories"] = [
-        {"code": c.code, "name": c.name, "parent": _code(c.parent), "active": c.active}
+        {
+            "code": c.code,
+            "name": c.name,
+            "parent": _code(c.parent),
+            "active": c.active,
+            "delivery_identifier": c.delivery_identifier,
+        }
         for c in Category.objects.select_related("parent").order_by("code")
     ]
     doc["intake_forms"] = [
@@ -741,12 +747,13 @@ class _Importer:
                 self.save(priority)
 
     def categories(self) -> None:
-        items = self.items("categories", {"code", "name", "parent", "active"}, {"code", "name"})
+        items = self.items("categories", {"code", "name", "parent", "active", "delivery_identifier"}, {"code", "name"})
         saved = []
         for index, item in items:
             with self.at(f"categories[{index}]"):
                 cat = Category.objects.filter(code=item["code"]).first() or Category(code=item["code"])
                 cat.name, cat.active = item["name"], bool(item.get("active", True))
+                cat.delivery_identifier = item.get("delivery_identifier") or DeliveryIdentifier.PLATE_OR_VIN
                 if self.save(cat, exclude=["parent"]):
                     saved.append((index, item, cat))
         for index, item, cat in saved:

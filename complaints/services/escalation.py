@@ -4,8 +4,9 @@ information package, tells the customer and records why."""
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
@@ -35,7 +36,7 @@ from complaints.selectors.routing import level_deadlines
 from complaints.services.clocks import complaint_clocks_sync
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
-from complaints.services.notify import complaint_context, notify_event, render
+from complaints.services.notify import complaint_context, in_language, notify_event, render
 from complaints.services.stages import contact_record
 
 
@@ -82,34 +83,48 @@ def _move_tasks(*, complaint: Complaint) -> list[dict[str, Any]]:
     return moved
 
 
+def customer_language(complaint: Complaint) -> str:
+    """The language every message to this complaint's customer is written in: the one chosen at
+    intake, the site's when none (or one no longer offered) is set."""
+    offered = {code for code, _name in settings.LANGUAGES}
+    return complaint.customer_language if complaint.customer_language in offered else settings.LANGUAGE_CODE
+
+
 def _customer_message(*, complaint: Complaint, department: Any, due: Any) -> str:
-    template = event_template(event=NotificationEvent.CUSTOMER_UPDATE)
+    """Who handles the case now and by when, in the customer's language (its template in that
+    language, else the site's, else any; a plain sentence without one)."""
+    language = customer_language(complaint)
+    template = event_template(event=NotificationEvent.CUSTOMER_UPDATE, language=language)
     context = complaint_context(
         complaint,
         department=str(department or complaint.department or ""),
         due=timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
     )
-    if template is None:
-        return (
-            _("%(level)s (%(department)s) now handles your complaint %(reference)s; you will hear from us by %(due)s.")
-            % context
+    with translation.override(language):
+        text = in_language(context, language)
+        if template is not None:
+            return render(template.body, text)
+        plain = _(
+            "%(level)s (%(department)s) now handles your complaint %(reference)s; you will hear from us by %(due)s."
         )
-    return render(template.body, context)
+        return plain % text
 
 
 def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, promise: bool = True) -> None:
     """Records the message to the customer (who handles the case now, and by when) as a contact
-    with its promise (a clock of its own); the case owner stays the customer's contact. A send-back
-    makes no new promise: the lower level answers within its own clocks, and a promise that
-    escalated on its own would bounce the case back up."""
+    with its promise (a clock of its own), both in the customer's language; the case owner stays
+    the customer's contact. A send-back makes no new promise: the lower level answers within its
+    own clocks, and a promise that escalated on its own would bounce the case back up."""
     if promise:
         complaint.promised_response_at = due or complaint.promised_response_at
+    with translation.override(customer_language(complaint)):
+        promised = _("Answer from %(level)s") % {"level": complaint.level} if promise and due else ""
     contact_record(
         complaint=complaint,
         actor=actor,
         channel=Channel.SMS,
         summary=message,
-        promise=_("Answer from %(level)s") % {"level": complaint.level} if promise and due else "",
+        promise=promised,
         promised_by=due if promise else None,
     )
 

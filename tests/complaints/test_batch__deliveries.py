@@ -3,8 +3,11 @@ outreach lists of the open investigations of its batches; importing again adds n
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from complaints.models import BatchInvestigation, Delivery
-from tests.complaints.test_batch__investigations import BATCH, file
+from complaints.choices import DeliveryIdentifier
+from complaints.models import BatchInvestigation, Category, Delivery
+from complaints.services.config_io import config_export, config_import
+from tests.complaints.test_batch__investigations import BATCH, file, register
+from tests.conftest import intake_data
 from tests.flows.test_flows__journey import as_user
 
 HEADER = "batch_number,product_model,production_date,plate_or_vin,customer_name,phone,delivery_date\n"
@@ -38,7 +41,7 @@ def test_a_file_with_bad_rows_reports_each_one_and_imports_none(org, agent, qual
         (4, "batch_number: missing"),
         (5, "production_date"),
         (6, "Enter a valid phone number"),
-        (7, "the same batch and plate/VIN as line 2"),
+        (7, "the same batch and plate_or_vin as line 2"),
     ]:
         assert f"Line {line}: " in page and reason in page, (line, reason)
     assert "Line 2:" not in page and "Line 3:" not in page
@@ -114,3 +117,57 @@ def test_a_file_above_the_admins_size_limit_is_refused(org, agent, quality_engin
     response = as_user(quality_engineer).post(f"/workflow/batch/{investigation.pk}/import/", {"file": big})
     assert response.status_code == 400 and "larger than 1 MB" in response.content.decode()
     assert Delivery.objects.count() == 0
+
+
+def b2b_batch(org, agent):
+    """Three complaints of a batch in a category whose deliveries are known by the customer's PO
+    (the order number at intake), no plates."""
+    category = Category.objects.get(pk=intake_data(org)["category"])
+    category.delivery_identifier = DeliveryIdentifier.CUSTOMER_PO
+    category.save()
+    for i in range(3):
+        register(agent, org, batch_number=BATCH, customer_phone=f"1380013{8000 + i:04d}", order_number=f"PO-{i:04d}")
+    return BatchInvestigation.objects.get()
+
+
+def b2b_file(body: str, header: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("deliveries.csv", (header + body).encode(), content_type="text/csv")
+
+
+def test_a_b2b_file_without_plates_imports_by_customer_po_and_matches_the_complaints(org, agent, quality_engineer):
+    investigation = b2b_batch(org, agent)
+    header = "batch_number,product_model,production_date,customer_po,customer_name,phone,delivery_date\n"
+    body = "".join(f"{BATCH},BMS,2026-07-01,po-{n:04d},客户{n},1370013{n:04d},2026-07-20\n" for n in range(5))
+    response = as_user(quality_engineer).post(
+        f"/workflow/batch/{investigation.pk}/import/", {"file": b2b_file(body, header)}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Delivery.objects.count() == 5
+    # PO-0000..PO-0002 are the complaints' customers: one contact each, not two
+    assert investigation.contacts.count() == 5
+    merged = investigation.contacts.get(plate_or_vin="PO-0001")
+    assert merged.complaint is not None and merged.delivery is not None
+
+
+def test_a_b2b_import_names_the_missing_identifying_column(org, agent, quality_engineer):
+    investigation = b2b_batch(org, agent)
+    response = as_user(quality_engineer).post(
+        f"/workflow/batch/{investigation.pk}/import/", {"file": csv_file(good_rows(2))}
+    )
+    page = response.content.decode()
+    assert "missing columns: customer_po" in page and "unknown columns: plate_or_vin" in page
+    assert Delivery.objects.count() == 0
+
+
+def test_the_identifying_column_travels_with_the_configuration(org):
+    category = Category.objects.get(pk=intake_data(org)["category"])
+    category.delivery_identifier = DeliveryIdentifier.SERIAL_NUMBER
+    category.save()
+    document = config_export()
+    assert {"code": category.code, "delivery_identifier": "serial_number"}.items() <= next(
+        c for c in document["categories"] if c["code"] == category.code
+    ).items()
+    Category.objects.filter(pk=category.pk).update(delivery_identifier=DeliveryIdentifier.PLATE_OR_VIN)
+    config_import(document=document)
+    category.refresh_from_db()
+    assert category.delivery_identifier == DeliveryIdentifier.SERIAL_NUMBER

@@ -13,6 +13,7 @@ Deterministic for a given size (`setseed`); adds to what exists, never deletes.
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
@@ -230,7 +231,8 @@ class Command(BaseCommand):
         self.cursor.execute(
             f"""
             INSERT INTO complaints_complaint (
-                process_ptr_id, reference, customer_name, customer_phone, contact_person, product_model,
+                process_ptr_id, reference, customer_name, customer_phone, contact_person, customer_language,
+                product_model,
                 batch_number, order_number, plate_or_vin, occurred_place, customer_words, handler_understanding,
                 risk_flagged, demand, demand_detail, emotion, channel, received_at, promised_response_at, stage,
                 outcome, outcome_note, level_entered_at, first_response_due, response_due, resolution_due,
@@ -239,7 +241,8 @@ class Command(BaseCommand):
                 waiting_since)
             SELECT pid, reference,
                 (ARRAY{surnames})[1 + i % {len(surnames)}] || (ARRAY{given})[1 + (i / 7) % {len(given)}],
-                '+86138' || lpad(((i::bigint * 7919) % 100000000)::text, 8, '0'), '', 'M-' || (i % 40), '',
+                '+86138' || lpad(((i::bigint * 7919) % 100000000)::text, 8, '0'), '', '{settings.LANGUAGE_CODE}',
+                'M-' || (i % 40), '',
                 'SO' || lpad(((i::bigint * 104729) % 10000000000)::text, 10, '0'),
                 (ARRAY{plates})[1 + i % {len(plates)}] || upper(substr(md5(i::text), 1, 5)), '',
                 (ARRAY{words})[1 + i % {len(words)}], '', r_prio < 0.02,
