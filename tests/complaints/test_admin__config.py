@@ -191,7 +191,9 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     seen = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": "agent_a", "http_accept": "*/*"}
-    AccessAttempt.objects.create(**seen, path_info="/accounts/login/", get_data="", post_data="", failures_since_start=1)
+    AccessAttempt.objects.create(
+        **seen, path_info="/accounts/login/", get_data="", post_data="", failures_since_start=1
+    )
     AccessLog.objects.create(**seen, path_info="/accounts/login/")
     AccessFailureLog.objects.create(**seen, path_info="/accounts/login/")
     for model in REGISTERED_MODELS:
