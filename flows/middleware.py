@@ -83,6 +83,8 @@ class ComplaintScopeMiddleware:
         match = request.resolver_match
         if not isinstance(exception, PermissionDenied) or match is None or "workflow" not in match.namespaces:
             return None
+        if str(match.url_name).endswith(("reassign", "unassign")):
+            return None  # handing over someone else's task is not a race lost: a plain refusal
         return race_lost(request, process_pk=match.kwargs.get("process_pk"), task_pk=match.kwargs.get("task_pk"))
 
 
