@@ -106,10 +106,15 @@ class ComplaintListView(DashboardProcessListView):
 
     department_name.short_description = _("department")  # type: ignore[attr-defined]
 
-    def get_queryset(self) -> QuerySet[Any]:
+    @viewprop
+    def queryset(self) -> QuerySet[Any]:
         # The scope as conditions on the listed rows themselves (not `pk IN (visible)`, which makes
         # PostgreSQL collect every visible complaint first): newest first, the scan stops at a page.
-        # viewflow counts each row's open tasks with a GROUP BY over every complaint; a subquery
+        return complaints_visible_to(self.request.user).filter(flow_class=self.flow_class)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        # viewflow's dashboard counts each row's open tasks with a GROUP BY over every complaint; it
+        # is skipped (the search and filter mixins below it still narrow the rows) and a subquery
         # counts them for the rows of the page only.
         open_tasks = (
             Task.objects.filter(process_id=OuterRef("pk"), finished__isnull=True)
@@ -118,9 +123,9 @@ class ComplaintListView(DashboardProcessListView):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        visible = complaints_visible_to(self.request.user).filter(flow_class=self.flow_class)
+        rows = super(DashboardProcessListView, self).get_queryset()
         return (
-            visible.annotate(active_tasks_count=Coalesce(Subquery(open_tasks), 0))
+            rows.annotate(active_tasks_count=Coalesce(Subquery(open_tasks), 0))
             .select_related("department")
             .order_by("-created")
         )
