@@ -38,6 +38,7 @@ from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import complaint_context, in_language, notify_event, render
 from complaints.services.stages import contact_record
+from complaints.services.urgency import urgency_deferred
 
 
 class EscalationRefused(Refused):
@@ -130,6 +131,36 @@ def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, 
 
 
 def _move(
+    *,
+    complaint: Complaint,
+    target: EscalationLevel,
+    direction: str,
+    actor: Any,
+    reason: str,
+    trigger: str,
+    note: str,
+    suggested_direction: str,
+    urgency: str,
+    affected: int | None,
+    clocks: list[str] | None = None,
+) -> Escalation:
+    with urgency_deferred():  # the case's clocks change several times here: its list rows once
+        return _move_now(
+            complaint=complaint,
+            target=target,
+            direction=direction,
+            actor=actor,
+            reason=reason,
+            trigger=trigger,
+            note=note,
+            suggested_direction=suggested_direction,
+            urgency=urgency,
+            affected=affected,
+            clocks=clocks,
+        )
+
+
+def _move_now(
     *,
     complaint: Complaint,
     target: EscalationLevel,

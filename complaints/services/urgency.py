@@ -7,7 +7,9 @@ the task. What governs a row is decided once, by `with_deadlines` (complaints/se
 here as in a fallback read; breached and warning are read against the current time, so the sweep
 changes nothing here."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db.models.signals import post_save
@@ -43,13 +45,40 @@ def _process_ids(complaint_ids: list[int]) -> list[int]:
     return [*complaint_ids, *sides[0].union(*sides[1:])]
 
 
+# Inside `urgency_deferred()`: the complaints whose rows are refreshed once, when it ends.
+_deferred: ContextVar[set[int] | None] = ContextVar("urgency_deferred", default=None)
+
+
+@contextmanager
+def urgency_deferred() -> Iterator[None]:
+    """One service that changes several clocks of a case (an escalation stops the answered ones,
+    sets a promise and moves the level's) refreshes the case's rows once, at its end, instead of
+    after each change: four queries instead of twelve. Nested uses refresh at the outermost end."""
+    if _deferred.get() is not None:
+        yield
+        return
+    token = _deferred.set(set())
+    try:
+        yield
+        pending = _deferred.get() or set()
+    finally:
+        _deferred.reset(token)
+    if pending:
+        urgency_refresh(complaint_ids=sorted(pending))
+
+
 def urgency_refresh(*, complaint_ids: Iterable[int] = (), task_ids: Iterable[int] = ()) -> int:
     """Rewrites the TaskUrgency rows of the open human tasks of these complaints (with their side
     processes) or of these tasks; a task no longer open loses its row. Three or four queries
-    however many tasks. Returns how many rows now stand."""
+    however many tasks; nothing yet inside `urgency_deferred()` for complaints (they are refreshed
+    when it ends). Returns how many rows now stand."""
     from complaints.selectors.worklist import with_deadlines  # the selector imports the models; no cycle
 
     complaint_ids, task_ids = [i for i in complaint_ids if i], [i for i in task_ids if i]
+    pending = _deferred.get()
+    if pending is not None and complaint_ids and not task_ids:
+        pending.update(complaint_ids)
+        return 0
     if not complaint_ids and not task_ids:
         return 0
     tasks = Task.objects.filter(flow_task_type="HUMAN")
