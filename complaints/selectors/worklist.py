@@ -218,8 +218,9 @@ def inbox_rows(tasks: QuerySet[Any], user: Any) -> QuerySet[Any]:
 
 
 def user_queues(user: Any) -> list[str]:
-    """The queue permissions the user holds (every human task of the flows names one)."""
-    return sorted(p for p in user.get_all_permissions() if p.startswith("complaints.queue__"))
+    """The queue permissions the user holds (every human task of the flows names one): department
+    queues, and their own queue of released mentions."""
+    return sorted(p for p in user.get_all_permissions() if p.startswith(("complaints.queue__", "complaints.mention__")))
 
 
 def queue_rows(tasks: QuerySet[Any], user: Any) -> QuerySet[Any]:
@@ -357,7 +358,9 @@ def menu_counts(*, user: Any, now: datetime | None = None) -> MenuCounts:
     mine = Q(status=STATUS.ASSIGNED, owner=user)
     queued = Q(status=STATUS.NEW)
     if not user.is_superuser:
-        queued &= Q(owner_permission__in=user_queues(user))
+        queues = list(user_queues(user))
+        # No queue at all (a department head who is not a member): a condition SQL can still write.
+        queued &= Q(owner_permission__in=queues) if queues else Q(pk__isnull=True)
     parts = [
         TaskUrgency.objects.filter(mine),
         TaskUrgency.objects.filter(queued),
@@ -367,7 +370,7 @@ def menu_counts(*, user: Any, now: datetime | None = None) -> MenuCounts:
     params: list[Any] = []
     for part in parts:
         query, part_params = part.order_by().values("pk")[:MENU_COUNT_CAP].query.sql_with_params()
-        sql.append(f"(SELECT COUNT(*) FROM ({query}) AS capped)")  # noqa: S608 (Django's SQL, bound params)  # noqa: S608 (Django-built SQL, bound params)
+        sql.append(f"(SELECT COUNT(*) FROM ({query}) AS capped)")  # noqa: S608 (Django-built SQL, bound params)
         params.extend(part_params)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(sql)}", params)
