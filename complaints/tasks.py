@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import connection
 
 # One sweep at a time across every worker, however many beats send ticks (a second beat started
@@ -44,7 +45,7 @@ def sweep_clocks() -> dict[str, Any]:
     with _sweep_lock() as acquired:
         if not acquired:
             return {"skipped": "another sweep is running"}
-        result = clocks_sweep()
+        result = clocks_sweep(batch=settings.REDRESS_SWEEP_BATCH)
         result["timers"] = workflow_timers_fire()
         result["sent"] = notifications_resend()
         return result

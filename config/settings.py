@@ -218,6 +218,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Clocks the sweep claims and fires per transaction; a tick sweeps batch after batch until nothing
+# is due. Smaller batches hold fewer row locks at once, larger ones cost fewer round trips.
+REDRESS_SWEEP_BATCH = env.int("REDRESS_SWEEP_BATCH", default=500)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers log through LOGGING below (one line per task with its id), not Celery's own format.
@@ -319,6 +322,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two different choice sets are both called "channel": how the complaint came in, and how a
+    # contact with the customer happened.
+    "ENUM_NAME_OVERRIDES": {
+        "IntakeChannelEnum": "complaints.choices.Channel",
+        "ContactChannelEnum": "complaints.forms.page.CONTACT_CHANNELS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.problem_responses",

@@ -32,6 +32,8 @@ def start_worker(broker: str) -> subprocess.Popen[str]:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": broker,
         "REDRESS_TIMER_SWEEP_SECONDS": "1",
+        # Small batches (each its own transaction), so a worker killed mid-sweep has committed some.
+        "REDRESS_SWEEP_BATCH": "2",
         "REDRESS_VAR_DIR": str(Path(settings.MEDIA_ROOT).parent),
     }
     return subprocess.Popen(

@@ -58,7 +58,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_fires_nothing_twice(org, ag
         assert wait_until(lambda: warned(ids) > 0), stop_worker(worker)[-3000:]
         worker.send_signal(signal.SIGKILL)  # no chance to finish the sweep
         worker.wait(timeout=30)
-        assert warned(ids) < len(ids), "the sweep finished before the kill; raise COUNT"
+        assert warned(ids) < len(ids), "the sweep finished before the kill; raise COUNT or lower the batch"
     finally:
         if worker.poll() is None:
             worker.kill()
