@@ -221,6 +221,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # Clocks the sweep claims and fires per transaction; a tick sweeps batch after batch until nothing
 # is due. Smaller batches hold fewer row locks at once, larger ones cost fewer round trips.
 REDRESS_SWEEP_BATCH = env.int("REDRESS_SWEEP_BATCH", default=500)
+# Login lock-out before any configuration exists (a fresh install): afterwards the admin's
+# Process settings decide (failures before a lock-out, lock-out minutes).
+REDRESS_LOGIN_FALLBACK_FAILURES = 5
+REDRESS_LOGIN_FALLBACK_COOLOFF_MINUTES = 15
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers log through LOGGING below (one line per task with its id), not Celery's own format.

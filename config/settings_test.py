@@ -7,3 +7,11 @@ import os
 os.environ["DJANGO_DEBUG"] = "true"
 
 from config.settings import *  # noqa: F403
+
+# pytest-django's live server serves static files only when it finds this exact name in
+# INSTALLED_APPS (the browser tests need them); the ignore patterns of our AppConfig matter only
+# to collectstatic, which the production tests run with the plain settings.
+INSTALLED_APPS = [
+    "django.contrib.staticfiles" if app == "config.apps.RedressStaticFilesConfig" else app
+    for app in INSTALLED_APPS  # noqa: F405
+]

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
             model_name='historicalprocesssettings',
             name='urgent_first_response_minutes',
             field=models.PositiveIntegerField(default=10, help_text='The first-response limit of an urgent complaint, counted in calendar time from receipt (a complaint filed at 02:00 is answered by 02:10, not the next working morning); a shorter priority target still applies. Applies to complaints triaged after the change.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='urgent first response within (minutes, calendar time)'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='historicalprocesssettings',
@@ -36,6 +37,7 @@ class Migration(migrations.Migration):
             model_name='processsettings',
             name='urgent_first_response_minutes',
             field=models.PositiveIntegerField(default=10, help_text='The first-response limit of an urgent complaint, counted in calendar time from receipt (a complaint filed at 02:00 is answered by 02:10, not the next working morning); a shorter priority target still applies. Applies to complaints triaged after the change.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='urgent first response within (minutes, calendar time)'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='processsettings',

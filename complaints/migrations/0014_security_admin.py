@@ -15,21 +15,25 @@ class Migration(migrations.Migration):
             model_name='historicalprocesssettings',
             name='login_cooloff_minutes',
             field=models.PositiveIntegerField(default=15, help_text='How long a lock-out lasts; “manage.py axes_reset” lifts one earlier. Takes effect at once.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10080)], verbose_name='lock-out time (minutes)'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='historicalprocesssettings',
             name='login_failure_limit',
             field=models.PositiveSmallIntegerField(default=5, help_text='After this many failed logins for one username from one address, that login is locked (even with the right password) for the lock-out time. Takes effect at once.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='failed logins before a lock-out'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='processsettings',
             name='login_cooloff_minutes',
             field=models.PositiveIntegerField(default=15, help_text='How long a lock-out lasts; “manage.py axes_reset” lifts one earlier. Takes effect at once.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10080)], verbose_name='lock-out time (minutes)'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='processsettings',
             name='login_failure_limit',
             field=models.PositiveSmallIntegerField(default=5, help_text='After this many failed logins for one username from one address, that login is locked (even with the right password) for the lock-out time. Takes effect at once.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='failed logins before a lock-out'),
+            preserve_default=False,
         ),
         migrations.AlterField(
             model_name='historicalprocesssettings',

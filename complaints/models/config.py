@@ -454,7 +454,6 @@ class ProcessSettings(models.Model):
     )
     login_failure_limit = models.PositiveSmallIntegerField(
         _("failed logins before a lock-out"),
-        default=5,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_(
             "After this many failed logins for one username from one address, that login is locked "
@@ -463,7 +462,6 @@ class ProcessSettings(models.Model):
     )
     login_cooloff_minutes = models.PositiveIntegerField(
         _("lock-out time (minutes)"),
-        default=15,
         validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
         help_text=_("How long a lock-out lasts; “manage.py axes_reset” lifts one earlier. Takes effect at once."),
     )
@@ -600,7 +598,6 @@ class ProcessSettings(models.Model):
     )
     urgent_first_response_minutes = models.PositiveIntegerField(
         _("urgent first response within (minutes, calendar time)"),
-        default=10,
         validators=[MinValueValidator(1)],
         help_text=_(
             "The first-response limit of an urgent complaint, counted in calendar time from receipt (a "

@@ -5,6 +5,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,15 +27,15 @@ def process_settings() -> ProcessSettings:
 
 
 def login_failure_limit(request: Any, credentials: Any = None) -> int:
-    """django-axes' AXES_FAILURE_LIMIT: the admin's value (the field's default before any configuration)."""
+    """django-axes' AXES_FAILURE_LIMIT: the admin's value (the operator's fallback before any configuration)."""
     limit = ProcessSettings.objects.order_by("pk").values_list("login_failure_limit", flat=True).first()
-    return limit or ProcessSettings._meta.get_field("login_failure_limit").get_default()
+    return limit or settings.REDRESS_LOGIN_FALLBACK_FAILURES
 
 
 def login_cooloff(request: Any = None) -> timedelta:
-    """django-axes' AXES_COOLOFF_TIME: the admin's lock-out time (the field's default before any configuration)."""
+    """django-axes' AXES_COOLOFF_TIME: the admin's lock-out time (the operator's fallback before any configuration)."""
     minutes = ProcessSettings.objects.order_by("pk").values_list("login_cooloff_minutes", flat=True).first()
-    return timedelta(minutes=minutes or ProcessSettings._meta.get_field("login_cooloff_minutes").get_default())
+    return timedelta(minutes=minutes or settings.REDRESS_LOGIN_FALLBACK_COOLOFF_MINUTES)
 
 
 def department_subtree_ids(root_ids: set[int]) -> set[int]:

@@ -5,14 +5,14 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser, login  # noqa: F401 - the session's Chromium
+from tests.browser.conftest import login
 from tests.flows.page_helpers import page_url
 from tests.security.test_hardening__xss import hostile  # noqa: F401 - the complaint with the payloads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_no_dialog_opens_on_pages_carrying_the_payloads(browser, live_server, hostile, agent):  # noqa: F811
+def test_no_dialog_opens_on_pages_carrying_the_payloads(browser, live_server, hostile, agent):  # noqa: F811 (hostile)
     page = login(browser, live_server, agent.username)
     dialogs: list[str] = []
 
