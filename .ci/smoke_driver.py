@@ -147,19 +147,25 @@ def warned(timeout: float) -> None:
     warned_clocks = Clock.objects.filter(complaint=complaint, warned_at__isnull=False).count()
     if warned_clocks != len(warnings):
         fail(f"{warned_clocks} warned clocks but {len(warnings)} warning events")
-    # Each warned clock notifies each recipient of the warning list once (one row per event,
-    # recipient and channel): per recipient, exactly as many rows as warnings.
-    per_recipient: dict[tuple[int | None, int | None], int] = {}
-    for recipient, channel in Notification.objects.filter(
+    # Each warned clock is told to each recipient of the warning list exactly once; clocks of the
+    # case that fell due in the same sweep share one message (its key names their clock ids).
+    warned_ids = sorted(
+        str(pk)
+        for pk in Clock.objects.filter(complaint=complaint, warned_at__isnull=False).values_list("pk", flat=True)
+    )
+    told: dict[tuple[int | None, int | None], list[str]] = {}
+    for recipient, channel, key in Notification.objects.filter(
         complaint=complaint, event=NotificationEvent.DEADLINE_WARNING
-    ).values_list("recipient_id", "channel_id"):
-        per_recipient[(recipient, channel)] = per_recipient.get((recipient, channel), 0) + 1
-    if not per_recipient:
+    ).values_list("recipient_id", "channel_id", "key"):
+        occasion = key.split(":")[2]  # "clock-<id>-<id>…-<event>"
+        ids = [part for part in occasion.split("-")[1:] if part.isdigit()]
+        told.setdefault((recipient, channel), []).extend(ids)
+    if not told:
         fail("the warning notification does not exist")
-    doubled = {who: n for who, n in per_recipient.items() if n != len(warnings)}
+    doubled = {who: sorted(ids) for who, ids in told.items() if sorted(ids) != warned_ids}
     if doubled:
-        fail(f"warning notifications per recipient differ from the {len(warnings)} warning(s): {doubled}")
-    notes = sum(per_recipient.values())
+        fail(f"warned clocks {warned_ids} not told exactly once per recipient: {doubled}")
+    notes = Notification.objects.filter(complaint=complaint, event=NotificationEvent.DEADLINE_WARNING).count()
     print(f"smoke: {len(warnings)} warning(s) for {complaint.reference}, {notes} notification(s), none doubled")
 
 
