@@ -39,7 +39,8 @@ def _process_ids(complaint_ids: list[int]) -> list[int]:
     """The complaints' processes and their side processes (approvals, collaboration requests,
     corrective actions, mentions), in one query."""
     sides = [
-        model.objects.filter(case_id__in=complaint_ids).values_list("pk", flat=True)
+        # No ordering (viewflow's Process orders by created): SQLite refuses ORDER BY inside a UNION.
+        model.objects.filter(case_id__in=complaint_ids).order_by().values_list("pk", flat=True)
         for model in (CompensationApproval, CollaborationRequest, ActionTask, Mention)
     ]
     return [*complaint_ids, *sides[0].union(*sides[1:])]
