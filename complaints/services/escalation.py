@@ -130,37 +130,8 @@ def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, 
     )
 
 
+@urgency_deferred()  # the case's clocks change several times here: its list rows are refreshed once
 def _move(
-    *,
-    complaint: Complaint,
-    target: EscalationLevel,
-    direction: str,
-    actor: Any,
-    reason: str,
-    trigger: str,
-    note: str,
-    suggested_direction: str,
-    urgency: str,
-    affected: int | None,
-    clocks: list[str] | None = None,
-) -> Escalation:
-    with urgency_deferred():  # the case's clocks change several times here: its list rows once
-        return _move_now(
-            complaint=complaint,
-            target=target,
-            direction=direction,
-            actor=actor,
-            reason=reason,
-            trigger=trigger,
-            note=note,
-            suggested_direction=suggested_direction,
-            urgency=urgency,
-            affected=affected,
-            clocks=clocks,
-        )
-
-
-def _move_now(
     *,
     complaint: Complaint,
     target: EscalationLevel,
