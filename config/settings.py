@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "axes",
     "config.apps.RedressConfig",
     "complaints",
+    "web",
+    "portal",
     "flows",
 ]
 

@@ -34,6 +34,8 @@ urlpatterns = [
     path("accounts/", AuthViewset().urls),
     path("preferences/language/", language_set, name="language_set"),
     path("api/", include("api.urls")),
+    path("customer/", include("portal.urls")),
+    path("", include("web.urls")),
     path("", site.urls),
 ]
 # Uploaded files are never served from MEDIA_URL: complaints.views.attachment_download checks scope.
