@@ -4,12 +4,12 @@ from viewflow.contrib.admin import Admin
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
-from complaints.batch_views import BatchViewset
-from complaints.case_views import CaseLibraryViewset
-from complaints.views import language_set
 from config import health
 from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
+from web.actions import language_set
+from web.batch import BatchViewset
+from web.cases import CaseLibraryViewset
 
 site = Site(
     title=settings.SITE_TITLE,

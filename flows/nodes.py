@@ -6,7 +6,7 @@ from typing import Any
 from viewflow.workflow import flow
 
 from complaints.services.assignment import may_manage
-from flows import assignment
+from web import assignment
 
 
 class View(flow.View):

@@ -17,8 +17,8 @@ from complaints.forms import escalation as forms
 from complaints.models import Complaint
 from complaints.rules.clocks import is_closed
 from complaints.services.reopen import ReopenRefused, complaint_reopen
-from complaints.views import ComplaintActionView
 from flows.flows import ComplaintFlow
+from web.actions import ComplaintActionView
 
 WAITING = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED)
 

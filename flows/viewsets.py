@@ -20,8 +20,6 @@ from viewflow.workflow.flow.views import (
 from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 from viewflow.workflow.models import Task
 
-from complaints import views as complaint_views
-from complaints import views_quality as quality_views
 from complaints.choices import BatchStatus
 from complaints.models import Category, Complaint
 from complaints.rules.clocks import is_closed
@@ -44,9 +42,11 @@ from complaints.selectors.intake_forms import (
     complaints_with_answers,
 )
 from complaints.selectors.quality import actions_of, analysis_of, fishbone, may_analyse, may_verify, problem_head
-from complaints.selectors.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
-from flows import assignment, worklist
 from flows.reopen import ReopenView
+from web import actions as complaint_views
+from web import assignment, worklist
+from web import quality as quality_views
+from web.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -171,6 +171,8 @@ def timeline_chips(timeline: Any) -> list[dict[str, Any]]:
 class ComplaintDetailView(DetailProcessView):
     """The complaint page: the record, its history, attachments, contacts, actions and tasks."""
 
+    template_name = "web/complaint/process_detail.html"
+
     def get_queryset(self) -> QuerySet[Any]:
         # Kept for the linked complaints: the reader's scope is worked out once per page.
         self.visible = complaints_visible_to(self.request.user)
@@ -283,7 +285,7 @@ class ComplaintFlowViewset(FlowViewset):
 
 class RedressWorkflowApp(WorkflowAppViewset):
     title = _("Complaints")
-    menu_template_name = "flows/workflow_menu.html"
+    menu_template_name = "web/workflow_menu.html"
     inbox_view_class = worklist.InboxView
     queue_view_class = worklist.QueueView
     archive_view_class = worklist.ArchiveView

@@ -33,7 +33,6 @@ from complaints.selectors.escalation import (
     level_above,
     level_below,
 )
-from complaints.selectors.timeline import mention_candidates
 from complaints.services.approvals import ApprovalRefused, compensation_propose
 from complaints.services.attachments import attachment_add
 from complaints.services.clocks import WaitRefused, complaint_customer_answered, complaint_wait_for_customer
@@ -42,6 +41,7 @@ from complaints.services.escalation import EscalationRefused, complaint_escalate
 from complaints.services.notes import NoteRefused, note_add
 from complaints.services.preferences import PreferenceRefused, preference_set_language
 from complaints.services.stages import StepRefused, contact_log
+from web.timeline import mention_candidates
 
 REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused, WaitRefused, StepRefused)
 DETAIL = "workflow:flows:complaint:process_detail"
@@ -58,7 +58,7 @@ class ComplaintActionView(generic.FormView, ABC):
     """A form about one complaint; `perform` calls one service. A refusal re-renders the form with
     the service's message and changes nothing."""
 
-    template_name = "complaints/action.html"
+    template_name = "web/action.html"
     title = ""
     multipart = False  # True when the form uploads files
     open_only = False  # True for the escalation doors: a closed complaint refuses them
@@ -357,11 +357,11 @@ def package_context(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 def package_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "complaints/package.html", package_context(request, pk))
+    return render(request, "web/package.html", package_context(request, pk))
 
 
 def package_print(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "complaints/package_print.html", package_context(request, pk))
+    return render(request, "web/package_print.html", package_context(request, pk))
 
 
 @require_POST

@@ -88,7 +88,7 @@ class ReassignTaskView(
     generic.FormView,
 ):
     form_class = ReassignForm
-    template_name = "flows/task_reassign.html"
+    template_name = "web/task_reassign.html"
     success_message = _("Task {task} has been handed over.")
     request: Any
 

@@ -47,7 +47,7 @@ from complaints.services.batch import (
     investigation_close,
     outreach_move,
 )
-from complaints.views import ComplaintActionView
+from web.actions import ComplaintActionView
 
 CONTACTS_PER_PAGE = 50
 INVESTIGATIONS_PER_PAGE = 30
@@ -66,7 +66,7 @@ def investigation_list_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, INVESTIGATIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
-        "complaints/batch/list.html",
+        "web/batch/list.html",
         {
             "page": page,
             "status": status,
@@ -148,7 +148,7 @@ def investigation_context(request: HttpRequest, investigation: BatchInvestigatio
 
 def investigation_page(request: HttpRequest, pk: int) -> HttpResponse:
     investigation = visible_investigation(request, pk)
-    return render(request, "complaints/batch/detail.html", investigation_context(request, investigation))
+    return render(request, "web/batch/detail.html", investigation_context(request, investigation))
 
 
 @require_POST
@@ -214,7 +214,7 @@ def deliveries_import_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("workflow:batch:detail", args=[investigation.pk]))
     context = investigation_context(request, investigation, import_form=form, import_errors=errors)
-    return render(request, "complaints/batch/detail.html", context, status=400)
+    return render(request, "web/batch/detail.html", context, status=400)
 
 
 @require_POST
@@ -230,7 +230,7 @@ def investigation_close_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The investigation is closed."), fail_silently=True)
             return HttpResponseRedirect(reverse("workflow:batch:detail", args=[investigation.pk]))
     context = investigation_context(request, investigation, close_form=form)
-    return render(request, "complaints/batch/detail.html", context, status=400)
+    return render(request, "web/batch/detail.html", context, status=400)
 
 
 class MarkBatchView(ComplaintActionView):

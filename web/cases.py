@@ -37,7 +37,7 @@ def case_library_page(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "complaints/cases/library.html",
+        "web/cases/library.html",
         {
             "form": form,
             "page": page,
@@ -56,7 +56,7 @@ def similar_cases_panel(request: HttpRequest) -> HttpResponse:
     words = (request.GET.get("words") or "")[:2000]
     cases = similar_cases(user=request.user, category_id=category_id, product_model=model, words=words)
     asked = category_id is not None or bool(model.strip() or words.strip())
-    return render(request, "complaints/cases/_similar.html", {"cases": cases, "asked": asked})
+    return render(request, "web/cases/_similar.html", {"cases": cases, "asked": asked})
 
 
 class CaseLibraryViewset(AppMenuMixin, Viewset):

@@ -16,7 +16,7 @@ from complaints.models import Cause, CorrectiveAction
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.selectors.quality import eight_d, may_analyse, may_update_action, may_verify
 from complaints.services import quality
-from complaints.views import ComplaintActionView, visible_complaint
+from web.actions import ComplaintActionView, visible_complaint
 
 LANGUAGES = {"zh-hans", "en"}
 
@@ -253,7 +253,7 @@ def _report_context(request: HttpRequest, pk: int) -> dict[str, Any]:
 def eight_d_page(request: HttpRequest, pk: int) -> HttpResponse:
     language = report_language(request)
     with translation.override(language):
-        return render(request, "complaints/eight_d.html", _report_context(request, pk))
+        return render(request, "web/eight_d.html", _report_context(request, pk))
 
 
 def eight_d_pdf(request: HttpRequest, pk: int) -> HttpResponse:
@@ -264,7 +264,7 @@ def eight_d_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     with translation.override(language):
         context = _report_context(request, pk)
         context["font_face"] = pdf_font_face_css()
-        html = render_to_string("complaints/eight_d_print.html", context, request=request)
+        html = render_to_string("web/eight_d_print.html", context, request=request)
     pdf = pdf_write(html)
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"8D-{context['complaint'].reference}-{language}.pdf"

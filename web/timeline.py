@@ -20,8 +20,8 @@ from complaints.models import (
     Membership,
     Mention,
 )
-from complaints.rules.timeline import GROUPS, event_group, event_sentence, generic_facts, groups_selected
 from complaints.rules.trees import path_to_root
+from web.sentences import GROUPS, event_group, event_sentence, generic_facts, groups_selected
 
 
 @dataclass(frozen=True)

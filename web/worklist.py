@@ -39,7 +39,7 @@ from complaints.selectors.worklist import (
     tasks_search,
     with_deadlines,
 )
-from flows.countdown import format_left, script_formats
+from web.countdown import format_left, script_formats
 
 
 def step_choices() -> list[tuple[str, str]]:
@@ -140,7 +140,7 @@ class WorklistMixin:
     same for 5 rows or 50."""
 
     request: Any
-    template_name = "flows/worklist.html"
+    template_name = "web/worklist.html"
     filterset_class = WorklistFilter
     search_fields = ()  # the search box is on; tasks_search does the matching (below)
     columns: tuple[str, ...] = (

@@ -20,9 +20,9 @@ from complaints.models import (
 )
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
-from complaints.rules.fishbone import BoneInput, CauseInput, Fishbone, layout
 from complaints.selectors import stage_queue, user_department_ids
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, is_handler
+from web.fishbone import BoneInput, CauseInput, Fishbone, layout
 
 QUALITY_STAGES = (RoutedStage.ROOT_CAUSE, RoutedStage.PERMANENT_ACTIONS, RoutedStage.EFFECTIVENESS)
 # Areas whose permanent actions prevent recurrence (8D D7).

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import login
-from tests.flows.page_helpers import page_url
 from tests.security.test_hardening__xss import hostile  # noqa: F401 - the complaint with the payloads
+from tests.web.page_helpers import page_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ import pytest
 
 from complaints.choices import ActionStatus as S
 from complaints.rules import capa
-from complaints.rules.fishbone import BoneInput, CauseInput, layout, units, wrap
+from web.fishbone import BoneInput, CauseInput, layout, units, wrap
 
 ALL = list(S)
 

@@ -14,7 +14,6 @@ from django.utils import timezone, translation
 from complaints.choices import EventKind, Outcome, Stage
 from complaints.models import BreachAction, Clock, ClockRule, Complaint, Notification, UserPreference
 from complaints.rules.business_time import business_time_between
-from complaints.rules.timeline import event_sentence
 from complaints.selectors.routing import level_clock
 from complaints.services.clocks import clocks_sweep
 from complaints.services.config_io import config_import, preset_document
@@ -23,6 +22,7 @@ from complaints.services.stages import contact_log
 from flows import driver
 from flows.reopen import complaint_reopen_process
 from tests.conftest import FLOW, intake_data
+from web.sentences import event_sentence
 
 pytestmark = pytest.mark.django_db
 

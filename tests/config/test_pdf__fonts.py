@@ -14,7 +14,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from config.fonts import pdf_font_face_css
-from tests.flows.page_helpers import new_complaint
+from tests.web.page_helpers import new_complaint
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = "高速上突然断电，仪表盘全黑，差点追尾"
@@ -56,7 +56,7 @@ def test_the_8d_pdf_needs_no_system_font(chinese_complaint: Any, tmp_path: Path)
     from complaints.selectors.quality import eight_d
 
     html = render_to_string(
-        "complaints/eight_d_print.html",
+        "web/eight_d_print.html",
         {
             "complaint": chinese_complaint,
             "report": eight_d(chinese_complaint),

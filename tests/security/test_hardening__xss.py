@@ -22,7 +22,7 @@ from complaints.services import quality
 from complaints.services.stages import contact_log
 from flows import driver
 from tests.conftest import FLOW, FMT, intake_data
-from tests.flows.page_helpers import page_url
+from tests.web.page_helpers import page_url
 
 # One payload per input; each is allowed by its field (lengths), so the complaint registers.
 PAYLOADS = {

@@ -6,7 +6,7 @@ from viewflow.workflow import STATUS
 
 from flows import driver
 from tests.conftest import FLOW, open_task, task_url
-from tests.flows.page_helpers import as_user, new_complaint
+from tests.web.page_helpers import as_user, new_complaint
 
 
 def test_the_colleague_who_claims_second_is_told_who_took_the_task(

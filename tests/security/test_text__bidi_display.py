@@ -4,8 +4,8 @@ wherever the name is shown (they could make a name read backwards)."""
 import pytest
 
 from complaints.models import Complaint
-from complaints.templatetags.redress import inert
-from tests.flows.page_helpers import as_user, new_complaint, page
+from tests.web.page_helpers import as_user, new_complaint, page
+from web.templatetags.redress import inert
 
 pytestmark = pytest.mark.django_db
 

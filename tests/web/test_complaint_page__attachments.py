@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from complaints.models import Attachment, ProcessSettings
-from tests.flows.page_helpers import as_user, new_complaint, page, page_url
+from tests.web.page_helpers import as_user, new_complaint, page, page_url
 
 pytestmark = pytest.mark.django_db
 

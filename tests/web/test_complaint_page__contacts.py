@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from complaints.models import CustomerContact
 from tests.conftest import FMT
-from tests.flows.page_helpers import as_user, new_complaint, page, page_url
+from tests.web.page_helpers import as_user, new_complaint, page, page_url
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from complaints.models import Clock
 from complaints.services.clocks import complaint_wait_for_customer
-from tests.flows.page_helpers import as_user, new_complaint, page
+from tests.web.page_helpers import as_user, new_complaint, page
 
 pytestmark = pytest.mark.django_db
 

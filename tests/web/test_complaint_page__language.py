@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 
 from complaints.models import UserPreference
-from tests.flows.page_helpers import as_user, new_complaint, page, page_url
+from tests.web.page_helpers import as_user, new_complaint, page, page_url
 
 pytestmark = pytest.mark.django_db
 

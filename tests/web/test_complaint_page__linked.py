@@ -4,7 +4,7 @@ complaints, each shown only to readers who may see it."""
 import pytest
 
 from complaints.models import Complaint
-from tests.flows.page_helpers import as_user, new_complaint, page
+from tests.web.page_helpers import as_user, new_complaint, page
 
 pytestmark = pytest.mark.django_db
 

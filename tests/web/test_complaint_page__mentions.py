@@ -9,7 +9,7 @@ from viewflow.workflow.models import Task
 from complaints.models import Mention, Note
 from flows.flows import MentionFlow
 from tests.conftest import make_user, task_url
-from tests.flows.page_helpers import as_user, new_complaint, page, page_url
+from tests.web.page_helpers import as_user, new_complaint, page, page_url
 
 pytestmark = pytest.mark.django_db
 

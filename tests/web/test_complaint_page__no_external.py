@@ -7,7 +7,7 @@ import pytest
 from viewflow.workflow.models import Task
 
 from tests.conftest import FLOW, task_url
-from tests.flows.page_helpers import as_user, new_complaint, page_url
+from tests.web.page_helpers import as_user, new_complaint, page_url
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from complaints.services.events import event_record
 from complaints.services.notes import note_add
 from complaints.services.notify import notify_event
 from complaints.services.stages import contact_log
-from tests.flows.page_helpers import as_user, new_complaint, page, page_url
+from tests.web.page_helpers import as_user, new_complaint, page, page_url
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from complaints.rules.mentions import mentioned_usernames
-from complaints.rules.timeline import (
+from web.sentences import (
     GROUPS,
     clock_reading,
     countdown_labels,

@@ -20,8 +20,8 @@ from complaints.selectors.worklist import phone_digits
 from complaints.services.assignment import AssignmentRefused, task_reassign
 from complaints.services.urgency import urgency_rebuild, urgency_refresh
 from flows import driver
-from flows.countdown import format_left
 from tests.conftest import FLOW, intake_data, make_user, open_task, task_url
+from web.countdown import format_left
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from complaints.choices import (
     OutreachState,
     SendBackReason,
 )
-from complaints.rules import timeline as timeline_rules
 from complaints.rules.text import without_bidi_controls
+from web import sentences as timeline_rules
 
 register = template.Library()
 
