@@ -41,11 +41,12 @@ from complaints.selectors.intake_forms import (
     category_subtree_ids,
     complaints_with_answers,
 )
-from complaints.selectors.quality import actions_of, analysis_of, fishbone, may_analyse, may_verify, problem_head
+from complaints.selectors.quality import actions_of, analysis_of, may_analyse, may_verify
 from flows.reopen import ReopenView
 from web import actions as complaint_views
 from web import assignment, worklist
 from web import quality as quality_views
+from web.fishbone import drawing_of
 from web.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
@@ -207,7 +208,7 @@ class ComplaintDetailView(DetailProcessView):
             actions=actions,
             analysis=analysis,
             # Without an analysis or actions there is nothing to draw, verify or report on.
-            drawing=fishbone(analysis=analysis, head=problem_head(complaint, analysis)) if analysis else None,
+            drawing=drawing_of(complaint, analysis) if analysis else None,
             may_analyse=may_analyse(user=user, complaint=complaint),
             may_verify=bool(actions) and may_verify(user=user, complaint=complaint),
             my_departments=user_department_ids(user) if actions else set(),

@@ -3,12 +3,16 @@
 The head (the problem) is on the right of a horizontal spine; bones (the cause categories) leave
 the spine alternately up and down; each cause sits on a short horizontal twig on its bone, its
 label wrapped above the twig. The template draws the result as SVG; nothing here knows about
-HTML, the ORM or fonts beyond a width estimate.
+HTML, the ORM or fonts beyond a width estimate (drawing_of at the end feeds it a complaint's
+analysis from the selector).
 """
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from complaints.selectors.quality import fishbone_bones, problem_head
 
 # Drawing geometry (pixels of the SVG's own coordinate system), not policy.
 MARGIN = 20
@@ -237,3 +241,17 @@ def layout(*, head: str, bones: Sequence[BoneInput]) -> Fishbone:
         head_lines=head_lines,
         bones=tuple(placed),
     )
+
+
+def drawing_of(complaint: Any, analysis: Any) -> Fishbone:
+    """The drawing of the complaint's analysis for the page and the 8D report: the bones the
+    selector reads, causes on them, confirmed ones marked as root causes."""
+    bones = [
+        BoneInput(
+            code=category.code,
+            label=category.label,
+            causes=[CauseInput(key=c.pk, text=c.text, root=c.is_root) for c in causes],
+        )
+        for category, causes in fishbone_bones(analysis)
+    ]
+    return layout(head=problem_head(complaint, analysis), bones=bones)

@@ -17,6 +17,7 @@ from complaints.models.quality import FIVE_W_TWO_H
 from complaints.selectors.quality import eight_d, may_analyse, may_update_action, may_verify
 from complaints.services import quality
 from web.actions import ComplaintActionView, visible_complaint
+from web.fishbone import drawing_of
 
 LANGUAGES = {"zh-hans", "en"}
 
@@ -245,6 +246,7 @@ def _report_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     return {
         "complaint": complaint,
         "report": report,
+        "drawing": drawing_of(complaint, report.analysis),
         "lang": report_language(request),
         "title": _("8D report · %(reference)s") % {"reference": complaint.reference},
     }

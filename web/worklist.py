@@ -42,14 +42,12 @@ from complaints.selectors.worklist import (
 from web.countdown import format_left, script_formats
 
 
-def step_choices() -> list[tuple[str, str]]:
-    """The human steps of the flows, by their titles (no query: a DISTINCT over a user's tasks
-    read every row of the list)."""
-    from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
-
+def step_choices(flow_classes: Any) -> list[tuple[str, str]]:
+    """The human steps of the app's flows (the viewset hands them over: web never imports flows),
+    by their titles (no query: a DISTINCT over a user's tasks read every row of the list)."""
     choices = {
         get_task_ref(node): str(node.task_title or node.name)
-        for flow_class in (ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow)
+        for flow_class in flow_classes
         for node in flow_class.instance.nodes()
         if node.task_type == "HUMAN"
     }
@@ -95,9 +93,9 @@ class WorklistFilter(django_filters.FilterSet):
         model = Task
         fields = ("flow_task",)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, flow_classes: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["flow_task"].field.choices = step_choices()
+        self.filters["flow_task"].field.choices = step_choices(flow_classes)
 
     def _cases(self, queryset: QuerySet[Any], complaints: QuerySet[Complaint]) -> QuerySet[Any]:
         return queryset.filter(case_id__in=complaints.values("pk"))
@@ -159,6 +157,10 @@ class WorklistMixin:
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()  # type: ignore[misc]
         return tasks_search(queryset, self.request.GET.get("_search", ""))
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs: dict[str, Any] = super().get_filterset_kwargs(filterset_class)  # type: ignore[misc]
+        return {**kwargs, "flow_classes": self.flow_classes}  # type: ignore[attr-defined]
 
     def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Paginator:
         return CappedPaginator(queryset, *args, **kwargs)

@@ -22,7 +22,6 @@ from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
 from complaints.selectors import stage_queue, user_department_ids
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, is_handler
-from web.fishbone import BoneInput, CauseInput, Fishbone, layout
 
 QUALITY_STAGES = (RoutedStage.ROOT_CAUSE, RoutedStage.PERMANENT_ACTIONS, RoutedStage.EFFECTIVENESS)
 # Areas whose permanent actions prevent recurrence (8D D7).
@@ -96,22 +95,14 @@ def confirmed_causes(complaint: Complaint) -> list[Cause]:
     )
 
 
-def fishbone(*, analysis: RootCauseAnalysis | None, head: str) -> Fishbone:
-    """The drawing of the analysis: every active category as a bone (plus inactive ones that
-    still hold causes), causes on their bones, confirmed ones marked as root causes. Reads the
-    categories once; the causes come prefetched with the analysis."""
+def fishbone_bones(analysis: RootCauseAnalysis | None) -> list[tuple[CauseCategory, list[Cause]]]:
+    """The fishbone's bones: every active cause category (plus inactive ones that still hold
+    causes) with the analysis's causes on it. Reads the categories once; the causes come
+    prefetched with the analysis. The drawing is web.fishbone's."""
     causes = list(analysis.causes.all()) if analysis else []
     used = {c.category_id for c in causes}
     categories = list(CauseCategory.objects.filter(Q(active=True) | Q(pk__in=used)))
-    bones = [
-        BoneInput(
-            code=category.code,
-            label=category.label,
-            causes=[CauseInput(key=c.pk, text=c.text, root=c.is_root) for c in causes if c.category_id == category.pk],
-        )
-        for category in categories
-    ]
-    return layout(head=head, bones=bones)
+    return [(category, [c for c in causes if c.category_id == category.pk]) for category in categories]
 
 
 def problem_head(complaint: Complaint, analysis: RootCauseAnalysis | None) -> str:
@@ -130,7 +121,6 @@ class EightD:
     permanent: list[CorrectiveAction]
     prevention: list[CorrectiveAction]
     root_causes: list[Cause]
-    drawing: Fishbone
     confirmation: Any
     open_permanent: int = 0
 
@@ -168,7 +158,6 @@ def eight_d(complaint: Complaint) -> EightD:
         permanent=permanent,
         prevention=[a for a in permanent if a.area in PREVENTIVE_AREAS],
         root_causes=[c for c in (analysis.causes.all() if analysis else []) if c.is_root],
-        drawing=fishbone(analysis=analysis, head=problem_head(complaint, analysis)),
         confirmation=confirmation,
         open_permanent=sum(1 for a in permanent if capa.is_open(a.status)),
     )

@@ -54,12 +54,15 @@ def test_the_8d_pdf_needs_no_system_font(chinese_complaint: Any, tmp_path: Path)
     """WeasyPrint in a process whose fontconfig knows no font directory at all: the Chinese still
     comes out, because the PDF brings its own font."""
     from complaints.selectors.quality import eight_d
+    from web.fishbone import drawing_of
 
+    report = eight_d(chinese_complaint)
     html = render_to_string(
         "web/eight_d_print.html",
         {
             "complaint": chinese_complaint,
-            "report": eight_d(chinese_complaint),
+            "report": report,
+            "drawing": drawing_of(chinese_complaint, report.analysis),
             "lang": "zh-hans",
             "title": "8D",
             "font_face": pdf_font_face_css(),
