@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from complaints.selectors import ConfigurationMissing
+from complaints.selectors.common import ConfigurationMissing
 
 PROBLEM_TYPE = "application/problem+json"
 

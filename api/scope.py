@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from api.models import ApiToken
 from complaints.models import Complaint, Department
-from complaints.selectors import complaints_visible_to, department_subtree_ids, registering_departments
+from complaints.selectors.common import complaints_visible_to, department_subtree_ids, registering_departments
 
 
 def token_departments(request: Any) -> set[int] | None:

@@ -47,7 +47,7 @@ from complaints.forms import escalation as escalation_forms
 from complaints.forms import page as page_forms
 from complaints.forms.answers import ANSWER_PREFIX
 from complaints.models import Category, Complaint, CustomerContact, Escalation, Note
-from complaints.selectors import complaint_of_process
+from complaints.selectors.common import complaint_of_process
 from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX
 from complaints.selectors.worklist import complaint_search

@@ -119,7 +119,7 @@ class WebCreate:
     def __init__(self, port: int, username: str, password: str) -> None:
         self.port, self.username, self.password = port, username, password
         user = get_user_model().objects.get(username=username)
-        from complaints.selectors import registering_departments
+        from complaints.selectors.common import registering_departments
 
         self.department = registering_departments(user).get().pk  # the demo agent registers in one store
         self.category = Category.objects.get(code="enquiry").pk

@@ -136,8 +136,8 @@ LOGIN_REDIRECT_URL = "/"
 # one address (Process settings → Login lock-out), that pair is locked out for the admin's cool-off
 # time (429 with our page). `python manage.py axes_reset` (or the admin's *Access attempts*) lifts a
 # lockout early.
-AXES_FAILURE_LIMIT = "complaints.selectors.login_failure_limit"
-AXES_COOLOFF_TIME = "complaints.selectors.login_cooloff"
+AXES_FAILURE_LIMIT = "complaints.selectors.common.login_failure_limit"
+AXES_COOLOFF_TIME = "complaints.selectors.common.login_cooloff"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"

@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from complaints import selectors
 from complaints.choices import Outcome, RoutedStage, Stage
 from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Complaint, Mention
 from complaints.rules.mentions import mention_queue
+from complaints.selectors import common as selectors
 from complaints.selectors.escalation import level_queue
 from complaints.services import clocks, stages, triage, urgency
 from complaints.services.collaboration import contact_queue

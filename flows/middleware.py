@@ -14,7 +14,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 
 from complaints.models import Complaint
-from complaints.selectors import ConfigurationMissing, complaint_is_visible_to
+from complaints.selectors.common import ConfigurationMissing, complaint_is_visible_to
 
 
 class FlowLockFailedMiddleware:

@@ -23,8 +23,8 @@ from viewflow.workflow.models import Task
 from complaints.choices import BatchStatus
 from complaints.models import Category, Complaint
 from complaints.rules.clocks import is_closed
-from complaints.selectors import complaints_visible_to, user_department_ids
 from complaints.selectors.batch import has_batch_facts, may_mark_batch
+from complaints.selectors.common import complaints_visible_to, user_department_ids
 from complaints.selectors.escalation import (
     held_ranks,
     is_handler,

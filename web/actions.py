@@ -24,7 +24,7 @@ from complaints.forms import page as page_forms
 from complaints.middleware import SESSION_KEY as LANGUAGE_SESSION_KEY
 from complaints.models import Complaint, Escalation
 from complaints.rules.clocks import is_closed
-from complaints.selectors import complaints_visible_to
+from complaints.selectors.common import complaints_visible_to
 from complaints.selectors.escalation import (
     information_package,
     is_handler,

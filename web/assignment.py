@@ -20,7 +20,7 @@ from viewflow.workflow.flow.views import (
 )
 
 from complaints.models import Complaint
-from complaints.selectors import complaint_of_process
+from complaints.selectors.common import complaint_of_process
 from complaints.selectors.worklist import queue_holders
 from complaints.services.assignment import AssignmentRefused, task_claim, task_reassign, task_release
 

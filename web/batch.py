@@ -30,7 +30,6 @@ from complaints.forms.batch import (
 from complaints.models import BatchInvestigation, OutreachContact
 from complaints.rules.batch import outreach_next
 from complaints.rules.privacy import mask_name, mask_phone
-from complaints.selectors import complaints_visible_to
 from complaints.selectors.batch import (
     investigation_counts,
     investigation_identifier,
@@ -38,6 +37,7 @@ from complaints.selectors.batch import (
     investigations_visible_to,
     is_batch_investigator,
 )
+from complaints.selectors.common import complaints_visible_to
 from complaints.services.batch import (
     STATE_LABELS,
     BatchRefused,

@@ -2,7 +2,7 @@
 tells it (reason, old → new, promised time) instead of key: value pairs.
 
 Pure functions over the event's kind and its stored `old`/`new` dictionaries; the selector
-(complaints.selectors.timeline) feeds them rows.
+(web.timeline) feeds them rows.
 """
 
 from collections.abc import Callable, Mapping

@@ -22,7 +22,7 @@ from viewflow.workflow.models import Task
 from complaints.choices import Stage
 from complaints.models import Category, Clock, Complaint, Department, EscalationLevel, Priority
 from complaints.rules.text import without_bidi_controls
-from complaints.selectors import department_subtree_ids, user_department_ids
+from complaints.selectors.common import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
 from complaints.selectors.worklist import (
     LIST_RELATED,

@@ -13,7 +13,7 @@ from viewflow.workflow import admin as viewflow_admin
 from viewflow.workflow.models import Process, Task
 
 from complaints import models
-from complaints.selectors import complaints_visible_to
+from complaints.selectors.common import complaints_visible_to
 from complaints.selectors.export import complaint_table
 from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answers
 

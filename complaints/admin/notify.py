@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.models.notify import PLACEHOLDERS
-from complaints.selectors import process_settings
+from complaints.selectors.common import process_settings
 
 
 @admin.register(models.NotificationRecipient)

@@ -22,7 +22,7 @@ from complaints.models import Category, Complaint, Department
 from complaints.models.complaint import INTAKE_FIELDS, site_language
 from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
 from complaints.rules.text import without_bidi_controls
-from complaints.selectors import complaints_visible_to, process_settings, registering_departments
+from complaints.selectors.common import complaints_visible_to, process_settings, registering_departments
 from complaints.selectors.intake_forms import ROUTING_PREFIX, EffectiveForm, answer_field_specs, effective_form
 from complaints.selectors.routing import ConfigurationMissing
 

@@ -8,7 +8,7 @@ from viewflow.forms import Layout
 
 from complaints.choices import DeliveryIdentifier, OutreachState
 from complaints.models import Category, CauseCategory
-from complaints.selectors import process_settings
+from complaints.selectors.common import process_settings
 
 
 class MarkBatchForm(forms.Form):

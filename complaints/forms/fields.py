@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from complaints.rules.filetypes import HEAD_BYTES, content_matches
-from complaints.selectors import process_settings
+from complaints.selectors.common import process_settings
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 DATETIME_INPUT_FORMATS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]

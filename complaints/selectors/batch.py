@@ -13,7 +13,7 @@ from complaints.rules.batch import BatchKey, OutreachCounts, batch_key, outreach
 
 def complaint_batch_key(complaint: Complaint) -> BatchKey | None:
     """Returns the batch a complaint belongs to under the admin's window, or None."""
-    from complaints.selectors import process_settings
+    from complaints.selectors.common import process_settings
 
     return batch_key(
         batch_number=complaint.batch_number,
@@ -102,7 +102,7 @@ def may_mark_batch(*, user: Any, complaint: Complaint) -> bool:
 def investigations_visible_to(user: Any) -> QuerySet[BatchInvestigation]:
     """Returns the investigations a user may see: all for quality, else those with a linked
     complaint the user may see."""
-    from complaints.selectors import complaints_visible_to
+    from complaints.selectors.common import complaints_visible_to
 
     qs = BatchInvestigation.objects.all()
     if is_batch_investigator(user):
@@ -121,7 +121,7 @@ def deliveries_visible_to(user: Any) -> QuerySet[Delivery]:
     """Returns the deliveries a user may see: all for quality (who import them), else only the
     vehicles of complaints the user may see (a deliveries file lists a whole batch's customers,
     beyond any department's scope)."""
-    from complaints.selectors import complaints_visible_to
+    from complaints.selectors.common import complaints_visible_to
 
     qs = Delivery.objects.all()
     if is_batch_investigator(user):

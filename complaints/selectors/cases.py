@@ -62,7 +62,7 @@ class Case:
 
 def closed_cases(user: Any) -> QuerySet[Complaint]:
     """Returns the closed, resolved complaints with a confirmed root cause the user may see."""
-    from complaints.selectors import complaints_visible_to
+    from complaints.selectors.common import complaints_visible_to
 
     return complaints_visible_to(user).filter(CLOSED, _confirmed_causes())
 

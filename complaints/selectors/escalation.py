@@ -43,7 +43,7 @@ def level_below(level: EscalationLevel, levels: list[EscalationLevel] | None = N
 def level_queue(*, level: EscalationLevel, complaint: Complaint) -> tuple[str, Department | None]:
     """Returns the queue (owner permission) of a level's handlers for this complaint and their
     department; a level with no department above the complaint waits for process managers."""
-    from complaints.selectors import UNROUTED_QUEUE
+    from complaints.selectors.common import UNROUTED_QUEUE
 
     department = level_department(level=level, department=complaint.department)
     if department is None:

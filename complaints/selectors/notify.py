@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from complaints.choices import RecipientKind
 from complaints.models import Complaint, NotificationRecipient, NotificationTemplate
-from complaints.selectors import role_holders
+from complaints.selectors.common import role_holders
 from complaints.selectors.routing import scoped_department
 
 

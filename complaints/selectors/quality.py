@@ -20,7 +20,7 @@ from complaints.models import (
 )
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
-from complaints.selectors import stage_queue, user_department_ids
+from complaints.selectors.common import stage_queue, user_department_ids
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, is_handler
 
 QUALITY_STAGES = (RoutedStage.ROOT_CAUSE, RoutedStage.PERMANENT_ACTIONS, RoutedStage.EFFECTIVENESS)

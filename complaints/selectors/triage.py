@@ -16,7 +16,7 @@ TEXT_KINDS = (FieldKind.SHORT_TEXT, FieldKind.LONG_TEXT)
 
 def signal_policy() -> SignalPolicy:
     """Builds the admin's signal values (keyword lists, emotion threshold, repeat threshold)."""
-    from complaints.selectors import process_settings
+    from complaints.selectors.common import process_settings
 
     settings_row = process_settings()
     return SignalPolicy(
@@ -57,7 +57,7 @@ def same_issue_complaints(*, complaint: Complaint, since: datetime) -> QuerySet[
 def earlier_complaints(*, complaint: Complaint, at: datetime) -> QuerySet[Complaint]:
     """Returns the same customer's complaints about the same issue within the admin's window
     before `at` (the complaint's receipt)."""
-    from complaints.selectors import process_settings
+    from complaints.selectors.common import process_settings
 
     window = timedelta(days=process_settings().repeat_window_days)
     return same_issue_complaints(complaint=complaint, since=at - window).filter(received_at__lte=at)

@@ -13,7 +13,7 @@ from complaints.choices import ApprovalStatus, EscalationTrigger, EventKind, Not
 from complaints.models import CompensationApproval, Complaint, EscalationLevel
 from complaints.rules.clocks import is_closed
 from complaints.rules.signals import covering_rank, over_authority
-from complaints.selectors import role_holders
+from complaints.selectors.common import role_holders
 from complaints.selectors.escalation import held_ranks, is_handler, ladder, level_queue
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record

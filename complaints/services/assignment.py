@@ -13,7 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from complaints.choices import EventKind
 from complaints.models import Complaint
-from complaints.selectors import complaint_of_process
+from complaints.selectors.common import complaint_of_process
 from complaints.selectors.worklist import heads_queue, queue_holders
 from complaints.services.errors import Refused
 from complaints.services.events import event_record

@@ -85,7 +85,7 @@ def complaint_batch_check(*, complaint: Complaint) -> BatchInvestigation | None:
     when the batch reaches the admin's threshold (linking every complaint of the batch). Returns
     the investigation, or None when the complaint has no batch or the batch is below threshold.
     Idempotent: running it again changes nothing."""
-    from complaints.selectors import process_settings
+    from complaints.selectors.common import process_settings
 
     key = complaint_batch_key(complaint)
     if key is None:

@@ -38,8 +38,8 @@ from complaints.models import (
 from complaints.rules.business_time import Unit, add_business_time, business_time_between, deadline, warning_time
 from complaints.rules.clocks import DEFAULTS, OTHER
 from complaints.rules.notify import next_reminder
-from complaints.selectors import process_settings, queue_holders
 from complaints.selectors.clocks import answered_by_response, clock_behaviour, level_behaviours
+from complaints.selectors.common import process_settings, queue_holders
 from complaints.selectors.notify import event_recipients
 from complaints.selectors.routing import level_clock
 from complaints.services.errors import Refused, require_handler

@@ -15,7 +15,7 @@ from complaints.models import CollaborationRequest, Complaint, Department, Membe
 from complaints.rules.clocks import is_closed
 from complaints.rules.routing import queue_permission
 from complaints.rules.signals import collaboration_next_step
-from complaints.selectors import (
+from complaints.selectors.common import (
     UNROUTED_QUEUE,
     department_subtree_ids,
     process_settings,

@@ -20,7 +20,7 @@ from complaints.choices import (
 )
 from complaints.models import Complaint, Escalation, EscalationLevel
 from complaints.rules.clocks import is_closed
-from complaints.selectors import role_holders, route_queue, stage_route
+from complaints.selectors.common import role_holders, route_queue, stage_route
 from complaints.selectors.escalation import (
     information_package,
     is_handler,

@@ -12,7 +12,7 @@ from complaints.choices import EventKind, Stage
 from complaints.models import Complaint, Department, ReferenceCounter
 from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.reference import format_reference
-from complaints.selectors import process_settings, registering_departments
+from complaints.selectors.common import process_settings, registering_departments
 from complaints.selectors.intake_forms import EffectiveForm
 from complaints.services.attachments import attachment_add
 from complaints.services.errors import Refused, is_system

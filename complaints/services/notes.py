@@ -13,7 +13,7 @@ from complaints.choices import EscalationTrigger, EventKind, NotificationEvent
 from complaints.models import Complaint, Mention, Note
 from complaints.rules.intake_forms import contains_markup
 from complaints.rules.mentions import mentioned_usernames
-from complaints.selectors import complaint_is_visible_to
+from complaints.selectors.common import complaint_is_visible_to
 from complaints.services.errors import Refused
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event

@@ -31,7 +31,7 @@ from complaints.models import (
 )
 from complaints.rules.notify import quiet_until
 from complaints.rules.text import header_value
-from complaints.selectors import process_settings
+from complaints.selectors.common import process_settings
 from complaints.selectors.notify import event_recipients
 from complaints.services.events import event_record
 

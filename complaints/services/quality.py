@@ -24,7 +24,7 @@ from complaints.models import (
 )
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
-from complaints.selectors import user_department_ids
+from complaints.selectors.common import user_department_ids
 from complaints.selectors.quality import has_open_task, may_analyse, may_update_action, may_verify, permanent_statuses
 from complaints.services.attachments import attachment_add
 from complaints.services.clocks import action_clock_sync

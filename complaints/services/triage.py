@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from complaints.choices import EscalationReason, EscalationTrigger, EventKind, NotificationEvent, Outcome, Signal, Stage
 from complaints.models import Complaint, Escalation
-from complaints.selectors import process_settings
+from complaints.selectors.common import process_settings
 from complaints.selectors.routing import TriageDecision, triage_decision
 from complaints.selectors.triage import earlier_complaints
 from complaints.services.approvals import ApprovalRefused, compensation_propose

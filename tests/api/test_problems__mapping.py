@@ -8,7 +8,7 @@ from rest_framework.test import APIRequestFactory
 from viewflow.workflow.exceptions import FlowLockFailed
 
 from api.problems import problem_exception_handler
-from complaints.selectors import ConfigurationMissing
+from complaints.selectors.common import ConfigurationMissing
 
 
 class SomethingRefused(Exception):

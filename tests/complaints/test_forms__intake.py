@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from complaints.models import Attachment, Complaint, ComplaintEvent
-from complaints.selectors import process_settings
+from complaints.selectors.common import process_settings
 from tests.conftest import FMT, START_URL, intake_data
 
 

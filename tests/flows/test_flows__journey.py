@@ -241,7 +241,7 @@ def test_risk_flag_sets_top_priority_and_level(org, agent):
 
 @pytest.mark.parametrize("hours", [1, 72])
 def test_follow_up_delay_is_read_from_process_settings(org, agent, quality_engineer, hours):
-    from complaints.selectors import process_settings
+    from complaints.selectors.common import process_settings
 
     config = process_settings()
     config.follow_up_delay_hours = hours

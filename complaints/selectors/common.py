@@ -1,0 +1,179 @@
+"""Reads that more than one door needs: scope, routing, settings."""
+
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.choices import ActionKind
+from complaints.models import Complaint, Department, Membership, ProcessSettings, StageRoute
+from complaints.rules import capa
+from complaints.rules.routing import QUEUE_PREFIX, queue_permission
+from complaints.rules.trees import subtree_ids
+from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
+
+
+def process_settings() -> ProcessSettings:
+    """Returns the single ProcessSettings row (a preset import or the admin creates it)."""
+    obj = ProcessSettings.objects.order_by("pk").first()
+    if obj is None:
+        raise ConfigurationMissing(_("Process settings are missing: import a preset or add them in the admin."))
+    return obj
+
+
+def login_failure_limit(request: Any, credentials: Any = None) -> int:
+    """django-axes' AXES_FAILURE_LIMIT: the admin's value (the operator's fallback before any configuration)."""
+    limit = ProcessSettings.objects.order_by("pk").values_list("login_failure_limit", flat=True).first()
+    return limit or settings.REDRESS_LOGIN_FALLBACK_FAILURES
+
+
+def login_cooloff(request: Any = None) -> timedelta:
+    """django-axes' AXES_COOLOFF_TIME: the admin's lock-out time (the operator's fallback before any configuration)."""
+    minutes = ProcessSettings.objects.order_by("pk").values_list("login_cooloff_minutes", flat=True).first()
+    return timedelta(minutes=minutes or settings.REDRESS_LOGIN_FALLBACK_COOLOFF_MINUTES)
+
+
+def department_subtree_ids(root_ids: set[int]) -> set[int]:
+    """Returns the given departments and every department below them."""
+    return subtree_ids(dict(Department.objects.values_list("pk", "parent_id")), root_ids)
+
+
+def user_department_ids(user: Any) -> set[int]:
+    return set(Membership.objects.filter(user=user, department__active=True).values_list("department_id", flat=True))
+
+
+def role_holders(*, department: Department | None, role: Any) -> list[Any]:
+    """Returns the active users holding a role in a department (none without a department)."""
+    if department is None or role is None:
+        return []
+    memberships = Membership.objects.filter(department=department, role=role, user__is_active=True)
+    return [m.user for m in memberships.select_related("user")]
+
+
+def queue_holders(permission: str) -> list[Any]:
+    """Returns who works a queue (an owner permission `complaints.queue__<department>__<role>`):
+    the active holders of that role in that department; nobody for any other permission."""
+    if not permission.startswith(QUEUE_PREFIX):
+        return []
+    department_code, _sep, role_code = permission[len(QUEUE_PREFIX) :].rpartition("__")
+    memberships = Membership.objects.filter(
+        department__code=department_code, role__code=role_code, user__is_active=True
+    ).select_related("user")
+    return [m.user for m in memberships]
+
+
+def registering_departments(user: Any) -> QuerySet[Department]:
+    """Returns the departments in which the user may register complaints."""
+    return Department.objects.filter(
+        active=True, memberships__user=user, memberships__role__can_register=True
+    ).distinct()
+
+
+def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
+    """Returns the complaints a user may see: those of their departments and the departments below,
+    those they hold or held a task of, and those with a task waiting in one of their queues."""
+    qs = Complaint.objects.all()
+    if user.is_superuser:
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    from viewflow.workflow.models import Task
+
+    departments = department_subtree_ids(user_department_ids(user))
+    queues = [p for p in user.get_all_permissions() if p.startswith("complaints.queue__")]
+    mine = Q(owner=user) | Q(owner__isnull=True, owner_permission__in=queues)
+    has_own_task = Exists(Task.objects.filter(process_id=OuterRef("pk"), owner=user))
+    has_queued_task = Exists(
+        Task.objects.filter(process_id=OuterRef("pk"), owner__isnull=True, owner_permission__in=queues)
+    )
+    # Whoever holds (or may claim) an approval, a collaboration request or an action's task sees its
+    # complaint. One EXISTS per kind of side process, each from the side table's case index (one
+    # EXISTS over four OR-ed joins read every task row for each complaint it tested).
+    side_kinds = ("compensationapproval", "collaborationrequest", "actiontask", "mention")
+    has_side_task = reduce(
+        or_, (Exists(Task.objects.filter(mine, **{f"process__{kind}__case_id": OuterRef("pk")})) for kind in side_kinds)
+    )
+    # The first handler stays the customer's contact: owner and receiver keep seeing the case after
+    # it moves up the ladder, even to a department above their own.
+    return qs.filter(
+        Q(department_id__in=departments)
+        | Q(owner=user)
+        | Q(receiver=user)
+        | has_own_task
+        | has_queued_task
+        | has_side_task
+    )
+
+
+def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
+    return complaints_visible_to(user).filter(pk=complaint_id).exists()
+
+
+def complaint_of_process(process_pk: int) -> int | None:
+    """Returns the complaint a process row belongs to: itself, or the case of an approval or a
+    collaboration request."""
+    from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Mention
+
+    if Complaint.objects.filter(pk=process_pk).exists():
+        return process_pk
+    for model in (CompensationApproval, CollaborationRequest, ActionTask, Mention):
+        case_id = model.objects.filter(pk=process_pk).values_list("case_id", flat=True).first()
+        if case_id is not None:
+            return case_id
+    return None
+
+
+UNROUTED_QUEUE = "complaints.manage_complaint"
+
+
+def stage_route(*, complaint: Complaint, stage: str) -> StageRoute | None:
+    """Returns the admin's routing of a step for this complaint: its profile's own, else the general one."""
+    routes = StageRoute.objects.select_related("role", "department").filter(stage=stage)
+    route = None
+    if complaint.stage_profile_id is not None:
+        route = routes.filter(profile_id=complaint.stage_profile_id).first()
+    return route or routes.filter(profile__isnull=True).first()
+
+
+def stage_queue(*, complaint: Complaint, stage: str) -> str:
+    """Returns the queue (owner permission) for a step of this complaint (see route_queue)."""
+    return route_queue(complaint=complaint, route=stage_route(complaint=complaint, stage=stage))
+
+
+def route_queue(*, complaint: Complaint, route: StageRoute | None) -> str:
+    """Returns the queue a step routed by `route` waits in. While the complaint is escalated,
+    steps that move up with escalation go to its level's queue. A step the admin has not routed
+    waits for someone with the process-manager permission, never for everybody."""
+    if route is not None and route.follows_escalation and complaint.is_escalated:
+        from complaints.selectors.escalation import level_queue
+
+        return level_queue(level=complaint.level, complaint=complaint)[0]
+    department = (route.department or complaint.department) if route else None
+    if route is None or department is None:
+        return UNROUTED_QUEUE
+    return queue_permission(department_code=department.code, role_code=route.role.code)
+
+
+def permanent_actions_effective(*, complaint: Complaint) -> bool:
+    """Returns whether the complaint has permanent actions and every one is verified effective
+    (the gate before customer confirmation)."""
+    statuses = complaint.actions.filter(kind=ActionKind.PERMANENT).values_list("status", flat=True)
+    return capa.all_effective(list(statuses))
+
+
+def stage_runs(*, complaint: Complaint, stage: str) -> bool:
+    """Returns whether an optional stage runs for this complaint (its stage profile says; a
+    complaint without a profile runs every stage)."""
+    profile = complaint.stage_profile
+    return True if profile is None else profile.runs(stage)
+
+
+def follow_up_due(*, complaint: Complaint) -> datetime:
+    """Returns when the follow-up of a closed complaint is due (the admin's delay after closing)."""
+    closed_at = complaint.closed_at or timezone.now()
+    return closed_at + timedelta(hours=process_settings().follow_up_delay_hours)
