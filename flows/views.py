@@ -19,10 +19,10 @@ from complaints.forms import quality as quality_forms
 from complaints.models import Complaint
 from complaints.selectors.quality import step_checklist
 from complaints.services import intake, quality, stages
-from complaints.services.approvals import ApprovalRefused, approval_decide
-from complaints.services.collaboration import CollaborationRefused, collaboration_answer
-from complaints.services.errors import Refused
-from complaints.services.notes import NoteRefused, mention_read
+from complaints.services.approvals import approval_decide
+from complaints.services.collaboration import collaboration_answer
+from complaints.services.notes import mention_read
+from web.refusals import RefusalFormMixin
 
 
 class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
@@ -61,7 +61,9 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
         return HttpResponseRedirect(self.get_success_url())
 
 
-class StepView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
+class StepView(
+    RefusalFormMixin, FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView
+):
     """A human step: its form is validated, `perform` records it through a service, the task finishes.
     A refusal from the service re-renders the form with the message and changes nothing."""
 
@@ -82,12 +84,7 @@ class StepView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTempl
     def perform(self, data: dict[str, Any]) -> None:
         """Records the step through one service call; each step view below defines it."""
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        try:
-            self.perform(form.cleaned_data)
-        except Refused as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
+    def succeeded(self, form: Any, result: None) -> HttpResponse:
         self.request.activation.execute()
         messages.success(
             self.request,
@@ -189,41 +186,27 @@ class FollowUpView(StepView):
         stages.complaint_record_follow_up(complaint=self.complaint, actor=self.request.user, **data)
 
 
-class SideTaskView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView, ABC):
-    """A step of a side-task flow (approval, collaboration): the form, one service call, done. The
-    page shows the complaint and its information package first."""
+class SideTaskView(StepView, ABC):
+    """A step of a side-task flow (approval, collaboration, action, mention): the form, one service
+    call, done. The page shows the complaint and its information package first."""
 
-    template_filename = "task.html"
-    refusals: tuple[type[Exception], ...] = ()
-    request: Any
+    @property
+    def complaint(self) -> Complaint:
+        return self.request.activation.process.case
 
     @abstractmethod
     def perform(self, data: dict[str, Any]) -> None:
         """Records the side task's decision or answer through one service."""
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        try:
-            with transaction.atomic():
-                self.perform(form.cleaned_data)
-                # The service saved its own locked copy; finishing the task saves the process row,
-                # so read what the service wrote first.
-                self.request.activation.process.refresh_from_db()
-                self.request.activation.execute()
-        except self.refusals as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("%(step)s done for %(reference)s.")
-            % {"step": self.request.activation.flow_task, "reference": self.request.activation.process.case.reference},
-            fail_silently=True,
-        )
-        return HttpResponseRedirect(self.get_success_url())
+    def succeeded(self, form: Any, result: None) -> HttpResponse:
+        # The service saved its own locked copy; finishing the task saves the process row, so read
+        # what the service wrote first.
+        self.request.activation.process.refresh_from_db()
+        return super().succeeded(form, result)
 
 
 class ApprovalView(SideTaskView):
     form_class = ladder_forms.ApprovalForm
-    refusals = (ApprovalRefused,)
 
     def perform(self, data: dict[str, Any]) -> None:
         approval_decide(
@@ -236,7 +219,6 @@ class ApprovalView(SideTaskView):
 
 class CollaborationAnswerView(SideTaskView):
     form_class = ladder_forms.CollaborationAnswerForm
-    refusals = (CollaborationRefused,)
 
     def perform(self, data: dict[str, Any]) -> None:
         collaboration_answer(request=self.request.activation.process, actor=self.request.user, answer=data["answer"])
@@ -246,7 +228,6 @@ class ActionDoneView(SideTaskView):
     """Another department's task for a corrective action: report it done with its evidence."""
 
     form_class = quality_forms.ActionDoneForm
-    refusals = (quality.QualityRefused,)
 
     def perform(self, data: dict[str, Any]) -> None:
         quality.action_report_done(
@@ -258,7 +239,6 @@ class MentionReadView(SideTaskView):
     """The note a colleague was named in, beside its complaint; saving marks it read."""
 
     form_class = page_forms.MentionReadForm
-    refusals = (NoteRefused,)
 
     def perform(self, data: dict[str, Any]) -> None:
         mention_read(mention=self.request.activation.process, actor=self.request.user)

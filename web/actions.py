@@ -33,17 +33,17 @@ from complaints.selectors.escalation import (
     level_above,
     level_below,
 )
-from complaints.services.approvals import ApprovalRefused, compensation_propose
+from complaints.services.approvals import compensation_propose
 from complaints.services.attachments import attachment_add
-from complaints.services.clocks import WaitRefused, complaint_customer_answered, complaint_wait_for_customer
-from complaints.services.collaboration import CollaborationRefused, collaboration_request
-from complaints.services.escalation import EscalationRefused, complaint_escalate, complaint_send_back
-from complaints.services.notes import NoteRefused, note_add
+from complaints.services.clocks import complaint_customer_answered, complaint_wait_for_customer
+from complaints.services.collaboration import collaboration_request
+from complaints.services.escalation import complaint_escalate, complaint_send_back
+from complaints.services.notes import note_add
 from complaints.services.preferences import PreferenceRefused, preference_set_language
-from complaints.services.stages import StepRefused, contact_log
+from complaints.services.stages import contact_log
+from web.refusals import RefusalFormMixin
 from web.timeline import mention_candidates
 
-REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused, WaitRefused, StepRefused)
 DETAIL = "workflow:flows:complaint:process_detail"
 
 
@@ -54,9 +54,9 @@ def visible_complaint(request: HttpRequest, pk: int) -> Complaint:
     )
 
 
-class ComplaintActionView(generic.FormView, ABC):
-    """A form about one complaint; `perform` calls one service. A refusal re-renders the form with
-    the service's message and changes nothing."""
+class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):
+    """A form about one complaint; `perform` calls one service and returns the message shown on
+    success. A refusal re-renders the form with the service's message and changes nothing."""
 
     template_name = "web/action.html"
     title = ""
@@ -95,14 +95,12 @@ class ComplaintActionView(generic.FormView, ABC):
     def perform(self, data: dict[str, Any]) -> str:
         """Calls the action's one service and returns the message shown on success."""
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        try:
-            message = self.perform(form.cleaned_data)
-        except REFUSALS as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
-        messages.success(self.request, message, fail_silently=True)
-        return HttpResponseRedirect(reverse(DETAIL, args=[self.complaint.pk]))
+    def succeeded(self, form: Any, result: str) -> HttpResponse:
+        messages.success(self.request, result, fail_silently=True)
+        return HttpResponseRedirect(self.success_url_after())
+
+    def success_url_after(self) -> str:
+        return reverse(DETAIL, args=[self.complaint.pk])
 
 
 class EscalateView(ComplaintActionView):

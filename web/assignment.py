@@ -23,41 +23,42 @@ from complaints.models import Complaint
 from complaints.selectors.common import complaint_of_process
 from complaints.selectors.worklist import queue_holders
 from complaints.services.assignment import AssignmentRefused, task_claim, task_reassign, task_release
+from complaints.services.errors import Refused
+from web.refusals import RefusalFormMixin, refusal_text
 
 
-class RefusalMixin:
-    """A refusal from the service comes back as an error message on the task page."""
+class TaskRefusalMixin(RefusalFormMixin):
+    """Claim and release: a refusal from the service comes back as an error message on the task
+    page (they have no form of their own to show it on)."""
 
     request: Any
 
-    def refused(self, refusal: AssignmentRefused) -> HttpResponse:
-        messages.error(self.request, str(refusal), fail_silently=True)
+    def refused(self, form: Any, refusal: Refused) -> HttpResponse:
+        messages.error(self.request, refusal_text(refusal), fail_silently=True)
         activation = self.request.activation
         return HttpResponseRedirect(
             activation.flow_task.reverse("detail", args=[activation.process.pk, activation.task.pk])
         )
 
 
-class ClaimTaskView(RefusalMixin, AssignTaskView):
+class ClaimTaskView(TaskRefusalMixin, AssignTaskView):
     success_message = _("Task {task} is yours now.")
 
-    def form_valid(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            task_claim(task=self.request.activation.task, actor=self.request.user)
-        except AssignmentRefused as refusal:
-            return self.refused(refusal)
-        return super(AssignTaskView, self).form_valid(*args, **kwargs)
+    def perform(self, data: dict[str, Any]) -> None:
+        task_claim(task=self.request.activation.task, actor=self.request.user)
+
+    def succeeded(self, form: Any, result: None) -> HttpResponse:
+        return super(AssignTaskView, self).form_valid(form)
 
 
-class ReleaseTaskView(RefusalMixin, UnassignTaskView):
+class ReleaseTaskView(TaskRefusalMixin, UnassignTaskView):
     success_message = _("Task {task} is back in its queue.")
 
-    def form_valid(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            task_release(task=self.request.activation.task, actor=self.request.user)
-        except AssignmentRefused as refusal:
-            return self.refused(refusal)
-        return super(UnassignTaskView, self).form_valid(*args, **kwargs)
+    def perform(self, data: dict[str, Any]) -> None:
+        task_release(task=self.request.activation.task, actor=self.request.user)
+
+    def succeeded(self, form: Any, result: None) -> HttpResponse:
+        return super(UnassignTaskView, self).form_valid(form)
 
 
 class ReassignForm(forms.Form):
@@ -80,7 +81,7 @@ class ReassignForm(forms.Form):
 
 
 class ReassignTaskView(
-    RefusalMixin,
+    RefusalFormMixin,
     FormLayoutMixin,
     mixins.SuccessMessageMixin,
     mixins.TaskSuccessUrlMixin,
@@ -101,18 +102,15 @@ class ReassignTaskView(
         complaint = Complaint.objects.select_related("priority", "level", "category", "department", "owner")
         return super().get_context_data(complaint=complaint.filter(pk=case_id).first(), **kwargs)
 
-    def form_valid(self, form: ReassignForm) -> HttpResponse:
-        try:
-            task_reassign(
-                task=self.request.activation.task,
-                actor=self.request.user,
-                to_user=form.cleaned_data["user"],
-                note=form.cleaned_data["note"],
-            )
-        except AssignmentRefused as refusal:
-            form.add_error("user", str(refusal))
-            return self.form_invalid(form)
-        return super().form_valid(form)
+    refusal_field = "user"
+
+    def perform(self, data: dict[str, Any]) -> None:
+        task_reassign(
+            task=self.request.activation.task, actor=self.request.user, to_user=data["user"], note=data["note"]
+        )
+
+    def succeeded(self, form: Any, result: None) -> HttpResponse:
+        return super(RefusalFormMixin, self).form_valid(form)
 
 
 def _each_locked(view: Any, act: Any) -> tuple[int, int]:

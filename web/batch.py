@@ -257,13 +257,8 @@ class MarkBatchView(ComplaintActionView):
         self.investigation = complaint_mark_batch(complaint=self.complaint, actor=self.request.user, note=data["note"])
         return _("Batch investigation %(batch)s is open.") % {"batch": self.investigation}
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        try:
-            super().form_valid(form)
-        except BatchRefused as refusal:
-            form.add_error(None, str(refusal))
-            return self.form_invalid(form)
-        return HttpResponseRedirect(reverse("workflow:batch:detail", args=[self.investigation.pk]))
+    def success_url_after(self) -> str:
+        return reverse("workflow:batch:detail", args=[self.investigation.pk])
 
 
 class BatchViewset(AppMenuMixin, Viewset):
