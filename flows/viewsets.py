@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
+from viewflow.workflow.flow.viewset import NestedFlowsApp
 
 from flows.reopen import ReopenView
 from web import actions as complaint_views
@@ -70,6 +71,14 @@ class ComplaintFlowViewset(FlowViewset):
     eight_d_pdf_path = path("<int:pk>/8d.pdf", quality_views.eight_d_pdf, name="eight_d_pdf")
 
 
+class ProcessesApp(NestedFlowsApp):
+    """viewflow's "Processes" app holding the flows' pages, drawn inside the workspace: its pages
+    keep the workspace's menu (Inbox, Queue, Breached…) instead of swapping to a menu of flows."""
+
+    def _get_resolver_extra(self) -> dict[str, Any]:
+        return {"app": self.parent, "viewset": self}
+
+
 class RedressWorkflowApp(WorkflowAppViewset):
     title = _("Complaints")
     menu_template_name = "web/workflow_menu.html"
@@ -80,6 +89,12 @@ class RedressWorkflowApp(WorkflowAppViewset):
     tasks_unassign_view_class = assignment.BulkReleaseView
     # Subclassing reorders the inherited patterns; without this "/" lands on the bulk-assign action.
     index_path = path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="index")
+
+    def __init__(self, flow_viewsets: list[FlowViewset], **kwargs: Any) -> None:
+        # WorkflowAppViewset.__init__, with our Processes app in place of viewflow's.
+        self.flow_classes = [viewset._flow_class for viewset in flow_viewsets]
+        kwargs["viewsets"] = [*kwargs.get("viewsets", []), ProcessesApp(viewsets=flow_viewsets)]
+        super(WorkflowAppViewset, self).__init__(**kwargs)
 
     @property
     def breached_path(self) -> Any:
