@@ -69,6 +69,7 @@ class StepView(
 
     template_filename = "task.html"
     form_wants_context = False
+    submit_label = _("Complete this step")  # the step's own verb on its button
     request: Any  # viewflow's wrapper adds .activation
 
     @property
@@ -96,6 +97,7 @@ class StepView(
 
 
 class FirstResponseView(StepView):
+    submit_label = _("Record the first response")
     form_class = forms.FirstResponseForm
 
     def perform(self, data: dict[str, Any]) -> None:
@@ -103,6 +105,7 @@ class FirstResponseView(StepView):
 
 
 class VerificationView(StepView):
+    submit_label = _("Record the verification")
     form_class = forms.VerificationForm
     form_wants_context = True
 
@@ -117,6 +120,7 @@ class VerificationView(StepView):
 
 
 class ContainmentView(StepView):
+    submit_label = _("Record the containment")
     form_class = forms.ContainmentForm
 
     def perform(self, data: dict[str, Any]) -> None:
@@ -135,6 +139,7 @@ class QualityStepView(StepView):
 class RootCauseView(QualityStepView):
     """Completes the analysis once the complaint page holds the 5W2H and a confirmed cause."""
 
+    submit_label = _("Complete the analysis")
     form_class = quality_forms.RootCauseForm
     step = RoutedStage.ROOT_CAUSE
 
@@ -147,6 +152,7 @@ class RootCauseView(QualityStepView):
 class PermanentActionView(QualityStepView):
     """Completes the permanent actions once every one planned on the complaint page is done."""
 
+    submit_label = _("Complete the permanent actions")
     form_class = quality_forms.PermanentActionForm
     step = RoutedStage.PERMANENT_ACTIONS
 
@@ -158,6 +164,7 @@ class EffectivenessView(QualityStepView):
     """Completes the check once every permanent action has a verdict; any "not effective" sends
     the process back to permanent actions."""
 
+    submit_label = _("Record the effectiveness check")
     form_class = quality_forms.EffectivenessForm
     step = RoutedStage.EFFECTIVENESS
 
@@ -168,6 +175,7 @@ class EffectivenessView(QualityStepView):
 
 
 class ConfirmationView(StepView):
+    submit_label = _("Record the customer's answer")
     form_class = forms.ConfirmationForm
 
     def perform(self, data: dict[str, Any]) -> None:
@@ -180,6 +188,7 @@ class ConfirmationView(StepView):
 
 
 class FollowUpView(StepView):
+    submit_label = _("Record the follow-up")
     form_class = forms.FollowUpForm
 
     def perform(self, data: dict[str, Any]) -> None:
@@ -206,6 +215,7 @@ class SideTaskView(StepView, ABC):
 
 
 class ApprovalView(SideTaskView):
+    submit_label = _("Record the decision")
     form_class = ladder_forms.ApprovalForm
 
     def perform(self, data: dict[str, Any]) -> None:
@@ -218,6 +228,7 @@ class ApprovalView(SideTaskView):
 
 
 class CollaborationAnswerView(SideTaskView):
+    submit_label = _("Send the answer")
     form_class = ladder_forms.CollaborationAnswerForm
 
     def perform(self, data: dict[str, Any]) -> None:
@@ -227,6 +238,7 @@ class CollaborationAnswerView(SideTaskView):
 class ActionDoneView(SideTaskView):
     """Another department's task for a corrective action: report it done with its evidence."""
 
+    submit_label = _("Report the action done")
     form_class = quality_forms.ActionDoneForm
 
     def perform(self, data: dict[str, Any]) -> None:
@@ -238,6 +250,7 @@ class ActionDoneView(SideTaskView):
 class MentionReadView(SideTaskView):
     """The note a colleague was named in, beside its complaint; saving marks it read."""
 
+    submit_label = _("Mark as read")
     form_class = page_forms.MentionReadForm
 
     def perform(self, data: dict[str, Any]) -> None:

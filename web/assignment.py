@@ -24,6 +24,7 @@ from complaints.selectors.common import complaint_of_process
 from complaints.selectors.worklist import queue_holders
 from complaints.services.assignment import AssignmentRefused, task_claim, task_reassign, task_release
 from complaints.services.errors import Refused
+from web.process_pages import ROW_RELATED
 from web.refusals import RefusalFormMixin, refusal_text
 
 
@@ -127,9 +128,23 @@ def _each_locked(view: Any, act: Any) -> tuple[int, int]:
     return done, skipped
 
 
-class BulkClaimView(BulkAssignTasksActionView):
+class BulkPageMixin:
+    """The confirmation page of a bulk action: the selected tasks by reference, step and category."""
+
+    template_name = "web/tasks_bulk.html"
+    get_queryset: Any
+
+    def rows(self) -> list[Any]:
+        return list(self.get_queryset().select_related("process", *ROW_RELATED))
+
+
+class BulkClaimView(BulkPageMixin, BulkAssignTasksActionView):
     """Claims the selected tasks of the user's queue. Only tasks in the user's queue are touched
     (never a task picked by id from elsewhere); one a colleague took meanwhile is skipped and said."""
+
+    page_title = _("Claim the selected tasks")
+    verb = _("Claim")
+    back_to, back_label = "queue", _("Queue")
 
     def get_queryset(self) -> Any:
         self.queryset = self.model._default_manager.queue(self.viewset.flow_classes, self.request.user)
@@ -163,8 +178,12 @@ class BulkClaimView(BulkAssignTasksActionView):
         return self.viewset.reverse("queue")
 
 
-class BulkReleaseView(BulkUnassignTasksActionView):
+class BulkReleaseView(BulkPageMixin, BulkUnassignTasksActionView):
     """Releases the selected tasks of the user's inbox back to their queues."""
+
+    page_title = _("Release the selected tasks")
+    verb = _("Release to the queue")
+    back_to, back_label = "inbox", _("Inbox")
 
     def get_queryset(self) -> Any:
         self.queryset = self.model._default_manager.inbox(self.viewset.flow_classes, self.request.user)

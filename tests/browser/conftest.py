@@ -29,16 +29,21 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def login(browser: Any, live_server: Any, username: str, language: str = "en") -> Any:
-    """Logs in a test user (tests/conftest.make_user gives every user the same test password)."""
+def login(
+    browser: Any, live_server: Any, username: str, language: str = "en", viewport: dict[str, int] | None = None
+) -> Any:
+    """Logs in a test user (tests/conftest.make_user gives every user the same test password) and
+    waits for the navigation the login form triggers to land off the login page: waiting for
+    "networkidle" alone could return before the POST had started (flaky under load)."""
     password = "x"
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale=language)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
     page.goto(live_server.url + "/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.keyboard.press("Enter")
+    with page.expect_navigation(url=lambda url: "/accounts/login/" not in url, timeout=60_000):
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
     return page
 

@@ -61,3 +61,58 @@ def inert(value: Any) -> str:
     backwards, e.g. a file name ending in “exe” shown as “gnp”); intake strips them, this
     neutralises those stored before. Usage: {{ complaint.customer_name|inert }}."""
     return without_bidi_controls(str(value)) if value is not None else ""
+
+
+@register.filter
+def case_of_process(process: Any) -> Any:
+    """{{ process|case_of_process }}: the complaint of a process page (the complaint itself, or the
+    case of an approval, collaboration request, action task or mention)."""
+    return process if hasattr(process, "reference") else getattr(process, "case", None)
+
+
+@register.filter
+def person(user: Any) -> str:
+    """{{ user|person }}: the name people know (full name, else the login); empty for nobody."""
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
+
+
+@register.simple_tag
+def queue_label(permission: str | None) -> str:
+    """{% queue_label task.owner_permission %}: "Department · Role" for a queue permission, else ""."""
+    from complaints.models import Department, Role
+    from complaints.rules.routing import parse_queue_permission
+
+    parsed = parse_queue_permission(permission or "")
+    if parsed is None:
+        return ""
+    department = Department.objects.filter(code=parsed[0]).values_list("name", flat=True).first()
+    role = Role.objects.filter(code=parsed[1]).values_list("name", flat=True).first()
+    return " · ".join(str(part) for part in (department or parsed[0], role or parsed[1]))
+
+
+@register.filter
+def task_verb(label: str) -> str:
+    """{{ label|task_verb }}: viewflow's transition labels on a task page in the domain's words."""
+    from django.utils.translation import gettext as _
+
+    verbs = {
+        "Execute": _("Work on this step"),
+        "Assign": _("Claim"),
+        "Unassign": _("Release to the queue"),
+        "Reassign": _("Hand over"),
+        "Cancel": _("Cancel the step"),
+        "Undo": _("Undo the step"),
+        "Revive": _("Revive the step"),
+    }
+    return verbs.get(str(label), str(label))
+
+
+@register.filter
+def task_case(task: Any) -> Any:
+    """{{ task|task_case }}: the complaint a task row belongs to (no query when the row came with
+    its process's relations)."""
+    from complaints.selectors.worklist import case_of
+
+    return case_of(task)
