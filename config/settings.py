@@ -150,6 +150,9 @@ SESSION_SAVE_EVERY_REQUEST = True
 
 LANGUAGE_CODE = env.str("REDRESS_LANGUAGE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# One date and time format per language (config/formats/<language>/formats.py); templates write
+# |date:"DATETIME_FORMAT" instead of a pattern of their own.
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("REDRESS_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True

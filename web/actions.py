@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -330,7 +330,7 @@ class AnsweredView(ComplaintActionView):
         )
         due = complaint.resolution_due
         return _("The resolution clock runs again; resolution due %(due)s.") % {
-            "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "—"
+            "due": formats.date_format(timezone.localtime(due), "DATETIME_FORMAT") if due else "—"
         }
 
 

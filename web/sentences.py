@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -135,7 +135,8 @@ def groups_selected(raw: list[str]) -> list[str]:
 
 
 def when(value: Any) -> str:
-    """Rule: an ISO time from an event, in local time as "YYYY-MM-DD HH:MM"; anything else as text.
+    """Rule: an ISO time from an event, in local time in the language's DATETIME_FORMAT
+    ("YYYY-MM-DD HH:MM" in both, config/formats); anything else as text.
 
     Example: when("2026-11-27T01:05:00+00:00") == "2026-11-27 09:05" (Asia/Shanghai).
     Why: events store aware ISO strings; readers want their own clock, without seconds.
@@ -148,7 +149,7 @@ def when(value: Any) -> str:
         return str(value)
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return formats.date_format(moment, "DATETIME_FORMAT")
 
 
 def then(first: str, more: str) -> str:
@@ -569,52 +570,3 @@ def event_sentence(kind: str, new: Mapping[str, Any] | None, old: Mapping[str, A
     """
     build = SENTENCES.get(kind)
     return build(new or {}, old or {}) if build else ""
-
-
-def countdown_labels() -> dict[str, str]:
-    """The phrases a countdown is written with, for the server's first rendering and for
-    static/redress/countdown.js (same placeholders, filled the same way)."""
-    return {
-        "dh": _("%(days)sd %(hours)sh"),
-        "hm": _("%(hours)sh %(minutes)sm"),
-        "m": _("%(minutes)sm"),
-        "left": _("%(time)s left"),
-        "over": _("overdue by %(time)s"),
-        "paused": _("paused · %(time)s left"),
-    }
-
-
-def duration_words(seconds: float, labels: Mapping[str, str]) -> str:
-    """Rule: a duration in the two largest units (days and hours, else hours and minutes, else
-    minutes), minutes two digits after hours; never negative.
-
-    Example: duration_words(93_780, labels) == "1d 2h"; duration_words(7_500, labels) == "2h 05m".
-    Why: an agent glancing at a clock needs "how long" at the precision that matters now.
-    """
-    total = max(int(seconds), 0) // 60
-    days, rest = divmod(total, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return labels["dh"] % {"days": days, "hours": hours}
-    if hours:
-        return labels["hm"] % {"hours": hours, "minutes": f"{minutes:02d}"}
-    return labels["m"] % {"minutes": minutes}
-
-
-def clock_reading(
-    *, due: datetime, warn: datetime | None, paused: bool, remaining_seconds: float | None, now: datetime
-) -> tuple[str, str]:
-    """Rule: a clock's state ("paused", "breached", "warn" past its warning time, else "ok") and
-    its words ("3h 05m left", "overdue by 20m", "paused · 2h left").
-
-    Example: due in 2 h, warning passed → ("warn", "2h 00m left").
-    Why: the header shows at a glance which promise is at risk; the script keeps it current.
-    """
-    labels = countdown_labels()
-    if paused:
-        return "paused", labels["paused"] % {"time": duration_words(remaining_seconds or 0, labels)}
-    left = (due - now).total_seconds()
-    if left <= 0:
-        return "breached", labels["over"] % {"time": duration_words(-left, labels)}
-    state = "warn" if warn is not None and now >= warn else "ok"
-    return state, labels["left"] % {"time": duration_words(left, labels)}

@@ -8,7 +8,7 @@ import django_filters
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +39,7 @@ from complaints.selectors.worklist import (
     tasks_search,
     with_deadlines,
 )
-from web.countdown import format_left, script_formats
+from web.countdown import clock_reading, countdown_labels
 
 
 def step_choices(flow_classes: Any) -> list[tuple[str, str]]:
@@ -172,8 +172,8 @@ class WorklistMixin:
             page = attach_cases(list(page))
         return super().get_page_data(page)  # type: ignore[misc]
 
-    def countdown_formats(self) -> dict[str, Any]:
-        return script_formats()
+    def countdown_labels(self) -> dict[str, str]:
+        return countdown_labels()
 
     @property
     def now(self) -> datetime:
@@ -255,27 +255,27 @@ class WorklistMixin:
     owner.column_type = "text rd-col-owner"  # type: ignore[attr-defined]
 
     def time_left(self, task: Task) -> str:
-        """The governing clock: a countdown the page's script keeps running (amber past the
-        warning time, red when breached), or the time a paused clock has left."""
+        """The governing clock, read as on the complaint page (web.countdown): a countdown the
+        page's script keeps running (amber past the warning time, red when breached), or the time
+        a paused clock has left."""
         state = clock_state(task, self.now)
         if state == ClockState.NONE:
             return ""
-        if state == ClockState.PAUSED:
-            left = task.paused_left.total_seconds() if task.paused_left else 0
-            return format_html(
-                '<span class="rd-clock rd-clock--paused" title="{}">{} · {}</span>',
-                kind_label(task.paused_kind),
-                _("paused"),
-                format_left(left),
-            )
-        left = (task.clock_due - self.now).total_seconds()
+        paused = state == ClockState.PAUSED
+        left = task.paused_left.total_seconds() if paused and task.paused_left else 0
+        due = self.now if paused else task.clock_due
+        reading, text = clock_reading(
+            due=due, warn=None if paused else task.clock_warn, paused=paused, remaining_seconds=left, now=self.now
+        )
         return format_html(
-            '<span class="rd-clock rd-clock--{}" data-due="{}" data-warn="{}" title="{}">{}</span>',
-            state,
-            task.clock_due.isoformat(),
-            task.clock_warn.isoformat() if task.clock_warn else "",
-            kind_label(task.clock_kind),
-            format_left(left),
+            '<span class="rd-clock rd-countdown rd-clock--{}" data-due="{}" data-warn="{}" data-paused="{}" title="{}">'
+            "{}</span>",
+            reading,
+            "" if paused else task.clock_due.isoformat(),
+            task.clock_warn.isoformat() if task.clock_warn and not paused else "",
+            "1" if paused else "",
+            kind_label(task.paused_kind if paused else task.clock_kind),
+            text,
         )
 
     time_left.short_description = _("Time left")  # type: ignore[attr-defined]
@@ -289,8 +289,8 @@ class WorklistMixin:
         local = timezone.localtime(at)
         return format_html(
             '<span class="rd-nowrap" title="{}">{}</span>',
-            local.strftime("%Y-%m-%d %H:%M"),
-            local.strftime("%m-%d %H:%M"),
+            formats.date_format(local, "DATETIME_FORMAT"),
+            formats.date_format(local, "SHORT_DATETIME_FORMAT"),
         )
 
     last_activity.short_description = _("Last activity")  # type: ignore[attr-defined]

@@ -1,9 +1,11 @@
-/* Live countdowns for deadline clocks. Markup (server-rendered, so the text is right without
-   JavaScript too):
+/* The one live countdown for deadline clocks (complaint page and worklists; the server's
+   web/countdown.py draws the first text with the same phrases). Markup (server-rendered, so the
+   text is right without JavaScript too):
      <span class="rd-countdown" data-due="ISO" data-warn="ISO" data-paused="">3h 05m left</span>
    data-paused="1" means the clock is paused (waiting for the customer): the text stays as drawn.
    Phrases in the reader's language come from <script type="application/json" id="rd-countdown-labels">.
-   The element gets rd-clock--ok / --warn (past data-warn) / --breached / --paused. */
+   The element gets rd-clock--ok / --warn (past data-warn) / --breached / --paused; a worklist row
+   holding it gets rd-row--warn / rd-row--breached. */
 (function () {
   "use strict";
   var STATES = ["ok", "warn", "breached", "paused"];
@@ -28,6 +30,11 @@
     STATES.forEach(function (name) { element.classList.toggle("rd-clock--" + name, name === state); });
     var holder = element.closest("[data-clock]");
     if (holder) STATES.forEach(function (name) { holder.classList.toggle("rd-clock--" + name, name === state); });
+    var row = element.closest("tr");
+    if (row) {
+      row.classList.toggle("rd-row--breached", state === "breached");
+      row.classList.toggle("rd-row--warn", state === "warn");
+    }
   }
 
   function tick() {

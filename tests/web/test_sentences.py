@@ -6,11 +6,9 @@ import pytest
 from django.utils import translation
 
 from complaints.rules.mentions import mentioned_usernames
+from web.countdown import clock_reading, countdown_labels, duration_words
 from web.sentences import (
     GROUPS,
-    clock_reading,
-    countdown_labels,
-    duration_words,
     event_group,
     event_sentence,
     generic_facts,

@@ -15,7 +15,7 @@ from complaints.choices import (
     SendBackReason,
 )
 from complaints.rules.text import without_bidi_controls
-from web import sentences as timeline_rules
+from web import countdown
 
 register = template.Library()
 
@@ -39,7 +39,7 @@ def label(code: str, kind: str) -> str:
 def clock_reading(clock: Any) -> dict[str, str]:
     """{% clock_reading clock as reading %}: reading.state (ok, warn, breached, paused) and
     reading.text ("3h 05m left") at the moment the page is drawn."""
-    state, text = timeline_rules.clock_reading(
+    state, text = countdown.clock_reading(
         due=clock.due_at,
         warn=clock.warn_at,
         paused=clock.state == "paused",
@@ -52,7 +52,7 @@ def clock_reading(clock: Any) -> dict[str, str]:
 @register.simple_tag
 def countdown_labels() -> dict[str, str]:
     """The countdown phrases in the reader's language, for static/redress/countdown.js."""
-    return timeline_rules.countdown_labels()
+    return countdown.countdown_labels()
 
 
 @register.filter
