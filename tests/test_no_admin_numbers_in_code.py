@@ -4,7 +4,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = [p for d in ("complaints", "flows", "config") for p in (ROOT / d).rglob("*.py") if "migrations" not in p.parts]
+CODE = [
+    p for d in ("complaints", "flows", "web", "config") for p in (ROOT / d).rglob("*.py") if "migrations" not in p.parts
+]
 # A literal time span, an amount or percentage default, or a limit compared with a number. 0 and 1
 # are structure (empty, "at least one", one day as a unit), not thresholds.
 NUMBER = r"(?:[2-9]|\d{2,})"

@@ -45,6 +45,22 @@ from web.refusals import RefusalFormMixin
 from web.timeline import mention_candidates
 
 DETAIL = "workflow:flows:complaint:process_detail"
+# The part of the complaint page (static/redress/tabs.js) each card lives in: a form returns to
+# the card it was opened from. ?part= survives redirects that a #fragment may not (Turbo's fetch).
+PARTS = {
+    "rd-ladder": "rd-part-work",
+    "rd-quality": "rd-part-work",
+    "rd-steps": "rd-part-work",
+    "rd-contacts": "rd-part-facts",
+    "rd-notes": "rd-part-timeline",
+    "rd-attachments": "rd-part-files",
+}
+
+
+def back_to_card(complaint_pk: int, card: str) -> str:
+    """The complaint page, opened at `card` (one of PARTS), or at its top without one."""
+    url = reverse(DETAIL, args=[complaint_pk])
+    return f"{url}?part={PARTS[card]}#{card}" if card in PARTS else url
 
 
 def visible_complaint(request: HttpRequest, pk: int) -> Complaint:
@@ -62,6 +78,7 @@ class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):
     title = ""
     multipart = False  # True when the form uploads files
     open_only = False  # True for the escalation doors: a closed complaint refuses them
+    card = "rd-ladder"  # where on the complaint page the form was opened and returns to (PARTS)
     request: Any
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -85,7 +102,12 @@ class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
-            complaint=self.complaint, title=self.title, intro=self.intro(), multipart=self.multipart, **kwargs
+            complaint=self.complaint,
+            title=self.title,
+            intro=self.intro(),
+            multipart=self.multipart,
+            back_url=back_to_card(self.complaint.pk, self.card),
+            **kwargs,
         )
 
     def intro(self) -> str:
@@ -100,7 +122,7 @@ class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):
         return HttpResponseRedirect(self.success_url_after())
 
     def success_url_after(self) -> str:
-        return reverse(DETAIL, args=[self.complaint.pk])
+        return back_to_card(self.complaint.pk, self.card)
 
 
 class EscalateView(ComplaintActionView):
@@ -232,6 +254,7 @@ class CollaborationView(ComplaintActionView):
 
 
 class NoteView(ComplaintActionView):
+    card = "rd-notes"
     form_class = forms.NoteForm
 
     def allowed(self) -> bool:
@@ -257,6 +280,7 @@ class NoteView(ComplaintActionView):
 
 
 class ContactView(ComplaintActionView):
+    card = "rd-contacts"
     """Log a call or message with the customer: what was said, what was promised and by when."""
 
     form_class = page_forms.ContactForm
@@ -281,6 +305,7 @@ class ContactView(ComplaintActionView):
 
 
 class AttachmentView(ComplaintActionView):
+    card = "rd-attachments"
     """Add files to the complaint (the admin's size and type limits apply)."""
 
     form_class = page_forms.AttachmentForm

@@ -164,6 +164,10 @@ def timeline_chips(timeline: Any) -> list[dict[str, Any]]:
     return chips
 
 
+# How many timeline entries the page shows before folding the older ones away (layout, not policy).
+TIMELINE_FOLD = 20
+
+
 class ComplaintDetailView(DetailProcessView):
     """The complaint page: the record, its history, attachments, contacts, actions and tasks."""
 
@@ -191,6 +195,11 @@ class ComplaintDetailView(DetailProcessView):
         context.update(
             task_list=[task for task in tasks if task.process_id == complaint.pk],
             timeline=timeline,
+            timeline_shown=TIMELINE_FOLD,
+            timeline_older=max(len(timeline.entries) - TIMELINE_FOLD, 0),
+            open_task_count=sum(
+                1 for t in tasks if t.process_id == complaint.pk and t.finished is None and t.flow_task_type == "HUMAN"
+            ),
             timeline_chips=timeline_chips(timeline),
             clocks=open_clocks(complaint),
             linked=linked_complaints(complaint=complaint, visible=self.visible),

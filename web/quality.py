@@ -25,6 +25,8 @@ LANGUAGES = {"zh-hans", "en"}
 class AnalysisActionView(ComplaintActionView):
     """An analysis or action page: open to the complaint's handlers and its quality queues."""
 
+    card = "rd-quality"
+
     def allowed(self) -> bool:
         return may_analyse(user=self.request.user, complaint=self.complaint)
 
@@ -169,6 +171,8 @@ class ActionPlanView(AnalysisActionView):
 
 class OneActionView(ComplaintActionView):
     """A page about one action of the complaint."""
+
+    card = "rd-quality"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.action = get_object_or_404(
