@@ -19,8 +19,8 @@ from complaints.services.attachments import attachment_add
 from complaints.services.stages import contact_log
 from tests.browser.conftest import login
 from tests.conftest import make_user
-from tests.flows.test_complaint_page__attachments import png
 from tests.web.page_helpers import new_complaint, page_url
+from tests.web.test_complaint_page__attachments import png
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

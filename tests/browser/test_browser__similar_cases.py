@@ -3,8 +3,8 @@
 import pytest
 
 from tests.browser.conftest import login
-from tests.complaints.test_cases__library import closed_case
 from tests.conftest import START_URL
+from tests.web.test_cases__library import closed_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

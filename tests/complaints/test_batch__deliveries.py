@@ -6,9 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from complaints.choices import DeliveryIdentifier
 from complaints.models import BatchInvestigation, Category, Delivery
 from complaints.services.config_io import config_export, config_import
-from tests.complaints.test_batch__investigations import BATCH, file, register
 from tests.conftest import intake_data
 from tests.flows.test_flows__journey import as_user
+from tests.web.test_batch__investigations import BATCH, file, register
 
 HEADER = "batch_number,product_model,production_date,plate_or_vin,customer_name,phone,delivery_date\n"
 

@@ -10,7 +10,7 @@ from complaints.selectors.worklist import menu_counts
 from complaints.services.assignment import task_release
 from complaints.services.clocks import complaint_clocks_stop
 from tests.conftest import FLOW, open_task
-from tests.flows.test_viewsets__inbox import register
+from tests.web.test_viewsets__inbox import register
 
 
 def test_a_registered_complaints_open_task_has_its_governing_clock_stored(org: dict[str, Any], agent: Any) -> None:

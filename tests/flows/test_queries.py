@@ -59,7 +59,7 @@ def test_complaint_page_query_count_is_bounded(org, agent):
     count = queries_for(client, f"/workflow/flows/complaint/{complaint.pk}/")
     # 30 before the header's clocks and the linked complaints (one query each); the timeline
     # reads the tasks the steps table already loads. Constant in the history's length:
-    # tests/flows/test_complaint_page__timeline.py. One more finds the side processes' ids before
+    # tests/web/test_complaint_page__timeline.py. One more finds the side processes' ids before
     # the tasks (OR-ing their joins read every task row: minutes at a million complaints). Three
     # more refresh the idle session (an UPDATE in its savepoint: sessions end after idle time).
     assert count <= 36, count
