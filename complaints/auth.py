@@ -9,7 +9,7 @@ from complaints.rules.routing import queue_permission
 
 VIEW_PERMISSION = "complaints.view_complaint"
 # Approvals, collaboration requests, action tasks and mentions are processes of their own flows; members see
-# those of the complaints they may see (flows.viewsets scopes the lists).
+# those of the complaints they may see (web.process_pages scopes the lists).
 SIDE_VIEW_PERMISSIONS = (
     "complaints.view_compensationapproval",
     "complaints.view_collaborationrequest",

@@ -38,4 +38,4 @@ urlpatterns = [
     path("", include("web.urls")),
     path("", site.urls),
 ]
-# Uploaded files are never served from MEDIA_URL: complaints.views.attachment_download checks scope.
+# Uploaded files are never served from MEDIA_URL: web.actions.attachment_download checks scope.

@@ -276,7 +276,7 @@ class Attachment(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        """The door that serves the file after checking who asks (see complaints.views)."""
+        """The door that serves the file after checking who asks (see web.actions)."""
         return reverse("workflow:flows:complaint:attachment", args=[self.complaint_id, self.pk])
 
     @property

@@ -91,7 +91,7 @@ def test_header_timeline_filter_and_a_mention(browser, live_server, org, agent, 
     page.locator("[data-mention=manager_a]").click()
     assert page.locator("textarea[name=text]").input_value() == "Customer wants a call back @manager_a "
     page.locator("button[type=submit]").last.click()
-    page.wait_for_url(f"**{page_url(complaint)}")
+    page.wait_for_url(f"**{page_url(complaint)}?part=rd-part-timeline**")  # back at the notes
     assert Mention.objects.filter(case=complaint, mentioned=manager).exists()
 
     # filter the timeline to notes only
@@ -134,6 +134,7 @@ def test_the_complaint_page_fits_a_phone(browser, live_server, org, agent, scree
 
     attachment_add(complaint=complaint, upload=png(), actor=agent)
     page.goto(live_server.url + page_url(complaint))
+    page.locator("[data-tab=rd-part-files]").click()
     page.locator("a[data-preview]").click()
     overlay = page.locator(".rd-lightbox--open")
     expect(overlay).to_be_visible()
