@@ -13,14 +13,12 @@ from viewflow.workflow.models import Task
 
 from complaints.models import (
     Clock,
-    CollaborationRequest,
-    CompensationApproval,
     Complaint,
     Department,
     Membership,
-    Mention,
 )
 from complaints.rules.trees import path_to_root
+from complaints.selectors.common import side_processes
 from web.sentences import GROUPS, event_group, event_sentence, generic_facts, groups_selected
 
 
@@ -54,17 +52,11 @@ def person(user: Any) -> str:
 def case_tasks(complaint: Complaint) -> QuerySet[Task]:
     """Every task of the complaint and of its side processes (approvals, collaboration requests,
     mentions), owners joined, oldest first."""
-    # The side processes' ids first (one query), then the tasks by their process index: OR-ing the
-    # three joins made PostgreSQL read every task row (minutes at a million complaints).
-    sides = [
-        model.objects.filter(case_id=complaint.pk).values_list("pk", flat=True)
-        for model in (CompensationApproval, CollaborationRequest, Mention)
-    ]
-    return (
-        Task.objects.filter(process_id__in=[complaint.pk, *sides[0].union(*sides[1:])])
-        .select_related("owner")
-        .order_by("created", "pk")
-    )
+    # The side processes' ids first (one query on the process table's artifact index), then the
+    # tasks by their process index: OR-ing joins made PostgreSQL read every task row (minutes at a
+    # million complaints). Corrective actions' tasks belong to their departments' lists, not here.
+    sides = side_processes(complaint.pk).filter(actiontask__isnull=True).values_list("pk", flat=True)
+    return Task.objects.filter(process_id__in=[complaint.pk, *sides]).select_related("owner").order_by("created", "pk")
 
 
 def task_entries(tasks: list[Task]) -> list[Entry]:

@@ -18,6 +18,7 @@ from complaints.choices import (
     SendBackReason,
     Urgency,
 )
+from complaints.models.side import CaseArtifact
 
 
 class Escalation(models.Model):
@@ -79,7 +80,7 @@ class Escalation(models.Model):
         return str(labels.get(self.reason, self.reason))
 
 
-class CompensationApproval(Process):
+class CompensationApproval(CaseArtifact, Process):
     """A compensation amount above the complaint's level authority, waiting for the lowest level
     whose authority covers it (a process of its own: its task sits in that level's queue)."""
 
@@ -136,7 +137,7 @@ class CompensationApproval(Process):
         return f"{self.case} · {self.amount} CNY"
 
 
-class CollaborationRequest(Process):
+class CollaborationRequest(CaseArtifact, Process):
     """A question to another department (technical, PR, legal, parts) with the information package,
     a response clock and the chain it follows when nobody answers."""
 
@@ -210,7 +211,7 @@ class Note(models.Model):
         return self.text[:40]
 
 
-class Mention(Process):
+class Mention(CaseArtifact, Process):
     """A colleague named with @ in an internal note: a "read the note" task in their own inbox (a
     process of its own, like an approval), with the note and a link to the complaint."""
 

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from viewflow.workflow.models import Process
 
 from complaints.choices import ActionArea, ActionKind, ActionStatus, CauseVerdict
+from complaints.models.side import CaseArtifact
 
 # The 5W2H of the problem, in the order the forms and the 8D report show them.
 FIVE_W_TWO_H = ("what", "why", "who", "where", "when", "how", "how_much")
@@ -257,7 +258,7 @@ class ActionVerification(models.Model):
         return f"{self.action_id}: {'effective' if self.effective else 'not effective'}"
 
 
-class ActionTask(Process):
+class ActionTask(CaseArtifact, Process):
     """The process row of a corrective action assigned to another department: its task waits in
     that department's queue until the action is reported done."""
 

@@ -1,8 +1,6 @@
 """Reads that more than one door needs: scope, routing, settings."""
 
 from datetime import datetime, timedelta
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.conf import settings
@@ -91,13 +89,10 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     has_queued_task = Exists(
         Task.objects.filter(process_id=OuterRef("pk"), owner__isnull=True, owner_permission__in=queues)
     )
-    # Whoever holds (or may claim) an approval, a collaboration request or an action's task sees its
-    # complaint. One EXISTS per kind of side process, each from the side table's case index (one
-    # EXISTS over four OR-ed joins read every task row for each complaint it tested).
-    side_kinds = ("compensationapproval", "collaborationrequest", "actiontask", "mention")
-    has_side_task = reduce(
-        or_, (Exists(Task.objects.filter(mine, **{f"process__{kind}__case_id": OuterRef("pk")})) for kind in side_kinds)
-    )
+    # Whoever holds (or may claim) a task of a side process (an approval, a collaboration request,
+    # an action's task, a mention) sees its complaint: one EXISTS over the side processes found by
+    # their artifact index.
+    has_side_task = Exists(Task.objects.filter(mine, process__in=side_processes(OuterRef("pk")).values("pk")))
     # The first handler stays the customer's contact: owner and receiver keep seeing the case after
     # it moves up the ladder, even to a department above their own.
     return qs.filter(
@@ -114,18 +109,26 @@ def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
     return complaints_visible_to(user).filter(pk=complaint_id).exists()
 
 
+def side_processes(complaint_ids: Any) -> QuerySet[Any]:
+    """The side processes (approvals, collaboration requests, action tasks, mentions) of the given
+    complaints (ids, or a subquery / OuterRef of them): process rows whose artifact is the complaint
+    (complaints.models.side), read from the process table's artifact index whatever their kind."""
+    from django.contrib.contenttypes.models import ContentType
+    from viewflow.workflow.models import Process
+
+    lookup = "artifact_object_id" if isinstance(complaint_ids, OuterRef | int) else "artifact_object_id__in"
+    return Process.objects.filter(
+        artifact_content_type=ContentType.objects.get_for_model(Complaint), **{lookup: complaint_ids}
+    ).order_by()
+
+
 def complaint_of_process(process_pk: int) -> int | None:
-    """Returns the complaint a process row belongs to: itself, or the case of an approval or a
-    collaboration request."""
-    from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Mention
+    """Returns the complaint a process row belongs to: itself, or the case of a side process."""
+    from viewflow.workflow.models import Process
 
     if Complaint.objects.filter(pk=process_pk).exists():
         return process_pk
-    for model in (CompensationApproval, CollaborationRequest, ActionTask, Mention):
-        case_id = model.objects.filter(pk=process_pk).values_list("case_id", flat=True).first()
-        if case_id is not None:
-            return case_id
-    return None
+    return Process.objects.filter(pk=process_pk).values_list("artifact_object_id", flat=True).first()
 
 
 UNROUTED_QUEUE = "complaints.manage_complaint"

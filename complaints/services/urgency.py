@@ -16,7 +16,8 @@ from django.db.models.signals import post_save
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Mention, TaskUrgency
+from complaints.models import TaskUrgency
+from complaints.selectors.common import side_processes
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 FIELDS = (
@@ -38,12 +39,7 @@ FIELDS = (
 def _process_ids(complaint_ids: list[int]) -> list[int]:
     """The complaints' processes and their side processes (approvals, collaboration requests,
     corrective actions, mentions), in one query."""
-    sides = [
-        # No ordering (viewflow's Process orders by created): SQLite refuses ORDER BY inside a UNION.
-        model.objects.filter(case_id__in=complaint_ids).order_by().values_list("pk", flat=True)
-        for model in (CompensationApproval, CollaborationRequest, ActionTask, Mention)
-    ]
-    return [*complaint_ids, *sides[0].union(*sides[1:])]
+    return [*complaint_ids, *side_processes(complaint_ids).values_list("pk", flat=True)]
 
 
 # Inside `urgency_deferred()`: the complaints whose rows are refreshed once, when it ends.
