@@ -12,6 +12,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 QUEUE_PREFIX = "complaints.queue__"
+# Where a task waits when no department is routed for it: the process managers' permission.
+UNROUTED_QUEUE = "complaints.manage_complaint"
 
 
 def queue_permission(*, department_code: str, role_code: str) -> str:

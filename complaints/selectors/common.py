@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from complaints.choices import ActionKind
 from complaints.models import Complaint, Department, Membership, ProcessSettings, StageRoute
 from complaints.rules import capa
-from complaints.rules.routing import QUEUE_PREFIX, queue_permission
+from complaints.rules.routing import QUEUE_PREFIX, UNROUTED_QUEUE, queue_permission
 from complaints.rules.trees import subtree_ids
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
 
@@ -131,7 +131,6 @@ def complaint_of_process(process_pk: int) -> int | None:
     return Process.objects.filter(pk=process_pk).values_list("artifact_object_id", flat=True).first()
 
 
-UNROUTED_QUEUE = "complaints.manage_complaint"
 
 
 def stage_route(*, complaint: Complaint, stage: str) -> StageRoute | None:

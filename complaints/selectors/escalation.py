@@ -8,7 +8,7 @@ from viewflow.workflow.models import Task
 
 from complaints.choices import DepartmentScope, EventKind, Signal
 from complaints.models import Complaint, Department, EscalationLevel, Membership, TriageSignal
-from complaints.rules.routing import queue_permission
+from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.rules.signals import next_rank, previous_rank
 from complaints.selectors.routing import department_chain, level_department
 
@@ -43,8 +43,6 @@ def level_below(level: EscalationLevel, levels: list[EscalationLevel] | None = N
 def level_queue(*, level: EscalationLevel, complaint: Complaint) -> tuple[str, Department | None]:
     """Returns the queue (owner permission) of a level's handlers for this complaint and their
     department; a level with no department above the complaint waits for process managers."""
-    from complaints.selectors.common import UNROUTED_QUEUE
-
     department = level_department(level=level, department=complaint.department)
     if department is None:
         return UNROUTED_QUEUE, None
