@@ -131,8 +131,6 @@ def complaint_of_process(process_pk: int) -> int | None:
     return Process.objects.filter(pk=process_pk).values_list("artifact_object_id", flat=True).first()
 
 
-
-
 def stage_route(*, complaint: Complaint, stage: str) -> StageRoute | None:
     """Returns the admin's routing of a step for this complaint: its profile's own, else the general one."""
     routes = StageRoute.objects.select_related("role", "department").filter(stage=stage)
