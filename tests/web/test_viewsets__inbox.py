@@ -86,7 +86,7 @@ def test_the_inbox_shows_the_columns_agents_work_by(org, agent):
     assert complaint.reference in html and "Zhou Wei" in html and "Appliance" in html
     assert f">{complaint.priority.code}</span>" in html and complaint.priority.colour in html
     assert str(complaint.level) in html and complaint.get_stage_display() in html
-    assert 'class="rd-clock rd-clock--' in html and "data-due=" in html
+    assert 'class="rd-clock rd-countdown rd-clock--' in html and "data-due=" in html
 
 
 def test_rows_are_ordered_breached_first_then_least_time_left_then_paused_then_no_clock(org, agent):
