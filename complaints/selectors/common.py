@@ -92,7 +92,7 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     # Whoever holds (or may claim) a task of a side process (an approval, a collaboration request,
     # an action's task, a mention) sees its complaint: one EXISTS over the side processes found by
     # their artifact index.
-    has_side_task = Exists(Task.objects.filter(mine, process__in=side_processes(OuterRef("pk")).values("pk")))
+    has_side_task = Exists(Task.objects.filter(mine, side_of(OuterRef("pk"), via="process__")))
     # The first handler stays the customer's contact: owner and receiver keep seeing the case after
     # it moves up the ladder, even to a department above their own.
     return qs.filter(
@@ -109,17 +109,27 @@ def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
     return complaints_visible_to(user).filter(pk=complaint_id).exists()
 
 
-def side_processes(complaint_ids: Any) -> QuerySet[Any]:
-    """The side processes (approvals, collaboration requests, action tasks, mentions) of the given
-    complaints (ids, or a subquery / OuterRef of them): process rows whose artifact is the complaint
-    (complaints.models.side), read from the process table's artifact index whatever their kind."""
+def side_of(complaints: Any, via: str = "") -> Q:
+    """The condition "a side process of these complaints" (approvals, collaboration requests, action
+    tasks, mentions: process rows whose artifact is the complaint, complaints.models.side) on the
+    process table's artifact index; `via` reaches the process from another model ("process__" from
+    a task); `complaints` is an id, an OuterRef or a list of ids."""
     from django.contrib.contenttypes.models import ContentType
+
+    many = isinstance(complaints, list | set | tuple | QuerySet)
+    return Q(
+        **{
+            f"{via}artifact_content_type": ContentType.objects.get_for_model(Complaint),
+            f"{via}artifact_object_id{'__in' if many else ''}": complaints,
+        }
+    )
+
+
+def side_processes(complaints: Any) -> QuerySet[Any]:
+    """The side processes of the given complaints (an id or a list of ids), see side_of."""
     from viewflow.workflow.models import Process
 
-    lookup = "artifact_object_id" if isinstance(complaint_ids, OuterRef | int) else "artifact_object_id__in"
-    return Process.objects.filter(
-        artifact_content_type=ContentType.objects.get_for_model(Complaint), **{lookup: complaint_ids}
-    ).order_by()
+    return Process.objects.filter(side_of(complaints)).order_by()
 
 
 def complaint_of_process(process_pk: int) -> int | None:

@@ -61,5 +61,6 @@ def test_complaint_page_query_count_is_bounded(org, agent):
     # reads the tasks the steps table already loads. Constant in the history's length:
     # tests/web/test_complaint_page__timeline.py. One more finds the side processes' ids before
     # the tasks (OR-ing their joins read every task row: minutes at a million complaints). Three
-    # more refresh the idle session (an UPDATE in its savepoint: sessions end after idle time).
-    assert count <= 36, count
+    # more refresh the idle session (an UPDATE in its savepoint: sessions end after idle time). One
+    # more counts the workspace menu's badges, which the complaint page keeps (issue 20).
+    assert count <= 37, count
