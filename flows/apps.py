@@ -16,3 +16,7 @@ class FlowsConfig(AppConfig):
         starter_register(kind="collaboration", start=lambda fields: CollaborationFlow.start.run(fields=fields))
         starter_register(kind="action", start=lambda fields: ActionFlow.start.run(fields=fields))
         starter_register(kind="mention", start=lambda fields: MentionFlow.start.run(fields=fields))
+        # The customer's public form starts the complaint process with registration as its first step.
+        from flows.driver import start_with
+
+        starter_register(kind="complaint", start=lambda fields: start_with(fields["first_step"]))

@@ -42,6 +42,18 @@ def start_complaint(*, user: Any, data: dict[str, Any], files: dict[str, Any] | 
     return complaint
 
 
+def start_with(first_step: Any) -> Complaint:
+    """Starts the complaint process as the system (the customer's public form): `first_step`
+    registers the new process row, then the flow runs triage. One transaction."""
+    node = ComplaintFlow.start
+    activation = node.activation_class.create(node, None, None)
+    with transaction.atomic():
+        activation.start(SimpleNamespace(user=None))
+        complaint = first_step(activation.process)
+        activation.execute()
+    return complaint
+
+
 def open_task(complaint: Complaint, node: Any) -> Task:
     return Task.objects.get(process=complaint, flow_task=node, finished__isnull=True)
 

@@ -81,7 +81,7 @@ class FormFieldInline(admin.StackedInline):
     extra = 0
     ordering = ["position", "pk"]
     fieldsets = [
-        (None, {"fields": [("position", "key", "kind"), ("label_zh_hans", "label_en"), "required"]}),
+        (None, {"fields": [("position", "key", "kind"), ("label_zh_hans", "label_en"), ("required", "staff_only")]}),
         (
             gettext_lazy("Help, default and choices"),
             {"fields": [("help_zh_hans", "help_en"), "default", "choices"]},

@@ -17,6 +17,7 @@ from complaints.choices import Channel, Demand, Emotion, Outcome, Stage
 INTAKE_FIELDS = (
     "customer_name",
     "customer_phone",
+    "customer_email",
     "contact_person",
     "customer_language",
     "category",
@@ -60,6 +61,9 @@ class Complaint(Process):
     # Customer
     customer_name = models.CharField(_("customer name"), max_length=100)
     customer_phone = models.CharField(_("customer phone"), max_length=32, blank=True)
+    customer_email = models.EmailField(
+        _("customer e-mail"), blank=True, help_text=_("Messages to the customer go here too (and by text message).")
+    )
     contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
     customer_language = models.CharField(
         _("customer's language"),

@@ -13,6 +13,7 @@ from complaints.choices import (
     Channel,
     ConfirmationOutcome,
     EventKind,
+    NotificationEvent,
     Outcome,
     Stage,
     VerificationOutcome,
@@ -25,6 +26,7 @@ from complaints.services.clocks import (
     complaint_follow_up_clock_start,
     complaint_promise_set,
 )
+from complaints.services.customer import customer_notify
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 
@@ -65,9 +67,13 @@ def contact_record(
     summary: str,
     promise: str = "",
     promised_by: datetime | None = None,
+    message_event: str = NotificationEvent.CUSTOMER_PROMISE,
+    message: str = "",
 ) -> CustomerContact:
     """Logs a contact with the customer: what was said and any commitment with its time (the
-    contact answers the promise before it; a new promise replaces it and runs as its clock)."""
+    contact answers the promise before it; a new promise replaces it and runs as its clock). A
+    promise (or a `message` already worded, sent as `message_event`) is also written to the
+    customer through their channels."""
     contact = CustomerContact.objects.create(
         complaint=complaint, channel=channel, summary=summary, promise=promise, promised_by=promised_by, by=actor
     )
@@ -80,6 +86,17 @@ def contact_record(
     )
     if promised_by is not None:
         complaint_promise_set(complaint=complaint, promised_by=promised_by)
+    if promised_by is not None or message:
+        customer_notify(
+            complaint=complaint,
+            event=message_event,
+            occasion=f"contact-{contact.pk}",
+            context={
+                "reason": promise,
+                "due": timezone.localtime(promised_by).strftime("%Y-%m-%d %H:%M") if promised_by else "",
+            },
+            body=message,
+        )
     return contact
 
 
@@ -233,6 +250,9 @@ def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
     complaint_follow_up_clock_start(complaint=complaint)
     complaint_enter_stage(complaint=complaint, stage=Stage.CLOSED)
     event_record(complaint=complaint, kind=EventKind.CLOSED, actor=actor, new={"outcome": complaint.outcome})
+    customer_notify(
+        complaint=complaint, event=NotificationEvent.CUSTOMER_CLOSED, occasion=f"closed-{complaint.closed_at}"
+    )
     return complaint
 
 

@@ -22,3 +22,9 @@ def side_task_start(*, kind: str, fields: dict[str, Any]) -> Any:
     if kind not in _starters:
         raise NoStarter(kind)
     return _starters[kind](fields=fields)
+
+
+def complaint_process_start(*, first_step: Callable[[Any], Any]) -> Any:
+    """Starts a complaint process as the system with `first_step(process)` registering it (the
+    customer's public form); returns what `first_step` returned."""
+    return side_task_start(kind="complaint", fields={"first_step": first_step})
