@@ -7,6 +7,8 @@ from typing import Any, cast
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import Channel
@@ -53,6 +55,10 @@ class PublicComplaintForm(AnswerFieldsMixin, forms.ModelForm):
         model = Complaint
         fields = list(PUBLIC_FIELDS)
         widgets = {"customer_words": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "customer_email": _("We also send our messages here."),
+            "customer_language": _("The language of our messages to you."),
+        }
         labels = {
             "customer_name": _("Your name"),
             "customer_phone": _("Your mobile number"),
@@ -70,7 +76,9 @@ class PublicComplaintForm(AnswerFieldsMixin, forms.ModelForm):
         category.required = True
         self.fields["customer_phone"].required = True
         self.fields["customer_language"].required = False
-        self.fields["customer_language"].initial = site_language()
+        offered = dict(settings.LANGUAGES)
+        current = translation.get_language()
+        self.fields["customer_language"].initial = current if current in offered else site_language()
         for name in DESCRIPTION_FIELDS:
             if name in self.fields:
                 limit_length(self.fields[name], description_limit())

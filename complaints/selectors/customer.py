@@ -47,7 +47,7 @@ def status_words(complaint: Complaint) -> str:
         return _("Waiting for you: we need something from you to continue.")
     words = {
         Stage.INTAKE: _("Received: we are registering it."),
-        Stage.FIRST_RESPONSE: _("Received: we will contact you shortly."),
+        Stage.FIRST_RESPONSE: _("Received: we will contact you by the time promised below."),
         Stage.VERIFICATION: _("We are checking the facts."),
         Stage.CONTAINMENT: _("We are working on a solution for you."),
         Stage.PERMANENT_ACTIONS: _("Solved for you; we are making sure it does not happen again."),
