@@ -236,6 +236,8 @@ class NotificationEvent(models.TextChoices):
     CUSTOMER_WAITING = "c_waiting", _("Message to the customer: we need something from you")
     CUSTOMER_CLOSED = "c_closed", _("Message to the customer: complaint closed")
     CUSTOMER_MESSAGE = "c_message", _("Message to the customer from the case owner")
+    CUSTOMER_CONFIRM = "c_confirm", _("Message to the customer: please confirm the resolution")
+    CUSTOMER_SURVEY = "c_survey", _("Message to the customer: follow-up survey")
 
 
 class ChannelKind(models.TextChoices):

@@ -20,3 +20,7 @@ class FlowsConfig(AppConfig):
         from flows.driver import start_with
 
         starter_register(kind="complaint", start=lambda fields: start_with(fields["first_step"]))
+        # The customer's confirmation and survey complete the step the agent's task would.
+        from flows.driver import complete_as_customer
+
+        starter_register(kind="step", start=lambda fields: complete_as_customer(**fields))

@@ -8,4 +8,6 @@ app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", views.ComplaintNewView.as_view(), name="new"),
     path("t/<str:token>/", views.TrackView.as_view(), name="track"),
+    path("t/<str:token>/confirm/", views.ConfirmView.as_view(), name="confirm"),
+    path("t/<str:token>/survey/", views.SurveyView.as_view(), name="survey"),
 ]

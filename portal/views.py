@@ -13,7 +13,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
-from complaints.forms.public import AddInformationForm, PublicComplaintForm
+from complaints.forms.public import AddInformationForm, ConfirmForm, PublicComplaintForm, SurveyForm
 from complaints.selectors.customer import customer_view, portal_settings
 from complaints.services import intake
 from complaints.services.customer import (
@@ -22,8 +22,10 @@ from complaints.services.customer import (
     LinkRefused,
     complaint_file_public,
     customer_add_information,
+    customer_confirm,
     customer_link_issue,
     customer_link_open,
+    customer_survey_answer,
 )
 
 
@@ -131,10 +133,62 @@ class TrackView(PortalView):
                 return HttpResponseRedirect(request.path + "?added=1")
         return self.page(request, self.context(link, form), 400)
 
-    def context(self, link: Any, form: AddInformationForm) -> dict[str, Any]:
+    def context(self, link: Any, form: AddInformationForm, **forms: Any) -> dict[str, Any]:
         return {
             "view": customer_view(complaint=link.complaint),
             "form": form,
+            "confirm_form": forms.get("confirm_form") or ConfirmForm(),
+            "survey_form": forms.get("survey_form") or SurveyForm(),
+            "token": self.kwargs["token"],
+            "done": self.request.GET.get("done", ""),
             "filed": self.request.GET.get("filed") == "1",
             "added": self.request.GET.get("added") == "1",
         }
+
+
+class AnswerView(TrackView):
+    """Posts one answer (confirmation or survey) through the customer's link, then back to the page."""
+
+    form_class: Any = None
+    form_name = ""
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        return HttpResponseRedirect(reverse("portal:track", args=[token]))
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        link = self.open(request, token)
+        if isinstance(link, HttpResponse):
+            return link
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                self.answer(link, form.cleaned_data)
+            except CustomerRefused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                return HttpResponseRedirect(reverse("portal:track", args=[token]) + f"?done={self.form_name}")
+        return self.page(request, self.context(link, AddInformationForm(), **{self.form_name + "_form": form}), 400)
+
+    def answer(self, link: Any, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class ConfirmView(AnswerView):
+    form_class = ConfirmForm
+    form_name = "confirm"
+
+    def answer(self, link: Any, data: dict[str, Any]) -> None:
+        customer_confirm(link=link, resolved=data["resolved"], reason=data.get("reason") or "")
+
+
+class SurveyView(AnswerView):
+    form_class = SurveyForm
+    form_name = "survey"
+
+    def answer(self, link: Any, data: dict[str, Any]) -> None:
+        customer_survey_answer(
+            link=link,
+            satisfaction=data["satisfaction"],
+            comment=data.get("comment") or "",
+            satisfaction_before=data.get("satisfaction_before"),
+        )

@@ -154,3 +154,57 @@ class AddInformationForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout("text", "uploads", Submit("add", str(_("Send")), css_class="w-100"))
+
+
+SCORES = [(n, str(n)) for n in range(1, 6)]
+
+
+class ConfirmForm(forms.Form):
+    """Resolved, or not yet with what is still wrong."""
+
+    resolved = forms.TypedChoiceField(
+        label=_("Is your complaint resolved?"),
+        choices=[("yes", _("Resolved")), ("no", _("Not yet"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("If not yet: what is still not right?"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["reason"], description_limit())
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "resolved", "reason", Submit("confirm", str(_("Send my answer")), css_class="w-100")
+        )
+
+
+class SurveyForm(forms.Form):
+    """The follow-up survey: satisfaction now (1–5), a comment, and optionally before."""
+
+    satisfaction = forms.TypedChoiceField(
+        label=_("How satisfied are you with how we handled your complaint? (1 = not at all, 5 = very)"),
+        choices=SCORES,
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "rd-scores"}),
+    )
+    satisfaction_before = forms.TypedChoiceField(
+        label=_("And before we handled it? (optional)"),
+        choices=[("", "—"), *SCORES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    comment = forms.CharField(label=_("Anything to add?"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["comment"], description_limit())
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "satisfaction", "satisfaction_before", "comment", Submit("survey", str(_("Send")), css_class="w-100")
+        )

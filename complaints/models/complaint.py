@@ -205,6 +205,13 @@ class Complaint(Process):
         _("satisfaction (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     satisfaction_comment = models.TextField(_("follow-up comment"), blank=True)
+    satisfaction_before = models.PositiveSmallIntegerField(
+        _("satisfaction before handling (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("What the customer said in the survey of their satisfaction before the complaint was handled."),
+    )
     followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
 
     class Meta:

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from complaints.choices import EventKind, Outcome, Stage
-from complaints.models import Clock, Complaint, ComplaintEvent, PortalSettings
+from complaints.models import Clock, Complaint, ComplaintEvent, CorrectiveAction, PortalSettings, RootCauseAnalysis
 from complaints.selectors.intake_forms import EffectiveForm
 
 # Events the customer sees on their page; every other kind (notes, tasks, analysis, notifications)
@@ -78,6 +78,10 @@ class CustomerView:
     department: str
     promises: list[Promise] = field(default_factory=list)
     history: list[HistoryLine] = field(default_factory=list)
+    confirm_open: bool = False
+    survey_open: bool = False
+    cause: str = ""
+    actions: list[str] = field(default_factory=list)
 
 
 def _promise(clock: Clock) -> Promise:
@@ -121,6 +125,22 @@ def customer_view(*, complaint: Complaint) -> CustomerView:
         for clock in Clock.objects.filter(complaint=complaint, kind=Clock.Kind.PROMISE).order_by("started_at", "pk")
     ]
     events = ComplaintEvent.objects.filter(complaint=complaint, kind__in=CUSTOMER_EVENTS).order_by("at", "pk")
+    confirm_open = complaint.stage == Stage.CUSTOMER_CONFIRMATION
+    survey_open = (
+        complaint.stage == Stage.CLOSED
+        and complaint.followed_up_at is None
+        and ComplaintEvent.objects.filter(complaint=complaint, kind=EventKind.LINK_SENT, new__why="survey").exists()
+    )
+    cause, actions = "", []
+    if confirm_open:  # the explanation: the root cause in one sentence and what was done
+        cause = (
+            RootCauseAnalysis.objects.filter(complaint=complaint).values_list("description", flat=True).first() or ""
+        )
+        actions = list(
+            CorrectiveAction.objects.filter(complaint=complaint)
+            .order_by("kind", "pk")
+            .values_list("description", flat=True)
+        )
     return CustomerView(
         complaint=complaint,
         status=status_words(complaint),
@@ -128,4 +148,8 @@ def customer_view(*, complaint: Complaint) -> CustomerView:
         department=str(complaint.department or ""),
         promises=promises,
         history=[HistoryLine(event.at, _sentence(event)) for event in events],
+        confirm_open=confirm_open,
+        survey_open=survey_open,
+        cause=cause,
+        actions=actions,
     )

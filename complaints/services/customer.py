@@ -26,7 +26,7 @@ from complaints.services.attachments import attachment_add
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 from complaints.services.notify import in_language, notification_enqueue, notify_event, render
-from complaints.services.work import complaint_process_start
+from complaints.services.work import NoOpenStep, complaint_process_start, complaint_step_complete
 
 SALT = "redress.customer-link"
 
@@ -71,6 +71,14 @@ DEFAULT_MESSAGES: dict[str, tuple[Any, Any]] = {
     NotificationEvent.CUSTOMER_CLOSED: (
         gettext_lazy("Your complaint {reference} is closed"),
         gettext_lazy("Your complaint {reference} is closed. Thank you for your patience."),
+    ),
+    NotificationEvent.CUSTOMER_CONFIRM: (
+        gettext_lazy("Your complaint {reference}: is it resolved?"),
+        gettext_lazy("We believe your complaint {reference} is resolved. Please tell us whether it is: {link}"),
+    ),
+    NotificationEvent.CUSTOMER_SURVEY: (
+        gettext_lazy("Your complaint {reference}: how did we do?"),
+        gettext_lazy("Please tell us how satisfied you are with how we handled your complaint {reference}: {link}"),
     ),
     NotificationEvent.CUSTOMER_MESSAGE: (
         gettext_lazy("Your complaint {reference}"),
@@ -370,3 +378,72 @@ def customer_add_information(
             recipients=owner or event_recipients(event=NotificationEvent.CUSTOMER_ADDED, complaint=complaint),
         )
     return complaint
+
+
+# Confirmation and survey by link ---------------------------------------------------------------
+
+ASKS = {"confirm": NotificationEvent.CUSTOMER_CONFIRM, "survey": NotificationEvent.CUSTOMER_SURVEY}
+
+
+def customer_ask(*, complaint: Complaint, why: str) -> None:
+    """Sends the customer a fresh link asking them to confirm the resolution (`why` "confirm") or
+    to answer the follow-up survey ("survey"); nothing while the portal is not configured."""
+    token = customer_link_issue(complaint=complaint)
+    if token is None:
+        return
+    event = event_record(complaint=complaint, kind=EventKind.LINK_SENT, new={"why": why})
+    customer_notify(
+        complaint=complaint, event=ASKS[why], occasion=f"{why}-{event.pk}", context={"link": link_url(token)}
+    )
+
+
+def customer_confirm(*, link: CustomerLink, resolved: bool, reason: str) -> Complaint:
+    """The customer answers "Resolved" or "Not yet" (with what is still wrong) through their link:
+    the confirmation step is recorded by the service the agent's task uses and the step completes
+    (not resolved: another round of containment with their reason)."""
+    from complaints.choices import ConfirmationOutcome, Stage
+    from complaints.services.stages import complaint_record_confirmation
+
+    complaint = Complaint.objects.get(pk=link.complaint_id)
+    reason = (reason or "").strip()
+    if complaint.stage != Stage.CUSTOMER_CONFIRMATION:
+        raise CustomerRefused(_("There is nothing to confirm right now. Thank you."))
+    if not resolved and not reason:
+        raise CustomerRefused(_("Please tell us what is still not right."))
+    outcome = ConfirmationOutcome.CONFIRMED if resolved else ConfirmationOutcome.NOT_SATISFIED
+
+    def perform() -> Complaint:
+        fresh = Complaint.objects.get(pk=complaint.pk)
+        return complaint_record_confirmation(complaint=fresh, actor=None, outcome=outcome, note=reason)
+
+    try:
+        return complaint_step_complete(complaint=complaint, step="customer_confirmation", perform=perform)
+    except NoOpenStep:
+        raise CustomerRefused(_("There is nothing to confirm right now. Thank you.")) from None
+
+
+def customer_survey_answer(
+    *, link: CustomerLink, satisfaction: int, comment: str, satisfaction_before: int | None = None
+) -> Complaint:
+    """The customer answers the follow-up survey through their link; the follow-up step completes
+    through the service the agent's task uses."""
+    from complaints.services.stages import complaint_record_follow_up
+
+    complaint = Complaint.objects.get(pk=link.complaint_id)
+    if complaint.followed_up_at is not None:
+        raise CustomerRefused(_("You already answered. Thank you."))
+
+    def perform() -> Complaint:
+        fresh = Complaint.objects.get(pk=complaint.pk)
+        return complaint_record_follow_up(
+            complaint=fresh,
+            actor=None,
+            satisfaction=satisfaction,
+            comment=(comment or "").strip(),
+            satisfaction_before=satisfaction_before,
+        )
+
+    try:
+        return complaint_step_complete(complaint=complaint, step="follow_up", perform=perform)
+    except NoOpenStep:
+        raise CustomerRefused(_("The survey is not open yet.")) from None
