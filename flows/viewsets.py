@@ -47,6 +47,7 @@ from complaints.selectors.quality import actions_of, analysis_of, fishbone, may_
 from complaints.selectors.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
 from flows import assignment, worklist
 from flows.reopen import ReopenView
+from web.customer_actions import CustomerLinkView, CustomerMessageView
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -261,6 +262,8 @@ class ComplaintFlowViewset(FlowViewset):
     wait_path = path("<int:pk>/wait/", complaint_views.WaitView.as_view(), name="wait")
     answered_path = path("<int:pk>/answered/", complaint_views.AnsweredView.as_view(), name="answered")
     reopen_path = path("<int:pk>/reopen/", ReopenView.as_view(), name="reopen")
+    customer_link_path = path("<int:pk>/customer/link/", CustomerLinkView.as_view(), name="customer_link")
+    customer_message_path = path("<int:pk>/customer/message/", CustomerMessageView.as_view(), name="customer_message")
     package_path = path("<int:pk>/package/", complaint_views.package_page, name="package")
     package_print_path = path("<int:pk>/package/print/", complaint_views.package_print, name="package_print")
     # Analysis and corrective actions, and the 8D report.
