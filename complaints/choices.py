@@ -161,6 +161,9 @@ class EventKind(models.TextChoices):
     ACTION_UPDATED = "action_updated", _("Corrective action updated")
     ACTION_VERIFIED = "action_verified", _("Corrective action verified")
     REOPENED = "reopened", _("Reopened")
+    CUSTOMER_ADDED = "customer_added", _("The customer added information")
+    LINK_SENT = "link_sent", _("Tracking link sent to the customer")
+    LINK_REVOKED = "link_revoked", _("Tracking link revoked")
 
 
 class DepartmentScope(models.TextChoices):
@@ -226,6 +229,15 @@ class NotificationEvent(models.TextChoices):
     MENTION = "mention", _("Mentioned in an internal note")
     PROGRESS = "progress", _("P0 progress update due")
     FOLLOW_UP = "follow_up", _("Follow-up due")
+    CUSTOMER_ADDED = "customer_added", _("The customer added information")
+    # Messages to the customer (their address, their language):
+    CUSTOMER_REGISTERED = "c_registered", _("Message to the customer: complaint registered")
+    CUSTOMER_PROMISE = "c_promise", _("Message to the customer: new promise")
+    CUSTOMER_WAITING = "c_waiting", _("Message to the customer: we need something from you")
+    CUSTOMER_CLOSED = "c_closed", _("Message to the customer: complaint closed")
+    CUSTOMER_MESSAGE = "c_message", _("Message to the customer from the case owner")
+    CUSTOMER_CONFIRM = "c_confirm", _("Message to the customer: please confirm the resolution")
+    CUSTOMER_SURVEY = "c_survey", _("Message to the customer: follow-up survey")
 
 
 class ChannelKind(models.TextChoices):

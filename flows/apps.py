@@ -16,3 +16,11 @@ class FlowsConfig(AppConfig):
         starter_register(kind="collaboration", start=lambda fields: CollaborationFlow.start.run(fields=fields))
         starter_register(kind="action", start=lambda fields: ActionFlow.start.run(fields=fields))
         starter_register(kind="mention", start=lambda fields: MentionFlow.start.run(fields=fields))
+        # The customer's public form starts the complaint process with registration as its first step.
+        from flows.driver import start_with
+
+        starter_register(kind="complaint", start=lambda fields: start_with(fields["first_step"]))
+        # The customer's confirmation and survey complete the step the agent's task would.
+        from flows.driver import complete_as_customer
+
+        starter_register(kind="step", start=lambda fields: complete_as_customer(**fields))

@@ -42,6 +42,40 @@ def start_complaint(*, user: Any, data: dict[str, Any], files: dict[str, Any] | 
     return complaint
 
 
+def start_with(first_step: Any) -> Complaint:
+    """Starts the complaint process as the system (the customer's public form): `first_step`
+    registers the new process row, then the flow runs triage. One transaction."""
+    node = ComplaintFlow.start
+    activation = node.activation_class.create(node, None, None)
+    with transaction.atomic():
+        activation.start(SimpleNamespace(user=None))
+        complaint = first_step(activation.process)
+        activation.execute()
+    return complaint
+
+
+def complete_as_customer(*, complaint: Complaint, step: str, perform: Any) -> Any:
+    """Completes the open task of `step` without a staff user (the customer answered by link): the
+    task is taken from its queue or its holder, `perform` records the answer, the flow moves on.
+    Raises NoOpenStep when the step is not open."""
+    from complaints.services.work import NoOpenStep
+
+    node = getattr(ComplaintFlow, step)
+    waiting = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+    task = Task.objects.filter(process_id=complaint.pk, flow_task=node, status__in=waiting).first()
+    if task is None:
+        raise NoOpenStep(step)
+    with transaction.atomic(), task.activation() as activation:
+        if activation.task.status == STATUS.NEW:
+            activation.assign(activation.task.owner)
+        if activation.task.status == STATUS.ASSIGNED:
+            activation.start(SimpleNamespace(user=None))
+        result = perform()
+        activation.process.refresh_from_db()
+        activation.execute()
+    return result
+
+
 def open_task(complaint: Complaint, node: Any) -> Task:
     return Task.objects.get(process=complaint, flow_task=node, finished__isnull=True)
 

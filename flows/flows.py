@@ -13,7 +13,7 @@ from complaints.models import ActionTask, CollaborationRequest, CompensationAppr
 from complaints.rules.mentions import mention_queue
 from complaints.selectors import common as selectors
 from complaints.selectors.escalation import level_queue
-from complaints.services import clocks, stages, triage, urgency
+from complaints.services import clocks, customer, stages, triage, urgency
 from complaints.services.collaboration import contact_queue
 from flows import nodes, views
 
@@ -46,6 +46,15 @@ def enter(stage: str) -> Callable[[Any], None]:
         stages.complaint_enter_stage(complaint=activation.process, stage=stage)
         clocks.complaint_task_clocks_sync(complaint=activation.process)
         urgency.urgency_refresh(complaint_ids=[activation.process.pk])  # its step clock may govern its row
+
+    return on_create
+
+
+def ask_customer(why: str) -> Callable[[Any], None]:
+    """onCreate hook: the customer gets a link to answer this step themselves (survey)."""
+
+    def on_create(activation: Any) -> None:
+        customer.customer_ask(complaint=activation.process, why=why)
 
     return on_create
 
@@ -195,6 +204,7 @@ class ComplaintFlow(flow.Flow):
         nodes.View(views.FollowUpView.as_view())
         .Annotation(title=_("Follow-up"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.FOLLOW_UP))
+        .onCreate(ask_customer("survey"))
         .Next(this.end)
     )
     end = flow.End().Annotation(title=_("Done"))

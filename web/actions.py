@@ -52,6 +52,7 @@ PARTS = {
     "rd-quality": "rd-part-work",
     "rd-steps": "rd-part-work",
     "rd-contacts": "rd-part-facts",
+    "rd-customer-side": "rd-part-facts",
     "rd-notes": "rd-part-timeline",
     "rd-attachments": "rd-part-files",
 }

@@ -59,6 +59,9 @@ KIND_GROUPS: dict[str, str] = {
     EventKind.CONFIRMATION: "customer",
     EventKind.FOLLOWED_UP: "customer",
     EventKind.REOPENED: "customer",
+    EventKind.CUSTOMER_ADDED: "customer",
+    EventKind.LINK_SENT: "customer",
+    EventKind.LINK_REVOKED: "customer",
     EventKind.ESCALATED: "escalation",
     EventKind.SENT_BACK: "escalation",
     EventKind.TOP_LEVEL: "escalation",
@@ -481,6 +484,27 @@ def _notified(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     return text
 
 
+def _customer_added(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    files = new.get("files") or []
+    if files:
+        return _("The customer added information through their link, with %(files)s.") % {"files": ", ".join(files)}
+    return _("The customer added information through their link.")
+
+
+def _link_sent(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    reasons = {
+        "registered": _("with the registration message"),
+        "resent": _("sent again by a handler"),
+        "confirm": _("to confirm the resolution"),
+        "survey": _("for the follow-up survey"),
+    }
+    return _("Tracking link sent to the customer (%(why)s).") % {"why": reasons.get(new.get("why", ""), "—")}
+
+
+def _link_revoked(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("The customer's earlier tracking links were revoked (%(count)s).") % {"count": new.get("links", "—")}
+
+
 SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.REGISTERED: _registered,
     EventKind.TRIAGED: _triaged,
@@ -522,6 +546,9 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.REASSIGNED: _reassigned,
     EventKind.BATCH_LINKED: _batch_linked,
     EventKind.REOPENED: _reopened,
+    EventKind.CUSTOMER_ADDED: _customer_added,
+    EventKind.LINK_SENT: _link_sent,
+    EventKind.LINK_REVOKED: _link_revoked,
 }
 
 

@@ -13,9 +13,9 @@ from django.contrib import admin
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from complaints.admin import batch, complaint, config, intake_forms, notify, org, quality, routing, tools
+from complaints.admin import batch, complaint, config, intake_forms, notify, org, portal, quality, routing, tools
 
-__all__ = ["batch", "complaint", "config", "intake_forms", "notify", "org", "quality", "routing", "tools"]
+__all__ = ["batch", "complaint", "config", "intake_forms", "notify", "org", "portal", "quality", "routing", "tools"]
 
 admin.site.site_header = _("Redress administration")
 admin.site.site_title = _("Redress")

@@ -22,6 +22,7 @@ from complaints.choices import FormStatus
 from complaints.forms import AnswersForm, IntakeForm
 from complaints.models.intake_forms import REQUIRABLE_STANDARD_FIELDS
 from complaints.rules.intake_forms import FILE_KINDS, DefinitionInvalid, check_field
+from complaints.selectors.customer import customer_form
 from complaints.selectors.intake_forms import display_value, effective_form, form_problems
 from complaints.services.intake_forms import FIELD_COLUMNS, PublishRefused, form_draft, form_publish
 
@@ -81,7 +82,7 @@ class FormFieldInline(admin.StackedInline):
     extra = 0
     ordering = ["position", "pk"]
     fieldsets = [
-        (None, {"fields": [("position", "key", "kind"), ("label_zh_hans", "label_en"), "required"]}),
+        (None, {"fields": [("position", "key", "kind"), ("label_zh_hans", "label_en"), ("required", "staff_only")]}),
         (
             gettext_lazy("Help, default and choices"),
             {"fields": [("help_zh_hans", "help_en"), "default", "choices"]},
@@ -247,7 +248,8 @@ class FormVersionAdmin(SimpleHistoryAdmin):
             )
             # The admin may belong to no department: any department will do for a preview.
             form.fields["department"].queryset = models.Department.objects.filter(active=True)
-        else:
+        else:  # the customer's public form leaves the staff-only questions out
+            answer_form = customer_form(answer_form)
             form = AnswersForm(data, files, answer_form=answer_form)
         stored: list[tuple[str, str]] = []
         if data is not None and form.is_valid():

@@ -17,6 +17,7 @@ from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
+from .portal import CustomerLink, PortalSettings, PublicFiling
 from .preferences import UserPreference
 from .quality import (
     ActionTask,
@@ -52,6 +53,7 @@ __all__ = [
     "ComplaintEvent",
     "CorrectiveAction",
     "CustomerContact",
+    "CustomerLink",
     "Delivery",
     "Department",
     "Escalation",
@@ -68,8 +70,10 @@ __all__ = [
     "NotificationRecipient",
     "NotificationTemplate",
     "OutreachContact",
+    "PortalSettings",
     "Priority",
     "ProcessSettings",
+    "PublicFiling",
     "ReferenceCounter",
     "Responsibility",
     "Role",

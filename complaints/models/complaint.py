@@ -17,6 +17,7 @@ from complaints.choices import Channel, Demand, Emotion, Outcome, Stage
 INTAKE_FIELDS = (
     "customer_name",
     "customer_phone",
+    "customer_email",
     "contact_person",
     "customer_language",
     "category",
@@ -60,6 +61,9 @@ class Complaint(Process):
     # Customer
     customer_name = models.CharField(_("customer name"), max_length=100)
     customer_phone = models.CharField(_("customer phone"), max_length=32, blank=True)
+    customer_email = models.EmailField(
+        _("customer e-mail"), blank=True, help_text=_("Messages to the customer go here too (and by text message).")
+    )
     contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
     customer_language = models.CharField(
         _("customer's language"),
@@ -201,6 +205,13 @@ class Complaint(Process):
         _("satisfaction (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     satisfaction_comment = models.TextField(_("follow-up comment"), blank=True)
+    satisfaction_before = models.PositiveSmallIntegerField(
+        _("satisfaction before handling (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("What the customer said in the survey of their satisfaction before the complaint was handled."),
+    )
     followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
 
     class Meta:

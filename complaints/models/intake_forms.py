@@ -129,6 +129,11 @@ class FormField(models.Model):
     label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
     help_zh_hans = models.CharField(_("help text (Chinese)"), max_length=300, blank=True)
     help_en = models.CharField(_("help text (English)"), max_length=300, blank=True)
+    staff_only = models.BooleanField(
+        _("staff only"),
+        default=False,
+        help_text=_("Asked on the staff intake only; the customer's public form leaves it out."),
+    )
     required = models.BooleanField(
         _("required"), default=False, help_text=_("With a condition: required while the condition holds.")
     )
@@ -217,6 +222,7 @@ class FormField(models.Model):
             help_zh_hans=self.help_zh_hans,
             help_en=self.help_en,
             required=self.required,
+            staff_only=self.staff_only,
             default=self.default,
             choices=parse_choices(self.choices),
             min_value=self.min_value,

@@ -25,6 +25,7 @@ PLACEHOLDERS = (
     "due",
     "reason",
     "url",
+    "link",
 )
 
 

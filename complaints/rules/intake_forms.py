@@ -54,6 +54,7 @@ class FieldDef:
     help_zh_hans: str = ""
     help_en: str = ""
     required: bool = False
+    staff_only: bool = False  # left out of the customer's public form
     default: str = ""
     choices: tuple[Choice, ...] = ()
     min_value: Decimal | None = None

@@ -42,6 +42,7 @@ from complaints.selectors.clocks import answered_by_response, clock_behaviour, l
 from complaints.selectors.common import process_settings, queue_holders
 from complaints.selectors.notify import event_recipients
 from complaints.selectors.routing import level_clock
+from complaints.services.customer import customer_notify
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 from complaints.services.notify import Notice, notify_event, notify_many
@@ -374,6 +375,12 @@ def complaint_wait_for_customer(
         urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
         event_record(
             complaint=complaint, kind=EventKind.WAITING, actor=actor, new={"since": now.isoformat()}, note=reason
+        )
+        customer_notify(
+            complaint=complaint,
+            event=NotificationEvent.CUSTOMER_WAITING,
+            occasion=f"waiting-{now.isoformat()}",
+            context={"reason": reason},
         )
     return complaint
 

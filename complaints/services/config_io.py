@@ -373,6 +373,7 @@ FIELD_DEFAULTS: dict[str, Any] = {
     "help_zh_hans": "",
     "help_en": "",
     "required": False,
+    "staff_only": False,
     "default": "",
     "choices": [],
     "min_value": None,

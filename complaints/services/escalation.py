@@ -127,6 +127,8 @@ def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, 
         summary=message,
         promise=promised,
         promised_by=due if promise else None,
+        message_event=NotificationEvent.CUSTOMER_UPDATE,
+        message=message,
     )
 
 

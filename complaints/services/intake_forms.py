@@ -27,6 +27,7 @@ FIELD_COLUMNS = (
     "help_zh_hans",
     "help_en",
     "required",
+    "staff_only",
     "default",
     "choices",
     "min_value",

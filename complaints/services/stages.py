@@ -13,6 +13,7 @@ from complaints.choices import (
     Channel,
     ConfirmationOutcome,
     EventKind,
+    NotificationEvent,
     Outcome,
     Stage,
     VerificationOutcome,
@@ -25,6 +26,7 @@ from complaints.services.clocks import (
     complaint_follow_up_clock_start,
     complaint_promise_set,
 )
+from complaints.services.customer import customer_ask, customer_notify
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
 
@@ -54,6 +56,8 @@ def complaint_enter_stage(*, complaint: Complaint, stage: str) -> Complaint:
     complaint.stage = stage
     complaint.save(update_fields=["stage"])
     event_record(complaint=complaint, kind=EventKind.STAGE_CHANGED, old={"stage": old}, new={"stage": stage})
+    if stage == Stage.CUSTOMER_CONFIRMATION:
+        customer_ask(complaint=complaint, why="confirm")
     return complaint
 
 
@@ -65,9 +69,13 @@ def contact_record(
     summary: str,
     promise: str = "",
     promised_by: datetime | None = None,
+    message_event: str = NotificationEvent.CUSTOMER_PROMISE,
+    message: str = "",
 ) -> CustomerContact:
     """Logs a contact with the customer: what was said and any commitment with its time (the
-    contact answers the promise before it; a new promise replaces it and runs as its clock)."""
+    contact answers the promise before it; a new promise replaces it and runs as its clock). A
+    promise (or a `message` already worded, sent as `message_event`) is also written to the
+    customer through their channels."""
     contact = CustomerContact.objects.create(
         complaint=complaint, channel=channel, summary=summary, promise=promise, promised_by=promised_by, by=actor
     )
@@ -80,6 +88,17 @@ def contact_record(
     )
     if promised_by is not None:
         complaint_promise_set(complaint=complaint, promised_by=promised_by)
+    if promised_by is not None or message:
+        customer_notify(
+            complaint=complaint,
+            event=message_event,
+            occasion=f"contact-{contact.pk}",
+            context={
+                "reason": promise,
+                "due": timezone.localtime(promised_by).strftime("%Y-%m-%d %H:%M") if promised_by else "",
+            },
+            body=message,
+        )
     return contact
 
 
@@ -233,18 +252,25 @@ def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
     complaint_follow_up_clock_start(complaint=complaint)
     complaint_enter_stage(complaint=complaint, stage=Stage.CLOSED)
     event_record(complaint=complaint, kind=EventKind.CLOSED, actor=actor, new={"outcome": complaint.outcome})
+    customer_notify(
+        complaint=complaint, event=NotificationEvent.CUSTOMER_CLOSED, occasion=f"closed-{complaint.closed_at}"
+    )
     return complaint
 
 
-def complaint_record_follow_up(*, complaint: Complaint, actor: Any, satisfaction: int, comment: str) -> Complaint:
-    """Records the follow-up satisfaction check (1–5) after closing."""
+def complaint_record_follow_up(
+    *, complaint: Complaint, actor: Any, satisfaction: int, comment: str, satisfaction_before: int | None = None
+) -> Complaint:
+    """Records the follow-up satisfaction check (1–5) after closing (and, when the customer says
+    so, how satisfied they were before the complaint was handled)."""
     _require_handler(complaint=complaint, actor=actor, open_case=False)
-    if not 1 <= satisfaction <= 5:
+    if not 1 <= satisfaction <= 5 or (satisfaction_before is not None and not 1 <= satisfaction_before <= 5):
         raise StepRefused(_("Satisfaction is a score from 1 to 5."))
     complaint.satisfaction = satisfaction
     complaint.satisfaction_comment = comment
+    complaint.satisfaction_before = satisfaction_before
     complaint.followed_up_at = timezone.now()
-    complaint.save(update_fields=["satisfaction", "satisfaction_comment", "followed_up_at"])
+    complaint.save(update_fields=["satisfaction", "satisfaction_comment", "satisfaction_before", "followed_up_at"])
     complaint_clocks_stop(complaint=complaint, kind=Clock.Kind.FOLLOW_UP)
     event_record(
         complaint=complaint, kind=EventKind.FOLLOWED_UP, actor=actor, new={"satisfaction": satisfaction}, note=comment

@@ -15,6 +15,7 @@ from complaints.selectors.triage import earlier_complaints
 from complaints.services.approvals import ApprovalRefused, compensation_propose
 from complaints.services.batch import complaint_batch_check
 from complaints.services.clocks import complaint_clocks_sync
+from complaints.services.customer import customer_registered
 from complaints.services.escalation import EscalationRefused, complaint_escalate
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
@@ -95,6 +96,7 @@ def complaint_triage(*, complaint: Complaint) -> Complaint:
                 check_actor=False,
             )
     complaint_batch_check(complaint=complaint)
+    customer_registered(complaint=complaint)
     return complaint
 
 

@@ -63,4 +63,5 @@ def test_complaint_page_query_count_is_bounded(org, agent):
     # the tasks (OR-ing their joins read every task row: minutes at a million complaints). Three
     # more refresh the idle session (an UPDATE in its savepoint: sessions end after idle time). One
     # more counts the workspace menu's badges, which the complaint page keeps (issue 20).
-    assert count <= 37, count
+    # Three more for the customer's side card: messages sent, links, what the customer did (issue 21).
+    assert count <= 40, count

@@ -35,6 +35,7 @@ from complaints.models import (
     Delivery,
     Department,
     Membership,
+    PortalSettings,
     Role,
     RoutingRule,
 )
@@ -139,6 +140,16 @@ class Command(BaseCommand):
             departments = self.departments()
             users = self.users(departments, extra=PRESET_USERS.get(preset, []))
             categories = self.categories()
+            if not PortalSettings.objects.exists():
+                # The customer's public form (/customer/new/) files into the Pudong store; the admin
+                # owns these limits (Customer portal settings).
+                PortalSettings.objects.create(
+                    receiving_department=departments["store-pudong"],
+                    filings_per_address=10,
+                    filings_per_phone=3,
+                    filing_window_minutes=60,
+                    link_valid_days=90,
+                )
         created = self.complaints(users, departments, categories)
         self.batch(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new complaints)."))
