@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0015_customer_language'),
+        ('complaints', '0016_web_side_artifact'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
