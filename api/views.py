@@ -22,6 +22,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 
 from api import scope
@@ -47,6 +48,7 @@ from api.serializers import (
     TaskSerializer,
     WaitSerializer,
 )
+from complaints.admin.tools import CONFIG_PERMISSION
 from complaints.choices import Outcome, Stage
 from complaints.downloads import attachment_response
 from complaints.forms import IntakeForm
@@ -64,6 +66,7 @@ from complaints.services.assignment import task_claim, task_release
 from complaints.services.attachments import attachment_add
 from complaints.services.clocks import complaint_customer_answered, complaint_wait_for_customer
 from complaints.services.collaboration import collaboration_request
+from complaints.services.config_io import ConfigImportError, config_export, config_import
 from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notes import note_add
 from complaints.services.stages import contact_log
@@ -639,3 +642,31 @@ class TaskViewSet(viewsets.GenericViewSet):
     def release(self, request: Request, pk: str) -> Response:
         """Puts the caller's task back in its queue."""
         return Response(task_row(task_release(task=self.task(pk), actor=request.user)))
+
+
+class ConfigurationView(APIView):
+    """The whole configuration as one JSON document, as the admin's Export/Import configuration
+    pages: the export needs the configuration permission, the import is for administrators
+    (superusers), and an invalid document changes nothing."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        """The configuration document (secrets as placeholders, which an import keeps)."""
+        if not request.user.has_perm(CONFIG_PERMISSION):
+            raise Refused(_("Only those who own the configuration may export it."))
+        return Response(config_export())
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: inline_serializer("ConfigImported", {"imported": serializers.DictField()})},
+    )
+    def post(self, request: Request) -> Response:
+        """Imports a configuration document (as exported); every problem is listed at
+        `#/document`, and nothing changes if there is any."""
+        if not request.user.is_superuser:
+            raise Refused(_("Only administrators may import a configuration."))
+        try:
+            counts = config_import(document=request.data)
+        except ConfigImportError as error:
+            raise ValidationError({"document": error.errors}) from None
+        return Response({"imported": counts})
