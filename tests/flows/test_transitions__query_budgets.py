@@ -34,8 +34,7 @@ def test_the_small_transitions_stay_within_their_budgets(org: Any, agent: Any) -
     task.refresh_from_db()
     assert measured("claim", lambda: task_claim(task=task, actor=agent)) <= 10
     assert (
-        measured("contact", lambda: contact_log(complaint=complaint, actor=agent, channel="phone", summary="Hi."))
-        <= 7
+        measured("contact", lambda: contact_log(complaint=complaint, actor=agent, channel="phone", summary="Hi.")) <= 7
     )
 
 
