@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from standardwebhooks.webhooks import Webhook
 
 from api.models import (
@@ -51,6 +52,14 @@ OUTBOUND_KINDS = [
     )
     if kind in EventKind.values
 ]
+# Events read from a complaint event's details rather than its kind: a corrective action's due
+# date breached (a `deadline_breached` of the action clock), and a batch investigation opened (the
+# link of its first complaint, which names the whole batch).
+DERIVED_KINDS = {
+    "action_overdue": gettext_lazy("Corrective action overdue"),
+    "batch_opened": gettext_lazy("Batch investigation opened"),
+}
+
 
 # An event is read again until it is this old: a transaction that wrote an event with a lower id
 # may commit after one with a higher id. Registration transactions last well under a second.
@@ -60,9 +69,21 @@ LEASE = timedelta(minutes=5)
 MAX_PAUSE = timedelta(hours=6)
 
 
+def outbound_kind(event: ComplaintEvent) -> str | None:
+    """The outbound event a complaint event is, or None when other systems do not hear of it."""
+    new = event.new if isinstance(event.new, dict) else {}
+    if event.kind == EventKind.DEADLINE_BREACHED and new.get("clock") == "action":
+        return "action_overdue"
+    if event.kind == EventKind.BATCH_LINKED and new.get("batch_opened"):
+        return "batch_opened"
+    return event.kind if event.kind in OUTBOUND_KINDS else None
+
+
 def event_choices() -> list[tuple[str, str]]:
     labels = dict(EventKind.choices)
-    return [(kind, str(labels[kind])) for kind in OUTBOUND_KINDS]
+    return [(kind, str(labels[kind])) for kind in OUTBOUND_KINDS] + [
+        (kind, str(label)) for kind, label in DERIVED_KINDS.items()
+    ]
 
 
 def event_type(kind: str) -> str:
@@ -73,7 +94,7 @@ def event_payload(event: ComplaintEvent) -> dict[str, Any]:
     """What a receiver gets: the event and the complaint's state; no customer contact details."""
     complaint = event.complaint
     return {
-        "type": event_type(event.kind),
+        "type": event_type(outbound_kind(event) or event.kind),
         "timestamp": event.at.isoformat(),
         "data": {
             "event": {"id": event.pk, "kind": event.kind, "old": event.old, "new": event.new},
@@ -110,15 +131,15 @@ def outbound_fan_out(*, now: datetime | None = None, batch: int = 500) -> int:
             WebhookDelivery(
                 subscription=subscription,
                 event=event,
-                event_type=event_type(event.kind),
+                event_type=event_type(kind),
                 message_id=f"msg_{uuid.uuid4().hex}",
                 payload=event_payload(event),
                 next_attempt_at=now,
             )
-            for event in events
-            if event.kind in OUTBOUND_KINDS
+            for event, kind in ((event, outbound_kind(event)) for event in events)
+            if kind is not None
             for subscription in subscriptions
-            if event.kind in subscription.events
+            if kind in subscription.events
         ]
         created = WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True) if rows else []
         settled = [event.pk for event in events if event.at <= now - SETTLE]

@@ -196,6 +196,31 @@ class WaitSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000, help_text=_("What the customer complained about again."))
+
+
+class ReopenResultSerializer(serializers.Serializer):
+    task = serializers.IntegerField(help_text=_("The containment task the reopened complaint waits in."))
+    detail = serializers.CharField()
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_by = serializers.CharField(allow_null=True)
+    uploaded_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField(help_text=_("Download it here with the same token."))
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    attachments = serializers.ListField(
+        child=serializers.FileField(), help_text=_("One or more files (multipart/form-data).")
+    )
+
+
 class AnsweredSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000, required=False)
 

@@ -29,6 +29,7 @@ urlpatterns = _login_exempt(
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
         path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
         path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+        path("config/", views.ConfigurationView.as_view(), name="config"),
         *router.urls,
     ]
 )

@@ -10,6 +10,7 @@ import django_filters
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.forms import FileField
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,8 +19,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ErrorDetail, NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from viewflow.workflow.models import Task
 
 from api import scope
@@ -27,6 +30,8 @@ from api.models import ApiToken, IdempotencyRecord
 from api.problems import Refused
 from api.serializers import (
     AnsweredSerializer,
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
     CollaborationSerializer,
     CompensationResultSerializer,
     CompensationSerializer,
@@ -37,11 +42,15 @@ from api.serializers import (
     EscalateSerializer,
     EscalationResultSerializer,
     NoteSerializer,
+    ReopenResultSerializer,
+    ReopenSerializer,
     SendBackSerializer,
     TaskSerializer,
     WaitSerializer,
 )
+from complaints.admin.tools import CONFIG_PERMISSION
 from complaints.choices import Outcome, Stage
+from complaints.downloads import attachment_response
 from complaints.forms import IntakeForm
 from complaints.forms import escalation as escalation_forms
 from complaints.forms import page as page_forms
@@ -54,8 +63,10 @@ from complaints.selectors.worklist import complaint_search
 from complaints.services import intake
 from complaints.services.approvals import compensation_propose
 from complaints.services.assignment import task_claim, task_release
+from complaints.services.attachments import attachment_add
 from complaints.services.clocks import complaint_customer_answered, complaint_wait_for_customer
 from complaints.services.collaboration import collaboration_request
+from complaints.services.config_io import ConfigImportError, config_export, config_import
 from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notes import note_add
 from complaints.services.stages import contact_log
@@ -423,6 +434,51 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         complaint = complaint_customer_answered(complaint=complaint, actor=request.user, note=data.get("note") or "")
         return Response(self.get_serializer(complaint).data)
 
+    @extend_schema(request=ReopenSerializer, parameters=[IF_MATCH], responses={200: ReopenResultSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        """Reopens a closed complaint with the customer's reason (handlers), as the page's Reopen
+        door: fresh deadlines, a containment task, the reason on the timeline."""
+        from flows.reopen import complaint_reopen_process
+
+        complaint = self.complaint()
+        data = form_or_400(escalation_forms.ReopenForm(data=request.data))
+        task = complaint_reopen_process(complaint=complaint, actor=request.user, reason=data["reason"])
+        detail = _("%(reference)s was reopened and waits for containment.") % {"reference": complaint.reference}
+        return Response({"task": task.pk, "detail": detail})
+
+    @extend_schema(methods=["GET"], responses={200: AttachmentSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        parameters=[IF_MATCH],
+        responses={201: AttachmentSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request: Request, pk: str) -> Response:
+        """The complaint's files; anyone who may see the complaint may add evidence (multipart,
+        field `attachments`, the admin's size and type limits and content checks apply)."""
+        complaint = self.complaint()
+        if request.method == "GET":
+            rows = complaint.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
+            return Response([attachment_row(complaint, row) for row in rows])
+        data = form_or_400(page_forms.AttachmentForm(data={}, files=request.FILES))
+        with transaction.atomic():  # all the files or none
+            added = [
+                attachment_add(complaint=complaint, upload=upload, actor=request.user) for upload in data["attachments"]
+            ]
+        return Response([attachment_row(complaint, row) for row in added], status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_pk>[0-9]+)")
+    def attachment(self, request: Request, pk: str, attachment_pk: str) -> HttpResponseBase:
+        """One file of the complaint, as a download (never sniffed as another type)."""
+        complaint = self.complaint()
+        row = complaint.attachments.filter(pk=int(attachment_pk)).first()
+        if row is None:
+            raise NotFound
+        return attachment_response(row)
+
     @extend_schema(responses={200: inline_serializer("Answers", {"answers": serializers.DictField()})})
     @action(detail=True, methods=["get"])
     def answers(self, request: Request, pk: str) -> Response:
@@ -430,6 +486,18 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         complaint = self.complaint()
         rows = complaint.answers.select_related("field")
         return Response({"answers": {a.key: a.value for a in rows}})
+
+
+def attachment_row(complaint: Complaint, row: Any) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "name": row.name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "uploaded_by": row.uploaded_by.get_username() if row.uploaded_by_id else None,
+        "uploaded_at": row.uploaded_at,
+        "url": reverse("api:complaint-attachment", args=[complaint.pk, row.pk]),
+    }
 
 
 def escalation_result(escalation: Escalation, detail: str) -> dict[str, Any]:
@@ -574,3 +642,31 @@ class TaskViewSet(viewsets.GenericViewSet):
     def release(self, request: Request, pk: str) -> Response:
         """Puts the caller's task back in its queue."""
         return Response(task_row(task_release(task=self.task(pk), actor=request.user)))
+
+
+class ConfigurationView(APIView):
+    """The whole configuration as one JSON document, as the admin's Export/Import configuration
+    pages: the export needs the configuration permission, the import is for administrators
+    (superusers), and an invalid document changes nothing."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        """The configuration document (secrets as placeholders, which an import keeps)."""
+        if not request.user.has_perm(CONFIG_PERMISSION):
+            raise Refused(_("Only those who own the configuration may export it."))
+        return Response(config_export())
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: inline_serializer("ConfigImported", {"imported": serializers.DictField()})},
+    )
+    def post(self, request: Request) -> Response:
+        """Imports a configuration document (as exported); every problem is listed at
+        `#/document`, and nothing changes if there is any."""
+        if not request.user.is_superuser:
+            raise Refused(_("Only administrators may import a configuration."))
+        try:
+            counts = config_import(document=request.data)
+        except ConfigImportError as error:
+            raise ValidationError({"document": error.errors}) from None
+        return Response({"imported": counts})

@@ -8,17 +8,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from complaints.downloads import attachment_response
 from complaints.forms import escalation as forms
 from complaints.forms import page as page_forms
 from complaints.middleware import SESSION_KEY as LANGUAGE_SESSION_KEY
@@ -416,36 +417,9 @@ def language_set(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# Shown in the page (thumbnails, preview) only because the upload service re-encoded them from
-# their pixels; every other file, SVG and HTML included, is only ever downloaded.
-INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-
-
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
     """Serves one attachment of a complaint the user may see (404 for anyone else, as if it did not
     exist), never sniffed as another type. With REDRESS_ATTACHMENT_ACCEL set (e.g.
     "/protected-media/" or "sendfile"), the proxy sends the file from an internal location."""
     complaint = visible_complaint(request, pk)
-    attachment = get_object_or_404(complaint.attachments, pk=attachment_pk)
-    inline = attachment.content_type in INLINE_TYPES
-    content_type = attachment.content_type if inline else "application/octet-stream"
-    accel = getattr(settings, "REDRESS_ATTACHMENT_ACCEL", "")
-    response: HttpResponseBase
-    if accel == "sendfile":
-        response = HttpResponse(content_type=content_type)
-        response["X-Sendfile"] = attachment.file.path
-    elif accel:
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + attachment.file.name
-    else:
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as missing:
-            raise Http404 from missing
-        response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not inline, filename=attachment.name
-    ) or ("inline" if inline else "attachment")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(get_object_or_404(complaint.attachments, pk=attachment_pk))

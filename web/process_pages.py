@@ -187,6 +187,7 @@ class ComplaintDetailView(DetailProcessView):
         chain = {c.pk: index for index, c in enumerate(categories)}
         user, levels = self.request.user, ladder()
         held = held_ranks(user=user, complaint=complaint, levels=levels)
+        handler = is_handler(user=user, complaint=complaint, held=held)
         names = signal_names() if complaint.signals else {}
         batches = list(complaint.batch_investigations.all()) if has_batch_facts(complaint) else []
         analysis, actions = analysis_of(complaint), actions_of(complaint)
@@ -226,8 +227,11 @@ class ComplaintDetailView(DetailProcessView):
             signal_labels=[names.get(code, code) for code in complaint.signals or []],
             # A closed complaint offers only Reopen: no escalation door is open on it.
             closed=is_closed(complaint),
-            can_escalate=not is_closed(complaint) and is_handler(user=user, complaint=complaint, held=held),
-            can_reopen=is_closed(complaint) and is_handler(user=user, complaint=complaint, held=held),
+            can_escalate=not is_closed(complaint) and handler,
+            can_reopen=is_closed(complaint) and handler,
+            # Talking to the customer goes on after closing (they call about the closed case): the
+            # contact is logged and seen on the case whatever its state (issue 18).
+            can_log_contact=handler,
             can_send_back=not is_closed(complaint)
             and complaint.level is not None
             and level_below(complaint.level, levels) is not None

@@ -1,5 +1,6 @@
 """Form fields shared by the standard intake, the category forms and the step forms."""
 
+import zipfile
 from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from complaints.rules.filetypes import HEAD_BYTES, content_matches
+from complaints.rules.filetypes import HEAD_BYTES, OFFICE_ZIP_EXTENSIONS, content_matches, office_archive_fault
 from complaints.selectors.common import process_settings
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -181,6 +182,16 @@ class AttachmentsField(forms.FileField):
                         params={"name": upload.name, "ext": extension},
                     )
                 )
+            elif extension in OFFICE_ZIP_EXTENSIONS and (fault := office_fault(extension, upload)):
+                errors.append(
+                    forms.ValidationError(
+                        _("%(name)s contains macros or active content, so it is not accepted.")
+                        if fault == "active"
+                        else _("%(name)s: its content is not a .%(ext)s file, so it is not accepted."),
+                        code="file_content",
+                        params={"name": upload.name, "ext": extension},
+                    )
+                )
         if errors:
             raise forms.ValidationError(errors)
         return cleaned
@@ -191,6 +202,32 @@ def head_bytes(upload: UploadedFile) -> bytes:
     try:
         upload.seek(0)
         return upload.read(HEAD_BYTES)
+    finally:
+        upload.seek(0)
+
+
+# The most of an office document's `[Content_Types].xml` or `mimetype` member that is read (real
+# ones are a few KB; a bigger one is read no further, so a zip bomb costs nothing).
+OFFICE_MEMBER_BYTES = 256 * 1024
+
+
+def office_fault(extension: str, upload: UploadedFile) -> str:
+    """Opens a zip-based office upload's directory and asks complaints.rules.filetypes what is
+    wrong with it ("" when nothing is; "content" when it is no readable zip)."""
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            names = archive.namelist()
+
+            def member(name: str) -> bytes:
+                if name not in names:
+                    return b""
+                with archive.open(name) as part:
+                    return part.read(OFFICE_MEMBER_BYTES)
+
+            return office_archive_fault(extension, names, member("[Content_Types].xml"), member("mimetype"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
+        return "content"
     finally:
         upload.seek(0)
 

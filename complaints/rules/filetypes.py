@@ -104,3 +104,47 @@ def content_matches(extension: str, head: bytes) -> bool:
     for an extension without a known signature."""
     check = SIGNATURES.get(extension.lower().lstrip("."))
     return bool(head) and check is not None and check(head[:HEAD_BYTES])
+
+
+# Zip-based office documents: the part every genuine document has, and what marks active content.
+OFFICE_MAIN_PARTS = {
+    "docx": "word/document.xml",
+    "xlsx": "xl/workbook.xml",
+    "pptx": "ppt/presentation.xml",
+}
+OPEN_DOCUMENT_TYPES = {
+    "odt": b"application/vnd.oasis.opendocument.text",
+    "ods": b"application/vnd.oasis.opendocument.spreadsheet",
+}
+OFFICE_ZIP_EXTENSIONS = frozenset(OFFICE_MAIN_PARTS) | frozenset(OPEN_DOCUMENT_TYPES)
+# Macros (VBA projects, the macro-enabled content types, OpenDocument Basic and scripts) and ActiveX
+# controls: a complaint's evidence never needs them, and they are how office files carry code.
+ACTIVE_PART_MARKS = ("vbaproject", "vbadata", "activex/", "basic/", "scripts/", "macrosheets/")
+ACTIVE_CONTENT_TYPE_MARKS = (b"macroenabled", b"vbaproject", b"activex", b"ms-office.vbaproject")
+
+
+def office_archive_fault(extension: str, names: list[str], content_types: bytes, mimetype: bytes) -> str:
+    """Rule: what is wrong with a zip-based office document, judged from its member names, its
+    `[Content_Types].xml` (Office Open XML) and its `mimetype` member (OpenDocument); "" when
+    nothing is.
+
+    Answers "content" when it is not the document its extension says (a renamed zip, a .xlsx that
+    is a .docx), "active" when it carries macros or ActiveX controls.
+    Example: office_archive_fault("docx", ["[Content_Types].xml", "word/document.xml"], b"<Types/>", b"") == ""
+    Why: the signature only says "a zip"; what is inside decides what opens on a colleague's PC.
+    """
+    extension = extension.lower().lstrip(".")
+    lowered = [name.lower() for name in names]
+    if extension in OFFICE_MAIN_PARTS:
+        if "[content_types].xml" not in lowered or OFFICE_MAIN_PARTS[extension] not in lowered:
+            return "content"
+    elif extension in OPEN_DOCUMENT_TYPES:
+        if mimetype.strip() != OPEN_DOCUMENT_TYPES[extension]:
+            return "content"
+    else:
+        return ""
+    if any(mark in name for name in lowered for mark in ACTIVE_PART_MARKS):
+        return "active"
+    if any(mark in content_types.lower() for mark in ACTIVE_CONTENT_TYPE_MARKS):
+        return "active"
+    return ""

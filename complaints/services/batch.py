@@ -154,13 +154,21 @@ def _open(*, key: BatchKey, how: str, actor: Any, complaints: list[Complaint], n
         new={"key": key.key, "how": how, "complaints": [c.reference for c in complaints]},
         note=note,
     )
-    for complaint in complaints:
-        investigation_link(investigation=investigation, complaint=complaint, actor=actor)
+    for number, complaint in enumerate(complaints):
+        # The first link carries the opening (webhooks' "batch investigation opened", api.outbound).
+        opened = {"key": key.key, "complaints": [c.reference for c in complaints]} if number == 0 else None
+        investigation_link(investigation=investigation, complaint=complaint, actor=actor, batch_opened=opened)
     outreach_fill(investigation=investigation)
     return investigation
 
 
-def investigation_link(*, investigation: BatchInvestigation, complaint: Complaint, actor: Any = None) -> bool:
+def investigation_link(
+    *,
+    investigation: BatchInvestigation,
+    complaint: Complaint,
+    actor: Any = None,
+    batch_opened: dict[str, Any] | None = None,
+) -> bool:
     """Links a complaint to the investigation and puts its customer on the outreach list; returns
     False (and writes nothing) when it was linked already."""
     if investigation.complaints.filter(pk=complaint.pk).exists():
@@ -170,7 +178,11 @@ def investigation_link(*, investigation: BatchInvestigation, complaint: Complain
         complaint=complaint,
         kind=EventKind.BATCH_LINKED,
         actor=actor,
-        new={"investigation": str(investigation), "opened": investigation.get_opened_how_display()},
+        new={
+            "investigation": str(investigation),
+            "opened": investigation.get_opened_how_display(),
+            **({"batch_opened": {"id": investigation.pk, **batch_opened}} if batch_opened else {}),
+        },
     )
     batch_event(
         investigation=investigation,

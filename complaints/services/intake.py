@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,15 +20,57 @@ from complaints.services.events import event_record
 from complaints.services.intake_forms import answers_store
 
 
+def reference_sequence(*, prefix: str, year: int) -> str:
+    """The PostgreSQL sequence that numbers one prefix's year (the prefix is admin-set text, so it
+    is spelt in hex to make a safe name)."""
+    return f"complaints_reference_{prefix.encode().hex()}_{year}"
+
+
+def reference_numbers(*, prefix: str, year: int, count: int = 1) -> int:
+    """Reserves `count` consecutive reference numbers for the prefix's year and returns the first.
+
+    On PostgreSQL the numbers come from a sequence per prefix and year (created on demand, starting
+    after the `ReferenceCounter` row, which is where numbers were kept before and what SQLite still
+    uses). A sequence is not part of the registration's transaction: numbers are never handed out
+    twice, registrations run in parallel, and a registration that rolls back leaves a gap in the
+    year's numbers (the events table records every complaint that was registered, so a gap means
+    "nothing was registered", not "something was deleted"). On SQLite (`make run`), which writes
+    one transaction at a time anyway, the counter row is locked until commit and there are no gaps.
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
+            counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
+            counter.last += count
+            counter.save(update_fields=["last"])
+        return counter.last - count + 1
+    name = reference_sequence(prefix=prefix, year=year)
+    draw = "SELECT setval(%s, nextval(%s) + %s - 1)" if count > 1 else "SELECT nextval(%s)"
+    params: list[str | int] = [name, name, count] if count > 1 else [name]
+    with connection.cursor() as cursor:
+        for attempt in (1, 2):
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+            if cursor.fetchone()[0]:
+                break
+            # Created inside the caller's transaction: a concurrent first registration of the year
+            # waits for it, then fails on the catalogue's unique index and finds the sequence.
+            last = ReferenceCounter.objects.filter(prefix=prefix, year=year).values_list("last", flat=True).first()
+            try:
+                with transaction.atomic():
+                    cursor.execute(f'CREATE SEQUENCE "{name}" START WITH {(last or 0) + 1}')
+                break
+            except DatabaseError:
+                if attempt == 2:
+                    raise
+        cursor.execute(draw, params)
+        last_drawn = cursor.fetchone()[0]
+    return last_drawn - count + 1
+
+
 def reference_next(*, year: int) -> str:
-    """Draws the next reference number for the year; the counter row is locked until commit."""
+    """Draws the next reference for the year (see `reference_numbers` for gaps and locking)."""
     prefix = process_settings().reference_prefix
-    with transaction.atomic():
-        ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-        counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
-        counter.last += 1
-        counter.save(update_fields=["last"])
-    return format_reference(prefix=prefix, year=year, number=counter.last)
+    return format_reference(prefix=prefix, year=year, number=reference_numbers(prefix=prefix, year=year))
 
 
 def complaint_register(

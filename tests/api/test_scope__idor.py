@@ -4,9 +4,10 @@ answers 404 (as if it did not exist) and changes nothing; lists leave it out."""
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from viewflow.workflow.models import Task
 
-from complaints.models import ComplaintEvent, CustomerContact, Note
+from complaints.models import Attachment, ComplaintEvent, CustomerContact, Note
 from tests.api.conftest import client_for
 from tests.conftest import make_user
 
@@ -25,6 +26,10 @@ ENDPOINTS = [
     ("post", "/api/complaints/{c}/collaboration/", {"department": "quality", "question": "x"}),
     ("post", "/api/complaints/{c}/wait/", {"reason": "x"}),
     ("post", "/api/complaints/{c}/answered/", {"note": "x"}),
+    ("post", "/api/complaints/{c}/reopen/", {"reason": "x"}),
+    ("get", "/api/complaints/{c}/attachments/", None),
+    ("post", "/api/complaints/{c}/attachments/", {"attachments": []}),
+    ("get", "/api/complaints/{c}/attachments/{a}/", None),
     ("post", "/api/tasks/{t}/claim/", None),
     ("post", "/api/tasks/{t}/release/", None),
     ("post", "/api/tasks/{t}/complete/", {"channel": "phone", "summary": "x", "promise": "x"}),
@@ -60,10 +65,14 @@ def test_object_outside_scope_is_404_and_unchanged(
 ) -> None:
     task = Task.objects.filter(process=complaint_a, finished__isnull=True).first()
     assert task is not None
+    attachment = Attachment.objects.create(
+        complaint=complaint_a, file=ContentFile(b"%PDF-1.4", name="a.pdf"), name="a.pdf", size=8
+    )
     before = (ComplaintEvent.objects.count(), Note.objects.count(), CustomerContact.objects.count())
     owner = task.owner_id
 
-    response = getattr(persona_client, method)(url.format(c=complaint_a.pk, t=task.pk), body, format="json")
+    address = url.format(c=complaint_a.pk, t=task.pk, a=attachment.pk)
+    response = getattr(persona_client, method)(address, body, format="json")
 
     assert response.status_code == 404, (url, response.content)
     assert response["Content-Type"] == "application/problem+json"

@@ -214,6 +214,12 @@ def test_a_closed_complaint_offers_only_reopen_and_reopening_restarts_its_clocks
     assert reverse("workflow:flows:complaint:collaboration", args=[complaint.pk]).encode() not in page.content
     assert client.get(reverse("workflow:flows:complaint:escalate", args=[complaint.pk])).status_code == 403
     assert client.get(reverse("workflow:flows:complaint:compensation", args=[complaint.pk])).status_code == 403
+    # The customer may still call about a closed case: the contact is logged and shown (issue 18).
+    contact_url = reverse("workflow:flows:complaint:contact", args=[complaint.pk])
+    assert contact_url.encode() in page.content
+    assert client.post(contact_url, {"channel": "phone", "summary": "Asked for the invoice copy."}).status_code == 302
+    page = client.get(reverse("workflow:flows:complaint:process_detail", args=[complaint.pk]))
+    assert "Asked for the invoice copy." in page.content.decode()
 
     response = client.post(
         reverse("workflow:flows:complaint:reopen", args=[complaint.pk]), {"reason": "The scratch came back."}

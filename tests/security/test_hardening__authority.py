@@ -12,11 +12,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.choices import ActionKind, ActionStatus, CauseVerdict, EscalationTrigger
+from complaints.choices import ActionKind, ActionStatus, BatchOpenedBy, CauseVerdict, EscalationTrigger
 from complaints.models import CauseCategory, CompensationApproval, Complaint
+from complaints.selectors.batch import complaint_batch_key
 from complaints.services import (
     approvals,
     assignment,
+    batch,
     clocks,
     collaboration,
     escalation,
@@ -120,6 +122,27 @@ def _mention(ctx: dict[str, Any]) -> Any:
     note = notes.note_add(complaint=ctx["complaint"], author=ctx["agent"], text="@lead_east please call.")
     return note.mentions.get()
 
+
+def _batched(ctx: dict[str, Any]) -> Complaint:
+    """The case with a batch number (so that a quality engineer may mark it)."""
+    Complaint.objects.filter(pk=ctx["complaint"].pk).update(batch_number="BMS-AUTH-1")
+    ctx["complaint"].refresh_from_db()
+    return ctx["complaint"]
+
+
+def _investigation(ctx: dict[str, Any]) -> Any:
+    """An open batch investigation of the case, opened by the system, with the case's customer on
+    its outreach list."""
+    complaint = _batched(ctx)
+    key = complaint_batch_key(complaint)
+    assert key is not None
+    return batch._open(key=key, how=BatchOpenedBy.THRESHOLD, actor=None, complaints=[complaint], note="")
+
+
+DELIVERIES_CSV = (
+    "batch_number,product_model,production_date,plate_or_vin,customer_name,phone,delivery_date\n"
+    "BMS-AUTH-1,EV-S7,2026-07-01,沪B·00001,车主,13700130001,2026-07-20\n"
+).encode()
 
 Call = Callable[[dict[str, Any], Any], Any]
 HANDLERS = {"agent", "admin"}  # the case owner (store A's agent) and an administrator
@@ -268,6 +291,21 @@ TABLE: dict[str, tuple[Call, set[str]]] = {
         {"regional_lead"},
     ),
     "intake.complaint_register": (_register, {"agent", "admin"}),
+    "batch.complaint_mark_batch": (
+        lambda c, u: batch.complaint_mark_batch(complaint=_batched(c), actor=u, note="Same batch."),
+        QUALITY,
+    ),
+    "batch.outreach_move": (
+        lambda c, u: batch.outreach_move(
+            contact=_investigation(c).contacts.get(), actor=u, seen_state="to_contact", new_state="contacted"
+        ),
+        QUALITY,
+    ),
+    "batch.investigation_close": (
+        lambda c, u: batch.investigation_close(investigation=_investigation(c), actor=u, note="Done."),
+        QUALITY,
+    ),
+    "batch.deliveries_import": (lambda c, u: batch.deliveries_import(data=DELIVERIES_CSV, actor=u), QUALITY),
     "intake_forms.form_draft": (
         lambda c, u: intake_forms.form_draft(category=c["org"]["category"], actor=u),
         NOBODY_BUT_ADMIN,

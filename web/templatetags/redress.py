@@ -3,7 +3,9 @@
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.choices import (
     Demand,
@@ -116,3 +118,16 @@ def task_case(task: Any) -> Any:
     from complaints.selectors.worklist import case_of
 
     return case_of(task)
+
+
+@register.simple_tag
+def form_text_limit() -> dict[str, Any]:
+    """{% form_text_limit as limit %}: the most form text the server parses (Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE, files aside) and what to tell someone whose form is larger, for
+    static/redress/form-limit.js, which keeps such a form (and what was typed) in the browser."""
+    size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    message = _(
+        "What you typed is too large to send (at most %(size)s MB of text besides the files); nothing was sent "
+        "and your text is still here. Shorten it or put long texts in an attached file."
+    ) % {"size": round(size / 1024 / 1024, 1)}
+    return {"bytes": size, "message": message}

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from complaints.services.intake import reference_numbers
 from complaints.services.urgency import urgency_rebuild
 
 STORES = {
@@ -370,22 +371,23 @@ class Command(BaseCommand):
         )
 
     def _counters(self, ids: dict[str, Any]) -> None:
-        """References C-YYYY-NNNNNN in filing order per year, continuing the counters."""
+        """References C-YYYY-NNNNNN in filing order per year, each year's block reserved from the
+        same numbering registrations use (`reference_numbers`)."""
+        self.cursor.execute("SELECT extract(year FROM created)::int, count(*) FROM bench_rows GROUP BY 1 ORDER BY 1")
+        firsts = [
+            (year, reference_numbers(prefix="C", year=year, count=added)) for year, added in self.cursor.fetchall()
+        ]
+        self.cursor.execute("CREATE TEMP TABLE bench_firsts (year int PRIMARY KEY, first bigint)")
+        self.cursor.executemany("INSERT INTO bench_firsts (year, first) VALUES (%s, %s)", firsts)
         self.cursor.execute(
             """
-            INSERT INTO complaints_referencecounter (prefix, year, last)
-            SELECT DISTINCT 'C', extract(year FROM created)::int, 0 FROM bench_rows
-            ON CONFLICT (prefix, year) DO NOTHING;
             ALTER TABLE bench_rows ADD COLUMN reference text;
             UPDATE bench_rows b SET reference = 'C-' || n.year || '-' || lpad(n.number::text, 6, '0')
             FROM (SELECT r.pid, extract(year FROM r.created)::int AS year,
-                         k.last + row_number() OVER (
+                         f.first - 1 + row_number() OVER (
                              PARTITION BY extract(year FROM r.created) ORDER BY r.created, r.pid) AS number
-                  FROM bench_rows r JOIN complaints_referencecounter k
-                    ON k.prefix = 'C' AND k.year = extract(year FROM r.created)::int) n
+                  FROM bench_rows r JOIN bench_firsts f ON f.year = extract(year FROM r.created)::int) n
             WHERE b.pid = n.pid;
-            UPDATE complaints_referencecounter k SET last = k.last + n.added
-            FROM (SELECT extract(year FROM created)::int AS year, count(*) AS added FROM bench_rows GROUP BY 1) n
-            WHERE k.prefix = 'C' AND k.year = n.year;
+            DROP TABLE bench_firsts;
             """
         )
