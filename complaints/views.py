@@ -33,6 +33,7 @@ from complaints.selectors.escalation import (
     level_above,
     level_below,
 )
+from complaints.selectors.privacy import contact_policy, shield_for
 from complaints.selectors.timeline import mention_candidates
 from complaints.services.approvals import ApprovalRefused, compensation_propose
 from complaints.services.attachments import attachment_add
@@ -41,9 +42,18 @@ from complaints.services.collaboration import CollaborationRefused, collaboratio
 from complaints.services.escalation import EscalationRefused, complaint_escalate, complaint_send_back
 from complaints.services.notes import NoteRefused, note_add
 from complaints.services.preferences import PreferenceRefused, preference_set_language
+from complaints.services.privacy import PrivacyRefused, contact_reveal
 from complaints.services.stages import StepRefused, contact_log
 
-REFUSALS = (EscalationRefused, ApprovalRefused, CollaborationRefused, NoteRefused, WaitRefused, StepRefused)
+REFUSALS = (
+    EscalationRefused,
+    ApprovalRefused,
+    CollaborationRefused,
+    NoteRefused,
+    WaitRefused,
+    StepRefused,
+    PrivacyRefused,
+)
 DETAIL = "workflow:flows:complaint:process_detail"
 
 
@@ -258,6 +268,26 @@ class NoteView(ComplaintActionView):
         return _("Note added.")
 
 
+class RevealView(ComplaintActionView):
+    """Show contact details: a reader who sees them masked, in a role the admin lets reveal them,
+    gives a reason and sees them in full for the reveal window; the reveal is logged."""
+
+    form_class = forms.RevealForm
+
+    def allowed(self) -> bool:
+        return contact_policy(self.request.user).may_reveal(self.complaint)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Show the contact details of %(reference)s") % {"reference": self.complaint.reference}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        row = contact_reveal(complaint=self.complaint, actor=self.request.user, reason=data["reason"])
+        return _("Contact details shown until %(until)s.") % {
+            "until": timezone.localtime(row.until).strftime("%H:%M") if row.until else "—"
+        }
+
+
 class ContactView(ComplaintActionView):
     """Log a call or message with the customer: what was said, what was promised and by when."""
 
@@ -348,7 +378,7 @@ def package_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     escalation = escalation or latest_escalation(complaint)
     package = escalation.package if escalation else information_package(complaint=complaint, to_level=None)
     return {
-        "complaint": complaint,
+        "complaint": shield_for(request.user, complaint)[0],
         "escalation": escalation,
         "reason": escalation.reason_label if escalation else "",
         "package": package,

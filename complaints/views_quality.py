@@ -16,6 +16,7 @@ from complaints.models import Cause, CorrectiveAction
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.selectors.quality import eight_d, may_analyse, may_update_action, may_verify
 from complaints.services import quality
+from complaints.services.privacy import complaint_for_report
 from complaints.views import ComplaintActionView, visible_complaint
 
 LANGUAGES = {"zh-hans", "en"}
@@ -239,8 +240,10 @@ def report_language(request: HttpRequest) -> str:
     return "zh-hans" if current.startswith("zh") else "en"
 
 
-def _report_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+def _report_context(request: HttpRequest, pk: int, *, export: bool = False) -> dict[str, Any]:
+    # The PDF is an export: personal data in it also needs the export permission.
     complaint = visible_complaint(request, pk)
+    complaint = complaint_for_report(user=request.user, complaint=complaint, export=export)
     report = eight_d(complaint)
     return {
         "complaint": complaint,
@@ -262,7 +265,7 @@ def eight_d_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     language = report_language(request)
     with translation.override(language):
-        context = _report_context(request, pk)
+        context = _report_context(request, pk, export=True)
         context["font_face"] = pdf_font_face_css()
         html = render_to_string("complaints/eight_d_print.html", context, request=request)
     pdf = pdf_write(html)

@@ -45,6 +45,7 @@ from complaints.selectors.intake_forms import (
 )
 from complaints.selectors.quality import actions_of, analysis_of, fishbone, may_analyse, may_verify, problem_head
 from complaints.selectors.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
+from complaints.services.privacy import complaint_shown
 from flows import assignment, worklist
 from flows.reopen import ReopenView
 
@@ -230,6 +231,7 @@ class ComplaintDetailView(DetailProcessView):
             can_mark_batch=not any(b.status == BatchStatus.OPEN for b in batches)
             and may_mark_batch(user=user, complaint=complaint),
         )
+        context.update(complaint_shown(user=user, complaint=complaint, contacts=context["contacts"]))
         return context
 
 
@@ -254,6 +256,7 @@ class ComplaintFlowViewset(FlowViewset):
     )
     note_path = path("<int:pk>/note/", complaint_views.NoteView.as_view(), name="note")
     contact_path = path("<int:pk>/contact/", complaint_views.ContactView.as_view(), name="contact")
+    reveal_path = path("<int:pk>/reveal/", complaint_views.RevealView.as_view(), name="reveal")
     attach_path = path("<int:pk>/attach/", complaint_views.AttachmentView.as_view(), name="attach")
     attachment_path = path(
         "<int:pk>/attachments/<int:attachment_pk>/", complaint_views.attachment_download, name="attachment"

@@ -18,6 +18,7 @@ from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .preferences import UserPreference
+from .privacy import AccessLog, CategoryRetention, PrivacyPolicy
 from .quality import (
     ActionTask,
     ActionVerification,
@@ -32,6 +33,7 @@ from .triage import TriageSignal
 from .urgency import TaskUrgency
 
 __all__ = [
+    "AccessLog",
     "ActionTask",
     "ActionVerification",
     "Answer",
@@ -42,6 +44,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarDay",
     "Category",
+    "CategoryRetention",
     "Cause",
     "CauseCategory",
     "Clock",
@@ -69,6 +72,7 @@ __all__ = [
     "NotificationTemplate",
     "OutreachContact",
     "Priority",
+    "PrivacyPolicy",
     "ProcessSettings",
     "ReferenceCounter",
     "Responsibility",
