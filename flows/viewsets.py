@@ -231,7 +231,7 @@ class ComplaintDetailView(DetailProcessView):
             can_mark_batch=not any(b.status == BatchStatus.OPEN for b in batches)
             and may_mark_batch(user=user, complaint=complaint),
         )
-        context.update(complaint_shown(user=user, complaint=complaint, contacts=context["contacts"]))
+        context.update(complaint_shown(user=user, complaint=complaint, context=context))
         return context
 
 

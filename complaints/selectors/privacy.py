@@ -3,6 +3,7 @@ masked copy everyone else sees, and what is held about one phone number."""
 
 import contextlib
 import copy
+import dataclasses
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
@@ -14,7 +15,6 @@ from complaints.choices import DepartmentScope
 from complaints.models import (
     AccessLog,
     Complaint,
-    CustomerContact,
     Department,
     EscalationLevel,
     Membership,
@@ -171,20 +171,45 @@ def shield_all(user: Any, complaints: Iterable[Complaint]) -> list[Complaint]:
     return [shield(c, full=policy.sees(c)) for c in complaints]
 
 
-def shield_contacts(contacts: Iterable[CustomerContact], *, complaint: Complaint, full: bool) -> list[Any]:
-    """Returns the customer contacts as the reader sees them: copies with the customer's details
-    and the numbers inside what was said and promised masked when they see the case masked."""
-    rows = list(contacts)
+def known_details(complaint: Complaint) -> dict[str, str]:
+    """The complaint's own contact values by field name (what mask_known looks for in texts)."""
+    return {name: getattr(complaint, name) for name in rules.CONTACT_FIELDS if getattr(complaint, name)}
+
+
+def shield_rows(rows: Iterable[Any], *, fields: Iterable[str], complaint: Complaint, full: bool) -> list[Any]:
+    """Returns records shown with a complaint (its contacts, notes, questions, analysis) as the
+    reader sees them: copies whose texts have the customer's details and any phone number or
+    e-mail address masked when the reader sees the case masked."""
+    rows = list(rows)
     if full:
         return rows
-    known = {name: getattr(complaint, name) for name in rules.CONTACT_FIELDS}
-    masked = []
+    known, names, masked = known_details(complaint), tuple(fields), []
     for row in rows:
         row = copy.copy(row)
-        row.summary = rules.mask_known(row.summary, known)
-        row.promise = rules.mask_known(row.promise, known)
+        for name in names:
+            value = getattr(row, name, "")
+            if isinstance(value, str):
+                setattr(row, name, rules.mask_known(value, known))
         masked.append(row)
     return masked
+
+
+def shield_timeline(timeline: Any, *, complaint: Complaint, full: bool) -> Any:
+    """The complaint's timeline as the reader sees it: sentences, notes and facts masked."""
+    if full or timeline is None:
+        return timeline
+    known = known_details(complaint)
+
+    def m(text: Any) -> Any:
+        return rules.mask_known(text, known) if isinstance(text, str) else text
+
+    entries = [
+        dataclasses.replace(
+            e, sentence=m(e.sentence), note=m(e.note), facts=[(name, m(value)) for name, value in e.facts]
+        )
+        for e in timeline.entries
+    ]
+    return dataclasses.replace(timeline, entries=entries)
 
 
 PACKAGE_CUSTOMER = (("name", "customer_name"), ("contact_person", "contact_person"), ("phone", "customer_phone"))

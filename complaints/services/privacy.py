@@ -37,8 +37,9 @@ from complaints.selectors.privacy import (
     phone_forms,
     privacy_policy,
     shield,
-    shield_contacts,
     shield_package,
+    shield_rows,
+    shield_timeline,
 )
 from complaints.services.errors import Refused
 
@@ -71,19 +72,37 @@ def complaints_seen_in_full(*, user: Any, complaints: Iterable[Complaint], kind:
     return full
 
 
-def complaint_shown(*, user: Any, complaint: Complaint, contacts: Iterable[CustomerContact]) -> dict[str, Any]:
-    """What a complaint page shows of the customer: the complaint and its contacts as this reader
-    may see them, whether in full (then the look is logged), and whether they may reveal them."""
+# The texts of the records a complaint page shows with the complaint, masked for a masked reader.
+SHOWN_WITH_COMPLAINT = {
+    "contacts": ("summary", "promise"),
+    "notes": ("text",),
+    "collaborations": ("question", "answer"),
+    "actions": ("description", "evidence"),
+}
+ANALYSIS_TEXTS = ("what", "why", "who", "where", "when", "how", "how_much", "description")
+
+
+def complaint_shown(*, user: Any, complaint: Complaint, context: dict[str, Any]) -> dict[str, Any]:
+    """What a complaint page shows of the customer: the complaint, its timeline and the records
+    shown with it (contacts, notes, questions, actions, analysis) as this reader may see them;
+    whether in full (then the look is logged); whether they may reveal them. Returns the context
+    entries to replace."""
     policy = contact_policy(user)
     full = policy.sees(complaint)
     if full:
         access_record(user=user, complaints=[complaint], kind=AccessLog.Kind.VIEW)
-    return {
+    shown: dict[str, Any] = {
         "process": shield(complaint, full=full),
-        "contacts": shield_contacts(contacts, complaint=complaint, full=full),
+        "timeline": shield_timeline(context.get("timeline"), complaint=complaint, full=full),
         "contact_full": full,
         "may_reveal": not full and policy.may_reveal(complaint),
     }
+    for key, fields in SHOWN_WITH_COMPLAINT.items():
+        if context.get(key) is not None:
+            shown[key] = shield_rows(context[key], fields=fields, complaint=complaint, full=full)
+    if context.get("analysis") is not None:
+        (shown["analysis"],) = shield_rows([context["analysis"]], fields=ANALYSIS_TEXTS, complaint=complaint, full=full)
+    return shown
 
 
 def complaint_for_report(*, user: Any, complaint: Complaint, export: bool) -> Complaint:
