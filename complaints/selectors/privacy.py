@@ -39,7 +39,8 @@ class ContactPolicy:
 
     def __init__(self, user: Any) -> None:
         self.user = user
-        self.authenticated = bool(user is not None and user.is_authenticated)
+        # A template rendered without a request passes "" for request.user: nobody, masked.
+        self.authenticated = bool(getattr(user, "is_authenticated", False))
         self.admin = self.authenticated and user.is_superuser
 
     @cached_property
@@ -127,7 +128,7 @@ class ContactPolicy:
 def contact_policy(user: Any) -> ContactPolicy:
     """The policy for one user, cached on the user object for the request (pages ask it several
     times: the header, the summary, the package)."""
-    if user is None:
+    if not getattr(user, "is_authenticated", False):
         return ContactPolicy(None)
     cached = getattr(user, "_contact_policy", None)
     if cached is None:
