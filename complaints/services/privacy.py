@@ -165,7 +165,9 @@ def retention_due(*, now: Any = None) -> QuerySet[Complaint]:
     for category_id, days in overrides.items():
         due |= Q(category_id=category_id, closed_at__lte=now - timedelta(days=days))
     if policy.retention_days:
-        due |= ~Q(category_id__in=list(overrides)) & Q(closed_at__lte=now - timedelta(days=policy.retention_days))
+        # (NOT IN leaves out complaints without a category: they take the general period too)
+        general = Q(category_id__isnull=True) | ~Q(category_id__in=list(overrides)) if overrides else Q()
+        due |= general & Q(closed_at__lte=now - timedelta(days=policy.retention_days))
     if not due:
         return Complaint.objects.none()
     open_task = Task.objects.filter(process_id=OuterRef("pk"), finished__isnull=True)
