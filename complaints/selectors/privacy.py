@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
+import phonenumbers
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -248,6 +250,11 @@ def phone_forms(phone: str) -> list[str]:
     """The ways one phone number may be stored: as entered, its digits, with and without +86."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     forms = {phone.strip(), digits}
+    try:  # as intake stores it (E.164 in the operator's region)
+        number = phonenumbers.parse(phone, settings.REDRESS_PHONE_REGION)
+        forms.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    except phonenumbers.NumberParseException:
+        pass
     if digits.startswith("86") and len(digits) > 11:
         forms |= {digits[2:], "+" + digits}
     elif digits:
