@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from complaints.forms import quality as forms
 from complaints.models import Cause, CorrectiveAction
 from complaints.models.quality import FIVE_W_TWO_H
-from complaints.selectors.quality import eight_d, may_analyse, may_update_action, may_verify
+from complaints.selectors.quality import may_analyse, may_update_action, may_verify
 from complaints.services import quality
-from complaints.services.privacy import complaint_for_report
+from complaints.services.privacy import eight_d_for
 from complaints.views import ComplaintActionView, visible_complaint
 
 LANGUAGES = {"zh-hans", "en"}
@@ -242,9 +242,7 @@ def report_language(request: HttpRequest) -> str:
 
 def _report_context(request: HttpRequest, pk: int, *, export: bool = False) -> dict[str, Any]:
     # The PDF is an export: personal data in it also needs the export permission.
-    complaint = visible_complaint(request, pk)
-    complaint = complaint_for_report(user=request.user, complaint=complaint, export=export)
-    report = eight_d(complaint)
+    complaint, report = eight_d_for(user=request.user, complaint=visible_complaint(request, pk), export=export)
     return {
         "complaint": complaint,
         "report": report,

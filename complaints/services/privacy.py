@@ -105,15 +105,25 @@ def complaint_shown(*, user: Any, complaint: Complaint, context: dict[str, Any])
     return shown
 
 
-def complaint_for_report(*, user: Any, complaint: Complaint, export: bool) -> Complaint:
-    """The complaint as a report (the 8D page, or its PDF when `export`) shows it: in full for a
-    reader who sees it in full (and, for an export, holds the export permission), the look logged;
-    masked otherwise."""
+def eight_d_for(*, user: Any, complaint: Complaint, export: bool) -> tuple[Complaint, Any]:
+    """The complaint and its 8D report as this reader sees them (the page, or its PDF when
+    `export`): in full for a reader who sees the case in full (and, for an export, holds the export
+    permission), the look logged; otherwise masked, the analysis and actions' texts included."""
+    from complaints.selectors.quality import eight_d
+
     full = may_see_contact(user, complaint) and (not export or user.has_perm(EXPORT_PERSONAL_DATA))
     if full:
         kind = AccessLog.Kind.EXPORT if export else AccessLog.Kind.VIEW
         access_record(user=user, complaints=[complaint], kind=kind)
-    return shield(complaint, full=full)
+    report = eight_d(complaint)
+    if not full:
+        actions = SHOWN_WITH_COMPLAINT["actions"]
+        report.complaint = shield(complaint, full=False)
+        if report.analysis is not None:
+            (report.analysis,) = shield_rows([report.analysis], fields=ANALYSIS_TEXTS, complaint=complaint, full=False)
+        for name in ("containment", "permanent", "prevention"):
+            setattr(report, name, shield_rows(getattr(report, name), fields=actions, complaint=complaint, full=False))
+    return report.complaint, report
 
 
 def contact_reveal(*, complaint: Complaint, actor: Any, reason: str) -> AccessLog:
