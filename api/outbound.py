@@ -32,6 +32,7 @@ from api.models import (
 )
 from complaints.choices import EventKind
 from complaints.models import ComplaintEvent
+from complaints.selectors.privacy import mask_json
 
 # The events other systems may subscribe to (codes of complaint events). Kinds that later
 # releases add (reopened, appealed…) join the list when they exist.
@@ -97,7 +98,13 @@ def event_payload(event: ComplaintEvent) -> dict[str, Any]:
         "type": event_type(outbound_kind(event) or event.kind),
         "timestamp": event.at.isoformat(),
         "data": {
-            "event": {"id": event.pk, "kind": event.kind, "old": event.old, "new": event.new},
+            # Webhook bodies carry references, never the customer's details (any inside an event masked).
+            "event": {
+                "id": event.pk,
+                "kind": event.kind,
+                "old": mask_json(event.old, complaint),
+                "new": mask_json(event.new, complaint),
+            },
             "complaint": {
                 "id": complaint.pk,
                 "reference": complaint.reference,

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from complaints.choices import Channel, Demand, Emotion, EscalationReason, SendBackReason, Urgency
 from complaints.forms.page import CONTACT_CHANNELS
 from complaints.models import Complaint, CustomerContact, Note
-from complaints.rules.privacy import mask_phone
+from complaints.selectors.privacy import may_see_contact, shield
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -95,7 +95,6 @@ class ComplaintSerializer(serializers.ModelSerializer):
     priority = serializers.SlugRelatedField(slug_field="code", read_only=True)
     level = serializers.SerializerMethodField()
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    customer_phone = serializers.SerializerMethodField()
     answers = serializers.SerializerMethodField()
 
     class Meta:
@@ -133,17 +132,14 @@ class ComplaintSerializer(serializers.ModelSerializer):
     def get_level(self, obj: Complaint) -> int | None:
         return obj.level.rank if obj.level_id else None
 
-    def get_customer_phone(self, obj: Complaint) -> str:
-        """Masked unless the caller handles the case (the view says who does; on lists, the case's
-        owner and receiver)."""
-        handling = self.context.get("handling") or set()
+    def to_representation(self, instance: Complaint) -> Any:
+        """Contact details (name, phone, and numbers inside the words) masked unless the caller sees
+        them in full under the privacy policy; full reads are collected for the access log."""
         request = self.context.get("request")
-        user_id = getattr(getattr(request, "user", None), "pk", None)
-        mine = user_id is not None and user_id in (
-            obj.owner_id,
-            obj.receiver_id,
-        )  # the case owner and receiver handle it
-        return obj.customer_phone if mine or obj.pk in handling else mask_phone(obj.customer_phone)
+        full = may_see_contact(getattr(request, "user", None), instance)
+        if full and "seen_in_full" in self.context:
+            self.context["seen_in_full"].append(instance)
+        return super().to_representation(shield(instance, full=full))
 
     def get_answers(self, obj: Complaint) -> dict[str, Any]:
         if not self.context.get("with_answers"):

@@ -55,7 +55,7 @@ from complaints.forms import IntakeForm
 from complaints.forms import escalation as escalation_forms
 from complaints.forms import page as page_forms
 from complaints.forms.answers import ANSWER_PREFIX
-from complaints.models import Category, Complaint, CustomerContact, Escalation, Note
+from complaints.models import AccessLog, Category, Complaint, CustomerContact, Escalation, Note
 from complaints.selectors.common import complaint_of_process
 from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX
@@ -69,6 +69,7 @@ from complaints.services.collaboration import collaboration_request
 from complaints.services.config_io import ConfigImportError, config_export, config_import
 from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notes import note_add
+from complaints.services.privacy import access_record
 from complaints.services.stages import contact_log
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -239,7 +240,16 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         context = super().get_serializer_context()
         context["handling"] = getattr(self, "_handling", set())
         context["with_answers"] = self.action == "retrieve"
+        self._seen_in_full: list[Complaint] = []
+        context["seen_in_full"] = self._seen_in_full
         return context
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every complaint a read showed in full goes to the access log, in one INSERT."""
+        seen = getattr(self, "_seen_in_full", None)
+        if seen and request.method == "GET" and getattr(response, "status_code", 500) < 400:
+            access_record(user=request.user, complaints={c.pk: c for c in seen}.values(), kind=AccessLog.Kind.API)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def complaint(self) -> Complaint:
         """The complaint of the URL in the caller's scope (404 outside it). On a write, a stale

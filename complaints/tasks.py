@@ -11,10 +11,11 @@ from django.db import connection
 # One sweep at a time across every worker, however many beats send ticks (a second beat started
 # by mistake, or a tick sent while the last sweep still runs): PostgreSQL advisory lock key.
 SWEEP_LOCK_KEY = 0x52445253  # "RDRS"
+RETENTION_LOCK_KEY = 0x52445250  # "RDRP": the daily retention run, one at a time
 
 
 @contextmanager
-def _sweep_lock() -> Iterator[bool]:
+def _sweep_lock(key: int = SWEEP_LOCK_KEY) -> Iterator[bool]:
     """True when this sweep may run; released at the end, or by PostgreSQL when a killed worker's
     connection closes. Every clock is also claimed once, so even without the lock nothing doubles;
     the lock keeps concurrent ticks from doing the same work twice."""
@@ -22,14 +23,14 @@ def _sweep_lock() -> Iterator[bool]:
         yield True
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK_KEY])
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
         acquired = bool(cursor.fetchone()[0])
     try:
         yield acquired
     finally:
         if acquired:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 @shared_task(name="complaints.tasks.sweep_clocks", ignore_result=True, acks_late=True)
@@ -49,6 +50,24 @@ def sweep_clocks() -> dict[str, Any]:
         result["timers"] = workflow_timers_fire()
         result["sent"] = notifications_resend()
         return result
+
+
+@shared_task(name="complaints.tasks.privacy_retention", ignore_result=True, acks_late=True)
+def privacy_retention() -> dict[str, Any]:
+    """The daily retention run: anonymises the personal data of complaints closed longer than the
+    admin's retention period, in bounded batches until none is due. Idempotent: an anonymised
+    complaint is never due again. Returns the count."""
+    from complaints.services.privacy import retention_apply
+
+    with _sweep_lock(RETENTION_LOCK_KEY) as acquired:
+        if not acquired:
+            return {"skipped": "another retention run is going"}
+        total = 0
+        while True:
+            result = retention_apply(batch=settings.REDRESS_SWEEP_BATCH)
+            total += result["anonymised"]
+            if not result["anonymised"]:
+                return {"anonymised": total}
 
 
 @shared_task(

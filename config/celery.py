@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -22,5 +23,11 @@ app.conf.beat_schedule = {
     "outbound-events": {
         "task": "api.tasks.outbound_sweep",
         "schedule": float(os.environ.get("REDRESS_OUTBOUND_SWEEP_SECONDS", "10")),
+    },
+    # Retention (complaints.services.privacy): once a day, personal data past the admin's period is
+    # anonymised. The admin sets the period; the operator picks the quiet hour.
+    "privacy-retention": {
+        "task": "complaints.tasks.privacy_retention",
+        "schedule": crontab(hour=os.environ.get("REDRESS_RETENTION_HOUR", "3"), minute="17"),
     },
 }

@@ -18,7 +18,8 @@ from complaints.services.collaboration import contact_queue
 from flows import nodes, views
 
 # How a task or complaint reads in inbox, queue and archive rows.
-TASK_SUMMARY = "{% load redress %}{{ process.reference }} · {{ process.customer_name|inert }}"
+# Rendered where the reader is not known (viewflow's task and process briefs): the name stays masked.
+TASK_SUMMARY = "{% load redress %}{{ process.reference }} · {{ process.customer_name|masked_name }}"
 
 
 def queue_for(step: str) -> Callable[[Any], str]:

@@ -45,6 +45,7 @@ class ComplaintFlowViewset(FlowViewset):
     )
     note_path = path("<int:pk>/note/", complaint_views.NoteView.as_view(), name="note")
     contact_path = path("<int:pk>/contact/", complaint_views.ContactView.as_view(), name="contact")
+    reveal_path = path("<int:pk>/reveal/", complaint_views.RevealView.as_view(), name="reveal")
     attach_path = path("<int:pk>/attach/", complaint_views.AttachmentView.as_view(), name="attach")
     attachment_path = path(
         "<int:pk>/attachments/<int:attachment_pk>/", complaint_views.attachment_download, name="attachment"

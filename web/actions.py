@@ -34,6 +34,7 @@ from complaints.selectors.escalation import (
     level_above,
     level_below,
 )
+from complaints.selectors.privacy import contact_policy, shield_for
 from complaints.services.approvals import compensation_propose
 from complaints.services.attachments import attachment_add
 from complaints.services.clocks import complaint_customer_answered, complaint_wait_for_customer
@@ -41,6 +42,7 @@ from complaints.services.collaboration import collaboration_request
 from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notes import note_add
 from complaints.services.preferences import PreferenceRefused, preference_set_language
+from complaints.services.privacy import contact_reveal
 from complaints.services.stages import contact_log
 from web.refusals import RefusalFormMixin
 from web.timeline import mention_candidates
@@ -281,9 +283,31 @@ class NoteView(ComplaintActionView):
         return _("Note added.")
 
 
-class ContactView(ComplaintActionView):
+class RevealView(ComplaintActionView):
+    """Show contact details: a reader who sees them masked, in a role the admin lets reveal them,
+    gives a reason and sees them in full for the reveal window; the reveal is logged."""
+
+    form_class = forms.RevealForm
     card = "rd-contacts"
+
+    def allowed(self) -> bool:
+        return contact_policy(self.request.user).may_reveal(self.complaint)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Show the contact details of %(reference)s") % {"reference": self.complaint.reference}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        row = contact_reveal(complaint=self.complaint, actor=self.request.user, reason=data["reason"])
+        return _("Contact details shown until %(until)s.") % {
+            "until": timezone.localtime(row.until).strftime("%H:%M") if row.until else "—"
+        }
+
+
+class ContactView(ComplaintActionView):
     """Log a call or message with the customer: what was said, what was promised and by when."""
+
+    card = "rd-contacts"
 
     form_class = page_forms.ContactForm
 
@@ -373,7 +397,7 @@ def package_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     escalation = escalation or latest_escalation(complaint)
     package = escalation.package if escalation else information_package(complaint=complaint, to_level=None)
     return {
-        "complaint": complaint,
+        "complaint": shield_for(request.user, complaint)[0],
         "escalation": escalation,
         "reason": escalation.reason_label if escalation else "",
         "package": package,

@@ -29,7 +29,7 @@ from complaints.forms.batch import (
 )
 from complaints.models import BatchInvestigation, OutreachContact
 from complaints.rules.batch import outreach_next
-from complaints.rules.privacy import mask_name, mask_phone
+from complaints.rules.privacy import mask_code, mask_name, mask_phone
 from complaints.selectors.batch import (
     investigation_counts,
     investigation_identifier,
@@ -90,7 +90,7 @@ def _contact_rows(
                 "contact": contact,
                 "name": contact.customer_name if full else mask_name(contact.customer_name),
                 "phone": contact.phone if full else mask_phone(contact.phone),
-                "plate": contact.plate_or_vin if shown else mask_name(contact.plate_or_vin),
+                "plate": contact.plate_or_vin if shown else mask_code(contact.plate_or_vin),
                 "reference": contact.complaint.reference if shown and contact.complaint else "",
                 "next": [(s, STATE_LABELS[s]) for s in outreach_next(contact.state)] if can_move else [],
             }

@@ -40,6 +40,7 @@ from complaints.selectors.intake_forms import (
     complaints_with_answers,
 )
 from complaints.selectors.quality import actions_of, analysis_of, may_analyse, may_verify
+from complaints.services.privacy import complaint_shown
 from web import worklist
 from web.fishbone import drawing_of
 from web.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
@@ -241,6 +242,7 @@ class ComplaintDetailView(DetailProcessView):
             can_mark_batch=not any(b.status == BatchStatus.OPEN for b in batches)
             and may_mark_batch(user=user, complaint=complaint),
         )
+        context.update(complaint_shown(user=user, complaint=complaint, context=context))
         return context
 
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from complaints.forms import quality as forms
 from complaints.models import Cause, CorrectiveAction
 from complaints.models.quality import FIVE_W_TWO_H
-from complaints.selectors.quality import eight_d, may_analyse, may_update_action, may_verify
+from complaints.selectors.quality import may_analyse, may_update_action, may_verify
 from complaints.services import quality
+from complaints.services.privacy import eight_d_for
 from web.actions import ComplaintActionView, visible_complaint
 from web.fishbone import drawing_of
 
@@ -244,9 +245,9 @@ def report_language(request: HttpRequest) -> str:
     return "zh-hans" if current.startswith("zh") else "en"
 
 
-def _report_context(request: HttpRequest, pk: int) -> dict[str, Any]:
-    complaint = visible_complaint(request, pk)
-    report = eight_d(complaint)
+def _report_context(request: HttpRequest, pk: int, *, export: bool = False) -> dict[str, Any]:
+    # The PDF is an export: personal data in it also needs the export permission.
+    complaint, report = eight_d_for(user=request.user, complaint=visible_complaint(request, pk), export=export)
     return {
         "complaint": complaint,
         "report": report,
@@ -268,7 +269,7 @@ def eight_d_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     language = report_language(request)
     with translation.override(language):
-        context = _report_context(request, pk)
+        context = _report_context(request, pk, export=True)
         context["font_face"] = pdf_font_face_css()
         html = render_to_string("web/eight_d_print.html", context, request=request)
     pdf = pdf_write(html)

@@ -24,6 +24,7 @@ from complaints.models import Category, Clock, Complaint, Department, Escalation
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
+from complaints.selectors.privacy import shield_for
 from complaints.selectors.worklist import (
     LIST_RELATED,
     MENU_COUNT_CAP,
@@ -207,7 +208,7 @@ class WorklistMixin:
 
     def customer(self, task: Task) -> str:
         case = case_of(task)
-        return without_bidi_controls(case.customer_name) if case else ""
+        return without_bidi_controls(shield_for(self.request.user, case)[0].customer_name) if case else ""
 
     customer.short_description = _("Customer")  # type: ignore[attr-defined]
     customer.column_type = "text rd-col-customer"  # type: ignore[attr-defined]

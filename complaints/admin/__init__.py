@@ -13,9 +13,33 @@ from django.contrib import admin
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from complaints.admin import batch, complaint, config, intake_forms, notify, org, portal, quality, routing, tools
+from complaints.admin import (
+    batch,
+    complaint,
+    config,
+    intake_forms,
+    notify,
+    org,
+    portal,
+    privacy,
+    quality,
+    routing,
+    tools,
+)
 
-__all__ = ["batch", "complaint", "config", "intake_forms", "notify", "org", "portal", "quality", "routing", "tools"]
+__all__ = [
+    "batch",
+    "complaint",
+    "config",
+    "intake_forms",
+    "notify",
+    "org",
+    "portal",
+    "privacy",
+    "quality",
+    "routing",
+    "tools",
+]
 
 admin.site.site_header = _("Redress administration")
 admin.site.site_title = _("Redress")
@@ -33,6 +57,7 @@ def _get_urls() -> list[Any]:
         path("config/import/", view(tools.config_import_view), name="config_import"),
         path("config/history/", view(tools.config_history_view), name="config_history"),
         path("config/routing-preview/", view(tools.routing_preview_view), name="routing_preview"),
+        path("privacy/request/", view(privacy.person_request_view), name="person_request"),
     ]
     return extra + _original_get_urls()
 

@@ -16,6 +16,8 @@ from complaints import models
 from complaints.selectors.common import complaints_visible_to
 from complaints.selectors.export import complaint_table
 from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answers
+from complaints.selectors.privacy import EXPORT_PERSONAL_DATA, contact_policy, may_see_contact, shield
+from complaints.services.privacy import PrivacyRefused, access_record, complaint_legal_hold
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -87,7 +89,46 @@ class ComplaintAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created"
     inlines = [AnswerInline, AttachmentInline, ActionInline, EscalationInline, NotificationInline, EventInline]
-    actions = ["export_csv"]
+    actions = ["export_csv", "legal_hold_set", "legal_hold_release"]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """The customer column as this reader may see it (the privacy policy, asked once per list)."""
+        policy = contact_policy(request.user)
+
+        @admin.display(description=_("customer name"), ordering="customer_name")
+        def customer(obj: models.Complaint) -> str:
+            return shield(obj, full=policy.sees(obj)).customer_name
+
+        return [customer if name == "customer_name" else name for name in self.list_display]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        """The record as this reader may see it: masked unless the privacy policy shows it in full
+        (the admin never saves a complaint)."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            return None
+        full = may_see_contact(request.user, obj)
+        if full:
+            access_record(user=request.user, complaints=[obj], kind=models.AccessLog.Kind.VIEW)
+        return shield(obj, full=full)
+
+    @admin.action(description=_("Put the selected complaints on legal hold (retention and erasure skip them)"))
+    def legal_hold_set(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        try:
+            count = complaint_legal_hold(complaints=queryset, actor=request.user, on=True)
+        except PrivacyRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        self.message_user(request, _("%(count)d complaints on legal hold.") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Release the legal hold of the selected complaints"))
+    def legal_hold_release(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        try:
+            count = complaint_legal_hold(complaints=queryset, actor=request.user, on=False)
+        except PrivacyRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        self.message_user(request, _("%(count)d complaints released.") % {"count": count}, messages.SUCCESS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """The complaints this staff member may see in the workspace, and no others: the list, the
@@ -106,7 +147,11 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export the selected complaints as CSV (with form answers)"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
-        headers, rows = complaint_table(queryset, language=get_language() or "en")
+        # Personal data only for holders of the export permission; everyone else gets it masked.
+        personal = request.user.has_perm(EXPORT_PERSONAL_DATA)
+        if personal:
+            access_record(user=request.user, complaints=queryset, kind=models.AccessLog.Kind.EXPORT)
+        headers, rows = complaint_table(queryset, language=get_language() or "en", personal=personal)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="complaints-{stamp}.csv"'

@@ -151,6 +151,16 @@ class AnsweredForm(forms.Form):
     layout = Layout("note")
 
 
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need the customer's contact details?"),
+        max_length=300,
+        help_text=_("Recorded in the access log with your name and the time."),
+    )
+
+    layout = Layout("reason")
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(
         label=_("Internal note"),

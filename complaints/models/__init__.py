@@ -19,6 +19,7 @@ from .notify import NotificationChannel, NotificationPreference, NotificationRec
 from .org import Department, Membership, Role, StageRoute
 from .portal import CustomerLink, PortalSettings, PublicFiling
 from .preferences import UserPreference
+from .privacy import AccessLog, CategoryRetention, PrivacyPolicy
 from .quality import (
     ActionTask,
     ActionVerification,
@@ -33,6 +34,7 @@ from .triage import TriageSignal
 from .urgency import TaskUrgency
 
 __all__ = [
+    "AccessLog",
     "ActionTask",
     "ActionVerification",
     "Answer",
@@ -43,6 +45,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarDay",
     "Category",
+    "CategoryRetention",
     "Cause",
     "CauseCategory",
     "Clock",
@@ -72,6 +75,7 @@ __all__ = [
     "OutreachContact",
     "PortalSettings",
     "Priority",
+    "PrivacyPolicy",
     "ProcessSettings",
     "PublicFiling",
     "ReferenceCounter",

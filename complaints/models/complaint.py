@@ -3,6 +3,7 @@
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -214,6 +215,16 @@ class Complaint(Process):
     )
     followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
 
+    # Privacy
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_("While set, retention and erasure requests leave the customer's personal data untouched."),
+    )
+    anonymised_at = models.DateTimeField(
+        _("personal data anonymised at"), null=True, blank=True, help_text=_("Set by retention or an erasure request.")
+    )
+
     class Meta:
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
@@ -231,6 +242,12 @@ class Complaint(Process):
 
     def __str__(self) -> str:
         return self.reference or str(_("New complaint"))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A copy masked for a reader (selectors.privacy.shield) must never overwrite the real details.
+        if getattr(self, "_contact_masked", False):
+            raise ValueError("A complaint masked for display cannot be saved.")
+        super().save(*args, **kwargs)
 
     @property
     def is_escalated(self) -> bool:

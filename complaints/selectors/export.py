@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Answer, Complaint, FormVersion
 from complaints.rules.intake_forms import FILE_KINDS
+from complaints.rules.privacy import mask_text
 from complaints.rules.text import csv_cell
 from complaints.selectors.intake_forms import display_value
+from complaints.selectors.privacy import shield
 
 # The standard columns, in order; their headers are the fields' names in the reader's language.
 STANDARD_COLUMNS = (
@@ -55,10 +57,13 @@ def _standard(complaint: Complaint, name: str) -> str:
     return str(value)
 
 
-def complaint_table(queryset: QuerySet[Complaint], *, language: str) -> tuple[list[str], Iterator[list[str]]]:
+def complaint_table(
+    queryset: QuerySet[Complaint], *, language: str, personal: bool = True
+) -> tuple[list[str], Iterator[list[str]]]:
     """Returns the headers and the rows of an export in `language`: the standard fields, then one
     column per question key found among the complaints (its label, then the key in brackets), then
-    the form versions. Each answer is shown as the version it was filed with defines it. Cells that
+    the form versions. Each answer is shown as the version it was filed with defines it. Without
+    `personal` (the reader may not export personal data), the same columns come masked. Cells that
     a spreadsheet would run as a formula are neutralised (rules.text.csv_cell). A fixed number of
     queries, whatever the number of complaints."""
     complaints = list(
@@ -76,12 +81,12 @@ def complaint_table(queryset: QuerySet[Complaint], *, language: str) -> tuple[li
                 keys.setdefault(answer.key, answer.field.label(language))
         labels = [str(Complaint._meta.get_field(name).verbose_name) for name in STANDARD_COLUMNS]
         headers = labels + [f"{label} [{key}]" for key, label in keys.items()] + [str(_("intake forms"))]
-        rows = [_row(complaint, keys, language) for complaint in complaints]
+        rows = [_row(shield(complaint, full=personal), keys, language, personal) for complaint in complaints]
     # Every cell a customer or an admin wrote is made inert for spreadsheets (=, +, -, @, tab, CR).
     return [str(csv_cell(h)) for h in headers], iter([[str(csv_cell(cell)) for cell in row] for row in rows])
 
 
-def _row(complaint: Complaint, keys: dict[str, str], language: str) -> list[str]:
+def _row(complaint: Complaint, keys: dict[str, str], language: str, personal: bool) -> list[str]:
     row = [_standard(complaint, name) for name in STANDARD_COLUMNS]
     by_key = {answer.key: answer for answer in complaint.answers.all()}
     for key in keys:
@@ -91,6 +96,7 @@ def _row(complaint: Complaint, keys: dict[str, str], language: str) -> list[str]
         elif answer.field.kind in FILE_KINDS:
             row.append(", ".join(f.name for f in answer.files.all()))
         else:
-            row.append(display_value(answer.field.definition(), answer.value, language))
+            shown = display_value(answer.field.definition(), answer.value, language)
+            row.append(shown if personal else mask_text(str(shown)))
     row.append("; ".join(f"{v.category.code} v{v.number}" for v in complaint.form_versions.all()))
     return row

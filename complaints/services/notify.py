@@ -30,9 +30,11 @@ from complaints.models import (
     UserPreference,
 )
 from complaints.rules.notify import quiet_until
+from complaints.rules.privacy import mask_field
 from complaints.rules.text import header_value
 from complaints.selectors.common import process_settings
 from complaints.selectors.notify import event_recipients
+from complaints.selectors.privacy import may_see_contact
 from complaints.services.events import event_record
 
 QUIET_EVENTS = (NotificationEvent.DEADLINE_WARNING, NotificationEvent.FOLLOW_UP)
@@ -182,15 +184,16 @@ def _rows(
     """The unsaved rows of one notice: one per recipient and channel, in the recipient's language."""
     event, complaint = notice.event, notice.complaint
     values = complaint_context(complaint, **notice.context)
+    # Staff who see the case masked, and every webhook gateway (a chat app keeps what it gets), read
+    # the customer's name masked (selectors.privacy).
+    masked_values = {**values, "customer_name": mask_field("customer_name", complaint.customer_name)}
     due_by = now + timedelta(minutes=notice.within_minutes) if notice.within_minutes else None
     crisis = bool(complaint.priority and complaint.priority.alert)
-    rendered: dict[str, tuple[str, str]] = {}
+    rendered: dict[tuple[str, bool], tuple[str, str]] = {}
     rows = []
     for person in {person.pk: person for person in people}.values():
         language = languages.get(person.pk) or settings.LANGUAGE_CODE
-        if language not in rendered:
-            rendered[language] = _message(event, values, language, templates)
-        subject, body = rendered[language]
+        sees = may_see_contact(person, complaint)
         preference = preferences.get(person.pk)
         held = None
         if preference is not None and event in QUIET_EVENTS and not crisis and preference.quiet_start is not None:
@@ -205,6 +208,10 @@ def _rows(
         ) or [None]
         for channel in channels:
             webhook = channel is not None and channel.kind == ChannelKind.WEBHOOK
+            full = sees and not webhook
+            if (language, full) not in rendered:
+                rendered[language, full] = _message(event, values if full else masked_values, language, templates)
+            subject, body = rendered[language, full]
             rows.append(
                 Notification(
                     key=f"{event}:{complaint.pk}:{notice.occasion}:{person.pk}"

@@ -39,8 +39,15 @@ def chinese_complaint(org: dict[str, Any], agent: Any) -> Any:
 
 @pytest.mark.django_db
 def test_the_8d_pdf_in_chinese_extracts_its_chinese_text(chinese_complaint: Any, agent: Any) -> None:
+    from django.contrib.auth.models import Permission
+
+    # A PDF is an export: the customer's name is printed in full only for holders of the export
+    # permission (docs/privacy.md); without it, masked.
     client = Client()
     client.force_login(agent)
+    masked = pdf_text(client.get(f"/workflow/flows/complaint/{chinese_complaint.pk}/8d.pdf?lang=zh-hans").content)
+    assert "王**" in masked and "王小明" not in masked
+    agent.user_permissions.add(Permission.objects.get(codename="export_personal_data"))
     response = client.get(f"/workflow/flows/complaint/{chinese_complaint.pk}/8d.pdf?lang=zh-hans")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)

@@ -64,4 +64,5 @@ def test_complaint_page_query_count_is_bounded(org, agent):
     # more refresh the idle session (an UPDATE in its savepoint: sessions end after idle time). One
     # more counts the workspace menu's badges, which the complaint page keeps (issue 20).
     # Three more for the customer's side card: messages sent, links, what the customer did (issue 21).
-    assert count <= 40, count
+    # Two more are privacy: the policy row and the access-log INSERT of a look in full (issue 26).
+    assert count <= 42, count

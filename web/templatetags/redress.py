@@ -131,3 +131,29 @@ def form_text_limit() -> dict[str, Any]:
         "and your text is still here. Shorten it or put long texts in an attached file."
     ) % {"size": round(size / 1024 / 1024, 1)}
     return {"bytes": size, "message": message}
+
+
+@register.filter
+def as_seen_by(complaint: Any, user: Any) -> Any:
+    """The complaint as this reader may see it: masked contact details unless the privacy policy
+    shows them in full (selectors.privacy). Usage: {% with complaint=complaint|as_seen_by:request.user %}."""
+    from complaints.selectors.privacy import shield_for
+
+    return shield_for(user, complaint)[0] if complaint is not None and getattr(complaint, "pk", None) else complaint
+
+
+@register.filter
+def package_seen_by(package: Any, user: Any) -> Any:
+    """An information package as this reader may see it (masked for those who see the case masked).
+    Usage: {% with package=package|package_seen_by:request.user %}."""
+    from complaints.selectors.privacy import package_for
+
+    return package_for(user, package)
+
+
+@register.filter
+def masked_name(value: Any) -> str:
+    """A name shown where the reader is not known (task summaries): first character only."""
+    from complaints.rules.privacy import mask_name
+
+    return mask_name(without_bidi_controls(str(value))) if value else ""

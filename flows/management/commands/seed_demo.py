@@ -150,13 +150,42 @@ class Command(BaseCommand):
                     filing_window_minutes=60,
                     link_valid_days=90,
                 )
+            self.privacy()
         created = self.complaints(users, departments, categories)
         self.batch(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new complaints)."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin                   superuser: the Django admin and every page")
+        self.stdout.write("  privacy_officer         data protection: access log and a person's request (admin)")
         for username, _name, department, role in [*USERS, *PRESET_USERS.get(preset, [])]:
             self.stdout.write(f"  {username:<24}{role} @ {departments[department].name}")
+
+    def privacy(self) -> None:
+        """The demo's privacy policy: quality engineers and customer relations may reveal contact
+        details for 30 minutes with a reason; personal data is kept a year after closing. A data
+        protection officer (staff, no case scope) reads the access log and answers requests."""
+        from django.contrib.auth.models import Group, Permission
+
+        from complaints.models import PrivacyPolicy
+
+        if not PrivacyPolicy.objects.exists():
+            policy = PrivacyPolicy.objects.create(reveal_minutes=30, retention_days=365)
+            policy.reveal_roles.set(Role.objects.filter(code__in=["quality_engineer", "customer_relations"]))
+        group, _created = Group.objects.get_or_create(name="数据保护 Data protection")
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="complaints",
+                codename__in=["view_accesslog", "answer_privacy_request", "export_personal_data"],
+            )
+        )
+        officer, created = get_user_model().objects.get_or_create(
+            username="privacy_officer",
+            defaults={"first_name": "敏", "last_name": "安", "is_staff": True, "email": "privacy_officer@example.com"},
+        )
+        if created:
+            officer.set_password(DEMO_PASSWORD)
+            officer.save()
+        officer.groups.add(group)
 
     def departments(self) -> dict[str, Department]:
         result: dict[str, Department] = {}

@@ -1,0 +1,121 @@
+"""Admin: the privacy policy (who sees contact details, reveal window, retention), the read-only
+access log, and a person's request (export or erase everything held about a phone number)."""
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from complaints import models
+from complaints.selectors.privacy import held_about_phone
+from complaints.services.privacy import PrivacyRefused, erase_blockers, person_erase, person_export
+
+REQUEST_PERMISSION = "complaints.answer_privacy_request"
+
+
+class CategoryRetentionInline(admin.TabularInline):
+    model = models.CategoryRetention
+    extra = 0
+
+
+@admin.register(models.PrivacyPolicy)
+class PrivacyPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "owner_sees", "level_handlers_see", "reveal_minutes", "retention_days"]
+    filter_horizontal = ["full_roles", "reveal_roles"]
+    inlines = [CategoryRetentionInline]
+    fieldsets = [
+        (
+            gettext_lazy("Who sees contact details in full"),
+            {
+                "fields": ["owner_sees", "level_handlers_see", "full_roles"],
+                "description": gettext_lazy(
+                    "Everyone else who may see a case sees the customer's name, phone, contact person and "
+                    "plate masked (王** · 138****1111), and phone numbers and e-mail addresses inside its "
+                    "texts masked: on its page, lists, search, the information package, collaboration "
+                    "requests, e-mails, exports, the 8D report and the API. Administrators see them in full."
+                ),
+            },
+        ),
+        (gettext_lazy("Reveal with a reason"), {"fields": ["reveal_roles", "reveal_minutes"]}),
+        (gettext_lazy("Retention"), {"fields": ["retention_days"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not models.PrivacyPolicy.objects.exists() and super().has_add_permission(request)
+
+
+@admin.register(models.AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Append-only: readable by administrators and holders of “view access log” (a data-protection
+    role's group); nobody adds, changes or deletes a row here."""
+
+    list_display = ["at", "user", "complaint", "kind", "reason", "until"]
+    list_filter = ["kind", ("at", admin.DateFieldListFilter)]
+    search_fields = ["complaint__customer_phone", "complaint__reference", "user__username", "reason"]
+    search_help_text = gettext_lazy("Customer phone, complaint reference, username or reason.")
+    date_hierarchy = "at"
+    list_select_related = ["user", "complaint"]
+    readonly_fields = ["at", "user", "complaint", "kind", "reason", "until"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PersonRequestForm(forms.Form):
+    phone = forms.CharField(label=gettext_lazy("Phone number"), max_length=32)
+    action = forms.ChoiceField(
+        label=gettext_lazy("Answer"),
+        choices=[("export", gettext_lazy("Export what is held (JSON)")), ("erase", gettext_lazy("Erase (anonymise)"))],
+    )
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I confirm the erasure: it cannot be undone"),
+        required=False,
+        help_text=gettext_lazy("Needed to erase only."),
+    )
+
+
+def person_request_view(request: HttpRequest) -> HttpResponse:
+    """A person's request: export everything held about a phone number as JSON, or erase it (after
+    confirmation, unless a complaint of that number is open or on legal hold)."""
+    if not request.user.has_perm(REQUEST_PERMISSION):
+        raise PermissionDenied
+    form = PersonRequestForm(request.POST or None)
+    context: dict[str, Any] = {**admin.site.each_context(request), "form": form, "title": _("A person's request")}
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        if form.cleaned_data["action"] == "export":
+            data = person_export(phone=phone, actor=request.user)
+            response = HttpResponse(
+                json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+                content_type="application/json; charset=utf-8",
+            )
+            response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+            return response
+        if not form.cleaned_data["confirm"]:
+            context["blockers"] = erase_blockers(phone=phone)
+            context["held"] = models.Complaint.objects.filter(held_about_phone(phone)).count()
+            form.add_error("confirm", _("Tick the box to confirm the erasure."))
+        else:
+            try:
+                done = person_erase(phone=phone, actor=request.user)
+            except PrivacyRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(
+                    request, _("Anonymised: %(references)s") % {"references": ", ".join(done) or _("nothing held")}
+                )
+    return TemplateResponse(request, "admin/complaints/person_request.html", context)

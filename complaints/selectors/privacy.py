@@ -1,0 +1,294 @@
+"""Reads behind privacy: who sees a customer's contact details in full (`may_see_contact`), the
+masked copy everyone else sees, and what is held about one phone number."""
+
+import contextlib
+import copy
+import dataclasses
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from complaints.choices import DepartmentScope
+from complaints.models import (
+    AccessLog,
+    Complaint,
+    Department,
+    EscalationLevel,
+    Membership,
+    PrivacyPolicy,
+)
+from complaints.rules import privacy as rules
+
+MASKED_FLAG = "_contact_masked"
+# Holders put customers' personal data into CSV, XLSX and PDF exports; everyone else gets it masked.
+EXPORT_PERSONAL_DATA = "complaints.export_personal_data"
+
+
+def privacy_policy() -> PrivacyPolicy:
+    """Returns the admin's privacy policy row, or the defaults (owner and level handlers see in
+    full, nobody reveals, nothing is anonymised) before an admin saved one."""
+    return PrivacyPolicy.objects.order_by("pk").first() or PrivacyPolicy()
+
+
+class ContactPolicy:
+    """Who sees contact details in full, for one user over any number of complaints: a fixed number
+    of queries (each only when a rule needs it), however many complaints are asked about."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        # A template rendered without a request passes "" for request.user: nobody, masked.
+        self.authenticated = bool(getattr(user, "is_authenticated", False))
+        self.admin = self.authenticated and user.is_superuser
+
+    @cached_property
+    def settings(self) -> PrivacyPolicy:
+        return privacy_policy()
+
+    @cached_property
+    def rule_policy(self) -> rules.Policy:
+        row = self.settings
+        full = frozenset(row.full_roles.values_list("pk", flat=True)) if row.pk else frozenset()
+        return rules.Policy(owner_sees=row.owner_sees, level_handlers_see=row.level_handlers_see, full_role_ids=full)
+
+    @cached_property
+    def memberships(self) -> set[tuple[int, int]]:
+        return set(
+            Membership.objects.filter(user=self.user, department__active=True).values_list("department_id", "role_id")
+        )
+
+    @cached_property
+    def levels(self) -> list[Any]:
+        return list(EscalationLevel.objects.values("rank", "role_id", "department_scope", "department_id"))
+
+    @cached_property
+    def departments(self) -> dict[int, tuple[int | None, str]]:
+        return {pk: (parent, kind) for pk, parent, kind in Department.objects.values_list("pk", "parent_id", "kind")}
+
+    @cached_property
+    def revealed(self) -> set[int]:
+        return set(
+            AccessLog.objects.filter(user=self.user, kind=AccessLog.Kind.REVEAL, until__gt=timezone.now()).values_list(
+                "complaint_id", flat=True
+            )
+        )
+
+    def held_ranks(self, complaint: Complaint) -> frozenset[int]:
+        """The ranks of the levels whose role the user holds where that level handles this complaint
+        (as selectors.escalation.held_ranks, from the rows loaded once)."""
+        if not self.memberships:
+            return frozenset()
+        chain: list[tuple[int, str]] = []
+        node = complaint.department_id
+        while node is not None and node in self.departments and all(node != pk for pk, _kind in chain):
+            parent, kind = self.departments[node]
+            chain.append((node, kind))
+            node = parent
+        held = set()
+        for level in self.levels:
+            if level["department_scope"] == DepartmentScope.FIXED:
+                department = level["department_id"]
+            elif level["department_scope"] == DepartmentScope.OWN:
+                department = chain[0][0] if chain else None
+            else:
+                department = next((pk for pk, kind in chain if kind == level["department_scope"]), None)
+            if department is not None and (department, level["role_id"]) in self.memberships:
+                held.add(level["rank"])
+        return frozenset(held)
+
+    def sees(self, complaint: Complaint) -> bool:
+        """True when this user sees the complaint's contact details in full (rules.sees_contact)."""
+        if not self.authenticated:
+            return False
+        if self.admin:
+            return True
+        policy = self.settings
+        if policy.owner_sees and complaint.owner_id == self.user.pk:
+            return True
+        viewer = rules.Viewer(
+            is_admin=False,
+            is_owner=complaint.owner_id == self.user.pk,
+            held_ranks=self.held_ranks(complaint),
+            role_ids=frozenset(role for _dept, role in self.memberships),
+            revealed=complaint.pk in self.revealed,
+        )
+        rank = complaint.level.rank if complaint.level_id and complaint.level else None
+        return rules.sees_contact(viewer=viewer, policy=self.rule_policy, level_rank=rank)
+
+    def may_reveal(self, complaint: Complaint) -> bool:
+        """True when the user sees the details masked and holds a role the admin lets reveal them."""
+        if not self.authenticated or self.sees(complaint) or not self.settings.pk or not self.settings.reveal_minutes:
+            return False
+        allowed = set(self.settings.reveal_roles.values_list("pk", flat=True))
+        return any(role in allowed for _dept, role in self.memberships)
+
+
+def contact_policy(user: Any) -> ContactPolicy:
+    """The policy for one user, cached on the user object for the request (pages ask it several
+    times: the header, the summary, the package)."""
+    if not getattr(user, "is_authenticated", False):
+        return ContactPolicy(None)
+    cached = getattr(user, "_contact_policy", None)
+    if cached is None:
+        cached = ContactPolicy(user)
+        with contextlib.suppress(AttributeError):  # AnonymousUser and other read-only users: no cache
+            user._contact_policy = cached
+    return cached
+
+
+def may_see_contact(user: Any, complaint: Complaint) -> bool:
+    """The one policy question: does this user see this complaint's contact details in full?"""
+    return contact_policy(user).sees(complaint)
+
+
+def shield(complaint: Complaint, *, full: bool) -> Complaint:
+    """Returns the complaint as a reader sees it: itself when they see it in full, else a copy in
+    memory with the contact fields masked, and the contact values and the phone numbers and e-mail
+    addresses inside its free text masked. The copy refuses to be saved (Complaint.save)."""
+    if full or getattr(complaint, MASKED_FLAG, False):
+        return complaint
+    masked = copy.copy(complaint)
+    known = {name: getattr(complaint, name) for name in rules.CONTACT_FIELDS}
+    for name, value in known.items():
+        setattr(masked, name, rules.mask_field(name, value))
+    for name in rules.FREE_TEXT_FIELDS:
+        setattr(masked, name, rules.mask_known(getattr(complaint, name), known))
+    setattr(masked, MASKED_FLAG, True)
+    return masked
+
+
+def shield_for(user: Any, complaint: Complaint) -> tuple[Complaint, bool]:
+    """Returns the complaint as this user may see it, and whether they see it in full."""
+    full = may_see_contact(user, complaint)
+    return shield(complaint, full=full), full
+
+
+def shield_all(user: Any, complaints: Iterable[Complaint]) -> list[Complaint]:
+    """Masks each complaint of a list the user does not see in full (one policy, a fixed number of
+    queries); returns the list."""
+    policy = contact_policy(user)
+    return [shield(c, full=policy.sees(c)) for c in complaints]
+
+
+def known_details(complaint: Complaint) -> dict[str, str]:
+    """The complaint's own contact values by field name (what mask_known looks for in texts)."""
+    return {name: getattr(complaint, name) for name in rules.CONTACT_FIELDS if getattr(complaint, name)}
+
+
+def shield_rows(rows: Iterable[Any], *, fields: Iterable[str], complaint: Complaint, full: bool) -> list[Any]:
+    """Returns records shown with a complaint (its contacts, notes, questions, analysis) as the
+    reader sees them: copies whose texts have the customer's details and any phone number or
+    e-mail address masked when the reader sees the case masked."""
+    rows = list(rows)
+    if full:
+        return rows
+    known, names, masked = known_details(complaint), tuple(fields), []
+    for row in rows:
+        row = copy.copy(row)
+        for name in names:
+            value = getattr(row, name, "")
+            if isinstance(value, str):
+                setattr(row, name, rules.mask_known(value, known))
+        masked.append(row)
+    return masked
+
+
+def shield_timeline(timeline: Any, *, complaint: Complaint, full: bool) -> Any:
+    """The complaint's timeline as the reader sees it: sentences, notes and facts masked."""
+    if full or timeline is None:
+        return timeline
+    known = known_details(complaint)
+
+    def m(text: Any) -> Any:
+        return rules.mask_known(text, known) if isinstance(text, str) else text
+
+    entries = [
+        dataclasses.replace(
+            e, sentence=m(e.sentence), note=m(e.note), facts=[(name, m(value)) for name, value in e.facts]
+        )
+        for e in timeline.entries
+    ]
+    return dataclasses.replace(timeline, entries=entries)
+
+
+PACKAGE_CUSTOMER = (("name", "customer_name"), ("contact_person", "contact_person"), ("phone", "customer_phone"))
+
+
+def shield_package(package: dict[str, Any], *, full: bool, complaint: Complaint | None = None) -> dict[str, Any]:
+    """The escalation information package as a reader who sees details masked gets it: the customer
+    block masked, and the customer's details and any phone number or e-mail address inside every
+    text masked. The stored snapshot is unchanged."""
+    if full or not package:
+        return package
+    customer = package.get("customer") or {}
+    known = {field: str(customer.get(key) or "") for key, field in PACKAGE_CUSTOMER}
+    if complaint is not None:
+        known.update({name: getattr(complaint, name) for name in rules.CONTACT_FIELDS if getattr(complaint, name)})
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, str):
+            return rules.mask_known(value, known)
+        return value
+
+    masked = walk(package)
+    masked["customer"] = {
+        **masked.get("customer", {}),
+        **{key: rules.mask_field(field, known[field]) for key, field in PACKAGE_CUSTOMER if known[field]},
+    }
+    return masked
+
+
+def phone_forms(phone: str) -> list[str]:
+    """The ways one phone number may be stored: as entered, its digits, with and without +86."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    forms = {phone.strip(), digits}
+    try:  # as intake stores it (E.164 in the operator's region)
+        number = phonenumbers.parse(phone, settings.REDRESS_PHONE_REGION)
+        forms.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    except phonenumbers.NumberParseException:
+        pass
+    if digits.startswith("86") and len(digits) > 11:
+        forms |= {digits[2:], "+" + digits}
+    elif digits:
+        forms.add("+86" + digits)
+    return sorted(f for f in forms if f)
+
+
+def held_about_phone(phone: str) -> Q:
+    """The complaints held about one phone number (in any of its stored forms)."""
+    return Q(customer_phone__in=phone_forms(phone))
+
+
+def mask_json(value: Any, complaint: Complaint | None = None) -> Any:
+    """A JSON value (an event's old/new, a package) with the complaint's contact values and any
+    phone number or e-mail address inside its texts masked."""
+    known = {name: getattr(complaint, name) for name in rules.CONTACT_FIELDS} if complaint is not None else {}
+    if isinstance(value, dict):
+        return {
+            k: (rules.mask_field(k, v) if k in rules.MASKERS and isinstance(v, str) else mask_json(v, complaint))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_json(v, complaint) for v in value]
+    if isinstance(value, str):
+        return rules.mask_known(value, known)
+    return value
+
+
+def package_for(user: Any, package: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An information package (stored with an escalation or a collaboration request) as this
+    reader may see it: masked unless they see its complaint in full."""
+    if not package:
+        return package
+    reference = package.get("reference")
+    complaint = Complaint.objects.filter(reference=reference).select_related("level").first() if reference else None
+    full = complaint is not None and may_see_contact(user, complaint)
+    return shield_package(package, full=full, complaint=complaint)

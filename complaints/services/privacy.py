@@ -1,0 +1,351 @@
+"""Writes behind privacy: the access log, reveals with a reason, retention and a person's request
+(export or erase everything held about one phone number)."""
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+
+from complaints.choices import Outcome, Stage
+from complaints.models import (
+    AccessLog,
+    Answer,
+    Attachment,
+    CollaborationRequest,
+    Complaint,
+    ComplaintEvent,
+    CustomerContact,
+    Delivery,
+    Escalation,
+    Notification,
+    OutreachContact,
+)
+from complaints.rules import privacy as rules
+from complaints.selectors.common import complaints_visible_to
+from complaints.selectors.privacy import (
+    EXPORT_PERSONAL_DATA,
+    contact_policy,
+    held_about_phone,
+    mask_json,
+    may_see_contact,
+    phone_forms,
+    privacy_policy,
+    shield,
+    shield_package,
+    shield_rows,
+    shield_timeline,
+)
+from complaints.services.errors import Refused
+
+logger = logging.getLogger(__name__)
+
+
+class PrivacyRefused(Refused):
+    """A reveal, an export or an erasure that is not allowed."""
+
+
+def access_record(
+    *, user: Any, complaints: Iterable[Any], kind: str, reason: str = "", until: Any = None
+) -> list[AccessLog]:
+    """Appends one access-log row per complaint (one INSERT, however many): who saw full contact
+    details of which case, when and why. Nothing is written for no complaints."""
+    user_id = getattr(user, "pk", None)
+    rows = [
+        AccessLog(user_id=user_id, complaint_id=getattr(c, "pk", c), kind=kind, reason=reason[:300], until=until)
+        for c in complaints
+    ]
+    return AccessLog.objects.bulk_create(rows) if rows else []
+
+
+def complaints_seen_in_full(*, user: Any, complaints: Iterable[Complaint], kind: str) -> list[Complaint]:
+    """Logs, in one INSERT, the complaints of a page, list, export or API answer this user sees in
+    full; returns them."""
+    policy = contact_policy(user)
+    full = [c for c in complaints if policy.sees(c)]
+    access_record(user=user, complaints=full, kind=kind)
+    return full
+
+
+# The texts of the records a complaint page shows with the complaint, masked for a masked reader.
+SHOWN_WITH_COMPLAINT = {
+    "contacts": ("summary", "promise"),
+    "notes": ("text",),
+    "collaborations": ("question", "answer"),
+    "actions": ("description", "evidence"),
+}
+ANALYSIS_TEXTS = ("what", "why", "who", "where", "when", "how", "how_much", "description")
+
+
+def complaint_shown(*, user: Any, complaint: Complaint, context: dict[str, Any]) -> dict[str, Any]:
+    """What a complaint page shows of the customer: the complaint, its timeline and the records
+    shown with it (contacts, notes, questions, actions, analysis) as this reader may see them;
+    whether in full (then the look is logged); whether they may reveal them. Returns the context
+    entries to replace."""
+    policy = contact_policy(user)
+    full = policy.sees(complaint)
+    if full:
+        access_record(user=user, complaints=[complaint], kind=AccessLog.Kind.VIEW)
+    shown: dict[str, Any] = {
+        "process": shield(complaint, full=full),
+        "timeline": shield_timeline(context.get("timeline"), complaint=complaint, full=full),
+        "contact_full": full,
+        "may_reveal": not full and policy.may_reveal(complaint),
+    }
+    for key, fields in SHOWN_WITH_COMPLAINT.items():
+        if context.get(key) is not None:
+            shown[key] = shield_rows(context[key], fields=fields, complaint=complaint, full=full)
+    if context.get("analysis") is not None:
+        (shown["analysis"],) = shield_rows([context["analysis"]], fields=ANALYSIS_TEXTS, complaint=complaint, full=full)
+    return shown
+
+
+def eight_d_for(*, user: Any, complaint: Complaint, export: bool) -> tuple[Complaint, Any]:
+    """The complaint and its 8D report as this reader sees them (the page, or its PDF when
+    `export`): in full for a reader who sees the case in full (and, for an export, holds the export
+    permission), the look logged; otherwise masked, the analysis and actions' texts included."""
+    from complaints.selectors.quality import eight_d
+
+    full = may_see_contact(user, complaint) and (not export or user.has_perm(EXPORT_PERSONAL_DATA))
+    if full:
+        kind = AccessLog.Kind.EXPORT if export else AccessLog.Kind.VIEW
+        access_record(user=user, complaints=[complaint], kind=kind)
+    report = eight_d(complaint)
+    if not full:
+        actions = SHOWN_WITH_COMPLAINT["actions"]
+        report.complaint = shield(complaint, full=False)
+        if report.analysis is not None:
+            (report.analysis,) = shield_rows([report.analysis], fields=ANALYSIS_TEXTS, complaint=complaint, full=False)
+        for name in ("containment", "permanent", "prevention"):
+            setattr(report, name, shield_rows(getattr(report, name), fields=actions, complaint=complaint, full=False))
+    return report.complaint, report
+
+
+def contact_reveal(*, complaint: Complaint, actor: Any, reason: str) -> AccessLog:
+    """Shows a case's contact details in full to someone who sees them masked, for the admin's
+    reveal window, after they gave a reason; the reveal is logged. Refuses anyone whose role the
+    admin has not named, an empty reason, or a case the actor may not see."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PrivacyRefused(_("Say why you need the customer's contact details."))
+    if not complaints_visible_to(actor).filter(pk=complaint.pk).exists():
+        raise PrivacyRefused(_("You may not see this complaint."))
+    policy = contact_policy(actor)
+    if policy.sees(complaint):
+        raise PrivacyRefused(_("You already see this customer's contact details."))
+    if not policy.may_reveal(complaint):
+        raise PrivacyRefused(_("Your role may not reveal customers' contact details."))
+    until = timezone.now() + timedelta(minutes=policy.settings.reveal_minutes or 0)
+    (row,) = access_record(user=actor, complaints=[complaint], kind=AccessLog.Kind.REVEAL, reason=reason, until=until)
+    policy.__dict__.pop("revealed", None)  # the cached reveals of this request are stale now
+    logger.info("contact details revealed", extra={"complaint": complaint.reference, "user": actor.pk})
+    return row
+
+
+def complaint_legal_hold(*, complaints: QuerySet[Complaint], actor: Any, on: bool) -> int:
+    """Puts complaints on legal hold (retention and erasure leave them untouched) or releases them;
+    only a holder of the complaint change permission or an administrator may. Returns how many changed."""
+    if not (actor.is_superuser or actor.has_perm("complaints.change_complaint")):
+        raise PrivacyRefused(_("Only an administrator may set or release a legal hold."))
+    changed = complaints.exclude(legal_hold=on).update(legal_hold=on)
+    logger.info("legal hold changed", extra={"count": changed, "on": on, "user": actor.pk})
+    return changed
+
+
+# Retention ------------------------------------------------------------------------------------
+
+
+def _closed() -> Q:
+    return Q(stage=Stage.CLOSED) | ~Q(outcome=Outcome.OPEN)
+
+
+def retention_due(*, now: Any = None) -> QuerySet[Complaint]:
+    """Returns the complaints whose personal data is due for anonymising: closed for longer than
+    their category's (or the policy's) retention period, nothing of their process still open, not
+    on legal hold and not anonymised yet. Empty when the admin set no period."""
+    now = now or timezone.now()
+    policy = privacy_policy()
+    overrides = {r.category_id: r.days for r in policy.category_retention.all()} if policy.pk else {}
+    due = Q()
+    for category_id, days in overrides.items():
+        due |= Q(category_id=category_id, closed_at__lte=now - timedelta(days=days))
+    if policy.retention_days:
+        # (NOT IN leaves out complaints without a category: they take the general period too)
+        general = Q(category_id__isnull=True) | ~Q(category_id__in=list(overrides)) if overrides else Q()
+        due |= general & Q(closed_at__lte=now - timedelta(days=policy.retention_days))
+    if not due:
+        return Complaint.objects.none()
+    open_task = Task.objects.filter(process_id=OuterRef("pk"), finished__isnull=True)
+    return (
+        Complaint.objects.filter(due, _closed(), closed_at__isnull=False, legal_hold=False, anonymised_at__isnull=True)
+        .exclude(Exists(open_task))
+        .order_by("closed_at", "pk")
+    )
+
+
+def complaint_anonymise(*, complaint: Complaint) -> bool:
+    """Replaces the personal data of one closed complaint: the customer's name, phone, contact
+    person and plate; the customer's details and any phone number or e-mail address in its texts,
+    contacts, form answers, events, packages and notification copies; its attachments are deleted.
+    The case, its analysis, actions, clocks and KPI facts stay. Returns False (and changes nothing)
+    when it was anonymised already, is open, or on legal hold."""
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint.pk)
+        if complaint.anonymised_at is not None or complaint.legal_hold:
+            return False
+        if not Complaint.objects.filter(_closed(), pk=complaint.pk).exists():
+            return False
+        known = {name: getattr(complaint, name) for name in rules.CONTACT_FIELDS if getattr(complaint, name)}
+        fields = {"customer_name": rules.ANONYMOUS, "customer_phone": "", "contact_person": "", "plate_or_vin": ""}
+        for name in (*rules.FREE_TEXT_FIELDS, "satisfaction_comment"):
+            fields[name] = rules.mask_known(getattr(complaint, name), known)
+        Complaint.objects.filter(pk=complaint.pk).update(**fields, anonymised_at=timezone.now())
+        for contact in CustomerContact.objects.filter(complaint=complaint):
+            CustomerContact.objects.filter(pk=contact.pk).update(
+                summary=rules.mask_known(contact.summary, known), promise=rules.mask_known(contact.promise, known)
+            )
+        for answer in Answer.objects.filter(complaint=complaint).exclude(text=""):
+            Answer.objects.filter(pk=answer.pk).update(text=rules.mask_known(answer.text, known))
+        for note in Notification.objects.filter(complaint=complaint):
+            Notification.objects.filter(pk=note.pk).update(
+                address="", subject=rules.mask_known(note.subject, known), body=rules.mask_known(note.body, known)
+            )
+        for event in ComplaintEvent.objects.filter(complaint=complaint):
+            ComplaintEvent.objects.filter(pk=event.pk).update(
+                old=mask_json(event.old, complaint),
+                new=mask_json(event.new, complaint),
+                note=rules.mask_known(event.note, known),
+            )
+        for model in (Escalation, CollaborationRequest):
+            for row in model.objects.filter(**{_case_field(model): complaint}):
+                model.objects.filter(pk=row.pk).update(
+                    package=shield_package(row.package, full=False, complaint=complaint)
+                )
+        OutreachContact.objects.filter(complaint=complaint).update(
+            customer_name=rules.ANONYMOUS, phone="", plate_or_vin=""
+        )
+        files = list(Attachment.objects.filter(complaint=complaint))
+        Attachment.objects.filter(pk__in=[a.pk for a in files]).delete()
+        transaction.on_commit(lambda: _delete_files(files))
+    logger.info("personal data anonymised", extra={"complaint": complaint.reference})
+    return True
+
+
+def _case_field(model: Any) -> str:
+    return "complaint" if model is Escalation else "case"
+
+
+def _delete_files(files: list[Attachment]) -> None:
+    for attachment in files:
+        attachment.file.delete(save=False)
+
+
+def retention_apply(*, batch: int, dry_run: bool = False, now: Any = None) -> dict[str, Any]:
+    """Anonymises up to `batch` complaints that are due (oldest first); with dry_run, only lists
+    them. Running it twice is harmless: an anonymised complaint is never due again. Returns the
+    references and the count."""
+    due = list(retention_due(now=now).values_list("pk", "reference")[:batch])
+    if dry_run:
+        return {"due": [ref for _pk, ref in due], "anonymised": 0}
+    done = sum(complaint_anonymise(complaint=Complaint(pk=pk)) for pk, _ref in due)
+    return {"due": [ref for _pk, ref in due], "anonymised": done}
+
+
+# A person's request -----------------------------------------------------------------------------
+
+
+def person_data(*, phone: str) -> dict[str, Any]:
+    """Everything held about one phone number, JSON-ready: complaints (with their contacts, form
+    answers and survey answers), messages sent about them, batch deliveries and outreach rows."""
+
+    def stamp(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    complaints = Complaint.objects.filter(held_about_phone(phone)).order_by("pk")
+    numbers = phone_forms(phone)
+    out: dict[str, Any] = {"phone": phone, "complaints": [], "deliveries": [], "outreach": []}
+    for c in complaints.prefetch_related("contacts", "answers__field", "notifications"):
+        out["complaints"].append(
+            {
+                "reference": c.reference,
+                "received_at": stamp(c.received_at),
+                "customer_name": c.customer_name,
+                "customer_phone": c.customer_phone,
+                "contact_person": c.contact_person,
+                "plate_or_vin": c.plate_or_vin,
+                "product_model": c.product_model,
+                "order_number": c.order_number,
+                "customer_words": c.customer_words,
+                "demand": c.demand,
+                "demand_detail": c.demand_detail,
+                "stage": c.stage,
+                "outcome": c.outcome,
+                "closed_at": stamp(c.closed_at),
+                "legal_hold": c.legal_hold,
+                "anonymised_at": stamp(c.anonymised_at),
+                "survey": {"satisfaction": c.satisfaction, "comment": c.satisfaction_comment},
+                "contacts": [
+                    {"at": stamp(x.at), "channel": x.channel, "summary": x.summary, "promise": x.promise}
+                    for x in c.contacts.all()
+                ],
+                "answers": {a.key: a.value for a in c.answers.all()},
+                "messages": [
+                    {"at": stamp(n.created_at), "sent_at": stamp(n.sent_at), "subject": n.subject, "body": n.body}
+                    for n in c.notifications.all()
+                    if n.recipient_id is None
+                ],
+            }
+        )
+    for d in Delivery.objects.filter(phone__in=numbers).order_by("pk"):
+        out["deliveries"].append(
+            {"batch_number": d.batch_number, "plate_or_vin": d.plate_or_vin, "customer_name": d.customer_name}
+        )
+    for o in OutreachContact.objects.filter(phone__in=numbers).order_by("pk"):
+        out["outreach"].append(
+            {"investigation": o.investigation_id, "customer_name": o.customer_name, "state": o.state}
+        )
+    return out
+
+
+def person_export(*, phone: str, actor: Any = None) -> dict[str, Any]:
+    """A person's request for what is held about them: the JSON, logged per complaint."""
+    data = person_data(phone=phone)
+    complaints = Complaint.objects.filter(held_about_phone(phone))
+    access_record(user=actor, complaints=complaints, kind=AccessLog.Kind.REQUEST, reason=_("export by phone"))
+    return data
+
+
+def erase_blockers(*, phone: str) -> list[Complaint]:
+    """The complaints of this phone number that block an erasure: open ones and those on legal hold."""
+    held = Complaint.objects.filter(held_about_phone(phone), anonymised_at__isnull=True)
+    return list(held.filter(Q(legal_hold=True) | ~_closed()).order_by("pk"))
+
+
+def person_erase(*, phone: str, actor: Any = None) -> list[str]:
+    """Anonymises everything held about one phone number (complaints, deliveries, outreach rows).
+    Refuses, changing nothing, while a complaint of that number is open or on legal hold, and names
+    them. Returns the references anonymised."""
+    blockers = erase_blockers(phone=phone)
+    if blockers:
+        raise PrivacyRefused(
+            _("Not erased: these complaints are open or on legal hold: %(references)s")
+            % {"references": ", ".join(c.reference or str(c.pk) for c in blockers)}
+        )
+    numbers = phone_forms(phone)
+    done = []
+    with transaction.atomic():
+        for complaint in Complaint.objects.filter(held_about_phone(phone), anonymised_at__isnull=True).order_by("pk"):
+            if complaint_anonymise(complaint=complaint):
+                done.append(complaint.reference or str(complaint.pk))
+                access_record(user=actor, complaints=[complaint], kind=AccessLog.Kind.ERASE)
+        Delivery.objects.filter(phone__in=numbers).update(customer_name=rules.ANONYMOUS, phone="")
+        OutreachContact.objects.filter(phone__in=numbers).update(
+            customer_name=rules.ANONYMOUS, phone="", plate_or_vin=""
+        )
+    logger.info("erasure by phone done", extra={"complaints": done})
+    return done
