@@ -10,6 +10,7 @@ from complaints.views import language_set
 from config import health
 from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
+from web.notifications import NotificationsViewset
 
 site = Site(
     title=settings.SITE_TITLE,
@@ -22,7 +23,7 @@ site = Site(
                 SideFlowViewset(ActionFlow, icon="build"),
                 SideFlowViewset(MentionFlow, icon="alternate_email"),
             ],
-            viewsets=[BatchViewset(), CaseLibraryViewset()],
+            viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset()],
         ),
         Admin(),
     ],

@@ -34,6 +34,7 @@ from complaints.rules.text import header_value
 from complaints.selectors import process_settings
 from complaints.selectors.notify import event_recipients
 from complaints.services.events import event_record
+from complaints.services.inbox import notices_add
 
 QUIET_EVENTS = (NotificationEvent.DEADLINE_WARNING, NotificationEvent.FOLLOW_UP)
 """Events that wait out a recipient's quiet hours; alerts, breaches and P0 reminders never wait."""
@@ -161,6 +162,7 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
     existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
     fresh = [row for row in rows if row.key not in existing]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    notices_add(rows=fresh)  # the same messages in the workspace's notification list
     created = list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
     now_ids = [row.pk for row in created if row.deliver_after is None]
     if len(now_ids) == 1:
