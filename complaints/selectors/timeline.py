@@ -20,6 +20,7 @@ from complaints.models import (
     Membership,
     Mention,
 )
+from complaints.rules.names import person_name
 from complaints.rules.timeline import GROUPS, event_group, event_sentence, generic_facts, groups_selected
 from complaints.rules.trees import path_to_root
 
@@ -48,7 +49,7 @@ class Timeline:
 
 
 def person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return person_name(user)
 
 
 def case_tasks(complaint: Complaint) -> QuerySet[Task]:

@@ -14,6 +14,7 @@ from viewflow.workflow.status import STATUS
 from complaints.choices import AssignRule, EventKind
 from complaints.models import Complaint
 from complaints.rules.assignment import pick_owner
+from complaints.rules.names import person_name
 from complaints.selectors import complaint_of_process, stage_route
 from complaints.selectors.assignment import open_task_loads, step_performer
 from complaints.selectors.worklist import heads_queue, queue_holders
@@ -27,7 +28,7 @@ class AssignmentRefused(Refused):
 
 
 def _name(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return person_name(user)
 
 
 def _step(task: Task) -> str:

@@ -29,6 +29,7 @@ from complaints.models import (
     NotificationTemplate,
     UserPreference,
 )
+from complaints.rules.names import full_name, person_name
 from complaints.rules.notify import quiet_until
 from complaints.rules.text import header_value
 from complaints.selectors import process_settings
@@ -74,7 +75,7 @@ def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "level": str(complaint.level or ""),
         "department": str(complaint.department or ""),
         "stage": Stage(complaint.stage).label if complaint.stage in Stage.values else complaint.stage,
-        "owner": (complaint.owner.get_full_name() or complaint.owner.get_username()) if complaint.owner else "",
+        "owner": person_name(complaint.owner),
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
         "reason": "",
         "url": settings.REDRESS_BASE_URL + reverse("workflow:flows:complaint:process_detail", args=[complaint.pk]),
@@ -315,7 +316,7 @@ def webhook_payload(row: Notification, sent_at: datetime) -> dict[str, Any]:
         "to": row.address,
         "recipient": {
             "username": person.get_username() if person else "",
-            "name": (person.get_full_name() if person else "") or "",
+            "name": full_name(first=person.first_name, last=person.last_name) if person else "",
             "email": (person.email if person else "") or "",
         },
         "subject": row.subject,

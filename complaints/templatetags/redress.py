@@ -15,6 +15,7 @@ from complaints.choices import (
     SendBackReason,
 )
 from complaints.rules import timeline as timeline_rules
+from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
 
 register = template.Library()
@@ -61,3 +62,9 @@ def inert(value: Any) -> str:
     backwards, e.g. a file name ending in “exe” shown as “gnp”); intake strips them, this
     neutralises those stored before. Usage: {{ complaint.customer_name|inert }}."""
     return without_bidi_controls(str(value)) if value is not None else ""
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A user's name as people read it (Chinese names family name first: 王芳), else their login."""
+    return person_name(user)
