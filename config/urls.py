@@ -11,6 +11,7 @@ from config import health
 from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 from web.notifications import NotificationsViewset
+from web.profile import ProfileViewset
 
 site = Site(
     title=settings.SITE_TITLE,
@@ -23,7 +24,7 @@ site = Site(
                 SideFlowViewset(ActionFlow, icon="build"),
                 SideFlowViewset(MentionFlow, icon="alternate_email"),
             ],
-            viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset()],
+            viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset(), ProfileViewset()],
         ),
         Admin(),
     ],
