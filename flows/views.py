@@ -17,6 +17,7 @@ from complaints.forms import escalation as ladder_forms
 from complaints.forms import page as page_forms
 from complaints.forms import quality as quality_forms
 from complaints.models import Complaint
+from complaints.selectors.intake import triage_outcome
 from complaints.selectors.quality import step_checklist
 from complaints.services import intake, quality, stages
 from complaints.services.approvals import ApprovalRefused, approval_decide
@@ -53,11 +54,14 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
                 answers=form.answers,
             )
             self.request.activation.execute()
-        messages.success(
-            self.request,
-            _("Complaint %(reference)s registered.") % {"reference": complaint.reference},
-            fail_silently=True,
-        )
+        outcome = triage_outcome(complaint)
+        if outcome["alerted"]:
+            told = _(
+                "Complaint %(reference)s registered: %(priority)s at %(level)s, %(department)s — alerted: %(alerted)s."
+            )
+        else:
+            told = _("Complaint %(reference)s registered: %(priority)s at %(level)s, %(department)s.")
+        messages.success(self.request, told % outcome, fail_silently=True)
         return HttpResponseRedirect(self.get_success_url())
 
 
