@@ -41,6 +41,17 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
         # page this way when the agent picks a category).
         return {**super().get_initial(), "category": self.request.GET.get("category") or None}
 
+    def form_invalid(self, form: forms.IntakeForm) -> HttpResponse:
+        # A browser cannot refill a file input: say which files to choose again, above the form
+        # with the other problems (where the user looks first).
+        chosen = [upload.name for upload in self.request.FILES.getlist("attachments") if upload.name]
+        if chosen:
+            form.add_error(
+                None,
+                _("Nothing was saved, so choose these files again: %(files)s.") % {"files": ", ".join(chosen)},
+            )
+        return super().form_invalid(form)
+
     def form_valid(self, form: forms.IntakeForm) -> HttpResponse:
         # One transaction: if triage cannot run (configuration incomplete), nothing is kept.
         with transaction.atomic():

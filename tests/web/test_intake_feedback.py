@@ -51,3 +51,14 @@ def test_a_p0_registration_names_who_was_alerted(org, agent, staff, django_captu
     (told,) = [str(m) for m in get_messages(response.wsgi_request)]
     assert f"{complaint.priority} at {complaint.level}" in told and "— alerted: " in told
     assert "lead_east" in told and "ceo_office" in told
+
+
+def test_an_intake_form_coming_back_with_an_error_names_the_files_to_choose_again(org, agent):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo = SimpleUploadedFile("scratch.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+    data = intake_data(org, customer_phone="not a phone")
+    response = as_user(agent).post(START_URL, {**data, "attachments": [photo]})
+    assert response.status_code == 200
+    assert "Nothing was saved, so choose these files again: scratch.png." in response.content.decode()
+    assert not Complaint.objects.exists()
