@@ -31,6 +31,15 @@ class RoutedStage(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
 
 
+class AssignRule(models.TextChoices):
+    """Who gets a new task of a step (the admin chooses per step routing)."""
+
+    QUEUE = "queue", _("Its queue: someone claims it")
+    CASE_OWNER = "case_owner", _("The case owner")
+    EARLIER_STEP = "earlier_step", _("Whoever did a named earlier step")
+    LEAST_LOADED = "least_loaded", _("The queue member with the fewest open tasks")
+
+
 class Outcome(models.TextChoices):
     OPEN = "open", _("Open")
     RESOLVED = "resolved", _("Resolved")
@@ -154,6 +163,7 @@ class EventKind(models.TextChoices):
     CLAIMED = "claimed", _("Task claimed")
     RELEASED = "released", _("Task released to its queue")
     REASSIGNED = "reassigned", _("Task reassigned")
+    AUTO_ASSIGNED = "auto_assigned", _("Task assigned by rule")
     BATCH_LINKED = "batch_linked", _("Linked to a batch investigation")
     PROBLEM_DESCRIBED = "problem_described", _("Problem described (5W2H)")
     CAUSE_RECORDED = "cause_recorded", _("Cause recorded on the fishbone")

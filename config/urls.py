@@ -10,6 +10,8 @@ from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowVie
 from web.actions import language_set
 from web.batch import BatchViewset
 from web.cases import CaseLibraryViewset
+from web.notifications import NotificationsViewset
+from web.profile import ProfileViewset
 
 site = Site(
     title=settings.SITE_TITLE,
@@ -22,7 +24,7 @@ site = Site(
                 SideFlowViewset(ActionFlow, icon="build"),
                 SideFlowViewset(MentionFlow, icon="alternate_email"),
             ],
-            viewsets=[BatchViewset(), CaseLibraryViewset()],
+            viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset(), ProfileViewset()],
         ),
         Admin(),
     ],

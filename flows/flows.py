@@ -13,7 +13,7 @@ from complaints.models import ActionTask, CollaborationRequest, CompensationAppr
 from complaints.rules.mentions import mention_queue
 from complaints.selectors import common as selectors
 from complaints.selectors.escalation import level_queue
-from complaints.services import clocks, customer, stages, triage, urgency
+from complaints.services import assignment, clocks, customer, stages, triage, urgency
 from complaints.services.collaboration import contact_queue
 from flows import nodes, views
 
@@ -29,6 +29,20 @@ def queue_for(step: str) -> Callable[[Any], str]:
         return selectors.stage_queue(complaint=activation.process, stage=step)
 
     return permission
+
+
+def owner_by_rule(step: str) -> Callable[[Any], Any]:
+    """Assign hook: who gets the new task under the admin's rule for the step (None: its queue)."""
+
+    def owner(activation: Any) -> Any:
+        return assignment.task_owner_by_rule(
+            complaint=activation.process,
+            stage=step,
+            queue=activation.task.owner_permission or "",
+            step=str(activation.flow_task.task_title),
+        )
+
+    return owner
 
 
 def runs(stage: str) -> Callable[[Any], bool]:
@@ -85,7 +99,7 @@ class ComplaintFlow(flow.Flow):
         nodes.View(views.FirstResponseView.as_view())
         .Annotation(title=_("First response"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.FIRST_RESPONSE))
-        .Assign(this.receiver_if_in_queue)
+        .Assign(owner_by_rule(RoutedStage.FIRST_RESPONSE))
         .onCreate(enter(Stage.FIRST_RESPONSE))
         .Next(this.needs_verification)
     )
@@ -99,6 +113,7 @@ class ComplaintFlow(flow.Flow):
         nodes.View(views.VerificationView.as_view())
         .Annotation(title=_("Verification"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.VERIFICATION))
+        .Assign(owner_by_rule(RoutedStage.VERIFICATION))
         .onCreate(enter(Stage.VERIFICATION))
         .Next(this.is_valid)
     )
@@ -119,6 +134,7 @@ class ComplaintFlow(flow.Flow):
         nodes.View(views.ContainmentView.as_view())
         .Annotation(title=_("Containment"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.CONTAINMENT))
+        .Assign(owner_by_rule(RoutedStage.CONTAINMENT))
         .onCreate(enter(Stage.CONTAINMENT))
         .Next(this.is_rework)
     )
@@ -132,6 +148,7 @@ class ComplaintFlow(flow.Flow):
         nodes.View(views.RootCauseView.as_view())
         .Annotation(title=_("Root-cause analysis"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.ROOT_CAUSE))
+        .Assign(owner_by_rule(RoutedStage.ROOT_CAUSE))
         .onCreate(enter(Stage.CONTAINMENT))
         .Next(this.analysis_done)
     )
@@ -149,6 +166,7 @@ class ComplaintFlow(flow.Flow):
             summary_template=TASK_SUMMARY,
         )
         .Permission(queue_for(RoutedStage.PERMANENT_ACTIONS))
+        .Assign(owner_by_rule(RoutedStage.PERMANENT_ACTIONS))
         .onCreate(enter(Stage.PERMANENT_ACTIONS))
         .Next(this.needs_effectiveness)
     )
@@ -165,6 +183,7 @@ class ComplaintFlow(flow.Flow):
             summary_template=TASK_SUMMARY,
         )
         .Permission(queue_for(RoutedStage.EFFECTIVENESS))
+        .Assign(owner_by_rule(RoutedStage.EFFECTIVENESS))
         .onCreate(enter(Stage.EFFECTIVENESS))
         .Next(this.is_effective)
     )
@@ -184,6 +203,7 @@ class ComplaintFlow(flow.Flow):
         nodes.View(views.ConfirmationView.as_view())
         .Annotation(title=_("Customer confirmation"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.CUSTOMER_CONFIRMATION))
+        .Assign(owner_by_rule(RoutedStage.CUSTOMER_CONFIRMATION))
         .onCreate(enter(Stage.CUSTOMER_CONFIRMATION))
         .Next(this.is_confirmed)
     )
@@ -206,6 +226,7 @@ class ComplaintFlow(flow.Flow):
         .Annotation(title=_("Follow-up"), summary_template=TASK_SUMMARY)
         .Permission(queue_for(RoutedStage.FOLLOW_UP))
         .onCreate(ask_customer("survey"))
+        .Assign(owner_by_rule(RoutedStage.FOLLOW_UP))
         .Next(this.end)
     )
     end = flow.End().Annotation(title=_("Done"))
@@ -213,11 +234,6 @@ class ComplaintFlow(flow.Flow):
     # Glue: one call each into complaints; no business logic below this line.
     def run_triage(self, activation: Any) -> None:
         triage.complaint_triage(complaint=activation.process)
-
-    def receiver_if_in_queue(self, activation: Any) -> Any:
-        receiver = activation.process.receiver
-        queue = selectors.stage_queue(complaint=activation.process, stage=RoutedStage.FIRST_RESPONSE)
-        return receiver if receiver is not None and receiver.has_perm(queue) else None
 
     def complaint_is_open(self, activation: Any) -> bool:
         return activation.process.outcome == Outcome.OPEN

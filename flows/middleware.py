@@ -14,6 +14,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 
 from complaints.models import Complaint
+from complaints.rules.names import person_name
 from complaints.selectors.common import ConfigurationMissing, complaint_is_visible_to
 
 
@@ -99,9 +100,7 @@ def race_lost(request: HttpRequest, *, process_pk: Any, task_pk: Any) -> HttpRes
     if task.status in (STATUS.DONE, STATUS.CANCELED):
         message = _("Someone else has already finished this step; nothing was changed.")
     elif task.owner is not None and task.owner_id != request.user.pk:
-        message = _("%(name)s took this task first; nothing was changed.") % {
-            "name": task.owner.get_full_name() or task.owner.get_username()
-        }
+        message = _("%(name)s took this task first; nothing was changed.") % {"name": person_name(task.owner)}
     else:
         return None
     messages.warning(request, message, fail_silently=True)

@@ -17,6 +17,7 @@ from complaints.forms import escalation as ladder_forms
 from complaints.forms import page as page_forms
 from complaints.forms import quality as quality_forms
 from complaints.models import Complaint
+from complaints.selectors.intake import triage_outcome
 from complaints.selectors.quality import step_checklist
 from complaints.services import intake, quality, stages
 from complaints.services.approvals import approval_decide
@@ -40,6 +41,17 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
         # page this way when the agent picks a category).
         return {**super().get_initial(), "category": self.request.GET.get("category") or None}
 
+    def form_invalid(self, form: forms.IntakeForm) -> HttpResponse:
+        # A browser cannot refill a file input: say which files to choose again, above the form
+        # with the other problems (where the user looks first).
+        chosen = [upload.name for upload in self.request.FILES.getlist("attachments") if upload.name]
+        if chosen:
+            form.add_error(
+                None,
+                _("Nothing was saved, so choose these files again: %(files)s.") % {"files": ", ".join(chosen)},
+            )
+        return super().form_invalid(form)
+
     def form_valid(self, form: forms.IntakeForm) -> HttpResponse:
         # One transaction: if triage cannot run (configuration incomplete), nothing is kept.
         with transaction.atomic():
@@ -53,11 +65,14 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
                 answers=form.answers,
             )
             self.request.activation.execute()
-        messages.success(
-            self.request,
-            _("Complaint %(reference)s registered.") % {"reference": complaint.reference},
-            fail_silently=True,
-        )
+        outcome = triage_outcome(complaint)
+        if outcome["alerted"]:
+            told = _(
+                "Complaint %(reference)s registered: %(priority)s at %(level)s, %(department)s — alerted: %(alerted)s."
+            )
+        else:
+            told = _("Complaint %(reference)s registered: %(priority)s at %(level)s, %(department)s.")
+        messages.success(self.request, told % outcome, fail_silently=True)
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -20,6 +20,7 @@ from viewflow.workflow.flow.views import (
 )
 
 from complaints.models import Complaint
+from complaints.rules.names import person_name
 from complaints.selectors.common import complaint_of_process
 from complaints.selectors.worklist import queue_holders
 from complaints.services.assignment import AssignmentRefused, task_claim, task_reassign, task_release
@@ -77,7 +78,7 @@ class ReassignForm(forms.Form):
         field = self.fields["user"]
         field.queryset = queue_holders(task.owner_permission).exclude(pk=task.owner_id)  # type: ignore[attr-defined]
         field.label_from_instance = lambda user: (  # type: ignore[attr-defined]
-            f"{user.get_full_name()} ({user.get_username()})" if user.get_full_name() else user.get_username()
+            f"{person_name(user)} ({user.get_username()})" if user.first_name or user.last_name else user.get_username()
         )
 
 

@@ -17,6 +17,7 @@ from complaints.choices import (
     ActionKind,
     ActionStatus,
     ApprovalStatus,
+    AssignRule,
     CauseVerdict,
     Channel,
     CollaborationStep,
@@ -26,6 +27,7 @@ from complaints.choices import (
     EventKind,
     NotificationEvent,
     Outcome,
+    RoutedStage,
     SendBackReason,
     Stage,
     VerificationOutcome,
@@ -82,6 +84,7 @@ KIND_GROUPS: dict[str, str] = {
     EventKind.CLAIMED: "tasks",
     EventKind.RELEASED: "tasks",
     EventKind.REASSIGNED: "tasks",
+    EventKind.AUTO_ASSIGNED: "tasks",
     EventKind.BATCH_LINKED: "quality",
     EventKind.PROBLEM_DESCRIBED: "quality",
     EventKind.CAUSE_RECORDED: "quality",
@@ -449,6 +452,36 @@ def _reassigned(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     }
 
 
+def _auto_assigned(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    step = new.get("step") or "—"
+    earlier = str(RoutedStage(new["earlier"]).label) if new.get("earlier") in RoutedStage.values else "—"
+    if new.get("fallback") == "not_in_queue":
+        return _("“%(task)s” waits in its queue: %(user)s no longer holds it.") % {
+            "task": step,
+            "user": old.get("candidate") or "—",
+        }
+    if new.get("fallback"):
+        reasons = {
+            AssignRule.CASE_OWNER: _("the complaint has no case owner"),
+            AssignRule.EARLIER_STEP: _("nobody has done “%(step)s” yet") % {"step": earlier},
+            AssignRule.LEAST_LOADED: _("nobody holds the queue"),
+        }
+        return _("“%(task)s” waits in its queue: %(reason)s.") % {
+            "task": step,
+            "reason": reasons.get(new.get("rule", ""), "—"),
+        }
+    why = {
+        AssignRule.CASE_OWNER: _("the case owner"),
+        AssignRule.EARLIER_STEP: _("who did “%(step)s”") % {"step": earlier},
+        AssignRule.LEAST_LOADED: _("fewest open tasks in the queue (%(count)s)") % {"count": new.get("load", 0)},
+    }
+    return _("“%(task)s” went to %(owner)s: %(reason)s.") % {
+        "task": step,
+        "owner": new.get("owner") or "—",
+        "reason": why.get(new.get("rule", ""), "—"),
+    }
+
+
 def _batch_linked(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     return _("Linked to the batch investigation %(investigation)s (%(opened)s).") % {
         "investigation": new.get("investigation") or "—",
@@ -544,6 +577,7 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.CLAIMED: _claimed,
     EventKind.RELEASED: _released,
     EventKind.REASSIGNED: _reassigned,
+    EventKind.AUTO_ASSIGNED: _auto_assigned,
     EventKind.BATCH_LINKED: _batch_linked,
     EventKind.REOPENED: _reopened,
     EventKind.CUSTOMER_ADDED: _customer_added,

@@ -17,6 +17,7 @@ from complaints.models import (
     Department,
     Membership,
 )
+from complaints.rules.names import person_name
 from complaints.rules.trees import path_to_root
 from complaints.selectors.common import side_processes
 from web.sentences import GROUPS, event_group, event_sentence, generic_facts, groups_selected
@@ -46,7 +47,7 @@ class Timeline:
 
 
 def person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return person_name(user)
 
 
 def case_tasks(complaint: Complaint) -> QuerySet[Task]:

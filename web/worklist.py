@@ -21,6 +21,7 @@ from viewflow.workflow.models import Task
 
 from complaints.choices import Stage
 from complaints.models import Category, Clock, Complaint, Department, EscalationLevel, Priority
+from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
@@ -250,7 +251,7 @@ class WorklistMixin:
 
     def owner(self, task: Task) -> str:
         user = task.owner
-        return (user.get_full_name() or user.get_username()) if user else ""
+        return person_name(user)
 
     owner.short_description = _("Owner")  # type: ignore[attr-defined]
     owner.column_type = "text rd-col-owner"  # type: ignore[attr-defined]

@@ -134,7 +134,7 @@ class StageProfileAdmin(SimpleHistoryAdmin):
 
 @admin.register(models.StageRoute)
 class StageRouteAdmin(SimpleHistoryAdmin):
-    list_display = ["stage", "role", "department", "profile", "follows_escalation"]
+    list_display = ["stage", "role", "department", "profile", "follows_escalation", "assign_to", "assign_after"]
     list_filter = ["profile", "role"]
     list_select_related = ["role", "department", "profile"]
     autocomplete_fields = ["department"]

@@ -14,6 +14,7 @@ from .config import (
 )
 from .escalation import CollaborationRequest, CompensationApproval, Escalation, Mention, Note, Notification
 from .events import ComplaintEvent
+from .inbox import InAppNotice
 from .intake_forms import Answer, FormField, FormVersion
 from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
@@ -63,6 +64,7 @@ __all__ = [
     "EscalationLevel",
     "FormField",
     "FormVersion",
+    "InAppNotice",
     "LevelLimit",
     "Membership",
     "Mention",

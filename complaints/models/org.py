@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from complaints.choices import DepartmentKind, RoutedStage
+from complaints.choices import AssignRule, DepartmentKind, RoutedStage
 from complaints.models.help import AT_ONCE
 
 
@@ -160,6 +160,29 @@ class StageRoute(models.Model):
             "analysis. Applies to tasks created or escalated after the change."
         ),
     )
+    assign_to = models.CharField(
+        _("new task goes to"),
+        max_length=20,
+        choices=AssignRule.choices,
+        default=AssignRule.QUEUE,
+        help_text=_(
+            "Who gets a new task of this step without claiming it. The person must still hold the "
+            "step's queue (its role in its department, or the level's handlers while escalated); "
+            "otherwise, or when nobody fits, the task waits in the queue. Applies to tasks created "
+            "after the change."
+        ),
+    )
+    assign_after = models.CharField(
+        _("earlier step"),
+        max_length=40,
+        choices=RoutedStage.choices,
+        blank=True,
+        help_text=_(
+            "With “whoever did a named earlier step”: the step whose latest performer gets the task "
+            "(for example root-cause analysis for permanent actions). Naming the step itself gives a "
+            "repeated step (rework) to whoever did it last time."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -173,6 +196,10 @@ class StageRoute(models.Model):
             models.UniqueConstraint(
                 fields=["stage"], condition=models.Q(profile__isnull=True), name="stage_route_general"
             ),
+            models.CheckConstraint(
+                condition=~models.Q(assign_to=AssignRule.EARLIER_STEP, assign_after=""),
+                name="stage_route_earlier_step_named",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,3 +209,7 @@ class StageRoute(models.Model):
         clash = StageRoute.objects.filter(stage=self.stage, profile_id=self.profile_id).exclude(pk=self.pk)
         if self.stage and clash.exists():
             raise ValidationError({"stage": _("This step is already routed here.")})
+        if self.assign_to == AssignRule.EARLIER_STEP and not self.assign_after:
+            raise ValidationError({"assign_after": _("Name the earlier step whose performer gets the task.")})
+        if self.assign_to != AssignRule.EARLIER_STEP and self.assign_after:
+            raise ValidationError({"assign_after": _("Only “whoever did a named earlier step” uses an earlier step.")})

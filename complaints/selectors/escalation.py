@@ -8,6 +8,7 @@ from viewflow.workflow.models import Task
 
 from complaints.choices import DepartmentScope, EventKind, Signal
 from complaints.models import Complaint, Department, EscalationLevel, Membership, TriageSignal
+from complaints.rules.names import person_name
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.rules.signals import next_rank, previous_rank
 from complaints.selectors.routing import department_chain, level_department
@@ -159,7 +160,7 @@ def information_package(
         {
             "at": stamp(e.at),
             "kind": e.kind,
-            "by": (e.actor.get_full_name() or e.actor.get_username()) if e.actor else "",
+            "by": person_name(e.actor),
             "note": e.note,
         }
         for e in complaint.events.select_related("actor").order_by("at", "pk")
@@ -200,7 +201,7 @@ def information_package(
         "emotion": complaint.emotion,
         "suggested_direction": suggested_direction,
         "urgency": urgency,
-        "owner": (complaint.owner.get_full_name() or complaint.owner.get_username()) if complaint.owner else "",
+        "owner": person_name(complaint.owner),
         "received_at": stamp(complaint.received_at),
         "promised_response_at": stamp(complaint.promised_response_at),
         "timeline": timeline,

@@ -20,6 +20,7 @@ from complaints.models import (
 )
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
+from complaints.rules.names import person_name
 from complaints.selectors.common import stage_queue, user_department_ids
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, is_handler
 
@@ -139,7 +140,7 @@ def eight_d(complaint: Complaint) -> EightD:
     for task in tasks:
         if task.owner is None:
             continue
-        name = task.owner.get_full_name() or task.owner.get_username()
+        name = person_name(task.owner)
         title = str(task.flow_task.task_title)
         entry = team.setdefault(task.owner_id, (name, []))
         if title not in entry[1]:
@@ -147,7 +148,7 @@ def eight_d(complaint: Complaint) -> EightD:
     for action in actions:
         owner = action.owner
         if owner is not None and owner.pk not in team:
-            team[owner.pk] = (owner.get_full_name() or owner.get_username(), [])
+            team[owner.pk] = (person_name(owner), [])
     permanent = [a for a in actions if a.kind == ActionKind.PERMANENT]
     confirmation = complaint.events.filter(kind=EventKind.CONFIRMATION).order_by("-at", "-pk").first()
     return EightD(

@@ -11,9 +11,12 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from complaints.choices import EventKind
+from complaints.choices import AssignRule, EventKind
 from complaints.models import Complaint
-from complaints.selectors.common import complaint_of_process
+from complaints.rules.assignment import pick_owner
+from complaints.rules.names import person_name
+from complaints.selectors.assignment import open_task_loads, step_performer
+from complaints.selectors.common import complaint_of_process, stage_route
 from complaints.selectors.worklist import heads_queue, queue_holders
 from complaints.services.errors import Refused
 from complaints.services.events import event_record
@@ -25,7 +28,7 @@ class AssignmentRefused(Refused):
 
 
 def _name(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return person_name(user)
 
 
 def _step(task: Task) -> str:
@@ -131,3 +134,48 @@ def task_reassign(*, task: Task, actor: Any, to_user: Any, note: str = "", now: 
         )
     task.refresh_from_db()
     return task
+
+
+def holds_queue(*, user: Any, queue: str) -> bool:
+    """Rule: an active user holds a queue when they could claim its tasks (see may_claim)."""
+    return user is not None and user.is_active and (user.is_superuser or not queue or user.has_perm(queue))
+
+
+def task_owner_by_rule(*, complaint: Complaint, stage: str, queue: str, step: str) -> Any | None:
+    """Returns who a new task of `stage` goes to under the admin's rule for the step (see
+    StageRoute.assign_to), or None for its queue. The one chosen must hold `queue` (the task's
+    owner permission); anyone else, or nobody, leaves the task in the queue. Every choice the
+    rule makes, and every fallback, is an event on the complaint's timeline saying why."""
+    route = stage_route(complaint=complaint, stage=stage)
+    if route is None or route.assign_to == AssignRule.QUEUE:
+        return None
+    rule = route.assign_to
+    earlier = step_performer(complaint_id=complaint.pk, stage=route.assign_after) if route.assign_after else None
+    holders = queue_holders(queue) if rule == AssignRule.LEAST_LOADED else []
+    loads = open_task_loads(u.pk for u in holders if holds_queue(user=u, queue=queue))
+    pick = pick_owner(
+        rule=rule,
+        case_owner_id=complaint.owner_id,
+        earlier_performer_id=earlier.pk if earlier is not None else None,
+        loads=loads,
+    )
+    people = {u.pk: u for u in holders}
+    if earlier is not None:
+        people[earlier.pk] = earlier
+    candidate = people.get(pick.user_id) if pick.user_id is not None else None
+    if candidate is None and pick.user_id is not None and pick.user_id == complaint.owner_id:
+        candidate = complaint.owner
+    new: dict[str, Any] = {"step": step, "rule": rule, "earlier": route.assign_after}
+    if candidate is not None and holds_queue(user=candidate, queue=queue):
+        if rule == AssignRule.LEAST_LOADED:
+            new["load"] = loads.get(candidate.pk, 0)
+        event_record(complaint=complaint, kind=EventKind.AUTO_ASSIGNED, new={**new, "owner": _name(candidate)})
+        return candidate
+    fallback = "not_in_queue" if candidate is not None else "nobody"
+    event_record(
+        complaint=complaint,
+        kind=EventKind.AUTO_ASSIGNED,
+        old={"candidate": _name(candidate)} if candidate is not None else {},
+        new={**new, "owner": "", "fallback": fallback},
+    )
+    return None

@@ -13,6 +13,7 @@ from viewflow.workflow.models import Task
 from complaints.choices import CollaborationStep, EventKind, NotificationEvent
 from complaints.models import CollaborationRequest, Complaint, Department, Membership
 from complaints.rules.clocks import is_closed
+from complaints.rules.names import person_name
 from complaints.rules.routing import queue_permission
 from complaints.rules.signals import collaboration_next_step
 from complaints.selectors.common import (
@@ -215,7 +216,7 @@ def collaboration_pass_on(*, request: CollaborationRequest, now: datetime | None
             new={
                 "department": request.department.name,
                 "step": step,
-                "to": (holder.get_full_name() or holder.get_username()) if holder else (queue or ""),
+                "to": (person_name(holder)) if holder else (queue or ""),
                 "due": due.isoformat() if due else None,
                 "request": request.pk,
             },

@@ -24,7 +24,7 @@ from django.db import DatabaseError, models, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
 
-from complaints.choices import ConditionEffect, DeliveryIdentifier, FormStatus, Urgency
+from complaints.choices import AssignRule, ConditionEffect, DeliveryIdentifier, FormStatus, Urgency
 from complaints.models import (
     BusinessCalendar,
     CalendarDay,
@@ -141,6 +141,8 @@ def _routes(queryset: Any) -> list[dict[str, Any]]:
             "role": r.role.code,
             "department": _code(r.department),
             "follows_escalation": r.follows_escalation,
+            "assign_to": r.assign_to,
+            "assign_after": r.assign_after,
         }
         for r in queryset.select_related("role", "department").order_by("stage")
     ]
@@ -984,7 +986,8 @@ class _Importer:
         seen = set()
         for index, item in enumerate(raw):
             with self.at(f"[{index}]"):
-                if not self.check_keys(item, {"stage", "role", "department", "follows_escalation"}, {"stage", "role"}):
+                keys = {"stage", "role", "department", "follows_escalation", "assign_to", "assign_after"}
+                if not self.check_keys(item, keys, {"stage", "role"}):
                     continue
                 if item["stage"] in seen:
                     self.error(_("the step “%(stage)s” is listed twice.") % {"stage": item["stage"]})
@@ -1000,6 +1003,8 @@ class _Importer:
                             role=role,
                             department=department,
                             follows_escalation=bool(item.get("follows_escalation", True)),
+                            assign_to=item.get("assign_to") or AssignRule.QUEUE,
+                            assign_after=item.get("assign_after") or "",
                         )
                     )
 

@@ -20,6 +20,7 @@ from complaints.choices import (
 )
 from complaints.models import Complaint, Escalation, EscalationLevel
 from complaints.rules.clocks import is_closed
+from complaints.rules.names import person_name
 from complaints.selectors.common import role_holders, route_queue, stage_route
 from complaints.selectors.escalation import (
     information_package,
@@ -64,7 +65,7 @@ def _locked(complaint: Complaint) -> Complaint:
 
 
 def _name(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return person_name(user)
 
 
 def _move_tasks(*, complaint: Complaint) -> list[dict[str, Any]]:

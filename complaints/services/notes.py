@@ -13,6 +13,7 @@ from complaints.choices import EscalationTrigger, EventKind, NotificationEvent
 from complaints.models import Complaint, Mention, Note
 from complaints.rules.intake_forms import contains_markup
 from complaints.rules.mentions import mentioned_usernames
+from complaints.rules.names import person_name
 from complaints.selectors.common import complaint_is_visible_to
 from complaints.services.errors import Refused
 from complaints.services.events import event_record
@@ -63,7 +64,7 @@ def note_add(*, complaint: Complaint, author: Any, text: str) -> Note:
     people = mentioned_colleagues(complaint=complaint, author=author, text=text)
     with transaction.atomic():
         note = Note.objects.create(complaint=complaint, author=author, text=text)
-        names = [u.get_full_name() or u.get_username() for u in people]
+        names = [person_name(u) for u in people]
         event_record(
             complaint=complaint,
             kind=EventKind.NOTE,
@@ -71,7 +72,7 @@ def note_add(*, complaint: Complaint, author: Any, text: str) -> Note:
             new={"note": note.pk, "mentioned": names} if names else {"note": note.pk},
             note=text,
         )
-        writer = (author.get_full_name() or author.get_username()) if author is not None else ""
+        writer = person_name(author)
         for user in people:
             side_task_start(kind=MENTION, fields={"case": complaint, "note": note, "mentioned": user})
             notify_event(

@@ -29,6 +29,7 @@ from complaints.models import (
     NotificationTemplate,
     UserPreference,
 )
+from complaints.rules.names import full_name, person_name
 from complaints.rules.notify import quiet_until
 from complaints.rules.privacy import mask_field
 from complaints.rules.text import header_value
@@ -36,6 +37,7 @@ from complaints.selectors.common import process_settings
 from complaints.selectors.notify import event_recipients
 from complaints.selectors.privacy import may_see_contact
 from complaints.services.events import event_record
+from complaints.services.inbox import notices_add
 
 QUIET_EVENTS = (NotificationEvent.DEADLINE_WARNING, NotificationEvent.FOLLOW_UP)
 """Events that wait out a recipient's quiet hours; alerts, breaches and P0 reminders never wait."""
@@ -75,7 +77,7 @@ def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "level": str(complaint.level or ""),
         "department": str(complaint.department or ""),
         "stage": Stage(complaint.stage).label if complaint.stage in Stage.values else complaint.stage,
-        "owner": (complaint.owner.get_full_name() or complaint.owner.get_username()) if complaint.owner else "",
+        "owner": person_name(complaint.owner),
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
         "reason": "",
         "url": settings.REDRESS_BASE_URL + reverse("workflow:flows:complaint:process_detail", args=[complaint.pk]),
@@ -163,6 +165,7 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
     existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
     fresh = [row for row in rows if row.key not in existing]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    notices_add(rows=fresh)  # the same messages in the workspace's notification list
     created = list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
     now_ids = [row.pk for row in created if row.deliver_after is None]
     if len(now_ids) == 1:
@@ -320,7 +323,7 @@ def webhook_payload(row: Notification, sent_at: datetime) -> dict[str, Any]:
         "to": row.address,
         "recipient": {
             "username": person.get_username() if person else "",
-            "name": (person.get_full_name() if person else "") or "",
+            "name": full_name(first=person.first_name, last=person.last_name) if person else "",
             "email": (person.email if person else "") or "",
         },
         "subject": row.subject,

@@ -19,8 +19,8 @@ from complaints.services.collaboration import collaboration_request
 from complaints.services.notify import notify_event
 from tests.api.conftest import client_for
 from tests.conftest import make_user, task_url
-from tests.flows.page_helpers import as_user, new_complaint, page, page_url
 from tests.flows.test_flows__journey import first_response
+from tests.web.page_helpers import as_user, new_complaint, page, page_url
 
 pytestmark = pytest.mark.django_db
 

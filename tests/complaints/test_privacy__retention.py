@@ -25,7 +25,7 @@ from complaints.models import (
 from complaints.services.privacy import retention_apply
 from complaints.tasks import privacy_retention
 from tests.conftest import make_user
-from tests.flows.page_helpers import as_user, new_complaint
+from tests.web.page_helpers import as_user, new_complaint
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,10 @@ from django.utils import timezone
 from complaints.choices import ActionKind, ActionStatus, CauseVerdict
 from complaints.models import ActionVerification, Cause, CauseCategory, CorrectiveAction, Responsibility
 from complaints.services import quality
+from complaints.services.assignment import task_release
 from complaints.services.config_io import config_export, config_import
 from flows import driver
-from tests.conftest import FLOW, FMT, intake_data
+from tests.conftest import FLOW, FMT, intake_data, open_task
 from tests.quality_steps import FIVE_W_TWO_H, PAGE, action_data, cause_data, client_of, post_page
 
 
@@ -121,6 +122,9 @@ def test_done_needs_evidence_and_a_verdict_needs_done_work(complaint, quality_en
 
 
 def test_of_two_people_moving_one_action_the_second_is_told(complaint, quality_engineer, quality_engineer_2):
+    # The analysis went to the engineer who verified (the preset's rule); back in the queue, both
+    # engineers may work on the case's actions.
+    task_release(task=open_task(complaint, FLOW.root_cause), actor=quality_engineer)
     action = quality.action_plan(
         complaint=complaint, actor=quality_engineer, kind=ActionKind.TEMPORARY, description="Loaner."
     )

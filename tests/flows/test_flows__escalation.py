@@ -503,8 +503,9 @@ def test_an_escalation_costs_a_bounded_number_of_queries(org, agent, staff, djan
     # (channels, quiet hours), came with issue 6's clocks and channels; 50: the moved task's stored
     # deadline (the lists sort by it, issue 17, refreshed once per escalation); 51: the level's clock
     # rules and the promise to the customer, now a clock of its own (issue 18); 52: the customer
-    # portal's text-message gateway, read to send the customer the message (issue 21).
-    with django_assert_max_num_queries(52):
+    # portal's text-message gateway, read to send the customer the message (issue 21); 53: the
+    # messages' copies in the recipients' notification lists (issue 20), one insert for all.
+    with django_assert_max_num_queries(53):
         complaint_escalate(complaint=complaint, actor=agent, reason="risk")
 
 

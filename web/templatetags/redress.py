@@ -16,6 +16,7 @@ from complaints.choices import (
     OutreachState,
     SendBackReason,
 )
+from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
 from web import countdown
 
@@ -74,10 +75,9 @@ def case_of_process(process: Any) -> Any:
 
 @register.filter
 def person(user: Any) -> str:
-    """{{ user|person }}: the name people know (full name, else the login); empty for nobody."""
-    if user is None:
-        return ""
-    return str(user.get_full_name() or user.get_username())
+    """{{ user|person }}: the name people know (Chinese names family name first: 王芳; else the
+    login); empty for nobody."""
+    return person_name(user) if user is not None else ""
 
 
 @register.simple_tag

@@ -1,0 +1,40 @@
+"""Reads behind automatic assignment: who did a step of a complaint, and how many open tasks each
+member of a queue holds."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+HELD_STATUSES = (STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def step_performer(*, complaint_id: int, stage: str) -> Any | None:
+    """Returns who did the latest task of a step of the complaint (a finished task first, else one
+    someone holds now, as with two steps running side by side), or None if nobody did it."""
+    tasks = (
+        Task.objects.filter(process_id=complaint_id, flow_task_type="HUMAN", owner__isnull=False)
+        .select_related("owner")
+        .order_by("-created", "-pk")
+    )
+    mine = [task for task in tasks if task.flow_task is not None and task.flow_task.name == stage]
+    done = [task for task in mine if task.status == STATUS.DONE]
+    held = [task for task in mine if task.status in HELD_STATUSES]
+    latest = (done or held or [None])[0]
+    return latest.owner if latest is not None else None
+
+
+def open_task_loads(user_ids: Iterable[int]) -> dict[int, int]:
+    """Returns each user's count of tasks they hold and have not finished (0 for none)."""
+    ids = list(user_ids)
+    loads = dict.fromkeys(ids, 0)
+    rows = (
+        Task.objects.filter(owner_id__in=ids, status__in=HELD_STATUSES)
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
+    )
+    loads.update(dict(rows))
+    return loads
