@@ -10,6 +10,7 @@ from complaints.views import language_set
 from config import health
 from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
+from web.dashboard.views import DashboardApp
 
 site = Site(
     title=settings.SITE_TITLE,
@@ -24,6 +25,7 @@ site = Site(
             ],
             viewsets=[BatchViewset(), CaseLibraryViewset()],
         ),
+        DashboardApp(),
         Admin(),
     ],
 )

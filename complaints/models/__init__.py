@@ -15,6 +15,7 @@ from .config import (
 from .escalation import CollaborationRequest, CompensationApproval, Escalation, Mention, Note, Notification
 from .events import ComplaintEvent
 from .intake_forms import Answer, FormField, FormVersion
+from .kpi import KpiSettings, ReviewPack, SavedFilter
 from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .preferences import UserPreference
@@ -58,6 +59,7 @@ __all__ = [
     "EscalationLevel",
     "FormField",
     "FormVersion",
+    "KpiSettings",
     "LevelLimit",
     "Membership",
     "Mention",
@@ -72,10 +74,12 @@ __all__ = [
     "ProcessSettings",
     "ReferenceCounter",
     "Responsibility",
+    "ReviewPack",
     "Role",
     "RootCauseAnalysis",
     "RoutingCondition",
     "RoutingRule",
+    "SavedFilter",
     "StageProfile",
     "StageRoute",
     "StepLimit",
