@@ -23,4 +23,10 @@ app.conf.beat_schedule = {
         "task": "api.tasks.outbound_sweep",
         "schedule": float(os.environ.get("REDRESS_OUTBOUND_SWEEP_SECONDS", "10")),
     },
+    # Review packs (complaints.services.review): due ones are made and sent once; the day and time
+    # are the admin's (KPI settings), this only says how often to look.
+    "review-packs": {
+        "task": "complaints.tasks.review_packs",
+        "schedule": float(os.environ.get("REDRESS_REVIEW_PACK_SECONDS", "300")),
+    },
 }

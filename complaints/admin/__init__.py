@@ -4,7 +4,8 @@ One module per area: org (departments, roles), config (priorities, calendars, le
 intake_forms (category forms: draft, preview, publish), routing (rules, stage profiles, step
 routing), quality (fishbone cause categories), notify (notify lists, templates), complaint (the
 read-only record, answer filters, CSV), batch (investigations, deliveries and their CSV import) and
-tools (export/import, routing dry run, configuration history).
+tools (export/import, routing dry run, configuration history); kpi holds the KPI targets, the
+dashboard roles and the review packs.
 """
 
 from typing import Any
@@ -13,9 +14,9 @@ from django.contrib import admin
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from complaints.admin import batch, complaint, config, intake_forms, notify, org, quality, routing, tools
+from complaints.admin import batch, complaint, config, intake_forms, kpi, notify, org, quality, routing, tools
 
-__all__ = ["batch", "complaint", "config", "intake_forms", "notify", "org", "quality", "routing", "tools"]
+__all__ = ["batch", "complaint", "config", "intake_forms", "kpi", "notify", "org", "quality", "routing", "tools"]
 
 admin.site.site_header = _("Redress administration")
 admin.site.site_title = _("Redress")

@@ -521,7 +521,9 @@ def region_comparison(*, user: Any, filters: KpiFilters) -> list[dict[str, Any]]
     }
     out = []
     for d in children:
-        r = rows.get(d.pk, dict.fromkeys(parts, 0))
+        r = rows.get(d.pk)
+        if r is None:  # nothing received there in the period: no row to compare
+            continue
         out.append(
             {
                 "department": d,
