@@ -195,7 +195,7 @@ def pack_workbook(context: dict[str, Any]) -> bytes:
     kpis += [
         [_("Deadlines met: %(clock)s") % {"clock": r.label}, pct(r.percent), f"{r.part}/{r.whole}"] for r in s.deadlines
     ]
-    headers_kpi = [_("KPI"), _("Value (% or count)"), _("Part / whole")]
+    headers_kpi = [_("KPI"), _("Value (percent or count)"), _("Part / whole")]
     times = [[c.level, c.priority, c.count, c.median_hours, c.p90_hours] for c in s.resolution_times]
     pareto_headers = [_("Name"), _("Count"), _("Share (%)"), _("Cumulative (%)")]
     return workbook(
