@@ -54,7 +54,24 @@ WEEK = period_parse("2026-W48")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
+def ensure_settings() -> None:
+    """The KPI settings row as migration 0016_kpi creates it (a transactional test's flush removes it)."""
+    from datetime import time
+
+    from complaints.models import KpiSettings
+
+    if not KpiSettings.objects.exists():
+        KpiSettings.objects.create(
+            satisfaction_target_percent=85,
+            satisfied_from=4,
+            recovery_emotion="angry",
+            weekly_weekday=0,
+            pack_time=time(8, 0),
+        )
+
+
 def build(org: dict[str, Any]) -> dict[str, Any]:
+    ensure_settings()
     levels = {lv.rank: lv for lv in EscalationLevel.objects.all()}
     prio = {p.code: p for p in Priority.objects.all()}
     roadside = Category.objects.create(code="kpi-roadside", name="Towing")

@@ -32,6 +32,7 @@ def boss(org: dict[str, Any]) -> Any:
 @pytest.fixture
 def store_b_manager(org: dict[str, Any]) -> Any:
     """Store manager of store B, a role the admin allows on the dashboard: sees store B's figures only."""
+    kpi_fixture.ensure_settings()
     KpiSettings.objects.get().dashboard_roles.add(Role.objects.get(code="store_manager"))
     return make_user("manager_b", org["store_b"], "store_manager")
 
