@@ -27,6 +27,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from datetime import timedelta  # noqa: E402
+
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -61,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     today = timezone.localdate()
-    month = f"start={today.replace(day=1) - timezone.timedelta(days=30):%Y-%m-01}&end={today:%Y-%m-%d}"
+    month = f"start={today.replace(day=1) - timedelta(days=30):%Y-%m-01}&end={today:%Y-%m-%d}"
     year = f"start={today.replace(year=today.year - 1):%Y-%m-%d}&end={today:%Y-%m-%d}"
     users = get_user_model().objects
     cases = [
