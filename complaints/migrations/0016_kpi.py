@@ -263,5 +263,9 @@ class Migration(migrations.Migration):
                 "constraints": [models.UniqueConstraint(fields=("user", "name"), name="saved_filter_name_per_user")],
             },
         ),
+        migrations.AddIndex(
+            model_name="complaint",
+            index=models.Index(fields=["received_at"], name="complaint_received"),
+        ),
         migrations.RunPython(settings_create, migrations.RunPython.noop),
     ]
