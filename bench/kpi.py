@@ -72,6 +72,10 @@ def main() -> None:
         ("regional_lead", "regional lead, last month and this", month),
         ("regional_lead", "regional lead, one year", year),
     ]
+    # The regional lead sees the dashboard once the admin allows the role (as a real set-up would).
+    from complaints.models import KpiSettings, Role
+
+    KpiSettings.objects.get().dashboard_roles.add(Role.objects.get(code="regional_lead"))
     print(f"{Complaint.objects.count():,} complaints")
     print("| case | queries | DB p50 | DB max | HTTP p50 | HTTP max |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
