@@ -106,3 +106,12 @@ def send_notifications(notification_ids: list[int]) -> int:
             if failure.retry:
                 send_notification.apply_async((notification_id,), countdown=1)
     return sent
+
+
+@shared_task(name="complaints.tasks.review_packs", ignore_result=True, acks_late=True)
+def review_packs() -> list[int]:
+    """Makes and e-mails the weekly and monthly review packs that are due (each once: the pack row
+    is unique per period and its sending is claimed). Returns the ids of the packs made."""
+    from complaints.services.review import review_packs_due
+
+    return review_packs_due()

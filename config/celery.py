@@ -30,4 +30,10 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.privacy_retention",
         "schedule": crontab(hour=os.environ.get("REDRESS_RETENTION_HOUR", "3"), minute="17"),
     },
+    # Review packs (complaints.services.review): due ones are made and sent once; the day and time
+    # are the admin's (KPI settings), this only says how often to look.
+    "review-packs": {
+        "task": "complaints.tasks.review_packs",
+        "schedule": float(os.environ.get("REDRESS_REVIEW_PACK_SECONDS", "300")),
+    },
 }

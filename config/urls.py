@@ -10,6 +10,7 @@ from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowVie
 from web.actions import language_set
 from web.batch import BatchViewset
 from web.cases import CaseLibraryViewset
+from web.dashboard.views import DashboardApp
 from web.notifications import NotificationsViewset
 from web.profile import ProfileViewset
 
@@ -26,6 +27,7 @@ site = Site(
             ],
             viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset(), ProfileViewset()],
         ),
+        DashboardApp(),
         Admin(),
     ],
 )

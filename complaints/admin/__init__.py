@@ -4,7 +4,8 @@ One module per area: org (departments, roles), config (priorities, calendars, le
 intake_forms (category forms: draft, preview, publish), routing (rules, stage profiles, step
 routing), quality (fishbone cause categories), notify (notify lists, templates), complaint (the
 read-only record, answer filters, CSV), batch (investigations, deliveries and their CSV import) and
-tools (export/import, routing dry run, configuration history).
+tools (export/import, routing dry run, configuration history); kpi holds the KPI targets, the
+dashboard roles and the review packs.
 """
 
 from typing import Any
@@ -18,6 +19,7 @@ from complaints.admin import (
     complaint,
     config,
     intake_forms,
+    kpi,
     notify,
     org,
     portal,
@@ -32,6 +34,7 @@ __all__ = [
     "complaint",
     "config",
     "intake_forms",
+    "kpi",
     "notify",
     "org",
     "portal",

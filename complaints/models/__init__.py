@@ -16,6 +16,7 @@ from .escalation import CollaborationRequest, CompensationApproval, Escalation, 
 from .events import ComplaintEvent
 from .inbox import InAppNotice
 from .intake_forms import Answer, FormField, FormVersion
+from .kpi import KpiSettings, ReviewPack, SavedFilter
 from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .portal import CustomerLink, PortalSettings, PublicFiling
@@ -65,6 +66,7 @@ __all__ = [
     "FormField",
     "FormVersion",
     "InAppNotice",
+    "KpiSettings",
     "LevelLimit",
     "Membership",
     "Mention",
@@ -82,10 +84,12 @@ __all__ = [
     "PublicFiling",
     "ReferenceCounter",
     "Responsibility",
+    "ReviewPack",
     "Role",
     "RootCauseAnalysis",
     "RoutingCondition",
     "RoutingRule",
+    "SavedFilter",
     "StageProfile",
     "StageRoute",
     "StepLimit",

@@ -229,6 +229,8 @@ class Complaint(Process):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         permissions = [("register_complaint", _("Can register complaints"))]
+        # The KPIs' cohort is the complaints received in a period (complaints.selectors.kpi).
+        indexes = [models.Index(fields=["received_at"], name="complaint_received")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(requested_amount__isnull=True) | models.Q(requested_amount__gte=0),

@@ -100,3 +100,103 @@ def _row(complaint: Complaint, keys: dict[str, str], language: str, personal: bo
             row.append(shown if personal else mask_text(str(shown)))
     row.append("; ".join(f"{v.category.code} v{v.number}" for v in complaint.form_versions.all()))
     return row
+
+
+# The managers' export: what the list shows plus what a review asks of each complaint.
+MANAGEMENT_COLUMNS = (
+    "reference",
+    "received_at",
+    "closed_at",
+    "category",
+    "priority",
+    "level",
+    "department",
+    "owner",
+    "stage",
+    "outcome",
+    "resolution_due",
+)
+
+
+def management_table(queryset: QuerySet[Complaint]) -> tuple[list[str], list[list[Any]]]:
+    """Returns the headers and rows of the managers' export: the list's columns, then hours at each
+    level (rules.kpi.level_durations), escalations up, breached deadlines, satisfaction, the root
+    cause and its 6M categories, compensation agreed or approved and corrective-action cost. No
+    contact details. A fixed number of queries, whatever the number of complaints."""
+    from django.db.models import Count, Q, Sum
+
+    from complaints.choices import CauseVerdict
+    from complaints.models import Cause, Escalation, EscalationLevel
+    from complaints.rules.kpi import level_durations
+    from complaints.selectors.kpi import compensation_by_complaint
+
+    levels = list(EscalationLevel.objects.order_by("rank"))
+    complaints = list(
+        queryset.select_related("category", "priority", "level", "department", "owner", "root_cause")
+        .annotate(
+            kpi_escalations=Count(
+                "escalations", filter=Q(escalations__direction=Escalation.Direction.UP), distinct=True
+            ),
+            kpi_breaches=Count("clocks", filter=Q(clocks__breached_at__isnull=False), distinct=True),
+        )
+        .prefetch_related(
+            Prefetch("escalations", queryset=Escalation.objects.exclude(direction=Escalation.Direction.REFUSED)),
+            Prefetch(
+                "root_cause__causes",
+                queryset=Cause.objects.filter(verdict=CauseVerdict.CONFIRMED).select_related("category"),
+                to_attr="kpi_confirmed",
+            ),
+        )
+        .order_by("pk")
+    )
+    ids = [c.pk for c in complaints]
+    compensation = compensation_by_complaint(ids)
+    costs = dict(Complaint.objects.filter(pk__in=ids).annotate(total=Sum("actions__cost")).values_list("pk", "total"))
+    now = timezone.now()
+    labels = [str(Complaint._meta.get_field(name).verbose_name) for name in MANAGEMENT_COLUMNS]
+    headers = labels + [str(_("hours at %(level)s") % {"level": level}) for level in levels]
+    headers += [
+        str(_("escalations")),
+        str(_("breached deadlines")),
+        str(_("satisfaction (1–5)")),
+        str(_("root cause")),
+        str(_("cause categories")),
+        str(_("compensation (CNY)")),
+        str(_("corrective-action cost (CNY)")),
+    ]
+    rows: list[list[Any]] = []
+    for c in complaints:
+        row: list[Any] = [
+            str(c.owner.get_full_name() or c.owner.get_username())
+            if name == "owner" and c.owner
+            else _standard(c, name)
+            for name in MANAGEMENT_COLUMNS
+        ]
+        moves = [(e.at, e.to_level_id) for e in c.escalations.all()]
+        hours = level_durations(
+            start_level=c.start_level_id, received=c.received_at, moves=moves, end=c.closed_at or now
+        )
+        row += [hours.get(level.pk, "") for level in levels]
+        analysis = _analysis(c)
+        confirmed = getattr(analysis, "kpi_confirmed", []) if analysis else []
+        row += [
+            c.kpi_escalations,
+            c.kpi_breaches,
+            c.satisfaction or "",
+            (analysis.description if analysis else "") or "; ".join(x.text for x in confirmed),
+            ", ".join(dict.fromkeys(x.category.label for x in confirmed)),
+            compensation.get(c.pk, ""),
+            costs.get(c.pk) or "",
+        ]
+        rows.append(row)
+    return [str(csv_cell(h)) for h in headers], [[csv_cell(x) if isinstance(x, str) else x for x in r] for r in rows]
+
+
+def _analysis(complaint: Complaint) -> Any:
+    """The complaint's root-cause analysis, or None (the reverse one-to-one raises when missing)."""
+    from complaints.models import RootCauseAnalysis
+
+    try:
+        return complaint.root_cause
+    except RootCauseAnalysis.DoesNotExist:
+        return None

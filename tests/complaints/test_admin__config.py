@@ -5,7 +5,7 @@ complaint's deadline, every change is in the history, and the import / dry-run t
 import html
 import json
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -196,6 +196,21 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
     )
     AccessLog.objects.create(**seen, path_info="/accounts/login/")
     AccessFailureLog.objects.create(**seen, path_info="/accounts/login/")
+    # The KPI settings (the migration's row) and one review pack of the archive.
+    from complaints.models import ReviewPack
+    from tests.complaints.kpi_fixture import ensure_settings
+
+    ensure_settings()
+    ReviewPack.objects.create(
+        kind="weekly",
+        period="2026-W48",
+        starts=date(2026, 11, 23),
+        ends=date(2026, 11, 30),
+        language="en",
+        html="<p>pack</p>",
+        pdf=b"%PDF",
+        xlsx=b"PK",
+    )
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"
     return org

@@ -6,17 +6,17 @@ says who got it and why."""
 from typing import Any
 
 import pytest
-from complaints.rules.timeline import event_sentence
 from django.core.exceptions import ValidationError
 from viewflow.workflow import STATUS
 
 from complaints.choices import AssignRule, EventKind, RoutedStage
 from complaints.models import Membership, StageRoute
 from complaints.rules.assignment import Pick, least_loaded, pick_owner
-from complaints.selectors import stage_queue
+from complaints.selectors.common import stage_queue
 from complaints.services.assignment import task_owner_by_rule
 from tests.conftest import FLOW, make_user, open_task
 from tests.flows.test_flows__journey import do, first_response, register, verify
+from web.sentences import event_sentence
 
 
 def route(stage: str, rule: str, after: str = "") -> StageRoute:

@@ -1,0 +1,52 @@
+"""KPI targets, the dashboard's audience, the review packs' schedule and recipients, and the pack archive."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from complaints import models
+
+
+@admin.register(models.KpiSettings)
+class KpiSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "satisfaction_target_percent", "satisfied_from", "weekly_weekday", "pack_time"]
+    filter_horizontal = ["dashboard_roles", "recipients"]
+    fieldsets = [
+        (_("Targets"), {"fields": ["satisfaction_target_percent", "satisfied_from", "recovery_emotion"]}),
+        (_("Dashboard"), {"fields": ["dashboard_roles"]}),
+        (
+            _("Review packs"),
+            {
+                "fields": ["weekly_weekday", "pack_time", "recipients"],
+                "description": _(
+                    "The weekly review covers last week (Monday to Sunday), the monthly analysis last month; "
+                    "each is made once, e-mailed to the recipients and kept in the archive."
+                ),
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not models.KpiSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(models.ReviewPack)
+class ReviewPackAdmin(admin.ModelAdmin):
+    """The archive as a record: packs are made by beat or the command, never edited."""
+
+    list_display = ["period", "kind", "generated_at", "sent_at", "sent_to"]
+    list_filter = ["kind"]
+    fields = ("kind", "period", "starts", "ends", "language", "generated_at", "sent_at", "sent_to")
+    readonly_fields = ("kind", "period", "starts", "ends", "language", "generated_at", "sent_at", "sent_to")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

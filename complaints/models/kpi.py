@@ -1,0 +1,124 @@
+"""Management numbers: the admin's KPI settings (targets, who sees the dashboard, when the review
+packs go out) and the archive of generated review packs."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from complaints.choices import Emotion, Weekday
+
+
+class KpiSettings(models.Model):
+    """One row: KPI targets, the dashboard's audience and the review packs' schedule and recipients.
+    The first row is created by the migration with the defaults of DOMAIN.md; edit it in the admin."""
+
+    satisfaction_target_percent = models.PositiveSmallIntegerField(
+        _("follow-up satisfaction target (%)"),
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "The dashboard and the review packs compare follow-up satisfaction with this. Takes effect at once."
+        ),
+    )
+    satisfied_from = models.PositiveSmallIntegerField(
+        _("satisfied from score"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("A follow-up score (1–5) at or above this counts as satisfied. Takes effect at once."),
+    )
+    recovery_emotion = models.CharField(
+        _("satisfaction recovery from emotion"),
+        max_length=20,
+        choices=Emotion.choices,
+        help_text=_(
+            "Satisfaction recovery looks at customers at or above this emotion at intake and asks how many "
+            "ended satisfied. Takes effect at once."
+        ),
+    )
+    dashboard_roles = models.ManyToManyField(
+        "complaints.Role",
+        verbose_name=_("roles that see the dashboard"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Members holding one of these roles see the dashboard and the managers' list, scoped to the "
+            "complaints they may see (superusers always). Takes effect at once."
+        ),
+    )
+    weekly_weekday = models.PositiveSmallIntegerField(
+        _("weekly review pack on"),
+        choices=Weekday.choices,
+        help_text=_("The weekly pack (last week's numbers) is made and sent on this day. Takes effect at once."),
+    )
+    pack_time = models.TimeField(
+        _("review packs at"),
+        help_text=_(
+            "Local time at which the weekly pack (on its day) and the monthly pack (on the first of the month) "
+            "are made and sent. Takes effect at once."
+        ),
+    )
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("review pack recipients"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "They receive each review pack by e-mail and may open the pack archive. Takes effect for the next pack."
+        ),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("KPI and review settings")
+        verbose_name_plural = _("KPI and review settings")
+
+    def __str__(self) -> str:
+        return str(_("KPI and review settings"))
+
+
+class ReviewPack(models.Model):
+    """One generated review pack (weekly or monthly): its page, PDF and workbook as sent. The pair
+    (kind, period) is unique, so beat makes each pack once however often it runs."""
+
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly review")
+        MONTHLY = "monthly", _("Monthly analysis")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    period = models.CharField(_("period"), max_length=10, help_text=_("e.g. 2026-W48 or 2026-11"))
+    starts = models.DateField(_("from"))
+    ends = models.DateField(_("until (excluded)"))
+    language = models.CharField(_("language"), max_length=16)
+    html = models.TextField(_("page"))
+    pdf = models.BinaryField(_("PDF"))
+    xlsx = models.BinaryField(_("workbook"))
+    generated_at = models.DateTimeField(_("generated at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_to = models.TextField(_("sent to"), blank=True)
+
+    class Meta:
+        verbose_name = _("review pack")
+        verbose_name_plural = _("review packs")
+        ordering = ["-starts", "kind"]
+        constraints = [models.UniqueConstraint(fields=["kind", "period"], name="review_pack_once_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period}"
+
+
+class SavedFilter(models.Model):
+    """A user's named filter of the managers' complaints list (the query string as they left it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filter"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name

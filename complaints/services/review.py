@@ -1,0 +1,335 @@
+"""Review packs: the weekly review and the monthly analysis as a page, a PDF and a workbook, made
+once per period (the row is unique per kind and period), e-mailed to the admin's recipients once,
+and kept in the archive. Beat (complaints.tasks.review_packs) and `manage.py review_pack` call
+the same functions."""
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from complaints.choices import ActionStatus, BatchStatus, CauseVerdict, EscalationTrigger
+from complaints.models import (
+    BatchInvestigation,
+    Cause,
+    Clock,
+    CorrectiveAction,
+    Escalation,
+    KpiSettings,
+    ReviewPack,
+)
+from complaints.rules import kpi as rules
+from complaints.selectors.kpi import REPEAT, KpiFilters, cohort, kpi_settings, kpi_summary
+
+log = logging.getLogger(__name__)
+OPEN_ACTION = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.NOT_EFFECTIVE)
+# How many rows each list of the pack shows at most (a pack is read in a meeting, not a database).
+PACK_ROWS = 50
+
+
+@dataclass(frozen=True)
+class DontDo:
+    category: str
+    cause: str
+    complaints: int
+    actions: str
+
+
+def pack_kind(period: rules.Period) -> str:
+    return ReviewPack.Kind.WEEKLY if "-W" in period.name else ReviewPack.Kind.MONTHLY
+
+
+def pack_context(*, period: rules.Period) -> dict[str, Any]:
+    """Everything a pack shows for the whole organisation, read in the current language."""
+    filters = KpiFilters(period=period)
+    summary = kpi_summary(user=None, filters=filters)
+    base = cohort(user=None, filters=filters)
+    ids = base.values("pk")
+    start, end = period.bounds(timezone.get_current_timezone())
+    breaches = (
+        Clock.objects.filter(complaint_id__in=ids, breached_at__isnull=False)
+        .select_related("complaint", "level")
+        .order_by("breached_at")[:PACK_ROWS]
+    )
+    late = (
+        Escalation.objects.filter(
+            at__gte=start, at__lt=end, trigger=EscalationTrigger.DEADLINE, direction=Escalation.Direction.UP
+        )
+        .select_related("complaint", "from_level", "to_level")
+        .order_by("at")[:PACK_ROWS]
+    )
+    today = timezone.localdate()
+    actions = (
+        CorrectiveAction.objects.filter(status__in=OPEN_ACTION)
+        .filter(Q(complaint_id__in=ids) | Q(due_date__lt=today))
+        .select_related("complaint", "owner", "department")
+        .order_by("due_date", "pk")[:PACK_ROWS]
+    )
+    repeats = (
+        base.annotate(kpi_signals=_signals_text())
+        .filter(REPEAT)
+        .select_related("category")
+        .order_by("received_at")[:PACK_ROWS]
+    )
+    batches = BatchInvestigation.objects.filter(Q(status=BatchStatus.OPEN) | Q(opened_at__gte=start, opened_at__lt=end))
+    low_scores = (
+        base.filter(satisfaction__lt=kpi_settings().satisfied_from)
+        .select_related("category")
+        .order_by("satisfaction", "received_at")[:PACK_ROWS]
+    )
+    return {
+        "period": period,
+        "period_last_day": period.end - timedelta(days=1),
+        "kind": pack_kind(period),
+        "summary": summary,
+        "definitions": {d.code: d for d in rules.DEFINITIONS},
+        "breaches": list(breaches),
+        "late_escalations": list(late),
+        "actions": [(a, a.due_date is not None and a.due_date < today) for a in actions],
+        "repeats": list(repeats),
+        "batches": list(batches.order_by("-opened_at")[:PACK_ROWS]),
+        "low_scores": list(low_scores),
+        "dont_do": dont_do(ids),
+        "generated_at": timezone.localtime(),
+    }
+
+
+def _signals_text() -> Any:
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    return Cast("signals", TextField())
+
+
+def dont_do(ids: Any) -> list[DontDo]:
+    """The "don't do" list: each confirmed root cause of the period's complaints (by 6M category,
+    the most frequent first) with the permanent actions that answer it."""
+    causes = (
+        Cause.objects.filter(analysis__complaint_id__in=ids, verdict=CauseVerdict.CONFIRMED)
+        .select_related("category")
+        .prefetch_related("actions")
+        .order_by("category__order", "pk")
+    )
+    grouped: dict[tuple[str, str], list[Cause]] = {}
+    for cause in causes:
+        grouped.setdefault((cause.category.label, cause.text.strip()), []).append(cause)
+    rows = []
+    for (category, text), items in grouped.items():
+        actions = dict.fromkeys(a.description for c in items for a in c.actions.all() if a.kind == "permanent")
+        rows.append(DontDo(category=category, cause=text, complaints=len(items), actions="; ".join(actions)))
+    rows.sort(key=lambda r: (-r.complaints, r.category, r.cause))
+    return rows
+
+
+def pack_html(context: dict[str, Any], *, for_pdf: bool = False) -> str:
+    from config.fonts import pdf_font_face_css
+
+    return render_to_string("web/review_pack.html", {**context, "for_pdf": for_pdf, "font_face": pdf_font_face_css()})
+
+
+def workbook(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+    """An .xlsx with one sheet per (title, headers, rows); headers bold and the top row frozen."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title=title[:31])
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_excel(v) for v in row])
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _excel(value: Any) -> Any:
+    from complaints.rules.text import csv_cell
+
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, str):
+        return csv_cell(value)
+    return value
+
+
+def pack_workbook(context: dict[str, Any]) -> bytes:
+    s = context["summary"]
+
+    def pct(value: float | None) -> Any:
+        return "" if value is None else value
+
+    kpis = [
+        [_("Volume"), s.volume, ""],
+        [_("Invalid"), s.invalid, ""],
+        [_("Duplicates"), s.duplicate, ""],
+        [str(context["definitions"]["fcr"].title), pct(s.fcr.percent), f"{s.fcr.part}/{s.fcr.whole}"],
+        [_("Follow-up satisfaction"), pct(s.satisfaction.percent), f"{s.satisfaction.part}/{s.satisfaction.whole}"],
+        [_("Satisfaction target (%)"), s.satisfaction.target, ""],
+        [_("Satisfaction recovery"), pct(s.recovery.percent), f"{s.recovery.part}/{s.recovery.whole}"],
+        [_("Repeat-complaint rate"), pct(s.repeat.percent), f"{s.repeat.part}/{s.repeat.whole}"],
+        [_("Compensation (CNY)"), float(s.compensation), ""],
+        [_("Corrective-action cost (CNY)"), float(s.action_cost), ""],
+        [_("Open batch investigations"), s.open_batches, ""],
+        [_("Appeals"), s.appeals, ""],
+    ]
+    kpis += [
+        [_("Escalation rate: %(level)s") % {"level": r.label}, pct(r.percent), f"{r.part}/{r.whole}"]
+        for r in s.escalation
+    ]
+    kpis += [
+        [_("Deadlines met: %(clock)s") % {"clock": r.label}, pct(r.percent), f"{r.part}/{r.whole}"] for r in s.deadlines
+    ]
+    headers_kpi = [_("KPI"), _("Value (percent or count)"), _("Part / whole")]
+    times = [[c.level, c.priority, c.count, c.median_hours, c.p90_hours] for c in s.resolution_times]
+    pareto_headers = [_("Name"), _("Count"), _("Share (%)"), _("Cumulative (%)")]
+    return workbook(
+        [
+            (_("KPIs"), headers_kpi, kpis),
+            (
+                _("Resolution time"),
+                [_("Level"), _("Priority"), _("Complaints"), _("Median (h)"), _("90th percentile (h)")],
+                times,
+            ),
+            (_("Categories"), pareto_headers, [[r.label, r.count, r.share, r.cumulative] for r in s.categories]),
+            (_("Root causes"), pareto_headers, [[r.label, r.count, r.share, r.cumulative] for r in s.causes]),
+            (
+                _("Breaches"),
+                [_("Complaint"), _("Clock"), _("Due"), _("Breached")],
+                [[str(c.complaint), c.get_kind_display(), c.due_at, c.breached_at] for c in context["breaches"]],
+            ),
+            (
+                _("Open actions"),
+                [_("Complaint"), _("Action"), _("Owner"), _("Due"), _("Status"), _("Overdue")],
+                [
+                    [
+                        str(a.complaint),
+                        a.description,
+                        str(a.owner or a.department or ""),
+                        a.due_date,
+                        a.get_status_display(),
+                        _("yes") if overdue else "",
+                    ]
+                    for a, overdue in context["actions"]
+                ],
+            ),
+            (
+                _("Don't do"),
+                [_("Cause category"), _("Confirmed cause"), _("Complaints"), _("Permanent actions")],
+                [[d.category, d.cause, d.complaints, d.actions] for d in context["dont_do"]],
+            ),
+        ]
+    )
+
+
+def review_pack_make(*, period: rules.Period, language: str | None = None) -> tuple[ReviewPack, bool]:
+    """Returns the pack of the period and whether it was made now: an existing pack is returned
+    as it is (a pack is a record of what was sent), so running this twice makes one pack."""
+    from config.fonts import pdf_write
+
+    kind = pack_kind(period)
+    existing = ReviewPack.objects.filter(kind=kind, period=period.name).first()
+    if existing is not None:
+        return existing, False
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = pack_context(period=period)
+        html = pack_html(context)
+        pdf = pdf_write(pack_html(context, for_pdf=True))
+        xlsx = pack_workbook(context)
+    try:
+        with transaction.atomic():
+            pack = ReviewPack.objects.create(
+                kind=kind,
+                period=period.name,
+                starts=period.start,
+                ends=period.end,
+                language=language,
+                html=html,
+                pdf=pdf,
+                xlsx=xlsx,
+            )
+    except IntegrityError:  # another beat or command made it meanwhile
+        return ReviewPack.objects.get(kind=kind, period=period.name), False
+    return pack, True
+
+
+def review_pack_send(*, pack: ReviewPack) -> int:
+    """E-mails the pack (PDF and workbook attached) to the recipients of the KPI settings, once:
+    the pack is claimed with a conditional update first. Returns how many were addressed."""
+    recipients = [u.email for u in kpi_settings().recipients.filter(is_active=True) if u.email]
+    if not recipients:
+        return 0
+    claimed = ReviewPack.objects.filter(pk=pack.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now(), sent_to=", ".join(recipients)
+    )
+    if not claimed:
+        return 0
+    with translation.override(pack.language):
+        subject = f"{pack.get_kind_display()} {pack.period}"
+        body = _("The review pack of %(period)s is attached (PDF and workbook); the archive keeps it.") % {
+            "period": pack.period
+        }
+    message = EmailMessage(subject=subject, body=body, to=recipients)
+    message.attach(f"review-{pack.period}.pdf", bytes(pack.pdf), "application/pdf")
+    message.attach(
+        f"review-{pack.period}.xlsx",
+        bytes(pack.xlsx),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    try:
+        message.send()
+    except Exception:
+        # Let the next beat run try again: the pack is kept, only the claim is released.
+        ReviewPack.objects.filter(pk=pack.pk).update(sent_at=None, sent_to="")
+        log.exception("review pack %s could not be sent", pack.pk)
+        raise
+    return len(recipients)
+
+
+def due_periods(*, now: datetime, settings_row: KpiSettings) -> list[rules.Period]:
+    """The packs due at `now` (local time): last week's from this week's pack day and time on, last
+    month's from the first of this month at the pack time on."""
+    local = timezone.localtime(now)
+    today: date = local.date()
+    week = rules.week_of(today)
+    due_weekly = datetime.combine(
+        week.start + timedelta(days=settings_row.weekly_weekday), settings_row.pack_time, local.tzinfo
+    )
+    due_monthly = datetime.combine(rules.month_of(today).start, settings_row.pack_time, local.tzinfo)
+    periods = []
+    if local >= due_weekly:
+        periods.append(rules.previous_period("weekly", today))
+    if local >= due_monthly:
+        periods.append(rules.previous_period("monthly", today))
+    return periods
+
+
+def review_packs_due(*, now: datetime | None = None) -> list[int]:
+    """Makes and sends the packs that are due and not made yet (beat calls this every few minutes;
+    a pack is made once and sent once). Returns the ids of the packs made now."""
+    now = now or timezone.now()
+    made = []
+    settings_row = KpiSettings.objects.order_by("pk").first()
+    if settings_row is None:
+        return []
+    for period in due_periods(now=now, settings_row=settings_row):
+        pack, new = review_pack_make(period=period)
+        if new:
+            made.append(pack.pk)
+        if pack.sent_at is None:
+            review_pack_send(pack=pack)
+    return made

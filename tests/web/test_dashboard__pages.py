@@ -1,0 +1,127 @@
+"""The dashboard, its drill-down list, exports and saved filters: who may open them, what they show,
+and that their query count does not grow with the complaints."""
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from complaints.models import KpiSettings, Role, SavedFilter
+from tests.complaints import kpi_fixture
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+WEEK = "start=2026-11-23&end=2026-11-29"
+
+
+@pytest.fixture
+def week(org: dict[str, Any]) -> dict[str, Any]:
+    return kpi_fixture.build(org)
+
+
+@pytest.fixture
+def boss(org: dict[str, Any]) -> Any:
+    """HQ director (superuser): sees every figure of the organisation."""
+    return get_user_model().objects.create_superuser("boss", password="x")
+
+
+@pytest.fixture
+def store_b_manager(org: dict[str, Any]) -> Any:
+    """Store manager of store B, a role the admin allows on the dashboard: sees store B's figures only."""
+    kpi_fixture.ensure_settings()
+    KpiSettings.objects.get().dashboard_roles.add(Role.objects.get(code="store_manager"))
+    return make_user("manager_b", org["store_b"], "store_manager")
+
+
+def client_for(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_the_dashboard_shows_the_figures_with_their_definitions(week: Any, boss: Any) -> None:
+    response = client_for(boss).get(f"/dashboard/?{WEEK}")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "First-contact resolution" in text and "50.0 %" in text and "66.7 %" in text
+    assert "never escalated and never reopened" in text  # the definition, one click away
+    assert 'id="rd-kpi-data"' in text and "<script>" not in text  # chart data as JSON, no inline script
+    assert "part=fcr" in text
+
+
+def test_only_the_roles_the_admin_allows_see_the_dashboard(week: Any, agent: Any, outsider: Any) -> None:
+    assert client_for(agent).get("/dashboard/").status_code == 403
+    assert client_for(outsider).get("/dashboard/complaints/").status_code == 403
+
+
+def test_a_store_manager_sees_their_store_only(week: Any, store_b_manager: Any) -> None:
+    response = client_for(store_b_manager).get(f"/dashboard/complaints/?{WEEK}")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "C6" in text and "C8" in text and "C1" not in text
+
+
+def test_a_number_drills_down_to_its_complaints(week: Any, boss: Any) -> None:
+    text = client_for(boss).get(f"/dashboard/complaints/?{WEEK}&part=fcr").content.decode()
+    assert ">C1<" in text and ">C8<" in text and ">C2<" not in text
+    assert client_for(boss).get(f"/dashboard/complaints/?{WEEK}&part=nonsense").status_code == 404
+
+
+def test_free_text_search(week: Any, boss: Any) -> None:
+    text = client_for(boss).get("/dashboard/complaints/?q=C3").content.decode()
+    assert ">C3<" in text and ">C1<" not in text
+
+
+def test_csv_export_has_durations_escalations_breaches_and_costs(week: Any, boss: Any) -> None:
+    response = client_for(boss).get(f"/dashboard/complaints/?{WEEK}&part=escalated&format=csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, by_ref = rows[0], {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert sorted(by_ref) == ["C2", "C6"]
+    level1 = str(week["levels"][1])
+    assert by_ref["C2"][f"hours at {level1}"] == "5.0"  # escalated after 5 h
+    assert by_ref["C2"]["escalations"] == "1" and by_ref["C2"]["breached deadlines"] == "1"
+    assert by_ref["C2"]["corrective-action cost (CNY)"] == "500.00"
+    assert by_ref["C6"]["compensation (CNY)"] == "1200.00"
+    assert "customer phone" not in header
+
+
+def test_xlsx_export_opens(week: Any, boss: Any) -> None:
+    from openpyxl import load_workbook
+
+    response = client_for(boss).get(f"/dashboard/complaints/?{WEEK}&format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.max_row == 8  # header + the seven complaints of the week
+
+
+def test_saved_filters_belong_to_their_user(week: Any, boss: Any, store_b_manager: Any) -> None:
+    client_for(boss).post("/dashboard/complaints/saved/", {"name": "P0 this week", "query": WEEK + "&priority=1"})
+    saved = SavedFilter.objects.get(user=boss)
+    assert saved.query.endswith("priority=1")
+    client_for(store_b_manager).post("/dashboard/complaints/saved/", {"delete": saved.pk})
+    assert SavedFilter.objects.filter(pk=saved.pk).exists()
+    client_for(boss).post("/dashboard/complaints/saved/", {"delete": saved.pk})
+    assert not SavedFilter.objects.filter(pk=saved.pk).exists()
+
+
+def test_the_dashboard_query_count_does_not_grow_with_the_complaints(
+    week: Any, boss: Any, org: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    from complaints.models import Complaint
+
+    c = client_for(boss)
+    with django_assert_max_num_queries(40) as few:
+        c.get(f"/dashboard/?{WEEK}")
+    template = Complaint.objects.get(reference="C1")
+    for i in range(40):
+        template.pk = template.id = None
+        template.process_ptr_id = None
+        template.reference = f"X{i}"
+        template.received_at = kpi_fixture.MONDAY + timedelta(hours=i)
+        template.save()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = c.get(f"/dashboard/?{WEEK}")
+    assert ">47<" in response.content.decode()

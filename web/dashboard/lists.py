@@ -1,0 +1,150 @@
+"""The managers' complaints list: the dashboard's filters, a KPI part (the drill-down), free-text
+search, chosen columns, saved filters per user, and CSV/XLSX export of what is listed."""
+
+import csv
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaints.models import Complaint, SavedFilter
+from complaints.selectors.export import management_table
+from complaints.selectors.kpi import cohort, drill_down
+from web.dashboard.forms import KpiFilterForm
+
+ROWS_PER_PAGE = 50
+# The columns a manager may show (model field names); the first five are shown by default.
+COLUMNS: tuple[str, ...] = ("reference", "received_at", "priority", "level", "stage", "owner", "department")
+COLUMNS += ("category", "outcome", "response_due", "resolution_due", "closed_at", "satisfaction", "channel")
+DEFAULT_COLUMNS = ("reference", "received_at", "priority", "level", "stage", "owner", "resolution_due")
+SORTS = {"received": "-received_at", "due": "resolution_due", "priority": "priority__rank", "level": "-level__rank"}
+# Free text is looked for in these fields (no contact details: they are masked for most readers).
+SEARCHED = ("reference", "customer_words", "handler_understanding", "product_model", "order_number", "batch_number")
+
+
+def listed(request: HttpRequest) -> QuerySet[Complaint]:
+    """The complaints the list shows for this request (scope, filters, part, search, order)."""
+    from web.dashboard.views import require_dashboard
+
+    require_dashboard(request)
+    form = KpiFilterForm(request.GET or None)
+    filters = form.filters(whole_time=True)
+    part = request.GET.get("part", "")
+    if part:
+        try:
+            qs = drill_down(user=request.user, filters=filters, part=part)
+        except (KeyError, ValueError) as unknown:
+            raise Http404(_("No such number on the dashboard.")) from unknown
+    else:
+        qs = cohort(user=request.user, filters=filters)
+    for word in (request.GET.get("q") or "").split()[:10]:
+        term = Q()
+        for name in SEARCHED:
+            term |= Q(**{f"{name}__icontains": word})
+        qs = qs.filter(term)
+    return qs.order_by(SORTS.get(request.GET.get("sort", ""), "-received_at"), "-pk")
+
+
+def complaint_list_page(request: HttpRequest) -> HttpResponse:
+    qs = listed(request)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        return export(qs, fmt)
+    columns = [c for c in request.GET.getlist("columns") if c in COLUMNS] or list(DEFAULT_COLUMNS)
+    page = Paginator(qs.select_related("priority", "level", "owner", "department", "category"), ROWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    no_format = query.copy()
+    no_format.pop("format", None)
+    part = request.GET.get("part", "")
+    no_part = no_format.copy()
+    no_part.pop("part", None)
+    return render(
+        request,
+        "web/dashboard/complaints.html",
+        {
+            "title": _("Complaints for managers"),
+            "form": KpiFilterForm(request.GET or None),
+            "page": page,
+            "rows": [(c, [cell(c, name) for name in columns]) for c in page.object_list],
+            "headers": [str(Complaint._meta.get_field(name).verbose_name) for name in columns],
+            "columns": columns,
+            "all_columns": [(name, str(Complaint._meta.get_field(name).verbose_name)) for name in COLUMNS],
+            "query": query.urlencode(),
+            "export_query": no_format.urlencode(),
+            "part": part,
+            "query_without_part": no_part.urlencode(),
+            "q": request.GET.get("q", ""),
+            "saved": SavedFilter.objects.filter(user_id=request.user.pk or 0),
+            "sorts": SORTS,
+        },
+    )
+
+
+def cell(complaint: Complaint, name: str) -> Any:
+    value = getattr(complaint, name)
+    display = getattr(complaint, f"get_{name}_display", None)
+    if display is not None and value:
+        return display()
+    if name == "owner" and value is not None:
+        return value.get_full_name() or value.get_username()
+    if name == "priority" and value is not None:
+        return value.code
+    if hasattr(value, "tzinfo") and value is not None:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else value
+
+
+def export(qs: QuerySet[Complaint], fmt: str) -> HttpResponse:
+    headers, rows = management_table(qs)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")  # Excel reads UTF-8 (Chinese) only with the byte-order mark
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from complaints.services.review import workbook
+
+        data = workbook([(str(_("Complaints")), headers, rows)])
+        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="complaints-{stamp}.{fmt}"'
+    return response
+
+
+@require_POST
+def saved_filter_post(request: HttpRequest) -> HttpResponse:
+    """Saves the current filter under a name, or deletes one of the user's own saved filters."""
+    from web.dashboard.views import require_dashboard
+
+    require_dashboard(request)
+    user_pk: int = request.user.pk or 0
+    target = reverse("dashboard:complaints")
+    delete = request.POST.get("delete", "")
+    if delete.isdigit():
+        SavedFilter.objects.filter(user_id=user_pk, pk=int(delete)).delete()
+        return HttpResponseRedirect(target)
+    name = (request.POST.get("name") or "").strip()[:80]
+    query = (request.POST.get("query") or "")[:1000]
+    if not name:
+        messages.error(request, _("Give the filter a name."))
+        return HttpResponseRedirect(f"{target}?{query}")
+    try:
+        with transaction.atomic():
+            SavedFilter.objects.create(user_id=user_pk, name=name, query=query)
+    except IntegrityError:
+        messages.error(request, _("You already have a filter with this name."))
+    return HttpResponseRedirect(f"{target}?{query}")
