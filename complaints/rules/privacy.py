@@ -32,7 +32,7 @@ def mask_name(name: str) -> str:
 
 # A phone number inside free text: 7 or more digits, optionally after +, with spaces or dashes
 # between groups. An e-mail address: the usual local@domain.tld shape.
-PHONE_IN_TEXT = re.compile(r"(?<![\w+])\+?\d(?:[\d -]{5,}\d)(?!\w)")
+PHONE_IN_TEXT = re.compile(r"(?<![\w+-])\+?\d(?:[\d -]{5,}\d)(?!\w)")  # not inside a reference (C-2026-000001)
 EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 # The fields of a complaint that identify its customer (DOMAIN.md: name, phone, contact person,

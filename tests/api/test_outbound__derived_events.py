@@ -51,7 +51,7 @@ def test_an_action_clocks_breach_is_action_overdue_and_other_breaches_stay_deadl
 
 
 def test_a_batch_opening_is_told_once_with_the_whole_batch(org: Any, agent: Any) -> None:
-    from tests.complaints.test_batch__investigations import file
+    from tests.web.test_batch__investigations import file
 
     WebhookSubscription.objects.create(name="QMS", url="https://qms.example/hooks", events=["batch_opened"])
     members = file(agent, org, 3)
