@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from viewflow.workflow.models import Task
 
 from complaints.choices import ActionKind, ActionStatus, BatchOpenedBy, CauseVerdict, EscalationTrigger
 from complaints.models import CauseCategory, CompensationApproval, Complaint
@@ -54,6 +55,10 @@ def case(org: dict[str, Any], agent: Any, quality_engineer: Any) -> dict[str, An
     first = {"channel": "phone", "summary": "Hi", "promise": "Call", "promised_by": later}
     driver.complete_step(complaint=c, node=FLOW.first_response, user=agent, data=first)
     driver.complete_step(complaint=c, node=FLOW.verification, user=quality_engineer, data={"outcome": "valid"})
+    # The root-cause step goes to whoever verified (the presets' assignment rule, issue 20): put it
+    # back in the queue, so the engineer meets the case as a colleague of the queue, not its handler.
+    for task in Task.objects.filter(process=c, owner=quality_engineer, finished__isnull=True):
+        assignment.task_release(task=task, actor=quality_engineer)
     c.refresh_from_db()
     quality.problem_describe(complaint=c, actor=None, answers=FIVE_W_TWO_H)
     method = CauseCategory.objects.get(code="method")
