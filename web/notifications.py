@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -38,8 +38,8 @@ def notification_open(request: HttpRequest, notice_id: int) -> HttpResponse:
     try:
         notice = notice_mark_read(user=request.user, notice_id=notice_id)
     except NoticeRefused as refusal:
-        messages.error(request, str(refusal.message), fail_silently=True)
-        return HttpResponseRedirect(back)
+        # Someone else's notice (or none): as for any id outside the reader's scope, it does not exist.
+        raise Http404(str(refusal.message)) from refusal
     if request.POST.get("stay") or notice.complaint_id is None:
         return HttpResponseRedirect(_next(request, back))
     return HttpResponseRedirect(reverse("workflow:flows:complaint:process_detail", args=[notice.complaint_id]))
