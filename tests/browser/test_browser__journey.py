@@ -130,6 +130,7 @@ def test_a_mornings_work_file_claim_work_and_see_the_breached_case_first(
 
     # The timeline grew: the claim and the verdict are on it.
     page.goto(live_server.url + f"/workflow/flows/complaint/{complaint.pk}/")
+    page.locator("[data-tab=rd-part-timeline]").click()  # the page's Timeline tab (issue 20)
     claimed, verified = ("Task claimed", "Verified") if language == "en" else ("任务已认领", "已核实")
     expect(page.locator(".rd-timeline__item", has_text=claimed)).to_have_count(1)
     expect(page.locator(".rd-timeline__item", has_text=verified).first).to_be_visible()

@@ -62,7 +62,10 @@ def test_worker_and_beat_on_redis_fire_the_due_follow_up(org, agent, quality_eng
     assert follow_up is not None, output[-3000:]
     wait.refresh_from_db()
     assert wait.status == STATUS.DONE
-    assert follow_up.status == STATUS.NEW and follow_up.owner_permission.endswith("store-a__agent")
+    # The follow-up belongs to the case owner by the presets' assignment rule (issue 20), in the
+    # store's agent queue.
+    assert follow_up.status == STATUS.ASSIGNED and follow_up.owner_id == complaint.owner_id
+    assert follow_up.owner_permission.endswith("store-a__agent")
     assert "complaints.tasks.sweep_clocks" in output
 
 
