@@ -56,6 +56,16 @@ class Emotion(models.TextChoices):
     EXTREMELY_ANGRY = "extremely_angry", _("Extremely angry")
 
 
+class EmotionCueKind(models.TextChoices):
+    """What an emotion lexicon phrase is evidence of."""
+
+    INTENSITY = "intensity", _("Intensity word")
+    THREAT = "threat", _("Threat (media, lawyer, regulator)")
+    INSULT = "insult", _("Insult")
+    URGENCY = "urgency", _("Urgency")
+    VULNERABLE = "vulnerable", _("Vulnerable person")
+
+
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone / hotline")
     STORE = "store", _("In store / on site")
@@ -132,6 +142,8 @@ class ConfirmationOutcome(models.TextChoices):
 class EventKind(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     TRIAGED = "triaged", _("Triaged")
+    SUGGESTION = "suggestion", _("Triage suggestion accepted or overridden")
+    EMOTION_SCORED = "emotion_scored", _("Emotion index from the customer's words")
     STAGE_CHANGED = "stage_changed", _("Stage changed")
     CUSTOMER_CONTACT = "customer_contact", _("Customer contact")
     VERIFIED = "verified", _("Verified")
@@ -299,6 +311,7 @@ class Signal(models.TextChoices):
     EMOTION = "emotion", _("Emotion at or above the threshold")
     OVER_AUTHORITY = "over_authority", _("Demand above the level's authority")
     REPEAT = "repeat", _("Repeat complaint")
+    MANY_AFFECTED = "many_affected", _("Many customers affected (same incident)")
 
 
 class EscalationReason(models.TextChoices):

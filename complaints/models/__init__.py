@@ -32,7 +32,7 @@ from .quality import (
     RootCauseAnalysis,
 )
 from .routing import RoutingCondition, RoutingRule, StageProfile
-from .triage import TriageSignal
+from .triage import EmotionPhrase, TriageModel, TriageSettings, TriageSignal
 from .urgency import TaskUrgency
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "CustomerLink",
     "Delivery",
     "Department",
+    "EmotionPhrase",
     "Escalation",
     "EscalationLevel",
     "FormField",
@@ -94,6 +95,8 @@ __all__ = [
     "StageRoute",
     "StepLimit",
     "TaskUrgency",
+    "TriageModel",
+    "TriageSettings",
     "TriageSignal",
     "UserPreference",
     "WorkingHours",

@@ -37,6 +37,7 @@ INTAKE_FIELDS = (
     "demand_detail",
     "requested_amount",
     "emotion",
+    "intake_priority",
     "channel",
     "received_at",
     "promised_response_at",
@@ -111,6 +112,28 @@ class Complaint(Process):
         validators=[MinValueValidator(Decimal("0"))],
     )
     emotion = models.CharField(_("emotion"), max_length=20, choices=Emotion.choices, default=Emotion.CALM)
+    emotion_index = models.PositiveSmallIntegerField(
+        _("emotion index (0–100)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "Read from the customer's own words at intake and on each customer message (the latest reading). "
+            "Triage uses the higher of the agent's emotion and the one the index reads as."
+        ),
+    )
+    emotion_phrases = models.JSONField(
+        _("phrases behind the emotion index"), default=list, blank=True, help_text=_("The words that drove the index.")
+    )
+    intake_priority = models.ForeignKey(
+        "complaints.Priority",
+        verbose_name=_("priority chosen at intake"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("A suggested or chosen priority; triage takes it only when it is more urgent than the rules'."),
+    )
 
     # Intake
     channel = models.CharField(_("intake channel"), max_length=20, choices=Channel.choices)
