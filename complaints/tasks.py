@@ -115,3 +115,13 @@ def review_packs() -> list[int]:
     from complaints.services.review import review_packs_due
 
     return review_packs_due()
+
+
+@shared_task(name="complaints.tasks.triage_train", ignore_result=True, acks_late=True)
+def triage_train() -> int | None:
+    """Trains a new triage model when the newest is older than the admin's interval (and there is
+    enough data); running it twice trains once. Returns the new model's version, if any."""
+    from complaints.services.learning import triage_train_due
+
+    model = triage_train_due()
+    return model.version if model is not None else None

@@ -36,4 +36,10 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.review_packs",
         "schedule": float(os.environ.get("REDRESS_REVIEW_PACK_SECONDS", "300")),
     },
+    # Triage model (complaints.services.learning): trained again when the newest model is older than
+    # the admin's interval (triage settings); this only says how often to look.
+    "triage-train": {
+        "task": "complaints.tasks.triage_train",
+        "schedule": float(os.environ.get("REDRESS_TRIAGE_TRAIN_SECONDS", "3600")),
+    },
 }

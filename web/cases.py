@@ -15,6 +15,7 @@ from viewflow.urls.sites import AppMenuMixin
 from complaints.auth import VIEW_PERMISSION
 from complaints.forms.batch import CaseSearchForm
 from complaints.selectors.cases import case_rows, case_search, similar_cases, with_solution
+from complaints.selectors.triage import intake_triage_panel
 
 CASES_PER_PAGE = 20
 
@@ -49,14 +50,28 @@ def case_library_page(request: HttpRequest) -> HttpResponse:
 
 
 def similar_cases_panel(request: HttpRequest) -> HttpResponse:
-    """The intake page fetches this panel as the agent fills category, model and words."""
+    """The intake page fetches this panel as the agent fills category, model, batch, place and
+    words: the model's suggestions, open complaints that look like the same incident, and the
+    closed cases most like this one."""
     raw = request.GET.get("category") or ""
     category_id = int(raw) if raw.isdigit() else None
     model = (request.GET.get("product_model") or "")[:100]
+    batch = (request.GET.get("batch_number") or "")[:64]
+    place = (request.GET.get("occurred_place") or "")[:200]
     words = (request.GET.get("words") or "")[:2000]
     cases = similar_cases(user=request.user, category_id=category_id, product_model=model, words=words)
     asked = category_id is not None or bool(model.strip() or words.strip())
-    return render(request, "web/cases/_similar.html", {"cases": cases, "asked": asked})
+    return render(
+        request,
+        "web/cases/_similar.html",
+        {
+            "cases": cases,
+            "asked": asked,
+            "triage": intake_triage_panel(
+                user=request.user, product_model=model, batch_number=batch, place=place, words=words
+            ),
+        },
+    )
 
 
 class CaseLibraryViewset(AppMenuMixin, Viewset):

@@ -5,7 +5,8 @@ intake_forms (category forms: draft, preview, publish), routing (rules, stage pr
 routing), quality (fishbone cause categories), notify (notify lists, templates), complaint (the
 read-only record, answer filters, CSV), batch (investigations, deliveries and their CSV import) and
 tools (export/import, routing dry run, configuration history); kpi holds the KPI targets, the
-dashboard roles and the review packs.
+dashboard roles and the review packs; triage holds the emotion lexicon, the triage settings and the
+trained models.
 """
 
 from typing import Any
@@ -27,6 +28,7 @@ from complaints.admin import (
     quality,
     routing,
     tools,
+    triage,
 )
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "quality",
     "routing",
     "tools",
+    "triage",
 ]
 
 admin.site.site_header = _("Redress administration")

@@ -207,7 +207,8 @@ class TriageSignalAdmin(SimpleHistoryAdmin):
                 "description": _(
                     "Built-in signals need no list: manager (the customer asked for a manager), emotion "
                     "(at or above the threshold in the process settings), over_authority (demand above the "
-                    "level's authority) and repeat (repeat complaint)."
+                    "level's authority), repeat (repeat complaint) and many_affected (open complaints of the "
+                    "same incident, triage settings)."
                 ),
             },
         )

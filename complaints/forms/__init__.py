@@ -80,7 +80,10 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
                 "risk_flagged",
             ),
             FieldSet(
-                _("Demand"), Row("demand", "requested_amount"), "demand_detail", Row("emotion", "intake_priority", "manager_requested")
+                _("Demand"),
+                Row("demand", "requested_amount"),
+                "demand_detail",
+                Row("emotion", "intake_priority", "manager_requested"),
             ),
             FieldSet(
                 _("Intake"), Row("channel", "department"), Row("received_at", "promised_response_at"), "attachments"

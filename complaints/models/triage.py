@@ -172,9 +172,7 @@ class TriageSettings(models.Model):
     def clean(self) -> None:
         bands = [self.agitated_from, self.angry_from, self.extremely_angry_from]
         if None not in bands and not (bands[0] < bands[1] < bands[2]):
-            raise ValidationError(
-                {"angry_from": _("The bands must rise: agitated below angry below extremely angry.")}
-            )
+            raise ValidationError({"angry_from": _("The bands must rise: agitated below angry below extremely angry.")})
 
 
 class TriageModel(models.Model):

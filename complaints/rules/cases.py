@@ -63,3 +63,31 @@ def rank_cases(*, new: CaseFacts, cases: Iterable[tuple[int, CaseFacts]], shown:
     scored = [(case_score(new=new, case=facts), index, pk) for index, (pk, facts) in enumerate(cases)]
     best = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1]))
     return [pk for _score, _index, pk in best[:shown]]
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    product_model: str
+    batch_number: str
+    place: str
+    terms: frozenset[str]
+
+
+def same_incident(*, new: IncidentFacts, other: IncidentFacts) -> bool:
+    """Rule: two complaints look like the same incident when they share the product model, the batch
+    number or the place (ignoring case, width and spacing) and at least one word of the customer's
+    words (rules.cases.text_terms).
+
+    Example: two "EV-S7" complaints saying 断电 → True; the same model, one about paint → False.
+    Why: DOMAIN.md: many customers affected is a reason to escalate; seeing it at the second or
+    third call beats finding it in next month's Pareto.
+    """
+    shared_key = any(
+        a and b and normalise_code(a) == normalise_code(b)
+        for a, b in (
+            (new.product_model, other.product_model),
+            (new.batch_number, other.batch_number),
+            (normalise(new.place), normalise(other.place)),
+        )
+    )
+    return shared_key and bool(new.terms & other.terms)

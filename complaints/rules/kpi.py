@@ -92,6 +92,15 @@ DEFINITIONS = (
         ),
     ),
     Definition(
+        "suggestions",
+        _("Triage suggestions taken"),
+        _(
+            "Of the complaints received in the period for which the triage model made suggestions at intake, "
+            "the share where the agent took every suggestion (category, registering department, priority) "
+            "rather than overriding one. A falling share means the model should be trained again or switched off."
+        ),
+    ),
+    Definition(
         "cost",
         _("Compensation and corrective-action cost"),
         _(

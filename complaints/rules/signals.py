@@ -126,6 +126,7 @@ class SignalPolicy:
     emotion_order: tuple[str, ...]
     emotion_threshold: str | None
     repeat_threshold: int
+    many_affected_from: int | None = None  # complaints of one incident, the new one included
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class SignalFacts:
     requested_amount: Decimal | None = None
     authority: Decimal | None = None  # the level's limit; None = unlimited
     authority_known: bool = False  # False while the level is not decided yet
+    same_incident: int = 0  # other open complaints that look like the same incident
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ def detect_signals(facts: SignalFacts, policy: SignalPolicy) -> tuple[SignalHit,
         hits.append(SignalHit(Signal.OVER_AUTHORITY.value, f"{facts.requested_amount} > {facts.authority}"))
     if is_repeat(earlier=facts.earlier_complaints, threshold=policy.repeat_threshold):
         hits.append(SignalHit(Signal.REPEAT.value, str(facts.earlier_complaints + 1)))
+    if policy.many_affected_from and facts.same_incident + 1 >= policy.many_affected_from:
+        hits.append(SignalHit(Signal.MANY_AFFECTED.value, str(facts.same_incident + 1)))
     return tuple(hits)
 
 

@@ -171,6 +171,10 @@ def _compensation_events() -> QuerySet[ComplaintEvent]:
     return ComplaintEvent.objects.filter(kind=EventKind.COMPENSATION, new__within_authority=True)
 
 
+def _suggestion_events() -> QuerySet[ComplaintEvent]:
+    return ComplaintEvent.objects.filter(kind=EventKind.SUGGESTION)
+
+
 def _approved() -> QuerySet[CompensationApproval]:
     return CompensationApproval.objects.filter(decision=ApprovalStatus.APPROVED)
 
@@ -194,6 +198,8 @@ def part_condition(code: str, settings_row: KpiSettings) -> Q:
         "recovery_base": scored & angry,
         "recovered": scored & angry & satisfied,
         "repeat": REPEAT,
+        "suggested": Q(pk__in=_suggestion_events().values("complaint_id")),
+        "suggestion_taken": Q(pk__in=_suggestion_events().filter(new__all_accepted=True).values("complaint_id")),
         "compensated": Q(pk__in=_compensation_events().values("complaint_id"))
         | Q(pk__in=_approved().values("case_id")),
         "action_cost": Q(pk__in=CorrectiveAction.objects.filter(cost__gt=0).values("complaint_id")),
@@ -330,6 +336,7 @@ class Summary:
     satisfaction: Ratio | None = None
     recovery: Ratio | None = None
     repeat: Ratio | None = None
+    suggestions: Ratio | None = None
     compensation: Decimal = Decimal(0)
     compensated: int = 0
     action_cost: Decimal = Decimal(0)
@@ -354,7 +361,7 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     priorities = {p.pk: p for p in Priority.objects.all()}
     base = _with_signals_text(cohort(user=user, filters=filters))
     codes = ["volume", "valid", "invalid", "duplicate", "resolved", "fcr", "scored", "satisfied"]
-    codes += ["recovery_base", "recovered", "repeat"]
+    codes += ["recovery_base", "recovered", "repeat", "suggested", "suggestion_taken"]
     for level in levels:
         codes += [f"handled:{level.pk}", f"escalated:{level.pk}"]
     counts = base.aggregate(
@@ -381,6 +388,9 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     s.satisfaction = Ratio(_("Satisfied"), n("satisfied"), n("scored"), "satisfied", "scored", target=target)
     s.recovery = Ratio(_("Recovered"), n("recovered"), n("recovery_base"), "recovered", "recovery_base")
     s.repeat = Ratio(_("Repeat"), n("repeat"), n("valid"), "repeat", "valid")
+    s.suggestions = Ratio(
+        _("Suggestions taken"), n("suggestion_taken"), n("suggested"), "suggestion_taken", "suggested"
+    )
 
     ids = base.values("pk")
     s.resolution_times = _resolution_times(base, levels, priorities)

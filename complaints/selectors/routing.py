@@ -27,6 +27,7 @@ from complaints.models import (
 )
 from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import Unit, WorkingCalendar, deadline
+from complaints.rules.classify import priority_floor
 from complaints.rules.clocks import urgent_first_response_due
 from complaints.rules.routing import (
     Condition,
@@ -38,7 +39,7 @@ from complaints.rules.routing import (
 )
 from complaints.rules.signals import SignalHit, detect_signals, over_authority
 from complaints.selectors.intake_forms import answer_facts, answer_field_specs, category_chain
-from complaints.selectors.triage import signal_codes, signal_facts, signal_policy
+from complaints.selectors.triage import effective_emotion, emotion_reading, signal_codes, signal_facts, signal_policy
 
 TEXT_FIELDS = (
     "customer_name",
@@ -121,7 +122,7 @@ def complaint_facts(
         department=tuple(d.code for d in chain),
         region=region,
         channel=complaint.channel,
-        emotion=complaint.emotion,
+        emotion=effective_emotion(complaint),
         demand=complaint.demand,
         requested_amount=complaint.requested_amount,
         risk_flagged=bool(complaint.risk_flagged),
@@ -330,6 +331,10 @@ def triage_decision(
             level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
     by_id = {r.pk: r for r in rules}
     priority = Priority.objects.get(pk=decision.priority_id)
+    chosen = complaint.intake_priority if complaint.intake_priority_id else None
+    if chosen is not None and priority_floor(rules_rank=priority.rank, chosen_rank=chosen.rank) == chosen.rank:
+        # The agent's (suggested) priority is more urgent: taken. Less urgent: the rules' stands.
+        priority = chosen
     routed_department = (
         Department.objects.get(pk=decision.department_id) if decision.department_id is not None else department
     )
@@ -365,6 +370,7 @@ def routing_preview(
 ) -> dict[str, Any]:
     """Returns the triage decision for a sample complaint as a JSON-ready dict; nothing is saved."""
     decision = triage_decision(complaint=complaint, department=department, at=at, answers=answers or {})
+    reading = emotion_reading(complaint)
     due = decision.deadlines
     profile = decision.profile
 
@@ -397,6 +403,9 @@ def routing_preview(
             "calendar": decision.level.calendar.code if due.business_time and decision.level.calendar else None,
         },
         "signals": [{"code": hit.code, "detail": hit.detail} for hit in decision.signals],
+        "emotion_index": reading.index,
+        "emotion_phrases": list(reading.phrases),
+        "emotion": {"agent": complaint.emotion, "words": reading.emotion, "used": effective_emotion(complaint)},
         "problems": [str(gap) for gap in due.gaps],
     }
 

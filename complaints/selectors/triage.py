@@ -1,12 +1,32 @@
-"""Reads behind the triage signals: the admin's keyword lists and thresholds, earlier complaints of
-the same customer, and the texts a complaint's signals are read from."""
+"""Reads behind triage: the admin's keyword lists and thresholds, earlier complaints of the same
+customer, the texts a complaint's signals are read from, the emotion lexicon and bands, open
+complaints that look like the same incident, and the classifier's suggestions."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from complaints.choices import Emotion, FieldKind, Signal
-from complaints.models import Answer, Complaint, Note, TriageSignal
+from complaints.choices import Emotion, EventKind, FieldKind, Outcome, Signal, Stage
+from complaints.models import (
+    Answer,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    Department,
+    EmotionPhrase,
+    Note,
+    Priority,
+    TriageModel,
+    TriageSettings,
+    TriageSignal,
+)
+from complaints.rules.cases import IncidentFacts, same_incident, text_terms
+from complaints.rules.classify import Suggestion, suggest, tokens
+from complaints.rules.emotion import EmotionCue, EmotionPolicy, EmotionReading, emotion_band, emotion_score
 from complaints.rules.signals import KeywordSignal, SignalFacts, SignalPolicy
 
 # The standard fields whose words the keyword lists look at.
@@ -27,6 +47,7 @@ def signal_policy() -> SignalPolicy:
         emotion_order=tuple(Emotion.values),
         emotion_threshold=settings_row.emotion_threshold or None,
         repeat_threshold=settings_row.repeat_threshold,
+        many_affected_from=triage_settings().many_affected_from,
     )
 
 
@@ -79,7 +100,214 @@ def signal_facts(*, complaint: Complaint, at: datetime) -> SignalFacts:
     return SignalFacts(
         texts=signal_texts(complaint),
         manager_requested=bool(complaint.manager_requested),
-        emotion=complaint.emotion or "",
+        emotion=effective_emotion(complaint),
         earlier_complaints=earlier,
         requested_amount=complaint.requested_amount,
+        same_incident=len(same_incident_complaints(complaint=complaint, at=at)),
+    )
+
+
+# Emotion -----------------------------------------------------------------------------------------
+
+
+def triage_settings() -> TriageSettings:
+    """Returns the single triage settings row (the migration creates it; the admin edits it)."""
+    from complaints.selectors.routing import ConfigurationMissing
+
+    obj = TriageSettings.objects.order_by("pk").first()
+    if obj is None:
+        raise ConfigurationMissing(_("Triage settings are missing: add them in the admin."))
+    return obj
+
+
+def emotion_policy() -> EmotionPolicy:
+    """Builds the admin's emotion lexicon and bands."""
+    row = triage_settings()
+    return EmotionPolicy(
+        cues=tuple(
+            EmotionCue(phrase=p, kind=k, weight=w)
+            for p, k, w in EmotionPhrase.objects.filter(active=True)
+            .order_by("kind", "phrase")
+            .values_list("phrase", "kind", "weight")
+        ),
+        bands=(row.agitated_from, row.angry_from, row.extremely_angry_from),
+        emotion_order=tuple(Emotion.values),
+        punctuation_weight=row.punctuation_weight,
+        shouting_weight=row.shouting_weight,
+    )
+
+
+def emotion_reading(complaint: Complaint, *, policy: EmotionPolicy | None = None) -> EmotionReading:
+    """The emotion the customer's words show: the stored reading (intake, then each customer
+    message) or, for a complaint not scored yet (a dry run), its words scored now."""
+    policy = policy or emotion_policy()
+    if complaint.emotion_index is not None:
+        return EmotionReading(
+            index=complaint.emotion_index,
+            emotion=emotion_band(index=complaint.emotion_index, bands=policy.bands, order=policy.emotion_order),
+            phrases=tuple(complaint.emotion_phrases or ()),
+        )
+    return emotion_score((complaint.customer_words or "",), policy)
+
+
+def effective_emotion(complaint: Complaint) -> str:
+    """The higher of the agent's emotion and the one the customer's words read as (what the
+    emotion signal and routing test)."""
+    from complaints.rules.emotion import higher_emotion
+
+    agent = complaint.emotion or Emotion.CALM
+    if not (complaint.customer_words or complaint.emotion_index is not None):
+        return agent
+    return higher_emotion(agent, emotion_reading(complaint).emotion, order=Emotion.values)
+
+
+# The same incident ---------------------------------------------------------------------------------
+
+
+def _incident(product_model: str, batch_number: str, place: str, words: str) -> IncidentFacts:
+    return IncidentFacts(product_model=product_model, batch_number=batch_number, place=place, terms=text_terms(words))
+
+
+def same_incident_complaints(
+    *,
+    complaint: Complaint | None = None,
+    at: datetime | None = None,
+    product_model: str = "",
+    batch_number: str = "",
+    place: str = "",
+    words: str = "",
+    limit: int = 200,
+) -> list[Complaint]:
+    """Returns the open complaints received within the admin's window before `at` that look like the
+    same incident (rules.cases.same_incident), newest first: those sharing the product model, the
+    batch or the place and some words. Two queries."""
+    if complaint is not None:
+        product_model, batch_number = complaint.product_model, complaint.batch_number
+        place, words = complaint.occurred_place, complaint.customer_words
+    if not (product_model.strip() or batch_number.strip() or place.strip()):
+        return []
+    at = at or timezone.now()
+    window = timedelta(days=triage_settings().similar_window_days)
+    key = Q(pk__in=[])
+    if product_model.strip():
+        key |= Q(product_model__iexact=product_model.strip())
+    if batch_number.strip():
+        key |= Q(batch_number__iexact=batch_number.strip())
+    if place.strip():
+        key |= Q(occurred_place__iexact=place.strip())
+    qs = (
+        Complaint.objects.filter(key, outcome=Outcome.OPEN, reference__isnull=False, received_at__gte=at - window)
+        .filter(received_at__lte=at)
+        .exclude(stage=Stage.CLOSED)
+        .order_by("-received_at", "-pk")
+    )
+    if complaint is not None and complaint.pk is not None:
+        qs = qs.exclude(pk=complaint.pk)
+    new = _incident(product_model, batch_number, place, words)
+    return [
+        other
+        for other in qs[:limit]
+        if same_incident(
+            new=new,
+            other=_incident(other.product_model, other.batch_number, other.occurred_place, other.customer_words),
+        )
+    ]
+
+
+# Suggestions -----------------------------------------------------------------------------------
+
+
+def active_model() -> TriageModel | None:
+    """The model in use, if any."""
+    return TriageModel.objects.filter(active=True).first()
+
+
+@dataclass(frozen=True)
+class ShownSuggestion:
+    target: str
+    label: str  # what the agent reads (category path, priority, department name)
+    value: int  # the primary key the form field takes
+    confidence: int  # percent
+    words: tuple[str, ...]
+
+
+def triage_suggestions(*, words: str, model: TriageModel | None = None) -> list[ShownSuggestion]:
+    """The model's suggestions for the customer's words, with the names the agent reads; labels
+    that no longer exist (a deleted or inactive category) are left out. Four queries at most."""
+    model = model if model is not None else active_model()
+    if model is None or not words.strip():
+        return []
+    found: list[Suggestion] = suggest(tokens(words), model.params)
+    tables: dict[str, Any] = {
+        "category": Category.objects.filter(active=True),
+        "priority": Priority.objects.all(),
+        "department": Department.objects.filter(active=True),
+    }
+    shown = []
+    for item in found:
+        obj = tables[item.target].filter(pk=int(item.value)).first() if item.value.isdigit() else None
+        if obj is not None:
+            shown.append(
+                ShownSuggestion(
+                    target=item.target,
+                    label=str(obj),
+                    value=obj.pk,
+                    confidence=round(item.confidence * 100),
+                    words=item.words,
+                )
+            )
+    return shown
+
+
+def training_samples() -> QuerySet[Complaint]:
+    """The complaints a model learns from: closed as resolved (they went through verification)."""
+    return Complaint.objects.filter(stage=Stage.CLOSED, outcome=Outcome.RESOLVED, reference__isnull=False)
+
+
+def suggestion_events() -> QuerySet[ComplaintEvent]:
+    """Every recorded acceptance or override of a suggestion."""
+    return ComplaintEvent.objects.filter(kind=EventKind.SUGGESTION)
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    complaint_id: int
+    reference: str
+    received_at: datetime | None
+    customer_words: str
+
+
+@dataclass(frozen=True)
+class IntakeTriage:
+    """What the intake panel shows beside the similar closed cases."""
+
+    suggestions: list[ShownSuggestion]
+    model_version: int | None
+    have: int  # closed complaints to learn from (counted only while no model is in use)
+    need: int
+    same_incident: int  # open complaints of the same incident (all of them, seen or not)
+    incident_rows: list[IncidentRow]  # those the user may see
+    many_affected_from: int
+
+
+def intake_triage_panel(*, user: Any, product_model: str, batch_number: str, place: str, words: str) -> IntakeTriage:
+    """The model's suggestions for the words (or why there are none), and the open complaints that
+    look like the same incident: how many there are, and those the user may see. Constant queries."""
+    from complaints.selectors.common import complaints_visible_to
+
+    settings_row = triage_settings()
+    model = active_model()
+    have = 0 if model is not None else training_samples().count()
+    same = same_incident_complaints(product_model=product_model, batch_number=batch_number, place=place, words=words)
+    visible = set(complaints_visible_to(user).filter(pk__in=[c.pk for c in same]).values_list("pk", flat=True))
+    return IntakeTriage(
+        suggestions=triage_suggestions(words=words, model=model) if model is not None else [],
+        model_version=model.version if model is not None else None,
+        have=have,
+        need=settings_row.min_training_size,
+        same_incident=len(same),
+        incident_rows=[
+            IncidentRow(c.pk, c.reference or "", c.received_at, c.customer_words) for c in same if c.pk in visible
+        ],
+        many_affected_from=settings_row.many_affected_from,
     )

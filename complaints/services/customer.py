@@ -350,8 +350,11 @@ def customer_add_information(
     *, link: CustomerLink, text: str, uploads: Iterable[UploadedFile] = (), now: datetime | None = None
 ) -> Complaint:
     """The customer adds words or files through their link: they land on the timeline, the case
-    owner is told, and a case waiting for the customer resumes its clock."""
+    owner is told, a case waiting for the customer resumes its clock, and their words are scored
+    for emotion (triage runs again, so an emotion now at the threshold raises its signal)."""
     from complaints.services.clocks import complaint_customer_answered
+    from complaints.services.emotion import complaint_emotion_read
+    from complaints.services.triage import complaint_retriage
 
     text = (text or "").strip()
     uploads = list(uploads)
@@ -369,6 +372,9 @@ def customer_add_information(
             attachment_add(complaint=complaint, upload=upload, actor=None)
         if complaint.waiting_since is not None:
             complaint_customer_answered(complaint=complaint, actor=None, note=text, now=now)
+        if text:
+            complaint_emotion_read(complaint=complaint, text=text, trigger="customer_message")
+            complaint_retriage(complaint=complaint, trigger="customer_message")
         owner = [complaint.owner] if complaint.owner is not None else []
         notify_event(
             event=NotificationEvent.CUSTOMER_ADDED,

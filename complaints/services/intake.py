@@ -15,9 +15,11 @@ from complaints.rules.reference import format_reference
 from complaints.selectors.common import process_settings, registering_departments
 from complaints.selectors.intake_forms import EffectiveForm
 from complaints.services.attachments import attachment_add
+from complaints.services.emotion import complaint_emotion_read
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
 from complaints.services.intake_forms import answers_store
+from complaints.services.learning import suggestion_record
 
 
 def reference_sequence(*, prefix: str, year: int) -> str:
@@ -86,7 +88,8 @@ def complaint_register(
     """Fills a new complaint from validated intake data, gives it a reference and saves it, with
     the answers to its category's questions (`answer_form` is the form they were validated
     against). The first handler (the receiver) becomes the case owner and stays the customer's
-    contact."""
+    contact. The customer's words are scored for emotion, and what the agent made of the model's
+    suggestions (if a model is in use) is recorded."""
     if (
         not is_system(receiver)
         and not receiver.is_superuser
@@ -118,4 +121,6 @@ def complaint_register(
         attachment_add(complaint=complaint, upload=upload, actor=receiver)
     if answer_form is not None:
         answers_store(complaint=complaint, form=answer_form, answers=answers or {}, actor=receiver)
+    complaint_emotion_read(complaint=complaint, text=complaint.customer_words, trigger="intake", actor=receiver)
+    suggestion_record(complaint=complaint, actor=receiver)
     return complaint

@@ -1,10 +1,12 @@
-// Intake page: as the agent picks the category, types the model and the customer's words, fetch
-// the closed cases most like this complaint from our own server and show them beside the form.
+// Intake page: as the agent picks the category, types the model, batch, place and the customer's
+// words, fetch from our own server the triage suggestions, the open complaints that look like the
+// same incident and the closed cases most like this complaint, and show them beside the form. A
+// suggestion's "Use" button fills its field; the agent may still change it.
 (function () {
   "use strict";
   if (window.redressSimilarCases) return;
   window.redressSimilarCases = true;
-  var WATCHED = ["category", "product_model", "customer_words"];
+  var WATCHED = ["category", "product_model", "batch_number", "occurred_place", "customer_words"];
   var timer = null;
   var lastQuery = "";
 
@@ -20,6 +22,8 @@
     var params = new URLSearchParams({
       category: valueOf(form, "category"),
       product_model: valueOf(form, "product_model"),
+      batch_number: valueOf(form, "batch_number"),
+      occurred_place: valueOf(form, "occurred_place"),
       words: valueOf(form, "customer_words").slice(0, 2000)
     });
     var query = params.toString();
@@ -44,6 +48,20 @@
     timer = window.setTimeout(function () { refresh(form); }, event.type === "change" ? 0 : 600);
   }
 
+  function use(event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-rd-use]") : null;
+    if (!button) return;
+    var form = document.querySelector('form [name="category"]');
+    form = form ? form.closest("form") : null;
+    var control = form ? form.querySelector('select[name="' + button.dataset.rdUse + '"]') : null;
+    if (!control) return;
+    var option = Array.prototype.find.call(control.options, function (o) { return o.value === button.dataset.value; });
+    if (!option) return; // not a choice this agent has (e.g. a department they do not register for)
+    control.value = button.dataset.value;
+    control.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("click", use);
   document.addEventListener("change", schedule);
   document.addEventListener("input", schedule);
   function initial() {
