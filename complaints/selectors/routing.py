@@ -403,9 +403,13 @@ def routing_preview(
             "calendar": decision.level.calendar.code if due.business_time and decision.level.calendar else None,
         },
         "signals": [{"code": hit.code, "detail": hit.detail} for hit in decision.signals],
-        "emotion_index": reading.index,
-        "emotion_phrases": list(reading.phrases),
-        "emotion": {"agent": complaint.emotion, "words": reading.emotion, "used": effective_emotion(complaint)},
+        "emotion_index": reading.index if reading else None,
+        "emotion_phrases": list(reading.phrases) if reading else [],
+        "emotion": {
+            "agent": complaint.emotion,
+            "words": reading.emotion if reading else None,
+            "used": effective_emotion(complaint),
+        },
         "problems": [str(gap) for gap in due.gaps],
     }
 

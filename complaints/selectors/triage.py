@@ -47,7 +47,7 @@ def signal_policy() -> SignalPolicy:
         emotion_order=tuple(Emotion.values),
         emotion_threshold=settings_row.emotion_threshold or None,
         repeat_threshold=settings_row.repeat_threshold,
-        many_affected_from=triage_settings().many_affected_from,
+        many_affected_from=row.many_affected_from if (row := triage_settings()) is not None else None,
     )
 
 
@@ -103,26 +103,34 @@ def signal_facts(*, complaint: Complaint, at: datetime) -> SignalFacts:
         emotion=effective_emotion(complaint),
         earlier_complaints=earlier,
         requested_amount=complaint.requested_amount,
-        same_incident=len(same_incident_complaints(complaint=complaint, at=at)),
+        same_incident=len(same_incident_complaints(complaint=complaint, at=at)) if triage_settings() else 0,
     )
 
 
 # Emotion -----------------------------------------------------------------------------------------
 
 
-def triage_settings() -> TriageSettings:
-    """Returns the single triage settings row (the migration creates it; the admin edits it)."""
+def triage_settings() -> TriageSettings | None:
+    """Returns the single triage settings row (the migration creates it; the admin edits it). Without
+    it there is no emotion index, no suggestion and no same-incident signal; the rules work as before."""
+    return TriageSettings.objects.order_by("pk").first()
+
+
+def triage_settings_required() -> TriageSettings:
+    """The triage settings row, or ConfigurationMissing (for training)."""
     from complaints.selectors.routing import ConfigurationMissing
 
-    obj = TriageSettings.objects.order_by("pk").first()
+    obj = triage_settings()
     if obj is None:
         raise ConfigurationMissing(_("Triage settings are missing: add them in the admin."))
     return obj
 
 
-def emotion_policy() -> EmotionPolicy:
-    """Builds the admin's emotion lexicon and bands."""
+def emotion_policy() -> EmotionPolicy | None:
+    """Builds the admin's emotion lexicon and bands (None without triage settings)."""
     row = triage_settings()
+    if row is None:
+        return None
     return EmotionPolicy(
         cues=tuple(
             EmotionCue(phrase=p, kind=k, weight=w)
@@ -137,10 +145,13 @@ def emotion_policy() -> EmotionPolicy:
     )
 
 
-def emotion_reading(complaint: Complaint, *, policy: EmotionPolicy | None = None) -> EmotionReading:
+def emotion_reading(complaint: Complaint, *, policy: EmotionPolicy | None = None) -> EmotionReading | None:
     """The emotion the customer's words show: the stored reading (intake, then each customer
-    message) or, for a complaint not scored yet (a dry run), its words scored now."""
+    message) or, for a complaint not scored yet (a dry run), its words scored now. None without
+    triage settings."""
     policy = policy or emotion_policy()
+    if policy is None:
+        return None
     if complaint.emotion_index is not None:
         return EmotionReading(
             index=complaint.emotion_index,
@@ -158,7 +169,8 @@ def effective_emotion(complaint: Complaint) -> str:
     agent = complaint.emotion or Emotion.CALM
     if not (complaint.customer_words or complaint.emotion_index is not None):
         return agent
-    return higher_emotion(agent, emotion_reading(complaint).emotion, order=Emotion.values)
+    reading = emotion_reading(complaint)
+    return agent if reading is None else higher_emotion(agent, reading.emotion, order=Emotion.values)
 
 
 # The same incident ---------------------------------------------------------------------------------
@@ -177,6 +189,7 @@ def same_incident_complaints(
     place: str = "",
     words: str = "",
     limit: int = 200,
+    window_days: int | None = None,
 ) -> list[Complaint]:
     """Returns the open complaints received within the admin's window before `at` that look like the
     same incident (rules.cases.same_incident), newest first: those sharing the product model, the
@@ -187,7 +200,12 @@ def same_incident_complaints(
     if not (product_model.strip() or batch_number.strip() or place.strip()):
         return []
     at = at or timezone.now()
-    window = timedelta(days=triage_settings().similar_window_days)
+    if window_days is None:
+        row = triage_settings()
+        if row is None:
+            return []
+        window_days = row.similar_window_days
+    window = timedelta(days=window_days)
     key = Q(pk__in=[])
     if product_model.strip():
         key |= Q(product_model__iexact=product_model.strip())
@@ -295,11 +313,21 @@ def intake_triage_panel(*, user: Any, product_model: str, batch_number: str, pla
     look like the same incident: how many there are, and those the user may see. Constant queries."""
     from complaints.selectors.common import complaints_visible_to
 
-    settings_row = triage_settings()
+    settings_row = triage_settings_required()
     model = active_model()
     have = 0 if model is not None else training_samples().count()
-    same = same_incident_complaints(product_model=product_model, batch_number=batch_number, place=place, words=words)
-    visible = set(complaints_visible_to(user).filter(pk__in=[c.pk for c in same]).values_list("pk", flat=True))
+    same = same_incident_complaints(
+        product_model=product_model,
+        batch_number=batch_number,
+        place=place,
+        words=words,
+        window_days=settings_row.similar_window_days,
+    )
+    visible = (
+        set(complaints_visible_to(user).filter(pk__in=[c.pk for c in same]).values_list("pk", flat=True))
+        if same
+        else set()
+    )
     return IntakeTriage(
         suggestions=triage_suggestions(words=words, model=model) if model is not None else [],
         model_version=model.version if model is not None else None,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from complaints.choices import EventKind
 from complaints.models import Complaint, TriageModel, TriageSettings
 from complaints.rules.classify import Sample, tokens, train
-from complaints.selectors.triage import active_model, training_samples, triage_settings, triage_suggestions
+from complaints.selectors.triage import active_model, training_samples, triage_settings_required, triage_suggestions
 from complaints.services.events import event_record
 
 # Training is reproducible: the same complaints give the same split, model and figures.
@@ -57,7 +57,7 @@ def triage_train(*, now: datetime | None = None) -> TriageModel:
     stored). Returns the new model."""
     now = now or timezone.now()
     with transaction.atomic():
-        settings_row = TriageSettings.objects.select_for_update().get(pk=triage_settings().pk)
+        settings_row = TriageSettings.objects.select_for_update().get(pk=triage_settings_required().pk)
         samples = _samples()
         if len(samples) < settings_row.min_training_size:
             raise TooLittleData(len(samples), settings_row.min_training_size)
@@ -80,7 +80,7 @@ def triage_train_due(*, now: datetime | None = None) -> TriageModel | None:
     """The scheduled training: trains when there is no model yet or the newest is older than the
     admin's interval, and there is enough data; otherwise does nothing. Returns the new model."""
     now = now or timezone.now()
-    settings_row = triage_settings()
+    settings_row = triage_settings_required()
     newest = TriageModel.objects.order_by("-version").first()
     if newest is not None and newest.trained_at > now - timedelta(days=settings_row.retrain_days):
         return None

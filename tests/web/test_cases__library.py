@@ -133,7 +133,8 @@ def test_the_intake_panel_suggests_the_closest_closed_case(org, cases, agent):
     panel = as_user(agent).get(url).content.decode()
     assert cases["power"].reference in panel and "BMS firmware cut the contactor" in panel
     assert panel.index(cases["power"].reference) < panel.index(cases["fridge"].reference)  # same category: shown after
-    assert cases["open"].reference not in panel
+    # The open complaint is no solved case; it may be the same incident (the triage part of the panel).
+    assert f'data-case="{cases["open"].reference}"' not in panel
     empty = as_user(agent).get("/workflow/cases/similar/").content.decode()
     assert "Choose a category" in empty
 
@@ -156,4 +157,6 @@ def test_library_and_panel_cost_the_same_for_few_and_many_cases(org, cases, agen
     for n in range(3):
         closed_case(agent, quality_engineer, org, cause=f"Cause {n} 断电", product_model="EV-S7")
     assert (_count(client, "/workflow/cases/"), _count(client, panel)) == few
-    assert few[0] <= 25 and few[1] <= 15, few
+    # The panel also reads the triage settings, the model in use (or the data count) and the open
+    # complaints of the same incident.
+    assert few[0] <= 25 and few[1] <= 20, few
