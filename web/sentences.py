@@ -22,6 +22,7 @@ from complaints.choices import (
     Channel,
     CollaborationStep,
     ConfirmationOutcome,
+    Emotion,
     EscalationReason,
     EscalationTrigger,
     EventKind,
@@ -50,6 +51,8 @@ KIND_GROUPS: dict[str, str] = {
     EventKind.REGISTERED: "intake",
     EventKind.TRIAGED: "intake",
     EventKind.SIGNALS: "intake",
+    EventKind.EMOTION_SCORED: "intake",
+    EventKind.SUGGESTION: "intake",
     EventKind.PRIORITY_RAISED: "intake",
     EventKind.STAGE_CHANGED: "intake",
     EventKind.DEADLINES_RECOMPUTED: "intake",
@@ -199,6 +202,25 @@ def _signals(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     return _("New triage signals: %(found)s (%(trigger)s).") % {
         "found": _list(new.get("found") or new.get("signals")),
         "trigger": _label(EscalationTrigger, new.get("trigger")),
+    }
+
+
+def _emotion_scored(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("The customer's words read as %(emotion)s (emotion index %(index)s): %(phrases)s.") % {
+        "emotion": _label(Emotion, new.get("emotion")),
+        "index": new.get("emotion_index", "—"),
+        "phrases": _list(new.get("emotion_phrases")),
+    }
+
+
+def _suggestion(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    items = new.get("items") or []
+    taken = [i.get("label", "") for i in items if i.get("accepted")]
+    other = [i.get("label", "") for i in items if not i.get("accepted")]
+    return _("Triage model %(model)s suggested; taken: %(taken)s; not taken: %(other)s.") % {
+        "model": new.get("model", "—"),
+        "taken": _list(taken),
+        "other": _list(other),
     }
 
 
@@ -542,6 +564,8 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.REGISTERED: _registered,
     EventKind.TRIAGED: _triaged,
     EventKind.SIGNALS: _signals,
+    EventKind.EMOTION_SCORED: _emotion_scored,
+    EventKind.SUGGESTION: _suggestion,
     EventKind.PRIORITY_RAISED: _priority,
     EventKind.STAGE_CHANGED: _stage,
     EventKind.DEADLINES_RECOMPUTED: _deadlines,

@@ -106,6 +106,18 @@ def test_event_group(kind, group):
             {},
             "The Resolution deadline (2026-11-27 10:00) was missed.",
         ),
+        (
+            "emotion_scored",
+            {"emotion": "angry", "emotion_index": 55, "emotion_phrases": ["过分", "！！"]},
+            {},
+            "The customer's words read as Angry (emotion index 55): 过分, ！！.",
+        ),
+        (
+            "suggestion",
+            {"model": 2, "items": [{"label": "P0", "accepted": True}, {"label": "Paint", "accepted": False}]},
+            {},
+            "Triage model 2 suggested; taken: P0; not taken: Paint.",
+        ),
         ("unknown_kind", {"x": 1}, {}, ""),
     ],
 )
