@@ -148,7 +148,7 @@ def test_the_dry_run_shows_the_emotion_index_and_its_phrases(org: dict[str, Any]
     call_command("route_preview", stdout=out, stderr=StringIO())
     result = json.loads(out.getvalue())
     assert result["emotion_index"] == 20 + 25 + 45 + 10
-    assert result["emotion_phrases"] == ["律师", "过分", "太过分", "！！"]
+    assert result["emotion_phrases"] == ["太过分", "过分", "律师", "！！"]  # lexicon order: kind, phrase
     assert result["emotion"] == {"agent": "calm", "words": "extremely_angry", "used": "extremely_angry"}
 
 
