@@ -108,7 +108,7 @@ def test_training_needs_the_admins_minimum_then_suggests_and_records_the_agents_
     assert {i["target"]: i["accepted"] for i in events(overridden, EventKind.SUGGESTION)[0].new["items"]}[
         "priority"
     ] is False
-    ratio = kpi_summary(user=None, filters=KpiFilters()).suggestions
+    ratio = kpi_summary(user=None, filters=KpiFilters(period=None)).suggestions
     assert (
         ratio is not None
         and ratio.whole == 2
