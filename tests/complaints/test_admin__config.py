@@ -229,6 +229,28 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
             link_valid_days=90,
         )
     CustomerLink.objects.create(complaint=complaint, token_hash="0" * 64, expires_at=timezone.now() + timedelta(days=1))
+    # A trained triage model (read-only: training makes them); triage settings and the emotion
+    # lexicon come from the migration.
+    from complaints.models import TriageModel
+
+    TriageModel.objects.create(
+        version=1,
+        trained_at=timezone.now(),
+        data_size=60,
+        seed=1,
+        params={},
+        evaluation={
+            "priority": {
+                "trained_on": 48,
+                "held_out": 12,
+                "accuracy": 0.75,
+                "majority_label": "3",
+                "majority_accuracy": 0.5,
+                "per_label": {"3": {"precision": 0.8, "recall": 0.7, "support": 6}},
+            }
+        },
+        active=True,
+    )
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"
     return org
