@@ -115,3 +115,11 @@ def review_packs() -> list[int]:
     from complaints.services.review import review_packs_due
 
     return review_packs_due()
+
+
+@shared_task(name="complaints.tasks.kpi_refresh", ignore_result=True, acks_late=True)
+def kpi_refresh() -> int:
+    """Recounts the KPI summary of every day with a stale mark (see complaints.services.kpi_summary)."""
+    from complaints.services.kpi_summary import kpi_refresh as refresh
+
+    return refresh()

@@ -36,4 +36,10 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.review_packs",
         "schedule": float(os.environ.get("REDRESS_REVIEW_PACK_SECONDS", "300")),
     },
+    # KPI summary rows (complaints.services.kpi_summary): the days whose complaints changed are
+    # recounted, so that the dashboard seldom has a stale day of its own to recount.
+    "kpi-refresh": {
+        "task": "complaints.tasks.kpi_refresh",
+        "schedule": float(os.environ.get("REDRESS_KPI_REFRESH_SECONDS", "120")),
+    },
 }
