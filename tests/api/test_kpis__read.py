@@ -19,6 +19,13 @@ def week(org: dict[str, Any]) -> dict[str, Any]:
     return kpi_fixture.build(org)
 
 
+@pytest.fixture
+def superuser(org: dict[str, Any]) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("boss", password="x")
+
+
 def allow(role: str) -> None:
     KpiSettings.objects.get().dashboard_roles.add(Role.objects.get(code=role))
 
