@@ -64,6 +64,10 @@ CREATE TRIGGER kpi_stale_insert AFTER INSERT ON complaints_complaintevent
 CREATE TRIGGER kpi_stale_delete AFTER DELETE ON complaints_complaintevent
     FOR EACH ROW WHEN (OLD.kind IN ('reopened', 'compensation'))
     EXECUTE FUNCTION complaints_kpi_stale_related('complaint_id');
+-- A scoped user's queued tasks outside their departments (complaints_visible_to's queue branch), read
+-- once per dashboard request: without it a parallel scan of every task.
+CREATE INDEX IF NOT EXISTS task_queued ON viewflow_task (owner_permission) WHERE owner_id IS NULL;
+
 CREATE TRIGGER kpi_stale AFTER UPDATE OF satisfied_from, recovery_emotion
     ON complaints_kpisettings FOR EACH STATEMENT EXECUTE FUNCTION complaints_kpi_stale_all();
 """
@@ -77,6 +81,7 @@ DROP TRIGGER IF EXISTS kpi_stale ON complaints_compensationapproval;
 DROP TRIGGER IF EXISTS kpi_stale_insert ON complaints_complaintevent;
 DROP TRIGGER IF EXISTS kpi_stale_delete ON complaints_complaintevent;
 DROP TRIGGER IF EXISTS kpi_stale ON complaints_kpisettings;
+DROP INDEX IF EXISTS task_queued;
 DROP FUNCTION IF EXISTS complaints_kpi_stale_complaint();
 DROP FUNCTION IF EXISTS complaints_kpi_stale_related();
 DROP FUNCTION IF EXISTS complaints_kpi_stale_all();

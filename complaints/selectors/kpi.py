@@ -717,12 +717,15 @@ def tallies(*, user: Any, filters: KpiFilters, by: tuple[str, ...] = (), counts:
     else:
         rows = rows.filter(department_id__in=departments)
         levels = levels.filter(department_id__in=departments)
-        extra = unscoped.filter(others).exclude(department_id__in=departments)
+        # Read once (the condition costs a probe of the task table per complaint): usually none or a few.
+        outside = unscoped.filter(others).exclude(department_id__in=departments).order_by()
+        extra = list(outside.values_list("pk", flat=True))
         t = Tallies(
-            cohort=unscoped.filter(Q(department_id__in=departments) | Q(pk__in=extra.values("pk"))),
+            cohort=unscoped.filter(Q(department_id__in=departments) | Q(pk__in=extra)),
             by={name: {} for name in by},
         )
-        _fold(t, day_rows(extra), by, counts)
+        if extra:
+            _fold(t, day_rows(unscoped.filter(pk__in=extra)), by, counts)
     if counts:
         sums = rows.aggregate(**{p: Sum(p) for p in (*KPI_DAY_PARTS, *_clock_columns(), "compensation", "action_cost")})
         for p in KPI_DAY_PARTS:
