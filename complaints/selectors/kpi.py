@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -719,7 +719,11 @@ def tallies(*, user: Any, filters: KpiFilters, by: tuple[str, ...] = (), counts:
         levels = levels.filter(department_id__in=departments)
         # Read once (the condition costs a probe of the task table per complaint): usually none or a few.
         outside = unscoped.filter(others).exclude(department_id__in=departments).order_by()
-        extra = list(outside.values_list("pk", flat=True))
+        with transaction.atomic(), connection.cursor() as cursor:
+            # PostgreSQL's JIT compiles this query's task probes for 3 s to save well under one
+            # (bench/RESULTS.md, EXPLAIN of the regional lead's dashboard): off for this query only.
+            cursor.execute("SET LOCAL jit = off")
+            extra = list(outside.values_list("pk", flat=True))
         t = Tallies(
             cohort=unscoped.filter(Q(department_id__in=departments) | Q(pk__in=extra)),
             by={name: {} for name in by},
