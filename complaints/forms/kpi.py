@@ -46,6 +46,8 @@ class KpiFilterForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             raise forms.ValidationError(_("The period ends before it starts."))
+        if any(d and d.year >= date.max.year for d in (start, end)):
+            raise forms.ValidationError(_("Choose a period before the year 9999."))
         return data
 
     def filters(self, *, whole_time: bool = False) -> KpiFilters:
