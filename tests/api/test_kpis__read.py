@@ -65,6 +65,8 @@ def test_bad_filters_are_a_problem_with_the_field(week: Any, superuser: Any) -> 
     assert response.status_code == 400
     body = response.json()
     assert "priority" in str(body)
+    # The last representable day has no "day after": refused, not a 500.
+    assert client_for(superuser).get("/api/kpis/", {"end": "9999-12-31"}).status_code == 400
 
 
 def test_queries_do_not_depend_on_the_complaints(week: Any, superuser: Any, django_assert_max_num_queries: Any) -> None:
