@@ -251,3 +251,82 @@ class TaskSerializer(serializers.Serializer):
     complaint = serializers.IntegerField(allow_null=True)
     reference = serializers.CharField(allow_null=True)
     created = serializers.DateTimeField()
+
+
+# --- KPIs (read-only; complaints.selectors.kpi.Summary as JSON) ------------------------------
+
+
+class KpiRatioSerializer(serializers.Serializer):
+    """A KPI as part / whole; the codes name the parts for the dashboard's drill-down lists."""
+
+    label = serializers.CharField()
+    part = serializers.IntegerField()
+    whole = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True)
+    target = serializers.FloatField(allow_null=True)
+    meets_target = serializers.BooleanField(allow_null=True)
+    part_code = serializers.CharField()
+    whole_code = serializers.CharField()
+
+
+class KpiTimeSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    priority = serializers.CharField()
+    count = serializers.IntegerField()
+    median_hours = serializers.FloatField(allow_null=True)
+    p90_hours = serializers.FloatField(allow_null=True)
+    part_code = serializers.CharField()
+
+
+class KpiParetoSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.FloatField()
+    share = serializers.FloatField()
+    cumulative = serializers.FloatField()
+
+
+class KpiTrendSerializer(serializers.Serializer):
+    bucket = serializers.DateTimeField()
+    part_code = serializers.CharField()
+    total = serializers.IntegerField()
+    valid = serializers.IntegerField()
+    escalated = serializers.IntegerField()
+
+
+class KpiRegionSerializer(serializers.Serializer):
+    department = serializers.IntegerField(source="department.pk")
+    department_name = serializers.CharField(source="department.name")
+    volume = serializers.IntegerField()
+    fcr = serializers.FloatField(allow_null=True)
+    escalation = serializers.FloatField(allow_null=True)
+    satisfaction = serializers.FloatField(allow_null=True)
+    repeat = serializers.FloatField(allow_null=True)
+
+
+class KpiSummarySerializer(serializers.Serializer):
+    """Every KPI of the dashboard for the filters given (definitions: DOMAIN.md and the dashboard)."""
+
+    start = serializers.DateField(allow_null=True, help_text="First day counted (complaints received from).")
+    end = serializers.DateField(allow_null=True, help_text="Last day counted.")
+    volume = serializers.IntegerField()
+    valid = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    fcr = KpiRatioSerializer()
+    escalation = KpiRatioSerializer(many=True)
+    resolution_times = KpiTimeSerializer(many=True)
+    deadlines = KpiRatioSerializer(many=True)
+    satisfaction = KpiRatioSerializer()
+    recovery = KpiRatioSerializer()
+    repeat = KpiRatioSerializer()
+    compensation = serializers.DecimalField(max_digits=16, decimal_places=2)
+    action_cost = serializers.DecimalField(max_digits=16, decimal_places=2)
+    open_batches = serializers.IntegerField()
+    appeals = serializers.IntegerField()
+    categories = KpiParetoSerializer(many=True)
+    causes = KpiParetoSerializer(many=True)
+    responsibility = KpiParetoSerializer(many=True)
+    trend_unit = serializers.ChoiceField(choices=["week", "month"])
+    trend = KpiTrendSerializer(many=True)
+    regions = KpiRegionSerializer(many=True)

@@ -30,6 +30,7 @@ urlpatterns = _login_exempt(
         path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
         path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
         path("config/", views.ConfigurationView.as_view(), name="config"),
+        path("kpis/", views.KpiView.as_view(), name="kpis"),
         *router.urls,
     ]
 )

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -41,6 +41,7 @@ from api.serializers import (
     ContactSerializer,
     EscalateSerializer,
     EscalationResultSerializer,
+    KpiSummarySerializer,
     NoteSerializer,
     ReopenResultSerializer,
     ReopenSerializer,
@@ -55,10 +56,12 @@ from complaints.forms import IntakeForm
 from complaints.forms import escalation as escalation_forms
 from complaints.forms import page as page_forms
 from complaints.forms.answers import ANSWER_PREFIX
+from complaints.forms.kpi import KpiFilterForm
 from complaints.models import AccessLog, Category, Complaint, CustomerContact, Escalation, Note
 from complaints.selectors.common import complaint_of_process
 from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX
+from complaints.selectors.kpi import kpi_summary, may_see_dashboard, region_comparison
 from complaints.selectors.worklist import complaint_search
 from complaints.services import intake
 from complaints.services.approvals import compensation_propose
@@ -680,3 +683,38 @@ class ConfigurationView(APIView):
         except ConfigImportError as error:
             raise ValidationError({"document": error.errors}) from None
         return Response({"imported": counts})
+
+
+KPI_FILTERS = [
+    OpenApiParameter("start", OpenApiTypes.DATE, description="First day (default: the first of this month)."),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, included (default: today)."),
+    OpenApiParameter("department", OpenApiTypes.INT, description="A department, with those below it."),
+    OpenApiParameter("category", OpenApiTypes.INT, description="A category, with those below it."),
+    OpenApiParameter("priority", OpenApiTypes.INT, description="A priority's id."),
+    OpenApiParameter("level", OpenApiTypes.INT, description="The current escalation level's id."),
+    OpenApiParameter("channel", OpenApiTypes.STR, description="The intake channel."),
+]
+
+
+class KpiView(APIView):
+    """The dashboard's KPIs for the caller: the same filters (the dashboard's form) and the same
+    scope (the complaints the caller may see), for the roles the KPI settings allow."""
+
+    @extend_schema(parameters=KPI_FILTERS, responses={200: KpiSummarySerializer})
+    def get(self, request: Request) -> Response:
+        """Every KPI of the complaints received in the period that the caller may see."""
+        if not may_see_dashboard(request.user):
+            raise Refused(_("The dashboard is for the roles the KPI settings name."))
+        form = KpiFilterForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
+        filters = form.filters()
+        summary = kpi_summary(user=request.user, filters=filters)
+        period = filters.period
+        data = {
+            **{name: getattr(summary, name) for name in KpiSummarySerializer().fields if hasattr(summary, name)},
+            "start": period.start if period else None,
+            "end": period.end - timedelta(days=1) if period else None,
+            "regions": region_comparison(user=request.user, filters=filters),
+        }
+        return Response(KpiSummarySerializer(data).data)

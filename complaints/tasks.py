@@ -125,3 +125,11 @@ def triage_train() -> int | None:
 
     model = triage_train_due()
     return model.version if model is not None else None
+
+
+@shared_task(name="complaints.tasks.kpi_refresh", ignore_result=True, acks_late=True)
+def kpi_refresh() -> int:
+    """Recounts the KPI summary of every day with a stale mark (see complaints.services.kpi_summary)."""
+    from complaints.services.kpi_summary import kpi_refresh as refresh
+
+    return refresh()

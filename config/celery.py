@@ -42,4 +42,10 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.triage_train",
         "schedule": float(os.environ.get("REDRESS_TRIAGE_TRAIN_SECONDS", "3600")),
     },
+    # KPI summary rows (complaints.services.kpi_summary): the days whose complaints changed are
+    # recounted, so that the dashboard seldom has a stale day of its own to recount.
+    "kpi-refresh": {
+        "task": "complaints.tasks.kpi_refresh",
+        "schedule": float(os.environ.get("REDRESS_KPI_REFRESH_SECONDS", "120")),
+    },
 }

@@ -16,7 +16,7 @@ from .escalation import CollaborationRequest, CompensationApproval, Escalation, 
 from .events import ComplaintEvent
 from .inbox import InAppNotice
 from .intake_forms import Answer, FormField, FormVersion
-from .kpi import KpiSettings, ReviewPack, SavedFilter
+from .kpi import KpiDay, KpiDayLevel, KpiSettings, KpiStale, ReviewPack, SavedFilter
 from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .portal import CustomerLink, PortalSettings, PublicFiling
@@ -67,7 +67,10 @@ __all__ = [
     "FormField",
     "FormVersion",
     "InAppNotice",
+    "KpiDay",
+    "KpiDayLevel",
     "KpiSettings",
+    "KpiStale",
     "LevelLimit",
     "Membership",
     "Mention",

@@ -122,3 +122,109 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- summary rows (kept by complaints.services.kpi_summary) ----------------------------------
+
+
+class KpiDay(models.Model):
+    """The KPI parts of the complaints received on one local day in one department, category,
+    priority, current level and channel: what the dashboard adds up instead of reading every
+    complaint. Rebuilt for a day whenever a mark in KpiStale says something about one of its
+    complaints changed (database triggers write the marks); never edited by hand."""
+
+    day = models.DateField()
+    department = models.ForeignKey("complaints.Department", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("complaints.Category", null=True, on_delete=models.CASCADE, related_name="+")
+    priority = models.ForeignKey("complaints.Priority", null=True, on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey("complaints.EscalationLevel", null=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20)
+    volume = models.PositiveIntegerField(default=0)
+    valid = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    duplicate = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    fcr = models.PositiveIntegerField(default=0)
+    scored = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    recovery_base = models.PositiveIntegerField(default=0)
+    recovered = models.PositiveIntegerField(default=0)
+    repeat = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    compensation = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    action_cost = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # clocked_<kind> / missed_<kind> for every clock kind: added below the class.
+
+    class Meta:
+        verbose_name = _("KPI summary row")
+        verbose_name_plural = _("KPI summary rows")
+        indexes = [models.Index(fields=["day", "department"], name="kpi_day_department")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id}"
+
+
+KPI_DAY_PARTS = (
+    "volume",
+    "valid",
+    "invalid",
+    "duplicate",
+    "resolved",
+    "fcr",
+    "scored",
+    "satisfied",
+    "recovery_base",
+    "recovered",
+    "repeat",
+    "escalated",
+)
+
+
+def _clock_columns() -> None:
+    from complaints.models.clock import Clock
+
+    for kind in Clock.Kind:
+        KpiDay.add_to_class(f"clocked_{kind.value}", models.PositiveIntegerField(default=0))
+        KpiDay.add_to_class(f"missed_{kind.value}", models.PositiveIntegerField(default=0))
+
+
+_clock_columns()
+
+
+class KpiDayLevel(models.Model):
+    """Per level of the ladder, for the same day and dimensions as KpiDay: complaints handled at the
+    level (started there or escalated up to it) and escalated up from it (valid ones)."""
+
+    day = models.DateField()
+    department = models.ForeignKey("complaints.Department", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("complaints.Category", null=True, on_delete=models.CASCADE, related_name="+")
+    priority = models.ForeignKey("complaints.Priority", null=True, on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey("complaints.EscalationLevel", null=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20)
+    of_level = models.ForeignKey("complaints.EscalationLevel", on_delete=models.CASCADE, related_name="+")
+    handled = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("KPI summary row per level")
+        verbose_name_plural = _("KPI summary rows per level")
+        indexes = [models.Index(fields=["day", "department"], name="kpi_day_level_department")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department_id} {self.of_level_id}"
+
+
+class KpiStale(models.Model):
+    """A mark "the summary of the day holding this moment is out of date", written by PostgreSQL
+    triggers on every change that can move a KPI (complaints, escalations, clocks, reopenings,
+    compensation, corrective actions, the KPI settings); consumed by the refresh."""
+
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("stale KPI day")
+        verbose_name_plural = _("stale KPI days")
+        indexes = [models.Index(fields=["received_at"], name="kpi_stale_received")]
+
+    def __str__(self) -> str:
+        return str(self.received_at)

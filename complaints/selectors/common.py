@@ -75,11 +75,22 @@ def registering_departments(user: Any) -> QuerySet[Department]:
 def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     """Returns the complaints a user may see: those of their departments and the departments below,
     those they hold or held a task of, and those with a task waiting in one of their queues."""
+    departments, others = visibility(user)
     qs = Complaint.objects.all()
-    if user.is_superuser:
+    if departments is None:
         return qs
+    return qs.filter(Q(department_id__in=departments) | others)
+
+
+def visibility(user: Any) -> tuple[set[int] | None, Q]:
+    """The two halves of complaints_visible_to: the departments whose complaints the user sees (None:
+    every department, for a superuser) and the condition on the other complaints they see (their
+    own, received or tasked ones). Summaries kept per department (the KPIs) use the first half and
+    read the few complaints of the second one by themselves."""
+    if user.is_superuser:
+        return None, Q()
     if not user.is_authenticated:
-        return qs.none()
+        return set(), Q(pk__in=[])
     from viewflow.workflow.models import Task
 
     departments = department_subtree_ids(user_department_ids(user))
@@ -95,14 +106,8 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     has_side_task = Exists(Task.objects.filter(mine, side_of(OuterRef("pk"), via="process__")))
     # The first handler stays the customer's contact: owner and receiver keep seeing the case after
     # it moves up the ladder, even to a department above their own.
-    return qs.filter(
-        Q(department_id__in=departments)
-        | Q(owner=user)
-        | Q(receiver=user)
-        | has_own_task
-        | has_queued_task
-        | has_side_task
-    )
+    others = Q(owner=user) | Q(receiver=user) | Q(has_own_task) | Q(has_queued_task) | Q(has_side_task)
+    return set(departments), others
 
 
 def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:

@@ -9,31 +9,27 @@ The meaning of each KPI is in complaints/rules/kpi.py (DEFINITIONS).
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
-    Case,
     Count,
     DecimalField,
     Exists,
     F,
     FloatField,
     Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Sum,
     TextField,
-    Value,
-    When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,6 +44,7 @@ from complaints.choices import (
 )
 from complaints.models import (
     BatchInvestigation,
+    Category,
     Cause,
     CauseCategory,
     Clock,
@@ -58,10 +55,13 @@ from complaints.models import (
     Department,
     Escalation,
     EscalationLevel,
+    KpiDay,
+    KpiDayLevel,
     KpiSettings,
     Priority,
     Responsibility,
 )
+from complaints.models.kpi import KPI_DAY_PARTS
 from complaints.rules import kpi as rules
 from complaints.selectors.routing import ConfigurationMissing
 
@@ -353,23 +353,17 @@ class Summary:
 
 def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     """Returns every KPI of the cohort. The number of queries does not depend on the number of
-    complaints (one aggregate for the counts, one per breakdown)."""
+    complaints: the counts come from the summary rows (KpiDay, a few hundred rows a day whatever the
+    volume) plus, for a scoped user, the few complaints they see outside their departments."""
     from complaints.selectors.batch import investigations_visible_to
 
     settings_row = kpi_settings()
     levels = list(EscalationLevel.objects.order_by("rank"))
     priorities = {p.pk: p for p in Priority.objects.all()}
-    base = _with_signals_text(cohort(user=user, filters=filters))
-    codes = ["volume", "valid", "invalid", "duplicate", "resolved", "fcr", "scored", "satisfied"]
-    codes += ["recovery_base", "recovered", "repeat", "suggested", "suggestion_taken"]
-    for level in levels:
-        codes += [f"handled:{level.pk}", f"escalated:{level.pk}"]
-    counts = base.aggregate(
-        **{code.replace(":", "__"): Count("pk", filter=part_condition(code, settings_row)) for code in codes}
-    )
+    t = tallies(user=user, filters=filters, by=("category", "day"))
 
     def n(code: str) -> int:
-        return int(counts[code.replace(":", "__")] or 0)
+        return int(t.counts.get(code, 0))
 
     s = Summary(filters=filters, volume=n("volume"), valid=n("valid"), invalid=n("invalid"), duplicate=n("duplicate"))
     s.fcr = Ratio(str(rules.DEFINITION_BY_CODE["fcr"].title), n("fcr"), n("resolved"), "fcr", "resolved")
@@ -383,64 +377,49 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
         )
         for level in levels
     ]
-    s.deadlines = _deadlines(base)
+    s.deadlines = [
+        Ratio(
+            str(kind.label),
+            n(f"clocked:{kind.value}") - n(f"missed:{kind.value}"),
+            n(f"clocked:{kind.value}"),
+            f"met:{kind.value}",
+            f"clocked:{kind.value}",
+        )
+        for kind in CLOCK_KINDS
+        if n(f"clocked:{kind.value}")
+    ]
     target = float(settings_row.satisfaction_target_percent)
     s.satisfaction = Ratio(_("Satisfied"), n("satisfied"), n("scored"), "satisfied", "scored", target=target)
     s.recovery = Ratio(_("Recovered"), n("recovered"), n("recovery_base"), "recovered", "recovery_base")
     s.repeat = Ratio(_("Repeat"), n("repeat"), n("valid"), "repeat", "valid")
+    s.compensation = rules.money(t.compensation)
+    s.action_cost = rules.money(t.action_cost)
+    # Triage suggestions are not in the summary rows (few complaints carry one event each): counted
+    # over the cohort, one query.
+    taken = t.cohort.aggregate(
+        suggested=Count("pk", filter=part_condition("suggested", settings_row)),
+        suggestion_taken=Count("pk", filter=part_condition("suggestion_taken", settings_row)),
+    )
     s.suggestions = Ratio(
-        _("Suggestions taken"), n("suggestion_taken"), n("suggested"), "suggestion_taken", "suggested"
+        _("Suggestions taken"), taken["suggestion_taken"], taken["suggested"], "suggestion_taken", "suggested"
     )
 
+    base = t.cohort
     ids = base.values("pk")
     s.resolution_times = _resolution_times(base, levels, priorities)
-    within = _compensation_events().filter(complaint_id__in=ids)
-    within_sum = within.aggregate(
-        total=Sum(Cast(KeyTextTransform("amount", "new"), DecimalField(max_digits=14, decimal_places=2)))
-    )["total"]
-    approved_sum = _approved().filter(case_id__in=ids).aggregate(total=Sum("amount"))["total"]
-    s.compensation = rules.money(within_sum) + rules.money(approved_sum)
-    costs = CorrectiveAction.objects.filter(complaint_id__in=ids).aggregate(total=Sum("cost"))
-    s.action_cost = rules.money(costs["total"])
     batches = BatchInvestigation.objects.all() if user is None else investigations_visible_to(user)
     s.open_batches = batches.filter(status=BatchStatus.OPEN).count()
-    s.categories = _category_pareto(base)
+    names = dict(Category.objects.filter(pk__in=[k for k in t.by["category"] if k]).values_list("pk", "name"))
+    s.categories = rules.pareto(
+        (f"category:{cat or 'none'}", names.get(cat, "") if cat else _("No category"), count)
+        for cat, count in t.by["category"].items()
+        if count
+    )
     s.causes = _cause_pareto(ids)
     s.responsibility = _responsibility(ids)
     s.trend_unit = rules.trend_unit(filters.period.days if filters.period else 0, TREND_WEEKS * 7)
-    s.trend = _trend(base, s.trend_unit)
+    s.trend = _trend(t.by["day"], s.trend_unit)
     return s
-
-
-def _deadlines(base: QuerySet[Complaint]) -> list[Ratio]:
-    """Per clock kind, in one query over the clocks: valid complaints with a finished clock of the
-    kind, and those of them with a finished clock of the kind that passed its due time (the parts
-    `clocked:<kind>` and `missed:<kind>`; met = clocked - missed)."""
-    stopped = Q(state=Clock.State.STOPPED)
-    rows = {
-        r["kind"]: r
-        for r in Clock.objects.filter(complaint_id__in=base.filter(VALID).values("pk"))
-        .values("kind")
-        .annotate(
-            clocked=Count("complaint_id", distinct=True, filter=stopped),
-            missed=Count("complaint_id", distinct=True, filter=stopped & Q(breached_at__isnull=False)),
-        )
-        .order_by()
-    }
-    out = []
-    for kind in CLOCK_KINDS:
-        r = rows.get(kind.value)
-        if r and r["clocked"]:
-            out.append(
-                Ratio(
-                    str(kind.label),
-                    r["clocked"] - r["missed"],
-                    r["clocked"],
-                    f"met:{kind.value}",
-                    f"clocked:{kind.value}",
-                )
-            )
-    return out
 
 
 class _PercentileCont(Aggregate):
@@ -500,13 +479,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _category_pareto(base: QuerySet[Complaint]) -> list[rules.ParetoRow]:
-    rows = base.filter(VALID).values("category_id", "category__name").annotate(n=Count("pk")).order_by()
-    return rules.pareto(
-        (f"category:{r['category_id'] or 'none'}", r["category__name"] or _("No category"), r["n"]) for r in rows
-    )
-
-
 def _cause_pareto(ids: QuerySet[Any]) -> list[rules.ParetoRow]:
     rows = (
         Cause.objects.filter(analysis__complaint_id__in=ids, verdict=CauseVerdict.CONFIRMED)
@@ -535,37 +507,33 @@ def _responsibility(ids: QuerySet[Any]) -> list[rules.ParetoRow]:
     return rules.pareto((key, label, round(value, 2)) for (key, label), value in merged.items())
 
 
-def _trend(base: QuerySet[Complaint], unit: str) -> list[dict[str, Any]]:
-    trunc = TruncWeek if unit == "week" else TruncMonth
+def _trend(days: dict[Any, dict[str, int]], unit: str) -> list[dict[str, Any]]:
+    """Buckets the per-day counts by week (from Monday) or calendar month, at local midnight."""
     tz = timezone.get_current_timezone()
-    rows = (
-        base.annotate(bucket=trunc("received_at", tzinfo=tz))
-        .values("bucket")
-        .annotate(
-            total=Count("pk"),
-            valid=Count("pk", filter=VALID),
-            escalated=Count("pk", filter=VALID & _escalated_up()),
+    buckets: dict[date, dict[str, int]] = {}
+    for day, row in days.items():
+        first = day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
+        bucket = buckets.setdefault(first, {"total": 0, "valid": 0, "escalated": 0})
+        bucket["total"] += row["volume"]
+        bucket["valid"] += row["valid"]
+        bucket["escalated"] += row["escalated"]
+    out = []
+    for first in sorted(buckets):
+        if not buckets[first]["total"]:
+            continue
+        moment = datetime.combine(first, time.min, tz)
+        out.append(
+            {"bucket": moment, "part_code": f"{unit}:{moment.replace(tzinfo=None).isoformat()}", **buckets[first]}
         )
-        .order_by("bucket")
-    )
-    return [
-        {
-            "bucket": r["bucket"],
-            "part_code": f"{unit}:{timezone.localtime(r['bucket']).replace(tzinfo=None).isoformat()}",
-            "total": r["total"],
-            "valid": r["valid"],
-            "escalated": r["escalated"],
-        }
-        for r in rows
-    ]
+    return out
 
 
 def region_comparison(*, user: Any, filters: KpiFilters) -> list[dict[str, Any]]:
     """Returns the main KPIs side by side for each department directly below the filtered one (the
-    regions below headquarters when no department is chosen), on the same cohort rules, in one query."""
+    regions below headquarters when no department is chosen), on the same cohort rules, from the
+    summary rows grouped by department."""
     from complaints.selectors.common import department_subtree_ids
 
-    settings_row = kpi_settings()
     if filters.department is not None:
         children = list(Department.objects.filter(parent=filters.department, active=True).order_by("name"))
     else:
@@ -573,21 +541,19 @@ def region_comparison(*, user: Any, filters: KpiFilters) -> list[dict[str, Any]]
         children.sort(key=lambda d: d.name)
     if not children:
         return []
-    whens = [When(department_id__in=department_subtree_ids({d.pk}), then=Value(d.pk)) for d in children]
-    base = _with_signals_text(cohort(user=user, filters=filters)).annotate(
-        kpi_region=Case(*whens, default=Value(0), output_field=IntegerField())
-    )
-    parts = ("volume", "valid", "resolved", "fcr", "escalated", "scored", "satisfied", "repeat")
-    rows = {
-        r["kpi_region"]: r
-        for r in base.values("kpi_region")
-        .annotate(**{p: Count("pk", filter=part_condition(p, settings_row)) for p in parts})
-        .order_by()
-    }
+    region_of = {dept: d.pk for d in children for dept in department_subtree_ids({d.pk})}
+    per_department = tallies(user=user, filters=filters, by=("department",), counts=False).by["department"]
+    rows: dict[int, dict[str, int]] = {}
+    for dept, counts in per_department.items():
+        region = region_of.get(dept)
+        if region is not None:
+            row = rows.setdefault(region, defaultdict(int))
+            for part, value in counts.items():
+                row[part] += value
     out = []
     for d in children:
         r = rows.get(d.pk)
-        if r is None:  # nothing received there in the period: no row to compare
+        if not r or not r["volume"]:  # nothing received there in the period: no row to compare
             continue
         out.append(
             {
@@ -600,3 +566,211 @@ def region_comparison(*, user: Any, filters: KpiFilters) -> list[dict[str, Any]]
             }
         )
     return out
+
+
+# --- the counts: summary rows plus what the summary cannot hold ------------------------------
+
+# The dimensions of a summary row (KpiDay): a filter on any of them is a filter on the rows.
+DAY_KEY = ("kpi_day", "department_id", "category_id", "priority_id", "level_id", "channel")
+REGION_PARTS = ("volume", "valid", "resolved", "fcr", "escalated", "scored", "satisfied", "repeat")
+
+
+def _clock_columns() -> list[str]:
+    return [f"{name}_{kind.value}" for kind in CLOCK_KINDS for name in ("clocked", "missed")]
+
+
+def day_rows(qs: QuerySet[Complaint]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Counts the parts of the given complaints per local day of receipt and KpiDay dimensions:
+    what a summary row holds (the refresh writes these rows; a scoped user's complaints outside
+    their departments are counted with the same function). Five grouped queries, whatever the
+    number of complaints; the conditions are part_condition's, so a summary row and a drill-down
+    cannot disagree."""
+    settings_row = kpi_settings()
+    tz = timezone.get_current_timezone()
+    levels = list(EscalationLevel.objects.values_list("pk", flat=True))
+    base = _with_signals_text(qs).annotate(kpi_day=TruncDate("received_at", tzinfo=tz))
+    per_level: dict[str, Any] = {}
+    for level in levels:
+        per_level[f"h_{level}"] = Count("pk", filter=part_condition(f"handled:{level}", settings_row))
+        per_level[f"e_{level}"] = Count("pk", filter=part_condition(f"escalated:{level}", settings_row))
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def row(key: tuple[Any, ...]) -> dict[str, Any]:
+        if key not in rows:
+            rows[key] = dict.fromkeys(KPI_DAY_PARTS, 0) | dict.fromkeys(_clock_columns(), 0)
+            rows[key] |= {"compensation": Decimal(0), "action_cost": Decimal(0), "levels": {}}
+        return rows[key]
+
+    for r in (
+        base.values(*DAY_KEY)
+        .annotate(**{p: Count("pk", filter=part_condition(p, settings_row)) for p in KPI_DAY_PARTS}, **per_level)
+        .order_by()
+    ):
+        target = row(tuple(r[k] for k in DAY_KEY))
+        for p in KPI_DAY_PARTS:
+            target[p] += r[p]
+        for level in levels:
+            if r[f"h_{level}"] or r[f"e_{level}"]:
+                target["levels"][level] = [r[f"h_{level}"], r[f"e_{level}"]]
+
+    ids = qs.values("pk")
+
+    def via(prefix: str) -> dict[str, Any]:
+        """The dimensions of the complaint a related row belongs to."""
+        return {
+            "kpi_day": TruncDate(f"{prefix}received_at", tzinfo=tz),
+            **{k: F(f"{prefix}{k}") for k in DAY_KEY[1:]},
+        }
+
+    stopped = Q(state=Clock.State.STOPPED)
+    for r in (
+        Clock.objects.filter(stopped, complaint_id__in=qs.filter(VALID).values("pk"))
+        .annotate(**{f"k_{k}": v for k, v in via("complaint__").items()})
+        .values(*[f"k_{k}" for k in DAY_KEY], "kind")
+        .annotate(
+            clocked=Count("complaint_id", distinct=True),
+            missed=Count("complaint_id", distinct=True, filter=Q(breached_at__isnull=False)),
+        )
+        .order_by()
+    ):
+        target = row(tuple(r[f"k_{k}"] for k in DAY_KEY))
+        target[f"clocked_{r['kind']}"] += r["clocked"]
+        target[f"missed_{r['kind']}"] += r["missed"]
+
+    amount = Cast(KeyTextTransform("amount", "new"), DecimalField(max_digits=14, decimal_places=2))
+    money: list[tuple[str, QuerySet[Any], str, Any]] = [
+        ("compensation", _compensation_events().filter(complaint_id__in=ids), "complaint__", amount),
+        ("compensation", _approved().filter(case_id__in=ids), "case__", F("amount")),
+        ("action_cost", CorrectiveAction.objects.filter(complaint_id__in=ids), "complaint__", F("cost")),
+    ]
+    for column, related, prefix, value in money:
+        for r in (
+            related.annotate(**{f"k_{k}": v for k, v in via(prefix).items()})
+            .values(*[f"k_{k}" for k in DAY_KEY])
+            .annotate(total=Sum(value))
+            .order_by()
+        ):
+            row(tuple(r[f"k_{k}"] for k in DAY_KEY))[column] += rules.money(r["total"])
+    return rows
+
+
+@dataclass
+class Tallies:
+    """The counts of a cohort: `counts` by part code (volume, handled:<level>, clocked:<kind>, …),
+    money, and the breakdowns asked for (`by["category"]`: valid complaints per category id,
+    `by["day"]`: volume, valid and escalated per local day, `by["department"]`: the region parts per
+    department id); `cohort` is the cohort itself for what no summary can hold (percentiles, causes)."""
+
+    cohort: QuerySet[Complaint]
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    compensation: Decimal = Decimal(0)
+    action_cost: Decimal = Decimal(0)
+    by: dict[str, dict[Any, Any]] = field(default_factory=dict)
+
+
+def _fold(t: Tallies, rows: Any, by: tuple[str, ...], counts: bool) -> None:
+    """Adds rows shaped like day_rows' (complaints counted one by one) to the tallies."""
+    for key, r in rows.items():
+        day, department_id, category_id = key[0], key[1], key[2]
+        if counts:
+            for p in KPI_DAY_PARTS:
+                t.counts[p] += r[p]
+            for kind in CLOCK_KINDS:
+                t.counts[f"clocked:{kind.value}"] += r[f"clocked_{kind.value}"]
+                t.counts[f"missed:{kind.value}"] += r[f"missed_{kind.value}"]
+            for level, (handled, escalated) in r["levels"].items():
+                t.counts[f"handled:{level}"] += handled
+                t.counts[f"escalated:{level}"] += escalated
+            t.compensation += r["compensation"]
+            t.action_cost += r["action_cost"]
+        if "category" in by:
+            t.by["category"][category_id] = t.by["category"].get(category_id, 0) + r["valid"]
+        if "day" in by:
+            bucket = t.by["day"].setdefault(day, {"volume": 0, "valid": 0, "escalated": 0})
+            for p in bucket:
+                bucket[p] += r[p]
+        if "department" in by:
+            bucket = t.by["department"].setdefault(department_id, dict.fromkeys(REGION_PARTS, 0))
+            for p in bucket:
+                bucket[p] += r[p]
+
+
+def tallies(*, user: Any, filters: KpiFilters, by: tuple[str, ...] = (), counts: bool = True) -> Tallies:
+    """Counts the cohort of kpi_summary. On PostgreSQL from the summary rows of the period (the
+    stale days rebuilt first) restricted to the user's departments, plus the complaints the user
+    sees outside them (their own, received or tasked ones) counted one by one; on SQLite (`make
+    run`) every complaint counted one by one."""
+    from complaints.selectors.common import department_subtree_ids, visibility
+
+    unscoped = cohort(user=None, filters=filters)
+    if connection.vendor != "postgresql":
+        t = Tallies(cohort=cohort(user=user, filters=filters), by={name: {} for name in by})
+        _fold(t, day_rows(t.cohort), by, counts)
+        return t
+    from complaints.services.kpi_summary import kpi_refresh
+
+    period = filters.period
+    kpi_refresh(bounds=period.bounds(timezone.get_current_timezone()) if period else None)
+    departments, others = (None, Q()) if user is None else visibility(user)
+    rows = KpiDay.objects.all()
+    levels = KpiDayLevel.objects.all()
+    dims: dict[str, Any] = {}
+    if period is not None:
+        dims |= {"day__gte": period.start, "day__lt": period.end}
+    if filters.department is not None:
+        dims["department_id__in"] = department_subtree_ids({filters.department.pk})
+    if filters.category_ids is not None:
+        dims["category_id__in"] = filters.category_ids
+    if filters.priority_id is not None:
+        dims["priority_id"] = filters.priority_id
+    if filters.level_id is not None:
+        dims["level_id"] = filters.level_id
+    if filters.channel:
+        dims["channel"] = filters.channel
+    rows, levels = rows.filter(**dims), levels.filter(**dims)
+    if departments is None:
+        t = Tallies(cohort=unscoped, by={name: {} for name in by})
+    else:
+        rows = rows.filter(department_id__in=departments)
+        levels = levels.filter(department_id__in=departments)
+        # Read once (the condition costs a probe of the task table per complaint): usually none or a few.
+        outside = unscoped.filter(others).exclude(department_id__in=departments).order_by()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # PostgreSQL's JIT compiles this query's task probes for 3 s to save well under one
+            # (bench/RESULTS.md, EXPLAIN of the regional lead's dashboard): off for this query only.
+            cursor.execute("SET LOCAL jit = off")
+            extra = list(outside.values_list("pk", flat=True))
+        t = Tallies(
+            cohort=unscoped.filter(Q(department_id__in=departments) | Q(pk__in=extra)),
+            by={name: {} for name in by},
+        )
+        if extra:
+            _fold(t, day_rows(unscoped.filter(pk__in=extra)), by, counts)
+    if counts:
+        sums = rows.aggregate(**{p: Sum(p) for p in (*KPI_DAY_PARTS, *_clock_columns(), "compensation", "action_cost")})
+        for p in KPI_DAY_PARTS:
+            t.counts[p] += sums[p] or 0
+        for kind in CLOCK_KINDS:
+            t.counts[f"clocked:{kind.value}"] += sums[f"clocked_{kind.value}"] or 0
+            t.counts[f"missed:{kind.value}"] += sums[f"missed_{kind.value}"] or 0
+        t.compensation += rules.money(sums["compensation"])
+        t.action_cost += rules.money(sums["action_cost"])
+        for r in levels.values("of_level_id").annotate(h=Sum("handled"), e=Sum("escalated")).order_by():
+            t.counts[f"handled:{r['of_level_id']}"] += r["h"]
+            t.counts[f"escalated:{r['of_level_id']}"] += r["e"]
+    if "category" in by:
+        for r in rows.values("category_id").annotate(n=Sum("valid")).order_by():
+            t.by["category"][r["category_id"]] = t.by["category"].get(r["category_id"], 0) + r["n"]
+    if "day" in by:
+        for r in (
+            rows.values("day").annotate(volume=Sum("volume"), valid=Sum("valid"), escalated=Sum("escalated")).order_by()
+        ):
+            bucket = t.by["day"].setdefault(r["day"], {"volume": 0, "valid": 0, "escalated": 0})
+            for p in bucket:
+                bucket[p] += r[p]
+    if "department" in by:
+        for r in rows.values("department_id").annotate(**{p: Sum(p) for p in REGION_PARTS}).order_by():
+            bucket = t.by["department"].setdefault(r["department_id"], dict.fromkeys(REGION_PARTS, 0))
+            for p in bucket:
+                bucket[p] += r[p]
+    return t

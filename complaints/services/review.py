@@ -3,7 +3,6 @@ once per period (the row is unique per kind and period), e-mailed to the admin's
 and kept in the archive. Beat (complaints.tasks.review_packs) and `manage.py review_pack` call
 the same functions."""
 
-import io
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,11 +12,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints.choices import ActionStatus, BatchStatus, CauseVerdict, EscalationTrigger
+from complaints.documents.review_pack import pack_html, pack_workbook
 from complaints.models import (
     BatchInvestigation,
     Cause,
@@ -128,111 +127,6 @@ def dont_do(ids: Any) -> list[DontDo]:
         rows.append(DontDo(category=category, cause=text, complaints=len(items), actions="; ".join(actions)))
     rows.sort(key=lambda r: (-r.complaints, r.category, r.cause))
     return rows
-
-
-def pack_html(context: dict[str, Any], *, for_pdf: bool = False) -> str:
-    from config.fonts import pdf_font_face_css
-
-    return render_to_string("web/review_pack.html", {**context, "for_pdf": for_pdf, "font_face": pdf_font_face_css()})
-
-
-def workbook(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    """An .xlsx with one sheet per (title, headers, rows); headers bold and the top row frozen."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, headers, rows in sheets:
-        sheet = book.create_sheet(title=title[:31])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_excel(v) for v in row])
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _excel(value: Any) -> Any:
-    from complaints.rules.text import csv_cell
-
-    if isinstance(value, datetime):
-        return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, str):
-        return csv_cell(value)
-    return value
-
-
-def pack_workbook(context: dict[str, Any]) -> bytes:
-    s = context["summary"]
-
-    def pct(value: float | None) -> Any:
-        return "" if value is None else value
-
-    kpis = [
-        [_("Volume"), s.volume, ""],
-        [_("Invalid"), s.invalid, ""],
-        [_("Duplicates"), s.duplicate, ""],
-        [str(context["definitions"]["fcr"].title), pct(s.fcr.percent), f"{s.fcr.part}/{s.fcr.whole}"],
-        [_("Follow-up satisfaction"), pct(s.satisfaction.percent), f"{s.satisfaction.part}/{s.satisfaction.whole}"],
-        [_("Satisfaction target (%)"), s.satisfaction.target, ""],
-        [_("Satisfaction recovery"), pct(s.recovery.percent), f"{s.recovery.part}/{s.recovery.whole}"],
-        [_("Repeat-complaint rate"), pct(s.repeat.percent), f"{s.repeat.part}/{s.repeat.whole}"],
-        [_("Compensation (CNY)"), float(s.compensation), ""],
-        [_("Corrective-action cost (CNY)"), float(s.action_cost), ""],
-        [_("Open batch investigations"), s.open_batches, ""],
-        [_("Appeals"), s.appeals, ""],
-    ]
-    kpis += [
-        [_("Escalation rate: %(level)s") % {"level": r.label}, pct(r.percent), f"{r.part}/{r.whole}"]
-        for r in s.escalation
-    ]
-    kpis += [
-        [_("Deadlines met: %(clock)s") % {"clock": r.label}, pct(r.percent), f"{r.part}/{r.whole}"] for r in s.deadlines
-    ]
-    headers_kpi = [_("KPI"), _("Value (percent or count)"), _("Part / whole")]
-    times = [[c.level, c.priority, c.count, c.median_hours, c.p90_hours] for c in s.resolution_times]
-    pareto_headers = [_("Name"), _("Count"), _("Share (%)"), _("Cumulative (%)")]
-    return workbook(
-        [
-            (_("KPIs"), headers_kpi, kpis),
-            (
-                _("Resolution time"),
-                [_("Level"), _("Priority"), _("Complaints"), _("Median (h)"), _("90th percentile (h)")],
-                times,
-            ),
-            (_("Categories"), pareto_headers, [[r.label, r.count, r.share, r.cumulative] for r in s.categories]),
-            (_("Root causes"), pareto_headers, [[r.label, r.count, r.share, r.cumulative] for r in s.causes]),
-            (
-                _("Breaches"),
-                [_("Complaint"), _("Clock"), _("Due"), _("Breached")],
-                [[str(c.complaint), c.get_kind_display(), c.due_at, c.breached_at] for c in context["breaches"]],
-            ),
-            (
-                _("Open actions"),
-                [_("Complaint"), _("Action"), _("Owner"), _("Due"), _("Status"), _("Overdue")],
-                [
-                    [
-                        str(a.complaint),
-                        a.description,
-                        str(a.owner or a.department or ""),
-                        a.due_date,
-                        a.get_status_display(),
-                        _("yes") if overdue else "",
-                    ]
-                    for a, overdue in context["actions"]
-                ],
-            ),
-            (
-                _("Don't do"),
-                [_("Cause category"), _("Confirmed cause"), _("Complaints"), _("Permanent actions")],
-                [[d.category, d.cause, d.complaints, d.actions] for d in context["dont_do"]],
-            ),
-        ]
-    )
 
 
 def review_pack_make(*, period: rules.Period, language: str | None = None) -> tuple[ReviewPack, bool]:

@@ -1,72 +1,14 @@
-"""The dashboard's filters: period, department (with those below), category (with those below),
-priority, level, channel. Shared by the dashboard, its drill-downs and the managers' list."""
+"""The dashboard's filters (the form is complaints.forms.kpi's, shared with the API) and the
+periods offered as one-click links."""
 
 from datetime import date, timedelta
-from typing import Any
 
-from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from complaints.choices import Channel
-from complaints.models import Category, Department, EscalationLevel, Priority
+from complaints.forms.kpi import KpiFilterForm
 from complaints.rules import kpi as rules
-from complaints.selectors.intake_forms import category_subtree_ids
-from complaints.selectors.kpi import KpiFilters
 
-
-class KpiFilterForm(forms.Form):
-    start = forms.DateField(
-        label=pgettext_lazy("period", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=pgettext_lazy("period", "Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    department = forms.ModelChoiceField(
-        label=_("Department"),
-        queryset=Department.objects.filter(active=True),
-        required=False,
-        empty_label=_("All"),
-        help_text=_("With the departments below it."),
-    )
-    category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All")
-    )
-    priority = forms.ModelChoiceField(
-        label=_("Priority"), queryset=Priority.objects.order_by("rank"), required=False, empty_label=_("All")
-    )
-    level = forms.ModelChoiceField(
-        label=_("Level"), queryset=EscalationLevel.objects.order_by("rank"), required=False, empty_label=_("All")
-    )
-    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("All")), *Channel.choices], required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            raise forms.ValidationError(_("The period ends before it starts."))
-        return data
-
-    def filters(self, *, whole_time: bool = False) -> KpiFilters:
-        """The filters of a valid form. Without dates: the current month until today, or (with
-        `whole_time`, for the list) no limit at all."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        today = timezone.localdate()
-        period: rules.Period | None = None
-        if not (whole_time and not data.get("start") and not data.get("end")):
-            start: date = data.get("start") or rules.month_of(today).start
-            end: date = data.get("end") or max(today, start)
-            period = rules.Period(start, end + timedelta(days=1), f"{start:%Y-%m-%d}–{end:%Y-%m-%d}")
-        category = data.get("category")
-        return KpiFilters(
-            period=period,
-            department=data.get("department"),
-            category_ids=frozenset(category_subtree_ids(category)) if category else None,
-            priority_id=data["priority"].pk if data.get("priority") else None,
-            level_id=data["level"].pk if data.get("level") else None,
-            channel=data.get("channel") or "",
-        )
+__all__ = ["KpiFilterForm", "quick_periods"]
 
 
 def quick_periods(today: date) -> list[tuple[str, date, date]]:

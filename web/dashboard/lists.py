@@ -117,7 +117,7 @@ def export(qs: QuerySet[Complaint], fmt: str) -> HttpResponse:
         writer.writerows(rows)
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     else:
-        from complaints.services.review import workbook
+        from complaints.documents.review_pack import workbook
 
         data = workbook([(str(_("Complaints")), headers, rows)])
         response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

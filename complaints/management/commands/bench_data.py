@@ -232,7 +232,8 @@ class Command(BaseCommand):
         self.cursor.execute(
             f"""
             INSERT INTO complaints_complaint (
-                process_ptr_id, reference, customer_name, customer_phone, contact_person, customer_language,
+                process_ptr_id, reference, customer_name, customer_phone, customer_email, legal_hold,
+                contact_person, customer_language,
                 product_model,
                 batch_number, order_number, plate_or_vin, occurred_place, customer_words, handler_understanding,
                 risk_flagged, demand, demand_detail, emotion, channel, received_at, promised_response_at, stage,
@@ -242,7 +243,8 @@ class Command(BaseCommand):
                 waiting_since)
             SELECT pid, reference,
                 (ARRAY{surnames})[1 + i % {len(surnames)}] || (ARRAY{given})[1 + (i / 7) % {len(given)}],
-                '+86138' || lpad(((i::bigint * 7919) % 100000000)::text, 8, '0'), '', '{settings.LANGUAGE_CODE}',
+                '+86138' || lpad(((i::bigint * 7919) % 100000000)::text, 8, '0'), '', false, '',
+                '{settings.LANGUAGE_CODE}',
                 'M-' || (i % 40), '',
                 'SO' || lpad(((i::bigint * 104729) % 10000000000)::text, 10, '0'),
                 (ARRAY{plates})[1 + i % {len(plates)}] || upper(substr(md5(i::text), 1, 5)), '',
@@ -382,7 +384,8 @@ class Command(BaseCommand):
         self.cursor.execute(
             """
             ALTER TABLE bench_rows ADD COLUMN reference text;
-            UPDATE bench_rows b SET reference = 'C-' || n.year || '-' || lpad(n.number::text, 6, '0')
+            UPDATE bench_rows b
+            SET reference = 'C-' || n.year || '-' || lpad(n.number::text, greatest(6, length(n.number::text)), '0')
             FROM (SELECT r.pid, extract(year FROM r.created)::int AS year,
                          f.first - 1 + row_number() OVER (
                              PARTITION BY extract(year FROM r.created) ORDER BY r.created, r.pid) AS number

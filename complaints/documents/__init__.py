@@ -1,0 +1,1 @@
+"""Documents the domain issues and archives (rendered, not served: the doors serve the archived bytes)."""
