@@ -26,6 +26,7 @@ from complaints.admin import (
     privacy,
     quality,
     routing,
+    steps,
     tools,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "privacy",
     "quality",
     "routing",
+    "steps",
     "tools",
 ]
 

@@ -248,12 +248,12 @@ def config_export() -> dict[str, Any]:
     ]
     doc["intake_forms"] = [
         {
-            "category": version.category.code,
+            "category": _code(version.category),
             "note": version.note,
             "required_standard_fields": list(version.required_standard_fields),
             "fields": [_field_doc(row) for row in version.fields.all()],
         }
-        for version in FormVersion.objects.filter(status=FormStatus.PUBLISHED)
+        for version in FormVersion.objects.filter(status=FormStatus.PUBLISHED, category__isnull=False)
         .select_related("category")
         .prefetch_related(Prefetch("fields", queryset=FormField.objects.order_by("position", "pk")))
         .order_by("category__code")
@@ -781,8 +781,10 @@ class _Importer:
                 if category is not None:
                     entries.append((depth.get(category.pk, 0), index, item, category))
         listed = {category.pk for _, _, _, category in entries}
-        for version in FormVersion.objects.filter(status=FormStatus.PUBLISHED).exclude(category__in=listed):
-            form_withdraw(category=version.category)
+        published = FormVersion.objects.filter(status=FormStatus.PUBLISHED, category__isnull=False)
+        for version in published.exclude(category__in=listed).select_related("category"):
+            if version.category is not None:
+                form_withdraw(category=version.category)
         for _depth, index, item, category in sorted(entries, key=lambda e: (e[0], e[1])):
             with self.at(f"intake_forms[{index}]"):
                 self.intake_form(item, category)
