@@ -42,6 +42,7 @@ def step_facts(
     priority: Priority | None = None,
     level: EscalationLevel | None = None,
     signals: tuple[str, ...] | None = None,
+    department: Any = None,
 ) -> dict[str, Any]:
     """Returns the facts a custom step's condition tests: the routing facts of the complaint, its
     priority and its level (a sample in the dry run passes what triage would set)."""
@@ -49,7 +50,7 @@ def step_facts(
     level = level if level is not None else complaint.level
     facts = complaint_facts(
         complaint=complaint,
-        department=complaint.department,
+        department=department if department is not None else complaint.department,
         answers=answers,
         signals=tuple(complaint.signals or ()) if signals is None else signals,
     )
@@ -115,7 +116,7 @@ def complaint_runs(complaint: Complaint, language: str) -> list[RunRow]:
     language (three queries, whatever the number of runs)."""
     runs = (
         CustomStepRun.objects.filter(case=complaint)
-        .select_related("step", "done_by")
+        .select_related("step", "done_by", "form_version")
         .prefetch_related(
             Prefetch("answers", queryset=Answer.objects.select_related("field").order_by("field__position"))
         )
