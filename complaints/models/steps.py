@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -40,9 +41,13 @@ class CustomStep(models.Model):
         _("runs at"),
         max_length=30,
         choices=StepPoint.choices,
-        help_text=_(
-            "The point of the process where the step runs. Several steps at one point run in parallel; the "
-            "process continues when all are done. " + str(AT_NEXT_STAGE)
+        help_text=format_lazy(
+            "{} {}",
+            _(
+                "The point of the process where the step runs. Several steps at one point run in parallel; the "
+                "process continues when all are done."
+            ),
+            AT_NEXT_STAGE,
         ),
     )
     position = models.PositiveIntegerField(_("order"), default=0, help_text=_("Order of the steps at one point."))
