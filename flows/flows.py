@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import STATUS, flow, lock
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 
 from complaints.choices import Outcome, RoutedStage, Stage, StepPoint
 from complaints.models import (
@@ -588,6 +588,9 @@ class CustomStepFlow(flow.Flow):
     def resume_case(self, activation: Any) -> None:
         """The complaint's process waiting at the point moves on once its pass needs no more waiting."""
         run = activation.process
+        # Two steps of one point finishing at once: the complaint's row is the turnstile, so the
+        # second one reads the first one's outcome and exactly one of them resumes the complaint.
+        Process.objects.select_for_update().filter(pk=run.case_id).values_list("pk", flat=True).first()
         node = getattr(ComplaintFlow, f"steps_{run.point}_wait")
         waiting = Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW).first()
         if waiting is None:

@@ -87,8 +87,9 @@ class CustomStepAdmin(SimpleHistoryAdmin):
                 for v in versions
             ),
         )
+        # A button of the step's own admin form, posting it (with its CSRF token) to the form door.
         start = format_html(
-            '<a class="button" href="{}">{}</a>',
+            '<button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>{}</button>',
             reverse("admin:complaints_customstep_form", args=[obj.pk]),
             _("Edit the form (opens its draft)"),
         )
@@ -99,9 +100,10 @@ class CustomStepAdmin(SimpleHistoryAdmin):
         return [path("<int:pk>/form/", view(self.form_view), name="complaints_customstep_form"), *super().get_urls()]
 
     def form_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Opens the step's draft form, starting one from the version in use if there is none."""
+        """Opens the step's draft form, starting one from the version in use if there is none (POST:
+        it may write a draft; the step's own fields posted along are not saved here)."""
         step = get_object_or_404(models.CustomStep, pk=pk)
-        if not self.has_change_permission(request, step):
+        if request.method != "POST" or not self.has_change_permission(request, step):
             raise PermissionDenied
         draft = form_draft(step=step, actor=request.user)
         messages.info(

@@ -136,7 +136,9 @@ def test_the_admin_opens_the_steps_form_as_a_draft_and_publishes_it(org: dict[st
     client.force_login(get_user_model().objects.create_superuser(username="cfg", password="x"))
     page = client.get(reverse("admin:complaints_customstep_change", args=[step.pk]))
     assert page.status_code == 200 and "v1" in page.content.decode()
-    opened = client.get(reverse("admin:complaints_customstep_form", args=[step.pk]))
+    assert client.get(reverse("admin:complaints_customstep_form", args=[step.pk])).status_code == 403
+    assert not FormVersion.objects.filter(custom_step=step, status=FormStatus.DRAFT).exists()
+    opened = client.post(reverse("admin:complaints_customstep_form", args=[step.pk]))
     draft = FormVersion.objects.get(custom_step=step, status=FormStatus.DRAFT)
     assert opened.status_code == 302 and opened["Location"].endswith(f"/{draft.pk}/change/")
     assert [f.key for f in draft.fields.all()] == ["legal_ok"]  # a copy of the version in use

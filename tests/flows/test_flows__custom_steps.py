@@ -29,10 +29,13 @@ from complaints.models import (
 )
 from complaints.services.clocks import clocks_sweep
 from complaints.services.intake_forms import form_draft, form_publish
+from complaints.services.steps import StepRefused, custom_step_record
 from flows.flows import CustomStepFlow
 from tests.complaints.test_admin__config import add_inline_row, admin_form_data
 from tests.conftest import FLOW, open_task, task_url
 from tests.flows.test_flows__journey import as_user, first_response, register, verify
+
+PAGE_BUDGET = 80
 
 
 @pytest.fixture
@@ -244,3 +247,27 @@ def test_a_process_that_reached_the_point_before_custom_steps_existed_moves_on(
     verify(quality_engineer, c)
     assert open_task(c, FLOW.containment) is not None
     assert not CustomStepRun.objects.filter(case=c).exists()
+
+
+def test_only_the_steps_queue_may_do_it_and_its_page_costs_a_bounded_number_of_queries(
+    org: dict[str, Any], agent: Any, quality_engineer: Any, django_assert_max_num_queries: Any
+) -> None:
+    with_form(make_step())
+    c = at_verification(agent, org)
+    verify(quality_engineer, c)
+    run = CustomStepRun.objects.get(case=c)
+    # The store's agent does not hold the quality engineers' queue: refused by the page and the service.
+    assert as_user(agent).post(task_url(run_task(run), "assign")).status_code == 403
+    with pytest.raises(StepRefused):
+        custom_step_record(run=run, actor=agent, answers={})
+    run.refresh_from_db()
+    assert run.outcome == StepRunStatus.OPEN
+    client = as_user(quality_engineer)
+    task = run_task(run)
+    assert client.post(task_url(task, "assign")).status_code == 302
+    # PAGE_BUDGET: the shell (session, menu counts, notifications), the task and its run, the
+    # complaint and its information package, the form version's questions.
+    with django_assert_max_num_queries(PAGE_BUDGET):
+        page = client.get(task_url(task, "execute"))
+    assert page.status_code == 200
+    assert "Legally fine?" in page.content.decode()
