@@ -107,9 +107,12 @@ def at_point(point: str, move: str) -> Callable[[Any], bool]:
     """Switch case: the latest pass of the point says `move` (wait, go on, or a stage to go back to)."""
 
     def condition(activation: Any) -> bool:
-        complaint_id = activation.process.pk
-        batch = point_pass(complaint_id, point)
-        return point_next_move(complaint_id=complaint_id, point=point, batch=batch) == move
+        # The Switch asks each case in turn with the same activation: work the move out once.
+        if getattr(activation, "custom_step_move", None) is None:
+            complaint_id = activation.process.pk
+            batch = point_pass(complaint_id, point)
+            activation.custom_step_move = point_next_move(complaint_id=complaint_id, point=point, batch=batch)
+        return bool(activation.custom_step_move == move)
 
     return condition
 

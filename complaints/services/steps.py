@@ -44,7 +44,9 @@ def custom_steps_start(*, complaint: Complaint, point: str, batch: int) -> list[
     """Starts every active custom step of `point` whose condition holds for the complaint, each as
     its own process with its task in the step's queue (or its owner's inbox), asking the step's
     form version in use. `batch` tells the passes of the point apart. Returns the runs started."""
-    runs = []
+    runs: list[CustomStepRun] = []
+    if not CustomStep.objects.filter(active=True, point=point).exists():
+        return runs  # one query at a point without steps: the facts are not even gathered
     for step in steps_for(facts=step_facts(complaint=complaint), point=point):
         run = side_task_start(
             kind="custom_step",
