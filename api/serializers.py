@@ -11,6 +11,7 @@ from complaints.choices import Channel, Demand, Emotion, EscalationReason, SendB
 from complaints.forms.page import CONTACT_CHANNELS
 from complaints.models import Complaint, CustomerContact, Note
 from complaints.selectors.privacy import may_see_contact, shield
+from complaints.selectors.steps import runs_of
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -96,6 +97,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     level = serializers.SerializerMethodField()
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     answers = serializers.SerializerMethodField()
+    custom_steps = serializers.SerializerMethodField()
 
     class Meta:
         model = Complaint
@@ -126,6 +128,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "waiting_since",
             "closed_at",
             "answers",
+            "custom_steps",
         ]
         read_only_fields = fields
 
@@ -144,7 +147,24 @@ class ComplaintSerializer(serializers.ModelSerializer):
     def get_answers(self, obj: Complaint) -> dict[str, Any]:
         if not self.context.get("with_answers"):
             return {}
-        return {answer.key: answer.value for answer in obj.answers.select_related("field")}
+        return {answer.key: answer.value for answer in obj.answers.filter(run__isnull=True).select_related("field")}
+
+    def get_custom_steps(self, obj: Complaint) -> list[dict[str, Any]]:
+        """The admin-defined steps the complaint ran (on one complaint's page, like its answers)."""
+        if not self.context.get("with_answers"):
+            return []
+        return [
+            {
+                "step": run.step.code,
+                "point": run.point,
+                "outcome": run.outcome,
+                "started_at": run.created,
+                "done_at": run.done_at,
+                "note": run.note,
+                "answers": {answer.key: answer.value for answer in run.answers.all()},
+            }
+            for run in runs_of([obj.pk]).prefetch_related("answers__field").order_by("created", "pk")
+        ]
 
 
 class EscalateSerializer(serializers.Serializer):

@@ -559,9 +559,9 @@ class TaskViewSet(viewsets.GenericViewSet):
     queryset = Task.objects.none()
 
     def flows(self) -> list[Any]:
-        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
+        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, CustomStepFlow, MentionFlow
 
-        return [ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow]
+        return [ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow, CustomStepFlow]
 
     def in_scope(self, tasks: QuerySet[Task]) -> QuerySet[Task]:
         narrowed = scope.token_departments(self.request)

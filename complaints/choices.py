@@ -186,6 +186,8 @@ class EventKind(models.TextChoices):
     CUSTOMER_ADDED = "customer_added", _("The customer added information")
     LINK_SENT = "link_sent", _("Tracking link sent to the customer")
     LINK_REVOKED = "link_revoked", _("Tracking link revoked")
+    CUSTOM_STEP_STARTED = "custom_step_started", _("Custom step started")
+    CUSTOM_STEP_DONE = "custom_step_done", _("Custom step done")
 
 
 class DepartmentScope(models.TextChoices):
@@ -395,3 +397,30 @@ class OutreachState(models.TextChoices):
     INSPECTED = "inspected", _("Inspected")
     FIXED = "fixed", _("Fixed")
     NO_ISSUE = "no_issue", _("No issue found")
+
+
+class StepPoint(models.TextChoices):
+    """The fixed points of the complaint process where admin-defined custom steps run, in process order."""
+
+    AFTER_TRIAGE = "after_triage", _("After triage")
+    AFTER_VERIFICATION = "after_verification", _("After verification")
+    BEFORE_PERMANENT_ACTIONS = "before_permanent_actions", _("Before permanent actions")
+    BEFORE_CONFIRMATION = "before_confirmation", _("Before customer confirmation")
+    BEFORE_CLOSE = "before_close", _("Before close")
+
+
+class StepBack(models.TextChoices):
+    """Where a refused gate sends the case back to (a stage before the point), in process order."""
+
+    FIRST_RESPONSE = "first_response", _("First response")
+    VERIFICATION = "verification", _("Verification")
+    CONTAINMENT = "containment", _("Containment and root-cause analysis")
+    PERMANENT_ACTIONS = "permanent_actions", _("Permanent corrective actions")
+    CUSTOMER_CONFIRMATION = "customer_confirmation", _("Customer confirmation")
+
+
+class StepRunStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("step", "Open")
+    DONE = "done", pgettext_lazy("step", "Done")
+    REFUSED = "refused", pgettext_lazy("step", "Refused")
+    CANCELED = "canceled", pgettext_lazy("step", "Canceled")

@@ -5,7 +5,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from config import health
-from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
+from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, CustomStepFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 from web.actions import language_set
 from web.batch import BatchViewset
@@ -24,6 +24,7 @@ site = Site(
                 SideFlowViewset(CollaborationFlow, icon="forum"),
                 SideFlowViewset(ActionFlow, icon="build"),
                 SideFlowViewset(MentionFlow, icon="alternate_email"),
+                SideFlowViewset(CustomStepFlow, icon="playlist_add_check"),
             ],
             viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset(), ProfileViewset()],
         ),

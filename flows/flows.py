@@ -6,14 +6,25 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import STATUS, flow, lock
+from viewflow.workflow.models import Process, Task
 
-from complaints.choices import Outcome, RoutedStage, Stage
-from complaints.models import ActionTask, CollaborationRequest, CompensationApproval, Complaint, Mention
+from complaints.choices import Outcome, RoutedStage, Stage, StepPoint
+from complaints.models import (
+    ActionTask,
+    CollaborationRequest,
+    CompensationApproval,
+    Complaint,
+    CustomStepRun,
+    Mention,
+)
 from complaints.rules.mentions import mention_queue
+from complaints.rules.steps import WAIT
 from complaints.selectors import common as selectors
 from complaints.selectors.escalation import level_queue
+from complaints.selectors.steps import point_next_move
 from complaints.services import assignment, clocks, customer, stages, triage, urgency
+from complaints.services import steps as custom_steps
 from complaints.services.collaboration import contact_queue
 from flows import nodes, views
 
@@ -74,6 +85,38 @@ def ask_customer(why: str) -> Callable[[Any], None]:
     return on_create
 
 
+# Custom steps: at each point the flow starts the admin's matching steps (custom_steps_start), then
+# a Switch waits (a Handle the last finished step resumes), goes back where a refused gate says,
+# or goes on. Each point is three nodes: steps_<point>, steps_<point>_check, steps_<point>_wait.
+def start_steps(point: str) -> Callable[[Any], None]:
+    """Function body: starts the point's matching custom steps; this task's id marks the pass."""
+
+    def run(activation: Any) -> None:
+        custom_steps.custom_steps_start(complaint=activation.process, point=point, batch=activation.task.pk)
+
+    return run
+
+
+def point_pass(complaint_id: int, point: str) -> int:
+    """The id of the latest pass of the point (its start task): the runs started there carry it."""
+    node = getattr(ComplaintFlow, f"steps_{point}")
+    return Task.objects.filter(process_id=complaint_id, flow_task=node).order_by("-pk").values_list("pk", flat=True)[0]
+
+
+def at_point(point: str, move: str) -> Callable[[Any], bool]:
+    """Switch case: the latest pass of the point says `move` (wait, go on, or a stage to go back to)."""
+
+    def condition(activation: Any) -> bool:
+        # The Switch asks each case in turn with the same activation: work the move out once.
+        if getattr(activation, "custom_step_move", None) is None:
+            complaint_id = activation.process.pk
+            batch = point_pass(complaint_id, point)
+            activation.custom_step_move = point_next_move(complaint_id=complaint_id, point=point, batch=batch)
+        return bool(activation.custom_step_move == move)
+
+    return condition
+
+
 class ComplaintFlow(flow.Flow):
     """Customer complaint
 
@@ -94,7 +137,21 @@ class ComplaintFlow(flow.Flow):
         .Permission("complaints.register_complaint")
         .Next(this.triage)
     )
-    triage = flow.Function(this.run_triage).Annotation(title=_("Triage")).Next(this.first_response)
+    triage = flow.Function(this.run_triage).Annotation(title=_("Triage")).Next(this.steps_after_triage)
+    steps_after_triage = (
+        flow.Function(start_steps(StepPoint.AFTER_TRIAGE))
+        .Annotation(title=_("Custom steps after triage"))
+        .Next(this.steps_after_triage_check)
+    )
+    steps_after_triage_check = (
+        flow.Switch()
+        .Annotation(title=_("Custom steps done?"))
+        .Case(this.steps_after_triage_wait, at_point(StepPoint.AFTER_TRIAGE, WAIT))
+        .Default(this.first_response)
+    )
+    steps_after_triage_wait = (
+        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_after_triage_check)
+    )
     first_response = (
         nodes.View(views.FirstResponseView.as_view())
         .Annotation(title=_("First response"), summary_template=TASK_SUMMARY)
@@ -107,7 +164,7 @@ class ComplaintFlow(flow.Flow):
         flow.If(runs(RoutedStage.VERIFICATION))
         .Annotation(title=_("Verification in this profile?"))
         .Then(this.verification)
-        .Else(this.analysis)
+        .Else(this.steps_after_verification)
     )
     verification = (
         nodes.View(views.VerificationView.as_view())
@@ -120,8 +177,24 @@ class ComplaintFlow(flow.Flow):
     is_valid = (
         flow.If(this.complaint_is_open)
         .Annotation(title=_("Valid?"))
-        .Then(this.analysis)
+        .Then(this.steps_after_verification)
         .Else(this.closed_without_action)
+    )
+    steps_after_verification = (
+        flow.Function(start_steps(StepPoint.AFTER_VERIFICATION))
+        .Annotation(title=_("Custom steps after verification"))
+        .Next(this.steps_after_verification_check)
+    )
+    steps_after_verification_check = (
+        flow.Switch()
+        .Annotation(title=_("Custom steps done?"))
+        .Case(this.steps_after_verification_wait, at_point(StepPoint.AFTER_VERIFICATION, WAIT))
+        .Case(this.first_response, at_point(StepPoint.AFTER_VERIFICATION, "first_response"))
+        .Case(this.needs_verification, at_point(StepPoint.AFTER_VERIFICATION, "verification"))
+        .Default(this.analysis)
+    )
+    steps_after_verification_wait = (
+        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_after_verification_check)
     )
     closed_without_action = flow.End().Annotation(title=_("Closed: invalid or duplicate"))
     analysis = (
@@ -156,8 +229,25 @@ class ComplaintFlow(flow.Flow):
     needs_permanent_actions = (
         flow.If(runs(RoutedStage.PERMANENT_ACTIONS))
         .Annotation(title=_("Permanent actions in this profile?"))
-        .Then(this.permanent_actions)
+        .Then(this.steps_before_permanent_actions)
         .Else(this.needs_confirmation)
+    )
+    steps_before_permanent_actions = (
+        flow.Function(start_steps(StepPoint.BEFORE_PERMANENT_ACTIONS))
+        .Annotation(title=_("Custom steps before permanent actions"))
+        .Next(this.steps_before_permanent_actions_check)
+    )
+    steps_before_permanent_actions_check = (
+        flow.Switch()
+        .Annotation(title=_("Custom steps done?"))
+        .Case(this.steps_before_permanent_actions_wait, at_point(StepPoint.BEFORE_PERMANENT_ACTIONS, WAIT))
+        .Case(this.first_response, at_point(StepPoint.BEFORE_PERMANENT_ACTIONS, "first_response"))
+        .Case(this.needs_verification, at_point(StepPoint.BEFORE_PERMANENT_ACTIONS, "verification"))
+        .Case(this.analysis, at_point(StepPoint.BEFORE_PERMANENT_ACTIONS, "containment"))
+        .Default(this.permanent_actions)
+    )
+    steps_before_permanent_actions_wait = (
+        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_permanent_actions_check)
     )
     permanent_actions = (
         nodes.View(views.PermanentActionView.as_view())
@@ -196,8 +286,26 @@ class ComplaintFlow(flow.Flow):
     needs_confirmation = (
         flow.If(runs(RoutedStage.CUSTOMER_CONFIRMATION))
         .Annotation(title=_("Customer confirmation in this profile?"))
-        .Then(this.customer_confirmation)
-        .Else(this.close)
+        .Then(this.steps_before_confirmation)
+        .Else(this.steps_before_close)
+    )
+    steps_before_confirmation = (
+        flow.Function(start_steps(StepPoint.BEFORE_CONFIRMATION))
+        .Annotation(title=_("Custom steps before customer confirmation"))
+        .Next(this.steps_before_confirmation_check)
+    )
+    steps_before_confirmation_check = (
+        flow.Switch()
+        .Annotation(title=_("Custom steps done?"))
+        .Case(this.steps_before_confirmation_wait, at_point(StepPoint.BEFORE_CONFIRMATION, WAIT))
+        .Case(this.first_response, at_point(StepPoint.BEFORE_CONFIRMATION, "first_response"))
+        .Case(this.needs_verification, at_point(StepPoint.BEFORE_CONFIRMATION, "verification"))
+        .Case(this.analysis, at_point(StepPoint.BEFORE_CONFIRMATION, "containment"))
+        .Case(this.needs_permanent_actions, at_point(StepPoint.BEFORE_CONFIRMATION, "permanent_actions"))
+        .Default(this.customer_confirmation)
+    )
+    steps_before_confirmation_wait = (
+        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_confirmation_check)
     )
     customer_confirmation = (
         nodes.View(views.ConfirmationView.as_view())
@@ -210,8 +318,27 @@ class ComplaintFlow(flow.Flow):
     is_confirmed = (
         flow.If(this.customer_confirmed)
         .Annotation(title=_("Customer satisfied?"))
-        .Then(this.close)
+        .Then(this.steps_before_close)
         .Else(this.containment)
+    )
+    steps_before_close = (
+        flow.Function(start_steps(StepPoint.BEFORE_CLOSE))
+        .Annotation(title=_("Custom steps before close"))
+        .Next(this.steps_before_close_check)
+    )
+    steps_before_close_check = (
+        flow.Switch()
+        .Annotation(title=_("Custom steps done?"))
+        .Case(this.steps_before_close_wait, at_point(StepPoint.BEFORE_CLOSE, WAIT))
+        .Case(this.first_response, at_point(StepPoint.BEFORE_CLOSE, "first_response"))
+        .Case(this.needs_verification, at_point(StepPoint.BEFORE_CLOSE, "verification"))
+        .Case(this.analysis, at_point(StepPoint.BEFORE_CLOSE, "containment"))
+        .Case(this.needs_permanent_actions, at_point(StepPoint.BEFORE_CLOSE, "permanent_actions"))
+        .Case(this.needs_confirmation, at_point(StepPoint.BEFORE_CLOSE, "customer_confirmation"))
+        .Default(this.close)
+    )
+    steps_before_close_wait = (
+        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_close_check)
     )
     close = flow.Function(this.close_complaint).Annotation(title=_("Close")).Next(this.needs_follow_up)
     needs_follow_up = (
@@ -412,3 +539,65 @@ class MentionFlow(flow.Flow):
     # Glue
     def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
         return fill_process(activation, fields)
+
+
+def run_queue(activation: Any) -> str:
+    """The queue of the custom step's role in its department (fixed, or the complaint's)."""
+    return str(activation.process.queue)
+
+
+def run_owner(activation: Any) -> Any:
+    """Who gets the step's task under its assignment rule (None: its queue)."""
+    return custom_steps.custom_step_owner(run=activation.process)
+
+
+def run_clock(activation: Any) -> None:
+    """onCreate hook: the step's clock starts with its task."""
+    custom_steps.custom_step_clock_sync(run=activation.process)
+
+
+RUN_SUMMARY = "{{ process.case.reference }} · {{ process.step }}"
+
+
+class CustomStepFlow(flow.Flow):
+    """Custom step
+
+    A step the admin added at a point of the complaint process (a legal review, a PR sign-off, a
+    supplier's answer): its form in its role's queue, with its clock; the last step of the point to
+    finish (or a refused gate) lets the complaint's process move on.
+    """
+
+    process_class = CustomStepRun
+    process_title = _("Custom step")
+    lock_impl = lock.select_for_update_lock
+    process_summary_template = RUN_SUMMARY
+
+    start = flow.StartHandle(this.open_run).Annotation(title=_("Custom step started")).Next(this.do)
+    do = (
+        nodes.View(views.CustomStepView.as_view())
+        .Annotation(title=_("Do the custom step"), summary_template=RUN_SUMMARY)
+        .Permission(run_queue)
+        .Assign(run_owner)
+        .onCreate(run_clock)
+        .Next(this.resume)
+    )
+    resume = flow.Function(this.resume_case).Annotation(title=_("Let the complaint move on")).Next(this.end)
+    end = flow.End().Annotation(title=_("Done"))
+
+    # Glue
+    def open_run(self, activation: Any, fields: dict[str, Any]) -> Any:
+        return fill_process(activation, fields)
+
+    def resume_case(self, activation: Any) -> None:
+        """The complaint's process waiting at the point moves on once its pass needs no more waiting."""
+        run = activation.process
+        # Two steps of one point finishing at once: the complaint's row is the turnstile, so the
+        # second one reads the first one's outcome and exactly one of them resumes the complaint.
+        Process.objects.select_for_update().filter(pk=run.case_id).values_list("pk", flat=True).first()
+        node = getattr(ComplaintFlow, f"steps_{run.point}_wait")
+        waiting = Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW).first()
+        if waiting is None:
+            return
+        move = point_next_move(complaint_id=run.case_id, point=run.point, batch=run.batch)
+        if move != WAIT:
+            node.run(waiting)

@@ -16,13 +16,16 @@ from complaints.choices import RoutedStage
 from complaints.forms import escalation as ladder_forms
 from complaints.forms import page as page_forms
 from complaints.forms import quality as quality_forms
+from complaints.forms import steps as step_forms
 from complaints.models import Complaint
 from complaints.selectors.intake import triage_outcome
 from complaints.selectors.quality import step_checklist
+from complaints.selectors.steps import run_form
 from complaints.services import intake, quality, stages
 from complaints.services.approvals import approval_decide
 from complaints.services.collaboration import collaboration_answer
 from complaints.services.notes import mention_read
+from complaints.services.steps import custom_step_record
 from web.refusals import RefusalFormMixin
 
 
@@ -270,3 +273,32 @@ class MentionReadView(SideTaskView):
 
     def perform(self, data: dict[str, Any]) -> None:
         mention_read(mention=self.request.activation.process, actor=self.request.user)
+
+
+class CustomStepView(SideTaskView):
+    """An admin-defined step: its questions (the form version the task started with), a note, and
+    for a gate the choice to refuse and send the case back."""
+
+    submit_label = _("Record the step")
+    form_class = step_forms.CustomStepForm
+    answers: dict[str, Any]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        run = self.request.activation.process
+        return {**super().get_form_kwargs(), "answer_form": run_form(run), "gate": run.step.gate}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(custom_step=self.request.activation.process.step, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        self.answers = form.answers
+        return super().form_valid(form)
+
+    def perform(self, data: dict[str, Any]) -> None:
+        custom_step_record(
+            run=self.request.activation.process,
+            actor=self.request.user,
+            answers=self.answers,
+            refuse=bool(data.get("refuse")),
+            note=data.get("note") or "",
+        )

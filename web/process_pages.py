@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import django_filters
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
 from viewflow.workflow.flow.views import (
@@ -40,6 +41,7 @@ from complaints.selectors.intake_forms import (
     complaints_with_answers,
 )
 from complaints.selectors.quality import actions_of, analysis_of, may_analyse, may_verify
+from complaints.selectors.steps import complaint_runs
 from complaints.services.privacy import complaint_shown
 from web import worklist
 from web.fishbone import drawing_of
@@ -224,6 +226,7 @@ class ComplaintDetailView(DetailProcessView):
                 "department", "requested_by", "answered_by", "holder"
             ),
             notes=complaint.notes.select_related("author"),
+            custom_steps=complaint_runs(complaint, get_language() or "en"),
             notifications=complaint.notifications.select_related("recipient"),
             signal_labels=[names.get(code, code) for code in complaint.signals or []],
             # A closed complaint offers only Reopen: no escalation door is open on it.

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from complaints.choices import (
     ActionKind,
@@ -31,6 +31,9 @@ from complaints.choices import (
     RoutedStage,
     SendBackReason,
     Stage,
+    StepBack,
+    StepPoint,
+    StepRunStatus,
     VerificationOutcome,
 )
 
@@ -94,6 +97,8 @@ KIND_GROUPS: dict[str, str] = {
     EventKind.RESPONSIBILITY: "quality",
     EventKind.ACTION_UPDATED: "quality",
     EventKind.ACTION_VERIFIED: "quality",
+    EventKind.CUSTOM_STEP_STARTED: "tasks",
+    EventKind.CUSTOM_STEP_DONE: "tasks",
 }
 
 # Kinds added later (analyses, actions…) whose code names their area.
@@ -560,6 +565,28 @@ def _link_revoked(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     return _("The customer's earlier tracking links were revoked (%(count)s).") % {"count": new.get("links", "—")}
 
 
+def _step_name(new: Mapping[str, Any]) -> str:
+    """A custom step's name as it was when the event was written, in the reader's language."""
+    chinese = (get_language() or "en").lower().startswith("zh")
+    return str((new.get("name_zh") if chinese else new.get("name")) or new.get("name") or new.get("step") or "—")
+
+
+def _custom_step_started(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    return _("Custom step “%(step)s” started (%(point)s).") % {
+        "step": _step_name(new),
+        "point": _label(StepPoint, new.get("point")),
+    }
+
+
+def _custom_step_done(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    if new.get("outcome") == StepRunStatus.REFUSED:
+        return _("Custom step “%(step)s” refused: the case goes back to %(stage)s.") % {
+            "step": _step_name(new),
+            "stage": _label(StepBack, new.get("back_to")),
+        }
+    return _("Custom step “%(step)s” done.") % {"step": _step_name(new)}
+
+
 SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.REGISTERED: _registered,
     EventKind.TRIAGED: _triaged,
@@ -607,6 +634,8 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.CUSTOMER_ADDED: _customer_added,
     EventKind.LINK_SENT: _link_sent,
     EventKind.LINK_REVOKED: _link_revoked,
+    EventKind.CUSTOM_STEP_STARTED: _custom_step_started,
+    EventKind.CUSTOM_STEP_DONE: _custom_step_done,
 }
 
 

@@ -27,6 +27,7 @@ from complaints.admin import (
     privacy,
     quality,
     routing,
+    steps,
     tools,
     triage,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "privacy",
     "quality",
     "routing",
+    "steps",
     "tools",
     "triage",
 ]

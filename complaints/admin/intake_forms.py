@@ -23,7 +23,7 @@ from complaints.forms import AnswersForm, IntakeForm
 from complaints.models.intake_forms import REQUIRABLE_STANDARD_FIELDS
 from complaints.rules.intake_forms import FILE_KINDS, DefinitionInvalid, check_field
 from complaints.selectors.customer import customer_form
-from complaints.selectors.intake_forms import display_value, effective_form, form_problems
+from complaints.selectors.intake_forms import display_value, effective_form, form_problems, step_form
 from complaints.services.intake_forms import FIELD_COLUMNS, PublishRefused, form_draft, form_publish
 
 
@@ -122,8 +122,8 @@ class FormFieldInline(admin.StackedInline):
 @admin.register(models.FormVersion)
 class FormVersionAdmin(SimpleHistoryAdmin):
     form = FormVersionForm
-    list_display = ["category", "number", "status", "question_count", "complaint_count", "published_at", "note"]
-    list_filter = ["status", "category"]
+    list_display = ["owner", "number", "status", "question_count", "complaint_count", "published_at", "note"]
+    list_filter = ["status", "category", "custom_step"]
     search_fields = ["category__name", "category__code", "note", "fields__key"]
     change_form_template = "admin/complaints/formversion/change_form.html"
 
@@ -131,9 +131,13 @@ class FormVersionAdmin(SimpleHistoryAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("category", "category__parent", "published_by")
+            .select_related("category", "category__parent", "custom_step", "published_by")
             .annotate(question_total=Count("fields", distinct=True), complaint_total=Count("complaints", distinct=True))
         )
+
+    @admin.display(description=gettext_lazy("form of"), ordering="category__code")
+    def owner(self, obj: Any) -> Any:
+        return obj.category or obj.custom_step
 
     @admin.display(description=gettext_lazy("questions"), ordering="question_total")
     def question_count(self, obj: Any) -> int:
@@ -150,6 +154,8 @@ class FormVersionAdmin(SimpleHistoryAdmin):
         fixed = ["number", "status", "published_at", "published_by", "created_by"]
         if obj is None:
             return fixed
+        if obj.custom_step_id is not None:
+            return [*fixed, "custom_step"] + ([] if obj.status == FormStatus.DRAFT else ["note"])
         if obj.status != FormStatus.DRAFT:
             return [*fixed, "category", "note", "required_standard_fields", "standard_fields_required"]
         return [*fixed, "category"]
@@ -157,6 +163,8 @@ class FormVersionAdmin(SimpleHistoryAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
             return ["category", "note", "required_standard_fields"]
+        if obj.custom_step_id is not None:  # a custom step's form asks no standard intake fields
+            return ["custom_step", "number", "status", "note", "published_at", "published_by"]
         standard = "required_standard_fields" if obj.status == FormStatus.DRAFT else "standard_fields_required"
         return ["category", "number", "status", "note", standard, "published_at", "published_by"]
 
@@ -213,11 +221,12 @@ class FormVersionAdmin(SimpleHistoryAdmin):
             for line in _problem_lines(refusal.problems):
                 messages.error(request, line)
         else:
-            messages.success(
-                request,
-                _("%(version)s is published: the next complaint of this category gets these questions.")
-                % {"version": version},
+            told = (
+                _("%(version)s is published: the next task of this step asks these questions.")
+                if version.custom_step_id is not None
+                else _("%(version)s is published: the next complaint of this category gets these questions.")
             )
+            messages.success(request, told % {"version": version})
         return redirect("admin:complaints_formversion_change", version.pk)
 
     def edit_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -225,7 +234,7 @@ class FormVersionAdmin(SimpleHistoryAdmin):
         version = get_object_or_404(models.FormVersion, pk=pk)
         if request.method != "POST" or not self.has_add_permission(request):
             raise PermissionDenied
-        draft = form_draft(category=version.category, actor=request.user)
+        draft = form_draft(category=version.category, step=version.custom_step, actor=request.user)
         messages.info(
             request, _("You are editing the draft %(version)s; publish it to put it in use.") % {"version": draft}
         )
@@ -238,7 +247,10 @@ class FormVersionAdmin(SimpleHistoryAdmin):
         if not self.has_view_permission(request, version):
             raise PermissionDenied
         look = "customer" if request.GET.get("look") == "customer" else "agent"
-        answer_form = effective_form(version.category, draft=version)
+        if version.custom_step_id is not None:  # a step's task asks its own questions only
+            look, answer_form = "customer", step_form(version)
+        else:
+            answer_form = effective_form(version.category, draft=version)
         data = request.POST if request.method == "POST" else None
         files = request.FILES if request.method == "POST" else None
         form: Any

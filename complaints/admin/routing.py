@@ -28,9 +28,13 @@ class ConditionInline(admin.TabularInline):
     formset = ConditionFormSet
     extra = 1
 
+    def field_specs(self) -> dict[str, Any]:
+        """The fields the conditions of this inline may test."""
+        return routing_field_specs()
+
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
-        specs = routing_field_specs()
+        specs = self.field_specs()
         formset.form.base_fields["field"].help_text = _("One of: %(fields)s.") % {
             "fields": ", ".join(f"{name} ({spec.label})" for name, spec in specs.items())
         }

@@ -32,6 +32,7 @@ from .quality import (
     RootCauseAnalysis,
 )
 from .routing import RoutingCondition, RoutingRule, StageProfile
+from .steps import CustomStep, CustomStepCondition, CustomStepLimit, CustomStepRun
 from .triage import EmotionPhrase, TriageModel, TriageSettings, TriageSignal
 from .urgency import TaskUrgency
 
@@ -57,6 +58,10 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "CorrectiveAction",
+    "CustomStep",
+    "CustomStepCondition",
+    "CustomStepLimit",
+    "CustomStepRun",
     "CustomerContact",
     "CustomerLink",
     "Delivery",

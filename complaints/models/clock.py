@@ -22,6 +22,7 @@ class Clock(models.Model):
         PROGRESS = "progress", _("P0 progress update")
         TASK = "task", _("Step (task)")
         PROMISE = "promise", _("Time promised to the customer")
+        CUSTOM_STEP = "custom_step", _("Custom step")
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -100,6 +101,7 @@ RULED_KINDS = (
     Clock.Kind.RESOLUTION,
     Clock.Kind.TASK,
     Clock.Kind.PROMISE,
+    Clock.Kind.CUSTOM_STEP,
 )
 
 

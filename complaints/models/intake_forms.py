@@ -3,6 +3,8 @@
 A form version is a draft until it is published; a published version is never edited again
 (editing starts a new draft), so an answer always points at the exact question it answered."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -44,12 +46,24 @@ class FormVersion(models.Model):
     category = models.ForeignKey(
         "complaints.Category",
         verbose_name=_("category"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="form_versions",
         help_text=_(
             "The questions are asked for this category and every subcategory below it (a subcategory's "
             "own form adds its questions after these)."
         ),
+    )
+    custom_step = models.ForeignKey(
+        "complaints.CustomStep",
+        verbose_name=_("custom step"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="form_versions",
+        editable=False,
+        help_text=_("The questions of a custom step's task (a form belongs to a category or to a custom step)."),
     )
     number = models.PositiveIntegerField(_("version"), editable=False)
     status = models.CharField(
@@ -92,6 +106,7 @@ class FormVersion(models.Model):
         ordering = ["category__code", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["category", "number"], name="form_version_number_unique"),
+            models.UniqueConstraint(fields=["custom_step", "number"], name="form_version_number_unique_step"),
             models.UniqueConstraint(
                 fields=["category"], condition=models.Q(status=FormStatus.DRAFT), name="form_one_draft_per_category"
             ),
@@ -100,10 +115,30 @@ class FormVersion(models.Model):
                 condition=models.Q(status=FormStatus.PUBLISHED),
                 name="form_one_published_per_category",
             ),
+            models.UniqueConstraint(
+                fields=["custom_step"],
+                condition=models.Q(status=FormStatus.DRAFT),
+                name="form_one_draft_per_step",
+            ),
+            models.UniqueConstraint(
+                fields=["custom_step"],
+                condition=models.Q(status=FormStatus.PUBLISHED),
+                name="form_one_published_per_step",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__isnull=True) ^ models.Q(custom_step__isnull=True),
+                name="form_owner_category_or_step",
+            ),
         ]
 
     def __str__(self) -> str:
-        return str(_("%(category)s, form v%(number)s") % {"category": self.category, "number": self.number})
+        owner = self.category if self.category_id is not None else self.custom_step
+        return str(_("%(category)s, form v%(number)s") % {"category": owner, "number": self.number})
+
+    @property
+    def owner_lock(self) -> Any:
+        """The row locked while this form's versions change (its category or its custom step)."""
+        return self.category if self.category_id is not None else self.custom_step
 
     @property
     def editable(self) -> bool:
@@ -248,6 +283,15 @@ class Answer(models.Model):
         "complaints.Complaint", verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="answers"
     )
     field = models.ForeignKey(FormField, verbose_name=_("question"), on_delete=models.PROTECT, related_name="answers")
+    run = models.ForeignKey(
+        "complaints.CustomStepRun",
+        verbose_name=_("custom step"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        help_text=_("Set for an answer given in a custom step's task (empty: given at intake)."),
+    )
     key = models.CharField(_("key"), max_length=40, db_index=True)
     text = models.TextField(_("text"), blank=True)
     number = models.DecimalField(_("number"), max_digits=20, decimal_places=4, null=True, blank=True)
@@ -260,7 +304,12 @@ class Answer(models.Model):
         verbose_name = _("form answer")
         verbose_name_plural = _("form answers")
         ordering = ["field__version__category__code", "field__position", "pk"]
-        constraints = [models.UniqueConstraint(fields=["complaint", "field"], name="answer_once_per_question")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "field"], condition=models.Q(run__isnull=True), name="answer_once_per_question"
+            ),
+            models.UniqueConstraint(fields=["run", "field"], name="answer_once_per_step_question"),
+        ]
         indexes = [
             models.Index(fields=["key", "text"], name="answer_key_text"),
             models.Index(fields=["key", "number"], name="answer_key_number"),

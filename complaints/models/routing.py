@@ -84,10 +84,10 @@ class RoutingRule(models.Model):
             raise ValidationError(_("A rule must set at least one of department, priority or starting level."))
 
 
-class RoutingCondition(models.Model):
-    """One test over a complaint field: field, operator, value."""
+class ConditionFields(models.Model):
+    """One test over a complaint field: field, operator, value. Routing rules and custom steps hold
+    conditions of this one shape, checked and evaluated by complaints.rules.routing."""
 
-    rule = models.ForeignKey(RoutingRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="conditions")
     field = models.CharField(
         _("field"),
         max_length=80,
@@ -100,20 +100,21 @@ class RoutingCondition(models.Model):
         blank=True,
         help_text=_("Codes for choices, categories and departments; separate lists with commas. Takes effect at once."),
     )
-    history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("condition")
-        verbose_name_plural = _("conditions")
-        ordering = ["rule", "pk"]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"{self.field} {self.get_operator_display()} {self.value}".strip()
+        return f"{self.field} {self.get_operator_display()} {self.value}".strip()  # type: ignore[attr-defined]
 
-    def clean(self) -> None:
+    def field_specs(self) -> dict[str, Any]:
+        """The fields this kind of condition may test (routing_field_specs for routing rules)."""
         from complaints.selectors.routing import routing_field_specs
 
-        specs = routing_field_specs()
+        return routing_field_specs()
+
+    def clean(self) -> None:
+        specs = self.field_specs()
         spec = specs.get(self.field)
         if spec is None:
             raise ValidationError(
@@ -129,6 +130,18 @@ class RoutingCondition(models.Model):
             parse_condition_value(spec=spec, operator=self.operator, raw=self.value)
         except ConditionInvalid as error:
             raise ValidationError({"value": str(error)}) from None
+
+
+class RoutingCondition(ConditionFields):
+    """One test of a routing rule."""
+
+    rule = models.ForeignKey(RoutingRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="conditions")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
+        ordering = ["rule", "pk"]
 
 
 STAGE_SWITCHES = (

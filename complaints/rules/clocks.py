@@ -48,6 +48,8 @@ DEFAULTS: dict[str, ClockBehaviour] = {
     # Resolving is what the level owes: its breach moves the case up.
     Clock.Kind.RESOLUTION: ClockBehaviour(answered_by_response=False, warns=True, breach=BreachAction.ESCALATE),
     Clock.Kind.TASK: ClockBehaviour(answered_by_response=False, warns=True, breach=BreachAction.ESCALATE),
+    # An admin-defined step is a step like the others: its breach moves the case up.
+    Clock.Kind.CUSTOM_STEP: ClockBehaviour(answered_by_response=False, warns=True, breach=BreachAction.ESCALATE),
     # The committed time passed unmet (no contact with the customer since): an escalation trigger
     # (DOMAIN.md). The next contact answers it; a new promise replaces it.
     Clock.Kind.PROMISE: ClockBehaviour(answered_by_response=True, warns=True, breach=BreachAction.ESCALATE),

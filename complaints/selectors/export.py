@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from complaints.models import Answer, Complaint, FormVersion
+from complaints.models import Answer, Complaint, CustomStepRun, FormVersion
 from complaints.rules.intake_forms import FILE_KINDS
 from complaints.rules.privacy import mask_text
 from complaints.rules.text import csv_cell
@@ -71,6 +71,7 @@ def complaint_table(
         .prefetch_related(
             Prefetch("answers", queryset=Answer.objects.select_related("field").prefetch_related("files")),
             Prefetch("form_versions", queryset=FormVersion.objects.select_related("category")),
+            Prefetch("step_runs", queryset=CustomStepRun.objects.select_related("step").order_by("created", "pk")),
         )
         .order_by("pk")
     )
@@ -80,7 +81,11 @@ def complaint_table(
             for answer in complaint.answers.all():
                 keys.setdefault(answer.key, answer.field.label(language))
         labels = [str(Complaint._meta.get_field(name).verbose_name) for name in STANDARD_COLUMNS]
-        headers = labels + [f"{label} [{key}]" for key, label in keys.items()] + [str(_("intake forms"))]
+        headers = (
+            labels
+            + [f"{label} [{key}]" for key, label in keys.items()]
+            + [str(_("intake forms")), str(_("custom steps"))]
+        )
         rows = [_row(shield(complaint, full=personal), keys, language, personal) for complaint in complaints]
     # Every cell a customer or an admin wrote is made inert for spreadsheets (=, +, -, @, tab, CR).
     return [str(csv_cell(h)) for h in headers], iter([[str(csv_cell(cell)) for cell in row] for row in rows])
@@ -98,7 +103,9 @@ def _row(complaint: Complaint, keys: dict[str, str], language: str, personal: bo
         else:
             shown = display_value(answer.field.definition(), answer.value, language)
             row.append(shown if personal else mask_text(str(shown)))
-    row.append("; ".join(f"{v.category.code} v{v.number}" for v in complaint.form_versions.all()))
+    row.append("; ".join(f"{v.category.code} v{v.number}" for v in complaint.form_versions.all() if v.category))
+    # Answers of custom steps are columns like the intake questions (the latest run's answer).
+    row.append("; ".join(f"{run.step.code}: {run.get_outcome_display()}" for run in complaint.step_runs.all()))
     return row
 
 

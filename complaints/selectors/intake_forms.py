@@ -111,6 +111,12 @@ def effective_form(category: Category | None, *, draft: FormVersion | None = Non
     return form
 
 
+def step_form(version: FormVersion) -> EffectiveForm:
+    """Returns the questions of one custom step's form version (nothing inherited)."""
+    definitions, problems = _definitions(version)
+    return EffectiveForm(category=None, versions=[version], fields=definitions, problems=problems)
+
+
 def taken_keys(*, category: Category) -> dict[str, str]:
     """Keys used by the forms of other categories (any version), with their kind."""
     rows = FormField.objects.exclude(version__category=category).values_list("key", "kind").distinct()
@@ -119,6 +125,8 @@ def taken_keys(*, category: Category) -> dict[str, str]:
 
 def form_problems(version: FormVersion) -> dict[str, list[str]]:
     """Returns what stops this version from being published, by field key ("" for the form)."""
+    if version.category is None:
+        return _step_form_problems(version)
     parent_form = effective_form(version.category.parent) if version.category.parent_id else EffectiveForm(None)
     definitions, problems = _definitions(version)
     problems.update(
@@ -145,6 +153,19 @@ def form_problems(version: FormVersion) -> dict[str, list[str]]:
         problems.setdefault("", []).append(
             _("Not standard intake fields: %(fields)s.") % {"fields": ", ".join(map(str, wrong))}
         )
+    return problems
+
+
+def _step_form_problems(version: FormVersion) -> dict[str, list[str]]:
+    """A custom step's form is checked like an intake form with nothing inherited; its keys may
+    not repeat another form's key with another type (routing and later steps test answers by key)."""
+    definitions, problems = _definitions(version)
+    taken = dict(
+        FormField.objects.exclude(version__custom_step=version.custom_step_id).values_list("key", "kind").distinct()
+    )
+    problems.update(check_form(fields=definitions, inherited=[], standard=STANDARD_CONTROLS, taken=taken))
+    if version.required_standard_fields:
+        problems.setdefault("", []).append(_("A custom step's form asks no standard intake fields."))
     return problems
 
 
@@ -198,12 +219,16 @@ def answer_rows(
 
 def _answer_rows(complaint: Complaint, language: str, chain: list[Category]) -> list[AnswerRow]:
     answers = (
-        Answer.objects.filter(complaint=complaint).select_related("field", "field__version").prefetch_related("files")
+        Answer.objects.filter(complaint=complaint, run__isnull=True)
+        .select_related("field", "field__version")
+        .prefetch_related("files")
     )
     # The parent categories' questions first, as the form asked them.
     order = {c.pk: index for index, c in enumerate(chain)}
     rows = []
-    for answer in sorted(answers, key=lambda a: (order.get(a.field.version.category_id, len(order)), a.field.position)):
+    for answer in sorted(
+        answers, key=lambda a: (order.get(a.field.version.category_id or 0, len(order)), a.field.position)
+    ):
         defn = answer.field.definition()
         value = answer.value
         files = tuple(answer.files.all()) if defn.kind in FILE_KINDS else ()

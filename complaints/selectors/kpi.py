@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
+    Avg,
     Count,
     DecimalField,
     Exists,
@@ -31,6 +32,7 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints.choices import (
@@ -349,6 +351,7 @@ class Summary:
     trend_unit: str = "week"
     trend: list[dict[str, Any]] = field(default_factory=list)
     regions: list[dict[str, Any]] = field(default_factory=list)
+    step_times: list[dict[str, Any]] = field(default_factory=list)
 
 
 def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
@@ -419,7 +422,38 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     s.responsibility = _responsibility(ids)
     s.trend_unit = rules.trend_unit(filters.period.days if filters.period else 0, TREND_WEEKS * 7)
     s.trend = _trend(t.by["day"], s.trend_unit)
+    s.step_times = _step_times(ids)
     return s
+
+
+def _step_times(ids: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Per custom step, in one query: how many of the cohort's runs finished (done or refused),
+    how many were refused, and the mean hours from the task's creation to its answer."""
+    from complaints.choices import StepRunStatus
+    from complaints.models import CustomStepRun
+
+    finished = (StepRunStatus.DONE, StepRunStatus.REFUSED)
+    rows = (
+        CustomStepRun.objects.filter(case_id__in=ids, outcome__in=finished, done_at__isnull=False)
+        .values("step__code", "step__name_zh_hans", "step__name_en")
+        .annotate(
+            count=Count("pk"),
+            refused=Count("pk", filter=Q(outcome=StepRunStatus.REFUSED)),
+            mean=Avg(F("done_at") - F("created")),
+        )
+        .order_by("step__code")
+    )
+    chinese = (get_language() or "en").lower().startswith("zh")
+    return [
+        {
+            "code": r["step__code"],
+            "name": (r["step__name_zh_hans"] if chinese else r["step__name_en"]) or r["step__code"],
+            "count": r["count"],
+            "refused": r["refused"],
+            "mean_hours": _round(r["mean"].total_seconds() / 3600) if r["mean"] is not None else None,
+        }
+        for r in rows
+    ]
 
 
 class _PercentileCont(Aggregate):

@@ -410,8 +410,31 @@ def routing_preview(
             "words": reading.emotion if reading else None,
             "used": effective_emotion(complaint),
         },
+        "custom_steps": _custom_steps(complaint=complaint, department=department, answers=answers, decision=decision),
         "problems": [str(gap) for gap in due.gaps],
     }
+
+
+def _custom_steps(
+    *, complaint: Complaint, department: Department | None, answers: Mapping[str, Any] | None, decision: TriageDecision
+) -> list[dict[str, Any]]:
+    """The custom steps the sample would get, at their points (its level and priority as triaged);
+    a step whose condition tests what only happens later (an answer of an earlier step) is judged
+    on the sample as it is."""
+    from complaints.selectors.steps import step_facts, steps_for
+
+    facts = step_facts(
+        complaint=complaint,
+        answers=answers or {},
+        priority=decision.priority,
+        level=decision.level,
+        signals=tuple(hit.code for hit in decision.signals),
+        department=department,
+    )
+    return [
+        {"code": step.code, "name": step.name(), "point": step.point, "point_name": str(step.get_point_display())}
+        for step in steps_for(facts=facts)
+    ]
 
 
 def _dept(department: Department | None) -> dict[str, str] | None:

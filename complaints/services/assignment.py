@@ -147,10 +147,18 @@ def task_owner_by_rule(*, complaint: Complaint, stage: str, queue: str, step: st
     owner permission); anyone else, or nobody, leaves the task in the queue. Every choice the
     rule makes, and every fallback, is an event on the complaint's timeline saying why."""
     route = stage_route(complaint=complaint, stage=stage)
-    if route is None or route.assign_to == AssignRule.QUEUE:
+    if route is None:
         return None
-    rule = route.assign_to
-    earlier = step_performer(complaint_id=complaint.pk, stage=route.assign_after) if route.assign_after else None
+    return owner_by_rule(complaint=complaint, rule=route.assign_to, after=route.assign_after, queue=queue, step=step)
+
+
+def owner_by_rule(*, complaint: Complaint, rule: str, after: str, queue: str, step: str) -> Any | None:
+    """Returns who a new task goes to under an assignment rule (AssignRule; `after` names the
+    earlier step for EARLIER_STEP), or None for its queue; shared by the process's steps and the
+    admin's custom steps. The choice and any fallback are events on the timeline."""
+    if rule == AssignRule.QUEUE:
+        return None
+    earlier = step_performer(complaint_id=complaint.pk, stage=after) if after else None
     holders = queue_holders(queue) if rule == AssignRule.LEAST_LOADED else []
     loads = open_task_loads(u.pk for u in holders if holds_queue(user=u, queue=queue))
     pick = pick_owner(
@@ -165,7 +173,7 @@ def task_owner_by_rule(*, complaint: Complaint, stage: str, queue: str, step: st
     candidate = people.get(pick.user_id) if pick.user_id is not None else None
     if candidate is None and pick.user_id is not None and pick.user_id == complaint.owner_id:
         candidate = complaint.owner
-    new: dict[str, Any] = {"step": step, "rule": rule, "earlier": route.assign_after}
+    new: dict[str, Any] = {"step": step, "rule": rule, "earlier": after}
     if candidate is not None and holds_queue(user=candidate, queue=queue):
         if rule == AssignRule.LEAST_LOADED:
             new["load"] = loads.get(candidate.pk, 0)

@@ -33,6 +33,7 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     CorrectiveAction,
+    CustomStepRun,
     StepLimit,
 )
 from complaints.rules.business_time import Unit, add_business_time, business_time_between, deadline, warning_time
@@ -535,6 +536,15 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
             pk__in=[c.subject for c in warned + breached if c.kind == Clock.Kind.TASK]
         )
     }
+    # A custom step's clock times its run (a process of its own): the run's open task says who is told.
+    step_tasks = {
+        t.process_id: t
+        for t in Task.objects.select_related("owner").filter(
+            process_id__in=[c.subject for c in warned + breached if c.kind == Clock.Kind.CUSTOM_STEP],
+            status__in=OPEN_TASK,
+        )
+    }
+    step_runs = CustomStepRun.objects.select_related("step").in_bulk(list(step_tasks))
     groups: dict[tuple[int, str], dict[str, Any]] = {}
     events: list[ComplaintEvent] = []
     counts = [0, 0]
@@ -558,6 +568,16 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
                 new.update(task=task.pk, step=task.flow_task.name)
                 reason = format_lazy("{}: {}", reason, task.flow_task.task_title)
                 recipients = [task.owner] if task.owner_id else queue_holders(task.owner_permission or "")
+            if clock.kind == Clock.Kind.CUSTOM_STEP:
+                step_task = step_tasks.get(clock.subject)
+                if step_task is None:
+                    _stop(clock, now)  # the step was done (or cancelled) before its time
+                    continue
+                new.update(task=step_task.pk, run=clock.subject)
+                run = step_runs.get(clock.subject)
+                reason = format_lazy("{}: {}", reason, run.step.name() if run is not None else "")
+                holders = step_task.owner_permission or ""
+                recipients = [step_task.owner] if step_task.owner_id else queue_holders(holders)
             if clock.kind == Clock.Kind.ACTION:
                 action = actions.get(clock.subject)
                 if action is not None:

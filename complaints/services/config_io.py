@@ -31,6 +31,9 @@ from complaints.models import (
     Category,
     CauseCategory,
     ClockRule,
+    CustomStep,
+    CustomStepCondition,
+    CustomStepLimit,
     Department,
     EscalationLevel,
     FormField,
@@ -78,6 +81,7 @@ SECTIONS = (
     "stage_routes",
     "stage_profiles",
     "routing_rules",
+    "custom_steps",
     "notification_recipients",
     "notification_templates",
     "notification_channels",
@@ -248,12 +252,12 @@ def config_export() -> dict[str, Any]:
     ]
     doc["intake_forms"] = [
         {
-            "category": version.category.code,
+            "category": _code(version.category),
             "note": version.note,
             "required_standard_fields": list(version.required_standard_fields),
             "fields": [_field_doc(row) for row in version.fields.all()],
         }
-        for version in FormVersion.objects.filter(status=FormStatus.PUBLISHED)
+        for version in FormVersion.objects.filter(status=FormStatus.PUBLISHED, category__isnull=False)
         .select_related("category")
         .prefetch_related(Prefetch("fields", queryset=FormField.objects.order_by("position", "pk")))
         .order_by("category__code")
@@ -324,6 +328,7 @@ def config_export() -> dict[str, Any]:
             "is_default", "position", "pk"
         )
     ]
+    doc["custom_steps"] = [_step_doc(step) for step in _steps_for_export()]
     doc["notification_recipients"] = [
         {
             "event": n.event,
@@ -391,6 +396,48 @@ FIELD_DEFAULTS: dict[str, Any] = {
     "file_extensions": "",
     "max_files": 1,
 }
+
+
+def _steps_for_export() -> Any:
+    forms = FormVersion.objects.filter(status=FormStatus.PUBLISHED).prefetch_related(
+        Prefetch("fields", queryset=FormField.objects.order_by("position", "pk"))
+    )
+    return (
+        CustomStep.objects.select_related("role", "department")
+        .prefetch_related(
+            Prefetch("conditions", queryset=CustomStepCondition.objects.order_by("pk")),
+            Prefetch("limits", queryset=CustomStepLimit.objects.select_related("priority").order_by("priority__rank")),
+            Prefetch("form_versions", queryset=forms, to_attr="published_forms"),
+        )
+        .order_by("point", "position", "code")
+    )
+
+
+def _step_doc(step: CustomStep) -> dict[str, Any]:
+    """A custom step as the document writes it, with its published form."""
+    published = step.published_forms[0] if step.published_forms else None  # type: ignore[attr-defined]
+    return {
+        "code": step.code,
+        "name_zh_hans": step.name_zh_hans,
+        "name_en": step.name_en,
+        "active": step.active,
+        "point": step.point,
+        "position": step.position,
+        "match": step.match,
+        "role": step.role.code,
+        "department": _code(step.department),
+        "assign_to": step.assign_to,
+        "assign_after": step.assign_after,
+        "gate": step.gate,
+        "refused_back_to": step.refused_back_to,
+        "conditions": [{"field": c.field, "operator": c.operator, "value": c.value} for c in step.conditions.all()],
+        "limits": [{"priority": x.priority.code, "amount": x.amount, "unit": x.unit} for x in step.limits.all()],
+        "form": (
+            {"note": published.note, "fields": [_field_doc(row) for row in published.fields.all()]}
+            if published is not None
+            else None
+        ),
+    }
 
 
 def _field_doc(row: FormField) -> dict[str, Any]:
@@ -570,6 +617,7 @@ class _Importer:
             "stage_routes": self.stage_routes,
             "stage_profiles": self.stage_profiles,
             "routing_rules": self.routing_rules,
+            "custom_steps": self.custom_steps,
             "notification_recipients": self.notification_recipients,
             "notification_templates": self.notification_templates,
             "notification_channels": self.notification_channels,
@@ -781,13 +829,17 @@ class _Importer:
                 if category is not None:
                     entries.append((depth.get(category.pk, 0), index, item, category))
         listed = {category.pk for _, _, _, category in entries}
-        for version in FormVersion.objects.filter(status=FormStatus.PUBLISHED).exclude(category__in=listed):
-            form_withdraw(category=version.category)
+        published = FormVersion.objects.filter(status=FormStatus.PUBLISHED, category__isnull=False)
+        for version in published.exclude(category__in=listed).select_related("category"):
+            if version.category is not None:
+                form_withdraw(category=version.category)
         for _depth, index, item, category in sorted(entries, key=lambda e: (e[0], e[1])):
             with self.at(f"intake_forms[{index}]"):
                 self.intake_form(item, category)
 
-    def intake_form(self, item: dict[str, Any], category: Category) -> None:
+    def intake_form(self, item: dict[str, Any], category: Category | None, step: CustomStep | None = None) -> None:
+        """A category's questions, or a custom step's (`step`), become the owner's published form."""
+        owner: dict[str, Any] = {"category": category} if category is not None else {"custom_step": step}
         rows: list[FormField] = []
         raw_fields = item.get("fields") or []
         if not isinstance(raw_fields, list):
@@ -803,15 +855,11 @@ class _Importer:
                 values["choices"] = "\n".join(choices) if isinstance(choices, list) else str(choices)
                 rows.append(FormField(position=(f_index + 1) * 10, **values))
         required_standard = item.get("required_standard_fields") or []
-        published = (
-            FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED)
-            .prefetch_related("fields")
-            .first()
-        )
+        published = FormVersion.objects.filter(**owner, status=FormStatus.PUBLISHED).prefetch_related("fields").first()
         if published is not None and _same_form(published, rows, required_standard):
             return
-        FormVersion.objects.filter(category=category, status=FormStatus.DRAFT).delete()
-        draft = form_draft(category=category)
+        FormVersion.objects.filter(**owner, status=FormStatus.DRAFT).delete()
+        draft = form_draft(category=category, step=step)
         draft.fields.all().delete()
         draft.note = str(item.get("note") or "")
         draft.required_standard_fields = required_standard
@@ -1090,6 +1138,86 @@ class _Importer:
                                     value=str(cond.get("value") or ""),
                                 )
                             )
+
+    def custom_steps(self) -> None:
+        """Steps are matched by code and updated in place (their runs keep pointing at them); their
+        conditions and limits are replaced, their form published as the next version when it
+        differs. A step the document leaves out is removed, or switched off once it has run."""
+        keys = {
+            "code",
+            "name_zh_hans",
+            "name_en",
+            "active",
+            "point",
+            "position",
+            "match",
+            "role",
+            "department",
+            "assign_to",
+            "assign_after",
+            "gate",
+            "refused_back_to",
+            "conditions",
+            "limits",
+            "form",
+        }
+        existing = {step.code: step for step in CustomStep.objects.all()}
+        kept = set()
+        for index, item in self.items("custom_steps", keys, {"code", "point", "role"}):
+            with self.at(f"custom_steps[{index}]"):
+                step = existing.get(item["code"]) or CustomStep(code=item["code"])
+                kept.add(item["code"])
+                step.name_zh_hans = str(item.get("name_zh_hans") or "")
+                step.name_en = str(item.get("name_en") or "")
+                step.active = bool(item.get("active", True))
+                step.point = item["point"]
+                step.position = item.get("position", index)
+                step.match = item.get("match", "all")
+                step.role = self.ref(Role, "code", item["role"], "role")
+                step.department = self.ref(Department, "code", item.get("department"), "department")
+                step.assign_to = item.get("assign_to") or "queue"
+                step.assign_after = item.get("assign_after") or ""
+                step.gate = bool(item.get("gate", False))
+                step.refused_back_to = item.get("refused_back_to") or ""
+                if step.role is None or not self.save(step):
+                    continue
+                step.conditions.all().delete()
+                step.limits.all().delete()
+                for c_index, cond in enumerate(item.get("conditions") or []):
+                    with self.at(f".conditions[{c_index}]"):
+                        if self.check_keys(cond, {"field", "operator", "value"}, {"field", "operator"}):
+                            self.save(
+                                CustomStepCondition(
+                                    step=step,
+                                    field=cond["field"],
+                                    operator=cond["operator"],
+                                    value=str(cond.get("value") or ""),
+                                )
+                            )
+                for l_index, limit in enumerate(item.get("limits") or []):
+                    with self.at(f".limits[{l_index}]"):
+                        if self.check_keys(limit, {"priority", "amount", "unit"}, {"priority", "amount", "unit"}):
+                            self.save(
+                                CustomStepLimit(
+                                    step=step,
+                                    priority=self.ref(Priority, "code", limit["priority"], "priority"),
+                                    amount=limit["amount"],
+                                    unit=limit["unit"],
+                                )
+                            )
+                form = item.get("form")
+                if form is not None:
+                    with self.at(".form"):
+                        if self.check_keys(form, {"note", "fields"}, {"fields"}):
+                            self.intake_form({**form, "required_standard_fields": []}, None, step=step)
+        for code, step in existing.items():
+            if code not in kept:
+                if step.runs.exists():
+                    step.active = False
+                    step.save(update_fields=["active"])
+                else:
+                    FormVersion.objects.filter(custom_step=step).delete()
+                    step.delete()
 
     def notification_recipients(self) -> None:
         NotificationRecipient.objects.all().delete()

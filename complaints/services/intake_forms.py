@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.choices import FieldKind, FormStatus
-from complaints.models import Answer, Category, Complaint, FormField, FormVersion
+from complaints.models import Answer, Category, Complaint, CustomStep, FormField, FormVersion
 from complaints.rules.intake_forms import FILE_KINDS, NUMBER_KINDS, YES, FieldDef
 from complaints.selectors.intake_forms import EffectiveForm, form_problems
 from complaints.services.attachments import attachment_add
@@ -61,23 +61,31 @@ def _may_change_forms(actor: Any) -> None:
         raise PublishRefused({"": [_("You may not change intake forms.")]})
 
 
-def form_draft(*, category: Category, actor: Any = None) -> FormVersion:
-    """Returns the category's draft form, creating it as a copy of the published version (or
-    empty) when there is none. Published versions are never edited: this is how a form changes."""
+def _owner(*, category: Category | None, step: CustomStep | None) -> dict[str, Any]:
+    """The filter naming a form's owner: a category's intake form or a custom step's form."""
+    return {"category": category} if category is not None else {"custom_step": step}
+
+
+def form_draft(*, category: Category | None = None, step: CustomStep | None = None, actor: Any = None) -> FormVersion:
+    """Returns the draft form of a category (or of a custom step), creating it as a copy of the
+    published version (or empty) when there is none. Published versions are never edited: this is
+    how a form changes."""
     _may_change_forms(actor)
+    owner = _owner(category=category, step=step)
     with transaction.atomic():
-        Category.objects.select_for_update().get(pk=category.pk)  # one draft even when two admins click
-        draft = FormVersion.objects.filter(category=category, status=FormStatus.DRAFT).first()
+        # One draft even when two admins click.
+        if category is not None:
+            Category.objects.select_for_update().get(pk=category.pk)
+        else:
+            assert step is not None, "a form belongs to a category or a custom step"
+            CustomStep.objects.select_for_update().get(pk=step.pk)
+        draft = FormVersion.objects.filter(**owner, status=FormStatus.DRAFT).first()
         if draft is not None:
             return draft
-        source = (
-            FormVersion.objects.filter(category=category, status=FormStatus.PUBLISHED)
-            .prefetch_related("fields")
-            .first()
-        )
-        last = FormVersion.objects.filter(category=category).order_by("-number").values_list("number", flat=True)
+        source = FormVersion.objects.filter(**owner, status=FormStatus.PUBLISHED).prefetch_related("fields").first()
+        last = FormVersion.objects.filter(**owner).order_by("-number").values_list("number", flat=True)
         draft = FormVersion.objects.create(
-            category=category,
+            **owner,
             number=(last.first() or 0) + 1,
             status=FormStatus.DRAFT,
             created_by=actor,
@@ -90,19 +98,24 @@ def form_draft(*, category: Category, actor: Any = None) -> FormVersion:
 
 
 def form_publish(*, version: FormVersion, actor: Any = None) -> FormVersion:
-    """Publishes a draft: checks it against the parent category's form and other categories' keys,
-    retires the version in use (complaints filed with it keep it), and puts this one in use for
-    the next complaint. Raises PublishRefused with every problem; nothing changes then."""
+    """Publishes a draft: checks it against the parent category's form and other forms' keys,
+    retires the version in use (complaints filed with it, and custom step tasks asking it, keep
+    it), and puts this one in use for the next complaint or task. Raises PublishRefused with every
+    problem; nothing changes then."""
     _may_change_forms(actor)
     with transaction.atomic():
-        Category.objects.select_for_update().get(pk=version.category_id)
-        version = FormVersion.objects.select_related("category", "category__parent").get(pk=version.pk)
+        if version.category_id is not None:
+            Category.objects.select_for_update().get(pk=version.category_id)
+        else:
+            CustomStep.objects.select_for_update().filter(id=version.custom_step_id or 0).first()
+        version = FormVersion.objects.select_related("category", "category__parent", "custom_step").get(pk=version.pk)
         if version.status != FormStatus.DRAFT:
             raise PublishRefused({"": [_("Only a draft can be published; this version is already in use or retired.")]})
         problems = form_problems(version)
         if problems:
             raise PublishRefused(problems)
-        for current in FormVersion.objects.filter(category=version.category, status=FormStatus.PUBLISHED):
+        owner = _owner(category=version.category, step=version.custom_step)
+        for current in FormVersion.objects.filter(**owner, status=FormStatus.PUBLISHED):
             current.status = FormStatus.RETIRED
             current.save(update_fields=["status"])  # save(), not update(): the history records it
         version.status = FormStatus.PUBLISHED
@@ -129,18 +142,21 @@ def answers_store(
     form: EffectiveForm,
     answers: Mapping[str, Any],
     actor: Any,
+    run: Any = None,
 ) -> list[Answer]:
     """Stores validated answers (key → typed value, files as lists of uploads) against the exact
-    questions they answered, and records the form versions the complaint was filed with. Empty
-    answers are not stored. Returns the stored answers."""
-    complaint.form_versions.set(form.versions)
+    questions they answered, and records the form versions the complaint was filed with (with
+    `run`: the answers of that custom step's task, whose run keeps its own version). Empty answers
+    are not stored. Returns the stored answers."""
+    if run is None:
+        complaint.form_versions.set(form.versions)
     stored: list[Answer] = []
     for defn in form.fields:
         value = answers.get(defn.key)
         if value is None or value == "" or value == [] or value == ():
             continue
         assert defn.id is not None, "answers are stored against saved questions"
-        answer = Answer(complaint=complaint, field_id=defn.id, key=defn.key)
+        answer = Answer(complaint=complaint, field_id=defn.id, key=defn.key, run=run)
         _fill(answer, defn, value)
         answer.save()
         if defn.kind in FILE_KINDS:

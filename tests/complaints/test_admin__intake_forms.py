@@ -576,7 +576,9 @@ def test_export_csv_has_a_column_per_question_with_the_answer_labels(
     assert row[header.index("Fault type [fault_type]")] == "Sudden power loss"
     assert row[header.index("Service type [service_type]")] == "In-store repair"
     assert row[header.index("Happened on a highway [on_highway]")] == "No"
-    assert "power-battery v1" in row[-1] and "vehicle v1" in row[-1]
+    forms = row[header.index("intake forms")]
+    assert "power-battery v1" in forms and "vehicle v1" in forms
+    assert header[-1] == "custom steps" and row[-1] == ""  # no custom step ran
 
 
 # 8. History ---------------------------------------------------------------------------------------

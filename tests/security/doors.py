@@ -23,14 +23,16 @@ from complaints.models import (
     CauseCategory,
     Complaint,
     CorrectiveAction,
+    CustomStep,
     Note,
     OutreachContact,
+    Role,
     RootCauseAnalysis,
 )
 from complaints.services.attachments import attachment_add
 from complaints.services.work import side_task_start
 from flows import driver
-from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
+from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, CustomStepFlow, MentionFlow
 from tests.conftest import intake_data
 
 FLOWS = {
@@ -39,6 +41,7 @@ FLOWS = {
     "collaboration": CollaborationFlow,
     "action": ActionFlow,
     "mention": MentionFlow,
+    "customstep": CustomStepFlow,
 }
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 # Path parts that name no object: password-reset links carry their own signed token.
@@ -157,6 +160,20 @@ def build_side(org: dict[str, Any], agent: Any, store: Any, name: str, phone: st
     )
     side.processes["mention"] = side_task_start(
         kind="mention", fields={"case": complaint, "note": note, "mentioned": agent}
+    )
+    # An admin-defined step for the complaint's own department's agents (a refund check).
+    step, _new = CustomStep.objects.get_or_create(
+        code="refund-check",
+        defaults={"name_en": "Refund check", "point": "after_verification", "role": Role.objects.get(code="agent")},
+    )
+    side.processes["customstep"] = side_task_start(
+        kind="custom_step",
+        fields={
+            "case": complaint,
+            "step": step,
+            "point": "after_verification",
+            "queue": f"complaints.queue__{store.code}__agent",
+        },
     )
     attachment = attachment_add(
         complaint=complaint,

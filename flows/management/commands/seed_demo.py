@@ -25,17 +25,24 @@ from complaints.choices import (
     BatchStatus,
     CauseVerdict,
     EscalationReason,
+    FieldKind,
     OutreachState,
+    StepBack,
+    StepPoint,
 )
 from complaints.models import (
     BatchInvestigation,
     Category,
     CauseCategory,
     Complaint,
+    CustomStep,
+    CustomStepLimit,
     Delivery,
     Department,
+    FormField,
     Membership,
     PortalSettings,
+    Priority,
     Role,
     RoutingRule,
 )
@@ -44,6 +51,7 @@ from complaints.services.batch import deliveries_import, outreach_move
 from complaints.services.collaboration import collaboration_request
 from complaints.services.config_io import config_import, preset_document
 from complaints.services.escalation import complaint_escalate
+from complaints.services.intake_forms import form_draft, form_publish
 from flows import driver
 from flows.flows import ComplaintFlow
 
@@ -153,12 +161,46 @@ class Command(BaseCommand):
             self.privacy()
         created = self.complaints(users, departments, categories)
         self.batch(users)
+        self.custom_steps(departments)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new complaints)."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  admin                   superuser: the Django admin and every page")
         self.stdout.write("  privacy_officer         data protection: access log and a person's request (admin)")
         for username, _name, department, role in [*USERS, *PRESET_USERS.get(preset, [])]:
             self.stdout.write(f"  {username:<24}{role} @ {departments[department].name}")
+
+    def custom_steps(self, departments: dict[str, Department]) -> None:
+        """An admin-defined step, added after the demo's complaints (they keep their history): a P0
+        complaint gets a legal review by the legal department before its permanent actions, a gate
+        that can send it back to containment, due within 8 hours, with one question."""
+        if CustomStep.objects.filter(code="legal-review").exists():
+            return
+        with transaction.atomic():
+            step = CustomStep.objects.create(
+                code="legal-review",
+                name_zh_hans="法务审核",
+                name_en="Legal review",
+                point=StepPoint.BEFORE_PERMANENT_ACTIONS,
+                role=Role.objects.get(code="department_contact"),
+                department=departments["legal"],
+                gate=True,
+                refused_back_to=StepBack.CONTAINMENT,
+            )
+            step.conditions.create(field="priority", operator="eq", value="P0")
+            p0 = Priority.objects.filter(code="P0").first()
+            if p0 is not None:
+                CustomStepLimit.objects.create(step=step, priority=p0, amount=8, unit="hours")
+            draft = form_draft(step=step)
+            FormField.objects.create(
+                version=draft,
+                key="legal_exposure",
+                kind=FieldKind.YES_NO,
+                label_zh_hans="是否存在法律风险？",
+                label_en="Any legal exposure?",
+                required=True,
+            )
+            form_publish(version=draft)
+        self.stdout.write("Custom step: legal review for P0 complaints before permanent actions.")
 
     def privacy(self) -> None:
         """The demo's privacy policy: quality engineers and customer relations may reveal contact

@@ -1,0 +1,136 @@
+"""Reads of the custom steps: which steps a complaint gets at a point, the form a run asks, and
+the runs shown on the complaint page, the API and exports."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from complaints.choices import FormStatus, MatchMode
+from complaints.models import (
+    Answer,
+    Complaint,
+    CustomStep,
+    CustomStepRun,
+    EscalationLevel,
+    FormVersion,
+    Priority,
+)
+from complaints.rules.routing import Condition, FieldSpec, FieldType, RuleRow, parse_condition_value, rule_matches
+from complaints.rules.steps import RunState, next_move
+from complaints.selectors.intake_forms import EffectiveForm, display_value, step_form
+from complaints.selectors.routing import complaint_facts, routing_field_specs
+
+
+def step_field_specs() -> dict[str, FieldSpec]:
+    """Returns the fields a custom step's condition may test: every routing field, plus the
+    complaint's priority (its code) and level (its rank; > and < compare ranks)."""
+    specs = routing_field_specs()
+    priorities = tuple(Priority.objects.order_by("rank").values_list("code", flat=True))
+    levels = tuple(str(rank) for rank in EscalationLevel.objects.order_by("rank").values_list("rank", flat=True))
+    specs["priority"] = FieldSpec("priority", FieldType.CHOICE, str(_("priority")), priorities)
+    specs["level"] = FieldSpec("level", FieldType.ORDERED_CHOICE, str(_("level")), levels)
+    return specs
+
+
+def step_facts(
+    *,
+    complaint: Complaint,
+    answers: Mapping[str, Any] | None = None,
+    priority: Priority | None = None,
+    level: EscalationLevel | None = None,
+    signals: tuple[str, ...] | None = None,
+    department: Any = None,
+) -> dict[str, Any]:
+    """Returns the facts a custom step's condition tests: the routing facts of the complaint, its
+    priority and its level (a sample in the dry run passes what triage would set)."""
+    priority = priority if priority is not None else complaint.priority
+    level = level if level is not None else complaint.level
+    facts = complaint_facts(
+        complaint=complaint,
+        department=department if department is not None else complaint.department,
+        answers=answers,
+        signals=tuple(complaint.signals or ()) if signals is None else signals,
+    )
+    facts["priority"] = priority.code if priority is not None else None
+    facts["level"] = str(level.rank) if level is not None else None
+    return facts
+
+
+def _row(step: CustomStep, specs: Mapping[str, FieldSpec]) -> RuleRow:
+    conditions = tuple(
+        Condition(
+            field=c.field,
+            operator=c.operator,
+            value=parse_condition_value(spec=specs[c.field], operator=c.operator, raw=c.value),
+        )
+        for c in step.conditions.all()
+        if c.field in specs
+    )
+    return RuleRow(id=step.pk, name=step.code, match_all=step.match == MatchMode.ALL, conditions=conditions)
+
+
+def steps_for(*, facts: Mapping[str, Any], point: str | None = None) -> list[CustomStep]:
+    """Returns the active custom steps whose condition holds for these facts (at `point`, or at
+    every point in process order), evaluated by the routing rules' evaluator."""
+    steps = CustomStep.objects.filter(active=True).select_related("role", "department").prefetch_related("conditions")
+    if point is not None:
+        steps = steps.filter(point=point)
+    specs = step_field_specs()
+    return [s for s in steps if rule_matches(rule=_row(s, specs), specs=specs, facts=facts)]
+
+
+def step_form_version(step: CustomStep) -> FormVersion | None:
+    """Returns the step's form version in use (published), if it has one."""
+    return FormVersion.objects.filter(custom_step=step, status=FormStatus.PUBLISHED).first()
+
+
+def run_form(run: CustomStepRun) -> EffectiveForm:
+    """Returns the questions a run's task asks: the version it started with (later versions apply
+    to later tasks)."""
+    version = run.form_version
+    return step_form(version) if version is not None else EffectiveForm(category=None)
+
+
+def point_next_move(*, complaint_id: int, point: str, batch: int) -> str:
+    """Returns what the process does at `point`: wait, go on, or the stage a refused gate names
+    (see rules.steps.next_move), from the runs started at one pass of the point (`batch`)."""
+    runs = CustomStepRun.objects.filter(case_id=complaint_id, point=point, batch=batch)
+    rows = runs.values_list("outcome", "step__gate", "step__refused_back_to")
+    return next_move(RunState(outcome=o, gate=g, back_to=b) for o, g, b in rows)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """A run as the complaint page, the API and exports show it."""
+
+    run: CustomStepRun
+    name: str
+    answers: list[tuple[str, str]]
+
+
+def complaint_runs(complaint: Complaint, language: str) -> list[RunRow]:
+    """Returns the complaint's custom step runs, oldest first, with their answers in the reader's
+    language (three queries, whatever the number of runs)."""
+    runs = (
+        CustomStepRun.objects.filter(case=complaint)
+        .select_related("step", "done_by", "form_version")
+        .prefetch_related(
+            Prefetch("answers", queryset=Answer.objects.select_related("field").order_by("field__position"))
+        )
+        .order_by("created", "pk")
+    )
+    rows = []
+    for run in runs:
+        answers = []
+        for answer in run.answers.all():
+            defn = answer.field.definition()
+            answers.append((defn.label(language), display_value(defn, answer.value, language)))
+        rows.append(RunRow(run=run, name=run.step.name(language), answers=answers))
+    return rows
+
+
+def runs_of(complaints: QuerySet[Complaint] | list[int]) -> QuerySet[CustomStepRun]:
+    return CustomStepRun.objects.filter(case__in=complaints).select_related("step")
