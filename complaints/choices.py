@@ -174,6 +174,8 @@ class EventKind(models.TextChoices):
     CUSTOMER_ADDED = "customer_added", _("The customer added information")
     LINK_SENT = "link_sent", _("Tracking link sent to the customer")
     LINK_REVOKED = "link_revoked", _("Tracking link revoked")
+    APPEAL_OPENED = "appeal_opened", _("Appealed to the customer-experience office")
+    APPEAL_DECIDED = "appeal_decided", _("Appeal decided by the customer-experience office")
 
 
 class DepartmentScope(models.TextChoices):
@@ -248,6 +250,9 @@ class NotificationEvent(models.TextChoices):
     CUSTOMER_MESSAGE = "c_message", _("Message to the customer from the case owner")
     CUSTOMER_CONFIRM = "c_confirm", _("Message to the customer: please confirm the resolution")
     CUSTOMER_SURVEY = "c_survey", _("Message to the customer: follow-up survey")
+    CUSTOMER_APPEAL_RECEIVED = "c_appeal_received", _("Message to the customer: appeal received")
+    CUSTOMER_APPEAL_DECIDED = "c_appeal_decided", _("Message to the customer: appeal decided")
+    APPEAL = "appeal", _("Appeal to the customer-experience office")
 
 
 class ChannelKind(models.TextChoices):
@@ -336,6 +341,14 @@ class ApprovalStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+
+
+class AppealDecision(models.TextChoices):
+    """What the independent customer-experience office decides on an appeal."""
+
+    UPHELD = "upheld", pgettext_lazy("appeal", "Upheld")
+    PARTLY = "partly", pgettext_lazy("appeal", "Partly upheld")
+    REJECTED = "rejected", pgettext_lazy("appeal", "Rejected")
 
 
 class CollaborationStep(models.TextChoices):

@@ -5,7 +5,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from config import health
-from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
+from flows.flows import ActionFlow, AppealFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 from web.actions import language_set
 from web.batch import BatchViewset
@@ -24,6 +24,7 @@ site = Site(
                 SideFlowViewset(CollaborationFlow, icon="forum"),
                 SideFlowViewset(ActionFlow, icon="build"),
                 SideFlowViewset(MentionFlow, icon="alternate_email"),
+                SideFlowViewset(AppealFlow, icon="gavel"),
             ],
             viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset(), ProfileViewset()],
         ),

@@ -10,12 +10,13 @@ class FlowsConfig(AppConfig):
         # Services open approvals, collaboration requests and action tasks through this port (complaints never
         # imports flows).
         from complaints.services.work import starter_register
-        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, MentionFlow
+        from flows.flows import ActionFlow, AppealFlow, ApprovalFlow, CollaborationFlow, MentionFlow
 
         starter_register(kind="approval", start=lambda fields: ApprovalFlow.start.run(fields=fields))
         starter_register(kind="collaboration", start=lambda fields: CollaborationFlow.start.run(fields=fields))
         starter_register(kind="action", start=lambda fields: ActionFlow.start.run(fields=fields))
         starter_register(kind="mention", start=lambda fields: MentionFlow.start.run(fields=fields))
+        starter_register(kind="appeal", start=lambda fields: AppealFlow.start.run(fields=fields))
         # The customer's public form starts the complaint process with registration as its first step.
         from flows.driver import start_with
 

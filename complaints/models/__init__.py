@@ -1,3 +1,4 @@
+from .appeal import Appeal
 from .batch import BatchEvent, BatchInvestigation, Delivery, OutreachContact
 from .clock import BreachAction, Clock, ClockRule
 from .complaint import Attachment, Complaint, CustomerContact, ReferenceCounter
@@ -40,6 +41,7 @@ __all__ = [
     "ActionTask",
     "ActionVerification",
     "Answer",
+    "Appeal",
     "Attachment",
     "BatchEvent",
     "BatchInvestigation",

@@ -22,6 +22,7 @@ class Clock(models.Model):
         PROGRESS = "progress", _("P0 progress update")
         TASK = "task", _("Step (task)")
         PROMISE = "promise", _("Time promised to the customer")
+        APPEAL = "appeal", _("Appeal decision (customer-experience office)")
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")

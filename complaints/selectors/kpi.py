@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.choices import (
+    AppealDecision,
     ApprovalStatus,
     BatchStatus,
     CauseVerdict,
@@ -47,6 +48,7 @@ from complaints.choices import (
     Signal,
 )
 from complaints.models import (
+    Appeal,
     BatchInvestigation,
     Cause,
     CauseCategory,
@@ -134,6 +136,7 @@ def cohort(*, user: Any, filters: KpiFilters) -> QuerySet[Complaint]:
 # --- the parts -------------------------------------------------------------------------------
 
 VALID = ~Q(outcome__in=[Outcome.INVALID, Outcome.DUPLICATE])
+UPHELD = (AppealDecision.UPHELD, AppealDecision.PARTLY)  # the office found for the customer, at least in part
 RESOLVED = VALID & Q(outcome=Outcome.RESOLVED, closed_at__isnull=False)
 
 
@@ -198,7 +201,9 @@ def part_condition(code: str, settings_row: KpiSettings) -> Q:
         | Q(pk__in=_approved().values("case_id")),
         "action_cost": Q(pk__in=CorrectiveAction.objects.filter(cost__gt=0).values("complaint_id")),
         "batches": Q(batch_investigations__status=BatchStatus.OPEN),
-        "appeals": Q(pk__in=[]),  # no appeal is recorded anywhere yet (rules.kpi: "appeals")
+        "appeals": Q(pk__in=Appeal.objects.values("case_id")),
+        "appeals_decided": Q(pk__in=Appeal.objects.filter(decided_at__isnull=False).values("case_id")),
+        "appeals_upheld": Q(pk__in=Appeal.objects.filter(decision__in=UPHELD).values("case_id")),
         "escalated": VALID & _escalated_up(),
     }
     if name in simple and not arg:
@@ -336,6 +341,7 @@ class Summary:
     action_costed: int = 0
     open_batches: int = 0
     appeals: int = 0
+    appeal_upheld: Ratio | None = None
     categories: list[rules.ParetoRow] = field(default_factory=list)
     causes: list[rules.ParetoRow] = field(default_factory=list)
     responsibility: list[rules.ParetoRow] = field(default_factory=list)
@@ -354,7 +360,7 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     priorities = {p.pk: p for p in Priority.objects.all()}
     base = _with_signals_text(cohort(user=user, filters=filters))
     codes = ["volume", "valid", "invalid", "duplicate", "resolved", "fcr", "scored", "satisfied"]
-    codes += ["recovery_base", "recovered", "repeat"]
+    codes += ["recovery_base", "recovered", "repeat", "appeals", "appeals_decided", "appeals_upheld"]
     for level in levels:
         codes += [f"handled:{level.pk}", f"escalated:{level.pk}"]
     counts = base.aggregate(
@@ -381,6 +387,8 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     s.satisfaction = Ratio(_("Satisfied"), n("satisfied"), n("scored"), "satisfied", "scored", target=target)
     s.recovery = Ratio(_("Recovered"), n("recovered"), n("recovery_base"), "recovered", "recovery_base")
     s.repeat = Ratio(_("Repeat"), n("repeat"), n("valid"), "repeat", "valid")
+    s.appeals = n("appeals")
+    s.appeal_upheld = Ratio(_("Upheld"), n("appeals_upheld"), n("appeals_decided"), "appeals_upheld", "appeals_decided")
 
     ids = base.values("pk")
     s.resolution_times = _resolution_times(base, levels, priorities)
