@@ -98,7 +98,7 @@ class PortalSettings(models.Model):
         ),
     )
     appeal_warning_percent = models.PositiveSmallIntegerField(
-        _("warn the office at (% of the appeal time)"),
+        _("warn the office at (percent of the appeal time)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(99)],

@@ -8,6 +8,7 @@ and its outreach contact)."""
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -30,7 +31,7 @@ from complaints.models import (
 from complaints.services.attachments import attachment_add
 from complaints.services.work import side_task_start
 from flows import driver
-from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
+from flows.flows import ActionFlow, AppealFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, MentionFlow
 from tests.conftest import intake_data
 
 FLOWS = {
@@ -39,6 +40,7 @@ FLOWS = {
     "collaboration": CollaborationFlow,
     "action": ActionFlow,
     "mention": MentionFlow,
+    "appeal": AppealFlow,
 }
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 # Path parts that name no object: password-reset links carry their own signed token.
@@ -157,6 +159,15 @@ def build_side(org: dict[str, Any], agent: Any, store: Any, name: str, phone: st
     )
     side.processes["mention"] = side_task_start(
         kind="mention", fields={"case": complaint, "note": note, "mentioned": agent}
+    )
+    side.processes["appeal"] = side_task_start(
+        kind="appeal",
+        fields={
+            "case": complaint,
+            "grounds": f"{name} appeals.",
+            "department": contact_department,
+            "due_at": timezone.now() + timedelta(days=2),
+        },
     )
     attachment = attachment_add(
         complaint=complaint,
