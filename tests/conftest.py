@@ -138,6 +138,7 @@ FLOW_LABELS = {
     "CollaborationFlow": "collaboration",
     "ActionFlow": "action",
     "MentionFlow": "mention",
+    "AppealFlow": "appeal",
 }
 
 

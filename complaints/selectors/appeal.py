@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from complaints.models import Complaint, ComplaintEvent, PortalSettings
 from complaints.rules.appeal import AppealBar, appeal_bar
 from complaints.rules.clocks import ANSWERING_EVENTS, is_closed
-from complaints.selectors.escalation import ladder_top
+from complaints.selectors.escalation import held_ranks, ladder_top
 
 
 def appeal_office(portal: PortalSettings | None) -> tuple[Any, Any] | None:
@@ -26,14 +26,16 @@ def appeal_office(portal: PortalSettings | None) -> tuple[Any, Any] | None:
 
 
 def top_level_decided(complaint: Complaint) -> bool:
-    """Whether the complaint sits at the ladder's top level and someone there recorded a response
-    or decision since it arrived (an answering event by a person)."""
+    """Whether the complaint sits at the ladder's top level and someone of that level (a holder of
+    its role where it handles the complaint) recorded a response or decision since it arrived."""
     top = ladder_top()
     if top is None or complaint.level_id != top.pk:
         return False
     decisions = ComplaintEvent.objects.filter(complaint=complaint, kind__in=ANSWERING_EVENTS, actor__isnull=False)
-    since = complaint.level_entered_at
-    return decisions.filter(at__gte=since).exists() if since is not None else decisions.exists()
+    if complaint.level_entered_at is not None:
+        decisions = decisions.filter(at__gte=complaint.level_entered_at)
+    deciders: set[Any] = {event.actor for event in decisions.select_related("actor")}
+    return any(user.is_superuser or top.rank in held_ranks(user=user, complaint=complaint) for user in deciders)
 
 
 def appeal_refusal(*, complaint: Complaint, portal: PortalSettings | None, now: datetime) -> str | None:

@@ -119,7 +119,9 @@ def may_decide(*, user: Any, appeal: Appeal) -> bool:
         return False
     if user.is_superuser:
         return True
-    queues = Task.objects.filter(process_id=appeal.pk, owner_permission__isnull=False)
+    queues = (
+        Task.objects.filter(process_id=appeal.pk).exclude(owner_permission__isnull=True).exclude(owner_permission="")
+    )
     queue = queues.values_list("owner_permission", flat=True).first() or appeal_queue(appeal)
     return bool(user.has_perm(queue))
 

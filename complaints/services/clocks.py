@@ -551,10 +551,10 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
         )
     }
     appeal_offices = dict(
-        Task.objects.filter(
-            process_id__in=[c.subject for c in warned + breached if c.kind == Clock.Kind.APPEAL],
-            owner_permission__isnull=False,
-        ).values_list("process_id", "owner_permission")
+        Task.objects.filter(process_id__in=[c.subject for c in warned + breached if c.kind == Clock.Kind.APPEAL])
+        .exclude(owner_permission__isnull=True)
+        .exclude(owner_permission="")
+        .values_list("process_id", "owner_permission")
     )
     groups: dict[tuple[int, str], dict[str, Any]] = {}
     events: list[ComplaintEvent] = []

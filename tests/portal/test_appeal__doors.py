@@ -17,6 +17,7 @@ from complaints.models import Appeal, ComplaintEvent, Notification, Notification
 from complaints.services.appeal import appeal_decide, appeal_open
 from complaints.services.customer import customer_link_issue
 from complaints.services.notify import webhook_payload
+from flows.flows import AppealFlow
 from tests.conftest import task_url
 from tests.portal.appeal_setup import closed_complaint, officer, open_appeals
 
@@ -29,6 +30,10 @@ def as_user(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def post_json(client: Client, url: str, data: dict[str, Any]) -> Any:
+    return client.post(url, json.dumps(data), content_type="application/json")
 
 
 def detail(pk: int) -> str:
@@ -124,7 +129,7 @@ def test_the_office_decides_in_its_task_and_the_agent_cannot(org, agent, quality
     cx = officer()
     c = closed_complaint(org, agent, quality_engineer)
     appeal = appeal_open(complaint=c, actor=agent, grounds="Review it.")
-    task = Task.objects.get(process_id=appeal.pk)
+    task = Task.objects.get(process_id=appeal.pk, flow_task=AppealFlow.decide)
     assert as_user(agent).post(task_url(task, "assign")).status_code in (403, 404)
     office = as_user(cx)
     assert office.post(task_url(task, "assign")).status_code == 302
@@ -149,7 +154,7 @@ def test_customer_text_in_messages_is_inert(org, agent, quality_engineer):
     appeal = appeal_open(complaint=c, actor=agent, grounds=XSS)
     appeal_decide(appeal=appeal, actor=cx, decision=AppealDecision.PARTLY, text=XSS, remedy=XSS)
     told = Notification.objects.filter(complaint=c, event=NotificationEvent.CUSTOMER_APPEAL_DECIDED)
-    assert {row.address for row in told} == {"zhou@example.com", "13800138000"}
+    assert {row.address for row in told} == {"zhou@example.com", "+8613800138000"}
     for row in told:
         assert XSS in row.body and "<class" not in row.body
     sms = told.get(channel=channel)
@@ -162,10 +167,10 @@ def test_the_api_reads_and_files_the_appeal(org, agent, agent_b, quality_enginee
     c = closed_complaint(org, agent, quality_engineer)
     url = f"/api/complaints/{c.pk}/appeal/"
     assert as_user(agent).get(url).status_code == 404
-    assert as_user(agent_b).post(url, {"grounds": "Not mine."}).status_code == 404
-    created = as_user(agent).post(url, {"grounds": "Please review."})
+    assert post_json(as_user(agent_b), url, {"grounds": "Not mine."}).status_code == 404
+    created = post_json(as_user(agent), url, {"grounds": "Please review."})
     assert created.status_code == 201, created.content
     assert created.json()["office"] == "cx" and created.json()["filed_by"] == agent.username
-    again = as_user(agent).post(url, {"grounds": "Again."})
+    again = post_json(as_user(agent), url, {"grounds": "Again."})
     assert again.status_code == 403 and "already appealed" in again.content.decode()
     assert as_user(agent).get(url).json()["grounds"] == "Please review."
