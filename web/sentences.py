@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from complaints.choices import (
     ActionKind,
     ActionStatus,
+    AppealDecision,
     ApprovalStatus,
     AssignRule,
     CauseVerdict,
@@ -64,6 +65,8 @@ KIND_GROUPS: dict[str, str] = {
     EventKind.CUSTOMER_ADDED: "customer",
     EventKind.LINK_SENT: "customer",
     EventKind.LINK_REVOKED: "customer",
+    EventKind.APPEAL_OPENED: "customer",
+    EventKind.APPEAL_DECIDED: "customer",
     EventKind.ESCALATED: "escalation",
     EventKind.SENT_BACK: "escalation",
     EventKind.TOP_LEVEL: "escalation",
@@ -538,6 +541,23 @@ def _link_revoked(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     return _("The customer's earlier tracking links were revoked (%(count)s).") % {"count": new.get("links", "—")}
 
 
+def _appeal_opened(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    values = {"office": new.get("office") or "—", "due": when(new.get("due"))}
+    if new.get("by") == "agent":
+        return _("Appealed for the customer to %(office)s; its decision is due %(due)s.") % values
+    return _("The customer appealed to %(office)s through their link; its decision is due %(due)s.") % values
+
+
+def _appeal_decided(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    decision = dict(AppealDecision.choices).get(new.get("decision") or "", "—")
+    if new.get("remedy"):
+        return _("The customer-experience office decided on the appeal: %(decision)s; remedy: %(remedy)s.") % {
+            "decision": decision,
+            "remedy": new["remedy"],
+        }
+    return _("The customer-experience office decided on the appeal: %(decision)s.") % {"decision": decision}
+
+
 SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.REGISTERED: _registered,
     EventKind.TRIAGED: _triaged,
@@ -583,6 +603,8 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.CUSTOMER_ADDED: _customer_added,
     EventKind.LINK_SENT: _link_sent,
     EventKind.LINK_REVOKED: _link_revoked,
+    EventKind.APPEAL_OPENED: _appeal_opened,
+    EventKind.APPEAL_DECIDED: _appeal_decided,
 }
 
 

@@ -121,6 +121,7 @@ def test_the_agent_appeals_for_the_customer_from_the_card(org, agent, agent_b, q
     assert appeal.filed_by == agent
     page = as_user(agent).get(detail(c.pk)).content.decode()
     assert url not in page  # appealed once: the button is gone
+    assert "Appealed for the customer to Customer experience office" in page  # the staff timeline
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
 
 
