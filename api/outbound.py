@@ -34,8 +34,7 @@ from complaints.choices import EventKind
 from complaints.models import ComplaintEvent
 from complaints.selectors.privacy import mask_json
 
-# The events other systems may subscribe to (codes of complaint events). Kinds that later
-# releases add (reopened, appealed…) join the list when they exist.
+# The events other systems may subscribe to (codes of complaint events).
 OUTBOUND_KINDS = [
     kind
     for kind in (
@@ -48,8 +47,9 @@ OUTBOUND_KINDS = [
         "resumed",
         "closed",
         "reopened",
-        "appealed",
         "followed_up",
+        "appeal_opened",
+        "appeal_decided",
     )
     if kind in EventKind.values
 ]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from complaints.choices import Channel, Demand, Emotion, EscalationReason, SendBackReason, Urgency
+from complaints.choices import AppealDecision, Channel, Demand, Emotion, EscalationReason, SendBackReason, Urgency
 from complaints.forms.page import CONTACT_CHANNELS
 from complaints.models import Complaint, CustomerContact, Note
 from complaints.selectors.privacy import may_see_contact, shield
@@ -206,6 +206,25 @@ class CollaborationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     department = serializers.CharField(help_text=_("Code of a functional department."))
     question = serializers.CharField(max_length=4000)
+
+
+class AppealRequestSerializer(serializers.Serializer):
+    grounds = serializers.CharField(max_length=4000, help_text=_("Why the customer appeals, in their words."))
+
+
+class AppealSerializer(serializers.Serializer):
+    """An appeal to the independent customer-experience office and its decision, if made."""
+
+    id = serializers.IntegerField(read_only=True)
+    office = serializers.CharField(help_text=_("Code of the office department."))
+    grounds = serializers.CharField()
+    filed_by = serializers.CharField(allow_null=True, help_text=_("The agent who filed it; null: the customer."))
+    created = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    decision = serializers.ChoiceField(choices=AppealDecision.choices, allow_blank=True)
+    decision_text = serializers.CharField(allow_blank=True)
+    remedy = serializers.CharField(allow_blank=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
 
 
 class WaitSerializer(serializers.Serializer):

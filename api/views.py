@@ -30,6 +30,8 @@ from api.models import ApiToken, IdempotencyRecord
 from api.problems import Refused
 from api.serializers import (
     AnsweredSerializer,
+    AppealRequestSerializer,
+    AppealSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CollaborationSerializer,
@@ -43,6 +45,7 @@ from api.serializers import (
     EscalationResultSerializer,
     KpiSummarySerializer,
     NoteSerializer,
+    ProblemSerializer,
     ReopenResultSerializer,
     ReopenSerializer,
     SendBackSerializer,
@@ -56,14 +59,18 @@ from complaints.forms import IntakeForm
 from complaints.forms import escalation as escalation_forms
 from complaints.forms import page as page_forms
 from complaints.forms.answers import ANSWER_PREFIX
+from complaints.forms.customer_side import AppealForm
 from complaints.forms.kpi import KpiFilterForm
-from complaints.models import AccessLog, Category, Complaint, CustomerContact, Escalation, Note
+from complaints.models import AccessLog, Appeal, Category, Complaint, CustomerContact, Escalation, Note
+from complaints.rules.privacy import mask_text
 from complaints.selectors.common import complaint_of_process
 from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX
 from complaints.selectors.kpi import kpi_summary, may_see_dashboard, region_comparison
+from complaints.selectors.privacy import may_see_contact
 from complaints.selectors.worklist import complaint_search
 from complaints.services import intake
+from complaints.services.appeal import appeal_open
 from complaints.services.approvals import compensation_propose
 from complaints.services.assignment import task_claim, task_release
 from complaints.services.attachments import attachment_add
@@ -427,6 +434,30 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body = {"id": asked.pk, "department": asked.department.code, "question": asked.question}
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: AppealSerializer, 404: ProblemSerializer},
+        operation_id="appeal_read",
+    )
+    @extend_schema(
+        methods=["POST"], request=AppealRequestSerializer, parameters=[IF_MATCH], responses={201: AppealSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def appeal(self, request: Request, pk: str) -> Response:
+        """The complaint's appeal to the customer-experience office (404 without one); POST appeals
+        for the customer (handlers; after the top level decided or within the window after closing)."""
+        complaint = self.complaint()
+        if request.method == "GET":
+            appeal = Appeal.objects.filter(case=complaint).select_related("department", "filed_by").first()
+            if appeal is None:
+                raise NotFound
+            return Response(appeal_row(appeal, full=may_see_contact(request.user, complaint)))
+        self.handlers_only()
+        data = form_or_400(AppealForm(data=request.data))
+        appeal = appeal_open(complaint=complaint, actor=request.user, grounds=data["grounds"])
+        return Response(appeal_row(appeal), status=status.HTTP_201_CREATED)
+
     @extend_schema(request=WaitSerializer, parameters=[IF_MATCH], responses={200: ComplaintSerializer})
     @action(detail=True, methods=["post"])
     def wait(self, request: Request, pk: str) -> Response:
@@ -501,6 +532,22 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response({"answers": {a.key: a.value for a in rows}})
 
 
+def appeal_row(appeal: Appeal, *, full: bool = True) -> dict[str, Any]:
+    """The appeal; the customer's words with numbers masked for a reader who sees contacts masked."""
+    return {
+        "id": appeal.pk,
+        "office": appeal.department.code,
+        "grounds": appeal.grounds if full else mask_text(appeal.grounds),
+        "filed_by": appeal.filed_by.get_username() if appeal.filed_by else None,
+        "created": appeal.created,
+        "due_at": appeal.due_at,
+        "decision": appeal.decision,
+        "decision_text": appeal.decision_text,
+        "remedy": appeal.remedy,
+        "decided_at": appeal.decided_at,
+    }
+
+
 def attachment_row(complaint: Complaint, row: Any) -> dict[str, Any]:
     return {
         "id": row.pk,
@@ -559,9 +606,17 @@ class TaskViewSet(viewsets.GenericViewSet):
     queryset = Task.objects.none()
 
     def flows(self) -> list[Any]:
-        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, CustomStepFlow, MentionFlow
+        from flows.flows import (
+            ActionFlow,
+            AppealFlow,
+            ApprovalFlow,
+            CollaborationFlow,
+            ComplaintFlow,
+            CustomStepFlow,
+            MentionFlow,
+        )
 
-        return [ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow, CustomStepFlow]
+        return [ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow, CustomStepFlow, AppealFlow]
 
     def in_scope(self, tasks: QuerySet[Task]) -> QuerySet[Task]:
         narrowed = scope.token_departments(self.request)
@@ -574,6 +629,7 @@ class TaskViewSet(viewsets.GenericViewSet):
             | Q(process__collaborationrequest__case_id__in=visible)
             | Q(process__actiontask__case_id__in=visible)
             | Q(process__mention__case_id__in=visible)
+            | Q(process__appeal__case_id__in=visible)
         )
 
     def rows(self, tasks: QuerySet[Task]) -> Response:

@@ -189,6 +189,9 @@ class EventKind(models.TextChoices):
     CUSTOM_STEP_STARTED = "custom_step_started", _("Custom step started")
     CUSTOM_STEP_DONE = "custom_step_done", _("Custom step done")
 
+    APPEAL_OPENED = "appeal_opened", _("Appealed to the customer-experience office")
+    APPEAL_DECIDED = "appeal_decided", _("Appeal decided by the customer-experience office")
+
 
 class DepartmentScope(models.TextChoices):
     """Which department handles something, relative to the complaint's own department."""
@@ -262,6 +265,9 @@ class NotificationEvent(models.TextChoices):
     CUSTOMER_MESSAGE = "c_message", _("Message to the customer from the case owner")
     CUSTOMER_CONFIRM = "c_confirm", _("Message to the customer: please confirm the resolution")
     CUSTOMER_SURVEY = "c_survey", _("Message to the customer: follow-up survey")
+    CUSTOMER_APPEAL_RECEIVED = "c_appeal_received", _("Message to the customer: appeal received")
+    CUSTOMER_APPEAL_DECIDED = "c_appeal_decided", _("Message to the customer: appeal decided")
+    APPEAL = "appeal", _("Appeal to the customer-experience office")
 
 
 class ChannelKind(models.TextChoices):
@@ -351,6 +357,14 @@ class ApprovalStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+
+
+class AppealDecision(models.TextChoices):
+    """What the independent customer-experience office decides on an appeal."""
+
+    UPHELD = "upheld", pgettext_lazy("appeal", "Upheld")
+    PARTLY = "partly", pgettext_lazy("appeal", "Partly upheld")
+    REJECTED = "rejected", pgettext_lazy("appeal", "Rejected")
 
 
 class CollaborationStep(models.TextChoices):

@@ -5,7 +5,15 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
 
 from config import health
-from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, CustomStepFlow, MentionFlow
+from flows.flows import (
+    ActionFlow,
+    AppealFlow,
+    ApprovalFlow,
+    CollaborationFlow,
+    ComplaintFlow,
+    CustomStepFlow,
+    MentionFlow,
+)
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 from web.actions import language_set
 from web.batch import BatchViewset
@@ -25,6 +33,7 @@ site = Site(
                 SideFlowViewset(ActionFlow, icon="build"),
                 SideFlowViewset(MentionFlow, icon="alternate_email"),
                 SideFlowViewset(CustomStepFlow, icon="playlist_add_check"),
+                SideFlowViewset(AppealFlow, icon="gavel"),
             ],
             viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset(), ProfileViewset()],
         ),

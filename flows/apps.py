@@ -10,13 +10,14 @@ class FlowsConfig(AppConfig):
         # Services open approvals, collaboration requests and action tasks through this port (complaints never
         # imports flows).
         from complaints.services.work import starter_register
-        from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, CustomStepFlow, MentionFlow
+        from flows.flows import ActionFlow, AppealFlow, ApprovalFlow, CollaborationFlow, CustomStepFlow, MentionFlow
 
         starter_register(kind="approval", start=lambda fields: ApprovalFlow.start.run(fields=fields))
         starter_register(kind="collaboration", start=lambda fields: CollaborationFlow.start.run(fields=fields))
         starter_register(kind="action", start=lambda fields: ActionFlow.start.run(fields=fields))
         starter_register(kind="mention", start=lambda fields: MentionFlow.start.run(fields=fields))
         starter_register(kind="custom_step", start=lambda fields: CustomStepFlow.start.run(fields=fields))
+        starter_register(kind="appeal", start=lambda fields: AppealFlow.start.run(fields=fields))
         # The customer's public form starts the complaint process with registration as its first step.
         from flows.driver import start_with
 

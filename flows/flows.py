@@ -12,6 +12,7 @@ from viewflow.workflow.models import Process, Task
 from complaints.choices import Outcome, RoutedStage, Stage, StepPoint
 from complaints.models import (
     ActionTask,
+    Appeal,
     CollaborationRequest,
     CompensationApproval,
     Complaint,
@@ -23,7 +24,7 @@ from complaints.rules.steps import WAIT
 from complaints.selectors import common as selectors
 from complaints.selectors.escalation import level_queue
 from complaints.selectors.steps import point_next_move
-from complaints.services import assignment, clocks, customer, stages, triage, urgency
+from complaints.services import appeal, assignment, clocks, customer, stages, triage, urgency
 from complaints.services import steps as custom_steps
 from complaints.services.collaboration import contact_queue
 from flows import nodes, views
@@ -499,6 +500,41 @@ class ActionFlow(flow.Flow):
         """A named owner who works in the department's queue gets the task in their inbox."""
         owner = activation.process.action.owner
         return owner if owner is not None and owner.has_perm(action_queue(activation)) else None
+
+
+def office_queue(activation: Any) -> str:
+    """The queue of the customer-experience office's deciding role."""
+    return appeal.appeal_queue(activation.process)
+
+
+APPEAL_SUMMARY = "{{ process.due_at|date:'Y-m-d H:i' }} · {{ process.case.reference }}"
+
+
+class AppealFlow(flow.Flow):
+    """Appeal to the customer-experience office
+
+    The customer (or an agent for them) appeals after the top level decided or after closing; the
+    independent office decides outside the escalation ladder, on its own clock, and the customer
+    is told the decision.
+    """
+
+    process_class = Appeal
+    process_title = _("Appeal")
+    lock_impl = lock.select_for_update_lock
+    process_summary_template = APPEAL_SUMMARY
+
+    start = flow.StartHandle(this.open_appeal).Annotation(title=_("Appealed")).Next(this.decide)
+    decide = (
+        nodes.View(views.AppealDecisionView.as_view())
+        .Annotation(title=_("Decide on the appeal"), summary_template=APPEAL_SUMMARY)
+        .Permission(office_queue)
+        .Next(this.end)
+    )
+    end = flow.End().Annotation(title=_("Appeal decided"))
+
+    # Glue
+    def open_appeal(self, activation: Any, fields: dict[str, Any]) -> Any:
+        return fill_process(activation, fields)
 
 
 def mentioned_colleague(activation: Any) -> Any:

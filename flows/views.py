@@ -13,20 +13,22 @@ from viewflow.workflow.flow.views import mixins
 
 from complaints import forms
 from complaints.choices import RoutedStage
+from complaints.forms import customer_side as customer_side_forms
 from complaints.forms import escalation as ladder_forms
 from complaints.forms import page as page_forms
 from complaints.forms import quality as quality_forms
 from complaints.forms import steps as step_forms
+from complaints.forms.refusals import RefusalFormMixin
 from complaints.models import Complaint
 from complaints.selectors.intake import triage_outcome
 from complaints.selectors.quality import step_checklist
 from complaints.selectors.steps import run_form
 from complaints.services import intake, quality, stages
+from complaints.services.appeal import appeal_decide
 from complaints.services.approvals import approval_decide
 from complaints.services.collaboration import collaboration_answer
 from complaints.services.notes import mention_read
 from complaints.services.steps import custom_step_record
-from web.refusals import RefusalFormMixin
 
 
 class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
@@ -262,6 +264,22 @@ class ActionDoneView(SideTaskView):
     def perform(self, data: dict[str, Any]) -> None:
         quality.action_report_done(
             action=self.request.activation.process.action, actor=self.request.user, evidence=data["evidence"]
+        )
+
+
+class AppealDecisionView(SideTaskView):
+    """The customer-experience office decides an appeal, beside the whole case."""
+
+    submit_label = _("Record the decision")
+    form_class = customer_side_forms.AppealDecisionForm
+
+    def perform(self, data: dict[str, Any]) -> None:
+        appeal_decide(
+            appeal=self.request.activation.process,
+            actor=self.request.user,
+            decision=data["decision"],
+            text=data["text"],
+            remedy=data.get("remedy") or "",
         )
 
 

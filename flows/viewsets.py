@@ -13,7 +13,7 @@ from flows.reopen import ReopenView
 from web import actions as complaint_views
 from web import assignment, worklist
 from web import quality as quality_views
-from web.customer_actions import CustomerLinkView, CustomerMessageView
+from web.customer_actions import CustomerAppealView, CustomerLinkView, CustomerMessageView
 from web.process_pages import (
     ComplaintDetailView,
     ComplaintListView,
@@ -55,6 +55,7 @@ class ComplaintFlowViewset(FlowViewset):
     reopen_path = path("<int:pk>/reopen/", ReopenView.as_view(), name="reopen")
     customer_link_path = path("<int:pk>/customer/link/", CustomerLinkView.as_view(), name="customer_link")
     customer_message_path = path("<int:pk>/customer/message/", CustomerMessageView.as_view(), name="customer_message")
+    customer_appeal_path = path("<int:pk>/customer/appeal/", CustomerAppealView.as_view(), name="customer_appeal")
     package_path = path("<int:pk>/package/", complaint_views.package_page, name="package")
     package_print_path = path("<int:pk>/package/print/", complaint_views.package_print, name="package_print")
     # Analysis and corrective actions, and the 8D report.

@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("t/<str:token>/", views.TrackView.as_view(), name="track"),
     path("t/<str:token>/confirm/", views.ConfirmView.as_view(), name="confirm"),
     path("t/<str:token>/survey/", views.SurveyView.as_view(), name="survey"),
+    path("t/<str:token>/appeal/", views.AppealView.as_view(), name="appeal"),
 ]

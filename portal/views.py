@@ -13,9 +13,11 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
-from complaints.forms.public import AddInformationForm, ConfirmForm, PublicComplaintForm, SurveyForm
+from complaints.forms.public import AddInformationForm, ConfirmForm, PublicAppealForm, PublicComplaintForm, SurveyForm
+from complaints.forms.refusals import RefusalFormMixin
 from complaints.selectors.customer import customer_view, portal_settings
 from complaints.services import intake
+from complaints.services.appeal import appeal_open
 from complaints.services.customer import (
     CustomerRefused,
     FilingRefused,
@@ -98,8 +100,15 @@ class ComplaintNewView(PortalView):
         return HttpResponseRedirect(reverse("portal:track", args=[token]) + "?filed=1")
 
 
-class TrackView(PortalView):
+class TrackView(RefusalFormMixin, PortalView):
+    """The tracking page. Its own form adds information; the answer pages below post one answer
+    each. Every form goes through the one form → service → refusal pattern: a refusal is shown on
+    the page with the form, and nothing changes."""
+
     template_name = "portal/track.html"
+    form_class: Any = AddInformationForm
+    form_name = "form"  # the page's context name of this view's form
+    link: Any = None
 
     def open(self, request: HttpRequest, token: str) -> Any:
         try:
@@ -115,30 +124,32 @@ class TrackView(PortalView):
         link = self.open(request, token)
         if isinstance(link, HttpResponse):
             return link
-        return self.page(request, self.context(link, AddInformationForm()))
+        return self.page(request, self.context(link))
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         link = self.open(request, token)
         if isinstance(link, HttpResponse):
             return link
-        form = AddInformationForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                customer_add_information(
-                    link=link, text=form.cleaned_data["text"], uploads=form.cleaned_data["uploads"] or []
-                )
-            except CustomerRefused as refusal:
-                form.add_error(None, refusal.message)
-            else:
-                return HttpResponseRedirect(request.path + "?added=1")
-        return self.page(request, self.context(link, form), 400)
+        self.link = link
+        form = self.form_class(request.POST, request.FILES)
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
-    def context(self, link: Any, form: AddInformationForm, **forms: Any) -> dict[str, Any]:
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.page(self.request, self.context(self.link, **{self.form_name: form}), 400)
+
+    def perform(self, data: dict[str, Any]) -> Any:
+        return customer_add_information(link=self.link, text=data["text"], uploads=data["uploads"] or [])
+
+    def succeeded(self, form: Any, result: Any) -> HttpResponse:
+        return HttpResponseRedirect(self.request.path + "?added=1")
+
+    def context(self, link: Any, **forms: Any) -> dict[str, Any]:
         return {
             "view": customer_view(complaint=link.complaint),
-            "form": form,
+            "form": forms.get("form") or AddInformationForm(),
             "confirm_form": forms.get("confirm_form") or ConfirmForm(),
             "survey_form": forms.get("survey_form") or SurveyForm(),
+            "appeal_form": forms.get("appeal_form") or PublicAppealForm(),
             "token": self.kwargs["token"],
             "done": self.request.GET.get("done", ""),
             "filed": self.request.GET.get("filed") == "1",
@@ -147,48 +158,44 @@ class TrackView(PortalView):
 
 
 class AnswerView(TrackView):
-    """Posts one answer (confirmation or survey) through the customer's link, then back to the page."""
+    """Posts one answer (confirmation, survey, appeal) through the customer's link, then back to the page."""
 
-    form_class: Any = None
-    form_name = ""
+    answer_name = ""
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("portal:track", args=[token]))
 
-    def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        link = self.open(request, token)
-        if isinstance(link, HttpResponse):
-            return link
-        form = self.form_class(request.POST)
-        if form.is_valid():
-            try:
-                self.answer(link, form.cleaned_data)
-            except CustomerRefused as refusal:
-                form.add_error(None, refusal.message)
-            else:
-                return HttpResponseRedirect(reverse("portal:track", args=[token]) + f"?done={self.form_name}")
-        return self.page(request, self.context(link, AddInformationForm(), **{self.form_name + "_form": form}), 400)
-
-    def answer(self, link: Any, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+    def succeeded(self, form: Any, result: Any) -> HttpResponse:
+        return HttpResponseRedirect(reverse("portal:track", args=[self.kwargs["token"]]) + f"?done={self.answer_name}")
 
 
 class ConfirmView(AnswerView):
     form_class = ConfirmForm
-    form_name = "confirm"
+    form_name = "confirm_form"
+    answer_name = "confirm"
 
-    def answer(self, link: Any, data: dict[str, Any]) -> None:
-        customer_confirm(link=link, resolved=data["resolved"], reason=data.get("reason") or "")
+    def perform(self, data: dict[str, Any]) -> Any:
+        return customer_confirm(link=self.link, resolved=data["resolved"], reason=data.get("reason") or "")
 
 
 class SurveyView(AnswerView):
     form_class = SurveyForm
-    form_name = "survey"
+    form_name = "survey_form"
+    answer_name = "survey"
 
-    def answer(self, link: Any, data: dict[str, Any]) -> None:
-        customer_survey_answer(
-            link=link,
+    def perform(self, data: dict[str, Any]) -> Any:
+        return customer_survey_answer(
+            link=self.link,
             satisfaction=data["satisfaction"],
             comment=data.get("comment") or "",
             satisfaction_before=data.get("satisfaction_before"),
         )
+
+
+class AppealView(AnswerView):
+    form_class = PublicAppealForm
+    form_name = "appeal_form"
+    answer_name = "appeal"
+
+    def perform(self, data: dict[str, Any]) -> Any:
+        return appeal_open(complaint=self.link.complaint, link=self.link, grounds=data["grounds"])

@@ -139,6 +139,7 @@ FLOW_LABELS = {
     "ActionFlow": "action",
     "MentionFlow": "mention",
     "CustomStepFlow": "customstep",
+    "AppealFlow": "appeal",
 }
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from complaints.downloads import attachment_response
 from complaints.forms import escalation as forms
 from complaints.forms import page as page_forms
+from complaints.forms.refusals import RefusalFormMixin
 from complaints.middleware import SESSION_KEY as LANGUAGE_SESSION_KEY
 from complaints.models import Complaint, Escalation
 from complaints.rules.clocks import is_closed
@@ -44,7 +45,6 @@ from complaints.services.notes import note_add
 from complaints.services.preferences import PreferenceRefused, preference_set_language
 from complaints.services.privacy import contact_reveal
 from complaints.services.stages import contact_log
-from web.refusals import RefusalFormMixin
 from web.timeline import mention_candidates
 
 DETAIL = "workflow:flows:complaint:process_detail"

@@ -19,6 +19,7 @@ from viewflow.workflow.flow.views import (
     mixins,
 )
 
+from complaints.forms.refusals import RefusalFormMixin, refusal_text
 from complaints.models import Complaint
 from complaints.rules.names import person_name
 from complaints.selectors.common import complaint_of_process
@@ -26,7 +27,6 @@ from complaints.selectors.worklist import queue_holders
 from complaints.services.assignment import AssignmentRefused, task_claim, task_reassign, task_release
 from complaints.services.errors import Refused
 from web.process_pages import ROW_RELATED
-from web.refusals import RefusalFormMixin, refusal_text
 
 
 class TaskRefusalMixin(RefusalFormMixin):

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from complaints.forms.customer_side import CustomerLinkForm, CustomerMessageForm
+from complaints.forms.customer_side import AppealForm, CustomerLinkForm, CustomerMessageForm
+from complaints.services.appeal import appeal_open
 from complaints.services.customer import (
     customer_link_send,
     customer_links_revoke,
@@ -47,3 +48,23 @@ class CustomerMessageView(CustomerActionView):
     def perform(self, data: dict[str, Any]) -> str:
         customer_message_send(complaint=self.complaint, actor=self.request.user, text=data["text"])
         return _("The message is on its way to the customer.")
+
+
+class CustomerAppealView(CustomerActionView):
+    """An agent appeals to the customer-experience office for the customer (e.g. on the phone)."""
+
+    form_class = AppealForm
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _("Appeal %(reference)s to the customer-experience office") % {"reference": self.complaint.reference}
+
+    def intro(self) -> str:
+        return _(
+            "The independent office reviews the whole case outside the escalation ladder and decides; the customer "
+            "is told that it received the appeal, and its decision."
+        )
+
+    def perform(self, data: dict[str, Any]) -> str:
+        appeal_open(complaint=self.complaint, actor=self.request.user, grounds=data["grounds"])
+        return _("The appeal is with the customer-experience office.")

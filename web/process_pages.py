@@ -59,6 +59,7 @@ ROW_RELATED = (
     "process__actiontask__action",
     "process__mention__case",
     "process__mention__note",
+    "process__appeal__case",
     "owner",
 )
 

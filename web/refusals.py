@@ -1,45 +1,5 @@
-"""The one "form → service → refusal message" pattern of the staff pages.
+"""Moved to complaints/forms/refusals.py (the portal uses it too); kept so older imports resolve."""
 
-A valid form calls `perform` (one service call) inside a transaction; the service's `Refused`
-comes back as a translated message on the page the user is on and changes nothing (the
-transaction is rolled back); otherwise `succeeded` answers (a redirect with a message)."""
+from complaints.forms.refusals import RefusalFormMixin, refusal_text
 
-from typing import Any
-
-from django.db import transaction
-from django.http import HttpResponse
-
-from complaints.services.errors import Refused
-
-
-def refusal_text(refusal: Refused) -> str:
-    """What the user reads: the service's translated message."""
-    message = refusal.message
-    return message if isinstance(message, str) else str(refusal)
-
-
-class RefusalFormMixin:
-    """For form views (Django's FormView and viewflow's task views alike). Subclasses define
-    `perform(data)`; `refused` and `succeeded` may be overridden when the page answers otherwise
-    (a message and a redirect instead of the form again)."""
-
-    refusal_field: str | None = None  # the field the message belongs to; None: the whole form
-
-    def perform(self, data: dict[str, Any]) -> Any:
-        """Calls the page's one service; returns what `succeeded` needs."""
-        raise NotImplementedError
-
-    def succeeded(self, form: Any, result: Any) -> HttpResponse:
-        raise NotImplementedError
-
-    def refused(self, form: Any, refusal: Refused) -> HttpResponse:
-        form.add_error(self.refusal_field, refusal_text(refusal))
-        return self.form_invalid(form)  # type: ignore[attr-defined,no-any-return]
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        try:
-            with transaction.atomic():
-                result = self.perform(form.cleaned_data)
-        except Refused as refusal:
-            return self.refused(form, refusal)
-        return self.succeeded(form, result)
+__all__ = ["RefusalFormMixin", "refusal_text"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from complaints.choices import (
     ActionKind,
     ActionStatus,
+    AppealDecision,
     ApprovalStatus,
     AssignRule,
     CauseVerdict,
@@ -70,6 +71,8 @@ KIND_GROUPS: dict[str, str] = {
     EventKind.CUSTOMER_ADDED: "customer",
     EventKind.LINK_SENT: "customer",
     EventKind.LINK_REVOKED: "customer",
+    EventKind.APPEAL_OPENED: "customer",
+    EventKind.APPEAL_DECIDED: "customer",
     EventKind.ESCALATED: "escalation",
     EventKind.SENT_BACK: "escalation",
     EventKind.TOP_LEVEL: "escalation",
@@ -587,6 +590,23 @@ def _custom_step_done(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     return _("Custom step “%(step)s” done.") % {"step": _step_name(new)}
 
 
+def _appeal_opened(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    values = {"office": new.get("office") or "—", "due": when(new.get("due"))}
+    if new.get("by") == "agent":
+        return _("Appealed for the customer to %(office)s; its decision is due %(due)s.") % values
+    return _("The customer appealed to %(office)s through their link; its decision is due %(due)s.") % values
+
+
+def _appeal_decided(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    decision = dict(AppealDecision.choices).get(new.get("decision") or "", "—")
+    if new.get("remedy"):
+        return _("The customer-experience office decided on the appeal: %(decision)s; remedy: %(remedy)s.") % {
+            "decision": decision,
+            "remedy": new["remedy"],
+        }
+    return _("The customer-experience office decided on the appeal: %(decision)s.") % {"decision": decision}
+
+
 SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.REGISTERED: _registered,
     EventKind.TRIAGED: _triaged,
@@ -636,6 +656,8 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.LINK_REVOKED: _link_revoked,
     EventKind.CUSTOM_STEP_STARTED: _custom_step_started,
     EventKind.CUSTOM_STEP_DONE: _custom_step_done,
+    EventKind.APPEAL_OPENED: _appeal_opened,
+    EventKind.APPEAL_DECIDED: _appeal_decided,
 }
 
 

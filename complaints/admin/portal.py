@@ -22,6 +22,18 @@ class PortalSettingsAdmin(SimpleHistoryAdmin):
             _("Abuse limits of the public form"),
             {"fields": ["filings_per_address", "filings_per_phone", "filing_window_minutes"]},
         ),
+        (
+            _("Appeals to the customer-experience office"),
+            {
+                "fields": [
+                    "appeal_department",
+                    "appeal_role",
+                    "appeal_window_days",
+                    "appeal_decision_hours",
+                    "appeal_warning_percent",
+                ]
+            },
+        ),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

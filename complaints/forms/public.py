@@ -208,3 +208,19 @@ class SurveyForm(forms.Form):
         self.helper.layout = Layout(
             "satisfaction", "satisfaction_before", "comment", Submit("survey", str(_("Send")), css_class="w-100")
         )
+
+
+class PublicAppealForm(forms.Form):
+    """The customer appeals to the independent customer-experience office."""
+
+    grounds = forms.CharField(
+        label=_("Why do you appeal? What is still wrong, and what do you expect?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["grounds"], description_limit())
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout("grounds", Submit("appeal", str(_("Send my appeal")), css_class="w-100"))

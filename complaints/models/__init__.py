@@ -1,3 +1,4 @@
+from .appeal import Appeal
 from .batch import BatchEvent, BatchInvestigation, Delivery, OutreachContact
 from .clock import BreachAction, Clock, ClockRule
 from .complaint import Attachment, Complaint, CustomerContact, ReferenceCounter
@@ -41,6 +42,7 @@ __all__ = [
     "ActionTask",
     "ActionVerification",
     "Answer",
+    "Appeal",
     "Attachment",
     "BatchEvent",
     "BatchInvestigation",

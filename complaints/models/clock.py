@@ -24,6 +24,8 @@ class Clock(models.Model):
         PROMISE = "promise", _("Time promised to the customer")
         CUSTOM_STEP = "custom_step", _("Custom step")
 
+        APPEAL = "appeal", _("Appeal decision (customer-experience office)")
+
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
         PAUSED = "paused", _("Paused (waiting for the customer)")

@@ -26,6 +26,8 @@ PLACEHOLDERS = (
     "reason",
     "url",
     "link",
+    "decision",
+    "remedy",
 )
 
 

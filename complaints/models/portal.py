@@ -2,6 +2,7 @@
 (stored as hashes only), the origin of each public filing (for the rate limits)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,61 @@ class PortalSettings(models.Model):
             "gave an address. Empty: e-mail only. Takes effect for the next message."
         ),
     )
+    appeal_window_days = models.PositiveSmallIntegerField(
+        _("appeal possible for (days after closing)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "A closed complaint can be appealed to the customer-experience office this many days after it "
+            "closed (an open one once its top level has decided). Takes effect at once."
+        ),
+    )
+    appeal_department = models.ForeignKey(
+        "complaints.Department",
+        verbose_name=_("customer-experience office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The independent office that reviews appeals, outside the escalation ladder. Appeals are open "
+            "once this, its deciding role, the window and the decision time are set. Applies to appeals made "
+            "after the change."
+        ),
+    )
+    appeal_role = models.ForeignKey(
+        "complaints.Role",
+        verbose_name=_("decides appeals"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Holders of this role in the office find appeals in their queue and decide them. Applies to "
+            "appeals made after the change."
+        ),
+    )
+    appeal_decision_hours = models.PositiveIntegerField(
+        _("appeal decided within (hours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "The office's clock: an appeal is due this long after it is made (calendar time); past it the "
+            "office and the breach list are told. Applies to appeals made after the change."
+        ),
+    )
+    appeal_warning_percent = models.PositiveSmallIntegerField(
+        _("warn the office at (percent of the appeal time)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_(
+            "The office is warned when this share of the appeal time has passed (empty: no warning). Applies to "
+            "new appeals."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -59,6 +115,16 @@ class PortalSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Customer portal settings"))
+
+    def clean(self) -> None:
+        appeal = [self.appeal_department_id, self.appeal_role_id, self.appeal_window_days, self.appeal_decision_hours]
+        if any(value is not None for value in appeal) and any(value is None for value in appeal):
+            raise ValidationError(
+                _(
+                    "To open appeals, set the customer-experience office, the role that decides appeals, the "
+                    "appeal window and the decision time; leave all four empty to keep appeals closed."
+                )
+            )
 
 
 class CustomerLink(models.Model):

@@ -117,8 +117,9 @@ DEFINITIONS = (
         "appeals",
         _("Appeals"),
         _(
-            "Complaints received in the period that the customer appealed to the independent customer-experience "
-            "office. Redress does not record appeals yet, so this is zero until it does."
+            "Complaints received in the period that the customer (or an agent for them) appealed to the independent "
+            "customer-experience office, and of the appeals the office decided, the share it upheld in full or in "
+            "part (the upheld rate)."
         ),
     ),
     Definition(

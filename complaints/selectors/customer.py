@@ -6,10 +6,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.choices import EventKind, Outcome, Stage
-from complaints.models import Clock, Complaint, ComplaintEvent, CorrectiveAction, PortalSettings, RootCauseAnalysis
+from complaints.choices import AppealDecision, EventKind, Outcome, Stage
+from complaints.models import (
+    Appeal,
+    Clock,
+    Complaint,
+    ComplaintEvent,
+    CorrectiveAction,
+    PortalSettings,
+    RootCauseAnalysis,
+)
+from complaints.selectors.appeal import appeal_refusal
 from complaints.selectors.intake_forms import EffectiveForm
 
 # Events the customer sees on their page; every other kind (notes, tasks, analysis, notifications)
@@ -24,6 +34,8 @@ CUSTOMER_EVENTS = (
     EventKind.CLOSED,
     EventKind.REOPENED,
     EventKind.FOLLOWED_UP,
+    EventKind.APPEAL_OPENED,
+    EventKind.APPEAL_DECIDED,
 )
 
 
@@ -82,6 +94,8 @@ class CustomerView:
     survey_open: bool = False
     cause: str = ""
     actions: list[str] = field(default_factory=list)
+    appeal: Appeal | None = None
+    appeal_possible: bool = False
 
 
 def _promise(clock: Clock) -> Promise:
@@ -114,11 +128,19 @@ def _sentence(event: ComplaintEvent) -> str:
         return _("Your complaint was closed.")
     if kind == EventKind.REOPENED:
         return _("Your complaint was reopened.")
+    if kind == EventKind.APPEAL_OPENED:
+        return _("You appealed to the independent customer-experience office: %(grounds)s") % {"grounds": event.note}
+    if kind == EventKind.APPEAL_DECIDED:
+        decision = dict(AppealDecision.choices).get(new.get("decision") or "", "")
+        return _("The customer-experience office decided on your appeal: %(decision)s. %(text)s") % {
+            "decision": decision,
+            "text": event.note,
+        }
     return _("Thank you for your feedback.")
 
 
 def customer_view(*, complaint: Complaint) -> CustomerView:
-    """Everything the customer's page shows (four queries)."""
+    """Everything the customer's page shows."""
     complaint = Complaint.objects.select_related("level", "department").get(pk=complaint.pk)
     promises = [
         _promise(clock)
@@ -141,6 +163,10 @@ def customer_view(*, complaint: Complaint) -> CustomerView:
             .order_by("kind", "pk")
             .values_list("description", flat=True)
         )
+    appeal = Appeal.objects.filter(case=complaint).first()
+    refusal = (
+        appeal_refusal(complaint=complaint, portal=portal_settings(), now=timezone.now()) if appeal is None else ""
+    )
     return CustomerView(
         complaint=complaint,
         status=status_words(complaint),
@@ -152,4 +178,6 @@ def customer_view(*, complaint: Complaint) -> CustomerView:
         survey_open=survey_open,
         cause=cause,
         actions=actions,
+        appeal=appeal,
+        appeal_possible=refusal is None,
     )

@@ -36,6 +36,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints.choices import (
+    AppealDecision,
     ApprovalStatus,
     BatchStatus,
     CauseVerdict,
@@ -45,6 +46,7 @@ from complaints.choices import (
     Signal,
 )
 from complaints.models import (
+    Appeal,
     BatchInvestigation,
     Category,
     Cause,
@@ -136,6 +138,7 @@ def cohort(*, user: Any, filters: KpiFilters) -> QuerySet[Complaint]:
 # --- the parts -------------------------------------------------------------------------------
 
 VALID = ~Q(outcome__in=[Outcome.INVALID, Outcome.DUPLICATE])
+UPHELD = (AppealDecision.UPHELD, AppealDecision.PARTLY)  # the office found for the customer, at least in part
 RESOLVED = VALID & Q(outcome=Outcome.RESOLVED, closed_at__isnull=False)
 
 
@@ -206,7 +209,9 @@ def part_condition(code: str, settings_row: KpiSettings) -> Q:
         | Q(pk__in=_approved().values("case_id")),
         "action_cost": Q(pk__in=CorrectiveAction.objects.filter(cost__gt=0).values("complaint_id")),
         "batches": Q(batch_investigations__status=BatchStatus.OPEN),
-        "appeals": Q(pk__in=[]),  # no appeal is recorded anywhere yet (rules.kpi: "appeals")
+        "appeals": Q(pk__in=Appeal.objects.values("case_id")),
+        "appeals_decided": Q(pk__in=Appeal.objects.filter(decided_at__isnull=False).values("case_id")),
+        "appeals_upheld": Q(pk__in=Appeal.objects.filter(decision__in=UPHELD).values("case_id")),
         "escalated": VALID & _escalated_up(),
     }
     if name in simple and not arg:
@@ -345,6 +350,7 @@ class Summary:
     action_costed: int = 0
     open_batches: int = 0
     appeals: int = 0
+    appeal_upheld: Ratio | None = None
     categories: list[rules.ParetoRow] = field(default_factory=list)
     causes: list[rules.ParetoRow] = field(default_factory=list)
     responsibility: list[rules.ParetoRow] = field(default_factory=list)
@@ -397,14 +403,20 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     s.repeat = Ratio(_("Repeat"), n("repeat"), n("valid"), "repeat", "valid")
     s.compensation = rules.money(t.compensation)
     s.action_cost = rules.money(t.action_cost)
-    # Triage suggestions are not in the summary rows (few complaints carry one event each): counted
+    # Triage suggestions and appeals are not in the summary rows (few complaints carry one): counted
     # over the cohort, one query.
-    taken = t.cohort.aggregate(
-        suggested=Count("pk", filter=part_condition("suggested", settings_row)),
-        suggestion_taken=Count("pk", filter=part_condition("suggestion_taken", settings_row)),
+    few = t.cohort.aggregate(
+        **{
+            code: Count("pk", filter=part_condition(code, settings_row))
+            for code in ("suggested", "suggestion_taken", "appeals", "appeals_decided", "appeals_upheld")
+        }
     )
     s.suggestions = Ratio(
-        _("Suggestions taken"), taken["suggestion_taken"], taken["suggested"], "suggestion_taken", "suggested"
+        _("Suggestions taken"), few["suggestion_taken"], few["suggested"], "suggestion_taken", "suggested"
+    )
+    s.appeals = few["appeals"]
+    s.appeal_upheld = Ratio(
+        _("Upheld"), few["appeals_upheld"], few["appeals_decided"], "appeals_upheld", "appeals_decided"
     )
 
     base = t.cohort

@@ -277,6 +277,21 @@ def collaboration_clock_sync(*, request: CollaborationRequest, now: datetime | N
     )
 
 
+def appeal_clock_sync(*, appeal: Any, percent: int | None = None, now: datetime | None = None) -> Clock | None:
+    """The office's clock of an appeal: running to its decision time while it is undecided, warning
+    the office at the portal settings' percentage (`percent`, read when the appeal is made); a
+    decided appeal has none. Returns the running clock, if any."""
+    now = now or timezone.now()
+    due = appeal.due_at if appeal.decided_at is None else None
+    warn = warning_time(start=min(now, due), due=due, percent=percent, calendar=None) if due and percent else None
+    current = Clock.objects.filter(
+        complaint_id=appeal.case_id, kind=Clock.Kind.APPEAL, subject=appeal.pk, state__in=OPEN_STATES
+    ).first()
+    if due is not None and percent is None and current is not None and current.due_at == due:
+        return current  # unchanged: keeps its warning
+    return _replace(complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=due, warn=warn, now=now)
+
+
 def action_due_at(due_date: Any) -> datetime:
     """A corrective action is due at the end of its due date, in the server's time zone."""
     return datetime.combine(due_date + timedelta(days=1), time(0), tzinfo=timezone.get_current_timezone())
@@ -545,6 +560,13 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
         )
     }
     step_runs = CustomStepRun.objects.select_related("step").in_bulk(list(step_tasks))
+
+    appeal_offices = dict(
+        Task.objects.filter(process_id__in=[c.subject for c in warned + breached if c.kind == Clock.Kind.APPEAL])
+        .exclude(owner_permission__isnull=True)
+        .exclude(owner_permission="")
+        .values_list("process_id", "owner_permission")
+    )
     groups: dict[tuple[int, str], dict[str, Any]] = {}
     events: list[ComplaintEvent] = []
     counts = [0, 0]
@@ -585,6 +607,16 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
                     reason = format_lazy("{}: {}", reason, action.description[:80])
                     head = action.department.head if action.department is not None else None
                     recipients = [u for u in {action.owner, head} if u is not None and u.is_active]
+            if clock.kind == Clock.Kind.APPEAL:
+                office = appeal_offices.get(clock.subject)
+                new["appeal"] = clock.subject
+                people = queue_holders(office) if office else []
+                # The office hears of its own clock; a breach goes to the breach list as well.
+                recipients = (
+                    people
+                    if not breach
+                    else [*event_recipients(event=NotificationEvent.BREACH, complaint=complaint), *people]
+                )
             if clock.kind == Clock.Kind.PROMISE and not breach:
                 recipients = [complaint.owner] if complaint.owner_id else []  # the owner made the promise
             if breach and clock.kind in DEFAULTS:

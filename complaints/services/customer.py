@@ -80,6 +80,20 @@ DEFAULT_MESSAGES: dict[str, tuple[Any, Any]] = {
         gettext_lazy("Your complaint {reference}: how did we do?"),
         gettext_lazy("Please tell us how satisfied you are with how we handled your complaint {reference}: {link}"),
     ),
+    NotificationEvent.CUSTOMER_APPEAL_RECEIVED: (
+        gettext_lazy("Your complaint {reference}: appeal received"),
+        gettext_lazy(
+            "The independent customer-experience office received your appeal about complaint {reference} and "
+            "will decide by {due}."
+        ),
+    ),
+    NotificationEvent.CUSTOMER_APPEAL_DECIDED: (
+        gettext_lazy("Your complaint {reference}: the appeal is decided"),
+        gettext_lazy(
+            "The customer-experience office decided on your appeal about complaint {reference}: {decision}. "
+            "{reason} {remedy}"
+        ),
+    ),
     NotificationEvent.CUSTOMER_MESSAGE: (
         gettext_lazy("Your complaint {reference}"),
         gettext_lazy("{reason} {link}"),
@@ -218,6 +232,8 @@ def customer_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "reason": "",
         "url": "",
         "link": "",
+        "decision": "",
+        "remedy": "",
         **extra,
     }
 

@@ -81,6 +81,9 @@ def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
         "reason": "",
         "url": settings.REDRESS_BASE_URL + reverse("workflow:flows:complaint:process_detail", args=[complaint.pk]),
+        "link": "",
+        "decision": "",
+        "remedy": "",
     }
     context.update(extra)
     return context

@@ -16,6 +16,7 @@ from complaints.choices import Outcome, Stage
 from complaints.models import (
     AccessLog,
     Answer,
+    Appeal,
     Attachment,
     CollaborationRequest,
     Complaint,
@@ -164,10 +165,16 @@ def _closed() -> Q:
     return Q(stage=Stage.CLOSED) | ~Q(outcome=Outcome.OPEN)
 
 
+def _open_appeals() -> QuerySet[Appeal]:
+    """An appeal the office has not decided keeps its complaint's data: the office reads the case."""
+    return Appeal.objects.filter(case=OuterRef("pk"), decided_at__isnull=True)
+
+
 def retention_due(*, now: Any = None) -> QuerySet[Complaint]:
     """Returns the complaints whose personal data is due for anonymising: closed for longer than
-    their category's (or the policy's) retention period, nothing of their process still open, not
-    on legal hold and not anonymised yet. Empty when the admin set no period."""
+    their category's (or the policy's) retention period, nothing of their process still open, no
+    appeal waiting for the customer-experience office, not on legal hold and not anonymised yet.
+    Empty when the admin set no period."""
     now = now or timezone.now()
     policy = privacy_policy()
     overrides = {r.category_id: r.days for r in policy.category_retention.all()} if policy.pk else {}
@@ -184,6 +191,7 @@ def retention_due(*, now: Any = None) -> QuerySet[Complaint]:
     return (
         Complaint.objects.filter(due, _closed(), closed_at__isnull=False, legal_hold=False, anonymised_at__isnull=True)
         .exclude(Exists(open_task))
+        .exclude(Exists(_open_appeals()))
         .order_by("closed_at", "pk")
     )
 
@@ -220,6 +228,12 @@ def complaint_anonymise(*, complaint: Complaint) -> bool:
                 old=mask_json(event.old, complaint),
                 new=mask_json(event.new, complaint),
                 note=rules.mask_known(event.note, known),
+            )
+        for appeal in Appeal.objects.filter(case=complaint):
+            Appeal.objects.filter(pk=appeal.pk).update(
+                grounds=rules.mask_known(appeal.grounds, known),
+                decision_text=rules.mask_known(appeal.decision_text, known),
+                remedy=rules.mask_known(appeal.remedy, known),
             )
         for model in (Escalation, CollaborationRequest):
             for row in model.objects.filter(**{_case_field(model): complaint}):
@@ -321,9 +335,10 @@ def person_export(*, phone: str, actor: Any = None) -> dict[str, Any]:
 
 
 def erase_blockers(*, phone: str) -> list[Complaint]:
-    """The complaints of this phone number that block an erasure: open ones and those on legal hold."""
+    """The complaints of this phone number that block an erasure: open ones, those with an appeal
+    waiting for the office, and those on legal hold."""
     held = Complaint.objects.filter(held_about_phone(phone), anonymised_at__isnull=True)
-    return list(held.filter(Q(legal_hold=True) | ~_closed()).order_by("pk"))
+    return list(held.filter(Q(legal_hold=True) | ~_closed() | Exists(_open_appeals())).order_by("pk"))
 
 
 def person_erase(*, phone: str, actor: Any = None) -> list[str]:

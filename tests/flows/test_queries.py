@@ -66,6 +66,7 @@ def test_complaint_page_query_count_is_bounded(org, agent):
     # Three more for the customer's side card: messages sent, links, what the customer did (issue 21).
     # Two more are privacy: the policy row and the access-log INSERT of a look in full (issue 26).
     # One more: the header's unread notifications (issue 20). Two more measured after merging
-    # issues 20, 21 and 26 together (the privacy policy row is read twice: to trim).
-    # One more: the custom steps the complaint ran (issue 24).
-    assert count <= 46, count
+    # issues 20, 21 and 26 together (the privacy policy row is read twice: to trim). One more: the
+    # custom steps the complaint ran (issue 24); two more for the customer card's appeal: the appeal
+    # row and the portal settings (may one be made now).
+    assert count <= 48, count

@@ -8,6 +8,7 @@ and its outreach contact)."""
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -32,7 +33,15 @@ from complaints.models import (
 from complaints.services.attachments import attachment_add
 from complaints.services.work import side_task_start
 from flows import driver
-from flows.flows import ActionFlow, ApprovalFlow, CollaborationFlow, ComplaintFlow, CustomStepFlow, MentionFlow
+from flows.flows import (
+    ActionFlow,
+    AppealFlow,
+    ApprovalFlow,
+    CollaborationFlow,
+    ComplaintFlow,
+    CustomStepFlow,
+    MentionFlow,
+)
 from tests.conftest import intake_data
 
 FLOWS = {
@@ -42,6 +51,7 @@ FLOWS = {
     "action": ActionFlow,
     "mention": MentionFlow,
     "customstep": CustomStepFlow,
+    "appeal": AppealFlow,
 }
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 # Path parts that name no object: password-reset links carry their own signed token.
@@ -173,6 +183,15 @@ def build_side(org: dict[str, Any], agent: Any, store: Any, name: str, phone: st
             "step": step,
             "point": "after_verification",
             "queue": f"complaints.queue__{store.code}__agent",
+        },
+    )
+    side.processes["appeal"] = side_task_start(
+        kind="appeal",
+        fields={
+            "case": complaint,
+            "grounds": f"{name} appeals.",
+            "department": contact_department,
+            "due_at": timezone.now() + timedelta(days=2),
         },
     )
     attachment = attachment_add(

@@ -3,9 +3,12 @@
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from complaints.choices import EventKind
-from complaints.models import Complaint, ComplaintEvent, CustomerLink, Notification
+from complaints.models import Appeal, Complaint, ComplaintEvent, CustomerLink, Notification
+from complaints.selectors.appeal import appeal_refusal
+from complaints.selectors.customer import portal_settings
 
 register = template.Library()
 
@@ -15,10 +18,20 @@ CUSTOMER_DID = (EventKind.CUSTOMER_ADDED, EventKind.CONFIRMATION, EventKind.FOLL
 @register.inclusion_tag("web/complaint/_customer_card.html", takes_context=True)
 def customer_card(context: dict[str, Any], complaint: Complaint) -> dict[str, Any]:
     """Messages to the customer with their delivery state, the links and when they were opened,
-    and what the customer did through them (three queries)."""
+    what the customer did through them, and their appeal (or whether one can be made now, for a
+    handler: the button to appeal for the customer)."""
+    can_act = context.get("can_escalate") or context.get("can_reopen")
+    appeal = Appeal.objects.filter(case=complaint).select_related("department", "decided_by").first()
+    may_appeal = (
+        bool(can_act)
+        and appeal is None
+        and appeal_refusal(complaint=complaint, portal=portal_settings(), now=timezone.now()) is None
+    )
     return {
         "complaint": complaint,
-        "can_act": context.get("can_escalate") or context.get("can_reopen"),
+        "can_act": can_act,
+        "appeal": appeal,
+        "may_appeal": may_appeal,
         "sent": Notification.objects.filter(complaint=complaint, recipient__isnull=True).order_by("-created_at")[:50],
         "links": CustomerLink.objects.filter(complaint=complaint).order_by("-created_at")[:20],
         "did": ComplaintEvent.objects.filter(complaint=complaint, kind__in=CUSTOMER_DID, actor__isnull=True).order_by(
