@@ -174,6 +174,7 @@ class EventKind(models.TextChoices):
     CUSTOMER_ADDED = "customer_added", _("The customer added information")
     LINK_SENT = "link_sent", _("Tracking link sent to the customer")
     LINK_REVOKED = "link_revoked", _("Tracking link revoked")
+    LEGAL_HOLD = "legal_hold", _("Legal hold set or released")
 
 
 class DepartmentScope(models.TextChoices):

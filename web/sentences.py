@@ -538,6 +538,12 @@ def _link_revoked(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     return _("The customer's earlier tracking links were revoked (%(count)s).") % {"count": new.get("links", "—")}
 
 
+def _legal_hold(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    if new.get("legal_hold"):
+        return _("Put on legal hold: retention and erasure leave this complaint untouched.")
+    return _("Legal hold released: retention and erasure apply again.")
+
+
 SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.REGISTERED: _registered,
     EventKind.TRIAGED: _triaged,
@@ -583,6 +589,7 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.CUSTOMER_ADDED: _customer_added,
     EventKind.LINK_SENT: _link_sent,
     EventKind.LINK_REVOKED: _link_revoked,
+    EventKind.LEGAL_HOLD: _legal_hold,
 }
 
 
