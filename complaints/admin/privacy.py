@@ -17,9 +17,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.selectors.privacy import held_about_phone
-from complaints.services.privacy import PrivacyRefused, erase_blockers, person_erase, person_export
-
-REQUEST_PERMISSION = "complaints.answer_privacy_request"
+from complaints.services.privacy import (
+    REQUEST_PERMISSION,
+    PrivacyRefused,
+    erase_blockers,
+    person_erase,
+    person_export,
+)
 
 
 class CategoryRetentionInline(admin.TabularInline):

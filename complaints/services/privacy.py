@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 
 HOLD_PERMISSION = "complaints.change_complaint"
+REQUEST_PERMISSION = "complaints.answer_privacy_request"  # export or erase what is held about a phone
 
 
 class PrivacyRefused(Refused):
@@ -373,8 +374,17 @@ def person_data(*, phone: str) -> dict[str, Any]:
     return out
 
 
+def _may_answer_requests(actor: Any) -> None:
+    """Refuses unless the actor answers people's requests (the operator's command line, actor None,
+    always may)."""
+    if actor is not None and not (actor.is_active and actor.has_perm(REQUEST_PERMISSION)):
+        raise PrivacyRefused(_("Only the data-protection role may answer a person's request."))
+
+
 def person_export(*, phone: str, actor: Any = None) -> dict[str, Any]:
-    """A person's request for what is held about them: the JSON, logged per complaint."""
+    """A person's request for what is held about them: the JSON, logged per complaint. Only a
+    holder of the request permission (or the operator, actor None) may ask."""
+    _may_answer_requests(actor)
     data = person_data(phone=phone)
     complaints = Complaint.objects.filter(held_about_phone(phone))
     access_record(user=actor, complaints=complaints, kind=AccessLog.Kind.REQUEST, reason=_("export by phone"))
@@ -390,7 +400,9 @@ def erase_blockers(*, phone: str) -> list[Complaint]:
 def person_erase(*, phone: str, actor: Any = None) -> list[str]:
     """Anonymises everything held about one phone number (complaints, deliveries, outreach rows).
     Refuses, changing nothing, while a complaint of that number is open or on legal hold, and names
-    them. Returns the references anonymised."""
+    them. Only a holder of the request permission (or the operator, actor None) may erase. Returns
+    the references anonymised."""
+    _may_answer_requests(actor)
     blockers = erase_blockers(phone=phone)
     if blockers:
         raise PrivacyRefused(
