@@ -16,6 +16,8 @@ from complaints.admin.complaint import ReadOnlyInline
 from complaints.forms.batch import DeliveriesImportForm
 from complaints.rules.privacy import mask_field, mask_text
 from complaints.selectors.batch import deliveries_visible_to, investigations_visible_to, is_batch_investigator
+from complaints.selectors.common import complaints_visible_to
+from complaints.selectors.privacy import contact_policy
 from complaints.services.batch import BatchRefused, DeliveriesRefused, deliveries_import
 
 
@@ -32,6 +34,11 @@ def _masked_customers(rows: list[Any]) -> list[Any]:
             row.note = mask_text(row.note)
         shown.append(row)
     return shown
+
+
+def plate_key(plate: str) -> str:
+    """A plate as deliveries are matched to complaints (selectors.batch: trimmed, upper case)."""
+    return plate.strip().upper()
 
 
 class OutreachInline(ReadOnlyInline):
@@ -79,17 +86,27 @@ class DeliveryAdmin(admin.ModelAdmin):
     change_list_template = "admin/complaints/delivery/change_list.html"
 
     def get_list_display(self, request: HttpRequest) -> Any:
-        """Investigators read the deliveries in full; others see the owner's name and plate masked."""
+        """Investigators read the deliveries in full; others see a vehicle's owner and plate in full
+        only where the privacy policy shows them its complaint in full, masked otherwise (read once
+        per list, however many rows)."""
         if is_batch_investigator(request.user):
             return self.list_display
+        seen: list[set[str]] = []
+
+        def full(obj: models.Delivery) -> bool:
+            if not seen:
+                policy = contact_policy(request.user)
+                cars = complaints_visible_to(request.user).exclude(plate_or_vin="").select_related("level")
+                seen.append({plate_key(c.plate_or_vin) for c in cars if policy.sees(c)})
+            return plate_key(obj.plate_or_vin) in seen[0]
 
         @admin.display(description=_("customer name"), ordering="customer_name")
         def owner(obj: models.Delivery) -> str:
-            return mask_field("customer_name", obj.customer_name)
+            return obj.customer_name if full(obj) else mask_field("customer_name", obj.customer_name)
 
         @admin.display(description=_("plate number or VIN"), ordering="plate_or_vin")
         def plate(obj: models.Delivery) -> str:
-            return mask_field("plate_or_vin", obj.plate_or_vin)
+            return obj.plate_or_vin if full(obj) else mask_field("plate_or_vin", obj.plate_or_vin)
 
         shown: dict[str, Any] = {"customer_name": owner, "plate_or_vin": plate}
         return [shown.get(name, name) if isinstance(name, str) else name for name in self.list_display]
