@@ -188,9 +188,10 @@ class EventKind(models.TextChoices):
     LINK_REVOKED = "link_revoked", _("Tracking link revoked")
     CUSTOM_STEP_STARTED = "custom_step_started", _("Custom step started")
     CUSTOM_STEP_DONE = "custom_step_done", _("Custom step done")
-
     APPEAL_OPENED = "appeal_opened", _("Appealed to the customer-experience office")
     APPEAL_DECIDED = "appeal_decided", _("Appeal decided by the customer-experience office")
+
+    LEGAL_HOLD = "legal_hold", _("Legal hold set or released")
 
 
 class DepartmentScope(models.TextChoices):

@@ -32,6 +32,10 @@ from flows import nodes, views
 # How a task or complaint reads in inbox, queue and archive rows.
 # Rendered where the reader is not known (viewflow's task and process briefs): the name stays masked.
 TASK_SUMMARY = "{% load redress %}{{ process.reference }} · {{ process.customer_name|masked_name }}"
+# A note's words keep, the phone numbers and e-mail addresses in them masked.
+MENTION_SUMMARY = (
+    "{% load redress %}{{ process.case.reference }} · {{ process.note.text|masked_text|truncatechars:60 }}"
+)
 
 
 def queue_for(step: str) -> Callable[[Any], str]:
@@ -564,7 +568,7 @@ class MentionFlow(flow.Flow):
         nodes.View(views.MentionReadView.as_view())
         .Annotation(
             title=_("Read the note"),
-            summary_template="{{ process.case.reference }} · {{ process.note.text|truncatechars:60 }}",
+            summary_template=MENTION_SUMMARY,
         )
         .Permission(mentioned_colleagues_queue)
         .Assign(mentioned_colleague)

@@ -21,6 +21,7 @@ from complaints.forms import steps as step_forms
 from complaints.forms.refusals import RefusalFormMixin
 from complaints.models import Complaint
 from complaints.selectors.intake import triage_outcome
+from complaints.selectors.privacy import may_see_contact, shield_rows
 from complaints.selectors.quality import step_checklist
 from complaints.selectors.steps import run_form
 from complaints.services import intake, quality, stages
@@ -253,6 +254,15 @@ class CollaborationAnswerView(SideTaskView):
 
     def perform(self, data: dict[str, Any]) -> None:
         collaboration_answer(request=self.request.activation.process, actor=self.request.user, answer=data["answer"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        """The question as the asked department may read it: the customer's details and any phone
+        number or e-mail address inside it masked unless the privacy policy shows the case in full."""
+        row, case = self.request.activation.process, self.complaint
+        (shown,) = shield_rows(
+            [row], fields=("question", "answer"), complaint=case, full=may_see_contact(self.request.user, case)
+        )
+        return super().get_context_data(request_row=shown, **kwargs)
 
 
 class ActionDoneView(SideTaskView):

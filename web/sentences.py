@@ -607,6 +607,12 @@ def _appeal_decided(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     return _("The customer-experience office decided on the appeal: %(decision)s.") % {"decision": decision}
 
 
+def _legal_hold(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
+    if new.get("legal_hold"):
+        return _("Put on legal hold: retention and erasure leave this complaint untouched.")
+    return _("Legal hold released: retention and erasure apply again.")
+
+
 SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.REGISTERED: _registered,
     EventKind.TRIAGED: _triaged,
@@ -658,6 +664,7 @@ SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], str]] = {
     EventKind.CUSTOM_STEP_DONE: _custom_step_done,
     EventKind.APPEAL_OPENED: _appeal_opened,
     EventKind.APPEAL_DECIDED: _appeal_decided,
+    EventKind.LEGAL_HOLD: _legal_hold,
 }
 
 

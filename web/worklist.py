@@ -41,6 +41,7 @@ from complaints.selectors.worklist import (
     tasks_search,
     with_deadlines,
 )
+from complaints.services.privacy import list_seen
 from web.countdown import clock_reading, countdown_labels
 
 
@@ -143,6 +144,7 @@ class WorklistMixin:
     template_name = "web/worklist.html"
     filterset_class = WorklistFilter
     search_fields = ()  # the search box is on; tasks_search does the matching (below)
+    list_name: Any = _("Worklist")  # how the access log names the page
     columns: tuple[str, ...] = (
         "reference",
         "step",
@@ -170,8 +172,17 @@ class WorklistMixin:
     def get_page_data(self, page: Any) -> Any:
         if hasattr(page, "object_list"):
             page.object_list = attach_cases(list(page.object_list))
+            rows = page.object_list
         else:  # unpaginated: the rows themselves
             page = attach_cases(list(page))
+            rows = page
+        # One access-log row for the page: the customers it shows in full, and the search term.
+        list_seen(
+            user=self.request.user,
+            complaints={case.pk: case for case in map(case_of, rows) if case is not None}.values(),
+            where=str(self.list_name),
+            search=self.request.GET.get("_search", ""),
+        )
         return super().get_page_data(page)  # type: ignore[misc]
 
     def countdown_labels(self) -> dict[str, str]:
@@ -307,6 +318,8 @@ def kind_label(kind: str | None) -> str:
 class InboxView(WorklistMixin, WorkflowInboxListView):
     """Tasks assigned to the user, most urgent first."""
 
+    list_name = _("Inbox")
+
     columns = tuple(c for c in WorklistMixin.columns if c != "owner")
     bulk_actions = (Action(name=_("Release selected tasks"), viewname="tasks_unassign"),)
 
@@ -320,6 +333,8 @@ class InboxView(WorklistMixin, WorkflowInboxListView):
 
 class QueueView(WorklistMixin, WorkflowQueueListView):
     """Tasks waiting in the user's queues, most urgent first; claim one or several at once."""
+
+    list_name = _("Queue")
 
     columns = tuple(c for c in WorklistMixin.columns if c != "owner")
     bulk_actions = (Action(name=_("Claim selected tasks"), viewname="tasks_assign"),)
@@ -335,6 +350,8 @@ class QueueView(WorklistMixin, WorkflowQueueListView):
 class ArchiveView(WorklistMixin, WorkflowArchiveListView):
     """Tasks the user finished, latest first."""
 
+    list_name = _("Archive")
+
     columns = (*(c for c in WorklistMixin.columns if c != "owner"), "finished")
 
     @viewprop
@@ -345,6 +362,8 @@ class ArchiveView(WorklistMixin, WorkflowArchiveListView):
 
 class BreachedView(WorklistMixin, WorkflowInboxListView):
     """The breached tasks of the user's inbox and queues, most overdue first."""
+
+    list_name = _("Breached")
 
     title = _("Breached")
     bulk_actions = ()

@@ -1,6 +1,7 @@
 """Admin: batch investigations (read only; they change on their page) and deliveries with the CSV
 import (the same service as the investigation page's import)."""
 
+import copy
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,13 +14,40 @@ from django.utils.translation import gettext as _
 from complaints import models
 from complaints.admin.complaint import ReadOnlyInline
 from complaints.forms.batch import DeliveriesImportForm
-from complaints.selectors.batch import deliveries_visible_to, investigations_visible_to
+from complaints.rules.privacy import mask_field, mask_text
+from complaints.selectors.batch import deliveries_visible_to, investigations_visible_to, is_batch_investigator
+from complaints.selectors.common import complaints_visible_to
+from complaints.selectors.privacy import contact_policy
 from complaints.services.batch import BatchRefused, DeliveriesRefused, deliveries_import
+
+
+def _masked_customers(rows: list[Any]) -> list[Any]:
+    """Outreach contacts and deliveries as a reader who is not a batch investigator sees them (as
+    on the batch page): name, phone and plate masked, any number in the note too."""
+    shown = []
+    for row in rows:
+        row = copy.copy(row)
+        for name in ("customer_name", "phone", "plate_or_vin"):
+            if getattr(row, name, ""):
+                setattr(row, name, mask_field(name, getattr(row, name)))
+        if getattr(row, "note", ""):
+            row.note = mask_text(row.note)
+        shown.append(row)
+    return shown
+
+
+def plate_key(plate: str) -> str:
+    """A plate as deliveries are matched to complaints (selectors.batch: trimmed, upper case)."""
+    return plate.strip().upper()
 
 
 class OutreachInline(ReadOnlyInline):
     model = models.OutreachContact
     fields = ["customer_name", "phone", "plate_or_vin", "complaint", "state", "note", "updated_by", "updated_at"]
+
+    def shielded(self, request: HttpRequest, obj: Any) -> Any:
+        """Investigators see the outreach list in full (they call these people); others masked."""
+        return None if is_batch_investigator(request.user) else _masked_customers
 
 
 class BatchEventInline(ReadOnlyInline):
@@ -56,6 +84,32 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ["product_model"]
     search_fields = ["batch_number", "plate_or_vin", "customer_name", "phone"]
     change_list_template = "admin/complaints/delivery/change_list.html"
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """Investigators read the deliveries in full; others see a vehicle's owner and plate in full
+        only where the privacy policy shows them its complaint in full, masked otherwise (read once
+        per list, however many rows)."""
+        if is_batch_investigator(request.user):
+            return self.list_display
+        seen: list[set[str]] = []
+
+        def full(obj: models.Delivery) -> bool:
+            if not seen:
+                policy = contact_policy(request.user)
+                cars = complaints_visible_to(request.user).exclude(plate_or_vin="").select_related("level")
+                seen.append({plate_key(c.plate_or_vin) for c in cars if policy.sees(c)})
+            return plate_key(obj.plate_or_vin) in seen[0]
+
+        @admin.display(description=_("customer name"), ordering="customer_name")
+        def owner(obj: models.Delivery) -> str:
+            return obj.customer_name if full(obj) else mask_field("customer_name", obj.customer_name)
+
+        @admin.display(description=_("plate number or VIN"), ordering="plate_or_vin")
+        def plate(obj: models.Delivery) -> str:
+            return obj.plate_or_vin if full(obj) else mask_field("plate_or_vin", obj.plate_or_vin)
+
+        shown: dict[str, Any] = {"customer_name": owner, "plate_or_vin": plate}
+        return [shown.get(name, name) if isinstance(name, str) else name for name in self.list_display]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """The deliveries this staff member may see (quality: all; others only the vehicles of

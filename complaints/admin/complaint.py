@@ -1,9 +1,12 @@
 """Admin: complaints, read only (they change through the process, not here)."""
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -14,15 +17,48 @@ from viewflow.workflow.models import Process, Task
 
 from complaints import models
 from complaints.selectors.common import complaints_visible_to
-from complaints.selectors.export import complaint_table
 from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answers
-from complaints.selectors.privacy import EXPORT_PERSONAL_DATA, contact_policy, may_see_contact, shield
-from complaints.services.privacy import PrivacyRefused, access_record, complaint_legal_hold
+from complaints.selectors.privacy import MASKED_FLAG, contact_policy, may_see_contact, shield, shield_rows
+from complaints.services.privacy import (
+    PrivacyRefused,
+    access_record,
+    complaint_legal_hold,
+    complaints_export_table,
+    list_seen,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """A read-only table of rows under a record. Under a complaint the reader sees masked (the
+    record's page got the masked copy, ComplaintAdmin.get_object), its rows come masked too: the
+    customer's details and any phone number or e-mail address in their texts (selectors.privacy)."""
+
     extra = 0
     can_delete = False
+
+    def shielded(self, request: HttpRequest, obj: Any) -> Callable[[list[Any]], list[Any]] | None:
+        """How this reader sees the rows under `obj` (None: as stored)."""
+        if obj is None or not getattr(obj, MASKED_FLAG, False):
+            return None
+        fields = tuple(str(name) for name in self.fields or ())
+        return lambda rows: shield_rows(rows, fields=fields, complaint=obj, full=False)
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        shielded = self.shielded(request, obj)
+        if shielded is None:
+            return formset
+        mask: Callable[[list[Any]], list[Any]] = shielded
+
+        class Shielded(formset):  # type: ignore[valid-type,misc]
+            _shown: list[Any] | None = None
+
+            def get_queryset(self) -> Any:
+                if self._shown is None:
+                    self._shown = mask(list(super().get_queryset()))
+                return self._shown
+
+        return Shielded
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -76,9 +112,22 @@ class ActionInline(ReadOnlyInline):
     fields = ["kind", "area", "description", "department", "owner", "due_date", "status", "cost"]
 
 
+class ComplaintActionForm(ActionForm):
+    """The action bar of the complaint list, with the reason a legal hold needs."""
+
+    reason = forms.CharField(
+        label=_("Reason (legal hold)"),
+        required=False,
+        max_length=2000,
+        help_text=_("Why the selected complaints are put on or released from legal hold; it goes on their timeline."),
+    )
+
+
 @admin.register(models.Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
     """Complaints are changed through the process, not here: the admin reads them."""
+
+    action_form = ComplaintActionForm
 
     list_display = ["reference", "customer_name", "category", "stage", "priority", "level", "department", "created"]
     list_filter = ["stage", "outcome", "priority", "level", "department", "channel", "category"]
@@ -101,6 +150,18 @@ class ComplaintAdmin(admin.ModelAdmin):
 
         return [customer if name == "customer_name" else name for name in self.list_display]
 
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        """The list page, logged once per view: the customers it shows in full and the search term."""
+        changelist = super().get_changelist_instance(request)
+        if request.method == "GET":
+            list_seen(
+                user=request.user,
+                complaints=changelist.result_list,
+                where=str(_("Admin: complaints")),
+                search=changelist.query,
+            )
+        return changelist
+
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
         """The record as this reader may see it: masked unless the privacy policy shows it in full
         (the admin never saves a complaint)."""
@@ -114,21 +175,23 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Put the selected complaints on legal hold (retention and erasure skip them)"))
     def legal_hold_set(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        try:
-            count = complaint_legal_hold(complaints=queryset, actor=request.user, on=True)
-        except PrivacyRefused as refusal:
-            self.message_user(request, str(refusal), messages.ERROR)
-            return
-        self.message_user(request, _("%(count)d complaints on legal hold.") % {"count": count}, messages.SUCCESS)
+        self._legal_hold(request, queryset, on=True)
 
     @admin.action(description=_("Release the legal hold of the selected complaints"))
     def legal_hold_release(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._legal_hold(request, queryset, on=False)
+
+    def _legal_hold(self, request: HttpRequest, queryset: QuerySet[Any], *, on: bool) -> None:
+        """Sets or releases the hold with the reason typed next to the action (an event of each
+        complaint's timeline)."""
+        reason = request.POST.get("reason", "")
         try:
-            count = complaint_legal_hold(complaints=queryset, actor=request.user, on=False)
+            count = complaint_legal_hold(complaints=queryset, actor=request.user, on=on, reason=reason)
         except PrivacyRefused as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
             return
-        self.message_user(request, _("%(count)d complaints released.") % {"count": count}, messages.SUCCESS)
+        done = _("%(count)d complaints on legal hold.") if on else _("%(count)d complaints released.")
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """The complaints this staff member may see in the workspace, and no others: the list, the
@@ -147,11 +210,8 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export the selected complaints as CSV (with form answers)"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
-        # Personal data only for holders of the export permission; everyone else gets it masked.
-        personal = request.user.has_perm(EXPORT_PERSONAL_DATA)
-        if personal:
-            access_record(user=request.user, complaints=queryset, kind=models.AccessLog.Kind.EXPORT)
-        headers, rows = complaint_table(queryset, language=get_language() or "en", personal=personal)
+        # Personal data only for holders of the export permission (logged); everyone else gets it masked.
+        headers, rows = complaints_export_table(user=request.user, queryset=queryset, language=get_language() or "en")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="complaints-{stamp}.csv"'

@@ -18,6 +18,7 @@ from complaints.choices import Weekday
 from complaints.rules.business_time import overlapping_weekdays
 from complaints.services.clocks import open_clocks_recompute
 from complaints.services.deadlines import complaint_deadlines_recompute_for_level
+from complaints.services.errors import Refused
 
 
 def live_forms(formset: BaseInlineFormSet) -> list[Any]:
@@ -161,7 +162,11 @@ class EscalationLevelAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Recompute deadlines of open complaints at the selected levels"))
     def recompute_deadlines(self, request: HttpRequest, queryset: QuerySet[models.EscalationLevel]) -> None:
-        count = sum(complaint_deadlines_recompute_for_level(level=level, actor=request.user) for level in queryset)
+        try:
+            count = sum(complaint_deadlines_recompute_for_level(level=level, actor=request.user) for level in queryset)
+        except Refused as refusal:
+            self.message_user(request, str(refusal.message), messages.ERROR)
+            return
         self.message_user(
             request,
             ngettext(

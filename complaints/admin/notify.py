@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from complaints import models
 from complaints.models.notify import PLACEHOLDERS
 from complaints.selectors.common import process_settings
+from complaints.selectors.privacy import contact_policy, may_see_contact, shield_rows
 
 
 @admin.register(models.NotificationRecipient)
@@ -124,16 +125,51 @@ class NotificationStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _shielded(row: models.Notification, *, full: bool) -> models.Notification:
+    """A message with the customer's details and any phone number or e-mail address in its address,
+    subject and body masked, unless the reader sees its complaint in full."""
+    if full or row.complaint is None:
+        return row
+    (shown,) = shield_rows([row], fields=("address", "subject", "body"), complaint=row.complaint, full=False)
+    return shown
+
+
 @admin.register(models.Notification)
 class NotificationAdmin(admin.ModelAdmin):
     """The messages sent and to send, read only: an admin sees which failed and why."""
 
     list_display = ["created_at", "event", "complaint", "address", "subject", "status", "attempts", "error"]
     list_filter = [NotificationStatusFilter, "event", "channel"]
-    list_select_related = ["complaint", "channel"]
+    list_select_related = ["complaint", "complaint__level", "channel"]
     search_fields = ["address", "subject", "complaint__reference"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """Address and subject as this reader may see them: masked for the complaints whose
+        customer they see masked (the privacy policy, asked once per list)."""
+        policy = contact_policy(request.user)
+
+        def shown(obj: models.Notification) -> models.Notification:
+            return _shielded(obj, full=obj.complaint is None or policy.sees(obj.complaint))
+
+        @admin.display(description=_("address"), ordering="address")
+        def address(obj: models.Notification) -> str:
+            return shown(obj).address
+
+        @admin.display(description=_("subject"), ordering="subject")
+        def subject(obj: models.Notification) -> str:
+            return shown(obj).subject
+
+        columns: dict[str, Any] = {"address": address, "subject": subject}
+        return [columns.get(name, name) if isinstance(name, str) else name for name in self.list_display]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        """The message as this reader may see it (never saved from here)."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None or obj.complaint is None:
+            return obj
+        return _shielded(obj, full=may_see_contact(request.user, obj.complaint))
 
     @admin.display(description=_("status"))
     def status(self, obj: models.Notification) -> str:

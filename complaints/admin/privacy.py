@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -16,9 +17,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.selectors.privacy import held_about_phone
-from complaints.services.privacy import PrivacyRefused, erase_blockers, person_erase, person_export
-
-REQUEST_PERMISSION = "complaints.answer_privacy_request"
+from complaints.services.privacy import (
+    REQUEST_PERMISSION,
+    PrivacyRefused,
+    erase_blockers,
+    person_erase,
+    person_export,
+)
 
 
 class CategoryRetentionInline(admin.TabularInline):
@@ -63,7 +68,20 @@ class AccessLogAdmin(admin.ModelAdmin):
     search_help_text = gettext_lazy("Customer phone, complaint reference, username or reason.")
     date_hierarchy = "at"
     list_select_related = ["user", "complaint"]
-    readonly_fields = ["at", "user", "complaint", "kind", "reason", "until"]
+    readonly_fields = ["at", "user", "complaint", "kind", "reason", "until", "references"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        """Besides the fields: a customer phone also finds the list pages and searches that showed
+        that customer's complaints in full."""
+        result, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            held = models.Complaint.objects.filter(held_about_phone(search_term)).values_list("reference", flat=True)
+            shown = Q()
+            for reference in list(held[:50]):
+                shown |= Q(references__contains=[reference])
+            if shown:
+                result = result | queryset.filter(shown)
+        return result, duplicates
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -101,6 +101,7 @@ class AccessLog(models.Model):
         API = "api", _("API read in full")
         REQUEST = "request", _("person's request answered")
         ERASE = "erase", _("personal data erased")
+        LIST = "list", _("list or search")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -118,6 +119,12 @@ class AccessLog(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     until = models.DateTimeField(
         _("revealed until"), null=True, blank=True, help_text=_("For a reveal: when the window closes.")
+    )
+    references = models.JSONField(
+        _("complaints shown in full"),
+        default=list,
+        blank=True,
+        help_text=_("For a list or search: the references of the complaints the page showed in full."),
     )
 
     class Meta:

@@ -25,6 +25,7 @@ from complaints.models import (
 from complaints.rules import privacy as rules
 
 MASKED_FLAG = "_contact_masked"
+KNOWN_ATTR = "_contact_known"  # a masked copy keeps the values it hides, to find them in other texts
 # Holders put customers' personal data into CSV, XLSX and PDF exports; everyone else gets it masked.
 EXPORT_PERSONAL_DATA = "complaints.export_personal_data"
 
@@ -127,6 +128,31 @@ class ContactPolicy:
         return any(role in allowed for _dept, role in self.memberships)
 
 
+def contact_policies(users: Iterable[Any]) -> dict[int, ContactPolicy]:
+    """The policies of many users at once (a notification's recipients), by user id: the policy
+    row, levels and departments read once and shared, the memberships and reveals of all of them
+    in one query each, however many users."""
+    people = {user.pk: user for user in users if getattr(user, "is_authenticated", False)}
+    if not people:
+        return {}
+    policies = {pk: ContactPolicy(user) for pk, user in people.items()}
+    first = next(iter(policies.values()))
+    memberships: dict[int, set[tuple[int, int]]] = {pk: set() for pk in people}
+    for user_id, department_id, role_id in Membership.objects.filter(
+        user__in=list(people), department__active=True
+    ).values_list("user_id", "department_id", "role_id"):
+        memberships[user_id].add((department_id, role_id))
+    revealed: dict[int, set[int]] = {pk: set() for pk in people}
+    for user_id, complaint_id in AccessLog.objects.filter(
+        user__in=list(people), kind=AccessLog.Kind.REVEAL, until__gt=timezone.now()
+    ).values_list("user_id", "complaint_id"):
+        revealed[user_id].add(complaint_id)
+    shared = {name: getattr(first, name) for name in ("settings", "rule_policy", "levels", "departments")}
+    for pk, policy in policies.items():
+        policy.__dict__.update(shared, memberships=memberships[pk], revealed=revealed[pk])
+    return policies
+
+
 def contact_policy(user: Any) -> ContactPolicy:
     """The policy for one user, cached on the user object for the request (pages ask it several
     times: the header, the summary, the package)."""
@@ -158,6 +184,7 @@ def shield(complaint: Complaint, *, full: bool) -> Complaint:
     for name in rules.FREE_TEXT_FIELDS:
         setattr(masked, name, rules.mask_known(getattr(complaint, name), known))
     setattr(masked, MASKED_FLAG, True)
+    setattr(masked, KNOWN_ATTR, {name: value for name, value in known.items() if value})
     return masked
 
 
@@ -175,14 +202,18 @@ def shield_all(user: Any, complaints: Iterable[Complaint]) -> list[Complaint]:
 
 
 def known_details(complaint: Complaint) -> dict[str, str]:
-    """The complaint's own contact values by field name (what mask_known looks for in texts)."""
+    """The complaint's own contact values by field name (what mask_known looks for in texts); of a
+    masked copy, the values it hides."""
+    if getattr(complaint, MASKED_FLAG, False):
+        return dict(getattr(complaint, KNOWN_ATTR, {}))
     return {name: getattr(complaint, name) for name in rules.CONTACT_FIELDS if getattr(complaint, name)}
 
 
 def shield_rows(rows: Iterable[Any], *, fields: Iterable[str], complaint: Complaint, full: bool) -> list[Any]:
-    """Returns records shown with a complaint (its contacts, notes, questions, analysis) as the
-    reader sees them: copies whose texts have the customer's details and any phone number or
-    e-mail address masked when the reader sees the case masked."""
+    """Returns records shown with a complaint (its contacts, notes, questions, analysis, the admin's
+    inline rows) as the reader sees them: copies whose texts have the customer's details and any
+    phone number or e-mail address masked when the reader sees the case masked; a contact field
+    (name, phone, plate) masked by its kind; JSON values (an event's old and new) walked."""
     rows = list(rows)
     if full:
         return rows
@@ -192,7 +223,10 @@ def shield_rows(rows: Iterable[Any], *, fields: Iterable[str], complaint: Compla
         for name in names:
             value = getattr(row, name, "")
             if isinstance(value, str):
-                setattr(row, name, rules.mask_known(value, known))
+                masker = rules.MASKERS.get(name)
+                setattr(row, name, masker(value) if masker and value else rules.mask_known(value, known))
+            elif isinstance(value, dict | list):
+                setattr(row, name, _mask_json(value, known))
         masked.append(row)
     return masked
 
@@ -270,14 +304,17 @@ def held_about_phone(phone: str) -> Q:
 def mask_json(value: Any, complaint: Complaint | None = None) -> Any:
     """A JSON value (an event's old/new, a package) with the complaint's contact values and any
     phone number or e-mail address inside its texts masked."""
-    known = {name: getattr(complaint, name) for name in rules.CONTACT_FIELDS} if complaint is not None else {}
+    return _mask_json(value, known_details(complaint) if complaint is not None else {})
+
+
+def _mask_json(value: Any, known: dict[str, str]) -> Any:
     if isinstance(value, dict):
         return {
-            k: (rules.mask_field(k, v) if k in rules.MASKERS and isinstance(v, str) else mask_json(v, complaint))
+            k: (rules.mask_field(k, v) if k in rules.MASKERS and isinstance(v, str) else _mask_json(v, known))
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [mask_json(v, complaint) for v in value]
+        return [_mask_json(v, known) for v in value]
     if isinstance(value, str):
         return rules.mask_known(value, known)
     return value

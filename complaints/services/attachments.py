@@ -5,10 +5,13 @@ import mimetypes
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from complaints.choices import EventKind
 from complaints.models import Answer, Attachment, Complaint
+from complaints.selectors.common import complaints_visible_to
+from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
 
 
@@ -16,7 +19,10 @@ def attachment_add(
     *, complaint: Complaint, upload: UploadedFile, actor: Any, answer: Answer | None = None
 ) -> Attachment:
     """Stores one uploaded file (already validated by the form) and records it; `answer` when the
-    file answers a question of the category form."""
+    file answers a question of the category form. Anyone who may see the complaint may add evidence
+    to it (the customer's portal and the system act without an actor)."""
+    if not is_system(actor) and not complaints_visible_to(actor).filter(pk=complaint.pk).exists():
+        raise Refused(_("You may not add files to this complaint."))
     reencoded = image_reencoded(upload)
     content_type = upload.content_type or mimetypes.guess_type(upload.name or "")[0] or ""
     if reencoded is not upload:

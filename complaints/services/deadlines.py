@@ -3,12 +3,16 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from complaints.choices import EventKind, Outcome, Stage
 from complaints.models import Complaint, EscalationLevel
 from complaints.selectors.routing import level_deadlines
 from complaints.services.clocks import complaint_clocks_sync
+from complaints.services.errors import Refused
 from complaints.services.events import event_record
+
+LEVEL_PERMISSION = "complaints.change_escalationlevel"
 
 
 def complaint_deadlines_recompute(*, complaint: Complaint, actor: Any = None) -> bool:
@@ -44,7 +48,10 @@ def complaint_deadlines_recompute(*, complaint: Complaint, actor: Any = None) ->
 
 
 def complaint_deadlines_recompute_for_level(*, level: EscalationLevel, actor: Any = None) -> int:
-    """Recomputes the deadlines of every open complaint at a level; returns how many changed."""
+    """Recomputes the deadlines of every open complaint at a level; returns how many changed. Only
+    the system or someone who may change the levels may ask (the admin's action)."""
+    if actor is not None and not (actor.is_active and actor.has_perm(LEVEL_PERMISSION)):
+        raise Refused(_("Only an administrator of the escalation levels may recompute their deadlines."))
     changed = 0
     open_here = Complaint.objects.filter(level=level, outcome=Outcome.OPEN).exclude(stage=Stage.CLOSED)
     for complaint in open_here.select_related("level__calendar", "priority").iterator():

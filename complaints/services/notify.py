@@ -35,7 +35,7 @@ from complaints.rules.privacy import mask_field
 from complaints.rules.text import header_value
 from complaints.selectors.common import process_settings
 from complaints.selectors.notify import event_recipients
-from complaints.selectors.privacy import may_see_contact
+from complaints.selectors.privacy import ContactPolicy, contact_policies
 from complaints.services.events import event_record
 from complaints.services.inbox import notices_add
 
@@ -151,7 +151,9 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
         if key not in lists:
             lists[key] = event_recipients(event=notice.event, complaint=complaint)
         people_of.append(lists[key])
-    user_ids = {person.pk for people in people_of for person in people}
+    persons = {person.pk: person for people in people_of for person in people}
+    user_ids = set(persons)
+    policies = contact_policies(persons.values())  # who sees details in full: fixed queries for all
     preferences = {
         p.user_id: p for p in NotificationPreference.objects.filter(user__in=user_ids).prefetch_related("channels")
     }
@@ -161,7 +163,15 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
     now = timezone.now()
     rows: list[Notification] = []
     for notice, people in zip(notices, people_of, strict=True):
-        rows += _rows(notice, people, templates=templates, preferences=preferences, languages=languages, now=now)
+        rows += _rows(
+            notice,
+            people,
+            templates=templates,
+            preferences=preferences,
+            languages=languages,
+            policies=policies,
+            now=now,
+        )
     if not rows:
         return []
     keys = [row.key for row in rows]
@@ -185,6 +195,7 @@ def _rows(
     templates: dict[tuple[str, str], NotificationTemplate],
     preferences: dict[int, NotificationPreference],
     languages: dict[int, str],
+    policies: dict[int, ContactPolicy],
     now: datetime,
 ) -> list[Notification]:
     """The unsaved rows of one notice: one per recipient and channel, in the recipient's language."""
@@ -199,7 +210,7 @@ def _rows(
     rows = []
     for person in {person.pk: person for person in people}.values():
         language = languages.get(person.pk) or settings.LANGUAGE_CODE
-        sees = may_see_contact(person, complaint)
+        sees = person.pk in policies and policies[person.pk].sees(complaint)
         preference = preferences.get(person.pk)
         held = None
         if preference is not None and event in QUIET_EVENTS and not crisis and preference.quiet_start is not None:

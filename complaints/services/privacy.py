@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from complaints.choices import Outcome, Stage
+from complaints.choices import EventKind, Outcome, Stage
 from complaints.models import (
     AccessLog,
     Answer,
@@ -43,8 +43,13 @@ from complaints.selectors.privacy import (
     shield_timeline,
 )
 from complaints.services.errors import Refused
+from complaints.services.events import acting_user
 
 logger = logging.getLogger(__name__)
+
+
+HOLD_PERMISSION = "complaints.change_complaint"
+REQUEST_PERMISSION = "complaints.answer_privacy_request"  # export or erase what is held about a phone
 
 
 class PrivacyRefused(Refused):
@@ -64,6 +69,22 @@ def access_record(
     return AccessLog.objects.bulk_create(rows) if rows else []
 
 
+def list_seen(*, user: Any, complaints: Iterable[Any], where: str, search: str = "") -> AccessLog | None:
+    """Logs one page of a list or a search (the worklists, the admin's complaint list): one row per
+    page view, not per complaint, with the references of the complaints it showed in full and the
+    search term (a phone number typed into a search is a look at personal data, whatever the page
+    then shows). Nothing is written for a page that showed nobody in full and searched nothing."""
+    policy = contact_policy(user)
+    full = [c.reference or str(c.pk) for c in complaints if c is not None and policy.sees(c)]
+    search = (search or "").strip()
+    if not full and not search:
+        return None
+    reason = _("%(list)s, search “%(term)s”") % {"list": where, "term": search} if search else where
+    return AccessLog.objects.create(
+        user=acting_user(user), kind=AccessLog.Kind.LIST, reason=reason[:300], references=full
+    )
+
+
 def complaints_seen_in_full(*, user: Any, complaints: Iterable[Complaint], kind: str) -> list[Complaint]:
     """Logs, in one INSERT, the complaints of a page, list, export or API answer this user sees in
     full; returns them."""
@@ -71,6 +92,22 @@ def complaints_seen_in_full(*, user: Any, complaints: Iterable[Complaint], kind:
     full = [c for c in complaints if policy.sees(c)]
     access_record(user=user, complaints=full, kind=kind)
     return full
+
+
+def complaints_export_table(
+    *, user: Any, queryset: QuerySet[Complaint], language: str
+) -> tuple[list[str], Iterable[list[str]]]:
+    """The CSV table of an export (the admin's action, `manage.py complaints_export --user`): only
+    the complaints the user may see; personal data only for holders of the export permission (the
+    export logged, one row per complaint in one INSERT), the same columns masked for everyone else
+    and for an export on nobody's behalf."""
+    from complaints.selectors.export import complaint_table
+
+    queryset = queryset.filter(pk__in=complaints_visible_to(user).values("pk")) if user is not None else queryset
+    personal = user is not None and user.is_active and user.has_perm(EXPORT_PERSONAL_DATA)
+    if personal:
+        access_record(user=user, complaints=queryset.values_list("pk", flat=True), kind=AccessLog.Kind.EXPORT)
+    return complaint_table(queryset, language=language, personal=personal)
 
 
 # The texts of the records a complaint page shows with the complaint, masked for a masked reader.
@@ -148,12 +185,37 @@ def contact_reveal(*, complaint: Complaint, actor: Any, reason: str) -> AccessLo
     return row
 
 
-def complaint_legal_hold(*, complaints: QuerySet[Complaint], actor: Any, on: bool) -> int:
-    """Puts complaints on legal hold (retention and erasure leave them untouched) or releases them;
-    only a holder of the complaint change permission or an administrator may. Returns how many changed."""
-    if not (actor.is_superuser or actor.has_perm("complaints.change_complaint")):
+def complaint_legal_hold(*, complaints: QuerySet[Complaint], actor: Any, on: bool, reason: str) -> int:
+    """Puts complaints on legal hold (retention and erasure leave them untouched) or releases them,
+    each change an event of the complaint's timeline with who and why; only a holder of the
+    complaint change permission or an administrator may, and only with a reason. Returns how many
+    changed."""
+    if not (getattr(actor, "is_superuser", False) or (actor is not None and actor.has_perm(HOLD_PERMISSION))):
         raise PrivacyRefused(_("Only an administrator may set or release a legal hold."))
-    changed = complaints.exclude(legal_hold=on).update(legal_hold=on)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PrivacyRefused(_("Say why the legal hold is set or released."))
+    with transaction.atomic():
+        pks = list(
+            Complaint.objects.select_for_update()
+            .filter(pk__in=complaints.values("pk"))
+            .exclude(legal_hold=on)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        changed = Complaint.objects.filter(pk__in=pks).update(legal_hold=on)
+        who = acting_user(actor)
+        ComplaintEvent.objects.bulk_create(
+            ComplaintEvent(
+                complaint_id=pk,
+                kind=EventKind.LEGAL_HOLD,
+                actor=who,
+                old={"legal_hold": not on},
+                new={"legal_hold": on},
+                note=reason[:2000],
+            )
+            for pk in pks
+        )
     logger.info("legal hold changed", extra={"count": changed, "on": on, "user": actor.pk})
     return changed
 
@@ -326,8 +388,17 @@ def person_data(*, phone: str) -> dict[str, Any]:
     return out
 
 
+def _may_answer_requests(actor: Any) -> None:
+    """Refuses unless the actor answers people's requests (the operator's command line, actor None,
+    always may)."""
+    if actor is not None and not (actor.is_active and actor.has_perm(REQUEST_PERMISSION)):
+        raise PrivacyRefused(_("Only the data-protection role may answer a person's request."))
+
+
 def person_export(*, phone: str, actor: Any = None) -> dict[str, Any]:
-    """A person's request for what is held about them: the JSON, logged per complaint."""
+    """A person's request for what is held about them: the JSON, logged per complaint. Only a
+    holder of the request permission (or the operator, actor None) may ask."""
+    _may_answer_requests(actor)
     data = person_data(phone=phone)
     complaints = Complaint.objects.filter(held_about_phone(phone))
     access_record(user=actor, complaints=complaints, kind=AccessLog.Kind.REQUEST, reason=_("export by phone"))
@@ -344,7 +415,9 @@ def erase_blockers(*, phone: str) -> list[Complaint]:
 def person_erase(*, phone: str, actor: Any = None) -> list[str]:
     """Anonymises everything held about one phone number (complaints, deliveries, outreach rows).
     Refuses, changing nothing, while a complaint of that number is open or on legal hold, and names
-    them. Returns the references anonymised."""
+    them. Only a holder of the request permission (or the operator, actor None) may erase. Returns
+    the references anonymised."""
+    _may_answer_requests(actor)
     blockers = erase_blockers(phone=phone)
     if blockers:
         raise PrivacyRefused(

@@ -2,6 +2,9 @@
 either refuses with the one shared `Refused` type or does the write. The views are not involved:
 a service that trusted its view would let the wrong persona through here."""
 
+import importlib
+import inspect
+import pkgutil
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -9,29 +12,47 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from complaints import services as services_package
 from complaints.choices import ActionKind, ActionStatus, BatchOpenedBy, CauseVerdict, EscalationTrigger
-from complaints.models import CauseCategory, CompensationApproval, Complaint
+from complaints.models import (
+    CauseCategory,
+    CompensationApproval,
+    Complaint,
+    FormField,
+    InAppNotice,
+    PortalSettings,
+    PrivacyPolicy,
+    Role,
+)
 from complaints.selectors.batch import complaint_batch_key
 from complaints.services import (
     approvals,
     assignment,
+    attachments,
     batch,
     clocks,
     collaboration,
+    customer,
+    deadlines,
     escalation,
+    inbox,
     intake,
     intake_forms,
     notes,
+    notify,
+    privacy,
     quality,
+    reopen,
     stages,
 )
 from complaints.services.errors import Refused
 from flows import driver
-from tests.conftest import FLOW, FMT, intake_data, open_task
+from tests.conftest import FLOW, FMT, intake_data, make_user, open_task
 from tests.quality_steps import FIVE_W_TWO_H
 
 PERSONAS = ("agent", "agent_b", "regional_lead", "quality_engineer", "outsider", "admin")
@@ -149,7 +170,55 @@ DELIVERIES_CSV = (
     "BMS-AUTH-1,EV-S7,2026-07-01,沪B·00001,车主,13700130001,2026-07-20\n"
 ).encode()
 
+
+def _draft(ctx: dict[str, Any]) -> Any:
+    """A draft form of the category with one question, made by the system."""
+    version = intake_forms.form_draft(category=ctx["org"]["category"], actor=None)
+    FormField.objects.create(version=version, key="km", kind="integer", label_en="Kilometres", label_zh_hans="公里数")
+    return version
+
+
+def _colleague(ctx: dict[str, Any]) -> Any:
+    """Another quality engineer, to take the task over."""
+    return make_user("quality_auth_2", ctx["org"]["quality"], "quality_engineer")
+
+
+def _portal(ctx: dict[str, Any]) -> Complaint:
+    """The customer portal configured, so that a handler may send the link."""
+    PortalSettings.objects.create(
+        receiving_department=ctx["org"]["store_a"],
+        filings_per_address=5,
+        filings_per_phone=5,
+        filing_window_minutes=60,
+        link_valid_days=30,
+    )
+    return ctx["complaint"]
+
+
+def _notice(ctx: dict[str, Any]) -> Any:
+    """An in-app notice to the agent."""
+    notify.notify_event(event="mention", complaint=ctx["complaint"], occasion="auth", recipients=[ctx["agent"]])
+    return InAppNotice.objects.get(recipient=ctx["agent"])
+
+
+def _reveal_policy(ctx: dict[str, Any]) -> Complaint:
+    """A privacy policy that lets quality engineers reveal contact details."""
+    policy = PrivacyPolicy.objects.create(reveal_minutes=30)
+    policy.reveal_roles.set(Role.objects.filter(code="quality_engineer"))
+    return ctx["complaint"]
+
+
+def _closed(ctx: dict[str, Any]) -> Complaint:
+    """The case, closed as resolved with nothing of its process open."""
+    complaint = ctx["complaint"]
+    Task.objects.filter(process=complaint, finished__isnull=True).update(status="CANCELED", finished=timezone.now())
+    Complaint.objects.filter(pk=complaint.pk).update(stage="closed", outcome="resolved", closed_at=timezone.now())
+    complaint.refresh_from_db()
+    return complaint
+
+
 Call = Callable[[dict[str, Any], Any], Any]
+SEE_THE_CASE = {"agent", "regional_lead", "quality_engineer", "admin"}
 HANDLERS = {"agent", "admin"}  # the case owner (store A's agent) and an administrator
 NOBODY_BUT_ADMIN = {"admin"}
 ANALYSTS = {"agent", "quality_engineer", "admin"}
@@ -315,6 +384,198 @@ TABLE: dict[str, tuple[Call, set[str]]] = {
         lambda c, u: intake_forms.form_draft(category=c["org"]["category"], actor=u),
         NOBODY_BUT_ADMIN,
     ),
+    "intake_forms.form_publish": (
+        lambda c, u: intake_forms.form_publish(version=_draft(c), actor=u),
+        NOBODY_BUT_ADMIN,
+    ),
+    "assignment.task_reassign": (
+        lambda c, u: assignment.task_reassign(task=_claimed(c), actor=u, to_user=_colleague(c)),
+        {"quality_engineer", "admin"},
+    ),
+    "attachments.attachment_add": (
+        lambda c, u: attachments.attachment_add(
+            complaint=c["complaint"], upload=SimpleUploadedFile("note.txt", b"evidence", "text/plain"), actor=u
+        ),
+        SEE_THE_CASE,
+    ),
+    "customer.customer_links_revoke": (
+        lambda c, u: customer.customer_links_revoke(complaint=c["complaint"], actor=u),
+        HANDLERS,
+    ),
+    "customer.customer_message_send": (
+        lambda c, u: customer.customer_message_send(complaint=c["complaint"], actor=u, text="We are on it."),
+        HANDLERS,
+    ),
+    "customer.customer_link_send": (
+        lambda c, u: customer.customer_link_send(complaint=_portal(c), actor=u),
+        HANDLERS,
+    ),
+    "deadlines.complaint_deadlines_recompute_for_level": (
+        lambda c, u: deadlines.complaint_deadlines_recompute_for_level(level=c["complaint"].level, actor=u),
+        NOBODY_BUT_ADMIN,
+    ),
+    "inbox.notice_mark_read": (
+        lambda c, u: inbox.notice_mark_read(user=u, notice_id=_notice(c).pk),
+        {"agent"},
+    ),
+    "privacy.complaint_legal_hold": (
+        lambda c, u: privacy.complaint_legal_hold(
+            complaints=Complaint.objects.filter(pk=c["complaint"].pk), actor=u, on=True, reason="Court order."
+        ),
+        NOBODY_BUT_ADMIN,
+    ),
+    "privacy.contact_reveal": (
+        lambda c, u: privacy.contact_reveal(complaint=_reveal_policy(c), actor=u, reason="Call the customer."),
+        {"quality_engineer"},  # the others see the details in full already, or may not see the case
+    ),
+    "privacy.person_export": (lambda c, u: privacy.person_export(phone="13900139999", actor=u), NOBODY_BUT_ADMIN),
+    "privacy.person_erase": (lambda c, u: privacy.person_erase(phone="13900139999", actor=u), NOBODY_BUT_ADMIN),
+    "reopen.complaint_reopen": (
+        lambda c, u: reopen.complaint_reopen(complaint=_closed(c), actor=u, reason="Scratched again."),
+        HANDLERS,
+    ),
+}
+
+# Public functions of complaints/services that are not doors a person walks through, each with why.
+# A new public service must join TABLE (called as every persona above) or this list, with a reason.
+NOT_DOORS: dict[str, str] = {
+    # Questions: they write nothing.
+    **dict.fromkeys(
+        (
+            "assignment.holds_queue",
+            "assignment.may_claim",
+            "assignment.may_manage",
+            "collaboration.may_answer",
+            "collaboration.is_crisis",
+            "collaboration.contact_queue",
+            "errors.is_system",
+            "escalation.check_open",
+            "escalation.customer_language",
+            "customer.customer_language",
+            "customer.customer_context",
+            "customer.customer_message",
+            "customer.link_url",
+            "customer.token_hash",
+            "notes.mentioned_colleagues",
+            "notify.complaint_context",
+            "notify.in_language",
+            "notify.render",
+            "notify.webhook_headers",
+            "notify.webhook_payload",
+            "approvals.approved_amount",
+            "approvals.approving_level",
+            "privacy.erase_blockers",
+            "privacy.person_data",
+            "privacy.retention_due",
+            "review.due_periods",
+            "review.pack_context",
+            "review.pack_html",
+            "review.pack_kind",
+            "review.pack_workbook",
+            "review.workbook",
+            "review.dont_do",
+            "attachments.image_reencoded",
+            "batch.deliveries_read",
+            "config_io.config_export",
+            "config_io.preset_document",
+            "config_io.presets",
+            "intake.reference_next",
+            "intake.reference_numbers",
+            "intake.reference_sequence",
+            "inbox.message_key",
+            "work.starter_register",
+            "urgency.connect",
+            "urgency.urgency_deferred",
+        ),
+        "a question or a rendering: writes nothing",
+    ),
+    # The checks themselves.
+    "errors.refuse_unless": "the shared refusal",
+    "errors.require_handler": "the shared refusal",
+    "events.acting_user": "names who acted",
+    # Writes the system does on its own (beat jobs, triggers, the customer's link), no staff actor.
+    **dict.fromkeys(
+        (
+            "assignment.task_owner_by_rule",
+            "notify.webhook_post",
+            "clocks.action_clock_sync",
+            "clocks.action_due_at",
+            "clocks.clocks_sweep",
+            "clocks.collaboration_clock_sync",
+            "clocks.complaint_clocks_answered",
+            "clocks.complaint_clocks_stop",
+            "clocks.complaint_clocks_sync",
+            "clocks.complaint_follow_up_clock_start",
+            "clocks.complaint_promise_set",
+            "clocks.complaint_task_clocks_sync",
+            "clocks.open_clocks_recompute",
+            "collaboration.collaboration_pass_on",
+            "notify.notification_enqueue",
+            "notify.notification_send",
+            "notify.notifications_enqueue",
+            "notify.notifications_resend",
+            "notify.notify_event",
+            "notify.notify_many",
+            "inbox.notices_add",
+            "privacy.retention_apply",
+            "privacy.complaint_anonymise",
+            "review.review_pack_make",
+            "review.review_pack_send",
+            "review.review_packs_due",
+            "timers.workflow_timers_fire",
+            "triage.complaint_triage",
+            "triage.p0_alert",
+            "urgency.urgency_owner_set",
+            "urgency.urgency_rebuild",
+            "urgency.urgency_refresh",
+            "batch.complaint_batch_check",
+            "batch.outreach_fill",
+            "quality.action_schedule",
+            "stages.complaint_enter_stage",
+            "work.complaint_process_start",
+            "work.complaint_step_complete",
+            "work.side_task_start",
+            "customer.customer_registered",
+            "customer.customer_ask",
+            "customer.customer_notify",
+        ),
+        "the system's own write (a beat job, a flow hook, a trigger): no person acts",
+    ),
+    # The customer's doors: the token or the public form is the authority (tests/portal/).
+    **dict.fromkeys(
+        (
+            "customer.complaint_file_public",
+            "customer.public_filing_check",
+            "customer.customer_link_open",
+            "customer.customer_add_information",
+            "customer.customer_confirm",
+            "customer.customer_survey_answer",
+        ),
+        "the customer's door: the link's token or the public form's limits decide (tests/portal/)",
+    ),
+    # Called only by a door above, after its check; the actor is recorded, not asked.
+    "customer.customer_link_issue": "inside customer_link_send and registration, after their check",
+    "batch.batch_event": "the investigation's history, written by the batch services after their check",
+    "batch.investigation_link": "inside complaint_mark_batch and the threshold trigger, after their check",
+    "events.event_record": "the timeline, written by every service after its check",
+    "intake_forms.answers_store": "inside complaint_register, after its check",
+    "intake_forms.form_withdraw": "inside the configuration import, after its caller's check",
+    "deadlines.complaint_deadlines_recompute": "inside the level's recompute and the escalation, after their check",
+    "triage.complaint_retriage": "a consequence of note_add (checked): new facts, the rules decide",
+    "stages.contact_record": "inside contact_log and the first response, after their check",
+    "privacy.access_record": "the access log, written by the doors that show details in full",
+    "privacy.list_seen": "the access log of a list page the reader already may see",
+    "privacy.complaints_seen_in_full": "the access log of an API answer the reader already may see",
+    "privacy.complaint_shown": "what the page the reader already may see shows of the customer",
+    "privacy.eight_d_for": "what the 8D page the reader already may see shows of the customer",
+    "privacy.complaints_export_table": "an export of the complaints the reader may see, masked without the permission",
+    # A person's own settings: the user is the only one acted on.
+    "preferences.preference_set_language": "the user's own setting",
+    "preferences.preference_set_notifications": "the user's own setting",
+    "inbox.notices_mark_all_read": "the user's own notices",
+    # The configuration: the admin's permission is checked by the admin and by config_import's caller.
+    "config_io.config_import": "the configuration import: the admin's view and the command check who",
+    "config_io.config_import_text": "the configuration import: the admin's view and the command check who",
 }
 
 
@@ -358,3 +619,18 @@ def test_the_proposer_cannot_approve_their_own_compensation_but_a_colleague_with
     decided = approvals.approval_decide(approval=approval, actor=admin, approve=True)
     assert decided.decision == "approved"
     assert decided.decided_by == admin != decided.requested_by
+
+
+def test_every_public_service_is_in_the_table_or_named_as_no_door():
+    """A new public function in complaints/services fails here until it is called as every persona
+    in TABLE, or listed in NOT_DOORS with the reason it is no door a person walks through."""
+    found = set()
+    for module_info in pkgutil.iter_modules(services_package.__path__):
+        module = importlib.import_module(f"complaints.services.{module_info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if not name.startswith("_") and function.__module__ == module.__name__:
+                found.add(f"{module_info.name}.{name}")
+    in_table = {key.split(" ")[0] for key in TABLE}
+    assert not in_table & set(NOT_DOORS), in_table & set(NOT_DOORS)
+    assert sorted(found - in_table - set(NOT_DOORS)) == [], "add these services to TABLE or NOT_DOORS"
+    assert sorted((in_table | set(NOT_DOORS)) - found) == [], "these are gone: remove them"

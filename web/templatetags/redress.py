@@ -157,3 +157,12 @@ def masked_name(value: Any) -> str:
     from complaints.rules.privacy import mask_name
 
     return mask_name(without_bidi_controls(str(value))) if value else ""
+
+
+@register.filter
+def masked_text(value: Any) -> str:
+    """A text shown where the reader is not known (task summaries): phone numbers and e-mail
+    addresses inside it masked."""
+    from complaints.rules.privacy import mask_text
+
+    return mask_text(without_bidi_controls(str(value))) if value else ""
