@@ -835,8 +835,12 @@ class _Importer:
         for stale in Priority.objects.exclude(code__in=codes):
             with self.at("priorities"):
                 self.delete(stale, stale.code)
-        # Ranks are unique: park the existing ones out of the way so ranks can be swapped.
-        Priority.objects.update(rank=F("pk") + 10_000)
+        # Ranks are unique: park the ones that move out of the way so ranks can be swapped (the
+        # others stay put, so an unchanged priority is not written again).
+        moving = [item["code"] for _, item in items if isinstance(item.get("rank"), int)]
+        ranks = {item["code"]: item["rank"] for _, item in items}
+        moved = [p.pk for p in Priority.objects.filter(code__in=moving) if p.rank != ranks[p.code]]
+        Priority.objects.filter(pk__in=moved).update(rank=F("pk") + 10_000)
         for index, item in items:
             with self.at(f"priorities[{index}]"):
                 priority = Priority.objects.filter(code=item["code"]).first() or Priority(code=item["code"])

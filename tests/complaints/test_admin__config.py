@@ -511,7 +511,14 @@ def test_invalid_import_lists_every_problem_and_changes_nothing(superuser_client
 
 
 def test_superuser_imports_a_shipped_preset(superuser_client: Client, org: Any) -> None:
-    response = superuser_client.post(reverse("admin:config_import"), {"preset": "four_tier"}, follow=True)
+    preview = superuser_client.post(reverse("admin:config_import"), {"preset": "four_tier"})
+    assert EscalationLevel.objects.count() == 3  # the preview changes nothing
+    confirm = preview.context["confirm"]
+    response = superuser_client.post(
+        reverse("admin:config_import"),
+        {"confirm": "1", "text": confirm["text"].value(), "fingerprint": confirm["fingerprint"].value()},
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == reverse("admin:index")
     assert "Configuration imported" in page_text(response)
     assert EscalationLevel.objects.count() == 4
