@@ -1545,11 +1545,15 @@ def config_import(*, document: Any, expected: str | None = None) -> dict[str, in
             )
         with transaction.atomic():
             after = _trial(document)
-            transaction.set_rollback(True)
-        changed = [s for s in SECTIONS if before.get(s) != after.get(s)]
-        if changed:
+            changed = [s for s in SECTIONS if before.get(s) != after.get(s)]
+            listed = [s for s in SECTIONS if isinstance(document, dict) and document.get(s) is not None]
+            whole = set(listed) <= set(changed)  # every section changes: this trial is the import
+            if not whole:
+                transaction.set_rollback(True)
+        if changed and not whole:
             with transaction.atomic():
-                outcome = _trial({"format": FORMAT, "version": VERSION, **{s: document[s] for s in changed}})
+                part = {s: document[s] for s in changed if s in document}
+                outcome = _trial({"format": FORMAT, "version": VERSION, **part})
                 if outcome != after:  # a section depended on one left out: apply the whole document
                     transaction.set_rollback(True)
             if outcome != after:
