@@ -73,7 +73,8 @@ def _group(key: str, name: Any, entries: list[tuple[dict[str, Any], dict[str, An
         **app,
         "name": name,
         "app_label": key,  # the index's anchors and CSS classes; links still go to each model
-        "app_url": app["app_url"],
+        # the caption opens the group's first page (the app's URL would mark every group current)
+        "app_url": entries[0][1].get("admin_url") or app["app_url"],
         "models": [model for _app, model in entries],
         "has_module_perms": True,
     }
