@@ -1501,7 +1501,10 @@ def _counts(document: dict[str, Any]) -> dict[str, int]:
 
 
 def _lock() -> None:
-    """One configuration import at a time: a second waits for the first to commit."""
+    """One configuration import at a time: a second waits for the first to commit (PostgreSQL; the
+    development SQLite database serialises writes by itself)."""
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
