@@ -58,12 +58,12 @@ def test_filling_again_keeps_the_admins_edits_and_writes_nothing(calendar: Busin
     edited = CalendarDay.objects.get(calendar=calendar, date=date(2026, 9, 20))
     edited.start, edited.end, edited.name = time(10), time(16), "Short Sunday"
     edited.save()
-    CalendarDay.objects.filter(calendar=calendar, date=date(2026, 10, 8)).delete()
+    CalendarDay.objects.filter(calendar=calendar, date=date(2026, 10, 7)).delete()
     rows = CalendarDay.history.count()
 
     result = holidays_fill(calendar=calendar, year=2026, country="CN")
 
-    assert (result.holidays, result.working_days) == (1, 0)  # only the deleted 10-08 comes back
+    assert (result.holidays, result.working_days) == (1, 0)  # only the deleted 10-07 comes back
     edited.refresh_from_db()
     assert (edited.start, edited.end, edited.name) == (time(10), time(16), "Short Sunday")
     assert CalendarDay.history.count() == rows + 1

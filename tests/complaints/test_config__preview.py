@@ -100,7 +100,9 @@ def test_confirmation_is_refused_when_the_configuration_changed_since_the_previe
 
 
 def test_a_new_channel_secret_is_a_change_even_though_the_export_hides_it(org: dict[str, Any]) -> None:
-    NotificationChannel.objects.create(code="im", name="IM", kind="webhook", url="https://im.example/h", secret="a")
+    NotificationChannel.objects.create(
+        code="im", name="IM", kind="webhook", url="https://im.example/h", secret="a", timeout_seconds=3
+    )
     document = config_export()
     document["notification_channels"][0]["secret"] = "b"
     preview = config_preview(document=fresh(document))

@@ -158,20 +158,22 @@ def test_a_robot_channel_needs_an_https_url_and_a_timeout_and_wecom_no_secret() 
     ).full_clean()
 
 
-def warn_through(org: Any, agent: Any, channel: NotificationChannel, address: str = "") -> Notification:
+def warn_through(
+    org: Any, agent: Any, channel: NotificationChannel, address: str = "", *, on_commit: Any
+) -> Notification:
     preference = NotificationPreference.objects.create(user=agent, gateway_address=address)
     preference.channels.add(channel)
     complaint = driver.start_complaint(user=agent, data=intake_data(org, customer_name="王小明"))
     clock = complaint.clocks.get(kind="response", state="running")
     complaint.clocks.exclude(pk=clock.pk).update(state=Clock.State.STOPPED)
-    with time_machine.travel(clock.warn_at + timedelta(seconds=1)):
+    with time_machine.travel(clock.warn_at + timedelta(seconds=1)), on_commit(execute=True):
         clocks_sweep()
     return Notification.objects.get(complaint=complaint, event="deadline_warning", channel=channel)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_dingtalk_robot_gets_the_warning_signed_in_the_recipients_language(
-    org: Any, agent: Any, chat_app: Any, language: str
+    org: Any, agent: Any, chat_app: Any, language: str, django_capture_on_commit_callbacks: Any
 ) -> None:
     UserPreference.objects.update_or_create(user=agent, defaults={"language": language})
     channel = NotificationChannel.objects.create(  # a local stand-in: http, so no full_clean
@@ -182,7 +184,7 @@ def test_a_dingtalk_robot_gets_the_warning_signed_in_the_recipients_language(
         secret="SEC",
         timeout_seconds=5,
     )
-    row = warn_through(org, agent, channel, address="13800000000")
+    row = warn_through(org, agent, channel, "13800000000", on_commit=django_capture_on_commit_callbacks)
     assert row.sent_at is not None and row.error == "" and row.address == "13800000000"
     [(path, payload)] = ChatApp.received
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
@@ -198,7 +200,9 @@ def test_a_dingtalk_robot_gets_the_warning_signed_in_the_recipients_language(
     assert "王小明" not in content  # a group chat keeps what it gets: the customer's name is masked
 
 
-def test_a_wecom_robot_refusal_is_recorded_and_retried(org: Any, agent: Any, chat_app: Any) -> None:
+def test_a_wecom_robot_refusal_is_recorded_and_retried(
+    org: Any, agent: Any, chat_app: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     ChatApp.answer = {"errcode": 93000, "errmsg": "invalid webhook url"}
     channel = NotificationChannel.objects.create(
         code="wx",
@@ -207,7 +211,7 @@ def test_a_wecom_robot_refusal_is_recorded_and_retried(org: Any, agent: Any, cha
         url=f"http://127.0.0.1:{chat_app.server_port}/cgi-bin/webhook/send?key=K",
         timeout_seconds=5,
     )
-    row = warn_through(org, agent, channel)
+    row = warn_through(org, agent, channel, on_commit=django_capture_on_commit_callbacks)
     assert row.sent_at is None and row.attempts >= 1 and "93000: invalid webhook url" in row.error
     assert row.address == agent.username  # no gateway address: the row names the person, no mention
     path, payload = ChatApp.received[0]
@@ -215,7 +219,9 @@ def test_a_wecom_robot_refusal_is_recorded_and_retried(org: Any, agent: Any, cha
     assert payload["msgtype"] == "text" and "mentioned_mobile_list" not in payload["text"]
 
 
-def test_a_feishu_robot_gets_its_own_format(org: Any, agent: Any, chat_app: Any) -> None:
+def test_a_feishu_robot_gets_its_own_format(
+    org: Any, agent: Any, chat_app: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     ChatApp.answer = {"code": 0, "msg": "success"}
     channel = NotificationChannel.objects.create(
         code="fs",
@@ -225,7 +231,7 @@ def test_a_feishu_robot_gets_its_own_format(org: Any, agent: Any, chat_app: Any)
         secret="fs",
         timeout_seconds=5,
     )
-    row = warn_through(org, agent, channel, address="ou_123")
+    row = warn_through(org, agent, channel, "ou_123", on_commit=django_capture_on_commit_callbacks)
     assert row.sent_at is not None
     [(_, payload)] = ChatApp.received
     assert payload["msg_type"] == "text" and set(payload) == {"timestamp", "sign", "msg_type", "content"}
