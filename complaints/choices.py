@@ -274,6 +274,13 @@ class NotificationEvent(models.TextChoices):
 class ChannelKind(models.TextChoices):
     EMAIL = "email", _("E-mail")
     WEBHOOK = "webhook", _("Webhook (SMS and IM gateways)")
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+    FEISHU = "feishu", _("Feishu (Lark) group robot")
+
+
+ROBOT_KINDS = (ChannelKind.WECOM, ChannelKind.DINGTALK, ChannelKind.FEISHU)
+"""Channels that post to a group chat through its robot's webhook (complaints/rules/robots.py)."""
 
 
 class RecipientKind(models.TextChoices):

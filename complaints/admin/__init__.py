@@ -19,6 +19,7 @@ from complaints.admin import (
     batch,
     complaint,
     config,
+    home,
     intake_forms,
     kpi,
     notify,
@@ -36,6 +37,7 @@ __all__ = [
     "batch",
     "complaint",
     "config",
+    "home",
     "intake_forms",
     "kpi",
     "notify",
@@ -72,14 +74,34 @@ def _get_urls() -> list[Any]:
 
 admin.site.get_urls = _get_urls  # type: ignore[method-assign]
 
+_original_get_app_list = admin.site.get_app_list
+
+
+def _get_app_list(request: Any, app_label: str | None = None) -> list[dict[str, Any]]:
+    """The home and the side bar list the models in setup order (complaints/admin/home.py); an
+    app's own page lists its models as Django does."""
+    app_list = _original_get_app_list(request, app_label)
+    return app_list if app_label else home.grouped_app_list(app_list)
+
+
+admin.site.get_app_list = _get_app_list  # type: ignore[method-assign]
+
 _original_index = admin.site.index
 
 
 def _index(request: Any, extra_context: dict[str, Any] | None = None) -> Any:
-    """The admin home, with a warning for every level, notify list or chain step that reaches nobody."""
+    """The admin home: the setup checklist, and a warning for every level, notify list or chain
+    step that reaches nobody."""
+    from complaints.selectors.setup import setup_checklist
     from complaints.selectors.staffing import staffing_gaps
 
-    return _original_index(request, {"staffing_gaps": staffing_gaps(), **(extra_context or {})})
+    steps = setup_checklist() if request.user.has_perm(tools.CONFIG_PERMISSION) else []
+    context = {
+        "staffing_gaps": staffing_gaps(),
+        "setup_missing": [step for step in steps if not step.done],
+        "setup_done": " · ".join(step.label for step in steps if step.done),
+    }
+    return _original_index(request, {**context, **(extra_context or {})})
 
 
 admin.site.index = _index  # type: ignore[method-assign]

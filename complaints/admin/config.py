@@ -1,12 +1,16 @@
 """Admin: priorities, calendars, escalation levels with their limits, categories, process settings."""
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,6 +20,8 @@ from complaints import models
 from complaints.admin.intake_forms import category_form_links
 from complaints.choices import Weekday
 from complaints.rules.business_time import overlapping_weekdays
+from complaints.rules.public_holidays import CHINA, countries
+from complaints.services.calendars import FIRST_YEAR, LAST_YEAR, CalendarRefused, holidays_fill
 from complaints.services.clocks import open_clocks_recompute
 from complaints.services.deadlines import complaint_deadlines_recompute_for_level
 from complaints.services.errors import Refused
@@ -71,11 +77,72 @@ class CalendarDayInline(admin.TabularInline):
     extra = 1
 
 
+class HolidayFillForm(forms.Form):
+    year = forms.IntegerField(
+        label=_("year"), min_value=FIRST_YEAR, max_value=LAST_YEAR, initial=lambda: timezone.localdate().year + 1
+    )
+    country = forms.ChoiceField(
+        label=_("country"),
+        initial=CHINA,
+        help_text=_(
+            "CN: mainland China's public holidays and adjusted working days (调休) from chinesecalendar; "
+            "other countries: public holidays from the holidays package."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["country"]).choices = [(code, code) for code in countries()]
+
+
 @admin.register(models.BusinessCalendar)
 class BusinessCalendarAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code", "time_zone", "week", "special_days"]
     search_fields = ["name", "code"]
     inlines = [WorkingHoursInline, CalendarDayInline]
+    actions = ["fill_holidays"]
+
+    @admin.action(description=_("Fill public holidays and adjusted working days for a year…"))
+    def fill_holidays(self, request: HttpRequest, queryset: QuerySet[models.BusinessCalendar]) -> Any:
+        """Asks for the year and the country, then adds the days to each selected calendar; dates a
+        calendar already has are kept, so the days stay the admin's to edit."""
+        form = HolidayFillForm(request.POST if "fill" in request.POST else None)
+        if form.is_valid():
+            year, country = form.cleaned_data["year"], form.cleaned_data["country"]
+            for calendar in queryset:
+                try:
+                    result = holidays_fill(calendar=calendar, year=year, country=country, actor=request.user)
+                except CalendarRefused as refusal:
+                    self.message_user(request, f"{calendar}: {refusal.message}", messages.ERROR)
+                    continue
+                self.message_user(
+                    request,
+                    _(
+                        "%(calendar)s %(year)d: %(holidays)d holidays and %(working)d adjusted working days "
+                        "added; %(kept)d dates already set were kept."
+                    )
+                    % {
+                        "calendar": calendar,
+                        "year": year,
+                        "holidays": result.holidays,
+                        "working": result.working_days,
+                        "kept": result.kept,
+                    },
+                    messages.SUCCESS,
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/complaints/calendar_holidays.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Fill public holidays"),
+                "opts": self.model._meta,
+                "form": form,
+                "calendars": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.BusinessCalendar]:
         return super().get_queryset(request).prefetch_related("hours", "days")

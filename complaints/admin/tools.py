@@ -20,10 +20,13 @@ from complaints import models
 from complaints.forms import RoutePreviewForm
 from complaints.selectors.routing import ConfigurationMissing, routing_preview
 from complaints.services.config_io import (
+    ConfigChanged,
     ConfigImportError,
+    ImportPreview,
     config_export,
     config_import,
-    config_import_text,
+    config_preview,
+    parse_document,
     preset_document,
     presets,
 )
@@ -31,6 +34,10 @@ from complaints.services.config_io import (
 # Every model whose history the configuration log shows, in the admin's order.
 CONFIG_MODELS: list[type[Any]] = [
     models.ProcessSettings,
+    models.KpiSettings,
+    models.PortalSettings,
+    models.PrivacyPolicy,
+    models.CategoryRetention,
     models.Department,
     models.Role,
     models.Membership,
@@ -40,6 +47,8 @@ CONFIG_MODELS: list[type[Any]] = [
     models.CalendarDay,
     models.EscalationLevel,
     models.LevelLimit,
+    models.StepLimit,
+    models.ClockRule,
     models.Category,
     models.FormVersion,
     models.FormField,
@@ -106,34 +115,81 @@ class ConfigImportForm(forms.Form):
         return data
 
 
+class ConfigConfirmForm(forms.Form):
+    """The second step: the document as previewed, and the configuration it was compared with."""
+
+    text = forms.CharField(widget=forms.HiddenInput)
+    fingerprint = forms.CharField(widget=forms.HiddenInput)
+
+
 def config_import_view(request: HttpRequest) -> HttpResponse:
-    """Imports a configuration document; shows every problem and changes nothing if any."""
+    """Imports a configuration document in two steps: the preview lists what would be added,
+    changed and removed (old → new) and changes nothing; the confirmation applies exactly that,
+    or is refused if someone changed the configuration in between. Invalid: every problem, no change."""
     if not request.user.is_superuser:
         raise PermissionDenied
     errors: list[str] = []
-    form = ConfigImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if form.cleaned_data["preset"]:
-                counts = config_import(document=preset_document(form.cleaned_data["preset"]))
-            else:
-                raw = form.cleaned_data["document"].read()
-                try:
-                    text = raw.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    raise ConfigImportError([_("The file is not UTF-8 text.")]) from None
-                counts = config_import_text(text=text)
-        except ConfigImportError as error:
-            errors = error.errors
-        else:
+    preview: ImportPreview | None = None
+    text = ""
+    form = ConfigImportForm(None if "confirm" in request.POST else (request.POST or None), request.FILES or None)
+    try:
+        if request.method == "POST" and "confirm" in request.POST:
+            confirm = ConfigConfirmForm(request.POST)
+            if not confirm.is_valid():
+                raise ConfigImportError([_("The confirmation is incomplete; upload the document again.")])
+            counts = config_import(
+                document=parse_document(confirm.cleaned_data["text"]),
+                expected=confirm.cleaned_data["fingerprint"],
+            )
             summary = ", ".join(f"{name}: {count}" for name, count in counts.items())
             messages.success(request, _("Configuration imported (%(summary)s).") % {"summary": summary})
             return redirect("admin:index")
+        if request.method == "POST" and form.is_valid():
+            if form.cleaned_data["preset"]:
+                document = preset_document(form.cleaned_data["preset"])
+                text = json.dumps(document, ensure_ascii=False)
+            else:
+                try:
+                    text = form.cleaned_data["document"].read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    raise ConfigImportError([_("The file is not UTF-8 text.")]) from None
+                document = parse_document(text)
+            preview = config_preview(document=document)
+    except ConfigImportError as error:
+        errors = error.errors
+    except ConfigChanged as refusal:
+        errors = [str(refusal.message)]
     return TemplateResponse(
         request,
         "admin/complaints/config_import.html",
-        _context(request, _("Import configuration"), form=form, errors=errors),
+        _context(
+            request,
+            _("Import configuration"),
+            form=form,
+            errors=errors,
+            preview=preview,
+            preview_rows=_preview_rows(preview),
+            confirm=ConfigConfirmForm(initial={"text": text, "fingerprint": preview.fingerprint}) if preview else None,
+        ),
     )
+
+
+def _preview_rows(preview: ImportPreview | None) -> list[dict[str, Any]]:
+    """The preview's changes grouped by section, with translated action names."""
+    if preview is None:
+        return []
+    actions = {"added": _("added"), "changed": _("changed"), "removed": _("removed")}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for change in preview.changes:
+        groups.setdefault(change.section, []).append(
+            {
+                "action": change.action,
+                "action_label": actions[change.action],
+                "item": change.item,
+                "fields": change.fields,
+            }
+        )
+    return [{"section": section, "changes": rows} for section, rows in groups.items()]
 
 
 def routing_preview_view(request: HttpRequest) -> HttpResponse:

@@ -3,6 +3,7 @@ action, the follow-up, the P0 progress reminder), with its warning time, swept b
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 AT_ONCE_CLOCKS = _("Which of the complaint's clocks this rule is for.")
 
@@ -140,6 +141,7 @@ class ClockRule(models.Model):
         choices=BreachAction.choices,
         help_text=_("What happens when the clock passes its due time. Takes effect at once."),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("clock rule")

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from complaints.choices import ChannelKind, DepartmentScope, NotificationEvent, RecipientKind
+from complaints.choices import ROBOT_KINDS, ChannelKind, DepartmentScope, NotificationEvent, RecipientKind
 from complaints.models.help import NEXT_NOTIFICATION
 
 PLACEHOLDERS = (
@@ -138,14 +138,21 @@ class NotificationTemplate(models.Model):
 
 
 class NotificationChannel(models.Model):
-    """A way out besides nobody's inbox: e-mail, or a webhook that an SMS or IM gateway receives
-    (gateways are configured here, not coded). A webhook gets a JSON POST signed with HMAC-SHA256."""
+    """A way out besides nobody's inbox: e-mail, a webhook that an SMS or IM gateway receives
+    (gateways are configured here, not coded; a JSON POST signed with HMAC-SHA256), or the group
+    robot of a WeCom, DingTalk or Feishu chat (their own JSON; DingTalk and Feishu signed with the
+    secret when the robot has one)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True, help_text=NEXT_NOTIFICATION)
     name = models.CharField(_("name"), max_length=100, help_text=NEXT_NOTIFICATION)
     kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices, help_text=NEXT_NOTIFICATION)
     url = models.URLField(
-        _("webhook URL"), blank=True, help_text=_("Only for webhooks: where the JSON message is posted.")
+        _("webhook URL"),
+        blank=True,
+        help_text=_(
+            "For webhooks: where the JSON message is posted. For group robots: the robot's webhook address "
+            "(WeCom …/webhook/send?key=…, DingTalk …/robot/send?access_token=…, Feishu …/bot/v2/hook/…)."
+        ),
     )
     secret = models.CharField(
         _("signing secret"),
@@ -155,7 +162,8 @@ class NotificationChannel(models.Model):
             "Only for webhooks: messages are signed the Standard Webhooks way (webhook-id, "
             "webhook-timestamp and webhook-signature headers) under this secret, so the receiver can "
             "refuse forged and replayed messages. Write it as whsec_<base64> or as plain text (used as "
-            "its UTF-8 bytes). Takes effect for the next notification."
+            "its UTF-8 bytes). DingTalk and Feishu robots: the secret of their signature security setting "
+            "(加签), or empty. Takes effect for the next notification."
         ),
     )
     timeout_seconds = models.PositiveSmallIntegerField(
@@ -163,7 +171,9 @@ class NotificationChannel(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text=_("Only for webhooks: a gateway slower than this counts as a failure and is retried."),
+        help_text=_(
+            "For webhooks and robots: a gateway or chat app slower than this counts as a failure and is retried."
+        ),
     )
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive channels send nothing. Takes effect at once.")
@@ -187,6 +197,15 @@ class NotificationChannel(models.Model):
                 errors["secret"] = _("A webhook needs a signing secret so the gateway can check the sender.")
             if self.timeout_seconds is None:
                 errors["timeout_seconds"] = _("Say how long to wait for the gateway.")
+        elif self.kind in ROBOT_KINDS:
+            if not self.url:
+                errors["url"] = _("A group robot needs the webhook URL the chat app shows when the robot is added.")
+            elif not self.url.startswith("https://"):
+                errors["url"] = _("Group robots are reached over https.")
+            if self.kind == ChannelKind.WECOM and self.secret:
+                errors["secret"] = _("WeCom robots are not signed (the key is in the URL); leave the secret empty.")
+            if self.timeout_seconds is None:
+                errors["timeout_seconds"] = _("Say how long to wait for the chat app.")
         elif self.url or self.secret:
             errors["url"] = _("Only webhooks have a URL and a secret.")
         if errors:

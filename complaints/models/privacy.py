@@ -80,6 +80,7 @@ class CategoryRetention(models.Model):
     days = models.PositiveIntegerField(
         _("keep personal data after closing (days)"), validators=[MinValueValidator(1)], help_text=AT_ONCE
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("retention of a category")

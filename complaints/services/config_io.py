@@ -9,6 +9,7 @@ Intake forms are published as new versions when they differ from the ones in use
 keep the questions they were filed with.
 """
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from complaints.models import (
     BusinessCalendar,
     CalendarDay,
     Category,
+    CategoryRetention,
     CauseCategory,
     ClockRule,
     CustomStep,
@@ -38,13 +40,16 @@ from complaints.models import (
     EscalationLevel,
     FormField,
     FormVersion,
+    KpiSettings,
     LevelLimit,
     Membership,
     NotificationChannel,
     NotificationPreference,
     NotificationRecipient,
     NotificationTemplate,
+    PortalSettings,
     Priority,
+    PrivacyPolicy,
     ProcessSettings,
     Role,
     RoutingCondition,
@@ -86,10 +91,35 @@ SECTIONS = (
     "notification_templates",
     "notification_channels",
     "notification_preferences",
+    "kpi_settings",
+    "portal_settings",
+    "privacy_policy",
 )
+
+# How the preview recognises the same item in the current configuration and in the document.
+ITEM_KEYS: dict[str, tuple[str, ...]] = {
+    "roles": ("code",),
+    "calendars": ("code",),
+    "departments": ("code",),
+    "memberships": ("user", "department", "role"),
+    "priorities": ("code",),
+    "categories": ("code",),
+    "intake_forms": ("category",),
+    "triage_signals": ("code",),
+    "cause_categories": ("code",),
+    "levels": ("rank",),
+    "stage_routes": ("stage",),
+    "stage_profiles": ("category", "priority"),
+    "routing_rules": ("name",),
+    "notification_recipients": ("event", "kind", "role", "department_scope", "department", "user"),
+    "notification_templates": ("event", "language"),
+    "notification_channels": ("code",),
+    "notification_preferences": ("user",),
+}
 
 # Secrets (webhook signing keys) never leave in an export: the document carries this placeholder,
 # and an import that finds it keeps the secret the channel already has.
+IMPORT_LOCK = 0x7265_6472  # pg advisory lock key for imports ("redr")
 SECRET_KEPT = "<kept: not exported>"  # noqa: S105 (a placeholder, not a secret)
 
 
@@ -152,8 +182,68 @@ def _routes(queryset: Any) -> list[dict[str, Any]]:
     ]
 
 
-def config_export() -> dict[str, Any]:
-    """Returns the whole configuration as a JSON-ready document."""
+def _secret(value: str, compare: bool) -> str:
+    """The placeholder an export writes for a secret; for a comparison, a digest that changes with it."""
+    if not value:
+        return ""
+    if compare:
+        return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:16]
+    return SECRET_KEPT
+
+
+def _settings_sections() -> dict[str, Any]:
+    """The one-row settings beside the process settings: KPI, customer portal, privacy."""
+    kpi = KpiSettings.objects.order_by("pk").first()
+    portal = PortalSettings.objects.select_related("receiving_department", "customer_channel").order_by("pk").first()
+    privacy = PrivacyPolicy.objects.order_by("pk").first()
+    return {
+        "kpi_settings": (
+            {
+                "satisfaction_target_percent": kpi.satisfaction_target_percent,
+                "satisfied_from": kpi.satisfied_from,
+                "recovery_emotion": kpi.recovery_emotion,
+                "dashboard_roles": sorted(kpi.dashboard_roles.values_list("code", flat=True)),
+                "weekly_weekday": kpi.weekly_weekday,
+                "pack_time": _hm(kpi.pack_time),
+                "recipients": sorted(kpi.recipients.values_list("username", flat=True)),
+            }
+            if kpi
+            else None
+        ),
+        "portal_settings": (
+            {
+                "receiving_department": portal.receiving_department.code,
+                "filings_per_address": portal.filings_per_address,
+                "filings_per_phone": portal.filings_per_phone,
+                "filing_window_minutes": portal.filing_window_minutes,
+                "link_valid_days": portal.link_valid_days,
+                "customer_channel": _code(portal.customer_channel),
+            }
+            if portal
+            else None
+        ),
+        "privacy_policy": (
+            {
+                "owner_sees": privacy.owner_sees,
+                "level_handlers_see": privacy.level_handlers_see,
+                "full_roles": sorted(privacy.full_roles.values_list("code", flat=True)),
+                "reveal_roles": sorted(privacy.reveal_roles.values_list("code", flat=True)),
+                "reveal_minutes": privacy.reveal_minutes,
+                "retention_days": privacy.retention_days,
+                "category_retention": [
+                    {"category": r.category.code, "days": r.days}
+                    for r in privacy.category_retention.select_related("category").order_by("category__code")
+                ],
+            }
+            if privacy
+            else None
+        ),
+    }
+
+
+def config_export(*, compare: bool = False) -> dict[str, Any]:
+    """Returns the whole configuration as a JSON-ready document. With `compare`, secrets are
+    written as digests instead of the placeholder, so two exports differ when a secret changed."""
     settings_row = ProcessSettings.objects.order_by("pk").first()
     doc: dict[str, Any] = {"format": FORMAT, "version": VERSION}
     doc["process_settings"] = (
@@ -348,7 +438,7 @@ def config_export() -> dict[str, Any]:
             "name": c.name,
             "kind": c.kind,
             "url": c.url,
-            "secret": SECRET_KEPT if c.secret else "",
+            "secret": _secret(c.secret, compare),
             "timeout_seconds": c.timeout_seconds,
             "active": c.active,
         }
@@ -371,6 +461,7 @@ def config_export() -> dict[str, Any]:
         {"event": t.event, "language": t.language, "subject": t.subject, "body": t.body}
         for t in NotificationTemplate.objects.order_by("event", "language")
     ]
+    doc.update(_settings_sections())
     return doc
 
 
@@ -498,7 +589,8 @@ class _Importer:
                 self.error(message)
 
     def save(self, obj: models.Model, exclude: list[str] | None = None, *, whole: bool = True) -> bool:
-        """Validates (fields only when `whole` is False) and saves one object; False on errors."""
+        """Validates (fields only when `whole` is False) and saves one object; False on errors.
+        An existing object the document leaves as it is, is not written (no history row)."""
         try:
             if whole:
                 obj.full_clean(exclude=exclude)
@@ -507,6 +599,8 @@ class _Importer:
         except ValidationError as error:
             self.validation_error(error)
             return False
+        if _unchanged(obj):
+            return True
         try:
             with transaction.atomic():
                 obj.save()
@@ -622,6 +716,9 @@ class _Importer:
             "notification_templates": self.notification_templates,
             "notification_channels": self.notification_channels,
             "notification_preferences": self.notification_preferences,
+            "kpi_settings": self.kpi_settings,
+            "portal_settings": self.portal_settings,
+            "privacy_policy": self.privacy_policy,
         }
         # Rules refer to priorities, levels and departments: replaced wholesale, they go first so a
         # priority or level the document drops is not held back by a rule that is also going.
@@ -786,8 +883,12 @@ class _Importer:
         for stale in Priority.objects.exclude(code__in=codes):
             with self.at("priorities"):
                 self.delete(stale, stale.code)
-        # Ranks are unique: park the existing ones out of the way so ranks can be swapped.
-        Priority.objects.update(rank=F("pk") + 10_000)
+        # Ranks are unique: park the ones that move out of the way so ranks can be swapped (the
+        # others stay put, so an unchanged priority is not written again).
+        moving = [item["code"] for _, item in items if isinstance(item.get("rank"), int)]
+        ranks = {item["code"]: item["rank"] for _, item in items}
+        moved = [p.pk for p in Priority.objects.filter(code__in=moving) if p.rank != ranks[p.code]]
+        Priority.objects.filter(pk__in=moved).update(rank=F("pk") + 10_000)
         for index, item in items:
             with self.at(f"priorities[{index}]"):
                 priority = Priority.objects.filter(code=item["code"]).first() or Priority(code=item["code"])
@@ -1277,6 +1378,92 @@ class _Importer:
                 if self.save(preference):
                     preference.channels.set([c for c in channels if c is not None])
 
+    def singleton(self, section: str, model: type[models.Model], keys: set[str]) -> models.Model | None:
+        """The one row of a settings model with the document's plain values set (not saved yet)."""
+        data = self.doc[section]
+        if not self.check_keys(data, keys, keys):
+            return None
+        row = model._default_manager.order_by("pk").first() or model()
+        return row
+
+    def codes(self, model: type[models.Model], key: str, values: Any, label: str) -> list[Any]:
+        if not isinstance(values, list):
+            with self.at(f".{label}"):
+                self.error(_("must be a list."))
+            return []
+        found = [self.ref(model, key, value, label) for value in values]
+        return [obj for obj in found if obj is not None]
+
+    def kpi_settings(self) -> None:
+        plain = {"satisfaction_target_percent", "satisfied_from", "recovery_emotion", "weekly_weekday"}
+        with self.at("kpi_settings"):
+            row = self.singleton("kpi_settings", KpiSettings, plain | {"pack_time", "dashboard_roles", "recipients"})
+            if not isinstance(row, KpiSettings):
+                return
+            data = self.doc["kpi_settings"]
+            for key in plain:
+                setattr(row, key, data[key])
+            row.pack_time = self.time(data["pack_time"], "pack_time")  # type: ignore[assignment]
+            roles = self.codes(Role, "code", data["dashboard_roles"], "dashboard_roles")
+            users = [self.user(name, "recipients") for name in data["recipients"] or []]
+            if self.save(row):
+                _set_m2m(row.dashboard_roles, roles)
+                _set_m2m(row.recipients, [u for u in users if u is not None])
+
+    def portal_settings(self) -> None:
+        plain = {"filings_per_address", "filings_per_phone", "filing_window_minutes", "link_valid_days"}
+        with self.at("portal_settings"):
+            keys = plain | {"receiving_department", "customer_channel"}
+            row = self.singleton("portal_settings", PortalSettings, keys)
+            if not isinstance(row, PortalSettings):
+                return
+            data = self.doc["portal_settings"]
+            for key in plain:
+                setattr(row, key, data[key])
+            department = self.ref(Department, "code", data["receiving_department"], "receiving_department")
+            if department is None:
+                return
+            row.receiving_department = department
+            row.customer_channel = self.ref(NotificationChannel, "code", data["customer_channel"], "customer_channel")
+            self.save(row)
+
+    def privacy_policy(self) -> None:
+        plain = {"owner_sees", "level_handlers_see", "reveal_minutes", "retention_days"}
+        keys = plain | {"full_roles", "reveal_roles", "category_retention"}
+        with self.at("privacy_policy"):
+            row = self.singleton("privacy_policy", PrivacyPolicy, keys)
+            if not isinstance(row, PrivacyPolicy):
+                return
+            data = self.doc["privacy_policy"]
+            for key in plain:
+                setattr(row, key, data[key])
+            full = self.codes(Role, "code", data["full_roles"], "full_roles")
+            reveal = self.codes(Role, "code", data["reveal_roles"], "reveal_roles")
+            if not self.save(row):
+                return
+            _set_m2m(row.full_roles, full)
+            _set_m2m(row.reveal_roles, reveal)
+            raw = data["category_retention"]
+            if not isinstance(raw, list):
+                with self.at(".category_retention"):
+                    self.error(_("must be a list."))
+                return
+            kept = []
+            for index, item in enumerate(raw):
+                with self.at(f".category_retention[{index}]"):
+                    if not self.check_keys(item, {"category", "days"}, {"category", "days"}):
+                        continue
+                    category = self.ref(Category, "code", item["category"], "category")
+                    if category is None:
+                        continue
+                    retention = CategoryRetention.objects.filter(category=category).first() or CategoryRetention(
+                        category=category
+                    )
+                    retention.policy, retention.days = row, item["days"]
+                    if self.save(retention):
+                        kept.append(retention.pk)
+            row.category_retention.exclude(pk__in=kept).delete()
+
     def notification_templates(self) -> None:
         NotificationTemplate.objects.all().delete()
         keys = {"event", "language", "subject", "body"}
@@ -1288,6 +1475,22 @@ class _Importer:
                     continue
                 seen.add((item["event"], item["language"]))
                 self.save(NotificationTemplate(**item))
+
+
+def _unchanged(obj: models.Model) -> bool:
+    """True when obj is already stored exactly as it is now (every concrete column equal)."""
+    if obj._state.adding or obj.pk is None:
+        return False
+    columns = [f.attname for f in obj._meta.concrete_fields]
+    stored = type(obj)._default_manager.filter(pk=obj.pk).values(*columns).first()
+    return stored is not None and all(stored[c] == getattr(obj, c) for c in columns)
+
+
+def _set_m2m(manager: Any, objects: list[Any]) -> None:
+    """Sets a many-to-many relation only when it differs (set() writes nothing then either, but
+    say so plainly)."""
+    if {o.pk for o in manager.all()} != {o.pk for o in objects}:
+        manager.set(objects)
 
 
 def _same_form(version: FormVersion, rows: list[FormField], required_standard: list[str]) -> bool:
@@ -1312,17 +1515,112 @@ def _normal(column: str, value: Any) -> Any:
     return value
 
 
-def config_import(*, document: Any) -> dict[str, int]:
-    """Validates and applies a configuration document in one transaction. Returns the number of
-    items per section; raises ConfigImportError with every problem, changing nothing, if any part
-    is invalid."""
-    importer = _Importer(doc=document)
-    with transaction.atomic():
-        importer.run()
-        if importer.errors:
-            transaction.set_rollback(True)
-    if importer.errors:
-        raise ConfigImportError(importer.errors)
+# Preview and apply ---------------------------------------------------------------------------------
+
+
+class ConfigChanged(Refused):
+    """The configuration changed between the preview and the confirmation; nothing was applied."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item the import adds, changes or removes; `fields` lists (field, old, new) for a change."""
+
+    section: str
+    action: str  # "added" | "changed" | "removed"
+    item: str
+    fields: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    changes: tuple[Change, ...]
+    counts: dict[str, int]
+    fingerprint: str  # of the configuration the preview compared with; the confirmation carries it
+
+    @property
+    def sections(self) -> list[str]:
+        return list(dict.fromkeys(change.section for change in self.changes))
+
+
+def config_fingerprint(doc: dict[str, Any] | None = None) -> str:
+    """A digest of the whole configuration (secrets included, as digests)."""
+    doc = config_export(compare=True) if doc is None else doc
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """(field, old, new) for every key that differs; of two lists, only the entries one has and the
+    other has not (a calendar's 30 holidays do not fill the screen when one moves)."""
+    rows = []
+    for key in dict.fromkeys([*old, *new]):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if key == "secret":
+            rows.append((key, _("(hidden)"), _("(changed)")))
+        elif isinstance(before, list) and isinstance(after, list):
+            gone = [v for v in before if v not in after]
+            came = [v for v in after if v not in before]
+            if not gone and not came:  # same entries, another order
+                gone, came = before, after
+            rows.append((key, _show(gone), _show(came)))
+        else:
+            rows.append((key, _show(before), _show(after)))
+    return tuple(rows)
+
+
+def _keyed(section: str, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Items by a readable key; a key met twice gets its occurrence number."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        parts = [item.get(k) for k in ITEM_KEYS[section]]
+        label = " / ".join(str(p) for p in parts if p not in (None, "")) or str(item.get("name") or _("default"))
+        base, n = label, 1
+        while label in out:
+            n += 1
+            label = f"{base} #{n}"
+        out[label] = item
+    return out
+
+
+def config_diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """What differs between two exported documents, section by section, in the document's order."""
+    changes: list[Change] = []
+    for section in SECTIONS:
+        old, new = before.get(section), after.get(section)
+        if old == new:
+            continue
+        if section not in ITEM_KEYS:  # a one-row settings section
+            if old is None:
+                changes.append(Change(section, "added", section, _field_changes({}, new or {})))
+            elif new is None:
+                changes.append(Change(section, "removed", section))
+            else:
+                changes.append(Change(section, "changed", section, _field_changes(old, new)))
+            continue
+        old_items, new_items = _keyed(section, old or []), _keyed(section, new or [])
+        for label, item in new_items.items():
+            if label not in old_items:
+                changes.append(Change(section, "added", label, _field_changes({}, item)))
+            elif old_items[label] != item:
+                changes.append(Change(section, "changed", label, _field_changes(old_items[label], item)))
+        changes.extend(Change(section, "removed", label) for label in old_items if label not in new_items)
+        if [*old_items] != [*new_items] and not any(c.section == section for c in changes):
+            order = (("order", _show([*old_items]), _show([*new_items])),)
+            changes.append(Change(section, "changed", _("order"), order))
+    return changes
+
+
+def _counts(document: dict[str, Any]) -> dict[str, int]:
     return {
         section: len(document[section]) if isinstance(document[section], list | dict) else 0
         for section in SECTIONS
@@ -1330,10 +1628,79 @@ def config_import(*, document: Any) -> dict[str, int]:
     }
 
 
+def _lock() -> None:
+    """One configuration import at a time: a second waits for the first to commit (PostgreSQL; the
+    development SQLite database serialises writes by itself)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def _trial(document: Any) -> dict[str, Any]:
+    """Applies the document inside the caller's transaction and returns the configuration it gives;
+    raises ConfigImportError with every problem."""
+    importer = _Importer(doc=document)
+    importer.run()
+    if importer.errors:
+        raise ConfigImportError(importer.errors)
+    return config_export(compare=True)
+
+
+def config_preview(*, document: Any) -> ImportPreview:
+    """What importing the document would add, change and remove (old → new), without changing
+    anything. Raises ConfigImportError, like the import, when the document is invalid."""
+    with transaction.atomic():
+        _lock()
+        before = config_export(compare=True)
+        try:
+            after = _trial(document)
+        finally:
+            transaction.set_rollback(True)
+    return ImportPreview(tuple(config_diff(before, after)), _counts(document), config_fingerprint(before))
+
+
+def config_import(*, document: Any, expected: str | None = None) -> dict[str, int]:
+    """Validates and applies a configuration document in one transaction. Returns the number of
+    items per section; raises ConfigImportError with every problem, changing nothing, if any part
+    is invalid, and ConfigChanged when `expected` (a preview's fingerprint) no longer matches.
+
+    Only the sections whose outcome differs from the current configuration are written, so a
+    document equal to the configuration changes nothing and leaves no history."""
+    with transaction.atomic():
+        _lock()
+        before = config_export(compare=True)
+        if expected is not None and config_fingerprint(before) != expected:
+            raise ConfigChanged(
+                _("The configuration was changed by someone else since the preview; look at the preview again.")
+            )
+        with transaction.atomic():
+            after = _trial(document)
+            changed = [s for s in SECTIONS if before.get(s) != after.get(s)]
+            listed = [s for s in SECTIONS if isinstance(document, dict) and document.get(s) is not None]
+            whole = set(listed) <= set(changed)  # every section changes: this trial is the import
+            if not whole:
+                transaction.set_rollback(True)
+        if changed and not whole:
+            with transaction.atomic():
+                part = {s: document[s] for s in changed if s in document}
+                outcome = _trial({"format": FORMAT, "version": VERSION, **part})
+                if outcome != after:  # a section depended on one left out: apply the whole document
+                    transaction.set_rollback(True)
+            if outcome != after:
+                _trial(document)
+    return _counts(document)
+
+
 def config_import_text(*, text: str) -> dict[str, int]:
     """Parses JSON text and imports it (see config_import)."""
+    return config_import(document=parse_document(text))
+
+
+def parse_document(text: str) -> Any:
+    """The JSON text of a document, or ConfigImportError saying where it is not JSON."""
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except RecursionError:
         raise ConfigImportError([_("not valid JSON: nested too deeply.")]) from None
     except json.JSONDecodeError as error:
@@ -1343,4 +1710,3 @@ def config_import_text(*, text: str) -> dict[str, int]:
                 % {"line": error.lineno, "column": error.colno, "message": error.msg}
             ]
         ) from None
-    return config_import(document=document)

@@ -1,8 +1,8 @@
 """Notifications: one row per event, recipient and channel (idempotent), sent by a Celery task
-when the transaction commits (e-mail through Django's mail backend, or a signed webhook that an
-SMS or IM gateway receives), with the time of sending and the last error recorded. Warnings wait
-out the recipient's quiet hours (never for a P0 complaint); failed ones are sent again by the
-sweep until the admin's number of attempts."""
+when the transaction commits (e-mail through Django's mail backend, a signed webhook that an SMS or
+IM gateway receives, or a WeCom/DingTalk/Feishu group robot's own message), with the time of
+sending and the last error recorded. Warnings wait out the recipient's quiet hours (never for a P0
+complaint); failed ones are sent again by the sweep until the admin's number of attempts."""
 
 import json
 import logging
@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 from standardwebhooks.webhooks import Webhook
 
-from complaints.choices import ChannelKind, EventKind, NotificationEvent, Stage
+from complaints.choices import ROBOT_KINDS, ChannelKind, EventKind, NotificationEvent, Stage
 from complaints.models import (
     Complaint,
     Notification,
@@ -32,6 +32,7 @@ from complaints.models import (
 from complaints.rules.names import full_name, person_name
 from complaints.rules.notify import quiet_until
 from complaints.rules.privacy import mask_field
+from complaints.rules.robots import robot_error, robot_request
 from complaints.rules.text import header_value
 from complaints.selectors.common import process_settings
 from complaints.selectors.notify import event_recipients
@@ -225,7 +226,8 @@ def _rows(
         ) or [None]
         for channel in channels:
             webhook = channel is not None and channel.kind == ChannelKind.WEBHOOK
-            full = sees and not webhook
+            robot = channel is not None and channel.kind in ROBOT_KINDS
+            full = sees and not webhook and not robot  # a chat keeps what it gets: masked
             if (language, full) not in rendered:
                 rendered[language, full] = _message(event, values if full else masked_values, language, templates)
             subject, body = rendered[language, full]
@@ -237,7 +239,7 @@ def _rows(
                     complaint=complaint,
                     recipient=person,
                     channel=channel,
-                    address=(preference.gateway_address if webhook and preference else person.email) or "",
+                    address=_address(person, preference, webhook=webhook, robot=robot),
                     subject=subject[:300],
                     body=body,
                     due_by=due_by,
@@ -245,6 +247,16 @@ def _rows(
                 )
             )
     return rows
+
+
+def _address(person: Any, preference: NotificationPreference | None, *, webhook: bool, robot: bool) -> str:
+    """Where a message goes: the person's e-mail, their address on a gateway, or, in a group chat,
+    who is @-mentioned (their address on gateways: a mobile number or a Feishu open_id; else their
+    username, written in the message's row only)."""
+    gateway = preference.gateway_address if preference is not None else ""
+    if robot:
+        return gateway or person.get_username()
+    return (gateway if webhook else person.email) or ""
 
 
 def _message(
@@ -303,6 +315,8 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> b
     try:
         if row.channel is not None and row.channel.kind == ChannelKind.WEBHOOK:
             webhook_post(channel=row.channel, payload=webhook_payload(row, sent_at), message_id=row.key, at=sent_at)
+        elif row.channel is not None and row.channel.kind in ROBOT_KINDS:
+            robot_post(channel=row.channel, subject=row.subject, body=row.body, address=row.address, at=sent_at)
         else:
             send_mail(header_value(row.subject), row.body, None, [header_value(row.address)])
     except Exception as error:
@@ -374,6 +388,29 @@ def webhook_post(*, channel: NotificationChannel, payload: dict[str, Any], messa
     with urllib.request.urlopen(request, timeout=channel.timeout_seconds) as response:  # noqa: S310
         if not 200 <= response.status < 300:
             raise OSError(f"webhook answered {response.status}")
+
+
+def robot_post(*, channel: NotificationChannel, subject: str, body: str, address: str, at: datetime) -> None:
+    """Posts one message to a group robot in its own format (rules/robots.py); raises on a network
+    error, a timeout, a non-2xx answer or the robot's refusal (they answer 200 with an error code)."""
+    url, payload = robot_request(
+        kind=channel.kind, url=channel.url, secret=channel.secret, subject=subject, body=body, address=address, at=at
+    )
+    request = urllib.request.Request(  # noqa: S310 - the admin sets an https URL (model clean)
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    with urllib.request.urlopen(request, timeout=channel.timeout_seconds) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise OSError(f"robot answered {response.status}")
+        try:
+            answer = json.loads(response.read() or b"null")
+        except ValueError:
+            answer = None
+    if problem := robot_error(answer):
+        raise OSError(f"robot refused: {problem}")
 
 
 def notifications_resend(*, now: datetime | None = None, batch: int = 200) -> int:
