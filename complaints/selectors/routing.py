@@ -11,7 +11,17 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from complaints.choices import CalendarDayKind, Channel, Demand, DepartmentKind, DepartmentScope, Emotion, MatchMode
+from complaints.choices import (
+    CalendarDayKind,
+    Channel,
+    Demand,
+    DepartmentKind,
+    DepartmentScope,
+    Emotion,
+    MatchMode,
+    Operator,
+    Signal,
+)
 from complaints.models import (
     BusinessCalendar,
     Category,
@@ -24,15 +34,19 @@ from complaints.models import (
     Role,
     RoutingRule,
     StageProfile,
+    TriageSignal,
 )
 from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import Unit, WorkingCalendar, deadline
 from complaints.rules.clocks import urgent_first_response_due
 from complaints.rules.routing import (
+    OPERATORS,
     Condition,
     FieldSpec,
     FieldType,
     RuleRow,
+    condition_sentence,
+    operator_phrase,
     parse_condition_value,
     route,
 )
@@ -63,28 +77,121 @@ def routing_field_specs() -> dict[str, FieldSpec]:
     category forms is a field too, named `form.<key>`.
     """
     labels = {f.name: str(f.verbose_name) for f in Complaint._meta.get_fields() if hasattr(f, "verbose_name")}
-    departments = tuple(Department.objects.order_by("code").values_list("code", flat=True))
-    regions = tuple(
-        Department.objects.filter(kind=DepartmentKind.REGION).order_by("code").values_list("code", flat=True)
-    )
+    categories = tree_options(Category.objects.values_list("pk", "parent_id", "code", "name"))
+    departments = tree_options(Department.objects.values_list("pk", "parent_id", "code", "name"))
+    regions = tuple(Department.objects.filter(kind=DepartmentKind.REGION).order_by("code").values_list("code", "name"))
+    signal_names = dict(TriageSignal.objects.values_list("code", "name")) | {
+        code: str(label) for code, label in Signal.choices
+    }
+    signals = signal_codes()
+
+    def choices(name: str, kind: FieldType, enum: Any) -> FieldSpec:
+        return FieldSpec(
+            name,
+            kind,
+            labels[name],
+            tuple(enum.values),
+            tuple(str(label) for label in enum.labels),
+            group="complaint",
+        )
+
     specs = [
+        FieldSpec("category", FieldType.PATH, labels["category"], *categories, group="complaint", tree=True),
         FieldSpec(
-            "category", FieldType.PATH, labels["category"], tuple(Category.objects.values_list("code", flat=True))
+            "department", FieldType.PATH, str(_("registering department")), *departments, group="complaint", tree=True
         ),
-        FieldSpec("department", FieldType.PATH, str(_("registering department")), departments),
-        FieldSpec("region", FieldType.CHOICE, str(_("region")), regions),
-        FieldSpec("channel", FieldType.CHOICE, labels["channel"], tuple(Channel.values)),
-        FieldSpec("emotion", FieldType.ORDERED_CHOICE, labels["emotion"], tuple(Emotion.values)),
-        FieldSpec("demand", FieldType.CHOICE, labels["demand"], tuple(Demand.values)),
-        FieldSpec("requested_amount", FieldType.NUMBER, labels["requested_amount"]),
-        FieldSpec("risk_flagged", FieldType.BOOLEAN, labels["risk_flagged"]),
-        FieldSpec("manager_requested", FieldType.BOOLEAN, labels["manager_requested"]),
+        FieldSpec(
+            "region",
+            FieldType.CHOICE,
+            str(_("region")),
+            tuple(code for code, _name in regions),
+            tuple(name for _code, name in regions),
+            group="complaint",
+        ),
+        choices("channel", FieldType.CHOICE, Channel),
+        choices("emotion", FieldType.ORDERED_CHOICE, Emotion),
+        choices("demand", FieldType.CHOICE, Demand),
+        FieldSpec("requested_amount", FieldType.NUMBER, labels["requested_amount"], group="complaint"),
+        FieldSpec("risk_flagged", FieldType.BOOLEAN, labels["risk_flagged"], group="complaint"),
+        FieldSpec("manager_requested", FieldType.BOOLEAN, labels["manager_requested"], group="complaint"),
         # The signals triage found: "signals eq safety" holds when "safety" is among them.
-        FieldSpec("signals", FieldType.PATH, str(_("triage signals")), signal_codes()),
+        FieldSpec(
+            "signals",
+            FieldType.PATH,
+            str(_("triage signals")),
+            signals,
+            tuple(signal_names.get(code, code) for code in signals),
+            group="signals",
+        ),
     ]
-    specs += [FieldSpec(name, FieldType.TEXT, labels[name]) for name in TEXT_FIELDS]
+    specs += [FieldSpec(name, FieldType.TEXT, labels[name], group="complaint") for name in TEXT_FIELDS]
     specs += answer_field_specs()
     return {spec.name: spec for spec in specs}
+
+
+def priority_spec() -> FieldSpec:
+    """Returns the priority as a condition field (stage profiles, and conditions tested after
+    triage; routing itself sets the priority, so its rules do not test it)."""
+    rows = list(Priority.objects.order_by("rank").values_list("code", "name"))
+    return FieldSpec(
+        "priority",
+        FieldType.CHOICE,
+        str(Priority._meta.verbose_name),
+        tuple(code for code, _name in rows),
+        tuple(f"{code} {name}" for code, name in rows),
+        group="complaint",
+    )
+
+
+def condition_catalog(specs: Mapping[str, FieldSpec]) -> list[dict[str, Any]]:
+    """Returns what the condition builder offers, JSON-ready: each field with its label, group, type,
+    the operators fitting its type (code and phrase) and its options (code and label)."""
+    order = {"complaint": 0, "signals": 1, "form": 2}
+    catalog = []
+    for spec in sorted(specs.values(), key=lambda s: (order.get(s.group, 3), s.group != "complaint" and s.label)):
+        catalog.append(
+            {
+                "name": spec.name,
+                "label": spec.label or spec.name,
+                "group": spec.group,
+                "type": str(spec.type),
+                "operators": [
+                    {"code": code, "label": operator_phrase(spec=spec, operator=code)}
+                    for code in Operator.values
+                    if code in OPERATORS[spec.type]
+                ],
+                "options": [{"code": code, "label": spec.label_of(code)} for code in spec.options],
+            }
+        )
+    return catalog
+
+
+def condition_text(*, field: str, operator: str, value: str, specs: Mapping[str, FieldSpec]) -> str:
+    """Returns a condition as a sentence in the active language (typed as stored when its field is unknown)."""
+    spec = specs.get(field)
+    if spec is None:
+        return f"{field} {operator} {value}".strip()
+    return condition_sentence(spec=spec, operator=operator, raw=value)
+
+
+def tree_options(rows: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Returns the codes of a tree's nodes (categories, departments) in tree order, and for each its
+    label with the path above it ("After-sales / Vehicle / Battery"), from (pk, parent, code, name) rows."""
+    nodes = {pk: (parent, code, name) for pk, parent, code, name in rows}
+
+    def path(pk: int) -> list[str]:
+        names: list[str] = []
+        seen: set[int] = set()
+        node: int | None = pk
+        while node is not None and node in nodes and node not in seen:
+            seen.add(node)
+            parent, _code, name = nodes[node]
+            names.insert(0, name)
+            node = parent
+        return names
+
+    ordered = sorted(nodes, key=lambda pk: path(pk))
+    return tuple(nodes[pk][1] for pk in ordered), tuple(" / ".join(path(pk)) for pk in ordered)
 
 
 def department_chain(department: Department | None) -> list[Department]:
