@@ -25,6 +25,7 @@ from complaints.admin import (
     portal,
     privacy,
     quality,
+    regional,
     routing,
     tools,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "portal",
     "privacy",
     "quality",
+    "regional",
     "routing",
     "tools",
 ]

@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.admin.intake_forms import category_form_links
+from complaints.admin.regional import HqOnlyMixin
 from complaints.choices import Weekday
 from complaints.rules.business_time import overlapping_weekdays
 from complaints.rules.routing import rule_sentence, split_list
@@ -131,7 +132,7 @@ class ClockRuleInline(admin.TabularInline):
 
 
 @admin.register(models.EscalationLevel)
-class EscalationLevelAdmin(SimpleHistoryAdmin):
+class EscalationLevelAdmin(HqOnlyMixin, SimpleHistoryAdmin):
     list_display = [
         "rank",
         "name",
@@ -249,7 +250,7 @@ class ProcessSettingsForm(forms.ModelForm):
 
 
 @admin.register(models.ProcessSettings)
-class ProcessSettingsAdmin(SimpleHistoryAdmin):
+class ProcessSettingsAdmin(HqOnlyMixin, SimpleHistoryAdmin):
     form = ProcessSettingsForm
     list_display = ["__str__", "follow_up_delay_hours", "attachment_max_mb", "reference_prefix"]
     filter_horizontal = ["urgent_categories"]

@@ -31,6 +31,7 @@ from .quality import (
     Responsibility,
     RootCauseAnalysis,
 )
+from .regional import RegionalBound, RegionalValue
 from .routing import RoutingCondition, RoutingRule, StageProfile
 from .triage import TriageSignal
 from .urgency import TaskUrgency
@@ -83,6 +84,8 @@ __all__ = [
     "ProcessSettings",
     "PublicFiling",
     "ReferenceCounter",
+    "RegionalBound",
+    "RegionalValue",
     "Responsibility",
     "ReviewPack",
     "Role",

@@ -28,7 +28,6 @@ from complaints.models import (
     Complaint,
     Department,
     EscalationLevel,
-    LevelLimit,
     Priority,
     ProcessSettings,
     Role,
@@ -52,6 +51,7 @@ from complaints.rules.routing import (
 )
 from complaints.rules.signals import SignalHit, detect_signals, over_authority
 from complaints.selectors.intake_forms import answer_facts, answer_field_specs, category_chain
+from complaints.selectors.regional import LevelTerms, applied_lines, level_authority, level_calendar, level_terms
 from complaints.selectors.triage import signal_codes, signal_facts, signal_policy
 
 TEXT_FIELDS = (
@@ -311,11 +311,13 @@ def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     )
 
 
-def level_clock(level: EscalationLevel) -> WorkingCalendar | None:
-    """Returns the calendar a level counts in, or None for calendar time."""
-    if not level.business_time or level.calendar is None:
+def level_clock(level: EscalationLevel, department: Department | int | None = None) -> WorkingCalendar | None:
+    """Returns the calendar a level counts in for a complaint of `department` (a region may use its
+    own where HQ lets it), or None for calendar time."""
+    if not level.business_time:
         return None
-    return working_calendar(level.calendar)
+    calendar = level.calendar if department is None else level_calendar(level=level, department=department)
+    return working_calendar(calendar) if calendar is not None else None
 
 
 @dataclass
@@ -325,18 +327,29 @@ class Deadlines:
     resolution_due: datetime | None = None
     business_time: bool = False
     gaps: list[str] = field(default_factory=list)
+    terms: LevelTerms | None = None  # the numbers used and where each came from (HQ or a region)
 
 
-def level_deadlines(*, level: EscalationLevel, priority: Priority, start: datetime, first_response: bool) -> Deadlines:
-    """Returns a level's deadlines for a priority counted from `start` in the level's time.
-    A missing limit leaves its deadline empty and says so in `gaps` (the dry run shows it)."""
-    clock = level_clock(level)
-    result = Deadlines(business_time=clock is not None)
+def level_deadlines(
+    *,
+    level: EscalationLevel,
+    priority: Priority,
+    start: datetime,
+    first_response: bool,
+    department: Department | int | None = None,
+) -> Deadlines:
+    """Returns a level's deadlines for a priority counted from `start` in the level's time, with the
+    time limits and calendar that apply to a complaint of `department` (HQ's, or a region's within
+    HQ's bounds). A missing limit leaves its deadline empty and says so in `gaps` (the dry run shows it)."""
+    terms = level_terms(level=level, priority=priority, department=department)
+    calendar = terms.calendar.value
+    clock = working_calendar(calendar) if level.business_time and calendar is not None else None
+    result = Deadlines(business_time=clock is not None, terms=terms)
     if first_response:
         result.first_response_due = deadline(
             start=start, amount=priority.first_response_minutes, unit=Unit.MINUTES, calendar=clock
         )
-    limit = LevelLimit.objects.filter(level=level, priority=priority).first()
+    limit = terms.limit
     if limit is None:
         result.gaps.append(
             _("Level “%(level)s” has no time limits for priority %(priority)s.")
@@ -344,10 +357,10 @@ def level_deadlines(*, level: EscalationLevel, priority: Priority, start: dateti
         )
         return result
     result.response_due = deadline(
-        start=start, amount=limit.response_amount, unit=Unit(limit.response_unit), calendar=clock
+        start=start, amount=terms.response.value, unit=Unit(limit.response_unit), calendar=clock
     )
     result.resolution_due = deadline(
-        start=start, amount=limit.resolution_amount, unit=Unit(limit.resolution_unit), calendar=clock
+        start=start, amount=terms.resolution.value, unit=Unit(limit.resolution_unit), calendar=clock
     )
     return result
 
@@ -430,8 +443,9 @@ def triage_decision(
     if decision.priority_id is None or decision.level_id is None:
         raise ConfigurationMissing(_("The default routing rule must set a priority and a starting level."))
     level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
-    if over_authority(amount=complaint.requested_amount, authority=level.authority_amount):
-        hits = detect_signals(replace(base, authority=level.authority_amount, authority_known=True), policy)
+    authority = level_authority(level=level, department=decision.department_id or department)
+    if over_authority(amount=complaint.requested_amount, authority=authority):
+        hits = detect_signals(replace(base, authority=authority, authority_known=True), policy)
         decision = decide(hits)
         if decision.level_id != level.pk:
             level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
@@ -441,7 +455,9 @@ def triage_decision(
         Department.objects.get(pk=decision.department_id) if decision.department_id is not None else department
     )
     profile = stage_profile_for(category=complaint.category, priority=priority)
-    deadlines = level_deadlines(level=level, priority=priority, start=at, first_response=True)
+    deadlines = level_deadlines(
+        level=level, priority=priority, start=at, first_response=True, department=routed_department
+    )
     deadlines.first_response_due = urgent_due(
         complaint=complaint, at=at, due=deadlines.first_response_due, signals=[h.code for h in hits]
     )
@@ -474,6 +490,8 @@ def routing_preview(
     decision = triage_decision(complaint=complaint, department=department, at=at, answers=answers or {})
     due = decision.deadlines
     profile = decision.profile
+    authority = due.terms.authority.value if due.terms is not None else decision.level.authority_amount
+    calendar = due.terms.calendar.value if due.terms is not None else decision.level.calendar
 
     def stamp(value: datetime | None) -> str | None:
         return value.isoformat() if value is not None else None
@@ -488,7 +506,7 @@ def routing_preview(
             "role_name": decision.handling_role.name,
             "department": _dept(decision.handling_department),
         },
-        "authority_amount": (None if decision.level.authority_amount is None else str(decision.level.authority_amount)),
+        "authority_amount": None if authority is None else str(authority),
         "rule": decision.rule.name,
         "matching_rules": [rule.name for rule in decision.matching_rules],
         "stage_profile": (
@@ -501,8 +519,10 @@ def routing_preview(
             "response_due": stamp(due.response_due),
             "resolution_due": stamp(due.resolution_due),
             "business_time": due.business_time,
-            "calendar": decision.level.calendar.code if due.business_time and decision.level.calendar else None,
+            "calendar": calendar.code if due.business_time and calendar is not None else None,
         },
+        # Each varying number with the value that applied and where it came from (HQ or a region).
+        "applied": applied_lines(due.terms) if due.terms is not None else [],
         "signals": [{"code": hit.code, "detail": hit.detail} for hit in decision.signals],
         "problems": [str(gap) for gap in due.gaps],
     }
