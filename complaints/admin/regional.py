@@ -64,7 +64,7 @@ class RegionalValueForm(ModelForm):
     def clean(self) -> dict[str, Any]:
         """Checks the value against HQ's bounds as they are now, locked until the save (the admin's
         page runs in one transaction): a value saved while HQ narrows the bounds meets the new ones."""
-        data = super().clean()
+        data = super().clean() or {}
         bound = data.get("bound")
         if bound is not None:
             data["bound"] = models.RegionalBound.objects.select_for_update().get(pk=bound.pk)
