@@ -55,11 +55,11 @@ class ConditionForm(forms.ModelForm):
                 choices.append((str(GROUP_LABELS[group]), items))
         if stored and stored not in self.specs:  # an imported rule naming a field that is gone: shown, refused on save
             choices.append((stored, stored))
-        self.fields["field"] = forms.ChoiceField(
-            label=self.fields["field"].label,
-            choices=choices,
-            widget=forms.Select(attrs={"class": "rd-cond-field", "data-rd-catalog": self.catalog_json}),
+        # Offered as a list; checked by the model (an unknown name gets the list of known fields).
+        self.fields["field"].widget = forms.Select(
+            choices=choices, attrs={"class": "rd-cond-field", "data-rd-catalog": self.catalog_json}
         )
+        self.fields["field"].help_text = ""
         self.fields["operator"].widget.attrs["class"] = "rd-cond-operator"
         value = self.fields["value"]
         value.widget.attrs.update({"class": "rd-cond-value", "data-rd-yes": str(_("yes")), "data-rd-no": str(_("no"))})

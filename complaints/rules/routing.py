@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 QUEUE_PREFIX = "complaints.queue__"
 # Where a task waits when no department is routed for it: the process managers' permission.
@@ -226,7 +227,8 @@ def condition_sentence(*, spec: FieldSpec, operator: str, raw: str) -> str:
     items = split_list(raw) if operator in LIST_OPERATORS else [(raw or "").strip()]
     shown = [_value_label(spec, item) for item in items]
     return str(
-        _("%(field)s %(operator)s %(value)s") % {"field": field, "operator": phrase, "value": _(", ").join(shown)}
+        _("%(field)s %(operator)s %(value)s")
+        % {"field": field, "operator": phrase, "value": pgettext("list separator", ", ").join(shown)}
     )
 
 
