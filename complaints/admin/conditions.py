@@ -20,6 +20,7 @@ from typing import Any
 from django import forms
 from django.db import models as db_models
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from complaints.rules.routing import FieldSpec
@@ -69,8 +70,10 @@ class ConditionForm(forms.ModelForm):
         """The stored condition as a sentence (empty for a new row)."""
         if not self.instance.pk:
             return ""
-        return condition_text(
-            field=self.instance.field, operator=self.instance.operator, value=self.instance.value, specs=self.specs
+        return capfirst(
+            condition_text(
+                field=self.instance.field, operator=self.instance.operator, value=self.instance.value, specs=self.specs
+            )
         )
 
 
@@ -101,6 +104,6 @@ class ConditionInlineMixin:
         if obj is None or not obj.pk:
             return ""
         specs = getattr(self, "_specs", None) or self.condition_specs()
-        return condition_text(field=obj.field, operator=obj.operator, value=obj.value, specs=specs)
+        return capfirst(condition_text(field=obj.field, operator=obj.operator, value=obj.value, specs=specs))
 
     reads_as.short_description = _("reads as")  # type: ignore[attr-defined]

@@ -65,27 +65,28 @@ class RoutingRuleAdmin(SimpleHistoryAdmin):
         return ["reads_as", "active"] if obj is not None and obj.is_default else ["reads_as"]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # The list is drawn after this returns (a TemplateResponse), on this thread: its rows read
+        # the catalog built here instead of building one each.
         _listing.specs = routing_field_specs()
-        try:
-            return super().changelist_view(request, extra_context)
-        finally:
-            _listing.specs = None
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("when"))
     def conditions_text(self, obj: models.RoutingRule) -> str:
-        if obj.is_default:
-            return str(_("no other rule matches"))
-        specs = getattr(_listing, "specs", None) or routing_field_specs()
-        sentences = [
-            condition_text(field=c.field, operator=c.operator, value=c.value, specs=specs) for c in obj.conditions.all()
-        ]
-        return rule_sentence(sentences=sentences, match_all=obj.match == MatchMode.ALL)
+        return self._sentence(obj, getattr(_listing, "specs", None) or routing_field_specs())
 
     @admin.display(description=_("applies when"))
     def reads_as(self, obj: models.RoutingRule | None) -> str:
         if obj is None or obj.pk is None:
             return str(_("Save the rule to read it as a sentence; each condition below reads as it is picked."))
-        return self.conditions_text(obj)
+        return self._sentence(obj, routing_field_specs())
+
+    def _sentence(self, obj: models.RoutingRule, specs: Any) -> str:
+        if obj.is_default:
+            return str(_("no other rule matches"))
+        sentences = [
+            condition_text(field=c.field, operator=c.operator, value=c.value, specs=specs) for c in obj.conditions.all()
+        ]
+        return rule_sentence(sentences=sentences, match_all=obj.match == MatchMode.ALL)
 
     @admin.display(description=_("sets"))
     def sets(self, obj: models.RoutingRule) -> str:

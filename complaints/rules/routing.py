@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -249,13 +250,13 @@ def _value_label(spec: FieldSpec, raw: str) -> str:
 def rule_sentence(*, sentences: Sequence[str], match_all: bool) -> str:
     """Rule: a rule's conditions joined with "and" (all must hold) or "or" (any), in the user's language.
 
-    Example: rule_sentence(sentences=["A", "B"], match_all=False) == "A or B"; no conditions: "always".
+    Example: rule_sentence(sentences=["a", "b"], match_all=False) == "A or b"; no conditions: "Always".
     Why: the list of rules and the rule's page say in one line when the rule applies.
     """
     if not sentences:
-        return str(_("always"))
+        return capfirst(str(_("always")))
     joiner = _(" and ") if match_all else _(" or ")
-    return str(joiner).join(sentences)
+    return capfirst(str(joiner).join(sentences))
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@
 
     function refreshSentence() {
       var spec = catalog[fieldSelect.value];
-      said.textContent = sentence(spec, operator.value, hidden.value, hidden);
+      var text = sentence(spec, operator.value, hidden.value, hidden);
+      said.textContent = text.charAt(0).toUpperCase() + text.slice(1);
     }
 
     function refreshOperators() {

@@ -28,8 +28,8 @@ def superuser_client(client: Client, django_user_model: Any) -> Client:
 
 @pytest.fixture
 def battery(org: dict[str, Any]) -> Category:
-    vehicle = Category.objects.create(code="vehicle", name="Vehicle")
-    return Category.objects.create(code="battery", name="Battery", parent=vehicle)
+    vehicle = Category.objects.create(code="t-vehicle", name="Vehicle")
+    return Category.objects.create(code="t-battery", name="Battery", parent=vehicle)
 
 
 def new_rule_data(client: Client, **condition: str) -> dict[str, Any]:
@@ -56,21 +56,23 @@ def selected(content: str, name: str) -> list[str]:
 
 
 def test_a_picked_condition_is_stored_as_codes_and_shown_picked_again(superuser_client, battery, org):
-    data = new_rule_data(superuser_client, field="category", operator="in", value="battery,appliance")
+    data = new_rule_data(superuser_client, field="category", operator="in", value="t-battery,appliance")
     response = superuser_client.post(admin_url(RoutingRule, "add"), data)
     assert response.status_code == 302, page_text(response)[:3000]
     rule = RoutingRule.objects.get(name="Battery or appliance, angry")
-    assert list(rule.conditions.values_list("field", "operator", "value")) == [("category", "in", "battery,appliance")]
+    assert list(rule.conditions.values_list("field", "operator", "value")) == [
+        ("category", "in", "t-battery,appliance")
+    ]
     page = superuser_client.get(admin_url(RoutingRule, "change", rule.pk))
     content = page.content.decode()
     row = inline_row(page, "conditions", lambda condition: True)
     assert selected(content, f"{row}-field") == ["category"]
     assert selected(content, f"{row}-operator") == ["in"]
-    assert f'name="{row}-value" value="battery,appliance"' in content
+    assert f'name="{row}-value" value="t-battery,appliance"' in content
     # The picker's catalog offers the category tree by its labels, with the codes to store.
     catalog = json.loads(html.unescape(re.search(r'data-rd-catalog="([^"]*)"', content).group(1)))
     category = next(entry for entry in catalog if entry["name"] == "category")
-    assert {"code": "battery", "label": "Vehicle / Battery"} in category["options"]
+    assert {"code": "t-battery", "label": "Vehicle / Battery"} in category["options"]
     assert [o["code"] for o in category["operators"]] == ["eq", "ne", "in", "not_in", "empty", "set"]
     assert "Category is or is below one of Vehicle / Battery, Appliance" in page_text(page)
 
@@ -90,12 +92,12 @@ def test_the_catalog_lists_signals_and_the_category_questions_with_their_labels(
     ("language", "expected"),
     [
         ("en", "Category is or is below Vehicle / Battery and requested compensation (CNY) is greater than 3000"),
-        ("zh-hans", "类别 属于 Vehicle / Battery 且 客户要求赔偿金额（元） 大于 3000"),
+        ("zh-hans", "类别 属于 Vehicle / Battery 且 要求赔偿金额（元） 大于 3000"),
     ],
 )
 def test_a_rule_reads_as_a_sentence_in_the_admins_language(superuser_client, battery, language, expected):
     rule = RoutingRule.objects.create(position=5, name="Battery demand", set_level=EscalationLevel.objects.get(rank=2))
-    rule.conditions.create(field="category", operator="eq", value="battery")
+    rule.conditions.create(field="category", operator="eq", value="t-battery")
     rule.conditions.create(field="requested_amount", operator="gt", value="3000")
     superuser_client.cookies["django_language"] = language
     page = superuser_client.get(admin_url(RoutingRule, "changelist"), HTTP_ACCEPT_LANGUAGE=language)
@@ -103,16 +105,17 @@ def test_a_rule_reads_as_a_sentence_in_the_admins_language(superuser_client, bat
 
 
 def test_signals_and_choices_read_by_their_labels(battery):
-    specs = routing_field_specs()
     with translation.override("en"):
+        specs = routing_field_specs()
         said = condition_text(field="signals", operator="in", value="manager,repeat", specs=specs)
         assert said == "triage signals include one of Customer asked for a manager, Repeat complaint"
         assert (
             condition_text(field="emotion", operator="gte", value="angry", specs=specs) == "emotion is at least Angry"
         )
     with translation.override("zh-hans"):
+        specs = routing_field_specs()
         said = condition_text(field="signals", operator="in", value="manager,repeat", specs=specs)
-        assert said == "分诊信号 包含以下之一 客户要求找经理、重复投诉"
+        assert said == "分诊信号 包含以下之一 客户要求经理处理、重复投诉"
 
 
 def test_a_value_that_is_not_among_the_choices_is_refused_in_the_admins_language(superuser_client, battery):
@@ -145,8 +148,8 @@ def test_urgent_signals_are_picked_and_read_as_a_sentence(superuser_client, batt
     assert row.urgent_signals == "manager,repeat"
     page = page_text(superuser_client.get(url))
     assert (
-        "triage signals include one of Customer asked for a manager, Repeat complaint or "
-        "Category is or is below one of Vehicle / Battery"
+        "Triage signals include one of Customer asked for a manager, Repeat complaint or "
+        "category is or is below one of Vehicle / Battery"
     ) in page
 
 
@@ -157,7 +160,7 @@ def test_the_rule_list_reads_its_conditions_with_a_fixed_number_of_queries(
         rule = RoutingRule.objects.create(
             position=50 + position, name=f"R{position}", set_level=EscalationLevel.objects.get(rank=2)
         )
-        rule.conditions.create(field="category", operator="eq", value="battery")
+        rule.conditions.create(field="category", operator="eq", value="t-battery")
     with django_assert_max_num_queries(25):
         response = superuser_client.get(reverse("admin:complaints_routingrule_changelist"))
     assert page_text(response).count("Category is or is below Vehicle / Battery") == 3
