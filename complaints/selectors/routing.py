@@ -52,7 +52,7 @@ from complaints.rules.routing import (
 from complaints.rules.signals import SignalHit, detect_signals, over_authority
 from complaints.selectors.intake_forms import answer_facts, answer_field_specs, category_chain
 from complaints.selectors.regional import LevelTerms, applied_lines, level_authority, level_calendar, level_terms
-from complaints.selectors.triage import signal_codes, signal_facts, signal_policy
+from complaints.selectors.triage import signal_facts, signal_policy
 
 TEXT_FIELDS = (
     "customer_name",
@@ -80,10 +80,9 @@ def routing_field_specs() -> dict[str, FieldSpec]:
     categories = tree_options(Category.objects.values_list("pk", "parent_id", "code", "name"))
     departments = tree_options(Department.objects.values_list("pk", "parent_id", "code", "name"))
     regions = tuple(Department.objects.filter(kind=DepartmentKind.REGION).order_by("code").values_list("code", "name"))
-    signal_names = dict(TriageSignal.objects.values_list("code", "name")) | {
-        code: str(label) for code, label in Signal.choices
-    }
-    signals = signal_codes()
+    keyword_signals = dict(TriageSignal.objects.order_by("code").values_list("code", "name"))
+    signal_names = keyword_signals | {code: str(label) for code, label in Signal.choices}
+    signals = tuple(keyword_signals) + tuple(Signal.values)  # as signal_codes(), read once with the names
 
     def choices(name: str, kind: FieldType, enum: Any) -> FieldSpec:
         return FieldSpec(
