@@ -246,7 +246,11 @@ class ProcessSettingsForm(forms.ModelForm):
         self.initial["urgent_signals"] = stored
 
     def clean_urgent_signals(self) -> str:
-        return ",".join(self.cleaned_data.get("urgent_signals") or [])
+        picked = list(self.cleaned_data.get("urgent_signals") or [])
+        stored = self.instance.urgent_signals or ""
+        if self.instance.pk and set(picked) == set(split_list(stored)):
+            return stored  # unchanged: kept as written (an unchanged save changes nothing)
+        return ",".join(picked)
 
 
 @admin.register(models.ProcessSettings)
