@@ -446,3 +446,14 @@ class StepRunStatus(models.TextChoices):
     DONE = "done", pgettext_lazy("step", "Done")
     REFUSED = "refused", pgettext_lazy("step", "Refused")
     CANCELED = "canceled", pgettext_lazy("step", "Canceled")
+
+
+class VaryingSetting(models.TextChoices):
+    """The numbers HQ may let regions set for their own complaints (issue 24, within bounds)."""
+
+    RESPONSE_TIME = "response_time", _("Time to respond (a level, a priority)")
+    RESOLUTION_TIME = "resolution_time", _("Time to resolve (a level, a priority)")
+    AUTHORITY = "authority", _("Compensation authority (a level)")
+    WARNING_PERCENT = "warning_percent", _("Warning percent (a level)")
+    CALENDAR = "calendar", _("Business calendar (a level)")
+    FOLLOW_UP = "follow_up", _("Follow-up after closing, hours")

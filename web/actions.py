@@ -36,6 +36,7 @@ from complaints.selectors.escalation import (
     level_below,
 )
 from complaints.selectors.privacy import contact_policy, shield_for
+from complaints.selectors.regional import level_authority
 from complaints.services.approvals import compensation_propose
 from complaints.services.attachments import attachment_add
 from complaints.services.clocks import complaint_customer_answered, complaint_wait_for_customer
@@ -217,12 +218,13 @@ class CompensationView(ComplaintActionView):
         level = self.complaint.level
         if level is None:
             return ""
-        if level.authority_amount is None:
+        authority = level_authority(level=level, department=self.complaint.department_id)
+        if authority is None:
             return _("%(level)s may grant any amount.") % {"level": level}
         return _(
             "%(level)s may grant up to %(limit)s CNY. Above that, the lowest level whose authority covers "
             "the amount is asked to approve it."
-        ) % {"level": level, "limit": level.authority_amount}
+        ) % {"level": level, "limit": authority}
 
     def perform(self, data: dict[str, Any]) -> str:
         approval = compensation_propose(

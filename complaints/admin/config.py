@@ -18,9 +18,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
 from complaints.admin.intake_forms import category_form_links
+from complaints.admin.regional import HqOnlyMixin
 from complaints.choices import Weekday
 from complaints.rules.business_time import overlapping_weekdays
 from complaints.rules.public_holidays import CHINA, countries
+from complaints.rules.routing import rule_sentence, split_list
+from complaints.selectors.routing import condition_text, routing_field_specs
 from complaints.services.calendars import FIRST_YEAR, LAST_YEAR, CalendarRefused, holidays_fill
 from complaints.services.clocks import open_clocks_recompute
 from complaints.services.deadlines import complaint_deadlines_recompute_for_level
@@ -196,7 +199,7 @@ class ClockRuleInline(admin.TabularInline):
 
 
 @admin.register(models.EscalationLevel)
-class EscalationLevelAdmin(SimpleHistoryAdmin):
+class EscalationLevelAdmin(HqOnlyMixin, SimpleHistoryAdmin):
     list_display = [
         "rank",
         "name",
@@ -291,10 +294,43 @@ class TriageSignalAdmin(SimpleHistoryAdmin):
         return len(obj.keyword_list())
 
 
+class ProcessSettingsForm(forms.ModelForm):
+    """Urgent signals are picked from the signals that exist (stored as their codes, comma-separated)."""
+
+    urgent_signals = forms.MultipleChoiceField(
+        label=_("urgent signals"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=models.ProcessSettings._meta.get_field("urgent_signals").help_text,
+    )
+
+    class Meta:
+        model = models.ProcessSettings
+        fields = ["urgent_signals"]  # the admin adds the fieldsets' fields
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        spec = routing_field_specs()["signals"]
+        stored = split_list(self.instance.urgent_signals or "") if self.instance.pk else []
+        codes = list(spec.options) + [code for code in stored if code not in spec.options]
+        choices = [(code, f"{spec.label_of(code)} ({code})") for code in codes]
+        self.fields["urgent_signals"].choices = choices  # type: ignore[attr-defined]
+        self.initial["urgent_signals"] = stored
+
+    def clean_urgent_signals(self) -> str:
+        picked = list(self.cleaned_data.get("urgent_signals") or [])
+        stored = self.instance.urgent_signals or ""
+        if self.instance.pk and set(picked) == set(split_list(stored)):
+            return stored  # unchanged: kept as written (an unchanged save changes nothing)
+        return ",".join(picked)
+
+
 @admin.register(models.ProcessSettings)
-class ProcessSettingsAdmin(SimpleHistoryAdmin):
+class ProcessSettingsAdmin(HqOnlyMixin, SimpleHistoryAdmin):
+    form = ProcessSettingsForm
     list_display = ["__str__", "follow_up_delay_hours", "attachment_max_mb", "reference_prefix"]
     filter_horizontal = ["urgent_categories"]
+    readonly_fields = ["urgent_reads_as"]
     fieldsets = [
         (None, {"fields": ["follow_up_delay_hours", "reference_prefix"]}),
         (_("Attachments"), {"fields": ["attachment_max_mb", "attachment_extensions"]}),
@@ -315,7 +351,7 @@ class ProcessSettingsAdmin(SimpleHistoryAdmin):
         (_("Batch investigations"), {"fields": ["batch_threshold", "batch_window_days"]}),
         (
             _("Urgent first response"),
-            {"fields": ["urgent_signals", "urgent_categories", "urgent_first_response_minutes"]},
+            {"fields": ["urgent_reads_as", "urgent_signals", "urgent_categories", "urgent_first_response_minutes"]},
         ),
         (
             _("Reminders and notifications"),
@@ -340,6 +376,20 @@ class ProcessSettingsAdmin(SimpleHistoryAdmin):
             ngettext("%(count)d open clock recomputed.", "%(count)d open clocks recomputed.", count) % {"count": count},
             messages.SUCCESS,
         )
+
+    @admin.display(description=_("urgent when"))
+    def urgent_reads_as(self, obj: models.ProcessSettings | None) -> str:
+        """The urgent conditions as one sentence, in the admin's language."""
+        if obj is None or obj.pk is None:
+            return ""
+        specs = routing_field_specs()
+        sentences = []
+        if split_list(obj.urgent_signals or ""):
+            sentences.append(condition_text(field="signals", operator="in", value=obj.urgent_signals, specs=specs))
+        categories = ",".join(obj.urgent_categories.values_list("code", flat=True))
+        if categories:
+            sentences.append(condition_text(field="category", operator="in", value=categories, specs=specs))
+        return rule_sentence(sentences=sentences, match_all=False) if sentences else str(_("never"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not models.ProcessSettings.objects.exists()

@@ -30,8 +30,7 @@ class StepConditionInline(ConditionInline):
     extra = 0
     verbose_name_plural = gettext_lazy("runs for complaints where (no condition: every complaint reaching the point)")
 
-    def field_specs(self) -> dict[str, Any]:
-        return step_field_specs()
+    condition_specs = staticmethod(step_field_specs)
 
 
 class StepLimitInline(admin.TabularInline):

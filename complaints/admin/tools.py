@@ -65,6 +65,8 @@ CONFIG_MODELS: list[type[Any]] = [
     models.NotificationTemplate,
     models.NotificationChannel,
     models.NotificationPreference,
+    models.RegionalBound,
+    models.RegionalValue,
 ]
 
 

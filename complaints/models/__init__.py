@@ -32,6 +32,7 @@ from .quality import (
     Responsibility,
     RootCauseAnalysis,
 )
+from .regional import RegionalBound, RegionalValue
 from .routing import RoutingCondition, RoutingRule, StageProfile
 from .steps import CustomStep, CustomStepCondition, CustomStepLimit, CustomStepRun
 from .triage import EmotionPhrase, TriageModel, TriageSettings, TriageSignal
@@ -94,6 +95,8 @@ __all__ = [
     "ProcessSettings",
     "PublicFiling",
     "ReferenceCounter",
+    "RegionalBound",
+    "RegionalValue",
     "Responsibility",
     "ReviewPack",
     "Role",

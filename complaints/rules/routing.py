@@ -9,7 +9,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 QUEUE_PREFIX = "complaints.queue__"
 # Where a task waits when no department is routed for it: the process managers' permission.
@@ -68,6 +70,15 @@ class FieldSpec:
     type: FieldType
     label: str = ""
     options: tuple[str, ...] = ()  # allowed codes (choices, tree nodes); in order for ORDERED_CHOICE
+    option_labels: tuple[str, ...] = ()  # what the admin reads for each code, in the same order (may be empty)
+    group: str = ""  # where the condition builder lists it: "complaint", "signals" or "form"
+    tree: bool = False  # a PATH field over a tree (category, department): "eq" also matches below
+
+    def label_of(self, code: str) -> str:
+        """Returns the label the admin reads for a code (the code itself when it has none)."""
+        if code in self.options and len(self.option_labels) == len(self.options):
+            return self.option_labels[self.options.index(code)] or code
+        return code
 
 
 OPERATORS: dict[FieldType, frozenset[str]] = {
@@ -157,6 +168,95 @@ def _parse_one(spec: FieldSpec, raw: str) -> Any:
             )
         return raw
     return normalise_text(raw)
+
+
+def operator_phrase(*, spec: FieldSpec, operator: str) -> str:
+    """Rule: how an operator reads in a sentence about a field of this type, in the user's language.
+
+    Example: operator_phrase(spec=category, operator="eq") == "is (or is below)"; for signals "include".
+    Why: the admin reads a condition as a sentence; "equals" says the wrong thing about a tree or a
+    list of signals, where "eq" means "is this node or below it" and "is among them".
+    """
+    if spec.type == FieldType.PATH and spec.tree:
+        phrases = {
+            "eq": _("is or is below"),
+            "ne": _("is not and is not below"),
+            "in": _("is or is below one of"),
+            "not_in": _("is not below any of"),
+        }
+    elif spec.type == FieldType.PATH:
+        phrases = {
+            "eq": _("include"),
+            "ne": _("do not include"),
+            "in": _("include one of"),
+            "not_in": _("include none of"),
+        }
+    else:
+        phrases = {}
+    general = {
+        "eq": _("is"),
+        "ne": _("is not"),
+        "in": _("is one of"),
+        "not_in": _("is none of"),
+        "contains": _("contains"),
+        "not_contains": _("does not contain"),
+        "gt": _("is greater than"),
+        "gte": _("is at least"),
+        "lt": _("is less than"),
+        "lte": _("is at most"),
+        "empty": _("is empty"),
+        "set": _("is filled in"),
+    }
+    if spec.type == FieldType.FILE:
+        general.update(empty=_("has no files"), set=_("has files"))
+    return str(phrases.get(operator) or general.get(operator, operator))
+
+
+def condition_sentence(*, spec: FieldSpec, operator: str, raw: str) -> str:
+    """Rule: a condition reads as a sentence: the field's label, the operator's phrase, the values'
+    labels (never their codes), in the user's language.
+
+    Example: (category, eq, "battery") reads "Category is or is below Battery"; in Chinese
+             "类别 属于或下属于 电池".
+    Why: the admin checks a rule by reading it; codes such as "form.fault_type" say nothing to them.
+    A value that does not parse is shown as typed, so a broken imported rule still reads.
+    """
+    phrase = operator_phrase(spec=spec, operator=operator)
+    field = spec.label or spec.name
+    if operator in VALUELESS_OPERATORS:
+        return str(_("%(field)s %(operator)s") % {"field": field, "operator": phrase})
+    items = split_list(raw) if operator in LIST_OPERATORS else [(raw or "").strip()]
+    shown = [_value_label(spec, item) for item in items]
+    return str(
+        _("%(field)s %(operator)s %(value)s")
+        % {"field": field, "operator": phrase, "value": pgettext("list separator", ", ").join(shown)}
+    )
+
+
+def _value_label(spec: FieldSpec, raw: str) -> str:
+    if spec.type in (FieldType.CHOICE, FieldType.ORDERED_CHOICE, FieldType.PATH):
+        return spec.label_of(raw)
+    if spec.type == FieldType.BOOLEAN:
+        word = normalise_text(raw)
+        if word in TRUE_WORDS:
+            return str(_("yes"))
+        if word in FALSE_WORDS:
+            return str(_("no"))
+    if spec.type == FieldType.TEXT:
+        return f"“{raw}”"
+    return raw
+
+
+def rule_sentence(*, sentences: Sequence[str], match_all: bool) -> str:
+    """Rule: a rule's conditions joined with "and" (all must hold) or "or" (any), in the user's language.
+
+    Example: rule_sentence(sentences=["a", "b"], match_all=False) == "A or b"; no conditions: "Always".
+    Why: the list of rules and the rule's page say in one line when the rule applies.
+    """
+    if not sentences:
+        return capfirst(str(_("always")))
+    joiner = _(" and ") if match_all else _(" or ")
+    return capfirst(str(joiner).join(sentences))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from complaints.models import Complaint, Department, Membership, ProcessSettings
 from complaints.rules import capa
 from complaints.rules.routing import QUEUE_PREFIX, UNROUTED_QUEUE, queue_permission
 from complaints.rules.trees import subtree_ids
+from complaints.selectors.regional import follow_up_hours
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
 
 
@@ -191,4 +192,5 @@ def stage_runs(*, complaint: Complaint, stage: str) -> bool:
 def follow_up_due(*, complaint: Complaint) -> datetime:
     """Returns when the follow-up of a closed complaint is due (the admin's delay after closing)."""
     closed_at = complaint.closed_at or timezone.now()
-    return closed_at + timedelta(hours=process_settings().follow_up_delay_hours)
+    hours = follow_up_hours(settings_row=process_settings(), department=complaint.department_id).value
+    return closed_at + timedelta(hours=hours)

@@ -291,6 +291,7 @@ def answer_field_specs() -> list[FieldSpec]:
     language = get_language() or "en"
     specs: dict[str, FieldSpec] = {}
     options: dict[str, list[str]] = {}
+    labels: dict[str, list[str]] = {}
     rows = (
         FormField.objects.exclude(version__status=FormStatus.DRAFT)
         .select_related("version")
@@ -303,13 +304,18 @@ def answer_field_specs() -> list[FieldSpec]:
             continue
         name = ROUTING_PREFIX + row.key
         if defn.kind in CHOICE_KINDS:
-            known = options.setdefault(name, [])
-            known.extend(c.value for c in defn.choices if c.value not in known)
+            known, shown = options.setdefault(name, []), labels.setdefault(name, [])
+            for choice in defn.choices:
+                if choice.value not in known:
+                    known.append(choice.value)
+                    shown.append(choice.label(language))
         specs[name] = FieldSpec(
             name,
             ROUTING_TYPES.get(FieldKind(defn.kind), FieldType.TEXT),
             str(_("Form: %(label)s") % {"label": defn.label(language)}),
             tuple(options.get(name, ())),
+            option_labels=tuple(labels.get(name, ())),
+            group="form",
         )
     return list(specs.values())
 

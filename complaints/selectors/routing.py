@@ -11,35 +11,49 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from complaints.choices import CalendarDayKind, Channel, Demand, DepartmentKind, DepartmentScope, Emotion, MatchMode
+from complaints.choices import (
+    CalendarDayKind,
+    Channel,
+    Demand,
+    DepartmentKind,
+    DepartmentScope,
+    Emotion,
+    MatchMode,
+    Operator,
+    Signal,
+)
 from complaints.models import (
     BusinessCalendar,
     Category,
     Complaint,
     Department,
     EscalationLevel,
-    LevelLimit,
     Priority,
     ProcessSettings,
     Role,
     RoutingRule,
     StageProfile,
+    TriageSignal,
 )
 from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import Unit, WorkingCalendar, deadline
 from complaints.rules.classify import priority_floor
 from complaints.rules.clocks import urgent_first_response_due
 from complaints.rules.routing import (
+    OPERATORS,
     Condition,
     FieldSpec,
     FieldType,
     RuleRow,
+    condition_sentence,
+    operator_phrase,
     parse_condition_value,
     route,
 )
 from complaints.rules.signals import SignalHit, detect_signals, over_authority
 from complaints.selectors.intake_forms import answer_facts, answer_field_specs, category_chain
-from complaints.selectors.triage import effective_emotion, emotion_reading, signal_codes, signal_facts, signal_policy
+from complaints.selectors.regional import LevelTerms, applied_lines, level_authority, level_calendar, level_terms
+from complaints.selectors.triage import effective_emotion, emotion_reading, signal_facts, signal_policy
 
 TEXT_FIELDS = (
     "customer_name",
@@ -64,28 +78,120 @@ def routing_field_specs() -> dict[str, FieldSpec]:
     category forms is a field too, named `form.<key>`.
     """
     labels = {f.name: str(f.verbose_name) for f in Complaint._meta.get_fields() if hasattr(f, "verbose_name")}
-    departments = tuple(Department.objects.order_by("code").values_list("code", flat=True))
-    regions = tuple(
-        Department.objects.filter(kind=DepartmentKind.REGION).order_by("code").values_list("code", flat=True)
-    )
+    categories = tree_options(Category.objects.values_list("pk", "parent_id", "code", "name"))
+    departments = tree_options(Department.objects.values_list("pk", "parent_id", "code", "name"))
+    regions = tuple(Department.objects.filter(kind=DepartmentKind.REGION).order_by("code").values_list("code", "name"))
+    keyword_signals = dict(TriageSignal.objects.order_by("code").values_list("code", "name"))
+    signal_names = keyword_signals | {code: str(label) for code, label in Signal.choices}
+    signals = tuple(keyword_signals) + tuple(Signal.values)  # as signal_codes(), read once with the names
+
+    def choices(name: str, kind: FieldType, enum: Any) -> FieldSpec:
+        return FieldSpec(
+            name,
+            kind,
+            labels[name],
+            tuple(enum.values),
+            tuple(str(label) for label in enum.labels),
+            group="complaint",
+        )
+
     specs = [
+        FieldSpec("category", FieldType.PATH, labels["category"], *categories, group="complaint", tree=True),
         FieldSpec(
-            "category", FieldType.PATH, labels["category"], tuple(Category.objects.values_list("code", flat=True))
+            "department", FieldType.PATH, str(_("registering department")), *departments, group="complaint", tree=True
         ),
-        FieldSpec("department", FieldType.PATH, str(_("registering department")), departments),
-        FieldSpec("region", FieldType.CHOICE, str(_("region")), regions),
-        FieldSpec("channel", FieldType.CHOICE, labels["channel"], tuple(Channel.values)),
-        FieldSpec("emotion", FieldType.ORDERED_CHOICE, labels["emotion"], tuple(Emotion.values)),
-        FieldSpec("demand", FieldType.CHOICE, labels["demand"], tuple(Demand.values)),
-        FieldSpec("requested_amount", FieldType.NUMBER, labels["requested_amount"]),
-        FieldSpec("risk_flagged", FieldType.BOOLEAN, labels["risk_flagged"]),
-        FieldSpec("manager_requested", FieldType.BOOLEAN, labels["manager_requested"]),
+        FieldSpec(
+            "region",
+            FieldType.CHOICE,
+            str(_("region")),
+            tuple(code for code, _name in regions),
+            tuple(name for _code, name in regions),
+            group="complaint",
+        ),
+        choices("channel", FieldType.CHOICE, Channel),
+        choices("emotion", FieldType.ORDERED_CHOICE, Emotion),
+        choices("demand", FieldType.CHOICE, Demand),
+        FieldSpec("requested_amount", FieldType.NUMBER, labels["requested_amount"], group="complaint"),
+        FieldSpec("risk_flagged", FieldType.BOOLEAN, labels["risk_flagged"], group="complaint"),
+        FieldSpec("manager_requested", FieldType.BOOLEAN, labels["manager_requested"], group="complaint"),
         # The signals triage found: "signals eq safety" holds when "safety" is among them.
-        FieldSpec("signals", FieldType.PATH, str(_("triage signals")), signal_codes()),
+        FieldSpec(
+            "signals",
+            FieldType.PATH,
+            str(_("triage signals")),
+            signals,
+            tuple(signal_names.get(code, code) for code in signals),
+            group="signals",
+        ),
     ]
-    specs += [FieldSpec(name, FieldType.TEXT, labels[name]) for name in TEXT_FIELDS]
+    specs += [FieldSpec(name, FieldType.TEXT, labels[name], group="complaint") for name in TEXT_FIELDS]
     specs += answer_field_specs()
     return {spec.name: spec for spec in specs}
+
+
+def priority_spec() -> FieldSpec:
+    """Returns the priority as a condition field (stage profiles, and conditions tested after
+    triage; routing itself sets the priority, so its rules do not test it)."""
+    rows = list(Priority.objects.order_by("rank").values_list("code", "name"))
+    return FieldSpec(
+        "priority",
+        FieldType.CHOICE,
+        str(Priority._meta.verbose_name),
+        tuple(code for code, _name in rows),
+        tuple(f"{code} {name}" for code, name in rows),
+        group="complaint",
+    )
+
+
+def condition_catalog(specs: Mapping[str, FieldSpec]) -> list[dict[str, Any]]:
+    """Returns what the condition builder offers, JSON-ready: each field with its label, group, type,
+    the operators fitting its type (code and phrase) and its options (code and label)."""
+    order = {"complaint": 0, "signals": 1, "form": 2}
+    catalog = []
+    for spec in sorted(specs.values(), key=lambda s: (order.get(s.group, 3), s.group != "complaint" and s.label)):
+        catalog.append(
+            {
+                "name": spec.name,
+                "label": spec.label or spec.name,
+                "group": spec.group,
+                "type": str(spec.type),
+                "operators": [
+                    {"code": code, "label": operator_phrase(spec=spec, operator=code)}
+                    for code in Operator.values
+                    if code in OPERATORS[spec.type]
+                ],
+                "options": [{"code": code, "label": spec.label_of(code)} for code in spec.options],
+            }
+        )
+    return catalog
+
+
+def condition_text(*, field: str, operator: str, value: str, specs: Mapping[str, FieldSpec]) -> str:
+    """Returns a condition as a sentence in the active language (typed as stored when its field is unknown)."""
+    spec = specs.get(field)
+    if spec is None:
+        return f"{field} {operator} {value}".strip()
+    return condition_sentence(spec=spec, operator=operator, raw=value)
+
+
+def tree_options(rows: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Returns the codes of a tree's nodes (categories, departments) in tree order, and for each its
+    label with the path above it ("After-sales / Vehicle / Battery"), from (pk, parent, code, name) rows."""
+    nodes = {pk: (parent, code, name) for pk, parent, code, name in rows}
+
+    def path(pk: int) -> list[str]:
+        names: list[str] = []
+        seen: set[int] = set()
+        node: int | None = pk
+        while node is not None and node in nodes and node not in seen:
+            seen.add(node)
+            parent, _code, name = nodes[node]
+            names.insert(0, name)
+            node = parent
+        return names
+
+    ordered = sorted(nodes, key=lambda pk: path(pk))
+    return tuple(nodes[pk][1] for pk in ordered), tuple(" / ".join(path(pk)) for pk in ordered)
 
 
 def department_chain(department: Department | None) -> list[Department]:
@@ -205,11 +311,13 @@ def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     )
 
 
-def level_clock(level: EscalationLevel) -> WorkingCalendar | None:
-    """Returns the calendar a level counts in, or None for calendar time."""
-    if not level.business_time or level.calendar is None:
+def level_clock(level: EscalationLevel, department: Department | int | None = None) -> WorkingCalendar | None:
+    """Returns the calendar a level counts in for a complaint of `department` (a region may use its
+    own where HQ lets it), or None for calendar time."""
+    if not level.business_time:
         return None
-    return working_calendar(level.calendar)
+    calendar = level.calendar if department is None else level_calendar(level=level, department=department)
+    return working_calendar(calendar) if calendar is not None else None
 
 
 @dataclass
@@ -219,18 +327,29 @@ class Deadlines:
     resolution_due: datetime | None = None
     business_time: bool = False
     gaps: list[str] = field(default_factory=list)
+    terms: LevelTerms | None = None  # the numbers used and where each came from (HQ or a region)
 
 
-def level_deadlines(*, level: EscalationLevel, priority: Priority, start: datetime, first_response: bool) -> Deadlines:
-    """Returns a level's deadlines for a priority counted from `start` in the level's time.
-    A missing limit leaves its deadline empty and says so in `gaps` (the dry run shows it)."""
-    clock = level_clock(level)
-    result = Deadlines(business_time=clock is not None)
+def level_deadlines(
+    *,
+    level: EscalationLevel,
+    priority: Priority,
+    start: datetime,
+    first_response: bool,
+    department: Department | int | None = None,
+) -> Deadlines:
+    """Returns a level's deadlines for a priority counted from `start` in the level's time, with the
+    time limits and calendar that apply to a complaint of `department` (HQ's, or a region's within
+    HQ's bounds). A missing limit leaves its deadline empty and says so in `gaps` (the dry run shows it)."""
+    terms = level_terms(level=level, priority=priority, department=department)
+    calendar = terms.calendar.value
+    clock = working_calendar(calendar) if level.business_time and calendar is not None else None
+    result = Deadlines(business_time=clock is not None, terms=terms)
     if first_response:
         result.first_response_due = deadline(
             start=start, amount=priority.first_response_minutes, unit=Unit.MINUTES, calendar=clock
         )
-    limit = LevelLimit.objects.filter(level=level, priority=priority).first()
+    limit = terms.limit
     if limit is None:
         result.gaps.append(
             _("Level “%(level)s” has no time limits for priority %(priority)s.")
@@ -238,10 +357,10 @@ def level_deadlines(*, level: EscalationLevel, priority: Priority, start: dateti
         )
         return result
     result.response_due = deadline(
-        start=start, amount=limit.response_amount, unit=Unit(limit.response_unit), calendar=clock
+        start=start, amount=terms.response.value, unit=Unit(limit.response_unit), calendar=clock
     )
     result.resolution_due = deadline(
-        start=start, amount=limit.resolution_amount, unit=Unit(limit.resolution_unit), calendar=clock
+        start=start, amount=terms.resolution.value, unit=Unit(limit.resolution_unit), calendar=clock
     )
     return result
 
@@ -324,8 +443,9 @@ def triage_decision(
     if decision.priority_id is None or decision.level_id is None:
         raise ConfigurationMissing(_("The default routing rule must set a priority and a starting level."))
     level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
-    if over_authority(amount=complaint.requested_amount, authority=level.authority_amount):
-        hits = detect_signals(replace(base, authority=level.authority_amount, authority_known=True), policy)
+    authority = level_authority(level=level, department=decision.department_id or department)
+    if over_authority(amount=complaint.requested_amount, authority=authority):
+        hits = detect_signals(replace(base, authority=authority, authority_known=True), policy)
         decision = decide(hits)
         if decision.level_id != level.pk:
             level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
@@ -339,7 +459,9 @@ def triage_decision(
         Department.objects.get(pk=decision.department_id) if decision.department_id is not None else department
     )
     profile = stage_profile_for(category=complaint.category, priority=priority)
-    deadlines = level_deadlines(level=level, priority=priority, start=at, first_response=True)
+    deadlines = level_deadlines(
+        level=level, priority=priority, start=at, first_response=True, department=routed_department
+    )
     deadlines.first_response_due = urgent_due(
         complaint=complaint, at=at, due=deadlines.first_response_due, signals=[h.code for h in hits]
     )
@@ -373,6 +495,8 @@ def routing_preview(
     reading = emotion_reading(complaint)
     due = decision.deadlines
     profile = decision.profile
+    authority = due.terms.authority.value if due.terms is not None else decision.level.authority_amount
+    calendar = due.terms.calendar.value if due.terms is not None else decision.level.calendar
 
     def stamp(value: datetime | None) -> str | None:
         return value.isoformat() if value is not None else None
@@ -387,7 +511,7 @@ def routing_preview(
             "role_name": decision.handling_role.name,
             "department": _dept(decision.handling_department),
         },
-        "authority_amount": (None if decision.level.authority_amount is None else str(decision.level.authority_amount)),
+        "authority_amount": None if authority is None else str(authority),
         "rule": decision.rule.name,
         "matching_rules": [rule.name for rule in decision.matching_rules],
         "stage_profile": (
@@ -400,8 +524,10 @@ def routing_preview(
             "response_due": stamp(due.response_due),
             "resolution_due": stamp(due.resolution_due),
             "business_time": due.business_time,
-            "calendar": decision.level.calendar.code if due.business_time and decision.level.calendar else None,
+            "calendar": calendar.code if due.business_time and calendar is not None else None,
         },
+        # Each varying number with the value that applied and where it came from (HQ or a region).
+        "applied": applied_lines(due.terms) if due.terms is not None else [],
         "signals": [{"code": hit.code, "detail": hit.detail} for hit in decision.signals],
         "emotion_index": reading.index if reading else None,
         "emotion_phrases": list(reading.phrases) if reading else [],

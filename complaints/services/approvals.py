@@ -15,6 +15,7 @@ from complaints.rules.clocks import is_closed
 from complaints.rules.signals import covering_rank, over_authority
 from complaints.selectors.common import role_holders
 from complaints.selectors.escalation import held_ranks, is_handler, ladder, level_queue
+from complaints.selectors.regional import ladder_authority, level_authority
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import notify_event
@@ -27,10 +28,12 @@ class ApprovalRefused(Refused):
     """The proposal or decision is not allowed; the message says why (translated)."""
 
 
-def approving_level(*, amount: Decimal) -> EscalationLevel | None:
-    """Returns the lowest level whose authority covers the amount (None: no level may grant it)."""
+def approving_level(*, amount: Decimal, department: Any = None) -> EscalationLevel | None:
+    """Returns the lowest level whose authority (for a complaint of `department`: HQ's or a region's
+    within bounds) covers the amount (None: no level may grant it)."""
     levels = ladder()
-    rank = covering_rank(amount=amount, levels=[(lv.rank, lv.authority_amount) for lv in levels])
+    authority = ladder_authority(levels=levels, department=department)
+    rank = covering_rank(amount=amount, levels=[(lv.rank, authority[lv.pk]) for lv in levels])
     return next((lv for lv in levels if lv.rank == rank), None)
 
 
@@ -57,7 +60,8 @@ def compensation_propose(
     level = complaint.level
     if level is None:
         raise ApprovalRefused(_("The complaint has not been triaged yet."))
-    if not over_authority(amount=amount, authority=level.authority_amount):
+    authority = level_authority(level=level, department=complaint.department_id)
+    if not over_authority(amount=amount, authority=authority):
         event_record(
             complaint=complaint,
             kind=EventKind.COMPENSATION,
@@ -66,7 +70,7 @@ def compensation_propose(
             note=purpose,
         )
         return None
-    target = approving_level(amount=amount)
+    target = approving_level(amount=amount, department=complaint.department_id)
     if target is None:
         raise ApprovalRefused(_("No level has the authority to grant %(amount)s.") % {"amount": amount})
     pending = complaint.approvals.filter(decision=ApprovalStatus.PENDING, amount=amount).first()
@@ -92,7 +96,7 @@ def compensation_propose(
             actor=actor,
             new={
                 "amount": str(amount),
-                "authority": str(level.authority_amount),
+                "authority": str(authority),
                 "level": str(level),
                 "approving_level": str(target),
                 "department": str(department or ""),
@@ -138,9 +142,8 @@ def approval_decide(
         if not allowed and not actor.is_superuser:
             raise ApprovalRefused(_("You hold no level that decides on this complaint's compensation."))
         if approve and not actor.is_superuser:
-            covering = [
-                lv for lv in allowed if not over_authority(amount=approval.amount, authority=lv.authority_amount)
-            ]
+            authority = ladder_authority(levels=allowed, department=complaint.department_id)
+            covering = [lv for lv in allowed if not over_authority(amount=approval.amount, authority=authority[lv.pk])]
             if not covering:
                 best = max(allowed, key=lambda lv: lv.rank)
                 raise ApprovalRefused(
@@ -148,7 +151,7 @@ def approval_decide(
                         "%(amount)s CNY is above your level's authority (%(level)s: %(limit)s CNY); "
                         "it needs a higher level."
                     )
-                    % {"amount": approval.amount, "level": best, "limit": best.authority_amount}
+                    % {"amount": approval.amount, "level": best, "limit": authority[best.pk]}
                 )
         if not approve and not note.strip():
             raise ApprovalRefused(_("Give the reason for the refusal."))

@@ -42,6 +42,7 @@ from complaints.rules.notify import next_reminder
 from complaints.selectors.clocks import answered_by_response, clock_behaviour, level_behaviours
 from complaints.selectors.common import process_settings, queue_holders
 from complaints.selectors.notify import event_recipients
+from complaints.selectors.regional import follow_up_hours, warning_percent
 from complaints.selectors.routing import level_clock
 from complaints.services.customer import customer_notify
 from complaints.services.errors import Refused, require_handler
@@ -88,8 +89,8 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         elif row.kind in CASE_KINDS or (row.level_id == complaint.level_id and row.started_at >= entered):
             answered.add(row.kind)
     level = complaint.level
-    calendar = level_clock(level) if level is not None else None
-    percent = level.warning_percent if level is not None else None
+    calendar = level_clock(level, complaint.department_id) if level is not None else None
+    percent = warning_percent(level=level, department=complaint.department_id) if level is not None else None
     behaviours = level_behaviours([complaint.level_id])
     changed = 0
     for kind, field in DEADLINE_FIELDS.items():
@@ -129,7 +130,8 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         )
         changed += 1
         if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
-            _pause(clock, now)  # a new level's resolution clock waits too while the customer is asked
+            # A new level's resolution clock waits too while the customer is asked.
+            _pause(clock, now, complaint.department_id)
     _progress_sync(complaint, now)
     changed += complaint_task_clocks_sync(complaint=complaint, now=now)
     urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
@@ -166,10 +168,15 @@ def complaint_promise_set(*, complaint: Complaint, promised_by: datetime, now: d
     now = now or timezone.now()
     level = complaint.level
     rule = clock_behaviour(level_id=complaint.level_id, kind=Clock.Kind.PROMISE)
-    calendar = level_clock(level) if level is not None else None
+    calendar = level_clock(level, complaint.department_id) if level is not None else None
     start = min(now, promised_by)
     warn = (
-        warning_time(start=start, due=promised_by, percent=level.warning_percent, calendar=calendar)
+        warning_time(
+            start=start,
+            due=promised_by,
+            percent=warning_percent(level=level, department=complaint.department_id),
+            calendar=calendar,
+        )
         if level is not None and rule.warns
         else None
     )
@@ -233,7 +240,8 @@ def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = N
     clocks = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES)
     if not limits or level is None:
         return clocks.update(state=Clock.State.STOPPED, stopped_at=now)
-    calendar = level_clock(level)
+    calendar = level_clock(level, complaint.department_id)
+    percent = warning_percent(level=level, department=complaint.department_id)
     wanted: dict[int, tuple[datetime, datetime]] = {}
     for task in Task.objects.filter(process_id=complaint.pk, status__in=OPEN_TASK):
         limit = limits.get(task.flow_task.name if task.flow_task is not None else "")
@@ -241,7 +249,7 @@ def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = N
             continue
         start = max(task.created, complaint.level_entered_at or task.created)
         due = deadline(start=start, amount=limit.amount, unit=Unit(limit.unit), calendar=calendar)
-        wanted[task.pk] = (due, warning_time(start=start, due=due, percent=level.warning_percent, calendar=calendar))
+        wanted[task.pk] = (due, warning_time(start=start, due=due, percent=percent, calendar=calendar))
     changed = 0
     for clock in clocks:
         if wanted.get(clock.subject) == (clock.due_at, clock.warn_at) and clock.level_id == level.pk:
@@ -319,7 +327,9 @@ def complaint_follow_up_clock_start(*, complaint: Complaint, now: datetime | Non
     it stops the clock. Returns the new clock (None when the complaint is already followed up)."""
     if complaint.followed_up_at is not None or complaint.closed_at is None:
         return None
-    due = complaint.closed_at + timedelta(hours=process_settings().follow_up_delay_hours)
+    due = complaint.closed_at + timedelta(
+        hours=follow_up_hours(settings_row=process_settings(), department=complaint.department_id).value
+    )
     return _replace(
         complaint=complaint, kind=Clock.Kind.FOLLOW_UP, subject=0, due=due, warn=None, now=now or timezone.now()
     )
@@ -353,8 +363,8 @@ def _stop(clock: Clock, now: datetime) -> None:
     )
 
 
-def _pause(clock: Clock, now: datetime) -> None:
-    calendar = level_clock(clock.level) if clock.level is not None else None
+def _pause(clock: Clock, now: datetime, department_id: int | None) -> None:
+    calendar = level_clock(clock.level, department_id) if clock.level is not None else None
     if calendar is not None:
         remaining = business_time_between(calendar=calendar, start=now, end=clock.due_at)
     else:
@@ -387,7 +397,7 @@ def complaint_wait_for_customer(
         complaint.save(update_fields=["waiting_since", "waiting_reason"])
         resolution = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.RESOLUTION, state=Clock.State.RUNNING)
         for clock in resolution.select_related("level__calendar"):
-            _pause(clock, now)
+            _pause(clock, now, complaint.department_id)
         urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
         event_record(
             complaint=complaint, kind=EventKind.WAITING, actor=actor, new={"since": now.isoformat()}, note=reason
@@ -417,7 +427,7 @@ def complaint_customer_answered(
         complaint.waiting_since, complaint.waiting_reason = None, ""
         paused = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.RESOLUTION, state=Clock.State.PAUSED)
         for clock in paused.select_related("level__calendar"):
-            calendar = level_clock(clock.level) if clock.level is not None else None
+            calendar = level_clock(clock.level, complaint.department_id) if clock.level is not None else None
             left = clock.remaining or timedelta(0)
             due = add_business_time(calendar=calendar, start=now, delta=left) if calendar is not None else now + left
             warn_at = clock.warn_at

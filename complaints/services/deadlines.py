@@ -27,6 +27,7 @@ def complaint_deadlines_recompute(*, complaint: Complaint, actor: Any = None) ->
         priority=complaint.priority,
         start=complaint.level_entered_at,
         first_response=pending_first_response,
+        department=complaint.department_id,
     )
     fields = ["response_due", "resolution_due"] + (["first_response_due"] if pending_first_response else [])
     old = {name: getattr(complaint, name) for name in fields}

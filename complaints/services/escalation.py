@@ -33,6 +33,7 @@ from complaints.selectors.escalation import (
     open_tasks,
 )
 from complaints.selectors.notify import event_recipients, event_template
+from complaints.selectors.regional import applied_lines
 from complaints.selectors.routing import level_deadlines
 from complaints.services.clocks import complaint_clocks_sync
 from complaints.services.errors import Refused
@@ -158,7 +159,11 @@ def _move(
         affected=affected,
     )
     queue, department = level_queue(level=target, complaint=complaint)
-    due = level_deadlines(level=target, priority=complaint.priority, start=now, first_response=False)
+    due = level_deadlines(
+        level=target, priority=complaint.priority, start=now, first_response=False, department=complaint.department_id
+    )
+    if due.terms is not None:  # the receiver reads which numbers apply at the new level, and whose they are
+        package["applied"] = applied_lines(due.terms)
     old = {
         "level": str(source),
         "response_due": complaint.response_due.isoformat() if complaint.response_due else None,

@@ -51,7 +51,13 @@ def complaint_reopen(*, complaint: Complaint, actor: Any, reason: str, now: date
         complaint.level_entered_at = now
         fields = ["outcome", "outcome_note", "closed_at", "rework_round", "stage", "level_entered_at"]
         if complaint.level is not None and complaint.priority is not None:
-            due = level_deadlines(level=complaint.level, priority=complaint.priority, start=now, first_response=False)
+            due = level_deadlines(
+                level=complaint.level,
+                priority=complaint.priority,
+                start=now,
+                first_response=False,
+                department=complaint.department_id,
+            )
             complaint.response_due, complaint.resolution_due = due.response_due, due.resolution_due
             fields += ["response_due", "resolution_due"]
         complaint.save(update_fields=fields)

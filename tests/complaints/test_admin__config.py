@@ -251,6 +251,12 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
         },
         active=True,
     )
+
+    # Regions within bounds (issue 24): HQ's bound on one number and East's value of it.
+    from complaints.models import RegionalBound, RegionalValue
+
+    bound = RegionalBound.objects.create(setting="warning_percent", level=level(2), minimum=50, maximum=95)
+    RegionalValue.objects.create(bound=bound, department=org["east"], value=60)
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"
     return org

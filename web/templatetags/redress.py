@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints.choices import (
     Demand,
@@ -15,6 +16,7 @@ from complaints.choices import (
     EventKind,
     OutreachState,
     SendBackReason,
+    VaryingSetting,
 )
 from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
@@ -29,6 +31,11 @@ LABELS = {
     "reason": dict(EscalationReason.choices) | dict(SendBackReason.choices),
     "trigger": dict(EscalationTrigger.choices),
     "outreach": dict(OutreachState.choices),
+    "varying": dict(VaryingSetting.choices),
+    "passed_over": {
+        "outside_bounds": gettext_lazy("the region's value is outside HQ's bounds"),
+        "not_allowed": gettext_lazy("HQ does not let regions set it"),
+    },
 }
 
 
