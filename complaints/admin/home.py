@@ -14,7 +14,13 @@ SETUP_GROUPS: list[tuple[Any, list[str]]] = [
     ),
     (
         _("2. Escalation ladder"),
-        ["complaints.priority", "complaints.businesscalendar", "complaints.escalationlevel"],
+        [
+            "complaints.priority",
+            "complaints.businesscalendar",
+            "complaints.escalationlevel",
+            "complaints.regionalbound",
+            "complaints.regionalvalue",
+        ],
     ),
     (
         _("3. Routing"),
@@ -24,9 +30,12 @@ SETUP_GROUPS: list[tuple[Any, list[str]]] = [
             "complaints.routingrule",
             "complaints.stageprofile",
             "complaints.stageroute",
+            "complaints.triagesettings",
+            "complaints.emotionphrase",
+            "complaints.triagemodel",
         ],
     ),
-    (_("4. Forms and steps"), ["complaints.formversion", "complaints.processsettings"]),
+    (_("4. Forms and steps"), ["complaints.formversion", "complaints.customstep", "complaints.processsettings"]),
     (
         _("5. Notifications"),
         [
