@@ -1,20 +1,26 @@
 """The customer's whole journey at phone width, in both languages: file on the public form, follow
-the tracking page, add information, answer "Not yet" with a reason, confirm the second round, then
-appeal to the customer-experience office; each step is what the customer sees, and what they typed
-stays text.
+the tracking page, add information, see the escalation (who handles it now, and the message sent),
+answer "Not yet" with a reason, confirm the second round, appeal to the customer-experience office,
+then answer the follow-up survey when it is sent; each step is what the customer sees, and what
+they typed stays text.
 
 Screenshots go to the test's temporary directory, or to docs/screenshots/ with REDRESS_SCREENSHOTS=1:
     REDRESS_SCREENSHOTS=1 .venv/bin/python -m pytest tests/browser/test_browser__portal_appeal.py
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
-from complaints.choices import EventKind, Outcome, Stage
-from complaints.models import Appeal, Complaint, ComplaintEvent
+from complaints.choices import EventKind, NotificationEvent, Outcome, Stage
+from complaints.models import Appeal, Complaint, ComplaintEvent, Notification
+from complaints.services.customer import customer_link_issue
+from complaints.services.escalation import complaint_escalate
+from complaints.services.timers import workflow_timers_fire
 from tests.conftest import FLOW
 from tests.flows.test_flows__journey import (
     contain_and_analyse,
@@ -40,6 +46,7 @@ TEXTS = {
         "appeal": "Not satisfied? Appeal",
         "send_appeal": "Send my appeal",
         "appealed": "the customer-experience office received your appeal",
+        "handled": "Handled now by:",
     },
     "zh-hans": {
         "send": "提交投诉",
@@ -51,6 +58,7 @@ TEXTS = {
         "appeal": "不满意？提出申诉",
         "send_appeal": "提交申诉",
         "appealed": "客户体验办公室已收到您的申诉",
+        "handled": "当前处理：",
     },
 }
 
@@ -99,6 +107,16 @@ def test_file_track_add_refuse_confirm_and_appeal_on_a_phone(
     assert words["added"] in page.content()
     assert page.evaluate("window.hacked") is None
 
+    # The case goes up a level: the tracking page says who handles it now, and the customer is told.
+    complaint.owner = agent
+    complaint.save(update_fields=["owner"])
+    complaint_escalate(complaint=complaint, actor=agent, reason="customer_asked")
+    complaint.refresh_from_db()
+    page.goto(track)
+    assert words["handled"] in page.content() and str(complaint.level) in page.content()
+    told = Notification.objects.get(complaint=complaint, event=NotificationEvent.CUSTOMER_UPDATE, recipient=None)
+    assert str(complaint.level) in told.body
+
     # The staff work the case up to the customer's confirmation.
     first_response(agent, complaint)
     verify(quality_engineer, complaint)
@@ -137,4 +155,20 @@ def test_file_track_add_refuse_confirm_and_appeal_on_a_phone(
     assert appeal.filed_by is None and "The new door is scratched too." in appeal.grounds
     kinds = set(ComplaintEvent.objects.filter(complaint=complaint).values_list("kind", flat=True))
     assert {EventKind.CUSTOMER_ADDED, EventKind.CONFIRMATION, EventKind.CLOSED, EventKind.APPEAL_OPENED} <= kinds
+
+    # At the admin's time after closing the survey is sent; the customer rates through the link.
+    wait = complaint.task_set.get(flow_task=FLOW.follow_up_wait)
+    with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
+        assert workflow_timers_fire() == 1
+        assert Notification.objects.filter(complaint=complaint, event=NotificationEvent.CUSTOMER_SURVEY).exists()
+        page.goto(f"{live_server.url}/customer/t/{customer_link_issue(complaint=complaint)}/")
+        page.check("input[name=satisfaction][value='4']")
+        page.fill("#id_comment", "<script>window.hacked=4</script>Fair in the end.")
+        page.screenshot(path=str(screenshots / f"portal-4-survey-{language}.png"), full_page=True)
+        page.locator("#survey input[type=submit]").click()
+        page.wait_for_url("**done=survey")
+        assert page.evaluate("window.hacked") is None
+        no_wider_than_the_phone(page)
+    complaint.refresh_from_db()
+    assert complaint.satisfaction == 4 and complaint.followed_up_at is not None
     context.close()

@@ -257,6 +257,16 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
 
     bound = RegionalBound.objects.create(setting="warning_percent", level=level(2), minimum=50, maximum=95)
     RegionalValue.objects.create(bound=bound, department=org["east"], value=60)
+    # An admin-defined step (issue 24).
+    from complaints.models import CustomStep, Role
+
+    CustomStep.objects.create(
+        code="legal-review",
+        name_en="Legal review",
+        name_zh_hans="法务审核",
+        point="before_permanent_actions",
+        role=Role.objects.get(code="agent"),
+    )
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"
     return org
