@@ -83,6 +83,7 @@ class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):
     multipart = False  # True when the form uploads files
     open_only = False  # True for the escalation doors: a closed complaint refuses them
     card = "rd-ladder"  # where on the complaint page the form was opened and returns to (PARTS)
+    frame: str | None = None  # the Turbo frame of the card the form answers in, if it edits in place
     request: Any
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -111,6 +112,7 @@ class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):
             intro=self.intro(),
             multipart=self.multipart,
             back_url=back_to_card(self.complaint.pk, self.card),
+            frame=self.frame,
             **kwargs,
         )
 
