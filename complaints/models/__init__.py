@@ -1,6 +1,6 @@
 from .batch import BatchEvent, BatchInvestigation, Delivery, OutreachContact
 from .clock import BreachAction, Clock, ClockRule
-from .complaint import Attachment, Complaint, CustomerContact, ReferenceCounter
+from .complaint import Attachment, Complaint, CustomerContact, PendingUpload, ReferenceCounter
 from .config import (
     BusinessCalendar,
     CalendarDay,
@@ -77,6 +77,7 @@ __all__ = [
     "NotificationRecipient",
     "NotificationTemplate",
     "OutreachContact",
+    "PendingUpload",
     "PortalSettings",
     "Priority",
     "PrivacyPolicy",
