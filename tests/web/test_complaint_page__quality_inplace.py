@@ -76,6 +76,8 @@ def test_the_card_is_a_frame_and_its_forms_answer_in_the_same_frame(complaint, a
     form = client.get(PAGE.format(pk=complaint.pk, path="problem/"), **TURBO).content.decode()
     inside = frame_of(form)
     assert 'name="what"' in inside and 'name="seen_version"' in inside
+    # Inside a frame a form without an action would post to the page's address: it names its own.
+    assert f'action="/workflow/flows/complaint/{complaint.pk}/problem/"' in inside
     assert hidden(inside, "seen_version") == problem_version(None)
 
 
