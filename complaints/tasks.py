@@ -133,3 +133,16 @@ def kpi_refresh() -> int:
     from complaints.services.kpi_summary import kpi_refresh as refresh
 
     return refresh()
+
+
+@shared_task(name="complaints.tasks.pending_uploads_sweep", ignore_result=True, acks_late=True)
+def pending_uploads_sweep() -> int:
+    """Removes the files kept for unsaved intake forms longer than the admin's time (a missing
+    configuration: nothing to do yet). Idempotent. Returns how many were removed."""
+    from complaints.selectors.routing import ConfigurationMissing
+    from complaints.services.pending import pending_sweep
+
+    try:
+        return pending_sweep()
+    except ConfigurationMissing:
+        return 0

@@ -48,4 +48,10 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.kpi_refresh",
         "schedule": float(os.environ.get("REDRESS_KPI_REFRESH_SECONDS", "120")),
     },
+    # Files kept for intake forms that came back with an error (complaints.services.pending): the
+    # admin sets how long they are kept; this removes the older ones every hour.
+    "pending-uploads": {
+        "task": "complaints.tasks.pending_uploads_sweep",
+        "schedule": crontab(minute="41"),
+    },
 }

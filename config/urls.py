@@ -15,12 +15,11 @@ from flows.flows import (
     MentionFlow,
 )
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
-from web.actions import language_set
 from web.batch import BatchViewset
 from web.cases import CaseLibraryViewset
 from web.dashboard.views import DashboardApp
 from web.notifications import NotificationsViewset
-from web.profile import ProfileViewset
+from web.profile import ProfileViewset, language_set
 
 site = Site(
     title=settings.SITE_TITLE,

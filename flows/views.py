@@ -20,7 +20,7 @@ from complaints.forms import quality as quality_forms
 from complaints.forms import steps as step_forms
 from complaints.forms.refusals import RefusalFormMixin
 from complaints.models import Complaint
-from complaints.selectors.intake import triage_outcome
+from complaints.selectors.intake import pending_uploads, triage_outcome
 from complaints.selectors.privacy import may_see_contact, shield_rows
 from complaints.selectors.quality import step_checklist
 from complaints.selectors.steps import run_form
@@ -29,6 +29,7 @@ from complaints.services.appeal import appeal_decide
 from complaints.services.approvals import approval_decide
 from complaints.services.collaboration import collaboration_answer
 from complaints.services.notes import mention_read
+from complaints.services.pending import pending_discard, pending_files, pending_keep
 from complaints.services.steps import custom_step_record
 
 
@@ -37,6 +38,10 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
 
     form_class = forms.IntakeForm
     template_filename = "start.html"
+    # The start page's words (templates/viewflow/workflow/start.html), not viewflow's "Start".
+    start_label = _("New complaint")
+    submit_label = _("Register the complaint")
+    continue_label = _("Register and open my next task")
     request: Any  # viewflow's wrapper adds .activation
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -48,28 +53,37 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
         return {**super().get_initial(), "category": self.request.GET.get("category") or None}
 
     def form_invalid(self, form: forms.IntakeForm) -> HttpResponse:
-        # A browser cannot refill a file input: say which files to choose again, above the form
-        # with the other problems (where the user looks first).
-        chosen = [upload.name for upload in self.request.FILES.getlist("attachments") if upload.name]
-        if chosen:
+        # A browser cannot refill a file input: the files that passed their checks are kept for
+        # this draft (services.pending) and offered ticked; the others (refused, or beyond the
+        # admin's bound) are named above the form, where the user looks first.
+        chosen = [upload for upload in self.request.FILES.getlist("attachments") if upload.name]
+        valid = [] if "attachments" in form.errors else list(form.cleaned_data.get("attachments") or [])
+        ticked = [row.pk for row in form.cleaned_data.get("kept") or []] if "kept" not in form.errors else []
+        kept, left = pending_keep(owner=self.request.user, draft=form.draft_token, uploads=valid)
+        form.show_kept(checked=ticked + [row.pk for row in kept])
+        again = [str(upload.name) for upload in (left if valid else chosen)]
+        if again:
             form.add_error(
                 None,
-                _("Nothing was saved, so choose these files again: %(files)s.") % {"files": ", ".join(chosen)},
+                _("Nothing was saved, so choose these files again: %(files)s.") % {"files": ", ".join(again)},
             )
         return super().form_invalid(form)
 
     def form_valid(self, form: forms.IntakeForm) -> HttpResponse:
         # One transaction: if triage cannot run (configuration incomplete), nothing is kept.
+        kept = list(form.cleaned_data.get("kept") or [])
         with transaction.atomic():
             complaint = intake.complaint_register(
                 complaint=self.request.activation.process,
                 data=form.cleaned_data,
                 department=form.cleaned_data["department"],
                 receiver=self.request.user,
-                attachments=form.cleaned_data.get("attachments") or [],
+                attachments=pending_files(kept) + list(form.cleaned_data.get("attachments") or []),
                 answer_form=form.answer_form,
                 answers=form.answers,
             )
+            # The draft's kept files are attached (ticked) or left out (unticked): none stays.
+            pending_discard(list(pending_uploads(owner=self.request.user, draft=form.draft_token)))
             self.request.activation.execute()
         outcome = triage_outcome(complaint)
         if outcome["alerted"]:

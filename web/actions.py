@@ -4,7 +4,6 @@ department, write a note, and the escalation information package. Thin doors ont
 from abc import ABC, abstractmethod
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -12,18 +11,15 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats, timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import generic
-from django.views.decorators.http import require_POST
 
 from complaints.downloads import attachment_response
 from complaints.forms import escalation as forms
 from complaints.forms import page as page_forms
 from complaints.forms.refusals import RefusalFormMixin
-from complaints.middleware import SESSION_KEY as LANGUAGE_SESSION_KEY
 from complaints.models import Complaint, Escalation
 from complaints.rules.clocks import is_closed
 from complaints.selectors.common import complaints_visible_to
@@ -43,7 +39,6 @@ from complaints.services.clocks import complaint_customer_answered, complaint_wa
 from complaints.services.collaboration import collaboration_request
 from complaints.services.escalation import complaint_escalate, complaint_send_back
 from complaints.services.notes import note_add
-from complaints.services.preferences import PreferenceRefused, preference_set_language
 from complaints.services.privacy import contact_reveal
 from complaints.services.stages import contact_log
 from web.timeline import mention_candidates
@@ -84,6 +79,7 @@ class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):
     multipart = False  # True when the form uploads files
     open_only = False  # True for the escalation doors: a closed complaint refuses them
     card = "rd-ladder"  # where on the complaint page the form was opened and returns to (PARTS)
+    frame: str | None = None  # the Turbo frame of the card the form answers in, if it edits in place
     request: Any
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -112,6 +108,7 @@ class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):
             intro=self.intro(),
             multipart=self.multipart,
             back_url=back_to_card(self.complaint.pk, self.card),
+            frame=self.frame,
             **kwargs,
         )
 
@@ -413,34 +410,6 @@ def package_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def package_print(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/package_print.html", package_context(request, pk))
-
-
-@require_POST
-def language_set(request: HttpRequest) -> HttpResponse:
-    """The menu's language switch: stores the user's choice (it follows them to other devices),
-    sets Django's language cookie and returns to the page they were on."""
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    language = request.POST.get("language", "")
-    try:
-        preference_set_language(user=request.user, language=language)
-    except PreferenceRefused as refusal:
-        messages.error(request, str(refusal), fail_silently=True)
-        return HttpResponseRedirect(target)
-    request.session[LANGUAGE_SESSION_KEY] = language
-    translation.activate(language)
-    response = HttpResponseRedirect(target)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
-    return response
 
 
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:

@@ -3,18 +3,19 @@ complaints, outreach list with filters and state changes, deliveries import, clo
 "mark as batch issue" action on a complaint. Thin doors onto services.batch."""
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views import generic
 from viewflow.urls import Viewset
 from viewflow.urls.sites import AppMenuMixin
 
@@ -27,6 +28,7 @@ from complaints.forms.batch import (
     OutreachFilterForm,
     OutreachMoveForm,
 )
+from complaints.forms.refusals import RefusalFormMixin
 from complaints.models import BatchInvestigation, OutreachContact
 from complaints.rules.batch import outreach_next
 from complaints.rules.privacy import mask_code, mask_name, mask_phone
@@ -40,13 +42,13 @@ from complaints.selectors.batch import (
 from complaints.selectors.common import complaints_visible_to
 from complaints.services.batch import (
     STATE_LABELS,
-    BatchRefused,
     DeliveriesRefused,
     complaint_mark_batch,
     deliveries_import,
     investigation_close,
     outreach_move,
 )
+from complaints.services.errors import Refused
 from web.actions import ComplaintActionView
 
 CONTACTS_PER_PAGE = 50
@@ -98,11 +100,16 @@ def _contact_rows(
     return rows
 
 
-def investigation_context(request: HttpRequest, investigation: BatchInvestigation, **extra: Any) -> dict[str, Any]:
+def investigation_context(
+    request: HttpRequest, investigation: BatchInvestigation, *, params: QueryDict | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The investigation page's context; `params` stand for the address's query (the list's
+    filters and page) when a form answers in place on another address."""
     user = request.user
+    params = request.GET if params is None else params
     investigator = is_batch_investigator(user)
     is_open = investigation.status == BatchStatus.OPEN
-    filters = OutreachFilterForm(request.GET or None)
+    filters = OutreachFilterForm(params or None)
     contacts = investigation.contacts.select_related("complaint", "updated_by").order_by("pk")
     if filters.is_valid():
         if filters.cleaned_data["state"]:
@@ -116,7 +123,7 @@ def investigation_context(request: HttpRequest, investigation: BatchInvestigatio
             else:  # nor plates of complaints outside the user's scope
                 match &= Q(complaint__in=complaints_visible_to(user).values("pk"))
             contacts = contacts.filter(match)
-    page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(params.get("page"))
     visible_ids = set(
         complaints_visible_to(user).filter(batch_investigations=investigation).values_list("pk", flat=True)
     )
@@ -124,7 +131,7 @@ def investigation_context(request: HttpRequest, investigation: BatchInvestigatio
     linked = investigation.complaints.select_related("category", "department").order_by("received_at", "pk")
     if not investigator:
         linked = linked.filter(pk__in=visible_ids)
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
     return {
         "investigation": investigation,
@@ -141,6 +148,7 @@ def investigation_context(request: HttpRequest, investigation: BatchInvestigatio
         "is_open": is_open,
         "import_form": extra.pop("import_form", None) or DeliveriesImportForm(),
         "close_form": extra.pop("close_form", None) or CloseInvestigationForm(),
+        "move_errors": extra.pop("move_errors", None) or {},
         "events": investigation.events.select_related("actor")[:20],
         **extra,
     }
@@ -151,86 +159,144 @@ def investigation_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/batch/detail.html", investigation_context(request, investigation))
 
 
-@require_POST
-def outreach_move_view(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
-    investigation = visible_investigation(request, pk)
-    contact = get_object_or_404(
-        OutreachContact.objects.select_related("investigation"), pk=contact_pk, investigation=investigation
-    )
-    form = OutreachMoveForm(request.POST)
-    back = request.POST.get("back") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = reverse("workflow:batch:detail", args=[investigation.pk])
-    if not form.is_valid():
-        messages.error(request, _("Choose the contact's new state."), fail_silently=True)
-        return HttpResponseRedirect(back)
-    try:
+def import_error_rows(data: bytes, errors: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """The refused file's bad lines as the page shows them: each line's number, its text as the
+    file has it (so the user finds it in their spreadsheet) and why it was refused."""
+    text = data.decode("utf-8-sig", errors="replace")
+    if "\ufffd" in text:
+        text = data.decode("gb18030", errors="replace")
+    lines = text.splitlines()
+    return [
+        {"line": line, "text": lines[line - 1] if 0 < line <= len(lines) else "", "reason": reason}
+        for line, reason in errors
+    ]
+
+
+class InvestigationFormView(RefusalFormMixin, generic.FormView):
+    """A form on the investigation page (one form → one service call). Bad input or a refusal
+    answers on the same page, next to the form that was sent, with the message (400) and nothing
+    changed; a success returns to the page with a message."""
+
+    template_name = "web/batch/detail.html"
+    http_method_names = ["post"]
+    request: Any
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.investigation = visible_investigation(request, kwargs["pk"])
+        if not self.allowed():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def allowed(self) -> bool:
+        return True
+
+    def page_extra(self, form: Any) -> dict[str, Any]:
+        """What the page needs to show this form's problems where the form is."""
+        return {}
+
+    def page_params(self) -> QueryDict | None:
+        return None
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        context = investigation_context(
+            self.request, self.investigation, params=self.page_params(), **self.page_extra(form)
+        )
+        return render(self.request, self.template_name, context, status=400)
+
+    def succeeded(self, form: Any, result: str) -> HttpResponse:
+        messages.success(self.request, result, fail_silently=True)
+        return HttpResponseRedirect(self.back())
+
+    def back(self) -> str:
+        return reverse("workflow:batch:detail", args=[self.investigation.pk])
+
+
+class OutreachMoveView(InvestigationFormView):
+    """One contact of the outreach list to its next state; a refusal (someone moved it meanwhile)
+    shows on that contact's row of the list the user was looking at (same filters and page)."""
+
+    form_class = OutreachMoveForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.contact_pk = kwargs["contact_pk"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def allowed(self) -> bool:
+        self.contact = get_object_or_404(
+            OutreachContact.objects.select_related("investigation"),
+            pk=self.contact_pk,
+            investigation=self.investigation,
+        )
+        return True
+
+    def back(self) -> str:
+        back = self.request.POST.get("back") or ""
+        request = self.request
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            return back
+        return super().back()
+
+    def page_params(self) -> QueryDict:
+        return QueryDict(urlsplit(self.back()).query)
+
+    def page_extra(self, form: Any) -> dict[str, Any]:
+        problems = [str(error) for errors in form.errors.values() for error in errors]
+        if "state" in form.errors:
+            problems = [_("Choose the contact's new state.")]
+        return {"move_errors": {self.contact.pk: " ".join(problems)}}
+
+    def perform(self, data: dict[str, Any]) -> str:
         outreach_move(
-            contact=contact,
-            actor=request.user,
-            seen_state=form.cleaned_data["seen_state"],
-            new_state=form.cleaned_data["state"],
-            note=form.cleaned_data["note"],
+            contact=self.contact,
+            actor=self.request.user,
+            seen_state=data["seen_state"],
+            new_state=data["state"],
+            note=data["note"],
         )
-    except BatchRefused as refusal:
-        messages.error(request, str(refusal), fail_silently=True)
-    else:
-        messages.success(
-            request,
-            _("%(name)s: %(state)s.")
-            % {"name": contact.customer_name, "state": STATE_LABELS[form.cleaned_data["state"]]},
-            fail_silently=True,
+        return _("%(name)s: %(state)s.") % {"name": self.contact.customer_name, "state": STATE_LABELS[data["state"]]}
+
+
+class DeliveriesImportView(InvestigationFormView):
+    """The deliveries CSV: a file with bad rows imports nothing, and the page lists each bad row
+    (its line, its text, why) in the import card."""
+
+    form_class = DeliveriesImportForm
+    import_errors: list[dict[str, Any]] = []
+
+    def allowed(self) -> bool:
+        return is_batch_investigator(self.request.user)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "files": self.request.FILES}
+
+    def perform(self, data: dict[str, Any]) -> str:
+        self.file_bytes = data["file"].read()
+        result = deliveries_import(
+            data=self.file_bytes, actor=self.request.user, identifier=investigation_identifier(self.investigation)
         )
-    return HttpResponseRedirect(back)
+        return _(
+            "Deliveries imported: %(created)s new, %(updated)s updated; %(added)s customers added to outreach lists."
+        ) % {"created": result.created, "updated": result.updated, "added": result.contacts_added}
+
+    def refused(self, form: Any, refusal: Refused) -> HttpResponse:
+        if isinstance(refusal, DeliveriesRefused):
+            self.import_errors = import_error_rows(self.file_bytes, refusal.errors)
+            return self.form_invalid(form)
+        return super().refused(form, refusal)
+
+    def page_extra(self, form: Any) -> dict[str, Any]:
+        return {"import_form": form, "import_errors": self.import_errors}
 
 
-@require_POST
-def deliveries_import_view(request: HttpRequest, pk: int) -> HttpResponse:
-    investigation = visible_investigation(request, pk)
-    if not is_batch_investigator(request.user):
-        raise Http404
-    form = DeliveriesImportForm(request.POST, request.FILES)
-    errors: list[tuple[int, str]] = []
-    if form.is_valid():
-        try:
-            result = deliveries_import(
-                data=form.cleaned_data["file"].read(),
-                actor=request.user,
-                identifier=investigation_identifier(investigation),
-            )
-        except DeliveriesRefused as refusal:
-            errors = refusal.errors
-        except BatchRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Deliveries imported: %(created)s new, %(updated)s updated; %(added)s customers added to "
-                    "outreach lists."
-                )
-                % {"created": result.created, "updated": result.updated, "added": result.contacts_added},
-                fail_silently=True,
-            )
-            return HttpResponseRedirect(reverse("workflow:batch:detail", args=[investigation.pk]))
-    context = investigation_context(request, investigation, import_form=form, import_errors=errors)
-    return render(request, "web/batch/detail.html", context, status=400)
+class InvestigationCloseView(InvestigationFormView):
+    form_class = CloseInvestigationForm
 
+    def perform(self, data: dict[str, Any]) -> str:
+        investigation_close(investigation=self.investigation, actor=self.request.user, note=data["note"])
+        return _("The investigation is closed.")
 
-@require_POST
-def investigation_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    investigation = visible_investigation(request, pk)
-    form = CloseInvestigationForm(request.POST)
-    if form.is_valid():
-        try:
-            investigation_close(investigation=investigation, actor=request.user, note=form.cleaned_data["note"])
-        except BatchRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, _("The investigation is closed."), fail_silently=True)
-            return HttpResponseRedirect(reverse("workflow:batch:detail", args=[investigation.pk]))
-    context = investigation_context(request, investigation, close_form=form)
-    return render(request, "web/batch/detail.html", context, status=400)
+    def page_extra(self, form: Any) -> dict[str, Any]:
+        return {"close_form": form}
 
 
 class MarkBatchView(ComplaintActionView):
@@ -273,7 +339,7 @@ class BatchViewset(AppMenuMixin, Viewset):
 
     index_path = path("", investigation_list_page, name="index")
     detail_path = path("<int:pk>/", investigation_page, name="detail")
-    move_path = path("<int:pk>/contacts/<int:contact_pk>/move/", outreach_move_view, name="move")
-    import_path = path("<int:pk>/import/", deliveries_import_view, name="import")
-    close_path = path("<int:pk>/close/", investigation_close_view, name="close")
+    move_path = path("<int:pk>/contacts/<int:contact_pk>/move/", OutreachMoveView.as_view(), name="move")
+    import_path = path("<int:pk>/import/", DeliveriesImportView.as_view(), name="import")
+    close_path = path("<int:pk>/close/", InvestigationCloseView.as_view(), name="close")
     mark_path = path("mark/<int:pk>/", MarkBatchView.as_view(), name="mark")

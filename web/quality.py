@@ -14,8 +14,16 @@ from django.utils.translation import gettext as _
 from complaints.forms import quality as forms
 from complaints.models import Cause, CorrectiveAction
 from complaints.models.quality import FIVE_W_TWO_H
-from complaints.selectors.quality import may_analyse, may_update_action, may_verify
+from complaints.selectors.quality import (
+    cause_version,
+    may_analyse,
+    may_update_action,
+    may_verify,
+    problem_version,
+    responsibility_version,
+)
 from complaints.services import quality
+from complaints.services.errors import Refused
 from complaints.services.privacy import eight_d_for
 from web.actions import ComplaintActionView, visible_complaint
 from web.fishbone import drawing_of
@@ -23,10 +31,31 @@ from web.fishbone import drawing_of
 LANGUAGES = {"zh-hans", "en"}
 
 
-class AnalysisActionView(ComplaintActionView):
-    """An analysis or action page: open to the complaint's handlers and its quality queues."""
+class InPlaceQualityView(ComplaintActionView):
+    """A form of the quality card, edited in place: the card is a Turbo frame
+    (templates/web/complaint/_quality.html) and the form answers inside it, so a link of the card
+    opens its form where the card was, a refusal shows in the form there, and a save brings the
+    card back with the change, without leaving the complaint's Work tab. Without Turbo the same
+    views are ordinary pages returning to the card.
+
+    A form that edits a record carries the version it was opened on (`version_field`); when
+    someone else saved first, the service refuses (QualityConflict) and the form comes back with
+    the user's text, the message, and the record's current version, so saving again is a
+    deliberate replacement."""
 
     card = "rd-quality"
+    frame = "rd-quality-frame"
+    version_field = "seen_version"
+
+    def refused(self, form: Any, refusal: Refused) -> HttpResponse:
+        if isinstance(refusal, quality.QualityConflict):
+            form.data = form.data.copy()
+            form.data[self.version_field] = refusal.version
+        return super().refused(form, refusal)
+
+
+class AnalysisActionView(InPlaceQualityView):
+    """An analysis or action page: open to the complaint's handlers and its quality queues."""
 
     def allowed(self) -> bool:
         return may_analyse(user=self.request.user, complaint=self.complaint)
@@ -41,11 +70,15 @@ class ProblemView(AnalysisActionView):
 
     def get_initial(self) -> dict[str, Any]:
         analysis = getattr(self.complaint, "root_cause", None)
-        return {name: getattr(analysis, name) for name in FIVE_W_TWO_H} if analysis else {}
+        initial = {name: getattr(analysis, name) for name in FIVE_W_TWO_H} if analysis else {}
+        return {**initial, "seen_version": problem_version(analysis)}
 
     def perform(self, data: dict[str, Any]) -> str:
         quality.problem_describe(
-            complaint=self.complaint, actor=self.request.user, answers={n: data.get(n) or "" for n in FIVE_W_TWO_H}
+            complaint=self.complaint,
+            actor=self.request.user,
+            answers={n: data.get(n) or "" for n in FIVE_W_TWO_H},
+            seen_version=data.get("seen_version") or None,
         )
         return _("Problem description saved.")
 
@@ -90,6 +123,7 @@ class CauseView(AnalysisActionView):
             "text": self.cause.text,
             "verdict": self.cause.verdict,
             "evidence": self.cause.evidence,
+            "seen_version": cause_version(self.cause),
         }
         initial.update({f"why_{i}": why for i, why in enumerate(self.cause.whys, start=1)})
         return initial
@@ -105,6 +139,7 @@ class CauseView(AnalysisActionView):
             whys=data["whys"],
             files=data.get("attachments") or [],
             cause=self.cause,
+            seen_version=data.get("seen_version") or None,
         )
         return _("Cause saved.")
 
@@ -121,14 +156,19 @@ class ResponsibilityView(AnalysisActionView):
 
     def get_initial(self) -> dict[str, Any]:
         analysis = getattr(self.complaint, "root_cause", None)
-        initial: dict[str, Any] = {}
+        initial: dict[str, Any] = {"seen_version": responsibility_version(analysis)}
         if analysis is not None:
             for i, row in enumerate(analysis.responsibilities.all(), start=1):
                 initial.update({f"department_{i}": row.department_id, f"party_{i}": row.party, f"share_{i}": row.share})
         return initial
 
     def perform(self, data: dict[str, Any]) -> str:
-        quality.responsibility_set(complaint=self.complaint, actor=self.request.user, shares=data["shares"])
+        quality.responsibility_set(
+            complaint=self.complaint,
+            actor=self.request.user,
+            shares=data["shares"],
+            seen_version=data.get("seen_version") or None,
+        )
         return _("Responsibility saved.")
 
 
@@ -170,10 +210,8 @@ class ActionPlanView(AnalysisActionView):
         return _("Action planned: %(action)s") % {"action": action}
 
 
-class OneActionView(ComplaintActionView):
+class OneActionView(InPlaceQualityView):
     """A page about one action of the complaint."""
-
-    card = "rd-quality"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.action = get_object_or_404(
@@ -190,6 +228,7 @@ class OneActionView(ComplaintActionView):
 class ActionProgressView(OneActionView):
     form_class = forms.ActionProgressForm
     multipart = True  # evidence files
+    version_field = "seen_status"
 
     def allowed(self) -> bool:
         return may_update_action(user=self.request.user, action=self.action)

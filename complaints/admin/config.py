@@ -333,7 +333,17 @@ class ProcessSettingsAdmin(HqOnlyMixin, SimpleHistoryAdmin):
     readonly_fields = ["urgent_reads_as"]
     fieldsets = [
         (None, {"fields": ["follow_up_delay_hours", "reference_prefix"]}),
-        (_("Attachments"), {"fields": ["attachment_max_mb", "attachment_extensions"]}),
+        (
+            _("Attachments"),
+            {
+                "fields": [
+                    "attachment_max_mb",
+                    "attachment_extensions",
+                    "pending_upload_hours",
+                    "pending_upload_max_files",
+                ]
+            },
+        ),
         (
             _("Triage signals"),
             {

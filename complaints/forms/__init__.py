@@ -1,8 +1,13 @@
 """Forms for intake and each step. Validation lives here; writes happen in services."""
 
+import copy
+import re
+import uuid
 from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.forms import FieldSet, Layout, Row
@@ -10,6 +15,7 @@ from viewflow.forms import FieldSet, Layout, Row
 from complaints.choices import Channel, ConfirmationOutcome, Emotion, VerificationOutcome
 from complaints.forms.answers import AnswerFieldsMixin, AnswersSection
 from complaints.forms.answers import AnswersForm as AnswersForm
+from complaints.forms.category_tree import CategoryTree
 from complaints.forms.fields import (
     AttachmentsField,
     date_field,
@@ -18,13 +24,17 @@ from complaints.forms.fields import (
     normalise_phone,
     not_in_past,
 )
-from complaints.models import Category, Complaint, Department
+from complaints.models import Category, Complaint, Department, PendingUpload
 from complaints.models.complaint import INTAKE_FIELDS, site_language
 from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import complaints_visible_to, process_settings, registering_departments
+from complaints.selectors.intake import pending_uploads
 from complaints.selectors.intake_forms import ROUTING_PREFIX, EffectiveForm, answer_field_specs, effective_form
 from complaints.selectors.routing import ConfigurationMissing
+
+# The token tying kept files (services.pending) to one intake form being filled in.
+DRAFT = re.compile(r"^[0-9a-f]{32}$")
 
 # The free-text fields whose length is the admin's policy (ProcessSettings.description_max_chars).
 DESCRIPTION_FIELDS = ("customer_words", "handler_understanding")
@@ -55,6 +65,14 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
     attachments = AttachmentsField(
         label=_("Attachments"), required=False, help_text=_("Photos, documents, recordings.")
     )
+    draft = forms.CharField(widget=forms.HiddenInput, required=False)
+    kept = forms.ModelMultipleChoiceField(
+        label=_("Files kept from your last try"),
+        queryset=PendingUpload.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("They are attached when the complaint is saved; untick a file to leave it out."),
+    )
 
     def intake_layout(self) -> Layout:
         """The standard intake, with the category's questions after the product block."""
@@ -62,9 +80,9 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
             FieldSet(_("Customer"), Row("customer_name", "customer_phone", "contact_person", "customer_language")),
             FieldSet(
                 _("Product or service"),
-                Row("category", "product_model"),
-                Row("batch_number", "order_number"),
-                Row("plate_or_vin", "purchase_date"),
+                CategoryTree("category"),
+                Row("product_model", "batch_number"),
+                Row("order_number", "plate_or_vin", "purchase_date"),
             ),
             AnswersSection(
                 title=_("Details for this category"),
@@ -86,7 +104,12 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
                 Row("emotion", "intake_priority", "manager_requested"),
             ),
             FieldSet(
-                _("Intake"), Row("channel", "department"), Row("received_at", "promised_response_at"), "attachments"
+                _("Intake"),
+                Row("channel", "department"),
+                Row("received_at", "promised_response_at"),
+                "draft",
+                *(["kept"] if "kept" in self.fields else []),
+                "attachments",
             ),
         )
 
@@ -116,6 +139,29 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
             limit_length(self.fields[name], description_limit())
         # `answer_form` stands in for the category's published questions (the admin's preview).
         self.add_answer_fields(answer_form or effective_form(self.chosen_category()))
+        self.user = user
+        raw = self.data.get("draft", "") if self.is_bound else ""
+        self.draft_token = raw if DRAFT.match(raw or "") else uuid.uuid4().hex
+        self.fields["draft"].initial = self.draft_token
+        self.show_kept()
+
+    def show_kept(self, checked: list[int] | None = None) -> None:
+        """Offers the files kept for this draft (ticked: `checked`, the ones just kept included);
+        without any, the field is left out. Rebuilds the layout."""
+        rows = list(pending_uploads(owner=self.user, draft=self.draft_token))
+        if rows:
+            if "kept" not in self.fields:
+                self.fields["kept"] = copy.deepcopy(self.base_fields["kept"])
+            kept = cast(forms.ModelMultipleChoiceField, self.fields["kept"])
+            kept.queryset = pending_uploads(owner=self.user, draft=self.draft_token)
+            kept.label_from_instance = lambda row: f"{row.name} ({filesizeformat(row.size)})"  # type: ignore[method-assign,assignment]
+            if checked is not None:
+                data = cast(QueryDict, self.data).copy()
+                data.setlist("kept", [str(pk) for pk in checked])
+                data["draft"] = self.draft_token
+                self.data = data
+        else:
+            self.fields.pop("kept", None)
         self.layout = self.intake_layout()
 
     def chosen_category(self) -> Category | None:

@@ -20,6 +20,12 @@ SHARES = 4
 MAX_TEXT = 4000
 
 
+def version_field() -> forms.CharField:
+    """The version of the record the form was opened on (selectors.quality.*_version): a save on
+    an older version is refused instead of overwriting someone else's."""
+    return forms.CharField(widget=forms.HiddenInput, required=False)
+
+
 def evidence_files() -> AttachmentsField:
     return AttachmentsField(
         label=_("Evidence files"), required=False, help_text=_("Photos, measurements, reports, records.")
@@ -38,8 +44,9 @@ class ProblemForm(forms.Form):
             )
         self.fields["what"].help_text = _("The problem in one or two sentences; it is the head of the fishbone.")
         self.fields["how_much"].help_text = _("Quantities: units affected, cost, frequency.")
+        self.fields["seen_version"] = version_field()
 
-    layout = Layout("what", "why", Row("who", "where"), Row("when", "how"), "how_much")
+    layout = Layout("seen_version", "what", "why", Row("who", "where"), Row("when", "how"), "how_much")
 
 
 class CauseForm(forms.Form):
@@ -52,6 +59,7 @@ class CauseForm(forms.Form):
         label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=MAX_TEXT
     )
     attachments = evidence_files()
+    seen_version = version_field()
 
     def __init__(self, *args: Any, cause: Cause | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,6 +75,7 @@ class CauseForm(forms.Form):
             )
 
     layout = Layout(
+        "seen_version",
         Row("category", "verdict"),
         "text",
         "evidence",
@@ -99,8 +108,9 @@ class ResponsibilityForm(forms.Form):
             self.fields[f"share_{i}"] = forms.DecimalField(
                 label=_("Share (%)"), required=False, min_value=0.01, max_value=100, max_digits=5, decimal_places=2
             )
+        self.fields["seen_version"] = version_field()
 
-    layout = Layout(*(Row(f"department_{i}", f"party_{i}", f"share_{i}") for i in range(1, SHARES + 1)))
+    layout = Layout("seen_version", *(Row(f"department_{i}", f"party_{i}", f"share_{i}") for i in range(1, SHARES + 1)))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

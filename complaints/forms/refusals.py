@@ -34,7 +34,13 @@ class RefusalFormMixin:
         raise NotImplementedError
 
     def refused(self, form: Any, refusal: Refused) -> HttpResponse:
-        form.add_error(self.refusal_field, refusal_text(refusal))
+        problem = refusal.message
+        if isinstance(problem, dict):  # field → message(s): each next to its field
+            for field, errors in problem.items():
+                for error in errors if isinstance(errors, list | tuple) else [errors]:
+                    form.add_error(field if field in form.fields else self.refusal_field, error)
+        else:
+            form.add_error(self.refusal_field, refusal_text(refusal))
         return self.form_invalid(form)  # type: ignore[attr-defined,no-any-return]
 
     def form_valid(self, form: Any) -> HttpResponse:

@@ -1,7 +1,7 @@
 from .appeal import Appeal
 from .batch import BatchEvent, BatchInvestigation, Delivery, OutreachContact
 from .clock import BreachAction, Clock, ClockRule
-from .complaint import Attachment, Complaint, CustomerContact, ReferenceCounter
+from .complaint import Attachment, Complaint, CustomerContact, PendingUpload, ReferenceCounter
 from .config import (
     BusinessCalendar,
     CalendarDay,
@@ -89,6 +89,7 @@ __all__ = [
     "NotificationRecipient",
     "NotificationTemplate",
     "OutreachContact",
+    "PendingUpload",
     "PortalSettings",
     "Priority",
     "PrivacyPolicy",

@@ -337,6 +337,34 @@ class Attachment(models.Model):
         return self.content_type.startswith("image/")
 
 
+def pending_path(instance: "PendingUpload", filename: str) -> str:
+    """A random name under the uploader's folder of files kept for a form not yet saved."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"pending/{instance.owner_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class PendingUpload(models.Model):
+    """A file chosen on an intake form that came back with an error: kept for that draft (the
+    form's `draft` token) so the agent need not choose it again. It becomes an attachment when the
+    form is saved; unsaved ones are removed after the admin's time (ProcessSettings)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    draft = models.CharField(_("draft"), max_length=32, db_index=True)
+    file = models.FileField(_("file"), upload_to=pending_path, max_length=300)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("kept at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("file kept for a form")
+        verbose_name_plural = _("files kept for forms")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CustomerContact(models.Model):
     """A call or message to or from the customer: what was said and what was promised."""
 

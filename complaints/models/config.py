@@ -452,6 +452,25 @@ class ProcessSettings(models.Model):
             "extension (a .pdf must be a PDF). Takes effect at once."
         ),
     )
+    pending_upload_hours = models.PositiveIntegerField(
+        _("files of unsaved forms kept for (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_(
+            "Files chosen on an intake form that came back with an error are kept so the agent need "
+            "not choose them again; unsaved ones are removed after this time. Takes effect at the "
+            "next cleanup."
+        ),
+    )
+    pending_upload_max_files = models.PositiveSmallIntegerField(
+        _("files kept per person for unsaved forms"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text=_(
+            "At most this many files are kept for one person's unsaved forms; beyond it the form asks "
+            "for the files again. Takes effect at once."
+        ),
+    )
     login_failure_limit = models.PositiveSmallIntegerField(
         _("failed logins before a lock-out"),
         validators=[MinValueValidator(1), MaxValueValidator(100)],

@@ -4,6 +4,7 @@ Pure functions over plain values (statuses, counts, shares); the services pass t
 the returned codes into translated messages.
 """
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -114,3 +115,18 @@ def all_effective(statuses: Sequence[str]) -> bool:
     Why: the gate before customer confirmation.
     """
     return bool(statuses) and all(s == ActionStatus.EFFECTIVE for s in statuses)
+
+
+def fingerprint(values: Iterable[object]) -> str:
+    """Rule: a record's version for the edit-in-place forms is a digest of the values the form
+    edits, in the form's order; a form remembers the version it was opened on, and a save whose
+    version differs from the record's now is refused (someone else saved first).
+
+    Example: fingerprint(["What", "Why"]) == fingerprint(["What", "Why"]);
+    fingerprint(["What", "Why"]) != fingerprint(["What", "Why not"]).
+    Why: two engineers editing the same 5W2H or cause at once: one wins, the other is told,
+    instead of the second silently overwriting the first. A digest of the edited values (not a
+    timestamp) lets an unrelated change (a new cause beside this one) pass.
+    """
+    text = "\x1f".join("" if value is None else str(value) for value in values)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

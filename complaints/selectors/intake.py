@@ -1,7 +1,11 @@
 """Reads behind the intake page: what triage decided for a complaint just registered."""
 
+from typing import Any
+
+from django.db.models import QuerySet
+
 from complaints.choices import NotificationEvent
-from complaints.models import Complaint, Notification
+from complaints.models import Complaint, Notification, PendingUpload
 from complaints.rules.names import person_name
 
 
@@ -21,3 +25,11 @@ def triage_outcome(complaint: Complaint) -> dict[str, str]:
         "department": str(complaint.department or "—"),
         "alerted": ", ".join(names),
     }
+
+
+def pending_uploads(*, owner: Any, draft: str) -> QuerySet[PendingUpload]:
+    """The files kept for one of the owner's unsaved intake forms (services.pending), oldest first;
+    nobody else's, whatever the draft token says."""
+    if not draft or not getattr(owner, "is_authenticated", False):
+        return PendingUpload.objects.none()
+    return PendingUpload.objects.filter(owner=owner, draft=draft).order_by("created_at", "pk")

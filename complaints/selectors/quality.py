@@ -61,6 +61,24 @@ def may_update_action(*, user: Any, action: CorrectiveAction) -> bool:
     return may_analyse(user=user, complaint=action.complaint)
 
 
+def problem_version(analysis: RootCauseAnalysis | None) -> str:
+    """The version of the 5W2H the problem form edits (see rules.capa.fingerprint)."""
+    return capa.fingerprint(getattr(analysis, name) if analysis else "" for name in FIVE_W_TWO_H)
+
+
+def cause_version(cause: Cause) -> str:
+    """The version of a cause the revise form edits."""
+    return capa.fingerprint([cause.category_id, cause.text, cause.verdict, cause.evidence, *cause.whys])
+
+
+def responsibility_version(analysis: RootCauseAnalysis | None) -> str:
+    """The version of the responsibility shares (department or party, share; in their order)."""
+    if analysis is None:
+        return capa.fingerprint([])
+    rows = analysis.responsibilities.order_by("pk").values_list("department_id", "party", "share")
+    return capa.fingerprint(f"{dept}/{party}/{share.normalize()}" for dept, party, share in rows)
+
+
 def analysis_of(complaint: Complaint) -> RootCauseAnalysis | None:
     """The analysis with its causes (category, files, actions) and responsibility rows, in a
     fixed number of queries."""

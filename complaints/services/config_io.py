@@ -251,6 +251,8 @@ def config_export(*, compare: bool = False) -> dict[str, Any]:
             "follow_up_delay_hours": settings_row.follow_up_delay_hours,
             "attachment_max_mb": settings_row.attachment_max_mb,
             "attachment_extensions": settings_row.attachment_extensions,
+            "pending_upload_hours": settings_row.pending_upload_hours,
+            "pending_upload_max_files": settings_row.pending_upload_max_files,
             "reference_prefix": settings_row.reference_prefix,
             "emotion_threshold": settings_row.emotion_threshold,
             "repeat_threshold": settings_row.repeat_threshold,
@@ -780,7 +782,14 @@ class _Importer:
             "action_warning_hours",
             "notification_max_attempts",
         }
-        optional = {"urgent_signals", "urgent_first_response_minutes", "login_failure_limit", "login_cooloff_minutes"}
+        optional = {
+            "urgent_signals",
+            "urgent_first_response_minutes",
+            "login_failure_limit",
+            "login_cooloff_minutes",
+            "pending_upload_hours",
+            "pending_upload_max_files",
+        }
         with self.at("process_settings"):
             if not self.check_keys(
                 data, keys | optional | {"collaboration_role", "urgent_categories", "description_max_chars"}, keys

@@ -25,7 +25,16 @@ from complaints.models import (
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
 from complaints.selectors.common import user_department_ids
-from complaints.selectors.quality import has_open_task, may_analyse, may_update_action, may_verify, permanent_statuses
+from complaints.selectors.quality import (
+    cause_version,
+    has_open_task,
+    may_analyse,
+    may_update_action,
+    may_verify,
+    permanent_statuses,
+    problem_version,
+    responsibility_version,
+)
 from complaints.services.attachments import attachment_add
 from complaints.services.clocks import action_clock_sync
 from complaints.services.errors import is_system
@@ -40,6 +49,28 @@ LATE_STAGES = (Stage.CUSTOMER_CONFIRMATION, Stage.CLOSED)
 
 class QualityRefused(StepRefused):
     """The analysis or action cannot be recorded as asked; the message says why (translated)."""
+
+
+class QualityConflict(QualityRefused):
+    """Someone else saved the record after this form was opened; nothing was written. `version`
+    is the record's version now: saving again with it replaces theirs, knowingly."""
+
+    def __init__(self, message: str, *, version: str) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+def _check_version(*, seen: str | None, now: str, what: str) -> None:
+    """Refuses a save made on a form opened before someone else saved (rules.capa.fingerprint)."""
+    if seen and seen != now:
+        raise QualityConflict(
+            _(
+                "Someone else saved %(what)s while you were editing; nothing of yours was saved. "
+                "Your text is still in the form: look at the page again, then save to replace theirs."
+            )
+            % {"what": what},
+            version=now,
+        )
 
 
 def _may_analyse(*, complaint: Complaint, actor: Any) -> None:
@@ -79,13 +110,17 @@ def _attach(*, complaint: Complaint, actor: Any, files: Sequence[UploadedFile], 
     return names
 
 
-def problem_describe(*, complaint: Complaint, actor: Any, answers: dict[str, str]) -> RootCauseAnalysis:
+def problem_describe(
+    *, complaint: Complaint, actor: Any, answers: dict[str, str], seen_version: str | None = None
+) -> RootCauseAnalysis:
     """Records the problem in 5W2H (What, Why, Who, Where, When, How, How much); returns the
-    analysis. Unchanged answers are a no-op without an event."""
+    analysis. Unchanged answers are a no-op without an event. With `seen_version` (the form's),
+    refuses when someone else saved the 5W2H since (QualityConflict)."""
     _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
     with transaction.atomic():
         analysis = _analysis(complaint)
+        _check_version(seen=seen_version, now=problem_version(analysis), what=_("the 5W2H"))
         old = {name: getattr(analysis, name) for name in FIVE_W_TWO_H}
         new = {name: (answers.get(name) or "").strip() for name in FIVE_W_TWO_H}
         if old == new:
@@ -116,9 +151,11 @@ def cause_record(
     whys: Sequence[str] = (),
     files: Sequence[UploadedFile] = (),
     cause: Cause | None = None,
+    seen_version: str | None = None,
 ) -> Cause:
     """Adds a candidate cause to a bone of the fishbone, or revises one (verdict, evidence, the
-    5-whys chain); returns it. Files add to its evidence."""
+    5-whys chain); returns it. Files add to its evidence. Revising with `seen_version` refuses
+    when someone else revised the cause since (QualityConflict)."""
     _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
     if not text.strip():
@@ -137,6 +174,7 @@ def cause_record(
             cause = Cause.objects.select_for_update().get(pk=cause.pk)
             if cause.analysis_id != analysis.pk:
                 raise QualityRefused(_("This cause belongs to another complaint."))
+            _check_version(seen=seen_version, now=cause_version(cause), what=_("this cause"))
             old = {"category": cause.category.code, "verdict": cause.verdict}
         cause.category = category
         cause.text = text.strip()
@@ -163,11 +201,15 @@ def cause_record(
 
 
 def responsibility_set(
-    *, complaint: Complaint, actor: Any, shares: Sequence[tuple[Department | None, str, Decimal]]
+    *,
+    complaint: Complaint,
+    actor: Any,
+    shares: Sequence[tuple[Department | None, str, Decimal]],
+    seen_version: str | None = None,
 ) -> RootCauseAnalysis:
     """Replaces the responsibility shares (department or outside party, share %); the department
     with the largest share becomes the analysis's responsible department. Refuses shares out of
-    range or above 100 % together."""
+    range or above 100 % together, and (with `seen_version`) shares someone else changed since."""
     _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
     rows = [(dept, (party or "").strip(), share) for dept, party, share in shares]
@@ -180,6 +222,7 @@ def responsibility_set(
         raise QualityRefused(_("The shares add up to more than 100 %."))
     with transaction.atomic():
         analysis = _analysis(complaint)
+        _check_version(seen=seen_version, now=responsibility_version(analysis), what=_("the responsibility"))
         analysis.responsibilities.all().delete()
         Responsibility.objects.bulk_create(
             [Responsibility(analysis=analysis, department=d, party=p if d is None else "", share=s) for d, p, s in rows]
@@ -300,9 +343,10 @@ def action_move(
         _may_update(action=action, actor=actor)
         _check_open(action.complaint)
         if seen_status and seen_status != action.status:
-            raise QualityRefused(
+            raise QualityConflict(
                 _("Someone changed this action meanwhile (it is now “%(status)s”); look again.")
-                % {"status": action.get_status_display()}
+                % {"status": action.get_status_display()},
+                version=action.status,
             )
         if action.kind == ActionKind.PERMANENT and action.complaint.stage in LATE_STAGES:
             raise QualityRefused(_("Permanent actions are settled once the customer is asked to confirm."))

@@ -53,6 +53,9 @@ def choose(page: Any, name: str, value: Any) -> None:
     landed while the menu was still animating), clicks the option, waits for the menu to close."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    if page.locator(f"[data-tree-picker={name}]").count():
+        pick_in_tree(page, name, value)
+        return
     anchor = page.locator(f"vf-field-select[name={name}] .mdc-select__anchor")
     option = page.locator(f"vf-field-select[name={name}] li[data-value='{value}']")
     for _attempt in range(5):
@@ -64,3 +67,14 @@ def choose(page: Any, name: str, value: Any) -> None:
             page.keyboard.press("Escape")
     option.click()
     option.wait_for(state="hidden")
+
+
+def pick_in_tree(page: Any, name: str, value: Any) -> None:
+    """Picks a category in the intake's tree picker as a user does: types its name in the search
+    box (which opens the branches above it) and clicks it."""
+    radio = page.locator(f"#id_{name}_{value}")
+    label = radio.locator("xpath=..")
+    text = label.inner_text().strip()
+    page.fill(f"[data-tree-picker={name}] .rd-tree-picker__search", text)
+    label.click()
+    assert radio.is_checked()

@@ -1,6 +1,9 @@
 """Deliveries CSV: a file with bad rows reports each and imports none; a good file fills the
 outreach lists of the open investigations of its batches; importing again adds nothing twice."""
 
+import html
+import re
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from complaints.choices import DeliveryIdentifier
@@ -9,6 +12,15 @@ from complaints.services.config_io import config_export, config_import
 from tests.conftest import intake_data
 from tests.flows.test_flows__journey import as_user
 from tests.web.test_batch__investigations import BATCH, file, register
+
+
+def error_rows(page: str) -> dict[int, str]:
+    """The import card's bad rows: line number → the row's cells (its text in the file, the problem)."""
+    return {
+        int(line): re.sub(r"<[^>]+>", " ", cells)
+        for line, cells in re.findall(r'<tr data-line="(\d+)">(.*?)</tr>', page, re.S)
+    }
+
 
 HEADER = "batch_number,product_model,production_date,plate_or_vin,customer_name,phone,delivery_date\n"
 
@@ -37,14 +49,16 @@ def test_a_file_with_bad_rows_reports_each_one_and_imports_none(org, agent, qual
     assert response.status_code == 400
     page = response.content.decode()
     assert "Nothing was imported" in page
-    for line, reason in [
-        (4, "batch_number: missing"),
-        (5, "production_date"),
-        (6, "Enter a valid phone number"),
-        (7, "the same batch and plate_or_vin as line 2"),
+    rows = error_rows(page)
+    # Each bad row in place: its line, its text as in the file (to find it), and why.
+    for line, text, reason in [
+        (4, ",EV-S7,2026-07-01,沪B·90001", "batch_number: missing"),
+        (5, "2026-07-32", "production_date"),
+        (6, "12345", "Enter a valid phone number"),
+        (7, "沪B·00000,赵", "the same batch and plate_or_vin as line 2"),
     ]:
-        assert f"Line {line}: " in page and reason in page, (line, reason)
-    assert "Line 2:" not in page and "Line 3:" not in page
+        assert text in html.unescape(rows[line]) and reason in html.unescape(rows[line]), (line, rows.get(line))
+    assert sorted(rows) == [4, 5, 6, 7]
     assert Delivery.objects.count() == 0 and investigation.contacts.count() == 3
 
 
@@ -53,7 +67,9 @@ def test_a_wrong_header_is_reported(org, agent, quality_engineer):
     investigation = BatchInvestigation.objects.get()
     bad = SimpleUploadedFile("d.csv", b"batch,vin,name\nA,B,C\n", content_type="text/csv")
     page = as_user(quality_engineer).post(f"/workflow/batch/{investigation.pk}/import/", {"file": bad}).content.decode()
-    assert "Line 1: Wrong header" in page and "missing columns: batch_number" in page
+    rows = error_rows(page)
+    assert list(rows) == [1] and "batch,vin,name" in rows[1] and "Wrong header" in rows[1]
+    assert "missing columns: batch_number" in rows[1]
     assert Delivery.objects.count() == 0
 
 

@@ -132,8 +132,12 @@ def test_the_page_moves_a_contact_and_shows_counts(investigation, quality_engine
     contact = investigation.contacts.first()
     url = f"/workflow/batch/{investigation.pk}/contacts/{contact.pk}/move/"
     assert client.post(url, {"seen_state": "to_contact", "state": "contacted", "note": "called"}).status_code == 302
-    response = client.post(url, {"seen_state": "to_contact", "state": "contacted"}, follow=True)
-    assert "meanwhile" in response.content.decode()
+    # The second move is refused on the same page, on that contact's row, and changes nothing.
+    response = client.post(url, {"seen_state": "to_contact", "state": "contacted"})
+    assert response.status_code == 400
+    row = response.content.decode().split(f'id="rd-contact-{contact.pk}"')[1].split("</tr>")[0]
+    assert "meanwhile" in row and "rd-row-error" in row
+    assert investigation.events.filter(kind="contact").count() == 1
     OutreachContact.objects.filter(pk=contact.pk).update(state="fixed")
     page = client.get(f"/workflow/batch/{investigation.pk}/").content.decode()
     assert "<strong>3</strong><span>customers</span>" in page
@@ -298,3 +302,20 @@ def test_the_threshold_and_window_travel_with_the_configuration_and_refuse_nonse
     assert any("batch_threshold" in e for e in caught.value.errors)
     assert any("batch_window_days" in e for e in caught.value.errors)
     assert ProcessSettings.objects.get().batch_threshold == 3
+
+
+def test_a_refused_move_answers_on_the_list_the_user_was_looking_at(investigation, quality_engineer):
+    """Bad input on one row: the message on that row, the list with the filters the user had."""
+    client = as_user(quality_engineer)
+    first, second = investigation.contacts.order_by("pk")[:2]
+    outreach_move(contact=first, actor=quality_engineer, seen_state="to_contact", new_state="contacted")
+    back = f"/workflow/batch/{investigation.pk}/?state=to_contact"
+    url = f"/workflow/batch/{investigation.pk}/contacts/{second.pk}/move/"
+    response = client.post(url, {"seen_state": "to_contact", "state": "", "back": back})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count("rd-outreach--") == 2  # the filtered list: the contacted one is not on it
+    row = page.split(f'id="rd-contact-{second.pk}"')[1].split("</tr>")[0]
+    assert "Choose the contact&#x27;s new state." in row or "Choose the contact's new state." in row
+    second.refresh_from_db()
+    assert second.state == "to_contact"

@@ -3,6 +3,7 @@ them to another browser) and sets Django's language cookie; every page then rend
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 
 from complaints.models import UserPreference
 from tests.web.page_helpers import as_user, new_complaint, page, page_url
@@ -40,8 +41,11 @@ def test_the_choice_follows_the_user_to_another_browser(org, agent):
 def test_an_unknown_language_changes_nothing(org, agent):
     client = as_user(agent)
     response = switch(client, "xx")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == "/workflow/inbox/"
     assert not UserPreference.objects.filter(user=agent).exists()
+    # The service's refusal is told on the page the user returns to (complaints/forms/refusals.py).
+    told = [str(m) for m in get_messages(response.wsgi_request)]
+    assert len(told) == 1 and told[0]
 
 
 def test_a_foreign_next_address_is_not_followed(org, agent):

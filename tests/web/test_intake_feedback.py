@@ -62,3 +62,15 @@ def test_an_intake_form_coming_back_with_an_error_names_the_files_to_choose_agai
     assert response.status_code == 200
     assert "Nothing was saved, so choose these files again: scratch.png." in response.content.decode()
     assert not Complaint.objects.exists()
+
+
+def test_the_start_page_speaks_the_domains_words_in_both_languages(org, agent):
+    """viewflow's generic "Start" / "Start and continue" give way to what the buttons do."""
+    client = as_user(agent)
+    page = client.get(START_URL).content.decode()
+    assert "Register the complaint" in page and "Register and open my next task" in page
+    assert ">New complaint<" in page.replace("</a>", "<").replace("<a>", ">")
+    assert "Start and continue" not in page and ">Start<" not in page.replace(" ", "")
+    assert client.post("/preferences/language/", {"language": "zh-hans", "next": START_URL}).status_code == 302
+    page = client.get(START_URL).content.decode()
+    assert "登记投诉" in page and "登记并打开我的下一个任务" in page and "新投诉" in page
