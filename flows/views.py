@@ -83,7 +83,9 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
                 answers=form.answers,
             )
             # The draft's kept files are attached (ticked) or left out (unticked): none stays.
-            pending_discard(list(pending_uploads(owner=self.request.user, draft=form.draft_token)))
+            pending_discard(
+                list(pending_uploads(owner=self.request.user, draft=form.draft_token)), actor=self.request.user
+            )
             self.request.activation.execute()
         outcome = triage_outcome(complaint)
         if outcome["alerted"]:

@@ -126,16 +126,16 @@ class TriageModelAdmin(admin.ModelAdmin):
             body,
         )
 
-    @admin.action(description=_("Use the selected model"))
+    @admin.action(description=_("Use the selected model"), permissions=["change"])
     def switch_on(self, request: HttpRequest, queryset: QuerySet[models.TriageModel]) -> None:
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one model to use."), messages.ERROR)
             return
-        triage_model_switch(model=queryset.get(), active=True)
+        triage_model_switch(model=queryset.get(), active=True, actor=request.user)
         self.message_user(request, _("The model is in use."), messages.SUCCESS)
 
-    @admin.action(description=_("Stop using the selected models"))
+    @admin.action(description=_("Stop using the selected models"), permissions=["change"])
     def switch_off(self, request: HttpRequest, queryset: QuerySet[models.TriageModel]) -> None:
         for model in queryset:
-            triage_model_switch(model=model, active=False)
+            triage_model_switch(model=model, active=False, actor=request.user)
         self.message_user(request, _("No suggestions come from the selected models any more."), messages.SUCCESS)

@@ -7,17 +7,23 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.choices import EventKind
 from complaints.models import Complaint, TriageModel, TriageSettings
 from complaints.rules.classify import Sample, tokens, train
 from complaints.selectors.triage import active_model, training_samples, triage_settings_required, triage_suggestions
+from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
 
 # Training is reproducible: the same complaints give the same split, model and figures.
 TRAINING_SEED = 20261203
 # The newest complaints a model learns from (memory and time of one training, not policy).
 TRAINING_LIMIT = 20000
+
+
+class TriageRefused(Refused):
+    """The actor may not put triage models in use or stop them."""
 
 
 class TooLittleData(Exception):
@@ -90,9 +96,12 @@ def triage_train_due(*, now: datetime | None = None) -> TriageModel | None:
         return None
 
 
-def triage_model_switch(*, model: TriageModel, active: bool) -> TriageModel:
+def triage_model_switch(*, model: TriageModel, active: bool, actor: Any = None) -> TriageModel:
     """Puts a model in use (the one in use before stops) or stops it; no model in use means no
-    suggestions. Returns the model."""
+    suggestions. Only a person with the admin's permission to change triage models may. Returns the
+    model."""
+    if not is_system(actor) and not actor.has_perm("complaints.change_triagemodel"):
+        raise TriageRefused(_("You may not change which triage model is in use."))
     with transaction.atomic():
         TriageModel.objects.select_for_update().filter(pk=model.pk).first()
         if active:

@@ -11,9 +11,15 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.models import PendingUpload
 from complaints.selectors.common import process_settings
+from complaints.services.errors import Refused, is_system
+
+
+class PendingRefused(Refused):
+    """The kept files are not the actor's to remove."""
 
 
 def pending_keep(
@@ -50,8 +56,11 @@ def pending_files(rows: Sequence[PendingUpload]) -> list[UploadedFile]:
     return files
 
 
-def pending_discard(rows: Sequence[PendingUpload]) -> None:
-    """Removes kept files (their rows, and the stored files once the transaction commits)."""
+def pending_discard(rows: Sequence[PendingUpload], *, actor: Any = None) -> None:
+    """Removes kept files (their rows, and the stored files once the transaction commits): a person
+    only their own (refused otherwise, nothing removed), the daily cleanup any."""
+    if not is_system(actor) and any(row.owner_id != actor.pk for row in rows):
+        raise PendingRefused(_("You may remove only the files kept for you."))
     names = [row.file.name for row in rows]
     storage = PendingUpload._meta.get_field("file").storage  # type: ignore[attr-defined]
     PendingUpload.objects.filter(pk__in=[row.pk for row in rows]).delete()

@@ -9,11 +9,18 @@ from django.utils.translation import gettext as _
 
 from complaints.models import BusinessCalendar, Department, RegionalBound, RegionalValue
 from complaints.selectors.regional import regional_scope
-from complaints.services.errors import Refused
+from complaints.services.errors import Refused, is_system
 
 
 class RegionalRefused(Refused):
     """The regional value may not be set (outside the actor's departments, outside HQ's bounds…)."""
+
+
+def _require(actor: Any, verb: str) -> None:
+    """Refuses a person without the admin's permission on regional values: the department scope alone
+    is no authority (someone of a top department, or of none, would count as HQ)."""
+    if not is_system(actor) and not actor.has_perm(f"complaints.{verb}_regionalvalue"):
+        raise RegionalRefused(_("You may not set regional values."))
 
 
 def regional_value_set(
@@ -28,7 +35,10 @@ def regional_value_set(
     """Sets (or changes) a department's value of a varying number and returns the row. Refuses a
     department outside the actor's subtree, a number HQ keeps to itself and a value outside HQ's
     bounds; HQ's bounds are locked while the value is checked, so a value saved while HQ narrows
-    the bounds is either checked against the new bounds or refused."""
+    the bounds is either checked against the new bounds or refused. Only a person with the admin's
+    permission to add (or, for an existing row, change) regional values may set one."""
+    verb = "change" if instance is not None and instance.pk is not None else "add"
+    _require(actor, verb)
     scope = regional_scope(actor)
     if scope is not None and department.pk not in scope:
         raise RegionalRefused(_("You may set values only for your own departments and those below them."))
@@ -49,7 +59,9 @@ def regional_value_set(
 
 
 def regional_value_delete(*, actor: Any, row: RegionalValue) -> None:
-    """Removes a department's value (HQ's value applies again); only within the actor's departments."""
+    """Removes a department's value (HQ's value applies again); only within the actor's departments
+    and with the admin's permission to delete regional values."""
+    _require(actor, "delete")
     scope = regional_scope(actor)
     if scope is not None and row.department_id not in scope:
         raise RegionalRefused(_("You may set values only for your own departments and those below them."))

@@ -6,7 +6,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,21 +20,32 @@ from viewflow.workflow.models import Task
 from complaints import services as services_package
 from complaints.choices import ActionKind, ActionStatus, BatchOpenedBy, CauseVerdict, EscalationTrigger
 from complaints.models import (
+    BusinessCalendar,
     CauseCategory,
     CompensationApproval,
     Complaint,
+    CustomStep,
+    EscalationLevel,
     FormField,
     InAppNotice,
+    PendingUpload,
     PortalSettings,
+    Priority,
     PrivacyPolicy,
+    RegionalBound,
+    RegionalValue,
     Role,
+    TriageModel,
+    WorkingHours,
 )
 from complaints.selectors.batch import complaint_batch_key
 from complaints.services import (
+    appeal,
     approvals,
     assignment,
     attachments,
     batch,
+    calendars,
     clocks,
     collaboration,
     customer,
@@ -43,16 +54,21 @@ from complaints.services import (
     inbox,
     intake,
     intake_forms,
+    learning,
     notes,
     notify,
+    pending,
     privacy,
     quality,
+    regional,
     reopen,
     stages,
+    steps,
 )
 from complaints.services.errors import Refused
 from flows import driver
 from tests.conftest import FLOW, FMT, intake_data, make_user, open_task
+from tests.portal.appeal_setup import open_appeals
 from tests.quality_steps import FIVE_W_TWO_H
 
 PERSONAS = ("agent", "agent_b", "regional_lead", "quality_engineer", "outsider", "admin")
@@ -215,6 +231,71 @@ def _closed(ctx: dict[str, Any]) -> Complaint:
     Complaint.objects.filter(pk=complaint.pk).update(stage="closed", outcome="resolved", closed_at=timezone.now())
     complaint.refresh_from_db()
     return complaint
+
+
+def _appealable(ctx: dict[str, Any]) -> Complaint:
+    """The case closed, with appeals going to the quality department's engineers (so that one
+    persona is the office)."""
+    open_appeals(
+        ctx["org"], appeal_department=ctx["org"]["quality"], appeal_role=Role.objects.get(code="quality_engineer")
+    )
+    return _closed(ctx)
+
+
+def _appeal(ctx: dict[str, Any]) -> Any:
+    """An appeal of the closed case, made by its agent on the customer's behalf."""
+    return appeal.appeal_open(complaint=_appealable(ctx), actor=ctx["agent"], grounds="Nobody looked at it.")
+
+
+def _step_run(ctx: dict[str, Any]) -> Any:
+    """A custom step of the quality engineers' queue, started for the case by the system."""
+    CustomStep.objects.create(
+        code="legal_auth",
+        department=ctx["org"]["quality"],
+        name_en="Legal review",
+        name_zh_hans="法务审核",
+        point="after_verification",
+        role=Role.objects.get(code="quality_engineer"),
+    )
+    (run,) = steps.custom_steps_start(complaint=ctx["complaint"], point="after_verification", batch=99)
+    return run
+
+
+def _bound(ctx: dict[str, Any]) -> RegionalBound:
+    """HQ lets departments vary level 2's time to resolve P1 complaints between 12 and 48 hours."""
+    return RegionalBound.objects.create(
+        setting="resolution_time",
+        level=EscalationLevel.objects.get(rank=2),
+        priority=Priority.objects.get(code="P1"),
+        minimum=Decimal(12),
+        maximum=Decimal(48),
+    )
+
+
+def _regional_value(ctx: dict[str, Any]) -> RegionalValue:
+    """East's value of that number."""
+    return RegionalValue.objects.create(bound=_bound(ctx), department=ctx["org"]["east"], value=Decimal(30))
+
+
+def _calendar(ctx: dict[str, Any]) -> BusinessCalendar:
+    calendar = BusinessCalendar.objects.create(code="cn_auth", name="Mainland", time_zone="Asia/Shanghai")
+    for weekday in range(5):
+        WorkingHours.objects.create(calendar=calendar, weekday=weekday, start=time(9), end=time(18))
+    return calendar
+
+
+def _triage_model(ctx: dict[str, Any]) -> TriageModel:
+    return TriageModel.objects.create(
+        version=1, trained_at=timezone.now(), data_size=0, seed=1, params={}, evaluation={}, active=False
+    )
+
+
+def _kept(ctx: dict[str, Any]) -> list[PendingUpload]:
+    """A file kept for the agent's draft."""
+    rows, _left = pending.pending_keep(
+        owner=ctx["agent"], draft="draft-auth", uploads=[SimpleUploadedFile("a.txt", b"photo", "text/plain")]
+    )
+    return rows
 
 
 Call = Callable[[dict[str, Any], Any], Any]
@@ -434,6 +515,40 @@ TABLE: dict[str, tuple[Call, set[str]]] = {
         lambda c, u: reopen.complaint_reopen(complaint=_closed(c), actor=u, reason="Scratched again."),
         HANDLERS,
     ),
+    "appeal.appeal_open": (
+        lambda c, u: appeal.appeal_open(complaint=_appealable(c), actor=u, grounds="Nobody looked at it."),
+        HANDLERS,
+    ),
+    "appeal.appeal_decide": (
+        lambda c, u: appeal.appeal_decide(appeal=_appeal(c), actor=u, decision="rejected", text="Handled right."),
+        QUALITY,  # the office: here the quality department's engineers
+    ),
+    "steps.custom_step_record": (
+        lambda c, u: steps.custom_step_record(run=_step_run(c), actor=u, answers={}),
+        QUALITY,  # the step's queue
+    ),
+    "regional.regional_value_set": (
+        lambda c, u: regional.regional_value_set(
+            actor=u, bound=_bound(c), department=c["org"]["east"], value=Decimal(30)
+        ),
+        NOBODY_BUT_ADMIN,  # a regional admin needs the admin's permission on regional values too
+    ),
+    "regional.regional_value_delete": (
+        lambda c, u: regional.regional_value_delete(actor=u, row=_regional_value(c)),
+        NOBODY_BUT_ADMIN,
+    ),
+    "calendars.holidays_fill": (
+        lambda c, u: calendars.holidays_fill(calendar=_calendar(c), year=2026, country="CN", actor=u),
+        NOBODY_BUT_ADMIN,
+    ),
+    "learning.triage_model_switch": (
+        lambda c, u: learning.triage_model_switch(model=_triage_model(c), active=True, actor=u),
+        NOBODY_BUT_ADMIN,
+    ),
+    "pending.pending_discard": (
+        lambda c, u: pending.pending_discard(_kept(c), actor=u),
+        {"agent"},  # only the files kept for oneself
+    ),
 }
 
 # Public functions of complaints/services that are not doors a person walks through, each with why.
@@ -469,10 +584,7 @@ NOT_DOORS: dict[str, str] = {
             "privacy.retention_due",
             "review.due_periods",
             "review.pack_context",
-            "review.pack_html",
             "review.pack_kind",
-            "review.pack_workbook",
-            "review.workbook",
             "review.dont_do",
             "attachments.image_reencoded",
             "batch.deliveries_read",
@@ -486,6 +598,17 @@ NOT_DOORS: dict[str, str] = {
             "work.starter_register",
             "urgency.connect",
             "urgency.urgency_deferred",
+            "appeal.appeal_queue",
+            "appeal.may_decide",
+            "assignment.owner_by_rule",
+            "config_io.config_diff",
+            "config_io.config_fingerprint",
+            "config_io.config_preview",
+            "config_io.parse_document",
+            "pending.pending_files",
+            "steps.custom_step_owner",
+            "steps.may_do",
+            "steps.step_queue",
         ),
         "a question or a rendering: writes nothing",
     ),
@@ -538,6 +661,15 @@ NOT_DOORS: dict[str, str] = {
             "customer.customer_registered",
             "customer.customer_ask",
             "customer.customer_notify",
+            "clocks.appeal_clock_sync",
+            "kpi_summary.kpi_rebuild_all",
+            "kpi_summary.kpi_refresh",
+            "learning.triage_train",
+            "learning.triage_train_due",
+            "notify.robot_post",
+            "pending.pending_sweep",
+            "steps.custom_step_clock_sync",
+            "steps.custom_steps_start",
         ),
         "the system's own write (a beat job, a flow hook, a trigger): no person acts",
     ),
@@ -559,6 +691,8 @@ NOT_DOORS: dict[str, str] = {
     "batch.investigation_link": "inside complaint_mark_batch and the threshold trigger, after their check",
     "events.event_record": "the timeline, written by every service after its check",
     "intake_forms.answers_store": "inside complaint_register, after its check",
+    "learning.suggestion_record": "inside complaint_register, after its check",
+    "emotion.complaint_emotion_read": "inside complaint_register and customer_add_information, after their check",
     "intake_forms.form_withdraw": "inside the configuration import, after its caller's check",
     "deadlines.complaint_deadlines_recompute": "inside the level's recompute and the escalation, after their check",
     "triage.complaint_retriage": "a consequence of note_add (checked): new facts, the rules decide",
@@ -573,6 +707,7 @@ NOT_DOORS: dict[str, str] = {
     "preferences.preference_set_language": "the user's own setting",
     "preferences.preference_set_notifications": "the user's own setting",
     "inbox.notices_mark_all_read": "the user's own notices",
+    "pending.pending_keep": "the user's own kept files: the owner is the acting user",
     # The configuration: the admin's permission is checked by the admin and by config_import's caller.
     "config_io.config_import": "the configuration import: the admin's view and the command check who",
     "config_io.config_import_text": "the configuration import: the admin's view and the command check who",
