@@ -145,6 +145,21 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """Whoever owns the configuration (the channels, the templates) sees every message and its
+        failures; any other staff member only the messages of the complaints they may see in the
+        workspace and their own (issue 19: the admin's lists apply the workspace's scope)."""
+        from complaints.admin.tools import CONFIG_PERMISSION
+        from complaints.selectors.common import complaints_visible_to
+
+        queryset = super().get_queryset(request)
+        if request.user.has_perm(CONFIG_PERMISSION):
+            return queryset
+        return queryset.filter(
+            Q(complaint__in=complaints_visible_to(request.user).values("pk"))
+            | Q(complaint__isnull=True, recipient=request.user)
+        )
+
     def get_list_display(self, request: HttpRequest) -> Any:
         """Address and subject as this reader may see them: masked for the complaints whose
         customer they see masked (the privacy policy, asked once per list)."""

@@ -137,6 +137,8 @@ def test_queries_do_not_grow_with_the_complaints(
             received_at=MONDAY,
             outcome=Outcome.RESOLVED,
         )
-    with django_assert_max_num_queries(30):
+    # 31: one query over the cohort counts what the summary rows do not hold (triage suggestions taken,
+    # appeals and their decisions).
+    with django_assert_max_num_queries(31):
         s = kpi_summary(user=boss, filters=filters)
     assert s.volume == 37

@@ -207,7 +207,9 @@ def test_complaint_page_and_8d_cost_the_same_for_2_and_14_causes_and_actions(com
     fill(complaint, quality_engineer, 12)
     many = page_queries(quality_engineer, url)
     assert many == few, (few, many)
-    assert few <= 60
+    # 63: the custom steps the case ran (one), the customer card's appeal and the portal settings
+    # that say whether one may be made (two) joined the page (issues 24, 21).
+    assert few <= 63
 
 
 def test_cause_categories_travel_with_the_configuration(org, complaint, quality_engineer):

@@ -74,3 +74,24 @@ def test_the_admins_delivery_list_shows_a_staff_member_only_the_vehicles_they_se
     assert "A**** ****" not in body and "Alpha Qian" not in body and "Carol Elsewhere" not in body
     everything = client_as(users["superuser"]).get("/admin/complaints/delivery/").content.decode()
     assert all(name in everything for name in ("Alpha Qian", "Bravo Sun", "Carol Elsewhere"))
+
+
+def test_the_admins_notification_list_keeps_to_the_staff_members_scope(world: dict[str, Any]) -> None:
+    """Messages are about cases: a staff member allowed to read the list sees those of the complaints
+    they see; whoever owns the configuration sees every message and its failures."""
+    from django.contrib.auth.models import Permission
+
+    from complaints.models import Notification
+
+    a, b, users = world["a"], world["b"], world["users"]
+    for case in (a.complaint, b.complaint):
+        Notification.objects.create(complaint=case, event="escalated", address="x@example.com", subject=case.reference)
+    users["staff_b"].user_permissions.add(Permission.objects.get(codename="view_notification"))
+    listing = client_as(users["staff_b"]).get("/admin/complaints/notification/")
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert b.complaint.reference in body and a.complaint.reference not in body
+    shown = Notification.objects.get(complaint=a.complaint)
+    assert client_as(users["staff_b"]).get(f"/admin/complaints/notification/{shown.pk}/change/").status_code == 302
+    everything = client_as(users["superuser"]).get("/admin/complaints/notification/").content.decode()
+    assert a.complaint.reference in everything and b.complaint.reference in everything
