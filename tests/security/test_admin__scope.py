@@ -85,7 +85,9 @@ def test_the_admins_notification_list_keeps_to_the_staff_members_scope(world: di
 
     a, b, users = world["a"], world["b"], world["users"]
     for case in (a.complaint, b.complaint):
-        Notification.objects.create(complaint=case, event="escalated", address="x@example.com", subject=case.reference)
+        Notification.objects.create(
+            key=f"scope-{case.pk}", complaint=case, event="escalated", address="x@example.com", subject=case.reference
+        )
     users["staff_b"].user_permissions.add(Permission.objects.get(codename="view_notification"))
     listing = client_as(users["staff_b"]).get("/admin/complaints/notification/")
     assert listing.status_code == 200
