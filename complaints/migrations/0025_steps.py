@@ -8,6 +8,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def forget_custom_step_forms(apps, schema_editor):
+    """Going back to before custom steps: their forms (no category) and the answers given in their
+    tasks go with them, or the category column could not become required again."""
+    Answer = apps.get_model("complaints", "Answer")
+    FormVersion = apps.get_model("complaints", "FormVersion")
+    Answer.objects.filter(field__version__category__isnull=True).delete()
+    FormVersion.objects.filter(category__isnull=True).delete()  # their questions go with them (cascade)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -310,4 +319,5 @@ class Migration(migrations.Migration):
             model_name='customsteprun',
             index=models.Index(fields=['case', 'point', 'batch'], name='step_run_case_point'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, forget_custom_step_forms),
     ]

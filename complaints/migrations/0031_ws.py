@@ -19,21 +19,25 @@ class Migration(migrations.Migration):
             model_name='historicalprocesssettings',
             name='pending_upload_hours',
             field=models.PositiveIntegerField(default=24, help_text='Files chosen on an intake form that came back with an error are kept so the agent need not choose them again; unsaved ones are removed after this time. Takes effect at the next cleanup.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(720)], verbose_name='files of unsaved forms kept for (hours)'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='historicalprocesssettings',
             name='pending_upload_max_files',
             field=models.PositiveSmallIntegerField(default=20, help_text="At most this many files are kept for one person's unsaved forms; beyond it the form asks for the files again. Takes effect at once.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(200)], verbose_name='files kept per person for unsaved forms'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='processsettings',
             name='pending_upload_hours',
             field=models.PositiveIntegerField(default=24, help_text='Files chosen on an intake form that came back with an error are kept so the agent need not choose them again; unsaved ones are removed after this time. Takes effect at the next cleanup.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(720)], verbose_name='files of unsaved forms kept for (hours)'),
+            preserve_default=False,
         ),
         migrations.AddField(
             model_name='processsettings',
             name='pending_upload_max_files',
             field=models.PositiveSmallIntegerField(default=20, help_text="At most this many files are kept for one person's unsaved forms; beyond it the form asks for the files again. Takes effect at once.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(200)], verbose_name='files kept per person for unsaved forms'),
+            preserve_default=False,
         ),
         migrations.CreateModel(
             name='PendingUpload',

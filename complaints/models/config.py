@@ -454,7 +454,6 @@ class ProcessSettings(models.Model):
     )
     pending_upload_hours = models.PositiveIntegerField(
         _("files of unsaved forms kept for (hours)"),
-        default=24,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
         help_text=_(
             "Files chosen on an intake form that came back with an error are kept so the agent need "
@@ -464,7 +463,6 @@ class ProcessSettings(models.Model):
     )
     pending_upload_max_files = models.PositiveSmallIntegerField(
         _("files kept per person for unsaved forms"),
-        default=20,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
         help_text=_(
             "At most this many files are kept for one person's unsaved forms; beyond it the form asks "

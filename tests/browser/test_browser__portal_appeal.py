@@ -1,8 +1,7 @@
 """The customer's whole journey at phone width, in both languages: file on the public form, follow
-the tracking page, add information, see the escalation (who handles it now, and the message sent),
-answer "Not yet" with a reason, confirm the second round, appeal to the customer-experience office,
-then answer the follow-up survey when it is sent; each step is what the customer sees, and what
-they typed stays text.
+the tracking page, add information, answer "Not yet" with a reason, confirm the second round,
+appeal to the customer-experience office, then answer the follow-up survey when it is sent; each
+step is what the customer sees, and what they typed stays text.
 
 Screenshots go to the test's temporary directory, or to docs/screenshots/ with REDRESS_SCREENSHOTS=1:
     REDRESS_SCREENSHOTS=1 .venv/bin/python -m pytest tests/browser/test_browser__portal_appeal.py
@@ -19,7 +18,6 @@ import time_machine
 from complaints.choices import EventKind, NotificationEvent, Outcome, Stage
 from complaints.models import Appeal, Complaint, ComplaintEvent, Notification
 from complaints.services.customer import customer_link_issue
-from complaints.services.escalation import complaint_escalate
 from complaints.services.timers import workflow_timers_fire
 from tests.conftest import FLOW
 from tests.flows.test_flows__journey import (
@@ -46,7 +44,6 @@ TEXTS = {
         "appeal": "Not satisfied? Appeal",
         "send_appeal": "Send my appeal",
         "appealed": "the customer-experience office received your appeal",
-        "handled": "Handled now by:",
     },
     "zh-hans": {
         "send": "提交投诉",
@@ -58,7 +55,6 @@ TEXTS = {
         "appeal": "不满意？提出申诉",
         "send_appeal": "提交申诉",
         "appealed": "客户体验办公室已收到您的申诉",
-        "handled": "当前处理：",
     },
 }
 
@@ -106,16 +102,6 @@ def test_file_track_add_refuse_confirm_and_appeal_on_a_phone(
     page.wait_for_url("**added=1")
     assert words["added"] in page.content()
     assert page.evaluate("window.hacked") is None
-
-    # The case goes up a level: the tracking page says who handles it now, and the customer is told.
-    complaint.owner = agent
-    complaint.save(update_fields=["owner"])
-    complaint_escalate(complaint=complaint, actor=agent, reason="customer_asked")
-    complaint.refresh_from_db()
-    page.goto(track)
-    assert words["handled"] in page.content() and str(complaint.level) in page.content()
-    told = Notification.objects.get(complaint=complaint, event=NotificationEvent.CUSTOMER_UPDATE, recipient=None)
-    assert str(complaint.level) in told.body
 
     # The staff work the case up to the customer's confirmation.
     first_response(agent, complaint)

@@ -43,9 +43,11 @@ def test_a_note_re_triages_the_case(org: Any, agent: Any) -> None:
     its 39 queries (routing rules, form fields, categories and process settings read three times
     each, calendars, limits); 6 more are the authority check's first read of the user, 2 the
     savepoint. Over the target of 15; see bench/RESULTS.md. Issue 24 adds 2: HQ's regional bounds
-    of the level (authority, then the deadlines), read where the numbers are resolved."""
+    of the level (authority, then the deadlines), read where the numbers are resolved. Issue 25 adds
+    6: the triage settings, the emotion reading of the case and the active model, read by the re-run
+    triage (smart triage; a known cost to fold into one read next)."""
     complaint = register(agent, org)
-    assert measured("note", lambda: note_add(complaint=complaint, author=agent, text="Called back.")) <= 41
+    assert measured("note", lambda: note_add(complaint=complaint, author=agent, text="Called back.")) <= 47
 
 
 @pytest.mark.usefixtures("staff")
