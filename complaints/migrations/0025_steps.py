@@ -15,6 +15,10 @@ def forget_custom_step_forms(apps, schema_editor):
     FormVersion = apps.get_model("complaints", "FormVersion")
     Answer.objects.filter(field__version__category__isnull=True).delete()
     FormVersion.objects.filter(category__isnull=True).delete()  # their questions go with them (cascade)
+    if schema_editor.connection.vendor == "postgresql":
+        # The deletes leave deferred foreign-key checks pending, and PostgreSQL refuses to alter a
+        # table with pending trigger events: check them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

@@ -199,7 +199,10 @@ def test_a_complaint_from_intake_to_its_corrective_action_through_the_pages(
     journey.clicks += 3
     journey.click(frame.locator("button[type=submit]"), "save action (in place)")
     expect(frame.locator(".rd-action-list")).to_contain_text("Corner guards in the SOP.")
-    frame = in_place(journey, "Progress", "progress form (in place)")
+    # The permanent action's own row: containment's action is listed first.
+    row = page.locator("turbo-frame#rd-quality-frame tr", has_text="Corner guards in the SOP.")
+    journey.click(row.locator("a", has_text="Progress"), "progress form (in place)")
+    frame = page.locator("turbo-frame#rd-quality-frame")
     frame.locator("vf-field-radio-select[name=status] input[value=done]").check()
     journey.clicks += 1
     frame.locator("vf-field-textarea[name=evidence] textarea").fill("SOP v3 issued.")
