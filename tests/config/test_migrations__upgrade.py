@@ -46,6 +46,11 @@ def _snapshot(tables: list[str]) -> dict[str, Any]:
 @pytest.mark.django_db(transaction=True)
 def test_demo_data_survives_the_upgrade_from_the_previous_release() -> None:
     call_command("seed_demo", force=True, verbosity=0)  # tests run with DEBUG off
+    from complaints.models import FormVersion
+
+    # This release's custom steps keep their forms in the previous release's form tables; going back
+    # drops them (migration 0025), so the comparison starts without them.
+    FormVersion.objects.filter(custom_step__isnull=False).delete()
     tables = _previous_release_tables()
     before = _snapshot(tables)
     assert before["counts"]["complaints_complaint"] >= 9  # the demo's complaints are there to lose
