@@ -15,6 +15,7 @@ from viewflow.urls.sites import AppMenuMixin
 from complaints.auth import VIEW_PERMISSION
 from complaints.forms.batch import CaseSearchForm
 from complaints.selectors.cases import case_rows, case_search, similar_cases, with_solution
+from complaints.selectors.routing import ConfigurationMissing
 from complaints.selectors.triage import intake_triage_panel
 
 CASES_PER_PAGE = 20
@@ -61,17 +62,13 @@ def similar_cases_panel(request: HttpRequest) -> HttpResponse:
     words = (request.GET.get("words") or "")[:2000]
     cases = similar_cases(user=request.user, category_id=category_id, product_model=model, words=words)
     asked = category_id is not None or bool(model.strip() or words.strip())
-    return render(
-        request,
-        "web/cases/_similar.html",
-        {
-            "cases": cases,
-            "asked": asked,
-            "triage": intake_triage_panel(
-                user=request.user, product_model=model, batch_number=batch, place=place, words=words
-            ),
-        },
-    )
+    try:
+        triage = intake_triage_panel(
+            user=request.user, product_model=model, batch_number=batch, place=place, words=words
+        )
+    except ConfigurationMissing:
+        triage = None  # no triage settings: no suggestions, the similar cases still help
+    return render(request, "web/cases/_similar.html", {"cases": cases, "asked": asked, "triage": triage})
 
 
 class CaseLibraryViewset(AppMenuMixin, Viewset):
