@@ -570,8 +570,10 @@ def _link_revoked(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
 
 def _step_name(new: Mapping[str, Any]) -> str:
     """A custom step's name as it was when the event was written, in the reader's language."""
-    chinese = (get_language() or "en").lower().startswith("zh")
-    return str((new.get("name_zh") if chinese else new.get("name")) or new.get("name") or new.get("step") or "—")
+    from complaints.rules.intake_forms import pick_language
+
+    name = pick_language(get_language() or "en", str(new.get("name_zh") or ""), str(new.get("name") or ""))
+    return name or str(new.get("step") or "—")
 
 
 def _custom_step_started(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:

@@ -113,8 +113,9 @@ class CustomStep(models.Model):
         return self.name()
 
     def name(self, language: str | None = None) -> str:
-        chinese = (language or get_language() or "en").lower().startswith("zh")
-        return (self.name_zh_hans if chinese else self.name_en) or self.name_en or self.name_zh_hans
+        from complaints.rules.intake_forms import pick_language
+
+        return pick_language(language or get_language() or "en", self.name_zh_hans, self.name_en)
 
     def clean(self) -> None:
         if self.assign_to == AssignRule.EARLIER_STEP and not self.assign_after:

@@ -455,11 +455,13 @@ def _step_times(ids: QuerySet[Any]) -> list[dict[str, Any]]:
         )
         .order_by("step__code")
     )
-    chinese = (get_language() or "en").lower().startswith("zh")
+    from complaints.rules.intake_forms import pick_language
+
+    language = get_language() or "en"
     return [
         {
             "code": r["step__code"],
-            "name": (r["step__name_zh_hans"] if chinese else r["step__name_en"]) or r["step__code"],
+            "name": pick_language(language, r["step__name_zh_hans"], r["step__name_en"]) or r["step__code"],
             "count": r["count"],
             "refused": r["refused"],
             "mean_hours": _round(r["mean"].total_seconds() / 3600) if r["mean"] is not None else None,
