@@ -36,11 +36,14 @@ run: install
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
+# Test processes (pytest-xdist): one per core by default; `TEST_WORKERS=0 make test` runs in one.
+TEST_WORKERS ?= auto
+
 ## test: every test, lint and type checks included (PostgreSQL and Redis on 127.0.0.1 by default)
 test: install-dev lint
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/redress}" \
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}" \
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 8 --dist loadfile
 
 lint: install-dev
 	$(BIN)/ruff check .
