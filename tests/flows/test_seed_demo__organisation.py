@@ -59,4 +59,4 @@ def test_seed_demo_opens_appeals_so_a_closed_demo_complaint_can_be_appealed(clie
     assert "Not satisfied? Appeal" in page
     answer = client.post(reverse("portal:appeal", args=[token]), {"grounds": "The fix did not last."})
     assert answer.status_code == 302
-    assert Appeal.objects.get(complaint=closed).department.code == "cx-office"
+    assert Appeal.objects.get(case=closed).department.code == "cx-office"
