@@ -19,7 +19,6 @@ from complaints.selectors.customer import customer_view, portal_settings
 from complaints.services import intake
 from complaints.services.appeal import appeal_open
 from complaints.services.customer import (
-    CustomerRefused,
     FilingRefused,
     LinkRefused,
     complaint_file_public,
@@ -29,6 +28,7 @@ from complaints.services.customer import (
     customer_link_open,
     customer_survey_answer,
 )
+from complaints.services.errors import Refused
 
 
 def client_address(request: HttpRequest) -> str:
@@ -59,44 +59,55 @@ class PortalView(View):
         return render(request, self.template_name, {"languages": settings.LANGUAGES, **context}, status=status)
 
 
-class ComplaintNewView(PortalView):
+class ComplaintNewView(RefusalFormMixin, PortalView):
+    """The public complaint form, through the one form → service → refusal pattern: a refusal (online
+    filing closed, a rate limit reached, a honeypot filled) is said on this page, translated, and
+    nothing is stored. A refused filing answers 429 (too many requests) so clients and proxies treat
+    it as a limit."""
+
     template_name = "portal/new.html"
+    form: Any = None
+    status = 400
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = PublicComplaintForm(initial={"category": request.GET.get("category") or None})
         return self.page(request, {"form": form, "open": portal_settings() is not None})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = PublicComplaintForm(request.POST, request.FILES)
-        if form.is_robot:
-            # Said plainly, stored nowhere; a person never sees the field.
-            return self.page(
-                request, {"form": form, "open": True, "refusal": _("Your complaint could not be sent.")}, 400
-            )
-        if not form.is_valid():
-            return self.page(request, {"form": form, "open": True}, 400)
+        self.form = PublicComplaintForm(request.POST, request.FILES)
+        return self.form_valid(self.form) if self.form.is_valid() else self.form_invalid(self.form)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.page(self.request, {"form": form, "open": portal_settings() is not None}, self.status)
+
+    def perform(self, data: dict[str, Any]) -> Any:
         portal = portal_settings()
-        try:
-            if portal is None:
-                raise FilingRefused(_("Online filing is not open yet. Please call our hotline."))
+        if portal is None:
+            raise FilingRefused(_("Online filing is not open yet. Please call our hotline."))
+        form = self.form
 
-            def register(complaint: Any) -> Any:
-                return intake.complaint_register(
-                    complaint=complaint,
-                    data=form.cleaned_data,
-                    department=portal.receiving_department,
-                    receiver=None,
-                    attachments=form.cleaned_data.get("attachments") or [],
-                    answer_form=form.answer_form,
-                    answers=form.answers,
-                )
-
-            complaint = complaint_file_public(
-                address=client_address(request), phone=form.cleaned_data["customer_phone"], register=register
+        def register(complaint: Any) -> Any:
+            return intake.complaint_register(
+                complaint=complaint,
+                data=data,
+                department=portal.receiving_department,
+                receiver=None,
+                attachments=data.get("attachments") or [],
+                answer_form=form.answer_form,
+                answers=form.answers,
             )
-        except CustomerRefused as refusal:
-            return self.page(request, {"form": form, "open": portal is not None, "refusal": refusal.message}, 429)
-        token = customer_link_issue(complaint=complaint)
+
+        return complaint_file_public(
+            address=client_address(self.request), phone=data["customer_phone"], register=register
+        )
+
+    def refused(self, form: Any, refusal: Refused) -> HttpResponse:
+        if isinstance(refusal, FilingRefused):
+            self.status = 429
+        return super().refused(form, refusal)
+
+    def succeeded(self, form: Any, result: Any) -> HttpResponse:
+        token = customer_link_issue(complaint=result)
         return HttpResponseRedirect(reverse("portal:track", args=[token]) + "?filed=1")
 
 

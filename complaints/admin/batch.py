@@ -2,6 +2,7 @@
 import (the same service as the investigation page's import)."""
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -19,6 +20,7 @@ from complaints.selectors.batch import deliveries_visible_to, investigations_vis
 from complaints.selectors.common import complaints_visible_to
 from complaints.selectors.privacy import contact_policy
 from complaints.services.batch import BatchRefused, DeliveriesRefused, deliveries_import
+from complaints.services.privacy import list_seen
 
 
 def _masked_customers(rows: list[Any]) -> list[Any]:
@@ -69,6 +71,19 @@ class BatchInvestigationAdmin(admin.ModelAdmin):
         """The investigations this staff member may open in the workspace (quality: all)."""
         return super().get_queryset(request).filter(pk__in=investigations_visible_to(request.user).values("pk"))
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        """The record's page shows its outreach list (OutreachInline): in full to batch
+        investigators, which is logged (one row for the page, with how many contacts it showed)."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "GET" and is_batch_investigator(request.user):
+            list_seen(
+                user=request.user,
+                complaints=[],
+                where=_("Admin: batch investigation %(batch)s") % {"batch": obj},
+                rows_in_full=obj.contacts.count(),
+            )
+        return obj
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -85,12 +100,12 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ["batch_number", "plate_or_vin", "customer_name", "phone"]
     change_list_template = "admin/complaints/delivery/change_list.html"
 
-    def get_list_display(self, request: HttpRequest) -> Any:
-        """Investigators read the deliveries in full; others see a vehicle's owner and plate in full
-        only where the privacy policy shows them its complaint in full, masked otherwise (read once
-        per list, however many rows)."""
+    def in_full(self, request: HttpRequest) -> Callable[[models.Delivery], bool]:
+        """Whether this reader sees a delivery's owner in full: investigators always; others only
+        where the privacy policy shows them the complaint about the same vehicle in full (read once
+        per request, however many rows)."""
         if is_batch_investigator(request.user):
-            return self.list_display
+            return lambda obj: True
         seen: list[set[str]] = []
 
         def full(obj: models.Delivery) -> bool:
@@ -99,6 +114,14 @@ class DeliveryAdmin(admin.ModelAdmin):
                 cars = complaints_visible_to(request.user).exclude(plate_or_vin="").select_related("level")
                 seen.append({plate_key(c.plate_or_vin) for c in cars if policy.sees(c)})
             return plate_key(obj.plate_or_vin) in seen[0]
+
+        return full
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """The owner and plate as this reader may see them (in_full), masked otherwise."""
+        if is_batch_investigator(request.user):
+            return self.list_display
+        full = self.in_full(request)
 
         @admin.display(description=_("customer name"), ordering="customer_name")
         def owner(obj: models.Delivery) -> str:
@@ -110,6 +133,35 @@ class DeliveryAdmin(admin.ModelAdmin):
 
         shown: dict[str, Any] = {"customer_name": owner, "plate_or_vin": plate}
         return [shown.get(name, name) if isinstance(name, str) else name for name in self.list_display]
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        """The list page, logged once per view like the complaint list: how many owners it showed in
+        full and the search term (a phone number or a name typed into the search)."""
+        changelist = super().get_changelist_instance(request)
+        if request.method == "GET":
+            full = self.in_full(request)
+            list_seen(
+                user=request.user,
+                complaints=[],
+                where=_("Admin: deliveries"),
+                search=changelist.query,
+                rows_in_full=sum(1 for row in changelist.result_list if full(row)),
+            )
+        return changelist
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        """The delivery's page as this reader may see it: name, phone and plate masked unless in
+        full (then logged, one row); never saved from here."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            return None
+        if not self.in_full(request)(obj):
+            return _masked_customers([obj])[0]
+        if request.method == "GET":
+            list_seen(
+                user=request.user, complaints=[], where=_("Admin: delivery #%(pk)s") % {"pk": obj.pk}, rows_in_full=1
+            )
+        return obj
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """The deliveries this staff member may see (quality: all; others only the vehicles of

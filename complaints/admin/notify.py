@@ -13,6 +13,7 @@ from complaints import models
 from complaints.models.notify import PLACEHOLDERS
 from complaints.selectors.common import process_settings
 from complaints.selectors.privacy import contact_policy, may_see_contact, shield_rows
+from complaints.services.privacy import access_record, list_seen
 
 
 @admin.register(models.NotificationRecipient)
@@ -179,12 +180,29 @@ class NotificationAdmin(admin.ModelAdmin):
         columns: dict[str, Any] = {"address": address, "subject": subject}
         return [columns.get(name, name) if isinstance(name, str) else name for name in self.list_display]
 
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        """The list page, logged once per view like the complaint list: the complaints whose
+        messages it showed in full and the search term (a phone number or an address typed in)."""
+        changelist = super().get_changelist_instance(request)
+        if request.method == "GET":
+            list_seen(
+                user=request.user,
+                complaints=[row.complaint for row in changelist.result_list],
+                where=str(_("Admin: messages")),
+                search=changelist.query,
+            )
+        return changelist
+
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
-        """The message as this reader may see it (never saved from here)."""
+        """The message as this reader may see it (never saved from here); a message about a
+        complaint read in full is logged as a view of that complaint."""
         obj = super().get_object(request, object_id, from_field)
         if obj is None or obj.complaint is None:
             return obj
-        return _shielded(obj, full=may_see_contact(request.user, obj.complaint))
+        full = may_see_contact(request.user, obj.complaint)
+        if full and request.method == "GET":
+            access_record(user=request.user, complaints=[obj.complaint], kind=models.AccessLog.Kind.VIEW)
+        return _shielded(obj, full=full)
 
     @admin.display(description=_("status"))
     def status(self, obj: models.Notification) -> str:

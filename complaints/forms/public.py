@@ -127,6 +127,9 @@ class PublicComplaintForm(AnswerFieldsMixin, forms.ModelForm):
         return bool(self.data.get(HONEYPOT))
 
     def clean(self) -> dict[str, Any]:
+        if self.is_robot:
+            # Said plainly, stored nowhere; a person never sees the field.
+            raise forms.ValidationError(_("Your complaint could not be sent."), code="robot")
         data = super().clean() or {}
         for name, value in data.items():
             if isinstance(value, str):

@@ -69,16 +69,22 @@ def access_record(
     return AccessLog.objects.bulk_create(rows) if rows else []
 
 
-def list_seen(*, user: Any, complaints: Iterable[Any], where: str, search: str = "") -> AccessLog | None:
-    """Logs one page of a list or a search (the worklists, the admin's complaint list): one row per
-    page view, not per complaint, with the references of the complaints it showed in full and the
-    search term (a phone number typed into a search is a look at personal data, whatever the page
-    then shows). Nothing is written for a page that showed nobody in full and searched nothing."""
+def list_seen(
+    *, user: Any, complaints: Iterable[Any], where: str, search: str = "", rows_in_full: int = 0
+) -> AccessLog | None:
+    """Logs one page of a list or a search (the worklists, the admin's lists of complaints, messages
+    and deliveries): one row per page view, not per complaint, with the references of the complaints
+    it showed in full and the search term (a phone number typed into a search is a look at personal
+    data, whatever the page then shows). `rows_in_full` counts rows of personal data the page showed
+    in full that are no complaint (a delivery's owner, an outreach contact). Nothing is written for a
+    page that showed nobody in full and searched nothing."""
     policy = contact_policy(user)
-    full = [c.reference or str(c.pk) for c in complaints if c is not None and policy.sees(c)]
+    full = list(dict.fromkeys(c.reference or str(c.pk) for c in complaints if c is not None and policy.sees(c)))
     search = (search or "").strip()
-    if not full and not search:
+    if not full and not search and not rows_in_full:
         return None
+    if rows_in_full:
+        where = _("%(list)s (%(count)d rows in full)") % {"list": where, "count": rows_in_full}
     reason = _("%(list)s, search “%(term)s”") % {"list": where, "term": search} if search else where
     return AccessLog.objects.create(
         user=acting_user(user), kind=AccessLog.Kind.LIST, reason=reason[:300], references=full

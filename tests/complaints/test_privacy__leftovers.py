@@ -218,3 +218,67 @@ def test_only_an_administrator_sets_a_legal_hold(case, agent):
     with pytest.raises(PrivacyRefused):
         complaint_legal_hold(complaints=Complaint.objects.filter(pk=case.pk), actor=agent, on=True, reason="x")
     assert not Complaint.objects.get(pk=case.pk).legal_hold
+
+
+# The admin's message, delivery and investigation pages are logged like its complaint list ------------
+
+
+def test_the_admin_message_list_and_record_are_logged_and_a_search_by_phone_too(case, agent, quality_engineer):
+    row = Notification.objects.create(
+        key="t-log", event="registered", complaint=case, address=PHONE, subject=f"Dear {NAME}", body=WORDS
+    )
+    full = staff_with(agent, "view_notification")
+    assert PHONE in full.get("/admin/complaints/notification/").content.decode()
+    (listed,) = AccessLog.objects.filter(kind=AccessLog.Kind.LIST)
+    assert listed.user == agent and listed.references == [case.reference]
+    assert PHONE in full.get(f"/admin/complaints/notification/{row.pk}/change/").content.decode()
+    assert AccessLog.objects.filter(kind=AccessLog.Kind.VIEW, complaint=case, user=agent).count() == 1
+    AccessLog.objects.all().delete()
+    masked = staff_with(quality_engineer, "view_notification")
+    assert PHONE not in masked.get("/admin/complaints/notification/").content.decode()
+    assert not AccessLog.objects.exists()  # masked, no search: nothing seen in full
+    masked.get("/admin/complaints/notification/", {"q": PHONE})
+    (searched,) = AccessLog.objects.all()
+    assert searched.kind == AccessLog.Kind.LIST and PHONE in searched.reason and searched.references == []
+    masked.get(f"/admin/complaints/notification/{row.pk}/change/")
+    assert AccessLog.objects.count() == 1  # the record was shown masked
+
+
+def test_the_admin_delivery_list_and_record_are_masked_and_logged_and_a_search_by_phone_or_name_too(
+    case, tech_contact, quality_engineer
+):
+    plate = "沪A·D12345"
+    Complaint.objects.filter(pk=case.pk).update(plate_or_vin=plate)
+    delivery = Delivery.objects.create(
+        batch_number="B-1", plate_or_vin=plate, customer_name="Qian Hao", phone="13900139001"
+    )
+    investigator = staff_with(quality_engineer, "view_delivery")
+    assert "Qian Hao" in investigator.get("/admin/complaints/delivery/").content.decode()
+    (listed,) = AccessLog.objects.filter(kind=AccessLog.Kind.LIST)
+    assert listed.user == quality_engineer and "1" in listed.reason
+    assert "13900139001" in investigator.get(f"/admin/complaints/delivery/{delivery.pk}/change/").content.decode()
+    assert AccessLog.objects.filter(kind=AccessLog.Kind.LIST, user=quality_engineer).count() == 2
+    AccessLog.objects.all().delete()
+    asked = staff_with(tech_contact, "view_delivery")
+    asked.get("/admin/complaints/delivery/")
+    assert not AccessLog.objects.exists()  # every owner masked, no search
+    for term in ("13900139001", "Qian"):
+        asked.get("/admin/complaints/delivery/", {"q": term})
+        assert AccessLog.objects.filter(kind=AccessLog.Kind.LIST, user=tech_contact, reason__contains=term).exists()
+    record = asked.get(f"/admin/complaints/delivery/{delivery.pk}/change/").content.decode()
+    assert "13900139001" not in record and "Qian Hao" not in record and plate not in record
+    assert AccessLog.objects.count() == 2  # the two searches; the masked record wrote nothing
+
+
+def test_the_admin_investigation_record_showing_the_outreach_list_in_full_is_logged(case, quality_engineer):
+    from complaints.models import BatchInvestigation, OutreachContact
+
+    investigation = BatchInvestigation.objects.create(key="B-9", batch_number="B-9", opened_how="marked")
+    OutreachContact.objects.create(
+        investigation=investigation, customer_key="13900139002", customer_name="Sun Li", phone="13900139002"
+    )
+    client = staff_with(quality_engineer, "view_batchinvestigation", "view_outreachcontact")
+    page = client.get(f"/admin/complaints/batchinvestigation/{investigation.pk}/change/").content.decode()
+    assert "13900139002" in page
+    (row,) = AccessLog.objects.filter(kind=AccessLog.Kind.LIST)
+    assert row.user == quality_engineer and "B-9" in row.reason

@@ -219,3 +219,85 @@ def test_access_log_is_read_only_in_the_admin_and_searchable_by_phone(case, agen
     assert client.post(f"/admin/complaints/accesslog/{row.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AccessLog.objects.filter(pk=row.pk).exists()
     assert as_user(quality_engineer).get("/admin/complaints/accesslog/").status_code == 302  # not staff
+
+
+# The customer's side: the staff card, the appeal and the in-app notices -----------------------------
+
+
+@pytest.fixture
+def customer_side(case, org, agent):
+    """The case with what the customer's side adds: a message sent to the customer (to their phone
+    and e-mail), information they added through their link (their number in it), an appeal (grounds
+    with their number) and an in-app notice naming the customer to every role of the matrix."""
+    from complaints.choices import EventKind, NotificationEvent
+    from complaints.models import Appeal, ComplaintEvent, Notification
+    from flows.flows import AppealFlow
+    from tests.portal.appeal_setup import open_appeals
+
+    portal = open_appeals(org)
+    Notification.objects.create(
+        key="cs-1",
+        event=NotificationEvent.CUSTOMER_MESSAGE,
+        complaint=case,
+        address=f"+86{PHONE}",
+        subject=f"Dear {NAME}",
+        body=WORDS,
+    )
+    ComplaintEvent.objects.create(complaint=case, kind=EventKind.CUSTOMER_ADDED, note=f"Call {PHONE}, {NAME}")
+    Appeal.objects.create(
+        flow_class=AppealFlow,
+        case=case,
+        department=portal.appeal_department,
+        grounds=f"{NAME}: ring {PHONE}",
+        due_at=timezone.now() + timedelta(hours=48),
+    )
+    for language in ("en", "zh-hans"):
+        NotificationTemplate.objects.update_or_create(
+            event="mention",
+            language=language,
+            defaults={"subject": "{reference} {customer_name}", "body": "{customer_name}"},
+        )
+    return case
+
+
+def test_each_role_sees_the_customer_card_appeal_and_notices_in_full_or_masked(request, customer_side):
+    from complaints.services.notify import notify_event
+
+    case = customer_side
+    users = {who: request.getfixturevalue(fixture) for who, fixture in WHO.items()}
+    notify_event(event="mention", complaint=case, occasion="matrix", recipients=list(users.values()))
+    for who, user in users.items():
+        for language in ("en", "zh-hans"):
+            client = as_user(user)
+            client.cookies["django_language"] = language
+            html = page(client, case)
+            card = html[html.index('id="rd-customer-side"') :]
+            card = card[: card.index('<div class="rd-actions">')] if '<div class="rd-actions">' in card else card
+            if FULL[who]:
+                assert PHONE in card and NAME in card, f"card {who} {language}"
+            else:
+                assert PHONE not in card and NAME not in card, f"card leaked to {who} {language}"
+                assert MASKED_PHONE in card and MASKED_NAME in card, f"card {who} {language}"
+            notices = client.get("/workflow/notifications/").content.decode()
+            assert case.reference in notices, f"notices {who}"
+            assert (NAME in notices) is FULL[who] and (MASKED_NAME in notices) is not FULL[who], f"notices {who}"
+
+
+def test_the_office_deciding_an_appeal_reads_the_case_and_the_grounds_masked(org, agent, quality_engineer):
+    """The customer-experience office handles no level: by default it reads the case masked, the
+    appeal's grounds included, on the task page where it decides."""
+    from complaints.services.appeal import appeal_open
+    from flows.flows import AppealFlow
+    from tests.portal.appeal_setup import closed_complaint, officer, open_appeals
+
+    open_appeals(org)
+    cx = officer()
+    c = closed_complaint(org, agent, quality_engineer)
+    appeal = appeal_open(complaint=c, actor=agent, grounds=f"Call me on {PHONE}, {NAME}")
+    task = Task.objects.get(process_id=appeal.pk, flow_task=AppealFlow.decide)
+    client = as_user(cx)
+    client.post(task_url(task, "assign"))
+    for language in ("en", "zh-hans"):
+        client.cookies["django_language"] = language
+        html = client.get(task_url(task, "execute")).content.decode()
+        assert c.reference in html and PHONE not in html and NAME not in html, language

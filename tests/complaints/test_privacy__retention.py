@@ -147,3 +147,62 @@ def test_no_phone_number_or_name_in_the_log_output_of_a_full_complaint_life(org,
         life(org, agent, quality_engineer)
     assert caplog.records, "the life logged nothing: the test would prove nothing"
     assert PHONE not in caplog.text and "137****7004" not in caplog.text and "Zhou Wei" not in caplog.text
+
+
+def test_no_phone_number_or_name_in_the_log_output_of_the_customer_side_and_an_appeal(
+    client, org, agent, quality_engineer, caplog, django_capture_on_commit_callbacks
+):
+    """The customer's side of a life: filing on the public form, the tracking page, information
+    added (with the phone number in it), the messages (e-mail, and a text-message gateway that
+    fails, so its failures are logged), confirmation and survey by link, an appeal and its decision."""
+    import re
+    from datetime import timedelta
+
+    import time_machine
+    from django.urls import reverse
+
+    from complaints.models import NotificationChannel
+    from complaints.services.appeal import appeal_decide
+    from complaints.services.customer import customer_link_issue
+    from complaints.services.timers import workflow_timers_fire
+    from tests.conftest import FLOW, open_task
+    from tests.portal.appeal_setup import officer, open_appeals
+    from tests.portal.test_portal__confirm_survey import at_confirmation
+
+    gateway = NotificationChannel.objects.create(
+        code="sms", name="SMS", kind="webhook", url="http://127.0.0.1:9/", secret="s" * 32, timeout_seconds=1
+    )
+    open_appeals(org, customer_channel=gateway)
+    with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
+        filed = client.post(
+            reverse("portal:new"),
+            {
+                "customer_name": "Zhou Wei",
+                "customer_phone": PHONE,
+                "customer_email": "zhou@example.com",
+                "customer_language": "en",
+                "category": str(org["category"].pk),
+                "customer_words": f"It leaks. Call {PHONE}.",
+                "demand": "repair",
+                "website": "",
+            },
+            REMOTE_ADDR="10.0.0.7",
+        )
+        assert filed.status_code == 302
+        token = re.search(r"/customer/t/([^/]+)/", filed["Location"]).group(1)  # type: ignore[union-attr]
+        client.get(reverse("portal:track", args=[token]))
+        client.post(reverse("portal:track", args=[token]), {"text": f"Still leaking, {PHONE}."})
+
+        c = at_confirmation(org, agent, quality_engineer)  # the staff side, with the same customer
+        link = customer_link_issue(complaint=c)
+        assert client.post(reverse("portal:confirm", args=[link]), {"resolved": "yes"}).status_code == 302
+        with time_machine.travel(open_task(c, FLOW.follow_up_wait).scheduled + timedelta(minutes=1)):
+            workflow_timers_fire()
+            survey = customer_link_issue(complaint=c)
+            client.post(reverse("portal:survey", args=[survey]), {"satisfaction": "2", "comment": f"Ring {PHONE}"})
+            appealed = client.post(reverse("portal:appeal", args=[survey]), {"grounds": f"Call me: {PHONE}"})
+            assert appealed.status_code == 302
+            c.refresh_from_db()
+            appeal_decide(appeal=c.appeals.get(), actor=officer(), decision="rejected", text="Handled by the book.")
+    assert caplog.records, "the life logged nothing: the test would prove nothing"
+    assert PHONE not in caplog.text and "137****7004" not in caplog.text and "Zhou Wei" not in caplog.text

@@ -9,6 +9,7 @@ from complaints.choices import EventKind
 from complaints.models import Appeal, Complaint, ComplaintEvent, CustomerLink, Notification
 from complaints.selectors.appeal import appeal_refusal
 from complaints.selectors.customer import portal_settings
+from complaints.selectors.privacy import shield_rows
 
 register = template.Library()
 
@@ -19,7 +20,11 @@ CUSTOMER_DID = (EventKind.CUSTOMER_ADDED, EventKind.CONFIRMATION, EventKind.FOLL
 def customer_card(context: dict[str, Any], complaint: Complaint) -> dict[str, Any]:
     """Messages to the customer with their delivery state, the links and when they were opened,
     what the customer did through them, and their appeal (or whether one can be made now, for a
-    handler: the button to appeal for the customer)."""
+    handler: the button to appeal for the customer). Like the rest of the page (services.privacy.
+    complaint_shown), a reader who sees the case masked gets the addresses, the messages and the
+    customer's and the office's words with the customer's details and any phone number or e-mail
+    address masked."""
+    full = bool(context.get("contact_full"))
     can_act = context.get("can_escalate") or context.get("can_reopen")
     appeal = Appeal.objects.filter(case=complaint).select_related("department", "decided_by").first()
     may_appeal = (
@@ -27,14 +32,16 @@ def customer_card(context: dict[str, Any], complaint: Complaint) -> dict[str, An
         and appeal is None
         and appeal_refusal(complaint=complaint, portal=portal_settings(), now=timezone.now()) is None
     )
+    if appeal is not None:
+        (appeal,) = shield_rows([appeal], fields=("grounds", "decision_text", "remedy"), complaint=complaint, full=full)
+    sent = Notification.objects.filter(complaint=complaint, recipient__isnull=True).order_by("-created_at")[:50]
+    did = ComplaintEvent.objects.filter(complaint=complaint, kind__in=CUSTOMER_DID, actor__isnull=True).order_by("-at")
     return {
         "complaint": complaint,
         "can_act": can_act,
         "appeal": appeal,
         "may_appeal": may_appeal,
-        "sent": Notification.objects.filter(complaint=complaint, recipient__isnull=True).order_by("-created_at")[:50],
+        "sent": shield_rows(sent, fields=("address", "subject"), complaint=complaint, full=full),
         "links": CustomerLink.objects.filter(complaint=complaint).order_by("-created_at")[:20],
-        "did": ComplaintEvent.objects.filter(complaint=complaint, kind__in=CUSTOMER_DID, actor__isnull=True).order_by(
-            "-at"
-        )[:50],
+        "did": shield_rows(did[:50], fields=("note",), complaint=complaint, full=full),
     }

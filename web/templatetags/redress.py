@@ -140,6 +140,33 @@ def form_text_limit() -> dict[str, Any]:
     return {"bytes": size, "message": message}
 
 
+@register.simple_tag(takes_context=True)
+def process_data_seen(context: Any, rows: Any, process: Any) -> list[Any]:
+    """viewflow's process data (field, label, value) as the reader may see it: for a reader who sees
+    the case masked, a contact field masked by its kind and any text with the customer's details and
+    any phone number or e-mail address masked (an appeal's grounds, a question to a department)."""
+    from complaints.models import Complaint
+    from complaints.rules.privacy import MASKERS, mask_known
+    from complaints.selectors.privacy import known_details, may_see_contact, shield
+
+    rows = list(rows)
+    complaint = process if isinstance(process, Complaint) else getattr(process, "case", None)
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if not isinstance(complaint, Complaint) or (user is not None and may_see_contact(user, complaint)):
+        return rows
+    known = known_details(complaint)
+    shown = []
+    for field, label, value in rows:
+        if isinstance(value, str):
+            masker = MASKERS.get(field.name)
+            value = masker(value) if masker and value else mask_known(value, known)
+        elif isinstance(value, Complaint):
+            value = shield(value, full=False)
+        shown.append((field, label, value))
+    return shown
+
+
 @register.filter
 def as_seen_by(complaint: Any, user: Any) -> Any:
     """The complaint as this reader may see it: masked contact details unless the privacy policy

@@ -70,6 +70,8 @@ DEPARTMENTS = [
     ("technical", "技术部 Technical", "functional", "hq"),
     ("pr", "公关部 Public relations", "functional", "hq"),
     ("legal", "法务部 Legal", "functional", "hq"),
+    # The independent office customers appeal to, outside the escalation ladder (DOMAIN.md).
+    ("cx-office", "客户体验办公室 Customer experience office", "functional", "hq"),
 ]
 USERS = [
     # username, full name (given, family), department, role
@@ -90,6 +92,8 @@ USERS = [
     ("store_manager_hangzhou", ("平", "钱"), "store-hangzhou", "store_manager"),
     ("store_manager_tianhe", ("红", "冯"), "store-tianhe", "store_manager"),
     ("store_manager_nanshan", ("斌", "曹"), "store-nanshan", "store_manager"),
+    ("cx_officer", ("悦", "许"), "cx-office", "customer_relations"),  # decides appeals, handles no case
+    ("cx_officer", ("悦", "许"), "cx-office", "department_contact"),  # answers questions asked of the office
 ]
 # Who the four-tier ladder needs on top: specialists at each region (level 2) and customer
 # relations in its own department (level 3).
@@ -116,6 +120,7 @@ HEADS = [
     ("legal", "legal_contact"),
     ("parts", "parts_contact"),
     ("hq", "executive"),
+    ("cx-office", "cx_officer"),
     ("customer-relations", "customer_relations"),
 ]
 # The demo complaints use the preset's categories and their intake forms.
@@ -148,16 +153,7 @@ class Command(BaseCommand):
             departments = self.departments()
             users = self.users(departments, extra=PRESET_USERS.get(preset, []))
             categories = self.categories()
-            if not PortalSettings.objects.exists():
-                # The customer's public form (/customer/new/) files into the Pudong store; the admin
-                # owns these limits (Customer portal settings).
-                PortalSettings.objects.create(
-                    receiving_department=departments["store-pudong"],
-                    filings_per_address=10,
-                    filings_per_phone=3,
-                    filing_window_minutes=60,
-                    link_valid_days=90,
-                )
+            self.portal(departments)
             self.privacy()
         created = self.complaints(users, departments, categories)
         self.batch(users)
@@ -168,6 +164,30 @@ class Command(BaseCommand):
         self.stdout.write("  privacy_officer         data protection: access log and a person's request (admin)")
         for username, _name, department, role in [*USERS, *PRESET_USERS.get(preset, [])]:
             self.stdout.write(f"  {username:<24}{role} @ {departments[department].name}")
+
+    def portal(self, departments: dict[str, Department]) -> None:
+        """The customer's public form (/customer/new/) files into the Pudong store, and appeals go to
+        the customer-experience office (its customer-relations officer decides them within 72 h, up to
+        30 days after closing). The admin owns these values (Customer portal settings): a re-run
+        creates the row once and opens appeals only where the admin has set none of their values."""
+        portal = PortalSettings.objects.first()
+        if portal is None:
+            portal = PortalSettings.objects.create(
+                receiving_department=departments["store-pudong"],
+                filings_per_address=10,
+                filings_per_phone=3,
+                filing_window_minutes=60,
+                link_valid_days=90,
+            )
+        appeal = [portal.appeal_department_id, portal.appeal_role_id, portal.appeal_window_days]
+        if all(value is None for value in [*appeal, portal.appeal_decision_hours]):
+            portal.appeal_department = departments["cx-office"]
+            portal.appeal_role = Role.objects.get(code="customer_relations")
+            portal.appeal_window_days = 30
+            portal.appeal_decision_hours = 72
+            portal.appeal_warning_percent = 75
+            portal.full_clean()
+            portal.save()
 
     def custom_steps(self, departments: dict[str, Department]) -> None:
         """An admin-defined step, added after the demo's complaints (they keep their history): a P0
