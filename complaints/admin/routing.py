@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -20,9 +21,6 @@ from complaints.choices import MatchMode, Operator
 from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.routing import (
     ConditionInvalid,
-    FieldSpec,
-    FieldType,
-    condition_sentence,
     operator_phrase,
     parse_condition_value,
     rule_sentence,
@@ -122,6 +120,19 @@ SCOPE_ROWS = 2
 SCOPE_OPERATORS = frozenset({"eq"})
 
 
+_profiles = threading.local()  # the scope catalog of the profile list being drawn (one per page)
+
+
+def scope_of(profile: models.StageProfile) -> list[tuple[str, str]]:
+    """The profile's scope as builder conditions: ("category", code) and ("priority", code)."""
+    scope = []
+    if profile.category_id is not None:
+        scope.append(("category", profile.category.code))
+    if profile.priority_id is not None:
+        scope.append(("priority", profile.priority.code))
+    return scope
+
+
 def scope_names(row: int) -> tuple[str, str, str]:
     return f"when_{row}_field", f"when_{row}_operator", f"when_{row}_value"
 
@@ -155,11 +166,7 @@ class StageProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.specs = stage_profile_field_specs()
         catalog_json = json.dumps(condition_catalog(self.specs, SCOPE_OPERATORS), ensure_ascii=False)
-        stored = []
-        if self.instance.category_id is not None:
-            stored.append(("category", self.instance.category.code))
-        if self.instance.priority_id is not None:
-            stored.append(("priority", self.instance.priority.code))
+        stored = scope_of(self.instance)
         for row in range(SCOPE_ROWS):
             names = scope_names(row)
             picked = stored[row] if row < len(stored) else ("", "")
@@ -170,7 +177,7 @@ class StageProfileForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         picked: dict[str, str] = {}
         for row in range(SCOPE_ROWS):
             field_name, operator_name, value_name = scope_names(row)
@@ -217,7 +224,7 @@ class StageProfileForm(forms.ModelForm):
                 key = NON_FIELD_ERRORS if name in ("category", "priority") else name
                 moved.setdefault(key, []).extend(messages)
             errors = ValidationError(moved)
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]
 
 
 @admin.register(models.StageProfile)
@@ -276,32 +283,25 @@ class StageProfileAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return (obj is None or not obj.is_default) and super().has_delete_permission(request, obj)
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # The rows read their scope with one catalog built here (drawn now, then dropped).
+        _profiles.specs = stage_profile_field_specs()
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            _profiles.specs = None
+
     @admin.display(description=_("applies to"))
     def applies_to(self, obj: models.StageProfile | None) -> str:
-        """The profile's scope as the same sentence conditions read as (the category covers its subcategories)."""
+        """The profile's scope as the sentence the builder reads (the category covers its subcategories)."""
         if obj is None or obj.pk is None:
             return ""
-        sentences = []
-        if obj.category is not None:
-            category = FieldSpec(
-                "category",
-                FieldType.PATH,
-                str(models.Category._meta.verbose_name),
-                (obj.category.code,),
-                (obj.category.name,),
-                tree=True,
-            )
-            sentences.append(condition_sentence(spec=category, operator="eq", raw=obj.category.code))
-        if obj.priority is not None:
-            priority = FieldSpec(
-                "priority",
-                FieldType.CHOICE,
-                str(models.Priority._meta.verbose_name),
-                (obj.priority.code,),
-                (str(obj.priority),),
-            )
-            sentences.append(condition_sentence(spec=priority, operator="eq", raw=obj.priority.code))
-        return rule_sentence(sentences=sentences, match_all=True) if sentences else str(_("every complaint"))
+        specs = getattr(_profiles, "specs", None) or stage_profile_field_specs()
+        sentences = [condition_text(field=name, operator="eq", value=code, specs=specs) for name, code in scope_of(obj)]
+        return capfirst(rule_sentence(sentences=sentences, match_all=True)) if sentences else str(_("every complaint"))
 
 
 @admin.register(models.StageRoute)

@@ -66,7 +66,7 @@ def test_the_case_chart_and_the_8d_report_show_the_steps_it_ran(
 ) -> None:
     c = case_with_steps
     page = login(browser, live_server, quality_engineer.username, language=language)
-    page.goto(f"{live_server.url}/workflow/flows/complaint/{c.pk}/")
+    page.goto(f"{live_server.url}/workflow/flows/complaint/{c.pk}/?part=rd-part-files")
     chart = page.locator("img.rd-chart")
     chart.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())

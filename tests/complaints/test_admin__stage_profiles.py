@@ -61,8 +61,8 @@ def test_the_scope_is_picked_stored_read_as_a_sentence_and_picked_again(superuse
     assert profile.verification and not profile.root_cause
 
     for language, words in (
-        ("en", "Category is or is below Battery and priority is"),
-        ("zh-hans", "类别 属于 Battery 且"),
+        ("en", "Category is or is below Vehicle / Battery and priority is P1"),
+        ("zh-hans", "类别 属于 Vehicle / Battery 且"),
     ):
         superuser_client.cookies["django_language"] = language
         page = superuser_client.get(admin_url(StageProfile, "change", profile.pk), HTTP_ACCEPT_LANGUAGE=language)
@@ -112,3 +112,15 @@ def test_the_refusal_reads_in_chinese(superuser_client, battery):
     response = superuser_client.post(admin_url(StageProfile, "add"), data, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert "阶段配置只能按" in page_text(response)
+
+
+def test_the_custom_step_list_reads_each_condition_as_the_builders_sentence(superuser_client, battery):
+    from complaints.models import CustomStep, Role
+
+    step = CustomStep.objects.create(
+        code="legal", name_en="Legal review", name_zh_hans="法务审核", point="after_triage", role=Role.objects.first()
+    )
+    step.conditions.create(field="category", operator="eq", value="t-battery")
+    step.conditions.create(field="priority", operator="eq", value="P1")
+    page = page_text(superuser_client.get(admin_url(CustomStep, "changelist")))
+    assert "Category is or is below Vehicle / Battery and priority is P1" in page
