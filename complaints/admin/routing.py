@@ -126,9 +126,9 @@ _profiles = threading.local()  # the scope catalog of the profile list being dra
 def scope_of(profile: models.StageProfile) -> list[tuple[str, str]]:
     """The profile's scope as builder conditions: ("category", code) and ("priority", code)."""
     scope = []
-    if profile.category_id is not None:
+    if profile.category is not None:
         scope.append(("category", profile.category.code))
-    if profile.priority_id is not None:
+    if profile.priority is not None:
         scope.append(("priority", profile.priority.code))
     return scope
 
