@@ -15,6 +15,7 @@ from web import assignment, worklist
 from web import quality as quality_views
 from web.customer_actions import CustomerAppealView, CustomerLinkView, CustomerMessageView
 from web.process_pages import (
+    ComplaintChartView,
     ComplaintDetailView,
     ComplaintListView,
     ComplaintTaskListView,
@@ -31,6 +32,7 @@ class ComplaintFlowViewset(FlowViewset):
     process_list_view_class = ComplaintListView
     task_list_view_class = ComplaintTaskListView
     process_detail_view_class = ComplaintDetailView
+    chart_view_class = ComplaintChartView
 
     @property
     def index_path(self) -> Any:

@@ -8,13 +8,16 @@ from urllib.parse import urlencode
 import django_filters
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
+from viewflow.workflow import chart
 from viewflow.workflow.flow.views import (
     DashboardProcessListView,
     DashboardTaskListView,
     DetailProcessView,
+    FlowChartView,
 )
 from viewflow.workflow.flow.views.filters import DashboardProcessListViewFilter
 from viewflow.workflow.models import Task
@@ -41,10 +44,11 @@ from complaints.selectors.intake_forms import (
     complaints_with_answers,
 )
 from complaints.selectors.quality import actions_of, analysis_of, may_analyse, may_verify
-from complaints.selectors.steps import complaint_runs
+from complaints.selectors.steps import complaint_runs, steps_by_point
 from complaints.services.privacy import complaint_shown
 from web import worklist
 from web.fishbone import drawing_of
+from web.process_chart import draw_custom_steps
 from web.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
@@ -275,3 +279,19 @@ class SideDetailView(DetailProcessView):
     def get_queryset(self) -> QuerySet[Any]:
         visible = complaints_visible_to(self.request.user).values("pk")
         return self.flow_class.process_class.objects.filter(case_id__in=visible).select_related("case")
+
+
+class ComplaintChartView(FlowChartView):
+    """viewflow's process chart with the custom steps written into their points: on the flow's chart
+    the steps defined at each point, on a case's chart the steps it ran there with their outcome.
+    Drawn afresh each time (the steps are admin data; viewflow caches the flow's chart)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.GET.get("format") == "bpmn":
+            return super().get(request, *args, **kwargs)
+        process_pk = kwargs.get("process_pk")
+        grid = chart.calc_layout_data(self.flow_class)
+        if process_pk is not None:
+            chart.calc_cell_status(self.flow_class, grid, process_pk)
+        draw_custom_steps(grid, steps_by_point(complaint_id=process_pk, language=get_language() or "en"))
+        return HttpResponse(chart.grid_to_svg(grid), content_type="image/svg+xml")

@@ -33,6 +33,36 @@ GROUP_LABELS = {
 }
 
 
+def dress_condition_fields(
+    field: forms.Field,
+    operator: forms.Field,
+    value: forms.Field,
+    *,
+    specs: Mapping[str, FieldSpec],
+    catalog_json: str,
+    stored: str = "",
+) -> None:
+    """Turns three form fields (field, operator, value) into one condition of the builder: the field
+    offered from a grouped list carrying the catalog, the operator and value marked for the script.
+    One place for every condition the admin picks (a condition row, a stage profile's scope)."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for spec in specs.values():
+        grouped.setdefault(spec.group or "complaint", []).append((spec.name, str(spec.label or spec.name)))
+    choices: list[Any] = [("", "---------")]
+    for group in ("complaint", "signals", "form"):
+        if group in grouped:
+            items = grouped[group] if group == "complaint" else sorted(grouped[group], key=lambda item: item[1])
+            choices.append((str(GROUP_LABELS[group]), items))
+    if stored and stored not in specs:  # an imported rule naming a field that is gone: shown, refused on save
+        choices.append((stored, stored))
+    # Offered as a list; checked on save (an unknown name gets the list of known fields).
+    field.widget = forms.Select(choices=choices, attrs={"class": "rd-cond-field", "data-rd-catalog": catalog_json})
+    field.help_text = ""
+    operator.widget.attrs["class"] = "rd-cond-operator"
+    value.widget.attrs.update({"class": "rd-cond-value", "data-rd-yes": str(_("yes")), "data-rd-no": str(_("no"))})
+    value.help_text = _("Pick the field first; its values are offered to choose from.")
+
+
 class ConditionForm(forms.ModelForm):
     """Picks one condition. Subclasses made by `condition_form` carry the field catalog."""
 
@@ -46,25 +76,14 @@ class ConditionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         stored = (self.instance.field or "") if self.instance is not None else ""
-        grouped: dict[str, list[tuple[str, str]]] = {}
-        for spec in self.specs.values():
-            grouped.setdefault(spec.group or "complaint", []).append((spec.name, str(spec.label or spec.name)))
-        choices: list[Any] = [("", "---------")]
-        for group in ("complaint", "signals", "form"):
-            if group in grouped:
-                items = grouped[group] if group == "complaint" else sorted(grouped[group], key=lambda item: item[1])
-                choices.append((str(GROUP_LABELS[group]), items))
-        if stored and stored not in self.specs:  # an imported rule naming a field that is gone: shown, refused on save
-            choices.append((stored, stored))
-        # Offered as a list; checked by the model (an unknown name gets the list of known fields).
-        self.fields["field"].widget = forms.Select(
-            choices=choices, attrs={"class": "rd-cond-field", "data-rd-catalog": self.catalog_json}
+        dress_condition_fields(
+            self.fields["field"],
+            self.fields["operator"],
+            self.fields["value"],
+            specs=self.specs,
+            catalog_json=self.catalog_json,
+            stored=stored,
         )
-        self.fields["field"].help_text = ""
-        self.fields["operator"].widget.attrs["class"] = "rd-cond-operator"
-        value = self.fields["value"]
-        value.widget.attrs.update({"class": "rd-cond-value", "data-rd-yes": str(_("yes")), "data-rd-no": str(_("no"))})
-        value.help_text = _("Pick the field first; its values are offered to choose from.")
 
     def sentence(self) -> str:
         """The stored condition as a sentence (empty for a new row)."""

@@ -1,5 +1,6 @@
 """Admin: custom steps (where and when they run, who does them, their time limits, their form)."""
 
+import threading
 from typing import Any
 
 from django.contrib import admin, messages
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,8 +20,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from complaints import models
 from complaints.admin.routing import ConditionInline
 from complaints.choices import MatchMode
+from complaints.rules.routing import rule_sentence
+from complaints.selectors.routing import condition_text
 from complaints.selectors.steps import step_field_specs
 from complaints.services.intake_forms import form_draft
+
+_steps = threading.local()  # the field catalog of the step list being drawn (one per page)
 
 
 class StepConditionInline(ConditionInline):
@@ -67,10 +73,27 @@ class CustomStepAdmin(SimpleHistoryAdmin):
     def name(self, obj: models.CustomStep) -> str:
         return obj.name()
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # The rows read their conditions with one catalog built here (drawn now, then dropped).
+        _steps.specs = step_field_specs()
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            _steps.specs = None
+
     @admin.display(description=gettext_lazy("when"))
     def conditions_text(self, obj: models.CustomStep) -> str:
-        joiner = _(" and ") if obj.match == MatchMode.ALL else _(" or ")
-        return joiner.join(str(c) for c in obj.conditions.all()) or _("always")
+        """The step's condition as the sentence the builder reads, like a routing rule's."""
+        specs = getattr(_steps, "specs", None) or step_field_specs()
+        sentences = [
+            condition_text(field=c.field, operator=c.operator, value=c.value, specs=specs) for c in obj.conditions.all()
+        ]
+        if not sentences:
+            return _("always")
+        return capfirst(rule_sentence(sentences=sentences, match_all=obj.match == MatchMode.ALL))
 
     @admin.display(description=gettext_lazy("form"))
     def form_links(self, obj: models.CustomStep) -> str:

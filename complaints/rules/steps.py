@@ -13,6 +13,18 @@ BACK_TARGETS: dict[str, tuple[str, ...]] = {
     "before_close": ("first_response", "verification", "containment", "permanent_actions", "customer_confirmation"),
 }
 
+# Where a custom step's answers print in the 8D report: the D-section its point of the process feeds.
+# after triage → D2 (the problem as described and triaged), after verification → D3 (what comes
+# before containment), before permanent actions → D5 (the permanent actions it clears), before
+# customer confirmation → D6 (the implemented, verified actions it signs off), before close → D8.
+EIGHT_D_SECTION: dict[str, str] = {
+    "after_triage": "d2",
+    "after_verification": "d3",
+    "before_permanent_actions": "d5",
+    "before_confirmation": "d6",
+    "before_close": "d8",
+}
+
 WAIT = "wait"
 GO_ON = "go_on"
 

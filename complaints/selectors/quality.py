@@ -1,14 +1,15 @@
 """Reads of the quality records: who may work them, the complaint page's analysis in a fixed number
 of queries, the fishbone, and the 8D report."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from complaints.choices import ActionArea, ActionKind, CauseVerdict, EventKind, RoutedStage
+from complaints.choices import ActionArea, ActionKind, CauseVerdict, EventKind, RoutedStage, StepRunStatus
 from complaints.models import (
     ActionVerification,
     Cause,
@@ -21,8 +22,10 @@ from complaints.models import (
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
 from complaints.rules.names import person_name
+from complaints.rules.steps import EIGHT_D_SECTION
 from complaints.selectors.common import stage_queue, user_department_ids
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, is_handler
+from complaints.selectors.steps import RunRow, complaint_runs
 
 QUALITY_STAGES = (RoutedStage.ROOT_CAUSE, RoutedStage.PERMANENT_ACTIONS, RoutedStage.EFFECTIVENESS)
 # Areas whose permanent actions prevent recurrence (8D D7).
@@ -142,6 +145,9 @@ class EightD:
     root_causes: list[Cause]
     confirmation: Any
     open_permanent: int = 0
+    # The custom steps' runs by the D-section their point feeds ("d5": a legal review before the
+    # permanent actions), each with its answers, who did it and when; cancelled runs left out.
+    steps: dict[str, list[RunRow]] = field(default_factory=dict)
 
 
 def eight_d(complaint: Complaint) -> EightD:
@@ -167,6 +173,16 @@ def eight_d(complaint: Complaint) -> EightD:
         owner = action.owner
         if owner is not None and owner.pk not in team:
             team[owner.pk] = (person_name(owner), [])
+    steps: dict[str, list[RunRow]] = {}
+    for row in complaint_runs(complaint, get_language() or "en"):
+        if row.run.outcome == StepRunStatus.CANCELED:
+            continue
+        steps.setdefault(EIGHT_D_SECTION.get(row.run.point, "d8"), []).append(row)
+        performer = row.run.done_by
+        if performer is not None:
+            entry = team.setdefault(performer.pk, (person_name(performer), []))
+            if row.name not in entry[1]:
+                entry[1].append(row.name)
     permanent = [a for a in actions if a.kind == ActionKind.PERMANENT]
     confirmation = complaint.events.filter(kind=EventKind.CONFIRMATION).order_by("-at", "-pk").first()
     return EightD(
@@ -179,6 +195,7 @@ def eight_d(complaint: Complaint) -> EightD:
         root_causes=[c for c in (analysis.causes.all() if analysis else []) if c.is_root],
         confirmation=confirmation,
         open_permanent=sum(1 for a in permanent if capa.is_open(a.status)),
+        steps=steps,
     )
 
 

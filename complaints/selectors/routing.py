@@ -143,9 +143,20 @@ def priority_spec() -> FieldSpec:
     )
 
 
-def condition_catalog(specs: Mapping[str, FieldSpec]) -> list[dict[str, Any]]:
+def stage_profile_field_specs() -> dict[str, FieldSpec]:
+    """Returns what a stage profile's scope may name: the category (a tree: it covers the
+    subcategories) and the priority. The most specific profile wins (category + priority, category,
+    a parent category, priority, the default), so a scope names each at most once, with "is"."""
+    labels = {f.name: str(f.verbose_name) for f in Complaint._meta.get_fields() if hasattr(f, "verbose_name")}
+    categories = tree_options(Category.objects.values_list("pk", "parent_id", "code", "name"))
+    category = FieldSpec("category", FieldType.PATH, labels["category"], *categories, group="complaint", tree=True)
+    return {"category": category, "priority": priority_spec()}
+
+
+def condition_catalog(specs: Mapping[str, FieldSpec], operators: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """Returns what the condition builder offers, JSON-ready: each field with its label, group, type,
-    the operators fitting its type (code and phrase) and its options (code and label)."""
+    the operators fitting its type (code and phrase; only `operators` when given) and its options
+    (code and label)."""
     order = {"complaint": 0, "signals": 1, "form": 2}
     catalog = []
     for spec in sorted(specs.values(), key=lambda s: (order.get(s.group, 3), s.group != "complaint" and s.label)):
@@ -158,7 +169,7 @@ def condition_catalog(specs: Mapping[str, FieldSpec]) -> list[dict[str, Any]]:
                 "operators": [
                     {"code": code, "label": operator_phrase(spec=spec, operator=code)}
                     for code in Operator.values
-                    if code in OPERATORS[spec.type]
+                    if code in OPERATORS[spec.type] and (operators is None or code in operators)
                 ],
                 "options": [{"code": code, "label": spec.label_of(code)} for code in spec.options],
             }

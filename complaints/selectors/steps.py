@@ -134,3 +134,28 @@ def complaint_runs(complaint: Complaint, language: str) -> list[RunRow]:
 
 def runs_of(complaints: QuerySet[Complaint] | list[int]) -> QuerySet[CustomStepRun]:
     return CustomStepRun.objects.filter(case__in=complaints).select_related("step")
+
+
+@dataclass(frozen=True)
+class PointStep:
+    """A custom step as the process chart writes it into its point."""
+
+    name: str
+    outcome: str  # a StepRunStatus value; "" for a step defined at the point (the flow's own chart)
+
+
+def steps_by_point(*, complaint_id: int | None, language: str) -> dict[str, list[PointStep]]:
+    """Returns what the process chart writes into each point (one query): on a case, the custom steps
+    it ran there (each step's latest run, with its outcome), in the order they started; on the
+    flow's chart, the active steps defined there, in their order."""
+    points: dict[str, list[PointStep]] = {}
+    if complaint_id is None:
+        for step in CustomStep.objects.filter(active=True).order_by("point", "position", "code"):
+            points.setdefault(step.point, []).append(PointStep(step.name(language), ""))
+        return points
+    latest: dict[tuple[str, int], CustomStepRun] = {}
+    for run in CustomStepRun.objects.filter(case_id=complaint_id).select_related("step").order_by("created", "pk"):
+        latest[(run.point, run.step_id)] = run
+    for (point, _step), run in latest.items():
+        points.setdefault(point, []).append(PointStep(run.step.name(language), run.outcome))
+    return points

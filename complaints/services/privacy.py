@@ -3,6 +3,7 @@
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from complaints.selectors.privacy import (
     EXPORT_PERSONAL_DATA,
     contact_policy,
     held_about_phone,
+    known_details,
     mask_json,
     may_see_contact,
     phone_forms,
@@ -167,6 +169,16 @@ def eight_d_for(*, user: Any, complaint: Complaint, export: bool) -> tuple[Compl
             (report.analysis,) = shield_rows([report.analysis], fields=ANALYSIS_TEXTS, complaint=complaint, full=False)
         for name in ("containment", "permanent", "prevention"):
             setattr(report, name, shield_rows(getattr(report, name), fields=actions, complaint=complaint, full=False))
+        known = known_details(complaint)
+        for section, rows in report.steps.items():
+            report.steps[section] = [
+                replace(
+                    row,
+                    run=shield_rows([row.run], fields=("note",), complaint=complaint, full=False)[0],
+                    answers=[(label, rules.mask_known(text, known)) for label, text in row.answers],
+                )
+                for row in rows
+            ]
     return report.complaint, report
 
 
