@@ -270,7 +270,8 @@ class PendingUploadAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_filter = [("created_at", admin.DateFieldListFilter)]
     search_fields = ["name", "owner__username"]
     list_select_related = ["owner"]
-    fields = readonly_fields = ["name", "owner", "draft", "content_type", "size", "created_at"]
+    fields = ["name", "owner", "draft", "question", "content_type", "size", "created_at"]
+    readonly_fields = ["name", "owner", "draft", "question", "content_type", "size", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
