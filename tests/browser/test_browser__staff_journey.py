@@ -97,6 +97,9 @@ class Journey:
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(self.shots / f"journey-{name}{self.suffix}.png"), full_page=True)
+        # A full-page shot resizes the page for a moment (its scripts answer): let it settle again.
+        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_timeout(300)
 
     def figures(self) -> dict[str, Any]:
         seconds = [load["seconds"] for load in self.loads]
