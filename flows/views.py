@@ -19,7 +19,7 @@ from complaints.forms import page as page_forms
 from complaints.forms import quality as quality_forms
 from complaints.forms import steps as step_forms
 from complaints.forms.refusals import RefusalFormMixin
-from complaints.models import Complaint
+from complaints.models import Complaint, PendingUpload
 from complaints.selectors.intake import pending_uploads, triage_outcome
 from complaints.selectors.privacy import may_see_contact, shield_rows
 from complaints.selectors.quality import step_checklist
@@ -31,6 +31,14 @@ from complaints.services.collaboration import collaboration_answer
 from complaints.services.notes import mention_read
 from complaints.services.pending import pending_discard, pending_files, pending_keep
 from complaints.services.steps import custom_step_record
+
+
+def kept_read_back(answer: Any) -> Any:
+    """A file question's answer with its kept files (rows) read back as files; other answers as they are."""
+    if not isinstance(answer, list) or not any(isinstance(item, PendingUpload) for item in answer):
+        return answer
+    rows = [item for item in answer if isinstance(item, PendingUpload)]
+    return [item for item in answer if not isinstance(item, PendingUpload)] + pending_files(rows)
 
 
 class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTemplateNames, generic.FormView):
@@ -60,8 +68,16 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
         valid = [] if "attachments" in form.errors else list(form.cleaned_data.get("attachments") or [])
         ticked = [row.pk for row in form.cleaned_data.get("kept") or []] if "kept" not in form.errors else []
         kept, left = pending_keep(owner=self.request.user, draft=form.draft_token, uploads=valid)
+        left = left if valid else chosen
+        # The category's own file questions: the files that passed their checks, kept the same way
+        # under their question (a question with an error already says so under it).
+        for question, uploads in form.answer_uploads().items():
+            rows, refused = pending_keep(
+                owner=self.request.user, draft=form.draft_token, uploads=uploads, question=question
+            )
+            kept, left = kept + rows, left + refused
         form.show_kept(checked=ticked + [row.pk for row in kept])
-        again = [str(upload.name) for upload in (left if valid else chosen)]
+        again = [str(upload.name) for upload in left]
         if again:
             form.add_error(
                 None,
@@ -71,7 +87,9 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
 
     def form_valid(self, form: forms.IntakeForm) -> HttpResponse:
         # One transaction: if triage cannot run (configuration incomplete), nothing is kept.
-        kept = list(form.cleaned_data.get("kept") or [])
+        # Kept files ticked for a file question answer it (form.add_kept_answers); the others
+        # are the form's attachments.
+        kept = [row for row in form.cleaned_data.get("kept") or [] if not row.question]
         with transaction.atomic():
             complaint = intake.complaint_register(
                 complaint=self.request.activation.process,
@@ -80,7 +98,7 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
                 receiver=self.request.user,
                 attachments=pending_files(kept) + list(form.cleaned_data.get("attachments") or []),
                 answer_form=form.answer_form,
-                answers=form.answers,
+                answers={key: kept_read_back(value) for key, value in form.answers.items()},
             )
             # The draft's kept files are attached (ticked) or left out (unticked): none stays.
             pending_discard(

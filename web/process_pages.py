@@ -181,6 +181,15 @@ class ComplaintDetailView(DetailProcessView):
 
     template_name = "web/complaint/process_detail.html"
 
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().get(request, *args, **kwargs)
+        # A step opened from this page comes back here once done, on the Work tab where the steps
+        # and the analysis are: viewflow's pinned location, which the worklists set the same way
+        # (a step opened from the inbox goes back to the inbox).
+        if not request.headers.get("Turbo-Frame"):
+            request.session["vf-pin-location"] = f"{request.path}?part=rd-part-work"
+        return response
+
     def get_queryset(self) -> QuerySet[Any]:
         # Kept for the linked complaints: the reader's scope is worked out once per page.
         self.visible = complaints_visible_to(self.request.user)

@@ -257,3 +257,27 @@ for _model, _admin in ((Process, ProcessAdmin), (Task, TaskAdmin)):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, _admin)
+
+
+@admin.register(models.PendingUpload)
+class PendingUploadAdmin(AdministratorsOnly, admin.ModelAdmin):
+    """Files kept for intake forms that came back with an error (services.pending), for an
+    administrator to see what is held and for whom: read only. They become attachments when the
+    form is saved and the daily cleanup removes the rest after the admin's time (Process settings);
+    the files themselves are not linked (a customer's file before any complaint holds it)."""
+
+    list_display = ["name", "owner", "content_type", "size", "created_at"]
+    list_filter = [("created_at", admin.DateFieldListFilter)]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner"]
+    fields = ["name", "owner", "draft", "question", "content_type", "size", "created_at"]
+    readonly_fields = ["name", "owner", "draft", "question", "content_type", "size", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.forms import FieldSet, Layout, Row
 
 from complaints.choices import Channel, ConfirmationOutcome, Emotion, VerificationOutcome
-from complaints.forms.answers import AnswerFieldsMixin, AnswersSection
+from complaints.forms.answers import ANSWER_PREFIX, AnswerFieldsMixin, AnswersSection
 from complaints.forms.answers import AnswersForm as AnswersForm
 from complaints.forms.category_tree import CategoryTree
 from complaints.forms.fields import (
@@ -26,6 +26,7 @@ from complaints.forms.fields import (
 )
 from complaints.models import Category, Complaint, Department, PendingUpload
 from complaints.models.complaint import INTAKE_FIELDS, site_language
+from complaints.rules.intake_forms import FILE_KINDS
 from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import complaints_visible_to, process_settings, registering_departments
@@ -154,7 +155,18 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
                 self.fields["kept"] = copy.deepcopy(self.base_fields["kept"])
             kept = cast(forms.ModelMultipleChoiceField, self.fields["kept"])
             kept.queryset = pending_uploads(owner=self.user, draft=self.draft_token)
-            kept.label_from_instance = lambda row: f"{row.name} ({filesizeformat(row.size)})"  # type: ignore[method-assign,assignment]
+            questions = {row.question for row in rows if row.question}
+            labels = {name: self.fields[name].label for name in self.file_question_names() if name in self.fields}
+            kept.label_from_instance = lambda row: " · ".join(  # type: ignore[method-assign,assignment]
+                str(part)
+                for part in (f"{row.name} ({filesizeformat(row.size)})", labels.get(ANSWER_PREFIX + row.question))
+                if part
+            )
+            # A question answered by a kept file need not be answered again: the browser must not
+            # insist on a new file (clean_answers still requires one file, kept or new).
+            for key in questions:
+                if ANSWER_PREFIX + key in self.fields:
+                    self.fields[ANSWER_PREFIX + key].required = False
             if checked is not None:
                 data = cast(QueryDict, self.data).copy()
                 data.setlist("kept", [str(pk) for pk in checked])
@@ -163,6 +175,19 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         else:
             self.fields.pop("kept", None)
         self.layout = self.intake_layout()
+
+    def file_question_names(self) -> list[str]:
+        """The category's file and photo questions, as form field names."""
+        return [ANSWER_PREFIX + defn.key for defn in self.answer_form.fields if defn.kind in FILE_KINDS]
+
+    def answer_uploads(self) -> dict[str, list[Any]]:
+        """The files just chosen for each file question that passed its checks (to keep when the
+        form comes back with an error), without the kept ones ticked for it."""
+        return {
+            name.removeprefix(ANSWER_PREFIX): files
+            for name, files in getattr(self, "fresh_answer_files", {}).items()
+            if files and name not in self.errors and name in self.cleaned_data
+        }
 
     def chosen_category(self) -> Category | None:
         """The category whose questions this form asks: the submitted one, else the initial one."""
@@ -180,8 +205,28 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         for name, value in data.items():
             if isinstance(value, str):
                 data[name] = without_bidi_controls(value)
+        self.add_kept_answers(data)
         self.clean_answers(data)
         return data
+
+    def add_kept_answers(self, data: dict[str, Any]) -> None:
+        """A file question's answer is its new files plus the kept ones ticked for it (their rows:
+        the view reads them back as files); together within the question's number of files."""
+        ticked = list(data.get("kept") or [])
+        self.fresh_answer_files: dict[str, list[Any]] = {}
+        for name in self.file_question_names():
+            if name in self._errors:
+                continue
+            fresh = list(data.get(name) or [])
+            self.fresh_answer_files[name] = fresh
+            rows = [row for row in ticked if ANSWER_PREFIX + row.question == name]
+            if not rows:
+                continue
+            limit = cast(AttachmentsField, self.fields[name]).max_files
+            if limit is not None and len(fresh) + len(rows) > limit:
+                self.add_error(name, forms.ValidationError(_("Attach at most %(max)s file(s)."), params={"max": limit}))
+                continue
+            data[name] = fresh + rows
 
     def clean_customer_language(self) -> str:
         return self.cleaned_data.get("customer_language") or site_language()

@@ -345,11 +345,14 @@ def pending_path(instance: "PendingUpload", filename: str) -> str:
 
 class PendingUpload(models.Model):
     """A file chosen on an intake form that came back with an error: kept for that draft (the
-    form's `draft` token) so the agent need not choose it again. It becomes an attachment when the
-    form is saved; unsaved ones are removed after the admin's time (ProcessSettings)."""
+    form's `draft` token) so the agent need not choose it again. It becomes an attachment (or the
+    answer to the category's file question it was chosen for) when the form is saved; unsaved
+    ones are removed after the admin's time (ProcessSettings)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     draft = models.CharField(_("draft"), max_length=32, db_index=True)
+    # Empty: the form's own attachments; else the key of the category's file question it answers.
+    question = models.CharField(_("question"), max_length=40, blank=True, default="")
     file = models.FileField(_("file"), upload_to=pending_path, max_length=300)
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100, blank=True)

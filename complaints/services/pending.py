@@ -23,9 +23,10 @@ class PendingRefused(Refused):
 
 
 def pending_keep(
-    *, owner: Any, draft: str, uploads: Sequence[UploadedFile]
+    *, owner: Any, draft: str, uploads: Sequence[UploadedFile], question: str = ""
 ) -> tuple[list[PendingUpload], list[UploadedFile]]:
-    """Keeps the uploads (already validated by the form) for the owner's draft; returns the rows
+    """Keeps the uploads (already validated by the form) for the owner's draft, as the form's
+    attachments or (`question`) as the answer to that category file question; returns the rows
     kept and the uploads it could not keep because the owner already has the most files the admin
     allows kept."""
     if not draft or not uploads:
@@ -38,6 +39,7 @@ def pending_keep(
         row = PendingUpload.objects.create(
             owner=owner,
             draft=draft,
+            question=question,
             file=upload,
             name=(upload.name or "")[:200],
             content_type=(upload.content_type or "")[:100],

@@ -127,3 +127,86 @@ def test_an_intake_page_with_kept_files_keeps_its_query_budget(org, agent, djang
     data = {**intake_data(org, customer_phone="x"), "draft": draft_of(page)}
     with django_assert_max_num_queries(60):
         assert client.post(START_URL, {**data, "attachments": [note("b.txt")]}).status_code == 200
+
+
+# The category's own file questions (a required photo, at most two) keep their files the same way.
+PHOTO_QUESTION = [
+    {"key": "damage_photos", "kind": "photo", "label_en": "Damage photos", "required": True, "max_files": 2},
+]
+
+
+def test_a_file_questions_files_are_kept_under_it_and_answer_it_on_the_next_save(org, agent):
+    from tests.complaints.test_intake_forms__acceptance import png, publish_form
+
+    publish_form(org["category"], PHOTO_QUESTION)
+    client = as_user(agent)
+    data = intake_data(org, customer_phone="not a phone")
+    page = client.post(START_URL, {**data, "answer_damage_photos": [png("door.png")]}).content.decode()
+    kept = PendingUpload.objects.get()
+    assert (kept.name, kept.question) == ("door.png", "damage_photos")
+    (label, ticked), *_ = kept_choices(page).values()
+    assert label.startswith("door.png (") and label.endswith(" · Damage photos") and ticked
+    assert "choose these files again" not in page
+    # The required question is answered by the kept file: the browser must not ask for a new one.
+    assert not re.search(r'<vf-field-file[^>]*name="answer_damage_photos"[^>]*required', page)
+
+    response = client.post(START_URL, {**intake_data(org), "draft": draft_of(page), "kept": [str(kept.pk)]})
+    assert response.status_code == 302, response.context["form"].errors
+    complaint = Complaint.objects.get()
+    answer = complaint.answers.get(key="damage_photos")
+    assert [f.name for f in answer.files.all()] == ["door.png"]
+    assert not complaint.attachments.filter(answer__isnull=True).exists()  # not an attachment of the form
+    assert not PendingUpload.objects.exists()
+
+
+def test_a_kept_file_question_file_unticked_leaves_the_question_unanswered(org, agent):
+    from tests.complaints.test_intake_forms__acceptance import png, publish_form
+
+    publish_form(org["category"], PHOTO_QUESTION)
+    client = as_user(agent)
+    page = client.post(
+        START_URL, {**intake_data(org, customer_phone="not a phone"), "answer_damage_photos": [png("door.png")]}
+    ).content.decode()
+    response = client.post(START_URL, {**intake_data(org), "draft": draft_of(page)})
+    assert response.status_code == 200
+    assert response.context["form"].errors["answer_damage_photos"] == ["This field is required."]
+    assert not Complaint.objects.exclude(reference__isnull=True).exists()
+
+
+def test_kept_and_new_files_together_stay_within_the_questions_number(org, agent):
+    from tests.complaints.test_intake_forms__acceptance import png, publish_form
+
+    publish_form(org["category"], PHOTO_QUESTION)
+    client = as_user(agent)
+    page = client.post(
+        START_URL,
+        {**intake_data(org, customer_phone="not a phone"), "answer_damage_photos": [png("a.png"), png("b.png")]},
+    ).content.decode()
+    kept = [str(row.pk) for row in PendingUpload.objects.all()]
+    assert len(kept) == 2
+    response = client.post(
+        START_URL, {**intake_data(org), "draft": draft_of(page), "kept": kept, "answer_damage_photos": [png("c.png")]}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["answer_damage_photos"] == ["Attach at most 2 file(s)."]
+    assert not Complaint.objects.exclude(reference__isnull=True).exists()
+    assert PendingUpload.objects.count() == 2  # the new file is refused with its question; the kept stay
+
+
+def test_kept_files_are_seen_read_only_by_administrators(org, agent, admin_client):
+    from django.urls import reverse
+
+    refused_once(as_user(agent), org, note())
+    kept = PendingUpload.objects.get()
+    assert admin_client.get(reverse("admin:complaints_pendingupload_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:complaints_pendingupload_change", args=[kept.pk]))
+    assert page.status_code == 200 and "receipt.txt" in page.content.decode()
+    assert 'name="name"' not in page.content.decode()  # nothing to edit
+    delete = reverse("admin:complaints_pendingupload_delete", args=[kept.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert admin_client.get(reverse("admin:complaints_pendingupload_add")).status_code == 403
+    assert PendingUpload.objects.filter(pk=kept.pk).exists()
+    # Staff without the administrator's rights do not see them at all.
+    agent.is_staff = True
+    agent.save(update_fields=["is_staff"])
+    assert as_user(agent).get(reverse("admin:complaints_pendingupload_changelist")).status_code == 403
