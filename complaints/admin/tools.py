@@ -53,6 +53,8 @@ CONFIG_MODELS: list[type[Any]] = [
     models.FormVersion,
     models.FormField,
     models.TriageSignal,
+    models.TriageSettings,
+    models.EmotionPhrase,
     models.CauseCategory,
     models.RoutingRule,
     models.RoutingCondition,

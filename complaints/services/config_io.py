@@ -7,8 +7,14 @@ present replaces it (departments, roles, priorities and categories are updated a
 deleted; levels and priorities absent from the document are deleted when nothing uses them).
 Intake forms are published as new versions when they differ from the ones in use, so complaints
 keep the questions they were filed with.
+
+Inside a section every row is matched with the document's item by its natural key (a limit by its
+priority, a route by its step, a rule by its name, a membership by all of it…) and updated in place:
+ids stay, a row the document leaves as it is is not written, and the history shows old → new for
+what changed, "added" and "deleted" only for what really came or went.
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -37,6 +43,7 @@ from complaints.models import (
     CustomStepCondition,
     CustomStepLimit,
     Department,
+    EmotionPhrase,
     EscalationLevel,
     FormField,
     FormVersion,
@@ -51,12 +58,15 @@ from complaints.models import (
     Priority,
     PrivacyPolicy,
     ProcessSettings,
+    RegionalBound,
+    RegionalValue,
     Role,
     RoutingCondition,
     RoutingRule,
     StageProfile,
     StageRoute,
     StepLimit,
+    TriageSettings,
     TriageSignal,
     WorkingHours,
 )
@@ -81,8 +91,11 @@ SECTIONS = (
     "categories",
     "intake_forms",
     "triage_signals",
+    "triage_settings",
+    "emotion_lexicon",
     "cause_categories",
     "levels",
+    "regional_bounds",
     "stage_routes",
     "stage_profiles",
     "routing_rules",
@@ -106,8 +119,10 @@ ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "categories": ("code",),
     "intake_forms": ("category",),
     "triage_signals": ("code",),
+    "emotion_lexicon": ("phrase",),
     "cause_categories": ("code",),
     "levels": ("rank",),
+    "regional_bounds": ("setting", "level", "priority"),
     "stage_routes": ("stage",),
     "stage_profiles": ("category", "priority"),
     "routing_rules": ("name",),
@@ -115,6 +130,79 @@ ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "notification_templates": ("event", "language"),
     "notification_channels": ("code",),
     "notification_preferences": ("user",),
+}
+
+# Every model the admin edits (pages and inlines), and the section of the document that holds it.
+# tests/complaints/test_config__coverage.py fails when a model is registered in the admin and is in
+# neither this table nor NOT_EXPORTED, so a new settings model cannot be forgotten silently.
+EXPORTED: dict[str, str] = {
+    "complaints.ProcessSettings": "process_settings",
+    "complaints.Role": "roles",
+    "complaints.BusinessCalendar": "calendars",
+    "complaints.WorkingHours": "calendars",
+    "complaints.CalendarDay": "calendars",
+    "complaints.Department": "departments",
+    "complaints.Membership": "memberships",
+    "complaints.Priority": "priorities",
+    "complaints.Category": "categories",
+    "complaints.FormVersion": "intake_forms",  # the published version of each category (and custom step)
+    "complaints.TriageSignal": "triage_signals",
+    "complaints.TriageSettings": "triage_settings",
+    "complaints.EmotionPhrase": "emotion_lexicon",
+    "complaints.CauseCategory": "cause_categories",
+    "complaints.EscalationLevel": "levels",
+    "complaints.LevelLimit": "levels",
+    "complaints.StepLimit": "levels",
+    "complaints.ClockRule": "levels",
+    "complaints.RegionalBound": "regional_bounds",
+    "complaints.RegionalValue": "regional_bounds",
+    "complaints.StageRoute": "stage_routes",  # and, per profile, stage_profiles
+    "complaints.StageProfile": "stage_profiles",
+    "complaints.RoutingRule": "routing_rules",
+    "complaints.RoutingCondition": "routing_rules",
+    "complaints.CustomStep": "custom_steps",
+    "complaints.CustomStepCondition": "custom_steps",
+    "complaints.CustomStepLimit": "custom_steps",
+    "complaints.NotificationRecipient": "notification_recipients",
+    "complaints.NotificationTemplate": "notification_templates",
+    "complaints.NotificationChannel": "notification_channels",
+    "complaints.NotificationPreference": "notification_preferences",
+    "complaints.KpiSettings": "kpi_settings",
+    "complaints.PortalSettings": "portal_settings",
+    "complaints.PrivacyPolicy": "privacy_policy",
+    "complaints.CategoryRetention": "privacy_policy",
+}
+
+# Models the admin shows that the document leaves out on purpose, and why.
+NOT_EXPORTED: dict[str, str] = {
+    "complaints.TriageModel": "derived data: retrained from this organisation's own closed complaints "
+    "(manage.py triage_train); another system's weights would suggest from someone else's history",
+    "complaints.Complaint": "case data, not configuration",
+    "complaints.Answer": "case data",
+    "complaints.Attachment": "case data",
+    "complaints.CorrectiveAction": "case data",
+    "complaints.Escalation": "case data",
+    "complaints.ComplaintEvent": "case data (the timeline)",
+    "complaints.Notification": "a log of notifications sent",
+    "complaints.AccessLog": "a log of who read personal data",
+    "complaints.CustomerLink": "per-customer links of open complaints",
+    "complaints.BatchInvestigation": "case data (investigations of a batch)",
+    "complaints.OutreachContact": "case data",
+    "complaints.BatchEvent": "case data",
+    "complaints.Delivery": "business data (deliveries imported from the ERP), not configuration",
+    "complaints.ReviewPack": "generated KPI packs",
+    "viewflow.Process": "process instances of complaints",
+    "viewflow.Task": "tasks of complaints",
+    "auth.User": "accounts: the document names people by username; accounts come from the identity provider",
+    "auth.Group": "permissions of accounts, managed with the accounts",
+    "axes.AccessAttempt": "login-failure log",
+    "axes.AccessFailureLog": "login-failure log",
+    "axes.AccessLog": "login log",
+    "api.ApiToken": "credentials: stored hashed, shown once; never leave the system",
+    "api.WebhookSubscription": "belongs to the api app (the domain may not depend on it) and points at one "
+    "installation's receiving systems with their signing secrets: set up per system",
+    "api.WebhookDelivery": "a log of webhook deliveries",
+    "api.WebhookAttempt": "a log of webhook attempts",
 }
 
 # Secrets (webhook signing keys) never leave in an export: the document carries this placeholder,
@@ -135,6 +223,10 @@ SHAPE_ERRORS = (
     ValidationError,
     DatabaseError,
 )
+
+
+class _Skip(Exception):
+    """An item already reported as an error: go on with the next one."""
 
 
 class ConfigImportError(Refused):
@@ -239,6 +331,63 @@ def _settings_sections() -> dict[str, Any]:
             else None
         ),
     }
+
+
+TRIAGE_FIELDS = (
+    "agitated_from",
+    "angry_from",
+    "extremely_angry_from",
+    "punctuation_weight",
+    "shouting_weight",
+    "min_training_size",
+    "holdout_percent",
+    "retrain_days",
+    "auto_activate",
+    "similar_window_days",
+    "many_affected_from",
+)
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _triage_sections() -> dict[str, Any]:
+    """The emotion bands and the training rules (one row), and the emotion lexicon. The trained
+    models are not configuration (see NOT_EXPORTED)."""
+    row = TriageSettings.objects.order_by("pk").first()
+    return {
+        "triage_settings": {name: getattr(row, name) for name in TRIAGE_FIELDS} if row else None,
+        "emotion_lexicon": [
+            {"phrase": p.phrase, "kind": p.kind, "weight": p.weight, "active": p.active}
+            for p in EmotionPhrase.objects.order_by("kind", "phrase")
+        ],
+    }
+
+
+def _regional_section() -> list[dict[str, Any]]:
+    """HQ's bounds per varying number, each with the values the regions have set."""
+    values = RegionalValue.objects.select_related("department", "calendar").order_by("department__code")
+    bounds = (
+        RegionalBound.objects.select_related("level", "priority")
+        .prefetch_related(Prefetch("regional_values", queryset=values))
+        .order_by("setting", "level__rank", "priority__rank", "pk")
+    )
+    return [
+        {
+            "setting": b.setting,
+            "level": b.level.rank if b.level is not None else None,
+            "priority": _code(b.priority),
+            "may_override": b.may_override,
+            "minimum": _amount(b.minimum),
+            "maximum": _amount(b.maximum),
+            "values": [
+                {"department": v.department.code, "value": _amount(v.value), "calendar": _code(v.calendar)}
+                for v in b.regional_values.all()
+            ],
+        }
+        for b in bounds
+    ]
 
 
 def config_export(*, compare: bool = False) -> dict[str, Any]:
@@ -463,8 +612,10 @@ def config_export(*, compare: bool = False) -> dict[str, Any]:
         {"event": t.event, "language": t.language, "subject": t.subject, "body": t.body}
         for t in NotificationTemplate.objects.order_by("event", "language")
     ]
+    doc["regional_bounds"] = _regional_section()
+    doc.update(_triage_sections())
     doc.update(_settings_sections())
-    return doc
+    return {"format": FORMAT, "version": VERSION, **{section: doc[section] for section in SECTIONS}}
 
 
 FIELD_DEFAULTS: dict[str, Any] = {
@@ -550,6 +701,45 @@ def _field_doc(row: FormField) -> dict[str, Any]:
 # Import ------------------------------------------------------------------------------------------
 
 
+class _Stock:
+    """The rows a section (or an object's list) has now, by their natural key in the document's terms
+    (codes, ranks, usernames). The import takes the row of each item's key and updates it in place:
+    same id, a "changed" history row with old → new, or nothing written when it is equal. Rows whose
+    key the document no longer lists are deleted before anything is added, so a unique key moves
+    freely; a key listed twice takes rows in order."""
+
+    def __init__(self, rows: Any, key: Callable[[Any], Any]) -> None:
+        self.rows: dict[Any, list[Any]] = {}
+        for row in rows:
+            self.rows.setdefault(key(row), []).append(row)
+
+    def keep(self, keys: list[Any]) -> None:
+        wanted: dict[Any, int] = {}
+        for key in keys:
+            wanted[key] = wanted.get(key, 0) + 1
+        for key, rows in self.rows.items():
+            while len(rows) > wanted.get(key, 0):
+                rows.pop().delete()
+
+    def take(self, key: Any) -> Any:
+        rows = self.rows.get(key)
+        return rows.pop(0) if rows else None
+
+
+def _username(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _hm_key(value: Any) -> str | None:
+    """A time as the document writes it ("09:00"), whatever form the item gives."""
+    if value in (None, ""):
+        return None
+    try:
+        return time.fromisoformat(str(value)).strftime("%H:%M")
+    except ValueError:
+        return str(value)
+
+
 @dataclass
 class _Importer:
     """Applies a document section by section inside one transaction, collecting every error."""
@@ -558,6 +748,8 @@ class _Importer:
     errors: list[str] = field(default_factory=list)
     where: list[str] = field(default_factory=list)
     broken_at: str | None = None  # where a value of the wrong shape stopped a section
+    rule_stock: "_Stock" = field(default_factory=lambda: _Stock((), lambda r: r))
+    loosened: set[int] = field(default_factory=set)  # rules that let go of a dropped priority or level
 
     # Error bookkeeping --------------------------------------------------------------------------
     @contextmanager
@@ -590,7 +782,9 @@ class _Importer:
             for message in error.messages:
                 self.error(message)
 
-    def save(self, obj: models.Model, exclude: list[str] | None = None, *, whole: bool = True) -> bool:
+    def save(
+        self, obj: models.Model, exclude: list[str] | None = None, *, whole: bool = True, force: bool = False
+    ) -> bool:
         """Validates (fields only when `whole` is False) and saves one object; False on errors.
         An existing object the document leaves as it is, is not written (no history row)."""
         try:
@@ -601,7 +795,7 @@ class _Importer:
         except ValidationError as error:
             self.validation_error(error)
             return False
-        if _unchanged(obj):
+        if not force and _unchanged(obj):
             return True
         try:
             with transaction.atomic():
@@ -708,8 +902,11 @@ class _Importer:
             "categories": self.categories,
             "intake_forms": self.intake_forms,
             "triage_signals": self.triage_signals,
+            "triage_settings": self.triage_settings,
+            "emotion_lexicon": self.emotion_lexicon,
             "cause_categories": self.cause_categories,
             "levels": self.levels,
+            "regional_bounds": self.regional_bounds,
             "stage_routes": self.stage_routes,
             "stage_profiles": self.stage_profiles,
             "routing_rules": self.routing_rules,
@@ -722,10 +919,8 @@ class _Importer:
             "portal_settings": self.portal_settings,
             "privacy_policy": self.privacy_policy,
         }
-        # Rules refer to priorities, levels and departments: replaced wholesale, they go first so a
-        # priority or level the document drops is not held back by a rule that is also going.
         if self.doc.get("routing_rules") is not None:
-            RoutingRule.objects.all().delete()
+            self.shielded("routing_rules", self.rules_first)
         for section in SECTIONS:
             if section in self.doc and self.doc[section] is not None:
                 self.shielded(section, steps[section])
@@ -818,9 +1013,12 @@ class _Importer:
                 cal.name, cal.time_zone = item["name"], item["time_zone"]
                 if not self.save(cal):
                     continue
-                cal.hours.all().delete()
-                cal.days.all().delete()
                 hours = item.get("hours") or []
+                days = item.get("days") or []
+                hour_stock = _Stock(cal.hours.all(), lambda h: (h.weekday, _hm(h.start)))
+                hour_stock.keep([(h.get("weekday"), _hm_key(h.get("start"))) for h in hours if isinstance(h, dict)])
+                day_stock = _Stock(cal.days.all(), lambda d: d.date.isoformat())
+                day_stock.keep([str(d.get("date")) for d in days if isinstance(d, dict)])
                 if not hours:
                     self.error(_("a calendar needs working hours on at least one weekday."))
                 spans: list[tuple[int, time, time]] = []
@@ -832,13 +1030,16 @@ class _Importer:
                         if start is None or end is None:
                             self.error(_("give the opening and the closing time."))
                             continue
-                        row = WorkingHours(calendar=cal, weekday=hour["weekday"], start=start, end=end)
+                        row = hour_stock.take((hour["weekday"], _hm_key(hour["start"]))) or WorkingHours(
+                            calendar=cal, weekday=hour["weekday"], start=start
+                        )
+                        row.end = end
                         if self.save(row):
                             spans.append((row.weekday, start, end))
                 for weekday in overlapping_weekdays(spans):
                     with self.at(".hours"):
                         self.error(_("working hours on weekday %(day)s overlap.") % {"day": weekday})
-                for d_index, day in enumerate(item.get("days") or []):
+                for d_index, day in enumerate(days):
                     with self.at(f".days[{d_index}]"):
                         if not self.check_keys(day, {"date", "name", "kind", "start", "end"}, {"date", "kind"}):
                             continue
@@ -847,16 +1048,11 @@ class _Importer:
                         except ValueError:
                             self.error(_("“%(value)s” is not a date such as 2026-10-01.") % {"value": day["date"]})
                             continue
-                        self.save(
-                            CalendarDay(
-                                calendar=cal,
-                                date=when,
-                                name=day.get("name") or "",
-                                kind=day["kind"],
-                                start=self.time(day.get("start"), "start"),
-                                end=self.time(day.get("end"), "end"),
-                            )
-                        )
+                        row = day_stock.take(str(day["date"])) or CalendarDay(calendar=cal, date=when)
+                        row.name, row.kind = day.get("name") or "", day["kind"]
+                        row.start = self.time(day.get("start"), "start")
+                        row.end = self.time(day.get("end"), "end")
+                        self.save(row)
 
     def departments(self) -> None:
         keys = {"code", "name", "kind", "parent", "head", "active"}
@@ -876,8 +1072,16 @@ class _Importer:
                 self.save(dept)
 
     def memberships(self) -> None:
-        Membership.objects.all().delete()
-        for index, item in self.items("memberships", {"user", "department", "role"}, {"user", "department", "role"}):
+        """A membership is all key: the ones the document keeps are left alone, the others go."""
+        items = self.items("memberships", {"user", "department", "role"}, {"user", "department", "role"})
+        stock = _Stock(
+            Membership.objects.select_related("user", "department", "role"),
+            lambda m: (m.user.get_username(), m.department.code, m.role.code),
+        )
+        stock.keep([(item["user"], item["department"], item["role"]) for _, item in items])
+        for index, item in items:
+            if stock.take((item["user"], item["department"], item["role"])) is not None:
+                continue
             with self.at(f"memberships[{index}]"):
                 user = self.user(item["user"], "user")
                 dept = self.ref(Department, "code", item["department"], "department")
@@ -1040,29 +1244,32 @@ class _Importer:
     def clock_rules(self, level: EscalationLevel, raw: Any) -> None:
         """Optional: what stops each clock kind at this level and what its breach does (a kind
         without a rule keeps the built-in default)."""
-        level.clock_rules.all().delete()
         keys = {"clock", "answered_by_response", "warns", "breach"}
         if not isinstance(raw, list):
             with self.at(".clock_rules"):
                 self.error(_("must be a list."))
             return
+        stock = _Stock(level.clock_rules.all(), lambda r: r.kind)
+        stock.keep([item.get("clock") for item in raw if isinstance(item, dict)])
         for index, item in enumerate(raw):
             with self.at(f".clock_rules[{index}]"):
                 if not self.check_keys(item, keys, {"clock", "breach"}):
                     continue
-                rule = ClockRule(level=level, kind=item["clock"], breach=item["breach"])
+                rule = stock.take(item["clock"]) or ClockRule(level=level, kind=item["clock"])
+                rule.breach = item["breach"]
                 rule.answered_by_response = bool(item.get("answered_by_response", False))
                 rule.warns = bool(item.get("warns", True))
                 self.save(rule)
 
     def step_limits(self, level: EscalationLevel, raw: Any) -> None:
         """Optional limits per step (a level without them times only the whole case)."""
-        level.step_limits.all().delete()
         keys = {"priority", "step", "amount", "unit"}
         if not isinstance(raw, list):
             with self.at(".step_limits"):
                 self.error(_("must be a list."))
             return
+        stock = _Stock(level.step_limits.select_related("priority"), lambda x: (x.priority.code, x.step))
+        stock.keep([(item.get("priority"), item.get("step")) for item in raw if isinstance(item, dict)])
         for index, item in enumerate(raw):
             with self.at(f".step_limits[{index}]"):
                 if not self.check_keys(item, keys, keys):
@@ -1070,17 +1277,20 @@ class _Importer:
                 priority = self.ref(Priority, "code", item["priority"], "priority")
                 if priority is None:
                     continue
-                limit = StepLimit(level=level, priority=priority, step=item["step"], amount=item["amount"])
-                limit.unit = item["unit"]
+                limit = stock.take((item["priority"], item["step"])) or StepLimit(
+                    level=level, priority=priority, step=item["step"]
+                )
+                limit.amount, limit.unit = item["amount"], item["unit"]
                 self.save(limit)
 
     def limits(self, level: EscalationLevel, raw: Any) -> None:
-        level.limits.all().delete()
         keys = {"priority", "response_amount", "response_unit", "resolution_amount", "resolution_unit"}
         if not isinstance(raw, list):
             with self.at(".limits"):
                 self.error(_("must be a list."))
             return
+        stock = _Stock(level.limits.select_related("priority"), lambda x: x.priority.code)
+        stock.keep([item.get("priority") for item in raw if isinstance(item, dict)])
         covered = set()
         for index, item in enumerate(raw):
             with self.at(f".limits[{index}]"):
@@ -1093,7 +1303,7 @@ class _Importer:
                     self.error(_("priority %(code)s is listed twice.") % {"code": priority.code})
                     continue
                 covered.add(priority.pk)
-                limit = LevelLimit(level=level, priority=priority)
+                limit = stock.take(item["priority"]) or LevelLimit(level=level, priority=priority)
                 for key in keys - {"priority"}:
                     setattr(limit, key, item[key])
                 self.save(limit)
@@ -1120,6 +1330,120 @@ class _Importer:
                 signal.active = bool(item.get("active", True))
                 self.save(signal)
 
+    def triage_settings(self) -> None:
+        """The emotion bands and the training rules (checked as in the admin: the bands must rise)."""
+        with self.at("triage_settings"):
+            row = self.singleton("triage_settings", TriageSettings, set(TRIAGE_FIELDS))
+            if not isinstance(row, TriageSettings):
+                return
+            for name in TRIAGE_FIELDS:
+                setattr(row, name, self.doc["triage_settings"][name])
+            self.save(row)
+
+    def emotion_lexicon(self) -> None:
+        """Phrases are matched by the phrase and updated in place; phrases absent from the document
+        are removed."""
+        keys = {"phrase", "kind", "weight", "active"}
+        items = self.items("emotion_lexicon", keys, {"phrase", "kind", "weight"})
+        phrases = {item["phrase"] for _, item in items}
+        EmotionPhrase.objects.exclude(phrase__in=phrases).delete()
+        seen = set()
+        for index, item in items:
+            with self.at(f"emotion_lexicon[{index}]"):
+                if item["phrase"] in seen:
+                    self.error(_("the phrase “%(phrase)s” is listed twice.") % {"phrase": item["phrase"]})
+                    continue
+                seen.add(item["phrase"])
+                phrase = EmotionPhrase.objects.filter(phrase=item["phrase"]).first() or EmotionPhrase(
+                    phrase=item["phrase"]
+                )
+                phrase.kind, phrase.weight = item["kind"], item["weight"]
+                phrase.active = bool(item.get("active", True))
+                self.save(phrase)
+
+    def amount(self, value: Any, label: str) -> Decimal | None:
+        if value is None or value == "":
+            return None
+        try:
+            return Decimal(str(value))
+        except ArithmeticError:
+            with self.at(f".{label}"):
+                self.error(_("“%(value)s” is not an amount.") % {"value": value})
+            raise _Skip from None
+
+    def regional_bounds(self) -> None:
+        """HQ's bounds are matched by (number, level, priority) and updated in place; bounds absent
+        from the document are removed with the regions' values. A regional value the document adds
+        or changes is checked as in the admin (HQ lets regions set the number, within its bounds, a
+        region below HQ); a value left as it is stays, like in the admin when HQ narrows the bounds
+        (it simply stops applying). HQ's bounds are locked while the values are checked."""
+        keys = {"setting", "level", "priority", "may_override", "minimum", "maximum", "values"}
+        items = self.items("regional_bounds", keys, {"setting"})
+        list(RegionalBound.objects.select_for_update().order_by().values_list("pk", flat=True))
+        existing = {
+            (b.setting, b.level.rank if b.level is not None else None, _code(b.priority)): b
+            for b in RegionalBound.objects.select_related("level", "priority")
+        }
+        wanted = {(item["setting"], item.get("level"), item.get("priority")) for _, item in items}
+        for key, stale in existing.items():
+            if key not in wanted:
+                stale.delete()
+        seen = set()
+        for index, item in items:
+            with self.at(f"regional_bounds[{index}]"):
+                key = (item["setting"], item.get("level"), item.get("priority"))
+                if key in seen:
+                    self.error(_("HQ has already set the bounds of this number."))
+                    continue
+                seen.add(key)
+                bound = existing.get(key) or RegionalBound()
+                bound.setting = item["setting"]
+                bound.level = self.ref(EscalationLevel, "rank", item.get("level"), "level")
+                bound.priority = self.ref(Priority, "code", item.get("priority"), "priority")
+                bound.may_override = bool(item.get("may_override", True))
+                try:
+                    bound.minimum = self.amount(item.get("minimum"), "minimum")
+                    bound.maximum = self.amount(item.get("maximum"), "maximum")
+                except _Skip:
+                    continue
+                if (item.get("level") is not None and bound.level is None) or (
+                    item.get("priority") is not None and bound.priority is None
+                ):
+                    continue
+                if self.save(bound):
+                    self.regional_values(bound, item.get("values") or [])
+
+    def regional_values(self, bound: RegionalBound, raw: Any) -> None:
+        if not isinstance(raw, list):
+            with self.at(".values"):
+                self.error(_("must be a list."))
+            return
+        stored = {v.department.code: v for v in bound.regional_values.select_related("department")}
+        kept = set()
+        for index, item in enumerate(raw):
+            with self.at(f".values[{index}]"):
+                if not self.check_keys(item, {"department", "value", "calendar"}, {"department"}):
+                    continue
+                department = self.ref(Department, "code", item["department"], "department")
+                if department is None:
+                    continue
+                if department.code in kept:
+                    self.error(_("this department already has a value of this number."))
+                    continue
+                kept.add(department.code)
+                row = stored.get(department.code) or RegionalValue(bound=bound, department=department)
+                row.bound = bound
+                try:
+                    row.value = self.amount(item.get("value"), "value")
+                except _Skip:
+                    continue
+                row.calendar = self.ref(BusinessCalendar, "code", item.get("calendar"), "calendar")
+                if not _unchanged(row):  # as in the admin: what is set now meets HQ's bounds now
+                    self.save(row)
+        for code, row in stored.items():
+            if code not in kept:
+                row.delete()
+
     def cause_categories(self) -> None:
         """Fishbone categories are matched by code and updated in place; one absent from the
         document is removed, or made inactive while causes still sit on it."""
@@ -1138,9 +1462,13 @@ class _Importer:
                 self.save(category)
 
     def route_rows(self, raw: Any, profile: StageProfile | None) -> None:
+        """The step routes of a profile (or the general ones), matched by step and updated in place."""
         if not isinstance(raw, list):
             self.error(_("must be a list."))
             return
+        current = StageRoute.objects.filter(profile=profile) if profile else StageRoute.objects.filter(profile=None)
+        stock = _Stock(current, lambda r: r.stage)
+        stock.keep([item.get("stage") for item in raw if isinstance(item, dict)])
         seen = set()
         for index, item in enumerate(raw):
             with self.at(f"[{index}]"):
@@ -1154,20 +1482,14 @@ class _Importer:
                 role = self.ref(Role, "code", item["role"], "role")
                 department = self.ref(Department, "code", item.get("department"), "department")
                 if role is not None:
-                    self.save(
-                        StageRoute(
-                            profile=profile,
-                            stage=item["stage"],
-                            role=role,
-                            department=department,
-                            follows_escalation=bool(item.get("follows_escalation", True)),
-                            assign_to=item.get("assign_to") or AssignRule.QUEUE,
-                            assign_after=item.get("assign_after") or "",
-                        )
-                    )
+                    route = stock.take(item["stage"]) or StageRoute(profile=profile, stage=item["stage"])
+                    route.role, route.department = role, department
+                    route.follows_escalation = bool(item.get("follows_escalation", True))
+                    route.assign_to = item.get("assign_to") or AssignRule.QUEUE
+                    route.assign_after = item.get("assign_after") or ""
+                    self.save(route)
 
     def stage_routes(self) -> None:
-        StageRoute.objects.filter(profile__isnull=True).delete()
         with self.at("stage_routes"):
             self.route_rows(self.doc["stage_routes"], None)
 
@@ -1194,8 +1516,6 @@ class _Importer:
                 profile.name = item["name"]
                 for stage in STAGE_SWITCHES:
                     setattr(profile, stage, bool(item.get(stage, True)))
-                if profile.pk:
-                    profile.routes.all().delete()
                 if self.save(profile):
                     with self.at(".routes"):
                         self.route_rows(item.get("routes") or [], profile)
@@ -1203,7 +1523,33 @@ class _Importer:
             if key not in kept:
                 profile.delete()
 
+    def rules_first(self) -> None:
+        """Rules refer to priorities and levels: the rules the document drops go first, and the kept
+        ones let go of a priority or level the document drops (without a history row: the rule's own
+        save records the whole change), so neither is held back by a rule that is changing too."""
+        raw = self.doc["routing_rules"]
+        items = [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
+        rules = RoutingRule.objects.select_related("set_priority", "set_level").order_by("is_default", "position", "pk")
+        self.rule_stock = _Stock(rules, lambda r: r.name)
+        self.rule_stock.keep([item.get("name") for item in items])
+        priorities, levels = self.doc.get("priorities"), self.doc.get("levels")
+        codes = {p.get("code") for p in priorities if isinstance(p, dict)} if isinstance(priorities, list) else None
+        ranks = {x.get("rank") for x in levels if isinstance(x, dict)} if isinstance(levels, list) else None
+        for rows in self.rule_stock.rows.values():
+            for rule in rows:
+                loose: dict[str, Any] = {}
+                if codes is not None and rule.set_priority is not None and rule.set_priority.code not in codes:
+                    loose["set_priority"] = None
+                if ranks is not None and rule.set_level is not None and rule.set_level.rank not in ranks:
+                    loose["set_level"] = None
+                if loose:
+                    RoutingRule.objects.filter(pk=rule.pk).update(**loose)
+                    self.loosened.add(rule.pk)
+
     def routing_rules(self) -> None:
+        """Rules are matched by name (a name used twice: in order) and updated in place, their
+        conditions by field, operator and value; the default rule is saved last, so the default can
+        move from one rule to another."""
         keys = {
             "position",
             "name",
@@ -1220,34 +1566,47 @@ class _Importer:
         if len(defaults) != 1:
             with self.at("routing_rules"):
                 self.error(_("exactly one rule must be the default rule (found %(count)d).") % {"count": len(defaults)})
-        for index, item in items:
+        taken = [(index, item, self.rule_stock.take(item["name"])) for index, item in items]
+        for index, item, stored in sorted(taken, key=lambda t: bool(t[1].get("default", False))):
             with self.at(f"routing_rules[{index}]"):
-                rule = RoutingRule(
-                    position=item.get("position", index + 1),
-                    name=item["name"],
-                    active=bool(item.get("active", True)),
-                    is_default=bool(item.get("default", False)),
-                    match=item.get("match", "all"),
-                    set_department=self.ref(Department, "code", item.get("set_department"), "set_department"),
-                    set_priority=self.ref(Priority, "code", item.get("set_priority"), "set_priority"),
-                    set_level=self.ref(EscalationLevel, "rank", item.get("set_level"), "set_level"),
-                )
-                if not self.save(rule):
+                rule = stored or RoutingRule()
+                rule.position = item.get("position", index + 1)
+                rule.name = item["name"]
+                rule.active = bool(item.get("active", True))
+                rule.is_default = bool(item.get("default", False))
+                rule.match = item.get("match", "all")
+                rule.set_department = self.ref(Department, "code", item.get("set_department"), "set_department")
+                rule.set_priority = self.ref(Priority, "code", item.get("set_priority"), "set_priority")
+                rule.set_level = self.ref(EscalationLevel, "rank", item.get("set_level"), "set_level")
+                if not self.save(rule, force=rule.pk in self.loosened):
                     continue
                 conditions = item.get("conditions") or []
                 if rule.is_default and conditions:
                     self.error(_("the default rule has no conditions."))
-                for c_index, cond in enumerate(conditions):
-                    with self.at(f".conditions[{c_index}]"):
-                        if self.check_keys(cond, {"field", "operator", "value"}, {"field", "operator"}):
-                            self.save(
-                                RoutingCondition(
-                                    rule=rule,
-                                    field=cond["field"],
-                                    operator=cond["operator"],
-                                    value=str(cond.get("value") or ""),
-                                )
-                            )
+                self.conditions(rule.conditions.all(), conditions, functools.partial(RoutingCondition, rule=rule))
+
+    def conditions(self, current: Any, raw: Any, new: Callable[[], Any]) -> None:
+        """A rule's or a step's conditions, matched by field, operator and value (all of a condition):
+        the ones the document keeps are left alone, the others go, new ones are added."""
+        if not isinstance(raw, list):
+            with self.at(".conditions"):
+                self.error(_("must be a list."))
+            return
+
+        def key(field: Any, operator: Any, value: Any) -> tuple[Any, Any, str]:
+            return (field, operator, str(value or ""))
+
+        stock = _Stock(current, lambda c: key(c.field, c.operator, c.value))
+        stock.keep([key(c.get("field"), c.get("operator"), c.get("value")) for c in raw if isinstance(c, dict)])
+        for c_index, cond in enumerate(raw):
+            with self.at(f".conditions[{c_index}]"):
+                if not self.check_keys(cond, {"field", "operator", "value"}, {"field", "operator"}):
+                    continue
+                if stock.take(key(cond["field"], cond["operator"], cond.get("value"))) is not None:
+                    continue
+                row = new()
+                row.field, row.operator, row.value = cond["field"], cond["operator"], str(cond.get("value") or "")
+                self.save(row)
 
     def custom_steps(self) -> None:
         """Steps are matched by code and updated in place (their runs keep pointing at them); their
@@ -1291,30 +1650,19 @@ class _Importer:
                 step.refused_back_to = item.get("refused_back_to") or ""
                 if step.role is None or not self.save(step):
                     continue
-                step.conditions.all().delete()
-                step.limits.all().delete()
-                for c_index, cond in enumerate(item.get("conditions") or []):
-                    with self.at(f".conditions[{c_index}]"):
-                        if self.check_keys(cond, {"field", "operator", "value"}, {"field", "operator"}):
-                            self.save(
-                                CustomStepCondition(
-                                    step=step,
-                                    field=cond["field"],
-                                    operator=cond["operator"],
-                                    value=str(cond.get("value") or ""),
-                                )
-                            )
-                for l_index, limit in enumerate(item.get("limits") or []):
+                new_condition = functools.partial(CustomStepCondition, step=step)
+                self.conditions(step.conditions.all(), item.get("conditions") or [], new_condition)
+                limits = item.get("limits") or []
+                stock = _Stock(step.limits.select_related("priority"), lambda x: x.priority.code)
+                stock.keep([x.get("priority") for x in limits if isinstance(x, dict)])
+                for l_index, limit in enumerate(limits):
                     with self.at(f".limits[{l_index}]"):
                         if self.check_keys(limit, {"priority", "amount", "unit"}, {"priority", "amount", "unit"}):
-                            self.save(
-                                CustomStepLimit(
-                                    step=step,
-                                    priority=self.ref(Priority, "code", limit["priority"], "priority"),
-                                    amount=limit["amount"],
-                                    unit=limit["unit"],
-                                )
+                            row = stock.take(limit["priority"]) or CustomStepLimit(
+                                step=step, priority=self.ref(Priority, "code", limit["priority"], "priority")
                             )
+                            row.amount, row.unit = limit["amount"], limit["unit"]
+                            self.save(row)
                 form = item.get("form")
                 if form is not None:
                     with self.at(".form"):
@@ -1330,9 +1678,31 @@ class _Importer:
                     step.delete()
 
     def notification_recipients(self) -> None:
-        NotificationRecipient.objects.all().delete()
+        """A recipient is all key: the ones the document keeps are left alone, the others go."""
         keys = {"event", "kind", "role", "department_scope", "department", "user"}
-        for index, item in self.items("notification_recipients", keys, {"event", "kind"}):
+        items = self.items("notification_recipients", keys, {"event", "kind"})
+
+        def key(item: dict[str, Any]) -> tuple[Any, ...]:
+            return tuple(item.get(k) or None for k in sorted(keys))
+
+        rows = NotificationRecipient.objects.select_related("role", "department", "user")
+        stock = _Stock(
+            rows,
+            lambda n: key(
+                {
+                    "event": n.event,
+                    "kind": n.kind,
+                    "role": _code(n.role),
+                    "department_scope": n.department_scope,
+                    "department": _code(n.department),
+                    "user": _username(n.user),
+                }
+            ),
+        )
+        stock.keep([key(item) for _, item in items])
+        for index, item in items:
+            if stock.take(key(item)) is not None:
+                continue
             with self.at(f"notification_recipients[{index}]"):
                 self.save(
                     NotificationRecipient(
@@ -1369,23 +1739,26 @@ class _Importer:
                 self.save(channel)
 
     def notification_preferences(self) -> None:
-        NotificationPreference.objects.all().delete()
+        """Matched by user and updated in place."""
         keys = {"user", "channels", "gateway_address", "quiet_start", "quiet_end", "time_zone"}
-        for index, item in self.items("notification_preferences", keys, {"user"}):
+        items = self.items("notification_preferences", keys, {"user"})
+        stock = _Stock(NotificationPreference.objects.select_related("user"), lambda p: p.user.get_username())
+        stock.keep([item["user"] for _, item in items])
+        for index, item in items:
             with self.at(f"notification_preferences[{index}]"):
                 user = self.user(item["user"], "user")
                 if user is None:
                     continue
-                preference = NotificationPreference(
-                    user=user, gateway_address=item.get("gateway_address") or "", time_zone=item.get("time_zone") or ""
-                )
+                preference = stock.take(item["user"]) or NotificationPreference(user=user)
+                preference.gateway_address = item.get("gateway_address") or ""
+                preference.time_zone = item.get("time_zone") or ""
                 preference.quiet_start = self.time(item.get("quiet_start"), "quiet_start")
                 preference.quiet_end = self.time(item.get("quiet_end"), "quiet_end")
                 channels = [
                     self.ref(NotificationChannel, "code", code, "channels") for code in item.get("channels") or []
                 ]
                 if self.save(preference):
-                    preference.channels.set([c for c in channels if c is not None])
+                    _set_m2m(preference.channels, [c for c in channels if c is not None])
 
     def singleton(self, section: str, model: type[models.Model], keys: set[str]) -> models.Model | None:
         """The one row of a settings model with the document's plain values set (not saved yet)."""
@@ -1474,16 +1847,23 @@ class _Importer:
             row.category_retention.exclude(pk__in=kept).delete()
 
     def notification_templates(self) -> None:
-        NotificationTemplate.objects.all().delete()
+        """Matched by event and language and updated in place."""
         keys = {"event", "language", "subject", "body"}
+        items = self.items("notification_templates", keys, keys)
+        stock = _Stock(NotificationTemplate.objects.all(), lambda t: (t.event, t.language))
+        stock.keep([(item["event"], item["language"]) for _, item in items])
         seen = set()
-        for index, item in self.items("notification_templates", keys, keys):
+        for index, item in items:
             with self.at(f"notification_templates[{index}]"):
                 if (item["event"], item["language"]) in seen:
                     self.error(_("this event already has a template in this language."))
                     continue
                 seen.add((item["event"], item["language"]))
-                self.save(NotificationTemplate(**item))
+                template = stock.take((item["event"], item["language"])) or NotificationTemplate(
+                    event=item["event"], language=item["language"]
+                )
+                template.subject, template.body = item["subject"], item["body"]
+                self.save(template)
 
 
 def _unchanged(obj: models.Model) -> bool:

@@ -205,3 +205,162 @@ def test_admin_preview_of_an_unchanged_document_says_so(client: Client, django_u
     response = client.post(reverse("admin:config_import"), {"preset": "three_tier"})
     assert 'id="import-nothing"' in response.content.decode()
     assert 'name="confirm"' not in response.content.decode()
+
+
+def regional(org: dict[str, Any]) -> tuple[Any, Any]:
+    """HQ lets regions set level 1's P2 resolution time within 24–72 and the follow-up delay; East has set both."""
+    from complaints.models import EscalationLevel, RegionalBound, RegionalValue
+
+    level = EscalationLevel.objects.get(rank=1)
+    p2 = Priority.objects.get(code="P2")
+    bound = RegionalBound.objects.create(
+        setting="resolution_time", level=level, priority=p2, minimum=24, maximum=72, may_override=True
+    )
+    follow = RegionalBound.objects.create(setting="follow_up", minimum=12, maximum=96)
+    RegionalValue.objects.create(bound=bound, department=org["east"], value=48)
+    RegionalValue.objects.create(bound=follow, department=org["east"], value=24)
+    return bound, follow
+
+
+def test_regional_bounds_values_and_triage_settings_round_trip(org: dict[str, Any]) -> None:
+    from complaints.models import EmotionPhrase, RegionalBound, RegionalValue, TriageSettings
+
+    regional(org)
+    document = config_export()
+    assert document["regional_bounds"][-1] == {
+        "setting": "resolution_time",
+        "level": 1,
+        "priority": "P2",
+        "may_override": True,
+        "minimum": "24.00",
+        "maximum": "72.00",
+        "values": [{"department": "east", "value": "48.00", "calendar": None}],
+    }
+    assert document["triage_settings"]["angry_from"] == TriageSettings.objects.get().angry_from
+    assert len(document["emotion_lexicon"]) == EmotionPhrase.objects.count() > 0
+    assert "triage_models" not in document  # derived data: retrained from the organisation's own history
+
+    changed = fresh(document)
+    changed["regional_bounds"][-1]["maximum"] = "96"
+    changed["regional_bounds"][-1]["values"][0]["value"] = "90"
+    changed["regional_bounds"][0]["values"] = []
+    changed["triage_settings"]["angry_from"] = 50
+    changed["emotion_lexicon"][0]["weight"] = 33
+    changed["emotion_lexicon"].append({"phrase": "糟心", "kind": "intensity", "weight": 20, "active": True})
+    preview = config_preview(document=changed)
+    sections = {c.section for c in preview.changes}
+    assert sections == {"regional_bounds", "triage_settings", "emotion_lexicon"}
+    settings_change = next(c for c in preview.changes if c.section == "triage_settings")
+    assert ("angry_from", str(document["triage_settings"]["angry_from"]), "50") in settings_change.fields
+    assert ("emotion_lexicon", "added", "糟心") in {(c.section, c.action, c.item) for c in preview.changes}
+
+    ids = set(RegionalBound.objects.values_list("pk", flat=True))
+    config_import(document=fresh(changed))
+    assert set(RegionalBound.objects.values_list("pk", flat=True)) == ids  # updated in place
+    value = RegionalValue.objects.get()
+    assert (value.value, value.bound.maximum) == (90, 96)
+    assert TriageSettings.objects.get().angry_from == 50
+    assert EmotionPhrase.objects.filter(phrase="糟心").exists()
+    again = config_export()
+    assert again["regional_bounds"][-1]["values"] == [{"department": "east", "value": "90.00", "calendar": None}]
+    assert again["triage_settings"] == changed["triage_settings"]
+
+    rows = history_rows()  # the same document again: nothing changes, no history
+    assert config_preview(document=fresh(changed)).changes == ()
+    config_import(document=fresh(changed))
+    assert history_rows() == rows
+    config_import(document=fresh(document))
+    assert config_export() == document
+
+
+def test_a_regional_value_outside_hqs_bounds_is_refused_and_nothing_applied(org: dict[str, Any]) -> None:
+    from complaints.services.config_io import ConfigImportError
+
+    regional(org)
+    before = config_export()
+    document = fresh(before)
+    document["roles"][0]["name"] = "Would be renamed"
+    document["regional_bounds"][-1]["values"][0]["value"] = "100"
+    with pytest.raises(ConfigImportError) as caught:
+        config_preview(document=fresh(document))
+    message = "regional_bounds[1].values[0].value: 100 is outside HQ's bounds: 24.00 to 72.00."
+    assert message in caught.value.errors
+    with pytest.raises(ConfigImportError):
+        config_import(document=fresh(document))
+    assert config_export() == before
+
+    document = fresh(before)  # HQ switching a number off refuses a value the document sets for it
+    document["regional_bounds"][0].update(may_override=False)
+    document["regional_bounds"][0]["values"][0]["value"] = "30"
+    with pytest.raises(ConfigImportError) as caught:
+        config_import(document=document)
+    assert any("HQ does not let regions set this number" in e for e in caught.value.errors)
+    assert config_export() == before
+
+
+def test_narrowing_bounds_keeps_a_value_left_as_it_is_like_the_admin(org: dict[str, Any]) -> None:
+    """In the admin, HQ narrowing the bounds keeps the regions' values (one outside stops applying);
+    the import does the same, and the export of that state imports again unchanged."""
+    from complaints.models import RegionalValue
+
+    regional(org)
+    document = config_export()
+    document["regional_bounds"][-1]["maximum"] = "36"  # East's 48 is now outside: kept, not applied
+    config_import(document=fresh(document))
+    assert RegionalValue.objects.get(department=org["east"], bound__setting="resolution_time").value == 48
+    rows = history_rows()
+    config_import(document=config_export())
+    assert history_rows() == rows
+
+
+def test_every_admin_model_is_exported_or_left_out_on_purpose() -> None:
+    """A settings model registered in the admin (page or inline) must travel in the document, or be
+    listed with the reason it does not (NOT_EXPORTED), so none is forgotten."""
+    from django.contrib import admin
+
+    from complaints.services.config_io import EXPORTED, NOT_EXPORTED, SECTIONS
+
+    shown = set()
+    for model, model_admin in admin.site._registry.items():
+        shown.add(model._meta.label)
+        shown.update(inline.model._meta.label for inline in model_admin.inlines)
+    assert shown - set(EXPORTED) - set(NOT_EXPORTED) == set()
+    assert not set(EXPORTED) & set(NOT_EXPORTED)
+    assert set(EXPORTED.values()) <= set(SECTIONS)
+    assert "complaints.TriageModel" in NOT_EXPORTED
+    history = {model._meta.label for model in CONFIG_MODELS}
+    assert {label for label in EXPORTED if label != "complaints.FormVersion"} - history == set()
+
+
+def test_a_changed_section_updates_its_rows_in_place(org: dict[str, Any], agent: Any) -> None:
+    """Inside a changed section only what differs is written: ids stay, the history shows one
+    "changed" row (old → new) per changed row, "added"/"deleted" only for rows that came or went."""
+    from complaints.models import NotificationTemplate, RoutingCondition, RoutingRule, StageRoute
+
+    document = config_export()
+    ids = {
+        model: set(model.objects.values_list("pk", flat=True))
+        for model in (LevelLimit, Membership, RoutingRule, RoutingCondition, StageRoute, NotificationTemplate)
+    }
+    rows = {model: model.history.count() for model in ids}
+    changed_limits = LevelLimit.history.filter(history_type="~").count()
+    document["levels"][0]["limits"][2]["resolution_amount"] = 2
+    document["memberships"].append({"user": agent.username, "department": "east", "role": "agent"})
+    document["memberships"].sort(key=lambda m: (m["user"], m["department"], m["role"]))
+    rule = next(r for r in document["routing_rules"] if r["conditions"])
+    rule["set_department"] = "east"
+    document["notification_templates"][0]["subject"] = "Changed subject"
+
+    config_import(document=fresh(document))
+
+    for model in (LevelLimit, RoutingRule, RoutingCondition, StageRoute, NotificationTemplate):
+        assert set(model.objects.values_list("pk", flat=True)) == ids[model], model
+    assert ids[Membership] < set(Membership.objects.values_list("pk", flat=True))
+    assert LevelLimit.history.count() == rows[LevelLimit] + 1
+    assert LevelLimit.history.filter(history_type="~").count() == changed_limits + 1
+    assert Membership.history.count() == rows[Membership] + 1
+    assert RoutingRule.history.count() == rows[RoutingRule] + 1
+    assert RoutingCondition.history.count() == rows[RoutingCondition]
+    assert StageRoute.history.count() == rows[StageRoute]
+    assert NotificationTemplate.history.count() == rows[NotificationTemplate] + 1
+    assert config_export() == document

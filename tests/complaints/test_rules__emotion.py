@@ -10,6 +10,8 @@ from complaints.selectors.triage import emotion_policy
 
 ORDER = tuple(Emotion.values)
 LABELLED = Path(__file__).resolve().parent.parent / "data" / "emotion_labelled.tsv"
+# Written after the lexicon was tuned on LABELLED and never used to tune it: the honest figure.
+HOLDOUT = Path(__file__).resolve().parent.parent / "data" / "emotion_holdout.tsv"
 POLICY = EmotionPolicy(
     cues=(
         EmotionCue("过分", "intensity", 20),
@@ -51,9 +53,9 @@ def test_the_agents_emotion_wins_when_higher() -> None:
     assert higher_emotion("calm", "extremely_angry", order=ORDER) == "extremely_angry"
 
 
-def labelled() -> list[tuple[str, str, str]]:
+def labelled(path: Path = LABELLED) -> list[tuple[str, str, str]]:
     rows = []
-    for line in LABELLED.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             lang, emotion, text = line.split("\t")
             rows.append((lang, emotion, text))
@@ -84,3 +86,28 @@ def test_the_default_lexicon_reads_the_labelled_set_as_docs_triage_md_says() -> 
     assert overall >= 0.90, overall
     assert all(sum(v) / len(v) >= 0.88 for v in exact.values()), {k: sum(v) / len(v) for k, v in exact.items()}
     assert sum(near) / len(near) >= 0.99
+
+
+def test_the_holdout_set_is_new_and_has_at_least_100_complaints_in_both_languages() -> None:
+    rows = labelled(HOLDOUT)
+    assert len(rows) >= 100
+    assert {e for _l, e, _t in rows} == set(ORDER)
+    assert min(sum(1 for lang, _e, _t in rows if lang == code) for code in ("zh", "en")) >= 50
+    assert not {t for _l, _e, t in rows} & {t for _l, _e, t in labelled()}
+
+
+@pytest.mark.django_db
+def test_the_default_lexicon_on_the_holdout_set_keeps_the_floor_docs_triage_md_states() -> None:
+    """docs/triage.md: on the hold-out set the default lexicon reads 41 % exactly (43 % zh, 38 % en) and
+    78 % within one level, against 27 % for always answering calm. It under-reads: a complaint without
+    a lexicon phrase reads calm. The floor catches a lexicon change that makes it worse; no calm
+    complaint may read angry or worse (the index must not invent anger)."""
+    policy = emotion_policy()
+    assert policy is not None
+    rows = labelled(HOLDOUT)
+    got = [(emotion, emotion_score((text,), policy).emotion) for _lang, emotion, text in rows]
+    exact = sum(want == read for want, read in got) / len(got)
+    near = sum(abs(ORDER.index(want) - ORDER.index(read)) <= 1 for want, read in got) / len(got)
+    assert exact >= 0.38, exact
+    assert near >= 0.75, near
+    assert not [read for want, read in got if want == "calm" and ORDER.index(read) >= ORDER.index("angry")]
