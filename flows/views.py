@@ -31,6 +31,7 @@ from complaints.services.collaboration import collaboration_answer
 from complaints.services.notes import mention_read
 from complaints.services.pending import pending_discard, pending_files, pending_keep
 from complaints.services.steps import custom_step_record
+from complaints.services.transitions import one_transition
 
 
 def kept_read_back(answer: Any) -> Any:
@@ -136,6 +137,12 @@ class StepView(
         if self.form_wants_context:
             kwargs.update(user=self.request.user, complaint=self.complaint)
         return kwargs
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # One transition: the step's service and the flow's next nodes read the configuration once
+        # and refresh the case's list rows once, at the end (inside the flow's lock transaction).
+        with one_transition():
+            return super().form_valid(form)
 
     def perform(self, data: dict[str, Any]) -> None:
         """Records the step through one service call; each step view below defines it."""

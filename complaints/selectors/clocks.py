@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from complaints.models import ClockRule
 from complaints.rules.clocks import DEFAULTS, ClockBehaviour, behaviour
+from complaints.selectors.once import read_once
 
 
 def level_behaviours(level_ids: Iterable[int | None]) -> dict[tuple[int | None, str], ClockBehaviour]:
@@ -27,9 +28,21 @@ def level_behaviours(level_ids: Iterable[int | None]) -> dict[tuple[int | None, 
     }
 
 
+def _level_rules(level_id: int) -> dict[str, ClockRule]:
+    """A level's clock rules by kind, read once per transition (its clocks each ask)."""
+
+    def load() -> dict[str, ClockRule]:
+        rules: dict[str, ClockRule] = {}
+        for rule in ClockRule.objects.filter(level_id=level_id).order_by("pk"):
+            rules.setdefault(rule.kind, rule)
+        return rules
+
+    return read_once(f"clock_rules:{level_id}", load)
+
+
 def clock_behaviour(*, level_id: int | None, kind: str) -> ClockBehaviour:
     """One kind's behaviour at one level (a kind without rules: its fixed default)."""
-    rule = ClockRule.objects.filter(level_id=level_id, kind=kind).first() if level_id is not None else None
+    rule = _level_rules(level_id).get(kind) if level_id is not None else None
     return behaviour(
         kind,
         ClockBehaviour(answered_by_response=rule.answered_by_response, warns=rule.warns, breach=rule.breach)

@@ -13,13 +13,14 @@ from complaints.models import Complaint, Department, Membership, ProcessSettings
 from complaints.rules import capa
 from complaints.rules.routing import QUEUE_PREFIX, UNROUTED_QUEUE, queue_permission
 from complaints.rules.trees import subtree_ids
+from complaints.selectors.once import read_once
 from complaints.selectors.regional import follow_up_hours
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
 
 
 def process_settings() -> ProcessSettings:
     """Returns the single ProcessSettings row (a preset import or the admin creates it)."""
-    obj = ProcessSettings.objects.order_by("pk").first()
+    obj = read_once("process_settings", lambda: ProcessSettings.objects.order_by("pk").first())
     if obj is None:
         raise ConfigurationMissing(_("Process settings are missing: import a preset or add them in the admin."))
     return obj
@@ -149,11 +150,15 @@ def complaint_of_process(process_pk: int) -> int | None:
 
 def stage_route(*, complaint: Complaint, stage: str) -> StageRoute | None:
     """Returns the admin's routing of a step for this complaint: its profile's own, else the general one."""
-    routes = StageRoute.objects.select_related("role", "department").filter(stage=stage)
+    # Every step's routing in one read (once per transition: a step's form routes the next steps).
+    routes = read_once(
+        "stage_routes", lambda: list(StageRoute.objects.select_related("role", "department").order_by("pk"))
+    )
+    own = [r for r in routes if r.stage == stage]
     route = None
     if complaint.stage_profile_id is not None:
-        route = routes.filter(profile_id=complaint.stage_profile_id).first()
-    return route or routes.filter(profile__isnull=True).first()
+        route = next((r for r in own if r.profile_id == complaint.stage_profile_id), None)
+    return route or next((r for r in own if r.profile_id is None), None)
 
 
 def stage_queue(*, complaint: Complaint, stage: str) -> str:

@@ -23,6 +23,7 @@ from complaints.models import (
     PrivacyPolicy,
 )
 from complaints.rules import privacy as rules
+from complaints.selectors.once import read_once
 
 MASKED_FLAG = "_contact_masked"
 KNOWN_ATTR = "_contact_known"  # a masked copy keeps the values it hides, to find them in other texts
@@ -33,7 +34,7 @@ EXPORT_PERSONAL_DATA = "complaints.export_personal_data"
 def privacy_policy() -> PrivacyPolicy:
     """Returns the admin's privacy policy row, or the defaults (owner and level handlers see in
     full, nobody reveals, nothing is anonymised) before an admin saved one."""
-    return PrivacyPolicy.objects.order_by("pk").first() or PrivacyPolicy()
+    return read_once("privacy_policy", lambda: PrivacyPolicy.objects.order_by("pk").first()) or PrivacyPolicy()
 
 
 class ContactPolicy:

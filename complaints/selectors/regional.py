@@ -24,6 +24,7 @@ from complaints.models import (
 )
 from complaints.rules.regional import Applied, resolve_setting
 from complaints.rules.trees import path_to_root, subtree_ids
+from complaints.selectors.once import read_once
 
 
 def department_path(department: Department | int | None) -> list[int]:
@@ -83,12 +84,22 @@ def _resolve(
     return applied
 
 
-def _bounds(department: Department | int | None, **filters: Any) -> dict[tuple[str, int | None], RegionalBound]:
-    """HQ's bounds matching `filters`, with their regional values (nothing is read without a department)."""
+def _bounds(
+    department: Department | int | None, *, level: EscalationLevel | None, setting: str | None = None
+) -> dict[tuple[str, int | None], RegionalBound]:
+    """HQ's bounds of `level` (None: the settings of no level), of one setting or all, with their
+    regional values (nothing is read without a department). A level's bounds are read once per
+    transition (`read_once`): its deadlines, warnings and calendar all ask."""
     if department is None:
         return {}
-    rows = RegionalBound.objects.filter(**filters).prefetch_related("regional_values__calendar")
-    return {(b.setting, b.priority_id): b for b in rows}
+    level_id = level.pk if level is not None else None
+    rows: list[RegionalBound] = read_once(
+        f"regional_bounds:{level_id}",
+        lambda: list(
+            RegionalBound.objects.filter(level_id=level_id).order_by("pk").prefetch_related("regional_values__calendar")
+        ),
+    )
+    return {(b.setting, b.priority_id): b for b in rows if setting is None or b.setting == setting}
 
 
 def level_terms(
@@ -163,7 +174,7 @@ def level_calendar(*, level: EscalationLevel, department: Department | int | Non
 def follow_up_hours(*, settings_row: ProcessSettings, department: Department | int | None) -> Applied:
     """Returns the follow-up delay (hours after closing) for a complaint of `department`."""
     chain = _Chain(department)
-    bounds = _bounds(department, setting=VaryingSetting.FOLLOW_UP, level__isnull=True)
+    bounds = _bounds(department, level=None, setting=VaryingSetting.FOLLOW_UP)
     return _resolve(bounds, VaryingSetting.FOLLOW_UP, None, settings_row.follow_up_delay_hours, chain)
 
 

@@ -50,8 +50,9 @@ from complaints.rules.routing import (
     parse_condition_value,
     route,
 )
-from complaints.rules.signals import SignalHit, detect_signals, over_authority
+from complaints.rules.signals import SignalFacts, SignalHit, detect_signals, over_authority
 from complaints.selectors.intake_forms import answer_facts, answer_field_specs, category_chain
+from complaints.selectors.once import read_once
 from complaints.selectors.regional import LevelTerms, applied_lines, level_authority, level_calendar, level_terms
 from complaints.selectors.triage import effective_emotion, emotion_reading, signal_facts, signal_policy
 
@@ -402,7 +403,7 @@ class TriageDecision:
 
 def urgent_due(*, complaint: Complaint, at: datetime, due: datetime | None, signals: list[str]) -> datetime | None:
     """The first-response due time after the admin's urgent conditions (ProcessSettings)."""
-    settings_row = ProcessSettings.objects.order_by("pk").first()
+    settings_row = read_once("process_settings", lambda: ProcessSettings.objects.order_by("pk").first())
     if settings_row is None:
         return due
     chain: list[int] = []
@@ -421,12 +422,34 @@ def urgent_due(*, complaint: Complaint, at: datetime, due: datetime | None, sign
     )
 
 
-def triage_decision(
-    *, complaint: Complaint, department: Department | None, at: datetime, answers: Mapping[str, Any] | None = None
-) -> TriageDecision:
-    """Returns priority, level, department, stage profile, deadlines and the signals found for a
-    complaint received at `at` by `department`, from the signals and the routing rules; nothing is
-    written.
+@dataclass
+class TriageRoute:
+    """The first half of triage: the signals found and where the routing rules send the complaint
+    (what re-triage needs); `triage_decision` adds the stage profile and the deadlines."""
+
+    department: Department | None
+    priority: Priority
+    level: EscalationLevel
+    rule: RoutingRule
+    matching_rules: list[RoutingRule]
+    signals: list[SignalHit]
+
+    @property
+    def signal_codes(self) -> list[str]:
+        return [hit.code for hit in self.signals]
+
+
+def triage_route(
+    *,
+    complaint: Complaint,
+    department: Department | None,
+    at: datetime,
+    answers: Mapping[str, Any] | None = None,
+    facts: SignalFacts | None = None,
+) -> TriageRoute:
+    """Returns the signals found and the priority, level and department the routing rules give a
+    complaint received at `at` by `department`; nothing is written. `facts` are the complaint's
+    signal facts when the caller has them already.
 
     Signals come first (rules test them as "signals"); a demand above the authority of the level
     the rules chose adds the "over authority" signal and the rules are asked once more with it.
@@ -441,7 +464,7 @@ def triage_decision(
     ordinary = [r for r in rules if not r.is_default]
     rows, default_row = [rule_row(r, specs) for r in ordinary], rule_row(default, specs)
     policy = signal_policy()
-    base = signal_facts(complaint=complaint, at=at)
+    base = facts if facts is not None else signal_facts(complaint=complaint, at=at)
     hits = detect_signals(base, policy)
 
     def decide(found: tuple[SignalHit, ...]) -> Any:
@@ -469,6 +492,24 @@ def triage_decision(
     routed_department = (
         Department.objects.get(pk=decision.department_id) if decision.department_id is not None else department
     )
+    return TriageRoute(
+        department=routed_department,
+        priority=priority,
+        level=level,
+        rule=by_id[decision.rule_id],
+        matching_rules=[by_id[pk] for pk in decision.matching_rule_ids],
+        signals=list(hits),
+    )
+
+
+def triage_decision(
+    *, complaint: Complaint, department: Department | None, at: datetime, answers: Mapping[str, Any] | None = None
+) -> TriageDecision:
+    """Returns priority, level, department, stage profile, deadlines and the signals found for a
+    complaint received at `at` by `department`, from the signals and the routing rules
+    (`triage_route`); nothing is written."""
+    routed = triage_route(complaint=complaint, department=department, at=at, answers=answers)
+    level, priority, routed_department, hits = routed.level, routed.priority, routed.department, routed.signals
     profile = stage_profile_for(category=complaint.category, priority=priority)
     deadlines = level_deadlines(
         level=level, priority=priority, start=at, first_response=True, department=routed_department
@@ -488,13 +529,13 @@ def triage_decision(
         department=routed_department,
         priority=priority,
         level=level,
-        rule=by_id[decision.rule_id],
-        matching_rules=[by_id[pk] for pk in decision.matching_rule_ids],
+        rule=routed.rule,
+        matching_rules=routed.matching_rules,
         profile=profile,
         handling_department=handling_department,
         handling_role=level.role,
         deadlines=deadlines,
-        signals=list(hits),
+        signals=hits,
     )
 
 

@@ -28,6 +28,7 @@ from complaints.rules.cases import IncidentFacts, same_incident, text_terms
 from complaints.rules.classify import Suggestion, suggest, tokens
 from complaints.rules.emotion import EmotionCue, EmotionPolicy, EmotionReading, emotion_band, emotion_score
 from complaints.rules.signals import KeywordSignal, SignalFacts, SignalPolicy
+from complaints.selectors.once import read_once
 
 # The standard fields whose words the keyword lists look at.
 SIGNAL_TEXT_FIELDS = ("customer_words", "handler_understanding", "demand_detail", "occurred_place")
@@ -40,9 +41,12 @@ def signal_policy() -> SignalPolicy:
 
     settings_row = process_settings()
     return SignalPolicy(
-        keyword_signals=tuple(
-            KeywordSignal(code=signal.code, keywords=signal.keyword_list())
-            for signal in TriageSignal.objects.filter(active=True).order_by("code")
+        keyword_signals=read_once(
+            "keyword_signals",
+            lambda: tuple(
+                KeywordSignal(code=signal.code, keywords=signal.keyword_list())
+                for signal in TriageSignal.objects.filter(active=True).order_by("code")
+            ),
         ),
         emotion_order=tuple(Emotion.values),
         emotion_threshold=settings_row.emotion_threshold or None,
@@ -113,7 +117,7 @@ def signal_facts(*, complaint: Complaint, at: datetime) -> SignalFacts:
 def triage_settings() -> TriageSettings | None:
     """Returns the single triage settings row (the migration creates it; the admin edits it). Without
     it there is no emotion index, no suggestion and no same-incident signal; the rules work as before."""
-    return TriageSettings.objects.order_by("pk").first()
+    return read_once("triage_settings", lambda: TriageSettings.objects.order_by("pk").first())
 
 
 def triage_settings_required() -> TriageSettings:
@@ -132,11 +136,14 @@ def emotion_policy() -> EmotionPolicy | None:
     if row is None:
         return None
     return EmotionPolicy(
-        cues=tuple(
-            EmotionCue(phrase=p, kind=k, weight=w)
-            for p, k, w in EmotionPhrase.objects.filter(active=True)
-            .order_by("kind", "phrase")
-            .values_list("phrase", "kind", "weight")
+        cues=read_once(
+            "emotion_cues",
+            lambda: tuple(
+                EmotionCue(phrase=p, kind=k, weight=w)
+                for p, k, w in EmotionPhrase.objects.filter(active=True)
+                .order_by("kind", "phrase")
+                .values_list("phrase", "kind", "weight")
+            ),
         ),
         bands=(row.agitated_from, row.angry_from, row.extremely_angry_from),
         emotion_order=tuple(Emotion.values),
@@ -237,7 +244,7 @@ def same_incident_complaints(
 
 def active_model() -> TriageModel | None:
     """The model in use, if any."""
-    return TriageModel.objects.filter(active=True).first()
+    return read_once("active_model", lambda: TriageModel.objects.filter(active=True).first())
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from complaints.services.customer import CustomerRefused, customer_notify
 from complaints.services.errors import Refused, is_system, require_handler
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import notify_event
+from complaints.services.transitions import transition
 from complaints.services.work import side_task_start
 
 APPEAL = "appeal"
@@ -126,6 +127,7 @@ def may_decide(*, user: Any, appeal: Appeal) -> bool:
     return bool(user.has_perm(queue))
 
 
+@transition
 def appeal_decide(*, appeal: Appeal, actor: Any, decision: str, text: str, remedy: str = "") -> Appeal:
     """Records the office's decision (upheld, partly upheld, rejected, with its reasons and an
     optional remedy), stops its clock, puts it on the timeline and tells the customer in their

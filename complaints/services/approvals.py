@@ -19,6 +19,7 @@ from complaints.selectors.regional import ladder_authority, level_authority
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import notify_event
+from complaints.services.transitions import transition
 from complaints.services.work import side_task_start
 
 APPROVAL = "approval"
@@ -37,6 +38,7 @@ def approving_level(*, amount: Decimal, department: Any = None) -> EscalationLev
     return next((lv for lv in levels if lv.rank == rank), None)
 
 
+@transition
 def compensation_propose(
     *,
     complaint: Complaint,
@@ -116,6 +118,7 @@ def compensation_propose(
     return approval
 
 
+@transition
 def approval_decide(
     *, approval: CompensationApproval, actor: Any, approve: bool, note: str = ""
 ) -> CompensationApproval:

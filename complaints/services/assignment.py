@@ -20,6 +20,7 @@ from complaints.selectors.common import complaint_of_process, stage_route
 from complaints.selectors.worklist import heads_queue, queue_holders
 from complaints.services.errors import Refused
 from complaints.services.events import event_record
+from complaints.services.transitions import transition
 from complaints.services.urgency import urgency_owner_set
 
 
@@ -62,6 +63,7 @@ def _record(*, task: Task, kind: str, actor: Any, old: dict[str, Any], new: dict
     event_record(complaint=Complaint(pk=case_id), kind=kind, actor=actor, old=old, new=new, note=note)
 
 
+@transition
 def task_claim(*, task: Task, actor: Any, now: datetime | None = None) -> Task:
     """Gives a queued task to `actor`, who must hold its queue. Returns the task as stored."""
     if not may_claim(user=actor, task=task):
@@ -81,6 +83,7 @@ def task_claim(*, task: Task, actor: Any, now: datetime | None = None) -> Task:
     return task
 
 
+@transition
 def task_release(*, task: Task, actor: Any) -> Task:
     """Puts an assigned task back in its queue. The owner may; so may whoever may manage it."""
     if not may_manage(user=actor, task=task):
@@ -104,6 +107,7 @@ def task_release(*, task: Task, actor: Any) -> Task:
     return task
 
 
+@transition
 def task_reassign(*, task: Task, actor: Any, to_user: Any, note: str = "", now: datetime | None = None) -> Task:
     """Hands an assigned task to a colleague holding its queue (someone who could have claimed it).
     Refuses anyone else, the current owner, and a task that changed hands since it was read."""

@@ -42,6 +42,7 @@ from complaints.rules.notify import next_reminder
 from complaints.selectors.clocks import answered_by_response, clock_behaviour, level_behaviours
 from complaints.selectors.common import process_settings, queue_holders
 from complaints.selectors.notify import event_recipients
+from complaints.selectors.once import read_once
 from complaints.selectors.regional import follow_up_hours, warning_percent
 from complaints.selectors.routing import level_clock
 from complaints.services.customer import customer_notify
@@ -233,7 +234,10 @@ def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = N
     now = now or timezone.now()
     level, priority = complaint.level, complaint.priority
     limits = (
-        {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority=priority)}
+        read_once(  # a level's step limits, once per transition (a step's form syncs them twice)
+            f"step_limits:{level.pk}:{priority.pk}",
+            lambda: {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority=priority)},
+        )
         if level is not None and priority is not None
         else {}
     )

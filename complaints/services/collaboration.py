@@ -29,6 +29,7 @@ from complaints.services.clocks import collaboration_clock_sync
 from complaints.services.errors import Refused
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
+from complaints.services.transitions import transition
 from complaints.services.work import side_task_start
 
 COLLABORATION = "collaboration"
@@ -51,6 +52,7 @@ def is_crisis(complaint: Complaint) -> bool:
     return bool(complaint.priority and complaint.priority.alert)
 
 
+@transition
 def collaboration_request(
     *, complaint: Complaint, actor: Any, department: Department, question: str, now: datetime | None = None
 ) -> CollaborationRequest:
@@ -113,6 +115,7 @@ def may_answer(*, user: Any, request: CollaborationRequest) -> bool:
     return request.department_id in department_subtree_ids(user_department_ids(user))
 
 
+@transition
 def collaboration_answer(*, request: CollaborationRequest, actor: Any, answer: str) -> CollaborationRequest:
     """Records the department's answer; the requester sees it on the complaint."""
     if not answer.strip():

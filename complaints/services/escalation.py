@@ -40,6 +40,7 @@ from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import complaint_context, in_language, notify_event, render
 from complaints.services.stages import contact_record
+from complaints.services.transitions import transition
 from complaints.services.urgency import urgency_deferred
 
 
@@ -263,6 +264,7 @@ def _check_reason(*, reason: str, note: str, allowed: Any) -> None:
         raise EscalationRefused(_("Explain the reason when you choose “other”."))
 
 
+@transition
 def complaint_escalate(
     *,
     complaint: Complaint,
@@ -353,6 +355,7 @@ def _top_level_attempt(
     return escalation
 
 
+@transition
 def complaint_send_back(
     *, complaint: Complaint, actor: Any, reason: str, note: str = "", seen_level_id: int | None = None
 ) -> Escalation:

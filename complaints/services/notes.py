@@ -18,6 +18,7 @@ from complaints.selectors.common import complaint_is_visible_to
 from complaints.services.errors import Refused
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
+from complaints.services.transitions import transition
 from complaints.services.triage import complaint_retriage
 from complaints.services.work import side_task_start
 
@@ -51,6 +52,7 @@ def mentioned_colleagues(*, complaint: Complaint, author: Any, text: str) -> lis
     return people
 
 
+@transition
 def note_add(*, complaint: Complaint, author: Any, text: str) -> Note:
     """Adds an internal note, records it on the timeline, gives each @mentioned colleague a task
     and an e-mail, and re-runs triage with its words. Nothing is stored when a mention is refused."""

@@ -40,6 +40,7 @@ from complaints.services.clocks import action_clock_sync
 from complaints.services.errors import is_system
 from complaints.services.events import event_record
 from complaints.services.stages import StepRefused
+from complaints.services.transitions import transition
 from complaints.services.work import side_task_start
 
 ACTION_TASK = "action"
@@ -377,6 +378,7 @@ def action_move(
     return action
 
 
+@transition
 def action_report_done(*, action: CorrectiveAction, actor: Any, evidence: str) -> CorrectiveAction:
     """The assigned department reports its action done (its task's form). An action already done
     or verified keeps its status and gains the evidence."""
@@ -429,6 +431,7 @@ def action_verify(
     return verification
 
 
+@transition
 def complaint_record_root_cause(*, complaint: Complaint, actor: Any, description: str) -> RootCauseAnalysis:
     """Completes the analysis step: refuses until the 5W2H is written and at least one cause is
     confirmed; records the root cause in one sentence and the category of the first confirmed
@@ -471,6 +474,7 @@ def complaint_record_root_cause(*, complaint: Complaint, actor: Any, description
     return analysis
 
 
+@transition
 def capa_permanent_complete(*, complaint: Complaint, actor: Any, note: str = "") -> None:
     """Completes the permanent-actions step: refuses until there is a permanent action and every
     one is done (or already verified effective)."""
@@ -490,6 +494,7 @@ def capa_permanent_complete(*, complaint: Complaint, actor: Any, note: str = "")
     )
 
 
+@transition
 def capa_effectiveness_complete(*, complaint: Complaint, actor: Any, note: str = "") -> bool:
     """Completes the effectiveness step: refuses while a permanent action has no verdict. Returns
     whether every permanent action worked (if not, the process goes back to permanent actions)."""

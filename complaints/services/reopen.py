@@ -15,12 +15,14 @@ from complaints.selectors.routing import level_deadlines
 from complaints.services.clocks import complaint_clocks_stop, complaint_clocks_sync
 from complaints.services.escalation import EscalationRefused
 from complaints.services.events import event_record
+from complaints.services.transitions import transition
 
 
 class ReopenRefused(EscalationRefused):
     """The complaint cannot be reopened as asked; the message says why (translated)."""
 
 
+@transition
 def complaint_reopen(*, complaint: Complaint, actor: Any, reason: str, now: datetime | None = None) -> Complaint:
     """Reopens a closed complaint with the customer's reason: it goes back to containment (another
     rework round, as when the customer is not satisfied) at the level where it closed, with fresh

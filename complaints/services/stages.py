@@ -29,6 +29,7 @@ from complaints.services.clocks import (
 from complaints.services.customer import customer_ask, customer_notify
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
+from complaints.services.transitions import transition
 
 
 class StepRefused(Refused):
@@ -61,6 +62,7 @@ def complaint_enter_stage(*, complaint: Complaint, stage: str) -> Complaint:
     return complaint
 
 
+@transition
 def contact_record(
     *,
     complaint: Complaint,
@@ -102,6 +104,7 @@ def contact_record(
     return contact
 
 
+@transition
 def contact_log(
     *,
     complaint: Complaint,
@@ -132,6 +135,7 @@ def contact_log(
     )
 
 
+@transition
 def complaint_record_first_response(
     *, complaint: Complaint, actor: Any, channel: str, summary: str, promise: str, promised_by: datetime
 ) -> Complaint:
@@ -146,6 +150,7 @@ def complaint_record_first_response(
     return complaint
 
 
+@transition
 def complaint_verify(
     *,
     complaint: Complaint,
@@ -178,6 +183,7 @@ def complaint_verify(
     return complaint_close(complaint=complaint, actor=actor)
 
 
+@transition
 def capa_record_containment(
     *, complaint: Complaint, actor: Any, description: str, cost: Decimal | None = None
 ) -> CorrectiveAction:
@@ -208,6 +214,7 @@ def capa_record_containment(
     return action
 
 
+@transition
 def complaint_record_confirmation(*, complaint: Complaint, actor: Any, outcome: str, note: str) -> Complaint:
     """Records what the customer said of the resolution. Not satisfied opens another round of
     containment, with the customer's reason."""
@@ -258,6 +265,7 @@ def complaint_close(*, complaint: Complaint, actor: Any = None) -> Complaint:
     return complaint
 
 
+@transition
 def complaint_record_follow_up(
     *, complaint: Complaint, actor: Any, satisfaction: int, comment: str, satisfaction_before: int | None = None
 ) -> Complaint:

@@ -22,6 +22,7 @@ from complaints.services.clocks import _replace
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
 from complaints.services.intake_forms import answers_store
+from complaints.services.transitions import transition
 from complaints.services.work import side_task_start
 
 WAITING = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -105,6 +106,7 @@ def may_do(*, user: Any, run: CustomStepRun, task: Task | None) -> bool:
     return holds_queue(user=user, queue=run.queue)
 
 
+@transition
 def custom_step_record(
     *,
     run: CustomStepRun,

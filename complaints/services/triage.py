@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from complaints.choices import EscalationReason, EscalationTrigger, EventKind, NotificationEvent, Outcome, Signal, Stage
 from complaints.models import Complaint, Escalation
+from complaints.rules.signals import detect_signals
 from complaints.selectors.common import process_settings
-from complaints.selectors.routing import TriageDecision, triage_decision
-from complaints.selectors.triage import earlier_complaints
+from complaints.selectors.routing import TriageRoute, triage_decision, triage_route
+from complaints.selectors.triage import earlier_complaints, signal_facts, signal_policy
 from complaints.services.approvals import ApprovalRefused, compensation_propose
 from complaints.services.batch import complaint_batch_check
 from complaints.services.clocks import complaint_clocks_sync
@@ -19,6 +20,7 @@ from complaints.services.customer import customer_registered
 from complaints.services.escalation import EscalationRefused, complaint_escalate
 from complaints.services.events import event_record
 from complaints.services.notify import notify_event
+from complaints.services.transitions import transition
 
 
 def _stamp(value: Any) -> str | None:
@@ -140,6 +142,7 @@ def _escalate_earlier(*, complaint: Complaint) -> list[Escalation]:
     return moved
 
 
+@transition
 def complaint_retriage(*, complaint: Complaint, trigger: str, actor: Any = None) -> Escalation | None:
     """Runs triage again after the facts changed (a note, an edit). When new signals appear they
     are recorded, a more urgent priority is taken and a higher level than the current one
@@ -147,10 +150,16 @@ def complaint_retriage(*, complaint: Complaint, trigger: str, actor: Any = None)
     nothing moves (a supervisor's send-back stands). Returns the escalation, if any."""
     if complaint.level is None or complaint.outcome != Outcome.OPEN or complaint.stage == Stage.CLOSED:
         return None
-    decision: TriageDecision = triage_decision(
-        complaint=complaint, department=complaint.department, at=complaint.received_at or timezone.now()
-    )
-    new_codes = [code for code in decision.signal_codes if code not in (complaint.signals or [])]
+    at = complaint.received_at or timezone.now()
+    known = set(complaint.signals or [])
+    facts = signal_facts(complaint=complaint, at=at)
+    found = {hit.code for hit in detect_signals(facts, signal_policy())}
+    if found <= known and (complaint.requested_amount is None or Signal.OVER_AUTHORITY.value in known):
+        # Same facts as before (routing can add no signal but "over authority", which needs a
+        # demand): nothing moves, so the rules and deadlines are not read.
+        return None
+    decision: TriageRoute = triage_route(complaint=complaint, department=complaint.department, at=at, facts=facts)
+    new_codes = [code for code in decision.signal_codes if code not in known]
     if not new_codes:
         # Same facts as before: a supervisor's earlier send-back stands.
         return None

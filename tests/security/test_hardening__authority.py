@@ -598,6 +598,8 @@ NOT_DOORS: dict[str, str] = {
             "work.starter_register",
             "urgency.connect",
             "urgency.urgency_deferred",
+            "transitions.one_transition",
+            "transitions.transition",
             "appeal.appeal_queue",
             "appeal.may_decide",
             "assignment.owner_by_rule",
