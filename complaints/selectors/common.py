@@ -1,5 +1,8 @@
 """Reads that more than one door needs: scope, routing, settings."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,10 +19,38 @@ from complaints.rules.trees import subtree_ids
 from complaints.selectors.regional import follow_up_hours
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
 
+# Inside `settings_read_once()`: the admin's settings rows already read, by name.
+_settings_read: ContextVar[dict[str, Any] | None] = ContextVar("settings_read", default=None)
+
+
+@contextmanager
+def settings_read_once() -> Iterator[None]:
+    """Within this block (one registration: intake, triage, deadlines and the first task read the
+    same settings some fifteen times) each settings row is read once. Nothing inside may change
+    them; nested uses share the outer block's reads."""
+    if _settings_read.get() is not None:
+        yield
+        return
+    token = _settings_read.set({})
+    try:
+        yield
+    finally:
+        _settings_read.reset(token)
+
+
+def settings_row(name: str, load: Callable[[], Any]) -> Any:
+    """`load()`, read once per `settings_read_once()` block (every time outside one)."""
+    read = _settings_read.get()
+    if read is None:
+        return load()
+    if name not in read:
+        read[name] = load()
+    return read[name]
+
 
 def process_settings() -> ProcessSettings:
     """Returns the single ProcessSettings row (a preset import or the admin creates it)."""
-    obj = ProcessSettings.objects.order_by("pk").first()
+    obj = settings_row("process", lambda: ProcessSettings.objects.order_by("pk").first())
     if obj is None:
         raise ConfigurationMissing(_("Process settings are missing: import a preset or add them in the admin."))
     return obj
@@ -42,8 +73,29 @@ def department_subtree_ids(root_ids: set[int]) -> set[int]:
     return subtree_ids(dict(Department.objects.values_list("pk", "parent_id")), root_ids)
 
 
+# Set on a user object by whatever acts for that user with only some of their roles (an API token
+# narrowed to roles, api.auth): a frozenset of role ids. Every read of "the user's memberships"
+# goes through memberships_of, so queues, permissions, visibility and registering follow it.
+ONLY_ROLES = "_redress_only_roles"
+
+
+def only_roles(user: Any) -> frozenset[int] | None:
+    """The role ids this user object acts with, or None: all of the user's roles."""
+    return getattr(user, ONLY_ROLES, None)
+
+
+def memberships_of(user: Any, *, active: bool = True) -> QuerySet[Membership]:
+    """The user's memberships (in active departments unless `active` is False), narrowed to the
+    roles the request acts with (see ONLY_ROLES)."""
+    qs = Membership.objects.filter(user=user)
+    if active:
+        qs = qs.filter(department__active=True)
+    roles = only_roles(user)
+    return qs if roles is None else qs.filter(role_id__in=roles)
+
+
 def user_department_ids(user: Any) -> set[int]:
-    return set(Membership.objects.filter(user=user, department__active=True).values_list("department_id", flat=True))
+    return set(memberships_of(user).values_list("department_id", flat=True))
 
 
 def role_holders(*, department: Department | None, role: Any) -> list[Any]:
@@ -69,8 +121,8 @@ def queue_holders(permission: str) -> list[Any]:
 def registering_departments(user: Any) -> QuerySet[Department]:
     """Returns the departments in which the user may register complaints."""
     return Department.objects.filter(
-        active=True, memberships__user=user, memberships__role__can_register=True
-    ).distinct()
+        pk__in=memberships_of(user).filter(role__can_register=True).values("department_id")
+    )
 
 
 def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
