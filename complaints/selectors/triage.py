@@ -113,7 +113,9 @@ def signal_facts(*, complaint: Complaint, at: datetime) -> SignalFacts:
 def triage_settings() -> TriageSettings | None:
     """Returns the single triage settings row (the migration creates it; the admin edits it). Without
     it there is no emotion index, no suggestion and no same-incident signal; the rules work as before."""
-    return TriageSettings.objects.order_by("pk").first()
+    from complaints.selectors.common import settings_row
+
+    return settings_row("triage", lambda: TriageSettings.objects.order_by("pk").first())  # type: ignore[no-any-return]
 
 
 def triage_settings_required() -> TriageSettings:
