@@ -156,7 +156,13 @@ def intake_data(payload: Any, *, token: ApiToken | None, departments: QuerySet[A
 
 def complaint_start(*, request: Request, payload: Any) -> Complaint:
     """Registers a complaint and starts its process exactly as the staff intake page does: the
-    start node's permission, the intake form, complaint_register, then the flow runs triage."""
+    start node's permission, the intake form, complaint_register, then the flow runs triage. The
+    whole registration reads each settings row once."""
+    with settings_read_once():
+        return _complaint_start(request=request, payload=payload)
+
+
+def _complaint_start(*, request: Request, payload: Any) -> Complaint:
     from flows.flows import ComplaintFlow
 
     node = ComplaintFlow.start
@@ -168,8 +174,8 @@ def complaint_start(*, request: Request, payload: Any) -> Complaint:
     data = intake_data(payload, token=token, departments=departments)
     form = ApiIntakeForm(data=data, user=request.user, instance=activation.process, departments=departments)
     cleaned = form_or_400(form)
-    # One registration reads each settings row once and writes the lists' deadline rows once, at its end.
-    with transaction.atomic(), urgency_deferred(), settings_read_once():
+    # The lists' deadline rows of the new complaint are written once, at the end.
+    with transaction.atomic(), urgency_deferred():
         activation.start(SimpleNamespace(user=request.user))
         complaint = intake.complaint_register(
             complaint=activation.process,

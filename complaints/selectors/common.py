@@ -70,7 +70,8 @@ def login_cooloff(request: Any = None) -> timedelta:
 
 def department_subtree_ids(root_ids: set[int]) -> set[int]:
     """Returns the given departments and every department below them."""
-    return subtree_ids(dict(Department.objects.values_list("pk", "parent_id")), root_ids)
+    parents = settings_row("department_parents", lambda: dict(Department.objects.values_list("pk", "parent_id")))
+    return subtree_ids(parents, root_ids)
 
 
 # Set on a user object by whatever acts for that user with only some of their roles (an API token
