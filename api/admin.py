@@ -18,7 +18,7 @@ class ApiTokenForm(forms.ModelForm):
         fields += ["rate_per_minute", "active", "expires_at"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         owner, roles = cleaned.get("owner"), cleaned.get("roles")
         if owner is not None and roles:
             error = roles_refused(owner, roles)
