@@ -7,8 +7,24 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from api.models import ApiToken, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from api.models import ApiToken, WebhookAttempt, WebhookDelivery, WebhookSubscription, roles_refused
 from api.outbound import delivery_redeliver, event_choices
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name", "owner", "departments", "roles", "default_category"]
+        fields += ["rate_per_minute", "active", "expires_at"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        owner, roles = cleaned.get("owner"), cleaned.get("roles")
+        if owner is not None and roles:
+            error = roles_refused(owner, roles)
+            if error:
+                self.add_error("roles", error)
+        return cleaned
 
 
 @admin.register(ApiToken)
@@ -17,12 +33,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "owner__username", "hint"]
     autocomplete_fields = ["owner"]
-    filter_horizontal = ["departments"]
+    filter_horizontal = ["departments", "roles"]
     readonly_fields = ["hint", "created_at", "last_used_at"]
     fields = [
         "name",
         "owner",
         "departments",
+        "roles",
         "default_category",
         "rate_per_minute",
         "active",
@@ -31,6 +48,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
     ]
+
+    form = ApiTokenForm
 
     def save_model(self, request: Any, obj: ApiToken, form: Any, change: bool) -> None:
         raw = None if change else obj.set_token()

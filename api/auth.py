@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -11,6 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiToken, token_digest
+from complaints.selectors.common import ONLY_ROLES
 
 # `last used` is a hint for admins, not an audit: writing it at most once a minute keeps a busy
 # integration from turning every read into a write.
@@ -32,12 +34,26 @@ class TokenAuthentication(BaseAuthentication):
             raw = parts[1].decode()
         except UnicodeDecodeError:
             raise AuthenticationFailed(_("The token is invalid, expired or revoked.")) from None
-        token = ApiToken.objects.select_related("owner").filter(digest=token_digest(raw)).first()
+        # Whether the token is narrowed comes with the lookup, so a token that is not pays no query for it.
+        token = (
+            ApiToken.objects.select_related("owner")
+            .annotate(
+                narrowed_departments=Exists(ApiToken.departments.through.objects.filter(apitoken_id=OuterRef("pk"))),
+                narrowed_roles=Exists(ApiToken.roles.through.objects.filter(apitoken_id=OuterRef("pk"))),
+            )
+            .filter(digest=token_digest(raw))
+            .first()
+        )
         now = timezone.now()
         if token is None or not token.usable(now):
             raise AuthenticationFailed(_("The token is invalid, expired or revoked."))
         if token.last_used_at is None or token.last_used_at < now - LAST_USED_GRANULARITY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if token.narrowed_roles:  # type: ignore[attr-defined]
+            # The owner object acts with these roles only: every read of its memberships honours it
+            # (complaints.selectors.common.memberships_of), so queues, permissions, visibility and
+            # registering follow, in the services too.
+            setattr(token.owner, ONLY_ROLES, frozenset(token.roles.values_list("pk", flat=True)))
         return token.owner, token
 
     def authenticate_header(self, request: Any) -> str:

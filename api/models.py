@@ -25,7 +25,8 @@ def token_new() -> str:
 
 class ApiToken(models.Model):
     """One integration's key to the API. It acts as its owner: it sees and does exactly what the
-    owner may in the staff pages, optionally narrowed to some departments (and those below them).
+    owner may in the staff pages, optionally narrowed to some departments (and those below them)
+    and to some of the owner's roles.
     Only the SHA-256 of the token is stored; the token itself is shown once, when it is created."""
 
     name = models.CharField(_("name"), max_length=100, help_text=_("Which integration uses it, e.g. “CRM”."))
@@ -44,6 +45,16 @@ class ApiToken(models.Model):
         help_text=_(
             "Narrows the token to complaints of these departments and those below them, and to registering "
             "in them. Empty: everything the owner may. Takes effect on the next request."
+        ),
+    )
+    roles = models.ManyToManyField(
+        "complaints.Role",
+        verbose_name=_("only with roles"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The token acts only with these of its owner's roles: their queues, what they may see, register and "
+            "decide. Empty: all of the owner's roles. Takes effect on the next request."
         ),
     )
     default_category = models.ForeignKey(
@@ -88,6 +99,20 @@ class ApiToken(models.Model):
     def usable(self, now: Any = None) -> bool:
         now = now or timezone.now()
         return self.active and self.owner.is_active and (self.expires_at is None or self.expires_at > now)
+
+
+def roles_refused(owner: Any, roles: Any) -> str:
+    """Why a token of `owner` may not be narrowed to `roles` ("" if it may): a superuser is not
+    bound by roles, and a role the owner does not hold would grant nothing."""
+    if owner.is_superuser:
+        return str(_("A superuser's token cannot be narrowed to roles: superusers are not bound by roles."))
+    from complaints.models import Membership
+
+    held = set(Membership.objects.filter(user=owner).values_list("role_id", flat=True))
+    missing = [str(role) for role in roles if role.pk not in held]
+    if missing:
+        return str(_("%(user)s does not hold these roles: %(roles)s.") % {"user": owner, "roles": ", ".join(missing)})
+    return ""
 
 
 class IdempotencyRecord(models.Model):

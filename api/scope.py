@@ -1,5 +1,7 @@
 """What a request may see: exactly what its user sees in the staff pages (the shared selectors),
-narrowed to the token's departments when the token names some."""
+narrowed to the token's departments when the token names some. A token narrowed to roles is
+applied where it is authenticated (api.auth): its owner object then acts with those roles only,
+which the shared selectors and the permission backend honour, so everything here follows."""
 
 from typing import Any
 
@@ -14,6 +16,8 @@ def token_departments(request: Any) -> set[int] | None:
     """The department ids (with everything below them) the token is narrowed to, or None."""
     token = getattr(request, "auth", None)
     if not isinstance(token, ApiToken):
+        return None
+    if not getattr(token, "narrowed_departments", True):  # known from the token's lookup (api.auth)
         return None
     if not hasattr(token, "_department_ids"):
         roots = set(token.departments.values_list("pk", flat=True))

@@ -7,7 +7,18 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from complaints.choices import AppealDecision, Channel, Demand, Emotion, EscalationReason, SendBackReason, Urgency
+from complaints.choices import (
+    ActionArea,
+    ActionKind,
+    ActionStatus,
+    AppealDecision,
+    Channel,
+    Demand,
+    Emotion,
+    EscalationReason,
+    SendBackReason,
+    Urgency,
+)
 from complaints.forms.page import CONTACT_CHANNELS
 from complaints.models import Complaint, CustomerContact, Note
 from complaints.selectors.privacy import may_see_contact, shield
@@ -253,6 +264,59 @@ class AttachmentSerializer(serializers.Serializer):
 class AttachmentUploadSerializer(serializers.Serializer):
     attachments = serializers.ListField(
         child=serializers.FileField(), help_text=_("One or more files (multipart/form-data).")
+    )
+
+
+class ActionSerializer(serializers.Serializer):
+    """A corrective action of the complaint (the quality card's row)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ActionKind.choices)
+    area = serializers.ChoiceField(choices=ActionArea.choices, allow_blank=True)
+    description = serializers.CharField()
+    causes = serializers.ListField(child=serializers.IntegerField(), help_text=_("Ids of the causes it addresses."))
+    department = serializers.CharField(allow_null=True, help_text=_("Code of the department responsible."))
+    owner = serializers.CharField(allow_null=True, help_text=_("Login of its owner."))
+    due_date = serializers.DateField(allow_null=True)
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    evidence = serializers.CharField(allow_blank=True)
+    files = serializers.ListField(child=serializers.IntegerField(), help_text=_("Ids of its evidence attachments."))
+    verification_note = serializers.CharField(allow_blank=True)
+    reopened_reason = serializers.CharField(allow_blank=True)
+    created_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ActionCreateSerializer(serializers.Serializer):
+    """The quality card's "Plan a corrective action" form (evidence files: add them to the
+    complaint's attachments)."""
+
+    kind = serializers.ChoiceField(choices=ActionKind.choices)
+    area = serializers.ChoiceField(choices=ActionArea.choices)
+    description = serializers.CharField(max_length=4000)
+    causes = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text=_("Ids of this complaint's causes it addresses; required for a permanent action."),
+    )
+    department = serializers.CharField(
+        required=False, help_text=_("Code of the department responsible: another one gets a task in its queue.")
+    )
+    owner = serializers.CharField(required=False, help_text=_("Login of an active user."))
+    due_date = serializers.DateField(required=False)
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+
+
+class ActionProgressSerializer(serializers.Serializer):
+    """The quality card's "Report progress" form: planned, in progress or done (done needs evidence)."""
+
+    status = serializers.ChoiceField(choices=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.DONE])
+    evidence = serializers.CharField(max_length=4000, required=False)
+    seen_status = serializers.ChoiceField(
+        choices=ActionStatus.choices,
+        required=False,
+        help_text=_("The status you last read: refused with 412 if someone changed the action since."),
     )
 
 

@@ -29,6 +29,9 @@ from api import scope
 from api.models import ApiToken, IdempotencyRecord
 from api.problems import Refused
 from api.serializers import (
+    ActionCreateSerializer,
+    ActionProgressSerializer,
+    ActionSerializer,
     AnsweredSerializer,
     AppealRequestSerializer,
     AppealSerializer,
@@ -57,6 +60,7 @@ from complaints.downloads import attachment_response
 from complaints.forms import IntakeForm
 from complaints.forms import escalation as escalation_forms
 from complaints.forms import page as page_forms
+from complaints.forms import quality as quality_forms
 from complaints.forms.answers import ANSWER_PREFIX
 from complaints.forms.customer_side import AppealForm
 from complaints.forms.kpi import KpiFilterForm
@@ -66,9 +70,11 @@ from complaints.selectors.common import complaint_of_process
 from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX
 from complaints.selectors.kpi import kpi_summary, may_see_dashboard, region_comparison
+from complaints.selectors.once import reads_once
 from complaints.selectors.privacy import may_see_contact
+from complaints.selectors.quality import actions_of
 from complaints.selectors.worklist import complaint_search
-from complaints.services import intake
+from complaints.services import intake, quality
 from complaints.services.appeal import appeal_open
 from complaints.services.approvals import compensation_propose
 from complaints.services.assignment import task_claim, task_release
@@ -80,6 +86,7 @@ from complaints.services.escalation import complaint_escalate, complaint_send_ba
 from complaints.services.notes import note_add
 from complaints.services.privacy import access_record
 from complaints.services.stages import contact_log
+from complaints.services.urgency import urgency_deferred
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IF_MATCH = OpenApiParameter(
@@ -150,7 +157,13 @@ def intake_data(payload: Any, *, token: ApiToken | None, departments: QuerySet[A
 
 def complaint_start(*, request: Request, payload: Any) -> Complaint:
     """Registers a complaint and starts its process exactly as the staff intake page does: the
-    start node's permission, the intake form, complaint_register, then the flow runs triage."""
+    start node's permission, the intake form, complaint_register, then the flow runs triage. The
+    whole registration reads each settings row once."""
+    with reads_once():
+        return _complaint_start(request=request, payload=payload)
+
+
+def _complaint_start(*, request: Request, payload: Any) -> Complaint:
     from flows.flows import ComplaintFlow
 
     node = ComplaintFlow.start
@@ -162,7 +175,8 @@ def complaint_start(*, request: Request, payload: Any) -> Complaint:
     data = intake_data(payload, token=token, departments=departments)
     form = ApiIntakeForm(data=data, user=request.user, instance=activation.process, departments=departments)
     cleaned = form_or_400(form)
-    with transaction.atomic():
+    # The lists' deadline rows of the new complaint are written once, at the end.
+    with transaction.atomic(), urgency_deferred():
         activation.start(SimpleNamespace(user=request.user))
         complaint = intake.complaint_register(
             complaint=activation.process,
@@ -522,6 +536,60 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             raise NotFound
         return attachment_response(row)
 
+    @extend_schema(methods=["GET"], responses={200: ActionSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=ActionCreateSerializer, parameters=[IF_MATCH], responses={201: ActionSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def actions(self, request: Request, pk: str) -> Response:
+        """The complaint's corrective actions; POST plans one, as the quality card's form (the
+        complaint's handlers and quality; another department gets it as a task in its queue)."""
+        complaint = self.complaint()
+        if request.method == "GET":
+            return Response([action_row(row) for row in actions_of(complaint)])
+        payload = request.data if isinstance(request.data, dict) else {}
+        form = quality_forms.ActionForm(data=action_form_data(payload), complaint=complaint)
+        form.fields["department"].to_field_name = "code"  # type: ignore[attr-defined]
+        form.fields["owner"].to_field_name = "username"  # type: ignore[attr-defined]
+        data = form_or_400(form)
+        planned = quality.action_plan(
+            complaint=complaint,
+            actor=request.user,
+            kind=data["kind"],
+            area=data["area"],
+            description=data["description"],
+            causes=list(data.get("causes") or []),
+            department=data.get("department"),
+            owner=data.get("owner"),
+            due_date=data.get("due_date"),
+            cost=data.get("cost"),
+        )
+        return Response(action_row(actions_one(complaint, planned.pk)), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ActionProgressSerializer, parameters=[IF_MATCH], responses={200: ActionSerializer})
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_pk>[0-9]+)/progress")
+    def action_progress(self, request: Request, pk: str, action_pk: str) -> Response:
+        """Reports progress on an action (planned, in progress, done with evidence), as the quality
+        card's form: its owner, its department and the analysts. A `seen_status` the action is no
+        longer in answers 412."""
+        complaint = self.complaint()
+        row = complaint.actions.filter(pk=int(action_pk)).first()
+        if row is None:
+            raise NotFound
+        payload = request.data if isinstance(request.data, dict) else {}
+        data = form_or_400(quality_forms.ActionProgressForm(data=payload))
+        try:
+            quality.action_move(
+                action=row,
+                actor=request.user,
+                status=data["status"],
+                evidence=data.get("evidence") or "",
+                seen_status=data.get("seen_status") or None,
+            )
+        except quality.QualityConflict as conflict:
+            raise PreconditionFailed(str(conflict)) from None
+        return Response(action_row(actions_one(complaint, row.pk)))
+
     @extend_schema(responses={200: inline_serializer("Answers", {"answers": serializers.DictField()})})
     @action(detail=True, methods=["get"])
     def answers(self, request: Request, pk: str) -> Response:
@@ -559,6 +627,42 @@ def attachment_row(complaint: Complaint, row: Any) -> dict[str, Any]:
     }
 
 
+def action_form_data(payload: dict[str, Any]) -> Any:
+    """The action form's data from JSON: `causes` as a list of ids (a form's multi-valued field)."""
+    from django.utils.datastructures import MultiValueDict
+
+    data = MultiValueDict({k: [v] for k, v in payload.items() if k != "causes" and v is not None})
+    causes = payload.get("causes")
+    if causes is not None:
+        data.setlist("causes", causes if isinstance(causes, list) else [causes])
+    return data
+
+
+def actions_one(complaint: Complaint, action_pk: int) -> Any:
+    return next(row for row in actions_of(complaint) if row.pk == action_pk)
+
+
+def action_row(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "kind": row.kind,
+        "area": row.area,
+        "description": row.description,
+        "causes": [cause.pk for cause in row.causes.all()],
+        "department": row.department.code if row.department_id else None,
+        "owner": row.owner.get_username() if row.owner_id else None,
+        "due_date": row.due_date,
+        "cost": str(row.cost) if row.cost is not None else None,
+        "status": row.status,
+        "evidence": row.evidence,
+        "files": [attachment.pk for attachment in row.files.all()],
+        "verification_note": row.verification_note,
+        "reopened_reason": row.reopened_reason,
+        "created_by": row.created_by.get_username() if row.created_by_id else None,
+        "created_at": row.created_at,
+    }
+
+
 def escalation_result(escalation: Escalation, detail: str) -> dict[str, Any]:
     return {
         "direction": escalation.direction,
@@ -572,8 +676,8 @@ class PreconditionFailed(APIException):
     status_code = 412
     default_code = "precondition_failed"
 
-    def __init__(self) -> None:
-        super().__init__(_("The complaint changed since you read it (If-Match); read it again and retry."))
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or _("The complaint changed since you read it (If-Match); read it again and retry."))
 
 
 class UnprocessableKey(ValidationError):

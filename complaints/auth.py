@@ -29,13 +29,11 @@ class MembershipBackend(BaseBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, _CACHE):
-            from complaints.models import Membership
+            from complaints.selectors.common import memberships_of, only_roles
 
             # Their own queue of mentions (a released "read the note" task waits there).
             perms: set[str] = {mention_queue(user_obj.pk)}
-            for m in Membership.objects.filter(user=user_obj, department__active=True).select_related(
-                "department", "role"
-            ):
+            for m in memberships_of(user_obj).select_related("department", "role"):
                 perms.add(VIEW_PERMISSION)
                 perms.update(SIDE_VIEW_PERMISSIONS)
                 perms.add(queue_permission(department_code=m.department.code, role_code=m.role.code))
@@ -45,7 +43,12 @@ class MembershipBackend(BaseBackend):
 
             # A department head who is not a member still receives its requests (the head step of
             # a collaboration chain, corrective-action warnings): their inbox and those cases open.
-            if VIEW_PERMISSION not in perms and Department.objects.filter(head=user_obj, active=True).exists():
+            # (Not for a request acting with some roles only: heading a department is none of them.)
+            if (
+                VIEW_PERMISSION not in perms
+                and only_roles(user_obj) is None
+                and Department.objects.filter(head=user_obj, active=True).exists()
+            ):
                 perms.add(VIEW_PERMISSION)
                 perms.update(SIDE_VIEW_PERMISSIONS)
             setattr(user_obj, _CACHE, perms)

@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce, Trim, Upper
 
 from complaints.choices import BatchStatus, DeliveryIdentifier, Outcome, OutreachState, RoutedStage
-from complaints.models import BatchInvestigation, Complaint, Delivery, Membership, OutreachContact, StageRoute
+from complaints.models import BatchInvestigation, Complaint, Delivery, OutreachContact, StageRoute
 from complaints.rules.batch import BatchKey, OutreachCounts, batch_key, outreach_counts
 
 
@@ -84,7 +84,9 @@ def is_batch_investigator(user: Any) -> bool:
         routes = StageRoute.objects.filter(
             stage=RoutedStage.ROOT_CAUSE, department_id=OuterRef("department_id"), role_id=OuterRef("role_id")
         )
-        cached = Membership.objects.filter(user=user, department__active=True).filter(Exists(routes)).exists()
+        from complaints.selectors.common import memberships_of
+
+        cached = memberships_of(user).filter(Exists(routes)).exists()
         user._redress_batch_investigator = cached
     return bool(cached)
 

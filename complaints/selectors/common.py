@@ -40,11 +40,33 @@ def login_cooloff(request: Any = None) -> timedelta:
 
 def department_subtree_ids(root_ids: set[int]) -> set[int]:
     """Returns the given departments and every department below them."""
-    return subtree_ids(dict(Department.objects.values_list("pk", "parent_id")), root_ids)
+    parents = read_once("department_parents", lambda: dict(Department.objects.values_list("pk", "parent_id")))
+    return subtree_ids(parents, root_ids)
+
+
+# Set on a user object by whatever acts for that user with only some of their roles (an API token
+# narrowed to roles, api.auth): a frozenset of role ids. Every read of "the user's memberships"
+# goes through memberships_of, so queues, permissions, visibility and registering follow it.
+ONLY_ROLES = "_redress_only_roles"
+
+
+def only_roles(user: Any) -> frozenset[int] | None:
+    """The role ids this user object acts with, or None: all of the user's roles."""
+    return getattr(user, ONLY_ROLES, None)
+
+
+def memberships_of(user: Any, *, active: bool = True) -> QuerySet[Membership]:
+    """The user's memberships (in active departments unless `active` is False), narrowed to the
+    roles the request acts with (see ONLY_ROLES)."""
+    qs = Membership.objects.filter(user=user)
+    if active:
+        qs = qs.filter(department__active=True)
+    roles = only_roles(user)
+    return qs if roles is None else qs.filter(role_id__in=roles)
 
 
 def user_department_ids(user: Any) -> set[int]:
-    return set(Membership.objects.filter(user=user, department__active=True).values_list("department_id", flat=True))
+    return set(memberships_of(user).values_list("department_id", flat=True))
 
 
 def role_holders(*, department: Department | None, role: Any) -> list[Any]:
@@ -70,8 +92,8 @@ def queue_holders(permission: str) -> list[Any]:
 def registering_departments(user: Any) -> QuerySet[Department]:
     """Returns the departments in which the user may register complaints."""
     return Department.objects.filter(
-        active=True, memberships__user=user, memberships__role__can_register=True
-    ).distinct()
+        pk__in=memberships_of(user).filter(role__can_register=True).values("department_id")
+    )
 
 
 def complaints_visible_to(user: Any) -> QuerySet[Complaint]:

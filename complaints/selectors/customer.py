@@ -41,7 +41,10 @@ CUSTOMER_EVENTS = (
 
 def portal_settings() -> PortalSettings | None:
     """The customer portal's settings row, or None while the admin has not opened online filing."""
-    return PortalSettings.objects.select_related("receiving_department", "customer_channel").order_by("pk").first()
+    from complaints.selectors.once import read_once
+
+    rows = PortalSettings.objects.select_related("receiving_department", "customer_channel").order_by("pk")
+    return read_once("portal", rows.first)  # type: ignore[no-any-return]
 
 
 def customer_form(form: EffectiveForm) -> EffectiveForm:

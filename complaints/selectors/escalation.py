@@ -7,7 +7,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from complaints.choices import DepartmentScope, EventKind, Signal
-from complaints.models import Complaint, Department, EscalationLevel, Membership, TriageSignal
+from complaints.models import Complaint, Department, EscalationLevel, TriageSignal
 from complaints.rules.names import person_name
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.rules.signals import next_rank, previous_rank
@@ -57,7 +57,9 @@ def held_ranks(*, user: Any, complaint: Complaint, levels: list[EscalationLevel]
         return set()
     levels = ladder() if levels is None else levels
     chain = department_chain(complaint.department)
-    mine = set(Membership.objects.filter(user=user).values_list("department_id", "role_id"))
+    from complaints.selectors.common import memberships_of
+
+    mine = set(memberships_of(user, active=False).values_list("department_id", "role_id"))
     held = set()
     for level in levels:
         if level.department_scope == DepartmentScope.FIXED:

@@ -56,7 +56,9 @@ class EffectiveForm:
 
 def category_parents() -> dict[int, int | None]:
     """Returns the category tree as {id: parent id} (one query)."""
-    return dict(Category.objects.values_list("pk", "parent_id"))
+    from complaints.selectors.once import read_once
+
+    return dict(read_once("category_parents", lambda: dict(Category.objects.values_list("pk", "parent_id"))))
 
 
 def category_chain(category: Category | None) -> list[Category]:

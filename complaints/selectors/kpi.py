@@ -90,14 +90,13 @@ def may_see_dashboard(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    from complaints.models import Membership
 
     settings_row = KpiSettings.objects.order_by("pk").first()
     if settings_row is None:
         return False
-    return Membership.objects.filter(
-        user=user, department__active=True, role__in=settings_row.dashboard_roles.all()
-    ).exists()
+    from complaints.selectors.common import memberships_of
+
+    return memberships_of(user).filter(role__in=settings_row.dashboard_roles.all()).exists()
 
 
 @dataclass(frozen=True)

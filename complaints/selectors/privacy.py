@@ -59,9 +59,9 @@ class ContactPolicy:
 
     @cached_property
     def memberships(self) -> set[tuple[int, int]]:
-        return set(
-            Membership.objects.filter(user=self.user, department__active=True).values_list("department_id", "role_id")
-        )
+        from complaints.selectors.common import memberships_of
+
+        return set(memberships_of(self.user).values_list("department_id", "role_id"))
 
     @cached_property
     def levels(self) -> list[Any]:

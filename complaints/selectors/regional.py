@@ -224,11 +224,9 @@ def regional_scope(user: Any) -> set[int] | None:
         return getattr(user, _SCOPE)  # type: ignore[no-any-return]
     scope: set[int] | None = None
     if not user.is_superuser:
-        from complaints.models import Membership
+        from complaints.selectors.common import user_department_ids
 
-        mine = set(
-            Membership.objects.filter(user=user, department__active=True).values_list("department_id", flat=True)
-        )
+        mine = user_department_ids(user)
         parents = dict(Department.objects.values_list("pk", "parent_id"))
         if mine and all(parents.get(pk) is not None for pk in mine):
             scope = subtree_ids(parents, mine)

@@ -132,6 +132,11 @@ def triage_settings_required() -> TriageSettings:
 
 def emotion_policy() -> EmotionPolicy | None:
     """Builds the admin's emotion lexicon and bands (None without triage settings)."""
+
+    return read_once("emotion_policy", _emotion_policy)  # type: ignore[no-any-return]
+
+
+def _emotion_policy() -> EmotionPolicy | None:
     row = triage_settings()
     if row is None:
         return None

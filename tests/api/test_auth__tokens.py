@@ -90,3 +90,48 @@ def test_schema_and_docs_are_served_without_a_cdn(client: Any, db: Any) -> None:
     assert schema.json()["openapi"].startswith("3.1")
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "//cdn" not in docs and "https://" not in docs.split("<body")[0]
+
+
+def test_a_token_narrowed_to_roles_acts_with_those_roles_only(org: Any, complaint_a: Any) -> None:
+    """A store-A agent who is also a quality engineer: the full token sees store A's complaint, its
+    queue and registers there; narrowed to the quality-engineer role it does none of that."""
+    from viewflow.workflow.models import Task
+
+    from complaints.models import Membership, Role
+    from tests.api.conftest import sample
+    from tests.conftest import make_user
+
+    user = make_user("agent_a2", org["store_a"], "agent")
+    quality = Role.objects.get(code="quality_engineer")
+    Membership.objects.create(user=user, department=org["quality"], role=quality)
+    Task.objects.filter(process=complaint_a, finished__isnull=True).update(owner=None, status="NEW")  # queued
+    full = bearer(token_for(user))
+    narrowed_raw = token_for(user)
+    ApiToken.objects.get(digest=token_digest(narrowed_raw)).roles.set([quality])
+    narrowed = bearer(narrowed_raw)
+
+    assert full.get(f"/api/complaints/{complaint_a.pk}/").status_code == 200
+    assert complaint_a.pk in {row["complaint"] for row in full.get("/api/tasks/queue/").json()}
+    assert narrowed.get(f"/api/complaints/{complaint_a.pk}/").status_code == 404
+    assert narrowed.get("/api/complaints/").json()["results"] == []
+    assert narrowed.get("/api/tasks/queue/").json() == []
+    refused = narrowed.post("/api/complaints/", sample(), format="json")
+    assert refused.status_code == 403, refused.content
+    assert full.post("/api/complaints/", sample(), format="json").status_code == 201
+
+
+def test_roles_a_token_is_narrowed_to_must_be_its_owners(agent: Any, org: Any) -> None:
+    from django.core.management.base import CommandError
+
+    from api.admin import ApiTokenForm
+    from complaints.models import Role
+
+    with pytest.raises(CommandError):
+        call_command("api_token", "agent_a", "--name", "CRM", "--role", "quality_engineer", stdout=StringIO())
+    out = StringIO()
+    call_command("api_token", "agent_a", "--name", "CRM", "--role", "agent", stdout=out)
+    assert list(ApiToken.objects.get(name="CRM").roles.values_list("code", flat=True)) == ["agent"]
+
+    quality = Role.objects.get(code="quality_engineer")
+    form = ApiTokenForm(data={"name": "x", "owner": agent.pk, "roles": [quality.pk], "rate_per_minute": 60})
+    assert not form.is_valid() and "roles" in form.errors

@@ -146,3 +146,24 @@ def test_two_simultaneous_requests_with_one_key_make_one_complaint(agent: Any) -
     assert sorted(a.status_code for a in answers) == [200, 201]
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assert Complaint.objects.count() == 1
+
+
+def test_a_registration_reads_each_settings_row_once_and_stays_under_its_query_budget(api_agent: Any) -> None:
+    """Speed (issue 23): intake, triage, deadlines and the first task share one read of each
+    settings row, and the lists' deadline rows are written once. Measured on the demo data with
+    bench/api_profile.py: 149 queries per creation before, 128 after."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api_agent.post("/api/complaints/", sample(), format="json")  # warm: the reference sequence exists
+    with CaptureQueriesContext(connection) as queries:
+        response = api_agent.post("/api/complaints/", sample(customer_phone="13800138002"), format="json")
+
+    assert response.status_code == 201, response.content
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "complaints_triagesettings"' in s for s in sql) == 1
+    assert sum('FROM "complaints_portalsettings"' in s for s in sql) <= 1
+    assert sum('FROM "complaints_emotionphrase"' in s for s in sql) == 1
+    # The deadline rows: once for the first task as it is saved, once for the case at the end.
+    assert sum('FROM "complaints_taskurgency"' in s or 'INTO "complaints_taskurgency"' in s for s in sql) <= 4
+    assert len(sql) <= 119, len(sql)  # the three-tier preset of the tests

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from viewflow.workflow.models import Task
 
-from complaints.models import Attachment, ComplaintEvent, CustomerContact, Note
+from complaints.models import Attachment, ComplaintEvent, CorrectiveAction, CustomerContact, Note
 from tests.api.conftest import client_for
 from tests.conftest import make_user
 
@@ -30,19 +30,35 @@ ENDPOINTS = [
     ("get", "/api/complaints/{c}/attachments/", None),
     ("post", "/api/complaints/{c}/attachments/", {"attachments": []}),
     ("get", "/api/complaints/{c}/attachments/{a}/", None),
+    ("get", "/api/complaints/{c}/actions/", None),
+    ("post", "/api/complaints/{c}/actions/", {"kind": "temporary", "area": "customer", "description": "x"}),
+    ("post", "/api/complaints/{c}/actions/{x}/progress/", {"status": "done", "evidence": "x"}),
     ("post", "/api/tasks/{t}/claim/", None),
     ("post", "/api/tasks/{t}/release/", None),
     ("post", "/api/tasks/{t}/complete/", {"channel": "phone", "summary": "x", "promise": "x"}),
 ]
 
-PERSONAS = ["agent_b", "outsider", "quality_engineer", "narrowed_lead"]
+PERSONAS = ["agent_b", "outsider", "quality_engineer", "narrowed_lead", "role_narrowed"]
 
 
 @pytest.fixture
 def persona_client(request: Any, org: dict[str, Any]) -> Any:
     """agent_b: store B's agent; outsider: no membership; quality_engineer: no task on the case;
-    narrowed_lead: East's regional lead (who sees store A) through a token narrowed to store B."""
+    narrowed_lead: East's regional lead (who sees store A) through a token narrowed to store B;
+    role_narrowed: a second store-A agent (who sees store A and its queue) who is also a quality
+    engineer, through a token narrowed to the quality-engineer role."""
     name = request.param
+    if name == "role_narrowed":
+        from complaints.models import Membership, Role
+
+        user = make_user("agent_a2", org["store_a"], "agent")
+        quality = Role.objects.get(code="quality_engineer")
+        Membership.objects.create(user=user, department=org["quality"], role=quality)
+        token_client = client_for(user)
+        from api.models import ApiToken
+
+        ApiToken.objects.get(owner=user).roles.set([quality])
+        return token_client
     if name == "narrowed_lead":
         lead = make_user("lead_east", org["east"], "regional_lead")
         token_client = client_for(lead)
@@ -68,10 +84,13 @@ def test_object_outside_scope_is_404_and_unchanged(
     attachment = Attachment.objects.create(
         complaint=complaint_a, file=ContentFile(b"%PDF-1.4", name="a.pdf"), name="a.pdf", size=8
     )
+    action = CorrectiveAction.objects.create(
+        complaint=complaint_a, kind="temporary", area="customer", description="Replace the door."
+    )
     before = (ComplaintEvent.objects.count(), Note.objects.count(), CustomerContact.objects.count())
     owner = task.owner_id
 
-    address = url.format(c=complaint_a.pk, t=task.pk, a=attachment.pk)
+    address = url.format(c=complaint_a.pk, t=task.pk, a=attachment.pk, x=action.pk)
     response = getattr(persona_client, method)(address, body, format="json")
 
     assert response.status_code == 404, (url, response.content)
@@ -79,6 +98,7 @@ def test_object_outside_scope_is_404_and_unchanged(
     assert (ComplaintEvent.objects.count(), Note.objects.count(), CustomerContact.objects.count()) == before
     task.refresh_from_db()
     assert task.owner_id == owner
+    assert CorrectiveAction.objects.count() == 1 and CorrectiveAction.objects.get().status == "planned"
 
 
 @pytest.mark.parametrize("persona_client", PERSONAS, indirect=True)
