@@ -1,4 +1,5 @@
-"""Configuration names stored per language (django-modeltranslation).
+"""Configuration names stored per language (django-modeltranslation): categories, levels,
+priorities, departments, roles and the fishbone's cause categories.
 
 Each registered field gets one column per language in settings.LANGUAGES (`name_zh_hans`,
 `name_en`); reading `obj.name` gives the active language's value, or the other language's while it
@@ -11,7 +12,7 @@ itself (services.events keeps every language).
 from django.conf import settings
 from modeltranslation.translator import TranslationOptions, register
 
-from complaints.models import Category, Department, EscalationLevel, Priority, Role
+from complaints.models import Category, CauseCategory, Department, EscalationLevel, Priority, Role
 
 
 class NameOptions(TranslationOptions):
@@ -20,7 +21,7 @@ class NameOptions(TranslationOptions):
     required_languages = (settings.MODELTRANSLATION_DEFAULT_LANGUAGE,)
 
 
-for model in (Category, EscalationLevel, Priority, Department, Role):
+for model in (Category, EscalationLevel, Priority, Department, Role, CauseCategory):
     register(model)(NameOptions)
     # The admin history (django-simple-history) copies every column, so it keeps both names too.
     register(model.history.model)(NameOptions)  # type: ignore[attr-defined]

@@ -42,6 +42,21 @@ def names_in_one_field(apps, schema_editor):
         model._default_manager.bulk_update(rows, ["name"], batch_size=500)
 
 
+def cause_names(apps, schema_editor):
+    """The fishbone's categories kept their two names (name_zh became name_zh_hans); the original
+    column modeltranslation keeps gets the Chinese one."""
+    for model_name in ("causecategory", "historicalcausecategory"):
+        model = apps.get_model("complaints", model_name)
+        model._default_manager.update(name=models.functions.Coalesce("name_zh_hans", "name_en", models.Value("")))
+
+
+def cause_names_back(apps, schema_editor):
+    for model_name in ("causecategory", "historicalcausecategory"):
+        model = apps.get_model("complaints", model_name)
+        model._default_manager.filter(name_zh_hans__isnull=True).update(name_zh_hans=models.F("name"))
+        model._default_manager.filter(name_en__isnull=True).update(name_en=models.F("name"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -150,4 +165,39 @@ class Migration(migrations.Migration):
             field=models.CharField(help_text='Takes effect at once.', max_length=100, null=True, verbose_name='name'),
         ),
         migrations.RunPython(names_per_language, names_in_one_field),
+        migrations.RenameField(model_name='causecategory', old_name='name_zh', new_name='name_zh_hans'),
+        migrations.AlterField(
+            model_name='causecategory',
+            name='name_zh_hans',
+            field=models.CharField(max_length=60, null=True, verbose_name='name'),
+        ),
+        migrations.AlterField(
+            model_name='causecategory',
+            name='name_en',
+            field=models.CharField(max_length=60, null=True, verbose_name='name'),
+        ),
+        migrations.AddField(
+            model_name='causecategory',
+            name='name',
+            field=models.CharField(default='', max_length=60, verbose_name='name'),
+            preserve_default=False,
+        ),
+        migrations.RenameField(model_name='historicalcausecategory', old_name='name_zh', new_name='name_zh_hans'),
+        migrations.AlterField(
+            model_name='historicalcausecategory',
+            name='name_zh_hans',
+            field=models.CharField(max_length=60, null=True, verbose_name='name'),
+        ),
+        migrations.AlterField(
+            model_name='historicalcausecategory',
+            name='name_en',
+            field=models.CharField(max_length=60, null=True, verbose_name='name'),
+        ),
+        migrations.AddField(
+            model_name='historicalcausecategory',
+            name='name',
+            field=models.CharField(default='', max_length=60, verbose_name='name'),
+            preserve_default=False,
+        ),
+        migrations.RunPython(cause_names, cause_names_back),
     ]

@@ -342,7 +342,7 @@ def config_export(*, compare: bool = False) -> dict[str, Any]:
         for t in TriageSignal.objects.order_by("code")
     ]
     doc["cause_categories"] = [
-        {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "order": c.order, "active": c.active}
+        {"code": c.code, **_names(c), "order": c.order, "active": c.active}
         for c in CauseCategory.objects.order_by("order", "code")
     ]
     doc["categories"] = [
@@ -1155,8 +1155,8 @@ class _Importer:
     def cause_categories(self) -> None:
         """Fishbone categories are matched by code and updated in place; one absent from the
         document is removed, or made inactive while causes still sit on it."""
-        keys = {"code", "name_zh", "name_en", "order", "active"}
-        items = self.items("cause_categories", keys, {"code", "name_zh", "name_en"})
+        keys = {"code", "name_zh", *NAME_KEYS, "order", "active"}  # name_zh: documents written before
+        items = self.items("cause_categories", keys, {"code"})
         codes = {item["code"] for _, item in items}
         stale = CauseCategory.objects.exclude(code__in=codes)
         stale.filter(causes__isnull=False).update(active=False)
@@ -1164,7 +1164,7 @@ class _Importer:
         for index, item in items:
             with self.at(f"cause_categories[{index}]"):
                 category = CauseCategory.objects.filter(code=item["code"]).first() or CauseCategory(code=item["code"])
-                category.name_zh, category.name_en = item["name_zh"], item["name_en"]
+                self.names(category, {"name_zh_hans": item.get("name_zh"), **item})
                 category.order = item.get("order", 0)
                 category.active = bool(item.get("active", True))
                 self.save(category)

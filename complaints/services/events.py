@@ -1,11 +1,8 @@
 from typing import Any
 
-from django.conf import settings
-from django.db import models
-from django.utils import translation
-
 from complaints.models import Complaint, ComplaintEvent
 from complaints.rules.clocks import ANSWERING_EVENTS
+from complaints.selectors.names import in_every_language
 
 
 def acting_user(actor: Any) -> Any:
@@ -29,8 +26,8 @@ def event_record(
         complaint=complaint,
         kind=kind,
         actor=acting_user(actor),
-        old=stored(old or {}),
-        new=stored(new or {}),
+        old=in_every_language(old or {}),
+        new=in_every_language(new or {}),
         note=note,
     )
     if kind in ANSWERING_EVENTS and event.actor is not None:
@@ -38,17 +35,3 @@ def event_record(
 
         complaint_clocks_answered(complaint=complaint, now=event.at)
     return event
-
-
-def stored(values: dict[str, Any]) -> dict[str, Any]:
-    """An event's values as JSON: rows become their text in the active language, with their text in
-    every language under "i18n" ({"level": {"zh-hans": "L2 区域", "en": "L2 Region"}})."""
-    rows = {key: value for key, value in values.items() if isinstance(value, models.Model)}
-    if not rows:
-        return values
-    texts: dict[str, dict[str, str]] = {key: {} for key in rows}
-    for code, _label in settings.LANGUAGES:
-        with translation.override(code):
-            for key, row in rows.items():
-                texts[key][code] = str(row)
-    return {**values, **{key: str(row) for key, row in rows.items()}, "i18n": {**values.get("i18n", {}), **texts}}
