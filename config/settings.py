@@ -157,6 +157,9 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # or the other one while it is empty.
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE if LANGUAGE_CODE in dict(LANGUAGES) else LANGUAGES[0][0]
 MODELTRANSLATION_FALLBACK_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+# A name given without a language (code, fixtures: Role.objects.create(name=…)) also fills the
+# site language's column, which the admin and the configuration import require.
+MODELTRANSLATION_AUTO_POPULATE = "required"
 
 
 def _name_in_language(verbose_name: str, language: str) -> str:
