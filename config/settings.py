@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     # viewflow first: its Material templates win for login/logout/password pages.
     "viewflow",
     "viewflow.workflow",
+    # Before the admin: configuration names stored per language (complaints/translation.py).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -150,6 +152,24 @@ SESSION_SAVE_EVERY_REQUEST = True
 
 LANGUAGE_CODE = env.str("REDRESS_LANGUAGE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Configuration names (categories, levels, priorities, departments, roles) are stored per language
+# (complaints/translation.py): the admin requires the site language's and the reader sees their own,
+# or the other one while it is empty.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE if LANGUAGE_CODE in dict(LANGUAGES) else LANGUAGES[0][0]
+MODELTRANSLATION_FALLBACK_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+# A name given without a language (code, fixtures: Role.objects.create(name=…)) also fills the
+# site language's column, which the admin and the configuration import require.
+MODELTRANSLATION_AUTO_POPULATE = "required"
+
+
+def _name_in_language(verbose_name: str, language: str) -> str:
+    """The label of one language's column: "name (English)", "名称 (英语)"."""
+    from django.utils.translation import get_language_info
+
+    return f"{verbose_name} ({get_language_info(language)['name_translated']})"
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _name_in_language
 # One date and time format per language (config/formats/<language>/formats.py); templates write
 # |date:"DATETIME_FORMAT" instead of a pattern of their own.
 FORMAT_MODULE_PATH = ["config.formats"]

@@ -683,6 +683,7 @@ def generic_facts(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[tuple[
     Why: kinds added later (analyses, actions) must read well before anyone writes their sentence.
     """
     facts = []
+    new, old = in_reader_language(new), in_reader_language(old)
     for key, value in new.items():
         if value in (None, "", [], {}) or key == "id" or key.endswith("_id"):
             continue
@@ -714,4 +715,25 @@ def event_sentence(kind: str, new: Mapping[str, Any] | None, old: Mapping[str, A
     Why: a timeline of sentences reads like the case's story; key: value pairs do not.
     """
     build = SENTENCES.get(kind)
-    return build(new or {}, old or {}) if build else ""
+    return build(in_reader_language(new or {}), in_reader_language(old or {})) if build else ""
+
+
+def in_reader_language(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Rule: an event's values with each name stored in every language (its "i18n" entry, written by
+    services.events) replaced by the name in the reader's language, else in another; no "i18n"
+    entry left.
+
+    Example: in_reader_language({"level": "L2 区域", "i18n": {"level": {"zh-hans": "L2 区域", "en": "L2 Region"}}})
+        == {"level": "L2 Region"} while English is active
+    Why: configuration names are kept per language; the timeline reads in its reader's.
+    """
+    texts = values.get("i18n")
+    if not isinstance(texts, Mapping):
+        return values
+    language = get_language() or ""
+    shown = {key: value for key, value in values.items() if key != "i18n"}
+    for key, by_language in texts.items():
+        if isinstance(by_language, Mapping):
+            preferred = [by_language.get(language), *by_language.values()]
+            shown[key] = next((text for text in preferred if text), shown.get(key, ""))
+    return shown

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin
+from modeltranslation.utils import get_translation_fields
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
@@ -40,7 +42,7 @@ def live_forms(formset: BaseInlineFormSet) -> list[Any]:
 
 
 @admin.register(models.Priority)
-class PriorityAdmin(SimpleHistoryAdmin):
+class PriorityAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ["code", "name", "rank", "swatch", "first_response_minutes", "alert", "urgency"]
     ordering = ["rank"]
 
@@ -199,7 +201,7 @@ class ClockRuleInline(admin.TabularInline):
 
 
 @admin.register(models.EscalationLevel)
-class EscalationLevelAdmin(HqOnlyMixin, SimpleHistoryAdmin):
+class EscalationLevelAdmin(HqOnlyMixin, TranslationAdmin, SimpleHistoryAdmin):
     list_display = [
         "rank",
         "name",
@@ -250,10 +252,10 @@ class EscalationLevelAdmin(HqOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(models.Category)
-class CategoryAdmin(SimpleHistoryAdmin):
+class CategoryAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "code", "active", "delivery_identifier", "intake_form"]
     list_filter = ["active"]
-    search_fields = ["name", "code"]
+    search_fields = [*get_translation_fields("name"), "code"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["intake_form"]
 

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from modeltranslation.utils import get_translation_fields
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
@@ -124,7 +125,12 @@ class FormVersionAdmin(SimpleHistoryAdmin):
     form = FormVersionForm
     list_display = ["owner", "number", "status", "question_count", "complaint_count", "published_at", "note"]
     list_filter = ["status", "category", "custom_step"]
-    search_fields = ["category__name", "category__code", "note", "fields__key"]
+    search_fields = [
+        *(f"category__{name}" for name in get_translation_fields("name")),
+        "category__code",
+        "note",
+        "fields__key",
+    ]
     change_form_template = "admin/complaints/formversion/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.FormVersion]:

@@ -7,6 +7,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
+from modeltranslation.utils import get_translation_fields
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
@@ -31,10 +33,10 @@ class RoleHolderInline(admin.TabularInline):
 
 
 @admin.register(models.Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ["tree_name", "code", "kind", "head", "member_count", "active"]
     list_filter = ["kind", "active", "parent"]
-    search_fields = ["name", "code"]
+    search_fields = [*get_translation_fields("name"), "code"]
     autocomplete_fields = ["parent", "head"]
     inlines = [MembershipInline]
 
@@ -61,9 +63,9 @@ class DepartmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.Role)
-class RoleAdmin(SimpleHistoryAdmin):
+class RoleAdmin(TranslationAdmin, SimpleHistoryAdmin):
     list_display = ["name", "code", "can_register", "holder_count"]
-    search_fields = ["name", "code"]
+    search_fields = [*get_translation_fields("name"), "code"]
     inlines = [RoleHolderInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.Role]:
@@ -78,6 +80,7 @@ class RoleAdmin(SimpleHistoryAdmin):
 class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "role", "department"]
     list_filter = ["role", "department"]
-    search_fields = ["user__username", "user__first_name", "user__last_name", "department__name"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    search_fields += [f"department__{name}" for name in get_translation_fields("name")]
     autocomplete_fields = ["user", "department"]
     list_select_related = ["user", "role", "department"]

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from viewflow.workflow.models import Process
 
@@ -27,8 +27,8 @@ class CauseCategory(models.Model):
     code = models.SlugField(
         _("code"), max_length=40, unique=True, help_text=_("Stable key for reports and the configuration export.")
     )
-    name_zh = models.CharField(_("Chinese name"), max_length=60)
-    name_en = models.CharField(_("English name"), max_length=60)
+    # One column per language (name_zh_hans, name_en: complaints/translation.py).
+    name = models.CharField(_("name"), max_length=60)
     order = models.PositiveSmallIntegerField(
         _("order"), default=0, help_text=_("Bones are drawn in this order, alternating top and bottom.")
     )
@@ -49,8 +49,8 @@ class CauseCategory(models.Model):
 
     @property
     def label(self) -> str:
-        """The name in the current language."""
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        """The name in the current language (the other one while it is empty)."""
+        return self.name
 
 
 class RootCauseAnalysis(models.Model):

@@ -1,4 +1,5 @@
-"""How a person's name reads wherever the product shows it. Pure functions."""
+"""How a person's name reads wherever the product shows it, and how a configuration name written
+in both languages at once splits into its two languages. Pure functions."""
 
 import re
 from typing import Any
@@ -31,3 +32,25 @@ def person_name(user: Any) -> str:
         return ""
     name = full_name(first=getattr(user, "first_name", ""), last=getattr(user, "last_name", ""))
     return name or user.get_username()
+
+
+# "一线客服 Agent": one or more words holding Chinese, then a space and the English words.
+_BILINGUAL = re.compile(r"(?P<zh>\S*[^\x00-\x7f]\S*(?: \S*[^\x00-\x7f]\S*)*) (?P<en>[A-Za-z0-9][\x00-\x7f]*)")
+
+
+def split_bilingual(text: str) -> tuple[str, str]:
+    """Rule: a configuration name written in one field as "Chinese English" gives the Chinese and
+    the English name; a name without that shape is Chinese when it holds a non-ASCII character
+    (no English yet: readers of English see the Chinese), else it serves both languages.
+
+    Example: split_bilingual("一线客服 Agent") == ("一线客服", "Agent");
+    split_bilingual("紧急") == ("紧急", ""); split_bilingual("Store") == ("Store", "Store")
+    Why: names were stored once, with both languages side by side (the presets, the demo, older
+    configuration exports); each language now has its own column (complaints.translation).
+    """
+    text = (text or "").strip()
+    if match := _BILINGUAL.fullmatch(text):
+        return match["zh"], match["en"].strip()
+    if any(ord(char) > 0x7F for char in text):
+        return text, ""
+    return text, text

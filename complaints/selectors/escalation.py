@@ -11,6 +11,7 @@ from complaints.models import Complaint, Department, EscalationLevel, TriageSign
 from complaints.rules.names import person_name
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.rules.signals import next_rank, previous_rank
+from complaints.selectors.names import in_every_language
 from complaints.selectors.routing import department_chain, level_department
 
 OPEN_TASK_STATUSES = ("NEW", "ASSIGNED", "STARTED")
@@ -169,45 +170,52 @@ def information_package(
         if e.kind != EventKind.NOTIFIED
     ]
     priority = complaint.priority
-    return {
-        "reference": complaint.reference,
-        "level": str(to_level) if to_level else str(complaint.level or ""),
-        "from_level": str(complaint.level or ""),
-        "priority": str(priority or ""),
-        "priority_colour": priority.colour if priority else "",
-        "priority_code": priority.code if priority else "",
-        "customer": {
-            "name": complaint.customer_name,
-            "phone": complaint.customer_phone,
-            "contact_person": complaint.contact_person,
-            "earlier_complaints": max(0, int(_repeat_count(complaint))),
-        },
-        "category": str(complaint.category or ""),
-        "product": ", ".join(
-            v
-            for v in (complaint.product_model, complaint.batch_number, complaint.plate_or_vin, complaint.order_number)
-            if v
-        ),
-        "customer_words": complaint.customer_words,
-        "handler_understanding": complaint.handler_understanding,
-        "demand": complaint.demand,
-        "demand_detail": complaint.demand_detail,
-        "requested_amount": str(complaint.requested_amount) if complaint.requested_amount is not None else None,
-        "impact": {
-            "safety": bool(complaint.risk_flagged) or any(s in SAFETY_SIGNALS for s in signals),
-            "public": any(s in PUBLIC_SIGNALS for s in signals),
-            "affected": affected if affected is not None else 1,
-            "signals": [names.get(code, code) for code in signals],
-        },
-        "actions_taken": {"contacts": contacts, "actions": actions, "approvals": approvals},
-        "emotion": complaint.emotion,
-        "suggested_direction": suggested_direction,
-        "urgency": urgency,
-        "owner": person_name(complaint.owner),
-        "received_at": stamp(complaint.received_at),
-        "promised_response_at": stamp(complaint.promised_response_at),
-        "timeline": timeline,
-    }
+    return in_every_language(
+        {
+            "reference": complaint.reference,
+            "level": to_level or complaint.level or "",
+            "from_level": complaint.level or "",
+            "priority": priority or "",
+            "priority_colour": priority.colour if priority else "",
+            "priority_code": priority.code if priority else "",
+            "customer": {
+                "name": complaint.customer_name,
+                "phone": complaint.customer_phone,
+                "contact_person": complaint.contact_person,
+                "earlier_complaints": max(0, int(_repeat_count(complaint))),
+            },
+            "category": complaint.category or "",
+            "product": ", ".join(
+                v
+                for v in (
+                    complaint.product_model,
+                    complaint.batch_number,
+                    complaint.plate_or_vin,
+                    complaint.order_number,
+                )
+                if v
+            ),
+            "customer_words": complaint.customer_words,
+            "handler_understanding": complaint.handler_understanding,
+            "demand": complaint.demand,
+            "demand_detail": complaint.demand_detail,
+            "requested_amount": str(complaint.requested_amount) if complaint.requested_amount is not None else None,
+            "impact": {
+                "safety": bool(complaint.risk_flagged) or any(s in SAFETY_SIGNALS for s in signals),
+                "public": any(s in PUBLIC_SIGNALS for s in signals),
+                "affected": affected if affected is not None else 1,
+                "signals": [names.get(code, code) for code in signals],
+            },
+            "actions_taken": {"contacts": contacts, "actions": actions, "approvals": approvals},
+            "emotion": complaint.emotion,
+            "suggested_direction": suggested_direction,
+            "urgency": urgency,
+            "owner": person_name(complaint.owner),
+            "received_at": stamp(complaint.received_at),
+            "promised_response_at": stamp(complaint.promised_response_at),
+            "timeline": timeline,
+        }
+    )
 
 
 def _repeat_count(complaint: Complaint) -> int:

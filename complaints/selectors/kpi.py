@@ -67,6 +67,7 @@ from complaints.models import (
 )
 from complaints.models.kpi import KPI_DAY_PARTS
 from complaints.rules import kpi as rules
+from complaints.selectors.names import name_columns, name_in
 from complaints.selectors.routing import ConfigurationMissing
 
 # Periods up to this many weeks trend per week, longer ones per month (page layout, not policy).
@@ -540,14 +541,14 @@ def _cause_pareto(ids: QuerySet[Any]) -> list[rules.ParetoRow]:
 def _responsibility(ids: QuerySet[Any]) -> list[rules.ParetoRow]:
     rows = (
         Responsibility.objects.filter(analysis__complaint_id__in=ids)
-        .values("department_id", "department__name", "party")
+        .values("department_id", *name_columns("department__name"), "party")
         .annotate(total=Sum("share"))
         .order_by()
     )
     merged: dict[tuple[str, str], float] = defaultdict(float)
     for r in rows:
         if r["department_id"] is not None:
-            key = (f"dept:{r['department_id']}", r["department__name"])
+            key = (f"dept:{r['department_id']}", name_in(r, "department__name"))
         else:
             key = (f"party:{r['party']}", r["party"])
         merged[key] += float(r["total"]) / 100

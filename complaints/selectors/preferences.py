@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from complaints.models import Membership, NotificationChannel, NotificationPreference, UserPreference
+from complaints.selectors.names import name_order
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ def profile_of(user: Any) -> Profile:
     memberships = list(
         Membership.objects.filter(user=user, department__active=True)
         .select_related("department", "role")
-        .order_by("department__name", "role__name")
+        .order_by(name_order(Membership, "department__name"), name_order(Membership, "role__name"))
     )
     return Profile(language=language, notification=notification, memberships=memberships)
 

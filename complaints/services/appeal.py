@@ -92,7 +92,7 @@ def appeal_open(
             actor=actor,
             new={
                 "appeal": appeal.pk,
-                "office": department.name,
+                "office": department,
                 "due": appeal.due_at.isoformat(),
                 "by": "agent" if acting_user(actor) is not None else "customer",
             },
@@ -102,7 +102,7 @@ def appeal_open(
             event=NotificationEvent.APPEAL,
             complaint=complaint,
             occasion=f"appeal-{appeal.pk}",
-            context={"reason": grounds[:200], "department": department.name},
+            context={"reason": grounds[:200], "department": department},
             recipients=role_holders(department=department, role=role),
         )
         customer_notify(

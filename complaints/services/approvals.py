@@ -68,7 +68,7 @@ def compensation_propose(
             complaint=complaint,
             kind=EventKind.COMPENSATION,
             actor=actor,
-            new={"amount": str(amount), "level": str(level), "within_authority": True},
+            new={"amount": str(amount), "level": level, "within_authority": True},
             note=purpose,
         )
         return None
@@ -99,9 +99,9 @@ def compensation_propose(
             new={
                 "amount": str(amount),
                 "authority": str(authority),
-                "level": str(level),
-                "approving_level": str(target),
-                "department": str(department or ""),
+                "level": level,
+                "approving_level": target,
+                "department": department or "",
                 "trigger": trigger,
                 "approval": approval.pk,
             },
@@ -112,7 +112,7 @@ def compensation_propose(
             event=NotificationEvent.APPROVAL,
             complaint=complaint,
             occasion=f"approval-{approval.pk}",
-            context={"reason": purpose, "level": str(target)},
+            context={"reason": purpose, "level": target},
             recipients=approvers,
         )
     return approval

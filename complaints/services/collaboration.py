@@ -87,7 +87,7 @@ def collaboration_request(
             kind=EventKind.COLLABORATION_REQUESTED,
             actor=actor,
             new={
-                "department": department.name,
+                "department": department,
                 "due": request.response_due.isoformat(),
                 "request": request.pk,
             },
@@ -99,7 +99,7 @@ def collaboration_request(
             event=NotificationEvent.COLLABORATION,
             complaint=complaint,
             occasion=f"collab-{request.pk}-contact",
-            context={"reason": question, "department": department.name},
+            context={"reason": question, "department": department},
             recipients=contacts,
         )
     return request
@@ -135,7 +135,7 @@ def collaboration_answer(*, request: CollaborationRequest, actor: Any, answer: s
             complaint=request.case,
             kind=EventKind.COLLABORATION_ANSWERED,
             actor=actor,
-            new={"department": request.department.name, "request": request.pk, "step": request.step},
+            new={"department": request.department, "request": request.pk, "step": request.step},
             note=answer,
         )
     return request
@@ -217,7 +217,7 @@ def collaboration_pass_on(*, request: CollaborationRequest, now: datetime | None
             complaint=complaint,
             kind=EventKind.COLLABORATION_REROUTED,
             new={
-                "department": request.department.name,
+                "department": request.department,
                 "step": step,
                 "to": (person_name(holder)) if holder else (queue or ""),
                 "due": due.isoformat() if due else None,
@@ -228,7 +228,7 @@ def collaboration_pass_on(*, request: CollaborationRequest, now: datetime | None
             event=NotificationEvent.COLLABORATION,
             complaint=complaint,
             occasion=f"collab-{request.pk}-{step}",
-            context={"reason": request.question, "department": request.department.name},
+            context={"reason": request.question, "department": request.department},
             recipients=people,
         )
     return step

@@ -25,11 +25,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, Prefetch, ProtectedError
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from complaints.choices import AssignRule, ConditionEffect, DeliveryIdentifier, FormStatus, Urgency
 from complaints.models import (
@@ -72,6 +74,7 @@ from complaints.models import (
 )
 from complaints.models.routing import STAGE_SWITCHES
 from complaints.rules.business_time import overlapping_weekdays
+from complaints.rules.names import split_bilingual
 from complaints.rules.trees import path_to_root
 from complaints.selectors.intake_forms import category_parents
 from complaints.services.errors import Refused
@@ -212,6 +215,16 @@ SECRET_KEPT = "<kept: not exported>"  # noqa: S105 (a placeholder, not a secret)
 
 
 # What a value of an unexpected type or shape raises somewhere in a section.
+# Names kept per language (complaints/translation.py): one key per language, "name_zh_hans" and
+# "name_en"; a document written before that has one "name" ("一线客服 Agent"), split on import.
+NAME_KEYS = {build_localized_fieldname("name", code): code for code, _label in django_settings.LANGUAGES}
+
+
+def _names(row: models.Model) -> dict[str, str]:
+    """A translated row's name in every language, as the document writes it."""
+    return {key: getattr(row, key) or "" for key in NAME_KEYS}
+
+
 SHAPE_ERRORS = (
     TypeError,
     ValueError,
@@ -426,7 +439,7 @@ def config_export(*, compare: bool = False) -> dict[str, Any]:
         else None
     )
     doc["roles"] = [
-        {"code": r.code, "name": r.name, "can_register": r.can_register} for r in Role.objects.order_by("code")
+        {"code": r.code, **_names(r), "can_register": r.can_register} for r in Role.objects.order_by("code")
     ]
     doc["calendars"] = [
         {
@@ -447,7 +460,7 @@ def config_export(*, compare: bool = False) -> dict[str, Any]:
     doc["departments"] = [
         {
             "code": d.code,
-            "name": d.name,
+            **_names(d),
             "kind": d.kind,
             "parent": _code(d.parent),
             "head": d.head.get_username() if d.head else None,
@@ -464,7 +477,7 @@ def config_export(*, compare: bool = False) -> dict[str, Any]:
     doc["priorities"] = [
         {
             "code": p.code,
-            "name": p.name,
+            **_names(p),
             "rank": p.rank,
             "colour": p.colour,
             "first_response_minutes": p.first_response_minutes,
@@ -478,13 +491,13 @@ def config_export(*, compare: bool = False) -> dict[str, Any]:
         for t in TriageSignal.objects.order_by("code")
     ]
     doc["cause_categories"] = [
-        {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "order": c.order, "active": c.active}
+        {"code": c.code, **_names(c), "order": c.order, "active": c.active}
         for c in CauseCategory.objects.order_by("order", "code")
     ]
     doc["categories"] = [
         {
             "code": c.code,
-            "name": c.name,
+            **_names(c),
             "parent": _code(c.parent),
             "active": c.active,
             "delivery_identifier": c.delivery_identifier,
@@ -506,7 +519,7 @@ def config_export(*, compare: bool = False) -> dict[str, Any]:
     doc["levels"] = [
         {
             "rank": lv.rank,
-            "name": lv.name,
+            **_names(lv),
             "role": lv.role.code,
             "department_scope": lv.department_scope,
             "department": _code(lv.department),
@@ -840,6 +853,20 @@ class _Importer:
             self.error(_("missing keys: %(keys)s.") % {"keys": ", ".join(sorted(missing))})
         return not unknown and not missing
 
+    def names(self, row: models.Model, item: dict[str, Any]) -> None:
+        """Sets a translated row's name in every language from the item's name_<language> keys, or
+        from the one `name` of an older document ("一线客服 Agent" → 一线客服, Agent). The site
+        language's name is required (the row's validation says so when it is missing)."""
+        if "name" in item and not NAME_KEYS.keys() & item.keys():
+            zh_hans, en = split_bilingual(str(item["name"] or ""))
+            given = {"zh-hans": zh_hans, "en": en}
+        else:
+            given = {language: str(item.get(key) or "").strip() for key, language in NAME_KEYS.items()}
+        for language, text in given.items():
+            setattr(row, build_localized_fieldname("name", language), text)
+        if not any(given.values()):
+            self.error(_("missing keys: %(keys)s.") % {"keys": ", ".join(sorted(NAME_KEYS))})
+
     def ref(self, model: type[models.Model], key: str, value: Any, label: str, **lookup: Any) -> Any:
         if value is None:
             return None
@@ -998,10 +1025,10 @@ class _Importer:
             self.save(row, exclude=["collaboration_role"])
 
     def roles(self) -> None:
-        for index, item in self.items("roles", {"code", "name", "can_register"}, {"code", "name"}):
+        for index, item in self.items("roles", {"code", "name", *NAME_KEYS, "can_register"}, {"code"}):
             with self.at(f"roles[{index}]"):
                 role = Role.objects.filter(code=item["code"]).first() or Role(code=item["code"])
-                role.name = item["name"]
+                self.names(role, item)
                 role.can_register = bool(item.get("can_register", False))
                 self.save(role)
 
@@ -1055,13 +1082,14 @@ class _Importer:
                         self.save(row)
 
     def departments(self) -> None:
-        keys = {"code", "name", "kind", "parent", "head", "active"}
-        items = self.items("departments", keys, {"code", "name", "kind"})
+        keys = {"code", "name", *NAME_KEYS, "kind", "parent", "head", "active"}
+        items = self.items("departments", keys, {"code", "kind"})
         saved: list[tuple[int, dict[str, Any], Department]] = []
         for index, item in items:  # first pass: every department exists, so parents can refer forward
             with self.at(f"departments[{index}]"):
                 dept = Department.objects.filter(code=item["code"]).first() or Department(code=item["code"])
-                dept.name, dept.kind = item["name"], item["kind"]
+                self.names(dept, item)
+                dept.kind = item["kind"]
                 dept.active = bool(item.get("active", True))
                 dept.head = self.user(item.get("head"), "head")
                 if self.save(dept, exclude=["parent"]):
@@ -1090,8 +1118,8 @@ class _Importer:
                     self.save(Membership(user=user, department=dept, role=role))
 
     def priorities(self) -> None:
-        keys = {"code", "name", "rank", "colour", "first_response_minutes", "alert", "urgency"}
-        items = self.items("priorities", keys, keys - {"alert", "urgency"})
+        keys = {"code", "name", *NAME_KEYS, "rank", "colour", "first_response_minutes", "alert", "urgency"}
+        items = self.items("priorities", keys, {"code", "rank", "colour", "first_response_minutes"})
         codes = {item["code"] for _, item in items}
         for stale in Priority.objects.exclude(code__in=codes):
             with self.at("priorities"):
@@ -1105,19 +1133,22 @@ class _Importer:
         for index, item in items:
             with self.at(f"priorities[{index}]"):
                 priority = Priority.objects.filter(code=item["code"]).first() or Priority(code=item["code"])
-                for key in keys - {"code", "alert", "urgency"}:
+                for key in ("rank", "colour", "first_response_minutes"):
                     setattr(priority, key, item[key])
+                self.names(priority, item)
                 priority.alert = bool(item.get("alert", False))
                 priority.urgency = item.get("urgency") or Urgency.TODAY
                 self.save(priority)
 
     def categories(self) -> None:
-        items = self.items("categories", {"code", "name", "parent", "active", "delivery_identifier"}, {"code", "name"})
+        keys = {"code", "name", *NAME_KEYS, "parent", "active", "delivery_identifier"}
+        items = self.items("categories", keys, {"code"})
         saved = []
         for index, item in items:
             with self.at(f"categories[{index}]"):
                 cat = Category.objects.filter(code=item["code"]).first() or Category(code=item["code"])
-                cat.name, cat.active = item["name"], bool(item.get("active", True))
+                self.names(cat, item)
+                cat.active = bool(item.get("active", True))
                 cat.delivery_identifier = item.get("delivery_identifier") or DeliveryIdentifier.PLATE_OR_VIN
                 if self.save(cat, exclude=["parent"]):
                     saved.append((index, item, cat))
@@ -1197,6 +1228,7 @@ class _Importer:
         keys = {
             "rank",
             "name",
+            *NAME_KEYS,
             "role",
             "department_scope",
             "department",
@@ -1208,7 +1240,7 @@ class _Importer:
             "step_limits",
             "clock_rules",
         }
-        required = {"rank", "name", "role", "department_scope", "business_time", "warning_percent", "limits"}
+        required = {"rank", "role", "department_scope", "business_time", "warning_percent", "limits"}
         items = self.items("levels", keys, required)
         ranks = {item["rank"] for _, item in items}
         for stale in EscalationLevel.objects.exclude(rank__in=ranks):
@@ -1218,7 +1250,7 @@ class _Importer:
         for index, item in items:
             with self.at(f"levels[{index}]"):
                 level = EscalationLevel.objects.filter(rank=item["rank"]).first() or EscalationLevel(rank=item["rank"])
-                level.name = item["name"]
+                self.names(level, item)
                 level.role = self.ref(Role, "code", item["role"], "role")
                 level.department_scope = item["department_scope"]
                 level.department = self.ref(Department, "code", item.get("department"), "department")
@@ -1447,8 +1479,8 @@ class _Importer:
     def cause_categories(self) -> None:
         """Fishbone categories are matched by code and updated in place; one absent from the
         document is removed, or made inactive while causes still sit on it."""
-        keys = {"code", "name_zh", "name_en", "order", "active"}
-        items = self.items("cause_categories", keys, {"code", "name_zh", "name_en"})
+        keys = {"code", "name_zh", *NAME_KEYS, "order", "active"}  # name_zh: documents written before
+        items = self.items("cause_categories", keys, {"code"})
         codes = {item["code"] for _, item in items}
         stale = CauseCategory.objects.exclude(code__in=codes)
         stale.filter(causes__isnull=False).update(active=False)
@@ -1456,7 +1488,7 @@ class _Importer:
         for index, item in items:
             with self.at(f"cause_categories[{index}]"):
                 category = CauseCategory.objects.filter(code=item["code"]).first() or CauseCategory(code=item["code"])
-                category.name_zh, category.name_en = item["name_zh"], item["name_en"]
+                self.names(category, {"name_zh_hans": item.get("name_zh"), **item})
                 category.order = item.get("order", 0)
                 category.active = bool(item.get("active", True))
                 self.save(category)

@@ -224,8 +224,8 @@ def customer_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "reference": complaint.reference or "",
         "customer_name": complaint.customer_name,
         "priority": "",
-        "level": str(complaint.level or ""),
-        "department": str(complaint.department or ""),
+        "level": complaint.level or "",  # rows: named in the message's language
+        "department": complaint.department or "",
         "stage": "",
         "owner": "",
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",

@@ -101,7 +101,7 @@ def _customer_message(*, complaint: Complaint, department: Any, due: Any) -> str
     template = event_template(event=NotificationEvent.CUSTOMER_UPDATE, language=language)
     context = complaint_context(
         complaint,
-        department=str(department or complaint.department or ""),
+        department=department or complaint.department or "",
         due=timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
     )
     with translation.override(language):
@@ -166,7 +166,7 @@ def _move(
     if due.terms is not None:  # the receiver reads which numbers apply at the new level, and whose they are
         package["applied"] = applied_lines(due.terms)
     old = {
-        "level": str(source),
+        "level": source,
         "response_due": complaint.response_due.isoformat() if complaint.response_due else None,
         "resolution_due": complaint.resolution_due.isoformat() if complaint.resolution_due else None,
     }
@@ -217,10 +217,10 @@ def _move(
         actor=actor,
         old=old,
         new={
-            "level": str(target),
+            "level": target,
             "reason": reason,
             "trigger": trigger,
-            "department": str(department or ""),
+            "department": department or "",
             "queue": queue if complaint.is_escalated else "",
             "tasks_moved": [m["step"] for m in moved],
             "response_due": due.response_due.isoformat() if due.response_due else None,
@@ -338,7 +338,7 @@ def _top_level_attempt(
         kind=EventKind.TOP_LEVEL,
         actor=actor,
         new={
-            "level": str(complaint.level),
+            "level": complaint.level,
             "reason": reason,
             "trigger": trigger,
             "escalation": escalation.pk,

@@ -2,6 +2,7 @@ from typing import Any
 
 from complaints.models import Complaint, ComplaintEvent
 from complaints.rules.clocks import ANSWERING_EVENTS
+from complaints.selectors.names import in_every_language
 
 
 def acting_user(actor: Any) -> Any:
@@ -18,13 +19,15 @@ def event_record(
     new: dict[str, Any] | None = None,
     note: str = "",
 ) -> ComplaintEvent:
-    """Appends one event to the complaint's history and returns it."""
+    """Appends one event to the complaint's history and returns it. A value given as a model row
+    (a level, a department…) is stored as its text, and its text in every language under "i18n",
+    so the timeline tells it in the reader's language (web.sentences)."""
     event = ComplaintEvent.objects.create(
         complaint=complaint,
         kind=kind,
         actor=acting_user(actor),
-        old=old or {},
-        new=new or {},
+        old=in_every_language(old or {}),
+        new=in_every_language(new or {}),
         note=note,
     )
     if kind in ANSWERING_EVENTS and event.actor is not None:

@@ -112,7 +112,7 @@ def complaint_register(
         actor=receiver,
         new={
             "reference": complaint.reference,
-            "department": department.name,
+            "department": department,
             "channel": complaint.channel,
             "forms": [str(version) for version in answer_form.versions] if answer_form else [],
         },

@@ -74,9 +74,10 @@ def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "reference": complaint.reference or "",
         "customer_name": complaint.customer_name,
-        "priority": str(complaint.priority or ""),
-        "level": str(complaint.level or ""),
-        "department": str(complaint.department or ""),
+        # Rows, not text: `in_language` writes their names in the recipient's language.
+        "priority": complaint.priority or "",
+        "level": complaint.level or "",
+        "department": complaint.department or "",
         "stage": Stage(complaint.stage).label if complaint.stage in Stage.values else complaint.stage,
         "owner": person_name(complaint.owner),
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
@@ -91,8 +92,9 @@ def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
 
 
 def in_language(context: dict[str, Any], language: str) -> dict[str, str]:
-    """The context's values as text in one language: lazy translations and lists of them (the
-    clocks of a merged message) are rendered there, everything else as it is."""
+    """The context's values as text in one language: lazy translations, configuration rows (their
+    names per language) and lists of them (the clocks of a merged message) are rendered there,
+    everything else as it is."""
     with translation.override(language):
         return {key: _text(value) for key, value in context.items()}
 

@@ -312,7 +312,7 @@ def action_plan(
                 "action": action.pk,
                 "kind": kind,
                 "status": action.status,
-                "department": department.name if department else None,
+                "department": department,
                 "due_date": due_date.isoformat() if due_date else None,
                 "cost": str(cost) if cost is not None else None,
                 "files": ", ".join(names),
@@ -465,9 +465,7 @@ def complaint_record_root_cause(*, complaint: Complaint, actor: Any, description
             new={
                 "root_causes": len(confirmed),
                 "cause_category": analysis.cause_category,
-                "responsible_department": analysis.responsible_department.name
-                if analysis.responsible_department
-                else None,
+                "responsible_department": analysis.responsible_department,
             },
             note=analysis.description,
         )

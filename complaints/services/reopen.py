@@ -72,7 +72,7 @@ def complaint_reopen(*, complaint: Complaint, actor: Any, reason: str, now: date
             old=old,
             new={
                 "stage": Stage.CONTAINMENT.value,
-                "level": str(complaint.level or ""),
+                "level": complaint.level or "",
                 "rework_round": complaint.rework_round,
                 "resolution_due": complaint.resolution_due.isoformat() if complaint.resolution_due else None,
             },

@@ -66,9 +66,9 @@ def complaint_triage(*, complaint: Complaint) -> Complaint:
         kind=EventKind.TRIAGED,
         old=old,
         new={
-            "priority": str(decision.priority),
-            "level": str(decision.level),
-            "department": str(decision.department) if decision.department else "",
+            "priority": decision.priority,
+            "level": decision.level,
+            "department": decision.department or "",
             "rule": decision.rule.name,
             "matching_rules": [r.name for r in decision.matching_rules],
             "signals": [f"{hit.code}: {hit.detail}" if hit.detail else hit.code for hit in decision.signals],
@@ -188,8 +188,8 @@ def complaint_retriage(*, complaint: Complaint, trigger: str, actor: Any = None)
             complaint=complaint,
             kind=EventKind.PRIORITY_RAISED,
             actor=actor,
-            old={"priority": str(old_priority)},
-            new={"priority": str(decision.priority), "trigger": trigger},
+            old={"priority": old_priority},
+            new={"priority": decision.priority, "trigger": trigger},
         )
         if decision.priority.alert and not old_priority.alert:
             p0_alert(complaint=complaint)

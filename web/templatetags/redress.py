@@ -178,11 +178,14 @@ def as_seen_by(complaint: Any, user: Any) -> Any:
 
 @register.filter
 def package_seen_by(package: Any, user: Any) -> Any:
-    """An information package as this reader may see it (masked for those who see the case masked).
+    """An information package as this reader may see it (masked for those who see the case masked),
+    its configuration names in the reader's language.
     Usage: {% with package=package|package_seen_by:request.user %}."""
     from complaints.selectors.privacy import package_for
+    from web.sentences import in_reader_language
 
-    return package_for(user, package)
+    seen = package_for(user, package)
+    return in_reader_language(seen) if isinstance(seen, dict) else seen
 
 
 @register.filter

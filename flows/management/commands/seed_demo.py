@@ -58,20 +58,20 @@ from flows.flows import ComplaintFlow
 DEMO_PASSWORD = "redress-demo"
 
 DEPARTMENTS = [
-    # code, name, kind, parent
-    ("hq", "总部 Headquarters", "hq", None),
-    ("region-east", "华东区域 East region", "region", "hq"),
-    ("region-south", "华南区域 South region", "region", "hq"),
-    ("store-pudong", "上海浦东店 Shanghai Pudong store", "store", "region-east"),
-    ("store-hangzhou", "杭州西湖店 Hangzhou West Lake store", "store", "region-east"),
-    ("store-tianhe", "广州天河店 Guangzhou Tianhe store", "store", "region-south"),
-    ("store-nanshan", "深圳南山店 Shenzhen Nanshan store", "store", "region-south"),
-    ("quality", "质量部 Quality", "functional", "hq"),
-    ("technical", "技术部 Technical", "functional", "hq"),
-    ("pr", "公关部 Public relations", "functional", "hq"),
-    ("legal", "法务部 Legal", "functional", "hq"),
+    # code, Chinese name, English name, kind, parent
+    ("hq", "总部", "Headquarters", "hq", None),
+    ("region-east", "华东区域", "East region", "region", "hq"),
+    ("region-south", "华南区域", "South region", "region", "hq"),
+    ("store-pudong", "上海浦东店", "Shanghai Pudong store", "store", "region-east"),
+    ("store-hangzhou", "杭州西湖店", "Hangzhou West Lake store", "store", "region-east"),
+    ("store-tianhe", "广州天河店", "Guangzhou Tianhe store", "store", "region-south"),
+    ("store-nanshan", "深圳南山店", "Shenzhen Nanshan store", "store", "region-south"),
+    ("quality", "质量部", "Quality", "functional", "hq"),
+    ("technical", "技术部", "Technical", "functional", "hq"),
+    ("pr", "公关部", "Public relations", "functional", "hq"),
+    ("legal", "法务部", "Legal", "functional", "hq"),
     # The independent office customers appeal to, outside the escalation ladder (DOMAIN.md).
-    ("cx-office", "客户体验办公室 Customer experience office", "functional", "hq"),
+    ("cx-office", "客户体验办公室", "Customer experience office", "functional", "hq"),
 ]
 USERS = [
     # username, full name (given, family), department, role
@@ -251,9 +251,15 @@ class Command(BaseCommand):
 
     def departments(self) -> dict[str, Department]:
         result: dict[str, Department] = {}
-        for code, name, kind, parent in DEPARTMENTS:
+        for code, name_zh_hans, name_en, kind, parent in DEPARTMENTS:
             result[code], _ = Department.objects.get_or_create(
-                code=code, defaults={"name": name, "kind": kind, "parent": result.get(parent or "")}
+                code=code,
+                defaults={
+                    "name_zh_hans": name_zh_hans,
+                    "name_en": name_en,
+                    "kind": kind,
+                    "parent": result.get(parent or ""),
+                },
             )
         return result
 
