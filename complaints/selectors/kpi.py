@@ -26,6 +26,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     TextField,
 )
@@ -65,6 +66,7 @@ from complaints.models import (
     Priority,
     Responsibility,
 )
+from complaints.models.clock import COMPLAINT_CLOCK_KINDS
 from complaints.models.kpi import KPI_DAY_PARTS
 from complaints.rules import kpi as rules
 from complaints.selectors.routing import ConfigurationMissing
@@ -72,7 +74,7 @@ from complaints.selectors.routing import ConfigurationMissing
 # Periods up to this many weeks trend per week, longer ones per month (page layout, not policy).
 TREND_WEEKS = 13
 # Clock kinds whose deadline is the complaint's own (a task's or an action's clock is shown with it).
-CLOCK_KINDS = tuple(Clock.Kind)
+CLOCK_KINDS = COMPLAINT_CLOCK_KINDS
 EMOTION_ORDER = [e.value for e in Emotion]
 
 
@@ -82,6 +84,41 @@ def kpi_settings() -> KpiSettings:
     if obj is None:
         raise ConfigurationMissing(_("KPI settings are missing: add them in the admin."))
     return obj
+
+
+def may_read_packs(user: Any) -> bool:
+    """Review packs (and the decisions taken on them) cover the whole organisation: superusers and
+    the KPI settings' recipients read them and record decisions."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser or kpi_settings().recipients.filter(pk=user.pk).exists())
+
+
+def decisions_with_clock(decisions: QuerySet[Any]) -> QuerySet[Any]:
+    """Annotates review decisions with their running clock (`clock_due`, `clock_warn`, `clock_breached`),
+    in one query with the rows, as the worklists show a task's deadline."""
+    running = Clock.objects.filter(
+        complaint__isnull=True, kind=Clock.Kind.DECISION, subject=OuterRef("pk"), state=Clock.State.RUNNING
+    )
+    return decisions.annotate(
+        clock_due=Subquery(running.values("due_at")[:1]),
+        clock_warn=Subquery(running.values("warn_at")[:1]),
+        clock_breached=Subquery(running.values("breached_at")[:1]),
+    )
+
+
+def decisions_open_of(user: Any) -> QuerySet[Any]:
+    """The user's open review decisions, soonest due first, with their clocks (the inbox panel)."""
+    from complaints.models import ReviewDecision
+
+    rows = ReviewDecision.objects.filter(owner=user, status=ReviewDecision.Status.OPEN).select_related("pack")
+    return decisions_with_clock(rows).order_by("due_date", "pk")
+
+
+def decisions_of_pack(pack: Any) -> QuerySet[Any]:
+    """The decisions taken on a pack, with owner, category, complaints and clocks (fixed queries)."""
+    rows = pack.decisions.select_related("owner", "category", "done_by").prefetch_related("complaints")
+    return decisions_with_clock(rows).order_by("status", "due_date", "pk")
 
 
 def may_see_dashboard(user: Any) -> bool:

@@ -17,7 +17,7 @@ from viewflow.urls import Application
 from complaints.rules import kpi as rules
 from complaints.selectors.kpi import kpi_summary, may_see_dashboard, region_comparison
 from complaints.selectors.routing import ConfigurationMissing
-from web.dashboard import lists, packs
+from web.dashboard import decisions, lists, packs
 from web.dashboard.forms import KpiFilterForm, quick_periods
 
 # Keys of the query string that are not the dashboard's filters.
@@ -121,3 +121,7 @@ class DashboardApp(Application):
     saved_path = path("complaints/saved/", lists.saved_filter_post, name="saved_filter")
     packs_path = path("packs/", packs.pack_list_page, name="packs")
     pack_path = path("packs/<int:pk>/<str:fmt>/", packs.pack_download, name="pack")
+    pack_page_path = path("packs/<int:pk>/", decisions.pack_page, name="pack_page")
+    decision_add_path = path(
+        "packs/<int:pk>/decisions/new/", decisions.DecisionRecordView.as_view(), name="decision_add"
+    )
