@@ -620,6 +620,8 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
     for breach, clocks in ((False, warned), (True, breached)):
         for clock in clocks:
             complaint = clock.complaint
+            if complaint is None:  # a review decision's: decisions_fire tells it
+                continue
             rule = behaviours.get((clock.level_id, clock.kind), OTHER)
             new: dict[str, Any] = {
                 "clock": clock.kind,
@@ -719,7 +721,7 @@ def _remind(pk: int, due: datetime, now: datetime) -> int:
     sweeps reading the same beat remind once. A closed or no longer P0 complaint stops it."""
     with transaction.atomic():
         clock = Clock.objects.select_related("complaint__priority", "complaint__owner").filter(pk=pk).first()
-        if clock is None:
+        if clock is None or clock.complaint is None:  # a reminder is always a complaint's
             return 0
         complaint = clock.complaint
         if not (complaint.priority and complaint.priority.alert) or complaint.outcome != Outcome.OPEN:

@@ -37,7 +37,7 @@ class ComplaintReferencesField(forms.CharField):
     """Complaint references separated by commas or spaces; the view resolves them within what
     the reader may see (an unknown or hidden reference is an error, not a silent drop)."""
 
-    def to_python(self, value: Any) -> list[str]:
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         return list(dict.fromkeys(part for part in re.split(r"[\s,，;；]+", text) if part))
 
