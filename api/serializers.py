@@ -405,6 +405,13 @@ class KpiRegionSerializer(serializers.Serializer):
     escalation = serializers.FloatField(allow_null=True)
     satisfaction = serializers.FloatField(allow_null=True)
     repeat = serializers.FloatField(allow_null=True)
+    response_met = serializers.FloatField(
+        allow_null=True, help_text="Share of level response deadlines met (%), on the basis asked (region_basis)."
+    )
+    resolution_met = serializers.FloatField(
+        allow_null=True, help_text="Share of level resolution deadlines met (%), on the basis asked (region_basis)."
+    )
+    own_limits = serializers.BooleanField(help_text="The department or one below it sets its own time limits.")
 
 
 class KpiSummarySerializer(serializers.Serializer):

@@ -69,7 +69,7 @@ from complaints.rules.privacy import mask_text
 from complaints.selectors.common import complaint_of_process
 from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX
-from complaints.selectors.kpi import kpi_summary, may_see_dashboard, region_comparison
+from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard, region_comparison
 from complaints.selectors.once import reads_once
 from complaints.selectors.privacy import may_see_contact
 from complaints.selectors.quality import actions_of
@@ -852,6 +852,12 @@ KPI_FILTERS = [
     OpenApiParameter("priority", OpenApiTypes.INT, description="A priority's id."),
     OpenApiParameter("level", OpenApiTypes.INT, description="The current escalation level's id."),
     OpenApiParameter("channel", OpenApiTypes.STR, description="The intake channel."),
+    OpenApiParameter(
+        "region_basis",
+        OpenApiTypes.STR,
+        enum=[RegionBasis.OWN, RegionBasis.HQ],
+        description="The regions' deadlines met on each region's own limits (own, the default) or on HQ's (hq).",
+    ),
 ]
 
 
@@ -874,6 +880,10 @@ class KpiView(APIView):
             **{name: getattr(summary, name) for name in KpiSummarySerializer().fields if hasattr(summary, name)},
             "start": period.start if period else None,
             "end": period.end - timedelta(days=1) if period else None,
-            "regions": region_comparison(user=request.user, filters=filters),
+            "regions": region_comparison(
+                user=request.user,
+                filters=filters,
+                basis=RegionBasis.HQ if request.query_params.get("region_basis") == RegionBasis.HQ else RegionBasis.OWN,
+            ),
         }
         return Response(KpiSummarySerializer(data).data)

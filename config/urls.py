@@ -17,6 +17,7 @@ from flows.flows import (
 from flows.viewsets import ComplaintFlowViewset, RedressWorkflowApp, SideFlowViewset
 from web.batch import BatchViewset
 from web.cases import CaseLibraryViewset
+from web.dashboard.decisions import DecisionsViewset
 from web.dashboard.views import DashboardApp
 from web.notifications import NotificationsViewset
 from web.profile import ProfileViewset, language_set
@@ -34,7 +35,13 @@ site = Site(
                 SideFlowViewset(CustomStepFlow, icon="playlist_add_check"),
                 SideFlowViewset(AppealFlow, icon="gavel"),
             ],
-            viewsets=[BatchViewset(), CaseLibraryViewset(), NotificationsViewset(), ProfileViewset()],
+            viewsets=[
+                BatchViewset(),
+                CaseLibraryViewset(),
+                NotificationsViewset(),
+                DecisionsViewset(),
+                ProfileViewset(),
+            ],
         ),
         DashboardApp(),
         Admin(),

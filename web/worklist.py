@@ -25,6 +25,7 @@ from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import department_subtree_ids, user_department_ids
 from complaints.selectors.intake_forms import category_subtree_ids
+from complaints.selectors.kpi import decisions_open_of
 from complaints.selectors.privacy import shield_for
 from complaints.selectors.worklist import (
     LIST_RELATED,
@@ -311,6 +312,10 @@ class WorklistMixin:
     last_activity.orderby_column = "last_activity"  # type: ignore[attr-defined]
 
 
+# The inbox shows this many of the user's open review decisions (a panel, not a list to page).
+DECISIONS_SHOWN = 20
+
+
 def kind_label(kind: str | None) -> str:
     return str(Clock.Kind(kind).label) if kind in Clock.Kind.values else ""
 
@@ -322,6 +327,13 @@ class InboxView(WorklistMixin, WorkflowInboxListView):
 
     columns = tuple(c for c in WorklistMixin.columns if c != "owner")
     bulk_actions = (Action(name=_("Release selected tasks"), viewname="tasks_unassign"),)
+
+    @property
+    def review_decisions(self) -> list[Any]:
+        """The user's open review decisions, above their tasks: each with its due date's clock."""
+        if not hasattr(self, "_decisions"):
+            self._decisions = list(decisions_open_of(self.request.user)[:DECISIONS_SHOWN])
+        return self._decisions
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:

@@ -50,3 +50,39 @@ class ReviewPackAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(models.ReviewDecision)
+class ReviewDecisionAdmin(SimpleHistoryAdmin):
+    """The decisions of the reviews, to look up and audit. They are recorded on the pack's page and
+    reported done by their owner (both start or stop the decision's clock), so they are not edited
+    here."""
+
+    list_display = ["description", "pack", "owner", "due_date", "status", "done_at"]
+    list_filter = ["status", "pack__kind"]
+    search_fields = ["description", "owner__username", "evidence"]
+    date_hierarchy = "due_date"
+    fields = (
+        "pack",
+        "description",
+        "owner",
+        "due_date",
+        "complaints",
+        "category",
+        "status",
+        "evidence",
+        "done_at",
+        "done_by",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

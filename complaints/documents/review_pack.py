@@ -113,6 +113,20 @@ def pack_workbook(context: dict[str, Any]) -> bytes:
                 ],
             ),
             (
+                _("Open decisions"),
+                [_("Decided in"), _("Decision"), _("Owner"), _("Due"), _("Overdue")],
+                [
+                    [
+                        str(d.pack),
+                        d.description,
+                        d.owner.get_full_name() or d.owner.get_username(),
+                        d.due_date,
+                        _("yes") if overdue else "",
+                    ]
+                    for d, overdue in context.get("decisions", [])
+                ],
+            ),
+            (
                 _("Don't do"),
                 [_("Cause category"), _("Confirmed cause"), _("Complaints"), _("Permanent actions")],
                 [[d.category, d.cause, d.complaints, d.actions] for d in context["dont_do"]],

@@ -17,7 +17,7 @@ from .escalation import CollaborationRequest, CompensationApproval, Escalation, 
 from .events import ComplaintEvent
 from .inbox import InAppNotice
 from .intake_forms import Answer, FormField, FormVersion
-from .kpi import KpiDay, KpiDayLevel, KpiSettings, KpiStale, ReviewPack, SavedFilter
+from .kpi import KpiDay, KpiDayLevel, KpiSettings, KpiStale, ReviewDecision, ReviewPack, SavedFilter
 from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .portal import CustomerLink, PortalSettings, PublicFiling
@@ -99,6 +99,7 @@ __all__ = [
     "RegionalBound",
     "RegionalValue",
     "Responsibility",
+    "ReviewDecision",
     "ReviewPack",
     "Role",
     "RootCauseAnalysis",

@@ -26,13 +26,22 @@ class Clock(models.Model):
         CUSTOM_STEP = "custom_step", _("Custom step")
 
         APPEAL = "appeal", _("Appeal decision (customer-experience office)")
+        # The only kind without a complaint: a review's decision (subject: the ReviewDecision).
+        DECISION = "decision", _("Review decision due date")
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
         PAUSED = "paused", _("Paused (waiting for the customer)")
         STOPPED = "stopped", _("Stopped")
 
-    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="clocks")
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        on_delete=models.CASCADE,
+        related_name="clocks",
+        null=True,
+        blank=True,
+        help_text=_("Empty only for the clocks of what no single complaint owns (a review's decision)."),
+    )
     kind = models.CharField(_("clock"), max_length=20, choices=Kind.choices)
     subject = models.PositiveBigIntegerField(
         _("subject"),
@@ -82,11 +91,26 @@ class Clock(models.Model):
                 fields=["complaint", "kind", "subject"],
                 condition=models.Q(state__in=["running", "paused"]),
                 name="clock_one_open_per_kind",
-            )
+            ),
+            # NULL complaints are distinct to the constraint above: a case-less clock has its own.
+            models.UniqueConstraint(
+                fields=["kind", "subject"],
+                condition=models.Q(state__in=["running", "paused"], complaint__isnull=True),
+                name="clock_one_open_per_subject_without_case",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(complaint__isnull=False) | models.Q(kind="decision"),
+                name="clock_complaint_unless_decision",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.complaint} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+# Clock kinds of a complaint (the KPIs' "deadlines met" count these); a decision's clock has none.
+CASE_LESS_KINDS = (Clock.Kind.DECISION,)
+COMPLAINT_CLOCK_KINDS = tuple(kind for kind in Clock.Kind if kind not in CASE_LESS_KINDS)
 
 
 class BreachAction(models.TextChoices):

@@ -106,6 +106,64 @@ class ReviewPack(models.Model):
         return f"{self.get_kind_display()} {self.period}"
 
 
+class ReviewDecision(models.Model):
+    """A decision taken in a review (an action item): who does what by when, optionally about some
+    complaints or a category. Its due date is a clock (kind "decision") that warns and breaches
+    like every other; its owner finds it in their inbox and reports it done with evidence; the
+    next packs list it while it is open."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    pack = models.ForeignKey(
+        ReviewPack, verbose_name=_("review pack"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    description = models.TextField(_("decision"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="review_decisions"
+    )
+    due_date = models.DateField(_("due date"))
+    complaints = models.ManyToManyField(
+        "complaints.Complaint", verbose_name=_("complaints concerned"), blank=True, related_name="+"
+    )
+    category = models.ForeignKey(
+        "complaints.Category",
+        verbose_name=_("category concerned"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    evidence = models.TextField(_("evidence that it was done"), blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review decision")
+        verbose_name_plural = _("review decisions")
+        ordering = ["due_date", "pk"]
+        indexes = [
+            models.Index(fields=["owner", "due_date"], name="decision_open_by_owner", condition=models.Q(status="open"))
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open") | ~models.Q(evidence=""), name="decision_done_with_evidence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
 class SavedFilter(models.Model):
     """A user's named filter of the managers' complaints list (the query string as they left it)."""
 
@@ -181,9 +239,9 @@ KPI_DAY_PARTS = (
 
 
 def _clock_columns() -> None:
-    from complaints.models.clock import Clock
+    from complaints.models.clock import COMPLAINT_CLOCK_KINDS
 
-    for kind in Clock.Kind:
+    for kind in COMPLAINT_CLOCK_KINDS:
         KpiDay.add_to_class(f"clocked_{kind.value}", models.PositiveIntegerField(default=0))
         KpiDay.add_to_class(f"missed_{kind.value}", models.PositiveIntegerField(default=0))
 

@@ -161,6 +161,16 @@ def rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1)
 
 
+def rebased_due(*, due: datetime, own: datetime, basis: datetime) -> datetime:
+    """Rule: a clock's due time on another basis (HQ's limits instead of the region's own) is its
+    actual due time moved by the difference between the two limits counted from the clock's start.
+    Example: a region resolves within 72 h where HQ allows 48 h; a clock started Monday 09:00 was
+    due Thursday 09:00 (own: Thursday 09:00, HQ: Wednesday 09:00), so on HQ's basis it was due
+    Wednesday 09:00; had the customer paused it for a day (due Friday 09:00), Thursday 09:00.
+    Why: the customer's pauses and any moved deadline stay as they were; only the limit changes."""
+    return due + (basis - own)
+
+
 def percentile(values: Sequence[float], p: float) -> float | None:
     """Rule: the p-th percentile (0–100) by linear interpolation between the closest ranks (the
     definition of PostgreSQL's percentile_cont and of Excel's PERCENTILE.INC); None for no values.

@@ -26,6 +26,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     TextField,
 )
@@ -44,6 +45,7 @@ from complaints.choices import (
     EventKind,
     Outcome,
     Signal,
+    VaryingSetting,
 )
 from complaints.models import (
     Appeal,
@@ -65,6 +67,7 @@ from complaints.models import (
     Priority,
     Responsibility,
 )
+from complaints.models.clock import COMPLAINT_CLOCK_KINDS
 from complaints.models.kpi import KPI_DAY_PARTS
 from complaints.rules import kpi as rules
 from complaints.selectors.names import name_columns, name_in
@@ -73,7 +76,7 @@ from complaints.selectors.routing import ConfigurationMissing
 # Periods up to this many weeks trend per week, longer ones per month (page layout, not policy).
 TREND_WEEKS = 13
 # Clock kinds whose deadline is the complaint's own (a task's or an action's clock is shown with it).
-CLOCK_KINDS = tuple(Clock.Kind)
+CLOCK_KINDS = COMPLAINT_CLOCK_KINDS
 EMOTION_ORDER = [e.value for e in Emotion]
 
 
@@ -83,6 +86,41 @@ def kpi_settings() -> KpiSettings:
     if obj is None:
         raise ConfigurationMissing(_("KPI settings are missing: add them in the admin."))
     return obj
+
+
+def may_read_packs(user: Any) -> bool:
+    """Review packs (and the decisions taken on them) cover the whole organisation: superusers and
+    the KPI settings' recipients read them and record decisions."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser or kpi_settings().recipients.filter(pk=user.pk).exists())
+
+
+def decisions_with_clock(decisions: QuerySet[Any]) -> QuerySet[Any]:
+    """Annotates review decisions with their running clock (`clock_due`, `clock_warn`, `clock_breached`),
+    in one query with the rows, as the worklists show a task's deadline."""
+    running = Clock.objects.filter(
+        complaint__isnull=True, kind=Clock.Kind.DECISION, subject=OuterRef("pk"), state=Clock.State.RUNNING
+    )
+    return decisions.annotate(
+        clock_due=Subquery(running.values("due_at")[:1]),
+        clock_warn=Subquery(running.values("warn_at")[:1]),
+        clock_breached=Subquery(running.values("breached_at")[:1]),
+    )
+
+
+def decisions_open_of(user: Any) -> QuerySet[Any]:
+    """The user's open review decisions, soonest due first, with their clocks (the inbox panel)."""
+    from complaints.models import ReviewDecision
+
+    rows = ReviewDecision.objects.filter(owner=user, status=ReviewDecision.Status.OPEN).select_related("pack")
+    return decisions_with_clock(rows).order_by("due_date", "pk")
+
+
+def decisions_of_pack(pack: Any) -> QuerySet[Any]:
+    """The decisions taken on a pack, with owner, category, complaints and clocks (fixed queries)."""
+    rows = pack.decisions.select_related("owner", "category", "done_by").prefetch_related("complaints")
+    return decisions_with_clock(rows).order_by("status", "due_date", "pk")
 
 
 def may_see_dashboard(user: Any) -> bool:
@@ -576,10 +614,39 @@ def _trend(days: dict[Any, dict[str, int]], unit: str) -> list[dict[str, Any]]:
     return out
 
 
-def region_comparison(*, user: Any, filters: KpiFilters) -> list[dict[str, Any]]:
+class RegionBasis:
+    """On which limits the regions' deadlines-met shares are compared."""
+
+    OWN = "own"  # each complaint's clocks as they ran: its region's own limits where HQ allows them
+    HQ = "hq"  # every complaint's clocks re-timed on HQ's limits and calendars
+
+
+# The clocks whose limits a region may set (issue 24): the level's response and resolution.
+REGION_CLOCKS = (Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION)
+TIME_SETTINGS = (VaryingSetting.RESPONSE_TIME, VaryingSetting.RESOLUTION_TIME, VaryingSetting.CALENDAR)
+
+
+def own_limit_departments() -> set[int]:
+    """The departments (each with those below it) where a regional time limit or calendar is set on
+    a number HQ lets regions set. One query, two when there are any."""
+    from complaints.models import RegionalValue
+    from complaints.selectors.common import department_subtree_ids
+
+    ids = set(
+        RegionalValue.objects.filter(bound__setting__in=TIME_SETTINGS, bound__may_override=True).values_list(
+            "department_id", flat=True
+        )
+    )
+    return department_subtree_ids(ids) if ids else set()
+
+
+def region_comparison(*, user: Any, filters: KpiFilters, basis: str = RegionBasis.OWN) -> list[dict[str, Any]]:
     """Returns the main KPIs side by side for each department directly below the filtered one (the
     regions below headquarters when no department is chosen), on the same cohort rules, from the
-    summary rows grouped by department."""
+    summary rows grouped by department; with the share of level response and resolution deadlines
+    met, on each region's own limits (`basis` "own", the clocks as they ran) or on HQ's ("hq": the
+    clocks of the departments with their own limits re-timed, see hq_basis_missed). Each row says
+    whether the region sets its own limits (`own_limits`)."""
     from complaints.selectors.common import department_subtree_ids
 
     if filters.department is not None:
@@ -590,19 +657,31 @@ def region_comparison(*, user: Any, filters: KpiFilters) -> list[dict[str, Any]]
     if not children:
         return []
     region_of = {dept: d.pk for d in children for dept in department_subtree_ids({d.pk})}
-    per_department = tallies(user=user, filters=filters, by=("department",), counts=False).by["department"]
+    t = tallies(user=user, filters=filters, by=("department",), counts=False)
     rows: dict[int, dict[str, int]] = {}
-    for dept, counts in per_department.items():
+    for dept, counts in t.by["department"].items():
         region = region_of.get(dept)
         if region is not None:
             row = rows.setdefault(region, defaultdict(int))
             for part, value in counts.items():
                 row[part] += value
+    own = own_limit_departments()
+    if basis == RegionBasis.HQ and own:
+        for (dept, kind), change in hq_basis_missed(t.cohort, departments=own).items():
+            region = region_of.get(dept)
+            if region is not None and region in rows:
+                rows[region][f"missed_{kind}"] += change
     out = []
     for d in children:
         r = rows.get(d.pk)
         if not r or not r["volume"]:  # nothing received there in the period: no row to compare
             continue
+        met = {
+            f"{kind.value}_met": rules.rate(
+                r[f"clocked_{kind.value}"] - r[f"missed_{kind.value}"], r[f"clocked_{kind.value}"]
+            )
+            for kind in REGION_CLOCKS
+        }
         out.append(
             {
                 "department": d,
@@ -611,16 +690,99 @@ def region_comparison(*, user: Any, filters: KpiFilters) -> list[dict[str, Any]]
                 "escalation": rules.rate(r["escalated"], r["valid"]),
                 "satisfaction": rules.rate(r["satisfied"], r["scored"]),
                 "repeat": rules.rate(r["repeat"], r["valid"]),
+                **met,
+                "own_limits": any(region_of.get(dept) == d.pk for dept in own),
             }
         )
     return out
+
+
+def hq_basis_missed(cohort_qs: QuerySet[Complaint], *, departments: set[int]) -> dict[tuple[int, str], int]:
+    """How the count of complaints that missed a level response or resolution deadline changes per
+    (department, clock kind) when the clocks of the complaints of `departments` (those with their
+    own limits) are re-timed on HQ's limits and calendars (rules.rebased_due). Reads only those
+    complaints' finished clocks of the two kinds, one query, plus the limits of each (level,
+    priority, department) met; every other complaint ran on HQ's limits already."""
+    from complaints.rules.business_time import Unit, deadline
+    from complaints.selectors.regional import level_terms
+    from complaints.selectors.routing import level_clock
+
+    clocks = Clock.objects.filter(
+        kind__in=REGION_CLOCKS,
+        state=Clock.State.STOPPED,
+        level__isnull=False,
+        complaint__in=cohort_qs.filter(VALID, department_id__in=departments).values("pk"),
+        complaint__priority__isnull=False,
+    ).values_list(
+        "complaint_id",
+        "complaint__department_id",
+        "complaint__priority_id",
+        "kind",
+        "level_id",
+        "started_at",
+        "due_at",
+        "stopped_at",
+        "breached_at",
+    )
+    levels = EscalationLevel.objects.select_related("calendar").in_bulk()
+    priorities = Priority.objects.in_bulk()
+    limits: dict[tuple[int, int, int | None], Any] = {}
+
+    def terms(level_id: int, priority_id: int, dept: int | None) -> Any:
+        key = (level_id, priority_id, dept)
+        if key not in limits:
+            level = levels[level_id]
+            limits[key] = (
+                level_terms(level=level, priority=priorities[priority_id], department=dept),
+                level_clock(level, dept),
+            )
+        return limits[key]
+
+    own_missed: dict[tuple[int, str], tuple[int, bool]] = {}
+    hq_missed: dict[tuple[int, str], bool] = {}
+    for complaint_id, dept, priority_id, kind, level_id, started, due, stopped, breached in clocks:
+        (own_terms, own_calendar), (hq_terms, hq_calendar) = (
+            terms(level_id, priority_id, dept),
+            terms(level_id, priority_id, None),
+        )
+        limit = own_terms.limit
+        key = (complaint_id, kind)
+        own_missed[key] = (dept, own_missed.get(key, (dept, False))[1] or breached is not None)
+        if limit is None or stopped is None:
+            hq_missed[key] = hq_missed.get(key, False) or breached is not None
+            continue
+        field = "response" if kind == Clock.Kind.RESPONSE else "resolution"
+        unit = Unit(getattr(limit, f"{field}_unit"))
+        own_amount, hq_amount = getattr(own_terms, field).value, getattr(hq_terms, field).value
+        own_due = deadline(start=started, amount=int(own_amount), unit=unit, calendar=own_calendar)
+        hq_due = deadline(start=started, amount=int(hq_amount), unit=unit, calendar=hq_calendar)
+        missed = stopped > rules.rebased_due(due=due, own=own_due, basis=hq_due)
+        hq_missed[key] = hq_missed.get(key, False) or missed
+    change: dict[tuple[int, str], int] = defaultdict(int)
+    for (complaint_id, kind), (dept, was_missed) in own_missed.items():
+        change[dept, kind] += int(hq_missed[complaint_id, kind]) - int(was_missed)
+    return dict(change)
 
 
 # --- the counts: summary rows plus what the summary cannot hold ------------------------------
 
 # The dimensions of a summary row (KpiDay): a filter on any of them is a filter on the rows.
 DAY_KEY = ("kpi_day", "department_id", "category_id", "priority_id", "level_id", "channel")
-REGION_PARTS = ("volume", "valid", "resolved", "fcr", "escalated", "scored", "satisfied", "repeat")
+REGION_PARTS = (
+    "volume",
+    "valid",
+    "resolved",
+    "fcr",
+    "escalated",
+    "scored",
+    "satisfied",
+    "repeat",
+    *(
+        f"{name}_{kind.value}"
+        for kind in (Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION)
+        for name in ("clocked", "missed")
+    ),
+)
 
 
 def _clock_columns() -> list[str]:

@@ -326,6 +326,27 @@ def action_clock_sync(*, action: CorrectiveAction, now: datetime | None = None) 
     )
 
 
+def decision_clock_sync(*, decision: Any, now: datetime | None = None) -> Clock | None:
+    """The due-date clock of a review decision, timed as a corrective action's (due at the end of
+    its due date, warning the admin's hours before): running while the decision is open, stopped
+    when it is done. It belongs to no complaint. Returns the running clock, if any."""
+    now = now or timezone.now()
+    due = action_due_at(decision.due_date) if decision.status == "open" else None
+    warn = due - timedelta(hours=process_settings().action_warning_hours) if due is not None else None
+    current = Clock.objects.filter(
+        complaint__isnull=True, kind=Clock.Kind.DECISION, subject=decision.pk, state__in=OPEN_STATES
+    ).first()
+    if current is not None and due is not None and current.due_at == due and current.warn_at == warn:
+        return current
+    if current is not None:
+        _stop(current, now)
+    if due is None:
+        return None
+    return Clock.objects.create(
+        complaint=None, kind=Clock.Kind.DECISION, subject=decision.pk, started_at=now, due_at=due, warn_at=warn
+    )
+
+
 def complaint_follow_up_clock_start(*, complaint: Complaint, now: datetime | None = None) -> Clock | None:
     """After closing, the follow-up (satisfaction check) is due the admin's hours later; recording
     it stops the clock. Returns the new clock (None when the complaint is already followed up)."""
@@ -348,7 +369,9 @@ def open_clocks_recompute(*, now: datetime | None = None) -> int:
     changed = 0
     settings_row = process_settings()
     before = timedelta(hours=settings_row.action_warning_hours)
-    actions = Clock.objects.filter(kind=Clock.Kind.ACTION, state=Clock.State.RUNNING, warned_at__isnull=True)
+    actions = Clock.objects.filter(
+        kind__in=(Clock.Kind.ACTION, Clock.Kind.DECISION), state=Clock.State.RUNNING, warned_at__isnull=True
+    )
     for clock in actions.exclude(warn_at=models.F("due_at") - before):
         changed += Clock.objects.filter(pk=clock.pk, warn_at=clock.warn_at, warned_at__isnull=True).update(
             warn_at=clock.due_at - before
@@ -527,7 +550,20 @@ def _sweep_batch(*, now: datetime, batch: int) -> tuple[dict[str, int], bool]:
         )
         warned = [c for c in fired if c.pk in set(warn_ids)]
         breached = [c for c in fired if c.pk in set(breach_ids)]
-        result["warned"], result["breached"] = _fire_many(warned=warned, breached=breached, now=now)
+        if any(c.complaint_id is None for c in fired):
+            from complaints.services.decisions import decisions_fire  # a review's decisions: no case
+
+            told = decisions_fire(
+                warned=[c for c in warned if c.complaint_id is None],
+                breached=[c for c in breached if c.complaint_id is None],
+                now=now,
+            )
+            result["warned"], result["breached"] = told
+            warned = [c for c in warned if c.complaint_id is not None]
+            breached = [c for c in breached if c.complaint_id is not None]
+        fired_warned, fired_breached = _fire_many(warned=warned, breached=breached, now=now)
+        result["warned"] += fired_warned
+        result["breached"] += fired_breached
     for pk, kind, due in breach_rows:
         if kind == Clock.Kind.PROGRESS:
             result["reminded"] += _remind(pk, due, now)
@@ -588,6 +624,8 @@ def _fire_many(*, warned: list[Clock], breached: list[Clock], now: datetime) -> 
     for breach, clocks in ((False, warned), (True, breached)):
         for clock in clocks:
             complaint = clock.complaint
+            if complaint is None:  # a review decision's: decisions_fire tells it
+                continue
             rule = behaviours.get((clock.level_id, clock.kind), OTHER)
             new: dict[str, Any] = {
                 "clock": clock.kind,
@@ -687,7 +725,7 @@ def _remind(pk: int, due: datetime, now: datetime) -> int:
     sweeps reading the same beat remind once. A closed or no longer P0 complaint stops it."""
     with transaction.atomic():
         clock = Clock.objects.select_related("complaint__priority", "complaint__owner").filter(pk=pk).first()
-        if clock is None:
+        if clock is None or clock.complaint is None:  # a reminder is always a complaint's
             return 0
         complaint = clock.complaint
         if not (complaint.priority and complaint.priority.alert) or complaint.outcome != Outcome.OPEN:

@@ -24,6 +24,7 @@ from complaints.models import (
     CorrectiveAction,
     Escalation,
     KpiSettings,
+    ReviewDecision,
     ReviewPack,
 )
 from complaints.rules import kpi as rules
@@ -80,6 +81,12 @@ def pack_context(*, period: rules.Period) -> dict[str, Any]:
         .order_by("received_at")[:PACK_ROWS]
     )
     batches = BatchInvestigation.objects.filter(Q(status=BatchStatus.OPEN) | Q(opened_at__gte=start, opened_at__lt=end))
+    # Decisions of earlier reviews still open when this pack is made: the meeting checks on them.
+    decisions = (
+        ReviewDecision.objects.filter(status=ReviewDecision.Status.OPEN)
+        .select_related("owner", "pack", "category")
+        .order_by("due_date", "pk")[:PACK_ROWS]
+    )
     low_scores = (
         base.filter(satisfaction__lt=kpi_settings().satisfied_from)
         .select_related("category")
@@ -94,6 +101,7 @@ def pack_context(*, period: rules.Period) -> dict[str, Any]:
         "breaches": list(breaches),
         "late_escalations": list(late),
         "actions": [(a, a.due_date is not None and a.due_date < today) for a in actions],
+        "decisions": [(d, d.due_date < today) for d in decisions],
         "repeats": list(repeats),
         "batches": list(batches.order_by("-opened_at")[:PACK_ROWS]),
         "low_scores": list(low_scores),

@@ -34,6 +34,7 @@ from complaints.models import (
     PrivacyPolicy,
     RegionalBound,
     RegionalValue,
+    ReviewPack,
     Role,
     TriageModel,
     WorkingHours,
@@ -50,6 +51,7 @@ from complaints.services import (
     collaboration,
     customer,
     deadlines,
+    decisions,
     escalation,
     inbox,
     intake,
@@ -114,6 +116,26 @@ def case(org: dict[str, Any], agent: Any, quality_engineer: Any) -> dict[str, An
 
 def _future() -> Any:
     return timezone.now() + timedelta(hours=3)
+
+
+def _pack() -> ReviewPack:
+    from tests.complaints.kpi_fixture import ensure_settings
+
+    ensure_settings()
+    today = timezone.localdate()
+    return ReviewPack.objects.create(
+        kind="weekly", period="2026-W01", starts=today, ends=today, language="en", html="", pdf=b"", xlsx=b""
+    )
+
+
+def _decision(ctx: dict[str, Any]) -> Any:
+    """A review decision owned by store A's agent, recorded by the system's administrator."""
+    admin = get_user_model().objects.filter(is_superuser=True).first() or get_user_model().objects.create_superuser(
+        "decider", password="x"
+    )
+    return decisions.decision_record(
+        pack=_pack(), actor=admin, owner=ctx["agent"], due_date=timezone.localdate(), description="Retrain."
+    )
 
 
 def _approval(ctx: dict[str, Any]) -> CompensationApproval:
@@ -336,6 +358,18 @@ TABLE: dict[str, tuple[Call, set[str]]] = {
         HANDLERS,
     ),
     "stages.complaint_close": (lambda c, u: stages.complaint_close(complaint=c["complaint"], actor=u), HANDLERS),
+    # Review decisions: the pack's readers decide (nobody but the administrator here); the owner
+    # (store A's agent) or an administrator reports one done.
+    "decisions.decision_record": (
+        lambda c, u: decisions.decision_record(
+            pack=_pack(), actor=u, owner=c["agent"], due_date=timezone.localdate(), description="Retrain."
+        ),
+        NOBODY_BUT_ADMIN,
+    ),
+    "decisions.decision_done": (
+        lambda c, u: decisions.decision_done(decision=_decision(c), actor=u, evidence="Held."),
+        HANDLERS,
+    ),
     "quality.problem_describe": (
         lambda c, u: quality.problem_describe(
             complaint=c["complaint"], actor=u, answers={**FIVE_W_TWO_H, "what": "Another view."}
@@ -664,6 +698,8 @@ NOT_DOORS: dict[str, str] = {
             "customer.customer_ask",
             "customer.customer_notify",
             "clocks.appeal_clock_sync",
+            "clocks.decision_clock_sync",
+            "decisions.decisions_fire",
             "kpi_summary.kpi_rebuild_all",
             "kpi_summary.kpi_refresh",
             "learning.triage_train",

@@ -9,20 +9,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from complaints.models import ReviewPack
-from complaints.selectors.kpi import kpi_settings
+from complaints.selectors.kpi import may_read_packs
 
 FORMATS = {
     "html": ("text/html; charset=utf-8", "inline"),
     "pdf": ("application/pdf", "attachment"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "attachment"),
 }
-
-
-def may_read_packs(user: Any) -> bool:
-    """Packs cover the whole organisation: superusers and the admin's recipients read them."""
-    if not user.is_authenticated:
-        return False
-    return bool(user.is_superuser or kpi_settings().recipients.filter(pk=user.pk).exists())
 
 
 def packs_for(user: Any) -> QuerySet[ReviewPack]:

@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy
 from viewflow.urls import Application
 
 from complaints.rules import kpi as rules
-from complaints.selectors.kpi import kpi_summary, may_see_dashboard, region_comparison
+from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard, region_comparison
 from complaints.selectors.routing import ConfigurationMissing
-from web.dashboard import lists, packs
+from web.dashboard import decisions, lists, packs
 from web.dashboard.forms import KpiFilterForm, quick_periods
 
 # Keys of the query string that are not the dashboard's filters.
-NOT_FILTERS = ("part", "page", "q", "sort", "columns", "format")
+NOT_FILTERS = ("part", "page", "q", "sort", "columns", "format", "basis")
 
 
 def filter_query(request: HttpRequest, *, period: rules.Period | None = None, drop: tuple[str, ...] = ()) -> str:
@@ -95,10 +95,13 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     except ConfigurationMissing as missing:
         context["missing"] = str(missing)
         return render(request, "web/dashboard/index.html", context)
+    basis = RegionBasis.HQ if request.GET.get("basis") == RegionBasis.HQ else RegionBasis.OWN
     context.update(
         summary=summary,
         charts=chart_data(summary),
-        regions=region_comparison(user=request.user, filters=filters),
+        regions=region_comparison(user=request.user, filters=filters, basis=basis),
+        basis=basis,
+        query_with_basis=filter_query(request, period=filters.period),
     )
     return render(request, "web/dashboard/index.html", context)
 
@@ -121,3 +124,7 @@ class DashboardApp(Application):
     saved_path = path("complaints/saved/", lists.saved_filter_post, name="saved_filter")
     packs_path = path("packs/", packs.pack_list_page, name="packs")
     pack_path = path("packs/<int:pk>/<str:fmt>/", packs.pack_download, name="pack")
+    pack_page_path = path("packs/<int:pk>/", decisions.pack_page, name="pack_page")
+    decision_add_path = path(
+        "packs/<int:pk>/decisions/new/", decisions.DecisionRecordView.as_view(), name="decision_add"
+    )
