@@ -49,6 +49,7 @@ from complaints.services.batch import (
     outreach_move,
 )
 from complaints.services.errors import Refused
+from complaints.services.privacy import list_seen
 from web.actions import ComplaintActionView
 
 CONTACTS_PER_PAGE = 50
@@ -155,8 +156,19 @@ def investigation_context(
 
 
 def investigation_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The investigation; an outreach page shown with contacts in full (investigators) or searched is
+    logged once per view, like the lists of complaints (issue 26)."""
     investigation = visible_investigation(request, pk)
-    return render(request, "web/batch/detail.html", investigation_context(request, investigation))
+    context = investigation_context(request, investigation)
+    filters = context["filters"]
+    list_seen(
+        user=request.user,
+        complaints=[],
+        where=_("Outreach list of batch investigation %(batch)s") % {"batch": investigation},
+        search=filters.cleaned_data["q"] if filters.is_valid() else "",
+        rows_in_full=len(context["rows"]) if context["investigator"] else 0,
+    )
+    return render(request, "web/batch/detail.html", context)
 
 
 def import_error_rows(data: bytes, errors: list[tuple[int, str]]) -> list[dict[str, Any]]:

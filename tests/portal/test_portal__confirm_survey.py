@@ -94,3 +94,48 @@ def test_resolved_by_link_closes_and_the_survey_completes_the_follow_up(client, 
     c.refresh_from_db()
     assert c.satisfaction == 4 and c.satisfaction_before == 1 and c.followed_up_at is not None
     assert c.status == PROCESS.DONE
+
+
+def test_hostile_reason_comment_and_file_name_from_the_link_stay_inert(client, org, portal, agent, quality_engineer):
+    """Issue 21's XSS line for the fields the other XSS tests do not fill: the confirmation's reason,
+    the survey's comment and a file's name, on the customer's page and the staff's complaint page."""
+    from django.test import Client
+
+    from tests.security.test_hardening__xss import assert_inert
+    from tests.web.page_helpers import page_url
+    from tests.web.test_complaint_page__attachments import png
+
+    reason = "<script>alert('r')</script><img src=x onerror=alert(2)>"
+    comment = "<svg onload=alert(3)> {{ 7*7 }}"
+    c = at_confirmation(org, agent, quality_engineer)
+    token = customer_link_issue(complaint=c)
+    upload = png(name="<img src=x onerror=alert(9)>.png")
+    assert client.post(reverse("portal:track", args=[token]), {"text": "photo", "uploads": upload}).status_code == 302
+    assert client.post(reverse("portal:confirm", args=[token]), {"resolved": "no", "reason": reason}).status_code == 302
+    staff = Client()
+    staff.force_login(agent)
+    for where, html in {
+        "tracking page": client.get(reverse("portal:track", args=[token])).content.decode(),
+        "complaint page": staff.get(page_url(c)).content.decode(),
+    }.items():
+        assert_inert(html, where)
+    assert "&lt;script&gt;alert(" in staff.get(page_url(c)).content.decode()  # the reason, shown as written
+    # Through another round to the survey, whose comment is shown on the complaint page.
+    from tests.flows.test_flows__journey import do
+
+    do(agent, c, FLOW.containment, {"description": "Door replaced again.", "cost": "80"})  # straight back
+    token = customer_link_issue(complaint=c)
+    assert client.post(reverse("portal:confirm", args=[token]), {"resolved": "yes"}).status_code == 302
+    wait = open_task(c, FLOW.follow_up_wait)
+    with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
+        workflow_timers_fire()
+        survey_token = customer_link_issue(complaint=c)
+        answer = {"satisfaction": "2", "comment": comment}
+        assert client.post(reverse("portal:survey", args=[survey_token]), answer).status_code == 302
+    c.refresh_from_db()
+    assert c.satisfaction_comment == comment
+    for where, html in {
+        "tracking page": client.get(reverse("portal:track", args=[survey_token])).content.decode(),
+        "complaint page": staff.get(page_url(c)).content.decode(),
+    }.items():
+        assert_inert(html, where)

@@ -319,3 +319,16 @@ def test_a_refused_move_answers_on_the_list_the_user_was_looking_at(investigatio
     assert "Choose the contact&#x27;s new state." in row or "Choose the contact's new state." in row
     second.refresh_from_db()
     assert second.state == "to_contact"
+
+
+def test_the_outreach_list_shown_in_full_or_searched_is_logged_once_per_view(investigation, agent, quality_engineer):
+    from complaints.models import AccessLog
+
+    as_user(quality_engineer).get(f"/workflow/batch/{investigation.pk}/")
+    logged = AccessLog.objects.get(user=quality_engineer)
+    assert logged.kind == AccessLog.Kind.LIST and "rows in full" in logged.reason
+    # A masked reader's plain view writes nothing; their search by phone does (a look at personal data).
+    as_user(agent).get(f"/workflow/batch/{investigation.pk}/")
+    assert not AccessLog.objects.filter(user=agent).exists()
+    as_user(agent).get(f"/workflow/batch/{investigation.pk}/?q=13800138000")
+    assert "13800138000" in AccessLog.objects.get(user=agent).reason
