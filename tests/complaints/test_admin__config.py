@@ -201,7 +201,7 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
     from tests.complaints.kpi_fixture import ensure_settings
 
     ensure_settings()
-    ReviewPack.objects.create(
+    pack = ReviewPack.objects.create(
         kind="weekly",
         period="2026-W48",
         starts=date(2026, 11, 23),
@@ -266,6 +266,15 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
         name_zh_hans="法务审核",
         point="before_permanent_actions",
         role=Role.objects.get(code="agent"),
+    )
+    # A review decision (issue 22) and a file kept for an intake form that came back (issue 20).
+    from django.core.files.base import ContentFile
+
+    from complaints.models import PendingUpload, ReviewDecision
+
+    ReviewDecision.objects.create(pack=pack, description="Corner guards", owner=agent, due_date=date(2026, 12, 31))
+    PendingUpload.objects.create(
+        owner=agent, draft="d" * 32, file=ContentFile(b"x", name="kept.txt"), name="kept.txt", size=1
     )
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"
