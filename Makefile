@@ -36,8 +36,9 @@ run: install
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
-# Test processes (pytest-xdist): one per core by default; `TEST_WORKERS=0 make test` runs in one.
-TEST_WORKERS ?= auto
+# Test processes (pytest-xdist): one by default; `TEST_WORKERS=auto make test` runs one per core (faster, but
+# a transactional test flushes the rows the migrations put in, and xdist does not run those last).
+TEST_WORKERS ?= 0
 
 ## test: every test, lint and type checks included (PostgreSQL and Redis on 127.0.0.1 by default)
 test: install-dev lint

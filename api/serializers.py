@@ -308,10 +308,17 @@ class ActionCreateSerializer(serializers.Serializer):
     cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
 
 
+# The statuses a progress report may set (verification is the quality card's, not a report's); named
+# in SPECTACULAR_SETTINGS so the schema has one enum per choice set.
+ACTION_REPORTED = [
+    (status.value, status.label) for status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.DONE)
+]
+
+
 class ActionProgressSerializer(serializers.Serializer):
     """The quality card's "Report progress" form: planned, in progress or done (done needs evidence)."""
 
-    status = serializers.ChoiceField(choices=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.DONE])
+    status = serializers.ChoiceField(choices=ACTION_REPORTED)
     evidence = serializers.CharField(max_length=4000, required=False)
     seen_status = serializers.ChoiceField(
         choices=ActionStatus.choices,

@@ -356,6 +356,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IntakeChannelEnum": "complaints.choices.Channel",
         "ContactChannelEnum": "complaints.forms.page.CONTACT_CHANNELS",
+        "ActionStatusEnum": "complaints.choices.ActionStatus",
+        "ActionReportedStatusEnum": "api.serializers.ACTION_REPORTED",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -194,6 +194,8 @@ NOT_EXPORTED: dict[str, str] = {
     "complaints.BatchEvent": "case data",
     "complaints.Delivery": "business data (deliveries imported from the ERP), not configuration",
     "complaints.ReviewPack": "generated KPI packs",
+    "complaints.ReviewDecision": "decisions of a review: work items with owners, not configuration",
+    "complaints.PendingUpload": "files kept for an intake form that came back with an error",
     "viewflow.Process": "process instances of complaints",
     "viewflow.Task": "tasks of complaints",
     "auth.User": "accounts: the document names people by username; accounts come from the identity provider",

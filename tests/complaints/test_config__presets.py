@@ -91,7 +91,7 @@ def test_four_tier_preset_five_business_days_skip_the_holiday(org: dict[str, Any
 def test_four_tier_frontline_resolves_within_24_hours(org: dict[str, Any], agent: Any) -> None:
     config_import(document=preset_document("four_tier"))
     c = filed(agent, org, "2026-11-20 19:00", requested_amount="200")
-    assert (c.level.rank, c.level.name, c.department.code) == (1, "一线 Frontline", "store-a")
+    assert (c.level.rank, c.level.name, c.department.code) == (1, "Frontline", "store-a")
     assert c.resolution_due == at("2026-11-21 19:00")
 
 

@@ -56,7 +56,7 @@ def test_preview_lists_old_and_new_and_changes_nothing(org: dict[str, Any]) -> N
     before = config_export()
     document = fresh(before)
     document["levels"][0]["limits"][2]["resolution_amount"] = 2
-    document["roles"].append({"code": "legal", "name": "Legal", "can_register": False})
+    document["roles"].append({"code": "legal", "name_zh_hans": "法务", "name_en": "Legal", "can_register": False})
     gone = document["notification_templates"].pop()
     rows = history_rows()
 
@@ -69,14 +69,14 @@ def test_preview_lists_old_and_new_and_changes_nothing(org: dict[str, Any]) -> N
     assert '"resolution_amount": 3' in old.replace(" 3,", " 3,") or "resolution_amount" in old
     assert '"priority": "P2"' in old and '"resolution_amount": 2' in new
     assert ("roles", "added", "legal") in changes
-    assert ("name", "—", "Legal") in changes[("roles", "added", "legal")].fields
+    assert ("name_en", "—", "Legal") in changes[("roles", "added", "legal")].fields
     assert ("notification_templates", "removed", f"{gone['event']} / {gone['language']}") in changes
     assert config_export() == before and history_rows() == rows
 
 
 def test_an_import_writes_history_only_for_what_changed(org: dict[str, Any]) -> None:
     document = config_export()
-    document["priorities"][2]["name"] = "Normal, renamed"
+    document["priorities"][2]["name_en"] = "Normal, renamed"
     priority_rows = Priority.history.count()
     membership_rows, limit_rows = Membership.history.count(), LevelLimit.history.count()
 
@@ -178,7 +178,7 @@ def test_admin_import_previews_then_applies_on_confirmation(client: Client, djan
     admin_user = django_user_model.objects.create_superuser(username="root", password="x", email="r@example.com")
     client.force_login(admin_user)
     document = config_export()
-    document["roles"][0]["name"] = "Front desk"
+    document["roles"][0]["name_en"] = "Front desk"
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("c.json", json.dumps(document).encode(), content_type="application/json")
