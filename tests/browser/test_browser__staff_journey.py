@@ -175,6 +175,10 @@ def back_on_work_tab(page: Any, complaint: Complaint) -> None:
 def frame_link(journey: Journey, href: str, label: str, scope: Any = None) -> Any:
     """Opens one of the quality card's forms in its frame; returns the frame's locator."""
     frame = journey.page.locator("turbo-frame#rd-quality-frame")
+    # Turbo must be running before the click, or the link opens its own page (a loaded machine can
+    # be slower than the test right after the complaint page came back).
+    journey.page.wait_for_load_state("load")
+    journey.page.wait_for_function("() => window.Turbo !== undefined")
     journey.click((scope or frame).locator(f"a[href*='{href}']").first, label, in_place=True)
     return frame
 
