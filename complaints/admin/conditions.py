@@ -126,3 +126,17 @@ class ConditionInlineMixin:
         return capfirst(condition_text(field=obj.field, operator=obj.operator, value=obj.value, specs=specs))
 
     reads_as.short_description = _("reads as")  # type: ignore[attr-defined]
+
+
+def changelist_drawn_with(holder: Any, specs: Any, draw: Callable[[], Any]) -> Any:
+    """Draws an admin list whose rows read their conditions as sentences with one field catalog
+    (`holder.specs`, a thread-local) built once for the page and dropped afterwards: the rows
+    render inside this call, so the catalog is not kept for the next request."""
+    holder.specs = specs
+    try:
+        response = draw()
+        if hasattr(response, "render"):
+            response.render()
+        return response
+    finally:
+        holder.specs = None

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
-from complaints.admin.conditions import ConditionInlineMixin, dress_condition_fields
+from complaints.admin.conditions import ConditionInlineMixin, changelist_drawn_with, dress_condition_fields
 from complaints.admin.config import live_forms
 from complaints.choices import MatchMode, Operator
 from complaints.models.routing import STAGE_SWITCHES
@@ -285,14 +285,8 @@ class StageProfileAdmin(SimpleHistoryAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         # The rows read their scope with one catalog built here (drawn now, then dropped).
-        _profiles.specs = stage_profile_field_specs()
-        try:
-            response = super().changelist_view(request, extra_context)
-            if hasattr(response, "render"):
-                response.render()
-            return response
-        finally:
-            _profiles.specs = None
+        draw = super().changelist_view
+        return changelist_drawn_with(_profiles, stage_profile_field_specs(), lambda: draw(request, extra_context))
 
     @admin.display(description=_("applies to"))
     def applies_to(self, obj: models.StageProfile | None) -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
+from complaints.admin.conditions import changelist_drawn_with
 from complaints.admin.routing import ConditionInline
 from complaints.choices import MatchMode
 from complaints.rules.routing import rule_sentence
@@ -75,14 +76,8 @@ class CustomStepAdmin(SimpleHistoryAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         # The rows read their conditions with one catalog built here (drawn now, then dropped).
-        _steps.specs = step_field_specs()
-        try:
-            response = super().changelist_view(request, extra_context)
-            if hasattr(response, "render"):
-                response.render()
-            return response
-        finally:
-            _steps.specs = None
+        draw = super().changelist_view
+        return changelist_drawn_with(_steps, step_field_specs(), lambda: draw(request, extra_context))
 
     @admin.display(description=gettext_lazy("when"))
     def conditions_text(self, obj: models.CustomStep) -> str:
