@@ -36,15 +36,16 @@ run: install
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
-# Test processes (pytest-xdist): one by default; `TEST_WORKERS=auto make test` runs one per core (faster, but
-# a transactional test flushes the rows the migrations put in, and xdist does not run those last).
-TEST_WORKERS ?= 0
+# Test processes (pytest-xdist): one per core by default; `TEST_WORKERS=0 make test` runs them in this process.
+# Tests are handed out one by one in collection order (--dist load), so each process keeps pytest-django's
+# order: the transactional tests, which flush the rows the migrations put in, run after the others.
+TEST_WORKERS ?= auto
 
 ## test: every test, lint and type checks included (PostgreSQL and Redis on 127.0.0.1 by default)
 test: install-dev lint
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/redress}" \
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}" \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 8 --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 8 --dist load
 
 lint: install-dev
 	$(BIN)/ruff check .

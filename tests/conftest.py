@@ -17,6 +17,7 @@ from viewflow.workflow.models import Task
 from complaints.models import Category, Department, Membership, Role
 from complaints.services.config_io import config_import, preset_document
 from flows.flows import ComplaintFlow
+from tests.preset_replay import run_recorded
 
 FMT = "%Y-%m-%d %H:%M"
 
@@ -55,7 +56,7 @@ def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
 def org(db: Any) -> dict[str, Any]:
     """The three-tier preset (roles, P0–P3, store → region → HQ, quality routing) plus HQ → East →
     stores A and B."""
-    config_import(document=preset_document("three_tier"))
+    run_recorded("three_tier", lambda: config_import(document=preset_document("three_tier")))
     d: dict[str, Any] = {}
     d["hq"] = Department.objects.get(code="hq")
     d["quality"] = Department.objects.get(code="quality")
