@@ -11,7 +11,7 @@ the escalation service), pass a collaboration request on, remind and re-arm.
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -52,6 +52,7 @@ from complaints.services.notify import Notice, notify_event, notify_many
 from complaints.services.urgency import urgency_refresh
 
 OPEN_STATES = (Clock.State.RUNNING, Clock.State.PAUSED)
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE for a transaction it rolled back to break a deadlock
 COMPLAINT_KINDS = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.RESPONSE, Clock.Kind.RESOLUTION, Clock.Kind.PROMISE)
 ACTION_DONE = (ActionStatus.DONE, ActionStatus.EFFECTIVE, ActionStatus.NOT_EFFECTIVE)
 OPEN_TASK = ("NEW", "ASSIGNED", "STARTED")
@@ -502,12 +503,21 @@ def clocks_sweep(*, now: datetime | None = None, batch: int = 500, max_batches: 
     morning after an outage drains in one tick): a clock past its warning time warns, one past its
     due time breaches (what that does is its level's rule: warn only, notify the breach list,
     escalate one level or to the top), a collaboration request passes to the next holder of its
-    chain, a P0 reminder reminds and re-arms. Returns what fired."""
+    chain, a P0 reminder reminds and re-arms. Returns what fired.
+
+    Two sweeps take different clocks, but clocks of one case may fall to both, and escalating it
+    locks its row: when PostgreSQL breaks such a deadlock, the losing batch has rolled back whole
+    and is taken again (its clocks are unclaimed), once per batch."""
     now = now or timezone.now()
     result = {"warned": 0, "breached": 0, "passed_on": 0, "reminded": 0}
     rounds = 0
     while True:
-        fired, full = _sweep_batch(now=now, batch=batch)
+        try:
+            fired, full = _sweep_batch(now=now, batch=batch)
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+            fired, full = _sweep_batch(now=now, batch=batch)
         for key, value in fired.items():
             result[key] += value
         rounds += 1

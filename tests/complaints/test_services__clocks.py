@@ -166,6 +166,42 @@ def test_two_sweeps_at_once_escalate_once(org, agent):
     assert sum(r["breached"] for r in results) == complaint.clocks.filter(breached_at__isnull=False).count()
 
 
+@pytest.mark.postgres
+def test_a_batch_postgresql_rolled_back_to_break_a_deadlock_is_taken_again(org, agent, monkeypatch):
+    """Two sweeps escalating one case can deadlock on its row; the losing batch is retried once,
+    with its clocks unclaimed, and any other database error still surfaces."""
+    from django.db import OperationalError, connection, transaction
+
+    import complaints.services.clocks as clocks_module
+
+    complaint = filed(org, agent, promised_response_at=later(40))
+    due = running(complaint)["resolution"].due_at + timedelta(seconds=1)
+    real_batch = clocks_module._sweep_batch
+    calls = []
+
+    def deadlocking_once(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        if len(calls) == 1:  # a real 40P01 from PostgreSQL, its (sub)transaction rolled back
+            with connection.cursor() as cur, transaction.atomic():
+                cur.execute("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'deadlock_detected'; END $$")
+        return real_batch(**kwargs)
+
+    monkeypatch.setattr(clocks_module, "_sweep_batch", deadlocking_once)
+    with time_machine.travel(due):
+        result = clocks_sweep(now=due)
+    assert len(calls) == 2 and result["breached"] >= 1
+    complaint.refresh_from_db()
+    assert complaint.level.rank == 2 and complaint.escalations.count() == 1
+
+    def failing(**kwargs: Any) -> Any:
+        with connection.cursor() as cur, transaction.atomic():
+            cur.execute("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'lock_not_available'; END $$")
+
+    monkeypatch.setattr(clocks_module, "_sweep_batch", failing)
+    with pytest.raises(OperationalError):
+        clocks_sweep(now=due)
+
+
 def test_waiting_for_the_customer_pauses_the_resolution_clock_and_resumes_with_the_time_left(org, agent):
     complaint = filed(org, agent, risk_flagged="on")  # HQ: calendar time
     clock = running(complaint)["resolution"]
