@@ -1,6 +1,8 @@
 """A real Celery worker with embedded beat, started against the test database and Redis."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +27,8 @@ def broker_or_skip() -> str:
 
 
 def start_worker(broker: str) -> subprocess.Popen[str]:
-    """Starts `celery worker -B` on the test database, sweeping every second."""
+    """Starts `celery worker -B` on the test database, sweeping every second, in its own process
+    group: the embedded beat is a child process, which a killed worker would leave running."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -43,7 +46,14 @@ def start_worker(broker: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
+
+
+def kill_worker(worker: subprocess.Popen[str]) -> None:
+    """Kills the worker and its beat at once (no chance to finish what they do)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
 
 
 def stop_worker(worker: subprocess.Popen[str]) -> str:
@@ -51,4 +61,5 @@ def stop_worker(worker: subprocess.Popen[str]) -> str:
     if worker.poll() is None:
         worker.terminate()
     output, _ = worker.communicate(timeout=30)
+    kill_worker(worker)  # the beat, should it outlive the worker
     return output

@@ -1,7 +1,6 @@
 """Faults: a worker killed with SIGKILL mid-sweep, and a flushed Redis, lose no clock and fire
 none twice (clocks are rows; the broker only carries "sweep now")."""
 
-import signal
 import time
 from datetime import timedelta
 
@@ -11,7 +10,7 @@ from django.utils import timezone
 
 from complaints.models import Clock, ComplaintEvent
 from flows import driver
-from tests.celery_worker import broker_or_skip, start_worker, stop_worker
+from tests.celery_worker import broker_or_skip, kill_worker, start_worker, stop_worker
 from tests.conftest import intake_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -56,12 +55,11 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_fires_nothing_twice(org, ag
     worker = start_worker(broker)
     try:
         assert wait_until(lambda: warned(ids) > 0), stop_worker(worker)[-3000:]
-        worker.send_signal(signal.SIGKILL)  # no chance to finish the sweep
+        kill_worker(worker)  # no chance to finish the sweep
         worker.wait(timeout=30)
         assert warned(ids) < len(ids), "the sweep finished before the kill; raise COUNT or lower the batch"
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        kill_worker(worker)
     restarted = start_worker(broker)
     try:
         assert wait_until(lambda: warned(ids) == len(ids)), stop_worker(restarted)[-3000:]
