@@ -1,4 +1,7 @@
-"""Pages cost a constant number of queries however many tasks there are."""
+"""Pages cost a constant number of queries however many tasks there are.
+
+Sizes are the smallest that prove it: a few rows against more than a page (25), so a query per row
+or per page shows as a difference."""
 
 import pytest
 from django.db import connection
@@ -24,12 +27,12 @@ def queries_for(client, url):
 
 
 @pytest.mark.parametrize("url", ["/workflow/inbox/", "/workflow/flows/complaint/flows/", "/workflow/archive/"])
-def test_list_pages_cost_the_same_for_10_and_200_tasks(org, agent, url):
+def test_list_pages_cost_the_same_for_5_and_30_tasks(org, agent, url):
     client = Client()
     client.force_login(agent)
-    fill(org, agent, 10)
+    fill(org, agent, 5)
     few = queries_for(client, url)
-    fill(org, agent, 190)
+    fill(org, agent, 25)
     many = queries_for(client, url)
     assert many == few, (few, many)
     assert few <= 25
@@ -41,13 +44,13 @@ def fill_queue(org, agent, count):
     Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.ASSIGNED).update(owner=None, status=STATUS.NEW)
 
 
-def test_queue_costs_the_same_for_10_and_200_tasks(org, agent):
+def test_queue_costs_the_same_for_5_and_30_tasks(org, agent):
     client = Client()
     client.force_login(agent)
-    fill_queue(org, agent, 10)
+    fill_queue(org, agent, 5)
     few = queries_for(client, "/workflow/queue/")
-    fill_queue(org, agent, 190)
-    assert Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.NEW).count() == 200
+    fill_queue(org, agent, 25)
+    assert Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.NEW).count() == 30
     many = queries_for(client, "/workflow/queue/")
     assert many == few, (few, many)
 
