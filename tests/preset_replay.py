@@ -85,11 +85,14 @@ def _writable_columns(table: str) -> list[str]:
         return [row[0] for row in cur.fetchall()]
 
 
-def _statements(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]], keys: dict[str, list[str]]):
-    """The SQL that turns `before` into `after`: per table one DELETE, one UPDATE, one INSERT, then
-    the table's sequence moved past the ids written."""
+def _statements(
+    before: dict[str, dict[str, str]], after: dict[str, dict[str, str]], keys: dict[str, list[str]]
+) -> tuple[list[tuple[str, str]], set[str]]:
+    """The SQL that turns `before` into `after` (per table one DELETE, one UPDATE, one INSERT, then
+    the table's sequence set to its highest id), and the tables it writes."""
     q = connection.ops.quote_name
     deletes, updates, inserts, sequences = [], [], [], []
+    written: set[str] = set()
     for table in after:
         old, new = before.get(table, {}), after[table]
         gone = [json.loads(old[k]) for k in old.keys() - new.keys()]
@@ -97,6 +100,7 @@ def _statements(before: dict[str, dict[str, str]], after: dict[str, dict[str, st
         changed = [json.loads(new[k]) for k in new.keys() & old.keys() if new[k] != old[k]]
         if not (gone or added or changed):
             continue
+        written.add(table)
         pk = keys[table]
         if (gone or changed) and not pk:
             raise LookupError(f"{table} has no primary key; its changed rows cannot be replayed")
@@ -119,7 +123,7 @@ def _statements(before: dict[str, dict[str, str]], after: dict[str, dict[str, st
                         table,
                     )
                 )
-    return deletes + updates + inserts + sequences
+    return deletes + updates + inserts + sequences, written
 
 
 def run_recorded(name: str, run: Callable[[], Any], reached_through: tuple[str, ...] = ("auth_user",)) -> None:
@@ -151,10 +155,7 @@ def run_recorded(name: str, run: Callable[[], Any], reached_through: tuple[str, 
 
     with connection.execute_wrapper(note_tables):
         run()
-    statements = _statements(before, _rows(every, keys), keys)
-    written = {
-        m.group(1) for sql, _ in statements if (m := re.match(r'(?:DELETE FROM|UPDATE|INSERT INTO) "(\w+)"', sql))
-    }
+    statements, written = _statements(before, _rows(every, keys), keys)
     assert not written & set(reached_through), f"{name} writes {written & set(reached_through)}: compare them"
     compared = sorted((named & set(every)) - set(reached_through))
     _recorded.setdefault(name, []).append(({t: hashes[t] for t in compared}, statements))
