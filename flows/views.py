@@ -89,9 +89,9 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
     def form_valid(self, form: forms.IntakeForm) -> HttpResponse:
         # One transaction: if triage cannot run (configuration incomplete), nothing is kept.
         # Kept files ticked for a file question answer it (form.add_kept_answers); the others
-        # are the form's attachments.
+        # are the form's attachments. One transition: configuration read once, list rows once.
         kept = [row for row in form.cleaned_data.get("kept") or [] if not row.question]
-        with transaction.atomic():
+        with transaction.atomic(), one_transition():
             complaint = intake.complaint_register(
                 complaint=self.request.activation.process,
                 data=form.cleaned_data,

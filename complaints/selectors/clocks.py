@@ -14,12 +14,16 @@ def level_behaviours(level_ids: Iterable[int | None]) -> dict[tuple[int | None, 
     asks once per batch)."""
     ids = {pk for pk in level_ids if pk is not None}
     rules: dict[tuple[int | None, str], ClockBehaviour] = (
-        {
-            (rule.level_id, rule.kind): ClockBehaviour(
-                answered_by_response=rule.answered_by_response, warns=rule.warns, breach=rule.breach
-            )
-            for rule in ClockRule.objects.filter(level_id__in=ids)
-        }
+        read_once(
+            f"level_behaviours:{sorted(ids)}",
+            lambda: {
+                (rule.level_id, rule.kind): ClockBehaviour(
+                    answered_by_response=rule.answered_by_response, warns=rule.warns, breach=rule.breach
+                )
+                for rule in ClockRule.objects.filter(level_id__in=ids)
+            },
+            shared=True,
+        )
         if ids
         else {}
     )
@@ -37,7 +41,7 @@ def _level_rules(level_id: int) -> dict[str, ClockRule]:
             rules.setdefault(rule.kind, rule)
         return rules
 
-    return read_once(f"clock_rules:{level_id}", load)
+    return read_once(f"clock_rules:{level_id}", load, shared=True)
 
 
 def clock_behaviour(*, level_id: int | None, kind: str) -> ClockBehaviour:

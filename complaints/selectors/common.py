@@ -20,7 +20,7 @@ from complaints.selectors.routing import ConfigurationMissing as ConfigurationMi
 
 def process_settings() -> ProcessSettings:
     """Returns the single ProcessSettings row (a preset import or the admin creates it)."""
-    obj = read_once("process_settings", lambda: ProcessSettings.objects.order_by("pk").first())
+    obj = read_once("process_settings", lambda: ProcessSettings.objects.order_by("pk").first(), shared=True)
     if obj is None:
         raise ConfigurationMissing(_("Process settings are missing: import a preset or add them in the admin."))
     return obj
@@ -40,7 +40,9 @@ def login_cooloff(request: Any = None) -> timedelta:
 
 def department_subtree_ids(root_ids: set[int]) -> set[int]:
     """Returns the given departments and every department below them."""
-    parents = read_once("department_parents", lambda: dict(Department.objects.values_list("pk", "parent_id")))
+    parents = read_once(
+        "department_parents", lambda: dict(Department.objects.values_list("pk", "parent_id")), shared=True
+    )
     return subtree_ids(parents, root_ids)
 
 
@@ -174,7 +176,9 @@ def stage_route(*, complaint: Complaint, stage: str) -> StageRoute | None:
     """Returns the admin's routing of a step for this complaint: its profile's own, else the general one."""
     # Every step's routing in one read (once per transition: a step's form routes the next steps).
     routes = read_once(
-        "stage_routes", lambda: list(StageRoute.objects.select_related("role", "department").order_by("pk"))
+        "stage_routes",
+        lambda: list(StageRoute.objects.select_related("role", "department").order_by("pk")),
+        shared=True,
     )
     own = [r for r in routes if r.stage == stage]
     route = None

@@ -44,7 +44,7 @@ def portal_settings() -> PortalSettings | None:
     from complaints.selectors.once import read_once
 
     rows = PortalSettings.objects.select_related("receiving_department", "customer_channel").order_by("pk")
-    return read_once("portal", rows.first)  # type: ignore[no-any-return]
+    return read_once("portal", rows.first, shared=True)  # type: ignore[no-any-return]
 
 
 def customer_form(form: EffectiveForm) -> EffectiveForm:

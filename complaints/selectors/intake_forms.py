@@ -58,7 +58,9 @@ def category_parents() -> dict[int, int | None]:
     """Returns the category tree as {id: parent id} (one query)."""
     from complaints.selectors.once import read_once
 
-    return dict(read_once("category_parents", lambda: dict(Category.objects.values_list("pk", "parent_id"))))
+    return dict(
+        read_once("category_parents", lambda: dict(Category.objects.values_list("pk", "parent_id")), shared=True)
+    )
 
 
 def category_chain(category: Category | None) -> list[Category]:
@@ -66,8 +68,15 @@ def category_chain(category: Category | None) -> list[Category]:
     if category is None:
         return []
     ids = path_to_root(category_parents(), category.pk)
-    by_id = Category.objects.in_bulk(ids)
-    return [by_id[pk] for pk in reversed(ids)]
+    by_id = categories_by_id()
+    return [by_id[pk] for pk in reversed(ids) if pk in by_id]
+
+
+def categories_by_id() -> dict[int, Category]:
+    """Every category by id, read once per configuration (shared: do not change the objects)."""
+    from complaints.selectors.once import read_once
+
+    return read_once("categories_by_id", lambda: Category.objects.in_bulk(), shared=True)
 
 
 def category_subtree_ids(category: Category) -> set[int]:

@@ -34,7 +34,10 @@ EXPORT_PERSONAL_DATA = "complaints.export_personal_data"
 def privacy_policy() -> PrivacyPolicy:
     """Returns the admin's privacy policy row, or the defaults (owner and level handlers see in
     full, nobody reveals, nothing is anonymised) before an admin saved one."""
-    return read_once("privacy_policy", lambda: PrivacyPolicy.objects.order_by("pk").first()) or PrivacyPolicy()
+    return (
+        read_once("privacy_policy", lambda: PrivacyPolicy.objects.order_by("pk").first(), shared=True)
+        or PrivacyPolicy()
+    )
 
 
 class ContactPolicy:

@@ -98,6 +98,7 @@ def _bounds(
         lambda: list(
             RegionalBound.objects.filter(level_id=level_id).order_by("pk").prefetch_related("regional_values__calendar")
         ),
+        shared=True,
     )
     return {(b.setting, b.priority_id): b for b in rows if setting is None or b.setting == setting}
 
@@ -110,7 +111,15 @@ def level_terms(
     chain = _Chain(department)
     priority_id = priority.pk if priority is not None else None
     bounds = _bounds(department, level=level)
-    limit = LevelLimit.objects.filter(level=level, priority_id=priority_id).first() if priority_id else None
+    limit = (
+        read_once(
+            f"level_limit:{level.pk}:{priority_id}",
+            lambda: LevelLimit.objects.filter(level=level, priority_id=priority_id).first(),
+            shared=True,
+        )
+        if priority_id
+        else None
+    )
     calendar = level.calendar if level.business_time else None
     return LevelTerms(
         limit=limit,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints.choices import (
@@ -51,7 +52,7 @@ from complaints.rules.routing import (
     route,
 )
 from complaints.rules.signals import SignalFacts, SignalHit, detect_signals, over_authority
-from complaints.selectors.intake_forms import answer_facts, answer_field_specs, category_chain
+from complaints.selectors.intake_forms import answer_facts, answer_field_specs, categories_by_id, category_chain
 from complaints.selectors.once import read_once
 from complaints.selectors.regional import LevelTerms, applied_lines, level_authority, level_calendar, level_terms
 from complaints.selectors.triage import effective_emotion, emotion_reading, signal_facts, signal_policy
@@ -76,8 +77,12 @@ def routing_field_specs() -> dict[str, FieldSpec]:
 
     `category` and `department` are tree fields: a condition on a node also matches everything
     below it. `region` is the region above the registering department. Every question of the
-    category forms is a field too, named `form.<key>`.
+    category forms is a field too, named `form.<key>`. Read once per configuration and language.
     """
+    return read_once(f"routing_field_specs:{get_language()}", _routing_field_specs, shared=True)
+
+
+def _routing_field_specs() -> dict[str, FieldSpec]:
     labels = {f.name: str(f.verbose_name) for f in Complaint._meta.get_fields() if hasattr(f, "verbose_name")}
     categories = tree_options(Category.objects.values_list("pk", "parent_id", "code", "name"))
     departments = tree_options(Department.objects.values_list("pk", "parent_id", "code", "name"))
@@ -206,9 +211,41 @@ def tree_options(rows: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(nodes[pk][1] for pk in ordered), tuple(" / ".join(path(pk)) for pk in ordered)
 
 
+def departments_by_id() -> dict[int, Department]:
+    """Every department by id, read once per configuration (shared: do not change the objects)."""
+    return read_once("departments_by_id", lambda: {d.pk: d for d in Department.objects.all()}, shared=True)
+
+
+def routing_rules() -> list[RoutingRule]:
+    """The active routing rules with their conditions, in the order they are tried."""
+    return read_once(
+        "routing_rules",
+        lambda: list(
+            RoutingRule.objects.filter(active=True)
+            .prefetch_related("conditions")
+            .order_by("is_default", "position", "pk")
+        ),
+        shared=True,
+    )
+
+
+def levels_by_id() -> dict[int, EscalationLevel]:
+    """Every escalation level (with its role, department and calendar) by id, read once per configuration."""
+    return read_once(
+        "levels_by_id",
+        lambda: {lv.pk: lv for lv in EscalationLevel.objects.select_related("role", "department", "calendar")},
+        shared=True,
+    )
+
+
+def priorities_by_id() -> dict[int, Priority]:
+    """Every priority by id, read once per configuration."""
+    return read_once("priorities_by_id", lambda: {p.pk: p for p in Priority.objects.all()}, shared=True)
+
+
 def department_chain(department: Department | None) -> list[Department]:
     """Returns the department and its ancestors, nearest first."""
-    by_id = {d.pk: d for d in Department.objects.all()}
+    by_id = departments_by_id()
     chain: list[Department] = []
     node = by_id.get(department.pk) if department is not None else None
     while node is not None and node not in chain:
@@ -275,7 +312,9 @@ def rule_row(rule: RoutingRule, specs: dict[str, FieldSpec]) -> RuleRow:
 def stage_profile_for(*, category: Category | None, priority: Priority | None) -> StageProfile | None:
     """Returns the most specific profile: category + priority, category, parent categories (each
     with the priority first), then priority alone, then the default profile."""
-    profiles = {(p.category_id, p.priority_id): p for p in StageProfile.objects.all()}
+    profiles = read_once(
+        "stage_profiles", lambda: {(p.category_id, p.priority_id): p for p in StageProfile.objects.all()}, shared=True
+    )
     priority_id = priority.pk if priority is not None else None
     node = category
     seen: set[int] = set()
@@ -284,7 +323,7 @@ def stage_profile_for(*, category: Category | None, priority: Priority | None) -
         for key in ((node.pk, priority_id), (node.pk, None)):
             if key in profiles:
                 return profiles[key]
-        node = node.parent
+        node = categories_by_id().get(node.parent_id) if node.parent_id else None
     return profiles.get((None, priority_id)) or profiles.get((None, None))
 
 
@@ -403,7 +442,7 @@ class TriageDecision:
 
 def urgent_due(*, complaint: Complaint, at: datetime, due: datetime | None, signals: list[str]) -> datetime | None:
     """The first-response due time after the admin's urgent conditions (ProcessSettings)."""
-    settings_row = read_once("process_settings", lambda: ProcessSettings.objects.order_by("pk").first())
+    settings_row = read_once("process_settings", lambda: ProcessSettings.objects.order_by("pk").first(), shared=True)
     if settings_row is None:
         return due
     chain: list[int] = []
@@ -417,7 +456,9 @@ def urgent_due(*, complaint: Complaint, at: datetime, due: datetime | None, sign
         signals=signals,
         categories=chain,
         urgent_signals=settings_row.urgent_signals,
-        urgent_categories=settings_row.urgent_categories.values_list("pk", flat=True),
+        urgent_categories=read_once(
+            "urgent_categories", lambda: list(settings_row.urgent_categories.values_list("pk", flat=True)), shared=True
+        ),
         minutes=settings_row.urgent_first_response_minutes,
     )
 
@@ -455,9 +496,7 @@ def triage_route(
     the rules chose adds the "over authority" signal and the rules are asked once more with it.
     """
     specs = routing_field_specs()
-    rules = list(
-        RoutingRule.objects.filter(active=True).prefetch_related("conditions").order_by("is_default", "position", "pk")
-    )
+    rules = routing_rules()
     default = next((r for r in rules if r.is_default), None)
     if default is None:
         raise ConfigurationMissing(_("There is no default routing rule: import a preset or add one in the admin."))
@@ -476,21 +515,22 @@ def triage_route(
     decision = decide(hits)
     if decision.priority_id is None or decision.level_id is None:
         raise ConfigurationMissing(_("The default routing rule must set a priority and a starting level."))
-    level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
+    levels = levels_by_id()
+    level = levels[decision.level_id]
     authority = level_authority(level=level, department=decision.department_id or department)
     if over_authority(amount=complaint.requested_amount, authority=authority):
         hits = detect_signals(replace(base, authority=authority, authority_known=True), policy)
         decision = decide(hits)
         if decision.level_id != level.pk:
-            level = EscalationLevel.objects.select_related("role", "department", "calendar").get(pk=decision.level_id)
+            level = levels[decision.level_id]
     by_id = {r.pk: r for r in rules}
-    priority = Priority.objects.get(pk=decision.priority_id)
+    priority = priorities_by_id()[decision.priority_id]
     chosen = complaint.intake_priority if complaint.intake_priority_id else None
     if chosen is not None and priority_floor(rules_rank=priority.rank, chosen_rank=chosen.rank) == chosen.rank:
         # The agent's (suggested) priority is more urgent: taken. Less urgent: the rules' stands.
         priority = chosen
     routed_department = (
-        Department.objects.get(pk=decision.department_id) if decision.department_id is not None else department
+        departments_by_id()[decision.department_id] if decision.department_id is not None else department
     )
     return TriageRoute(
         department=routed_department,

@@ -47,6 +47,7 @@ def signal_policy() -> SignalPolicy:
                 KeywordSignal(code=signal.code, keywords=signal.keyword_list())
                 for signal in TriageSignal.objects.filter(active=True).order_by("code")
             ),
+            shared=True,
         ),
         emotion_order=tuple(Emotion.values),
         emotion_threshold=settings_row.emotion_threshold or None,
@@ -117,7 +118,7 @@ def signal_facts(*, complaint: Complaint, at: datetime) -> SignalFacts:
 def triage_settings() -> TriageSettings | None:
     """Returns the single triage settings row (the migration creates it; the admin edits it). Without
     it there is no emotion index, no suggestion and no same-incident signal; the rules work as before."""
-    return read_once("triage_settings", lambda: TriageSettings.objects.order_by("pk").first())
+    return read_once("triage_settings", lambda: TriageSettings.objects.order_by("pk").first(), shared=True)
 
 
 def triage_settings_required() -> TriageSettings:
@@ -133,7 +134,7 @@ def triage_settings_required() -> TriageSettings:
 def emotion_policy() -> EmotionPolicy | None:
     """Builds the admin's emotion lexicon and bands (None without triage settings)."""
 
-    return read_once("emotion_policy", _emotion_policy)  # type: ignore[no-any-return]
+    return read_once("emotion_policy", _emotion_policy, shared=True)  # type: ignore[no-any-return]
 
 
 def _emotion_policy() -> EmotionPolicy | None:
@@ -149,6 +150,7 @@ def _emotion_policy() -> EmotionPolicy | None:
                 .order_by("kind", "phrase")
                 .values_list("phrase", "kind", "weight")
             ),
+            shared=True,
         ),
         bands=(row.agitated_from, row.angry_from, row.extremely_angry_from),
         emotion_order=tuple(Emotion.values),
@@ -249,7 +251,7 @@ def same_incident_complaints(
 
 def active_model() -> TriageModel | None:
     """The model in use, if any."""
-    return read_once("active_model", lambda: TriageModel.objects.filter(active=True).first())
+    return read_once("active_model", lambda: TriageModel.objects.filter(active=True).first(), shared=True)
 
 
 @dataclass(frozen=True)

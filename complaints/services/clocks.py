@@ -238,6 +238,7 @@ def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = N
         read_once(  # a level's step limits, once per transition (a step's form syncs them twice)
             f"step_limits:{level.pk}:{priority.pk}",
             lambda: {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority=priority)},
+            shared=True,
         )
         if level is not None and priority is not None
         else {}

@@ -15,6 +15,7 @@ from complaints.choices import EventKind, StepRunStatus
 from complaints.models import Clock, Complaint, CustomStep, CustomStepLimit, CustomStepRun
 from complaints.rules.business_time import Unit, deadline, warning_time
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
+from complaints.selectors.once import read_once
 from complaints.selectors.routing import level_clock
 from complaints.selectors.steps import run_form, step_facts, step_form_version, steps_for
 from complaints.services.assignment import holds_queue, owner_by_rule
@@ -46,7 +47,12 @@ def custom_steps_start(*, complaint: Complaint, point: str, batch: int) -> list[
     its own process with its task in the step's queue (or its owner's inbox), asking the step's
     form version in use. `batch` tells the passes of the point apart. Returns the runs started."""
     runs: list[CustomStepRun] = []
-    if not CustomStep.objects.filter(active=True, point=point).exists():
+    points = read_once(
+        "custom_step_points",
+        lambda: set(CustomStep.objects.filter(active=True).values_list("point", flat=True)),
+        shared=True,
+    )
+    if point not in points:
         return runs  # one query at a point without steps: the facts are not even gathered
     for step in steps_for(facts=step_facts(complaint=complaint), point=point):
         run = side_task_start(

@@ -91,22 +91,22 @@ def test_a_note_re_triages_the_case_only_when_it_can_move(org: Any, agent: Any) 
     """A note may name a signal (a regulator, a vulnerable customer), so triage looks at the case
     again; routing and deadlines are read only when a signal could be new (was 47 before).
 
-    18: the visibility check reads the author's scope (6: memberships, the department tree, the
-    user's and their groups' permissions, role memberships, the visibility query; the two permission
-    reads and the role memberships are the user's first, which a page has already made: 15 through
-    the page), the savepoint pair (2), the note and its event (2), and the signals' inputs (8: the
-    case's level, process settings, the repeat count, the text answers, the notes, triage settings,
-    the emotion lexicon, the keyword lists).
+    15 (was 18 before the configuration was kept per process): the visibility check reads the
+    author's scope (6: memberships, the configuration's token, the department tree, the user's and
+    their groups' permissions, role memberships, the visibility query; the two permission reads and
+    the role memberships are the user's first, which a page has already made), the savepoint pair
+    (2), the note and its event (2), and the signals' inputs (5: the case's level, the repeat count,
+    the text answers, the notes; the settings, the emotion lexicon and the keyword lists are the
+    process's copy, read under the same token by the registration before).
 
-    31 with a demand amount: "over authority" depends on the level the routing rules choose, so the
-    routing is read as well (+13: routing fields (level, departments, category and department trees,
-    regions, signal names, form fields), the rules and their conditions, the case's department and
-    category chain, its answers, the level, its regional authority, the priority). Over 15 until a
-    pure bound (the demand is within every level's authority everywhere) can skip it."""
+    14 with a demand amount (was 31): "over authority" depends on the level the routing rules
+    choose, so the routing runs as well, but its configuration (routing fields, rules and conditions,
+    levels, regional authority, priorities, trees) is the process's copy; what is read is the
+    case's own: its answers."""
     complaint = register(agent, org, requested_amount="")
-    assert measured("note", lambda: note_add(complaint=complaint, author=agent, text="Called back.")) <= 18
+    assert measured("note", lambda: note_add(complaint=complaint, author=agent, text="Called back.")) <= 15
     demanding = register(agent, org)
-    assert measured("note, demand", lambda: note_add(complaint=demanding, author=agent, text="Called back.")) <= 31
+    assert measured("note, demand", lambda: note_add(complaint=demanding, author=agent, text="Called back.")) <= 15
 
 
 def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> None:  # noqa: F811 (the fixture)
@@ -125,18 +125,18 @@ def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> No
     start node, task and link: 5–8), notify the asked department or the approver (9), start the
     request's clock (3) and refresh the list rows (3–4)."""
     complaint = register(agent, org)
-    assert measured("escalate", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="risk")) <= 59
+    assert measured("escalate", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="risk")) <= 54
     assert (
         measured(
             "escalate again", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="customer_asked")
         )
-        <= 58
+        <= 52
     )
     assert (
         measured(
             "send back", lambda: complaint_send_back(complaint=complaint, actor=staff["executive"], reason="misrouted")
         )
-        <= 58
+        <= 47
     )
     technical = Department.objects.get(code="technical")
     assert (
@@ -144,14 +144,14 @@ def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> No
             "collaboration request",
             lambda: collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known?"),
         )
-        <= 46
+        <= 45
     )
     assert (
         measured(
             "compensation proposal",
             lambda: compensation_propose(complaint=complaint, actor=agent, amount=Decimal("50000"), purpose="Goodwill"),
         )
-        <= 37
+        <= 34
     )
 
 
@@ -179,7 +179,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.first_response,
             {"channel": "phone", "summary": "Sorry.", "promise": "Call back", "promised_by": later()},
         )
-        <= 58
+        <= 55
     )
     assert (
         step(
@@ -196,11 +196,11 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
         step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 45
     )
     describe_and_confirm(quality_engineer, c)
-    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 83
+    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 81
     plan_and_do_permanent(quality_engineer, c)
-    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 54
+    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 53
     verify_open(quality_engineer, c)
-    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 74
+    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 71
     assert (
         step(
             "customer confirmation",
@@ -209,7 +209,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.customer_confirmation,
             {"outcome": "confirmed", "channel": "phone", "note": "Happy now."},
         )
-        <= 80
+        <= 78
     )
     wait = open_task(c, FLOW.follow_up_wait)
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
@@ -217,8 +217,8 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 39
     c.refresh_from_db()
     assert (
-        measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 22
-    )  # clocks restarted 14, list rows 3, savepoints 2, process, event, row
+        measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 19
+    )  # clocks restarted 11, list rows 3, savepoints 2, process, event, row
 
 
 def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engineer: Any) -> None:
@@ -245,7 +245,7 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
         posted(
             "custom step", quality_engineer, task_url(task, "execute"), {"answer_legal_ok": "yes", "note": "Checked."}
         )
-        <= 101
+        <= 99
     )
     open_appeals(org)
     cx = officer()

@@ -1,0 +1,96 @@
+"""Configuration read once per transition, and kept by the process while it does not change
+(complaints/selectors/once.py, migration 0035_config_token; issues 17 and 23)."""
+
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from complaints.models import Department, TriageSettings
+from complaints.selectors.once import config_token, forget, read_once, reads_once
+from complaints.selectors.routing import departments_by_id
+from complaints.selectors.triage import triage_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def reads(work: Any) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        value = work()
+    return value, [q["sql"] for q in queries.captured_queries]
+
+
+def in_transition(work: Any) -> Any:
+    with reads_once():
+        return work()
+
+
+def test_a_shared_read_is_reused_by_the_next_transition_while_the_configuration_is_unchanged(org: Any) -> None:
+    first, sql = reads(lambda: in_transition(triage_settings))
+    assert any('FROM "complaints_triagesettings"' in s for s in sql)
+    again, _sql = reads(lambda: in_transition(triage_settings))
+    assert again is first
+    assert sql == ["SELECT token FROM complaints_configtoken WHERE id = 1"]  # the token only
+
+
+def test_an_admin_change_is_seen_by_the_next_transition(org: Any) -> None:
+    before = in_transition(triage_settings)
+    TriageSettings.objects.filter(pk=before.pk).update(angry_from=before.angry_from + 1)
+    after, sql = reads(lambda: in_transition(triage_settings))
+    assert after.angry_from == before.angry_from + 1
+    assert any('FROM "complaints_triagesettings"' in s for s in sql)
+
+
+def test_a_change_to_any_configuration_table_moves_the_token_even_a_bulk_one(org: Any) -> None:
+    """Statement triggers: update(), delete() and raw SQL move it as the admin's forms do."""
+    token = config_token()
+    Department.objects.filter(code="hq").update(name="Head office")
+    moved = config_token()
+    assert moved is not None and moved != token
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE complaints_department SET name = name")
+    assert config_token() not in (token, moved)
+
+
+def test_a_rolled_back_change_never_gives_its_number_to_other_content(org: Any) -> None:
+    """A number is given once: what a transition kept under the rolled-back number is never
+    reused, and the number before the change still means the configuration before it."""
+    token = config_token()
+    kept = in_transition(triage_settings)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        TriageSettings.objects.filter(pk=kept.pk).update(angry_from=kept.angry_from + 5)
+        inside = config_token()
+        assert in_transition(triage_settings).angry_from == kept.angry_from + 5
+        raise RuntimeError
+    assert config_token() == token != inside
+    again, _sql = reads(lambda: in_transition(triage_settings))
+    assert again.angry_from == kept.angry_from
+    TriageSettings.objects.filter(pk=kept.pk).update(angry_from=kept.angry_from + 7)
+    assert config_token() != inside  # the sequence never hands the rolled-back number out again
+    assert in_transition(triage_settings).angry_from == kept.angry_from + 7
+
+
+def test_outside_a_transition_every_read_goes_to_the_database(org: Any) -> None:
+    triage_settings()
+    _value, sql = reads(triage_settings)
+    assert any('FROM "complaints_triagesettings"' in s for s in sql)
+    assert not any("complaints_configtoken" in s for s in sql)
+
+
+def test_forget_reads_the_token_again_so_a_change_made_inside_the_transition_is_seen(org: Any) -> None:
+    with reads_once():
+        shared = departments_by_id()
+        Department.objects.filter(pk=next(iter(shared))).update(name="Renamed")
+        assert departments_by_id() is shared  # the transition's own copy, until told
+        forget("departments_by_id")
+        assert departments_by_id()[next(iter(shared))].name == "Renamed"
+
+
+def test_a_read_not_marked_shared_stays_per_transition(org: Any) -> None:
+    calls: list[int] = []
+    for _ in range(2):
+        with reads_once():
+            read_once("probe", lambda: calls.append(1))
+            read_once("probe", lambda: calls.append(1))
+    assert calls == [1, 1]
