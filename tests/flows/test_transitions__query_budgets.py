@@ -7,9 +7,11 @@ in its comment, and where it is over 15 the comment says what is left (bench/RES
 cost per transition", itemises the same).
 
 What every transition shares (complaints/services/transitions.py): configuration (process, triage
-and privacy settings, the active model, keyword signals, the emotion lexicon, stage routes, a
-level's regional bounds and clock rules) read once per transition (complaints/selectors/once.py),
-and the case's list rows (TaskUrgency) refreshed once at its end, inside its transaction.
+and privacy settings, the active model, keyword signals, the emotion lexicon, stage routes, routing
+rules and fields, levels, priorities, a level's regional bounds and clock rules) read once per
+transition, and reused by the next transitions of the process while the configuration's token is
+unchanged (complaints/selectors/once.py: one query for the token), and the case's list rows
+(TaskUrgency) refreshed once at its end, inside its transaction.
 
 Savepoints: every service opens `transaction.atomic()` so that a refusal undoes its writes and the
 form is shown again; inside viewflow's lock transaction each costs a SAVEPOINT/RELEASE pair (two
