@@ -68,18 +68,28 @@ TRIGGER = (
 )
 
 
+# A configuration object may lead to a person (a department's head): their name, address and
+# whether they are active count too; a login (last_login only) does not.
+USER_TRIGGER = """
+CREATE TRIGGER config_touched AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF
+    username, first_name, last_name, email, is_active, is_staff, is_superuser
+    ON auth_user FOR EACH STATEMENT EXECUTE FUNCTION complaints_config_touched();
+"""
+
+
 def token_create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(CREATE)
     for table in TABLES:
         schema_editor.execute(TRIGGER.format(table=table))
+    schema_editor.execute(USER_TRIGGER)
 
 
 def token_drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table in TABLES:
+    for table in (*TABLES, "auth_user"):
         schema_editor.execute(f"DROP TRIGGER IF EXISTS config_touched ON {table};")
     schema_editor.execute(
         "DROP FUNCTION IF EXISTS complaints_config_touched(); DROP TABLE IF EXISTS complaints_configtoken; "
@@ -91,6 +101,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('complaints', '0034_kpi3'),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [migrations.RunPython(token_create, token_drop)]

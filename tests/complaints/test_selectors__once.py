@@ -29,7 +29,7 @@ def in_transition(work: Any) -> Any:
 def test_a_shared_read_is_reused_by_the_next_transition_while_the_configuration_is_unchanged(org: Any) -> None:
     first, sql = reads(lambda: in_transition(triage_settings))
     assert any('FROM "complaints_triagesettings"' in s for s in sql)
-    again, _sql = reads(lambda: in_transition(triage_settings))
+    again, sql = reads(lambda: in_transition(triage_settings))
     assert again is first
     assert sql == ["SELECT token FROM complaints_configtoken WHERE id = 1"]  # the token only
 
@@ -94,3 +94,16 @@ def test_a_read_not_marked_shared_stays_per_transition(org: Any) -> None:
             read_once("probe", lambda: calls.append(1))
             read_once("probe", lambda: calls.append(1))
     assert calls == [1, 1]
+
+
+def test_a_person_a_configuration_object_leads_to_counts_but_a_login_does_not(org: Any, agent: Any) -> None:
+    """A department's head read through a shared department: deactivating them moves the token;
+    a login (last_login only) does not, so logging in does not throw every process's copy away."""
+    from django.contrib.auth.models import update_last_login
+
+    token = config_token()
+    update_last_login(None, agent)
+    assert config_token() == token
+    agent.is_active = False
+    agent.save()
+    assert config_token() != token
