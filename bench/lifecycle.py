@@ -26,7 +26,9 @@ on one extra lifecycle of each (CaptureQueriesContext around each request) and c
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import re
 import sys
@@ -375,6 +377,46 @@ def each(flavour: Any, run: Run, count: int) -> int:
     return pk
 
 
+# Where the Python time goes, by the file each function is in (own time, cProfile's tottime).
+AREAS = [
+    ("database driver (waiting for PostgreSQL)", ("/psycopg/", "/psycopg_pool/")),
+    ("Django ORM (building queries, rows to objects)", ("/django/db/",)),
+    ("Django templates", ("/django/template/", "/django/templatetags/")),
+    ("Django forms", ("/django/forms/",)),
+    ("Django other (request, middleware, auth, sessions, urls)", ("/django/",)),
+    ("viewflow", ("/viewflow/",)),
+    ("Redress: complaints (services, selectors, rules, forms)", (f"{ROOT}/complaints/",)),
+    ("Redress: flows, web", (f"{ROOT}/flows/", f"{ROOT}/web/")),
+    ("Redress: config (logging, middleware)", (f"{ROOT}/config/",)),
+]
+
+
+def area_of(filename: str) -> str:
+    for name, parts in AREAS:
+        if any(part in filename for part in parts):
+            return name
+    if "/site-packages/" in filename:
+        return "library: " + filename.split("/site-packages/")[1].split("/")[0].removesuffix(".py")
+    if filename == "~" or filename.startswith("<") or "/lib/python3" in filename:
+        return "Python itself (builtins, standard library, called by the above)"
+    return f"other ({filename})"
+
+
+def profiled(flavour: Any, count: int) -> dict[str, float]:
+    """Own time per lifecycle by area, in ms under the profiler (which slows Python, not the database)."""
+    profiler = cProfile.Profile()
+    with flavour.context():
+        profiler.enable()
+        for _ in range(count):
+            flavour.lifecycle(Run())
+        profiler.disable()
+    areas: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        own = row[2]
+        areas[area_of(filename)] += own * 1000 / count
+    return areas
+
+
 def table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
@@ -394,6 +436,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="the two alternate this many times")
     parser.add_argument("--warmup", type=int, default=2, help="lifecycles of each before timing")
     parser.add_argument("--tables", action="store_true", help="also print each step's queries by table")
+    parser.add_argument("--profile", type=int, default=0, help="then this many of each under cProfile, by area")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     flavours: list[Any] = [Redress(), Bare()]
@@ -473,6 +516,21 @@ def main() -> None:
                 print(f"\n{label}, {s}:")
                 for name, n in Counter(first_table(q) or q[:40] for q in run.queries[s]).most_common():
                     print(f"  {n:3d}  {name}")
+
+    if args.profile:
+        areas = {flavour.name: profiled(flavour, args.profile) for flavour in flavours}
+        ours, theirs_ = areas["Redress"], areas["bare viewflow"]
+        found = sorted(set(ours) | set(theirs_), key=lambda area: -(ours.get(area, 0.0) + theirs_.get(area, 0.0)))
+        rows = [["own time per lifecycle under cProfile (ms)", "Redress", "bare viewflow", "difference"]]
+        for area in found:
+            mine, theirs = ours.get(area, 0.0), theirs_.get(area, 0.0)
+            if mine >= 1 or theirs >= 1:
+                rows.append([area, f"{mine:.0f}", f"{theirs:.0f}", f"{mine - theirs:+.0f}"])
+        mine, theirs = sum(ours.values()), sum(theirs_.values())
+        rows.append(["total", f"{mine:.0f}", f"{theirs:.0f}", f"{mine - theirs:+.0f}"])
+        print()
+        print(f"{args.profile} lifecycles of each under cProfile, after the timed ones:")
+        print(table(rows))
 
 
 if __name__ == "__main__":
