@@ -163,14 +163,37 @@ KINDS = [
 ]
 
 
+OURS = tuple(f"{ROOT}/{package}/" for package in ("complaints", "flows", "web", "api", "portal", "config"))
+
+
+def origin(sql: str) -> str:
+    """Who issued the query being run: Django for the session, the user and Django's permission
+    tables (whoever touched `request.user` first); else the innermost frame in our code or in
+    viewflow (our middleware's `__call__` and request log only pass the request on)."""
+    if first_table(sql).startswith(("django_session", "auth_", "axes_", "django_content_type")):
+        return "Django (session, user, permissions)"
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename, function = frame.f_code.co_filename, frame.f_code.co_name
+        if "/viewflow/" in filename:
+            return "viewflow"
+        passing_on = filename.endswith(("middleware.py", "logs.py")) and function == "__call__"
+        if filename.startswith(OURS) and not passing_on:
+            return filename[len(str(ROOT)) + 1 :]
+        frame = frame.f_back  # type: ignore[assignment]
+    return "Django (other)"
+
+
 class Run:
-    """Per step: requests, seconds, CPU seconds; and, when capturing, the queries of each request."""
+    """Per step: requests, seconds, CPU seconds; and, when capturing, the queries of each request
+    and, per query, who issued it and how long the database took."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.cpu: dict[str, float] = defaultdict(float)
         self.calls: Counter[str] = Counter()
         self.queries: dict[str, list[str]] = defaultdict(list)
+        self.origins: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self.capture = False
         self.order: list[str] = []
 
@@ -180,7 +203,15 @@ class Run:
             self.order.append(name)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if self.capture:
-            with CaptureQueriesContext(connection) as captured:
+
+            def traced(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    self.origins[name].append((origin(sql), time.perf_counter() - started))
+
+            with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(traced):
                 yield
             self.queries[name].extend(q["sql"] for q in captured.captured_queries)
         else:
@@ -516,6 +547,20 @@ def main() -> None:
                 print(f"\n{label}, {s}:")
                 for name, n in Counter(first_table(q) or q[:40] for q in run.queries[s]).most_common():
                     print(f"  {n:3d}  {name}")
+
+    for label, run in (("Redress", redress), ("bare viewflow", bare)):
+        issued: Counter[str] = Counter()
+        waited: dict[str, float] = defaultdict(float)
+        for step in run.order:
+            for who, seconds in run.origins[step]:
+                issued[who] += 1
+                waited[who] += seconds
+        rows = [[f"{label}: who issued the queries (one lifecycle)", "queries", "database ms"]]
+        for who, n in issued.most_common():
+            rows.append([who, str(n), f"{waited[who] * 1000:.0f}"])
+        rows.append(["total (BEGIN/COMMIT not included)", str(issued.total()), f"{sum(waited.values()) * 1000:.0f}"])
+        print()
+        print(table(rows))
 
     if args.profile:
         areas = {flavour.name: profiled(flavour, args.profile) for flavour in flavours}
