@@ -433,14 +433,17 @@ def area_of(filename: str) -> str:
     return f"other ({filename})"
 
 
-def profiled(flavour: Any, count: int) -> dict[str, float]:
-    """Own time per lifecycle by area, in ms under the profiler (which slows Python, not the database)."""
+def profiled(flavour: Any, count: int, out: str = "") -> dict[str, float]:
+    """Own time per lifecycle by area, in ms under the profiler (which slows Python, not the
+    database); with `out`, the profile is kept in `<out>-<flavour>.prof` for pstats."""
     profiler = cProfile.Profile()
     with flavour.context():
         profiler.enable()
         for _ in range(count):
             flavour.lifecycle(Run())
         profiler.disable()
+    if out:
+        profiler.dump_stats(f"{out}-{flavour.name.split()[0].lower()}.prof")
     areas: dict[str, float] = defaultdict(float)
     for (filename, _line, _name), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
         own = row[2]
@@ -468,6 +471,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2, help="lifecycles of each before timing")
     parser.add_argument("--tables", action="store_true", help="also print each step's queries by table")
     parser.add_argument("--profile", type=int, default=0, help="then this many of each under cProfile, by area")
+    parser.add_argument("--profile-out", default="", help="keep the profiles as <this>-redress.prof, <this>-bare.prof")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     flavours: list[Any] = [Redress(), Bare()]
@@ -563,7 +567,7 @@ def main() -> None:
         print(table(rows))
 
     if args.profile:
-        areas = {flavour.name: profiled(flavour, args.profile) for flavour in flavours}
+        areas = {flavour.name: profiled(flavour, args.profile, args.profile_out) for flavour in flavours}
         ours, theirs_ = areas["Redress"], areas["bare viewflow"]
         found = sorted(set(ours) | set(theirs_), key=lambda area: -(ours.get(area, 0.0) + theirs_.get(area, 0.0)))
         rows = [["own time per lifecycle under cProfile (ms)", "Redress", "bare viewflow", "difference"]]
