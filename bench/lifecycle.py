@@ -4,7 +4,7 @@ shape of process, in the same process and on the same PostgreSQL database (issue
     createdb -h 127.0.0.1 -U postgres redress_life_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress_life_bench DJANGO_DEBUG=true
     .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo
-    .venv/bin/python bench/lifecycle.py --n 20
+    .venv/bin/python bench/lifecycle.py --n 30 --rounds 5 --profile 5
 
 Redress: the demo's `agent` registers a complaint on the intake page and the demo's `agent` and
 `quality` work it to the end by posting the pages a person posts: each step's form (claiming it from
@@ -503,8 +503,13 @@ def main() -> None:
             f"(CPU of this process {cpu / args.n * 1000:6.1f} ms), {queries} queries per lifecycle"
         )
     print(f"ratio (Redress / bare viewflow): {rates['Redress'] / rates['bare viewflow']:.3f}x")
+    same = len(set(walked.values())) == 1
     print(
-        "the same walk: "
+        (
+            "the same walk: "
+            if same
+            else "WARNING, the walks differ (bench/bareflow/flows.py no longer mirrors the flow): "
+        )
         + ", ".join(f"{name} {rows} task rows ({human} human)" for name, (rows, human) in walked.items())
         + " per lifecycle"
     )
