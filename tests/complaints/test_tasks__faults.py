@@ -1,7 +1,6 @@
 """Faults: a worker killed with SIGKILL mid-sweep, and a flushed Redis, lose no clock and fire
 none twice (clocks are rows; the broker only carries "sweep now")."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,14 @@ from django.utils import timezone
 
 from complaints.models import Clock, ComplaintEvent
 from flows import driver
-from tests.celery_worker import broker_or_skip, kill_worker, start_worker, stop_worker
+from tests.celery_worker import (
+    broker_or_skip,
+    kill_worker,
+    start_worker,
+    stop_worker,
+    wait_for_more_sweeps,
+    wait_until,
+)
 from tests.conftest import intake_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -25,15 +31,6 @@ def due_warnings(org, agent) -> list[int]:
         ids.append(Clock.objects.get(complaint=complaint, kind="response", state="running").pk)
     Clock.objects.filter(pk__in=ids).update(warn_at=timezone.now() - timedelta(seconds=5))
     return ids
-
-
-def wait_until(condition, seconds: float = 90) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def warned(ids: list[int]) -> int:
@@ -63,7 +60,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_fires_nothing_twice(org, ag
     restarted = start_worker(broker)
     try:
         assert wait_until(lambda: warned(ids) == len(ids)), stop_worker(restarted)[-3000:]
-        time.sleep(3)  # more sweeps: nothing fires twice
+        assert wait_for_more_sweeps(restarted), stop_worker(restarted)[-3000:]  # nothing fires twice
     finally:
         stop_worker(restarted)
     assert_each_warned_once(ids)
@@ -78,7 +75,7 @@ def test_flushing_redis_with_clocks_pending_loses_nothing(org, agent):
         assert wait_until(lambda: warned(ids) > 0), stop_worker(worker)[-3000:]
         redis.Redis.from_url(broker).flushdb()  # and again while the worker runs
         assert wait_until(lambda: warned(ids) == len(ids)), stop_worker(worker)[-3000:]
-        time.sleep(3)
+        assert wait_for_more_sweeps(worker), stop_worker(worker)[-3000:]  # nothing fires twice
     finally:
         stop_worker(worker)
     assert_each_warned_once(ids)
@@ -132,7 +129,8 @@ def test_every_kind_of_clock_survives_a_flushed_redis_and_fires_once(org, agent)
     try:
         assert wait_until(fired), stop_worker(worker)[-3000:]
         redis.Redis.from_url(broker).flushdb()
-        time.sleep(3)  # more sweeps, another flush: nothing fires twice
+        # More sweeps after another flush: nothing fires twice.
+        assert wait_for_more_sweeps(worker), stop_worker(worker)[-3000:]
     finally:
         stop_worker(worker)
     assert Notification.objects.filter(complaint=complaint, event="progress").count() == 1

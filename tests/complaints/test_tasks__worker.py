@@ -1,6 +1,5 @@
 """A real Celery worker with beat, on Redis, fires the follow-up timer from the database."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from viewflow.workflow.models import Task
 from complaints.models import Clock
 from complaints.services.quality import action_verify
 from flows import driver
-from tests.celery_worker import broker_or_skip, start_worker, stop_worker
+from tests.celery_worker import broker_or_skip, start_worker, stop_worker, wait_for_more_sweeps, wait_until
 from tests.conftest import FLOW, FMT, intake_data
 from tests.quality_steps import records_by_service
 
@@ -48,24 +47,22 @@ def test_worker_and_beat_on_redis_fire_the_due_follow_up(org, agent, quality_eng
     assert wait.status == STATUS.SCHEDULED
     Task.objects.filter(pk=wait.pk).update(scheduled=timezone.now() - timedelta(seconds=1))
 
+    def follow_up() -> Task | None:
+        return Task.objects.filter(process_id=complaint.pk, flow_task=FLOW.follow_up).first()
+
     worker = start_worker(broker)
     try:
-        deadline = time.monotonic() + 90
-        follow_up = None
-        while time.monotonic() < deadline and worker.poll() is None:
-            follow_up = Task.objects.filter(process_id=complaint.pk, flow_task=FLOW.follow_up).first()
-            if follow_up is not None:
-                break
-            time.sleep(0.5)
+        wait_until(lambda: follow_up() is not None or worker.poll() is not None)
     finally:
         output = stop_worker(worker)
-    assert follow_up is not None, output[-3000:]
+    task = follow_up()
+    assert task is not None, output[-3000:]
     wait.refresh_from_db()
     assert wait.status == STATUS.DONE
     # The follow-up belongs to the case owner by the presets' assignment rule (issue 20), in the
     # store's agent queue.
-    assert follow_up.status == STATUS.ASSIGNED and follow_up.owner_id == complaint.owner_id
-    assert follow_up.owner_permission.endswith("store-a__agent")
+    assert task.status == STATUS.ASSIGNED and task.owner_id == complaint.owner_id
+    assert task.owner_permission.endswith("store-a__agent")
     assert "complaints.tasks.sweep_clocks" in output
 
 
@@ -80,12 +77,10 @@ def test_worker_and_beat_on_redis_warn_then_escalate_exactly_once(org, agent):
 
     worker = start_worker(broker)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and worker.poll() is None:
-            if complaint.escalations.exists():
-                break
-            time.sleep(0.5)
-        time.sleep(4)  # several more sweeps: nothing may fire twice
+        escalated = wait_until(lambda: complaint.escalations.exists() or worker.poll() is not None)
+        if escalated and worker.poll() is None:
+            # Several more sweeps, each a chance to warn or escalate again: nothing may fire twice.
+            assert wait_for_more_sweeps(worker), worker.output()[-3000:]
     finally:
         output = stop_worker(worker)
     clock.refresh_from_db()
