@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A form above the upload cap gets its page back with a message, not a bare 400 (before CSRF);
@@ -145,10 +146,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_VERBOSE = False
 
-# Sessions end after this long without a request (every request renews them). Development keeps
-# Django's two weeks unless the variable says otherwise.
+# Sessions end after this long without a request. Development keeps Django's two weeks unless the
+# variable says otherwise. A request renews the session when its last renewal is older than a
+# thirtieth of that (config.middleware.SessionRenewalMiddleware: one minute of 30), not on every
+# request, which would write the session row on every page.
 SESSION_COOKIE_AGE = 60 * env.int("REDRESS_SESSION_IDLE_MINUTES", default=14 * 24 * 60 if DEBUG else 30)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = max(1, SESSION_COOKIE_AGE // 30)
+SESSION_ENGINE = "config.sessions"  # database sessions, written only when they change
 
 LANGUAGE_CODE = env.str("REDRESS_LANGUAGE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -160,8 +160,9 @@ def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> No
 def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality_engineer: Any) -> None:
     """Each step's form as its page's POST, whole (before this change: first response 77,
     verification 97, containment 46, root cause 90, permanent actions 61, effectiveness 83,
-    confirmation 84, follow-up 41). Shared by every step: the session, the user and their
-    permissions (6–9, read twice: for the request's user and for the task's owner object viewflow
+    confirmation 84, follow-up 41). Shared by every step: the session (read; written only when it
+    changed or its idle renewal is due: config.middleware.SessionRenewalMiddleware), the user and
+    their permissions (3–6, read twice: for the request's user and for the task's owner object viewflow
     loads), viewflow's lock and the task (4–5), a SAVEPOINT/RELEASE pair per service and per
     viewflow activation (10–20), the list rows once at the end (3–4). Then viewflow walks from the
     finished task to the next human task: each gateway or automatic node on the way (custom-step
@@ -170,7 +171,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     step's own (its rows, events, clocks, the next step's routing) is 15–30. Over 15: the node walk
     and the savepoints are viewflow's way of running the flow (the bare-viewflow lifecycle pays them
     too); fewer nodes (hooks only where custom steps exist, gateways folded into services) would
-    change the flow's shape. A claim through the queue page: 30 (session and user 5, lock and task 8,
+    change the flow's shape. A claim through the queue page: 27 (session and user 2, lock and task 8,
     savepoints 10, the claim's row, event and list row 4, the assignment rules 3)."""
     c = register(agent, org)
     assert (
@@ -181,7 +182,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.first_response,
             {"channel": "phone", "summary": "Sorry.", "promise": "Call back", "promised_by": later()},
         )
-        <= 55
+        <= 52
     )
     assert (
         step(
@@ -191,18 +192,18 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.verification,
             {"outcome": "valid", "explanation": "", "duplicate_reference": ""},
         )
-        <= 75
+        <= 72
     )
-    assert COUNTS["claim verification"] <= 30
+    assert COUNTS["claim verification"] <= 27
     assert (
-        step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 45
+        step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 42
     )
     describe_and_confirm(quality_engineer, c)
-    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 81
+    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 78
     plan_and_do_permanent(quality_engineer, c)
-    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 53
+    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 50
     verify_open(quality_engineer, c)
-    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 71
+    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 68
     assert (
         step(
             "customer confirmation",
@@ -211,12 +212,12 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.customer_confirmation,
             {"outcome": "confirmed", "channel": "phone", "note": "Happy now."},
         )
-        <= 78
+        <= 75
     )
     wait = open_task(c, FLOW.follow_up_wait)
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
         workflow_timers_fire()
-    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 39
+    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 36
     c.refresh_from_db()
     assert (
         measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 19
@@ -224,7 +225,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
 
 
 def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engineer: Any) -> None:
-    """A custom step's form through its page: 101 (its answers validated against the form version
+    """A custom step's form through its page: 96 (its answers validated against the form version
     and stored one row per answer, its clock stopped, the run's gate read, then viewflow finishing
     the side process and waking the complaint's join, which walks the main flow to its next human
     task: the same node walk as a step's form, twice). An appeal decision: 37 (the appeal and the
@@ -247,7 +248,7 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
         posted(
             "custom step", quality_engineer, task_url(task, "execute"), {"answer_legal_ok": "yes", "note": "Checked."}
         )
-        <= 99
+        <= 96
     )
     open_appeals(org)
     cx = officer()

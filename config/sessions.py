@@ -1,0 +1,17 @@
+"""The session store: Django's database sessions, written only when something in them changed.
+
+viewflow keeps the last list a user looked at in the session (`vf-pin-location`) on every list
+page, which marks the session modified and writes its row even when the value is the same; with
+the idle renewal (config.middleware.SessionRenewalMiddleware) a page that changes nothing in the
+session writes nothing."""
+
+from typing import Any
+
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+
+class SessionStore(DatabaseSessionStore):
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in self._session and self._session[key] == value:
+            return
+        super().__setitem__(key, value)
