@@ -12,6 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 
 class SessionStore(DatabaseSessionStore):
     def __setitem__(self, key: str, value: Any) -> None:
-        if key in self._session and self._session[key] == value:
+        held = self._get_session()  # type: ignore[attr-defined]  # what __setitem__ itself reads (once per request)
+        if key in held and held[key] == value:
             return
         super().__setitem__(key, value)
