@@ -244,7 +244,7 @@ class Command(BaseCommand):
                 outcome, outcome_note, level_entered_at, first_response_due, response_due, resolution_due,
                 rework_round, closed_at, satisfaction, satisfaction_comment, category_id, owner_id, receiver_id,
                 department_id, level_id, priority_id, manager_requested, signals, start_level_id, waiting_reason,
-                waiting_since)
+                waiting_since, emotion_phrases)
             SELECT pid, reference,
                 (ARRAY{surnames})[1 + i % {len(surnames)}] || (ARRAY{given})[1 + (i / 7) % {len(given)}],
                 '+86138' || lpad(((i::bigint * 7919) % 100000000)::text, 8, '0'), '', false, '',
@@ -262,7 +262,7 @@ class Command(BaseCommand):
                 CASE WHEN open THEN NULL ELSE 1 + i % 5 END, '', category_id, agent_id, agent_id,
                 dept_id, level_id, priority_id, false, '[]'::jsonb,
                 CASE WHEN level_rank = 3 THEN level_id ELSE {ids["level"][0]} END, '',
-                CASE WHEN paused THEN now() - interval '1 day' END
+                CASE WHEN paused THEN now() - interval '1 day' END, '[]'::jsonb
             FROM bench_rows
             """
         )
