@@ -3,6 +3,7 @@ marks its day stale (PostgreSQL triggers), the next read recounts it, a rebuild 
 same figures, scope holds on the summary, and the read does not grow with the complaints."""
 
 import io
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -158,3 +159,72 @@ def test_a_scoped_users_queries_do_not_grow_with_the_complaints_they_see_outside
     Complaint.objects.filter(department=week["C1"].department).update(owner=agent_b)
     with django_assert_num_queries(len(one.captured_queries)):
         assert kpi_summary(user=agent_b, filters=filters).volume == 7
+
+
+def pareto_and_appeals(user: Any) -> tuple[Any, ...]:
+    s = kpi_summary(user=user, filters=KpiFilters(period=kpi_fixture.WEEK))
+    return (
+        [(r.key, r.count) for r in s.causes],
+        [(r.key, r.count) for r in s.responsibility],
+        s.appeals,
+        (s.suggestions.part, s.suggestions.whole),
+    )
+
+
+def test_causes_shares_appeals_and_suggestions_changed_after_a_read_show_in_the_next(
+    week: Any, boss: Any, org: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from complaints.choices import CauseVerdict
+    from complaints.models import Appeal, Cause, Responsibility
+    from flows.flows import AppealFlow
+
+    causes, shares, appeals, suggestions = pareto_and_appeals(boss)
+    assert causes == [("cause:man", 2), ("cause:method", 1)] and appeals == 0 and suggestions == (0, 0)
+    c2 = week["C2"]
+    Cause.objects.filter(analysis__complaint=c2, verdict=CauseVerdict.RULED_OUT).update(verdict=CauseVerdict.CONFIRMED)
+    Responsibility.objects.filter(analysis__complaint=c2, party="Supplier X").update(share=Decimal("20"))
+    Appeal.objects.create(
+        flow_class=AppealFlow, case=c2, department=org["hq"], grounds="x", due_at=timezone.now() + timedelta(days=2)
+    )
+    ComplaintEvent.objects.create(complaint=week["C8"], kind=EventKind.SUGGESTION, new={"all_accepted": True})
+    causes, shares, appeals, suggestions = pareto_and_appeals(boss)
+    assert causes == [("cause:man", 2), ("cause:machine", 1), ("cause:method", 1)]
+    assert dict(shares) == {"dept:" + str(org["store_a"].pk): 0.6, "party:Supplier X": 0.2}
+    assert (appeals, suggestions) == (1, (1, 1))
+    Cause.objects.filter(analysis__complaint=c2).delete()
+    assert pareto_and_appeals(boss)[0] == [("cause:man", 1), ("cause:method", 1)]
+
+
+def test_whole_months_are_read_from_month_rows_with_the_day_rows_figures(week: Any, boss: Any) -> None:
+    from datetime import date
+
+    from complaints.models import KpiDayBreakdown
+    from complaints.rules.kpi import Period
+
+    def full(period: Period, **kw: Any) -> tuple[Any, ...]:
+        s = kpi_summary(user=boss, filters=KpiFilters(period=period, **kw))
+        return (
+            s.volume,
+            (s.fcr.part, s.fcr.whole),
+            [(r.part, r.whole) for r in s.escalation],
+            [(r.part_code, r.part, r.whole) for r in s.deadlines],
+            [(c.level, c.priority, c.count, c.median_hours, c.p90_hours) for c in s.resolution_times],
+            [(r.key, r.count) for r in s.causes],
+            [(r.key, r.count) for r in s.responsibility],
+            s.compensation,
+            [(t["total"], t["valid"]) for t in s.trend],
+        )
+
+    november = Period(date(2026, 11, 1), date(2026, 12, 1), "2026-11")
+    by_month = full(november)
+    assert KpiDay.objects.filter(monthly=True, day=november.start).exists()
+    assert KpiDayBreakdown.objects.filter(monthly=True, day=november.start, kind="hours").exists()
+    assert by_month[0] == 8  # the week and C7, the week before
+    # November whole from its month rows, the days around it from day rows: the same figures.
+    assert full(Period(date(2026, 10, 20), date(2026, 12, 10), "x")) == by_month
+    # A channel filter reads the breakdowns' day rows (the month rows keep no channel): the same too.
+    assert full(november, channel="phone")[4:7] == by_month[4:7]
