@@ -202,7 +202,7 @@ def hours_bucket(hours: float) -> int:
     1 + floor(log(hours / 1 minute) / log 1.05), so each bucket is 5 % wider than the one before.
     Example: hours_bucket(0.01) == 0; hours_bucket(4) == 113 (3.94 h to 4.13 h).
     Why: buckets whose width grows with the duration keep the same relative precision for a
-    two-hour case and a two-week one, in about 300 buckets for a year."""
+    two-hour case and a two-week one, in about 270 buckets up to a year."""
     if hours < BUCKET_FLOOR_HOURS:
         return 0
     return 1 + math.floor(math.log(hours / BUCKET_FLOOR_HOURS) / math.log(BUCKET_RATIO))
