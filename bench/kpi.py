@@ -7,8 +7,10 @@ regional lead), DB time and whole-request time, and EXPLAIN of the slowest query
 Run on a database filled by `seed_demo` and `bench_data` (e.g. --complaints 100000 --open 10000).
 Each case requests /dashboard/ through Django's test client (middleware, view, templates; no
 network) after one warm-up; per request the time in the database (every query) and the whole
-request are recorded and p50/max printed with the query count. With `--explain DIR` the slowest
-query of each case is written as `EXPLAIN (ANALYZE, BUFFERS)`. Results go to bench/RESULTS.md.
+request are recorded and p50/max printed with the query count and the machine's 1-minute load
+average before and after the case (os.getloadavg: on a shared machine the figures depend on it).
+With `--explain DIR` the slowest query of each case is written as `EXPLAIN (ANALYZE, BUFFERS)`.
+Results go to bench/RESULTS.md.
 """
 
 import argparse
@@ -77,12 +79,13 @@ def main() -> None:
 
     KpiSettings.objects.get().dashboard_roles.add(Role.objects.get(code="regional_lead"))
     print(f"{Complaint.objects.count():,} complaints")
-    print("| case | queries | DB p50 | DB max | HTTP p50 | HTTP max |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| case | queries | DB p50 | DB max | HTTP p50 | HTTP max | load before → after |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for username, label, query in cases:
         client = Client()
         client.force_login(users.get(username=username))
         url = f"/dashboard/?{query}"
+        load_before = os.getloadavg()[0]
         client.get(url)
         db, http, count, slowest = [], [], 0, (0.0, "", None)
         for _ in range(args.runs):
@@ -99,7 +102,10 @@ def main() -> None:
         def ms(values: list[float]) -> str:
             return f"{statistics.median(values) * 1000:,.0f} ms"
 
-        print(f"| {label} | {count} | {ms(db)} | {max(db) * 1000:,.0f} ms | {ms(http)} | {max(http) * 1000:,.0f} ms |")
+        print(
+            f"| {label} | {count} | {ms(db)} | {max(db) * 1000:,.0f} ms | {ms(http)} | {max(http) * 1000:,.0f} ms "
+            f"| {load_before:.1f} → {os.getloadavg()[0]:.1f} |"
+        )
         if args.explain:
             out = Path(args.explain)
             out.mkdir(parents=True, exist_ok=True)
