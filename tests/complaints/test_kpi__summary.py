@@ -228,3 +228,26 @@ def test_whole_months_are_read_from_month_rows_with_the_day_rows_figures(week: A
     assert full(Period(date(2026, 10, 20), date(2026, 12, 10), "x")) == by_month
     # A channel filter reads the breakdowns' day rows (the month rows keep no channel): the same too.
     assert full(november, channel="phone")[4:7] == by_month[4:7]
+
+
+def test_the_visibility_branches_find_what_the_visibility_rule_finds(week: Any, agent_b: Any) -> None:
+    """The KPIs find a scoped user's complaints outside their departments branch by branch
+    (selectors.common.visibility_branches); the lists use the correlated rule. Both agree."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from complaints.selectors.common import visibility, visibility_branches
+
+    queue = next(p for p in agent_b.get_all_permissions() if p.startswith("complaints.queue__"))
+    Complaint.objects.filter(pk=week["C1"].pk).update(receiver=agent_b)
+    task = {"flow_task": ComplaintFlow.first_response, "flow_task_type": "HUMAN"}
+    Task.objects.create(process_id=week["C2"].pk, status=STATUS.DONE, owner=agent_b, **task)
+    Task.objects.create(process_id=week["C3"].pk, status=STATUS.NEW, owner_permission=queue, **task)
+    Task.objects.create(process_id=week["C4"].pk, status=STATUS.NEW, owner_permission="complaints.other", **task)
+    departments, others = visibility(agent_b)
+    outside = Complaint.objects.exclude(department_id__in=departments)
+    expected = set(outside.filter(others).values_list("pk", flat=True))
+    found: set[int] = set()
+    for branch in visibility_branches(agent_b):
+        found |= set(outside.filter(branch).values_list("pk", flat=True))
+    assert found == expected == {week[ref].pk for ref in ("C1", "C2", "C3")}
