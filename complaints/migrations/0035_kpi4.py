@@ -180,5 +180,9 @@ class Migration(migrations.Migration):
             model_name='kpidaybreakdown',
             index=models.Index(fields=['monthly', 'day', 'department'], name='kpi_breakdown_span'),
         ),
+        migrations.AddIndex(
+            model_name='complaintevent',
+            index=models.Index(condition=models.Q(('kind__in', ['reopened', 'compensation', 'suggestion'])), fields=['kind', 'complaint'], name='event_kpi_kinds'),
+        ),
         migrations.RunPython(triggers_create, triggers_drop),
     ]
