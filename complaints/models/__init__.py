@@ -17,7 +17,16 @@ from .escalation import CollaborationRequest, CompensationApproval, Escalation, 
 from .events import ComplaintEvent
 from .inbox import InAppNotice
 from .intake_forms import Answer, FormField, FormVersion
-from .kpi import KpiDay, KpiDayLevel, KpiSettings, KpiStale, ReviewDecision, ReviewPack, SavedFilter
+from .kpi import (
+    KpiDay,
+    KpiDayBreakdown,
+    KpiDayLevel,
+    KpiSettings,
+    KpiStale,
+    ReviewDecision,
+    ReviewPack,
+    SavedFilter,
+)
 from .notify import NotificationChannel, NotificationPreference, NotificationRecipient, NotificationTemplate
 from .org import Department, Membership, Role, StageRoute
 from .portal import CustomerLink, PortalSettings, PublicFiling
@@ -76,6 +85,7 @@ __all__ = [
     "FormVersion",
     "InAppNotice",
     "KpiDay",
+    "KpiDayBreakdown",
     "KpiDayLevel",
     "KpiSettings",
     "KpiStale",

@@ -41,3 +41,13 @@ class ComplaintEvent(EventRecord):
     class Meta(EventRecord.Meta):
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint events")
+        indexes = [
+            # The KPI recount's "reopened", "compensation" and "suggestion" conditions (complaints.
+            # selectors.kpi) on a few rows instead of a scan of every event (0.5 s each at 1,000,000
+            # complaints, 3,000,000 events).
+            models.Index(
+                fields=["kind", "complaint"],
+                name="event_kpi_kinds",
+                condition=models.Q(kind__in=[EventKind.REOPENED, EventKind.COMPENSATION, EventKind.SUGGESTION]),
+            )
+        ]

@@ -186,9 +186,9 @@ class SavedFilter(models.Model):
 
 
 class KpiDay(models.Model):
-    """The KPI parts of the complaints received on one local day in one department, category,
-    priority, current level and channel: what the dashboard adds up instead of reading every
-    complaint. Rebuilt for a day whenever a mark in KpiStale says something about one of its
+    """The KPI parts of the complaints received on one local day (or month, `monthly`) in one
+    department, category, priority, current level and channel: what the dashboard adds up instead of
+    reading every complaint. Rebuilt for a day whenever a mark in KpiStale says something about one of its
     complaints changed (database triggers write the marks); never edited by hand."""
 
     day = models.DateField()
@@ -197,6 +197,9 @@ class KpiDay(models.Model):
     priority = models.ForeignKey("complaints.Priority", null=True, on_delete=models.CASCADE, related_name="+")
     level = models.ForeignKey("complaints.EscalationLevel", null=True, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=20)
+    # A month's row (day: its first day) adds up the day rows of that month: a long period reads its
+    # whole months from these and only its other days one by one (complaints.services.kpi_summary).
+    monthly = models.BooleanField(default=False)
     volume = models.PositiveIntegerField(default=0)
     valid = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
@@ -209,6 +212,11 @@ class KpiDay(models.Model):
     recovered = models.PositiveIntegerField(default=0)
     repeat = models.PositiveIntegerField(default=0)
     escalated = models.PositiveIntegerField(default=0)
+    suggested = models.PositiveIntegerField(default=0)
+    suggestion_taken = models.PositiveIntegerField(default=0)
+    appeals = models.PositiveIntegerField(default=0)
+    appeals_decided = models.PositiveIntegerField(default=0)
+    appeals_upheld = models.PositiveIntegerField(default=0)
     compensation = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     action_cost = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     # clocked_<kind> / missed_<kind> for every clock kind: added below the class.
@@ -216,7 +224,7 @@ class KpiDay(models.Model):
     class Meta:
         verbose_name = _("KPI summary row")
         verbose_name_plural = _("KPI summary rows")
-        indexes = [models.Index(fields=["day", "department"], name="kpi_day_department")]
+        indexes = [models.Index(fields=["monthly", "day", "department"], name="kpi_day_span")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.department_id}"
@@ -235,6 +243,11 @@ KPI_DAY_PARTS = (
     "recovered",
     "repeat",
     "escalated",
+    "suggested",
+    "suggestion_taken",
+    "appeals",
+    "appeals_decided",
+    "appeals_upheld",
 )
 
 
@@ -260,16 +273,55 @@ class KpiDayLevel(models.Model):
     level = models.ForeignKey("complaints.EscalationLevel", null=True, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=20)
     of_level = models.ForeignKey("complaints.EscalationLevel", on_delete=models.CASCADE, related_name="+")
+    # A month's row (day: its first day) adds up the day rows of that month: a long period reads its
+    # whole months from these and only its other days one by one (complaints.services.kpi_summary).
+    monthly = models.BooleanField(default=False)
     handled = models.PositiveIntegerField(default=0)
     escalated = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("KPI summary row per level")
         verbose_name_plural = _("KPI summary rows per level")
-        indexes = [models.Index(fields=["day", "department"], name="kpi_day_level_department")]
+        indexes = [models.Index(fields=["monthly", "day", "department"], name="kpi_day_level_span")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.department_id} {self.of_level_id}"
+
+
+class KpiDayBreakdown(models.Model):
+    """What a sum of counts cannot hold, for the same day and dimensions as KpiDay: one number per
+    kind and key. "hours": resolved complaints per resolution-time bucket (key: the bucket,
+    complaints.rules.kpi.hours_bucket; the percentiles are read from these counts); "cause":
+    complaints with a confirmed cause per cause category (key: its id); "responsible": the
+    responsibility shares in % added up (key: "dept:<id>" or "party:<name>"). Rebuilt with KpiDay."""
+
+    class Kind(models.TextChoices):
+        HOURS = "hours", _("resolution time bucket")
+        CAUSE = "cause", _("confirmed cause category")
+        RESPONSIBLE = "responsible", _("responsibility")
+
+    day = models.DateField()
+    department = models.ForeignKey("complaints.Department", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("complaints.Category", null=True, on_delete=models.CASCADE, related_name="+")
+    priority = models.ForeignKey("complaints.Priority", null=True, on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey("complaints.EscalationLevel", null=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20)
+    # A month's row (day: its first day) adds up the day rows of that month per department, priority
+    # and level only (category None, channel ""): a day's histogram has nearly as many rows as the day
+    # has resolved complaints, a month's far fewer. A period not filtered by category or channel reads
+    # its whole months from these.
+    monthly = models.BooleanField(default=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    key = models.CharField(max_length=120)
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("KPI summary breakdown")
+        verbose_name_plural = _("KPI summary breakdowns")
+        indexes = [models.Index(fields=["monthly", "day", "department"], name="kpi_breakdown_span")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.key}"
 
 
 class KpiStale(models.Model):

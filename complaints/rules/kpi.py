@@ -6,7 +6,7 @@ count; this module says what the counts mean.
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -55,7 +55,9 @@ DEFINITIONS = (
         _(
             "From receipt to closing, for the valid complaints received in the period and closed as resolved, "
             "grouped by the level at which they closed and their priority: the median (half took less) and the "
-            "90th percentile (nine in ten took less). Calendar time, including time waiting for the customer."
+            "90th percentile (nine in ten took less). Calendar time, including time waiting for the customer. "
+            "Read from a histogram of the durations (buckets 5 % wide): each figure is within 2.5 % "
+            "(and one minute) of the exact one."
         ),
     ),
     Definition(
@@ -185,6 +187,57 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     if low == high:
         return float(ordered[low])
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+# Resolution times are kept as a histogram (the summary rows count resolved complaints per bucket):
+# bucket 0 holds durations under BUCKET_FLOOR_HOURS, bucket k ≥ 1 those in
+# [BUCKET_FLOOR_HOURS × BUCKET_RATIO^(k-1), BUCKET_FLOOR_HOURS × BUCKET_RATIO^k). A storage format, not
+# a policy (changing it means `kpi_rebuild`); the precision it gives is stated in the definition above.
+BUCKET_FLOOR_HOURS = 1 / 60  # one minute
+BUCKET_RATIO = 1.05
+
+
+def hours_bucket(hours: float) -> int:
+    """Rule: the histogram bucket of a duration in hours: 0 under one minute, else
+    1 + floor(log(hours / 1 minute) / log 1.05), so each bucket is 5 % wider than the one before.
+    Example: hours_bucket(0.01) == 0; hours_bucket(4) == 113 (3.94 h to 4.13 h).
+    Why: buckets whose width grows with the duration keep the same relative precision for a
+    two-hour case and a two-week one, in about 270 buckets up to a year."""
+    if hours < BUCKET_FLOOR_HOURS:
+        return 0
+    return 1 + math.floor(math.log(hours / BUCKET_FLOOR_HOURS) / math.log(BUCKET_RATIO))
+
+
+def bucket_hours(bucket: int) -> float:
+    """Rule: the value that stands for a bucket: 0 for bucket 0, else the geometric middle of the
+    bucket's edges (BUCKET_FLOOR_HOURS × BUCKET_RATIO^(bucket - ½)).
+    Example: bucket_hours(113) ≈ 4.03 (for 3.94 h to 4.13 h).
+    Why: the geometric middle is at most √1.05 − 1 < 2.47 % away from every duration in the bucket."""
+    if bucket <= 0:
+        return 0.0
+    return BUCKET_FLOOR_HOURS * BUCKET_RATIO ** (bucket - 0.5)
+
+
+def histogram_percentile(counts: Mapping[int, int], p: float) -> float | None:
+    """Rule: percentile() of the durations counted in a histogram {bucket: count}, each duration taken
+    as its bucket's value (bucket_hours); None for an empty histogram.
+    Example: {113: 2, 132: 1} (4 h, 4.1 h, 10 h) → median bucket_hours(113) ≈ 4.03.
+    Why: the summary rows keep counts per bucket, not the durations. Every duration moves by at most
+    2.47 % of itself (or by less than a minute in bucket 0) and the order of the durations is kept, so
+    the interpolated percentile moves by at most 2.47 % of the exact one plus one minute."""
+    total = sum(n for n in counts.values() if n > 0)
+    if total <= 0:
+        return None
+    position = (total - 1) * p / 100.0
+    low, high = math.floor(position), math.ceil(position)
+    values: dict[int, float] = {}
+    seen = 0
+    for bucket in sorted(b for b, n in counts.items() if n > 0):
+        first, seen = seen, seen + counts[bucket]
+        for rank in (low, high):
+            if first <= rank < seen:
+                values[rank] = bucket_hours(bucket)
+    return values[low] + (values[high] - values[low]) * (position - low)
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,8 @@ def visibility(user: Any) -> tuple[set[int] | None, Q]:
     from viewflow.workflow.models import Task
 
     departments = department_subtree_ids(user_department_ids(user))
-    queues = [p for p in user.get_all_permissions() if p.startswith("complaints.queue__")]
-    mine = Q(owner=user) | Q(owner__isnull=True, owner_permission__in=queues)
+    queues = _queues(user)
+    mine = _mine(user, queues)
     has_own_task = Exists(Task.objects.filter(process_id=OuterRef("pk"), owner=user))
     has_queued_task = Exists(
         Task.objects.filter(process_id=OuterRef("pk"), owner__isnull=True, owner_permission__in=queues)
@@ -134,6 +134,32 @@ def visibility(user: Any) -> tuple[set[int] | None, Q]:
     # it moves up the ladder, even to a department above their own.
     others = Q(owner=user) | Q(receiver=user) | Q(has_own_task) | Q(has_queued_task) | Q(has_side_task)
     return set(departments), others
+
+
+def _queues(user: Any) -> list[str]:
+    return [p for p in user.get_all_permissions() if p.startswith("complaints.queue__")]
+
+
+def _mine(user: Any, queues: list[str]) -> Q:
+    """The tasks a user holds or may claim (from one of their queues)."""
+    return Q(owner=user) | Q(owner__isnull=True, owner_permission__in=queues)
+
+
+def visibility_branches(user: Any) -> list[Q]:
+    """The second half of visibility() (the complaints a scoped user sees outside their departments)
+    as separate conditions whose union is that half, each one PostgreSQL can answer from the user's
+    side by an index: owned or received complaints, and `pk IN (…)` the processes of the tasks the
+    user holds or may claim and the complaints of such side processes (uncorrelated subqueries).
+    For reading those few complaints once (the KPIs), where visibility()'s correlated form, made for
+    lists that read a page, would probe the task table for every complaint of a long period."""
+    from django.contrib.contenttypes.models import ContentType
+    from viewflow.workflow.models import Process, Task
+
+    tasks = Task.objects.filter(_mine(user, _queues(user))).values("process_id")
+    sides = Process.objects.filter(
+        artifact_content_type=ContentType.objects.get_for_model(Complaint), pk__in=tasks
+    ).values("artifact_object_id")
+    return [Q(owner=user) | Q(receiver=user), Q(pk__in=tasks), Q(pk__in=sides)]
 
 
 def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:

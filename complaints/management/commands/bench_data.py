@@ -171,11 +171,15 @@ class Command(BaseCommand):
         c.execute(
             f"""
             ALTER TABLE bench_rows ADD COLUMN level_id bigint, ADD COLUMN step text, ADD COLUMN queue text,
-                ADD COLUMN task_owner int, ADD COLUMN resolution_due timestamptz, ADD COLUMN paused bool;
+                ADD COLUMN task_owner int, ADD COLUMN resolution_due timestamptz, ADD COLUMN paused bool,
+                ADD COLUMN closed timestamptz;
             UPDATE bench_rows SET
                 level_id = CASE level_rank WHEN 1 THEN {levels[0]} WHEN 2 THEN {levels[1]} ELSE {levels[2]} END,
                 step = CASE WHEN open THEN {step_of} END,
-                paused = open AND stage = 'customer_confirmation' AND r_clock < 0.3;
+                paused = open AND stage = 'customer_confirmation' AND r_clock < 0.3,
+                -- Closed after 1 hour to 6 days, log-uniform (median ~12 h; ~14 %% past the 3-day resolution
+                -- limit): a spread like real cases, so the resolution-time percentiles have something to sort.
+                closed = CASE WHEN NOT open THEN created + interval '1 hour' * exp(random() * 5) END;
             UPDATE bench_rows SET queue = CASE
                     WHEN step IN ({", ".join(f"'{s}'" for s in QUALITY_STEPS)}) THEN 'quality__quality_engineer'
                     WHEN level_rank = 2 THEN region || '__regional_lead'
@@ -212,7 +216,7 @@ class Command(BaseCommand):
             f"""
             INSERT INTO viewflow_process (id, flow_class, status, created, finished, data)
             SELECT pid, '{FLOW}', CASE WHEN open THEN 'NEW' ELSE 'DONE' END, created,
-                   CASE WHEN open THEN NULL ELSE created + interval '2 days' END, '{{}}'::jsonb
+                   closed, '{{}}'::jsonb
             FROM bench_rows ORDER BY pid;
             SELECT setval(pg_get_serial_sequence('viewflow_process', 'id'), (SELECT MAX(id) FROM viewflow_process));
             """
@@ -240,7 +244,7 @@ class Command(BaseCommand):
                 outcome, outcome_note, level_entered_at, first_response_due, response_due, resolution_due,
                 rework_round, closed_at, satisfaction, satisfaction_comment, category_id, owner_id, receiver_id,
                 department_id, level_id, priority_id, manager_requested, signals, start_level_id, waiting_reason,
-                waiting_since)
+                waiting_since, emotion_phrases)
             SELECT pid, reference,
                 (ARRAY{surnames})[1 + i % {len(surnames)}] || (ARRAY{given})[1 + (i / 7) % {len(given)}],
                 '+86138' || lpad(((i::bigint * 7919) % 100000000)::text, 8, '0'), '', false, '',
@@ -254,11 +258,11 @@ class Command(BaseCommand):
                 created, created + interval '3 hours', stage,
                 CASE WHEN open THEN 'open' ELSE 'resolved' END, '', created,
                 created + interval '4 hours', created + interval '1 day', resolution_due,
-                0, CASE WHEN open THEN NULL ELSE created + interval '2 days' END,
+                0, closed,
                 CASE WHEN open THEN NULL ELSE 1 + i % 5 END, '', category_id, agent_id, agent_id,
                 dept_id, level_id, priority_id, false, '[]'::jsonb,
                 CASE WHEN level_rank = 3 THEN level_id ELSE {ids["level"][0]} END, '',
-                CASE WHEN paused THEN now() - interval '1 day' END
+                CASE WHEN paused THEN now() - interval '1 day' END, '[]'::jsonb
             FROM bench_rows
             """
         )
@@ -346,8 +350,8 @@ class Command(BaseCommand):
                 resolution_due, resolution_due - (resolution_due - created) * 0.2,
                 CASE WHEN open AND resolution_due - (resolution_due - created) * 0.2 < now() THEN
                     resolution_due - (resolution_due - created) * 0.2 END,
-                CASE WHEN open AND resolution_due < now() THEN resolution_due END,
-                CASE WHEN NOT open THEN created + interval '2 days' END,
+                CASE WHEN open AND resolution_due < now() OR closed > resolution_due THEN resolution_due END,
+                closed,
                 CASE WHEN paused THEN now() - interval '1 day' END,
                 CASE WHEN paused THEN r_clock * interval '3 days' END
             FROM bench_rows;
@@ -367,7 +371,7 @@ class Command(BaseCommand):
                 jsonb_build_object('stage', 'first_response'), jsonb_build_object('stage', stage), ''
             FROM bench_rows WHERE open AND stage <> 'first_response';
             INSERT INTO complaints_complaintevent (complaint_id, at, kind, actor_id, old, new, note)
-            SELECT pid, created + interval '47 hours', 'closed', agent_id, '{}'::jsonb, '{}'::jsonb, ''
+            SELECT pid, closed, 'closed', agent_id, '{}'::jsonb, '{}'::jsonb, ''
             FROM bench_rows WHERE NOT open;
             """
         )
