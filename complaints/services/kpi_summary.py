@@ -1,6 +1,6 @@
 """Keeps the KPI summary rows (KpiDay, KpiDayLevel) in step with the complaints.
 
-PostgreSQL triggers (migrations 0024_kpi2 and 0035_kpi4) write a KpiStale mark with the receipt time
+PostgreSQL triggers (migrations 0024_kpi2 and 0036_kpi4) write a KpiStale mark with the receipt time
 of every complaint whose KPI inputs change (the complaint row, its escalations, clocks, reopenings,
 compensation, corrective actions, triage suggestions, appeals, causes and responsibility shares;
 every complaint when the KPI settings' thresholds change).

@@ -85,7 +85,7 @@ def triggers_drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0034_kpi3'),
+        ('complaints', '0035_config_token'),
     ]
 
     operations = [
