@@ -149,7 +149,16 @@ def test_the_dry_run_shows_the_emotion_index_and_its_phrases(org: dict[str, Any]
     result = json.loads(out.getvalue())
     assert result["emotion_index"] == 20 + 25 + 45 + 10
     assert result["emotion_phrases"] == ["太过分", "过分", "律师", "！！"]  # lexicon order: kind, phrase
-    assert result["emotion"] == {"agent": "calm", "words": "extremely_angry", "used": "extremely_angry"}
+    emotion = result["emotion"]
+    assert (emotion["agent"], emotion["lexicon"], emotion["words"], emotion["used"]) == (
+        "calm",
+        "extremely_angry",
+        "extremely_angry",
+        "extremely_angry",
+    )
+    # No model in use: the lexicon is the reading used, and the JSON says so.
+    assert emotion["model"] is None and result["emotion_learned"] is None
+    assert emotion["source"] == "lexicon" and "太过分" in emotion["why"]
 
 
 def test_the_admin_shows_the_evaluation_and_says_when_no_model_is_in_use(
