@@ -217,7 +217,7 @@ def _emotion_scored(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
     text = _("The customer's words read as %(emotion)s (emotion index %(index)s): %(phrases)s.") % {
         "emotion": _label(Emotion, new.get("emotion")),
         "index": new.get("emotion_index", "—"),
-        "phrases": _list(new.get("emotion_phrases")),
+        "phrases": _list(new.get("emotion_phrases")) or "—",
     }
     learned = new.get("emotion_learned")
     if not isinstance(learned, dict):

@@ -19,13 +19,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicaltriagesettings',
             name='learned_emotion_from',
-            field=models.PositiveSmallIntegerField(default=50, help_text="The triage model in use also reads the emotion from the customer's words (learnt from the emotions agents recorded on closed complaints). Its reading counts when the model is at least this sure; triage then uses the highest of the agent's choice, the lexicon's reading and the model's. 100: only a certain reading counts. Applies to complaints triaged after the change.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name="the model's emotion counts from (% sure)"),
+            field=models.PositiveSmallIntegerField(default=50, help_text="The triage model in use also reads the emotion from the customer's words (learnt from the emotions agents recorded on closed complaints). Its reading counts when the model is at least this sure; triage then uses the highest of the agent's choice, the lexicon's reading and the model's. 100: only a certain reading counts. Applies to complaints triaged after the change.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name="the model's emotion counts from (percent sure)"),
             preserve_default=False,
         ),
         migrations.AddField(
             model_name='triagesettings',
             name='learned_emotion_from',
-            field=models.PositiveSmallIntegerField(default=50, help_text="The triage model in use also reads the emotion from the customer's words (learnt from the emotions agents recorded on closed complaints). Its reading counts when the model is at least this sure; triage then uses the highest of the agent's choice, the lexicon's reading and the model's. 100: only a certain reading counts. Applies to complaints triaged after the change.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name="the model's emotion counts from (% sure)"),
+            field=models.PositiveSmallIntegerField(default=50, help_text="The triage model in use also reads the emotion from the customer's words (learnt from the emotions agents recorded on closed complaints). Its reading counts when the model is at least this sure; triage then uses the highest of the agent's choice, the lexicon's reading and the model's. 100: only a certain reading counts. Applies to complaints triaged after the change.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name="the model's emotion counts from (percent sure)"),
             preserve_default=False,
         ),
     ]

@@ -122,7 +122,7 @@ class TriageSettings(models.Model):
         help_text=_("Added per English word written in capitals (WORST; two words at most)."),
     )
     learned_emotion_from = models.PositiveSmallIntegerField(
-        _("the model's emotion counts from (% sure)"),
+        _("the model's emotion counts from (percent sure)"),
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_(
             "The triage model in use also reads the emotion from the customer's words (learnt from the emotions "
