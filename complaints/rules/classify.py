@@ -102,6 +102,9 @@ STOP_WORDS = frozenset(
 )
 WORDS_SHOWN = 3
 MIN_WORD_WEIGHT = 0.05
+# The most words (and pieces) a target keeps, the strongest first: pieces of a large history run to
+# tens of thousands, and every process parses the model in use once (memory and time, not policy).
+MAX_WORDS_KEPT = 5000
 
 
 def tokens(text: str) -> tuple[str, ...]:
@@ -274,11 +277,12 @@ def train(samples: Sequence[Sample], *, seed: int, holdout_percent: int) -> dict
         params[target] = {
             "classes": classes,
             "intercept": [round(float(v), 4) for v in intercept],
-            "weights": {
-                str(word): [round(float(coef[k][j]), 4) for k in range(len(classes))]
-                for j, word in enumerate(vocabulary)
-                if max(abs(float(coef[k][j])) for k in range(len(classes))) >= MIN_WORD_WEIGHT
-            },
+            "weights": _strongest(
+                {
+                    str(word): [round(float(coef[k][j]), 4) for k in range(len(classes))]
+                    for j, word in enumerate(vocabulary)
+                }
+            ),
         }
         evaluation[target] = {
             "trained_on": len(train_y),
@@ -296,6 +300,17 @@ def train(samples: Sequence[Sample], *, seed: int, holdout_percent: int) -> dict
             },
         }
     return {"params": params, "evaluation": evaluation}
+
+
+def _strongest(weights: Mapping[str, list[float]]) -> dict[str, list[float]]:
+    """The words whose largest weight reaches MIN_WORD_WEIGHT, at most MAX_WORDS_KEPT of them (the
+    strongest; equal ones by the word), in vocabulary order."""
+    strength = {word: max(abs(v) for v in row) for word, row in weights.items()}
+    kept = [word for word in weights if strength[word] >= MIN_WORD_WEIGHT]
+    if len(kept) > MAX_WORDS_KEPT:
+        chosen = set(sorted(kept, key=lambda w: (-strength[w], w))[:MAX_WORDS_KEPT])
+        kept = [word for word in kept if word in chosen]
+    return {word: list(weights[word]) for word in kept}
 
 
 def _identity(doc: list[str]) -> list[str]:

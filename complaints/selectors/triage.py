@@ -186,11 +186,14 @@ def emotion_reading(complaint: Complaint, *, policy: EmotionPolicy | None = None
 def learned_emotion(*, words: str, model: TriageModel | None = None) -> LearnedEmotion | None:
     """The triage model's reading of the emotion in `words` (the model in use unless given); None
     without a model, for a model trained before it learnt emotion, or for no words. No query when
-    the model is given."""
+    the model is given and this process has read its parameters before."""
     model = model if model is not None else active_model()
-    if model is None or not (model.params or {}).get("emotion") or not words.strip():
+    if model is None or not words.strip():
         return None
-    found = suggest(features(words), {"emotion": model.params["emotion"]})
+    params = model_params(model)
+    if not params.get("emotion"):
+        return None
+    found = suggest(features(words), {"emotion": params["emotion"]})
     if not found:
         return None
     return LearnedEmotion(
@@ -385,8 +388,26 @@ def same_incident_complaints(
 
 
 def active_model() -> TriageModel | None:
-    """The model in use, if any."""
-    return read_once("active_model", lambda: TriageModel.objects.filter(active=True).first())
+    """The model in use, if any, without its parameters (model_params reads them)."""
+    return read_once(
+        "active_model", lambda: TriageModel.objects.filter(active=True).defer("params", "evaluation").first()
+    )
+
+
+# A trained model never changes (only whether it is in use), and its parameters are most of its row:
+# each process reads and parses those of the model in use once, not on every complaint.
+_PARAMS: dict[tuple[int, int], dict[str, Any]] = {}
+
+
+def model_params(model: TriageModel) -> dict[str, Any]:
+    """The model's parameters: from this process's copy, or read once (one query when deferred)."""
+    key = (model.pk, model.version)
+    params = _PARAMS.get(key)
+    if params is None:
+        params = model.params or {}
+        _PARAMS.clear()  # one model is in use at a time
+        _PARAMS[key] = params
+    return params
 
 
 @dataclass(frozen=True)
@@ -400,11 +421,12 @@ class ShownSuggestion:
 
 def triage_suggestions(*, words: str, model: TriageModel | None = None) -> list[ShownSuggestion]:
     """The model's suggestions for the customer's words, with the names the agent reads; labels
-    that no longer exist (a deleted or inactive category) are left out. Four queries at most."""
+    that no longer exist (a deleted or inactive category) are left out. Four queries at most (one
+    more the first time a process reads the model's parameters)."""
     model = model if model is not None else active_model()
     if model is None or not words.strip():
         return []
-    found: list[Suggestion] = suggest(features(words), model.params)
+    found: list[Suggestion] = suggest(features(words), model_params(model))
     tables: dict[str, Any] = {
         "category": Category.objects.filter(active=True),
         "priority": Priority.objects.all(),
