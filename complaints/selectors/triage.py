@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from complaints.choices import Emotion, EventKind, FieldKind, Outcome, Signal, Stage
 from complaints.models import (
@@ -308,7 +309,7 @@ def _emotion_why(
             "agent": label(decision.emotion)
         }
     if learned is not None and not decision.model_counted and settings_row is not None:
-        why += " " + _(
+        unsure = _(
             "Triage model %(model)s reads %(emotion)s but is only %(confidence)s %% sure (%(needed)s %% needed), "
             "so its reading does not count."
         ) % {
@@ -317,6 +318,8 @@ def _emotion_why(
             "confidence": round(learned.confidence * 100),
             "needed": settings_row.learned_emotion_from,
         }
+        # Spaced the way the reader's language does it (the same entry as the timeline's sentences).
+        why = pgettext("two sentences", "%(first)s %(then)s") % {"first": why, "then": unsure}
     return str(why)
 
 
