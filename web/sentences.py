@@ -214,11 +214,25 @@ def _signals(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
 
 
 def _emotion_scored(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:
-    return _("The customer's words read as %(emotion)s (emotion index %(index)s): %(phrases)s.") % {
+    text = _("The customer's words read as %(emotion)s (emotion index %(index)s): %(phrases)s.") % {
         "emotion": _label(Emotion, new.get("emotion")),
         "index": new.get("emotion_index", "—"),
-        "phrases": _list(new.get("emotion_phrases")),
+        "phrases": _list(new.get("emotion_phrases")) or "—",
     }
+    learned = new.get("emotion_learned")
+    if not isinstance(learned, dict):
+        return text
+    values = {
+        "model": learned.get("model", "—"),
+        "emotion": _label(Emotion, learned.get("emotion")),
+        "confidence": learned.get("confidence", "—"),
+        "words": _list(learned.get("words")) or "—",
+    }
+    if new.get("learned_counted"):
+        more = _("Triage model %(model)s reads %(emotion)s (%(confidence)s %% sure; because of %(words)s).") % values
+    else:
+        more = _("Triage model %(model)s reads %(emotion)s, only %(confidence)s %% sure: not counted.") % values
+    return then(text, more)
 
 
 def _suggestion(new: Mapping[str, Any], old: Mapping[str, Any]) -> str:

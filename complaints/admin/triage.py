@@ -36,10 +36,13 @@ class TriageSettingsAdmin(SimpleHistoryAdmin):
                     "extremely_angry_from",
                     "punctuation_weight",
                     "shouting_weight",
+                    "learned_emotion_from",
                 ],
                 "description": _(
                     "The customer's words are scored 0–100 from the emotion lexicon; these bands turn the index "
-                    "into an emotion. Triage uses the higher of it and the agent's choice."
+                    "into an emotion. The triage model in use reads the emotion from the same words as well. "
+                    "Triage uses the highest of the agent's choice, the lexicon's reading and the model's (when "
+                    "it is sure enough)."
                 ),
             },
         ),
@@ -48,7 +51,7 @@ class TriageSettingsAdmin(SimpleHistoryAdmin):
             {
                 "fields": ["min_training_size", "holdout_percent", "retrain_days", "auto_activate"],
                 "description": _(
-                    "The model learns category, priority and department from closed, resolved complaints "
+                    "The model learns category, priority, department and emotion from closed, resolved complaints "
                     "(manage.py triage_train, or the scheduled job). Suggestions never lower the rules' priority "
                     "or level."
                 ),

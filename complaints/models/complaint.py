@@ -125,6 +125,16 @@ class Complaint(Process):
     emotion_phrases = models.JSONField(
         _("phrases behind the emotion index"), default=list, blank=True, help_text=_("The words that drove the index.")
     )
+    emotion_learned = models.JSONField(
+        _("emotion read by the triage model"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The triage model's reading of the same words (emotion, how sure in %, the words behind it, the "
+            "model's version); empty when no model in use reads emotion. Triage counts it when the model is "
+            "sure enough (triage settings)."
+        ),
+    )
     intake_priority = models.ForeignKey(
         "complaints.Priority",
         verbose_name=_("priority chosen at intake"),

@@ -121,6 +121,16 @@ class TriageSettings(models.Model):
         validators=[MaxValueValidator(100)],
         help_text=_("Added per English word written in capitals (WORST; two words at most)."),
     )
+    learned_emotion_from = models.PositiveSmallIntegerField(
+        _("the model's emotion counts from (percent sure)"),
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "The triage model in use also reads the emotion from the customer's words (learnt from the emotions "
+            "agents recorded on closed complaints). Its reading counts when the model is at least this sure; "
+            "triage then uses the highest of the agent's choice, the lexicon's reading and the model's. "
+            "100: only a certain reading counts. Applies to complaints triaged after the change."
+        ),
+    )
     min_training_size = models.PositiveIntegerField(
         _("train from (closed complaints)"),
         validators=[MinValueValidator(20)],

@@ -101,3 +101,57 @@ def higher_emotion(first: str, second: str, *, order: Sequence[str]) -> str:
     """
     rank = {name: i for i, name in enumerate(order)}
     return first if rank.get(first, -1) >= rank.get(second, -1) else second
+
+
+@dataclass(frozen=True)
+class LearnedEmotion:
+    """The triage model's reading of the words: the emotion agents recorded on similar closed
+    complaints, how sure the model is (0–1) and the words that pushed most towards it."""
+
+    emotion: str
+    confidence: float
+    words: tuple[str, ...]
+    model: int  # the model's version
+
+
+class EmotionSource:
+    """Which reading the emotion triage uses came from (the first that reached it, in this order)."""
+
+    AGENT = "agent"
+    LEXICON = "lexicon"
+    MODEL = "model"
+
+
+@dataclass(frozen=True)
+class EmotionUsed:
+    emotion: str
+    source: str  # an EmotionSource
+    words: str  # what the customer's words read as: the higher of the lexicon and a counted model
+    model_counted: bool  # the model's reading was sure enough to count
+
+
+def emotion_used(
+    *, agent: str, lexicon: str, learned: LearnedEmotion | None, min_confidence: float, order: Sequence[str]
+) -> EmotionUsed:
+    """Rule: the model's reading counts when it is at least `min_confidence` sure; the words read as
+    the higher of the lexicon's emotion and a counted model reading; triage uses the higher of that
+    and the agent's choice. On a tie the agent's choice is named, then the lexicon.
+
+    Example: agent "calm", lexicon "calm", model "angry" 0.7 sure, min 0.5 → "angry" from the model;
+             the same model reading 0.4 sure → "calm" from the agent.
+    Why: each reading misses something the other sees: the lexicon knows only the phrases an admin
+    listed and reads calm on words it has not seen; the model has seen only the organisation's history
+    and is sometimes wrong either way. Taking the higher escalates early rather than late (DOMAIN.md),
+    the agent's choice is never lowered, and the confidence keeps an unsure model from raising alarm.
+    """
+    counted = learned is not None and learned.confidence >= min_confidence
+    words = higher_emotion(lexicon, learned.emotion, order=order) if counted and learned else lexicon
+    used = higher_emotion(agent, words, order=order)
+    rank = {name: i for i, name in enumerate(order)}
+    if rank.get(agent, -1) >= rank.get(words, -1):
+        source = EmotionSource.AGENT
+    elif words == lexicon:
+        source = EmotionSource.LEXICON
+    else:
+        source = EmotionSource.MODEL
+    return EmotionUsed(emotion=used, source=source, words=words, model_counted=counted)

@@ -55,7 +55,7 @@ from complaints.rules.signals import SignalFacts, SignalHit, detect_signals, ove
 from complaints.selectors.intake_forms import answer_facts, answer_field_specs, categories_by_id, category_chain
 from complaints.selectors.once import read_once
 from complaints.selectors.regional import LevelTerms, applied_lines, level_authority, level_calendar, level_terms
-from complaints.selectors.triage import effective_emotion, emotion_reading, signal_facts, signal_policy
+from complaints.selectors.triage import effective_emotion, emotion_explained, signal_facts, signal_policy
 
 TEXT_FIELDS = (
     "customer_name",
@@ -584,7 +584,6 @@ def routing_preview(
 ) -> dict[str, Any]:
     """Returns the triage decision for a sample complaint as a JSON-ready dict; nothing is saved."""
     decision = triage_decision(complaint=complaint, department=department, at=at, answers=answers or {})
-    reading = emotion_reading(complaint)
     due = decision.deadlines
     profile = decision.profile
     authority = due.terms.authority.value if due.terms is not None else decision.level.authority_amount
@@ -621,13 +620,8 @@ def routing_preview(
         # Each varying number with the value that applied and where it came from (HQ or a region).
         "applied": applied_lines(due.terms) if due.terms is not None else [],
         "signals": [{"code": hit.code, "detail": hit.detail} for hit in decision.signals],
-        "emotion_index": reading.index if reading else None,
-        "emotion_phrases": list(reading.phrases) if reading else [],
-        "emotion": {
-            "agent": complaint.emotion,
-            "words": reading.emotion if reading else None,
-            "used": effective_emotion(complaint),
-        },
+        # emotion_index, emotion_phrases, emotion_learned and emotion (which reading is used and why)
+        **emotion_explained(complaint),
         "custom_steps": _custom_steps(complaint=complaint, department=department, answers=answers, decision=decision),
         "problems": [str(gap) for gap in due.gaps],
     }

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from complaints.choices import Emotion, EventKind, FieldKind, Outcome, Signal, Stage
 from complaints.models import (
@@ -25,8 +26,18 @@ from complaints.models import (
     TriageSignal,
 )
 from complaints.rules.cases import IncidentFacts, same_incident, text_terms
-from complaints.rules.classify import Suggestion, suggest, tokens
-from complaints.rules.emotion import EmotionCue, EmotionPolicy, EmotionReading, emotion_band, emotion_score
+from complaints.rules.classify import Suggestion, features, suggest
+from complaints.rules.emotion import (
+    EmotionCue,
+    EmotionPolicy,
+    EmotionReading,
+    EmotionSource,
+    EmotionUsed,
+    LearnedEmotion,
+    emotion_band,
+    emotion_score,
+    emotion_used,
+)
 from complaints.rules.signals import KeywordSignal, SignalFacts, SignalPolicy
 from complaints.selectors.once import read_once
 
@@ -175,16 +186,148 @@ def emotion_reading(complaint: Complaint, *, policy: EmotionPolicy | None = None
     return emotion_score((complaint.customer_words or "",), policy)
 
 
-def effective_emotion(complaint: Complaint) -> str:
-    """The higher of the agent's emotion and the one the customer's words read as (what the
-    emotion signal and routing test)."""
-    from complaints.rules.emotion import higher_emotion
+def learned_emotion(*, words: str, model: TriageModel | None = None) -> LearnedEmotion | None:
+    """The triage model's reading of the emotion in `words` (the model in use unless given); None
+    without a model, for a model trained before it learnt emotion, or for no words. No query when
+    the model is given and this process has read its parameters before."""
+    model = model if model is not None else active_model()
+    if model is None or not words.strip():
+        return None
+    params = model_params(model)
+    if not params.get("emotion"):
+        return None
+    found = suggest(features(words), {"emotion": params["emotion"]})
+    if not found:
+        return None
+    return LearnedEmotion(
+        emotion=found[0].value, confidence=found[0].confidence, words=found[0].words, model=model.version
+    )
 
+
+def learned_emotion_json(reading: LearnedEmotion | None) -> dict[str, Any] | None:
+    """How a model's reading is stored on the complaint and shown in the dry run."""
+    if reading is None:
+        return None
+    return {
+        "emotion": reading.emotion,
+        "confidence": round(reading.confidence * 100),
+        "words": list(reading.words),
+        "model": reading.model,
+    }
+
+
+def stored_learned_emotion(complaint: Complaint) -> LearnedEmotion | None:
+    """The model's reading stored with the complaint's latest emotion reading, or for a complaint
+    not scored yet (a dry run) the model in use's reading of its words now."""
+    if complaint.emotion_index is None:
+        return learned_emotion(words=complaint.customer_words or "")
+    return learned_emotion_from_json(complaint.emotion_learned)
+
+
+def learned_emotion_from_json(data: Any) -> LearnedEmotion | None:
+    """A stored reading (learned_emotion_json) read back; None for none or an unknown emotion."""
+    if not isinstance(data, dict) or data.get("emotion") not in Emotion.values:
+        return None
+    return LearnedEmotion(
+        emotion=data["emotion"],
+        confidence=float(data.get("confidence") or 0) / 100,
+        words=tuple(data.get("words") or ()),
+        model=int(data.get("model") or 0),
+    )
+
+
+def emotion_decision(complaint: Complaint) -> EmotionUsed:
+    """Which emotion triage uses and where it came from: the highest of the agent's choice, the
+    lexicon's reading and the model's reading when the model is as sure as the triage settings ask
+    (rules.emotion.emotion_used). Without triage settings or words: the agent's choice."""
     agent = complaint.emotion or Emotion.CALM
-    if not (complaint.customer_words or complaint.emotion_index is not None):
-        return agent
-    reading = emotion_reading(complaint)
-    return agent if reading is None else higher_emotion(agent, reading.emotion, order=Emotion.values)
+    settings_row = triage_settings()
+    reading = emotion_reading(complaint) if complaint.customer_words or complaint.emotion_index is not None else None
+    if settings_row is None or reading is None:
+        return EmotionUsed(emotion=agent, source=EmotionSource.AGENT, words="", model_counted=False)
+    return emotion_used(
+        agent=agent,
+        lexicon=reading.emotion,
+        learned=stored_learned_emotion(complaint),
+        min_confidence=settings_row.learned_emotion_from / 100,
+        order=Emotion.values,
+    )
+
+
+def emotion_explained(complaint: Complaint) -> dict[str, Any]:
+    """The emotion part of the dry run (JSON-ready): the index and its phrases, the model's reading
+    (whether it counted and how sure it had to be), and which emotion triage uses, from which
+    reading, and why in a sentence."""
+    decision = emotion_decision(complaint)
+    reading = emotion_reading(complaint) if complaint.customer_words or complaint.emotion_index is not None else None
+    learned = stored_learned_emotion(complaint) if reading is not None else None
+    settings_row = triage_settings()
+    learned_json = learned_emotion_json(learned)
+    if learned_json is not None and settings_row is not None:
+        learned_json |= {"counted": decision.model_counted, "needed": settings_row.learned_emotion_from}
+    return {
+        "emotion_index": reading.index if reading else None,
+        "emotion_phrases": list(reading.phrases) if reading else [],
+        "emotion_learned": learned_json,
+        "emotion": {
+            "agent": complaint.emotion,
+            "lexicon": reading.emotion if reading else None,
+            "model": learned.emotion if learned else None,
+            "words": decision.words or None,
+            "used": decision.emotion,
+            "source": decision.source,
+            "why": _emotion_why(decision, reading, learned, settings_row),
+        },
+    }
+
+
+def _emotion_why(
+    decision: EmotionUsed,
+    reading: EmotionReading | None,
+    learned: LearnedEmotion | None,
+    settings_row: TriageSettings | None,
+) -> str:
+    def label(value: str | None) -> str:
+        return str(Emotion(value).label) if value in Emotion.values else "—"
+
+    if decision.source == EmotionSource.MODEL and learned is not None:
+        why = _(
+            "Triage model %(model)s reads the words as %(emotion)s (%(confidence)s %% sure; because of %(words)s), "
+            "higher than the emotion lexicon (%(lexicon)s) and the agent's choice."
+        ) % {
+            "model": learned.model,
+            "emotion": label(learned.emotion),
+            "confidence": round(learned.confidence * 100),
+            "words": ", ".join(learned.words) or "—",
+            "lexicon": label(reading.emotion if reading else None),
+        }
+    elif decision.source == EmotionSource.LEXICON and reading is not None:
+        why = _("The emotion lexicon reads the words as %(emotion)s (%(phrases)s), higher than the agent's choice.") % {
+            "emotion": label(reading.emotion),
+            "phrases": ", ".join(reading.phrases) or "—",
+        }
+    else:
+        why = _("The agent's choice (%(agent)s) is at least what the customer's words read as.") % {
+            "agent": label(decision.emotion)
+        }
+    if learned is not None and not decision.model_counted and settings_row is not None:
+        unsure = _(
+            "Triage model %(model)s reads %(emotion)s but is only %(confidence)s %% sure (%(needed)s %% needed), "
+            "so its reading does not count."
+        ) % {
+            "model": learned.model,
+            "emotion": label(learned.emotion),
+            "confidence": round(learned.confidence * 100),
+            "needed": settings_row.learned_emotion_from,
+        }
+        # Spaced the way the reader's language does it (the same entry as the timeline's sentences).
+        why = pgettext("two sentences", "%(first)s %(then)s") % {"first": why, "then": unsure}
+    return str(why)
+
+
+def effective_emotion(complaint: Complaint) -> str:
+    """The emotion the emotion signal and routing test (emotion_decision)."""
+    return emotion_decision(complaint).emotion
 
 
 # The same incident ---------------------------------------------------------------------------------
@@ -250,8 +393,28 @@ def same_incident_complaints(
 
 
 def active_model() -> TriageModel | None:
-    """The model in use, if any."""
-    return read_once("active_model", lambda: TriageModel.objects.filter(active=True).first(), shared=True)
+    """The model in use, if any, without its parameters (model_params reads them)."""
+    return read_once(
+        "active_model",
+        lambda: TriageModel.objects.filter(active=True).defer("params", "evaluation").first(),
+        shared=True,
+    )
+
+
+# A trained model never changes (only whether it is in use), and its parameters are most of its row:
+# each process reads and parses those of the model in use once, not on every complaint.
+_PARAMS: dict[tuple[int, int], dict[str, Any]] = {}
+
+
+def model_params(model: TriageModel) -> dict[str, Any]:
+    """The model's parameters: from this process's copy, or read once (one query when deferred)."""
+    key = (model.pk, model.version)
+    params = _PARAMS.get(key)
+    if params is None:
+        params = model.params or {}
+        _PARAMS.clear()  # one model is in use at a time
+        _PARAMS[key] = params
+    return params
 
 
 @dataclass(frozen=True)
@@ -265,11 +428,12 @@ class ShownSuggestion:
 
 def triage_suggestions(*, words: str, model: TriageModel | None = None) -> list[ShownSuggestion]:
     """The model's suggestions for the customer's words, with the names the agent reads; labels
-    that no longer exist (a deleted or inactive category) are left out. Four queries at most."""
+    that no longer exist (a deleted or inactive category) are left out. Four queries at most (one
+    more the first time a process reads the model's parameters)."""
     model = model if model is not None else active_model()
     if model is None or not words.strip():
         return []
-    found: list[Suggestion] = suggest(tokens(words), model.params)
+    found: list[Suggestion] = suggest(features(words), model_params(model))
     tables: dict[str, Any] = {
         "category": Category.objects.filter(active=True),
         "priority": Priority.objects.all(),
@@ -277,6 +441,8 @@ def triage_suggestions(*, words: str, model: TriageModel | None = None) -> list[
     }
     shown = []
     for item in found:
+        if item.target not in tables:  # the emotion is read with the lexicon's (emotion_decision)
+            continue
         obj = tables[item.target].filter(pk=int(item.value)).first() if item.value.isdigit() else None
         if obj is not None:
             shown.append(

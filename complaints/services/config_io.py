@@ -354,6 +354,7 @@ TRIAGE_FIELDS = (
     "extremely_angry_from",
     "punctuation_weight",
     "shouting_weight",
+    "learned_emotion_from",
     "min_training_size",
     "holdout_percent",
     "retrain_days",
@@ -361,6 +362,8 @@ TRIAGE_FIELDS = (
     "similar_window_days",
     "many_affected_from",
 )
+# Added after documents were first exported: a document without them keeps the current values.
+TRIAGE_FIELDS_ADDED = {"learned_emotion_from"}
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -1367,11 +1370,13 @@ class _Importer:
     def triage_settings(self) -> None:
         """The emotion bands and the training rules (checked as in the admin: the bands must rise)."""
         with self.at("triage_settings"):
-            row = self.singleton("triage_settings", TriageSettings, set(TRIAGE_FIELDS))
+            required = set(TRIAGE_FIELDS) - TRIAGE_FIELDS_ADDED
+            row = self.singleton("triage_settings", TriageSettings, set(TRIAGE_FIELDS), required)
             if not isinstance(row, TriageSettings):
                 return
             for name in TRIAGE_FIELDS:
-                setattr(row, name, self.doc["triage_settings"][name])
+                if name in self.doc["triage_settings"]:  # a document older than the field keeps the row's value
+                    setattr(row, name, self.doc["triage_settings"][name])
             self.save(row)
 
     def emotion_lexicon(self) -> None:
@@ -1794,10 +1799,12 @@ class _Importer:
                 if self.save(preference):
                     _set_m2m(preference.channels, [c for c in channels if c is not None])
 
-    def singleton(self, section: str, model: type[models.Model], keys: set[str]) -> models.Model | None:
+    def singleton(
+        self, section: str, model: type[models.Model], keys: set[str], required: set[str] | None = None
+    ) -> models.Model | None:
         """The one row of a settings model with the document's plain values set (not saved yet)."""
         data = self.doc[section]
-        if not self.check_keys(data, keys, keys):
+        if not self.check_keys(data, keys, keys if required is None else required):
             return None
         row = model._default_manager.order_by("pk").first() or model()
         return row

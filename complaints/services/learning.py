@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from complaints.choices import EventKind
 from complaints.models import Complaint, TriageModel, TriageSettings
-from complaints.rules.classify import Sample, tokens, train
+from complaints.rules.classify import Sample, features, train
 from complaints.selectors.triage import active_model, training_samples, triage_settings_required, triage_suggestions
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
@@ -34,25 +34,32 @@ class TooLittleData(Exception):
         self.have, self.need = have, need
 
 
-def _samples() -> list[Sample]:
-    rows = (
+def _samples() -> tuple[list[Sample], int]:
+    """Two samples per complaint: its words and the handler's understanding for the category, the
+    priority and the department; the customer's words alone for the emotion the agent recorded (the
+    emotion is read from the customer's words only, at intake and on their messages). Returns the
+    samples and the number of complaints."""
+    rows = list(
         training_samples()
         .order_by("-closed_at", "-pk")
-        .values_list("customer_words", "handler_understanding", "category_id", "priority_id", "department_id")[
-            :TRAINING_LIMIT
-        ]
+        .values_list(
+            "customer_words", "handler_understanding", "category_id", "priority_id", "department_id", "emotion"
+        )[:TRAINING_LIMIT]
     )
-    return [
-        Sample(
-            tokens=tokens(f"{words}\n{understanding}"),
-            labels={
-                "category": str(category or ""),
-                "priority": str(priority or ""),
-                "department": str(department or ""),
-            },
+    samples = []
+    for words, understanding, category, priority, department, emotion in reversed(rows):
+        samples.append(
+            Sample(
+                tokens=features(f"{words}\n{understanding}"),
+                labels={
+                    "category": str(category or ""),
+                    "priority": str(priority or ""),
+                    "department": str(department or ""),
+                },
+            )
         )
-        for words, understanding, category, priority, department in reversed(rows)
-    ]
+        samples.append(Sample(tokens=features(words or ""), labels={"emotion": emotion or ""}))
+    return samples, len(rows)
 
 
 def triage_train(*, now: datetime | None = None) -> TriageModel:
@@ -64,9 +71,9 @@ def triage_train(*, now: datetime | None = None) -> TriageModel:
     now = now or timezone.now()
     with transaction.atomic():
         settings_row = TriageSettings.objects.select_for_update().get(pk=triage_settings_required().pk)
-        samples = _samples()
-        if len(samples) < settings_row.min_training_size:
-            raise TooLittleData(len(samples), settings_row.min_training_size)
+        samples, size = _samples()
+        if size < settings_row.min_training_size:
+            raise TooLittleData(size, settings_row.min_training_size)
         result = train(samples, seed=TRAINING_SEED, holdout_percent=settings_row.holdout_percent)
         version = (TriageModel.objects.aggregate(top=Max("version"))["top"] or 0) + 1
         if settings_row.auto_activate:
@@ -74,7 +81,7 @@ def triage_train(*, now: datetime | None = None) -> TriageModel:
         return TriageModel.objects.create(
             version=version,
             trained_at=now,
-            data_size=len(samples),
+            data_size=size,
             seed=TRAINING_SEED,
             params=result["params"],
             evaluation=result["evaluation"],

@@ -176,3 +176,16 @@ def test_config_import_command_refuses_text_that_is_not_json(org: dict[str, Any]
 def test_config_import_preset_option(org: dict[str, Any]) -> None:
     call_command("config_import", preset="four_tier", stdout=StringIO())
     assert EscalationLevel.objects.count() == 4
+
+
+def test_a_document_from_before_the_learned_emotion_setting_imports_and_keeps_it(org: dict[str, Any]) -> None:
+    from complaints.models import TriageSettings
+
+    document = config_export()
+    assert document["triage_settings"]["learned_emotion_from"] == 50  # exported like every setting
+    TriageSettings.objects.update(learned_emotion_from=65)
+    del document["triage_settings"]["learned_emotion_from"]
+    document["triage_settings"]["holdout_percent"] = 30
+    config_import(document=document)
+    row = TriageSettings.objects.get()
+    assert (row.holdout_percent, row.learned_emotion_from) == (30, 65)

@@ -5,13 +5,19 @@ from pathlib import Path
 import pytest
 
 from complaints.choices import Emotion
-from complaints.rules.emotion import EmotionCue, EmotionPolicy, emotion_band, emotion_score, higher_emotion
+from complaints.rules.emotion import (
+    EmotionCue,
+    EmotionPolicy,
+    LearnedEmotion,
+    emotion_band,
+    emotion_score,
+    emotion_used,
+    higher_emotion,
+)
 from complaints.selectors.triage import emotion_policy
+from tests.complaints.emotion_sets import HOLDOUT, LABELLED, accuracy, read_all, rows, starting_policy, train_emotion
 
 ORDER = tuple(Emotion.values)
-LABELLED = Path(__file__).resolve().parent.parent / "data" / "emotion_labelled.tsv"
-# Written after the lexicon was tuned on LABELLED and never used to tune it: the honest figure.
-HOLDOUT = Path(__file__).resolve().parent.parent / "data" / "emotion_holdout.tsv"
 POLICY = EmotionPolicy(
     cues=(
         EmotionCue("过分", "intensity", 20),
@@ -54,12 +60,7 @@ def test_the_agents_emotion_wins_when_higher() -> None:
 
 
 def labelled(path: Path = LABELLED) -> list[tuple[str, str, str]]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            lang, emotion, text = line.split("\t")
-            rows.append((lang, emotion, text))
-    return rows
+    return rows(path)
 
 
 def test_the_labelled_set_has_at_least_200_complaints_in_both_languages() -> None:
@@ -111,3 +112,55 @@ def test_the_default_lexicon_on_the_holdout_set_keeps_the_floor_docs_triage_md_s
     assert exact >= 0.38, exact
     assert near >= 0.75, near
     assert not [read for want, read in got if want == "calm" and ORDER.index(read) >= ORDER.index("angry")]
+
+
+@pytest.mark.parametrize("agent", ORDER)
+@pytest.mark.parametrize("lexicon", ORDER)
+@pytest.mark.parametrize("model", (*ORDER, None))
+@pytest.mark.parametrize("confidence", [0.3, 0.5, 0.9])
+def test_combining_the_readings_never_lowers_the_agents_choice_or_the_lexicon(
+    agent: str, lexicon: str, model: str | None, confidence: float
+) -> None:
+    learned = LearnedEmotion(emotion=model, confidence=confidence, words=(), model=1) if model else None
+    used = emotion_used(agent=agent, lexicon=lexicon, learned=learned, min_confidence=0.5, order=ORDER)
+    rank = ORDER.index
+    assert rank(used.emotion) == max(rank(agent), rank(lexicon), rank(model) if model and confidence >= 0.5 else 0)
+    assert used.model_counted is (model is not None and confidence >= 0.5)
+    # The reading named as the source is the one that reached the emotion used.
+    named = {"agent": agent, "lexicon": lexicon, "model": model}[used.source]
+    assert named == used.emotion
+
+
+def test_an_unsure_model_does_not_count_and_ties_name_the_agent_first() -> None:
+    angry = LearnedEmotion(emotion="angry", confidence=0.49, words=("忍",), model=3)
+    used = emotion_used(agent="calm", lexicon="agitated", learned=angry, min_confidence=0.5, order=ORDER)
+    assert (used.emotion, used.source, used.words, used.model_counted) == ("agitated", "lexicon", "agitated", False)
+    sure = LearnedEmotion(emotion="angry", confidence=0.5, words=("忍",), model=3)
+    used = emotion_used(agent="angry", lexicon="calm", learned=sure, min_confidence=0.5, order=ORDER)
+    assert (used.emotion, used.source, used.words) == ("angry", "agent", "angry")
+
+
+# What the hold-out set measured with the model trained on the labelled set (docs/triage.md,
+# `python -m tests.complaints.emotion_sets --holdout`): combined 72/120 exact, 105/120 within one.
+# The margin (3 points, about four complaints) allows a library's rounding, not a weaker design.
+HOLDOUT_COMBINED_EXACT = 72 / 120
+HOLDOUT_COMBINED_NEAR = 105 / 120
+MARGIN = 0.03
+
+
+def test_the_model_trained_on_the_labelled_set_lifts_the_holdout_reading_as_docs_triage_md_says() -> None:
+    """Trained on the 200 labelled complaints only (fixed seed, as triage_train trains), the lexicon
+    and the model combined read the 120 hold-out complaints at least as well as measured, and better
+    than the lexicon alone (41 % exact, 78 % within one)."""
+    result = train_emotion(rows(LABELLED))
+    assert result == train_emotion(rows(LABELLED))  # the same complaints and seed give the same model
+    reads = read_all(rows(HOLDOUT), policy=starting_policy(), params=result["params"])
+    exact, near = accuracy(reads, "combined")
+    assert exact >= HOLDOUT_COMBINED_EXACT - MARGIN, exact
+    assert near >= HOLDOUT_COMBINED_NEAR - MARGIN, near
+    lexicon_exact, lexicon_near = accuracy(reads, "lexicon")
+    assert exact >= lexicon_exact + 0.15 and near > lexicon_near, (exact, lexicon_exact, near, lexicon_near)
+    for lang in ("zh", "en"):
+        assert accuracy(reads, "combined", lang=lang)[0] > accuracy(reads, "lexicon", lang=lang)[0], lang
+    # The evaluation an admin reads has a precision and recall for each of the four emotions.
+    assert set(result["evaluation"]["emotion"]["per_label"]) == set(ORDER)

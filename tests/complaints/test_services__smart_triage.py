@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from complaints.choices import EventKind, Outcome, Signal, Stage
 from complaints.models import Complaint, ComplaintEvent, CustomerLink, Priority, TriageModel, TriageSettings
@@ -149,7 +150,16 @@ def test_the_dry_run_shows_the_emotion_index_and_its_phrases(org: dict[str, Any]
     result = json.loads(out.getvalue())
     assert result["emotion_index"] == 20 + 25 + 45 + 10
     assert result["emotion_phrases"] == ["太过分", "过分", "律师", "！！"]  # lexicon order: kind, phrase
-    assert result["emotion"] == {"agent": "calm", "words": "extremely_angry", "used": "extremely_angry"}
+    emotion = result["emotion"]
+    assert (emotion["agent"], emotion["lexicon"], emotion["words"], emotion["used"]) == (
+        "calm",
+        "extremely_angry",
+        "extremely_angry",
+        "extremely_angry",
+    )
+    # No model in use: the lexicon is the reading used, and the JSON says so.
+    assert emotion["model"] is None and result["emotion_learned"] is None
+    assert emotion["source"] == "lexicon" and "太过分" in emotion["why"]
 
 
 def test_the_admin_shows_the_evaluation_and_says_when_no_model_is_in_use(
@@ -167,3 +177,125 @@ def test_the_admin_shows_the_evaluation_and_says_when_no_model_is_in_use(
     with pytest.raises(CommandError):
         TriageSettings.objects.update(min_training_size=10_000)
         call_command("triage_train", stdout=StringIO())
+
+
+# A hand-made model whose emotion part reads 忍 and 极 (pieces of words the lexicon does not list) as
+# extremely angry: logit 1.5 over three zeros, 60 % sure.
+UNSEEN_WORDS = "我已经忍到极限了，请尽快处理"
+
+
+def emotion_model(version: int = 1) -> TriageModel:
+    params = {
+        "emotion": {
+            "classes": ["agitated", "angry", "calm", "extremely_angry"],
+            "intercept": [0.0, 0.0, 0.0, 0.0],
+            "weights": {"~忍": [0.0, 0.0, 0.0, 1.0], "~极": [0.0, 0.0, 0.0, 0.5]},
+        }
+    }
+    return TriageModel.objects.create(
+        version=version, trained_at=timezone.now(), data_size=0, seed=1, params=params, evaluation={}, active=True
+    )
+
+
+def test_the_models_emotion_raises_the_signal_on_words_the_lexicon_does_not_know(
+    org: dict[str, Any], agent: Any
+) -> None:
+    emotion_model()
+    complaint = new_complaint(org, agent, emotion="calm", customer_words=UNSEEN_WORDS)
+    complaint.refresh_from_db()
+    assert complaint.emotion == "calm" and complaint.emotion_index == 0  # the agent's choice stays; no phrase
+    assert complaint.emotion_learned == {
+        "emotion": "extremely_angry",
+        "confidence": 60,
+        "words": ["忍", "极"],
+        "model": 1,
+    }
+    assert Signal.EMOTION in complaint.signals and complaint.priority.code == "P1"
+    scored = events(complaint, EventKind.EMOTION_SCORED)[0].new
+    assert (scored["emotion"], scored["lexicon_emotion"], scored["learned_counted"]) == (
+        "extremely_angry",
+        "calm",
+        True,
+    )
+
+
+def test_a_model_less_sure_than_the_settings_ask_does_not_count(org: dict[str, Any], agent: Any) -> None:
+    TriageSettings.objects.update(learned_emotion_from=61)
+    emotion_model()
+    complaint = new_complaint(org, agent, emotion="agitated", customer_words=UNSEEN_WORDS)
+    complaint.refresh_from_db()
+    assert complaint.emotion_learned["confidence"] == 60  # stored, shown, but not counted
+    assert Signal.EMOTION not in complaint.signals and complaint.priority.code != "P1"
+    scored = events(complaint, EventKind.EMOTION_SCORED)[0].new
+    assert (scored["emotion"], scored["learned_counted"]) == ("calm", False)
+
+
+@pytest.mark.parametrize(
+    ("agent_emotion", "needed", "used", "source"),
+    [
+        ("calm", 50, "extremely_angry", "model"),
+        ("calm", 61, "calm", "agent"),
+        ("extremely_angry", 50, "extremely_angry", "agent"),
+    ],
+)
+def test_the_dry_run_says_which_reading_is_used_and_why(
+    org: dict[str, Any], monkeypatch: Any, agent_emotion: str, needed: int, used: str, source: str
+) -> None:
+    TriageSettings.objects.update(learned_emotion_from=needed)
+    emotion_model(version=7)
+    sample = {"customer_name": "陈", "description": UNSEEN_WORDS, "channel": "phone", "emotion": agent_emotion}
+    monkeypatch.setattr("sys.stdin", StringIO(json.dumps(sample, ensure_ascii=False)))
+    out = StringIO()
+    call_command("route_preview", stdout=out, stderr=StringIO())
+    result = json.loads(out.getvalue())
+    assert result["emotion_index"] == 0 and result["emotion_phrases"] == []
+    assert result["emotion_learned"] == {
+        "emotion": "extremely_angry",
+        "confidence": 60,
+        "words": ["忍", "极"],
+        "model": 7,
+        "counted": needed <= 60,
+        "needed": needed,
+    }
+    emotion = result["emotion"]
+    assert (emotion["agent"], emotion["lexicon"], emotion["model"], emotion["used"], emotion["source"]) == (
+        agent_emotion,
+        "calm",
+        "extremely_angry",
+        used,
+        source,
+    )
+    assert ("Triage model 7 reads the words as" in emotion["why"]) is (source == "model")
+    assert ("does not count" in emotion["why"]) is (needed > 60)
+
+
+def test_training_learns_the_emotion_agents_recorded_and_the_admin_shows_its_evaluation(
+    org: dict[str, Any], agent: Any, admin_client: Any
+) -> None:
+    from tests.complaints.emotion_sets import LABELLED, rows
+
+    TriageSettings.objects.update(min_training_size=20, holdout_percent=25)
+    by_emotion: dict[str, list[str]] = {}
+    for _lang, emotion, text in rows(LABELLED):
+        by_emotion.setdefault(emotion, []).append(text)
+    picked = [(emotion, text) for emotion, texts in by_emotion.items() for text in texts[:8]]
+    for emotion, text in picked:
+        complaint = new_complaint(org, agent, emotion=emotion, customer_words=text)
+        Complaint.objects.filter(pk=complaint.pk).update(stage=Stage.CLOSED, outcome=Outcome.RESOLVED)
+    model = triage_train()
+    assert model.data_size == len(picked) == 32
+    figures = model.evaluation["emotion"]
+    assert figures["trained_on"] == 24 and figures["held_out"] == 8
+    assert set(figures["per_label"]) == {"calm", "agitated", "angry", "extremely_angry"}
+    assert model.params["emotion"]["classes"] == ["agitated", "angry", "calm", "extremely_angry"]
+    # Pieces of words are learnt for the emotion only; the words behind a category stay whole words.
+    assert any(word.startswith("~") for word in model.params["emotion"]["weights"])
+    assert not any(
+        word.startswith("~") for target in ("priority",) for word in model.params.get(target, {}).get("weights", {})
+    )
+    detail = admin_client.get(f"/admin/complaints/triagemodel/{model.pk}/change/").content.decode()
+    assert "extremely_angry" in detail and "emotion" in detail
+    # The next complaint carries the model's reading beside the lexicon's.
+    complaint = new_complaint(org, agent, customer_words=UNSEEN_WORDS)
+    complaint.refresh_from_db()
+    assert complaint.emotion_learned is not None and complaint.emotion_learned["model"] == model.version

@@ -113,6 +113,32 @@ def test_event_group(kind, group):
             "The customer's words read as Angry (emotion index 55): 过分, ！！.",
         ),
         (
+            "emotion_scored",
+            {
+                "emotion": "angry",
+                "emotion_index": 0,
+                "emotion_phrases": [],
+                "emotion_learned": {"emotion": "angry", "confidence": 72, "words": ["忍", "极限"], "model": 3},
+                "learned_counted": True,
+            },
+            {},
+            "The customer's words read as Angry (emotion index 0): —. "
+            "Triage model 3 reads Angry (72 % sure; because of 忍, 极限).",
+        ),
+        (
+            "emotion_scored",
+            {
+                "emotion": "calm",
+                "emotion_index": 0,
+                "emotion_phrases": [],
+                "emotion_learned": {"emotion": "angry", "confidence": 41, "words": ["忍"], "model": 3},
+                "learned_counted": False,
+            },
+            {},
+            "The customer's words read as Calm (emotion index 0): —. "
+            "Triage model 3 reads Angry, only 41 % sure: not counted.",
+        ),
+        (
             "suggestion",
             {"model": 2, "items": [{"label": "P0", "accepted": True}, {"label": "Paint", "accepted": False}]},
             {},
