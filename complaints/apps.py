@@ -15,6 +15,10 @@ class ComplaintsConfig(AppConfig):
         from complaints.middleware import remember_language
 
         user_logged_in.connect(remember_language, dispatch_uid="redress-remember-language")
+        # A login's new session counts as renewed (config.middleware.SessionRenewalMiddleware).
+        from config.middleware import session_renewed_at_login
+
+        user_logged_in.connect(session_renewed_at_login, dispatch_uid="redress-session-renewed")
 
         from complaints.services.urgency import connect
 

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +23,12 @@ class PermissionsPolicyMiddleware:
 
 
 RENEWED = "_redress_renewed"
+
+
+def session_renewed_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """A login saves a new session with a fresh expiry: that is its first renewal."""
+    if request is not None and hasattr(request, "session"):
+        request.session[RENEWED] = int(time.time())
 
 
 class SessionRenewalMiddleware:

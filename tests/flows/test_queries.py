@@ -30,6 +30,7 @@ def queries_for(client, url):
 def test_list_pages_cost_the_same_for_5_and_30_tasks(org, agent, url):
     client = Client()
     client.force_login(agent)
+    client.get(url)  # viewflow keeps the last list in the session: written on the first visit only
     fill(org, agent, 5)
     few = queries_for(client, url)
     fill(org, agent, 25)
@@ -47,6 +48,7 @@ def fill_queue(org, agent, count):
 def test_queue_costs_the_same_for_5_and_30_tasks(org, agent):
     client = Client()
     client.force_login(agent)
+    client.get("/workflow/queue/")  # the session keeps the last list: written on the first visit only
     fill_queue(org, agent, 5)
     few = queries_for(client, "/workflow/queue/")
     fill_queue(org, agent, 25)
