@@ -4,6 +4,7 @@ Pure functions over plain values: no ORM, no I/O. The selectors (complaints/sele
 count; this module says what the counts mean.
 """
 
+import calendar
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -354,3 +355,9 @@ def level_durations(
         level, since = to_level, at
     hours[level] = hours.get(level, 0.0) + max((end - since).total_seconds(), 0.0) / 3600
     return {k: round(v, 2) for k, v in hours.items()}
+
+
+def month_after(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    first = day.replace(day=1)
+    return first + timedelta(days=calendar.monthrange(first.year, first.month)[1])

@@ -1012,7 +1012,7 @@ def summary_span(period: rules.Period | None, *, by_day: bool = False) -> Q:
         return Q(monthly=False, day__gte=period.start, day__lt=period.end)
     first = period.start.replace(day=1)
     if first < period.start:
-        first = (first + timedelta(days=32)).replace(day=1)
+        first = rules.month_after(first)
     last = max(first, period.end.replace(day=1))  # the whole months are [first, last)
     return (
         Q(monthly=True, day__gte=first, day__lt=last)

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from complaints.models import Complaint, KpiDay, KpiDayBreakdown, KpiDayLevel, KpiStale
+from complaints.rules.kpi import month_after
 
 LOCK = 0x4B5049  # "KPI": the advisory lock of the refresh
 CHUNK_DAYS = 31  # days counted per grouped query when many are stale (a full rebuild)
@@ -123,7 +124,7 @@ def _rebuild_months(months: list[date]) -> None:
     in the database: per model one delete and one INSERT … SELECT per month. KpiDay and KpiDayLevel
     keep every dimension; KpiDayBreakdown keeps department, priority and level (see its model)."""
     for month in months:
-        following = (month + timedelta(days=32)).replace(day=1)
+        following = month_after(month)
         for model, kept in (
             (KpiDay, (*DIMENSIONS[1:],)),
             (KpiDayLevel, (*DIMENSIONS[1:], "of_level_id")),
