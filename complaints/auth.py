@@ -29,15 +29,17 @@ class MembershipBackend(BaseBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, _CACHE):
-            from complaints.selectors.common import memberships_of, only_roles
+            from complaints.selectors.common import membership_rows, only_roles
 
             # Their own queue of mentions (a released "read the note" task waits there).
             perms: set[str] = {mention_queue(user_obj.pk)}
-            for m in memberships_of(user_obj).select_related("department", "role"):
+            for m in membership_rows(user_obj):
+                if not m.department_active:
+                    continue
                 perms.add(VIEW_PERMISSION)
                 perms.update(SIDE_VIEW_PERMISSIONS)
-                perms.add(queue_permission(department_code=m.department.code, role_code=m.role.code))
-                if m.role.can_register:
+                perms.add(queue_permission(department_code=m.department_code, role_code=m.role_code))
+                if m.can_register:
                     perms.add(REGISTER_PERMISSION)
             from complaints.models import Department
 

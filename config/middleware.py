@@ -1,4 +1,5 @@
-"""Response headers Django's SecurityMiddleware does not set, and the idle session's renewal."""
+"""Response headers Django's SecurityMiddleware does not set, the idle session's renewal, and the
+configuration read once per request."""
 
 import time
 from collections.abc import Callable
@@ -6,6 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from complaints.selectors.once import reads_once
 
 
 class PermissionsPolicyMiddleware:
@@ -50,3 +54,20 @@ class SessionRenewalMiddleware:
             if now - int(session.get(RENEWED, 0)) >= settings.SESSION_RENEW_SECONDS:
                 session[RENEWED] = now  # modified: SessionMiddleware saves it with a new expiry
         return response
+
+
+class ReadsOnceMiddleware:
+    """A request reads each piece of configuration once (`complaints.selectors.once.reads_once`):
+    the case scope, the page and the transition it runs share one copy instead of each reading
+    the settings, the department tree and the configuration's number again. Not for the admin,
+    whose pages write configuration and read it back in the same request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.admin_path = reverse("admin:index")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(self.admin_path):
+            return self.get_response(request)
+        with reads_once():
+            return self.get_response(request)

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each configuration change (admin history: old → new).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Configuration read once per request outside the admin (complaints.selectors.once).
+    "config.middleware.ReadsOnceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "flows.middleware.FlowLockFailedMiddleware",
     "flows.middleware.ComplaintScopeMiddleware",

@@ -15,7 +15,7 @@ from viewflow.workflow.models import Task
 
 from complaints.models import Complaint
 from complaints.rules.names import person_name
-from complaints.selectors.common import ConfigurationMissing, complaint_is_visible_to
+from complaints.selectors.common import ConfigurationMissing, complaint_is_visible, complaint_is_visible_to
 
 
 class FlowLockFailedMiddleware:
@@ -65,12 +65,18 @@ class ComplaintScopeMiddleware:
         match = request.resolver_match
         if process_pk is None or match is None or "workflow" not in match.namespaces:
             return None
-        complaint_id = complaint_of_url(
+        found = complaint_of_url(
             extra=getattr(match.url_name, "extra", {}), process_pk=process_pk, task_pk=view_kwargs.get("task_pk")
         )
-        if complaint_id is None:
+        if found is None:
             raise Http404
-        if not complaint_is_visible_to(complaint_id=complaint_id, user=request.user):
+        complaint_id, row = found
+        visible = (
+            complaint_is_visible(user=request.user, complaint_id=complaint_id, **row)
+            if row is not None
+            else complaint_is_visible_to(complaint_id=complaint_id, user=request.user)
+        )
+        if not visible:
             # A queue colleague who lost the race no longer sees the case: say so, show nothing.
             lost = race_lost(request, process_pk=process_pk, task_pk=view_kwargs.get("task_pk"))
             if lost is None:
@@ -107,22 +113,31 @@ def race_lost(request: HttpRequest, *, process_pk: Any, task_pk: Any) -> HttpRes
     return HttpResponseRedirect(reverse("workflow:queue"))
 
 
-def complaint_of_url(*, extra: dict[str, Any], process_pk: int, task_pk: int | None) -> int | None:
-    """Returns the complaint a workflow URL's process (and task) belong to, or None when the URL's
-    flow, process, step and task do not fit together."""
+ROW = ("department_id", "owner_id", "receiver_id")  # what complaint_is_visible needs of the complaint
+
+
+def complaint_of_url(
+    *, extra: dict[str, Any], process_pk: int, task_pk: int | None
+) -> tuple[int, dict[str, Any] | None] | None:
+    """Returns the complaint a workflow URL's process (and task) belong to, with the columns of its
+    row that visibility needs when the URL's process is the complaint itself (None for a side
+    process: its case is read separately); None when the URL's flow, process, step and task do
+    not fit together."""
     flow_viewset = extra.get("flow_viewset")
     flow_class = getattr(flow_viewset, "_flow_class", None)
     if flow_class is None:
         return None
     model = flow_class.process_class
-    column = "pk" if issubclass(model, Complaint) else "case_id"
-    complaint_id = (
-        model._default_manager.filter(pk=process_pk, flow_class=flow_class).values_list(column, flat=True).first()
-    )
-    if complaint_id is None or task_pk is None:
-        return complaint_id
+    own = issubclass(model, Complaint)
+    columns = ("pk", *ROW) if own else ("case_id",)
+    found = model._default_manager.filter(pk=process_pk, flow_class=flow_class).values_list(*columns).first()
+    if found is None or found[0] is None:
+        return None
+    complaint_id, row = found[0], (dict(zip(ROW, found[1:], strict=True)) if own else None)
+    if task_pk is None:
+        return complaint_id, row
     node = extra.get("node")
     if node is None or node.flow_class is not flow_class:
         return None
     task = flow_class.task_class._default_manager.filter(pk=task_pk, process_id=process_pk, flow_task=node)
-    return complaint_id if task.exists() else None
+    return (complaint_id, row) if task.exists() else None

@@ -4,7 +4,6 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
@@ -91,7 +90,7 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
         # Kept files ticked for a file question answer it (form.add_kept_answers); the others
         # are the form's attachments. One transition: configuration read once, list rows once.
         kept = [row for row in form.cleaned_data.get("kept") or [] if not row.question]
-        with transaction.atomic(), one_transition():
+        with one_transition():
             complaint = intake.complaint_register(
                 complaint=self.request.activation.process,
                 data=form.cleaned_data,
@@ -140,8 +139,9 @@ class StepView(
 
     def form_valid(self, form: Any) -> HttpResponse:
         # One transition: the step's service and the flow's next nodes read the configuration once
-        # and refresh the case's list rows once, at the end (inside the flow's lock transaction).
-        with one_transition():
+        # and refresh the case's list rows once, at the end, in the flow's lock transaction (which
+        # nothing between catches: no savepoint of its own; the refusal's block keeps one).
+        with one_transition(savepoint=False):
             return super().form_valid(form)
 
     def perform(self, data: dict[str, Any]) -> None:

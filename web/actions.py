@@ -22,7 +22,7 @@ from complaints.forms import page as page_forms
 from complaints.forms.refusals import RefusalFormMixin
 from complaints.models import Complaint, Escalation
 from complaints.rules.clocks import is_closed
-from complaints.selectors.common import complaints_visible_to
+from complaints.selectors.common import complaint_is_visible
 from complaints.selectors.escalation import (
     information_package,
     is_handler,
@@ -64,10 +64,18 @@ def back_to_card(complaint_pk: int, card: str) -> str:
 
 
 def visible_complaint(request: HttpRequest, pk: int) -> Complaint:
-    return get_object_or_404(
-        complaints_visible_to(request.user).select_related("level", "priority", "department", "owner", "category"),
-        pk=pk,
-    )
+    """The complaint, or 404 when it does not exist or the user may not see it (the same answer)."""
+    related = ("level", "priority", "department", "owner", "category")
+    complaint = Complaint.objects.select_related(*related).filter(pk=pk).first()
+    if complaint is None or not complaint_is_visible(
+        user=request.user,
+        complaint_id=complaint.pk,
+        department_id=complaint.department_id,
+        owner_id=complaint.owner_id,
+        receiver_id=complaint.receiver_id,
+    ):
+        raise Http404
+    return complaint
 
 
 class ComplaintActionView(RefusalFormMixin, generic.FormView, ABC):

@@ -135,7 +135,7 @@ class ComplaintListView(DashboardProcessListView):
         )
 
     def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Any:
-        return worklist.CappedPaginator(queryset, *args, **kwargs)
+        return worklist.capped_paginator(self, queryset, *args, **kwargs)
 
 
 class ComplaintTaskListView(DashboardTaskListView):

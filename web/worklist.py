@@ -125,15 +125,42 @@ class WorklistFilter(django_filters.FilterSet):
 
 
 class CappedPaginator(Paginator):
-    """Counts a list only up to COUNT_CAP rows: past that the pager offers the first pages (the
-    most urgent) and a count of a user's tens of thousands of tasks would cost more than the page."""
+    """Counts a list only as far as its pager needs: the rows up to LOOKAHEAD_PAGES pages past the
+    page shown, so "next" is known and the summary reads "1–25 of 100+" (templates/viewflow/
+    includes/list_pagination.html). A count of a user's tens of thousands of tasks, or of a
+    million complaints, would cost more than the page; viewflow's pager has no page numbers to
+    need it. `page` is the page asked for (the view passes it)."""
 
-    COUNT_CAP = 1000
+    LOOKAHEAD_PAGES = 3
+
+    def __init__(self, *args: Any, page: Any = 1, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            number = max(int(page), 1)
+        except (TypeError, ValueError):
+            number = 1  # "last" or rubbish: Paginator.page refuses it after the count
+        self.cap = (number + self.LOOKAHEAD_PAGES) * self.per_page + 1
 
     @cached_property
     def count(self) -> int:
-        rows: Any = self.object_list  # a queryset: counted in list order, an index walk
-        return rows.values("pk")[: self.COUNT_CAP].count()
+        rows: Any = self.object_list  # a queryset: counted in list order, an index walk that stops
+        return rows.values("pk")[: self.cap].count()
+
+    @property
+    def capped(self) -> bool:
+        """More rows exist than were counted: the summary says "N+"."""
+        return self.count >= self.cap
+
+    @property
+    def counted(self) -> int:
+        """The rows the summary can vouch for (those before the one that shows there are more)."""
+        return self.count - 1 if self.capped else self.count
+
+
+def capped_paginator(view: Any, queryset: Any, *args: Any, **kwargs: Any) -> CappedPaginator:
+    """A list view's paginator, counting up to a few pages past the one asked for."""
+    page = view.kwargs.get(view.page_kwarg) or view.request.GET.get(view.page_kwarg) or 1
+    return CappedPaginator(queryset, *args, page=page, **kwargs)
 
 
 class WorklistMixin:
@@ -168,7 +195,7 @@ class WorklistMixin:
         return {**kwargs, "flow_classes": self.flow_classes}  # type: ignore[attr-defined]
 
     def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Paginator:
-        return CappedPaginator(queryset, *args, **kwargs)
+        return capped_paginator(self, queryset, *args, **kwargs)
 
     def get_page_data(self, page: Any) -> Any:
         if hasattr(page, "object_list"):

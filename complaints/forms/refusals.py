@@ -7,10 +7,10 @@ transaction is rolled back); otherwise `succeeded` answers (a redirect with a me
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpResponse
 
 from complaints.services.errors import Refused
+from complaints.services.transitions import refusals_caught
 
 
 def refusal_text(refusal: Refused) -> str:
@@ -45,7 +45,7 @@ class RefusalFormMixin:
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:
-            with transaction.atomic():
+            with refusals_caught():
                 result = self.perform(form.cleaned_data)
         except Refused as refusal:
             return self.refused(form, refusal)

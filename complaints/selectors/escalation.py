@@ -53,14 +53,14 @@ def level_queue(*, level: EscalationLevel, complaint: Complaint) -> tuple[str, D
 
 def held_ranks(*, user: Any, complaint: Complaint, levels: list[EscalationLevel] | None = None) -> set[int]:
     """Returns the ranks of the levels whose role the user holds where that level handles this
-    complaint (two queries however many levels there are)."""
+    complaint (the department chain; the memberships are read once per user object)."""
     if not user.is_authenticated:
         return set()
     levels = ladder() if levels is None else levels
     chain = department_chain(complaint.department)
-    from complaints.selectors.common import memberships_of
+    from complaints.selectors.common import membership_rows
 
-    mine = set(memberships_of(user, active=False).values_list("department_id", "role_id"))
+    mine = {(row.department_id, row.role_id) for row in membership_rows(user)}
     held = set()
     for level in levels:
         if level.department_scope == DepartmentScope.FIXED:

@@ -72,7 +72,12 @@ def read_once(key: str, load: Callable[[], R], *, shared: bool = False) -> R:
             kept = _SHARED.get(key)
             if kept is None or kept[0] != number:
                 kept = (number, load())
-                _SHARED[key] = kept
+                # Inside a transaction, kept for other transitions only if the number still holds
+                # after the load: a change written by this very transaction (which may yet roll back)
+                # would otherwise be kept under a number that does not describe it. (Only after a
+                # change, once per key and process: one query.)
+                if not connection.in_atomic_block or config_token() == number:
+                    _SHARED[key] = kept
             rows[key] = kept[1]
             return rows[key]  # type: ignore[no-any-return]
     rows[key] = load()

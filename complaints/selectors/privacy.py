@@ -62,9 +62,9 @@ class ContactPolicy:
 
     @cached_property
     def memberships(self) -> set[tuple[int, int]]:
-        from complaints.selectors.common import memberships_of
+        from complaints.selectors.common import membership_rows
 
-        return set(memberships_of(self.user).values_list("department_id", "role_id"))
+        return {(row.department_id, row.role_id) for row in membership_rows(self.user) if row.department_active}
 
     @cached_property
     def levels(self) -> list[Any]:

@@ -79,7 +79,7 @@ def compensation_propose(
     if pending is not None:
         return pending
     department = level_queue(level=target, complaint=complaint)[1]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         approval = side_task_start(
             kind=APPROVAL,
             fields={
@@ -126,7 +126,7 @@ def approval_decide(
     (the admin may have lowered it since the request) and needs a second pair of eyes: the
     proposer may withdraw (refuse) their own request but never approve it. A refusal needs a
     reason."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         approval = (
             CompensationApproval.objects.select_for_update(of=("self",))
             .select_related("case__department", "level__role")

@@ -69,7 +69,7 @@ def task_claim(*, task: Task, actor: Any, now: datetime | None = None) -> Task:
     if not may_claim(user=actor, task=task):
         raise AssignmentRefused(_("This task is not in one of your queues."))
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         claimed = Task.objects.filter(pk=task.pk, status=STATUS.NEW, owner__isnull=True).update(
             owner=actor, status=STATUS.ASSIGNED, assigned=now
         )
@@ -88,7 +88,7 @@ def task_release(*, task: Task, actor: Any) -> Task:
     """Puts an assigned task back in its queue. The owner may; so may whoever may manage it."""
     if not may_manage(user=actor, task=task):
         raise AssignmentRefused(_("Only the task's owner or a supervisor of its queue can release it."))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         owner = task.owner
         released = Task.objects.filter(pk=task.pk, status=STATUS.ASSIGNED, owner_id=task.owner_id).update(
             owner=None, status=STATUS.NEW, assigned=None
@@ -120,7 +120,7 @@ def task_reassign(*, task: Task, actor: Any, to_user: Any, note: str = "", now: 
     if to_user.pk == task.owner_id:
         raise AssignmentRefused(_("%(user)s already holds this task.") % {"user": _name(to_user)})
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         previous = task.owner
         moved = Task.objects.filter(pk=task.pk, status=STATUS.ASSIGNED, owner_id=task.owner_id).update(
             owner=to_user, assigned=now

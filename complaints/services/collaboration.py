@@ -69,7 +69,7 @@ def collaboration_request(
         raise CollaborationRefused(_("Ask a department other than the complaint's own."))
     now = now or timezone.now()
     settings_row = process_settings()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         request = side_task_start(
             kind=COLLABORATION,
             fields={
@@ -120,7 +120,7 @@ def collaboration_answer(*, request: CollaborationRequest, actor: Any, answer: s
     """Records the department's answer; the requester sees it on the complaint."""
     if not answer.strip():
         raise CollaborationRefused(_("Write the answer."))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         request = CollaborationRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=request.pk)
         if request.answered_at is not None:
             raise CollaborationRefused(_("This request was already answered."))

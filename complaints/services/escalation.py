@@ -287,7 +287,7 @@ def complaint_escalate(
     recorded and the executive alerted. `seen_level_id` is the level the person saw: if someone
     moved the complaint meanwhile, nothing happens and they are told. Returns the escalation record
     (direction "refused" at the top)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         complaint = _locked(complaint)
         check_open(complaint)
         _check_unchanged(complaint=complaint, seen_level_id=seen_level_id)
@@ -361,7 +361,7 @@ def complaint_send_back(
 ) -> Escalation:
     """A supervisor sends the complaint one level down with a reason; its open steps go to the lower
     level's queue (or back to their own queues at the starting level) with that level's deadlines."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         complaint = _locked(complaint)
         check_open(complaint)
         _check_unchanged(complaint=complaint, seen_level_id=seen_level_id)

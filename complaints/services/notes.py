@@ -64,7 +64,7 @@ def note_add(*, complaint: Complaint, author: Any, text: str) -> Note:
     if contains_markup(text):
         raise NoteRefused(_("Notes are plain text; remove the markup."))
     people = mentioned_colleagues(complaint=complaint, author=author, text=text)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         note = Note.objects.create(complaint=complaint, author=author, text=text)
         names = [person_name(u) for u in people]
         event_record(

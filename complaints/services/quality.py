@@ -111,6 +111,7 @@ def _attach(*, complaint: Complaint, actor: Any, files: Sequence[UploadedFile], 
     return names
 
 
+@transition
 def problem_describe(
     *, complaint: Complaint, actor: Any, answers: dict[str, str], seen_version: str | None = None
 ) -> RootCauseAnalysis:
@@ -119,7 +120,7 @@ def problem_describe(
     refuses when someone else saved the 5W2H since (QualityConflict)."""
     _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         analysis = _analysis(complaint)
         _check_version(seen=seen_version, now=problem_version(analysis), what=_("the 5W2H"))
         old = {name: getattr(analysis, name) for name in FIVE_W_TWO_H}
@@ -141,6 +142,7 @@ def problem_describe(
     return analysis
 
 
+@transition
 def cause_record(
     *,
     complaint: Complaint,
@@ -166,7 +168,7 @@ def cause_record(
     if (cause is None or cause.category_id != category.pk) and not category.active:
         raise QualityRefused(_("This cause category is no longer in use; choose another."))
     chain = [w.strip() for w in whys if w and w.strip()]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         analysis = _analysis(complaint)
         old: dict[str, Any] = {}
         if cause is None:
@@ -201,6 +203,7 @@ def cause_record(
     return cause
 
 
+@transition
 def responsibility_set(
     *,
     complaint: Complaint,
@@ -221,7 +224,7 @@ def responsibility_set(
         raise QualityRefused(_("Each share is above 0 and at most 100 %."))
     if problem == "total":
         raise QualityRefused(_("The shares add up to more than 100 %."))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         analysis = _analysis(complaint)
         _check_version(seen=seen_version, now=responsibility_version(analysis), what=_("the responsibility"))
         analysis.responsibilities.all().delete()
@@ -258,6 +261,7 @@ def action_schedule(*, action: CorrectiveAction) -> None:
     )
 
 
+@transition
 def action_plan(
     *,
     complaint: Complaint,
@@ -289,7 +293,7 @@ def action_plan(
         raise QualityRefused(_("The cost cannot be negative."))
     if area and area not in ActionArea.values:
         raise QualityRefused(_("Choose what the action changes."))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         action = CorrectiveAction.objects.create(
             complaint=complaint,
             kind=kind,
@@ -327,6 +331,7 @@ def _locked(action: CorrectiveAction) -> CorrectiveAction:
     return CorrectiveAction.objects.select_for_update(of=("self",)).select_related("complaint").get(pk=action.pk)
 
 
+@transition
 def action_move(
     *,
     action: CorrectiveAction,
@@ -339,7 +344,7 @@ def action_move(
     """Reports progress on an action (planned → in progress → done, or back to work after "not
     effective"), with evidence. Refuses a move the rule does not allow, a verdict (only
     verification gives one), and a move when someone changed the action since the form was shown."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         action = _locked(action)
         _may_update(action=action, actor=actor)
         _check_open(action.complaint)
@@ -390,6 +395,7 @@ def action_report_done(*, action: CorrectiveAction, actor: Any, evidence: str) -
     return action_move(action=action, actor=actor, status=target, evidence=evidence)
 
 
+@transition
 def action_verify(
     *, action: CorrectiveAction, actor: Any, effective: bool, evidence: str, reason: str = ""
 ) -> ActionVerification:
@@ -400,7 +406,7 @@ def action_verify(
     if not effective and not reason.strip():
         raise QualityRefused(_("Say why the action was not effective; it is reopened with this reason."))
     verdict = ActionStatus.EFFECTIVE if effective else ActionStatus.NOT_EFFECTIVE
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         action = _locked(action)
         _may_verify(complaint=action.complaint, actor=actor)
         _check_open(action.complaint)
@@ -438,7 +444,7 @@ def complaint_record_root_cause(*, complaint: Complaint, actor: Any, description
     cause (for the Pareto of root-cause categories)."""
     _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         analysis = _analysis(complaint)
         confirmed = list(
             analysis.causes.filter(verdict=CauseVerdict.CONFIRMED).select_related("category").order_by("pk")

@@ -31,7 +31,7 @@ def complaint_reopen(*, complaint: Complaint, actor: Any, reason: str, now: date
     now = now or timezone.now()
     if not reason.strip():
         raise ReopenRefused(_("Say why the complaint is reopened (what the customer complained about again)."))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         complaint = (
             Complaint.objects.select_for_update(of=("self",))
             .select_related("level__calendar", "priority", "owner", "department")

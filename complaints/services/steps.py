@@ -127,7 +127,7 @@ def custom_step_record(
     goes back). Checks the actor may do it; raises StepRefused otherwise or when the step is no
     longer open (someone else recorded it, or a gate sent the case back). Returns the run."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         run = CustomStepRun.objects.select_for_update().select_related("step", "case").get(pk=run.pk)
         task = Task.objects.filter(process_id=run.pk, status__in=WAITING).first()
         if run.outcome != StepRunStatus.OPEN:

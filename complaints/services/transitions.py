@@ -1,9 +1,17 @@
 """One human transition (a step's form, a claim, a card action), issue 17: its configuration is
 read once (`complaints.selectors.once`) and the case's list rows (TaskUrgency) are refreshed once,
-at its end (`urgency_deferred`), inside its write transaction."""
+at its end (`urgency_deferred`), inside its write transaction.
+
+Transactions: a transition is one unit. The outermost `one_transition()` opens the transaction (a
+savepoint inside a caller's), so its refusal rolls back exactly what it wrote; transitions nested in
+it join it, and a service's own `transaction.atomic(savepoint=False)` blocks join it too (a savepoint
+costs two queries). A page that catches a refusal to show its form again opens that block itself
+(`refusals_caught()`): the transition inside joins the page's block instead of adding a second
+savepoint."""
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -15,14 +23,36 @@ from complaints.services.urgency import urgency_deferred
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_ACTIVE: ContextVar[bool] = ContextVar("redress_transition", default=False)
+_CAUGHT: ContextVar[bool] = ContextVar("redress_refusals_caught", default=False)
+
 
 @contextmanager
-def one_transition() -> Iterator[None]:
-    """Reads configuration once and refreshes list rows once; opens a transaction when the caller
-    has none (so the rows are written with the change), else joins the caller's."""
+def refusals_caught() -> Iterator[None]:
+    """The block a page opens around its service call to catch the service's refusal (and show the
+    form again with nothing changed): a transaction, or a savepoint inside the caller's. The
+    transitions run directly inside it join it."""
+    with transaction.atomic():
+        token = _CAUGHT.set(True)
+        try:
+            yield
+        finally:
+            _CAUGHT.reset(token)
+
+
+@contextmanager
+def one_transition(*, savepoint: bool = True) -> Iterator[None]:
+    """Reads configuration once and refreshes list rows once, in one transaction: its own (a
+    savepoint inside a caller's transaction), the block of `refusals_caught()` it runs in, or, with
+    `savepoint=False`, the caller's (for a caller that lets every error through, such as a step
+    page inside viewflow's lock). Inside another transition it simply joins that one."""
+    if _ACTIVE.get():
+        yield
+        return
     with ExitStack() as stack:
-        if not transaction.get_connection().in_atomic_block:
-            stack.enter_context(transaction.atomic())
+        caught = _CAUGHT.get()
+        stack.enter_context(transaction.atomic(savepoint=savepoint and not caught))
+        stack.callback(_ACTIVE.reset, _ACTIVE.set(True))
         stack.enter_context(reads_once())
         stack.enter_context(urgency_deferred())
         yield

@@ -71,6 +71,22 @@ def test_a_rolled_back_change_never_gives_its_number_to_other_content(org: Any) 
     assert in_transition(triage_settings).angry_from == kept.angry_from + 7
 
 
+def test_what_a_transaction_reads_after_its_own_change_is_not_kept_for_others(org: Any) -> None:
+    """A block that changes configuration and then reads it (a request that imports configuration)
+    reads its own uncommitted change under the number it read first; if it rolls back, no other
+    transition may be handed that copy under the old number."""
+    row = TriageSettings.objects.get()
+    probe = lambda: read_once("probe_angry_from", lambda: TriageSettings.objects.get().angry_from, shared=True)  # noqa: E731
+    token = config_token()
+    with pytest.raises(RuntimeError), transaction.atomic(), reads_once():
+        read_once("probe_first", lambda: 1, shared=True)  # the block reads the number before the change
+        TriageSettings.objects.filter(pk=row.pk).update(angry_from=row.angry_from + 3)
+        assert probe() == row.angry_from + 3  # its own change, seen by itself
+        raise RuntimeError
+    assert config_token() == token
+    assert in_transition(probe) == row.angry_from
+
+
 def test_outside_a_transition_every_read_goes_to_the_database(org: Any) -> None:
     triage_settings()
     _value, sql = reads(triage_settings)

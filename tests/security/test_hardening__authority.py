@@ -634,6 +634,7 @@ NOT_DOORS: dict[str, str] = {
             "urgency.urgency_deferred",
             "transitions.one_transition",
             "transitions.transition",
+            "transitions.refusals_caught",
             "appeal.appeal_queue",
             "appeal.may_decide",
             "assignment.owner_by_rule",

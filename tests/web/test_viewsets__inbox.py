@@ -21,6 +21,7 @@ from complaints.services.assignment import AssignmentRefused, task_reassign
 from complaints.services.urgency import urgency_rebuild, urgency_refresh
 from flows import driver
 from tests.conftest import FLOW, intake_data, make_user, open_task, task_url
+from web.worklist import CappedPaginator
 
 pytestmark = pytest.mark.django_db
 
@@ -454,6 +455,7 @@ def test_each_list_costs_the_same_for_5_and_30_rows(org, agent, url):
     client = client_for(agent)
     client.get(url)  # viewflow keeps the last list in the session: written on the first visit only
     fill(org, agent, 5)
+    client.get(url)  # warm: the process's configuration copy
     few = queries_for(client, url)
     fill(org, agent, 25)  # more than a page: a query per row or per page would show
     many = queries_for(client, url)
@@ -467,3 +469,17 @@ def test_a_department_head_who_is_not_a_member_opens_their_inbox(org):
     org["quality"].head = head
     org["quality"].save()
     assert client_for(head).get(INBOX).status_code == 200
+
+
+def test_the_pager_counts_only_a_few_pages_past_the_one_shown(org, agent, monkeypatch):
+    """A list is counted up to LOOKAHEAD_PAGES pages past the page shown (a count of tens of
+    thousands of rows would cost more than the page): past that the summary says "N+"; the page
+    that reaches the end says how many there are."""
+    monkeypatch.setattr(CappedPaginator, "LOOKAHEAD_PAGES", 0)  # capped after this page: 26 rows counted
+    fill(org, agent, 27)
+    client = client_for(agent)
+    first = client.get(INBOX, headers={"accept-language": "en"}).content.decode()
+    assert "1–25 of 25+" in first or "第 1–25 条，共 25 条以上" in first
+    last = client.get(f"{INBOX}?page=2").content.decode()
+    assert "26–27 of 27" in last or "第 26–27 条，共 27 条" in last
+    assert len(references(last)) == 2
