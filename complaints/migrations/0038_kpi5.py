@@ -1,10 +1,29 @@
-# A refresh of a few stale days now adds each changed day row's difference to its month row instead
-# of adding up the whole month again (complaints.services.kpi_summary): that needs every month row to
-# be the sum of its day rows. Until now a month row was re-summed whenever one of its days was
-# recounted, and months no day of which was recounted since 0036_kpi4 have none: re-sum them all
-# once here (a few seconds at 1,000,000 complaints). No schema change.
+# 1. A refresh of a few stale days now adds each changed day row's difference to its month row
+# instead of adding up the whole month again (complaints.services.kpi_summary): that needs every month
+# row to be the sum of its day rows. Until now a month row was re-summed whenever one of its days was
+# recounted, and months no day of which was recounted since 0036_kpi4 have none: re-sum them all once
+# here (a few seconds at 1,000,000 complaints).
+# 2. Custom step times come from the summary too (KpiDayBreakdown's step kinds): a run's outcome,
+# answer time, complaint or step changing leaves a stale mark like the other KPI inputs. The runs
+# already there are counted by `kpi_rebuild` (or day by day as their days are marked).
 
-from django.db import migrations
+from django.db import migrations, models
+
+TRIGGERS = """
+CREATE TRIGGER kpi_stale AFTER INSERT OR DELETE OR UPDATE OF outcome, done_at, case_id, step_id
+    ON complaints_customsteprun FOR EACH ROW EXECUTE FUNCTION complaints_kpi_stale_related('case_id');
+"""
+DROP = "DROP TRIGGER IF EXISTS kpi_stale ON complaints_customsteprun;"
+
+
+def triggers_create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(TRIGGERS)
+
+
+def triggers_drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP)
 
 # Per table: the columns its month rows keep (the others are left out: category NULL, channel '').
 KEEPS = {
@@ -43,5 +62,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='kpidaybreakdown',
+            name='kind',
+            field=models.CharField(choices=[('hours', 'resolution time bucket'), ('cause', 'confirmed cause category'), ('responsible', 'responsibility'), ('step_runs', 'custom step runs finished'), ('step_refused', 'custom step runs refused'), ('step_seconds', 'custom step time (seconds)')], max_length=12),
+        ),
         migrations.RunPython(months_resum, migrations.RunPython.noop),
+        migrations.RunPython(triggers_create, triggers_drop),
     ]

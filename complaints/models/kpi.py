@@ -294,12 +294,17 @@ class KpiDayBreakdown(KpiDimensions):
     kind and key. "hours": resolved complaints per resolution-time bucket (key: the bucket,
     complaints.rules.kpi.hours_bucket; the percentiles are read from these counts); "cause":
     complaints with a confirmed cause per cause category (key: its id); "responsible": the
-    responsibility shares in % added up (key: "dept:<id>" or "party:<name>"). Rebuilt with KpiDay."""
+    responsibility shares in % added up (key: "dept:<id>" or "party:<name>"); per custom step (key:
+    its id) the runs finished (done or refused), those refused and their seconds from the task's
+    creation to its answer added up (written only when not 0). Rebuilt with KpiDay."""
 
     class Kind(models.TextChoices):
         HOURS = "hours", _("resolution time bucket")
         CAUSE = "cause", _("confirmed cause category")
         RESPONSIBLE = "responsible", _("responsibility")
+        STEP_RUNS = "step_runs", _("custom step runs finished")
+        STEP_REFUSED = "step_refused", _("custom step runs refused")
+        STEP_SECONDS = "step_seconds", _("custom step time (seconds)")
 
     # Its month rows (`monthly`) add up the day rows per department, priority and level only (category
     # None, channel ""): a day's histogram has nearly as many rows as the day has resolved complaints,

@@ -288,6 +288,7 @@ def figures_of(s: Any) -> tuple[Any, ...]:
         s.action_cost,
         [(r.key, r.count) for r in s.categories],
         [(t["total"], t["valid"], t["escalated"]) for t in s.trend],
+        s.step_times,
     )
 
 
@@ -308,8 +309,9 @@ def test_a_change_then_a_year_view_gives_the_figures_and_month_rows_of_a_full_re
     """The read right after a change recounts the changed days and adds their differences to the
     month rows (no month re-summed on the request): figures and rows as kpi_rebuild's."""
     from complaints.choices import CauseVerdict
-    from complaints.models import Cause, KpiDayBreakdown, KpiDayLevel
+    from complaints.models import Cause, CustomStepRun, KpiDayBreakdown, KpiDayLevel
 
+    kpi_fixture.step_runs(week)
     before = year_figures(boss)  # the fixture's marks consumed: November's month rows exist
     assert before[0][0] == 8 and KpiDay.objects.filter(monthly=True).exists()
     c1, c2, c3, c4 = (week[ref] for ref in ("C1", "C2", "C3", "C4"))
@@ -321,6 +323,8 @@ def test_a_change_then_a_year_view_gives_the_figures_and_month_rows_of_a_full_re
     Cause.objects.filter(analysis__complaint=c2, verdict=CauseVerdict.RULED_OUT).update(verdict=CauseVerdict.CONFIRMED)
     Escalation.objects.filter(complaint=week["C6"]).order_by("pk").first().delete()
     Complaint.objects.filter(pk=week["C5"].pk).delete()  # a month row key loses its last complaint
+    CustomStepRun.objects.filter(case=c3).update(outcome="done", done_at=c3.received_at + timedelta(hours=30))
+    CustomStepRun.objects.filter(case=week["C8"]).delete()
     Complaint.objects.create(  # a new key on a new day of the month
         flow_class=ComplaintFlow,
         reference="N1",
