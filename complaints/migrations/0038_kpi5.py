@@ -4,8 +4,8 @@
 # recounted, and months no day of which was recounted since 0036_kpi4 have none: re-sum them all once
 # here (a few seconds at 1,000,000 complaints).
 # 2. Custom step times come from the summary too (KpiDayBreakdown's step kinds): a run's outcome,
-# answer time, complaint or step changing leaves a stale mark like the other KPI inputs. The runs
-# already there are counted by `kpi_rebuild` (or day by day as their days are marked).
+# answer time, complaint or step changing leaves a stale mark like the other KPI inputs; the days of
+# the complaints that already have runs are marked here, for beat (or `kpi_rebuild`) to recount.
 
 from django.db import migrations, models
 
@@ -16,9 +16,21 @@ CREATE TRIGGER kpi_stale AFTER INSERT OR DELETE OR UPDATE OF outcome, done_at, c
 DROP = "DROP TRIGGER IF EXISTS kpi_stale ON complaints_customsteprun;"
 
 
+# Every hour (its first and last minute, for zones off the hour) that received a complaint with a run.
+MARK_RUNS = """
+INSERT INTO complaints_kpistale (received_at)
+SELECT DISTINCT t FROM complaints_complaint c,
+    LATERAL (VALUES (date_trunc('hour', c.received_at)),
+                    (date_trunc('hour', c.received_at) + interval '59 minutes')) AS m(t)
+WHERE c.received_at IS NOT NULL
+  AND EXISTS (SELECT 1 FROM complaints_customsteprun r WHERE r.case_id = c.process_ptr_id)
+"""
+
+
 def triggers_create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(TRIGGERS)
+        schema_editor.execute(MARK_RUNS)
 
 
 def triggers_drop(apps, schema_editor):

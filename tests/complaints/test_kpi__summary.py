@@ -398,3 +398,24 @@ def test_migration_0038_makes_every_month_row_the_sum_of_its_day_rows(week: Any,
         migration.months_resum(apps, editor)
     assert KpiDay.objects.filter(monthly=True).exists()
     assert summary_tables() == expected
+
+
+def test_migration_0038_marks_the_days_of_complaints_with_step_runs(week: Any, boss: Any) -> None:
+    """Step times joined the summary in 0038: it marks the days of the runs already there, so the
+    next refresh counts them (without a kpi_rebuild)."""
+    import importlib
+
+    from complaints.models import KpiDayBreakdown
+
+    kpi_fixture.step_runs(week)
+    year_figures(boss)
+    KpiDayBreakdown.objects.filter(kind__startswith="step_").delete()  # as before 0038: not summarised
+    KpiStale.objects.all().delete()
+    migration = importlib.import_module("complaints.migrations.0038_kpi5")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.MARK_RUNS)
+    marked = {m.received_at.date() for m in KpiStale.objects.all()}
+    assert {kpi_fixture.MONDAY.date(), (kpi_fixture.MONDAY - timedelta(days=7)).date()} <= marked
+    assert kpi_refresh(resum=True) >= 2
+    counted = KpiDayBreakdown.objects.filter(monthly=False, kind="step_runs").values_list("value", flat=True)
+    assert sum(counted) == 4  # C1, C2, C8 and C7 (the week before)
