@@ -185,11 +185,9 @@ class SavedFilter(models.Model):
 # --- summary rows (kept by complaints.services.kpi_summary) ----------------------------------
 
 
-class KpiDay(models.Model):
-    """The KPI parts of the complaints received on one local day (or month, `monthly`) in one
-    department, category, priority, current level and channel: what the dashboard adds up instead of
-    reading every complaint. Rebuilt for a day whenever a mark in KpiStale says something about one of its
-    complaints changed (database triggers write the marks); never edited by hand."""
+class KpiDimensions(models.Model):
+    """The dimensions every summary row is kept by: one local day (or month, `monthly`) in one
+    department, category, priority, current level and channel (complaints.services.kpi_summary)."""
 
     day = models.DateField()
     department = models.ForeignKey("complaints.Department", on_delete=models.CASCADE, related_name="+")
@@ -197,9 +195,21 @@ class KpiDay(models.Model):
     priority = models.ForeignKey("complaints.Priority", null=True, on_delete=models.CASCADE, related_name="+")
     level = models.ForeignKey("complaints.EscalationLevel", null=True, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=20)
-    # A month's row (day: its first day) adds up the day rows of that month: a long period reads its
-    # whole months from these and only its other days one by one (complaints.services.kpi_summary).
+    # A month's row (day: its first day) adds up the day rows of that month (KpiDayBreakdown's keep
+    # fewer dimensions, see there): a long period reads its whole months from these and only its
+    # other days one by one.
     monthly = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+
+class KpiDay(KpiDimensions):
+    """The KPI parts of the complaints received on one local day (or month) in one department,
+    category, priority, current level and channel (KpiDimensions): what the dashboard adds up instead of
+    reading every complaint. Rebuilt for a day whenever a mark in KpiStale says something about one of its
+    complaints changed (database triggers write the marks); never edited by hand."""
+
     volume = models.PositiveIntegerField(default=0)
     valid = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
@@ -262,20 +272,11 @@ def _clock_columns() -> None:
 _clock_columns()
 
 
-class KpiDayLevel(models.Model):
+class KpiDayLevel(KpiDimensions):
     """Per level of the ladder, for the same day and dimensions as KpiDay: complaints handled at the
     level (started there or escalated up to it) and escalated up from it (valid ones)."""
 
-    day = models.DateField()
-    department = models.ForeignKey("complaints.Department", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey("complaints.Category", null=True, on_delete=models.CASCADE, related_name="+")
-    priority = models.ForeignKey("complaints.Priority", null=True, on_delete=models.CASCADE, related_name="+")
-    level = models.ForeignKey("complaints.EscalationLevel", null=True, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=20)
     of_level = models.ForeignKey("complaints.EscalationLevel", on_delete=models.CASCADE, related_name="+")
-    # A month's row (day: its first day) adds up the day rows of that month: a long period reads its
-    # whole months from these and only its other days one by one (complaints.services.kpi_summary).
-    monthly = models.BooleanField(default=False)
     handled = models.PositiveIntegerField(default=0)
     escalated = models.PositiveIntegerField(default=0)
 
@@ -288,29 +289,26 @@ class KpiDayLevel(models.Model):
         return f"{self.day} {self.department_id} {self.of_level_id}"
 
 
-class KpiDayBreakdown(models.Model):
+class KpiDayBreakdown(KpiDimensions):
     """What a sum of counts cannot hold, for the same day and dimensions as KpiDay: one number per
     kind and key. "hours": resolved complaints per resolution-time bucket (key: the bucket,
     complaints.rules.kpi.hours_bucket; the percentiles are read from these counts); "cause":
     complaints with a confirmed cause per cause category (key: its id); "responsible": the
-    responsibility shares in % added up (key: "dept:<id>" or "party:<name>"). Rebuilt with KpiDay."""
+    responsibility shares in % added up (key: "dept:<id>" or "party:<name>"); per custom step (key:
+    its id) the runs finished (done or refused), those refused and their seconds from the task's
+    creation to its answer added up (written only when not 0). Rebuilt with KpiDay."""
 
     class Kind(models.TextChoices):
         HOURS = "hours", _("resolution time bucket")
         CAUSE = "cause", _("confirmed cause category")
         RESPONSIBLE = "responsible", _("responsibility")
+        STEP_RUNS = "step_runs", _("custom step runs finished")
+        STEP_REFUSED = "step_refused", _("custom step runs refused")
+        STEP_SECONDS = "step_seconds", _("custom step time (seconds)")
 
-    day = models.DateField()
-    department = models.ForeignKey("complaints.Department", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey("complaints.Category", null=True, on_delete=models.CASCADE, related_name="+")
-    priority = models.ForeignKey("complaints.Priority", null=True, on_delete=models.CASCADE, related_name="+")
-    level = models.ForeignKey("complaints.EscalationLevel", null=True, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=20)
-    # A month's row (day: its first day) adds up the day rows of that month per department, priority
-    # and level only (category None, channel ""): a day's histogram has nearly as many rows as the day
-    # has resolved complaints, a month's far fewer. A period not filtered by category or channel reads
-    # its whole months from these.
-    monthly = models.BooleanField(default=False)
+    # Its month rows (`monthly`) add up the day rows per department, priority and level only (category
+    # None, channel ""): a day's histogram has nearly as many rows as the day has resolved complaints,
+    # a month's far fewer. A period not filtered by category or channel reads its whole months from these.
     kind = models.CharField(max_length=12, choices=Kind.choices)
     key = models.CharField(max_length=120)
     value = models.DecimalField(max_digits=16, decimal_places=2)

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
-    Avg,
     Count,
     DecimalField,
     Exists,
@@ -42,6 +41,7 @@ from complaints.choices import (
     EventKind,
     Outcome,
     Signal,
+    StepRunStatus,
     VaryingSetting,
 )
 from complaints.models import (
@@ -55,6 +55,7 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     CorrectiveAction,
+    CustomStepRun,
     Department,
     Escalation,
     EscalationLevel,
@@ -75,6 +76,8 @@ TREND_WEEKS = 13
 # Clock kinds whose deadline is the complaint's own (a task's or an action's clock is shown with it).
 CLOCK_KINDS = COMPLAINT_CLOCK_KINDS
 EMOTION_ORDER = [e.value for e in Emotion]
+# The custom-step runs whose time counts: answered (done, or refused by a gate).
+STEP_FINISHED = (StepRunStatus.DONE, StepRunStatus.REFUSED)
 
 
 def kpi_settings() -> KpiSettings:
@@ -444,7 +447,6 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     s.appeals = n("appeals")
     s.appeal_upheld = Ratio(_("Upheld"), n("appeals_upheld"), n("appeals_decided"), "appeals_upheld", "appeals_decided")
 
-    ids = t.cohort.values("pk")
     s.resolution_times = _resolution_times(t.hours, levels, priorities)
     batches = BatchInvestigation.objects.all() if user is None else investigations_visible_to(user)
     s.open_batches = batches.filter(status=BatchStatus.OPEN).count()
@@ -458,39 +460,34 @@ def kpi_summary(*, user: Any, filters: KpiFilters) -> Summary:
     s.responsibility = _responsibility(t.breakdowns.get(KpiDayBreakdown.Kind.RESPONSIBLE, {}))
     s.trend_unit = rules.trend_unit(filters.period.days if filters.period else 0, TREND_WEEKS * 7)
     s.trend = _trend(t.by["day"], s.trend_unit)
-    s.step_times = _step_times(ids)
+    s.step_times = _step_times(t.breakdowns)
     return s
 
 
-def _step_times(ids: QuerySet[Any]) -> list[dict[str, Any]]:
-    """Per custom step, in one query: how many of the cohort's runs finished (done or refused),
-    how many were refused, and the mean hours from the task's creation to its answer."""
-    from complaints.choices import StepRunStatus
-    from complaints.models import CustomStepRun
-
-    finished = (StepRunStatus.DONE, StepRunStatus.REFUSED)
-    rows = (
-        CustomStepRun.objects.filter(case_id__in=ids, outcome__in=finished, done_at__isnull=False)
-        .values("step__code", "step__name_zh_hans", "step__name_en")
-        .annotate(
-            count=Count("pk"),
-            refused=Count("pk", filter=Q(outcome=StepRunStatus.REFUSED)),
-            mean=Avg(F("done_at") - F("created")),
-        )
-        .order_by("step__code")
-    )
+def _step_times(breakdowns: dict[str, dict[str, Decimal]]) -> list[dict[str, Any]]:
+    """Per custom step, from the tallies' breakdowns (keys: step ids) and one query for the steps'
+    names: how many of the cohort's runs finished (done or refused), how many were refused, and the
+    mean hours from the task's creation to its answer. In the order of the steps' codes."""
+    from complaints.models import CustomStep
     from complaints.rules.intake_forms import pick_language
 
+    Kind = KpiDayBreakdown.Kind
+    finished = {k: int(n) for k, n in breakdowns.get(Kind.STEP_RUNS, {}).items() if n}
+    if not finished:
+        return []
+    refused = breakdowns.get(Kind.STEP_REFUSED, {})
+    seconds = breakdowns.get(Kind.STEP_SECONDS, {})
     language = get_language() or "en"
+    steps = CustomStep.objects.filter(pk__in=[int(k) for k in finished if k.isdigit()]).order_by("code")
     return [
         {
-            "code": r["step__code"],
-            "name": pick_language(language, r["step__name_zh_hans"], r["step__name_en"]) or r["step__code"],
-            "count": r["count"],
-            "refused": r["refused"],
-            "mean_hours": _round(r["mean"].total_seconds() / 3600) if r["mean"] is not None else None,
+            "code": step.code,
+            "name": pick_language(language, step.name_zh_hans, step.name_en) or step.code,
+            "count": finished[str(step.pk)],
+            "refused": int(refused.get(str(step.pk), 0)),
+            "mean_hours": _round(float(seconds.get(str(step.pk), 0)) / finished[str(step.pk)] / 3600),
         }
-        for r in rows
+        for step in steps
     ]
 
 
@@ -839,6 +836,26 @@ def day_rows(qs: QuerySet[Complaint]) -> dict[tuple[Any, ...], dict[str, Any]]:
     ):
         who = f"dept:{r['department_id']}" if r["department_id"] is not None else f"party:{r['party']}"
         add(tuple(r[f"k_{k}"] for k in DAY_KEY), Kind.RESPONSIBLE, who, Decimal(r["total"] or 0))
+    # Custom steps: the runs finished (done or refused, with their answer's time), those refused, and the
+    # time from the task's creation to its answer added up in seconds (to the hundredth).
+    for r in (
+        CustomStepRun.objects.filter(case_id__in=ids, outcome__in=STEP_FINISHED, done_at__isnull=False)
+        .annotate(**{f"k_{k}": v for k, v in via("case__").items()})
+        .values(*[f"k_{k}" for k in DAY_KEY], "step_id")
+        .annotate(
+            n=Count("pk"),
+            refused=Count("pk", filter=Q(outcome=StepRunStatus.REFUSED)),
+            took=Sum(F("done_at") - F("created")),
+        )
+        .order_by()
+    ):
+        key, step = tuple(r[f"k_{k}"] for k in DAY_KEY), str(r["step_id"])
+        add(key, Kind.STEP_RUNS, step, r["n"])
+        if r["refused"]:
+            add(key, Kind.STEP_REFUSED, step, r["refused"])
+        seconds = Decimal(r["took"].total_seconds()).quantize(Decimal("0.01")) if r["took"] else Decimal(0)
+        if seconds:
+            add(key, Kind.STEP_SECONDS, step, seconds)
     return rows
 
 
@@ -848,7 +865,7 @@ class Tallies:
     money, the breakdowns of KpiDayBreakdown (`hours`, `breakdowns`), and the breakdowns asked for
     (`by["category"]`: valid complaints per category id, `by["day"]`: volume, valid and escalated per
     local day, `by["department"]`: the region parts per department id); `cohort` is the cohort itself
-    for the few reads no summary holds (custom step times)."""
+    for the drill-downs and the reads no summary holds (hq_basis_missed)."""
 
     cohort: QuerySet[Complaint]
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))

@@ -204,3 +204,36 @@ def build(org: dict[str, Any]) -> dict[str, Any]:
             Responsibility.objects.create(analysis=analysis, department=org["store_a"], share=Decimal("60"))
             Responsibility.objects.create(analysis=analysis, party="Supplier X", share=Decimal("40"))
     return made
+
+
+def step_runs(week: dict[str, Any]) -> Any:
+    """A legal review: on C1 done 2 h after its task was created, on C2 refused after 4 h, on C8
+    done after 6 h, on C3 still open, on C6 canceled, on C7 (the week before) done after 10 h.
+    Counted: C1, C2, C8 (3 finished, 1 refused, mean 4.0 h); C7 is outside the period."""
+    from complaints.models import CustomStep, CustomStepRun, Department, Role
+    from flows.flows import CustomStepFlow
+
+    step = CustomStep.objects.create(
+        code="legal",
+        name_zh_hans="法务审核",
+        name_en="Legal review",
+        point="before_permanent_actions",
+        role=Role.objects.get(code="quality_engineer"),
+        department=Department.objects.get(code="quality"),
+    )
+    started = MONDAY + timedelta(hours=1)
+    for ref, outcome, hours in (
+        ("C1", "done", 2),
+        ("C2", "refused", 4),
+        ("C8", "done", 6),
+        ("C3", "open", None),
+        ("C6", "canceled", None),
+        ("C7", "done", 10),
+    ):
+        run = CustomStepRun.objects.create(
+            flow_class=CustomStepFlow, case=week[ref], step=step, point=step.point, outcome=outcome
+        )
+        begun = started - timedelta(days=7) if ref == "C7" else started
+        done = begun + timedelta(hours=hours) if hours else None
+        CustomStepRun.objects.filter(pk=run.pk).update(created=begun, done_at=done)
+    return step

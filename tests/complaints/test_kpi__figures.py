@@ -105,6 +105,17 @@ def test_open_batches_and_appeals(week: Any, boss: Any) -> None:
     assert (s.open_batches, s.appeals) == (1, 0)
 
 
+def test_custom_step_times_count_answered_runs_of_the_period(week: Any, boss: Any, agent_b: Any) -> None:
+    kpi_fixture.step_runs(week)
+    assert summary(boss).step_times == [
+        {"code": "legal", "name": "Legal review", "count": 3, "refused": 1, "mean_hours": 4.0}
+    ]
+    # A store-B agent: C8's run only (C6's was canceled); none in the week before the fixture's.
+    assert summary(agent_b).step_times == [
+        {"code": "legal", "name": "Legal review", "count": 1, "refused": 0, "mean_hours": 6.0}
+    ]
+
+
 def test_paretos_of_categories_causes_and_responsibility(week: Any, boss: Any) -> None:
     s = summary(boss)
     assert [(r.label, r.count, r.cumulative) for r in s.categories] == [("Appliance", 4, 80.0), ("Towing", 1, 100.0)]

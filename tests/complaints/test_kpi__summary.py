@@ -3,6 +3,7 @@ marks its day stale (PostgreSQL triggers), the next read recounts it, a rebuild 
 same figures, scope holds on the summary, and the read does not grow with the complaints."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -251,3 +252,170 @@ def test_the_visibility_branches_find_what_the_visibility_rule_finds(week: Any, 
     for branch in visibility_branches(agent_b):
         found |= set(outside.filter(branch).values_list("pk", flat=True))
     assert found == expected == {week[ref].pk for ref in ("C1", "C2", "C3")}
+
+
+def year_figures(user: Any) -> tuple[Any, ...]:
+    from datetime import date
+
+    from complaints.rules.kpi import Period
+
+    # A year ending mid-December: 2026-01 … 2026-11 whole (November, the fixture's month, from its month
+    # rows), the days of December 2025 and 2026 one by one.
+    year = Period(date(2025, 12, 15), date(2026, 12, 15), "year")
+    s = kpi_summary(user=user, filters=KpiFilters(period=year))
+    return (
+        figures_of(s),
+        [(c.level, c.priority, c.count, c.median_hours, c.p90_hours) for c in s.resolution_times],
+        [(r.key, r.count) for r in s.causes],
+        [(r.key, r.count) for r in s.responsibility],
+        (s.suggestions.part, s.suggestions.whole, s.appeals),
+    )
+
+
+def figures_of(s: Any) -> tuple[Any, ...]:
+    return (
+        s.volume,
+        s.valid,
+        s.invalid,
+        s.duplicate,
+        (s.fcr.part, s.fcr.whole),
+        [(r.part, r.whole) for r in s.escalation],
+        [(r.part_code, r.part, r.whole) for r in s.deadlines],
+        (s.satisfaction.part, s.satisfaction.whole),
+        (s.recovery.part, s.recovery.whole),
+        s.repeat.part,
+        s.compensation,
+        s.action_cost,
+        [(r.key, r.count) for r in s.categories],
+        [(t["total"], t["valid"], t["escalated"]) for t in s.trend],
+        s.step_times,
+    )
+
+
+def summary_tables() -> dict[str, list[tuple[Any, ...]]]:
+    """Every summary row (day and month rows) without its id, sorted: what a rebuild must reproduce."""
+    from complaints.models import KpiDayBreakdown, KpiDayLevel
+
+    out = {}
+    for model in (KpiDay, KpiDayLevel, KpiDayBreakdown):
+        names = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+        out[model.__name__] = sorted(model.objects.values_list(*names), key=repr)
+    return out
+
+
+def test_a_change_then_a_year_view_gives_the_figures_and_month_rows_of_a_full_rebuild(
+    week: Any, boss: Any, org: dict[str, Any]
+) -> None:
+    """The read right after a change recounts the changed days and adds their differences to the
+    month rows (no month re-summed on the request): figures and rows as kpi_rebuild's."""
+    from complaints.choices import CauseVerdict
+    from complaints.models import Cause, CustomStepRun, KpiDayBreakdown, KpiDayLevel
+
+    kpi_fixture.step_runs(week)
+    before = year_figures(boss)  # the fixture's marks consumed: November's month rows exist
+    assert before[0][0] == 8 and KpiDay.objects.filter(monthly=True).exists()
+    c1, c2, c3, c4 = (week[ref] for ref in ("C1", "C2", "C3", "C4"))
+    levels = week["levels"]
+    Complaint.objects.filter(pk=c1.pk).update(satisfaction=1)  # one figure of one row
+    Complaint.objects.filter(pk=c2.pk).update(level=levels[3])  # its rows move to another key
+    Complaint.objects.filter(pk=c3.pk).update(category=week["roadside"], channel="web")
+    Complaint.objects.filter(pk=c4.pk).update(received_at=c4.received_at + timedelta(days=3))  # another day
+    Cause.objects.filter(analysis__complaint=c2, verdict=CauseVerdict.RULED_OUT).update(verdict=CauseVerdict.CONFIRMED)
+    Escalation.objects.filter(complaint=week["C6"]).order_by("pk").first().delete()
+    Complaint.objects.filter(pk=week["C5"].pk).delete()  # a month row key loses its last complaint
+    CustomStepRun.objects.filter(case=c3).update(outcome="done", done_at=c3.received_at + timedelta(hours=30))
+    CustomStepRun.objects.filter(case=week["C8"]).delete()
+    Complaint.objects.create(  # a new key on a new day of the month
+        flow_class=ComplaintFlow,
+        reference="N1",
+        customer_name="x",
+        customer_words="x",
+        channel="app",
+        demand="apology",
+        department=org["store_b"],
+        received_at=kpi_fixture.MONDAY - timedelta(days=14),
+        outcome=Outcome.RESOLVED,
+        closed_at=kpi_fixture.MONDAY - timedelta(days=13),
+        level=levels[1],
+        priority=c1.priority,
+    )
+    after = year_figures(boss)
+    assert after != before
+    assert not KpiStale.objects.exists()
+    rows_after_change = summary_tables()
+    for model in (KpiDay, KpiDayLevel, KpiDayBreakdown):
+        model.objects.all().delete()
+    call_command("kpi_rebuild", stdout=io.StringIO())
+    assert summary_tables() == rows_after_change
+    assert year_figures(boss) == after
+
+
+def test_the_year_view_after_a_change_does_not_grow_with_the_complaints(
+    week: Any, boss: Any, org: dict[str, Any], django_assert_max_num_queries: Any, django_assert_num_queries: Any
+) -> None:
+    """A change, then the year view: the changed day recounted and its differences added to the month
+    rows in the same number of queries whether the day and month hold 8 complaints or 200."""
+    year_figures(boss)  # the fixture's marks consumed
+    Complaint.objects.filter(pk=week["C1"].pk).update(satisfaction=2)  # no longer satisfied
+    with django_assert_max_num_queries(45) as few:
+        year_figures(boss)
+    for i in range(200):
+        Complaint.objects.create(
+            flow_class=ComplaintFlow,
+            reference=f"X{i}",
+            customer_name="x",
+            customer_words="x",
+            channel=("phone", "web", "app")[i % 3],
+            demand="apology",
+            department=org["store_a" if i % 2 else "store_b"],
+            category=week["roadside"] if i % 5 else org["category"],
+            received_at=kpi_fixture.MONDAY + timedelta(hours=i % 30),
+            outcome=Outcome.RESOLVED,
+            closed_at=kpi_fixture.MONDAY + timedelta(hours=i % 30 + i % 7 + 1),
+            level=week["levels"][1 + i % 3],
+            priority=week["C1"].priority,
+        )
+    assert year_figures(boss)[0][0] == 208
+    Complaint.objects.filter(pk=week["C1"].pk).update(satisfaction=5)  # satisfied again: a figure moves
+    with django_assert_num_queries(len(few.captured_queries)):
+        year_figures(boss)
+
+
+def test_migration_0038_makes_every_month_row_the_sum_of_its_day_rows(week: Any, boss: Any) -> None:
+    """Adding differences needs month rows that are their day rows' sums: 0038 re-sums them all once."""
+    import importlib
+
+    from django.apps import apps
+
+    from complaints.models import KpiDayBreakdown, KpiDayLevel
+
+    year_figures(boss)
+    expected = summary_tables()
+    for model in (KpiDay, KpiDayLevel, KpiDayBreakdown):
+        model.objects.filter(monthly=True).delete()
+    migration = importlib.import_module("complaints.migrations.0038_kpi5")
+    with connection.schema_editor() as editor:
+        migration.months_resum(apps, editor)
+    assert KpiDay.objects.filter(monthly=True).exists()
+    assert summary_tables() == expected
+
+
+def test_migration_0038_marks_the_days_of_complaints_with_step_runs(week: Any, boss: Any) -> None:
+    """Step times joined the summary in 0038: it marks the days of the runs already there, so the
+    next refresh counts them (without a kpi_rebuild)."""
+    import importlib
+
+    from complaints.models import KpiDayBreakdown
+
+    kpi_fixture.step_runs(week)
+    year_figures(boss)
+    KpiDayBreakdown.objects.filter(kind__startswith="step_").delete()  # as before 0038: not summarised
+    KpiStale.objects.all().delete()
+    migration = importlib.import_module("complaints.migrations.0038_kpi5")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.MARK_RUNS)
+    marked = {m.received_at.date() for m in KpiStale.objects.all()}
+    assert {kpi_fixture.MONDAY.date(), (kpi_fixture.MONDAY - timedelta(days=7)).date()} <= marked
+    assert kpi_refresh(resum=True) >= 2
+    counted = KpiDayBreakdown.objects.filter(monthly=False, kind="step_runs").values_list("value", flat=True)
+    assert sum(counted) == 4  # C1, C2, C8 and C7 (the week before)

@@ -39,6 +39,27 @@ OPEN_STAGES = (
 )
 QUALITY_STEPS = {"verification", "root_cause", "permanent_actions", "effectiveness"}
 FLOW = "flows/flows.ComplaintFlow"
+STEP_FLOW = "flows/flows.CustomStepFlow"
+# The open complaints' stages in process order, and the first of them at which a custom step of each
+# point has run (an open complaint standing there waits for it; later ones have it done; a step
+# before close runs on closed complaints only).
+STAGE_ORDER = (
+    "first_response",
+    "verification",
+    "containment",
+    "permanent_actions",
+    "effectiveness",
+    "customer_confirmation",
+)
+POINT_STAGE = {
+    "after_triage": "first_response",
+    "after_verification": "containment",
+    "before_permanent_actions": "permanent_actions",
+    "before_confirmation": "customer_confirmation",
+}
+STEP_SHARE = 0.10  # besides every P0 complaint, this share of the others passes each active custom step
+BATCH_DAYS = 10  # one store-day in this many received complaints of a defective batch, ...
+BATCH_SIZE = (3, 40)  # ... from this many to this many of them (as many as the day had, if fewer)
 
 
 def _case(expr: str, pairs: list[tuple[float, str]]) -> str:
@@ -57,10 +78,32 @@ class Command(BaseCommand):
         parser.add_argument("--complaints", type=int, required=True, help="Complaints to add (open and closed).")
         parser.add_argument("--open", type=int, required=True, help="How many of them are still open.")
         parser.add_argument("--days", type=int, default=365, help="Spread the closed ones over this many days.")
+        parser.add_argument(
+            "--extras-only",
+            action="store_true",
+            help="Add only the custom-step runs and batch investigations, to complaints generated before "
+            "the generator made them (those without either); --complaints and --open are then ignored.",
+        )
 
-    def handle(self, *args: Any, complaints: int, open: int, days: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, complaints: int, open: int, days: int, extras_only: bool = False, **options: Any
+    ) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("bench_data writes with PostgreSQL's generate_series: set DATABASE_URL.")
+        if extras_only:
+            started = time.monotonic()
+            with transaction.atomic(), connection.cursor() as cursor:
+                self.cursor = cursor
+                cursor.execute(
+                    "CREATE TEMP TABLE bench_extra AS SELECT process_ptr_id AS pid FROM complaints_complaint c"
+                    " WHERE reference LIKE 'C-%%' AND NOT EXISTS (SELECT 1 FROM complaints_customsteprun r"
+                    " WHERE r.case_id = c.process_ptr_id) AND NOT EXISTS (SELECT 1 FROM"
+                    " complaints_batchinvestigation_complaints b WHERE b.complaint_id = c.process_ptr_id)"
+                )
+                self._extras()
+            self._analyze()
+            self.stdout.write(self.style.SUCCESS(f"Extras added in {time.monotonic() - started:.0f} s"))
+            return
         if not 0 <= open <= complaints:
             raise CommandError("--open must be between 0 and --complaints.")
         ids = self._ids()
@@ -72,17 +115,30 @@ class Command(BaseCommand):
                 t0 = time.monotonic()
                 step(ids)
                 self.stdout.write(f"  {step.__name__.strip('_')}: {time.monotonic() - t0:.1f} s")
+            cursor.execute("CREATE TEMP TABLE bench_extra AS SELECT pid FROM bench_rows")
+            self._extras()
         t0 = time.monotonic()
         rows = urgency_rebuild()  # the lists' stored deadlines, as the services would have written them
         self.stdout.write(f"  task deadlines: {time.monotonic() - t0:.1f} s ({rows:,} open tasks)")
-        with connection.cursor() as cursor:
-            for table in ("viewflow_process", "viewflow_task", "complaints_complaint", "complaints_clock"):
-                cursor.execute(f"ANALYZE {table}")
-            cursor.execute("ANALYZE complaints_complaintevent")
-            cursor.execute("ANALYZE complaints_taskurgency")
+        self._analyze()
         self.stdout.write(
             self.style.SUCCESS(f"Added {complaints:,} complaints ({open:,} open) in {time.monotonic() - started:.0f} s")
         )
+
+    def _analyze(self) -> None:
+        with connection.cursor() as cursor:
+            for table in (
+                "viewflow_process",
+                "viewflow_task",
+                "complaints_complaint",
+                "complaints_clock",
+                "complaints_complaintevent",
+                "complaints_taskurgency",
+                "complaints_customsteprun",
+                "complaints_batchinvestigation",
+                "complaints_batchinvestigation_complaints",
+            ):
+                cursor.execute(f"ANALYZE {table}")
 
     # The demo organisation -------------------------------------------------------------------
 
@@ -398,3 +454,140 @@ class Command(BaseCommand):
             DROP TABLE bench_firsts;
             """
         )
+
+    # Custom steps and batches ----------------------------------------------------------------
+
+    def _extras(self) -> None:
+        """Custom-step runs and batch investigations for the complaints in `bench_extra` (pid). Their
+        random choices are hashes of the complaint's id, not draws from the seeded sequence, so the
+        rest of a generated year stays as it was and `--extras-only` adds the same to an older one."""
+        for step in (self._step_runs, self._batches):
+            t0 = time.monotonic()
+            step()
+            self.stdout.write(f"  {step.__name__.strip('_')}: {time.monotonic() - t0:.1f} s")
+
+    def _step_runs(self) -> None:
+        """Every active custom step runs on every P0 complaint and on STEP_SHARE of the others that
+        reached its point: done (1 h to 4 days after it started, log-uniform) or, on closed complaints,
+        8 % refused and 4 % canceled; an open complaint standing at the point waits for its run, whose
+        task waits in the step's queue. Each run is its own process with one task, as the flow makes."""
+        c = self.cursor
+        c.execute("SELECT id FROM django_content_type WHERE app_label = 'complaints' AND model = 'complaint'")
+        complaint_type = c.fetchone()[0]
+        c.execute(
+            "SELECT s.id, s.point, COALESCE(d.code, ''), r.code FROM complaints_customstep s"
+            " JOIN complaints_role r ON r.id = s.role_id LEFT JOIN complaints_department d ON d.id = s.department_id"
+            " WHERE s.active ORDER BY s.id"
+        )
+        steps = c.fetchall()
+        c.execute("DROP TABLE IF EXISTS bench_runs")
+        c.execute(
+            """
+            CREATE TEMP TABLE bench_runs (pid bigint, case_id bigint, step_id bigint, point text, queue text,
+                created timestamptz, done_at timestamptz, outcome text)
+            """
+        )
+        for step_id, point, dept_code, role_code in steps:
+            first = POINT_STAGE.get(point)
+            reached = STAGE_ORDER[STAGE_ORDER.index(first) :] if first else ()
+            waiting = f"c.stage = '{first}'" if first else "FALSE"
+            queue = (
+                f"'complaints.queue__{dept_code}__{role_code}'"
+                if dept_code
+                else f"'complaints.queue__' || d.code || '__{role_code}'"
+            )
+            u, v, w = (_uniform(f"c.process_ptr_id::text || ':step{step_id}{salt}'") for salt in ("", "t", "o"))
+            c.execute(
+                f"""
+                INSERT INTO bench_runs (pid, case_id, step_id, point, queue, created, done_at, outcome)
+                SELECT nextval(pg_get_serial_sequence('viewflow_process', 'id')), c.process_ptr_id, {step_id},
+                    '{point}', {queue}, started,
+                    CASE WHEN NOT ({waiting}) THEN started + interval '1 hour' * exp(4.6 * {v}) END,
+                    CASE WHEN {waiting} THEN 'open'
+                         WHEN c.closed_at IS NOT NULL AND {w} < 0.08 THEN 'refused'
+                         WHEN c.closed_at IS NOT NULL AND {w} < 0.12 THEN 'canceled'
+                         ELSE 'done' END
+                FROM complaints_complaint c
+                JOIN bench_extra e ON e.pid = c.process_ptr_id
+                JOIN complaints_department d ON d.id = c.department_id
+                JOIN complaints_priority p ON p.id = c.priority_id,
+                LATERAL (SELECT c.received_at + (COALESCE(c.closed_at, now()) - c.received_at) * 0.4) AS t(started)
+                WHERE (p.code = 'P0' OR {u} < {STEP_SHARE})
+                  AND (c.closed_at IS NOT NULL OR c.stage IN ({", ".join(f"'{s}'" for s in reached) or "''"}))
+                """
+            )
+        c.execute("UPDATE bench_runs SET done_at = NULL WHERE outcome = 'canceled'")  # never answered
+        c.execute(
+            f"""
+            INSERT INTO viewflow_process (id, flow_class, status, created, finished, data, artifact_content_type_id,
+                artifact_object_id)
+            SELECT pid, '{STEP_FLOW}', CASE outcome WHEN 'open' THEN 'NEW' WHEN 'canceled' THEN 'CANCELED'
+                ELSE 'DONE' END, created, COALESCE(done_at, CASE WHEN outcome = 'canceled' THEN created END),
+                '{{}}'::jsonb, {complaint_type}, case_id
+            FROM bench_runs ORDER BY pid;
+            INSERT INTO complaints_customsteprun (process_ptr_id, point, batch, queue, outcome, note, done_at, case_id,
+                step_id)
+            SELECT pid, point, 1, queue, outcome, '', done_at, case_id, step_id FROM bench_runs;
+            INSERT INTO viewflow_task (flow_task, flow_task_type, status, created, started, finished, token,
+                owner_permission, process_id, data)
+            SELECT '{STEP_FLOW}.do', 'HUMAN', CASE outcome WHEN 'open' THEN 'NEW' WHEN 'canceled' THEN 'CANCELED'
+                ELSE 'DONE' END, created, CASE WHEN done_at IS NOT NULL THEN created END, done_at, 'start', queue,
+                pid, '{{}}'::jsonb
+            FROM bench_runs;
+            """
+        )
+        c.execute("SELECT count(*), count(*) FILTER (WHERE outcome = 'open') FROM bench_runs")
+        runs, waiting = c.fetchone()
+        self.stdout.write(f"    {runs:,} custom-step runs ({waiting:,} waiting)")
+
+    def _batches(self) -> None:
+        """One store-day in BATCH_DAYS received complaints of a defective batch: BATCH_SIZE of that
+        day's complaints at the store carry its batch number and are linked to its investigation
+        (when there are at least three); an investigation whose newest complaint is from the last 60
+        days is open, the older ones closed."""
+        c = self.cursor
+        store_day = "c.department_id::text || to_char(c.received_at, 'YYYYMMDD')"
+        low, high = BATCH_SIZE
+        c.execute("DROP TABLE IF EXISTS bench_batch")
+        c.execute(
+            f"""
+            CREATE TEMP TABLE bench_batch AS
+            SELECT complaint_id, received_at, batch_number FROM (
+                SELECT c.process_ptr_id AS complaint_id, c.received_at, 'BN-' || {store_day} AS batch_number,
+                       row_number() OVER (PARTITION BY {store_day} ORDER BY hashtext(c.process_ptr_id::text)) AS n,
+                       {low} + (hashtext({store_day} || ':size') & 2147483647) % {high - low + 1} AS size
+                FROM complaints_complaint c JOIN bench_extra e ON e.pid = c.process_ptr_id
+                WHERE (hashtext({store_day} || ':batch') & 2147483647) % {BATCH_DAYS} = 0
+            ) picked WHERE n <= size
+            """
+        )
+        c.execute(
+            """
+            UPDATE complaints_complaint c SET batch_number = b.batch_number
+            FROM bench_batch b WHERE b.complaint_id = c.process_ptr_id;
+            INSERT INTO complaints_batchinvestigation (key, batch_number, product_model, status, opened_how,
+                opened_at, closed_at, note)
+            SELECT 'batch:' || batch_number, batch_number, '',
+                   CASE WHEN max(received_at) > now() - interval '60 days' THEN 'open' ELSE 'closed' END,
+                   'threshold', min(received_at) + interval '1 hour',
+                   CASE WHEN max(received_at) <= now() - interval '60 days' THEN max(received_at) + interval '20 days'
+                   END, ''
+            FROM bench_batch GROUP BY batch_number HAVING count(*) >= 3
+            ON CONFLICT DO NOTHING;
+            INSERT INTO complaints_batchinvestigation_complaints (batchinvestigation_id, complaint_id)
+            SELECT i.id, b.complaint_id FROM bench_batch b
+            JOIN complaints_batchinvestigation i ON i.batch_number = b.batch_number
+            ON CONFLICT DO NOTHING;
+            """
+        )
+        c.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'open') FROM complaints_batchinvestigation"
+            " WHERE batch_number LIKE 'BN-%%'"
+        )
+        made, still_open = c.fetchone()
+        self.stdout.write(f"    {made:,} batch investigations ({still_open:,} open)")
+
+
+def _uniform(text_sql: str) -> str:
+    """A number in [0, 1) drawn from a hash of the given SQL text expression (deterministic)."""
+    return f"((hashtext({text_sql}) & 2147483647) / 2147483648.0)"
