@@ -130,12 +130,14 @@ def may_see_dashboard(user: Any) -> bool:
     if user.is_superuser:
         return True
 
-    settings_row = KpiSettings.objects.order_by("pk").first()
-    if settings_row is None:
-        return False
-    from complaints.selectors.common import memberships_of
+    from complaints.selectors.common import membership_rows
 
-    return memberships_of(user).filter(role__in=settings_row.dashboard_roles.all()).exists()
+    # One query: the user's roles (in active departments) are the request's, read once.
+    roles = {row.role_id for row in membership_rows(user) if row.department_active}
+    allowed = KpiSettings.dashboard_roles.through.objects.filter(
+        kpisettings_id=Subquery(KpiSettings.objects.order_by("pk").values("pk")[:1]), role_id__in=roles
+    )
+    return bool(roles) and allowed.exists()
 
 
 @dataclass(frozen=True)
