@@ -137,7 +137,7 @@ class ComplaintFlow(flow.Flow):
     process_summary_template = TASK_SUMMARY
 
     start = (
-        flow.Start(views.IntakeView.as_view())
+        nodes.Start(views.IntakeView.as_view())
         .Annotation(title=_("Register complaint"))
         .Permission("complaints.register_complaint")
         .Next(this.triage)
