@@ -119,7 +119,7 @@ def complaint_register(
     )
     for upload in attachments:
         attachment_add(complaint=complaint, upload=upload, actor=receiver)
-    if answer_form is not None:
+    if answer_form is not None and answer_form.versions:  # no form: no answers, and a new complaint has no versions
         answers_store(complaint=complaint, form=answer_form, answers=answers or {}, actor=receiver)
     complaint_emotion_read(complaint=complaint, text=complaint.customer_words, trigger="intake", actor=receiver)
     suggestion_record(complaint=complaint, actor=receiver)
