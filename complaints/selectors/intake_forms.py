@@ -271,7 +271,9 @@ def answer_facts(complaint: Complaint) -> dict[str, Any]:
     if complaint.pk is None:
         return {}
     facts: dict[str, Any] = {}
-    for answer in Answer.objects.filter(complaint=complaint).select_related("field"):
+    prefetched = "answers" in getattr(complaint, "_prefetched_objects_cache", {})
+    rows = complaint.answers.all() if prefetched else Answer.objects.filter(complaint=complaint).select_related("field")
+    for answer in rows:
         facts[ROUTING_PREFIX + answer.key] = fact_value(answer.field.kind, answer.value)
     return facts
 

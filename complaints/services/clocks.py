@@ -77,18 +77,23 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     follows the latest promise. Returns how many clocks started, stopped or moved their warning."""
     now = now or timezone.now()
     entered = complaint.level_entered_at or complaint.received_at or now
-    # One read: the deadline clocks (open or answered) and the running progress reminder.
+    # One read: the deadline clocks (open or answered), the running progress reminder and the open
+    # step clocks (for complaint_task_clocks_sync below).
     rows = Clock.objects.filter(complaint=complaint).filter(
         models.Q(kind__in=COMPLAINT_KINDS, state__in=OPEN_STATES)
         | models.Q(kind__in=COMPLAINT_KINDS, answered_at__isnull=False)
         | models.Q(kind=Clock.Kind.PROGRESS, state=Clock.State.RUNNING)
+        | models.Q(kind=Clock.Kind.TASK, state__in=OPEN_STATES)
     )
     running: dict[str, Clock] = {}
     answered: set[str] = set()
     kept: set[datetime] = set()  # promises already answered: the same promise does not run again
     progress: Clock | None = None
+    step_clocks: list[Clock] = []
     for row in rows:
-        if row.kind == Clock.Kind.PROGRESS:
+        if row.kind == Clock.Kind.TASK:
+            step_clocks.append(row)
+        elif row.kind == Clock.Kind.PROGRESS:
             progress = progress or row  # rows come by due time: the first is the one to keep
         elif row.state in OPEN_STATES:
             running[row.kind] = row
@@ -144,7 +149,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
             # A new level's resolution clock waits too while the customer is asked.
             _pause(clock, now, complaint.department_id)
     _progress_sync(complaint, now, current=progress)
-    changed += complaint_task_clocks_sync(complaint=complaint, now=now)
+    changed += complaint_task_clocks_sync(complaint=complaint, now=now, open_clocks=step_clocks)
     urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
     return changed
 
@@ -235,12 +240,15 @@ def _replace(
     return clock
 
 
-def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
+def complaint_task_clocks_sync(
+    *, complaint: Complaint, now: datetime | None = None, open_clocks: list[Clock] | None = None
+) -> int:
     """Brings the clocks of the complaint's tasks in line: every open task of a step for which the
     complaint's level sets a limit (for its priority) has one, due that long after the task was
     created (or, after an escalation, after the complaint reached its level) and warned at the
     level's percentage; finished tasks, steps without a limit and another level's clocks have none.
-    Two queries when the level sets no step limit. Returns how many clocks started or stopped."""
+    Two queries when the level sets no step limit (none when `open_clocks`, the open step clocks the
+    caller has just read, is given and empty). Returns how many clocks started or stopped."""
     now = now or timezone.now()
     level, priority = complaint.level, complaint.priority
     limits = (
@@ -254,6 +262,8 @@ def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = N
     )
     clocks = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES)
     if not limits or level is None:
+        if open_clocks is not None and not open_clocks:
+            return 0  # nothing open to stop
         return clocks.update(state=Clock.State.STOPPED, stopped_at=now)
     calendar = level_clock(level, complaint.department_id)
     percent = warning_percent(level=level, department=complaint.department_id)
@@ -266,7 +276,7 @@ def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = N
         due = deadline(start=start, amount=limit.amount, unit=Unit(limit.unit), calendar=calendar)
         wanted[task.pk] = (due, warning_time(start=start, due=due, percent=percent, calendar=calendar))
     changed = 0
-    for clock in clocks:
+    for clock in clocks if open_clocks is None else open_clocks:
         if wanted.get(clock.subject) == (clock.due_at, clock.warn_at) and clock.level_id == level.pk:
             del wanted[clock.subject]  # unchanged: keeps its warning and breach state
         else:

@@ -126,6 +126,14 @@ def complaint_register(
         attachment_add(complaint=complaint, upload=upload, actor=receiver)
     if answer_form is not None and answer_form.versions:  # no form: no answers, and a new complaint has no versions
         answers_store(complaint=complaint, form=answer_form, answers=answers or {}, actor=receiver)
+    else:
+        # Nothing answered and, being new, no notes: triage (the next step) need not read either back.
+        # Django's prefetch cache, as prefetch_related would fill it (the rows are this transaction's).
+        complaint._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            **getattr(complaint, "_prefetched_objects_cache", {}),
+            "answers": [],
+            "notes": [],
+        }
     if emotion is not None and emotion.changed:
         emotion_change_record(complaint=complaint, change=emotion, trigger="intake", actor=receiver)
     suggestion_record(complaint=complaint, actor=receiver)
