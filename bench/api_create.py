@@ -18,6 +18,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import re
 import secrets
 import statistics
@@ -46,11 +47,20 @@ from django.utils import timezone  # noqa: E402
 from api.models import ApiToken  # noqa: E402
 from complaints.models import Category  # noqa: E402
 
+# --same-customer: every complaint from one phone number (each a repeat of all the earlier ones).
+SAME_CUSTOMER = "13800138001"
+same_customer = False
+
+
+def phone() -> str:
+    """A mobile number of its own per complaint (a caller complains once), or the one number."""
+    return SAME_CUSTOMER if same_customer else f"13{random.randrange(10**9):09d}"  # noqa: S311 (not a secret)
+
 
 def sample(n: int) -> dict[str, Any]:
     return {
         "customer_name": f"Bench {n}",
-        "customer_phone": "13800138001",
+        "customer_phone": phone(),
         "description": "The fridge door arrived scratched.",
         "channel": "phone",
         "category": "enquiry",
@@ -236,6 +246,12 @@ def main() -> None:
     parser.add_argument("--password", default="redress-demo")
     parser.add_argument("--doors", nargs="+", default=["api", "form"], choices=["api", "api-nokey", "form"])
     parser.add_argument(
+        "--same-customer",
+        action="store_true",
+        help="every complaint from one phone number: triage counts (and escalates) all the earlier ones, "
+        "so each registration costs more than the one before (the figures before 2026-12-04)",
+    )
+    parser.add_argument(
         "--warmup", type=int, default=3, help="creations per worker before measuring (imports, models, connections)"
     )
     parser.add_argument(
@@ -245,6 +261,8 @@ def main() -> None:
         "(run collectstatic with DJANGO_DEBUG=false first: production pages need the static manifest)",
     )
     args = parser.parse_args()
+    global same_customer
+    same_customer = args.same_customer
 
     owner = get_user_model().objects.get(username=args.user)
     token = ApiToken(name="bench", owner=owner, rate_per_minute=1_000_000)

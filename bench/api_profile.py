@@ -13,6 +13,7 @@ import io
 import json
 import os
 import pstats
+import random
 import sys
 import time
 import uuid
@@ -56,6 +57,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--out", default="")
     parser.add_argument("--plain", action="store_true", help="no profiler: CPU and queries only")
+    parser.add_argument("--same-customer", action="store_true", help="every complaint from one phone number")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     user = get_user_model().objects.get(username=args.user)
@@ -67,7 +69,8 @@ def main() -> None:
     def create(n: int) -> None:
         body = {
             "customer_name": f"Profile {n}",
-            "customer_phone": "13800138001",
+            # A number of its own per complaint, unless --same-customer (then each repeats all the earlier).
+            "customer_phone": "13800138001" if args.same_customer else f"13{random.randrange(10**9):09d}",  # noqa: S311
             "description": "The fridge door arrived scratched.",
             "channel": "phone",
             "category": "enquiry",
