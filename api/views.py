@@ -64,11 +64,11 @@ from complaints.forms import quality as quality_forms
 from complaints.forms.answers import ANSWER_PREFIX
 from complaints.forms.customer_side import AppealForm
 from complaints.forms.kpi import KpiFilterForm
-from complaints.models import AccessLog, Appeal, Category, Complaint, CustomerContact, Escalation, Note
+from complaints.models import AccessLog, Appeal, Complaint, CustomerContact, Escalation, Note
 from complaints.rules.privacy import mask_text
 from complaints.selectors.common import complaint_of_process
 from complaints.selectors.escalation import is_handler
-from complaints.selectors.intake_forms import ROUTING_PREFIX
+from complaints.selectors.intake_forms import ROUTING_PREFIX, categories_by_id
 from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard, region_comparison
 from complaints.selectors.once import reads_once
 from complaints.selectors.privacy import may_see_contact
@@ -149,8 +149,9 @@ def intake_data(payload: Any, *, token: ApiToken | None, departments: QuerySet[A
     if code in (None, "") and token is not None and token.default_category_id:
         data["category"] = str(token.default_category_id)
     elif code not in (None, ""):
-        category = Category.objects.filter(active=True, code=str(code)).values_list("pk", flat=True).first()
-        data["category"] = str(category) if category else "-"
+        # The categories are read once per configuration (complaints.selectors.once).
+        found = [c.pk for c in categories_by_id().values() if c.active and c.code == str(code)]
+        data["category"] = str(found[0]) if found else "-"
     data.update({ANSWER_PREFIX + str(key): value for key, value in answers.items()})
     return {k: "" if v is None else v for k, v in data.items()}
 
@@ -175,8 +176,9 @@ def _complaint_start(*, request: Request, payload: Any) -> Complaint:
     data = intake_data(payload, token=token, departments=departments)
     form = ApiIntakeForm(data=data, user=request.user, instance=activation.process, departments=departments)
     cleaned = form_or_400(form)
-    # The lists' deadline rows of the new complaint are written once, at the end.
-    with transaction.atomic(), urgency_deferred():
+    # The lists' deadline rows of the new complaint are written once, at the end. Inside the
+    # Idempotency-Key's transaction no savepoint: a failure here rolls that back as well.
+    with transaction.atomic(savepoint=False), urgency_deferred():
         activation.start(SimpleNamespace(user=request.user))
         complaint = intake.complaint_register(
             complaint=activation.process,

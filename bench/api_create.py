@@ -18,7 +18,9 @@ import argparse
 import http.client
 import json
 import os
+import random
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -39,16 +41,26 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from api.models import ApiToken  # noqa: E402
 from complaints.models import Category  # noqa: E402
 
+# --same-customer: every complaint from one phone number (each a repeat of all the earlier ones).
+SAME_CUSTOMER = "13800138001"
+same_customer = False
+
+
+def phone() -> str:
+    """A mobile number of its own per complaint (a caller complains once), or the one number."""
+    return SAME_CUSTOMER if same_customer else f"13{random.randrange(10**9):09d}"  # noqa: S311 (not a secret)
+
 
 def sample(n: int) -> dict[str, Any]:
     return {
         "customer_name": f"Bench {n}",
-        "customer_phone": "13800138001",
+        "customer_phone": phone(),
         "description": "The fridge door arrived scratched.",
         "channel": "phone",
         "category": "enquiry",
@@ -60,8 +72,32 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(clients: int, per_client: int, one: Any) -> dict[str, Any]:
-    """Runs `one(conn, n)` per_client times in each of `clients` threads; returns the figures."""
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a process on this machine has used; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: subprocess.Popen[bytes]) -> dict[str, list[int]]:
+    """gunicorn's master and workers, and the PostgreSQL backends connected to this database."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+    backends: list[int] = []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            backends = [row[0] for row in cursor.fetchall()]
+    return {"gunicorn": [server.pid, *workers], "postgresql": backends}
+
+
+def run(clients: int, per_client: int, one: Any, server: subprocess.Popen[bytes] | None = None) -> dict[str, Any]:
+    """Runs `one(conn, n)` per_client times in each of `clients` threads; returns the figures, with
+    the CPU each side spent per complaint (this client, gunicorn, the database's backends)."""
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -78,12 +114,18 @@ def run(clients: int, per_client: int, one: Any) -> dict[str, Any]:
 
     states = [one.prepare() for _ in range(clients)]
     threads = [threading.Thread(target=worker, args=(i, *states[i])) for i in range(clients)]
-    started = time.perf_counter()
+    before = server_pids(server) if server else {}
+    spent = {side: {pid: cpu_seconds(pid) for pid in pids} for side, pids in before.items()}
+    started, client0 = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed, client_cpu = time.perf_counter() - started, time.process_time() - client0
+    cpu = {"client": client_cpu}
+    for side, pids in (server_pids(server) if server else {}).items():
+        cpu[side] = sum(cpu_seconds(pid) - spent.get(side, {}).get(pid, 0.0) for pid in pids)
+    count = max(len(latencies), 1)
     return {
         "clients": clients,
         "complaints": len(latencies),
@@ -92,6 +134,7 @@ def run(clients: int, per_client: int, one: Any) -> dict[str, Any]:
         "per_second": round(len(latencies) / elapsed, 2),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "cpu_ms_per_complaint": {side: round(seconds / count * 1000, 1) for side, seconds in cpu.items()},
     }
 
 
@@ -202,15 +245,42 @@ def main() -> None:
     parser.add_argument("--user", default="agent")
     parser.add_argument("--password", default="redress-demo")
     parser.add_argument("--doors", nargs="+", default=["api", "form"], choices=["api", "api-nokey", "form"])
+    parser.add_argument(
+        "--same-customer",
+        action="store_true",
+        help="every complaint from one phone number: triage counts (and escalates) all the earlier ones, "
+        "so each registration costs more than the one before (the figures before 2026-12-04)",
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="creations per worker before measuring (imports, models, connections)"
+    )
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="gunicorn with DJANGO_DEBUG=false (no query log), plain HTTP on 127.0.0.1, as deploy/ runs it "
+        "(run collectstatic with DJANGO_DEBUG=false first: production pages need the static manifest)",
+    )
     args = parser.parse_args()
+    global same_customer
+    same_customer = args.same_customer
 
     owner = get_user_model().objects.get(username=args.user)
     token = ApiToken(name="bench", owner=owner, rate_per_minute=1_000_000)
     raw = token.set_token()
     token.save()
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60")}
+    if args.production:
+        env.update(
+            DJANGO_DEBUG="false",
+            DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            # No TLS proxy in front of the bench: plain HTTP, as the proxy's upstream sees it.
+            DJANGO_SECURE_SSL_REDIRECT="false",
+            DJANGO_SECURE_COOKIES="false",
+        )
+    gunicorn = Path(sys.executable).parent / "gunicorn"  # the virtualenv running this script
     server = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{args.port}", "-w", str(args.workers)],
+        [str(gunicorn), "config.wsgi", "-b", f"127.0.0.1:{args.port}", "-w", str(args.workers)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -218,6 +288,9 @@ def main() -> None:
     )
     try:
         wait_for(args.port)
+        if args.warmup:
+            # Each worker imports the classifier and opens its connection on its first requests.
+            run(args.workers, args.warmup, ApiCreate(args.port, raw))
         results = []
         for clients in args.clients:
             doors = {
@@ -227,7 +300,7 @@ def main() -> None:
             }
             for label, make in (doors[door] for door in args.doors):
                 one = make()
-                figures = run(clients, args.per_client, one)
+                figures = run(clients, args.per_client, one, server)
                 results.append({"door": label, **figures})
                 print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     finally:

@@ -20,7 +20,7 @@ from complaints.models import (
     Mention,
 )
 from complaints.rules.mentions import mention_queue
-from complaints.rules.steps import WAIT
+from complaints.rules.steps import WAIT, next_move
 from complaints.selectors import common as selectors
 from complaints.selectors.escalation import level_queue
 from complaints.selectors.steps import point_next_move
@@ -93,11 +93,21 @@ def ask_customer(why: str) -> Callable[[Any], None]:
 # Custom steps: at each point the flow starts the admin's matching steps (custom_steps_start), then
 # a Switch waits (a Handle the last finished step resumes), goes back where a refused gate says,
 # or goes on. Each point is three nodes: steps_<point>, steps_<point>_check, steps_<point>_wait.
+# A pass that started no step, kept on the process instance for the point's Switch, which follows
+# in the same walk of the flow: nothing ran, so nothing need be read back (a later resume reads).
+NOTHING_STARTED = "_custom_steps_nothing_started"
+
+
 def start_steps(point: str) -> Callable[[Any], None]:
     """Function body: starts the point's matching custom steps; this task's id marks the pass."""
 
     def run(activation: Any) -> None:
-        custom_steps.custom_steps_start(complaint=activation.process, point=point, batch=activation.task.pk)
+        runs = custom_steps.custom_steps_start(complaint=activation.process, point=point, batch=activation.task.pk)
+        passes = activation.process.__dict__.setdefault(NOTHING_STARTED, {})
+        if runs:
+            passes.pop(point, None)
+        else:
+            passes[point] = activation.task.pk
 
     return run
 
@@ -114,9 +124,12 @@ def at_point(point: str, move: str) -> Callable[[Any], bool]:
     def condition(activation: Any) -> bool:
         # The Switch asks each case in turn with the same activation: work the move out once.
         if getattr(activation, "custom_step_move", None) is None:
-            complaint_id = activation.process.pk
-            batch = point_pass(complaint_id, point)
-            activation.custom_step_move = point_next_move(complaint_id=complaint_id, point=point, batch=batch)
+            if activation.process.__dict__.get(NOTHING_STARTED, {}).pop(point, None) is not None:
+                activation.custom_step_move = next_move([])  # this pass started no step
+            else:
+                complaint_id = activation.process.pk
+                batch = point_pass(complaint_id, point)
+                activation.custom_step_move = point_next_move(complaint_id=complaint_id, point=point, batch=batch)
         return bool(activation.custom_step_move == move)
 
     return condition
@@ -137,7 +150,7 @@ class ComplaintFlow(flow.Flow):
     process_summary_template = TASK_SUMMARY
 
     start = (
-        flow.Start(views.IntakeView.as_view())
+        nodes.Start(views.IntakeView.as_view())
         .Annotation(title=_("Register complaint"))
         .Permission("complaints.register_complaint")
         .Next(this.triage)

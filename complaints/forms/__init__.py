@@ -31,7 +31,13 @@ from complaints.rules.routing import ConditionInvalid, FieldType, parse_conditio
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import complaints_visible_to, process_settings, registering_departments
 from complaints.selectors.intake import pending_uploads
-from complaints.selectors.intake_forms import ROUTING_PREFIX, EffectiveForm, answer_field_specs, effective_form
+from complaints.selectors.intake_forms import (
+    ROUTING_PREFIX,
+    EffectiveForm,
+    answer_field_specs,
+    categories_by_id,
+    effective_form,
+)
 from complaints.selectors.routing import ConfigurationMissing
 
 # The token tying kept files (services.pending) to one intake form being filled in.
@@ -126,8 +132,10 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         departments = registering_departments(user) if user is not None else Department.objects.none()
         cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
-        if departments.count() == 1:
-            self.fields["department"].initial = departments.first()
+        if not self.is_bound:  # a posted form shows what was posted: no need to read the choice
+            only = list(departments[:2])
+            if len(only) == 1:
+                self.fields["department"].initial = only[0]
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(active=True)
         self.fields["category"].required = True
         self.fields["customer_language"].required = False
@@ -142,14 +150,16 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         self.add_answer_fields(answer_form or effective_form(self.chosen_category()))
         self.user = user
         raw = self.data.get("draft", "") if self.is_bound else ""
-        self.draft_token = raw if DRAFT.match(raw or "") else uuid.uuid4().hex
+        fresh = not DRAFT.match(raw or "")
+        self.draft_token = uuid.uuid4().hex if fresh else raw
         self.fields["draft"].initial = self.draft_token
-        self.show_kept()
+        self.show_kept(fresh=fresh)
 
-    def show_kept(self, checked: list[int] | None = None) -> None:
+    def show_kept(self, checked: list[int] | None = None, *, fresh: bool = False) -> None:
         """Offers the files kept for this draft (ticked: `checked`, the ones just kept included);
-        without any, the field is left out. Rebuilds the layout."""
-        rows = list(pending_uploads(owner=self.user, draft=self.draft_token))
+        without any, the field is left out. Rebuilds the layout. A `fresh` draft token was just
+        drawn: no file can be kept under it yet, so none is looked for."""
+        rows = [] if fresh else list(pending_uploads(owner=self.user, draft=self.draft_token))
         if rows:
             if "kept" not in self.fields:
                 self.fields["kept"] = copy.deepcopy(self.base_fields["kept"])
@@ -195,9 +205,11 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         if isinstance(raw, Category):
             return raw
         try:
-            return Category.objects.filter(active=True, pk=int(raw)).first() if raw else None
+            # Read once per configuration (shared: only read from it).
+            category = categories_by_id().get(int(raw)) if raw else None
         except (TypeError, ValueError):
             return None
+        return category if category is not None and category.active else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -263,7 +263,12 @@ class Complaint(Process):
         verbose_name_plural = _("complaints")
         permissions = [("register_complaint", _("Can register complaints"))]
         # The KPIs' cohort is the complaints received in a period (complaints.selectors.kpi).
-        indexes = [models.Index(fields=["received_at"], name="complaint_received")]
+        indexes = [
+            models.Index(fields=["received_at"], name="complaint_received"),
+            # Triage's repeat and same-issue checks look a caller's complaints up by phone at every
+            # registration (the trigram index serves searches, not this equality).
+            models.Index(fields=["customer_phone", "received_at"], name="complaint_phone_received"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(requested_amount__isnull=True) | models.Q(requested_amount__gte=0),

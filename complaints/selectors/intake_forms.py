@@ -102,12 +102,22 @@ def effective_form(category: Category | None, *, draft: FormVersion | None = Non
     form = EffectiveForm(category=category)
     if not chain:
         return form
-    versions = {
-        v.category_id: v
-        for v in FormVersion.objects.filter(category__in=chain, status=FormStatus.PUBLISHED).prefetch_related(
-            Prefetch("fields", queryset=FormField.objects.order_by("position", "pk"))
+    from complaints.selectors.once import read_once
+
+    ids = [node.pk for node in chain]
+    # The published forms are configuration: read once per configuration (shared: only read them).
+    versions = dict(
+        read_once(
+            f"published_forms:{ids}",
+            lambda: {
+                v.category_id: v
+                for v in FormVersion.objects.filter(category__in=ids, status=FormStatus.PUBLISHED).prefetch_related(
+                    Prefetch("fields", queryset=FormField.objects.order_by("position", "pk"))
+                )
+            },
+            shared=True,
         )
-    }
+    )
     if draft is not None:
         versions[draft.category_id] = draft
     for node in chain:
@@ -261,7 +271,9 @@ def answer_facts(complaint: Complaint) -> dict[str, Any]:
     if complaint.pk is None:
         return {}
     facts: dict[str, Any] = {}
-    for answer in Answer.objects.filter(complaint=complaint).select_related("field"):
+    prefetched = "answers" in getattr(complaint, "_prefetched_objects_cache", {})
+    rows = complaint.answers.all() if prefetched else Answer.objects.filter(complaint=complaint).select_related("field")
+    for answer in rows:
         facts[ROUTING_PREFIX + answer.key] = fact_value(answer.field.kind, answer.value)
     return facts
 

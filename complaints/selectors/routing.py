@@ -343,7 +343,15 @@ def scoped_department(*, scope: str, department: Department | None) -> Departmen
 
 
 def working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
-    """Builds the pure calendar the business-time rules count with."""
+    """Builds the pure calendar the business-time rules count with: its hours and days are read once
+    per configuration (complaints.selectors.once; a registration asks for it at triage, for the clocks'
+    warnings and for the promise)."""
+    if calendar.pk is None:
+        return _working_calendar(calendar)
+    return read_once(f"working_calendar:{calendar.pk}", lambda: _working_calendar(calendar), shared=True)
+
+
+def _working_calendar(calendar: BusinessCalendar) -> WorkingCalendar:
     weekly: dict[int, list[tuple[Any, Any]]] = {}
     for hours in calendar.hours.all():
         weekly.setdefault(hours.weekday, []).append((hours.start, hours.end))

@@ -103,7 +103,11 @@ def earlier_complaints(*, complaint: Complaint, at: datetime) -> QuerySet[Compla
 def signal_texts(complaint: Complaint) -> tuple[str, ...]:
     """Returns every text the keyword lists read: the standard fields, text answers and notes."""
     texts = [getattr(complaint, name) or "" for name in SIGNAL_TEXT_FIELDS]
-    if complaint.pk is not None:
+    known = getattr(complaint, "_prefetched_objects_cache", {})
+    if "answers" in known and "notes" in known:  # prefetched, e.g. by the registration that wrote them
+        texts += [answer.text for answer in complaint.answers.all() if answer.field.kind in TEXT_KINDS]
+        texts += [note.text for note in complaint.notes.all()]
+    elif complaint.pk is not None:
         texts += Answer.objects.filter(complaint=complaint, field__kind__in=TEXT_KINDS).values_list("text", flat=True)
         texts += Note.objects.filter(complaint=complaint).values_list("text", flat=True)
     return tuple(t for t in texts if t)

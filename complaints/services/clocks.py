@@ -77,14 +77,25 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     follows the latest promise. Returns how many clocks started, stopped or moved their warning."""
     now = now or timezone.now()
     entered = complaint.level_entered_at or complaint.received_at or now
-    rows = Clock.objects.filter(complaint=complaint, kind__in=COMPLAINT_KINDS).filter(
-        models.Q(state__in=OPEN_STATES) | models.Q(answered_at__isnull=False)
+    # One read: the deadline clocks (open or answered), the running progress reminder and the open
+    # step clocks (for complaint_task_clocks_sync below).
+    rows = Clock.objects.filter(complaint=complaint).filter(
+        models.Q(kind__in=COMPLAINT_KINDS, state__in=OPEN_STATES)
+        | models.Q(kind__in=COMPLAINT_KINDS, answered_at__isnull=False)
+        | models.Q(kind=Clock.Kind.PROGRESS, state=Clock.State.RUNNING)
+        | models.Q(kind=Clock.Kind.TASK, state__in=OPEN_STATES)
     )
     running: dict[str, Clock] = {}
     answered: set[str] = set()
     kept: set[datetime] = set()  # promises already answered: the same promise does not run again
+    progress: Clock | None = None
+    step_clocks: list[Clock] = []
     for row in rows:
-        if row.state in OPEN_STATES:
+        if row.kind == Clock.Kind.TASK:
+            step_clocks.append(row)
+        elif row.kind == Clock.Kind.PROGRESS:
+            progress = progress or row  # rows come by due time: the first is the one to keep
+        elif row.state in OPEN_STATES:
             running[row.kind] = row
         elif row.kind == Clock.Kind.PROMISE:
             kept.add(row.due_at)
@@ -95,6 +106,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     percent = warning_percent(level=level, department=complaint.department_id) if level is not None else None
     behaviours = level_behaviours([complaint.level_id])
     changed = 0
+    started: list[Clock] = []
     for kind, field in DEADLINE_FIELDS.items():
         due = getattr(complaint, field)
         if kind == Clock.Kind.FIRST_RESPONSE and complaint.stage not in (Stage.INTAKE, Stage.FIRST_RESPONSE):
@@ -127,15 +139,17 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
             if current.state == Clock.State.RUNNING and current.warned_at is None and current.warn_at != warn_at:
                 changed += Clock.objects.filter(pk=current.pk, warned_at__isnull=True).update(warn_at=warn_at)
             continue
-        clock = Clock.objects.create(
-            complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at
+        started.append(
+            Clock(complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at)
         )
-        changed += 1
-        if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
+    Clock.objects.bulk_create(started)  # one INSERT for the new clocks
+    changed += len(started)
+    for clock in started:
+        if clock.kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
             # A new level's resolution clock waits too while the customer is asked.
             _pause(clock, now, complaint.department_id)
-    _progress_sync(complaint, now)
-    changed += complaint_task_clocks_sync(complaint=complaint, now=now)
+    _progress_sync(complaint, now, current=progress)
+    changed += complaint_task_clocks_sync(complaint=complaint, now=now, open_clocks=step_clocks)
     urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
     return changed
 
@@ -187,10 +201,10 @@ def complaint_promise_set(*, complaint: Complaint, promised_by: datetime, now: d
     return _replace(complaint=complaint, kind=Clock.Kind.PROMISE, subject=0, due=promised_by, warn=warn, now=now)
 
 
-def _progress_sync(complaint: Complaint, now: datetime) -> None:
+def _progress_sync(complaint: Complaint, now: datetime, *, current: Clock | None) -> None:
     """A P0 complaint (its priority alerts the P0 list) reminds its owner to post a progress update
-    every interval while it is open; another priority or closing stops the reminder."""
-    current = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.PROGRESS, state=Clock.State.RUNNING).first()
+    every interval while it is open; another priority or closing stops the reminder. `current`: the
+    running reminder (the caller read it with the other clocks)."""
     wanted = bool(complaint.priority and complaint.priority.alert) and complaint.outcome == Outcome.OPEN
     if current is not None and not wanted:
         _stop(current, now)
@@ -226,12 +240,15 @@ def _replace(
     return clock
 
 
-def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
+def complaint_task_clocks_sync(
+    *, complaint: Complaint, now: datetime | None = None, open_clocks: list[Clock] | None = None
+) -> int:
     """Brings the clocks of the complaint's tasks in line: every open task of a step for which the
     complaint's level sets a limit (for its priority) has one, due that long after the task was
     created (or, after an escalation, after the complaint reached its level) and warned at the
     level's percentage; finished tasks, steps without a limit and another level's clocks have none.
-    Two queries when the level sets no step limit. Returns how many clocks started or stopped."""
+    Two queries when the level sets no step limit (none when `open_clocks`, the open step clocks the
+    caller has just read, is given and empty). Returns how many clocks started or stopped."""
     now = now or timezone.now()
     level, priority = complaint.level, complaint.priority
     limits = (
@@ -245,6 +262,8 @@ def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = N
     )
     clocks = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES)
     if not limits or level is None:
+        if open_clocks is not None and not open_clocks:
+            return 0  # nothing open to stop
         return clocks.update(state=Clock.State.STOPPED, stopped_at=now)
     calendar = level_clock(level, complaint.department_id)
     percent = warning_percent(level=level, department=complaint.department_id)
@@ -257,7 +276,7 @@ def complaint_task_clocks_sync(*, complaint: Complaint, now: datetime | None = N
         due = deadline(start=start, amount=limit.amount, unit=Unit(limit.unit), calendar=calendar)
         wanted[task.pk] = (due, warning_time(start=start, due=due, percent=percent, calendar=calendar))
     changed = 0
-    for clock in clocks:
+    for clock in clocks if open_clocks is None else open_clocks:
         if wanted.get(clock.subject) == (clock.due_at, clock.warn_at) and clock.level_id == level.pk:
             del wanted[clock.subject]  # unchanged: keeps its warning and breach state
         else:

@@ -15,7 +15,7 @@ from complaints.rules.reference import format_reference
 from complaints.selectors.common import process_settings, registering_departments
 from complaints.selectors.intake_forms import EffectiveForm
 from complaints.services.attachments import attachment_add
-from complaints.services.emotion import complaint_emotion_read
+from complaints.services.emotion import emotion_change, emotion_change_record
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
 from complaints.services.intake_forms import answers_store
@@ -105,6 +105,11 @@ def complaint_register(
     complaint.department = department
     complaint.stage = Stage.INTAKE
     complaint.reference = reference_next(year=timezone.localtime(complaint.received_at).year)
+    # The customer's words are scored before the INSERT, which stores the reading with the rest.
+    emotion = emotion_change(complaint=complaint, text=complaint.customer_words)
+    if emotion is not None and emotion.changed:
+        for field, value in emotion.new.items():
+            setattr(complaint, field, value)
     complaint.save()
     event_record(
         complaint=complaint,
@@ -119,8 +124,17 @@ def complaint_register(
     )
     for upload in attachments:
         attachment_add(complaint=complaint, upload=upload, actor=receiver)
-    if answer_form is not None:
+    if answer_form is not None and answer_form.versions:  # no form: no answers, and a new complaint has no versions
         answers_store(complaint=complaint, form=answer_form, answers=answers or {}, actor=receiver)
-    complaint_emotion_read(complaint=complaint, text=complaint.customer_words, trigger="intake", actor=receiver)
+    else:
+        # Nothing answered and, being new, no notes: triage (the next step) need not read either back.
+        # Django's prefetch cache, as prefetch_related would fill it (the rows are this transaction's).
+        complaint._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            **getattr(complaint, "_prefetched_objects_cache", {}),
+            "answers": [],
+            "notes": [],
+        }
+    if emotion is not None and emotion.changed:
+        emotion_change_record(complaint=complaint, change=emotion, trigger="intake", actor=receiver)
     suggestion_record(complaint=complaint, actor=receiver)
     return complaint
