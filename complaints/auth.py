@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.backends import BaseBackend, ModelBackend
 
 from complaints.rules.mentions import mention_queue
 from complaints.rules.routing import queue_permission
@@ -58,3 +58,10 @@ class MembershipBackend(BaseBackend):
 
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
         return perm in self.get_all_permissions(user_obj, obj)
+
+    def get_user(self, user_id: Any) -> Any:
+        """A session names the backend that signed its user in; Django's test client and
+        `login()` without a backend take the first one that can load users, which this backend is
+        (settings.AUTHENTICATION_BACKENDS puts it before ModelBackend): loads them as ModelBackend
+        does (an inactive user is nobody)."""
+        return ModelBackend().get_user(user_id)

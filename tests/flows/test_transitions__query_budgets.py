@@ -90,7 +90,7 @@ def test_the_small_transitions_stay_within_their_budgets(org: Any, agent: Any) -
     task = open_task(complaint, FLOW.first_response)
     assert measured("release", lambda: task_release(task=task, actor=agent)) <= 8
     task.refresh_from_db()
-    assert measured("claim", lambda: task_claim(task=task, actor=agent)) <= 10
+    assert measured("claim", lambda: task_claim(task=task, actor=agent)) <= 8
     assert (
         measured("contact", lambda: contact_log(complaint=complaint, actor=agent, channel="phone", summary="Hi.")) <= 9
     )
@@ -120,7 +120,7 @@ def test_a_note_re_triages_the_case_only_when_it_can_move(org: Any, agent: Any) 
 def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> None:  # noqa: F811 (the fixture)
     """The ladder and the card actions that start side work; all over 15.
 
-    Escalation (was 63; 59 here where the new level's bounds, clock rules and limits are read for the
+    Escalation (was 63; 56 here where the new level's bounds, clock rules and limits are read for the
     first time in the process, see Savepoints above): lock and read the case (2), the information
     package snapshot (9: signal names, contacts, actions, the process, events, process settings, the
     repeat count, category, department), the open task moved to the new level's queue (5), the
@@ -135,18 +135,18 @@ def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> No
     start node, task and link: 5–8), notify the asked department or the approver (9), start the
     request's clock (3) and refresh the list rows (3–4)."""
     complaint = register(agent, org)
-    assert measured("escalate", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="risk")) <= 59
+    assert measured("escalate", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="risk")) <= 56
     assert (
         measured(
             "escalate again", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="customer_asked")
         )
-        <= 57
+        <= 54
     )
     assert (
         measured(
             "send back", lambda: complaint_send_back(complaint=complaint, actor=staff["executive"], reason="misrouted")
         )
-        <= 47
+        <= 44
     )
     technical = Department.objects.get(code="technical")
     assert (
@@ -179,7 +179,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     step's own (its rows, events, clocks, the next step's routing) is 15–30. Over 15: the node walk
     and the savepoints are viewflow's way of running the flow (the bare-viewflow lifecycle pays them
     too); fewer nodes (hooks only where custom steps exist, gateways folded into services) would
-    change the flow's shape. A claim through the queue page: 22–26 (session and user 2, lock and task 8,
+    change the flow's shape. A claim through the queue page: 20–26 (session and user 2, lock and task 8,
     savepoints 6–8, the claim's row, event and list row 4, the assignment rules 3)."""
     c = register(agent, org)
     assert (
@@ -190,7 +190,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.first_response,
             {"channel": "phone", "summary": "Sorry.", "promise": "Call back", "promised_by": later()},
         )
-        <= 50
+        <= 46
     )
     assert (
         step(
@@ -204,14 +204,14 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     )
     assert COUNTS["claim verification"] <= 26
     assert (
-        step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 39
+        step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 37
     )
     describe_and_confirm(quality_engineer, c)
-    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 74
+    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 70
     plan_and_do_permanent(quality_engineer, c)
-    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 48
+    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 46
     verify_open(quality_engineer, c)
-    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 66
+    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 62
     assert (
         step(
             "customer confirmation",
@@ -220,23 +220,23 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.customer_confirmation,
             {"outcome": "confirmed", "channel": "phone", "note": "Happy now."},
         )
-        <= 73
+        <= 69
     )
     wait = open_task(c, FLOW.follow_up_wait)
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
         workflow_timers_fire()
-    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 33
+    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 31
     c.refresh_from_db()
     assert (
-        measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 19
+        measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 12
     )  # clocks restarted 11, list rows 3, savepoints 2, process, event, row
 
 
 def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engineer: Any) -> None:
-    """A custom step's form through its page: 93 (its answers validated against the form version
+    """A custom step's form through its page: 91 (its answers validated against the form version
     and stored one row per answer, its clock stopped, the run's gate read, then viewflow finishing
     the side process and waking the complaint's join, which walks the main flow to its next human
-    task: the same node walk as a step's form, twice). An appeal decision: 38 (the appeal and the
+    task: the same node walk as a step's form, twice). An appeal decision: 36 (the appeal and the
     case locked, the decision's rows and event, the customer's message in their language, the
     office's clock stopped, the side process finished through viewflow, the list rows)."""
     with_form(make_step())
@@ -256,7 +256,7 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
         posted(
             "custom step", quality_engineer, task_url(task, "execute"), {"answer_legal_ok": "yes", "note": "Checked."}
         )
-        <= 93
+        <= 91
     )
     open_appeals(org)
     cx = officer()
@@ -267,5 +267,5 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
             "appeal decision",
             lambda: appeal_decide(appeal=appeal, actor=cx, decision=AppealDecision.UPHELD, text="Upheld."),
         )
-        <= 38
+        <= 36
     )
