@@ -134,10 +134,11 @@ def may_see_dashboard(user: Any) -> bool:
 
     # One query: the user's roles (in active departments) are the request's, read once.
     roles = {row.role_id for row in membership_rows(user) if row.department_active}
-    allowed = KpiSettings.dashboard_roles.through.objects.filter(
+    if not roles:
+        return False
+    return KpiSettings.dashboard_roles.through.objects.filter(
         kpisettings_id=Subquery(KpiSettings.objects.order_by("pk").values("pk")[:1]), role_id__in=roles
-    )
-    return bool(roles) and allowed.exists()
+    ).exists()
 
 
 @dataclass(frozen=True)
