@@ -3,6 +3,7 @@ from typing import Any
 from complaints.models import Complaint, ComplaintEvent
 from complaints.rules.clocks import ANSWERING_EVENTS
 from complaints.selectors.names import in_every_language
+from complaints.services.held_rows import held_rows
 
 
 def acting_user(actor: Any) -> Any:
@@ -21,8 +22,9 @@ def event_record(
 ) -> ComplaintEvent:
     """Appends one event to the complaint's history and returns it. A value given as a model row
     (a level, a department…) is stored as its text, and its text in every language under "i18n",
-    so the timeline tells it in the reader's language (web.sentences)."""
-    event = ComplaintEvent.objects.create(
+    so the timeline tells it in the reader's language (web.sentences). Inside a transition it is
+    written with the transition's other events, at its end (complaints.services.held_rows)."""
+    event = ComplaintEvent(
         complaint=complaint,
         kind=kind,
         actor=acting_user(actor),
@@ -30,6 +32,11 @@ def event_record(
         new=in_every_language(new or {}),
         note=note,
     )
+    held = held_rows()
+    if held is None:
+        event.save(force_insert=True)
+    else:
+        held.hold(event)
     if kind in ANSWERING_EVENTS and event.actor is not None:
         from complaints.services.clocks import complaint_clocks_answered
 
