@@ -10,6 +10,8 @@ object, and everything held is written when the transition ends, one INSERT per 
 state. Nothing can read a held row before it is written: any statement that names a held table,
 from any code, first writes what is held (a wrapper on the connection while something is held), so
 the flow's joins, the lists' rows, the timeline and every selector see what they would have seen.
+A savepoint writes what is held before it begins, and its rollback drops what was held inside it,
+so code that catches an error inside a transition keeps exactly the rows it kept before.
 
 Ids stay in creation order within a case: they are drawn inside the transaction, under the case's
 lock, and a sequence only grows (the custom steps' "latest pass" reads the highest id). PostgreSQL
@@ -90,14 +92,23 @@ class HeldRows:
                 post_save.send(sender=model, instance=row, created=True, update_fields=None, raw=False, using="default")
 
     def drop(self) -> None:
-        """The transition failed: its transaction rolls back, nothing held is written."""
+        """What is held is not to be written: the transaction, or the savepoint it was held in, rolls back."""
         if any(self.rows.values()):
             connection.execute_wrappers.remove(self._before_statement)
+        for held in self.rows.values():
+            for row in held:
+                row.__dict__.pop("save", None)
         self.rows, self.links = {model: [] for model in HELD_MODELS}, []
 
     def _before_statement(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if not self.writing and any(model._meta.db_table in sql for model, held in self.rows.items() if held):
-            self.write()
+        if not self.writing:
+            if sql.startswith("ROLLBACK TO SAVEPOINT"):
+                # Held since the savepoint began (it wrote what was held before it): undone with it.
+                self.drop()
+            elif sql.startswith("SAVEPOINT") or any(
+                model._meta.db_table in sql for model, held in self.rows.items() if held
+            ):
+                self.write()
         return execute(sql, params, many, context)
 
     def _draw(self, model: type[Model]) -> None:

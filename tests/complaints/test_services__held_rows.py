@@ -87,3 +87,17 @@ def test_a_registration_leaves_the_tasks_and_links_viewflow_would(org: Any, agen
     assert tasks[-1].status in (STATUS.NEW, STATUS.ASSIGNED) and tasks[-1].finished is None
     assert tasks[-1].flow_task_type == "HUMAN" and tasks[1].flow_task_type == "FUNCTION"
     assert TaskUrgency.objects.filter(task_id=tasks[-1].pk, case_id=complaint.pk).exists()  # its list row
+
+
+def test_a_savepoint_rolled_back_drops_what_was_held_inside_it(org: Any, agent: Any) -> None:
+    """Code that catches an error inside a transition keeps the rows held before its savepoint and
+    loses those held inside it, as when each row was written at once."""
+    complaint = register(agent, org)
+    with one_transition():
+        kept = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="Kept.")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            lost = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="Lost.")
+            raise RuntimeError("refused")
+        after = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="After.")
+    notes = set(complaint.events.filter(pk__in=[kept.pk, lost.pk, after.pk]).values_list("note", flat=True))
+    assert notes == {"Kept.", "After."}
