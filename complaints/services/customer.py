@@ -282,7 +282,9 @@ def customer_link_send(*, complaint: Complaint, actor: Any, message: str = "") -
         raise CustomerRefused(_("The customer portal is not configured yet (customer portal settings)."))
     if not complaint.customer_email and not complaint.customer_phone:
         raise CustomerRefused(_("The complaint has no e-mail address or phone number to send the link to."))
-    event = event_record(complaint=complaint, kind=EventKind.LINK_SENT, actor=actor, new={"why": "resent"})
+    event = event_record(
+        complaint=complaint, kind=EventKind.LINK_SENT, actor=actor, new={"why": "resent"}, at_once=True
+    )
     customer_notify(
         complaint=complaint,
         event=NotificationEvent.CUSTOMER_MESSAGE,
@@ -299,7 +301,12 @@ def customer_message_send(*, complaint: Complaint, actor: Any, text: str) -> lis
     if not text:
         raise CustomerRefused(_("Write the message."))
     event = event_record(
-        complaint=complaint, kind=EventKind.CUSTOMER_CONTACT, actor=actor, new={"channel": Channel.WEB}, note=text
+        complaint=complaint,
+        kind=EventKind.CUSTOMER_CONTACT,
+        actor=actor,
+        new={"channel": Channel.WEB},
+        note=text,
+        at_once=True,
     )
     return customer_notify(
         complaint=complaint,
@@ -383,6 +390,7 @@ def customer_add_information(
             kind=EventKind.CUSTOMER_ADDED,
             new={"files": [upload.name for upload in uploads]},
             note=text,
+            at_once=True,
         )
         for upload in uploads:
             attachment_add(complaint=complaint, upload=upload, actor=None)
@@ -413,7 +421,7 @@ def customer_ask(*, complaint: Complaint, why: str) -> None:
     token = customer_link_issue(complaint=complaint)
     if token is None:
         return
-    event = event_record(complaint=complaint, kind=EventKind.LINK_SENT, new={"why": why})
+    event = event_record(complaint=complaint, kind=EventKind.LINK_SENT, new={"why": why}, at_once=True)
     customer_notify(
         complaint=complaint, event=ASKS[why], occasion=f"{why}-{event.pk}", context={"link": link_url(token)}
     )

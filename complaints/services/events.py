@@ -19,11 +19,13 @@ def event_record(
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
     note: str = "",
+    at_once: bool = False,
 ) -> ComplaintEvent:
     """Appends one event to the complaint's history and returns it. A value given as a model row
     (a level, a department…) is stored as its text, and its text in every language under "i18n",
     so the timeline tells it in the reader's language (web.sentences). Inside a transition it is
-    written with the transition's other events, at its end (complaints.services.held_rows)."""
+    written with the transition's other events, at its end (complaints.services.held_rows), and gets
+    its id then; `at_once` writes it now, for a caller that needs its id."""
     event = ComplaintEvent(
         complaint=complaint,
         kind=kind,
@@ -33,7 +35,7 @@ def event_record(
         note=note,
     )
     held = held_rows()
-    if held is None:
+    if held is None or at_once:
         event.save(force_insert=True)
     else:
         held.hold(event)

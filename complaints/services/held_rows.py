@@ -4,19 +4,20 @@ viewflow writes each node a walk through the flow passes three times: an INSERT 
 INSERT of its "previous" link, an UPDATE when the node completes; a registration passes five nodes
 before its first human task, a step's form two to six. And each timeline event is an INSERT of its
 own (six in a registration). Inside one transition (`one_transition`) the flows' nodes
-(`flows/nodes.py`) and `event_record` hold these rows instead: each gets its id at once (drawn from
-the table's sequence, eight at a time), later saves of a held task change only the
-object, and everything held is written when the transition ends, one INSERT per table, in its final
-state. Nothing can read a held row before it is written: any statement that names a held table,
-from any code, first writes what is held (a wrapper on the connection while something is held), so
-the flow's joins, the lists' rows, the timeline and every selector see what they would have seen.
-A savepoint writes what is held before it begins, and its rollback drops what was held inside it,
-so code that catches an error inside a transition keeps exactly the rows it kept before.
+(`flows/nodes.py`) and `event_record` hold these rows instead: a task gets its id at once (drawn
+from the table's sequence, eight at a time), an event when it is written (`event_record(...,
+at_once=True)` for a caller that needs its id now); later saves of a held task change only the
+object, and everything held is written when the transition ends, one INSERT per table, in its
+final state. Nothing can read a held row before it is written: any statement that names a held
+table, from any code, first writes what is held (a wrapper on the connection while something is
+held), so the flow's joins, the lists' rows, the timeline and every selector see what they would
+have seen. A savepoint writes what is held before it begins, and its rollback drops what was held
+inside it, so code that catches an error inside a transition keeps exactly the rows it kept before.
 
-Ids stay in creation order within a case: they are drawn inside the transaction, under the case's
-lock, and a sequence only grows (the custom steps' "latest pass" reads the highest id). PostgreSQL
-only (its foreign keys are checked at commit); elsewhere, and outside a transition, rows are saved
-one by one as before."""
+Ids stay in creation order within a case: a task's are drawn inside the transaction, under the
+case's lock, and a sequence only grows (the custom steps' "latest pass" reads the highest id);
+events get theirs in the order they were held. PostgreSQL only (its foreign keys are checked at
+commit); elsewhere, and outside a transition, rows are saved one by one as before."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,11 +55,12 @@ class HeldRows:
     def hold(self, row: Any, *, previous: Any = None) -> None:
         """Gives the new row its id and keeps it (a task also its link to `previous`) until written."""
         model = type(row)
-        if not self.ids[model]:
-            self._draw(model)
-        row.pk = self.ids[model].pop(0)
-        if model is Task and row.flow_task and not row.flow_task_type:
-            row.flow_task_type = row.flow_task.task_type  # as Task.save() does
+        if model is Task:  # its id is needed at once: links, split tokens, the custom steps' pass
+            if not self.ids[model]:
+                self._draw(model)
+            row.pk = self.ids[model].pop(0)
+            if row.flow_task and not row.flow_task_type:
+                row.flow_task_type = row.flow_task.task_type  # as Task.save() does
         row.__dict__["save"] = _unwritten  # the object is the row until it is written
         if not any(self.rows.values()):
             connection.execute_wrappers.append(self._before_statement)
