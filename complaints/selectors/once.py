@@ -46,6 +46,11 @@ def reads_once() -> Iterator[None]:
         _ROWS.reset(token)
 
 
+def reading_once() -> bool:
+    """Whether a `reads_once()` block is open (a transition): shared reads are then kept."""
+    return _ROWS.get() is not None
+
+
 def config_token() -> int | None:
     """The configuration's current number (None: not on PostgreSQL, or the row is missing)."""
     if connection.vendor != "postgresql":

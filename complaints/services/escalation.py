@@ -132,6 +132,7 @@ def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, 
         promised_by=due if promise else None,
         message_event=NotificationEvent.CUSTOMER_UPDATE,
         message=message,
+        clocks_follow=True,  # _move saves the promise and syncs the clocks, the promise's with the others
     )
 
 
