@@ -254,7 +254,7 @@ def _replace(
             complaint=complaint,
             kind=kind,
             subject=subject,
-            level=complaint.level,
+            level=_level(complaint),
             started_at=now,
             due_at=due,
             warn_at=warn,
