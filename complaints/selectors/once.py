@@ -58,6 +58,17 @@ def reading_once() -> bool:
     return _ROWS.get() is not None
 
 
+def config_row(instance: Any, field: str, rows: Callable[[], dict[int, Any]]) -> Any:
+    """The configuration row `instance.<field>` points to: the one the instance already holds, else
+    inside a transition the configuration's copy (`rows()`: the process's rows by id; read-only),
+    else the instance's own (lazy) read."""
+    descriptor = getattr(type(instance), field)
+    pk = getattr(instance, descriptor.field.attname)
+    if pk is None or descriptor.is_cached(instance) or not reading_once():
+        return getattr(instance, field)
+    return rows().get(pk) or getattr(instance, field)
+
+
 def config_token() -> int | None:
     """The configuration's current number (None: not on PostgreSQL, or the row is missing)."""
     if connection.vendor != "postgresql":

@@ -43,7 +43,7 @@ from complaints.rules.notify import next_reminder
 from complaints.selectors.clocks import answered_by_response, clock_behaviour, level_behaviours
 from complaints.selectors.common import process_settings, queue_holders
 from complaints.selectors.notify import event_recipients
-from complaints.selectors.once import read_once, reading_once
+from complaints.selectors.once import config_row, read_once
 from complaints.selectors.regional import follow_up_hours, warning_percent
 from complaints.selectors.routing import level_clock, levels_by_id
 from complaints.services.customer import customer_notify
@@ -161,11 +161,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
 def _level(complaint: Complaint) -> EscalationLevel | None:
     """The complaint's level: the row it holds, else the configuration's copy (no query of its own
     when the levels were read under the current configuration)."""
-    if complaint.level_id is None:
-        return None
-    if Complaint.level.is_cached(complaint) or not reading_once():
-        return complaint.level
-    return levels_by_id().get(complaint.level_id) or complaint.level
+    return config_row(complaint, "level", levels_by_id)
 
 
 def _left(calendar: Any, now: datetime, due: datetime) -> timedelta:
@@ -239,11 +235,23 @@ def _progress_plan(
 
 
 def _replace(
-    *, complaint: Complaint, kind: str, subject: int, due: datetime | None, warn: datetime | None, now: datetime
+    *,
+    complaint: Complaint,
+    kind: str,
+    subject: int,
+    due: datetime | None,
+    warn: datetime | None,
+    now: datetime,
+    new: bool = False,
 ) -> Clock | None:
     """Keeps the open clock of (kind, subject) if its times are unchanged, else stops it and (with
-    a due time) starts a new one. Returns the running clock, if any."""
-    current = Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).first()
+    a due time) starts a new one. `new`: the subject was just created and has no clock to look
+    for. Returns the running clock, if any."""
+    current = (
+        None
+        if new
+        else Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).first()
+    )
     if current is not None and due is not None and current.due_at == due and current.warn_at == warn:
         return current
     if current is not None:
@@ -337,9 +345,12 @@ def _task_clocks_plan(
     return stops, starts
 
 
-def collaboration_clock_sync(*, request: CollaborationRequest, now: datetime | None = None) -> Clock | None:
+def collaboration_clock_sync(
+    *, request: CollaborationRequest, now: datetime | None = None, new: bool = False
+) -> Clock | None:
     """The answer clock of a collaboration request follows its answer time (each step of the chain
-    has its own); an answered request has none. Returns the running clock, if any."""
+    has its own); an answered request has none. `new`: the request was just made (it has no clock
+    yet to look for). Returns the running clock, if any."""
     due = None if request.answered_at is not None else request.response_due
     return _replace(
         complaint=request.case,
@@ -348,6 +359,7 @@ def collaboration_clock_sync(*, request: CollaborationRequest, now: datetime | N
         due=due,
         warn=None,
         now=now or timezone.now(),
+        new=new,
     )
 
 
