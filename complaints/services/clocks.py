@@ -170,22 +170,33 @@ def _left(calendar: Any, now: datetime, due: datetime) -> timedelta:
     return max(remaining, timedelta(0))
 
 
-def complaint_clocks_answered(*, complaint: Complaint, now: datetime | None = None) -> int:
+def complaint_clocks_answered(
+    *, complaint: Complaint, now: datetime | None = None, answered: bool = True, stops: tuple[str, ...] = ()
+) -> int:
     """The level responded or decided (a contact, a verification, an action, a proposal, a request
     to another department, a wait for the customer): stops the open clocks of the complaint's
     current level (and its promise to the customer) whose rule says a response answers them, and
-    marks them answered so that a later resync leaves them stopped. One query. Returns how many
-    stopped."""
-    if complaint.level_id is None:
+    marks them answered so that a later resync leaves them stopped. `stops`: kinds stopped as well
+    whatever their rule (not marked answered unless their rule says so); `answered=False`: only
+    those. One query. Returns how many stopped."""
+    if complaint.level_id is None and not stops:
         return 0
     now = now or timezone.now()
     # The promise belongs to the case (made at any level); the others to the current level.
     mine = models.Q(level_id=complaint.level_id) | models.Q(kind=Clock.Kind.PROMISE)
-    stopped = (
-        Clock.objects.filter(mine, complaint=complaint, state__in=OPEN_STATES)
-        .filter(answered_by_response())
-        .update(state=Clock.State.STOPPED, stopped_at=now, answered_at=now)
-    )
+    answering = mine & answered_by_response() if answered and complaint.level_id is not None else models.Q(pk=None)
+    if not stops:
+        clocks = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES).filter(answering)
+        stopped = clocks.update(state=Clock.State.STOPPED, stopped_at=now, answered_at=now)
+    else:
+        clocks = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES).filter(
+            answering | models.Q(kind__in=stops)
+        )
+        stopped = clocks.update(
+            state=Clock.State.STOPPED,
+            stopped_at=now,
+            answered_at=models.Case(models.When(answering, then=models.Value(now)), default=models.F("answered_at")),
+        )
     if stopped:
         urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
     return stopped
