@@ -67,6 +67,7 @@ DEADLINE_FIELDS = {
     Clock.Kind.PROMISE: "promised_response_at",
 }
 ESCALATING = (BreachAction.ESCALATE, BreachAction.TOP)
+LOOK = object()  # _replace: the open clock is not known yet, look for it
 
 
 def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
@@ -254,15 +255,17 @@ def _replace(
     warn: datetime | None,
     now: datetime,
     new: bool = False,
+    current: Any = LOOK,
 ) -> Clock | None:
     """Keeps the open clock of (kind, subject) if its times are unchanged, else stops it and (with
     a due time) starts a new one. `new`: the subject was just created and has no clock to look
-    for. Returns the running clock, if any."""
-    current = (
-        None
-        if new
-        else Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).first()
-    )
+    for; `current`: the open clock, if the caller has just read it. Returns the running clock, if any."""
+    if current is LOOK:
+        current = (
+            None
+            if new
+            else Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).first()
+        )
     if current is not None and due is not None and current.due_at == due and current.warn_at == warn:
         return current
     if current is not None:
@@ -386,7 +389,9 @@ def appeal_clock_sync(*, appeal: Any, percent: int | None = None, now: datetime 
     ).first()
     if due is not None and percent is None and current is not None and current.due_at == due:
         return current  # unchanged: keeps its warning
-    return _replace(complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=due, warn=warn, now=now)
+    return _replace(
+        complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=due, warn=warn, now=now, current=current
+    )
 
 
 def action_due_at(due_date: Any) -> datetime:
