@@ -14,7 +14,7 @@ from complaints.selectors.routing import scoped_department
 
 def notify_lines(event: str) -> list[NotificationRecipient]:
     """The event's notify list (its lines with their department, role and user), the process's copy
-    while the configuration is unchanged (migration 0040 counts these tables as configuration)."""
+    while the configuration is unchanged (migration 0041 counts these tables as configuration)."""
     return read_once(
         f"notify_lines:{event}",
         lambda: list(NotificationRecipient.objects.filter(event=event).select_related("department", "role", "user")),

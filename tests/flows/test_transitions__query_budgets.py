@@ -12,7 +12,7 @@ rules and fields, levels, priorities, a level's regional bounds and clock rules)
 transition, and reused by the next transitions of the process while the configuration's token is
 unchanged (complaints/selectors/once.py: one query for the token), and the case's list rows
 (TaskUrgency) refreshed once at its end, inside its transaction. The notify lists and message
-templates count as configuration too (migration 0040), and a complaint's level, priority,
+templates count as configuration too (migration 0041), and a complaint's level, priority,
 department and category are taken from the process's copy where a service would load them
 (once.config_row).
 

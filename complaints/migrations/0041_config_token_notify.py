@@ -32,7 +32,7 @@ def triggers_drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0039_api5'),
+        ('complaints', '0040_held_rows'),
     ]
 
     operations = [migrations.RunPython(triggers_create, triggers_drop)]
