@@ -57,7 +57,11 @@ class ContactPolicy:
     @cached_property
     def rule_policy(self) -> rules.Policy:
         row = self.settings
-        full = frozenset(row.full_roles.values_list("pk", flat=True)) if row.pk else frozenset()
+
+        def load() -> frozenset[int]:
+            return frozenset(row.full_roles.values_list("pk", flat=True)) if row.pk else frozenset()
+
+        full = read_once("privacy_full_roles", load, shared=True)
         return rules.Policy(owner_sees=row.owner_sees, level_handlers_see=row.level_handlers_see, full_role_ids=full)
 
     @cached_property
@@ -66,13 +70,24 @@ class ContactPolicy:
 
         return {(row.department_id, row.role_id) for row in membership_rows(self.user) if row.department_active}
 
+    # The ladder and the department tree: the configuration's copy (read-only, shared by every policy).
     @cached_property
     def levels(self) -> list[Any]:
-        return list(EscalationLevel.objects.values("rank", "role_id", "department_scope", "department_id"))
+        return read_once(
+            "privacy_levels",
+            lambda: list(EscalationLevel.objects.values("rank", "role_id", "department_scope", "department_id")),
+            shared=True,
+        )
 
     @cached_property
     def departments(self) -> dict[int, tuple[int | None, str]]:
-        return {pk: (parent, kind) for pk, parent, kind in Department.objects.values_list("pk", "parent_id", "kind")}
+        return read_once(
+            "privacy_departments",
+            lambda: {
+                pk: (parent, kind) for pk, parent, kind in Department.objects.values_list("pk", "parent_id", "kind")
+            },
+            shared=True,
+        )
 
     @cached_property
     def revealed(self) -> set[int]:

@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.choices import Channel, ChannelKind, EventKind, NotificationEvent
-from complaints.models import Complaint, CustomerLink, Notification, NotificationTemplate, PublicFiling
+from complaints.models import Complaint, CustomerLink, Notification, PublicFiling
 from complaints.selectors.customer import portal_settings
-from complaints.selectors.notify import event_recipients
+from complaints.selectors.notify import event_recipients, event_templates
+from complaints.selectors.once import config_row
+from complaints.selectors.routing import departments_by_id, levels_by_id
 from complaints.services.attachments import attachment_add
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
@@ -224,8 +226,8 @@ def customer_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "reference": complaint.reference or "",
         "customer_name": complaint.customer_name,
         "priority": "",
-        "level": complaint.level or "",  # rows: named in the message's language
-        "department": complaint.department or "",
+        "level": config_row(complaint, "level", levels_by_id) or "",  # rows: named in the message's language
+        "department": config_row(complaint, "department", departments_by_id) or "",
         "stage": "",
         "owner": "",
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
@@ -242,7 +244,7 @@ def customer_message(*, complaint: Complaint, event: str, language: str, context
     """Subject and text of a message to the customer in their language: the admin's template for
     the event in that language, else the built-in words."""
     values = in_language(customer_context(complaint, **context), language)
-    template = NotificationTemplate.objects.filter(event=event, language=language).first()
+    template = next((t for t in event_templates([event]) if t.language == language), None)
     if template is not None:
         return render(template.subject, values), render(template.body, values)
     subject, body = DEFAULT_MESSAGES[event]
