@@ -159,7 +159,7 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         # Validated already by their own form fields: the department and the category were found
         # in the fields' querysets, so they exist and may be chosen; the model's field checks would
         # ask the database for each again.
-        return super()._get_validation_exclusions() | {"department", "category"}
+        return super()._get_validation_exclusions() | {"department", "category"}  # type: ignore[misc]
 
     def show_kept(self, checked: list[int] | None = None, *, fresh: bool = False) -> None:
         """Offers the files kept for this draft (ticked: `checked`, the ones just kept included);

@@ -32,6 +32,7 @@ from viewflow.workflow.models import Task
 from complaints.models import ComplaintEvent
 
 HELD_MODELS: tuple[type[Model], ...] = (Task, ComplaintEvent)  # written in this order
+TASK_LINK: Any = Task.previous.through  # a task's "previous" row
 IDS_AT_ONCE = 8  # ids drawn per model and query; the unused ones are left as a gap in the sequence
 _SEQUENCES: dict[type[Model], str] = {}
 
@@ -83,8 +84,8 @@ class HeldRows:
                 if held:
                     model._default_manager.bulk_create(held)
                 if model is Task and links:
-                    Task.previous.through.objects.bulk_create(
-                        [Task.previous.through(from_task_id=new, to_task_id=old) for new, old in links],
+                    TASK_LINK.objects.bulk_create(
+                        [TASK_LINK(from_task_id=new, to_task_id=old) for new, old in links],
                         ignore_conflicts=True,
                     )
         finally:
