@@ -71,9 +71,7 @@ ROW_RELATED = (
 class ComplaintFilter(DashboardProcessListViewFilter):
     """viewflow's status and date filters, plus category (with subcategories) and form answers."""
 
-    category = django_filters.ModelChoiceFilter(
-        label=_("category"), queryset=Category.objects.filter(active=True), method="filter_category"
-    )
+    category = worklist.category_filter(label=_("category"), method="filter_category")
     answer = django_filters.CharFilter(
         label=_("form answer"),
         method="filter_answer",

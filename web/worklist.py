@@ -1,10 +1,13 @@
 """Inbox, queue, archive and breached lists: viewflow's list views with the columns agents work by,
 sorted by urgency in SQL, filtered and searched as viewflow list filters, one query per page."""
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import django_filters
+from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -20,13 +23,14 @@ from viewflow.workflow.flow.views.filters import ChoiceFilter
 from viewflow.workflow.models import Task
 
 from complaints.choices import Stage
-from complaints.models import Category, Clock, Complaint, Department, EscalationLevel, Priority
+from complaints.models import Category, Clock, Complaint, Department
 from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import department_subtree_ids, user_department_ids
-from complaints.selectors.intake_forms import category_subtree_ids
+from complaints.selectors.intake_forms import categories_by_id, category_subtree_ids
 from complaints.selectors.kpi import decisions_open_of
 from complaints.selectors.privacy import shield_for
+from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from complaints.selectors.worklist import (
     LIST_RELATED,
     MENU_COUNT_CAP,
@@ -58,25 +62,87 @@ def step_choices(flow_classes: Any) -> list[tuple[str, str]]:
     return sorted(choices.items(), key=lambda item: item[1])
 
 
+class ConfigChoiceField(forms.ChoiceField):
+    """A choice among configuration rows that cleans to the row itself (None when left empty)."""
+
+    def __init__(self, *, rows: Callable[[], dict[int, Any]], **kwargs: Any) -> None:
+        self.rows = rows
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        return self.rows().get(int(value)) if value not in self.empty_values else None
+
+
+class ConfigChoiceFilter(django_filters.ChoiceFilter):
+    """A filter over configuration rows (priorities, levels, categories, departments): its choices
+    come from the process's copy of the configuration (complaints.selectors.once, read again only
+    after an admin's change) and its value is the row itself. A ModelChoiceFilter reads its table
+    to list the choices and again to check the one chosen: four queries per list page for what
+    changes a few times a year."""
+
+    field_class = ConfigChoiceField
+
+    def __init__(
+        self,
+        *,
+        rows: Callable[[], dict[int, Any]],
+        keep: Callable[[Any], bool] = lambda row: True,
+        order: Callable[[Any], Any] = lambda row: row.pk,
+        name_of: Callable[[Any, dict[int, Any]], str] = lambda row, rows: str(row),
+        **kwargs: Any,
+    ) -> None:
+        # Callable choices, listed when the form is rendered or checked (in the reader's language). A
+        # partial of a plain function: the form deep-copies its fields, and a method would take the
+        # filter set and its request along.
+        super().__init__(choices=partial(config_choices, rows, keep, order, name_of), rows=rows, **kwargs)
+
+
+def config_choices(
+    rows: Callable[[], dict[int, Any]],
+    keep: Callable[[Any], bool],
+    order: Callable[[Any], Any],
+    name_of: Callable[[Any, dict[int, Any]], str],
+) -> list[tuple[str, str]]:
+    """The (id, name) choices of a ConfigChoiceFilter."""
+    by_id = rows()
+    return [(str(row.pk), name_of(row, by_id)) for row in sorted(filter(keep, by_id.values()), key=order)]
+
+
+def category_path(category: Category, rows: dict[int, Any]) -> str:
+    """ "Parent / child" as Category.__str__ writes it, from the configuration copy (no query per level)."""
+    names, node, seen = [], category, set()
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        names.insert(0, node.name)
+        node = rows.get(node.parent_id) if node.parent_id else None
+    return " / ".join(names)
+
+
+def category_filter(**kwargs: Any) -> ConfigChoiceFilter:
+    """The active categories, as "parent / child", in code order."""
+    return ConfigChoiceFilter(
+        rows=categories_by_id, keep=lambda c: c.active, order=lambda c: c.code, name_of=category_path, **kwargs
+    )
+
+
 class WorklistFilter(django_filters.FilterSet):
     """Filters over the task's case: priority, level, stage, category and department (with the
     ones below), the deadline's state, and mine / my departments'."""
 
     flow_task = ChoiceFilter(label=_("Step"))
-    priority = django_filters.ModelChoiceFilter(
-        label=_("Priority"), queryset=Priority.objects.order_by("rank"), method="filter_case"
+    priority = ConfigChoiceFilter(
+        label=_("Priority"), rows=priorities_by_id, order=lambda p: (p.rank, p.pk), method="filter_case"
     )
-    level = django_filters.ModelChoiceFilter(
-        label=_("Level"), queryset=EscalationLevel.objects.order_by("rank"), method="filter_case"
-    )
+    level = ConfigChoiceFilter(label=_("Level"), rows=levels_by_id, order=lambda lv: lv.rank, method="filter_case")
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices, method="filter_case")
-    category = django_filters.ModelChoiceFilter(
-        label=_("Category"),
-        queryset=Category.objects.filter(active=True).select_related("parent__parent__parent"),
-        method="filter_category",
-    )
-    department = django_filters.ModelChoiceFilter(
-        label=_("Department"), queryset=Department.objects.filter(active=True), method="filter_department"
+    category = category_filter(label=_("Category"), method="filter_category")
+    department = ConfigChoiceFilter(
+        label=_("Department"),
+        rows=departments_by_id,
+        keep=lambda d: d.active,
+        order=lambda d: d.code,
+        method="filter_department",
     )
     deadline = django_filters.ChoiceFilter(
         label=_("Deadline"),
