@@ -133,7 +133,7 @@ class ComplaintListView(DashboardProcessListView):
         )
 
     def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Any:
-        return worklist.capped_paginator(self, queryset, *args, **kwargs)
+        return worklist.peek_paginator(self, queryset, *args, **kwargs)
 
 
 class ComplaintTaskListView(DashboardTaskListView):
