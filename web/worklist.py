@@ -44,10 +44,12 @@ from complaints.selectors.worklist import (
     menu_counts,
     queue_rows,
     tasks_search,
+    user_queues,
     with_deadlines,
 )
 from complaints.services.privacy import list_seen
 from web.countdown import clock_reading, countdown_labels
+from web.header_counts import kept_for_user
 
 
 def step_choices(flow_classes: Any) -> list[tuple[str, str]]:
@@ -501,10 +503,14 @@ def badge(count: int) -> Any:
 
 
 def worklist_counts(app: Any, request: Any) -> dict[str, Any]:
-    """Menu badges, computed once per request."""
-    cached = getattr(request, "_redress_menu_counts", None)
-    if cached is None:
-        counts = menu_counts(user=request.user)
-        cached = {name: badge(getattr(counts, name)) for name in ("inbox", "queue", "breached")}
-        request._redress_menu_counts = cached
-    return cached
+    """Menu badges: counted once per request, and kept for the user a short while across requests
+    (web.header_counts: dropped after the user changes something, counted afresh when the queues
+    they hold change)."""
+    user = request.user
+
+    def count() -> dict[str, Any]:
+        counts = menu_counts(user=user)
+        return {name: badge(getattr(counts, name)) for name in ("inbox", "queue", "breached")}
+
+    signature = (user.is_superuser, tuple(user_queues(user)))
+    return kept_for_user(request, "menu", signature, count)
