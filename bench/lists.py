@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", default="", help="Measure only pages whose name contains this.")
     parser.add_argument("--explain", default="", help="Directory for the EXPLAIN (ANALYZE, BUFFERS) plans.")
-    parser.add_argument("--queries", action="store_true", help="List each page's queries (last run) with time and caller.")
+    parser.add_argument("--queries", action="store_true", help="List each page's queries (last run) and their callers.")
     args = parser.parse_args()
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
