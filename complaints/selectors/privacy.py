@@ -57,7 +57,11 @@ class ContactPolicy:
     @cached_property
     def rule_policy(self) -> rules.Policy:
         row = self.settings
-        full = frozenset(row.full_roles.values_list("pk", flat=True)) if row.pk else frozenset()
+        full = (
+            read_once("privacy_full_roles", lambda: frozenset(row.full_roles.values_list("pk", flat=True)), shared=True)
+            if row.pk
+            else frozenset()
+        )
         return rules.Policy(owner_sees=row.owner_sees, level_handlers_see=row.level_handlers_see, full_role_ids=full)
 
     @cached_property
@@ -66,13 +70,24 @@ class ContactPolicy:
 
         return {(row.department_id, row.role_id) for row in membership_rows(self.user) if row.department_active}
 
+    # The levels and the department tree are configuration: the process's copy (selectors.once).
     @cached_property
     def levels(self) -> list[Any]:
-        return list(EscalationLevel.objects.values("rank", "role_id", "department_scope", "department_id"))
+        return read_once(
+            "privacy_levels",
+            lambda: list(EscalationLevel.objects.values("rank", "role_id", "department_scope", "department_id")),
+            shared=True,
+        )
 
     @cached_property
     def departments(self) -> dict[int, tuple[int | None, str]]:
-        return {pk: (parent, kind) for pk, parent, kind in Department.objects.values_list("pk", "parent_id", "kind")}
+        return read_once(
+            "privacy_departments",
+            lambda: {
+                pk: (parent, kind) for pk, parent, kind in Department.objects.values_list("pk", "parent_id", "kind")
+            },
+            shared=True,
+        )
 
     @cached_property
     def revealed(self) -> set[int]:
@@ -128,7 +143,10 @@ class ContactPolicy:
         """True when the user sees the details masked and holds a role the admin lets reveal them."""
         if not self.authenticated or self.sees(complaint) or not self.settings.pk or not self.settings.reveal_minutes:
             return False
-        allowed = set(self.settings.reveal_roles.values_list("pk", flat=True))
+        row = self.settings
+        allowed = read_once(
+            "privacy_reveal_roles", lambda: frozenset(row.reveal_roles.values_list("pk", flat=True)), shared=True
+        )
         return any(role in allowed for _dept, role in self.memberships)
 
 
