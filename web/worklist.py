@@ -9,7 +9,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
@@ -170,7 +170,10 @@ class WorklistFilter(django_filters.FilterSet):
         self.filters["flow_task"].field.choices = step_choices(flow_classes)
 
     def _cases(self, queryset: QuerySet[Any], complaints: QuerySet[Complaint]) -> QuerySet[Any]:
-        return queryset.filter(case_id__in=complaints.values("pk"))
+        # A probe of each row's case by its key as the list's index walk reaches it, stopping with
+        # the page: `case_id IN (the matching complaints)` made PostgreSQL collect every complaint of
+        # a priority or category first (90 ms for a priority over 1,000,000 complaints).
+        return queryset.filter(Exists(complaints.filter(pk=OuterRef("case_id"))))
 
     def filter_case(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return self._cases(queryset, Complaint.objects.filter(**{name: value}))
