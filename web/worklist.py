@@ -112,8 +112,10 @@ def config_choices(
 
 
 def category_path(category: Category, rows: dict[int, Any]) -> str:
-    """ "Parent / child" as Category.__str__ writes it, from the configuration copy (no query per level)."""
-    names, node, seen = [], category, set()
+    """The "parent / child" name Category.__str__ gives, from the configuration copy (no query per level)."""
+    names: list[str] = []
+    seen: set[int] = set()
+    node: Any = category
     while node is not None and node.pk not in seen:
         seen.add(node.pk)
         names.insert(0, node.name)
@@ -215,7 +217,7 @@ class PeekPaginator(Paginator):
             raise EmptyPage(self.error_messages["no_results"])
         self.more = len(rows) > self.per_page
         self.__dict__["count"] = bottom + len(rows)  # what the summary and has_next read
-        return self._get_page(rows[: self.per_page], number, self)
+        return self._get_page(rows[: self.per_page], number, self)  # type: ignore[attr-defined]
 
     def _number(self, number: Any) -> int:
         try:
