@@ -60,4 +60,3 @@ def test_each_user_sees_their_own_numbers(org, agent, agent_b):
     register(org, agent)
     assert badge(client_for(agent).get(INBOX).content.decode(), "inbox") == "1"
     assert badge(client_for(agent_b).get(INBOX).content.decode(), "inbox") == "0"
-
