@@ -1,6 +1,5 @@
 """The numbers every staff page shows in its menu and header (the inbox, queue and breached badges,
-the bell's unread notices, whether the Management entry shows), kept for a short while per user
-instead of counted on every page. (The dashboard's pages check the user's right afresh.)
+the bell's unread notices), kept for a short while per user instead of counted on every page.
 
 Each is computed once and kept in Django's cache (settings.CACHES: one Redis shared by every
 process in production, REDRESS_CACHE_URL; this process's memory otherwise) for
@@ -23,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 T = TypeVar("T")
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-NAMES = ("menu", "unread", "dashboard")  # what is kept per user (the cache key's middle part)
+NAMES = ("menu", "unread")  # what is kept per user (the cache key's middle part)
 
 
 def _key(name: str, user_pk: Any) -> str:
@@ -48,23 +47,6 @@ def kept_for_user(request: Any, name: str, signature: Hashable, compute: Callabl
         kept = (signature, compute())
         cache.set(key, kept, seconds)
     memo[name] = kept[1]
-    return memo[name]  # type: ignore[no-any-return]
-
-
-def kept_for(user: Any, name: str, signature: Hashable, compute: Callable[[], T]) -> T:
-    """As kept_for_user, for code that is handed the user and not the request (a menu entry's
-    permission check): once per user object, and across requests as above."""
-    memo = user.__dict__.setdefault("_redress_kept", {})
-    if name not in memo:
-        seconds = settings.REDRESS_MENU_COUNTS_SECONDS
-        if not seconds or user.pk is None:
-            memo[name] = compute()
-        else:
-            kept = cache.get(_key(name, user.pk))
-            if kept is None or kept[0] != signature:
-                kept = (signature, compute())
-                cache.set(_key(name, user.pk), kept, seconds)
-            memo[name] = kept[1]
     return memo[name]  # type: ignore[no-any-return]
 
 

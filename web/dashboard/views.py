@@ -15,12 +15,10 @@ from django.utils.translation import gettext_lazy
 from viewflow.urls import Application
 
 from complaints.rules import kpi as rules
-from complaints.selectors.common import membership_rows
 from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard, region_comparison
 from complaints.selectors.routing import ConfigurationMissing
 from web.dashboard import decisions, lists, packs
 from web.dashboard.forms import KpiFilterForm, quick_periods
-from web.header_counts import kept_for
 
 # Keys of the query string that are not the dashboard's filters.
 NOT_FILTERS = ("part", "page", "q", "sort", "columns", "format", "basis")
@@ -119,13 +117,7 @@ class DashboardApp(Application):
     turbo_disabled = True  # the charts' script runs on a full page load
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
-        # The menu entry: kept a short while per user (web.header_counts), afresh when their roles
-        # change; the pages themselves check may_see_dashboard on every request (require_dashboard).
-        if not getattr(user, "is_authenticated", False):
-            return False
-        roles = frozenset(row.role_id for row in membership_rows(user) if row.department_active)
-        signature = (user.is_superuser, user.is_active, roles)
-        return kept_for(user, "dashboard", signature, lambda: may_see_dashboard(user))
+        return may_see_dashboard(user)
 
     index_path = path("", dashboard_page, name="index")
     list_path = path("complaints/", lists.complaint_list_page, name="complaints")
