@@ -9,7 +9,9 @@ next page counts afresh, so a badge never counts a queue the user no longer hold
 changes something (any method but GET, HEAD, OPTIONS) drops the user's numbers after it ran, so
 the page after a claim, a release or "mark all read" counts again; what others do (a task handed
 to the user, a notice sent to them, a clock passing its due time) shows within the kept time. The
-lists themselves are never kept: they are read on every request.
+lists themselves are never kept: they are read on every request. Only numbers shown are kept
+here, never an answer that decides access (viewflow guards an app's URLs with the same
+has_view_permission its menu asks: such an answer must hold from the next request on).
 """
 
 from collections.abc import Callable, Hashable
