@@ -86,7 +86,7 @@ from complaints.services.escalation import complaint_escalate, complaint_send_ba
 from complaints.services.notes import note_add
 from complaints.services.privacy import access_record
 from complaints.services.stages import contact_log
-from complaints.services.urgency import urgency_deferred
+from complaints.services.transitions import one_transition
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IF_MATCH = OpenApiParameter(
@@ -176,9 +176,10 @@ def _complaint_start(*, request: Request, payload: Any) -> Complaint:
     data = intake_data(payload, token=token, departments=departments)
     form = ApiIntakeForm(data=data, user=request.user, instance=activation.process, departments=departments)
     cleaned = form_or_400(form)
-    # The lists' deadline rows of the new complaint are written once, at the end. Inside the
-    # Idempotency-Key's transaction no savepoint: a failure here rolls that back as well.
-    with transaction.atomic(savepoint=False), urgency_deferred():
+    # One transition, as the staff intake page: the walk's tasks and the lists' deadline rows of the
+    # new complaint are written once, at the end. Inside the Idempotency-Key's transaction no
+    # savepoint: a failure here rolls that back as well.
+    with one_transition(savepoint=False):
         activation.start(SimpleNamespace(user=request.user))
         complaint = intake.complaint_register(
             complaint=activation.process,

@@ -155,20 +155,20 @@ class ComplaintFlow(flow.Flow):
         .Permission("complaints.register_complaint")
         .Next(this.triage)
     )
-    triage = flow.Function(this.run_triage).Annotation(title=_("Triage")).Next(this.steps_after_triage)
+    triage = nodes.Function(this.run_triage).Annotation(title=_("Triage")).Next(this.steps_after_triage)
     steps_after_triage = (
-        flow.Function(start_steps(StepPoint.AFTER_TRIAGE))
+        nodes.Function(start_steps(StepPoint.AFTER_TRIAGE))
         .Annotation(title=_("Custom steps after triage"))
         .Next(this.steps_after_triage_check)
     )
     steps_after_triage_check = (
-        flow.Switch()
+        nodes.Switch()
         .Annotation(title=_("Custom steps done?"))
         .Case(this.steps_after_triage_wait, at_point(StepPoint.AFTER_TRIAGE, WAIT))
         .Default(this.first_response)
     )
     steps_after_triage_wait = (
-        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_after_triage_check)
+        nodes.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_after_triage_check)
     )
     first_response = (
         nodes.View(views.FirstResponseView.as_view())
@@ -179,7 +179,7 @@ class ComplaintFlow(flow.Flow):
         .Next(this.needs_verification)
     )
     needs_verification = (
-        flow.If(runs(RoutedStage.VERIFICATION))
+        nodes.If(runs(RoutedStage.VERIFICATION))
         .Annotation(title=_("Verification in this profile?"))
         .Then(this.verification)
         .Else(this.steps_after_verification)
@@ -193,18 +193,18 @@ class ComplaintFlow(flow.Flow):
         .Next(this.is_valid)
     )
     is_valid = (
-        flow.If(this.complaint_is_open)
+        nodes.If(this.complaint_is_open)
         .Annotation(title=_("Valid?"))
         .Then(this.steps_after_verification)
         .Else(this.closed_without_action)
     )
     steps_after_verification = (
-        flow.Function(start_steps(StepPoint.AFTER_VERIFICATION))
+        nodes.Function(start_steps(StepPoint.AFTER_VERIFICATION))
         .Annotation(title=_("Custom steps after verification"))
         .Next(this.steps_after_verification_check)
     )
     steps_after_verification_check = (
-        flow.Switch()
+        nodes.Switch()
         .Annotation(title=_("Custom steps done?"))
         .Case(this.steps_after_verification_wait, at_point(StepPoint.AFTER_VERIFICATION, WAIT))
         .Case(this.first_response, at_point(StepPoint.AFTER_VERIFICATION, "first_response"))
@@ -212,11 +212,11 @@ class ComplaintFlow(flow.Flow):
         .Default(this.analysis)
     )
     steps_after_verification_wait = (
-        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_after_verification_check)
+        nodes.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_after_verification_check)
     )
-    closed_without_action = flow.End().Annotation(title=_("Closed: invalid or duplicate"))
+    closed_without_action = nodes.End().Annotation(title=_("Closed: invalid or duplicate"))
     analysis = (
-        flow.Split()
+        nodes.Split()
         .Annotation(title=_("Contain and analyse"))
         .Next(this.containment)
         .Next(this.root_cause, case=runs(RoutedStage.ROOT_CAUSE))
@@ -230,7 +230,7 @@ class ComplaintFlow(flow.Flow):
         .Next(this.is_rework)
     )
     is_rework = (
-        flow.If(this.reworking_for_customer)
+        nodes.If(this.reworking_for_customer)
         .Annotation(title=_("Rework after the customer's answer?"))
         .Then(this.customer_confirmation)
         .Else(this.analysis_done)
@@ -245,18 +245,18 @@ class ComplaintFlow(flow.Flow):
     )
     analysis_done = flow.Join().Annotation(title=_("Contained and analysed")).Next(this.needs_permanent_actions)
     needs_permanent_actions = (
-        flow.If(runs(RoutedStage.PERMANENT_ACTIONS))
+        nodes.If(runs(RoutedStage.PERMANENT_ACTIONS))
         .Annotation(title=_("Permanent actions in this profile?"))
         .Then(this.steps_before_permanent_actions)
         .Else(this.needs_confirmation)
     )
     steps_before_permanent_actions = (
-        flow.Function(start_steps(StepPoint.BEFORE_PERMANENT_ACTIONS))
+        nodes.Function(start_steps(StepPoint.BEFORE_PERMANENT_ACTIONS))
         .Annotation(title=_("Custom steps before permanent actions"))
         .Next(this.steps_before_permanent_actions_check)
     )
     steps_before_permanent_actions_check = (
-        flow.Switch()
+        nodes.Switch()
         .Annotation(title=_("Custom steps done?"))
         .Case(this.steps_before_permanent_actions_wait, at_point(StepPoint.BEFORE_PERMANENT_ACTIONS, WAIT))
         .Case(this.first_response, at_point(StepPoint.BEFORE_PERMANENT_ACTIONS, "first_response"))
@@ -265,7 +265,7 @@ class ComplaintFlow(flow.Flow):
         .Default(this.permanent_actions)
     )
     steps_before_permanent_actions_wait = (
-        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_permanent_actions_check)
+        nodes.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_permanent_actions_check)
     )
     permanent_actions = (
         nodes.View(views.PermanentActionView.as_view())
@@ -279,7 +279,7 @@ class ComplaintFlow(flow.Flow):
         .Next(this.needs_effectiveness)
     )
     needs_effectiveness = (
-        flow.If(runs(RoutedStage.EFFECTIVENESS))
+        nodes.If(runs(RoutedStage.EFFECTIVENESS))
         .Annotation(title=_("Effectiveness check in this profile?"))
         .Then(this.effectiveness)
         .Else(this.needs_confirmation)
@@ -296,24 +296,24 @@ class ComplaintFlow(flow.Flow):
         .Next(this.is_effective)
     )
     is_effective = (
-        flow.If(this.actions_effective)
+        nodes.If(this.actions_effective)
         .Annotation(title=_("Effective?"))
         .Then(this.needs_confirmation)
         .Else(this.permanent_actions)
     )
     needs_confirmation = (
-        flow.If(runs(RoutedStage.CUSTOMER_CONFIRMATION))
+        nodes.If(runs(RoutedStage.CUSTOMER_CONFIRMATION))
         .Annotation(title=_("Customer confirmation in this profile?"))
         .Then(this.steps_before_confirmation)
         .Else(this.steps_before_close)
     )
     steps_before_confirmation = (
-        flow.Function(start_steps(StepPoint.BEFORE_CONFIRMATION))
+        nodes.Function(start_steps(StepPoint.BEFORE_CONFIRMATION))
         .Annotation(title=_("Custom steps before customer confirmation"))
         .Next(this.steps_before_confirmation_check)
     )
     steps_before_confirmation_check = (
-        flow.Switch()
+        nodes.Switch()
         .Annotation(title=_("Custom steps done?"))
         .Case(this.steps_before_confirmation_wait, at_point(StepPoint.BEFORE_CONFIRMATION, WAIT))
         .Case(this.first_response, at_point(StepPoint.BEFORE_CONFIRMATION, "first_response"))
@@ -323,7 +323,7 @@ class ComplaintFlow(flow.Flow):
         .Default(this.customer_confirmation)
     )
     steps_before_confirmation_wait = (
-        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_confirmation_check)
+        nodes.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_confirmation_check)
     )
     customer_confirmation = (
         nodes.View(views.ConfirmationView.as_view())
@@ -334,18 +334,18 @@ class ComplaintFlow(flow.Flow):
         .Next(this.is_confirmed)
     )
     is_confirmed = (
-        flow.If(this.customer_confirmed)
+        nodes.If(this.customer_confirmed)
         .Annotation(title=_("Customer satisfied?"))
         .Then(this.steps_before_close)
         .Else(this.containment)
     )
     steps_before_close = (
-        flow.Function(start_steps(StepPoint.BEFORE_CLOSE))
+        nodes.Function(start_steps(StepPoint.BEFORE_CLOSE))
         .Annotation(title=_("Custom steps before close"))
         .Next(this.steps_before_close_check)
     )
     steps_before_close_check = (
-        flow.Switch()
+        nodes.Switch()
         .Annotation(title=_("Custom steps done?"))
         .Case(this.steps_before_close_wait, at_point(StepPoint.BEFORE_CLOSE, WAIT))
         .Case(this.first_response, at_point(StepPoint.BEFORE_CLOSE, "first_response"))
@@ -356,11 +356,11 @@ class ComplaintFlow(flow.Flow):
         .Default(this.close)
     )
     steps_before_close_wait = (
-        flow.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_close_check)
+        nodes.Handle().Annotation(title=_("Wait for the custom steps")).Next(this.steps_before_close_check)
     )
-    close = flow.Function(this.close_complaint).Annotation(title=_("Close")).Next(this.needs_follow_up)
+    close = nodes.Function(this.close_complaint).Annotation(title=_("Close")).Next(this.needs_follow_up)
     needs_follow_up = (
-        flow.If(runs(RoutedStage.FOLLOW_UP))
+        nodes.If(runs(RoutedStage.FOLLOW_UP))
         .Annotation(title=_("Follow-up in this profile?"))
         .Then(this.follow_up_wait)
         .Else(this.end)
@@ -374,7 +374,7 @@ class ComplaintFlow(flow.Flow):
         .Assign(owner_by_rule(RoutedStage.FOLLOW_UP))
         .Next(this.end)
     )
-    end = flow.End().Annotation(title=_("Done"))
+    end = nodes.End().Annotation(title=_("Done"))
 
     # Glue: one call each into complaints; no business logic below this line.
     def run_triage(self, activation: Any) -> None:
@@ -450,7 +450,7 @@ class ApprovalFlow(flow.Flow):
         .Permission(approval_queue)
         .Next(this.end)
     )
-    end = flow.End().Annotation(title=_("Decided"))
+    end = nodes.End().Annotation(title=_("Decided"))
 
     # Glue
     def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
@@ -479,7 +479,7 @@ class CollaborationFlow(flow.Flow):
         .Permission(collaboration_queue)
         .Next(this.end)
     )
-    end = flow.End().Annotation(title=_("Answered"))
+    end = nodes.End().Annotation(title=_("Answered"))
 
     # Glue
     def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
@@ -507,7 +507,7 @@ class ActionFlow(flow.Flow):
         .Assign(this.owner_if_in_queue)
         .Next(this.end)
     )
-    end = flow.End().Annotation(title=_("Reported done"))
+    end = nodes.End().Annotation(title=_("Reported done"))
 
     # Glue
     def open_task(self, activation: Any, fields: dict[str, Any]) -> Any:
@@ -547,7 +547,7 @@ class AppealFlow(flow.Flow):
         .Permission(office_queue)
         .Next(this.end)
     )
-    end = flow.End().Annotation(title=_("Appeal decided"))
+    end = nodes.End().Annotation(title=_("Appeal decided"))
 
     # Glue
     def open_appeal(self, activation: Any, fields: dict[str, Any]) -> Any:
@@ -587,7 +587,7 @@ class MentionFlow(flow.Flow):
         .Assign(mentioned_colleague)
         .Next(this.end)
     )
-    end = flow.End().Annotation(title=_("Read"))
+    end = nodes.End().Annotation(title=_("Read"))
 
     # Glue
     def open_request(self, activation: Any, fields: dict[str, Any]) -> Any:
@@ -634,8 +634,8 @@ class CustomStepFlow(flow.Flow):
         .onCreate(run_clock)
         .Next(this.resume)
     )
-    resume = flow.Function(this.resume_case).Annotation(title=_("Let the complaint move on")).Next(this.end)
-    end = flow.End().Annotation(title=_("Done"))
+    resume = nodes.Function(this.resume_case).Annotation(title=_("Let the complaint move on")).Next(this.end)
+    end = nodes.End().Annotation(title=_("Done"))
 
     # Glue
     def open_run(self, activation: Any, fields: dict[str, Any]) -> Any:

@@ -1,18 +1,155 @@
-"""Our nodes over viewflow's: the start node of a process its intake service has already saved, and
-the human-step View with claim, release and reassign going through complaints.services.assignment
-(conditional update, timeline event) and reassign switched on."""
+"""Our nodes over viewflow's: the start node of a process its intake service has already saved, the
+human-step View with claim, release and reassign going through complaints.services.assignment
+(conditional update, timeline event) and reassign switched on, and the nodes a walk passes
+(gateways, functions, the end) written once with the walk's other tasks
+(complaints.services.held_rows) and without a savepoint each where an error rolls back the
+whole transition anyway."""
 
 from typing import Any
 
 from django.db import transaction
+from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.context import context
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes import end, func, handle, if_gate, split, switch, view
 from viewflow.workflow.nodes.start import StartViewActivation
-from viewflow.workflow.signals import flow_started, task_started
+from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from complaints.services.assignment import may_manage
+from complaints.services.held_rows import held_rows
 from web import assignment
+
+
+def _savepoint() -> bool:
+    """viewflow wraps each automatic node's work in a savepoint so that, when the error is kept on
+    the task instead of raised (`propagate_exception=False`), the node's partial work rolls back.
+    Raised errors (every caller here) roll back the whole transition: no savepoint needed."""
+    return not context.propagate_exception
+
+
+class HeldCreate:
+    """An activation whose new task is held with the walk's others inside a transition
+    (complaints.services.held_rows) rather than inserted and linked at once."""
+
+    @classmethod
+    def create(cls, flow_task: Any, prev_activation: Any, token: Any, data: Any = None, seed: Any = None) -> Any:
+        held = held_rows()
+        if held is None:
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)  # type: ignore[misc]
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        held.hold(task, previous=prev_activation.task)
+        return cls(task)  # type: ignore[call-arg]
+
+
+class FunctionActivation(HeldCreate, func.FunctionActivation):
+    @Activation.status.super()
+    def activate(self) -> None:
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            self.task.started = now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            self.flow_task._func(self)
+
+
+class IfActivation(HeldCreate, if_gate.IfActivation):
+    @Activation.status.super()
+    def activate(self) -> None:
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            self._condition_result = self.flow_task._condition(self)
+
+
+class SwitchActivation(HeldCreate, switch.SwitchActivation):
+    @Activation.status.super()
+    def activate(self) -> None:
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            for node, cond in self.flow_task._branches:
+                if not cond:
+                    self.next_task = node
+                elif cond(self):
+                    self.next_task = node
+                    break
+            if not self.next_task:
+                raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class SplitActivation(HeldCreate, split.SplitActivation):
+    pass
+
+
+class HandleActivation(HeldCreate, handle.HandleActivation):
+    pass
+
+
+class EndActivation(HeldCreate, end.EndActivation):
+    @Activation.status.super()
+    def activate(self) -> None:
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            self.task.started = now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            open_tasks = self.flow_class.task_class._default_manager.filter(process=self.process, finished__isnull=True)
+            finished = not open_tasks.exclude(pk=self.task.pk).exists()
+            if finished:
+                self.process.status = STATUS.DONE
+                self.process.finished = now()
+                self.process.save()
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            if finished:
+                flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class ViewActivation(view.ViewActivation):
+    """viewflow's human task activation; its new task is held with the walk's tasks when the walk
+    holds some (alone, holding would add the query that draws its id)."""
+
+    @classmethod
+    def create(cls, flow_task: Any, prev_activation: Any, token: Any, data: Any = None, seed: Any = None) -> Any:
+        held = held_rows()
+        if held is None or not held.holds(flow_task.flow_class.task_class):
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+        held.hold(task, previous=prev_activation.task)
+        if flow_task._on_create is not None:
+            flow_task._on_create(activation)
+        return activation
+
+
+class Function(flow.Function):
+    activation_class = FunctionActivation
+
+
+class If(flow.If):
+    activation_class = IfActivation
+
+
+class Switch(flow.Switch):
+    activation_class = SwitchActivation
+
+
+class Split(flow.Split):
+    activation_class = SplitActivation
+
+
+class Handle(flow.Handle):
+    activation_class = HandleActivation
+
+
+class End(flow.End):
+    activation_class = EndActivation
 
 
 class SavedStartActivation(StartViewActivation):
@@ -46,6 +183,7 @@ class View(flow.View):
     timeline. The task's owner, the head of its queue's department or a process manager may
     release or reassign it."""
 
+    activation_class = ViewActivation
     assign_view_class = assignment.ClaimTaskView
     unassign_view_class = assignment.ReleaseTaskView
     reassign_view_class = assignment.ReassignTaskView

@@ -155,6 +155,12 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
         self.fields["draft"].initial = self.draft_token
         self.show_kept(fresh=fresh)
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # Validated already by their own form fields: the department and the category were found
+        # in the fields' querysets, so they exist and may be chosen; the model's field checks would
+        # ask the database for each again.
+        return super()._get_validation_exclusions() | {"department", "category"}
+
     def show_kept(self, checked: list[int] | None = None, *, fresh: bool = False) -> None:
         """Offers the files kept for this draft (ticked: `checked`, the ones just kept included);
         without any, the field is left out. Rebuilds the layout. A `fresh` draft token was just

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import EventKind
@@ -35,7 +36,9 @@ class ComplaintEvent(EventRecord):
     """Who did what, when, old → new, and why. Written by the service that changes the state."""
 
     complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # When the event happened, set when it is made: a transition writes its events at its end
+    # (complaints.services.held_rows), and what it did with the time (a clock answered) must agree.
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False, db_index=True)
     kind = models.CharField(_("event"), max_length=30, choices=EventKind.choices)
 
     class Meta(EventRecord.Meta):

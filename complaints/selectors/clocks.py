@@ -32,27 +32,10 @@ def level_behaviours(level_ids: Iterable[int | None]) -> dict[tuple[int | None, 
     }
 
 
-def _level_rules(level_id: int) -> dict[str, ClockRule]:
-    """A level's clock rules by kind, read once per transition (its clocks each ask)."""
-
-    def load() -> dict[str, ClockRule]:
-        rules: dict[str, ClockRule] = {}
-        for rule in ClockRule.objects.filter(level_id=level_id).order_by("pk"):
-            rules.setdefault(rule.kind, rule)
-        return rules
-
-    return read_once(f"clock_rules:{level_id}", load, shared=True)
-
-
 def clock_behaviour(*, level_id: int | None, kind: str) -> ClockBehaviour:
-    """One kind's behaviour at one level (a kind without rules: its fixed default)."""
-    rule = _level_rules(level_id).get(kind) if level_id is not None else None
-    return behaviour(
-        kind,
-        ClockBehaviour(answered_by_response=rule.answered_by_response, warns=rule.warns, breach=rule.breach)
-        if rule is not None
-        else None,
-    )
+    """One kind's behaviour at one level (a kind without rules: its fixed default). The same read as
+    `level_behaviours([level_id])`: a transition that syncs the level's clocks reads its rules once."""
+    return level_behaviours([level_id]).get((level_id, kind)) or behaviour(kind, None)
 
 
 def answered_by_response() -> Q:

@@ -11,8 +11,10 @@ from complaints.models import Complaint, Department, EscalationLevel, TriageSign
 from complaints.rules.names import person_name
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.rules.signals import next_rank, previous_rank
+from complaints.selectors.intake_forms import categories_by_id
 from complaints.selectors.names import in_every_language
-from complaints.selectors.routing import department_chain, level_department
+from complaints.selectors.once import config_row, read_once
+from complaints.selectors.routing import department_chain, level_department, levels_by_id, priorities_by_id
 
 OPEN_TASK_STATUSES = ("NEW", "ASSIGNED", "STARTED")
 HUMAN_TASK_TYPES = ("HUMAN",)
@@ -22,7 +24,8 @@ SAFETY_SIGNALS = ("safety",)
 
 
 def ladder() -> list[EscalationLevel]:
-    return list(EscalationLevel.objects.select_related("role", "department", "calendar").order_by("rank"))
+    """The levels by rank, with their role, department and calendar (the configuration's copy)."""
+    return sorted(levels_by_id().values(), key=lambda level: level.rank)
 
 
 def level_above(level: EscalationLevel, levels: list[EscalationLevel] | None = None) -> EscalationLevel | None:
@@ -113,7 +116,7 @@ def is_supervisor(*, user: Any, complaint: Complaint, held: set[int] | None = No
 def signal_names() -> dict[str, str]:
     """Code → name of every signal (the admin's keyword lists and the built-in ones)."""
     names = {code: str(label) for code, label in Signal.choices}
-    names.update(dict(TriageSignal.objects.values_list("code", "name")))
+    names.update(read_once("signal_names", lambda: dict(TriageSignal.objects.values_list("code", "name")), shared=True))
     return names
 
 
@@ -169,12 +172,15 @@ def information_package(
         for e in complaint.events.select_related("actor").order_by("at", "pk")
         if e.kind != EventKind.NOTIFIED
     ]
-    priority = complaint.priority
+    # Configuration rows: the configuration's copy inside a transition (no query of their own).
+    priority = config_row(complaint, "priority", priorities_by_id)
+    level = config_row(complaint, "level", levels_by_id)
+    category = config_row(complaint, "category", categories_by_id)
     return in_every_language(
         {
             "reference": complaint.reference,
-            "level": to_level or complaint.level or "",
-            "from_level": complaint.level or "",
+            "level": to_level or level or "",
+            "from_level": level or "",
             "priority": priority or "",
             "priority_colour": priority.colour if priority else "",
             "priority_code": priority.code if priority else "",
@@ -184,7 +190,7 @@ def information_package(
                 "contact_person": complaint.contact_person,
                 "earlier_complaints": max(0, int(_repeat_count(complaint))),
             },
-            "category": complaint.category or "",
+            "category": category or "",
             "product": ", ".join(
                 v
                 for v in (

@@ -1,27 +1,52 @@
 """Who is told about an event of a complaint, and in which words."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from complaints.choices import RecipientKind
-from complaints.models import Complaint, NotificationRecipient, NotificationTemplate
-from complaints.selectors.common import role_holders
+from complaints.models import Complaint, Department, Membership, NotificationRecipient, NotificationTemplate, Role
+from complaints.selectors.once import read_once
 from complaints.selectors.routing import scoped_department
 
 
-def event_recipients(*, event: str, complaint: Complaint) -> list[Any]:
+def notify_lines(event: str) -> list[NotificationRecipient]:
+    """The event's notify list (its lines with their department, role and user), the process's copy
+    while the configuration is unchanged (migration 0041 counts these tables as configuration)."""
+    return read_once(
+        f"notify_lines:{event}",
+        lambda: list(NotificationRecipient.objects.filter(event=event).select_related("department", "role", "user")),
+        shared=True,
+    )
+
+
+def event_templates(events: Iterable[str]) -> list[NotificationTemplate]:
+    """The templates of the events, every language (by event, then language): the process's copy
+    while the configuration is unchanged."""
+    names = sorted(set(events))
+    return read_once(
+        f"notify_templates:{','.join(names)}",
+        lambda: list(NotificationTemplate.objects.filter(event__in=names)),
+        shared=True,
+    )
+
+
+def event_recipients(
+    *, event: str, complaint: Complaint, holding: Iterable[tuple[Department | None, Role | None]] = ()
+) -> list[Any]:
     """Returns the active users the event's notify list names for this complaint, each once, in
-    list order (roles and heads are looked up relative to the complaint's department)."""
+    list order (roles and heads are looked up relative to the complaint's department), then the
+    holders of the `holding` roles in their departments who are not named already. The role
+    holders of every line are read in one query."""
     users: dict[int, Any] = {}
-    user_model = get_user_model()
-    for line in NotificationRecipient.objects.filter(event=event).select_related("department", "role"):
-        found: list[Any] = []
+    found: list[tuple[str, Any]] = []  # in order: ("user", a user) or ("role", (department id, role id))
+    for line in notify_lines(event):
         if line.kind == RecipientKind.CASE_OWNER and complaint.owner_id:
-            found = [complaint.owner]
+            found.append(("user", complaint.owner))
         elif line.kind == RecipientKind.USER and line.user_id:
-            found = list(user_model.objects.filter(pk=line.user_id))
+            found.append(("user", line.user))
         elif line.kind in (RecipientKind.ROLE, RecipientKind.HEAD):
             department = scoped_department(scope=line.department_scope, department=complaint.department)
             if line.department_scope == "fixed":
@@ -29,17 +54,33 @@ def event_recipients(*, event: str, complaint: Complaint) -> list[Any]:
             if department is None:
                 continue
             if line.kind == RecipientKind.HEAD:
-                found = [department.head] if department.head_id else []
-            else:
-                found = role_holders(department=department, role=line.role)
-        for user in found:
+                found.append(("user", department.head if department.head_id else None))
+            elif line.role_id is not None:
+                found.append(("role", (department.pk, line.role_id)))
+    found += [("role", (d.pk, r.pk)) for d, r in holding if d is not None and r is not None]
+    holders = _role_holders({pair for what, pair in found if what == "role"})
+    for what, value in found:
+        for user in holders.get(value, []) if what == "role" else [value]:
             if user is not None and user.is_active:
                 users.setdefault(user.pk, user)
     return list(users.values())
 
 
+def _role_holders(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[Any]]:
+    """The active holders of each (department id, role id), in one query (none for no pairs)."""
+    if not pairs:
+        return {}
+    wanted = Q()
+    for department_id, role_id in pairs:
+        wanted |= Q(department_id=department_id, role_id=role_id)
+    holders: dict[tuple[int, int], list[Any]] = {}
+    for membership in Membership.objects.filter(wanted, user__is_active=True).select_related("user"):
+        holders.setdefault((membership.department_id, membership.role_id), []).append(membership.user)
+    return holders
+
+
 def event_template(*, event: str, language: str | None = None) -> NotificationTemplate | None:
     """Returns the event's template in the language (the site's by default), else in any language."""
-    templates = {t.language: t for t in NotificationTemplate.objects.filter(event=event)}
+    templates = {t.language: t for t in event_templates([event])}
     language = language or settings.LANGUAGE_CODE
     return templates.get(language) or next(iter(templates.values()), None)

@@ -15,7 +15,10 @@ token: on PostgreSQL every statement that writes one of the configuration tables
 transition reads the token once (one query) and reuses what an earlier transition of this process
 read under the same number: same number, same committed configuration. A shared read may only
 touch the tables of `CONFIG_TABLES`, and the objects it returns are read-only: several transitions
-hold them. A block that writes configuration and then reads it again calls `forget()`.
+hold them. A block that writes configuration and then reads it again calls `forget()`. A shared
+read loaded inside a transaction is kept for others when its block ends, if the token still holds
+then: one query for all the reads a transition loaded (a cold process, or after an admin's change),
+none when everything came from the process's copy.
 """
 
 from collections.abc import Callable, Iterator
@@ -23,27 +26,47 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, transaction
 
 R = TypeVar("R")
 
 _ROWS: ContextVar[dict[str, Any] | None] = ContextVar("redress_reads_once", default=None)
 _TOKEN = "\0config_token"  # noqa: S105 (the key under which a transition keeps the token)
+_PENDING = "\0pending"  # shared reads loaded inside a transaction, until they settle
 # key → (token, value): what this process read under a token.
 _SHARED: dict[str, tuple[int, Any]] = {}
 
 
 @contextmanager
 def reads_once() -> Iterator[None]:
-    """Configuration read through `read_once` is read at most once until the outermost block ends."""
+    """Configuration read through `read_once` is read at most once until the outermost block ends.
+    Each block that ends normally settles the shared reads loaded inside a transaction (`_settle`)."""
     if _ROWS.get() is not None:
         yield
+        _settle()
         return
     token = _ROWS.set({})
     try:
         yield
+        _settle()
     finally:
         _ROWS.reset(token)
+
+
+def reading_once() -> bool:
+    """Whether a `reads_once()` block is open (a transition): shared reads are then kept."""
+    return _ROWS.get() is not None
+
+
+def config_row(instance: Any, field: str, rows: Callable[[], dict[int, Any]]) -> Any:
+    """The configuration row `instance.<field>` points to: the one the instance already holds, else
+    inside a transition the configuration's copy (`rows()`: the process's rows by id; read-only),
+    else the instance's own (lazy) read."""
+    descriptor = getattr(type(instance), field)
+    pk = getattr(instance, descriptor.field.attname)
+    if pk is None or descriptor.is_cached(instance) or not reading_once():
+        return getattr(instance, field)
+    return rows().get(pk) or getattr(instance, field)
 
 
 def config_token() -> int | None:
@@ -72,16 +95,49 @@ def read_once(key: str, load: Callable[[], R], *, shared: bool = False) -> R:
             kept = _SHARED.get(key)
             if kept is None or kept[0] != number:
                 kept = (number, load())
-                # Inside a transaction, kept for other transitions only if the number still holds
-                # after the load: a change written by this very transaction (which may yet roll back)
-                # would otherwise be kept under a number that does not describe it. (Only after a
-                # change, once per key and process: one query.)
-                if not connection.in_atomic_block or config_token() == number:
+                if connection.in_atomic_block:
+                    rows.setdefault(_PENDING, {})[key] = (kept, _mark())  # kept when it settles
+                else:
                     _SHARED[key] = kept
             rows[key] = kept[1]
             return rows[key]  # type: ignore[no-any-return]
     rows[key] = load()
     return rows[key]  # type: ignore[no-any-return]
+
+
+def _mark() -> Callable[[], None]:
+    """A mark of the transaction and savepoints open now: a no-op commit hook, which Django drops
+    when the transaction or one of those savepoints rolls back, and runs (doing nothing) at commit."""
+
+    def mark() -> None:
+        return None
+
+    transaction.on_commit(mark)
+    return mark
+
+
+def _open(mark: Callable[[], None]) -> bool:
+    """Whether the transaction and savepoints that were open at `mark` are still open (and none of
+    them rolled back)."""
+    return connection.in_atomic_block and any(hook[1] is mark for hook in connection.run_on_commit)
+
+
+def _settle() -> None:
+    """Keeps for other transitions the shared reads this transaction loaded, if the configuration's
+    number still holds (one query for all of them, only after a cold read): a change written by this
+    very transaction (which may yet roll back) would otherwise be kept under a number that does not
+    describe it. A read is settled only from inside the transaction and the savepoints it was loaded
+    in: if one of them ended meanwhile (rolled back, perhaps, with a change the read saw), the read is
+    dropped, and read again by a later transition."""
+    rows = _ROWS.get()
+    pending = rows.pop(_PENDING, None) if rows is not None else None
+    if not pending:
+        return
+    alive = {key: kept for key, (kept, mark) in pending.items() if _open(mark)}
+    if not alive:
+        return
+    number = config_token()
+    _SHARED.update({key: kept for key, kept in alive.items() if kept[0] == number})
 
 
 def forget(key: str) -> None:

@@ -57,11 +57,11 @@ class ContactPolicy:
     @cached_property
     def rule_policy(self) -> rules.Policy:
         row = self.settings
-        full = (
-            read_once("privacy_full_roles", lambda: frozenset(row.full_roles.values_list("pk", flat=True)), shared=True)
-            if row.pk
-            else frozenset()
-        )
+
+        def load() -> frozenset[int]:
+            return frozenset(row.full_roles.values_list("pk", flat=True)) if row.pk else frozenset()
+
+        full = read_once("privacy_full_roles", load, shared=True)
         return rules.Policy(owner_sees=row.owner_sees, level_handlers_see=row.level_handlers_see, full_role_ids=full)
 
     @cached_property
@@ -70,7 +70,7 @@ class ContactPolicy:
 
         return {(row.department_id, row.role_id) for row in membership_rows(self.user) if row.department_active}
 
-    # The levels and the department tree are configuration: the process's copy (selectors.once).
+    # The ladder and the department tree: the configuration's copy (read-only, shared by every policy).
     @cached_property
     def levels(self) -> list[Any]:
         return read_once(

@@ -53,7 +53,7 @@ from complaints.rules.routing import (
 )
 from complaints.rules.signals import SignalFacts, SignalHit, detect_signals, over_authority
 from complaints.selectors.intake_forms import answer_facts, answer_field_specs, categories_by_id, category_chain
-from complaints.selectors.once import read_once
+from complaints.selectors.once import config_row, read_once
 from complaints.selectors.regional import LevelTerms, applied_lines, level_authority, level_calendar, level_terms
 from complaints.selectors.triage import effective_emotion, emotion_explained, signal_facts, signal_policy
 
@@ -273,7 +273,7 @@ def complaint_facts(
     facts: dict[str, Any] = {name: getattr(complaint, name) for name in TEXT_FIELDS}
     region = next((d.code for d in chain if d.kind == DepartmentKind.REGION), None)
     facts.update(
-        category=category_path(complaint.category) if complaint.category_id else (),
+        category=category_path(config_row(complaint, "category", categories_by_id)) if complaint.category_id else (),
         department=tuple(d.code for d in chain),
         region=region,
         channel=complaint.channel,

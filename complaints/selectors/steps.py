@@ -21,15 +21,22 @@ from complaints.models import (
 from complaints.rules.routing import Condition, FieldSpec, FieldType, RuleRow, parse_condition_value, rule_matches
 from complaints.rules.steps import RunState, next_move
 from complaints.selectors.intake_forms import EffectiveForm, display_value, step_form
-from complaints.selectors.routing import complaint_facts, routing_field_specs
+from complaints.selectors.once import config_row, read_once
+from complaints.selectors.routing import (
+    complaint_facts,
+    departments_by_id,
+    levels_by_id,
+    priorities_by_id,
+    routing_field_specs,
+)
 
 
 def step_field_specs() -> dict[str, FieldSpec]:
     """Returns the fields a custom step's condition may test: every routing field, plus the
     complaint's priority (its code) and level (its rank; > and < compare ranks)."""
     specs = routing_field_specs()
-    priorities = tuple(Priority.objects.order_by("rank").values_list("code", flat=True))
-    levels = tuple(str(rank) for rank in EscalationLevel.objects.order_by("rank").values_list("rank", flat=True))
+    priorities = tuple(p.code for p in sorted(priorities_by_id().values(), key=lambda p: p.rank))
+    levels = tuple(str(rank) for rank in sorted(level.rank for level in levels_by_id().values()))
     specs["priority"] = FieldSpec("priority", FieldType.CHOICE, str(_("priority")), priorities)
     specs["level"] = FieldSpec("level", FieldType.ORDERED_CHOICE, str(_("level")), levels)
     return specs
@@ -46,11 +53,11 @@ def step_facts(
 ) -> dict[str, Any]:
     """Returns the facts a custom step's condition tests: the routing facts of the complaint, its
     priority and its level (a sample in the dry run passes what triage would set)."""
-    priority = priority if priority is not None else complaint.priority
-    level = level if level is not None else complaint.level
+    priority = priority if priority is not None else config_row(complaint, "priority", priorities_by_id)
+    level = level if level is not None else config_row(complaint, "level", levels_by_id)
     facts = complaint_facts(
         complaint=complaint,
-        department=department if department is not None else complaint.department,
+        department=department if department is not None else config_row(complaint, "department", departments_by_id),
         answers=answers,
         signals=tuple(complaint.signals or ()) if signals is None else signals,
     )
@@ -75,16 +82,26 @@ def _row(step: CustomStep, specs: Mapping[str, FieldSpec]) -> RuleRow:
 def steps_for(*, facts: Mapping[str, Any], point: str | None = None) -> list[CustomStep]:
     """Returns the active custom steps whose condition holds for these facts (at `point`, or at
     every point in process order), evaluated by the routing rules' evaluator."""
-    steps = CustomStep.objects.filter(active=True).select_related("role", "department").prefetch_related("conditions")
-    if point is not None:
-        steps = steps.filter(point=point)
+    steps = read_once(  # the configuration's copy (read-only)
+        f"custom_steps:{point or ''}",
+        lambda: list(
+            CustomStep.objects.filter(active=True, **({"point": point} if point is not None else {}))
+            .select_related("role", "department")
+            .prefetch_related("conditions")
+        ),
+        shared=True,
+    )
     specs = step_field_specs()
     return [s for s in steps if rule_matches(rule=_row(s, specs), specs=specs, facts=facts)]
 
 
 def step_form_version(step: CustomStep) -> FormVersion | None:
-    """Returns the step's form version in use (published), if it has one."""
-    return FormVersion.objects.filter(custom_step=step, status=FormStatus.PUBLISHED).first()
+    """Returns the step's form version in use (published), if it has one (the configuration's copy)."""
+    return read_once(
+        f"step_form_version:{step.pk}",
+        lambda: FormVersion.objects.filter(custom_step=step, status=FormStatus.PUBLISHED).first(),
+        shared=True,
+    )
 
 
 def run_form(run: CustomStepRun) -> EffectiveForm:

@@ -15,7 +15,9 @@ from complaints.rules.clocks import is_closed
 from complaints.rules.signals import covering_rank, over_authority
 from complaints.selectors.common import role_holders
 from complaints.selectors.escalation import held_ranks, is_handler, ladder, level_queue
+from complaints.selectors.once import config_row
 from complaints.selectors.regional import ladder_authority, level_authority
+from complaints.selectors.routing import levels_by_id
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 from complaints.services.notify import notify_event
@@ -59,7 +61,7 @@ def compensation_propose(
         raise ApprovalRefused(_("Say what the compensation is for."))
     if check_actor and not is_handler(user=actor, complaint=complaint):
         raise ApprovalRefused(_("Only someone handling this complaint can propose compensation."))
-    level = complaint.level
+    level = config_row(complaint, "level", levels_by_id)
     if level is None:
         raise ApprovalRefused(_("The complaint has not been triaged yet."))
     authority = level_authority(level=level, department=complaint.department_id)

@@ -34,6 +34,7 @@ from complaints.models import (
     ComplaintEvent,
     CorrectiveAction,
     CustomStepRun,
+    EscalationLevel,
     StepLimit,
 )
 from complaints.rules.business_time import Unit, add_business_time, business_time_between, deadline, warning_time
@@ -42,9 +43,9 @@ from complaints.rules.notify import next_reminder
 from complaints.selectors.clocks import answered_by_response, clock_behaviour, level_behaviours
 from complaints.selectors.common import process_settings, queue_holders
 from complaints.selectors.notify import event_recipients
-from complaints.selectors.once import read_once
+from complaints.selectors.once import config_row, read_once
 from complaints.selectors.regional import follow_up_hours, warning_percent
-from complaints.selectors.routing import level_clock
+from complaints.selectors.routing import level_clock, levels_by_id
 from complaints.services.customer import customer_notify
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
@@ -66,6 +67,7 @@ DEADLINE_FIELDS = {
     Clock.Kind.PROMISE: "promised_response_at",
 }
 ESCALATING = (BreachAction.ESCALATE, BreachAction.TOP)
+LOOK = object()  # _replace: the open clock is not known yet, look for it
 
 
 def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) -> int:
@@ -74,7 +76,9 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     clock; a running clock not yet warned takes the level's current warning percentage. The
     first-response clock only runs until the first response is recorded; a clock that the level's
     response answered (ClockRule) stays stopped at that level; the promise to the customer
-    follows the latest promise. Returns how many clocks started, stopped or moved their warning."""
+    follows the latest promise. The deadline clocks, the P0 progress reminder and the step clocks
+    are read in one query, stopped in one UPDATE and started in one INSERT (an escalation moves them
+    all). Returns how many clocks started, stopped or moved their warning (the reminder not counted)."""
     now = now or timezone.now()
     entered = complaint.level_entered_at or complaint.received_at or now
     # One read: the deadline clocks (open or answered), the running progress reminder and the open
@@ -101,11 +105,12 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
             kept.add(row.due_at)
         elif row.kind in CASE_KINDS or (row.level_id == complaint.level_id and row.started_at >= entered):
             answered.add(row.kind)
-    level = complaint.level
+    level = _level(complaint)
     calendar = level_clock(level, complaint.department_id) if level is not None else None
     percent = warning_percent(level=level, department=complaint.department_id) if level is not None else None
     behaviours = level_behaviours([complaint.level_id])
     changed = 0
+    stopping: list[Clock] = []
     started: list[Clock] = []
     for kind, field in DEADLINE_FIELDS.items():
         due = getattr(complaint, field)
@@ -117,8 +122,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         # The first-response and promise clocks belong to the complaint, not to a level.
         moved = kind not in CASE_KINDS and current is not None and current.level_id != complaint.level_id
         if current is not None and (due is None or current.due_at != due or moved):
-            _stop(current, now)
-            changed += 1
+            stopping.append(current)
             current = None
         if due is None or complaint.outcome != Outcome.OPEN or kind in answered:
             continue
@@ -139,37 +143,61 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
             if current.state == Clock.State.RUNNING and current.warned_at is None and current.warn_at != warn_at:
                 changed += Clock.objects.filter(pk=current.pk, warned_at__isnull=True).update(warn_at=warn_at)
             continue
-        started.append(
-            Clock(complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at)
-        )
-    Clock.objects.bulk_create(started)  # one INSERT for the new clocks
-    changed += len(started)
-    for clock in started:
-        if clock.kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
-            # A new level's resolution clock waits too while the customer is asked.
-            _pause(clock, now, complaint.department_id)
-    _progress_sync(complaint, now, current=progress)
-    changed += complaint_task_clocks_sync(complaint=complaint, now=now, open_clocks=step_clocks)
+        clock = Clock(complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at)
+        if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
+            # A new level's resolution clock waits too while the customer is asked: it starts paused
+            # with the time it has left (as `_pause` would leave it).
+            clock.state, clock.paused_at, clock.remaining = Clock.State.PAUSED, now, _left(calendar, now, due)
+        started.append(clock)
+    changed += len(stopping) + len(started)
+    progress_stop, progress_start = _progress_plan(complaint, now, current=progress, level=level)
+    task_stops, task_starts = _task_clocks_plan(complaint=complaint, now=now, open_clocks=step_clocks, level=level)
+    changed += len(task_stops) + len(task_starts)
+    _stop_all([*stopping, *progress_stop, *task_stops], now)  # one UPDATE, before the INSERT (one open clock per kind)
+    Clock.objects.bulk_create([*started, *progress_start, *task_starts])  # one INSERT for the new clocks
     urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
     return changed
 
 
-def complaint_clocks_answered(*, complaint: Complaint, now: datetime | None = None) -> int:
+def _level(complaint: Complaint) -> EscalationLevel | None:
+    """The complaint's level: the row it holds, else the configuration's copy (no query of its own
+    when the levels were read under the current configuration)."""
+    return config_row(complaint, "level", levels_by_id)
+
+
+def _left(calendar: Any, now: datetime, due: datetime) -> timedelta:
+    """The time a clock has left until `due`, in its level's business time (or calendar time)."""
+    remaining = business_time_between(calendar=calendar, start=now, end=due) if calendar is not None else due - now
+    return max(remaining, timedelta(0))
+
+
+def complaint_clocks_answered(
+    *, complaint: Complaint, now: datetime | None = None, answered: bool = True, stops: tuple[str, ...] = ()
+) -> int:
     """The level responded or decided (a contact, a verification, an action, a proposal, a request
     to another department, a wait for the customer): stops the open clocks of the complaint's
     current level (and its promise to the customer) whose rule says a response answers them, and
-    marks them answered so that a later resync leaves them stopped. One query. Returns how many
-    stopped."""
-    if complaint.level_id is None:
+    marks them answered so that a later resync leaves them stopped. `stops`: kinds stopped as well
+    whatever their rule (not marked answered unless their rule says so); `answered=False`: only
+    those. One query. Returns how many stopped."""
+    if complaint.level_id is None and not stops:
         return 0
     now = now or timezone.now()
     # The promise belongs to the case (made at any level); the others to the current level.
     mine = models.Q(level_id=complaint.level_id) | models.Q(kind=Clock.Kind.PROMISE)
-    stopped = (
-        Clock.objects.filter(mine, complaint=complaint, state__in=OPEN_STATES)
-        .filter(answered_by_response())
-        .update(state=Clock.State.STOPPED, stopped_at=now, answered_at=now)
-    )
+    answering = mine & answered_by_response() if answered and complaint.level_id is not None else models.Q(pk=None)
+    if not stops:
+        clocks = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES).filter(answering)
+        stopped = clocks.update(state=Clock.State.STOPPED, stopped_at=now, answered_at=now)
+    else:
+        clocks = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES).filter(
+            answering | models.Q(kind__in=stops)
+        )
+        stopped = clocks.update(
+            state=Clock.State.STOPPED,
+            stopped_at=now,
+            answered_at=models.Case(models.When(answering, then=models.Value(now)), default=models.F("answered_at")),
+        )
     if stopped:
         urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
     return stopped
@@ -182,7 +210,7 @@ def complaint_promise_set(*, complaint: Complaint, promised_by: datetime, now: d
         complaint.promised_response_at = promised_by
         Complaint.objects.filter(pk=complaint.pk).update(promised_response_at=promised_by)
     now = now or timezone.now()
-    level = complaint.level
+    level = _level(complaint)
     rule = clock_behaviour(level_id=complaint.level_id, kind=Clock.Kind.PROMISE)
     calendar = level_clock(level, complaint.department_id) if level is not None else None
     start = min(now, promised_by)
@@ -201,26 +229,43 @@ def complaint_promise_set(*, complaint: Complaint, promised_by: datetime, now: d
     return _replace(complaint=complaint, kind=Clock.Kind.PROMISE, subject=0, due=promised_by, warn=warn, now=now)
 
 
-def _progress_sync(complaint: Complaint, now: datetime, *, current: Clock | None) -> None:
+def _progress_plan(
+    complaint: Complaint, now: datetime, *, current: Clock | None, level: EscalationLevel | None
+) -> tuple[list[Clock], list[Clock]]:
     """A P0 complaint (its priority alerts the P0 list) reminds its owner to post a progress update
     every interval while it is open; another priority or closing stops the reminder. `current`: the
-    running reminder (the caller read it with the other clocks)."""
+    running reminder (the caller read it with the other clocks). Returns the clocks to stop and to
+    start (the caller writes them with the others)."""
     wanted = bool(complaint.priority and complaint.priority.alert) and complaint.outcome == Outcome.OPEN
     if current is not None and not wanted:
-        _stop(current, now)
+        return [current], []
     if current is None and wanted:
         interval = timedelta(minutes=process_settings().progress_reminder_minutes)
-        Clock.objects.create(
-            complaint=complaint, kind=Clock.Kind.PROGRESS, level=complaint.level, started_at=now, due_at=now + interval
-        )
+        clock = Clock(complaint=complaint, kind=Clock.Kind.PROGRESS, level=level, started_at=now, due_at=now + interval)
+        return [], [clock]
+    return [], []
 
 
 def _replace(
-    *, complaint: Complaint, kind: str, subject: int, due: datetime | None, warn: datetime | None, now: datetime
+    *,
+    complaint: Complaint,
+    kind: str,
+    subject: int,
+    due: datetime | None,
+    warn: datetime | None,
+    now: datetime,
+    new: bool = False,
+    current: Any = LOOK,
 ) -> Clock | None:
     """Keeps the open clock of (kind, subject) if its times are unchanged, else stops it and (with
-    a due time) starts a new one. Returns the running clock, if any."""
-    current = Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).first()
+    a due time) starts a new one. `new`: the subject was just created and has no clock to look
+    for; `current`: the open clock, if the caller has just read it. Returns the running clock, if any."""
+    if current is LOOK:
+        current = (
+            None
+            if new
+            else Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).first()
+        )
     if current is not None and due is not None and current.due_at == due and current.warn_at == warn:
         return current
     if current is not None:
@@ -231,7 +276,7 @@ def _replace(
             complaint=complaint,
             kind=kind,
             subject=subject,
-            level=complaint.level,
+            level=_level(complaint),
             started_at=now,
             due_at=due,
             warn_at=warn,
@@ -250,21 +295,39 @@ def complaint_task_clocks_sync(
     Two queries when the level sets no step limit (none when `open_clocks`, the open step clocks the
     caller has just read, is given and empty). Returns how many clocks started or stopped."""
     now = now or timezone.now()
-    level, priority = complaint.level, complaint.priority
-    limits = (
-        read_once(  # a level's step limits, once per transition (a step's form syncs them twice)
-            f"step_limits:{level.pk}:{priority.pk}",
-            lambda: {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority=priority)},
-            shared=True,
-        )
-        if level is not None and priority is not None
-        else {}
-    )
-    clocks = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES)
-    if not limits or level is None:
-        if open_clocks is not None and not open_clocks:
-            return 0  # nothing open to stop
+    level = _level(complaint)
+    if open_clocks is None and not _step_limits(complaint, level):
+        clocks = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES)
         return clocks.update(state=Clock.State.STOPPED, stopped_at=now)
+    stops, starts = _task_clocks_plan(complaint=complaint, now=now, open_clocks=open_clocks, level=level)
+    _stop_all(stops, now)
+    Clock.objects.bulk_create(starts)
+    return len(stops) + len(starts)
+
+
+def _step_limits(complaint: Complaint, level: EscalationLevel | None) -> dict[str, StepLimit]:
+    """The step limits of the complaint's level for its priority, by step (the process's copy)."""
+    priority_id = complaint.priority_id
+    if level is None or priority_id is None:
+        return {}
+    return read_once(  # a level's step limits, once per transition (a step's form syncs them twice)
+        f"step_limits:{level.pk}:{priority_id}",
+        lambda: {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority_id=priority_id)},
+        shared=True,
+    )
+
+
+def _task_clocks_plan(
+    *, complaint: Complaint, now: datetime, open_clocks: list[Clock] | None, level: EscalationLevel | None
+) -> tuple[list[Clock], list[Clock]]:
+    """The step clocks to stop and to start (complaint_task_clocks_sync says which); `open_clocks`:
+    the open step clocks, read here when not given. Reads the open tasks only where the level sets
+    step limits."""
+    limits = _step_limits(complaint, level)
+    if open_clocks is None:
+        open_clocks = list(Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES))
+    if not limits or level is None:
+        return list(open_clocks), []
     calendar = level_clock(level, complaint.department_id)
     percent = warning_percent(level=level, department=complaint.department_id)
     wanted: dict[int, tuple[datetime, datetime]] = {}
@@ -275,15 +338,14 @@ def complaint_task_clocks_sync(
         start = max(task.created, complaint.level_entered_at or task.created)
         due = deadline(start=start, amount=limit.amount, unit=Unit(limit.unit), calendar=calendar)
         wanted[task.pk] = (due, warning_time(start=start, due=due, percent=percent, calendar=calendar))
-    changed = 0
-    for clock in clocks if open_clocks is None else open_clocks:
+    stops = []
+    for clock in open_clocks:
         if wanted.get(clock.subject) == (clock.due_at, clock.warn_at) and clock.level_id == level.pk:
             del wanted[clock.subject]  # unchanged: keeps its warning and breach state
         else:
-            _stop(clock, now)
-            changed += 1
-    for subject, (due, warn) in wanted.items():
-        Clock.objects.create(
+            stops.append(clock)
+    starts = [
+        Clock(
             complaint=complaint,
             kind=Clock.Kind.TASK,
             subject=subject,
@@ -292,13 +354,17 @@ def complaint_task_clocks_sync(
             due_at=due,
             warn_at=warn,
         )
-        changed += 1
-    return changed
+        for subject, (due, warn) in wanted.items()
+    ]
+    return stops, starts
 
 
-def collaboration_clock_sync(*, request: CollaborationRequest, now: datetime | None = None) -> Clock | None:
+def collaboration_clock_sync(
+    *, request: CollaborationRequest, now: datetime | None = None, new: bool = False
+) -> Clock | None:
     """The answer clock of a collaboration request follows its answer time (each step of the chain
-    has its own); an answered request has none. Returns the running clock, if any."""
+    has its own); an answered request has none. `new`: the request was just made (it has no clock
+    yet to look for). Returns the running clock, if any."""
     due = None if request.answered_at is not None else request.response_due
     return _replace(
         complaint=request.case,
@@ -307,6 +373,7 @@ def collaboration_clock_sync(*, request: CollaborationRequest, now: datetime | N
         due=due,
         warn=None,
         now=now or timezone.now(),
+        new=new,
     )
 
 
@@ -322,7 +389,9 @@ def appeal_clock_sync(*, appeal: Any, percent: int | None = None, now: datetime 
     ).first()
     if due is not None and percent is None and current is not None and current.due_at == due:
         return current  # unchanged: keeps its warning
-    return _replace(complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=due, warn=warn, now=now)
+    return _replace(
+        complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=due, warn=warn, now=now, current=current
+    )
 
 
 def action_due_at(due_date: Any) -> datetime:
@@ -406,7 +475,14 @@ def open_clocks_recompute(*, now: datetime | None = None) -> int:
 
 
 def _stop(clock: Clock, now: datetime) -> None:
-    Clock.objects.filter(pk=clock.pk, state__in=(Clock.State.RUNNING, Clock.State.PAUSED)).update(
+    _stop_all([clock], now)
+
+
+def _stop_all(clocks: list[Clock], now: datetime) -> int:
+    """Stops the clocks still open among `clocks`, in one UPDATE (none for no clocks)."""
+    if not clocks:
+        return 0
+    return Clock.objects.filter(pk__in=[clock.pk for clock in clocks], state__in=OPEN_STATES).update(
         state=Clock.State.STOPPED, stopped_at=now
     )
 

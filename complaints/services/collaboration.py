@@ -24,7 +24,8 @@ from complaints.selectors.common import (
     user_department_ids,
 )
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, information_package, is_handler, ladder
-from complaints.selectors.routing import department_chain, level_department
+from complaints.selectors.once import config_row
+from complaints.selectors.routing import department_chain, departments_by_id, level_department, priorities_by_id
 from complaints.services.clocks import collaboration_clock_sync
 from complaints.services.errors import Refused
 from complaints.services.events import event_record
@@ -49,7 +50,8 @@ def contact_queue(department: Department) -> str:
 
 def is_crisis(complaint: Complaint) -> bool:
     """A P0 complaint: its priority alerts the P0 notify list."""
-    return bool(complaint.priority and complaint.priority.alert)
+    priority = config_row(complaint, "priority", priorities_by_id)
+    return bool(priority and priority.alert)
 
 
 @transition
@@ -93,7 +95,7 @@ def collaboration_request(
             },
             note=question,
         )
-        collaboration_clock_sync(request=request, now=now)
+        collaboration_clock_sync(request=request, now=now, new=True)
         contacts = role_holders(department=department, role=settings_row.collaboration_role)
         notify_event(
             event=NotificationEvent.COLLABORATION,
@@ -160,7 +162,9 @@ def _hq(complaint: Complaint) -> tuple[str, list[Any]]:
     """Headquarters: the queue of the top level's handlers for this complaint, and who is in it."""
     levels = ladder()
     top = levels[-1] if levels else None
-    department = level_department(level=top, department=complaint.department) if top else None
+    department = (
+        level_department(level=top, department=config_row(complaint, "department", departments_by_id)) if top else None
+    )
     if top is None or department is None:
         return UNROUTED_QUEUE, []
     people = role_holders(department=department, role=top.role)

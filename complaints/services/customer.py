@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.choices import Channel, ChannelKind, EventKind, NotificationEvent
-from complaints.models import Complaint, CustomerLink, Notification, NotificationTemplate, PublicFiling
+from complaints.models import Complaint, CustomerLink, Notification, PublicFiling
 from complaints.selectors.customer import portal_settings
-from complaints.selectors.notify import event_recipients
+from complaints.selectors.notify import event_recipients, event_templates
+from complaints.selectors.once import config_row
+from complaints.selectors.routing import departments_by_id, levels_by_id
 from complaints.services.attachments import attachment_add
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
@@ -224,8 +226,8 @@ def customer_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "reference": complaint.reference or "",
         "customer_name": complaint.customer_name,
         "priority": "",
-        "level": complaint.level or "",  # rows: named in the message's language
-        "department": complaint.department or "",
+        "level": config_row(complaint, "level", levels_by_id) or "",  # rows: named in the message's language
+        "department": config_row(complaint, "department", departments_by_id) or "",
         "stage": "",
         "owner": "",
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
@@ -242,7 +244,7 @@ def customer_message(*, complaint: Complaint, event: str, language: str, context
     """Subject and text of a message to the customer in their language: the admin's template for
     the event in that language, else the built-in words."""
     values = in_language(customer_context(complaint, **context), language)
-    template = NotificationTemplate.objects.filter(event=event, language=language).first()
+    template = next((t for t in event_templates([event]) if t.language == language), None)
     if template is not None:
         return render(template.subject, values), render(template.body, values)
     subject, body = DEFAULT_MESSAGES[event]
@@ -282,7 +284,9 @@ def customer_link_send(*, complaint: Complaint, actor: Any, message: str = "") -
         raise CustomerRefused(_("The customer portal is not configured yet (customer portal settings)."))
     if not complaint.customer_email and not complaint.customer_phone:
         raise CustomerRefused(_("The complaint has no e-mail address or phone number to send the link to."))
-    event = event_record(complaint=complaint, kind=EventKind.LINK_SENT, actor=actor, new={"why": "resent"})
+    event = event_record(
+        complaint=complaint, kind=EventKind.LINK_SENT, actor=actor, new={"why": "resent"}, at_once=True
+    )
     customer_notify(
         complaint=complaint,
         event=NotificationEvent.CUSTOMER_MESSAGE,
@@ -299,7 +303,12 @@ def customer_message_send(*, complaint: Complaint, actor: Any, text: str) -> lis
     if not text:
         raise CustomerRefused(_("Write the message."))
     event = event_record(
-        complaint=complaint, kind=EventKind.CUSTOMER_CONTACT, actor=actor, new={"channel": Channel.WEB}, note=text
+        complaint=complaint,
+        kind=EventKind.CUSTOMER_CONTACT,
+        actor=actor,
+        new={"channel": Channel.WEB},
+        note=text,
+        at_once=True,
     )
     return customer_notify(
         complaint=complaint,
@@ -383,6 +392,7 @@ def customer_add_information(
             kind=EventKind.CUSTOMER_ADDED,
             new={"files": [upload.name for upload in uploads]},
             note=text,
+            at_once=True,
         )
         for upload in uploads:
             attachment_add(complaint=complaint, upload=upload, actor=None)
@@ -413,7 +423,7 @@ def customer_ask(*, complaint: Complaint, why: str) -> None:
     token = customer_link_issue(complaint=complaint)
     if token is None:
         return
-    event = event_record(complaint=complaint, kind=EventKind.LINK_SENT, new={"why": why})
+    event = event_record(complaint=complaint, kind=EventKind.LINK_SENT, new={"why": why}, at_once=True)
     customer_notify(
         complaint=complaint, event=ASKS[why], occasion=f"{why}-{event.pk}", context={"link": link_url(token)}
     )

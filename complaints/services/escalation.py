@@ -21,7 +21,7 @@ from complaints.choices import (
 from complaints.models import Complaint, Escalation, EscalationLevel
 from complaints.rules.clocks import is_closed
 from complaints.rules.names import person_name
-from complaints.selectors.common import role_holders, route_queue, stage_route
+from complaints.selectors.common import route_queue, stage_route
 from complaints.selectors.escalation import (
     information_package,
     is_handler,
@@ -132,6 +132,7 @@ def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, 
         promised_by=due if promise else None,
         message_event=NotificationEvent.CUSTOMER_UPDATE,
         message=message,
+        clocks_follow=True,  # _move saves the promise and syncs the clocks, the promise's with the others
     )
 
 
@@ -230,8 +231,10 @@ def _move(
         },
         note=note,
     )
-    receivers = event_recipients(event=NotificationEvent.ESCALATION, complaint=complaint)
-    receivers += [user for user in role_holders(department=department, role=target.role) if user not in receivers]
+    # The notify list, then the new level's role holders in the handling department: one query.
+    receivers = event_recipients(
+        event=NotificationEvent.ESCALATION, complaint=complaint, holding=[(department, target.role)]
+    )
     notify_event(
         event=NotificationEvent.ESCALATION,
         complaint=complaint,

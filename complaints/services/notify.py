@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.urls import reverse
@@ -27,7 +28,6 @@ from complaints.models import (
     NotificationChannel,
     NotificationPreference,
     NotificationTemplate,
-    UserPreference,
 )
 from complaints.rules.names import full_name, person_name
 from complaints.rules.notify import quiet_until
@@ -35,8 +35,10 @@ from complaints.rules.privacy import mask_field
 from complaints.rules.robots import robot_error, robot_request
 from complaints.rules.text import header_value
 from complaints.selectors.common import process_settings
-from complaints.selectors.notify import event_recipients
+from complaints.selectors.notify import event_recipients, event_templates
+from complaints.selectors.once import config_row
 from complaints.selectors.privacy import ContactPolicy, contact_policies
+from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from complaints.services.events import event_record
 from complaints.services.inbox import notices_add
 
@@ -75,9 +77,9 @@ def complaint_context(complaint: Complaint, **extra: Any) -> dict[str, Any]:
         "reference": complaint.reference or "",
         "customer_name": complaint.customer_name,
         # Rows, not text: `in_language` writes their names in the recipient's language.
-        "priority": complaint.priority or "",
-        "level": complaint.level or "",
-        "department": complaint.department or "",
+        "priority": config_row(complaint, "priority", priorities_by_id) or "",
+        "level": config_row(complaint, "level", levels_by_id) or "",
+        "department": config_row(complaint, "department", departments_by_id) or "",
         "stage": Stage(complaint.stage).label if complaint.stage in Stage.values else complaint.stage,
         "owner": person_name(complaint.owner),
         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "",
@@ -142,7 +144,7 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
     if not notices:
         return []
     events = {notice.event for notice in notices}
-    templates = {(t.event, t.language): t for t in NotificationTemplate.objects.filter(event__in=events)}
+    templates = {(t.event, t.language): t for t in event_templates(events)}
     lists: dict[tuple[Any, ...], list[Any]] = {}
     people_of: list[list[Any]] = []
     for notice in notices:
@@ -157,12 +159,19 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
     persons = {person.pk: person for people in people_of for person in people}
     user_ids = set(persons)
     policies = contact_policies(persons.values())  # who sees details in full: fixed queries for all
-    preferences = {
-        p.user_id: p for p in NotificationPreference.objects.filter(user__in=user_ids).prefetch_related("channels")
-    }
-    languages = dict(
-        UserPreference.objects.filter(user__in=user_ids).exclude(language="").values_list("user", "language")
-    )
+    # Channels, quiet hours and language of every recipient: one query (and one for the channels).
+    preferences: dict[int, NotificationPreference] = {}
+    languages: dict[int, str] = {}
+    for user in (
+        get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .select_related("notification_preference", "preference")
+        .prefetch_related("notification_preference__channels")
+    ):
+        if (preference := getattr(user, "notification_preference", None)) is not None:
+            preferences[user.pk] = preference
+        if (own := getattr(user, "preference", None)) is not None and own.language:
+            languages[user.pk] = own.language
     now = timezone.now()
     rows: list[Notification] = []
     for notice, people in zip(notices, people_of, strict=True):
@@ -208,7 +217,8 @@ def _rows(
     # the customer's name masked (selectors.privacy).
     masked_values = {**values, "customer_name": mask_field("customer_name", complaint.customer_name)}
     due_by = now + timedelta(minutes=notice.within_minutes) if notice.within_minutes else None
-    crisis = bool(complaint.priority and complaint.priority.alert)
+    priority = config_row(complaint, "priority", priorities_by_id)
+    crisis = bool(priority and priority.alert)
     rendered: dict[tuple[str, bool], tuple[str, str]] = {}
     rows = []
     for person in {person.pk: person for person in people}.values():

@@ -73,11 +73,15 @@ def contact_record(
     promised_by: datetime | None = None,
     message_event: str = NotificationEvent.CUSTOMER_PROMISE,
     message: str = "",
+    clocks_follow: bool = False,
+    stops: tuple[str, ...] = (),
 ) -> CustomerContact:
     """Logs a contact with the customer: what was said and any commitment with its time (the
     contact answers the promise before it; a new promise replaces it and runs as its clock). A
     promise (or a `message` already worded, sent as `message_event`) is also written to the
-    customer through their channels."""
+    customer through their channels. `clocks_follow`: the caller has set the promise on the
+    complaint and saves it, then syncs the complaint's clocks (an escalation), which starts the
+    promise's clock with the others. `stops`: clock kinds the contact ends whatever their rule."""
     contact = CustomerContact.objects.create(
         complaint=complaint, channel=channel, summary=summary, promise=promise, promised_by=promised_by, by=actor
     )
@@ -87,8 +91,9 @@ def contact_record(
         actor=actor,
         new={"channel": channel, "promise": promise, "promised_by": promised_by.isoformat() if promised_by else None},
         note=summary,
+        stops=stops,
     )
-    if promised_by is not None:
+    if promised_by is not None and not clocks_follow:
         complaint_promise_set(complaint=complaint, promised_by=promised_by)
     if promised_by is not None or message:
         customer_notify(
@@ -141,12 +146,15 @@ def complaint_record_first_response(
 ) -> Complaint:
     """Records the first response to the customer and the new committed time."""
     _require_handler(complaint=complaint, actor=actor)
-    contact_record(
-        complaint=complaint, actor=actor, channel=channel, summary=summary, promise=promise, promised_by=promised_by
+    contact_record(  # sets and saves the new committed time (complaint_promise_set)
+        complaint=complaint,
+        actor=actor,
+        channel=channel,
+        summary=summary,
+        promise=promise,
+        promised_by=promised_by,
+        stops=(Clock.Kind.FIRST_RESPONSE,),  # the first response ends its clock, with the clocks it answers
     )
-    complaint.promised_response_at = promised_by
-    complaint.save(update_fields=["promised_response_at"])
-    complaint_clocks_stop(complaint=complaint, kind=Clock.Kind.FIRST_RESPONSE)
     return complaint
 
 

@@ -15,8 +15,8 @@ from complaints.choices import EventKind, StepRunStatus
 from complaints.models import Clock, Complaint, CustomStep, CustomStepLimit, CustomStepRun
 from complaints.rules.business_time import Unit, deadline, warning_time
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
-from complaints.selectors.once import read_once
-from complaints.selectors.routing import level_clock
+from complaints.selectors.once import config_row, read_once
+from complaints.selectors.routing import level_clock, levels_by_id
 from complaints.selectors.steps import run_form, step_facts, step_form_version, steps_for
 from complaints.services.assignment import holds_queue, owner_by_rule
 from complaints.services.clocks import _replace
@@ -88,10 +88,15 @@ def custom_step_clock_sync(*, run: CustomStepRun, now: datetime | None = None) -
     percentage; a finished run has none. Returns the running clock, if any."""
     now = now or timezone.now()
     complaint = run.case
-    level, priority = complaint.level, complaint.priority
+    level = config_row(complaint, "level", levels_by_id)
+    priority_id = complaint.priority_id
     limit = (
-        CustomStepLimit.objects.filter(step_id=run.step_id, priority=priority).first()
-        if priority is not None and level is not None and run.outcome == StepRunStatus.OPEN
+        read_once(  # the step's limit for the priority: the configuration's copy
+            f"custom_step_limit:{run.step_id}:{priority_id}",
+            lambda: CustomStepLimit.objects.filter(step_id=run.step_id, priority_id=priority_id).first(),
+            shared=True,
+        )
+        if priority_id is not None and level is not None and run.outcome == StepRunStatus.OPEN
         else None
     )
     due = warn = None

@@ -1,6 +1,7 @@
 """One human transition (a step's form, a claim, a card action), issue 17: its configuration is
-read once (`complaints.selectors.once`) and the case's list rows (TaskUrgency) are refreshed once,
-at its end (`urgency_deferred`), inside its write transaction.
+read once (`complaints.selectors.once`), the tasks its walk through the flow creates are written
+together (`complaints.services.held_rows`), and the case's list rows (TaskUrgency) are refreshed
+once, at its end (`urgency_deferred`), inside its write transaction.
 
 Transactions: a transition is one unit. The outermost `one_transition()` opens the transaction (a
 savepoint inside a caller's), so its refusal rolls back exactly what it wrote; transitions nested in
@@ -18,6 +19,7 @@ from typing import ParamSpec, TypeVar
 from django.db import transaction
 
 from complaints.selectors.once import reads_once
+from complaints.services.held_rows import rows_held
 from complaints.services.urgency import urgency_deferred
 
 P = ParamSpec("P")
@@ -55,6 +57,7 @@ def one_transition(*, savepoint: bool = True) -> Iterator[None]:
         stack.callback(_ACTIVE.reset, _ACTIVE.set(True))
         stack.enter_context(reads_once())
         stack.enter_context(urgency_deferred())
+        stack.enter_context(rows_held())  # written before the list rows are refreshed
         yield
 
 

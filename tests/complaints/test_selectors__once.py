@@ -123,3 +123,30 @@ def test_a_person_a_configuration_object_leads_to_counts_but_a_login_does_not(or
     agent.is_active = False
     agent.save()
     assert config_token() != token
+
+
+def test_a_transition_checks_the_token_once_for_everything_it_loaded(org: Any) -> None:
+    """Cold reads (after a change) are kept for others after one more look at the token, when the
+    transition's block ends, not one look per read."""
+    from complaints.selectors.common import process_settings
+
+    Department.objects.filter(code="hq").update(name="Head office")  # every copy is stale now
+    loaded, sql = reads(lambda: in_transition(lambda: (triage_settings(), departments_by_id(), process_settings())))
+    assert sql.count("SELECT token FROM complaints_configtoken WHERE id = 1") == 2  # at the start, and at the end
+    again, sql = reads(lambda: in_transition(lambda: (triage_settings(), departments_by_id(), process_settings())))
+    assert all(a is b for a, b in zip(again, loaded, strict=True))
+    assert sql == ["SELECT token FROM complaints_configtoken WHERE id = 1"]
+
+
+def test_a_read_that_saw_a_change_rolled_back_in_a_savepoint_is_not_kept(org: Any) -> None:
+    """A transition that changes configuration in a savepoint, reads it and rolls the savepoint back
+    ends under the number it started with: what it read inside the savepoint is not kept under it."""
+    row = TriageSettings.objects.get()
+    probe = lambda: read_once("probe_rolled_back", lambda: TriageSettings.objects.get().angry_from, shared=True)  # noqa: E731
+    with reads_once():
+        read_once("probe_first", lambda: 1, shared=True)  # the number before the change
+        with pytest.raises(RuntimeError), transaction.atomic():
+            TriageSettings.objects.filter(pk=row.pk).update(angry_from=row.angry_from + 3)
+            assert probe() == row.angry_from + 3
+            raise RuntimeError
+    assert in_transition(probe) == row.angry_from

@@ -83,6 +83,21 @@ def test_each_clock_kind_starts_at_triage_stops_and_breaches_as_the_preset_says(
         assert (kind not in still) is answered_by_first_response
 
 
+def test_the_first_response_ends_its_clock_even_where_a_response_does_not_answer_it(org, agent):
+    """The first-response clock runs until the first response whatever the level's rule: where the
+    rule says a response does not answer it, the step still stops it (not marked answered), in the
+    same UPDATE as the clocks the contact answers."""
+    complaint = filed(org, agent)
+    ClockRule.objects.filter(level=complaint.level, kind=Clock.Kind.FIRST_RESPONSE).update(answered_by_response=False)
+    contact_log(complaint=complaint, actor=agent, channel="phone", summary="Hello.")
+    assert "first_response" in running(complaint)  # a contact from the page does not end it here
+    first_response(complaint, agent, days=30)
+    clock = complaint.clocks.get(kind=Clock.Kind.FIRST_RESPONSE)
+    assert clock.state == Clock.State.STOPPED and clock.answered_at is None
+    assert "response" not in running(complaint)  # the clock the contact answers stopped with it
+    assert complaint.clocks.get(kind=Clock.Kind.RESPONSE).answered_at is not None
+
+
 def test_a_case_that_got_its_first_response_is_never_escalated_by_the_response_clock(org, agent):
     complaint = filed(org, agent)
     response = running(complaint)["response"]

@@ -636,6 +636,8 @@ NOT_DOORS: dict[str, str] = {
             "transitions.one_transition",
             "transitions.transition",
             "transitions.refusals_caught",
+            "held_rows.held_rows",
+            "held_rows.rows_held",
             "appeal.appeal_queue",
             "appeal.may_decide",
             "assignment.owner_by_rule",

@@ -1,0 +1,155 @@
+"""The rows a transition appends, written together at its end (issues 17 and 23).
+
+viewflow writes each node a walk through the flow passes three times: an INSERT of its task, an
+INSERT of its "previous" link, an UPDATE when the node completes; a registration passes five nodes
+before its first human task, a step's form two to six. And each timeline event is an INSERT of its
+own (six in a registration). Inside one transition (`one_transition`) the flows' nodes
+(`flows/nodes.py`) and `event_record` hold these rows instead: a task gets its id at once (drawn
+from the table's sequence, eight at a time), an event when it is written (`event_record(...,
+at_once=True)` for a caller that needs its id now); later saves of a held task change only the
+object, and everything held is written when the transition ends, one INSERT per table, in its
+final state. Nothing can read a held row before it is written: any statement that names a held
+table, from any code, first writes what is held (a wrapper on the connection while something is
+held), so the flow's joins, the lists' rows, the timeline and every selector see what they would
+have seen. A savepoint writes what is held before it begins, and its rollback drops what was held
+inside it, so code that catches an error inside a transition keeps exactly the rows it kept before.
+
+Ids stay in creation order within a case: a task's are drawn inside the transaction, under the
+case's lock, and a sequence only grows (the custom steps' "latest pass" reads the highest id);
+events get theirs in the order they were held. PostgreSQL only (its foreign keys are checked at
+commit); elsewhere, and outside a transition, rows are saved one by one as before."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.signals import post_save
+from viewflow.workflow.models import Task
+
+from complaints.models import ComplaintEvent
+
+HELD_MODELS: tuple[type[Model], ...] = (Task, ComplaintEvent)  # written in this order
+IDS_AT_ONCE = 8  # ids drawn per model and query; the unused ones are left as a gap in the sequence
+_SEQUENCES: dict[type[Model], str] = {}
+
+
+def _unwritten(*args: Any, **kwargs: Any) -> None:
+    """A held row's save(): its object is written, as it then stands, with the others."""
+
+
+class HeldRows:
+    """The rows appended and not yet written in this transition, the tasks' links, spare ids."""
+
+    def __init__(self) -> None:
+        self.rows: dict[type[Model], list[Any]] = {model: [] for model in HELD_MODELS}
+        self.links: list[tuple[int, int]] = []
+        self.ids: dict[type[Model], list[int]] = {model: [] for model in HELD_MODELS}
+        self.writing = False
+
+    def holds(self, model: type[Model]) -> bool:
+        return bool(self.rows[model])
+
+    def hold(self, row: Any, *, previous: Any = None) -> None:
+        """Gives the new row its id and keeps it (a task also its link to `previous`) until written."""
+        model = type(row)
+        if model is Task:  # its id is needed at once: links, split tokens, the custom steps' pass
+            if not self.ids[model]:
+                self._draw(model)
+            row.pk = self.ids[model].pop(0)
+            if row.flow_task and not row.flow_task_type:
+                row.flow_task_type = row.flow_task.task_type  # as Task.save() does
+        row.__dict__["save"] = _unwritten  # the object is the row until it is written
+        if not any(self.rows.values()):
+            connection.execute_wrappers.append(self._before_statement)
+        self.rows[model].append(row)
+        if previous is not None:
+            self.links.append((row.pk, previous.pk))
+
+    def write(self) -> None:
+        """Writes what is held, one INSERT per table; a written task's later saves are UPDATEs."""
+        if not any(self.rows.values()):
+            return
+        rows, links = self.rows, self.links
+        self.rows, self.links = {model: [] for model in HELD_MODELS}, []
+        connection.execute_wrappers.remove(self._before_statement)
+        self.writing = True
+        try:
+            for model, held in rows.items():
+                for row in held:
+                    row.__dict__.pop("save")
+                if held:
+                    model._default_manager.bulk_create(held)
+                if model is Task and links:
+                    Task.previous.through.objects.bulk_create(
+                        [Task.previous.through(from_task_id=new, to_task_id=old) for new, old in links],
+                        ignore_conflicts=True,
+                    )
+        finally:
+            self.writing = False
+        for model, held in rows.items():  # as save() would have announced them (the lists' rows follow tasks)
+            for row in held:
+                post_save.send(sender=model, instance=row, created=True, update_fields=None, raw=False, using="default")
+
+    def drop(self) -> None:
+        """What is held is not to be written: the transaction, or the savepoint it was held in, rolls back."""
+        if any(self.rows.values()):
+            connection.execute_wrappers.remove(self._before_statement)
+        for held in self.rows.values():
+            for row in held:
+                row.__dict__.pop("save", None)
+        self.rows, self.links = {model: [] for model in HELD_MODELS}, []
+
+    def _before_statement(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if not self.writing:
+            if sql.startswith("ROLLBACK TO SAVEPOINT"):
+                # Held since the savepoint began (it wrote what was held before it): undone with it.
+                self.drop()
+            elif sql.startswith("SAVEPOINT") or any(
+                model._meta.db_table in sql for model, held in self.rows.items() if held
+            ):
+                self.write()
+        return execute(sql, params, many, context)
+
+    def _draw(self, model: type[Model]) -> None:
+        # Per table, when its first row is held: a task's id is drawn inside the walk, under the
+        # case's lock (an id drawn before the lock could come after a later transition's).
+        self.writing = True  # these statements name the table but read no row
+        try:
+            with connection.cursor() as cursor:
+                if model not in _SEQUENCES:
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+                    _SEQUENCES[model] = cursor.fetchone()[0]
+                cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [_SEQUENCES[model], IDS_AT_ONCE])
+                self.ids[model] = [row[0] for row in cursor.fetchall()]
+        finally:
+            self.writing = False
+
+
+_HELD: ContextVar[HeldRows | None] = ContextVar("redress_held_rows", default=None)
+
+
+def held_rows() -> HeldRows | None:
+    """This transition's held rows, or None where rows are saved one by one."""
+    return _HELD.get()
+
+
+@contextmanager
+def rows_held() -> Iterator[None]:
+    """Holds the rows appended inside it and writes them when it ends (the module's docstring)."""
+    if _HELD.get() is not None or connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    held = HeldRows()
+    token = _HELD.set(held)
+    try:
+        yield
+    except BaseException:
+        held.drop()
+        raise
+    else:
+        held.write()
+    finally:
+        _HELD.reset(token)

@@ -1,0 +1,113 @@
+"""The rows a transition appends, written together at its end (complaints/services/held_rows.py;
+issues 17 and 23): what is held is seen by any statement that reads its table, a failed transition
+writes nothing, and a walk through the flow leaves the tasks and links viewflow would have."""
+
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from complaints.choices import EventKind
+from complaints.models import ComplaintEvent, TaskUrgency
+from complaints.services.events import event_record
+from complaints.services.held_rows import held_rows
+from complaints.services.transitions import one_transition
+from tests.conftest import FLOW
+from tests.flows.test_flows__escalation import register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_held_event_is_written_before_anything_reads_its_table(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    with one_transition():
+        event = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="Held.")
+        assert held_rows() is not None and held_rows().holds(ComplaintEvent)  # type: ignore[union-attr]
+        assert event.pk is None and event.at is not None  # its time now, its id when written
+        # Any read of the table writes what is held first: the timeline sees the event.
+        assert ComplaintEvent.objects.filter(complaint=complaint, note="Held.").exists()
+        assert event.pk is not None
+        assert not held_rows().holds(ComplaintEvent)  # type: ignore[union-attr]
+        second = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="At the end.")
+    assert ComplaintEvent.objects.get(pk=second.pk).at == second.at  # written at the end, its time kept
+    assert second.pk > event.pk
+    assert connection.execute_wrappers == []
+
+
+def test_events_of_one_transition_are_one_insert(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    with CaptureQueriesContext(connection) as queries, one_transition():
+        for n in range(3):
+            event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note=f"Note {n}.")
+    inserts = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "complaints_complaintevent"')
+    ]
+    assert len(inserts) == 1
+    notes = list(complaint.events.filter(kind=EventKind.NOTE).order_by("pk").values_list("note", flat=True))
+    assert notes[-3:] == ["Note 0.", "Note 1.", "Note 2."]  # ids in the order they were made
+
+
+def test_a_failed_transition_writes_nothing_it_held(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    before = ComplaintEvent.objects.count()
+    with pytest.raises(RuntimeError), one_transition():
+        event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="Lost.")
+        raise RuntimeError("refused")
+    assert ComplaintEvent.objects.count() == before
+    assert connection.execute_wrappers == []
+    assert held_rows() is None
+
+
+def test_an_event_whose_id_is_needed_is_written_at_once_after_those_held_before(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    with one_transition():
+        first = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="First.")
+        now = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="Now.", at_once=True)
+        assert now.pk is not None and first.pk is not None and first.pk < now.pk
+
+
+def test_outside_a_transition_an_event_is_written_at_once(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        event = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="Now.")
+    assert queries.captured_queries[0]["sql"].startswith('INSERT INTO "complaints_complaintevent"')
+    assert ComplaintEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_registration_leaves_the_tasks_and_links_viewflow_would(org: Any, agent: Any) -> None:
+    """The start walk (start, triage, the custom steps' point and its check, the first response) is
+    held and written at the end: each task in its final state, linked to the one before, ids in the
+    order of the walk."""
+    complaint = register(agent, org)
+    tasks = list(Task.objects.filter(process=complaint).order_by("pk"))
+    assert [t.flow_task for t in tasks] == [
+        FLOW.start,
+        FLOW.triage,
+        FLOW.steps_after_triage,
+        FLOW.steps_after_triage_check,
+        FLOW.first_response,
+    ]
+    for before, task in pairwise(tasks):
+        assert list(task.previous.all()) == [before]
+    assert all(t.status == STATUS.DONE and t.finished is not None for t in tasks[:-1])
+    assert tasks[-1].status in (STATUS.NEW, STATUS.ASSIGNED) and tasks[-1].finished is None
+    assert tasks[-1].flow_task_type == "HUMAN" and tasks[1].flow_task_type == "FUNCTION"
+    assert TaskUrgency.objects.filter(task_id=tasks[-1].pk, case_id=complaint.pk).exists()  # its list row
+
+
+def test_a_savepoint_rolled_back_drops_what_was_held_inside_it(org: Any, agent: Any) -> None:
+    """Code that catches an error inside a transition keeps the rows held before its savepoint and
+    loses those held inside it, as when each row was written at once."""
+    complaint = register(agent, org)
+    with one_transition():
+        kept = event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="Kept.")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="Lost.")
+            raise RuntimeError("refused")
+        event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="After.")
+    notes = list(complaint.events.filter(kind=EventKind.NOTE).order_by("pk").values_list("note", flat=True))
+    assert notes == ["Kept.", "After."] and kept.pk is not None
