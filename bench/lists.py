@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ class QueryTimer:
         self.count = 0
         self.slowest: tuple[float, str, Any] = (0.0, "", None)
         self.listing = False
+        self.log: list[tuple[float, str, str]] = []  # (ms, where, sql) with --queries
+        self.keep_log = False
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -53,10 +56,28 @@ class QueryTimer:
             took = time.perf_counter() - started
             self.total += took
             self.count += 1
-            # The page's list query (viewflow pages by 25) is the plan kept; else the slowest one.
-            listing = "LIMIT 25" in sql
+            if self.keep_log:
+                self.log.append((took * 1000, caller(), sql))
+            # The page's list query (viewflow pages by 25, reading one row more: web.worklist.
+            # PeekPaginator) is the plan kept; else the slowest one.
+            listing = "LIMIT 26" in sql or "LIMIT 25" in sql
             if listing > self.listing or (listing == self.listing and took > self.slowest[0]):
                 self.slowest, self.listing = (took, sql, params), listing
+
+
+def caller() -> str:
+    """Where a query came from: the innermost frame of the project's own code, and the innermost
+    frame outside Django's ORM (a template tag, a viewflow view, a form field) when that differs."""
+    stack = traceback.extract_stack()[:-3]
+    ours = outside = ""
+    for frame in reversed(stack):
+        name = f"{frame.filename.rsplit('site-packages/', 1)[-1]}:{frame.lineno} {frame.name}"
+        if not outside and "/django/db/" not in frame.filename and "bench/lists.py" not in frame.filename:
+            outside = name
+        if frame.filename.startswith(str(ROOT)) and "bench/lists.py" not in frame.filename:
+            ours = f"{Path(frame.filename).relative_to(ROOT)}:{frame.lineno} {frame.name}"
+            break
+    return ours if outside.startswith(str(ROOT)) or outside == ours else f"{ours} < {outside}"
 
 
 def pages(user: Any) -> list[tuple[str, str]]:
@@ -94,6 +115,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", default="", help="Measure only pages whose name contains this.")
     parser.add_argument("--explain", default="", help="Directory for the EXPLAIN (ANALYZE, BUFFERS) plans.")
+    parser.add_argument("--queries", action="store_true", help="List each page's queries (last run) and their callers.")
     args = parser.parse_args()
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -116,6 +138,7 @@ def main() -> None:
         slowest: tuple[float, str, Any] = (0.0, "", None)
         for run in range(args.runs + 2):
             timer = QueryTimer()
+            timer.keep_log = args.queries and run == args.runs + 1
             started = time.perf_counter()
             with connection.execute_wrapper(timer):
                 response = client.get(url)
@@ -130,6 +153,8 @@ def main() -> None:
             f" {percentile(db_times, 0.95):>6.1f}ms {percentile(http_times, 0.5):>7.1f}ms"
             f" {percentile(http_times, 0.95):>7.1f}ms"
         )
+        for took, where, sql in timer.log:
+            print(f"    {took:6.2f}ms  {where:100} {sql[:100]}")
         if args.explain and slowest[1]:
             directory = Path(args.explain)
             directory.mkdir(parents=True, exist_ok=True)

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Configuration read once per request outside the admin (complaints.selectors.once).
     "config.middleware.ReadsOnceMiddleware",
+    # A user's menu badges and unread count are counted afresh after they change something.
+    "web.header_counts.HeaderCountsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "flows.middleware.FlowLockFailedMiddleware",
     "flows.middleware.ComplaintScopeMiddleware",
@@ -157,6 +159,13 @@ AXES_VERBOSE = False
 SESSION_COOKIE_AGE = 60 * env.int("REDRESS_SESSION_IDLE_MINUTES", default=14 * 24 * 60 if DEBUG else 30)
 SESSION_RENEW_SECONDS = max(1, SESSION_COOKIE_AGE // 30)
 SESSION_ENGINE = "config.sessions"  # database sessions, written only when they change
+
+# Django's cache: each process's memory unless REDRESS_CACHE_URL names a shared one (redis://…),
+# which several web processes should share. It keeps only what may be a little old: each user's menu
+# badges and unread count, for REDRESS_MENU_COUNTS_SECONDS (0: counted on every page), dropped
+# after the user changes something (web/header_counts.py).
+CACHES = {"default": env.cache_url("REDRESS_CACHE_URL", default="locmemcache://")}
+REDRESS_MENU_COUNTS_SECONDS = env.int("REDRESS_MENU_COUNTS_SECONDS", default=30)
 
 LANGUAGE_CODE = env.str("REDRESS_LANGUAGE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -47,6 +47,9 @@ def _celery_in_process() -> Any:
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()  # a user's menu badges kept by an earlier test (web.header_counts)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "en"

@@ -31,7 +31,6 @@ from complaints.selectors.escalation import (
     held_ranks,
     is_handler,
     is_supervisor,
-    ladder,
     level_above,
     level_below,
     signal_names,
@@ -44,6 +43,7 @@ from complaints.selectors.intake_forms import (
     complaints_with_answers,
 )
 from complaints.selectors.quality import actions_of, analysis_of, may_analyse, may_verify
+from complaints.selectors.routing import levels_by_id
 from complaints.selectors.steps import complaint_runs, steps_by_point
 from complaints.services.privacy import complaint_shown
 from web import worklist
@@ -71,9 +71,7 @@ ROW_RELATED = (
 class ComplaintFilter(DashboardProcessListViewFilter):
     """viewflow's status and date filters, plus category (with subcategories) and form answers."""
 
-    category = django_filters.ModelChoiceFilter(
-        label=_("category"), queryset=Category.objects.filter(active=True), method="filter_category"
-    )
+    category = worklist.category_filter(label=_("category"), method="filter_category")
     answer = django_filters.CharFilter(
         label=_("form answer"),
         method="filter_answer",
@@ -135,7 +133,7 @@ class ComplaintListView(DashboardProcessListView):
         )
 
     def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Any:
-        return worklist.capped_paginator(self, queryset, *args, **kwargs)
+        return worklist.peek_paginator(self, queryset, *args, **kwargs)
 
 
 class ComplaintTaskListView(DashboardTaskListView):
@@ -202,7 +200,8 @@ class ComplaintDetailView(DetailProcessView):
         complaint = context["process"]
         categories = category_chain(complaint.category)
         chain = {c.pk: index for index, c in enumerate(categories)}
-        user, levels = self.request.user, ladder()
+        # The ladder from the process's configuration copy (shared: only read it), not a query a page.
+        user, levels = self.request.user, sorted(levels_by_id().values(), key=lambda level: level.rank)
         held = held_ranks(user=user, complaint=complaint, levels=levels)
         handler = is_handler(user=user, complaint=complaint, held=held)
         names = signal_names() if complaint.signals else {}
@@ -231,7 +230,7 @@ class ComplaintDetailView(DetailProcessView):
             analysis=analysis,
             # Without an analysis or actions there is nothing to draw, verify or report on.
             drawing=drawing_of(complaint, analysis) if analysis else None,
-            may_analyse=may_analyse(user=user, complaint=complaint),
+            may_analyse=may_analyse(user=user, complaint=complaint, handler=handler),
             may_verify=bool(actions) and may_verify(user=user, complaint=complaint),
             my_departments=user_department_ids(user) if actions else set(),
             escalations=complaint.escalations.select_related("from_level", "to_level", "actor"),

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from complaints.models import Complaint, ComplaintEvent, PortalSettings
 from complaints.rules.appeal import AppealBar, appeal_bar
 from complaints.rules.clocks import ANSWERING_EVENTS, is_closed
-from complaints.selectors.escalation import held_ranks, ladder_top
+from complaints.selectors.escalation import held_ranks
+from complaints.selectors.routing import levels_by_id
 
 
 def appeal_office(portal: PortalSettings | None) -> tuple[Any, Any] | None:
@@ -28,7 +29,8 @@ def appeal_office(portal: PortalSettings | None) -> tuple[Any, Any] | None:
 def top_level_decided(complaint: Complaint) -> bool:
     """Whether the complaint sits at the ladder's top level and someone of that level (a holder of
     its role where it handles the complaint) recorded a response or decision since it arrived."""
-    top = ladder_top()
+    # The top of the ladder from the process's configuration copy (not a query per complaint page).
+    top = max(levels_by_id().values(), key=lambda level: level.rank, default=None)
     if top is None or complaint.level_id != top.pk:
         return False
     decisions = ComplaintEvent.objects.filter(complaint=complaint, kind__in=ANSWERING_EVENTS, actor__isnull=False)

@@ -143,7 +143,10 @@ class ContactPolicy:
         """True when the user sees the details masked and holds a role the admin lets reveal them."""
         if not self.authenticated or self.sees(complaint) or not self.settings.pk or not self.settings.reveal_minutes:
             return False
-        allowed = set(self.settings.reveal_roles.values_list("pk", flat=True))
+        row = self.settings
+        allowed = read_once(
+            "privacy_reveal_roles", lambda: frozenset(row.reveal_roles.values_list("pk", flat=True)), shared=True
+        )
         return any(role in allowed for _dept, role in self.memberships)
 
 

@@ -38,12 +38,13 @@ PREVENTIVE_AREAS = (
 )
 
 
-def may_analyse(*, user: Any, complaint: Complaint) -> bool:
+def may_analyse(*, user: Any, complaint: Complaint, handler: bool | None = None) -> bool:
     """Rule: the complaint's handlers and whoever may take one of its quality steps (root cause,
-    permanent actions, effectiveness) may record the analysis and plan actions."""
+    permanent actions, effectiveness) may record the analysis and plan actions. `handler` is
+    is_handler() when the caller has it already."""
     if not user.is_authenticated:
         return False
-    if is_handler(user=user, complaint=complaint):
+    if is_handler(user=user, complaint=complaint) if handler is None else handler:
         return True
     return any(user.has_perm(stage_queue(complaint=complaint, stage=s)) for s in QUALITY_STAGES)
 

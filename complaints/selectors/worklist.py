@@ -92,9 +92,10 @@ def attach_cases(rows: list[Any]) -> list[Any]:
     """Gives each task row of a page its case and its side process (an approval, a collaboration
     request, a corrective action, a mention), so the columns and summaries read no more rows: one
     query for the cases and one per kind of side process on the page."""
-    cases = Complaint.objects.select_related("priority", "level", "category", "owner").in_bulk(
+    cases = Complaint.objects.select_related("owner").in_bulk(
         {row.case_id for row in rows if getattr(row, "case_id", None)}
     )
+    attach_config(cases.values())
     wanted: dict[Any, set[int]] = {}
     for row in rows:
         model = row.flow_task.flow_class.process_class if row.flow_task is not None else None
@@ -115,6 +116,20 @@ def attach_cases(rows: list[Any]) -> list[Any]:
         elif case is not None and case.pk == row.process_id:
             cache["complaint"] = case
     return rows
+
+
+def attach_config(complaints: Any) -> None:
+    """Gives each complaint its priority, level and category from the process's configuration copy
+    (complaints.selectors.once: shared objects, only to be read) instead of joining three tables
+    for every row of a page; one missing from the copy is read when used, as usual."""
+    from complaints.selectors.intake_forms import categories_by_id
+    from complaints.selectors.routing import levels_by_id, priorities_by_id
+
+    for field, by_id in (("priority", priorities_by_id()), ("level", levels_by_id()), ("category", categories_by_id())):
+        for complaint in complaints:
+            found = by_id.get(getattr(complaint, f"{field}_id"))
+            if found is not None:
+                complaint._state.fields_cache[field] = found
 
 
 class ClockState:

@@ -36,7 +36,10 @@ def test_list_pages_cost_the_same_for_5_and_30_tasks(org, agent, url):
     fill(org, agent, 25)
     many = queries_for(client, url)
     assert many == few, (few, many)
-    assert few <= 25
+    # Session, user, memberships, the page's rows (one past the page: no count), its cases, the
+    # configuration token, the reveals, the dashboard menu check; the menu badges and the
+    # configuration are kept (issue 17).
+    assert few <= 11, few
 
 
 def fill_queue(org, agent, count):
@@ -56,6 +59,7 @@ def test_queue_costs_the_same_for_5_and_30_tasks(org, agent):
     assert Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.NEW).count() == 30
     many = queries_for(client, "/workflow/queue/")
     assert many == few, (few, many)
+    assert few <= 8, few
 
 
 def test_complaint_page_query_count_is_bounded(org, agent):
@@ -75,5 +79,8 @@ def test_complaint_page_query_count_is_bounded(org, agent):
     # One more: the header's unread notifications (issue 20). Two more measured after merging
     # issues 20, 21 and 26 together (the privacy policy row is read twice: to trim). One more: the
     # custom steps the complaint ran (issue 24); two more for the customer card's appeal: the appeal
-    # row and the portal settings (may one be made now).
-    assert count <= 48, count
+    # row and the portal settings (may one be made now). 31 measured after issue 17's cuts (1,000,000
+    # complaints): the filters, levels, privacy rows and ladder from the configuration copy, the
+    # menu badges and unread count kept per user (web.header_counts), the handler
+    # check reused.
+    assert count <= 31, count
