@@ -30,6 +30,14 @@ def _savepoint() -> bool:
     return not context.propagate_exception
 
 
+def new_task(flow_task: Any, prev_activation: Any, token: Any, data: Any, seed: Any) -> Any:
+    """The next node's task, unsaved, as viewflow's `Activation.create` builds it."""
+    task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+    task.data = data if data is not None else {}
+    task.seed = seed
+    return task
+
+
 class HeldCreate:
     """An activation whose new task is held with the walk's others inside a transition
     (complaints.services.held_rows) rather than inserted and linked at once."""
@@ -39,9 +47,7 @@ class HeldCreate:
         held = held_rows()
         if held is None:
             return super().create(flow_task, prev_activation, token, data=data, seed=seed)  # type: ignore[misc]
-        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = new_task(flow_task, prev_activation, token, data, seed)
         held.hold(task, previous=prev_activation.task)
         return cls(task)  # type: ignore[call-arg]
 
@@ -110,9 +116,7 @@ class ViewActivation(view.ViewActivation):
         held = held_rows()
         if held is None or not held.holds(flow_task.flow_class.task_class):
             return super().create(flow_task, prev_activation, token, data=data, seed=seed)
-        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = new_task(flow_task, prev_activation, token, data, seed)
         activation = cls(task)
         owner_permission = flow_task.calc_owner_permission(activation)
         if owner_permission:

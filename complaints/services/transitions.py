@@ -1,7 +1,8 @@
 """One human transition (a step's form, a claim, a card action), issue 17: its configuration is
-read once (`complaints.selectors.once`), the tasks its walk through the flow creates are written
-together (`complaints.services.held_rows`), and the case's list rows (TaskUrgency) are refreshed
-once, at its end (`urgency_deferred`), inside its write transaction.
+read once (`complaints.selectors.once`), the tasks its walk through the flow creates and its
+timeline events are written together at its end (`complaints.services.held_rows`), and the
+case's list rows (TaskUrgency) are refreshed once, at its end (`urgency_deferred`), inside its
+write transaction.
 
 Transactions: a transition is one unit. The outermost `one_transition()` opens the transaction (a
 savepoint inside a caller's), so its refusal rolls back exactly what it wrote; transitions nested in
