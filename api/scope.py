@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from api.models import ApiToken
-from complaints.models import Complaint, Department
-from complaints.selectors.common import complaints_visible_to, department_subtree_ids, registering_departments
+from complaints.models import Complaint
+from complaints.selectors.common import complaints_visible_to, department_subtree_ids, registering_department_ids
 
 
 def token_departments(request: Any) -> set[int] | None:
@@ -31,7 +31,8 @@ def visible_complaints(request: Any) -> QuerySet[Complaint]:
     return qs if narrowed is None else qs.filter(department_id__in=narrowed)
 
 
-def registering(request: Any) -> QuerySet[Department]:
-    qs = registering_departments(request.user)
+def registering(request: Any) -> set[int]:
+    """The ids of the departments the request may register complaints in."""
+    ids = registering_department_ids(request.user)
     narrowed = token_departments(request)
-    return qs if narrowed is None else qs.filter(pk__in=narrowed)
+    return ids if narrowed is None else ids & narrowed

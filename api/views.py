@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import django_filters
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.forms import FileField
 from django.http.response import HttpResponseBase
@@ -73,6 +73,7 @@ from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard
 from complaints.selectors.once import reads_once
 from complaints.selectors.privacy import may_see_contact
 from complaints.selectors.quality import actions_of
+from complaints.selectors.routing import departments_by_id
 from complaints.selectors.worklist import complaint_search
 from complaints.services import intake, quality
 from complaints.services.appeal import appeal_open
@@ -118,16 +119,15 @@ class ApiIntakeForm(IntakeForm):
     """The staff intake form as an integration fills it: departments and categories by code, the
     departments narrowed to the token's, and no promised response time (no person promised one)."""
 
-    def __init__(self, *args: Any, departments: QuerySet[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["department"]
-        field.queryset = departments  # type: ignore[attr-defined]
-        field.to_field_name = "code"  # type: ignore[attr-defined]
+        self.fields["department"].to_field_name = "code"  # type: ignore[attr-defined]
         self.fields["promised_response_at"].required = False
 
 
-def intake_data(payload: Any, *, token: ApiToken | None, departments: QuerySet[Any]) -> dict[str, Any]:
-    """The intake form's data from the API's JSON (route_preview's keys and aliases)."""
+def intake_data(payload: Any, *, token: ApiToken | None, departments: set[int]) -> dict[str, Any]:
+    """The intake form's data from the API's JSON (route_preview's keys and aliases); `departments`:
+    the ids of those the request may register in."""
     if not isinstance(payload, dict):
         raise ValidationError({"non_field_errors": [_("The complaint must be a JSON object.")]})
     answers = payload.get("answers") or {}
@@ -141,10 +141,11 @@ def intake_data(payload: Any, *, token: ApiToken | None, departments: QuerySet[A
     # What the staff form preselects or the model defaults to; the schema documents both.
     data.setdefault("demand", "other")
     data.setdefault("emotion", "calm")
-    if not data.get("department"):
-        only = list(departments.values_list("code", flat=True)[:2])
-        if len(only) == 1:
-            data["department"] = only[0]
+    if not data.get("department") and len(departments) == 1:
+        # The departments are read once per configuration (complaints.selectors.once).
+        only = departments_by_id().get(next(iter(departments)))
+        if only is not None:
+            data["department"] = only.code
     code = data.get("category")
     if code in (None, "") and token is not None and token.default_category_id:
         data["category"] = str(token.default_category_id)
@@ -174,7 +175,7 @@ def _complaint_start(*, request: Request, payload: Any) -> Complaint:
     departments = scope.registering(request)
     token = request.auth if isinstance(request.auth, ApiToken) else None
     data = intake_data(payload, token=token, departments=departments)
-    form = ApiIntakeForm(data=data, user=request.user, instance=activation.process, departments=departments)
+    form = ApiIntakeForm(data=data, user=request.user, instance=activation.process, department_ids=departments)
     cleaned = form_or_400(form)
     # One transition, as the staff intake page: the walk's tasks and the lists' deadline rows of the
     # new complaint are written once, at the end. Inside the Idempotency-Key's transaction no
@@ -319,16 +320,11 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return created_response(complaint_start(request=request, payload=request.data), replay=False)
         print_ = fingerprint(request.data)
         with transaction.atomic():
-            try:
-                # A concurrent retry with the same key waits on this row until the first commits.
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(user=request.user, key=key, fingerprint=print_)
-            except IntegrityError:
-                record = None
+            # A concurrent retry with the same key waits on this row until the first commits.
+            record = IdempotencyRecord.claim(user=request.user, key=key, fingerprint=print_)
             if record is not None:
                 complaint = complaint_start(request=request, payload=request.data)
-                record.complaint = complaint
-                record.save(update_fields=["complaint"])
+                IdempotencyRecord.objects.filter(pk=record).update(complaint=complaint)
                 return created_response(complaint, replay=False)
         first = IdempotencyRecord.objects.select_related("complaint").get(user=request.user, key=key)
         if first.fingerprint != print_ or first.complaint is None:

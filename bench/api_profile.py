@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--out", default="")
     parser.add_argument("--plain", action="store_true", help="no profiler: CPU and queries only")
     parser.add_argument("--same-customer", action="store_true", help="every complaint from one phone number")
+    parser.add_argument("--queries", action="store_true", help="print one creation's queries (after the warm-up)")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     user = get_user_model().objects.get(username=args.user)
@@ -85,6 +86,18 @@ def main() -> None:
 
     for i in range(args.warmup):
         create(i)
+    if args.queries:
+        kept: list[dict[str, str]] = []
+        keep = lambda **kwargs: kept.extend(connection.queries)  # noqa: E731
+        request_finished.connect(keep, weak=False)
+        connection.force_debug_cursor = True
+        create(999)
+        connection.force_debug_cursor = False
+        request_finished.disconnect(keep)
+        for n, query in enumerate(kept, 1):
+            print(f"{n:3d} {float(query['time']) * 1000:6.2f} ms  {query['sql'][:220]}")
+        token.delete()
+        return
     # Django empties connection.queries when a request starts: count each request's as it finishes.
     counted: list[int] = []
     request_finished.connect(lambda **kwargs: counted.append(len(connection.queries)), weak=False)

@@ -5,11 +5,12 @@ human-step View with claim, release and reassign going through complaints.servic
 (complaints.services.held_rows) and without a savepoint each where an error rolls back the
 whole transition anyway."""
 
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
 from django.utils.timezone import now
-from viewflow.workflow import flow
+from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
@@ -19,7 +20,7 @@ from viewflow.workflow.signals import flow_finished, flow_started, task_finished
 from viewflow.workflow.status import STATUS
 
 from complaints.services.assignment import may_manage
-from complaints.services.held_rows import held_rows
+from complaints.services.held_rows import held_rows, is_created_here
 from web import assignment
 
 
@@ -169,11 +170,24 @@ class SavedStartActivation(StartViewActivation):
             return
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
         # Inside the intake's transaction (both doors open one): a savepoint would roll back nothing
-        # that the whole registration's rollback does not.
-        with transaction.atomic(savepoint=False), self.flow_class.lock(self.process.pk):
+        # that the whole registration's rollback does not. A complaint this transaction inserted is
+        # seen by no other until it commits: nothing to lock (viewflow's lock is a savepoint and a
+        # SELECT … FOR UPDATE); its lock scope still runs what waits for the lock's release.
+        unseen = is_created_here(self.process)
+        with (
+            transaction.atomic(savepoint=False),
+            lock.lock_scope(_not_locked, self.flow_class, self.process.pk)
+            if unseen
+            else self.flow_class.lock(self.process.pk),
+        ):
             self.complete()
             flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
             self.activate_next()
+
+
+def _not_locked(flow_class: Any, process_pk: Any) -> Any:
+    """A lock for a process no other transaction can see yet (SavedStartActivation)."""
+    return nullcontext()
 
 
 class Start(flow.Start):

@@ -18,6 +18,7 @@ from complaints.forms.answers import AnswersForm as AnswersForm
 from complaints.forms.category_tree import CategoryTree
 from complaints.forms.fields import (
     AttachmentsField,
+    CopiedChoiceField,
     date_field,
     datetime_field,
     limit_length,
@@ -29,7 +30,7 @@ from complaints.models.complaint import INTAKE_FIELDS, site_language
 from complaints.rules.intake_forms import FILE_KINDS
 from complaints.rules.routing import ConditionInvalid, FieldType, parse_condition_value
 from complaints.rules.text import without_bidi_controls
-from complaints.selectors.common import complaints_visible_to, process_settings, registering_departments
+from complaints.selectors.common import complaints_visible_to, process_settings, registering_department_ids
 from complaints.selectors.intake import pending_uploads
 from complaints.selectors.intake_forms import (
     ROUTING_PREFIX,
@@ -38,7 +39,7 @@ from complaints.selectors.intake_forms import (
     categories_by_id,
     effective_form,
 )
-from complaints.selectors.routing import ConfigurationMissing
+from complaints.selectors.routing import ConfigurationMissing, departments_by_id
 
 # The token tying kept files (services.pending) to one intake form being filled in.
 DRAFT = re.compile(r"^[0-9a-f]{32}$")
@@ -61,7 +62,7 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
     missing or invalid phone, a negative amount, a promised time in the past, and any answer the
     category form does not accept."""
 
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Receiving department"))
+    department = CopiedChoiceField(queryset=Department.objects.none(), label=_("Receiving department"))
     occurred_at = datetime_field(label=_("Happened at"), required=False)
     received_at = datetime_field(label=_("Received at"), required=False, help_text=_("Leave empty for now."))
     promised_response_at = datetime_field(
@@ -123,20 +124,33 @@ class IntakeForm(AnswerFieldsMixin, forms.ModelForm):
     class Meta:
         model = Complaint
         fields = list(INTAKE_FIELDS)
+        field_classes = {"category": CopiedChoiceField}
         widgets = {
             "customer_words": forms.Textarea(attrs={"rows": 4}),
             "handler_understanding": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, user: Any = None, answer_form: EffectiveForm | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        user: Any = None,
+        answer_form: EffectiveForm | None = None,
+        department_ids: set[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`department_ids`: the departments offered (default: those the user registers in)."""
         super().__init__(*args, **kwargs)
-        departments = registering_departments(user) if user is not None else Department.objects.none()
-        cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
-        if not self.is_bound:  # a posted form shows what was posted: no need to read the choice
-            only = list(departments[:2])
-            if len(only) == 1:
-                self.fields["department"].initial = only[0]
-        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(active=True)
+        if department_ids is None:
+            department_ids = registering_department_ids(user) if user is not None else set()
+        ids = department_ids
+        department = cast(CopiedChoiceField, self.fields["department"])
+        department.queryset = Department.objects.filter(pk__in=sorted(ids))
+        department.rows, department.offered = departments_by_id, lambda row: row.pk in ids
+        if not self.is_bound and len(ids) == 1:  # a posted form shows what was posted: no need to read the choice
+            self.fields["department"].initial = department.queryset.first()
+        category = cast(CopiedChoiceField, self.fields["category"])
+        category.queryset = Category.objects.filter(active=True)
+        category.rows, category.offered = categories_by_id, lambda row: row.active
         self.fields["category"].required = True
         self.fields["customer_language"].required = False
         self.fields["customer_language"].initial = site_language()

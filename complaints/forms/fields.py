@@ -1,7 +1,7 @@
 """Form fields shared by the standard intake, the category forms and the step forms."""
 
 import zipfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -17,6 +17,7 @@ from PIL import Image
 
 from complaints.rules.filetypes import HEAD_BYTES, OFFICE_ZIP_EXTENSIONS, content_matches, office_archive_fault
 from complaints.selectors.common import process_settings
+from complaints.selectors.once import reading_once
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 DATETIME_INPUT_FORMATS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
@@ -64,6 +65,29 @@ def date_field(**kwargs: Any) -> forms.DateField:
     return forms.DateField(
         input_formats=["%Y-%m-%d"], widget=forms.DateInput(format="%Y-%m-%d"), validators=[plausible_date], **kwargs
     )
+
+
+class CopiedChoiceField(forms.ModelChoiceField):
+    """A choice of a configuration row (a department, a category). Inside a transition, which reads
+    configuration once (complaints.selectors.once), the posted value is looked up in the process's
+    copy of the rows (`rows`: by id) among those `offered` (the rows the queryset holds) instead of
+    a query; elsewhere, or without both, as Django's ModelChoiceField. The row found is the shared
+    copy: read it, do not change it."""
+
+    rows: Callable[[], dict[int, Any]] | None = None
+    offered: Callable[[Any], bool] | None = None
+
+    def to_python(self, value: Any) -> Any:
+        if self.rows is None or self.offered is None or not reading_once() or value in self.empty_values:
+            return super().to_python(value)
+        key = self.to_field_name or "pk"
+        wanted = str(getattr(value, key) if isinstance(value, self.queryset.model) else value)  # type: ignore[union-attr]
+        for row in self.rows().values():
+            if str(getattr(row, key)) == wanted and self.offered(row):
+                return row
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": wanted}
+        )
 
 
 def limit_length(field: forms.Field, limit: int | None) -> None:

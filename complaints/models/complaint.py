@@ -50,6 +50,10 @@ def site_language() -> str:
     return settings.LANGUAGE_CODE
 
 
+# Fields whose check constraints say what their validators say (Complaint.validate_constraints).
+RESTATED_BY_VALIDATORS = ("requested_amount", "satisfaction")
+
+
 class Complaint(Process):
     """One customer complaint from intake to follow-up.
 
@@ -279,6 +283,12 @@ class Complaint(Process):
                 name="complaint_satisfaction_1_5",
             ),
         ]
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        """The check constraints restate the amount's and the satisfaction's field validators, which
+        `full_clean` has just run (the database still enforces them): checked again here, each would
+        cost the form a savepoint and a query. Other constraints are validated as usual."""
+        super().validate_constraints(exclude={*(exclude or ()), *RESTATED_BY_VALIDATORS})
 
     def __str__(self) -> str:
         return self.reference or str(_("New complaint"))

@@ -123,11 +123,15 @@ def queue_holders(permission: str) -> list[Any]:
     return [m.user for m in memberships]
 
 
+def registering_department_ids(user: Any) -> set[int]:
+    """The ids of the active departments in which the user may register complaints (from the
+    memberships the user object has read once: no query of its own after that)."""
+    return {row.department_id for row in membership_rows(user) if row.can_register and row.department_active}
+
+
 def registering_departments(user: Any) -> QuerySet[Department]:
-    """Returns the departments in which the user may register complaints (from the memberships
-    the user object has read once: no subquery over memberships per use)."""
-    ids = {row.department_id for row in membership_rows(user) if row.can_register and row.department_active}
-    return Department.objects.filter(pk__in=sorted(ids))
+    """Returns the departments in which the user may register complaints (`registering_department_ids`)."""
+    return Department.objects.filter(pk__in=sorted(registering_department_ids(user)))
 
 
 def complaints_visible_to(user: Any) -> QuerySet[Complaint]:

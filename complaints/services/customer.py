@@ -134,6 +134,7 @@ def customer_link_issue(*, complaint: Complaint, actor: Any = None, now: datetim
         created_by=actor,
         expires_at=now + timedelta(days=portal.link_valid_days),
     )
+    getattr(complaint, "_prefetched_objects_cache", {}).pop("customer_links", None)  # kept ones are stale now
     return signing.Signer(salt=SALT).sign(raw)
 
 
@@ -257,7 +258,7 @@ def customer_registered(*, complaint: Complaint) -> None:
     promised time. Runs once per complaint (a later triage sends nothing)."""
     from complaints.services.clocks import complaint_promise_set
 
-    if complaint.customer_links.exists():
+    if complaint.customer_links.exists():  # no query for a new complaint (complaint_register)
         return
     token = customer_link_issue(complaint=complaint)
     if token is None:

@@ -49,6 +49,7 @@ class HeldRows:
         self.links: list[tuple[int, int]] = []
         self.ids: dict[type[Model], list[int]] = {model: [] for model in HELD_MODELS}
         self.writing = False
+        self.created: set[tuple[type[Model], Any]] = set()  # created_here
 
     def holds(self, model: type[Model]) -> bool:
         return bool(self.rows[model])
@@ -135,6 +136,20 @@ _HELD: ContextVar[HeldRows | None] = ContextVar("redress_held_rows", default=Non
 def held_rows() -> HeldRows | None:
     """This transition's held rows, or None where rows are saved one by one."""
     return _HELD.get()
+
+
+def created_here(instance: Model) -> None:
+    """Notes that this transition inserted the row (the registration: its complaint). Until the
+    transition commits no other transaction sees the row, so nobody else can lock or change it."""
+    held = _HELD.get()
+    if held is not None:
+        held.created.add((type(instance), instance.pk))
+
+
+def is_created_here(instance: Model) -> bool:
+    """Whether this transition inserted the row (`created_here`); False where rows are not held."""
+    held = _HELD.get()
+    return held is not None and (type(instance), instance.pk) in held.created
 
 
 @contextmanager

@@ -12,12 +12,13 @@ from complaints.choices import EventKind, Stage
 from complaints.models import Complaint, Department, ReferenceCounter
 from complaints.models.complaint import INTAKE_FIELDS
 from complaints.rules.reference import format_reference
-from complaints.selectors.common import process_settings, registering_departments
+from complaints.selectors.common import process_settings, registering_department_ids
 from complaints.selectors.intake_forms import EffectiveForm
 from complaints.services.attachments import attachment_add
 from complaints.services.emotion import emotion_change, emotion_change_record
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
+from complaints.services.held_rows import created_here
 from complaints.services.intake_forms import answers_store
 from complaints.services.learning import suggestion_record
 
@@ -26,6 +27,10 @@ def reference_sequence(*, prefix: str, year: int) -> str:
     """The PostgreSQL sequence that numbers one prefix's year (the prefix is admin-set text, so it
     is spelt in hex to make a safe name)."""
     return f"complaints_reference_{prefix.encode().hex()}_{year}"
+
+
+# The reference sequences this process has seen committed: a sequence, once created, is not dropped.
+_SEQUENCES: set[str] = set()
 
 
 def reference_numbers(*, prefix: str, year: int, count: int = 1) -> int:
@@ -51,8 +56,12 @@ def reference_numbers(*, prefix: str, year: int, count: int = 1) -> int:
     params: list[str | int] = [name, name, count] if count > 1 else [name]
     with connection.cursor() as cursor:
         for attempt in (1, 2):
+            if name in _SEQUENCES:
+                break
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
             if cursor.fetchone()[0]:
+                # Kept once committed (it may be this transaction's own, not created if it rolls back).
+                transaction.on_commit(lambda: _SEQUENCES.add(name))
                 break
             # Created inside the caller's transaction: a concurrent first registration of the year
             # waits for it, then fails on the catalogue's unique index and finds the sequence.
@@ -93,7 +102,7 @@ def complaint_register(
     if (
         not is_system(receiver)
         and not receiver.is_superuser
-        and not registering_departments(receiver).filter(pk=department.pk).exists()
+        and department.pk not in registering_department_ids(receiver)
     ):
         raise Refused(_("You may not register complaints for %(department)s.") % {"department": department})
     for field in INTAKE_FIELDS:
@@ -111,6 +120,7 @@ def complaint_register(
         for field, value in emotion.new.items():
             setattr(complaint, field, value)
     complaint.save()
+    created_here(complaint)
     event_record(
         complaint=complaint,
         kind=EventKind.REGISTERED,
@@ -134,6 +144,11 @@ def complaint_register(
             "answers": [],
             "notes": [],
         }
+    # New: no customer link yet (customer_registered issues the first without asking again).
+    complaint._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        **getattr(complaint, "_prefetched_objects_cache", {}),
+        "customer_links": complaint.customer_links.none(),
+    }
     if emotion is not None and emotion.changed:
         emotion_change_record(complaint=complaint, change=emotion, trigger="intake", actor=receiver)
     suggestion_record(complaint=complaint, actor=receiver)
