@@ -50,8 +50,8 @@ def site_language() -> str:
     return settings.LANGUAGE_CODE
 
 
-# Fields whose check constraints say what their validators say (Complaint.validate_constraints).
-RESTATED_BY_VALIDATORS = ("requested_amount", "satisfaction")
+# Check constraints that say what their fields' validators say (Complaint.get_constraints).
+RESTATED_BY_VALIDATORS = frozenset({"complaint_amount_not_negative", "complaint_satisfaction_1_5"})
 
 
 class Complaint(Process):
@@ -284,11 +284,14 @@ class Complaint(Process):
             ),
         ]
 
-    def validate_constraints(self, exclude: Any = None) -> None:
-        """The check constraints restate the amount's and the satisfaction's field validators, which
-        `full_clean` has just run (the database still enforces them): checked again here, each would
-        cost the form a savepoint and a query. Other constraints are validated as usual."""
-        super().validate_constraints(exclude={*(exclude or ()), *RESTATED_BY_VALIDATORS})
+    def get_constraints(self) -> list[tuple[type[models.Model], list[Any]]]:
+        """The constraints `full_clean` validates: not the check constraints that restate the
+        amount's and the satisfaction's field validators, which it has just run (the database still
+        enforces them): checked again, each costs the form a savepoint, a query and building it."""
+        return [
+            (model, [c for c in constraints if c.name not in RESTATED_BY_VALIDATORS])
+            for model, constraints in super().get_constraints()
+        ]
 
     def __str__(self) -> str:
         return self.reference or str(_("New complaint"))
@@ -297,6 +300,14 @@ class Complaint(Process):
         # A copy masked for a reader (selectors.privacy.shield) must never overwrite the real details.
         if getattr(self, "_contact_masked", False):
             raise ValueError("A complaint masked for display cannot be saved.")
+        fields = kwargs.get("update_fields")
+        if fields is not None and not args and set(kwargs) == {"update_fields"}:
+            # Inside a transition the save is written with the complaint's others (services.held_rows).
+            from complaints.services.held_rows import held_rows
+
+            held = held_rows()
+            if held is not None and held.hold_update(self, fields):
+                return
         super().save(*args, **kwargs)
 
     @property

@@ -14,12 +14,17 @@ held), so the flow's joins, the lists' rows, the timeline and every selector see
 have seen. A savepoint writes what is held before it begins, and its rollback drops what was held
 inside it, so code that catches an error inside a transition keeps exactly the rows it kept before.
 
+A complaint's `save(update_fields=...)` inside a transition is held the same way (a registration
+saves the new complaint three times after its INSERT: triage, the promise, the stage): the values are
+taken when it is called, merged per complaint, and written in one UPDATE per complaint before any
+statement that names the complaints' table, before a savepoint, or at the end.
+
 Ids stay in creation order within a case: a task's are drawn inside the transaction, under the
 case's lock, and a sequence only grows (the custom steps' "latest pass" reads the highest id);
 events get theirs in the order they were held. PostgreSQL only (its foreign keys are checked at
 commit); elsewhere, and outside a transition, rows are saved one by one as before."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -29,10 +34,11 @@ from django.db.models import Model
 from django.db.models.signals import post_save
 from viewflow.workflow.models import Task
 
-from complaints.models import ComplaintEvent
+from complaints.models import Complaint, ComplaintEvent
 
 HELD_MODELS: tuple[type[Model], ...] = (Task, ComplaintEvent)  # written in this order
 TASK_LINK: Any = Task.previous.through  # a task's "previous" row
+COMPLAINTS_TABLE = Complaint._meta.db_table  # (its name begins the events' too: they write both)
 IDS_AT_ONCE = 8  # ids drawn per model and query; the unused ones are left as a gap in the sequence
 _SEQUENCES: dict[type[Model], str] = {}
 
@@ -50,6 +56,28 @@ class HeldRows:
         self.ids: dict[type[Model], list[int]] = {model: [] for model in HELD_MODELS}
         self.writing = False
         self.created: set[tuple[type[Model], Any]] = set()  # created_here
+        self.updates: dict[Any, dict[str, Any]] = {}  # a complaint's pk → its columns' values, to UPDATE
+
+    def holding(self) -> bool:
+        return any(self.rows.values()) or bool(self.updates)
+
+    def _watch(self) -> None:
+        """Something is held now: statements are watched until it is written."""
+        if not self.holding():
+            connection.execute_wrappers.append(self._before_statement)
+
+    def hold_update(self, instance: Any, fields: Iterable[str]) -> bool:
+        """Keeps a complaint's save of these fields, with their values now, to be written in one
+        UPDATE with its other held saves. False (not held: save it now) for a field of the process's
+        own table (viewflow's)."""
+        concrete = [instance._meta.get_field(name) for name in fields]
+        if any(field.model is not type(instance) or not field.concrete for field in concrete):
+            return False
+        self._watch()
+        values = self.updates.setdefault(instance.pk, {})
+        for field in concrete:
+            values[field.attname] = field.pre_save(instance, False)
+        return True
 
     def holds(self, model: type[Model]) -> bool:
         return bool(self.rows[model])
@@ -64,21 +92,23 @@ class HeldRows:
             if row.flow_task and not row.flow_task_type:
                 row.flow_task_type = row.flow_task.task_type  # as Task.save() does
         row.__dict__["save"] = _unwritten  # the object is the row until it is written
-        if not any(self.rows.values()):
-            connection.execute_wrappers.append(self._before_statement)
+        self._watch()
         self.rows[model].append(row)
         if previous is not None:
             self.links.append((row.pk, previous.pk))
 
     def write(self) -> None:
-        """Writes what is held, one INSERT per table; a written task's later saves are UPDATEs."""
-        if not any(self.rows.values()):
+        """Writes what is held, one INSERT per table, then one UPDATE per complaint saved; a written
+        task's later saves are UPDATEs."""
+        if not self.holding():
             return
-        rows, links = self.rows, self.links
-        self.rows, self.links = {model: [] for model in HELD_MODELS}, []
+        rows, links, updates = self.rows, self.links, self.updates
+        self.rows, self.links, self.updates = {model: [] for model in HELD_MODELS}, [], {}
         connection.execute_wrappers.remove(self._before_statement)
         self.writing = True
         try:
+            for pk, values in updates.items():
+                Complaint.objects.filter(pk=pk).update(**values)
             for model, held in rows.items():
                 for row in held:
                     row.__dict__.pop("save")
@@ -97,20 +127,22 @@ class HeldRows:
 
     def drop(self) -> None:
         """What is held is not to be written: the transaction, or the savepoint it was held in, rolls back."""
-        if any(self.rows.values()):
+        if self.holding():
             connection.execute_wrappers.remove(self._before_statement)
         for held in self.rows.values():
             for row in held:
                 row.__dict__.pop("save", None)
-        self.rows, self.links = {model: [] for model in HELD_MODELS}, []
+        self.rows, self.links, self.updates = {model: [] for model in HELD_MODELS}, [], {}
 
     def _before_statement(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         if not self.writing:
             if sql.startswith("ROLLBACK TO SAVEPOINT"):
                 # Held since the savepoint began (it wrote what was held before it): undone with it.
                 self.drop()
-            elif sql.startswith("SAVEPOINT") or any(
-                model._meta.db_table in sql for model, held in self.rows.items() if held
+            elif (
+                sql.startswith("SAVEPOINT")
+                or any(model._meta.db_table in sql for model, held in self.rows.items() if held)
+                or (self.updates and COMPLAINTS_TABLE in sql)
             ):
                 self.write()
         return execute(sql, params, many, context)

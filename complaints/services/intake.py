@@ -29,10 +29,6 @@ def reference_sequence(*, prefix: str, year: int) -> str:
     return f"complaints_reference_{prefix.encode().hex()}_{year}"
 
 
-# The reference sequences this process has seen committed: a sequence, once created, is not dropped.
-_SEQUENCES: set[str] = set()
-
-
 def reference_numbers(*, prefix: str, year: int, count: int = 1) -> int:
     """Reserves `count` consecutive reference numbers for the prefix's year and returns the first.
 
@@ -52,16 +48,19 @@ def reference_numbers(*, prefix: str, year: int, count: int = 1) -> int:
             counter.save(update_fields=["last"])
         return counter.last - count + 1
     name = reference_sequence(prefix=prefix, year=year)
-    draw = "SELECT setval(%s, nextval(%s) + %s - 1)" if count > 1 else "SELECT nextval(%s)"
-    params: list[str | int] = [name, name, count] if count > 1 else [name]
+    # One query draws, if the sequence exists (to_regclass: NULL when it does not, and the draw of
+    # NULL is NULL); the year's first registration creates it, then draws.
+    draw = (
+        "SELECT setval(seq, nextval(seq) + %s - 1) FROM to_regclass(%s) AS seq"
+        if count > 1
+        else "SELECT nextval(to_regclass(%s))"
+    )
+    params: list[str | int] = [count, name] if count > 1 else [name]
     with connection.cursor() as cursor:
+        cursor.execute(draw, params)
+        last_drawn = cursor.fetchone()[0]
         for attempt in (1, 2):
-            if name in _SEQUENCES:
-                break
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
-            if cursor.fetchone()[0]:
-                # Kept once committed (it may be this transaction's own, not created if it rolls back).
-                transaction.on_commit(lambda: _SEQUENCES.add(name))
+            if last_drawn is not None:
                 break
             # Created inside the caller's transaction: a concurrent first registration of the year
             # waits for it, then fails on the catalogue's unique index and finds the sequence.
@@ -69,12 +68,11 @@ def reference_numbers(*, prefix: str, year: int, count: int = 1) -> int:
             try:
                 with transaction.atomic():
                     cursor.execute(f'CREATE SEQUENCE "{name}" START WITH {(last or 0) + 1}')
-                break
             except DatabaseError:
                 if attempt == 2:
                     raise
-        cursor.execute(draw, params)
-        last_drawn = cursor.fetchone()[0]
+            cursor.execute(draw, params)
+            last_drawn = cursor.fetchone()[0]
     return last_drawn - count + 1
 
 

@@ -12,7 +12,7 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from complaints.choices import EventKind
-from complaints.models import ComplaintEvent, TaskUrgency
+from complaints.models import Complaint, ComplaintEvent, TaskUrgency
 from complaints.services.events import event_record
 from complaints.services.held_rows import held_rows
 from complaints.services.transitions import one_transition
@@ -111,3 +111,54 @@ def test_a_savepoint_rolled_back_drops_what_was_held_inside_it(org: Any, agent: 
         event_record(complaint=complaint, kind=EventKind.NOTE, actor=agent, note="After.")
     notes = list(complaint.events.filter(kind=EventKind.NOTE).order_by("pk").values_list("note", flat=True))
     assert notes == ["Kept.", "After."] and kept.pk is not None
+
+
+def test_a_complaints_saves_in_one_transition_are_one_update_seen_by_any_read(org: Any, agent: Any) -> None:
+    """A transition's saves of one complaint are written together, with the values they had when
+    saved; any statement that names the complaints' table reads them written."""
+    complaint = register(agent, org)
+    with CaptureQueriesContext(connection) as queries, one_transition():
+        complaint.product_model = "X-100"
+        complaint.save(update_fields=["product_model"])
+        complaint.batch_number = "B7"
+        complaint.save(update_fields=["batch_number"])
+        complaint.batch_number = "not saved"  # changed after its save: not written
+        assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]  # held
+        assert Complaint.objects.filter(pk=complaint.pk, product_model="X-100", batch_number="B7").exists()
+        complaint.order_number = "O-1"
+        complaint.save(update_fields=["order_number"])
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "complaints_complaint"')]
+    assert len(updates) == 2  # one before the read, one at the end
+    row = Complaint.objects.values("product_model", "batch_number", "order_number").get(pk=complaint.pk)
+    assert row == {"product_model": "X-100", "batch_number": "B7", "order_number": "O-1"}
+    assert connection.execute_wrappers == []
+
+
+def test_a_held_save_rolled_back_with_its_savepoint_or_transition_is_not_written(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    with one_transition():
+        complaint.product_model = "kept"
+        complaint.save(update_fields=["product_model"])
+        try:
+            with transaction.atomic():  # the savepoint writes what was held before it
+                complaint.batch_number = "undone"
+                complaint.save(update_fields=["batch_number"])
+                raise RuntimeError("refused")
+        except RuntimeError:
+            pass
+    row = Complaint.objects.values("product_model", "batch_number").get(pk=complaint.pk)
+    assert row == {"product_model": "kept", "batch_number": ""}
+    with pytest.raises(RuntimeError), one_transition():
+        complaint.product_model = "lost"
+        complaint.save(update_fields=["product_model"])
+        raise RuntimeError("refused")
+    assert Complaint.objects.get(pk=complaint.pk).product_model == "kept"
+    assert connection.execute_wrappers == []
+
+
+def test_a_save_of_the_process_table_or_of_every_field_is_not_held(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    with one_transition(), CaptureQueriesContext(connection) as queries:
+        complaint.save(update_fields=["status"])  # viewflow's process table
+        complaint.save()
+    assert len([q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]) >= 3
