@@ -8,6 +8,7 @@ whole transition anyway."""
 from typing import Any
 
 from django.db import transaction
+from django.urls import path
 from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -20,6 +21,7 @@ from viewflow.workflow.status import STATUS
 
 from complaints.services.assignment import may_manage
 from complaints.services.held_rows import held_rows
+from flows.task_pages import step_form_view, task_view
 from web import assignment
 
 
@@ -156,6 +158,7 @@ class End(flow.End):
     activation_class = EndActivation
 
 
+
 class SavedStartActivation(StartViewActivation):
     """viewflow's start, for a process the intake service (complaint_register) saved before the flow
     runs. viewflow saves the process again before it finishes the start task; for a complaint that
@@ -196,3 +199,40 @@ class View(flow.View):
         if task.owner_id is None or user is None or user.is_anonymous:
             return False
         return may_manage(user=user, task=task)
+
+    # The step's pages through flows.task_pages (one read of the task, its process and the
+    # process's row; no savepoint of their own), the URLs and checks viewflow's.
+    def _task_url(self, suffix: str, view: Any, name: str) -> Any:
+        return path(f"<int:process_pk>/{self.name}/<int:task_pk>/{suffix}", view, name=name)
+
+    @property
+    def view_path(self) -> Any:
+        return self._task_url("execute/", step_form_view(self, self.view), "execute")
+
+    @property
+    def index_path(self) -> Any:
+        return self.index_view and self._task_url("", task_view(self, self.index_view), "index")
+
+    @property
+    def detail_path(self) -> Any:
+        return self.detail_view and self._task_url(
+            "detail/", task_view(self, self.detail_view, permission=self.can_view), "detail"
+        )
+
+    @property
+    def assign_path(self) -> Any:
+        return self.assign_view and self._task_url(
+            "assign/", task_view(self, self.assign_view, permission=self.can_assign), "assign"
+        )
+
+    @property
+    def unassign_path(self) -> Any:
+        return self.unassign_view and self._task_url(
+            "unassign/", task_view(self, self.unassign_view, permission=self.can_unassign), "unassign"
+        )
+
+    @property
+    def reassign_path(self) -> Any:
+        return self.reassign_view and self._task_url(
+            "reassign/", task_view(self, self.reassign_view, permission=self.can_unassign), "reassign"
+        )

@@ -636,6 +636,8 @@ NOT_DOORS: dict[str, str] = {
             "transitions.one_transition",
             "transitions.transition",
             "transitions.refusals_caught",
+            "transitions.page_transaction",
+            "transitions.refusal_gives_up_page",
             "held_rows.held_rows",
             "held_rows.rows_held",
             "appeal.appeal_queue",
