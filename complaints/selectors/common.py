@@ -13,9 +13,10 @@ from complaints.models import Complaint, Department, Membership, ProcessSettings
 from complaints.rules import capa
 from complaints.rules.routing import QUEUE_PREFIX, UNROUTED_QUEUE, queue_permission
 from complaints.rules.trees import subtree_ids
-from complaints.selectors.once import read_once
+from complaints.selectors.once import config_row, read_once
 from complaints.selectors.regional import follow_up_hours
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
+from complaints.selectors.routing import stage_profiles_by_id
 
 
 def process_settings() -> ProcessSettings:
@@ -302,7 +303,7 @@ def permanent_actions_effective(*, complaint: Complaint) -> bool:
 def stage_runs(*, complaint: Complaint, stage: str) -> bool:
     """Returns whether an optional stage runs for this complaint (its stage profile says; a
     complaint without a profile runs every stage)."""
-    profile = complaint.stage_profile
+    profile = config_row(complaint, "stage_profile", stage_profiles_by_id)  # the process's copy
     return True if profile is None else profile.runs(stage)
 
 
