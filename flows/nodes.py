@@ -14,7 +14,7 @@ from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.nodes import end, func, handle, if_gate, split, switch, view
+from viewflow.workflow.nodes import end, func, handle, if_gate, join, split, switch, view
 from viewflow.workflow.nodes.start import StartViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
@@ -109,6 +109,64 @@ class EndActivation(HeldCreate, end.EndActivation):
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
+class JoinActivation(join.JoinActivation):
+    """viewflow's Join, reached by a walk: the join task's process is the walk's (viewflow reads it
+    and its complaint again), whether every branch is in is asked once per arrival (viewflow asks
+    when it checks the completion may proceed, again when it completes, and reads the tokens a
+    third time), and no savepoint where an error rolls back the whole transition."""
+
+    def __init__(self, task: Any) -> None:
+        super().__init__(task)
+        self._prefixes: set[Any] | None = None
+        self._done: bool | None = None
+
+    @classmethod
+    def create(cls, flow_task: Any, prev_activation: Any, token: Any, data: Any = None, seed: Any = None) -> Any:
+        tasks = flow_task.flow_class.task_class._default_manager.filter(
+            flow_task=flow_task, process=prev_activation.process, status__in=[STATUS.NEW, STATUS.STARTED]
+        )
+        found = list(tasks[:2])
+        if len(found) > 1:
+            raise FlowRuntimeError("More than one join instance for process found")
+        if found:
+            task = found[0]
+            task.process = prev_activation.process  # the same row, already read
+        else:
+            task = new_task(
+                flow_task,
+                prev_activation,
+                token.get_base_split_token() if token.is_split_token() else token,
+                data,
+                seed,
+            )
+            task.save()
+        task.previous.add(prev_activation.task)
+        return cls(task)
+
+    def _join_token_prefixes(self) -> Any:
+        if self._prefixes is None:
+            self._prefixes = super()._join_token_prefixes()
+        return self._prefixes
+
+    def is_done(self) -> bool:
+        if self._done is None:
+            self._done = bool(super().is_done())
+        return self._done
+
+    @Activation.status.super()
+    def complete(self) -> None:
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            join_prefixes = self._join_token_prefixes()
+            if len(join_prefixes) > 1:
+                raise FlowRuntimeError(f"Multiple tokens {join_prefixes} came to join {self.flow_task.name}")
+            if join_prefixes and self.flow_task._continue_on_condition:
+                active_tasks = self._active_join_tasks(next(iter(join_prefixes)))
+                if active_tasks.exists() and self.flow_task._continue_on_condition(self, active_tasks):
+                    self.cancel_active_tasks(active_tasks)
+            super(join.JoinActivation, self).complete.original()  # viewflow's base completion
+        self._prefixes = self._done = None
+
+
 class ViewActivation(view.ViewActivation):
     """viewflow's human task activation; its new task is held with the walk's tasks when the walk
     holds some (alone, holding would add the query that draws its id)."""
@@ -157,6 +215,9 @@ class Handle(flow.Handle):
 class End(flow.End):
     activation_class = EndActivation
 
+
+class Join(flow.Join):
+    activation_class = JoinActivation
 
 
 class SavedStartActivation(StartViewActivation):
