@@ -209,7 +209,7 @@ def _written_new(rows: list[Notification]) -> list[Notification]:
         return list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
     opts = Notification._meta
     for row in rows:
-        row._prepare_related_fields_for_save(operation_name="bulk_create")
+        row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
     returned = Notification.objects._insert(  # type: ignore[attr-defined]
         rows,
         fields=[f for f in opts.local_concrete_fields if not f.primary_key],

@@ -155,10 +155,10 @@ def _refresh_at_once(complaint_ids: list[int], task_ids: list[int]) -> int:
         tasks = Task.objects.filter(wanted, flow_task_type="HUMAN", status__in=OPEN)
         from complaints.selectors.worklist import with_deadlines  # the selector imports the models; no cycle
 
-        sql, params = with_deadlines(tasks).values(*FIELDS).order_by().query.sql_with_params()
+        sql, compiled = with_deadlines(tasks).values(*FIELDS).order_by().query.sql_with_params()
         slots = [
             (at, next(i for i, mark in enumerate(marks) if mark is p))
-            for at, p in enumerate(params)
+            for at, p in enumerate(compiled)
             if any(mark is p for mark in marks)
         ]
         if sorted(index for _at, index in slots) != [0, 1, 2, 3]:
@@ -175,7 +175,7 @@ def _refresh_at_once(complaint_ids: list[int], task_ids: list[int]) -> int:
             f'INSERT INTO "{table}" ({names}) SELECT {chosen} FROM fresh WHERE "case_id" IS NOT NULL '
             f'ON CONFLICT ("task_id") DO UPDATE SET {updates}'
         )
-        _ARRAYS["params"], _ARRAYS["slots"] = list(params), slots
+        _ARRAYS["params"], _ARRAYS["slots"] = list(compiled), slots
     values = [complaint_ids, ContentType.objects.get_for_model(Complaint).pk, complaint_ids, task_ids]
     params = list(_ARRAYS["params"])
     for at, index in _ARRAYS["slots"]:
