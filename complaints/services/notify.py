@@ -187,7 +187,7 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
         )
     if not rows:
         return []
-    created = _written_new(rows)
+    created = notifications_write_new(rows)
     notices_add(rows=created)  # the same messages in the workspace's notification list
     now_ids = [row.pk for row in created if row.deliver_after is None]
     if len(now_ids) == 1:
@@ -197,7 +197,7 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
     return created
 
 
-def _written_new(rows: list[Notification]) -> list[Notification]:
+def notifications_write_new(rows: list[Notification]) -> list[Notification]:
     """Writes the rows whose key is new and returns them, with their ids (a key already written,
     by an earlier happening or a concurrent transaction, is left alone: sending stays idempotent).
     On PostgreSQL one INSERT … ON CONFLICT DO NOTHING RETURNING; elsewhere the keys are looked up

@@ -681,6 +681,7 @@ NOT_DOORS: dict[str, str] = {
             "notify.notifications_resend",
             "notify.notify_event",
             "notify.notify_many",
+            "notify.notifications_write_new",
             "inbox.notices_add",
             "privacy.retention_apply",
             "privacy.complaint_anonymise",
