@@ -1,7 +1,8 @@
 """Our nodes over viewflow's: the start node of a process its intake service has already saved, the
 human-step View with claim, release and reassign going through complaints.services.assignment
-(conditional update, timeline event) and reassign switched on, and the nodes a walk passes
-(gateways, functions, the end) written once with the walk's other tasks
+(conditional update, timeline event) and reassign switched on, its pages through
+flows.task_pages (one read of the task, no savepoint inside the lock), and the nodes a walk passes
+(gateways, functions, the join, the end) written once with the walk's other tasks
 (complaints.services.held_rows) and without a savepoint each where an error rolls back the
 whole transition anyway."""
 
