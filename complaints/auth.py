@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.contrib.auth.models import Permission
+from django.db.models import Value
 
 from complaints.rules.mentions import mention_queue
 from complaints.rules.routing import queue_permission
@@ -20,6 +22,28 @@ REGISTER_PERMISSION = "complaints.register_complaint"
 _CACHE = "_redress_membership_perms"
 
 
+def model_permissions_at_once(user_obj: Any) -> None:
+    """Fills ModelBackend's two caches of a user's model permissions (`_user_perm_cache`, their own;
+    `_group_perm_cache`, their groups'; the names of django.contrib.auth.backends.ModelBackend)
+    from one query where ModelBackend reads them in two. The same rows: a superuser's are every
+    permission in both, as ModelBackend gives them."""
+    if not user_obj.is_active or user_obj.is_anonymous or hasattr(user_obj, "_user_perm_cache"):
+        return
+    columns = ("content_type__app_label", "codename")
+    if user_obj.is_superuser:
+        everything = {f"{app}.{name}" for app, name in Permission.objects.values_list(*columns).order_by()}
+        user_obj._user_perm_cache, user_obj._group_perm_cache = everything, set(everything)
+        return
+    own = Permission.objects.filter(user=user_obj).annotate(source=Value("user")).values_list(*columns, "source")
+    groups = (
+        Permission.objects.filter(group__user=user_obj).annotate(source=Value("group")).values_list(*columns, "source")
+    )
+    found: dict[str, set[str]] = {"user": set(), "group": set()}
+    for app, name, source in own.order_by().union(groups.order_by(), all=True):
+        found[source].add(f"{app}.{name}")
+    user_obj._user_perm_cache, user_obj._group_perm_cache = found["user"], found["group"]
+
+
 class MembershipBackend(BaseBackend):
     """Grants each member (and each department head) `view_complaint` (and the side-task flows'
     view permissions), the queue of each (department, role) they hold, and `register_complaint`
@@ -28,6 +52,18 @@ class MembershipBackend(BaseBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
+        model_permissions_at_once(user_obj)  # ModelBackend is asked next
+        return self._membership_permissions(user_obj)
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return False
+        if perm in self._membership_permissions(user_obj):
+            return True
+        model_permissions_at_once(user_obj)  # ModelBackend is asked next
+        return False
+
+    def _membership_permissions(self, user_obj: Any) -> set[str]:
         if not hasattr(user_obj, _CACHE):
             from complaints.selectors.common import membership_rows, only_roles
 
@@ -55,9 +91,6 @@ class MembershipBackend(BaseBackend):
                 perms.update(SIDE_VIEW_PERMISSIONS)
             setattr(user_obj, _CACHE, perms)
         return set(getattr(user_obj, _CACHE))
-
-    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
-        return perm in self.get_all_permissions(user_obj, obj)
 
     def get_user(self, user_id: Any) -> Any:
         """A session names the backend that signed its user in; Django's test client and

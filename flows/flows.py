@@ -243,7 +243,7 @@ class ComplaintFlow(flow.Flow):
         .onCreate(enter(Stage.CONTAINMENT))
         .Next(this.analysis_done)
     )
-    analysis_done = flow.Join().Annotation(title=_("Contained and analysed")).Next(this.needs_permanent_actions)
+    analysis_done = nodes.Join().Annotation(title=_("Contained and analysed")).Next(this.needs_permanent_actions)
     needs_permanent_actions = (
         nodes.If(runs(RoutedStage.PERMANENT_ACTIONS))
         .Annotation(title=_("Permanent actions in this profile?"))

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -130,14 +131,16 @@ def complaint_of_url(
     model = flow_class.process_class
     own = issubclass(model, Complaint)
     columns = ("pk", *ROW) if own else ("case_id",)
-    found = model._default_manager.filter(pk=process_pk, flow_class=flow_class).values_list(*columns).first()
-    if found is None or found[0] is None:
+    processes = model._default_manager.filter(pk=process_pk, flow_class=flow_class)
+    if task_pk is not None:  # the task's fit read with the process's row: one query
+        node = extra.get("node")
+        if node is None or node.flow_class is not flow_class:
+            return None
+        task = flow_class.task_class._default_manager.filter(pk=task_pk, process_id=process_pk, flow_task=node)
+        processes = processes.annotate(task_fits=Exists(task))
+        columns = (*columns, "task_fits")
+    found = processes.values_list(*columns).first()
+    if found is None or found[0] is None or (task_pk is not None and not found[-1]):
         return None
-    complaint_id, row = found[0], (dict(zip(ROW, found[1:], strict=True)) if own else None)
-    if task_pk is None:
-        return complaint_id, row
-    node = extra.get("node")
-    if node is None or node.flow_class is not flow_class:
-        return None
-    task = flow_class.task_class._default_manager.filter(pk=task_pk, process_id=process_pk, flow_task=node)
-    return (complaint_id, row) if task.exists() else None
+    complaint_id, row = found[0], (dict(zip(ROW, found[1 : 1 + len(ROW)], strict=True)) if own else None)
+    return complaint_id, row

@@ -1,7 +1,8 @@
 """Our nodes over viewflow's: the start node of a process its intake service has already saved, the
 human-step View with claim, release and reassign going through complaints.services.assignment
-(conditional update, timeline event) and reassign switched on, and the nodes a walk passes
-(gateways, functions, the end) written once with the walk's other tasks
+(conditional update, timeline event) and reassign switched on, its pages through
+flows.task_pages (one read of the task, no savepoint inside the lock), and the nodes a walk passes
+(gateways, functions, the join, the end) written once with the walk's other tasks
 (complaints.services.held_rows) and without a savepoint each where an error rolls back the
 whole transition anyway."""
 
@@ -9,18 +10,20 @@ from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
+from django.urls import path
 from django.utils.timezone import now
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.nodes import end, func, handle, if_gate, split, switch, view
+from viewflow.workflow.nodes import end, func, handle, if_gate, join, split, switch, view
 from viewflow.workflow.nodes.start import StartViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from complaints.services.assignment import may_manage
 from complaints.services.held_rows import held_rows, is_created_here
+from flows.task_pages import step_form_view, task_view
 from web import assignment
 
 
@@ -108,6 +111,64 @@ class EndActivation(HeldCreate, end.EndActivation):
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
+class JoinActivation(join.JoinActivation):
+    """viewflow's Join, reached by a walk: the join task's process is the walk's (viewflow reads it
+    and its complaint again), whether every branch is in is asked once per arrival (viewflow asks
+    when it checks the completion may proceed, again when it completes, and reads the tokens a
+    third time), and no savepoint where an error rolls back the whole transition."""
+
+    def __init__(self, task: Any) -> None:
+        super().__init__(task)
+        self._prefixes: set[Any] | None = None
+        self._done: bool | None = None
+
+    @classmethod
+    def create(cls, flow_task: Any, prev_activation: Any, token: Any, data: Any = None, seed: Any = None) -> Any:
+        tasks = flow_task.flow_class.task_class._default_manager.filter(
+            flow_task=flow_task, process=prev_activation.process, status__in=[STATUS.NEW, STATUS.STARTED]
+        )
+        found = list(tasks[:2])
+        if len(found) > 1:
+            raise FlowRuntimeError("More than one join instance for process found")
+        if found:
+            task = found[0]
+            task.process = prev_activation.process  # the same row, already read
+        else:
+            task = new_task(
+                flow_task,
+                prev_activation,
+                token.get_base_split_token() if token.is_split_token() else token,
+                data,
+                seed,
+            )
+            task.save()
+        task.previous.add(prev_activation.task)
+        return cls(task)
+
+    def _join_token_prefixes(self) -> Any:
+        if self._prefixes is None:
+            self._prefixes = super()._join_token_prefixes()
+        return self._prefixes
+
+    def is_done(self) -> bool:
+        if self._done is None:
+            self._done = bool(super().is_done())
+        return self._done
+
+    @Activation.status.super()
+    def complete(self) -> None:
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            join_prefixes = self._join_token_prefixes()
+            if len(join_prefixes) > 1:
+                raise FlowRuntimeError(f"Multiple tokens {join_prefixes} came to join {self.flow_task.name}")
+            if join_prefixes and self.flow_task._continue_on_condition:
+                active_tasks = self._active_join_tasks(next(iter(join_prefixes)))
+                if active_tasks.exists() and self.flow_task._continue_on_condition(self, active_tasks):
+                    self.cancel_active_tasks(active_tasks)
+            super(join.JoinActivation, self).complete.original()  # viewflow's base completion
+        self._prefixes = self._done = None
+
+
 class ViewActivation(view.ViewActivation):
     """viewflow's human task activation; its new task is held with the walk's tasks when the walk
     holds some (alone, holding would add the query that draws its id)."""
@@ -155,6 +216,10 @@ class Handle(flow.Handle):
 
 class End(flow.End):
     activation_class = EndActivation
+
+
+class Join(flow.Join):
+    activation_class = JoinActivation
 
 
 class SavedStartActivation(StartViewActivation):
@@ -210,3 +275,40 @@ class View(flow.View):
         if task.owner_id is None or user is None or user.is_anonymous:
             return False
         return may_manage(user=user, task=task)
+
+    # The step's pages through flows.task_pages (one read of the task, its process and the
+    # process's row; no savepoint of their own), the URLs and checks viewflow's.
+    def _task_url(self, suffix: str, view: Any, name: str) -> Any:
+        return path(f"<int:process_pk>/{self.name}/<int:task_pk>/{suffix}", view, name=name)
+
+    @property
+    def view_path(self) -> Any:
+        return self._task_url("execute/", step_form_view(self, self.view), "execute")
+
+    @property
+    def index_path(self) -> Any:
+        return self.index_view and self._task_url("", task_view(self, self.index_view), "index")
+
+    @property
+    def detail_path(self) -> Any:
+        return self.detail_view and self._task_url(
+            "detail/", task_view(self, self.detail_view, permission=self.can_view), "detail"
+        )
+
+    @property
+    def assign_path(self) -> Any:
+        return self.assign_view and self._task_url(
+            "assign/", task_view(self, self.assign_view, permission=self.can_assign), "assign"
+        )
+
+    @property
+    def unassign_path(self) -> Any:
+        return self.unassign_view and self._task_url(
+            "unassign/", task_view(self, self.unassign_view, permission=self.can_unassign), "unassign"
+        )
+
+    @property
+    def reassign_path(self) -> Any:
+        return self.reassign_view and self._task_url(
+            "reassign/", task_view(self, self.reassign_view, permission=self.can_unassign), "reassign"
+        )

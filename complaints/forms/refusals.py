@@ -3,14 +3,17 @@ the customer's pages (portal) alike, so it lives beside the forms both import.
 
 A valid form calls `perform` (one service call) inside a transaction; the service's `Refused`
 comes back as a translated message on the page the user is on and changes nothing (the
-transaction is rolled back); otherwise `succeeded` answers (a redirect with a message)."""
+transaction is rolled back); otherwise `succeeded` answers (a redirect with a message). On a task
+page whose whole transaction is given up on a refusal (`page_transaction`, flows/task_pages.py) the
+refusal leaves the page as `PageRefused` and is answered after the rollback."""
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpResponse
 
 from complaints.services.errors import Refused
-from complaints.services.transitions import refusals_caught
+from complaints.services.transitions import PageRefused, refusal_gives_up_page, refusals_caught
 
 
 def refusal_text(refusal: Refused) -> str:
@@ -48,5 +51,7 @@ class RefusalFormMixin:
             with refusals_caught():
                 result = self.perform(form.cleaned_data)
         except Refused as refusal:
+            if refusal_gives_up_page():  # nothing may be read before the rollback: answer after it
+                raise PageRefused(partial(self.refused, form, refusal)) from refusal
             return self.refused(form, refusal)
         return self.succeeded(form, result)

@@ -13,9 +13,10 @@ from complaints.models import Complaint, Department, Membership, ProcessSettings
 from complaints.rules import capa
 from complaints.rules.routing import QUEUE_PREFIX, UNROUTED_QUEUE, queue_permission
 from complaints.rules.trees import subtree_ids
-from complaints.selectors.once import read_once
+from complaints.selectors.once import config_row, read_once
 from complaints.selectors.regional import follow_up_hours
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
+from complaints.selectors.routing import departments_by_id, levels_by_id, stage_profiles_by_id
 
 
 def process_settings() -> ProcessSettings:
@@ -286,11 +287,15 @@ def route_queue(*, complaint: Complaint, route: StageRoute | None) -> str:
     """Returns the queue a step routed by `route` waits in. While the complaint is escalated,
     steps that move up with escalation go to its level's queue. A step the admin has not routed
     waits for someone with the process-manager permission, never for everybody."""
-    if route is not None and route.follows_escalation and complaint.is_escalated:
-        from complaints.selectors.escalation import level_queue
+    if route is not None and route.follows_escalation:
+        # complaint.is_escalated, with the levels from the process's configuration copy
+        level = config_row(complaint, "level", levels_by_id)
+        start = config_row(complaint, "start_level", levels_by_id)
+        if level is not None and start is not None and level.rank > start.rank:
+            from complaints.selectors.escalation import level_queue
 
-        return level_queue(level=complaint.level, complaint=complaint)[0]
-    department = (route.department or complaint.department) if route else None
+            return level_queue(level=level, complaint=complaint)[0]
+    department = (route.department or config_row(complaint, "department", departments_by_id)) if route else None
     if route is None or department is None:
         return UNROUTED_QUEUE
     return queue_permission(department_code=department.code, role_code=route.role.code)
@@ -306,7 +311,7 @@ def permanent_actions_effective(*, complaint: Complaint) -> bool:
 def stage_runs(*, complaint: Complaint, stage: str) -> bool:
     """Returns whether an optional stage runs for this complaint (its stage profile says; a
     complaint without a profile runs every stage)."""
-    profile = complaint.stage_profile
+    profile = config_row(complaint, "stage_profile", stage_profiles_by_id)  # the process's copy
     return True if profile is None else profile.runs(stage)
 
 

@@ -14,7 +14,13 @@ from complaints.rules.signals import next_rank, previous_rank
 from complaints.selectors.intake_forms import categories_by_id
 from complaints.selectors.names import in_every_language
 from complaints.selectors.once import config_row, read_once
-from complaints.selectors.routing import department_chain, level_department, levels_by_id, priorities_by_id
+from complaints.selectors.routing import (
+    department_chain,
+    departments_by_id,
+    level_department,
+    levels_by_id,
+    priorities_by_id,
+)
 
 OPEN_TASK_STATUSES = ("NEW", "ASSIGNED", "STARTED")
 HUMAN_TASK_TYPES = ("HUMAN",)
@@ -48,7 +54,7 @@ def level_below(level: EscalationLevel, levels: list[EscalationLevel] | None = N
 def level_queue(*, level: EscalationLevel, complaint: Complaint) -> tuple[str, Department | None]:
     """Returns the queue (owner permission) of a level's handlers for this complaint and their
     department; a level with no department above the complaint waits for process managers."""
-    department = level_department(level=level, department=complaint.department)
+    department = level_department(level=level, department=config_row(complaint, "department", departments_by_id))
     if department is None:
         return UNROUTED_QUEUE, None
     return queue_permission(department_code=department.code, role_code=level.role.code), department

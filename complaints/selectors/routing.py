@@ -309,12 +309,22 @@ def rule_row(rule: RoutingRule, specs: dict[str, FieldSpec]) -> RuleRow:
     )
 
 
+def _stage_profiles() -> dict[tuple[int | None, int | None], StageProfile]:
+    """Every stage profile by (category, priority), read once per configuration."""
+    return read_once(
+        "stage_profiles", lambda: {(p.category_id, p.priority_id): p for p in StageProfile.objects.all()}, shared=True
+    )
+
+
+def stage_profiles_by_id() -> dict[int, StageProfile]:
+    """Every stage profile by id (the same read as `stage_profile_for`'s)."""
+    return {profile.pk: profile for profile in _stage_profiles().values()}
+
+
 def stage_profile_for(*, category: Category | None, priority: Priority | None) -> StageProfile | None:
     """Returns the most specific profile: category + priority, category, parent categories (each
     with the priority first), then priority alone, then the default profile."""
-    profiles = read_once(
-        "stage_profiles", lambda: {(p.category_id, p.priority_id): p for p in StageProfile.objects.all()}, shared=True
-    )
+    profiles = _stage_profiles()
     priority_id = priority.pk if priority is not None else None
     node = category
     seen: set[int] = set()

@@ -106,9 +106,10 @@ def step_form_version(step: CustomStep) -> FormVersion | None:
 
 def run_form(run: CustomStepRun) -> EffectiveForm:
     """Returns the questions a run's task asks: the version it started with (later versions apply
-    to later tasks)."""
-    version = run.form_version
-    return step_form(version) if version is not None else EffectiveForm(category=None)
+    to later tasks). Read once per request (the page's form and the service's check share it)."""
+    if run.form_version_id is None:
+        return EffectiveForm(category=None)
+    return read_once(f"run_form:{run.form_version_id}", lambda: step_form(run.form_version))
 
 
 def point_next_move(*, complaint_id: int, point: str, batch: int) -> str:

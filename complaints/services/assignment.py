@@ -56,8 +56,19 @@ def may_claim(*, user: Any, task: Task) -> bool:
     return user.is_superuser or not task.owner_permission or user.has_perm(task.owner_permission)
 
 
+def _case_id(task: Task) -> int | None:
+    """The complaint the task's process belongs to; from the process row when the caller has read
+    it with the task (a task page, an activation), else from the database."""
+    if not Task.process.is_cached(task):  # type: ignore[attr-defined]
+        return complaint_of_process(task.process_id)
+    process = task.process
+    if issubclass(process.flow_class.process_class, Complaint):
+        return int(process.pk)
+    return process.artifact_object_id  # a side process's case (CaseArtifact keeps them equal)
+
+
 def _record(*, task: Task, kind: str, actor: Any, old: dict[str, Any], new: dict[str, Any], note: str = "") -> None:
-    case_id = complaint_of_process(task.process_id)
+    case_id = _case_id(task)
     if case_id is None:
         return
     event_record(complaint=Complaint(pk=case_id), kind=kind, actor=actor, old=old, new=new, note=note)
@@ -79,7 +90,7 @@ def task_claim(*, task: Task, actor: Any, now: datetime | None = None) -> Task:
         _record(
             task=task, kind=EventKind.CLAIMED, actor=actor, old={}, new={"step": _step(task), "owner": _name(actor)}
         )
-    task.refresh_from_db()
+    task.owner, task.status, task.assigned = actor, STATUS.ASSIGNED, now  # as the UPDATE stored them
     return task
 
 
@@ -103,7 +114,7 @@ def task_release(*, task: Task, actor: Any) -> Task:
             old={"owner": _name(owner)},
             new={"step": _step(task), "queue": task.owner_permission or ""},
         )
-    task.refresh_from_db()
+    task.owner, task.status, task.assigned = None, STATUS.NEW, None  # as the UPDATE stored them
     return task
 
 
@@ -136,7 +147,7 @@ def task_reassign(*, task: Task, actor: Any, to_user: Any, note: str = "", now: 
             new={"step": _step(task), "owner": _name(to_user)},
             note=note,
         )
-    task.refresh_from_db()
+    task.owner, task.assigned = to_user, now  # as the UPDATE stored them
     return task
 
 

@@ -27,7 +27,13 @@ from complaints.selectors.routing import departments_by_id, levels_by_id
 from complaints.services.attachments import attachment_add
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
-from complaints.services.notify import in_language, notification_enqueue, notify_event, render
+from complaints.services.notify import (
+    in_language,
+    notification_enqueue,
+    notifications_write_new,
+    notify_event,
+    render,
+)
 from complaints.services.work import NoOpenStep, complaint_process_start, complaint_step_complete
 
 SALT = "redress.customer-link"
@@ -200,23 +206,21 @@ def customer_notify(
         return []
     language = customer_language(complaint)
     subject, text = customer_message(complaint=complaint, event=event, language=language, context=context or {})
-    rows = []
-    for channel, address in addresses:
-        key = f"{event}:{complaint.pk}:{occasion}:customer:{channel.code if channel else 'email'}"
-        row, created = Notification.objects.get_or_create(
-            key=key[:200],
-            defaults={
-                "event": event,
-                "complaint": complaint,
-                "channel": channel,
-                "address": address,
-                "subject": subject[:300],
-                "body": body or text,
-            },
+    candidates = [
+        Notification(
+            key=f"{event}:{complaint.pk}:{occasion}:customer:{channel.code if channel else 'email'}"[:200],
+            event=event,
+            complaint=complaint,
+            channel=channel,
+            address=address,
+            subject=subject[:300],
+            body=body or text,
         )
-        if created:
-            rows.append(row)
-            transaction.on_commit(partial(notification_enqueue, notification_id=row.pk))
+        for channel, address in addresses
+    ]
+    rows = notifications_write_new(candidates)  # one INSERT; a key written before is left alone
+    for row in rows:
+        transaction.on_commit(partial(notification_enqueue, notification_id=row.pk))
     return rows
 
 

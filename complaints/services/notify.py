@@ -15,7 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models.constants import OnConflict
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
@@ -186,18 +187,43 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
         )
     if not rows:
         return []
-    keys = [row.key for row in rows]
-    existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
-    fresh = [row for row in rows if row.key not in existing]
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    notices_add(rows=fresh)  # the same messages in the workspace's notification list
-    created = list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
+    created = notifications_write_new(rows)
+    notices_add(rows=created)  # the same messages in the workspace's notification list
     now_ids = [row.pk for row in created if row.deliver_after is None]
     if len(now_ids) == 1:
         transaction.on_commit(partial(notification_enqueue, notification_id=now_ids[0]))
     elif now_ids:  # one message to the broker for the whole batch
         transaction.on_commit(partial(notifications_enqueue, notification_ids=now_ids))
     return created
+
+
+def notifications_write_new(rows: list[Notification]) -> list[Notification]:
+    """Writes the rows whose key is new and returns them, with their ids (a key already written,
+    by an earlier happening or a concurrent transaction, is left alone: sending stays idempotent).
+    On PostgreSQL one INSERT … ON CONFLICT DO NOTHING RETURNING; elsewhere the keys are looked up
+    first and the rows written read back."""
+    if connection.vendor != "postgresql":
+        existing = set(Notification.objects.filter(key__in=[row.key for row in rows]).values_list("key", flat=True))
+        fresh = [row for row in rows if row.key not in existing]
+        Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+        return list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
+    opts = Notification._meta
+    for row in rows:
+        row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+    returned = Notification.objects._insert(  # type: ignore[attr-defined]
+        rows,
+        fields=[f for f in opts.local_concrete_fields if not f.primary_key],
+        returning_fields=[opts.pk, opts.get_field("key")],
+        on_conflict=OnConflict.IGNORE,
+    )
+    ids = {item[1]: item[0] for item in returned if item}
+    written = []
+    for row in rows:
+        if ids.get(row.key) is not None:
+            row.pk = ids.pop(row.key)  # a key twice in the batch: its first row was written
+            row._state.adding, row._state.db = False, "default"
+            written.append(row)
+    return written
 
 
 def _rows(

@@ -97,7 +97,10 @@ def _check_open(complaint: Complaint) -> None:
 
 
 def _analysis(complaint: Complaint) -> RootCauseAnalysis:
-    """The complaint's analysis row, locked (created empty on first use)."""
+    """The complaint's analysis row, locked (created empty on first use): one query once it exists."""
+    found = RootCauseAnalysis.objects.select_for_update().filter(complaint=complaint).first()
+    if found is not None:
+        return found
     RootCauseAnalysis.objects.get_or_create(complaint=complaint)
     return RootCauseAnalysis.objects.select_for_update().get(complaint=complaint)
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.signals import post_save
 from viewflow.workflow.models import Task
@@ -116,11 +116,80 @@ def urgency_deferred() -> Iterator[None]:
         urgency_refresh(complaint_ids=sorted(complaint_ids), task_ids=sorted(task_ids))
 
 
+# The open rows' read for `_refresh_at_once`, with the ids as arrays: compiled once per process.
+_ARRAYS: dict[str, Any] = {}
+_WANTED = (
+    '("viewflow_task"."process_id" = ANY(ARRAY(SELECT unnest(%s::bigint[]) UNION ALL '
+    'SELECT "viewflow_process"."id" FROM "viewflow_process" WHERE "viewflow_process"."artifact_content_type_id" = %s '
+    'AND "viewflow_process"."artifact_object_id" = ANY(%s::bigint[]))) OR "viewflow_task"."id" = ANY(%s::bigint[]))'
+)
+_COLUMNS = (  # TaskUrgency's column ← the read's column
+    ("task_id", '"pk"'),
+    ("case_id", '"case_id"'),
+    ("owner_id", '"owner_id"'),
+    ("owner_permission", "COALESCE(\"owner_permission\", '')"),
+    ("status", '"status"'),
+    ("created", '"created"'),
+    ("rank", '"clock_rank"'),
+    ("due", '"clock_due"'),
+    ("warn", '"clock_warn"'),
+    ("kind", "COALESCE(\"clock_kind\", '')"),
+    ("paused_left", '"paused_left"'),
+    ("paused_kind", "COALESCE(\"paused_kind\", '')"),
+)
+
+
+def _refresh_at_once(complaint_ids: list[int], task_ids: list[int]) -> int:
+    """`urgency_refresh` on PostgreSQL in one statement: the open rows read (the complaints' tasks,
+    their side processes' tasks, the given tasks: each an `= ANY(array)` PostgreSQL answers from
+    the task table's process and id indexes, the side processes from the artifact index), the rows
+    no longer open deleted and the others written (INSERT … ON CONFLICT), from the same read."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models.expressions import RawSQL
+
+    from complaints.models import Complaint
+
+    if "sql" not in _ARRAYS:
+        marks = [[_MARK - i] for i in range(4)]  # stand-ins, found again by identity
+        wanted = RawSQL(_WANTED, marks, output_field=models.BooleanField())  # noqa: S611 (constant SQL, ids as parameters)
+        tasks = Task.objects.filter(wanted, flow_task_type="HUMAN", status__in=OPEN)
+        from complaints.selectors.worklist import with_deadlines  # the selector imports the models; no cycle
+
+        sql, compiled = with_deadlines(tasks).values(*FIELDS).order_by().query.sql_with_params()
+        slots = [
+            (at, next(i for i, mark in enumerate(marks) if mark is p))
+            for at, p in enumerate(compiled)
+            if any(mark is p for mark in marks)
+        ]
+        if sorted(index for _at, index in slots) != [0, 1, 2, 3]:
+            raise AssertionError("the deadline rows' read did not compile as expected")
+        table = TaskUrgency._meta.db_table
+        names = ", ".join(f'"{column}"' for column, _source in _COLUMNS)
+        chosen = ", ".join(source for _column, source in _COLUMNS)
+        updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column, _source in _COLUMNS[1:])
+        _ARRAYS["sql"] = (
+            f"WITH fresh AS MATERIALIZED ({sql}), "  # noqa: S608 (names from the model, values as parameters)
+            f'gone AS (DELETE FROM "{table}" WHERE ("case_id" = ANY(%s::bigint[]) OR "task_id" = ANY(%s::bigint[])) '
+            f'AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh."pk" = "{table}"."task_id" '
+            'AND fresh."case_id" IS NOT NULL)) '
+            f'INSERT INTO "{table}" ({names}) SELECT {chosen} FROM fresh WHERE "case_id" IS NOT NULL '
+            f'ON CONFLICT ("task_id") DO UPDATE SET {updates}'
+        )
+        _ARRAYS["params"], _ARRAYS["slots"] = list(compiled), slots
+    values = [complaint_ids, ContentType.objects.get_for_model(Complaint).pk, complaint_ids, task_ids]
+    params = list(_ARRAYS["params"])
+    for at, index in _ARRAYS["slots"]:
+        params[at] = values[index]
+    with connection.cursor() as cursor:
+        cursor.execute(_ARRAYS["sql"], [*params, complaint_ids, task_ids])
+        return int(cursor.rowcount)
+
+
 def urgency_refresh(*, complaint_ids: Iterable[int] = (), task_ids: Iterable[int] = ()) -> int:
     """Rewrites the TaskUrgency rows of the open human tasks of these complaints (with their side
-    processes) and of these tasks; a task no longer open loses its row. Three or four queries
-    however many tasks; nothing yet inside `urgency_deferred()` (they are refreshed when it ends).
-    Returns how many rows now stand."""
+    processes) and of these tasks; a task no longer open loses its row. One statement on PostgreSQL
+    (`_refresh_at_once`), three or four queries elsewhere, however many tasks; nothing yet inside
+    `urgency_deferred()` (they are refreshed when it ends). Returns how many rows now stand."""
     complaint_ids, task_ids = [i for i in complaint_ids if i], [i for i in task_ids if i]
     pending = _deferred.get()
     if pending is not None:
@@ -129,6 +198,8 @@ def urgency_refresh(*, complaint_ids: Iterable[int] = (), task_ids: Iterable[int
         return 0
     if not complaint_ids and not task_ids:
         return 0
+    if connection.vendor == "postgresql":
+        return _refresh_at_once(sorted(set(complaint_ids)), sorted(set(task_ids)))
     if complaint_ids:
         stale_q = Q(case_id__in=complaint_ids) | Q(task_id__in=task_ids) if task_ids else Q(case_id__in=complaint_ids)
     else:
