@@ -308,10 +308,10 @@ class WorklistMixin:
 
     def get_page_data(self, page: Any) -> Any:
         if hasattr(page, "object_list"):
-            page.object_list = attach_cases(list(page.object_list))
+            page.object_list = attach_cases(list(page.object_list), self.request.user)
             rows = page.object_list
         else:  # unpaginated: the rows themselves
-            page = attach_cases(list(page))
+            page = attach_cases(list(page), self.request.user)
             rows = page
         # One access-log row for the page: the customers it shows in full, and the search term.
         list_seen(

@@ -29,6 +29,7 @@ from viewflow.workflow.status import STATUS
 
 from complaints.models import Clock, Complaint, ComplaintEvent, Department, Membership, TaskUrgency
 from complaints.rules.routing import normalise_text, parse_queue_permission
+from complaints.selectors.privacy import contact_policy
 
 # The complaint a task row belongs to: the process itself, or the case of a side process (an
 # approval, a collaboration request, another department's corrective action, a mention).
@@ -88,13 +89,18 @@ SIDE_RELATED: dict[str, tuple[str, ...]] = {
 }
 
 
-def attach_cases(rows: list[Any]) -> list[Any]:
+def attach_cases(rows: list[Any], reader: Any = None) -> list[Any]:
     """Gives each task row of a page its case and its side process (an approval, a collaboration
     request, a corrective action, a mention), so the columns and summaries read no more rows: one
-    query for the cases and one per kind of side process on the page."""
-    cases = Complaint.objects.select_related("owner").in_bulk(
-        {row.case_id for row in rows if getattr(row, "case_id", None)}
-    )
+    query for the cases and one per kind of side process on the page. With `reader` (the user the
+    page is for), whether they revealed each case's contact details comes with the cases."""
+    cases_read = Complaint.objects.select_related("owner")
+    policy = contact_policy(reader) if reader is not None else None
+    if policy is not None and policy.authenticated and not policy.admin:
+        cases_read = policy.reveal_rows(cases_read)
+    cases = cases_read.in_bulk({row.case_id for row in rows if getattr(row, "case_id", None)})
+    if policy is not None:
+        policy.reveals_read(cases.values())
     attach_config(cases.values())
     wanted: dict[Any, set[int]] = {}
     for row in rows:
