@@ -16,7 +16,12 @@ from viewflow.workflow.models import Task
 
 from complaints.models import Complaint
 from complaints.rules.names import person_name
-from complaints.selectors.common import ConfigurationMissing, complaint_is_visible, complaint_is_visible_to
+from complaints.selectors.common import (
+    SEEN_COMPLAINT,
+    ConfigurationMissing,
+    complaint_is_visible,
+    complaint_is_visible_to,
+)
 
 
 class FlowLockFailedMiddleware:
@@ -83,6 +88,8 @@ class ComplaintScopeMiddleware:
             if lost is None:
                 raise Http404
             return lost
+        if row is not None:
+            setattr(request, SEEN_COMPLAINT, complaint_id)  # the complaint page reads it without the scope
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -86,9 +86,9 @@ def task_entries(tasks: list[Task]) -> list[Entry]:
     return entries
 
 
-def event_entries(complaint: Complaint) -> list[Entry]:
+def event_entries(complaint: Complaint, events: list[Any] | None = None) -> list[Entry]:
     entries = []
-    for event in complaint.events.select_related("actor"):
+    for event in complaint.events.select_related("actor") if events is None else events:
         sentence = event_sentence(event.kind, event.new, event.old)
         entries.append(
             Entry(
@@ -107,14 +107,19 @@ def event_entries(complaint: Complaint) -> list[Entry]:
 
 
 def complaint_timeline(
-    *, complaint: Complaint, groups: list[str] | None = None, tasks: list[Task] | None = None
+    *,
+    complaint: Complaint,
+    groups: list[str] | None = None,
+    tasks: list[Task] | None = None,
+    events: list[Any] | None = None,
 ) -> Timeline:
     """Returns everything that happened to the complaint, newest first: its events (intake, triage,
     notes, contacts, escalations, collaboration, analyses, actions, notifications) and the life of
     its tasks (`tasks`: case_tasks, when the caller has them already), limited to the chosen filter
-    groups. Two queries at most."""
+    groups (`events`: the complaint's events with their actors, when the caller has them). Two
+    queries at most."""
     tasks = list(case_tasks(complaint)) if tasks is None else tasks
-    everything = event_entries(complaint) + task_entries(tasks)
+    everything = event_entries(complaint, events) + task_entries(tasks)
     everything.sort(key=lambda entry: (entry.at, entry.group != "tasks", entry.order), reverse=True)
     selected = groups_selected(groups or [])
     counts: dict[str, int] = {}

@@ -36,12 +36,14 @@ from complaints.selectors.worklist import (
     MENU_COUNT_CAP,
     ClockState,
     attach_cases,
+    breached_branches,
     breached_rows,
     case_of,
     clock_state,
     deadline_filter,
     inbox_rows,
     menu_counts,
+    queue_branches,
     queue_rows,
     tasks_search,
     user_queues,
@@ -209,15 +211,33 @@ class PeekPaginator(Paginator):
 
     FALLBACK_PAGES = 4
 
+    def __init__(self, *args: Any, branches: Callable[[Any], list[Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.branches = branches
+
     def page(self, number: Any) -> Any:
         number = self.validate_number(number) if "count" in self.__dict__ else self._number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        rows = list(self._merged(bottom + self.per_page + 1)[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
         self.more = len(rows) > self.per_page
         self.__dict__["count"] = bottom + len(rows)  # what the summary and has_next read
         return self._get_page(rows[: self.per_page], number, self)  # type: ignore[attr-defined]
+
+    def _merged(self, limit: int) -> Any:
+        """The list, narrowed to the first `limit` rows (in the list's order) of each of its parts
+        (`branches`: disjoint parts covering the list, each of which PostgreSQL reads in that order
+        from an index, such as the user's queues; their rows' ids): one query, each part's index read
+        as far as the page, where one walk in the list's order would pass every other queue's rows
+        first. A part's rows that the list's conditions drop (a flow the user may not view) leave
+        the page short, never show more."""
+        rows: Any = self.object_list
+        parts = self.branches(rows) if self.branches else []
+        if len(parts) < 2:  # one part (one queue) is read as the list itself
+            return rows
+        firsts = [part.values("pk")[:limit] for part in parts]
+        return rows.filter(pk__in=firsts[0].union(*firsts[1:], all=True))
 
     def _number(self, number: Any) -> int:
         try:
@@ -247,8 +267,9 @@ class PeekPaginator(Paginator):
 
 
 def peek_paginator(view: Any, queryset: Any, *args: Any, **kwargs: Any) -> PeekPaginator:
-    """A list view's paginator, reading one row past the page instead of counting."""
-    return PeekPaginator(queryset, *args, **kwargs)
+    """A list view's paginator, reading one row past the page instead of counting (and the view's
+    parts of the list one by one, where it has them: `list_branches`)."""
+    return PeekPaginator(queryset, *args, branches=getattr(view, "list_branches", None), **kwargs)
 
 
 class WorklistMixin:
@@ -287,10 +308,10 @@ class WorklistMixin:
 
     def get_page_data(self, page: Any) -> Any:
         if hasattr(page, "object_list"):
-            page.object_list = attach_cases(list(page.object_list))
+            page.object_list = attach_cases(list(page.object_list), self.request.user)
             rows = page.object_list
         else:  # unpaginated: the rows themselves
-            page = attach_cases(list(page))
+            page = attach_cases(list(page), self.request.user)
             rows = page
         # One access-log row for the page: the customers it shows in full, and the search term.
         list_seen(
@@ -315,6 +336,11 @@ class WorklistMixin:
         for mark, value in zip(marks, ids, strict=True):
             url = url.replace(mark, str(value))
         return str(url)
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether the list is filtered, searched or sorted by a column (anything but its pages)."""
+        return any(value for key, value in self.request.GET.items() if key != "page")
 
     @property
     def now(self) -> datetime:
@@ -486,6 +512,9 @@ class QueueView(WorklistMixin, WorkflowQueueListView):
     columns = tuple(c for c in WorklistMixin.columns if c != "owner")
     bulk_actions = (Action(name=_("Claim selected tasks"), viewname="tasks_assign"),)
 
+    def list_branches(self, rows: QuerySet[Any]) -> list[QuerySet[Any]]:
+        return queue_branches(rows if self.narrowed else None, self.request.user)
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         user = self.request.user
@@ -515,11 +544,14 @@ class BreachedView(WorklistMixin, WorkflowInboxListView):
     title = _("Breached")
     bulk_actions = ()
 
+    def list_branches(self, rows: QuerySet[Any]) -> list[QuerySet[Any]]:
+        return breached_branches(rows if self.narrowed else None, self.request.user, self.now)
+
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         user = self.request.user
         tasks = self.model._default_manager.filter_available(self.flow_classes, user)
-        return breached_rows(tasks.select_related(*LIST_RELATED), user)
+        return breached_rows(tasks.select_related(*LIST_RELATED), user, self.now)
 
 
 def badge(count: int) -> Any:

@@ -40,12 +40,14 @@ def top_level_decided(complaint: Complaint) -> bool:
     return any(user.is_superuser or top.rank in held_ranks(user=user, complaint=complaint) for user in deciders)
 
 
-def appeal_refusal(*, complaint: Complaint, portal: PortalSettings | None, now: datetime) -> str | None:
+def appeal_refusal(
+    *, complaint: Complaint, portal: PortalSettings | None, now: datetime, appealed: bool | None = None
+) -> str | None:
     """Why this complaint cannot be appealed now (translated, for the customer too), or None when
-    it can."""
+    it can. `appealed`: whether it has an appeal, when the caller has just read it (else asked)."""
     if appeal_office(portal) is None or portal is None:
         return _("Appeals are not open yet. Please call our hotline.")
-    if complaint.appeals.exists():
+    if complaint.appeals.exists() if appealed is None else appealed:
         return _("This complaint was already appealed; the customer-experience office reviews it once.")
     closed = is_closed(complaint)
     bar = appeal_bar(

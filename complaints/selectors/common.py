@@ -212,6 +212,12 @@ def complaint_is_visible_to(*, complaint_id: int, user: Any) -> bool:
     )
 
 
+# Set on a request by flows.middleware.ComplaintScopeMiddleware: the id of the complaint the URL
+# names, once complaint_is_visible found the user sees it (the complaint page then reads that row
+# without the scope's conditions).
+SEEN_COMPLAINT = "_redress_complaint_seen"
+
+
 def complaint_is_visible(
     *, user: Any, complaint_id: int, department_id: int | None, owner_id: int | None, receiver_id: int | None
 ) -> bool:

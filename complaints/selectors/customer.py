@@ -168,7 +168,9 @@ def customer_view(*, complaint: Complaint) -> CustomerView:
         )
     appeal = Appeal.objects.filter(case=complaint).first()
     refusal = (
-        appeal_refusal(complaint=complaint, portal=portal_settings(), now=timezone.now()) if appeal is None else ""
+        appeal_refusal(complaint=complaint, portal=portal_settings(), now=timezone.now(), appealed=False)
+        if appeal is None
+        else ""
     )
     return CustomerView(
         complaint=complaint,

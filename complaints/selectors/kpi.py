@@ -69,6 +69,7 @@ from complaints.models import (
 from complaints.models.clock import COMPLAINT_CLOCK_KINDS
 from complaints.models.kpi import KPI_DAY_PARTS
 from complaints.rules import kpi as rules
+from complaints.selectors.once import read_once
 from complaints.selectors.routing import ConfigurationMissing
 
 # Periods up to this many weeks trend per week, longer ones per month (page layout, not policy).
@@ -132,13 +133,22 @@ def may_see_dashboard(user: Any) -> bool:
 
     from complaints.selectors.common import membership_rows
 
-    # One query: the user's roles (in active departments) are the request's, read once.
+    # The user's roles (in active departments) are the request's, read once.
     roles = {row.role_id for row in membership_rows(user) if row.department_active}
-    if not roles:
-        return False
-    return KpiSettings.dashboard_roles.through.objects.filter(
-        kpisettings_id=Subquery(KpiSettings.objects.order_by("pk").values("pk")[:1]), role_id__in=roles
-    ).exists()
+    return bool(roles) and not roles.isdisjoint(dashboard_role_ids())
+
+
+def dashboard_role_ids() -> frozenset[int]:
+    """The roles the KPI settings let see the dashboard: from the process's configuration copy (a
+    write to the settings or their roles gives the configuration token a new number, migration
+    0042, so a role taken away is refused from the next request on), else one query."""
+
+    def load() -> frozenset[int]:
+        first = Subquery(KpiSettings.objects.order_by("pk").values("pk")[:1])
+        rows = KpiSettings.dashboard_roles.through.objects.filter(kpisettings_id=first)
+        return frozenset(rows.values_list("role_id", flat=True))
+
+    return read_once("dashboard_roles", load, shared=True)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from complaints.choices import DepartmentScope
@@ -49,6 +49,8 @@ class ContactPolicy:
         # A template rendered without a request passes "" for request.user: nobody, masked.
         self.authenticated = bool(getattr(user, "is_authenticated", False))
         self.admin = self.authenticated and user.is_superuser
+        # Complaint id → revealed now, for complaints whose reveal was read with them (reveal_rows).
+        self.known_reveals: dict[int, bool] = {}
 
     @cached_property
     def settings(self) -> PrivacyPolicy:
@@ -88,6 +90,29 @@ class ContactPolicy:
             },
             shared=True,
         )
+
+    def reveal_rows(self, complaints: Any) -> Any:
+        """`complaints` (a queryset) with whether this user revealed each one's contact details and
+        the reveal still runs, read in the same query (`_redress_revealed`): a page of a list asks
+        no further query about them (see is_revealed)."""
+        now = timezone.now()
+        reveals = AccessLog.objects.filter(
+            user=self.user, kind=AccessLog.Kind.REVEAL, until__gt=now, complaint_id=OuterRef("pk")
+        )
+        return complaints.annotate(_redress_revealed=Exists(reveals))
+
+    def reveals_read(self, complaints: Iterable[Complaint]) -> None:
+        """Takes note of what reveal_rows read with these complaints."""
+        self.known_reveals.update(
+            (c.pk, bool(c._redress_revealed)) for c in complaints if hasattr(c, "_redress_revealed")
+        )
+
+    def is_revealed(self, complaint_id: int) -> bool:
+        """Whether the user revealed this complaint's details and the reveal still runs: as read
+        with the complaint (reveal_rows), else from all their running reveals (one query)."""
+        if "revealed" not in self.__dict__ and complaint_id in self.known_reveals:
+            return self.known_reveals[complaint_id]
+        return complaint_id in self.revealed
 
     @cached_property
     def revealed(self) -> set[int]:
@@ -134,7 +159,7 @@ class ContactPolicy:
             is_owner=complaint.owner_id == self.user.pk,
             held_ranks=self.held_ranks(complaint),
             role_ids=frozenset(role for _dept, role in self.memberships),
-            revealed=complaint.pk in self.revealed,
+            revealed=self.is_revealed(complaint.pk),
         )
         rank = complaint.level.rank if complaint.level_id and complaint.level else None
         return rules.sees_contact(viewer=viewer, policy=self.rule_policy, level_rank=rank)

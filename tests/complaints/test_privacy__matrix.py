@@ -195,6 +195,19 @@ def test_reveal_with_a_reason_shows_the_details_for_the_window_and_is_logged(cas
         assert PHONE not in page(as_user(quality_engineer), case)
 
 
+def test_a_reveal_shows_the_customer_in_full_on_the_worklists_for_its_window(case, quality_engineer, reveal_policy):
+    """The lists read whether the reader revealed each row's case with the page's cases
+    (complaints.selectors.worklist.attach_cases): in full while the reveal runs, masked after."""
+    client = as_user(quality_engineer)
+    queue = client.get("/workflow/queue/").content.decode()
+    assert case.reference in queue and MASKED_NAME in queue and NAME not in queue
+    assert client.post(page_url(case, "reveal"), {"reason": "Call back"}).status_code == 302
+    assert NAME in client.get("/workflow/queue/").content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        later = as_user(quality_engineer).get("/workflow/queue/").content.decode()
+        assert case.reference in later and NAME not in later
+
+
 def test_a_role_the_admin_did_not_name_may_not_reveal(case, tech_contact, reveal_policy):
     client = as_user(tech_contact)
     assert "Show contact details" not in page(client, case)

@@ -86,6 +86,17 @@ def test_who_does_not_read_packs_finds_no_pack_page(pack, agent):
     assert not ReviewDecision.objects.exists()
 
 
+def test_a_role_taken_off_the_dashboard_is_refused_from_the_next_request_on(pack, director):
+    """The dashboard's roles come from the process's configuration copy (complaints.selectors.kpi.
+    dashboard_role_ids): a change to them gives the configuration a new number, read on every request."""
+    client = client_for(director)
+    assert client.get(reverse("dashboard:pack_page", args=[pack.pk])).status_code == 200
+    KpiSettings.objects.get().dashboard_roles.remove(Role.objects.get(code="executive"))
+    assert client.get(reverse("dashboard:pack_page", args=[pack.pk])).status_code == 403
+    KpiSettings.objects.get().dashboard_roles.add(Role.objects.get(code="executive"))
+    assert client.get(reverse("dashboard:pack_page", args=[pack.pk])).status_code == 200
+
+
 def test_the_owner_sees_it_in_the_inbox_and_reports_it_done(pack, director, agent, agent_b):
     _post(client_for(director), pack, owner=agent.pk)
     decision = ReviewDecision.objects.get()

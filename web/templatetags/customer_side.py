@@ -14,6 +14,7 @@ from complaints.selectors.privacy import shield_rows
 register = template.Library()
 
 CUSTOMER_DID = (EventKind.CUSTOMER_ADDED, EventKind.CONFIRMATION, EventKind.FOLLOWED_UP)
+CUSTOMER_CARD_ROWS = 50  # messages and customer actions the card lists (newest first)
 
 
 @register.inclusion_tag("web/complaint/_customer_card.html", takes_context=True)
@@ -30,12 +31,19 @@ def customer_card(context: dict[str, Any], complaint: Complaint) -> dict[str, An
     may_appeal = (
         bool(can_act)
         and appeal is None
-        and appeal_refusal(complaint=complaint, portal=portal_settings(), now=timezone.now()) is None
+        and appeal_refusal(complaint=complaint, portal=portal_settings(), now=timezone.now(), appealed=False) is None
     )
     if appeal is not None:
         (appeal,) = shield_rows([appeal], fields=("grounds", "decision_text", "remedy"), complaint=complaint, full=full)
-    sent = Notification.objects.filter(complaint=complaint, recipient__isnull=True).order_by("-created_at")[:50]
-    did = ComplaintEvent.objects.filter(complaint=complaint, kind__in=CUSTOMER_DID, actor__isnull=True).order_by("-at")
+    # The page hands over what it read for its other cards (web.process_pages); else read here.
+    sent = context.get("customer_sent")
+    if sent is None:
+        newest = Notification.objects.filter(complaint=complaint, recipient__isnull=True).order_by("-created_at")
+        sent = newest[:CUSTOMER_CARD_ROWS]
+    did = context.get("customer_did")
+    if did is None:
+        events = ComplaintEvent.objects.filter(complaint=complaint, kind__in=CUSTOMER_DID, actor__isnull=True)
+        did = events.order_by("-at")[:CUSTOMER_CARD_ROWS]
     return {
         "complaint": complaint,
         "can_act": can_act,
@@ -43,5 +51,5 @@ def customer_card(context: dict[str, Any], complaint: Complaint) -> dict[str, An
         "may_appeal": may_appeal,
         "sent": shield_rows(sent, fields=("address", "subject"), complaint=complaint, full=full),
         "links": CustomerLink.objects.filter(complaint=complaint).order_by("-created_at")[:20],
-        "did": shield_rows(did[:50], fields=("note",), complaint=complaint, full=full),
+        "did": shield_rows(did, fields=("note",), complaint=complaint, full=full),
     }
