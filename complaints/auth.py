@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Value
@@ -51,19 +50,6 @@ class MembershipBackend(BaseBackend):
     when one of their roles may register. Admin edits apply on the next request."""
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
-        perms = self._membership_permissions(user_obj, obj)
-        if obj is None:
-            model_permissions_once(user_obj)  # Django asks ModelBackend (next in settings) too
-        return perms
-
-    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
-        if perm in self._membership_permissions(user_obj, obj):
-            return True
-        if obj is None:
-            model_permissions_once(user_obj)  # not a membership's: ModelBackend is asked next
-        return False
-
-    def _membership_permissions(self, user_obj: Any, obj: Any) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         model_permissions_at_once(user_obj)  # ModelBackend is asked next
@@ -112,25 +98,3 @@ class MembershipBackend(BaseBackend):
         (settings.AUTHENTICATION_BACKENDS puts it before ModelBackend): loads them as ModelBackend
         does (an inactive user is nobody)."""
         return ModelBackend().get_user(user_id)
-
-
-def model_permissions_once(user_obj: Any) -> None:
-    """Reads the user's own and their groups' model permissions in one query (a UNION) into the
-    per-request cache where Django's ModelBackend keeps them (`_perm_cache`), before it is asked:
-    it reads them in two. viewflow asks the appeal and custom-step flows' view permissions on every
-    staff page, which no membership grants. The same set ModelBackend reads (for a superuser every
-    permission), kept on the user object as ModelBackend keeps it: a permission taken away is
-    refused from the next request on. (A backend of our own in ModelBackend's place would sign out
-    every session signed in through it: a session names its backend.)"""
-    if hasattr(user_obj, "_perm_cache") or not user_obj.is_active or user_obj.is_anonymous:
-        return
-    from django.contrib.auth.models import Permission
-
-    fields = ("content_type__app_label", "codename")
-    if user_obj.is_superuser:
-        rows = Permission.objects.values_list(*fields)
-    else:
-        groups = get_user_model()._meta.get_field("groups").related_query_name()
-        own = Permission.objects.filter(user=user_obj).values_list(*fields)
-        rows = own.union(Permission.objects.filter(**{f"group__{groups}": user_obj}).values_list(*fields))
-    user_obj._perm_cache = {f"{app}.{name}" for app, name in rows}
