@@ -71,6 +71,8 @@ class HeldRows:
         UPDATE with its other held saves. False (not held: save it now) for a field of the process's
         own table (viewflow's)."""
         concrete = [instance._meta.get_field(name) for name in fields]
+        if not concrete:
+            return True  # nothing to save, as Django's save(update_fields=[]) saves nothing
         if any(field.model is not type(instance) or not field.concrete for field in concrete):
             return False
         self._watch()

@@ -639,6 +639,8 @@ NOT_DOORS: dict[str, str] = {
             "transitions.page_transaction",
             "transitions.refusal_gives_up_page",
             "held_rows.held_rows",
+            "held_rows.created_here",
+            "held_rows.is_created_here",
             "held_rows.rows_held",
             "appeal.appeal_queue",
             "appeal.may_decide",
