@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,22 +134,6 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-    @classmethod
-    def claim(cls, *, user: Any, key: str, fingerprint: str) -> int | None:
-        """Records the first request with this key (returns the record's id), or None when the user
-        used the key before. One statement, no savepoint: a concurrent request with the same key
-        waits on the unique index until the first one's transaction ends, then gets None (or, if
-        that one rolled back, the key)."""
-        table, key_column = (connection.ops.quote_name(name) for name in (cls._meta.db_table, "key"))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (user_id, {key_column}, fingerprint, created_at) VALUES (%s, %s, %s, %s) "  # noqa: S608 (our names)
-                f"ON CONFLICT (user_id, {key_column}) DO NOTHING RETURNING id",
-                [user.pk, key, fingerprint, timezone.now()],
-            )
-            row = cursor.fetchone()
-        return int(row[0]) if row else None
 
 
 def webhook_secret_new() -> str:

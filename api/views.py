@@ -84,6 +84,7 @@ from complaints.services.clocks import complaint_customer_answered, complaint_wa
 from complaints.services.collaboration import collaboration_request
 from complaints.services.config_io import ConfigImportError, config_export, config_import
 from complaints.services.escalation import complaint_escalate, complaint_send_back
+from complaints.services.inserts import insert_new
 from complaints.services.notes import note_add
 from complaints.services.privacy import access_record
 from complaints.services.stages import contact_log
@@ -192,6 +193,15 @@ def _complaint_start(*, request: Request, payload: Any) -> Complaint:
         )
         activation.execute()
     return complaint
+
+
+def key_claim(*, user: Any, key: str, fingerprint: str) -> int | None:
+    """Records the first request with this Idempotency-Key (returns the record's id), or None when
+    the user sent the key before. One statement, no savepoint: a concurrent request with the same key
+    waits on the unique index until the first one's transaction ends, then gets None (or, if that
+    one rolled back, the key)."""
+    record = IdempotencyRecord(user=user, key=key, fingerprint=fingerprint)
+    return record.pk if insert_new(IdempotencyRecord, [record], unique=("user", "key")) else None
 
 
 def fingerprint(payload: Any) -> str:
@@ -321,7 +331,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         print_ = fingerprint(request.data)
         with transaction.atomic():
             # A concurrent retry with the same key waits on this row until the first commits.
-            record = IdempotencyRecord.claim(user=request.user, key=key, fingerprint=print_)
+            record = key_claim(user=request.user, key=key, fingerprint=print_)
             if record is not None:
                 complaint = complaint_start(request=request, payload=request.data)
                 IdempotencyRecord.objects.filter(pk=record).update(complaint=complaint)

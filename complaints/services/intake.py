@@ -132,21 +132,15 @@ def complaint_register(
     )
     for upload in attachments:
         attachment_add(complaint=complaint, upload=upload, actor=receiver)
+    # What the new complaint has none of yet, as Django's prefetch cache would hold it (the rows are
+    # this transaction's): no customer link (customer_registered issues the first without asking)
+    # and, with nothing answered, no answers and, being new, no notes (triage reads neither back).
+    known: dict[str, Any] = {"customer_links": complaint.customer_links.none()}
     if answer_form is not None and answer_form.versions:  # no form: no answers, and a new complaint has no versions
         answers_store(complaint=complaint, form=answer_form, answers=answers or {}, actor=receiver)
     else:
-        # Nothing answered and, being new, no notes: triage (the next step) need not read either back.
-        # Django's prefetch cache, as prefetch_related would fill it (the rows are this transaction's).
-        complaint._prefetched_objects_cache = {  # type: ignore[attr-defined]
-            **getattr(complaint, "_prefetched_objects_cache", {}),
-            "answers": [],
-            "notes": [],
-        }
-    # New: no customer link yet (customer_registered issues the first without asking again).
-    complaint._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        **getattr(complaint, "_prefetched_objects_cache", {}),
-        "customer_links": complaint.customer_links.none(),
-    }
+        known.update(answers=[], notes=[])
+    complaint._prefetched_objects_cache = {**getattr(complaint, "_prefetched_objects_cache", {}), **known}  # type: ignore[attr-defined]
     if emotion is not None and emotion.changed:
         emotion_change_record(complaint=complaint, change=emotion, trigger="intake", actor=receiver)
     suggestion_record(complaint=complaint, actor=receiver)

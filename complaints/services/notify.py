@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, models, transaction
-from django.db.models.constants import OnConflict
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
@@ -42,6 +41,7 @@ from complaints.selectors.privacy import ContactPolicy, contact_policies
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from complaints.services.events import event_record
 from complaints.services.inbox import notices_add
+from complaints.services.inserts import insert_new
 
 QUIET_EVENTS = (NotificationEvent.DEADLINE_WARNING, NotificationEvent.FOLLOW_UP)
 """Events that wait out a recipient's quiet hours; alerts, breaches and P0 reminders never wait."""
@@ -207,23 +207,7 @@ def notifications_write_new(rows: list[Notification]) -> list[Notification]:
         fresh = [row for row in rows if row.key not in existing]
         Notification.objects.bulk_create(fresh, ignore_conflicts=True)
         return list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
-    opts = Notification._meta
-    for row in rows:
-        row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-    returned = Notification.objects._insert(  # type: ignore[attr-defined]
-        rows,
-        fields=[f for f in opts.local_concrete_fields if not f.primary_key],
-        returning_fields=[opts.pk, opts.get_field("key")],
-        on_conflict=OnConflict.IGNORE,
-    )
-    ids = {item[1]: item[0] for item in returned if item}
-    written = []
-    for row in rows:
-        if ids.get(row.key) is not None:
-            row.pk = ids.pop(row.key)  # a key twice in the batch: its first row was written
-            row._state.adding, row._state.db = False, "default"
-            written.append(row)
-    return written
+    return insert_new(Notification, rows, unique=("key",))
 
 
 def _rows(

@@ -642,6 +642,7 @@ NOT_DOORS: dict[str, str] = {
             "held_rows.created_here",
             "held_rows.is_created_here",
             "held_rows.rows_held",
+            "inserts.insert_new",
             "appeal.appeal_queue",
             "appeal.may_decide",
             "assignment.owner_by_rule",
