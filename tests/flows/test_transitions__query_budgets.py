@@ -135,7 +135,8 @@ def test_a_note_re_triages_the_case_only_when_it_can_move(org: Any, agent: Any) 
 def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> None:  # noqa: F811 (the fixture)
     """The ladder and the card actions that start side work; all over 15.
 
-    Escalation: 38 (was 43, 63 at first; here the new level's bounds, limits, clock rules and step
+    Escalation: 39 alone, 38 when an earlier test in the process has read the level cold already
+    (was 43, 63 at first; here the new level's bounds, limits, clock rules and step
     limits are read for the first time in the process, see Savepoints above): the savepoint pair
     (2), lock and read the case (1), the token (1, and once more at the end for the cold reads: 1),
     the information package snapshot (6: signal names, contacts, actions, side processes, events,
@@ -164,7 +165,7 @@ def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> No
     the case (1), the side process (10), the answered clocks (1), notifications to the approver (7),
     the event (1), the list rows (1)."""
     complaint = register(agent, org)
-    assert measured("escalate", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="risk")) <= 38
+    assert measured("escalate", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="risk")) <= 39
     assert (
         measured(
             "escalate again", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="customer_asked")
