@@ -7,17 +7,19 @@ own (six in a registration). Inside one transition (`one_transition`) the flows'
 (`flows/nodes.py`) and `event_record` hold these rows instead: a task gets its id at once (drawn
 from the table's sequence, eight at a time), an event when it is written (`event_record(...,
 at_once=True)` for a caller that needs its id now); later saves of a held task change only the
-object, and everything held is written when the transition ends, one INSERT per table, in its
-final state. Nothing can read a held row before it is written: any statement that names a held
-table, from any code, first writes what is held (a wrapper on the connection while something is
+object, and everything held is written when the transition ends, in its final state, in one
+statement (an INSERT per table and the complaints' UPDATEs, each a part of one WITH). Nothing can
+read a held row before it is written: any statement that names a held table, from any code, first
+writes what is held (a wrapper on the connection while something is
 held), so the flow's joins, the lists' rows, the timeline and every selector see what they would
 have seen. A savepoint writes what is held before it begins, and its rollback drops what was held
 inside it, so code that catches an error inside a transition keeps exactly the rows it kept before.
 
 A complaint's `save(update_fields=...)` inside a transition is held the same way (a registration
 saves the new complaint three times after its INSERT: triage, the promise, the stage): the values are
-taken when it is called, merged per complaint, and written in one UPDATE per complaint before any
-statement that names the complaints' table, before a savepoint, or at the end.
+taken when it is called, merged per complaint, and written (one UPDATE per complaint, a part of
+the same statement) before any statement that names the complaints' table, before a savepoint, or
+at the end.
 
 Ids stay in creation order within a case: a task's are drawn inside the transaction, under the
 case's lock, and a sequence only grows (the custom steps' "latest pass" reads the highest id);
@@ -30,7 +32,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, sql
+from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save
 from viewflow.workflow.models import Task
 
@@ -100,31 +103,47 @@ class HeldRows:
             self.links.append((row.pk, previous.pk))
 
     def write(self) -> None:
-        """Writes what is held, one INSERT per table, then one UPDATE per complaint saved; a written
-        task's later saves are UPDATEs."""
+        """Writes what is held in one statement: each complaint's UPDATE, each table's INSERT, the
+        tasks' links, as the parts of one WITH (`_one_statement`); a written task's later saves are
+        UPDATEs."""
         if not self.holding():
             return
         rows, links, updates = self.rows, self.links, self.updates
         self.rows, self.links, self.updates = {model: [] for model in HELD_MODELS}, [], {}
         connection.execute_wrappers.remove(self._before_statement)
+        parts: list[tuple[str, tuple[Any, ...]]] = []
+        for pk, values in updates.items():
+            update = Complaint.objects.filter(pk=pk).query.chain(sql.UpdateQuery)
+            update.add_update_values(values)
+            parts.append(update.get_compiler("default").as_sql())
+        returning: list[Any] = []  # the rows whose ids the statement returns (the events')
+        for model, held in rows.items():
+            for row in held:
+                row.__dict__.pop("save")
+                row._prepare_related_fields_for_save(operation_name="bulk_create")
+            if held:
+                opts = model._meta
+                ids_given = held[0].pk is not None
+                fields = [f for f in opts.concrete_fields if ids_given or not f.primary_key]
+                parts.append(_insert_sql(model, held, fields, returning=None if ids_given else opts.pk))
+                if not ids_given:
+                    returning = held
+            if model is Task and links:
+                link_rows = [TASK_LINK(from_task_id=new, to_task_id=old) for new, old in links]
+                fields = [f for f in TASK_LINK._meta.concrete_fields if not f.primary_key]
+                parts.append(_insert_sql(TASK_LINK, link_rows, fields, on_conflict=OnConflict.IGNORE))
         self.writing = True
         try:
-            for pk, values in updates.items():
-                Complaint.objects.filter(pk=pk).update(**values)
-            for model, held in rows.items():
-                for row in held:
-                    row.__dict__.pop("save")
-                if held:
-                    model._default_manager.bulk_create(held)
-                if model is Task and links:
-                    TASK_LINK.objects.bulk_create(
-                        [TASK_LINK(from_task_id=new, to_task_id=old) for new, old in links],
-                        ignore_conflicts=True,
-                    )
+            with connection.cursor() as cursor:
+                cursor.execute(*_one_statement(parts, returns=bool(returning)))
+                ids = [row[0] for row in cursor.fetchall()] if returning else []
         finally:
             self.writing = False
+        for row, pk in zip(returning, ids, strict=True):
+            row.pk = pk
         for model, held in rows.items():  # as save() would have announced them (the lists' rows follow tasks)
             for row in held:
+                row._state.adding, row._state.db = False, "default"
                 post_save.send(sender=model, instance=row, created=True, update_fields=None, raw=False, using="default")
 
     def drop(self) -> None:
@@ -162,6 +181,32 @@ class HeldRows:
                 self.ids[model] = [row[0] for row in cursor.fetchall()]
         finally:
             self.writing = False
+
+
+def _insert_sql(
+    model: type[Model], rows: list[Any], fields: list[Any], *, returning: Any = None, on_conflict: Any = None
+) -> tuple[str, tuple[Any, ...]]:
+    """One INSERT of these rows as Django's bulk_create would write it (one batch)."""
+    query = sql.InsertQuery(model, on_conflict=on_conflict)
+    query.insert_values(fields, rows)
+    compiler = query.get_compiler("default")
+    compiler.returning_fields = [returning] if returning is not None else None
+    [statement] = compiler.as_sql()
+    return statement[0], tuple(statement[1])
+
+
+def _one_statement(parts: list[tuple[str, tuple[Any, ...]]], *, returns: bool) -> tuple[str, tuple[Any, ...]]:
+    """The parts as one statement: each a data-modifying WITH of its own, which PostgreSQL runs
+    to completion whether read or not, all on one snapshot (none reads another's rows; the foreign
+    keys are checked at commit). The last part is the one that returns ids, if one does."""
+    if len(parts) == 1:
+        return parts[0]
+    names = [f"held_{n}" for n in range(len(parts))]
+    withs = ", ".join(f"{name} AS ({text})" for name, (text, _) in zip(names, parts, strict=True))
+    # Django's compiled SQL and our own names; the values are parameters.
+    tail = f"SELECT * FROM {names[-1]}" if returns else "SELECT 1 WHERE false"  # noqa: S608
+    params = tuple(param for _, part_params in parts for param in part_params)
+    return f"WITH {withs} {tail}", params
 
 
 _HELD: ContextVar[HeldRows | None] = ContextVar("redress_held_rows", default=None)
