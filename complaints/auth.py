@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.contrib.auth import backends
+from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Value
 
@@ -26,22 +27,51 @@ def model_permissions_at_once(user_obj: Any) -> None:
     """Fills ModelBackend's two caches of a user's model permissions (`_user_perm_cache`, their own;
     `_group_perm_cache`, their groups'; the names of django.contrib.auth.backends.ModelBackend)
     from one query where ModelBackend reads them in two. The same rows: a superuser's are every
-    permission in both, as ModelBackend gives them."""
+    permission in both, as ModelBackend gives them. Permissions, groups and who holds them are
+    configuration (migration 0043 renews its token on their writes): inside a request or a
+    transition the process's copy answers while the token holds (complaints.selectors.once)."""
     if not user_obj.is_active or user_obj.is_anonymous or hasattr(user_obj, "_user_perm_cache"):
         return
-    columns = ("content_type__app_label", "codename")
+    from complaints.selectors.once import read_once
+
     if user_obj.is_superuser:
-        everything = {f"{app}.{name}" for app, name in Permission.objects.values_list(*columns).order_by()}
-        user_obj._user_perm_cache, user_obj._group_perm_cache = everything, set(everything)
+        everything = read_once("model-permissions:all", _every_permission, shared=True)
+        user_obj._user_perm_cache, user_obj._group_perm_cache = set(everything), set(everything)
         return
-    own = Permission.objects.filter(user=user_obj).annotate(source=Value("user")).values_list(*columns, "source")
+    own, groups = read_once(f"model-permissions:{user_obj.pk}", lambda: _permissions_of(user_obj.pk), shared=True)
+    user_obj._user_perm_cache, user_obj._group_perm_cache = set(own), set(groups)
+
+
+_COLUMNS = ("content_type__app_label", "codename")
+
+
+def _every_permission() -> frozenset[str]:
+    return frozenset(f"{app}.{name}" for app, name in Permission.objects.values_list(*_COLUMNS).order_by())
+
+
+def _permissions_of(user_id: int) -> tuple[frozenset[str], frozenset[str]]:
+    """The user's own model permissions and their groups', in one query."""
+    own = Permission.objects.filter(user=user_id).annotate(source=Value("user")).values_list(*_COLUMNS, "source")
     groups = (
-        Permission.objects.filter(group__user=user_obj).annotate(source=Value("group")).values_list(*columns, "source")
+        Permission.objects.filter(group__user=user_id).annotate(source=Value("group")).values_list(*_COLUMNS, "source")
     )
     found: dict[str, set[str]] = {"user": set(), "group": set()}
     for app, name, source in own.order_by().union(groups.order_by(), all=True):
         found[source].add(f"{app}.{name}")
-    user_obj._user_perm_cache, user_obj._group_perm_cache = found["user"], found["group"]
+    return frozenset(found["user"]), frozenset(found["group"])
+
+
+class ModelBackend(backends.ModelBackend):
+    """Django's ModelBackend; the user a request's session signed in is the one read with the
+    session (config.sessions), not read again."""
+
+    def get_user(self, user_id: Any) -> Any:
+        from config.sessions import user_read_with_session
+
+        user = user_read_with_session(user_id)
+        if user is None:
+            return super().get_user(user_id)
+        return user if self.user_can_authenticate(user) else None
 
 
 class MembershipBackend(BaseBackend):
@@ -78,6 +108,7 @@ class MembershipBackend(BaseBackend):
                 if m.can_register:
                     perms.add(REGISTER_PERMISSION)
             from complaints.models import Department
+            from complaints.selectors.once import read_once
 
             # A department head who is not a member still receives its requests (the head step of
             # a collaboration chain, corrective-action warnings): their inbox and those cases open.
@@ -85,7 +116,11 @@ class MembershipBackend(BaseBackend):
             if (
                 VIEW_PERMISSION not in perms
                 and only_roles(user_obj) is None
-                and Department.objects.filter(head=user_obj, active=True).exists()
+                and read_once(
+                    f"heads:{user_obj.pk}",
+                    lambda: Department.objects.filter(head=user_obj, active=True).exists(),
+                    shared=True,
+                )
             ):
                 perms.add(VIEW_PERMISSION)
                 perms.update(SIDE_VIEW_PERMISSIONS)

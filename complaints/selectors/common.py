@@ -91,10 +91,17 @@ def membership_rows(user: Any) -> list[MembershipRow]:
     roles = only_roles(user)
     kept = getattr(user, _MEMBERSHIPS, None)
     if kept is None or kept[0] != roles:
-        rows = memberships_of(user, active=False).values_list(
-            "department_id", "role_id", "department__code", "role__code", "role__can_register", "department__active"
-        )
-        kept = (roles, [MembershipRow(*row) for row in rows])
+
+        def load() -> tuple[MembershipRow, ...]:
+            rows = memberships_of(user, active=False).values_list(
+                "department_id", "role_id", "department__code", "role__code", "role__can_register", "department__active"
+            )
+            return tuple(MembershipRow(*row) for row in rows)
+
+        # Memberships, departments and roles are configuration (their writes renew its token): the
+        # process's copy answers while the token holds (complaints.selectors.once).
+        ordered = None if roles is None else tuple(sorted(roles))
+        kept = (roles, read_once(f"memberships:{user.pk}:{ordered}", load, shared=True))
         setattr(user, _MEMBERSHIPS, kept)
     return list(kept[1])
 
