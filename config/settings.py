@@ -98,7 +98,9 @@ AUTHENTICATION_BACKENDS = [
     # ModelBackend: a permission a membership grants is answered from the memberships the request
     # has read anyway, without reading the user's and their groups' model permissions (two queries).
     "complaints.auth.MembershipBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, taking the user read with the session (config.sessions) instead of
+    # reading them again.
+    "complaints.auth.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,7 +160,7 @@ AXES_VERBOSE = False
 # request, which would write the session row on every page.
 SESSION_COOKIE_AGE = 60 * env.int("REDRESS_SESSION_IDLE_MINUTES", default=14 * 24 * 60 if DEBUG else 30)
 SESSION_RENEW_SECONDS = max(1, SESSION_COOKIE_AGE // 30)
-SESSION_ENGINE = "config.sessions"  # database sessions, written only when they change
+SESSION_ENGINE = "config.sessions"  # database sessions with their user, written only when they change
 
 # Django's cache: each process's memory unless REDRESS_CACHE_URL names a shared one (redis://…),
 # which several web processes should share. It keeps only what may be a little old: each user's menu

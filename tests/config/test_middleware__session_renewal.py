@@ -6,10 +6,11 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from config.models import Session
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def session_writes(client: Client, url: str = PAGE) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
-    return sum(q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"] for q in queries)
+    return sum(q["sql"].startswith(("UPDATE", "INSERT")) and "redress_session" in q["sql"] for q in queries)
 
 
 def expiry(client: Client) -> Any:
