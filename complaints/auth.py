@@ -61,6 +61,15 @@ def _permissions_of(user_id: int) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(found["user"]), frozenset(found["group"])
 
 
+def membership_queues(user_obj: Any) -> list[str]:
+    """The queues the user's memberships give them (read from the configuration copy): most of
+    their queues, without asking their model permissions, where a queue could also be granted."""
+    if not user_obj.is_active or user_obj.is_anonymous:
+        return []
+    perms = MembershipBackend()._membership_permissions(user_obj)
+    return sorted(p for p in perms if p.startswith("complaints.queue__"))
+
+
 class ModelBackend(backends.ModelBackend):
     """Django's ModelBackend; the user a request's session signed in is the one read with the
     session (config.sessions), not read again."""

@@ -21,6 +21,7 @@ from complaints.selectors.common import (
     ConfigurationMissing,
     complaint_is_visible,
     complaint_is_visible_to,
+    tasks_of_members,
 )
 
 
@@ -72,7 +73,10 @@ class ComplaintScopeMiddleware:
         if process_pk is None or match is None or "workflow" not in match.namespaces:
             return None
         found = complaint_of_url(
-            extra=getattr(match.url_name, "extra", {}), process_pk=process_pk, task_pk=view_kwargs.get("task_pk")
+            extra=getattr(match.url_name, "extra", {}),
+            process_pk=process_pk,
+            task_pk=view_kwargs.get("task_pk"),
+            user=request.user,
         )
         if found is None:
             raise Http404
@@ -125,12 +129,14 @@ ROW = ("department_id", "owner_id", "receiver_id")  # what complaint_is_visible 
 
 
 def complaint_of_url(
-    *, extra: dict[str, Any], process_pk: int, task_pk: int | None
+    *, extra: dict[str, Any], process_pk: int, task_pk: int | None, user: Any = None
 ) -> tuple[int, dict[str, Any] | None] | None:
     """Returns the complaint a workflow URL's process (and task) belong to, with the columns of its
     row that visibility needs when the URL's process is the complaint itself (None for a side
     process: its case is read separately); None when the URL's flow, process, step and task do
-    not fit together."""
+    not fit together. For a `user` who is not a superuser, whether the URL's task is theirs or in
+    a queue their memberships give them comes with the row (`task_mine`: one of the conditions
+    visibility asks of the tasks, answered for this task without asking again)."""
     flow_viewset = extra.get("flow_viewset")
     flow_class = getattr(flow_viewset, "_flow_class", None)
     if flow_class is None:
@@ -139,6 +145,7 @@ def complaint_of_url(
     own = issubclass(model, Complaint)
     columns = ("pk", *ROW) if own else ("case_id",)
     processes = model._default_manager.filter(pk=process_pk, flow_class=flow_class)
+    asks_mine = own and task_pk is not None and user is not None and user.is_authenticated and not user.is_superuser
     if task_pk is not None:  # the task's fit read with the process's row: one query
         node = extra.get("node")
         if node is None or node.flow_class is not flow_class:
@@ -146,8 +153,16 @@ def complaint_of_url(
         task = flow_class.task_class._default_manager.filter(pk=task_pk, process_id=process_pk, flow_task=node)
         processes = processes.annotate(task_fits=Exists(task))
         columns = (*columns, "task_fits")
+        if asks_mine:
+            processes = processes.annotate(task_mine=Exists(task.filter(tasks_of_members(user))))
+            columns = (*columns, "task_mine")
     found = processes.values_list(*columns).first()
-    if found is None or found[0] is None or (task_pk is not None and not found[-1]):
+    if found is None or found[0] is None:
         return None
-    complaint_id, row = found[0], (dict(zip(ROW, found[1 : 1 + len(ROW)], strict=True)) if own else None)
-    return complaint_id, row
+    values = dict(zip(columns, found, strict=True))
+    if task_pk is not None and not values["task_fits"]:
+        return None
+    row = {name: values[name] for name in ROW} if own else None
+    if row is not None and asks_mine:
+        row["task_mine"] = values["task_mine"]
+    return found[0], row

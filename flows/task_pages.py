@@ -25,6 +25,7 @@ from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.managers import _get_related_path
 from viewflow.workflow.models import Process
 
+from complaints.selectors.escalation import acting_on
 from complaints.services.transitions import PageRefused, page_transaction
 
 
@@ -75,7 +76,8 @@ def step_form_view(node: Any, origin_view: Any) -> Any:
             if not node.can_execute(request.user, task=task):
                 raise PermissionDenied
             request.activation.start(request)  # type: ignore[attr-defined]
-            return origin_view(request, *args, **kwargs)  # type: ignore[no-any-return]
+            with acting_on(task):  # its owner handles the case while it is open (is_handler)
+                return origin_view(request, *args, **kwargs)  # type: ignore[no-any-return]
 
         return _answer(node, request, process_pk, call)
 

@@ -189,6 +189,15 @@ def _mine(user: Any, queues: list[str]) -> Q:
     return Q(owner=user) | Q(owner__isnull=True, owner_permission__in=queues)
 
 
+def tasks_of_members(user: Any) -> Q:
+    """The tasks the user holds or may claim from a queue their memberships give them: visibility's
+    condition (`_mine`) without the queues a model permission alone could grant (a rare grant,
+    which visibility itself still asks), so without reading the user's model permissions."""
+    from complaints.auth import membership_queues
+
+    return _mine(user, membership_queues(user))
+
+
 def visibility_branches(user: Any) -> list[Q]:
     """The second half of visibility() (the complaints a scoped user sees outside their departments)
     as separate conditions whose union is that half, each one PostgreSQL can answer from the user's
@@ -226,9 +235,16 @@ SEEN_COMPLAINT = "_redress_complaint_seen"
 
 
 def complaint_is_visible(
-    *, user: Any, complaint_id: int, department_id: int | None, owner_id: int | None, receiver_id: int | None
+    *,
+    user: Any,
+    complaint_id: int,
+    department_id: int | None,
+    owner_id: int | None,
+    receiver_id: int | None,
+    task_mine: bool = False,
 ) -> bool:
-    """complaint_is_visible_to for a complaint whose row the caller has read already."""
+    """complaint_is_visible_to for a complaint whose row the caller has read already; `task_mine`:
+    the caller found one of its tasks that the user holds or may claim (`tasks_of_members`)."""
     if user.is_superuser:
         return True
     if not user.is_authenticated:
@@ -236,6 +252,8 @@ def complaint_is_visible(
     if user.pk in (owner_id, receiver_id):
         return True
     if department_id is not None and department_id in department_subtree_ids(user_department_ids(user)):
+        return True
+    if task_mine:
         return True
     # The rest of visibility()'s conditions, asked of this complaint's tasks and its side processes'.
     from viewflow.workflow.models import Task

@@ -1,6 +1,9 @@
 """Reads behind escalation: the ladder, the queue of a level, who may escalate or send back, and
 the escalation information package."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.utils import timezone
@@ -92,6 +95,31 @@ def open_tasks(complaint: Complaint) -> list[Task]:
     )
 
 
+# The task a step's form is being executed on (flows.task_pages), read under its case's lock.
+_ACTING: ContextVar[Any] = ContextVar("redress_acting_task", default=None)
+
+
+@contextmanager
+def acting_on(task: Any) -> Iterator[None]:
+    """Inside it, the task's owner is known to hold one of its case's open tasks while the task is
+    open (is_handler does not ask the tasks again)."""
+    token = _ACTING.set(task)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
+
+
+def _holds_acting_task(user: Any, complaint: Complaint) -> bool:
+    task = _ACTING.get()
+    return (
+        task is not None
+        and task.owner_id == user.pk
+        and task.process_id == complaint.pk
+        and task.status in OPEN_TASK_STATUSES
+    )
+
+
 def is_handler(*, user: Any, complaint: Complaint, held: set[int] | None = None) -> bool:
     """Rule: a handler is the case owner, whoever holds one of its open tasks, or a holder of the
     current level's role where that level is handled. Handlers may escalate. `held` is
@@ -99,6 +127,8 @@ def is_handler(*, user: Any, complaint: Complaint, held: set[int] | None = None)
     if not user.is_authenticated:
         return False
     if user.is_superuser or user.pk == complaint.owner_id:
+        return True
+    if _holds_acting_task(user, complaint):
         return True
     if Task.objects.filter(process_id=complaint.pk, owner=user, status__in=OPEN_TASK_STATUSES).exists():
         return True
