@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import STATUS, flow, lock
+from viewflow.workflow import STATUS, flow
 from viewflow.workflow.models import Process, Task
 
 from complaints.choices import Outcome, RoutedStage, Stage, StepPoint
@@ -27,6 +27,7 @@ from complaints.selectors.steps import point_next_move
 from complaints.services import appeal, assignment, clocks, customer, stages, triage, urgency
 from complaints.services import steps as custom_steps
 from complaints.services.collaboration import contact_queue
+from flows import lock as flow_lock
 from flows import nodes, views
 
 # How a task or complaint reads in inbox, queue and archive rows.
@@ -146,7 +147,7 @@ class ComplaintFlow(flow.Flow):
 
     process_class = Complaint
     process_title = _("Customer complaint")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock.select_for_update_lock
     process_summary_template = TASK_SUMMARY
 
     start = (
@@ -365,7 +366,7 @@ class ComplaintFlow(flow.Flow):
         .Then(this.follow_up_wait)
         .Else(this.end)
     )
-    follow_up_wait = flow.Timer(this.follow_up_delay).Annotation(title=_("Wait before follow-up")).Next(this.follow_up)
+    follow_up_wait = nodes.Timer(this.follow_up_delay).Annotation(title=_("Wait before follow-up")).Next(this.follow_up)
     follow_up = (
         nodes.View(views.FollowUpView.as_view())
         .Annotation(title=_("Follow-up"), summary_template=TASK_SUMMARY)
@@ -438,7 +439,7 @@ class ApprovalFlow(flow.Flow):
 
     process_class = CompensationApproval
     process_title = _("Compensation approval")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} · ¥{{ process.amount }}"
 
     start = flow.StartHandle(this.open_request).Annotation(title=_("Approval requested")).Next(this.decide)
@@ -466,7 +467,7 @@ class CollaborationFlow(flow.Flow):
 
     process_class = CollaborationRequest
     process_title = _("Collaboration request")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} → {{ process.department.name }}"
 
     start = flow.StartHandle(this.open_request).Annotation(title=_("Request sent")).Next(this.answer)
@@ -496,7 +497,7 @@ class ActionFlow(flow.Flow):
 
     process_class = ActionTask
     process_title = _("Corrective action")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock.select_for_update_lock
     process_summary_template = ACTION_SUMMARY
 
     start = flow.StartHandle(this.open_task).Annotation(title=_("Action assigned")).Next(this.report)
@@ -537,7 +538,7 @@ class AppealFlow(flow.Flow):
 
     process_class = Appeal
     process_title = _("Appeal")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock.select_for_update_lock
     process_summary_template = APPEAL_SUMMARY
 
     start = flow.StartHandle(this.open_appeal).Annotation(title=_("Appealed")).Next(this.decide)
@@ -573,7 +574,7 @@ class MentionFlow(flow.Flow):
 
     process_class = Mention
     process_title = _("Mention in a note")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} · @{{ process.mentioned.username }}"
 
     start = flow.StartHandle(this.open_request).Annotation(title=_("Mentioned")).Next(this.read)
@@ -622,7 +623,7 @@ class CustomStepFlow(flow.Flow):
 
     process_class = CustomStepRun
     process_title = _("Custom step")
-    lock_impl = lock.select_for_update_lock
+    lock_impl = flow_lock.select_for_update_lock
     process_summary_template = RUN_SUMMARY
 
     start = flow.StartHandle(this.open_run).Annotation(title=_("Custom step started")).Next(this.do)

@@ -2,29 +2,38 @@
 human-step View with claim, release and reassign going through complaints.services.assignment
 (conditional update, timeline event) and reassign switched on, its pages through
 flows.task_pages (one read of the task, no savepoint inside the lock), and the nodes a walk passes
-(gateways, functions, the join, the end) written once with the walk's other tasks
+(gateways, functions, the join, the timer, the end) written once with the walk's other tasks
 (complaints.services.held_rows) and without a savepoint each where an error rolls back the
 whole transition anyway."""
 
 from contextlib import nullcontext
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import path
 from django.utils.timezone import now
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.nodes import end, func, handle, if_gate, join, split, switch, view
+from viewflow.workflow.nodes import end, func, handle, if_gate, join, split, switch, timer, view
 from viewflow.workflow.nodes.start import StartViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
+from viewflow.workflow.token import Token
 
 from complaints.services.assignment import may_manage
 from complaints.services.held_rows import held_rows, is_created_here
 from flows.task_pages import step_form_view, task_view
 from web import assignment
+
+
+def _join_token(token: Any) -> Any:
+    """A join's token: the arriving token before its split (viewflow's JoinActivation.create)."""
+    return token.get_base_split_token() if token.is_split_token() else token
 
 
 def _savepoint() -> bool:
@@ -111,11 +120,35 @@ class EndActivation(HeldCreate, end.EndActivation):
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
+class TimerActivation(HeldCreate, timer.TimerActivation):
+    """viewflow's database timer: its task is held with the walk's others, its due moment set
+    without a savepoint of its own."""
+
+    @Activation.status.super()
+    def activate(self) -> None:
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            delay = self.flow_task._delay
+            if callable(delay):
+                delay = delay(self)
+            if isinstance(delay, timedelta):
+                delay = now() + delay
+            if not isinstance(delay, datetime):
+                raise ValueError(f"Timer delay must be a timedelta or datetime, got {delay!r}")
+            self.task.scheduled = delay
+            self.task.save()
+
+
 class JoinActivation(join.JoinActivation):
     """viewflow's Join, reached by a walk: the join task's process is the walk's (viewflow reads it
     and its complaint again), whether every branch is in is asked once per arrival (viewflow asks
     when it checks the completion may proceed, again when it completes, and reads the tokens a
-    third time), and no savepoint where an error rolls back the whole transition."""
+    third time), and no savepoint where an error rolls back the whole transition.
+
+    Inside a transition that holds its rows (complaints.services.held_rows) an arrival reads, in one
+    query, the active join task, the tokens of the tasks it has joined already and whether a task of
+    the arriving branch's split is still open; the first arrival's join task and every arrival's
+    link are held with the walk's other rows. viewflow reads the join, writes the link, reads the
+    tokens and asks for open tasks one after the other (and inserts a new join at once)."""
 
     def __init__(self, task: Any) -> None:
         super().__init__(task)
@@ -124,6 +157,9 @@ class JoinActivation(join.JoinActivation):
 
     @classmethod
     def create(cls, flow_task: Any, prev_activation: Any, token: Any, data: Any = None, seed: Any = None) -> Any:
+        held = held_rows()
+        if held is not None and flow_task._continue_on_condition is None:
+            return cls._arrive(held, flow_task, prev_activation, token, data, seed)
         tasks = flow_task.flow_class.task_class._default_manager.filter(
             flow_task=flow_task, process=prev_activation.process, status__in=[STATUS.NEW, STATUS.STARTED]
         )
@@ -134,16 +170,55 @@ class JoinActivation(join.JoinActivation):
             task = found[0]
             task.process = prev_activation.process  # the same row, already read
         else:
-            task = new_task(
-                flow_task,
-                prev_activation,
-                token.get_base_split_token() if token.is_split_token() else token,
-                data,
-                seed,
-            )
+            task = new_task(flow_task, prev_activation, _join_token(token), data, seed)
             task.save()
         task.previous.add(prev_activation.task)
         return cls(task)
+
+    @classmethod
+    def _arrive(cls, held: Any, flow_task: Any, prev_activation: Any, token: Any, data: Any, seed: Any) -> Any:
+        """The arrival inside a transition holding its rows (the class's docstring); the same
+        answers as viewflow's `create`, `_join_token_prefixes` and `is_done`."""
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        arriving, process = prev_activation.task, prev_activation.process
+        join_token = _join_token(token)
+        prefix = arriving.token.get_common_split_prefix(join_token, arriving.pk)
+        task_class = flow_task.flow_class.task_class
+        joined = (
+            task_class.previous.through.objects.filter(from_task_id=OuterRef("pk"))
+            .exclude(to_task__status__in=[STATUS.CANCELED, STATUS.REVIVED])
+            .annotate(
+                entry=Concat(F("to_task__token"), Value(" "), Cast("to_task_id", CharField()), output_field=CharField())
+            )
+            .values("entry")
+        )
+        open_in_split = task_class._default_manager.filter(process=process, token__startswith=prefix).exclude(
+            status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]
+        )
+        rows = list(  # the arriving task is always one of the rows: it carries the split's answer
+            task_class._default_manager.filter(
+                Q(pk=arriving.pk) | Q(flow_task=flow_task, process=process, status__in=[STATUS.NEW, STATUS.STARTED])
+            ).annotate(joined=ArraySubquery(joined), split_open=Exists(open_in_split))
+        )
+        found = [row for row in rows if row.pk != arriving.pk]
+        if len(found) > 1:
+            raise FlowRuntimeError("More than one join instance for process found")
+        if found:
+            task = found[0]
+            task.process = process  # the same row, already read
+            held.hold_link(task, previous=arriving)
+            entries = [entry.rsplit(" ", 1) for entry in task.joined]
+            prefixes = {Token(text).get_common_split_prefix(task.token, int(pk)) for text, pk in entries}
+        else:
+            task = new_task(flow_task, prev_activation, join_token, data, seed)
+            held.hold(task, previous=arriving)
+            prefixes = set()
+        activation = cls(task)
+        activation._prefixes = {*prefixes, prefix}
+        split_open = any(row.split_open for row in rows)
+        activation._done = len(activation._prefixes) > 1 or not split_open  # viewflow's is_done
+        return activation
 
     def _join_token_prefixes(self) -> Any:
         if self._prefixes is None:
@@ -220,6 +295,10 @@ class End(flow.End):
 
 class Join(flow.Join):
     activation_class = JoinActivation
+
+
+class Timer(flow.Timer):
+    activation_class = TimerActivation
 
 
 class SavedStartActivation(StartViewActivation):

@@ -208,7 +208,7 @@ def complaint_promise_set(*, complaint: Complaint, promised_by: datetime, now: d
     the owner at the level's percentage and, passed unmet, is the "committed time passed" trigger."""
     if complaint.promised_response_at != promised_by:  # else the caller set it and saves it (escalation)
         complaint.promised_response_at = promised_by
-        Complaint.objects.filter(pk=complaint.pk).update(promised_response_at=promised_by)
+        complaint.save(update_fields=["promised_response_at"])  # held with the transition's others
     now = now or timezone.now()
     level = _level(complaint)
     rule = clock_behaviour(level_id=complaint.level_id, kind=Clock.Kind.PROMISE)

@@ -42,6 +42,7 @@ from complaints.models import Complaint, ComplaintEvent
 HELD_MODELS: tuple[type[Model], ...] = (Task, ComplaintEvent)  # written in this order
 TASK_LINK: Any = Task.previous.through  # a task's "previous" row
 COMPLAINTS_TABLE = Complaint._meta.db_table  # (its name begins the events' too: they write both)
+TASKS_TABLE = Task._meta.db_table
 IDS_AT_ONCE = 8  # ids drawn per model and query; the unused ones are left as a gap in the sequence
 _SEQUENCES: dict[type[Model], str] = {}
 
@@ -62,7 +63,7 @@ class HeldRows:
         self.updates: dict[Any, dict[str, Any]] = {}  # a complaint's pk → its columns' values, to UPDATE
 
     def holding(self) -> bool:
-        return any(self.rows.values()) or bool(self.updates)
+        return any(self.rows.values()) or bool(self.updates) or bool(self.links)
 
     def _watch(self) -> None:
         """Something is held now: statements are watched until it is written."""
@@ -84,6 +85,11 @@ class HeldRows:
             values[field.attname] = field.pre_save(instance, False)
         return True
 
+    def hold_link(self, task: Any, *, previous: Any) -> None:
+        """Keeps the link from a written task to `previous` (a join reached again) until written."""
+        self._watch()
+        self.links.append((task.pk, previous.pk))
+
     def holds(self, model: type[Model]) -> bool:
         return bool(self.rows[model])
 
@@ -91,9 +97,13 @@ class HeldRows:
         """Gives the new row its id and keeps it (a task also its link to `previous`) until written."""
         model = type(row)
         if model is Task:  # its id is needed at once: links, split tokens, the custom steps' pass
-            if not self.ids[model]:
-                self._draw(model)
-            row.pk = self.ids[model].pop(0)
+            drawn = _DRAWN_WITH_LOCK.get()
+            if drawn is not None and drawn[0] == row.process_id and drawn[1]:
+                row.pk = drawn[1].pop(0)  # drawn under this case's lock (ids_drawn_with_lock)
+            else:
+                if not self.ids[model]:
+                    self._draw(model)
+                row.pk = self.ids[model].pop(0)
             if row.flow_task and not row.flow_task_type:
                 row.flow_task_type = row.flow_task.task_type  # as Task.save() does
         row.__dict__["save"] = _unwritten  # the object is the row until it is written
@@ -164,6 +174,7 @@ class HeldRows:
                 sql.startswith("SAVEPOINT")
                 or any(model._meta.db_table in sql for model, held in self.rows.items() if held)
                 or (self.updates and COMPLAINTS_TABLE in sql)
+                or (self.links and TASKS_TABLE in sql)  # (the links' table's name begins with it)
             ):
                 self.write()
         return execute(sql, params, many, context)
@@ -174,13 +185,35 @@ class HeldRows:
         self.writing = True  # these statements name the table but read no row
         try:
             with connection.cursor() as cursor:
-                if model not in _SEQUENCES:
-                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
-                    _SEQUENCES[model] = cursor.fetchone()[0]
-                cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [_SEQUENCES[model], IDS_AT_ONCE])
+                cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence_of(model), IDS_AT_ONCE])
                 self.ids[model] = [row[0] for row in cursor.fetchall()]
         finally:
             self.writing = False
+
+
+def sequence_of(model: type[Model]) -> str:
+    """The name of the sequence that gives the table's ids (read once per process)."""
+    if model not in _SEQUENCES:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+            _SEQUENCES[model] = cursor.fetchone()[0]
+    return _SEQUENCES[model]
+
+
+# Task ids drawn by the statement that took a case's lock: (the case's process id, the ids left).
+_DRAWN_WITH_LOCK: ContextVar[tuple[Any, list[int]] | None] = ContextVar("redress_ids_with_lock", default=None)
+
+
+@contextmanager
+def ids_drawn_with_lock(process_pk: Any, ids: list[int]) -> Iterator[None]:
+    """While the case's lock is held: the tasks its transition holds take these ids (drawn in the
+    lock's own statement, so already under the lock) before drawing more. Dropped with the lock:
+    ids drawn under an earlier lock would come before a later transition's."""
+    token = _DRAWN_WITH_LOCK.set((process_pk, list(ids)))
+    try:
+        yield
+    finally:
+        _DRAWN_WITH_LOCK.reset(token)
 
 
 def _insert_sql(
