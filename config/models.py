@@ -1,6 +1,6 @@
 """The session row, with its signed-in user beside it (config.sessions)."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
@@ -21,7 +21,7 @@ class Session(AbstractBaseSession):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
 
-    objects = SessionManager()
+    objects: ClassVar[SessionManager] = SessionManager()  # type: ignore[assignment]
 
     class Meta:
         db_table = "redress_session"

@@ -49,7 +49,7 @@ class SessionStore(DatabaseSessionStore):
         return row
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        row = super().create_model_instance(data)
+        row: Any = super().create_model_instance(data)
         try:
             row.user_id = get_user_model()._meta.pk.to_python(data.get(SESSION_KEY))  # type: ignore[union-attr]
         except ValidationError:
