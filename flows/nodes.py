@@ -26,7 +26,7 @@ from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
 from complaints.services.assignment import may_manage
-from complaints.services.held_rows import held_rows, is_created_here
+from complaints.services.held_rows import held_rows, is_created_here, saves_held
 from flows.task_pages import step_form_view, task_view
 from web import assignment
 
@@ -205,7 +205,7 @@ class JoinActivation(join.JoinActivation):
         if len(found) > 1:
             raise FlowRuntimeError("More than one join instance for process found")
         if found:
-            task = found[0]
+            task = saves_held(found[0])
             task.process = process  # the same row, already read
             held.hold_link(task, previous=arriving)
             entries = [entry.rsplit(" ", 1) for entry in task.joined]

@@ -26,6 +26,7 @@ from viewflow.workflow.managers import _get_related_path
 from viewflow.workflow.models import Process
 
 from complaints.selectors.escalation import acting_on
+from complaints.services.held_rows import saves_held
 from complaints.services.transitions import PageRefused, page_transaction
 
 
@@ -46,7 +47,7 @@ def task_of_url(node: Any, request: HttpRequest, *, process_pk: int, task_pk: in
     user = request.user
     if task.owner_id is not None and user.is_authenticated and task.owner_id == user.pk:
         task.owner = user  # the same row: the request's object, its permissions already read
-    return task
+    return saves_held(task)  # its saves inside the page's transition are written with its other rows
 
 
 def _answer(node: Any, request: HttpRequest, process_pk: Any, call: Callable[[], HttpResponse]) -> HttpResponse:

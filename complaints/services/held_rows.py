@@ -29,6 +29,7 @@ commit); elsewhere, and outside a transition, rows are saved one by one as befor
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from types import MethodType
 from typing import Any
 
 from django.db import connection
@@ -37,11 +38,10 @@ from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save
 from viewflow.workflow.models import Task
 
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import ComplaintEvent
 
 HELD_MODELS: tuple[type[Model], ...] = (Task, ComplaintEvent)  # written in this order
 TASK_LINK: Any = Task.previous.through  # a task's "previous" row
-COMPLAINTS_TABLE = Complaint._meta.db_table  # (its name begins the events' too: they write both)
 TASKS_TABLE = Task._meta.db_table
 IDS_AT_ONCE = 8  # ids drawn per model and query; the unused ones are left as a gap in the sequence
 _SEQUENCES: dict[type[Model], str] = {}
@@ -60,7 +60,10 @@ class HeldRows:
         self.ids: dict[type[Model], list[int]] = {model: [] for model in HELD_MODELS}
         self.writing = False
         self.created: set[tuple[type[Model], Any]] = set()  # created_here
-        self.updates: dict[Any, dict[str, Any]] = {}  # a complaint's pk → its columns' values, to UPDATE
+        # (a complaint's or a written task's model, its pk) → its columns' values, to UPDATE; the tasks
+        # whose saves were held, to announce when written.
+        self.updates: dict[tuple[type[Model], Any], dict[str, Any]] = {}
+        self.saved: dict[Any, Any] = {}
 
     def holding(self) -> bool:
         return any(self.rows.values()) or bool(self.updates) or bool(self.links)
@@ -71,16 +74,16 @@ class HeldRows:
             connection.execute_wrappers.append(self._before_statement)
 
     def hold_update(self, instance: Any, fields: Iterable[str]) -> bool:
-        """Keeps a complaint's save of these fields, with their values now, to be written in one
-        UPDATE with its other held saves. False (not held: save it now) for a field of the process's
-        own table (viewflow's)."""
+        """Keeps a complaint's (or a written task's: `saves_held`) save of these fields, with their
+        values now, to be written in one UPDATE with its other held saves. False (not held: save it
+        now) for a field of a parent's table (a complaint's process row, viewflow's)."""
         concrete = [instance._meta.get_field(name) for name in fields]
         if not concrete:
             return True  # nothing to save, as Django's save(update_fields=[]) saves nothing
         if any(field.model is not type(instance) or not field.concrete for field in concrete):
             return False
         self._watch()
-        values = self.updates.setdefault(instance.pk, {})
+        values = self.updates.setdefault((type(instance), instance.pk), {})
         for field in concrete:
             values[field.attname] = field.pre_save(instance, False)
         return True
@@ -118,12 +121,12 @@ class HeldRows:
         UPDATEs."""
         if not self.holding():
             return
-        rows, links, updates = self.rows, self.links, self.updates
-        self.rows, self.links, self.updates = {model: [] for model in HELD_MODELS}, [], {}
+        rows, links, updates, saved = self.rows, self.links, self.updates, self.saved
+        self.rows, self.links, self.updates, self.saved = {model: [] for model in HELD_MODELS}, [], {}, {}
         connection.execute_wrappers.remove(self._before_statement)
         parts: list[tuple[str, tuple[Any, ...]]] = []
-        for pk, values in updates.items():
-            update = Complaint.objects.filter(pk=pk).query.chain(sql.UpdateQuery)
+        for (model, pk), values in updates.items():
+            update: Any = model._default_manager.filter(pk=pk).query.chain(sql.UpdateQuery)
             update.add_update_values(values)
             parts.append(update.get_compiler("default").as_sql())
         returning: list[Any] = []  # the rows whose ids the statement returns (the events')
@@ -155,6 +158,8 @@ class HeldRows:
             for row in held:
                 row._state.adding, row._state.db = False, "default"
                 post_save.send(sender=model, instance=row, created=True, update_fields=None, raw=False, using="default")
+        for task in saved.values():
+            post_save.send(sender=Task, instance=task, created=False, update_fields=None, raw=False, using="default")
 
     def drop(self) -> None:
         """What is held is not to be written: the transaction, or the savepoint it was held in, rolls back."""
@@ -163,7 +168,7 @@ class HeldRows:
         for held in self.rows.values():
             for row in held:
                 row.__dict__.pop("save", None)
-        self.rows, self.links, self.updates = {model: [] for model in HELD_MODELS}, [], {}
+        self.rows, self.links, self.updates, self.saved = {model: [] for model in HELD_MODELS}, [], {}, {}
 
     def _before_statement(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         if not self.writing:
@@ -173,7 +178,7 @@ class HeldRows:
             elif (
                 sql.startswith("SAVEPOINT")
                 or any(model._meta.db_table in sql for model, held in self.rows.items() if held)
-                or (self.updates and COMPLAINTS_TABLE in sql)
+                or any(model._meta.db_table in sql for model, _pk in self.updates)
                 or (self.links and TASKS_TABLE in sql)  # (the links' table's name begins with it)
             ):
                 self.write()
@@ -214,6 +219,28 @@ def ids_drawn_with_lock(process_pk: Any, ids: list[int]) -> Iterator[None]:
         yield
     finally:
         _DRAWN_WITH_LOCK.reset(token)
+
+
+def saves_held(task: Any) -> Any:
+    """Inside a transition that holds rows, the saves of this written task (a step's page's task, a
+    join reached again) are held like a complaint's: its columns as they stand at each save, written
+    in one UPDATE with the transition's other rows, announced then (post_save). Elsewhere it saves
+    as before. Returns the task."""
+    task.__dict__["save"] = MethodType(_save_or_hold, task)
+    return task
+
+
+def _save_or_hold(task: Any, *args: Any, **kwargs: Any) -> None:
+    held = _HELD.get()
+    if held is None or args or kwargs or task.pk is None or task._state.adding:
+        type(task).save(task, *args, **kwargs)
+        return
+    if task.flow_task and not task.flow_task_type:
+        task.flow_task_type = task.flow_task.task_type  # as Task.save() does
+    if not held.hold_update(task, [field.name for field in task._meta.concrete_fields if not field.primary_key]):
+        type(task).save(task)
+        return
+    held.saved[task.pk] = task
 
 
 def _insert_sql(
