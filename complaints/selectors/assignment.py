@@ -8,12 +8,26 @@ from django.db.models import Count
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from complaints.selectors.escalation import acting_task
+
 HELD_STATUSES = (STATUS.ASSIGNED, STATUS.STARTED)
 
 
 def step_performer(*, complaint_id: int, stage: str) -> Any | None:
     """Returns who did the latest task of a step of the complaint (a finished task first, else one
-    someone holds now, as with two steps running side by side), or None if nobody did it."""
+    someone holds now, as with two steps running side by side), or None if nobody did it. The
+    step whose form is being executed (`acting_task`) and has just finished is its latest: its
+    owner, without asking the tasks."""
+    acting = acting_task()
+    if (
+        acting is not None
+        and acting.process_id == complaint_id
+        and acting.status == STATUS.DONE
+        and acting.owner_id is not None
+        and acting.flow_task is not None
+        and acting.flow_task.name == stage
+    ):
+        return acting.owner
     tasks = (
         Task.objects.filter(process_id=complaint_id, flow_task_type="HUMAN", owner__isnull=False)
         .select_related("owner")

@@ -110,6 +110,11 @@ def acting_on(task: Any) -> Iterator[None]:
         _ACTING.reset(token)
 
 
+def acting_task() -> Any:
+    """The task a step's form is being executed on in this request (`acting_on`), or None."""
+    return _ACTING.get()
+
+
 def _holds_acting_task(user: Any, complaint: Complaint) -> bool:
     task = _ACTING.get()
     return (

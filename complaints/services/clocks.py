@@ -11,7 +11,7 @@ the escalation service), pass a collaboration request on, remind and re-arm.
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db import OperationalError, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -260,6 +260,8 @@ def _replace(
     """Keeps the open clock of (kind, subject) if its times are unchanged, else stops it and (with
     a due time) starts a new one. `new`: the subject was just created and has no clock to look
     for; `current`: the open clock, if the caller has just read it. Returns the running clock, if any."""
+    if current is LOOK and not new and due is not None and connection.vendor == "postgresql":
+        return _replace_at_once(complaint=complaint, kind=kind, subject=subject, due=due, warn=warn, now=now)
     if current is LOOK:
         current = (
             None
@@ -282,6 +284,44 @@ def _replace(
             warn_at=warn,
         )
     urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
+    return clock
+
+
+def _replace_at_once(
+    *, complaint: Complaint, kind: str, subject: int, due: datetime, warn: datetime | None, now: datetime
+) -> Clock | None:
+    """_replace with a due time, in one statement (PostgreSQL): the open clock of (kind, subject)
+    is stopped unless its times are these, and a new one inserted unless such a clock stays open
+    (both parts see the rows as they were before the statement). Returns the running clock."""
+    clock = Clock(complaint=complaint, kind=kind, subject=subject, level=_level(complaint), started_at=now)
+    clock.due_at, clock.warn_at = due, warn
+    fields = [field for field in Clock._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(clock, True), connection) for field in fields]
+    casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(Clock._meta.db_table)
+    this = "complaint_id = %s AND kind = %s AND subject = %s AND state = ANY(%s)"
+    keys = [complaint.pk, kind, subject, list(OPEN_STATES)]
+    unchanged = "due_at = %s AND warn_at IS NOT DISTINCT FROM %s"
+    statement = (
+        f"WITH stopped AS (UPDATE {table} SET state = %s, stopped_at = %s WHERE {this} AND NOT ({unchanged})"  # noqa: S608 (our names)
+        " RETURNING id)"
+        f" INSERT INTO {table} ({columns}) SELECT {casts}"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {this} AND {unchanged})"
+        # Read first, so the old clock is stopped before the new one is inserted (one open clock
+        # per kind and subject: clock_one_open_per_kind); PostgreSQL would otherwise run an unread
+        # WITH after the main statement.
+        " AND (SELECT count(*) FROM stopped) >= 0 RETURNING id"
+    )
+    params = [Clock.State.STOPPED, now, *keys, due, warn, *values, *keys, due, warn]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
+    if row is None:  # the open clock had these times: kept
+        return Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).first()
+    clock.pk = row[0]
+    clock._state.adding, clock._state.db = False, "default"
     return clock
 
 
