@@ -193,14 +193,29 @@ class JoinActivation(join.JoinActivation):
             )
             .values("entry")
         )
+        closed = [STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]
         open_in_split = task_class._default_manager.filter(process=process, token__startswith=prefix).exclude(
-            status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]
+            status__in=closed
         )
-        rows = list(  # the arriving task is always one of the rows: it carries the split's answer
-            task_class._default_manager.filter(
-                Q(pk=arriving.pk) | Q(flow_task=flow_task, process=process, status__in=[STATUS.NEW, STATUS.STARTED])
-            ).annotate(joined=ArraySubquery(joined), split_open=Exists(open_in_split))
+        # The tasks held new or with held saves are judged as they stand here, the others by the
+        # read, which then need not write the held rows first; unless the arriving task itself is
+        # not written yet (the read's anchor row) or a join of this node is among them.
+        unwritten = held.unwritten_tasks()
+        accounts = arriving.pk not in {task.pk for task in held.rows[task_class]} and not any(
+            task.flow_task == flow_task for task in unwritten.values()
         )
+        held_open = False
+        if accounts:
+            open_in_split = open_in_split.exclude(pk__in=[arriving.pk, *unwritten])
+            held_open = any(
+                task.pk != arriving.pk and task.status not in closed and str(task.token).startswith(prefix)
+                for task in unwritten.values()
+            )
+        rows_read = task_class._default_manager.filter(
+            Q(pk=arriving.pk) | Q(flow_task=flow_task, process=process, status__in=[STATUS.NEW, STATUS.STARTED])
+        ).annotate(joined=ArraySubquery(joined), split_open=Exists(open_in_split))
+        with held.unwatched() if accounts else nullcontext():
+            rows = list(rows_read)  # the arriving task is always one of them: it carries the split's answer
         found = [row for row in rows if row.pk != arriving.pk]
         if len(found) > 1:
             raise FlowRuntimeError("More than one join instance for process found")
@@ -216,7 +231,7 @@ class JoinActivation(join.JoinActivation):
             prefixes = set()
         activation = cls(task)
         activation._prefixes = {*prefixes, prefix}
-        split_open = any(row.split_open for row in rows)
+        split_open = held_open or any(row.split_open for row in rows)
         activation._done = len(activation._prefixes) > 1 or not split_open  # viewflow's is_done
         return activation
 

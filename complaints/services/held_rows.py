@@ -96,6 +96,21 @@ class HeldRows:
     def holds(self, model: type[Model]) -> bool:
         return bool(self.rows[model])
 
+    def unwritten_tasks(self) -> dict[Any, Any]:
+        """The tasks held new and the written tasks whose saves are held, by id: what a read of the
+        tasks would not see as they stand (for a read that accounts for them itself: `unwatched`)."""
+        return {**{task.pk: task for task in self.rows[Task]}, **self.saved}
+
+    @contextmanager
+    def unwatched(self) -> Iterator[None]:
+        """Statements inside it do not write what is held first: for a read that takes the held rows
+        into account itself (`unwritten_tasks`)."""
+        writing, self.writing = self.writing, True
+        try:
+            yield
+        finally:
+            self.writing = writing
+
     def hold(self, row: Any, *, previous: Any = None) -> None:
         """Gives the new row its id and keeps it (a task also its link to `previous`) until written."""
         model = type(row)
