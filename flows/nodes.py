@@ -114,7 +114,7 @@ class EndActivation(HeldCreate, end.EndActivation):
             if finished:
                 self.process.status = STATUS.DONE
                 self.process.finished = now()
-                self.process.save()
+                self.process.save(update_fields=["status", "finished"])  # viewflow writes every column of both tables
             task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
             if finished:
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)

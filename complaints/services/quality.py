@@ -487,7 +487,8 @@ def capa_permanent_complete(*, complaint: Complaint, actor: Any, note: str = "")
     one is done (or already verified effective)."""
     _may_analyse(complaint=complaint, actor=actor)
     _check_open(complaint)
-    gaps = capa.permanent_gaps(permanent_statuses(complaint))
+    statuses = permanent_statuses(complaint)
+    gaps = capa.permanent_gaps(statuses)
     if "none" in gaps:
         raise QualityRefused(_("Plan at least one permanent action first."))
     if gaps:
@@ -496,7 +497,7 @@ def capa_permanent_complete(*, complaint: Complaint, actor: Any, note: str = "")
         complaint=complaint,
         kind=EventKind.ACTION_UPDATED,
         actor=actor,
-        new={"permanent_actions_done": len(permanent_statuses(complaint))},
+        new={"permanent_actions_done": len(statuses)},
         note=note,
     )
 
