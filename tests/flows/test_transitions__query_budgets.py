@@ -24,10 +24,10 @@ test's, so it counts a SAVEPOINT/RELEASE pair (two "queries") where production h
 which Django does not log. A step's page (its form, a claim, a release) runs in viewflow's lock's
 transaction and opens no savepoint inside it (flows/task_pages.py): a refusal rolls the whole
 transaction back and the page answers after it; the lock's transaction itself counts its pair here
-(the test's transaction is around it), BEGIN/COMMIT in production. The request's user reads their
-memberships once (the permission backend, the case scope and the handler checks share them), and
-their model permissions, where asked, in one query (complaints/auth.py), and the case scope answers
-from the complaint's row where it can. A configuration read that misses the process's copy inside a
+(the test's transaction is around it), BEGIN/COMMIT in production. The request's session is read
+with its user (config.sessions); the user's memberships and model permissions are configuration
+(their tables renew the token, migration 0043), read from the process's copy (complaints/auth.py),
+and the case scope answers from the complaint's row where it can. A configuration read that misses the process's copy inside a
 transaction reads the token once more when the transition ends (so a copy read after the
 transaction's own change is never kept under the old number): a cold cache (a level read for the
 first time, as escalations below do; the tests change the configuration, so each test starts cold)
@@ -196,34 +196,35 @@ def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> No
 
 
 def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality_engineer: Any) -> None:
-    """Each step's form as its page's POST, whole. History: before the configuration was read once, first
-    response 77, verification 97, containment 46, root cause 90, permanent actions 61, effectiveness 83,
-    confirmation 84, follow-up 41; on main on 2026-12-04 (eighth session), with the walk's tasks and events held:
-    first response 34, verification 44, containment 35, root cause 55, permanent actions 41, effectiveness 40,
-    confirmation 43, follow-up 30, a claim 20–26.
+    """Each step's form as its page's POST, whole: every one within 15. History: before the configuration was read
+    once, first response 77, verification 97, containment 46, root cause 90, permanent actions 61, effectiveness
+    83, confirmation 84, follow-up 41; on 2026-12-04 (ninth session) 22, 28, 24, 34, 28, 24, 32, 20, a claim 11–16.
 
-    The first response, 22: the session (1: read; written only when it changed or its idle renewal is due,
-    config.middleware.SessionRenewalMiddleware), the user (1), the URL's process row with whether the URL's task
-    fits it (1, flows/middleware.py), the user's memberships (1), the lock's transaction (2 here, BEGIN/COMMIT in
-    production) and the lock (1), the task with its process and complaint (1: one read, the owner is the
-    request's user, no savepoint inside the lock: flows/task_pages.py), the step's own share (6: its contact, one
-    UPDATE stopping the clocks the contact answers and the first-response clock, the promise saved once, the
-    token, the promise clock's read and insert), the finished task's UPDATE (1), the walk to the next step (6:
-    the ids drawn for the held tasks, the next step's stage and step clock UPDATEs, then the held tasks, their
-    links and the events in one INSERT each) and the list rows (1: one statement). The other steps add what is
-    theirs: a queue colleague's model permissions (1: one query for the user's and the groups') and the scope's
-    task check (1); the handler check (1); the step's rows and clocks (2–6); the join of containment and root
-    cause (its task, its link, whether every branch is in, its UPDATE: 4, flows/nodes.py Join); an assignment
-    rule naming an earlier step's performer (1, and it reads tasks, so the held rows are written before it: +3);
-    the confirmation's contact and its clocks. Over 15: the lock's transaction and the lock (3), the request
-    (4–6: session, user, scope, memberships), the finished task and the walk's writes (5–9), which every
-    viewflow transition pays (the bare-viewflow lifecycle too); what is the step's own is 6–15.
+    The first response, 13: the session, read with its user (1: config.sessions; written only when it changed or
+    its idle renewal is due, config.middleware.SessionRenewalMiddleware), the configuration's token (1: the
+    user's memberships and model permissions are the process's configuration copy, complaints.auth), the URL's
+    process row with whether the URL's task fits it and is the user's or in their queue (1, flows/middleware.py),
+    the lock's transaction (2 here, BEGIN/COMMIT in production), the lock, whose statement also draws the walk's
+    task ids (1, flows/lock.py), the task with its process and complaint (1: flows/task_pages.py), the step's own
+    share (3: its contact, one UPDATE stopping the clocks the contact answers, the promise's clock replaced in one
+    statement; the promise saved with the case's other columns), the finished step's clock stopped (1), and one
+    statement for everything held (1: the case's UPDATE, the finished task's UPDATE, the new tasks, their links and
+    the events, complaints/services/held_rows.py), the list rows (1: one statement).
 
-    A claim through the queue page: 11–16 (was 20–26): the session, the user, the scope's row and the memberships
-    (4), the lock's transaction and the lock (3), the task (1), the claim's conditional UPDATE, its list row and
-    its event (3); a colleague outside the case's departments also reads their model permissions (1), the
-    scope's task check (1) and, cold, the department tree with its token (2, and the token once more at the end:
-    1)."""
+    The others differ by what is theirs: verification 12 (its clocks, no contact); containment 15 (its action and
+    the owner's department, its clock read, and the join's first arrival, read in one query with its task and link
+    held, flows/nodes.py Join); root cause 15 (the analysis and its causes read and saved: 3, the join's second
+    arrival: its read, then its UPDATE written with the held rows; the next step's assignment rule names the root
+    cause's performer: the finished task being executed, complaints/selectors/assignment.py); permanent actions 12;
+    effectiveness 14 (the gate asks the actions' statuses again, the confirmation step's rule reads the case
+    owner); customer confirmation 17 (its contact and both answered-clock UPDATEs, the actions' statuses, the
+    follow-up clock replaced in one statement and, cold, the level's regional bounds and the token once more at
+    the end: 15 warm); follow-up 13 (the end of the flow: whether any task is open, the process's status).
+
+    A claim through the queue page: 10–13: the session with its user, the token and the scope's row (3), the lock's
+    transaction and the lock (3), the task (1), the claim's conditional UPDATE, its list row and its event (3); a
+    colleague outside the case's departments, cold, reads their memberships and the department tree and the
+    token once more at the end (3)."""
     c = register(agent, org)
     assert (
         step(
@@ -233,7 +234,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.first_response,
             {"channel": "phone", "summary": "Sorry.", "promise": "Call back", "promised_by": later()},
         )
-        <= 22
+        <= 13
     )
     assert (
         step(
@@ -243,19 +244,19 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.verification,
             {"outcome": "valid", "explanation": "", "duplicate_reference": ""},
         )
-        <= 28
+        <= 12
     )
-    assert COUNTS["claim verification"] <= 16
+    assert COUNTS["claim verification"] <= 13
     assert (
-        step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 24
+        step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 15
     )
-    assert COUNTS["claim containment"] <= 11
+    assert COUNTS["claim containment"] <= 10
     describe_and_confirm(quality_engineer, c)
-    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 34
+    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 15
     plan_and_do_permanent(quality_engineer, c)
-    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 28
+    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 12
     verify_open(quality_engineer, c)
-    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 24
+    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 14
     assert (
         step(
             "customer confirmation",
@@ -264,16 +265,16 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.customer_confirmation,
             {"outcome": "confirmed", "channel": "phone", "note": "Happy now."},
         )
-        <= 32
+        <= 17
     )
     wait = open_task(c, FLOW.follow_up_wait)
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
         workflow_timers_fire()
-    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 20
+    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 13
     c.refresh_from_db()
     assert (
-        measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 10
-    )  # lock and read, token, the case, clocks stopped, read, restarted, the event and its id, list rows 1, savepoints
+        measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 9
+    )  # lock and read, token, the case, clocks stopped, read, restarted, the event, list rows 1, savepoints
 
 
 def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engineer: Any) -> None:
