@@ -310,11 +310,20 @@ def _step_limits(complaint: Complaint, level: EscalationLevel | None) -> dict[st
     priority_id = complaint.priority_id
     if level is None or priority_id is None:
         return {}
-    return read_once(  # a level's step limits, once per transition (a step's form syncs them twice)
-        f"step_limits:{level.pk}:{priority_id}",
-        lambda: {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority_id=priority_id)},
-        shared=True,
-    )
+    return _every_step_limit().get((level.pk, priority_id), {})
+
+
+def _every_step_limit() -> dict[tuple[int, int], dict[str, StepLimit]]:
+    """Every level's step limits by (level id, priority id), then step: one read for the whole
+    ladder (the configuration's copy), so an escalation to a level not yet asked about reads none."""
+
+    def load() -> dict[tuple[int, int], dict[str, StepLimit]]:
+        limits: dict[tuple[int, int], dict[str, StepLimit]] = {}
+        for limit in StepLimit.objects.order_by():
+            limits.setdefault((limit.level_id, limit.priority_id), {})[limit.step] = limit
+        return limits
+
+    return read_once("step_limits", load, shared=True)
 
 
 def _task_clocks_plan(
