@@ -441,7 +441,7 @@ class ApprovalFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} · ¥{{ process.amount }}"
 
-    start = flow.StartHandle(this.open_request).Annotation(title=_("Approval requested")).Next(this.decide)
+    start = nodes.StartHandle(this.open_request).Annotation(title=_("Approval requested")).Next(this.decide)
     decide = (
         nodes.View(views.ApprovalView.as_view())
         .Annotation(
@@ -469,7 +469,7 @@ class CollaborationFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} → {{ process.department.name }}"
 
-    start = flow.StartHandle(this.open_request).Annotation(title=_("Request sent")).Next(this.answer)
+    start = nodes.StartHandle(this.open_request).Annotation(title=_("Request sent")).Next(this.answer)
     answer = (
         nodes.View(views.CollaborationAnswerView.as_view())
         .Annotation(
@@ -499,7 +499,7 @@ class ActionFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
     process_summary_template = ACTION_SUMMARY
 
-    start = flow.StartHandle(this.open_task).Annotation(title=_("Action assigned")).Next(this.report)
+    start = nodes.StartHandle(this.open_task).Annotation(title=_("Action assigned")).Next(this.report)
     report = (
         nodes.View(views.ActionDoneView.as_view())
         .Annotation(title=_("Carry out corrective action"), summary_template=ACTION_SUMMARY)
@@ -540,7 +540,7 @@ class AppealFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
     process_summary_template = APPEAL_SUMMARY
 
-    start = flow.StartHandle(this.open_appeal).Annotation(title=_("Appealed")).Next(this.decide)
+    start = nodes.StartHandle(this.open_appeal).Annotation(title=_("Appealed")).Next(this.decide)
     decide = (
         nodes.View(views.AppealDecisionView.as_view())
         .Annotation(title=_("Decide on the appeal"), summary_template=APPEAL_SUMMARY)
@@ -576,7 +576,7 @@ class MentionFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} · @{{ process.mentioned.username }}"
 
-    start = flow.StartHandle(this.open_request).Annotation(title=_("Mentioned")).Next(this.read)
+    start = nodes.StartHandle(this.open_request).Annotation(title=_("Mentioned")).Next(this.read)
     read = (
         nodes.View(views.MentionReadView.as_view())
         .Annotation(
@@ -625,7 +625,7 @@ class CustomStepFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
     process_summary_template = RUN_SUMMARY
 
-    start = flow.StartHandle(this.open_run).Annotation(title=_("Custom step started")).Next(this.do)
+    start = nodes.StartHandle(this.open_run).Annotation(title=_("Custom step started")).Next(this.do)
     do = (
         nodes.View(views.CustomStepView.as_view())
         .Annotation(title=_("Do the custom step"), summary_template=RUN_SUMMARY)

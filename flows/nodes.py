@@ -16,13 +16,13 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.nodes import end, func, handle, if_gate, join, split, switch, view
+from viewflow.workflow.nodes import end, func, handle, if_gate, join, split, start, switch, view
 from viewflow.workflow.nodes.start import StartViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from complaints.services.assignment import may_manage
-from complaints.services.held_rows import held_rows, is_created_here
+from complaints.services.held_rows import created_here, held_rows, is_created_here
 from flows.task_pages import step_form_view, task_view
 from web import assignment
 
@@ -259,6 +259,35 @@ class Start(flow.Start):
     """viewflow's Start with SavedStartActivation."""
 
     activation_class = SavedStartActivation
+
+
+class NewProcessStartActivation(start.StartHandleActivation):
+    """viewflow's start from code (a side process a service opens: an approval, a collaboration
+    request, a custom step…), inside the service's transition. viewflow opens a savepoint to save the
+    new process and a second one with its lock (a SELECT … FOR UPDATE of that row) to finish the
+    start task and create the first step: four statements and a lock on a row no other transaction
+    can see until this one commits, and a savepoint that rolls back nothing the transition's
+    rollback does not (every caller lets the error through). Outside a transition: viewflow's."""
+
+    @Activation.status.transition(source=STATUS.NEW)
+    def execute(self) -> None:
+        if held_rows() is None or _savepoint():
+            super().execute.original()  # type: ignore[attr-defined]
+            return
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            self.process.save()
+            created_here(self.process)
+            with lock.lock_scope(_not_locked, self.flow_class, self.process.pk):
+                self.complete()
+                flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.activate_next()
+
+
+class StartHandle(flow.StartHandle):
+    """viewflow's StartHandle with NewProcessStartActivation."""
+
+    activation_class = NewProcessStartActivation
 
 
 class View(flow.View):
