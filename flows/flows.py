@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import STATUS, flow, lock
-from viewflow.workflow.models import Process, Task
+from viewflow.workflow.models import Task
 
 from complaints.choices import Outcome, RoutedStage, Stage, StepPoint
 from complaints.models import (
@@ -646,11 +646,16 @@ class CustomStepFlow(flow.Flow):
         run = activation.process
         # Two steps of one point finishing at once: the complaint's row is the turnstile, so the
         # second one reads the first one's outcome and exactly one of them resumes the complaint.
-        Process.objects.select_for_update().filter(pk=run.case_id).values_list("pk", flat=True).first()
+        # It is the row viewflow's lock of the complaint's flow takes: the Handle below runs under it.
+        Complaint.objects.select_for_update(of=("self",)).filter(pk=run.case_id).values_list("pk", flat=True).first()
         node = getattr(ComplaintFlow, f"steps_{run.point}_wait")
-        waiting = Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW).first()
+        waiting = (
+            Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW)
+            .select_related("process__complaint")
+            .first()
+        )
         if waiting is None:
             return
         move = point_next_move(complaint_id=run.case_id, point=run.point, batch=run.batch)
         if move != WAIT:
-            node.run(waiting)
+            node.run_locked(waiting)

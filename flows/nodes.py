@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.urls import path
 from django.utils.timezone import now
+from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
@@ -212,6 +213,19 @@ class Split(flow.Split):
 
 class Handle(flow.Handle):
     activation_class = HandleActivation
+
+    def run_locked(self, task: Any, **kwargs: Any) -> Any:
+        """viewflow's `run(task)` for a caller that holds the lock of the task's process (its
+        process class's row, `SELECT … FOR UPDATE`) in this transaction and read the task, with its
+        process and the process's row, after taking it (CustomStepFlow.resume_case): viewflow's
+        `run` takes that lock again in a savepoint of its own and reads the task, its process and
+        the process's row again. Where errors are kept on the task instead of raised: viewflow's."""
+        if _savepoint():
+            return self.run(task, **kwargs)
+        activation = self.activation_class(task)
+        result = activation.run(this.resolve(self.flow_class.instance, self._func), **kwargs)
+        activation.execute()
+        return result
 
 
 class End(flow.End):
