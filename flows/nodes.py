@@ -106,7 +106,10 @@ class EndActivation(HeldCreate, end.EndActivation):
             if finished:
                 self.process.status = STATUS.DONE
                 self.process.finished = now()
-                self.process.save()
+                # Only what finishing changes: viewflow saves the whole process, a second UPDATE of
+                # every column of its own table (a step run's, an approval's, the complaint's), with
+                # the values this object held, which a service may have changed since in its own copy.
+                self.process.save(update_fields=["status", "finished"])
             task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
             if finished:
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)

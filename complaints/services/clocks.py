@@ -260,6 +260,13 @@ def _replace(
     """Keeps the open clock of (kind, subject) if its times are unchanged, else stops it and (with
     a due time) starts a new one. `new`: the subject was just created and has no clock to look
     for; `current`: the open clock, if the caller has just read it. Returns the running clock, if any."""
+    if current is LOOK and due is None:  # the subject's clock ends: one UPDATE stops it, nothing read first
+        if not new:
+            Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).update(
+                state=Clock.State.STOPPED, stopped_at=now
+            )
+        urgency_refresh(complaint_ids=[complaint.pk])
+        return None
     if current is LOOK:
         current = (
             None
@@ -392,11 +399,13 @@ def appeal_clock_sync(*, appeal: Any, percent: int | None = None, now: datetime 
     decided appeal has none. Returns the running clock, if any."""
     now = now or timezone.now()
     due = appeal.due_at if appeal.decided_at is None else None
-    warn = warning_time(start=min(now, due), due=due, percent=percent, calendar=None) if due and percent else None
+    if due is None:
+        return _replace(complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=None, warn=None, now=now)
+    warn = warning_time(start=min(now, due), due=due, percent=percent, calendar=None) if percent else None
     current = Clock.objects.filter(
         complaint_id=appeal.case_id, kind=Clock.Kind.APPEAL, subject=appeal.pk, state__in=OPEN_STATES
     ).first()
-    if due is not None and percent is None and current is not None and current.due_at == due:
+    if percent is None and current is not None and current.due_at == due:
         return current  # unchanged: keeps its warning
     return _replace(
         complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=due, warn=warn, now=now, current=current
