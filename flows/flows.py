@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import STATUS, flow
-from viewflow.workflow.models import Process, Task
+from viewflow.workflow.models import Task
 
 from complaints.choices import Outcome, RoutedStage, Stage, StepPoint
 from complaints.models import (
@@ -442,7 +442,7 @@ class ApprovalFlow(flow.Flow):
     lock_impl = flow_lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} · ¥{{ process.amount }}"
 
-    start = flow.StartHandle(this.open_request).Annotation(title=_("Approval requested")).Next(this.decide)
+    start = nodes.StartHandle(this.open_request).Annotation(title=_("Approval requested")).Next(this.decide)
     decide = (
         nodes.View(views.ApprovalView.as_view())
         .Annotation(
@@ -470,7 +470,7 @@ class CollaborationFlow(flow.Flow):
     lock_impl = flow_lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} → {{ process.department.name }}"
 
-    start = flow.StartHandle(this.open_request).Annotation(title=_("Request sent")).Next(this.answer)
+    start = nodes.StartHandle(this.open_request).Annotation(title=_("Request sent")).Next(this.answer)
     answer = (
         nodes.View(views.CollaborationAnswerView.as_view())
         .Annotation(
@@ -500,7 +500,7 @@ class ActionFlow(flow.Flow):
     lock_impl = flow_lock.select_for_update_lock
     process_summary_template = ACTION_SUMMARY
 
-    start = flow.StartHandle(this.open_task).Annotation(title=_("Action assigned")).Next(this.report)
+    start = nodes.StartHandle(this.open_task).Annotation(title=_("Action assigned")).Next(this.report)
     report = (
         nodes.View(views.ActionDoneView.as_view())
         .Annotation(title=_("Carry out corrective action"), summary_template=ACTION_SUMMARY)
@@ -541,7 +541,7 @@ class AppealFlow(flow.Flow):
     lock_impl = flow_lock.select_for_update_lock
     process_summary_template = APPEAL_SUMMARY
 
-    start = flow.StartHandle(this.open_appeal).Annotation(title=_("Appealed")).Next(this.decide)
+    start = nodes.StartHandle(this.open_appeal).Annotation(title=_("Appealed")).Next(this.decide)
     decide = (
         nodes.View(views.AppealDecisionView.as_view())
         .Annotation(title=_("Decide on the appeal"), summary_template=APPEAL_SUMMARY)
@@ -577,7 +577,7 @@ class MentionFlow(flow.Flow):
     lock_impl = flow_lock.select_for_update_lock
     process_summary_template = "{{ process.case.reference }} · @{{ process.mentioned.username }}"
 
-    start = flow.StartHandle(this.open_request).Annotation(title=_("Mentioned")).Next(this.read)
+    start = nodes.StartHandle(this.open_request).Annotation(title=_("Mentioned")).Next(this.read)
     read = (
         nodes.View(views.MentionReadView.as_view())
         .Annotation(
@@ -626,7 +626,7 @@ class CustomStepFlow(flow.Flow):
     lock_impl = flow_lock.select_for_update_lock
     process_summary_template = RUN_SUMMARY
 
-    start = flow.StartHandle(this.open_run).Annotation(title=_("Custom step started")).Next(this.do)
+    start = nodes.StartHandle(this.open_run).Annotation(title=_("Custom step started")).Next(this.do)
     do = (
         nodes.View(views.CustomStepView.as_view())
         .Annotation(title=_("Do the custom step"), summary_template=RUN_SUMMARY)
@@ -647,11 +647,16 @@ class CustomStepFlow(flow.Flow):
         run = activation.process
         # Two steps of one point finishing at once: the complaint's row is the turnstile, so the
         # second one reads the first one's outcome and exactly one of them resumes the complaint.
-        Process.objects.select_for_update().filter(pk=run.case_id).values_list("pk", flat=True).first()
+        # It is the row viewflow's lock of the complaint's flow takes: the Handle below runs under it.
+        Complaint.objects.select_for_update(of=("self",)).filter(pk=run.case_id).values_list("pk", flat=True).first()
         node = getattr(ComplaintFlow, f"steps_{run.point}_wait")
-        waiting = Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW).first()
+        waiting = (
+            Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW)
+            .select_related("process__complaint")
+            .first()
+        )
         if waiting is None:
             return
         move = point_next_move(complaint_id=run.case_id, point=run.point, batch=run.batch)
         if move != WAIT:
-            node.run(waiting)
+            node.run_locked(waiting)

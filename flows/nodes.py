@@ -15,18 +15,19 @@ from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import path
 from django.utils.timezone import now
+from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.nodes import end, func, handle, if_gate, join, split, switch, timer, view
+from viewflow.workflow.nodes import end, func, handle, if_gate, join, split, start, switch, timer, view
 from viewflow.workflow.nodes.start import StartViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
 from complaints.services.assignment import may_manage
-from complaints.services.held_rows import held_rows, is_created_here, saves_held
+from complaints.services.held_rows import created_here, held_rows, is_created_here, saves_held
 from flows.task_pages import step_form_view, task_view
 from web import assignment
 
@@ -114,7 +115,10 @@ class EndActivation(HeldCreate, end.EndActivation):
             if finished:
                 self.process.status = STATUS.DONE
                 self.process.finished = now()
-                self.process.save(update_fields=["status", "finished"])  # viewflow writes every column of both tables
+                # Only what finishing changes: viewflow saves the whole process, a second UPDATE of
+                # every column of its own table (a step run's, an approval's, the complaint's), with
+                # the values this object held, which a service may have changed since in its own copy.
+                self.process.save(update_fields=["status", "finished"])
             task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
             if finished:
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
@@ -303,6 +307,19 @@ class Split(flow.Split):
 class Handle(flow.Handle):
     activation_class = HandleActivation
 
+    def run_locked(self, task: Any, **kwargs: Any) -> Any:
+        """viewflow's `run(task)` for a caller that holds the lock of the task's process (its
+        process class's row, `SELECT … FOR UPDATE`) in this transaction and read the task, with its
+        process and the process's row, after taking it (CustomStepFlow.resume_case): viewflow's
+        `run` takes that lock again in a savepoint of its own and reads the task, its process and
+        the process's row again. Where errors are kept on the task instead of raised: viewflow's."""
+        if _savepoint():
+            return self.run(task, **kwargs)
+        activation = self.activation_class(task)
+        result = activation.run(this.resolve(self.flow_class.instance, self._func), **kwargs)
+        activation.execute()
+        return result
+
 
 class End(flow.End):
     activation_class = EndActivation
@@ -353,6 +370,35 @@ class Start(flow.Start):
     """viewflow's Start with SavedStartActivation."""
 
     activation_class = SavedStartActivation
+
+
+class NewProcessStartActivation(start.StartHandleActivation):
+    """viewflow's start from code (a side process a service opens: an approval, a collaboration
+    request, a custom step…), inside the service's transition. viewflow opens a savepoint to save the
+    new process and a second one with its lock (a SELECT … FOR UPDATE of that row) to finish the
+    start task and create the first step: four statements and a lock on a row no other transaction
+    can see until this one commits, and a savepoint that rolls back nothing the transition's
+    rollback does not (every caller lets the error through). Outside a transition: viewflow's."""
+
+    @Activation.status.transition(source=STATUS.NEW)
+    def execute(self) -> None:
+        if held_rows() is None or _savepoint():
+            super().execute.original()  # type: ignore[attr-defined]
+            return
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            self.process.save()
+            created_here(self.process)
+            with lock.lock_scope(_not_locked, self.flow_class, self.process.pk):
+                self.complete()
+                flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.activate_next()
+
+
+class StartHandle(flow.StartHandle):
+    """viewflow's StartHandle with NewProcessStartActivation."""
+
+    activation_class = NewProcessStartActivation
 
 
 class View(flow.View):

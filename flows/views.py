@@ -269,12 +269,6 @@ class SideTaskView(StepView, ABC):
     def perform(self, data: dict[str, Any]) -> None:
         """Records the side task's decision or answer through one service."""
 
-    def succeeded(self, form: Any, result: None) -> HttpResponse:
-        # The service saved its own locked copy; finishing the task saves the process row, so read
-        # what the service wrote first.
-        self.request.activation.process.refresh_from_db()
-        return super().succeeded(form, result)
-
 
 class ApprovalView(SideTaskView):
     submit_label = _("Record the decision")

@@ -10,17 +10,17 @@ from complaints.selectors.once import read_once
 
 
 def level_behaviours(level_ids: Iterable[int | None]) -> dict[tuple[int | None, str], ClockBehaviour]:
-    """The behaviour of every ruled clock kind at each of the given levels, in one query (the sweep
-    asks once per batch)."""
+    """The behaviour of every ruled clock kind at each of the given levels (the ladder's rules are
+    read once, for every level)."""
     ids = {pk for pk in level_ids if pk is not None}
     rules: dict[tuple[int | None, str], ClockBehaviour] = (
-        read_once(
-            f"level_behaviours:{sorted(ids)}",
+        read_once(  # every level's rules in one read (the configuration's copy): a few rows per level
+            "clock_rules",
             lambda: {
                 (rule.level_id, rule.kind): ClockBehaviour(
                     answered_by_response=rule.answered_by_response, warns=rule.warns, breach=rule.breach
                 )
-                for rule in ClockRule.objects.filter(level_id__in=ids)
+                for rule in ClockRule.objects.order_by()
             },
             shared=True,
         )

@@ -16,12 +16,12 @@ from complaints.rules.trees import subtree_ids
 from complaints.selectors.once import config_row, read_once
 from complaints.selectors.regional import follow_up_hours
 from complaints.selectors.routing import ConfigurationMissing as ConfigurationMissing
-from complaints.selectors.routing import departments_by_id, levels_by_id, stage_profiles_by_id
+from complaints.selectors.routing import departments_by_id, levels_by_id, process_settings_row, stage_profiles_by_id
 
 
 def process_settings() -> ProcessSettings:
     """Returns the single ProcessSettings row (a preset import or the admin creates it)."""
-    obj = read_once("process_settings", lambda: ProcessSettings.objects.order_by("pk").first(), shared=True)
+    obj = process_settings_row()
     if obj is None:
         raise ConfigurationMissing(_("Process settings are missing: import a preset or add them in the admin."))
     return obj

@@ -4,13 +4,28 @@ the escalation information package."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import F, Func, IntegerField, Subquery, TextField, Value
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from complaints.choices import DepartmentScope, EventKind, Signal
-from complaints.models import Complaint, Department, EscalationLevel, TriageSignal
+from complaints.models import (
+    CompensationApproval,
+    Complaint,
+    CorrectiveAction,
+    CustomerContact,
+    Department,
+    EscalationLevel,
+    TriageSignal,
+)
 from complaints.rules.names import person_name
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.rules.signals import next_rank, previous_rank
@@ -24,6 +39,7 @@ from complaints.selectors.routing import (
     levels_by_id,
     priorities_by_id,
 )
+from complaints.selectors.triage import earlier_complaints
 
 OPEN_TASK_STATUSES = ("NEW", "ASSIGNED", "STARTED")
 HUMAN_TASK_TYPES = ("HUMAN",)
@@ -176,42 +192,47 @@ def information_package(
     and shown in the reader's language."""
     names = signal_names()
     signals = list(complaint.signals or [])
+    said_and_done = package_rows(complaint)
 
     def stamp(value: Any) -> str | None:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
 
     contacts = [
         {
-            "at": stamp(c.at),
-            "channel": c.get_channel_display(),
-            "summary": c.summary,
-            "promise": c.promise,
-            "promised_by": stamp(c.promised_by),
+            "at": stamp(c["at"]),
+            "channel": _label(CustomerContact, "channel", c["channel"]),
+            "summary": c["summary"],
+            "promise": c["promise"],
+            "promised_by": stamp(c["promised_by"]),
         }
-        for c in complaint.contacts.order_by("at", "pk")
+        for c in said_and_done.contacts
     ]
     actions = [
         {
-            "kind": a.get_kind_display(),
-            "description": a.description,
-            "status": a.get_status_display(),
-            "cost": str(a.cost) if a.cost is not None else None,
+            "kind": _label(CorrectiveAction, "kind", a["kind"]),
+            "description": a["description"],
+            "status": _label(CorrectiveAction, "status", a["status"]),
+            "cost": a["cost"],
         }
-        for a in complaint.actions.order_by("created_at", "pk")
+        for a in said_and_done.actions
     ]
     approvals = [
-        {"amount": str(a.amount), "purpose": a.purpose, "decision": a.get_decision_display()}
-        for a in complaint.approvals.order_by("pk")
+        {
+            "amount": a["amount"],
+            "purpose": a["purpose"],
+            "decision": _label(CompensationApproval, "decision", a["decision"]),
+        }
+        for a in said_and_done.approvals
     ]
     timeline = [
         {
-            "at": stamp(e.at),
-            "kind": e.kind,
-            "by": person_name(e.actor),
-            "note": e.note,
+            "at": stamp(e["at"]),
+            "kind": e["kind"],
+            "by": person_name(_person(e)),
+            "note": e["note"],
         }
-        for e in complaint.events.select_related("actor").order_by("at", "pk")
-        if e.kind != EventKind.NOTIFIED
+        for e in said_and_done.events
+        if e["kind"] != EventKind.NOTIFIED
     ]
     # Configuration rows: the configuration's copy inside a transition (no query of their own).
     priority = config_row(complaint, "priority", priorities_by_id)
@@ -229,7 +250,7 @@ def information_package(
                 "name": complaint.customer_name,
                 "phone": complaint.customer_phone,
                 "contact_person": complaint.contact_person,
-                "earlier_complaints": max(0, int(_repeat_count(complaint))),
+                "earlier_complaints": max(0, said_and_done.earlier_complaints),
             },
             "category": category or "",
             "product": ", ".join(
@@ -265,12 +286,98 @@ def information_package(
     )
 
 
-def _repeat_count(complaint: Complaint) -> int:
-    from complaints.selectors.triage import earlier_complaints
+@dataclass(frozen=True)
+class PackageRows:
+    """What was said and done on a case, as the information package snapshots it: its contacts,
+    corrective actions, compensation approvals and timeline events (in their order, as plain values),
+    and the customer's earlier complaints about the same issue."""
 
-    if not complaint.customer_phone or complaint.received_at is None:
-        return 0
-    return earlier_complaints(complaint=complaint, at=complaint.received_at).count()
+    contacts: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    approvals: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    earlier_complaints: int
+
+
+_CONTACT = ("at", "channel", "summary", "promise", "promised_by")
+_ACTION = ("kind", "description", "status", "cost")
+_APPROVAL = ("amount", "purpose", "decision")
+_EVENT = ("at", "kind", "note", "actor__username", "actor__first_name", "actor__last_name")
+
+
+def package_rows(complaint: Complaint) -> PackageRows:
+    """The case's rows the package snapshots: on PostgreSQL one query (each table's rows as one
+    JSON array of the case's row, the repeat count as a subquery), elsewhere one query per table."""
+    contacts = complaint.contacts.order_by("at", "pk")
+    actions = complaint.actions.order_by("created_at", "pk")
+    approvals = complaint.approvals.order_by("pk")
+    events = complaint.events.order_by("at", "pk")
+    earlier = (
+        earlier_complaints(complaint=complaint, at=complaint.received_at).order_by()
+        if complaint.customer_phone and complaint.received_at is not None
+        else None
+    )
+    if connection.vendor != "postgresql":
+        return PackageRows(
+            contacts=list(contacts.values(*_CONTACT)),
+            actions=[{**a, "cost": _decimal(a["cost"])} for a in actions.values(*_ACTION)],
+            approvals=[{**a, "amount": _decimal(a["amount"])} for a in approvals.values(*_APPROVAL)],
+            events=list(events.values(*_EVENT)),
+            earlier_complaints=earlier.count() if earlier is not None else 0,
+        )
+    row = (
+        Complaint.objects.filter(pk=complaint.pk)
+        .values(
+            said=_rows_json(contacts, _CONTACT),
+            done=_rows_json(actions, _ACTION, text=("cost",)),
+            asked=_rows_json(approvals, _APPROVAL, text=("amount",)),
+            timeline=_rows_json(events, _EVENT),
+            earlier=(
+                Subquery(earlier.values(n=Func(F("pk"), function="COUNT")), output_field=IntegerField())
+                if earlier is not None
+                else Value(0)
+            ),
+        )
+        .get()
+    )
+    stamps = {"at", "promised_by"}
+    return PackageRows(
+        contacts=[_parsed(item, stamps) for item in row["said"]],
+        actions=list(row["done"]),
+        approvals=list(row["asked"]),
+        events=[_parsed(item, stamps) for item in row["timeline"]],
+        earlier_complaints=int(row["earlier"] or 0),
+    )
+
+
+def _rows_json(rows: Any, fields: tuple[str, ...], *, text: tuple[str, ...] = ()) -> ArraySubquery:
+    """The rows' fields as a JSON array in the rows' order (decimals as their text, as str() writes
+    them)."""
+    values = {name: Cast(name, TextField()) if name in text else F(name) for name in fields}
+    return ArraySubquery(rows.values(json=JSONObject(**values)))
+
+
+def _parsed(item: dict[str, Any], stamps: set[str]) -> dict[str, Any]:
+    """A JSON row's times as aware datetimes again."""
+    return {key: datetime.fromisoformat(value) if key in stamps and value else value for key, value in item.items()}
+
+
+def _decimal(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _label(model: Any, field: str, code: str) -> str:
+    """A choice's name in the active language, as get_<field>_display() gives it."""
+    return str(dict(model._meta.get_field(field).flatchoices).get(code, code))
+
+
+def _person(event: dict[str, Any]) -> Any:
+    """The event's actor as a user object for person_name (None: nobody)."""
+    if event["actor__username"] is None:
+        return None
+    return get_user_model()(
+        username=event["actor__username"], first_name=event["actor__first_name"], last_name=event["actor__last_name"]
+    )
 
 
 def latest_escalation(complaint: Complaint) -> Any:

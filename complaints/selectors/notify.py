@@ -15,22 +15,26 @@ from complaints.selectors.routing import scoped_department
 def notify_lines(event: str) -> list[NotificationRecipient]:
     """The event's notify list (its lines with their department, role and user), the process's copy
     while the configuration is unchanged (migration 0041 counts these tables as configuration)."""
-    return read_once(
-        f"notify_lines:{event}",
-        lambda: list(NotificationRecipient.objects.filter(event=event).select_related("department", "role", "user")),
-        shared=True,
-    )
+    lines: dict[str, list[NotificationRecipient]] = read_once("notify_lines", _every_line, shared=True)
+    return lines.get(event, [])
+
+
+def _every_line() -> dict[str, list[NotificationRecipient]]:
+    """Every event's notify list (one read for all events: a transition often tells of two)."""
+    lines: dict[str, list[NotificationRecipient]] = {}
+    for line in NotificationRecipient.objects.select_related("department", "role", "user"):
+        lines.setdefault(line.event, []).append(line)
+    return lines
 
 
 def event_templates(events: Iterable[str]) -> list[NotificationTemplate]:
     """The templates of the events, every language (by event, then language): the process's copy
     while the configuration is unchanged."""
-    names = sorted(set(events))
-    return read_once(
-        f"notify_templates:{','.join(names)}",
-        lambda: list(NotificationTemplate.objects.filter(event__in=names)),
-        shared=True,
-    )
+    wanted = set(events)
+    every: list[NotificationTemplate] = read_once(
+        "notify_templates", lambda: list(NotificationTemplate.objects.all()), shared=True
+    )  # every event's (a transition often tells of two: the customer and the staff)
+    return [template for template in every if template.event in wanted]
 
 
 def event_recipients(

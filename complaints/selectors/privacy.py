@@ -10,7 +10,10 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from complaints.choices import DepartmentScope
@@ -175,25 +178,51 @@ class ContactPolicy:
         return any(role in allowed for _dept, role in self.memberships)
 
 
+def policy_rows(users: Any) -> Any:
+    """`users` (a queryset) with what their contact policies read of them, in the same query: their
+    memberships in active departments and the complaints they revealed, while the reveal runs
+    (`contact_policies` takes them from there). On PostgreSQL; elsewhere the queryset as it is."""
+    if connection.vendor != "postgresql":
+        return users
+    memberships = Membership.objects.filter(user=OuterRef("pk"), department__active=True).order_by()
+    reveals = AccessLog.objects.filter(
+        user=OuterRef("pk"), kind=AccessLog.Kind.REVEAL, until__gt=timezone.now()
+    ).order_by()
+    return users.annotate(
+        _redress_memberships=ArraySubquery(
+            memberships.values(pair=JSONObject(department=F("department_id"), role=F("role_id")))
+        ),
+        _redress_revealed_ids=ArraySubquery(reveals.values("complaint_id")),
+    )
+
+
 def contact_policies(users: Iterable[Any]) -> dict[int, ContactPolicy]:
     """The policies of many users at once (a notification's recipients), by user id: the policy
     row, levels and departments read once and shared, the memberships and reveals of all of them
-    in one query each, however many users."""
+    in one query each, however many users (none for users read through `policy_rows`)."""
     people = {user.pk: user for user in users if getattr(user, "is_authenticated", False)}
     if not people:
         return {}
     policies = {pk: ContactPolicy(user) for pk, user in people.items()}
     first = next(iter(policies.values()))
     memberships: dict[int, set[tuple[int, int]]] = {pk: set() for pk in people}
-    for user_id, department_id, role_id in Membership.objects.filter(
-        user__in=list(people), department__active=True
-    ).values_list("user_id", "department_id", "role_id"):
-        memberships[user_id].add((department_id, role_id))
     revealed: dict[int, set[int]] = {pk: set() for pk in people}
-    for user_id, complaint_id in AccessLog.objects.filter(
-        user__in=list(people), kind=AccessLog.Kind.REVEAL, until__gt=timezone.now()
-    ).values_list("user_id", "complaint_id"):
-        revealed[user_id].add(complaint_id)
+    unread = []
+    for pk, user in people.items():
+        if hasattr(user, "_redress_memberships") and hasattr(user, "_redress_revealed_ids"):
+            memberships[pk] = {(pair["department"], pair["role"]) for pair in user._redress_memberships}
+            revealed[pk] = set(user._redress_revealed_ids)
+        else:
+            unread.append(pk)
+    if unread:
+        for user_id, department_id, role_id in Membership.objects.filter(
+            user__in=unread, department__active=True
+        ).values_list("user_id", "department_id", "role_id"):
+            memberships[user_id].add((department_id, role_id))
+        for user_id, complaint_id in AccessLog.objects.filter(
+            user__in=unread, kind=AccessLog.Kind.REVEAL, until__gt=timezone.now()
+        ).values_list("user_id", "complaint_id"):
+            revealed[user_id].add(complaint_id)
     shared = {name: getattr(first, name) for name in ("settings", "rule_policy", "levels", "departments")}
     for pk, policy in policies.items():
         policy.__dict__.update(shared, memberships=memberships[pk], revealed=revealed[pk])

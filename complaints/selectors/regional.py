@@ -93,14 +93,36 @@ def _bounds(
     if department is None:
         return {}
     level_id = level.pk if level is not None else None
-    rows: list[RegionalBound] = read_once(
-        f"regional_bounds:{level_id}",
-        lambda: list(
-            RegionalBound.objects.filter(level_id=level_id).order_by("pk").prefetch_related("regional_values__calendar")
-        ),
+    rows = _every_bound().get(level_id, [])
+    return {(b.setting, b.priority_id): b for b in rows if setting is None or b.setting == setting}
+
+
+def _every_bound() -> dict[int | None, list[RegionalBound]]:
+    """Every level's bounds (and the settings of no level) with their regional values, by level id:
+    one read for the whole ladder, so a case escalating to a level not yet asked about reads nothing
+    (the configuration's copy; the table is a few rows per level)."""
+    return read_once(
+        "regional_bounds",
+        lambda: _by_level(RegionalBound.objects.order_by("pk").prefetch_related("regional_values__calendar")),
         shared=True,
     )
-    return {(b.setting, b.priority_id): b for b in rows if setting is None or b.setting == setting}
+
+
+def _by_level(rows: Any) -> dict[Any, list[Any]]:
+    grouped: dict[Any, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.level_id, []).append(row)
+    return grouped
+
+
+def level_limits() -> dict[tuple[int, int], LevelLimit]:
+    """Every level's time limits by (level id, priority id): one read for the whole ladder (the
+    configuration's copy)."""
+    return read_once(
+        "level_limits",
+        lambda: {(limit.level_id, limit.priority_id): limit for limit in LevelLimit.objects.order_by()},
+        shared=True,
+    )
 
 
 def level_terms(
@@ -111,15 +133,7 @@ def level_terms(
     chain = _Chain(department)
     priority_id = priority.pk if priority is not None else None
     bounds = _bounds(department, level=level)
-    limit = (
-        read_once(
-            f"level_limit:{level.pk}:{priority_id}",
-            lambda: LevelLimit.objects.filter(level=level, priority_id=priority_id).first(),
-            shared=True,
-        )
-        if priority_id
-        else None
-    )
+    limit = level_limits().get((level.pk, priority_id)) if priority_id else None
     calendar = level.calendar if level.business_time else None
     return LevelTerms(
         limit=limit,

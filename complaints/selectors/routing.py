@@ -458,9 +458,18 @@ class TriageDecision:
         return [hit.code for hit in self.signals]
 
 
+def process_settings_row() -> ProcessSettings | None:
+    """The single ProcessSettings row with its collaboration role (the configuration's copy), or None."""
+    return read_once(
+        "process_settings",
+        lambda: ProcessSettings.objects.select_related("collaboration_role").order_by("pk").first(),
+        shared=True,
+    )
+
+
 def urgent_due(*, complaint: Complaint, at: datetime, due: datetime | None, signals: list[str]) -> datetime | None:
     """The first-response due time after the admin's urgent conditions (ProcessSettings)."""
-    settings_row = read_once("process_settings", lambda: ProcessSettings.objects.order_by("pk").first(), shared=True)
+    settings_row = process_settings_row()
     if settings_row is None:
         return due
     chain: list[int] = []

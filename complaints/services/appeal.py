@@ -138,7 +138,9 @@ def appeal_decide(*, appeal: Appeal, actor: Any, decision: str, text: str, remed
     if not text:
         raise AppealRefused(_("Write the decision and its reasons; the customer reads it."))
     with transaction.atomic(savepoint=False):
-        appeal = Appeal.objects.select_for_update(of=("self",)).select_related("case", "department").get(pk=appeal.pk)
+        appeal = (
+            Appeal.objects.select_for_update(of=("self",)).select_related("case__owner", "department").get(pk=appeal.pk)
+        )
         if appeal.decided_at is not None:
             raise AppealRefused(_("This appeal was already decided."))
         if not may_decide(user=actor, appeal=appeal):

@@ -260,6 +260,13 @@ def _replace(
     """Keeps the open clock of (kind, subject) if its times are unchanged, else stops it and (with
     a due time) starts a new one. `new`: the subject was just created and has no clock to look
     for; `current`: the open clock, if the caller has just read it. Returns the running clock, if any."""
+    if current is LOOK and due is None:  # the subject's clock ends: one UPDATE stops it, nothing read first
+        if not new:
+            Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).update(
+                state=Clock.State.STOPPED, stopped_at=now
+            )
+        urgency_refresh(complaint_ids=[complaint.pk])
+        return None
     if current is LOOK and not new and due is not None and connection.vendor == "postgresql":
         return _replace_at_once(complaint=complaint, kind=kind, subject=subject, due=due, warn=warn, now=now)
     if current is LOOK:
@@ -350,11 +357,20 @@ def _step_limits(complaint: Complaint, level: EscalationLevel | None) -> dict[st
     priority_id = complaint.priority_id
     if level is None or priority_id is None:
         return {}
-    return read_once(  # a level's step limits, once per transition (a step's form syncs them twice)
-        f"step_limits:{level.pk}:{priority_id}",
-        lambda: {limit.step: limit for limit in StepLimit.objects.filter(level=level, priority_id=priority_id)},
-        shared=True,
-    )
+    return _every_step_limit().get((level.pk, priority_id), {})
+
+
+def _every_step_limit() -> dict[tuple[int, int], dict[str, StepLimit]]:
+    """Every level's step limits by (level id, priority id), then step: one read for the whole
+    ladder (the configuration's copy), so an escalation to a level not yet asked about reads none."""
+
+    def load() -> dict[tuple[int, int], dict[str, StepLimit]]:
+        limits: dict[tuple[int, int], dict[str, StepLimit]] = {}
+        for limit in StepLimit.objects.order_by():
+            limits.setdefault((limit.level_id, limit.priority_id), {})[limit.step] = limit
+        return limits
+
+    return read_once("step_limits", load, shared=True)
 
 
 def _task_clocks_plan(
@@ -423,11 +439,13 @@ def appeal_clock_sync(*, appeal: Any, percent: int | None = None, now: datetime 
     decided appeal has none. Returns the running clock, if any."""
     now = now or timezone.now()
     due = appeal.due_at if appeal.decided_at is None else None
-    warn = warning_time(start=min(now, due), due=due, percent=percent, calendar=None) if due and percent else None
+    if due is None:
+        return _replace(complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=None, warn=None, now=now)
+    warn = warning_time(start=min(now, due), due=due, percent=percent, calendar=None) if percent else None
     current = Clock.objects.filter(
         complaint_id=appeal.case_id, kind=Clock.Kind.APPEAL, subject=appeal.pk, state__in=OPEN_STATES
     ).first()
-    if due is not None and percent is None and current is not None and current.due_at == due:
+    if percent is None and current is not None and current.due_at == due:
         return current  # unchanged: keeps its warning
     return _replace(
         complaint=appeal.case, kind=Clock.Kind.APPEAL, subject=appeal.pk, due=due, warn=warn, now=now, current=current

@@ -37,7 +37,7 @@ from complaints.rules.text import header_value
 from complaints.selectors.common import process_settings
 from complaints.selectors.notify import event_recipients, event_templates
 from complaints.selectors.once import config_row
-from complaints.selectors.privacy import ContactPolicy, contact_policies
+from complaints.selectors.privacy import ContactPolicy, contact_policies, policy_rows
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from complaints.services.events import event_record
 from complaints.services.inbox import notices_add
@@ -157,22 +157,22 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
         if key not in lists:
             lists[key] = event_recipients(event=notice.event, complaint=complaint)
         people_of.append(lists[key])
-    persons = {person.pk: person for people in people_of for person in people}
-    user_ids = set(persons)
-    policies = contact_policies(persons.values())  # who sees details in full: fixed queries for all
-    # Channels, quiet hours and language of every recipient: one query (and one for the channels).
+    user_ids = {person.pk for people in people_of for person in people}
+    # Channels, quiet hours and language of every recipient, with what their contact policies read
+    # (memberships, reveals): one query (and one for the channels).
     preferences: dict[int, NotificationPreference] = {}
     languages: dict[int, str] = {}
-    for user in (
-        get_user_model()
-        .objects.filter(pk__in=user_ids)
+    read = list(
+        policy_rows(get_user_model().objects.filter(pk__in=user_ids))
         .select_related("notification_preference", "preference")
         .prefetch_related("notification_preference__channels")
-    ):
+    )
+    for user in read:
         if (preference := getattr(user, "notification_preference", None)) is not None:
             preferences[user.pk] = preference
         if (own := getattr(user, "preference", None)) is not None and own.language:
             languages[user.pk] = own.language
+    policies = contact_policies(read)  # who sees details in full: fixed queries for all
     now = timezone.now()
     rows: list[Notification] = []
     for notice, people in zip(notices, people_of, strict=True):

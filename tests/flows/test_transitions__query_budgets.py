@@ -27,13 +27,13 @@ transaction back and the page answers after it; the lock's transaction itself co
 (the test's transaction is around it), BEGIN/COMMIT in production. The request's session is read
 with its user (config.sessions); the user's memberships and model permissions are configuration
 (their tables renew the token, migration 0043), read from the process's copy (complaints/auth.py),
-and the case scope answers from the complaint's row where it can. A configuration read that misses the process's copy inside a
-transaction reads the token once more when the transition ends (so a copy read after the
-transaction's own change is never kept under the old number): a cold cache (a level read for the
-first time, as escalations below do; the tests change the configuration, so each test starts cold)
-costs one more query per transition, once per process. Notifications are written with one INSERT …
-ON CONFLICT DO NOTHING RETURNING (the keys already written skipped, the ids of the new rows for the
-sending task), the in-app notices with one more."""
+and the case scope answers from the complaint's row where it can. A configuration read that
+misses the process's copy inside a transaction reads the token once more when the transition ends
+(so a copy read after the transaction's own change is never kept under the old number): a cold
+cache (a level read for the first time, as escalations below do; the tests change the
+configuration, so each test starts cold) costs one more query per transition, once per process.
+Notifications are written with one INSERT … ON CONFLICT DO NOTHING RETURNING (the keys already
+written skipped, the ids of the new rows for the sending task), the in-app notices with one more."""
 
 from collections.abc import Callable
 from datetime import timedelta
