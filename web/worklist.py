@@ -3,17 +3,19 @@ sorted by urgency in SQL, filtered and searched as viewflow list filters, one qu
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
 from viewflow.views import Action
@@ -588,6 +590,27 @@ class BreachedView(WorklistMixin, WorkflowInboxListView):
         user = self.request.user
         tasks = self.model._default_manager.filter_available(self.flow_classes, user)
         return breached_rows(tasks.select_related(*LIST_RELATED), user, self.now)
+
+
+@cache
+def row_checkbox() -> str:
+    """The cell of a row a bulk action can select (templates/web/includes/list_checkbox.html)."""
+    box = render_to_string("web/includes/list_checkbox.html").strip()
+    return format_html('<td class="vf-list__action-cell">{}</td>', mark_safe(box))  # noqa: S308 (our own file)
+
+
+def table_rows(view: Any, page: Any, *, checkbox: bool) -> str:
+    """The rows of a list page as HTML: viewflow's cells (view.get_page_data: each column's value,
+    formatted and linked as viewflow does) joined in Python, each value escaped unless marked safe
+    as the template would: the template's loop over 25 rows × 9 cells cost 5–7 ms a page."""
+    parts: list[str] = []
+    for row, cells in view.get_page_data(page):
+        parts.append(format_html('<tr data-row-id="{}">', row.pk))
+        if checkbox:
+            parts.append(row_checkbox())
+        parts.extend(format_html('<td class="vf-list__table-cell-{}">{}</td>', c.column_type, v) for c, v in cells)
+        parts.append("</tr>")
+    return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
 
 
 def badge(count: int) -> Any:
