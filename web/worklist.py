@@ -426,12 +426,16 @@ class WorklistMixin:
         case = case_of(task)
         if case is None:
             return ""
-        # The stage names translated once per page (get_stage_display builds the choices per row).
-        labels = self.__dict__.setdefault("_stage_labels", {value: str(label) for value, label in Stage.choices})
-        return labels.get(case.stage, case.stage)
+        return self.stage_labels.get(case.stage, case.stage)
 
     stage.short_description = _("Stage")  # type: ignore[attr-defined]
     stage.column_type = "text rd-col-stage"  # type: ignore[attr-defined]
+
+    @cached_property
+    def stage_labels(self) -> dict[str, str]:
+        """The stage names translated once per page (get_stage_display builds the choices per row;
+        a setdefault built them again for each row too: 300 translations a page)."""
+        return {value: str(label) for value, label in Stage.choices}
 
     def owner(self, task: Task) -> str:
         user = task.owner
