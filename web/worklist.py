@@ -299,9 +299,12 @@ class WorklistMixin:
         "last_activity",
     )
 
+    # Whether the search finds the rows by their process (the archive: tasks_search).
+    search_by_process = False
+
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()  # type: ignore[misc]
-        return tasks_search(queryset, self.request.GET.get("_search", ""))
+        return tasks_search(queryset, self.request.GET.get("_search", ""), by_process=self.search_by_process)
 
     def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
         kwargs: dict[str, Any] = super().get_filterset_kwargs(filterset_class)  # type: ignore[misc]
@@ -547,19 +550,21 @@ class ArchiveView(WorklistMixin, WorkflowArchiveListView):
     list_name = _("Archive")
 
     columns = (*(c for c in WorklistMixin.columns if c != "owner"), "finished")
+    search_by_process = True
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         """The finished tasks, latest first. Filtered or sorted by the deadline, each row's governing
-        clock is worked out in SQL (with_deadlines); filtered or searched by the case, only the
-        case (with_case); else the page is the tasks alone (`task_archive` and two joins), its
-        cases, last activity and clocks read for its 25 rows (attach_rows). The case and clock
-        subqueries over the four side processes' joins took 5–6 ms to plan for the plain page,
-        five times its execution."""
+        clock is worked out in SQL (with_deadlines); filtered by the case or sorted by its last
+        activity, only the case (with_case); else (the plain page, a page of a search, a step) the
+        rows are the tasks alone (`task_archive` and two joins), their cases, last activity and
+        clocks read for the page's 25 (attach_rows). The case and clock subqueries over the four
+        side processes' joins took 5–6 ms to plan for the plain page, five times its execution, and
+        with a search's subquery they made too many tables for PostgreSQL to reorder."""
         tasks = self.model._default_manager.archive(self.flow_classes, self.request.user).select_related(*LIST_RELATED)
         if self.by_deadline:
             return with_deadlines(tasks).order_by("-finished")
-        if self.narrowed:
+        if self.by_case:
             return with_case(tasks).order_by("-finished")
         return tasks.order_by("-finished")
 
@@ -569,13 +574,24 @@ class ArchiveView(WorklistMixin, WorkflowArchiveListView):
         get = self.request.GET
         return bool(get.get("deadline")) or "time_left" in get.get(self.ordering_kwarg, "")
 
+    @property
+    def by_case(self) -> bool:
+        """Whether SQL must know each row's case: anything asked but a page, a search (it matches
+        the rows by their process) or a step filters or sorts by the case (the filters on the case,
+        the last activity)."""
+        return any(value for key, value in self.request.GET.items() if key not in ARCHIVE_PLAIN_PARAMS)
+
     def attach_rows(self, rows: list[Any]) -> None:
         if not self.by_deadline:
             attach_deadlines(rows)
 
     @property
     def cases_with_last_activity(self) -> bool:
-        return not self.narrowed
+        return not self.by_case and not self.by_deadline
+
+
+# What the archive's plain read serves (a page, a search, the step filter, the default order).
+ARCHIVE_PLAIN_PARAMS = ("page", "_search", "flow_task")
 
 
 class BreachedView(WorklistMixin, WorkflowInboxListView):

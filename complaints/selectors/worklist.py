@@ -27,7 +27,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from complaints.models import Clock, Complaint, ComplaintEvent, Department, Membership, TaskUrgency
+from complaints.models import (
+    ActionTask,
+    Clock,
+    CollaborationRequest,
+    CompensationApproval,
+    Complaint,
+    ComplaintEvent,
+    Department,
+    Membership,
+    Mention,
+    TaskUrgency,
+)
 from complaints.rules.routing import normalise_text, parse_queue_permission
 from complaints.selectors.privacy import contact_policy
 
@@ -479,12 +490,28 @@ def complaint_search(term: str) -> QuerySet[Complaint]:
     return complaints
 
 
-def tasks_search(tasks: QuerySet[Any], term: str) -> QuerySet[Any]:
-    """Task rows (annotated with case_id) whose case matches the search term."""
+def tasks_search(tasks: QuerySet[Any], term: str, *, by_process: bool = False) -> QuerySet[Any]:
+    """Task rows (annotated with case_id) whose case matches the search term. With `by_process`,
+    matched by their process instead (case_processes): for a list whose case_id is worked out per
+    row from the side processes' joins (the archive), which PostgreSQL can only test row by row:
+    a search of the archive walked every task the user ever finished (5 s for 930,000 at 1,000,000
+    complaints) where the matching cases' processes lead to their tasks by index."""
     term = (term or "").strip()
     if not term:
         return tasks
-    return tasks.filter(case_id__in=complaint_search(term).values("pk"))
+    matching = complaint_search(term).order_by().values("pk")  # no order: no join to the process for it
+    if by_process:
+        return tasks.filter(process_id__in=case_processes(matching))
+    return tasks.filter(case_id__in=matching)
+
+
+def case_processes(complaints: QuerySet[Any]) -> QuerySet[Any]:
+    """The ids of the processes of the given complaints (a `values("pk")` query): the complaints
+    themselves and their side processes (approvals, collaboration requests, corrective actions,
+    mentions), the processes CASE_ID reads a task's case from."""
+    models = (CompensationApproval, CollaborationRequest, ActionTask, Mention)  # SIDE_PROCESSES
+    sides = [model.objects.filter(case_id__in=complaints).values("pk") for model in models]
+    return complaints.union(*sides, all=True)
 
 
 # Menu counts ----------------------------------------------------------------------------------

@@ -312,6 +312,32 @@ def test_search_by_reference_and_nothing_for_a_stranger(org, agent, three):
     assert listed(agent, INBOX, _search="Nobody Atall") == []
 
 
+def test_the_archive_search_finds_a_cases_side_tasks_and_filters_keep_working(org, agent):
+    """The archive matches a search by the processes of the matching cases (the complaint and its
+    side processes) instead of each row's case: the same rows, a complaint's and its collaboration
+    request's, and none of another case; a filter on the case still applies with it."""
+    from complaints.models import Department
+    from complaints.services.collaboration import collaboration_request
+
+    technical = Department.objects.get(code="technical")
+    asked, other = register(org, agent, customer_name="Han Meimei"), register(org, agent)
+    collaboration_request(complaint=asked, actor=agent, department=technical, question="Known issue?")
+    Task.objects.filter(flow_task_type="HUMAN").update(owner=agent, status=STATUS.DONE, finished=timezone.now())
+    asked.refresh_from_db()
+    other.refresh_from_db()
+    html = client_for(agent).get(ARCHIVE, {"_search": asked.reference}).content.decode()
+    assert set(references(html)) == {asked.reference}
+    assert "Answer collaboration request" in html and "First response" in html
+    assert references(client_for(agent).get(ARCHIVE, {"_search": "Meimei"}).content.decode())
+    assert set(references(client_for(agent).get(ARCHIVE, {"_search": other.reference}).content.decode())) == {
+        other.reference
+    }
+    searched = {"_search": asked.reference, "stage": Stage.CLOSED}
+    assert references(client_for(agent).get(ARCHIVE, searched).content.decode()) == []
+    searched["stage"] = asked.stage
+    assert set(references(client_for(agent).get(ARCHIVE, searched).content.decode())) == {asked.reference}
+
+
 def test_phone_digits_reads_what_agents_type():
     assert phone_digits("021-6888 8888") == "2168888888"
     assert phone_digits("+86 139 1111 2222") == "8613911112222"
