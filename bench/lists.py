@@ -92,9 +92,14 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("breached", "/workflow/breached/"),
         ("archive", "/workflow/archive/"),
         ("queue, search phone (last 8 digits)", f"/workflow/queue/?_search={phone[-8:]}"),
+        ("queue, search reference", f"/workflow/queue/?_search={reference}"),
+        ("archive, search reference", f"/workflow/archive/?_search={reference}"),
         ("complaints", listing),
         ("complaints, stage filter", f"{listing}?stage=containment"),
         ("complaints, category filter", f"{listing}?category={category.pk if category else ''}"),
+        # The complaint list has no search box (its view names no search fields), so these three
+        # measure the unfiltered list with a `_search` the view ignores; the worklists' rows above
+        # are the searches people make.
         ("complaints, search phone", f"{listing}?_search={phone[-8:]}"),
         ("complaints, search plate", f"{listing}?_search={plate}"),
         ("complaints, search reference", f"{listing}?_search={reference}"),

@@ -175,6 +175,46 @@ def test_a_side_task_with_a_clock_of_its_own_runs_on_it(org, agent):
     assert "rd-clock--breached" in client_for(contact).get(QUEUE).content.decode()
 
 
+def test_the_archive_reads_each_rows_deadline_as_the_sql_lists_do(org, agent):
+    """The archive picks its page's clocks in Python (attach_deadlines) instead of six subqueries:
+    every kind of row (running, warned, paused, no clock, a step limit of its own, a side process on
+    its own clock and on its case's) reads the same as with_deadlines says."""
+    from complaints.models import Department
+    from complaints.selectors.worklist import attach_cases, attach_deadlines, with_case, with_deadlines
+    from complaints.services.collaboration import collaboration_request
+
+    made = {name: register(org, agent) for name in ["late", "warned", "paused", "none", "own_step"]}
+    set_clock(made["late"], due=timedelta(hours=-1))
+    set_clock(made["warned"], due=timedelta(hours=2), warn=timedelta(minutes=-5))
+    set_clock(made["paused"], due=timedelta(minutes=10), paused=True)
+    set_clock(made["none"], due=None)
+    set_clock(made["own_step"], due=timedelta(hours=3))
+    step = open_task(made["own_step"], FLOW.first_response)
+    now = timezone.now()
+    Clock.objects.create(complaint=made["own_step"], kind=Clock.Kind.TASK, subject=step.pk, started_at=now, due_at=now)
+    technical = Department.objects.get(code="technical")
+    asked = register(org, agent)
+    collaboration_request(complaint=asked, actor=agent, department=technical, question="Known issue?")
+    set_clock(asked, due=timedelta(hours=-2))  # the case's own clock only: the request's went with it
+    answered = register(org, agent)
+    collaboration_request(complaint=answered, actor=agent, department=technical, question="Known issue?")
+    Task.objects.filter(flow_task_type="HUMAN").update(owner=agent, status=STATUS.DONE, finished=now)
+    tasks = Task.objects.filter(owner=agent, finished__isnull=False).select_related("owner", "process")
+    fields = ("case_id", "clock_due", "clock_warn", "clock_kind", "paused_left", "paused_kind", "clock_rank")
+    fields += ("last_activity",)
+    expected = {row.pk: tuple(getattr(row, f) for f in fields) for row in with_deadlines(tasks)}
+    narrowed = attach_deadlines(attach_cases(list(with_case(tasks))))
+    assert {row.pk: tuple(getattr(row, f) for f in fields) for row in narrowed} == expected
+    plain = attach_deadlines(attach_cases(list(tasks), last_activity=True))  # case ids found from the sides
+    assert {row.pk: tuple(getattr(row, f) for f in fields) for row in plain} == expected
+    kinds = {value[3] or value[5] for value in expected.values()}
+    assert {Clock.Kind.TASK, Clock.Kind.COLLABORATION, Clock.Kind.RESOLUTION, None} <= kinds, kinds
+    assert {value[6] for value in expected.values()} == {0, 1, 2}
+    assert len({value[0] for value in expected.values()}) == 7 and None not in {v[0] for v in expected.values()}
+    html = client_for(agent).get(ARCHIVE).content.decode()
+    assert "rd-clock--breached" in html and "rd-clock--paused" in html
+
+
 # Filters and search --------------------------------------------------------------------------------
 
 
@@ -270,6 +310,32 @@ def test_search_finds_a_case_by_name_phone_plate_order_or_reference(org, agent, 
 def test_search_by_reference_and_nothing_for_a_stranger(org, agent, three):
     assert listed(agent, INBOX, _search=three["b"].reference.lower()) == [three["b"].reference]
     assert listed(agent, INBOX, _search="Nobody Atall") == []
+
+
+def test_the_archive_search_finds_a_cases_side_tasks_and_filters_keep_working(org, agent):
+    """The archive matches a search by the processes of the matching cases (the complaint and its
+    side processes) instead of each row's case: the same rows, a complaint's and its collaboration
+    request's, and none of another case; a filter on the case still applies with it."""
+    from complaints.models import Department
+    from complaints.services.collaboration import collaboration_request
+
+    technical = Department.objects.get(code="technical")
+    asked, other = register(org, agent, customer_name="Han Meimei"), register(org, agent)
+    collaboration_request(complaint=asked, actor=agent, department=technical, question="Known issue?")
+    Task.objects.filter(flow_task_type="HUMAN").update(owner=agent, status=STATUS.DONE, finished=timezone.now())
+    asked.refresh_from_db()
+    other.refresh_from_db()
+    html = client_for(agent).get(ARCHIVE, {"_search": asked.reference}).content.decode()
+    assert set(references(html)) == {asked.reference}
+    assert "Answer collaboration request" in html and "First response" in html
+    assert references(client_for(agent).get(ARCHIVE, {"_search": "Meimei"}).content.decode())
+    assert set(references(client_for(agent).get(ARCHIVE, {"_search": other.reference}).content.decode())) == {
+        other.reference
+    }
+    searched = {"_search": asked.reference, "stage": Stage.CLOSED}
+    assert references(client_for(agent).get(ARCHIVE, searched).content.decode()) == []
+    searched["stage"] = asked.stage
+    assert set(references(client_for(agent).get(ARCHIVE, searched).content.decode())) == {asked.reference}
 
 
 def test_phone_digits_reads_what_agents_type():

@@ -203,3 +203,11 @@ def masked_text(value: Any) -> str:
     from complaints.rules.privacy import mask_text
 
     return mask_text(without_bidi_controls(str(value))) if value else ""
+
+
+@register.simple_tag
+def table_rows(view: Any, page: Any, checkbox: Any) -> str:
+    """{% table_rows view page_obj bulk_actions %}: a list page's rows (web.worklist.table_rows)."""
+    from web.worklist import table_rows as rows
+
+    return rows(view, page, checkbox=bool(checkbox))
