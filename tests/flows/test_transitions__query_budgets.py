@@ -217,9 +217,9 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     arrival: its read, then its UPDATE written with the held rows; the next step's assignment rule names the root
     cause's performer: the finished task being executed, complaints/selectors/assignment.py); permanent actions 12;
     effectiveness 14 (the gate asks the actions' statuses again, the confirmation step's rule reads the case
-    owner); customer confirmation 17 (its contact and both answered-clock UPDATEs, the actions' statuses, the
-    follow-up clock replaced in one statement and, cold, the level's regional bounds and the token once more at
-    the end: 15 warm); follow-up 13 (the end of the flow: whether any task is open, the process's status).
+    owner); customer confirmation 15 (its contact and both answered-clock UPDATEs, the actions' statuses, the
+    follow-up clock replaced in one statement; the level's regional bounds are read with the ladder's); follow-up
+    13 (the end of the flow: whether any task is open, the process's status).
 
     A claim through the queue page: 10–13: the session with its user, the token and the scope's row (3), the lock's
     transaction and the lock (3), the task (1), the claim's conditional UPDATE, its list row and its event (3); a
@@ -265,7 +265,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.customer_confirmation,
             {"outcome": "confirmed", "channel": "phone", "note": "Happy now."},
         )
-        <= 17
+        <= 15
     )
     wait = open_task(c, FLOW.follow_up_wait)
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
