@@ -624,11 +624,15 @@ def table_rows(view: Any, page: Any, *, checkbox: bool) -> str:
     formatted and linked as viewflow does) joined in Python, each value escaped unless marked safe
     as the template would: the template's loop over 25 rows × 9 cells cost 5–7 ms a page."""
     parts: list[str] = []
+    kinds: dict[Any, str] = {}  # each column's cell class, asked once a page
     for row, cells in view.get_page_data(page):
         parts.append(format_html('<tr data-row-id="{}">', row.pk))
         if checkbox:
             parts.append(row_checkbox())
-        parts.extend(format_html('<td class="vf-list__table-cell-{}">{}</td>', c.column_type, v) for c, v in cells)
+        for column, value in cells:
+            if column not in kinds:
+                kinds[column] = column.column_type()  # a method (the template called it for us)
+            parts.append(format_html('<td class="vf-list__table-cell-{}">{}</td>', kinds[column], value))
         parts.append("</tr>")
     return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
 

@@ -87,6 +87,9 @@ def test_the_inbox_shows_the_columns_agents_work_by(org, agent):
     assert f">{complaint.priority.code}</span>" in html and complaint.priority.colour in html
     assert str(complaint.level) in html and complaint.get_stage_display() in html
     assert 'class="rd-clock rd-countdown rd-clock--' in html and "data-due=" in html
+    # Each cell carries its column's class (the page's style and the browser tests find cells by it).
+    for column in ["reference", "step", "customer", "priority", "time_left"]:
+        assert f'<td class="vf-list__table-cell-text rd-col-{column}">' in html, column
 
 
 def test_rows_are_ordered_breached_first_then_least_time_left_then_paused_then_no_clock(org, agent):
