@@ -386,9 +386,15 @@ class NewProcessStartActivation(start.StartHandleActivation):
             super().execute.original()  # type: ignore[attr-defined]
             return
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        held = held_rows()
         with transaction.atomic(savepoint=False):
             self.process.save()
             created_here(self.process)
+            task_class = self.flow_class.task_class
+            if held is not None and (held.holds(task_class) or held.ids[task_class]):
+                # Written with the walk's other tasks (and so is its first step's, held after it),
+                # where that draws no ids of its own.
+                held.hold(self.task)
             with lock.lock_scope(_not_locked, self.flow_class, self.process.pk):
                 self.complete()
                 flow_started.send(sender=self.flow_class, process=self.process, task=self.task)

@@ -163,10 +163,8 @@ def ladder_authority(
     found: dict[int, Decimal | None] = {}
     if department is None:
         return {lv.pk: lv.authority_amount for lv in levels}
-    rows = RegionalBound.objects.filter(setting=VaryingSetting.AUTHORITY, level__in=levels).prefetch_related(
-        "regional_values"
-    )
-    by_level = {b.level_id: b for b in rows}
+    every = _every_bound()  # the configuration's copy
+    by_level = {b.level_id: b for lv in levels for b in every.get(lv.pk, []) if b.setting == VaryingSetting.AUTHORITY}
     for lv in levels:
         bound = by_level.get(lv.pk)
         bounds: dict[tuple[str, int | None], RegionalBound] = (
