@@ -41,18 +41,25 @@ from complaints.selectors.intake_forms import (
     category_chain,
     category_subtree_ids,
     complaints_with_answers,
+    intake_answers,
 )
 from complaints.selectors.privacy import contact_policy
-from complaints.selectors.quality import actions_of, analysis_of, may_analyse, may_verify
+from complaints.selectors.quality import action_rows, analysis_rows, may_analyse, may_verify
 from complaints.selectors.routing import levels_by_id
-from complaints.selectors.steps import complaint_runs, steps_by_point
+from complaints.selectors.steps import complaint_runs, run_rows, steps_by_point
+from complaints.selectors.together import read_together
 from complaints.selectors.worklist import attach_config
 from complaints.services.privacy import complaint_shown
 from web import worklist
 from web.fishbone import drawing_of
 from web.process_chart import draw_custom_steps
-from web.templatetags.customer_side import CUSTOMER_CARD_ROWS, CUSTOMER_DID
-from web.timeline import case_tasks, complaint_timeline, linked_complaints, open_clocks
+from web.templatetags.customer_side import (
+    CUSTOMER_CARD_ROWS,
+    CUSTOMER_DID,
+    customer_appeal_rows,
+    customer_link_rows,
+)
+from web.timeline import case_tasks, clock_rows, complaint_timeline, linked_complaints, linked_rows
 
 # Each row's summary reads the complaint; fetch it with the task instead of once per row.
 ROW_RELATED = (
@@ -223,12 +230,37 @@ class ComplaintDetailView(DetailProcessView):
         held = held_ranks(user=user, complaint=complaint, levels=levels)
         handler = is_handler(user=user, complaint=complaint, held=held)
         names = signal_names() if complaint.signals else {}
-        batches = list(complaint.batch_investigations.all()) if has_batch_facts(complaint) else []
-        analysis, actions = analysis_of(complaint), actions_of(complaint)
-        tasks = list(case_tasks(complaint))
-        # The complaint's events and notifications, read once for every card that shows some.
-        events = list(complaint.events.select_related("actor"))
-        notifications = list(complaint.notifications.select_related("recipient").order_by("created_at", "pk"))
+        # What the page shows of the complaint's own records, each a small read keyed by it, read
+        # in one round trip (complaints.selectors.together); the cards below take them from here.
+        reads: dict[str, QuerySet[Any]] = {
+            "analysis": analysis_rows(complaint),
+            "actions": action_rows(complaint),
+            "tasks": case_tasks(complaint),
+            "events": complaint.events.select_related("actor"),
+            "notifications": complaint.notifications.select_related("recipient").order_by("created_at", "pk"),
+            "clocks": clock_rows(complaint),
+            "linked": linked_rows(complaint=complaint, visible=self.visible),
+            "answers": intake_answers(complaint),
+            "form_versions": complaint.form_versions.select_related("category"),
+            "contacts": complaint.contacts.select_related("by"),
+            "escalations": complaint.escalations.select_related("from_level", "to_level", "actor"),
+            "approvals": complaint.approvals.select_related("level", "requested_by", "decided_by"),
+            "collaborations": complaint.collaboration_requests.select_related(
+                "department", "requested_by", "answered_by", "holder"
+            ),
+            "notes": complaint.notes.select_related("author"),
+            "attachments": complaint.attachments.filter(answer__isnull=True),
+            "custom_steps": run_rows(complaint),
+            "appeal": customer_appeal_rows(complaint),
+            "links": customer_link_rows(complaint),
+        }
+        if has_batch_facts(complaint):
+            reads["batches"] = complaint.batch_investigations.all()
+        read_together(reads.values())
+        batches = list(reads.get("batches", []))
+        analysis, actions = next(iter(reads["analysis"]), None), list(reads["actions"])
+        tasks = list(reads["tasks"])
+        events, notifications = list(reads["events"]), list(reads["notifications"])
         timeline = complaint_timeline(
             complaint=complaint, groups=self.request.GET.getlist("show"), tasks=tasks, events=events
         )
@@ -241,14 +273,12 @@ class ComplaintDetailView(DetailProcessView):
                 1 for t in tasks if t.process_id == complaint.pk and t.finished is None and t.flow_task_type == "HUMAN"
             ),
             timeline_chips=timeline_chips(timeline),
-            clocks=open_clocks(complaint),
-            linked=linked_complaints(complaint=complaint, visible=self.visible),
-            attachments=complaint.attachments.filter(answer__isnull=True),
-            answers=answer_rows(complaint, chain=categories),
-            form_versions=sorted(
-                complaint.form_versions.select_related("category"), key=lambda v: chain.get(v.category_id, len(chain))
-            ),
-            contacts=complaint.contacts.select_related("by"),
+            clocks=list(reads["clocks"]),
+            linked=linked_complaints(complaint=complaint, visible=self.visible, rows=reads["linked"]),
+            attachments=reads["attachments"],
+            answers=answer_rows(complaint, chain=categories, answers=reads["answers"]),
+            form_versions=sorted(reads["form_versions"], key=lambda v: chain.get(v.category_id, len(chain))),
+            contacts=reads["contacts"],
             actions=actions,
             analysis=analysis,
             # Without an analysis or actions there is nothing to draw, verify or report on.
@@ -256,17 +286,17 @@ class ComplaintDetailView(DetailProcessView):
             may_analyse=may_analyse(user=user, complaint=complaint, handler=handler),
             may_verify=bool(actions) and may_verify(user=user, complaint=complaint),
             my_departments=user_department_ids(user) if actions else set(),
-            escalations=complaint.escalations.select_related("from_level", "to_level", "actor"),
-            approvals=complaint.approvals.select_related("level", "requested_by", "decided_by"),
-            collaborations=complaint.collaboration_requests.select_related(
-                "department", "requested_by", "answered_by", "holder"
-            ),
-            notes=complaint.notes.select_related("author"),
-            custom_steps=complaint_runs(complaint, get_language() or "en"),
+            escalations=reads["escalations"],
+            approvals=reads["approvals"],
+            collaborations=reads["collaborations"],
+            notes=reads["notes"],
+            custom_steps=complaint_runs(complaint, get_language() or "en", runs=reads["custom_steps"]),
             notifications=notifications,
             # The customer card's: the messages to the customer (newest 50) and what they did.
             customer_sent=[n for n in reversed(notifications) if n.recipient_id is None][:CUSTOMER_CARD_ROWS],
             customer_did=[e for e in events if e.kind in CUSTOMER_DID and e.actor_id is None][:CUSTOMER_CARD_ROWS],
+            customer_appeal=next(iter(reads["appeal"]), None),
+            customer_links=reads["links"],
             signal_labels=[names.get(code, code) for code in complaint.signals or []],
             # A closed complaint offers only Reopen: no escalation door is open on it.
             closed=is_closed(complaint),

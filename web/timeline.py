@@ -2,6 +2,7 @@
 first), its open clocks, linked complaints and the colleagues a note may mention. Each costs a
 fixed number of queries however long the history is."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 
 from complaints.models import (
     Clock,
@@ -19,7 +20,7 @@ from complaints.models import (
 )
 from complaints.rules.names import person_name
 from complaints.rules.trees import path_to_root
-from complaints.selectors.common import side_processes
+from complaints.selectors.common import side_of
 from web.sentences import GROUPS, event_group, event_sentence, generic_facts, groups_selected
 
 
@@ -53,11 +54,12 @@ def person(user: Any) -> str:
 def case_tasks(complaint: Complaint) -> QuerySet[Task]:
     """Every task of the complaint and of its side processes (approvals, collaboration requests,
     mentions), owners joined, oldest first."""
-    # The side processes' ids first (one query on the process table's artifact index), then the
-    # tasks by their process index: OR-ing joins made PostgreSQL read every task row (minutes at a
-    # million complaints). Corrective actions' tasks belong to their departments' lists, not here.
-    sides = side_processes(complaint.pk).filter(actiontask__isnull=True).values_list("pk", flat=True)
-    return Task.objects.filter(process_id__in=[complaint.pk, *sides]).select_related("owner").order_by("created", "pk")
+    # The processes (the complaint's own and its side processes', found by the process table's
+    # key and artifact indexes) in a subquery, the tasks by their process index: OR-ing joins on the
+    # task table made PostgreSQL read every task row (minutes at a million complaints).
+    # Corrective actions' tasks belong to their departments' lists, not here.
+    processes = Process.objects.filter(Q(pk=complaint.pk) | side_of(complaint.pk), actiontask__isnull=True)
+    return Task.objects.filter(process_id__in=processes.values("pk")).select_related("owner").order_by("created", "pk")
 
 
 def task_entries(tasks: list[Task]) -> list[Entry]:
@@ -138,30 +140,41 @@ def complaint_timeline(
     )
 
 
-def open_clocks(complaint: Complaint) -> list[Clock]:
+def clock_rows(complaint: Complaint) -> QuerySet[Clock]:
     """The complaint's running and paused clocks, soonest due first."""
-    return list(
+    return (
         complaint.clocks.filter(state__in=[Clock.State.RUNNING, Clock.State.PAUSED])
         .select_related("level")
         .order_by("due_at")
     )
 
 
-def linked_complaints(*, complaint: Complaint, visible: QuerySet[Complaint]) -> dict[str, list[Complaint]]:
-    """Returns the complaints linked to this one that the reader may see: the original it
+def open_clocks(complaint: Complaint) -> list[Clock]:
+    return list(clock_rows(complaint))
+
+
+def linked_rows(*, complaint: Complaint, visible: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """The complaints linked to this one that the reader may see (newest 50): the original it
     duplicates, its own duplicates, and the same customer's other complaints (same phone)."""
     links = Q(duplicate_of_id=complaint.pk)
     if complaint.duplicate_of_id:
         links |= Q(pk=complaint.duplicate_of_id)
     if complaint.customer_phone:
         links |= Q(customer_phone=complaint.customer_phone)
-    rows = list(
+    return (
         visible.filter(links)
         .exclude(pk=complaint.pk)
         .exclude(reference__isnull=True)
         .select_related("priority")
         .order_by("-created")[:50]
     )
+
+
+def linked_complaints(
+    *, complaint: Complaint, visible: QuerySet[Complaint], rows: Iterable[Complaint] | None = None
+) -> dict[str, list[Complaint]]:
+    """Returns the linked complaints (linked_rows, or `rows` read from it) by how they are linked."""
+    rows = list(linked_rows(complaint=complaint, visible=visible) if rows is None else rows)
     return {
         "original": [c for c in rows if c.pk == complaint.duplicate_of_id],
         "duplicates": [c for c in rows if c.duplicate_of_id == complaint.pk],

@@ -1,6 +1,7 @@
 """Reads of the category intake forms: which questions a category asks, and a complaint's answers."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -225,25 +226,33 @@ def display_value(defn: FieldDef, value: Any, language: str) -> str:
     return str(value)
 
 
-def answer_rows(
-    complaint: Complaint, *, language: str | None = None, chain: list[Category] | None = None
-) -> list[AnswerRow]:
-    """Returns the complaint's answers in form order, each labelled as the version it was filed
-    with defines it (so a later edit of the form never changes what is shown). `chain` is the
-    complaint's category_chain when the caller has it already."""
-    language = language or get_language() or "en"
-    if chain is None:
-        chain = category_chain(complaint.category)
-    with translation.override(language):
-        return _answer_rows(complaint, language, chain)
-
-
-def _answer_rows(complaint: Complaint, language: str, chain: list[Category]) -> list[AnswerRow]:
-    answers = (
+def intake_answers(complaint: Complaint) -> QuerySet[Answer]:
+    """The complaint's intake answers (not a custom step's) with their fields and files."""
+    return (
         Answer.objects.filter(complaint=complaint, run__isnull=True)
         .select_related("field", "field__version")
         .prefetch_related("files")
     )
+
+
+def answer_rows(
+    complaint: Complaint,
+    *,
+    language: str | None = None,
+    chain: list[Category] | None = None,
+    answers: Iterable[Answer] | None = None,
+) -> list[AnswerRow]:
+    """Returns the complaint's answers in form order, each labelled as the version it was filed
+    with defines it (so a later edit of the form never changes what is shown). `chain` is the
+    complaint's category_chain, `answers` its intake_answers, when the caller has them already."""
+    language = language or get_language() or "en"
+    if chain is None:
+        chain = category_chain(complaint.category)
+    with translation.override(language):
+        return _answer_rows(intake_answers(complaint) if answers is None else answers, language, chain)
+
+
+def _answer_rows(answers: Iterable[Answer], language: str, chain: list[Category]) -> list[AnswerRow]:
     # The parent categories' questions first, as the form asked them.
     order = {c.pk: index for index, c in enumerate(chain)}
     rows = []

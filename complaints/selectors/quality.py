@@ -4,7 +4,7 @@ of queries, the fishbone, and the 8D report."""
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -83,9 +83,9 @@ def responsibility_version(analysis: RootCauseAnalysis | None) -> str:
     return capa.fingerprint(f"{dept}/{party}/{share.normalize()}" for dept, party, share in rows)
 
 
-def analysis_of(complaint: Complaint) -> RootCauseAnalysis | None:
-    """The analysis with its causes (category, files, actions) and responsibility rows, in a
-    fixed number of queries."""
+def analysis_rows(complaint: Complaint) -> QuerySet[RootCauseAnalysis]:
+    """The complaint's analysis (at most one row) with its causes (category, files, actions) and
+    responsibility rows, in a fixed number of queries."""
     return (
         RootCauseAnalysis.objects.filter(complaint=complaint)
         .select_related("responsible_department")
@@ -93,19 +93,25 @@ def analysis_of(complaint: Complaint) -> RootCauseAnalysis | None:
             Prefetch("causes", queryset=Cause.objects.select_related("category").prefetch_related("files")),
             Prefetch("responsibilities", queryset=Responsibility.objects.select_related("department")),
         )
-        .first()
+        .order_by("pk")[:1]
+    )
+
+
+def analysis_of(complaint: Complaint) -> RootCauseAnalysis | None:
+    return next(iter(analysis_rows(complaint)), None)
+
+
+def action_rows(complaint: Complaint) -> QuerySet[CorrectiveAction]:
+    """Every action of the complaint with its causes, files and verifications (fixed queries)."""
+    return complaint.actions.select_related("department", "owner", "created_by").prefetch_related(
+        Prefetch("causes", queryset=Cause.objects.select_related("category")),
+        "files",
+        Prefetch("verifications", queryset=ActionVerification.objects.select_related("by")),
     )
 
 
 def actions_of(complaint: Complaint) -> list[CorrectiveAction]:
-    """Every action of the complaint with its causes, files and verifications (fixed queries)."""
-    return list(
-        complaint.actions.select_related("department", "owner", "created_by").prefetch_related(
-            Prefetch("causes", queryset=Cause.objects.select_related("category")),
-            "files",
-            Prefetch("verifications", queryset=ActionVerification.objects.select_related("by")),
-        )
-    )
+    return list(action_rows(complaint))
 
 
 def permanent_statuses(complaint: Complaint) -> list[str]:

@@ -1,7 +1,7 @@
 """Reads of the custom steps: which steps a complaint gets at a point, the form a run asks, and
 the runs shown on the complaint page, the API and exports."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,10 +129,9 @@ class RunRow:
     answers: list[tuple[str, str]]
 
 
-def complaint_runs(complaint: Complaint, language: str) -> list[RunRow]:
-    """Returns the complaint's custom step runs, oldest first, with their answers in the reader's
-    language (three queries, whatever the number of runs)."""
-    runs = (
+def run_rows(complaint: Complaint) -> QuerySet[CustomStepRun]:
+    """The complaint's custom step runs, oldest first, with their answers (fixed queries)."""
+    return (
         CustomStepRun.objects.filter(case=complaint)
         .select_related("step", "done_by", "form_version")
         .prefetch_related(
@@ -140,6 +139,12 @@ def complaint_runs(complaint: Complaint, language: str) -> list[RunRow]:
         )
         .order_by("created", "pk")
     )
+
+
+def complaint_runs(complaint: Complaint, language: str, runs: Iterable[CustomStepRun] | None = None) -> list[RunRow]:
+    """Returns the complaint's custom step runs (run_rows, or `runs` read from it) with their
+    answers in the reader's language."""
+    runs = run_rows(complaint) if runs is None else runs
     rows = []
     for run in runs:
         answers = []

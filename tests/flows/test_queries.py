@@ -69,22 +69,12 @@ def test_complaint_page_query_count_is_bounded(org, agent):
     client.force_login(agent)
     client.get(f"/workflow/flows/complaint/{complaint.pk}/")  # warm: the process's configuration copy
     count = queries_for(client, f"/workflow/flows/complaint/{complaint.pk}/")
-    # 30 before the header's clocks and the linked complaints (one query each); the timeline
-    # reads the tasks the steps table already loads. Constant in the history's length:
-    # tests/web/test_complaint_page__timeline.py. One more finds the side processes' ids before
-    # the tasks (OR-ing their joins read every task row: minutes at a million complaints). Three
-    # more refresh the idle session (an UPDATE in its savepoint: sessions end after idle time). One
-    # more counts the workspace menu's badges, which the complaint page keeps (issue 20).
-    # Three more for the customer's side card: messages sent, links, what the customer did (issue 21).
-    # Two more are privacy: the policy row and the access-log INSERT of a look in full (issue 26).
-    # One more: the header's unread notifications (issue 20). Two more measured after merging
-    # issues 20, 21 and 26 together (the privacy policy row is read twice: to trim). One more: the
-    # custom steps the complaint ran (issue 24); two more for the customer card's appeal: the appeal
-    # row and the portal settings (may one be made now). 31 measured after issue 17's cuts (1,000,000
-    # complaints): the filters, levels, privacy rows and ladder from the configuration copy, the
-    # menu badges and unread count kept per user (web.header_counts), the handler
-    # check reused. 27 after the ninth session's: the model permissions in one query, the dashboard's
-    # roles from the configuration copy, the complaint read by its key once the scope middleware
-    # vouched for it (with the reader's reveal), its events and notifications read once for the
-    # timeline and the customer card, the appeal not asked twice.
-    assert count <= 27, count
+    # Round trips, constant in the history's length (tests/web/test_complaint_page__timeline.py):
+    # the session with its user, the scope's complaint row, the configuration token, the complaint
+    # by its key with the reader's reveal, then every record the page shows of it (analysis,
+    # actions, tasks of the case and its side processes, events, notifications, clocks, linked
+    # complaints, answers, form versions, contacts, escalations, approvals, collaboration requests,
+    # notes, attachments, custom step runs, the appeal, the customer's links: 18 statements) in one
+    # round trip (complaints.selectors.together), and the access-log INSERT of a look in full (27
+    # before the eleventh session, each record its own round trip).
+    assert count <= 6, count

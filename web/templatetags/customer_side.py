@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import template
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from complaints.choices import EventKind
@@ -15,6 +16,16 @@ register = template.Library()
 
 CUSTOMER_DID = (EventKind.CUSTOMER_ADDED, EventKind.CONFIRMATION, EventKind.FOLLOWED_UP)
 CUSTOMER_CARD_ROWS = 50  # messages and customer actions the card lists (newest first)
+LINK_ROWS = 20  # links the card lists (newest first)
+
+
+def customer_appeal_rows(complaint: Complaint) -> QuerySet[Appeal]:
+    """The complaint's appeal (at most one row), as the card shows it."""
+    return Appeal.objects.filter(case=complaint).select_related("department", "decided_by")[:1]
+
+
+def customer_link_rows(complaint: Complaint) -> QuerySet[CustomerLink]:
+    return CustomerLink.objects.filter(complaint=complaint).order_by("-created_at")[:LINK_ROWS]
 
 
 @register.inclusion_tag("web/complaint/_customer_card.html", takes_context=True)
@@ -27,7 +38,11 @@ def customer_card(context: dict[str, Any], complaint: Complaint) -> dict[str, An
     address masked."""
     full = bool(context.get("contact_full"))
     can_act = context.get("can_escalate") or context.get("can_reopen")
-    appeal = Appeal.objects.filter(case=complaint).select_related("department", "decided_by").first()
+    # The page hands over what it read for its other cards (web.process_pages); else read here.
+    if "customer_appeal" in context:
+        appeal = context["customer_appeal"]
+    else:
+        appeal = next(iter(customer_appeal_rows(complaint)), None)
     may_appeal = (
         bool(can_act)
         and appeal is None
@@ -35,7 +50,6 @@ def customer_card(context: dict[str, Any], complaint: Complaint) -> dict[str, An
     )
     if appeal is not None:
         (appeal,) = shield_rows([appeal], fields=("grounds", "decision_text", "remedy"), complaint=complaint, full=full)
-    # The page hands over what it read for its other cards (web.process_pages); else read here.
     sent = context.get("customer_sent")
     if sent is None:
         newest = Notification.objects.filter(complaint=complaint, recipient__isnull=True).order_by("-created_at")
@@ -50,6 +64,6 @@ def customer_card(context: dict[str, Any], complaint: Complaint) -> dict[str, An
         "appeal": appeal,
         "may_appeal": may_appeal,
         "sent": shield_rows(sent, fields=("address", "subject"), complaint=complaint, full=full),
-        "links": CustomerLink.objects.filter(complaint=complaint).order_by("-created_at")[:20],
+        "links": context["customer_links"] if "customer_links" in context else customer_link_rows(complaint),
         "did": shield_rows(did, fields=("note",), complaint=complaint, full=full),
     }

@@ -1,0 +1,91 @@
+"""Several reads in one round trip (complaints.selectors.together): the same results as each
+queryset evaluated alone, in one query on PostgreSQL, each in turn where batching is off."""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Count, F
+from django.test.utils import CaptureQueriesContext
+from viewflow.workflow.models import Task
+
+from complaints.models import Complaint, ComplaintEvent
+from complaints.selectors import together
+from complaints.selectors.together import read_together
+from flows import driver
+from tests.conftest import intake_data
+
+
+def reads(complaint: Complaint) -> list[Any]:
+    return [
+        # select_related, and an order on a joined column (selected for the order, not returned)
+        complaint.events.select_related("actor").order_by("actor__username", "-at", "pk"),
+        # a slice, an annotation and a related object's field
+        Complaint.objects.filter(pk=complaint.pk).annotate(n_events=Count("events"), dept=F("department__name"))[:1],
+        # values and values_list
+        Task.objects.filter(process_id=complaint.pk).order_by("pk").values("pk", "status"),
+        Task.objects.filter(process_id=complaint.pk).order_by("pk").values_list("flow_task", flat=True),
+        # nothing to ask: Django answers without the database
+        ComplaintEvent.objects.filter(pk__in=[]),
+        # prefetch_related still runs after the rows are read
+        Complaint.objects.filter(pk=complaint.pk).prefetch_related("events"),
+    ]
+
+
+def answers(querysets: list[Any]) -> list[Any]:
+    events, complaints, task_rows, flow_tasks, empty, prefetched = querysets
+    return [
+        [(e.pk, e.kind, e.actor.username if e.actor else None, e.at) for e in events],
+        [(c.pk, c.n_events, c.dept, c.reference, c.created) for c in complaints],
+        list(task_rows),
+        list(flow_tasks),
+        list(empty),
+        [sorted(e.pk for e in c.events.all()) for c in prefetched],
+    ]
+
+
+@pytest.mark.django_db
+def test_reads_together_give_what_each_read_gives_in_one_round_trip(org: dict[str, Any], agent: Any) -> None:
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    alone = answers([list(qs) for qs in reads(complaint)])
+    assert alone[0] and alone[1][0][1] == len(alone[0]) and alone[2]  # the case has events and tasks
+
+    batch = reads(complaint)
+    with CaptureQueriesContext(connection) as captured:
+        read_together(batch)
+    # One round trip for the five reads that need the database; the prefetch is its own query (on
+    # SQLite, the embedded default, each read is its own).
+    if together.batches_statements(connection.alias):
+        assert len(captured) == 2, [q["sql"][:80] for q in captured]
+        assert captured[0]["sql"].count("SELECT") >= 5
+    else:
+        assert len(captured) == 6
+    with CaptureQueriesContext(connection) as after:
+        assert answers(batch) == alone
+    assert len(after) == 0  # results, joined rows and prefetches are all in memory
+
+
+@pytest.mark.django_db
+def test_without_batching_each_queryset_is_read_in_turn(
+    org: dict[str, Any], agent: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    alone = answers([list(qs) for qs in reads(complaint)])
+    monkeypatch.setattr(together, "batches_statements", lambda alias: False)
+    batch = reads(complaint)
+    with CaptureQueriesContext(connection) as captured:
+        read_together(batch)
+    assert len(captured) == 6  # five reads and the prefetch
+    assert answers(batch) == alone
+
+
+@pytest.mark.django_db
+def test_a_queryset_already_read_is_not_read_again(org: dict[str, Any], agent: Any) -> None:
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    events = complaint.events.all()
+    list(events)
+    tasks = Task.objects.filter(process_id=complaint.pk)
+    with CaptureQueriesContext(connection) as captured:
+        read_together([events, tasks])
+    assert len(captured) == 1 and "viewflow_task" in captured[0]["sql"]
+    assert [t.pk for t in tasks] == list(Task.objects.filter(process_id=complaint.pk).values_list("pk", flat=True))
