@@ -46,8 +46,8 @@ from complaints.selectors.privacy import contact_policy
 from complaints.selectors.quality import actions_of, analysis_of, may_analyse, may_verify
 from complaints.selectors.routing import levels_by_id
 from complaints.selectors.steps import complaint_runs, steps_by_point
-from complaints.selectors.worklist import attach_config
-from complaints.services.privacy import complaint_shown
+from complaints.selectors.worklist import attach_config, complaints_search
+from complaints.services.privacy import complaint_shown, list_seen
 from web import worklist
 from web.fishbone import drawing_of
 from web.process_chart import draw_custom_steps
@@ -95,9 +95,13 @@ class ComplaintFilter(DashboardProcessListViewFilter):
 
 
 class ComplaintListView(DashboardProcessListView):
-    """Every complaint the user may see, newest first; filterable by category and form answers."""
+    """Every complaint the user may see, newest first; filterable by category and form answers,
+    searched as the worklists are (complaints.selectors.worklist.complaints_search)."""
 
+    template_name = "web/complaint/process_list.html"
     filterset_class = ComplaintFilter
+    search_fields = None  # viewflow's search off: complaints_search matches (the box: list_search.html)
+    list_name = _("Complaints")  # how the access log names the page
 
     columns = ("process_id", "brief", "stage_name", "department_name", "created", "finished", "active_tasks")
 
@@ -128,15 +132,27 @@ class ComplaintListView(DashboardProcessListView):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        rows = super(DashboardProcessListView, self).get_queryset()
+        rows = complaints_search(super(DashboardProcessListView, self).get_queryset(), self.search_term)
         return (
             rows.annotate(active_tasks_count=Coalesce(Subquery(open_tasks), 0))
             .select_related("department")
             .order_by("-created")
         )
 
+    @property
+    def search_term(self) -> str:
+        return str(self.request.GET.get("_search", "")).strip()
+
     def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Any:
         return worklist.peek_paginator(self, queryset, *args, **kwargs)
+
+    def get_page_data(self, page: Any) -> Any:
+        # A search is logged with its term as on the worklists (a phone number typed into a search
+        # is a look at personal data); the rows show every customer masked (TASK_SUMMARY), so no
+        # complaint was seen in full.
+        if self.search_term:
+            list_seen(user=self.request.user, complaints=(), where=str(self.list_name), search=self.search_term)
+        return super().get_page_data(page)
 
 
 class ComplaintTaskListView(DashboardTaskListView):
