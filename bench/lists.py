@@ -11,15 +11,24 @@ p50/p95 printed with the page's query count. With `--explain DIR`, the slowest q
 (the list's page query where there is one)
 is written there as `EXPLAIN (ANALYZE, BUFFERS)`. PostgreSQL's settings are left as they are (JIT
 on by default). Not part of `make test`; results go to bench/RESULTS.md.
+
+Before → after on a shared machine: `--pair DIR` with another checkout in DIR (e.g. `git archive
+<commit> | tar -x -C DIR`, given this script): a second process runs DIR's code (this script in
+`--serve` mode) and the two ask for each page in turn, who goes first alternating, so that both see
+the same load; the table gives each figure as before→after, with the process's CPU time per request.
 """
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
 import traceback
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,6 +44,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from complaints.models import Category, Complaint  # noqa: E402
+from complaints.selectors.common import complaints_visible_to  # noqa: E402
 
 
 class QueryTimer:
@@ -82,31 +92,119 @@ def caller() -> str:
 
 def pages(user: Any) -> list[tuple[str, str]]:
     complaint = Complaint.objects.filter(stage="containment").order_by("-pk").first()
-    some = Complaint.objects.order_by("-pk").values_list("customer_phone", "plate_or_vin", "reference").first()
+    # The newest complaint the user sees with an order number: its details are the searches' terms.
+    some = (
+        complaints_visible_to(user)
+        .exclude(order_number="")
+        .order_by("-pk")
+        .values_list("customer_phone", "plate_or_vin", "reference", "order_number", "customer_name")
+        .first()
+    )
     category = Category.objects.filter(parent__isnull=True).order_by("pk").first()
-    phone, plate, reference = some or ("", "", "")
+    phone, plate, reference, order, name = some or ("", "", "", "", "")
     listing = "/workflow/flows/complaint/flows/"
     found = [
         ("inbox", "/workflow/inbox/"),
         ("queue", "/workflow/queue/"),
         ("breached", "/workflow/breached/"),
         ("archive", "/workflow/archive/"),
+        # A part of a phone number: no complaint carries it whole, so the fuzzy (trigram) match.
         ("queue, search phone (last 8 digits)", f"/workflow/queue/?_search={phone[-8:]}"),
+        # Whole references, order and phone numbers: found by equality (worklist.exact_match).
+        ("queue, search phone (whole)", f"/workflow/queue/?_search={phone.removeprefix('+86')}"),
         ("queue, search reference", f"/workflow/queue/?_search={reference}"),
+        ("queue, search order number", f"/workflow/queue/?_search={order}"),
         ("archive, search reference", f"/workflow/archive/?_search={reference}"),
         ("complaints", listing),
         ("complaints, stage filter", f"{listing}?stage=containment"),
         ("complaints, category filter", f"{listing}?category={category.pk if category else ''}"),
-        # The complaint list has no search box (its view names no search fields), so these three
-        # measure the unfiltered list with a `_search` the view ignores; the worklists' rows above
-        # are the searches people make.
-        ("complaints, search phone", f"{listing}?_search={phone[-8:]}"),
-        ("complaints, search plate", f"{listing}?_search={plate}"),
+        ("complaints, search phone (last 8 digits)", f"{listing}?_search={phone[-8:]}"),
+        ("complaints, search phone (whole)", f"{listing}?_search={phone.removeprefix('+86')}"),
+        ("complaints, search plate", f"{listing}?_search={quote(plate)}"),
+        ("complaints, search name", f"{listing}?_search={quote(name)}"),
         ("complaints, search reference", f"{listing}?_search={reference}"),
+        ("complaints, search order number", f"{listing}?_search={order}"),
     ]
     if complaint is not None:
         found.append(("complaint page", f"/workflow/flows/complaint/{complaint.pk}/"))
     return found
+
+
+def measure(client: Client, url: str, *, keep_log: bool = False) -> tuple[dict[str, Any], QueryTimer]:
+    """One request: its status, query count, DB time, whole time and the process's CPU time (ms)."""
+    timer = QueryTimer()
+    timer.keep_log = keep_log
+    started, cpu = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(timer):
+        response = client.get(url)
+    took, cpu_took = time.perf_counter() - started, time.process_time() - cpu
+    figures = {
+        "status": response.status_code,
+        "queries": timer.count,
+        "db": timer.total * 1000,
+        "http": took * 1000,
+        "cpu": cpu_took * 1000,
+    }
+    return figures, timer
+
+
+def serve(client: Client) -> None:
+    """--serve: the other side of a paired run (--pair): measures each URL read from stdin and
+    answers with one JSON line of figures."""
+    for line in sys.stdin:
+        figures, _timer = measure(client, line.strip())
+        sys.stdout.write(json.dumps(figures) + "\n")
+        sys.stdout.flush()
+
+
+def paired_cell(runs: dict[str, list[dict[str, Any]]], key: str, share: float) -> str:
+    """One figure of a paired table: the percentile `share` of `key`, before→after."""
+    b, a = (percentile([f[key] for f in runs[side]], share) for side in ("before", "after"))
+    return f"{b:.1f}→{a:.1f}"
+
+
+def paired(args: Any, user: Any, client: Client) -> None:
+    """--pair DIR: this checkout ("after") and the one in DIR ("before", run with its own code by
+    its copy of this script in --serve mode) ask for the same page in turn, who goes first
+    alternating, so both see the same load from whatever else runs on the machine."""
+    worker = subprocess.Popen(  # noqa: S603 (our own script, our arguments)
+        [sys.executable, str(Path(args.pair) / "bench" / "lists.py"), "--serve", "--user", args.user],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=args.pair,
+    )
+    assert worker.stdin is not None and worker.stdout is not None
+
+    def before(url: str) -> dict[str, Any]:
+        worker.stdin.write(url + "\n")  # type: ignore[union-attr]
+        worker.stdin.flush()  # type: ignore[union-attr]
+        return dict(json.loads(worker.stdout.readline()))  # type: ignore[union-attr]
+
+    print(f"paired with {args.pair}; before → after; load average {os.getloadavg()}")
+    header = ("page", "queries", "DB p50", "DB p95", "HTTP p50", "HTTP p95", "CPU p50")
+    print(" | ".join(header))
+    for name, url in pages(user):
+        if args.only and args.only not in name:
+            continue
+        runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+        for run in range(args.runs + 2):
+            order = ("before", "after") if run % 2 else ("after", "before")
+            for side in order:
+                figures = before(url) if side == "before" else measure(client, url)[0]
+                if run >= 2:  # warm-up
+                    runs[side].append(figures)
+        cell = partial(paired_cell, runs)
+        b, a = runs["before"][-1], runs["after"][-1]
+        status = "" if b["status"] == a["status"] == 200 else f" (status {b['status']}→{a['status']})"
+        print(
+            f"{name}{status} | {b['queries']} → {a['queries']} | {cell('db', 0.5)} | {cell('db', 0.95)}"
+            f" | {cell('http', 0.5)} | {cell('http', 0.95)} | {cell('cpu', 0.5)}",
+            flush=True,
+        )
+    print(f"load average {os.getloadavg()}")
+    worker.stdin.close()
+    worker.wait()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -121,12 +219,17 @@ def main() -> None:
     parser.add_argument("--only", default="", help="Measure only pages whose name contains this.")
     parser.add_argument("--explain", default="", help="Directory for the EXPLAIN (ANALYZE, BUFFERS) plans.")
     parser.add_argument("--queries", action="store_true", help="List each page's queries (last run) and their callers.")
+    parser.add_argument("--pair", default="", help="Another checkout to run paired with (before → after).")
+    parser.add_argument("--serve", action="store_true", help="Answer a --pair run: URLs on stdin, figures out.")
     args = parser.parse_args()
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     user = get_user_model().objects.get(username=args.user)
     client = Client()
     client.force_login(user)
+    if args.serve:
+        serve(client)
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM complaints_complaint")
         total = cursor.fetchone()[0]
@@ -135,6 +238,9 @@ def main() -> None:
         cursor.execute("SHOW jit")
         jit = cursor.fetchone()[0]
     print(f"{total:,} complaints, {open_:,} open processes; user {args.user}; jit={jit}; {args.runs} runs per page")
+    if args.pair:
+        paired(args, user, client)
+        return
     print(f"{'page':40} {'status':>6} {'queries':>7} {'DB p50':>8} {'DB p95':>8} {'HTTP p50':>9} {'HTTP p95':>9}")
     for name, url in pages(user):
         if args.only and args.only not in name:
@@ -142,16 +248,11 @@ def main() -> None:
         db_times, http_times, status, queries = [], [], 0, 0
         slowest: tuple[float, str, Any] = (0.0, "", None)
         for run in range(args.runs + 2):
-            timer = QueryTimer()
-            timer.keep_log = args.queries and run == args.runs + 1
-            started = time.perf_counter()
-            with connection.execute_wrapper(timer):
-                response = client.get(url)
-            took = time.perf_counter() - started
-            status, queries = response.status_code, timer.count
+            figures, timer = measure(client, url, keep_log=args.queries and run == args.runs + 1)
+            status, queries = figures["status"], figures["queries"]
             if run >= 2:  # warm-up
-                db_times.append(timer.total * 1000)
-                http_times.append(took * 1000)
+                db_times.append(figures["db"])
+                http_times.append(figures["http"])
                 slowest = timer.slowest
         print(
             f"{name:40} {status:>6} {queries:>7} {percentile(db_times, 0.5):>6.1f}ms"

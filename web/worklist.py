@@ -284,7 +284,7 @@ class WorklistMixin:
     request: Any
     template_name = "web/worklist.html"
     filterset_class = WorklistFilter
-    search_fields = ()  # the search box is on; tasks_search does the matching (below)
+    search_fields = None  # viewflow's search off: tasks_search matches (the box: list_search.html)
     list_name: Any = _("Worklist")  # how the access log names the page
     columns: tuple[str, ...] = (
         "reference",
@@ -343,16 +343,7 @@ class WorklistMixin:
         return countdown_labels()
 
     def row_url(self, key: Any, reverse_ids: Callable[..., str], *ids: int) -> str:
-        """`reverse_ids(*ids)` for one row, from a URL reversed once per page with placeholder ids
-        (URL_MARK…): a reverse() for each link of each row was a tenth of the page's time."""
-        known = self.__dict__.setdefault("_row_urls", {})
-        if key not in known:
-            marks = [str(URL_MARK + index) for index in range(len(ids))]
-            known[key] = (reverse_ids(*(URL_MARK + index for index in range(len(ids)))), marks)
-        url, marks = known[key]
-        for mark, value in zip(marks, ids, strict=True):
-            url = url.replace(mark, str(value))
-        return str(url)
+        return row_url(self, key, reverse_ids, *ids)
 
     @property
     def narrowed(self) -> bool:
@@ -493,6 +484,21 @@ class WorklistMixin:
 
 # Placeholder ids of row_url: digit runs no other part of a list's URLs contains.
 URL_MARK = 987_654_321_000
+
+
+def row_url(view: Any, key: Any, reverse_ids: Callable[..., str], *ids: int) -> str:
+    """`reverse_ids(*ids)` for one row of a list page, from a URL reversed once per page (kept on
+    the view) with placeholder ids (URL_MARK…): a reverse() for each link of each row was a tenth
+    of the page's time."""
+    known = view.__dict__.setdefault("_row_urls", {})
+    if key not in known:
+        marks = [str(URL_MARK + index) for index in range(len(ids))]
+        known[key] = (reverse_ids(*(URL_MARK + index for index in range(len(ids)))), marks)
+    url, marks = known[key]
+    for mark, value in zip(marks, ids, strict=True):
+        url = url.replace(mark, str(value))
+    return str(url)
+
 
 # The inbox shows this many of the user's open review decisions (a panel, not a list to page).
 DECISIONS_SHOWN = 20

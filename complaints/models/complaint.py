@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
@@ -272,6 +273,8 @@ class Complaint(Process):
             # Triage's repeat and same-issue checks look a caller's complaints up by phone at every
             # registration (the trigram index serves searches, not this equality).
             models.Index(fields=["customer_phone", "received_at"], name="complaint_phone_received"),
+            # A search for a whole order number finds it by equality, any case (worklist.exact_match).
+            models.Index(Upper("order_number"), name="complaint_order_exact"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     DateTimeField,
     DurationField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -40,7 +41,7 @@ from complaints.models import (
     TaskUrgency,
 )
 from complaints.rules.routing import normalise_text, parse_queue_permission
-from complaints.selectors.privacy import contact_policy
+from complaints.selectors.privacy import contact_policy, held_about_phone
 
 # The complaint a task row belongs to: the process itself, or the case of a side process (an
 # approval, a collaboration request, another department's corrective action, a mention).
@@ -468,19 +469,28 @@ def phone_digits(term: str) -> str | None:
 def _word_match(word: str) -> Q:
     folded = normalise_text(word)
     plate = re.sub(r"[\s·.-]", "", folded).upper()
-    return (
-        Q(reference__icontains=folded)
-        | Q(customer_name__icontains=word)
-        | Q(customer_name__icontains=folded)
-        | Q(plate_or_vin__icontains=plate)
-        | Q(order_number__icontains=folded)
-    )
+    # The name as typed and folded (full-width letters, ß): one condition when they compare alike.
+    names = Q(customer_name__icontains=word)
+    if folded.upper() != word.upper():
+        names |= Q(customer_name__icontains=folded)
+    return Q(reference__icontains=folded) | names | Q(plate_or_vin__icontains=plate) | Q(order_number__icontains=folded)
 
 
-def complaint_search(term: str) -> QuerySet[Complaint]:
-    """Complaints matching `term`: a phone number however it is typed (spaces, dashes, +86, a
-    trunk 0), or else every word in one of reference, customer name, plate number or VIN (spaces
-    and dots ignored, any case) and order number."""
+def exact_match(term: str) -> Q | None:
+    """The complaints `term` names whole: a reference (any case), an order number (any case) or a
+    phone number in any of its stored forms (held_about_phone); each read from a btree index
+    (`reference` is unique, `complaint_order_exact`, `complaint_phone_received`). None when the term
+    cannot name one: several words that are not a phone number."""
+    term = term.strip()
+    digits = phone_digits(term)
+    if not term or (digits is None and len(term.split()) > 1):
+        return None
+    folded = normalise_text(term)
+    exact = Q(reference=folded.upper()) | Q(order_number__iexact=folded)
+    return exact | held_about_phone(term) if digits else exact
+
+
+def _fuzzy_search(term: str) -> QuerySet[Complaint]:
     complaints = Complaint.objects.all()
     digits = phone_digits(term)
     if digits:
@@ -488,6 +498,23 @@ def complaint_search(term: str) -> QuerySet[Complaint]:
     for word in term.split():
         complaints = complaints.filter(_word_match(word))
     return complaints
+
+
+def complaint_search(term: str) -> QuerySet[Complaint]:
+    """Complaints matching `term`. A whole reference, order number or phone number that some
+    complaints carry exactly (exact_match) finds those alone; otherwise a phone number however it is
+    typed (spaces, dashes, +86, a trunk 0) anywhere in the stored numbers, or else every word in one
+    of reference, customer name, plate number or VIN (spaces and dots ignored, any case) and order
+    number. One query either way: the fuzzy match runs only when the exact one found nothing (a
+    one-time filter in PostgreSQL's plan: its trigram scans, 30-95 ms at 1,000,000 complaints for a
+    whole reference, whose trigrams nearly every row shares, are not started)."""
+    fuzzy = _fuzzy_search(term)
+    exact = exact_match(term)
+    if exact is None:
+        return fuzzy
+    hits = Complaint.objects.filter(exact).order_by().values("pk")
+    rest = fuzzy.filter(~Exists(hits)).order_by().values("pk")
+    return Complaint.objects.filter(pk__in=hits.union(rest, all=True))
 
 
 def tasks_search(tasks: QuerySet[Any], term: str, *, by_process: bool = False) -> QuerySet[Any]:
@@ -503,6 +530,15 @@ def tasks_search(tasks: QuerySet[Any], term: str, *, by_process: bool = False) -
     if by_process:
         return tasks.filter(process_id__in=case_processes(matching))
     return tasks.filter(case_id__in=matching)
+
+
+def complaints_search(complaints: QuerySet[Complaint], term: str) -> QuerySet[Complaint]:
+    """Complaint rows (the complaint list) matching the search term, as tasks_search matches a task's
+    case."""
+    term = (term or "").strip()
+    if not term:
+        return complaints
+    return complaints.filter(pk__in=complaint_search(term).order_by().values("pk"))
 
 
 def case_processes(complaints: QuerySet[Any]) -> QuerySet[Any]:

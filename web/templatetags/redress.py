@@ -211,3 +211,12 @@ def table_rows(view: Any, page: Any, checkbox: Any) -> str:
     from web.worklist import table_rows as rows
 
     return rows(view, page, checkbox=bool(checkbox))
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: Any, number: int) -> str:
+    """The query string of a list's page `number` with the list's search, filters and order kept
+    (the pager's links, for a reader without its script)."""
+    query = context["request"].GET.copy()
+    query[getattr(context.get("view"), "page_kwarg", "page")] = str(number)
+    return "?" + query.urlencode()

@@ -1,0 +1,170 @@
+"""The complaint list's search (issue 17): the worklists' search (reference, customer name, phone,
+plate/VIN, order number), a whole reference, order number or phone number found exactly before the
+fuzzy match, the term kept by the pager and the filters, masked customers and the access log, and a
+page that costs the same however many rows it shows."""
+
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from complaints.models import AccessLog, Complaint
+from complaints.selectors.worklist import complaint_search
+from tests.complaints import test_privacy__matrix as matrix
+from tests.complaints.test_privacy__matrix import NAME, PHONE
+from tests.web.test_viewsets__inbox import INBOX, client_for, register, three
+
+pytestmark = pytest.mark.django_db
+case, tech_contact = matrix.case, matrix.tech_contact  # the matrix's case: the agent's, masked to quality
+__all__ = ["case", "tech_contact", "three"]
+
+LIST = "/workflow/flows/complaint/flows/"
+REFERENCE = re.compile(r"\b[A-Z]+-\d{4}-\d+\b")
+
+
+def found(user: Any, **params: str) -> set[str]:
+    response = client_for(user).get(LIST, params)
+    assert response.status_code == 200
+    return set(REFERENCE.findall(response.content.decode()))
+
+
+def matching(term: str) -> set[str]:
+    return set(complaint_search(term).values_list("reference", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("Li Lei", "a"),
+        ("meimei", "b"),
+        ("138 0013 8000", "a"),  # typed with spaces
+        ("+86 139 1111 2222", "b"),  # with the country code
+        ("021-6888 8888", "c"),  # a landline with its trunk 0
+        ("8888", "c"),  # the last digits
+        ("沪a 12345", "a"),  # plate, any case, with a space
+        ("so-778899", "b"),  # order number
+    ],
+)
+def test_the_complaint_list_finds_a_case_by_each_field_and_not_another(org, agent, three, term, expected):
+    assert found(agent) == {three[name].reference for name in "abc"}
+    assert found(agent, _search=term) == {three[expected].reference}
+
+
+def test_the_complaint_list_finds_a_whole_reference_in_any_case_and_nothing_for_a_stranger(org, agent, three):
+    assert found(agent, _search=three["b"].reference.lower()) == {three["b"].reference}
+    assert found(agent, _search="Nobody Atall") == set()
+
+
+def test_a_search_keeps_working_with_a_filter(org, agent, three):
+    a, b = three["a"], three["b"]
+    assert found(agent, _search="Li Lei", category=str(a.category_id)) == {a.reference}
+    assert found(agent, _search="Li Lei", category=str(b.category_id)) == set()
+
+
+# Exact hits first -------------------------------------------------------------------------------
+
+
+def test_a_whole_reference_finds_that_case_alone_and_a_part_of_it_finds_every_case_containing_it(org, agent, three):
+    a = three["a"]
+    quoting = register(org, agent, customer_name="Zhao Lan", order_number=f"{a.reference}-R1")
+    assert matching(a.reference) == {a.reference}  # exact: the order number containing it is not shown
+    assert matching(a.reference[:-1]) >= {a.reference, quoting.reference}  # no exact hit: the fuzzy match
+    assert found(agent, _search=a.reference) == {a.reference}
+
+
+def test_a_whole_order_number_finds_its_cases_alone_in_any_case(org, agent, three):
+    longer = register(org, agent, customer_name="Zhao Lan", order_number="SO-7788991")
+    assert matching("so-778899") == {three["b"].reference}
+    assert matching("SO-77889") == {three["b"].reference, longer.reference}
+    assert found(agent, _search="SO-7788991") == {longer.reference}
+
+
+def test_a_whole_phone_number_finds_the_callers_cases_alone_however_it_is_typed(org, agent, three):
+    again = register(org, agent, customer_name="Li Lei", customer_phone="+8613800138000")
+    plate = register(org, agent, customer_name="Zhao Lan", plate_or_vin="X13800138000")
+    callers = {three["a"].reference, again.reference}
+    for typed in ("13800138000", "+86 138 0013 8000", "138-0013-8000"):
+        assert matching(typed) == callers, typed
+    assert matching("0013 8000") == {*callers, plate.reference}  # a part of it: the fuzzy match
+    assert found(agent, _search="138 0013 8000") == callers
+
+
+def test_the_worklists_search_the_same_way(org, agent, three):
+    register(org, agent, customer_name="Zhao Lan", order_number=f"{three['a'].reference}-R1")
+    page = client_for(agent).get(INBOX, {"_search": three["a"].reference}).content.decode()
+    assert set(REFERENCE.findall(page)) == {three["a"].reference}
+
+
+# The page ---------------------------------------------------------------------------------------
+
+
+def test_the_page_has_the_search_box_with_the_term_and_keeps_it_in_its_pager_and_filters(org, agent, three):
+    response = client_for(agent).get(LIST, {"_search": "Li Lei", "category": str(three["a"].category_id)})
+    html = response.content.decode()
+    box = re.search(r'<form method="get" class="rd-list-search".*?</form>', html, re.S)
+    assert box is not None
+    assert re.search(r'<input type="search" name="_search" value="Li Lei"', box.group())
+    assert f'<input type="hidden" name="category" value="{three["a"].category_id}">' in box.group()  # filter kept
+    assert '<input type="hidden" name="_search" value="Li Lei">' in html  # the filter form keeps the term
+    assert "Reference, customer, phone, plate/VIN, order no." in box.group()
+    assert "<vf-page-search" not in html  # one box: viewflow's own is off
+
+
+def test_the_pager_keeps_the_search(org, agent, three, monkeypatch):
+    from web.process_pages import ComplaintListView
+
+    register(org, agent, customer_name="Li Lei")
+    monkeypatch.setattr(ComplaintListView, "paginate_by", 1)
+    html = client_for(agent).get(LIST, {"_search": "Li Lei"}).content.decode()
+    assert re.search(r'href="\?_search=Li\+Lei&amp;page=2#pagination"', html)
+
+
+def test_the_search_box_speaks_chinese(org, agent, three):
+    client = client_for(agent)
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Reference, customer, phone, plate/VIN, order no." not in html
+    assert "编号、客户、电话、车牌/VIN、订单号" in html
+
+
+# Privacy ----------------------------------------------------------------------------------------
+
+
+def test_a_search_by_phone_shows_the_customer_masked_and_is_logged_with_its_term(case, quality_engineer, agent_b):
+    html = client_for(quality_engineer).get(LIST, {"_search": PHONE}).content.decode()
+    assert case.reference in html, html
+    assert NAME not in html
+    (row,) = AccessLog.objects.filter(kind=AccessLog.Kind.LIST)
+    assert row.user == quality_engineer and PHONE in row.reason and row.references == []
+    assert found(agent_b, _search=PHONE) == set()  # another store's agent: not their case
+
+
+def test_the_list_without_a_search_writes_no_access_log(case, quality_engineer):
+    assert case.reference in client_for(quality_engineer).get(LIST).content.decode()
+    assert not AccessLog.objects.filter(kind=AccessLog.Kind.LIST).exists()
+
+
+# Cost ---------------------------------------------------------------------------------------------
+
+
+def _queries(user: Any, **params: str) -> int:
+    client = client_for(user)
+    client.get(LIST, params)  # viewflow keeps the last list in the session: written on the first visit
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(LIST, params).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("term", ["Li Lei", "13800138000"])
+def test_a_searched_page_costs_the_same_for_2_and_8_rows(org, agent, term):
+    for _ in range(2):
+        register(org, agent, customer_name="Li Lei", customer_phone="13800138000")
+    few = _queries(agent, _search=term)
+    for _ in range(6):
+        register(org, agent, customer_name="Li Lei", customer_phone="13800138000")
+    assert Complaint.objects.count() == 8
+    many = _queries(agent, _search=term)
+    assert many == few, (few, many)
+    # The unsearched page's queries, and the access log's row for the search (one INSERT).
+    assert few == _queries(agent) + 1, few
