@@ -112,6 +112,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     changed = 0
     stopping: list[Clock] = []
     started: list[Clock] = []
+    warnings: list[tuple[int, datetime | None]] = []  # running clocks not yet warned: their new warning time
     for kind, field in DEADLINE_FIELDS.items():
         due = getattr(complaint, field)
         if kind == Clock.Kind.FIRST_RESPONSE and complaint.stage not in (Stage.INTAKE, Stage.FIRST_RESPONSE):
@@ -141,7 +142,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         )
         if current is not None:
             if current.state == Clock.State.RUNNING and current.warned_at is None and current.warn_at != warn_at:
-                changed += Clock.objects.filter(pk=current.pk, warned_at__isnull=True).update(warn_at=warn_at)
+                warnings.append((current.pk, warn_at))
             continue
         clock = Clock(complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at)
         if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
@@ -153,10 +154,62 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     progress_stop, progress_start = _progress_plan(complaint, now, current=progress, level=level)
     task_stops, task_starts = _task_clocks_plan(complaint=complaint, now=now, open_clocks=step_clocks, level=level)
     changed += len(task_stops) + len(task_starts)
-    _stop_all([*stopping, *progress_stop, *task_stops], now)  # one UPDATE, before the INSERT (one open clock per kind)
-    Clock.objects.bulk_create([*started, *progress_start, *task_starts])  # one INSERT for the new clocks
+    changed += _write_at_once(
+        stops=[*stopping, *progress_stop, *task_stops],
+        warnings=warnings,
+        starts=[*started, *progress_start, *task_starts],
+        now=now,
+    )
     urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
     return changed
+
+
+def _write_at_once(
+    *, stops: list[Clock], warnings: list[tuple[int, datetime | None]], starts: list[Clock], now: datetime
+) -> int:
+    """Stops the clocks still open among `stops`, moves the warnings of the running clocks not yet
+    warned, and starts `starts`: on PostgreSQL one statement (each a data-modifying WITH; the stop
+    runs before the INSERT, one open clock per kind), elsewhere one UPDATE, one per warning and
+    one INSERT. Nothing is sent for a part with nothing to do. Returns how many warnings moved."""
+    if connection.vendor != "postgresql":
+        _stop_all(stops, now)
+        moved = sum(Clock.objects.filter(pk=pk, warned_at__isnull=True).update(warn_at=at) for pk, at in warnings)
+        Clock.objects.bulk_create(starts)
+        return moved
+    table = connection.ops.quote_name(Clock._meta.db_table)
+    parts: list[str] = []
+    params: list[Any] = []
+    if stops:
+        parts.append(
+            f"stopped AS (UPDATE {table} SET state = %s, stopped_at = %s"  # noqa: S608 (our names; values are parameters)
+            " WHERE id = ANY(%s) AND state = ANY(%s) RETURNING id)"
+        )
+        params += [Clock.State.STOPPED, now, [clock.pk for clock in stops], list(OPEN_STATES)]
+    if warnings:
+        parts.append(
+            f"warned AS (UPDATE {table} AS c SET warn_at = w.at"  # noqa: S608 (our names; values are parameters)
+            " FROM unnest(CAST(%s AS bigint[]), CAST(%s AS timestamptz[])) AS w(id, at)"
+            " WHERE c.id = w.id AND c.warned_at IS NULL RETURNING c.id)"
+        )
+        params += [[pk for pk, _at in warnings], [at for _pk, at in warnings]]
+    if starts:
+        fields = [field for field in Clock._meta.concrete_fields if not field.primary_key]
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
+        rows = ", ".join(f"({casts})" for _clock in starts)
+        # After the stop (it is read first): one open clock per kind (clock_one_open_per_kind).
+        after = " WHERE (SELECT count(*) FROM stopped) >= 0" if stops else ""
+        parts.append(
+            f"started AS (INSERT INTO {table} ({columns}) SELECT * FROM (VALUES {rows}) AS v{after} RETURNING id)"  # noqa: S608
+        )
+        for clock in starts:
+            params += [field.get_db_prep_save(field.pre_save(clock, True), connection) for field in fields]
+    if not parts:
+        return 0
+    counted = "(SELECT count(*) FROM warned)" if warnings else "0"
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {counted}", params)
+        return int(cursor.fetchone()[0])
 
 
 def _level(complaint: Complaint) -> EscalationLevel | None:
