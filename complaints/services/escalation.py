@@ -32,11 +32,12 @@ from complaints.selectors.escalation import (
     level_below,
     level_queue,
     open_tasks,
+    package_rows,
 )
 from complaints.selectors.notify import event_recipients, event_template
 from complaints.selectors.regional import applied_lines
 from complaints.selectors.routing import level_deadlines
-from complaints.services.clocks import complaint_clocks_sync
+from complaints.services.clocks import clocks_answered_with_sync, complaint_clocks_sync
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
 from complaints.services.held_rows import held_rows
@@ -95,13 +96,14 @@ def _name(user: Any) -> str:
     return person_name(user)
 
 
-def _move_tasks(*, complaint: Complaint) -> list[dict[str, Any]]:
+def _move_tasks(*, complaint: Complaint, tasks: list[Task] | None = None) -> list[dict[str, Any]]:
     """Puts the open steps that follow escalation into the queue they now belong to (the level's
     while escalated, the step's own otherwise), unclaimed; inside a transition that holds rows the
-    UPDATE is written with them (held_rows). Returns what moved."""
+    UPDATE is written with them (held_rows). `tasks`: the open tasks, read with the package (after
+    the case's lock). Returns what moved."""
     moved = []
     held = held_rows()
-    for task in open_tasks(complaint):
+    for task in open_tasks(complaint) if tasks is None else tasks:
         stage = task.flow_task.name
         route = stage_route(complaint=complaint, stage=stage)
         if route is not None and not route.follows_escalation:
@@ -183,12 +185,14 @@ def _move(
 ) -> Escalation:
     now = timezone.now()
     source = complaint.level
+    rows = package_rows(complaint, tasks=True)  # with the open tasks it moves (on PostgreSQL)
     package = information_package(
         complaint=complaint,
         to_level=target,
         suggested_direction=suggested_direction,
         urgency=urgency,
         affected=affected,
+        rows=rows,
     )
     queue, department = level_queue(level=target, complaint=complaint)
     due = level_deadlines(
@@ -205,7 +209,7 @@ def _move(
     complaint.level_entered_at = now
     complaint.response_due = due.response_due
     complaint.resolution_due = due.resolution_due
-    moved = _move_tasks(complaint=complaint)
+    moved = _move_tasks(complaint=complaint, tasks=rows.open_tasks)
     promised = due.response_due or due.resolution_due
     message = _customer_message(complaint=complaint, department=department, due=promised)
     escalation = Escalation(
@@ -226,23 +230,25 @@ def _move(
         actor=acting_user(actor),
     )
     _written(escalation, complaint, "_redress_escalation_id")
-    _tell_customer(
-        complaint=complaint,
-        actor=actor,
-        message=message,
-        due=promised,
-        promise=direction == Escalation.Direction.UP,
-    )
-    complaint.save(
-        update_fields=[
-            "level",
-            "level_entered_at",
-            "response_due",
-            "resolution_due",
-            "promised_response_at",
-        ]
-    )
-    complaint_clocks_sync(complaint=complaint)
+    # The contact answers the clocks it answers in the statement the sync reads the clocks with.
+    with clocks_answered_with_sync():
+        _tell_customer(
+            complaint=complaint,
+            actor=actor,
+            message=message,
+            due=promised,
+            promise=direction == Escalation.Direction.UP,
+        )
+        complaint.save(
+            update_fields=[
+                "level",
+                "level_entered_at",
+                "response_due",
+                "resolution_due",
+                "promised_response_at",
+            ]
+        )
+        complaint_clocks_sync(complaint=complaint)
     event_record(
         complaint=complaint,
         kind=EventKind.ESCALATED if direction == Escalation.Direction.UP else EventKind.SENT_BACK,
