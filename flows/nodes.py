@@ -390,7 +390,6 @@ class NewProcessStartActivation(start.StartHandleActivation):
         with transaction.atomic(savepoint=False):
             self.process.save()
             created_here(self.process)
-            task_class = self.flow_class.task_class
             if held is not None:
                 # Written with the transition's other rows (and so is its first step's, held after
                 # it): the process is new, no other transaction adds a task to it before this one
