@@ -176,9 +176,10 @@ def _write_at_once(
 ) -> int:
     """Stops the clocks still open among `stops`, moves the warnings of the running clocks not yet
     warned, and starts `starts`: on PostgreSQL one statement (each a data-modifying WITH; the stop
-    runs before the INSERT, one open clock per kind), elsewhere one UPDATE, one per warning and
-    one INSERT. Nothing is sent for a part with nothing to do. Returns how many warnings moved."""
-    if connection.vendor != "postgresql":
+    runs before the INSERT, one open clock per kind), elsewhere (and where there is only one
+    statement to send) one UPDATE, one per warning and one INSERT. Nothing is sent for a part with
+    nothing to do. Returns how many warnings moved."""
+    if connection.vendor != "postgresql" or bool(stops) + len(warnings) + bool(starts) < 2:
         _stop_all(stops, now)
         moved = sum(Clock.objects.filter(pk=pk, warned_at__isnull=True).update(warn_at=at) for pk, at in warnings)
         Clock.objects.bulk_create(starts)
