@@ -390,10 +390,10 @@ class NewProcessStartActivation(start.StartHandleActivation):
         with transaction.atomic(savepoint=False):
             self.process.save()
             created_here(self.process)
-            task_class = self.flow_class.task_class
-            if held is not None and (held.holds(task_class) or held.ids[task_class]):
-                # Written with the walk's other tasks (and so is its first step's, held after it),
-                # where that draws no ids of its own.
+            if held is not None:
+                # Written with the transition's other rows (and so is its first step's, held after
+                # it): the process is new, no other transaction adds a task to it before this one
+                # commits, so ids drawn here (or with the walk's) keep its tasks in order.
                 held.hold(self.task)
             with lock.lock_scope(_not_locked, self.flow_class, self.process.pk):
                 self.complete()

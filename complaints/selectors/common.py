@@ -111,14 +111,6 @@ def user_department_ids(user: Any) -> set[int]:
     return {row.department_id for row in membership_rows(user) if row.department_active}
 
 
-def role_holders(*, department: Department | None, role: Any) -> list[Any]:
-    """Returns the active users holding a role in a department (none without a department)."""
-    if department is None or role is None:
-        return []
-    memberships = Membership.objects.filter(department=department, role=role, user__is_active=True)
-    return [m.user for m in memberships.select_related("user")]
-
-
 def queue_holders(permission: str) -> list[Any]:
     """Returns who works a queue (an owner permission `complaints.queue__<department>__<role>`):
     the active holders of that role in that department; nobody for any other permission."""

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import F, Func, IntegerField, Subquery, TextField, Value
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -24,14 +24,13 @@ from complaints.models import (
     CustomerContact,
     Department,
     EscalationLevel,
-    TriageSignal,
 )
 from complaints.rules.names import person_name
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.rules.signals import next_rank, previous_rank
 from complaints.selectors.intake_forms import categories_by_id
 from complaints.selectors.names import in_every_language
-from complaints.selectors.once import config_row, read_once
+from complaints.selectors.once import config_row
 from complaints.selectors.routing import (
     department_chain,
     departments_by_id,
@@ -39,7 +38,7 @@ from complaints.selectors.routing import (
     levels_by_id,
     priorities_by_id,
 )
-from complaints.selectors.triage import earlier_complaints
+from complaints.selectors.triage import earlier_complaints, triage_signals
 
 OPEN_TASK_STATUSES = ("NEW", "ASSIGNED", "STARTED")
 HUMAN_TASK_TYPES = ("HUMAN",)
@@ -104,11 +103,31 @@ def held_ranks(*, user: Any, complaint: Complaint, levels: list[EscalationLevel]
 
 def open_tasks(complaint: Complaint) -> list[Task]:
     """The complaint's unfinished human tasks."""
-    return list(
-        Task.objects.filter(
-            process_id=complaint.pk, status__in=OPEN_TASK_STATUSES, flow_task_type__in=HUMAN_TASK_TYPES
-        ).select_related("owner")
-    )
+    return list(_open_task_rows(complaint.pk).select_related("owner"))
+
+
+def _open_task_rows(process: Any) -> Any:
+    return Task.objects.filter(process_id=process, status__in=OPEN_TASK_STATUSES, flow_task_type__in=HUMAN_TASK_TYPES)
+
+
+_TASK = ("id", "flow_task", "flow_task_type", "status", "owner_id", "owner_permission", "process_id")
+_OWNER = ("username", "first_name", "last_name")
+
+
+def _open_tasks_json() -> ArraySubquery:
+    """The case's open human tasks (package_rows' outer row is the case), with their owner's names."""
+    values = {name: F(name) for name in _TASK} | {f"owner__{name}": F(f"owner__{name}") for name in _OWNER}
+    return ArraySubquery(_open_task_rows(OuterRef("pk")).order_by("pk").values(json=JSONObject(**values)))
+
+
+def _task(item: dict[str, Any]) -> Task:
+    """A task read as JSON (package_rows), as the ORM would have read those columns and its owner's names."""
+    node: Any = Task._meta.get_field("flow_task")
+    values = [node.from_db_value(item[name], None, connection) if name == "flow_task" else item[name] for name in _TASK]
+    task = Task.from_db("default", list(_TASK), values)
+    if item["owner_id"] is not None:
+        task.owner = get_user_model()(pk=item["owner_id"], **{name: item[f"owner__{name}"] for name in _OWNER})
+    return task
 
 
 # The task a step's form is being executed on (flows.task_pages), read under its case's lock.
@@ -173,7 +192,7 @@ def is_supervisor(*, user: Any, complaint: Complaint, held: set[int] | None = No
 def signal_names() -> dict[str, str]:
     """Code → name of every signal (the admin's keyword lists and the built-in ones)."""
     names = {code: str(label) for code, label in Signal.choices}
-    names.update(read_once("signal_names", lambda: dict(TriageSignal.objects.values_list("code", "name")), shared=True))
+    names.update((signal.code, signal.name) for signal in triage_signals())
     return names
 
 
@@ -184,6 +203,7 @@ def information_package(
     suggested_direction: str = "",
     urgency: str = "",
     affected: int | None = None,
+    rows: "PackageRows | None" = None,
 ) -> dict[str, Any]:
     """Builds the escalation information package (升级信息包) as a JSON-ready snapshot: level and
     priority, customer, the problem in the customer's and the handler's words, impact, actions
@@ -192,7 +212,7 @@ def information_package(
     and shown in the reader's language."""
     names = signal_names()
     signals = list(complaint.signals or [])
-    said_and_done = package_rows(complaint)
+    said_and_done = rows or package_rows(complaint)  # (`rows`: the caller read them, package_rows)
 
     def stamp(value: Any) -> str | None:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
@@ -297,6 +317,7 @@ class PackageRows:
     approvals: list[dict[str, Any]]
     events: list[dict[str, Any]]
     earlier_complaints: int
+    open_tasks: list[Task] | None = None  # the case's open human tasks, where read with the rest (`tasks`)
 
 
 _CONTACT = ("at", "channel", "summary", "promise", "promised_by")
@@ -305,9 +326,11 @@ _APPROVAL = ("amount", "purpose", "decision")
 _EVENT = ("at", "kind", "note", "actor__username", "actor__first_name", "actor__last_name")
 
 
-def package_rows(complaint: Complaint) -> PackageRows:
+def package_rows(complaint: Complaint, *, tasks: bool = False) -> PackageRows:
     """The case's rows the package snapshots: on PostgreSQL one query (each table's rows as one
-    JSON array of the case's row, the repeat count as a subquery), elsewhere one query per table."""
+    JSON array of the case's row, the repeat count as a subquery), elsewhere one query per table.
+    `tasks`: on PostgreSQL the case's open human tasks come in the same query (`open_tasks`; an
+    escalation moves them), as they stand when it runs (after the case's lock)."""
     contacts = complaint.contacts.order_by("at", "pk")
     actions = complaint.actions.order_by("created_at", "pk")
     approvals = complaint.approvals.order_by("pk")
@@ -337,6 +360,7 @@ def package_rows(complaint: Complaint) -> PackageRows:
                 if earlier is not None
                 else Value(0)
             ),
+            **({"tasks": _open_tasks_json()} if tasks else {}),
         )
         .get()
     )
@@ -347,6 +371,7 @@ def package_rows(complaint: Complaint) -> PackageRows:
         approvals=list(row["asked"]),
         events=[_parsed(item, stamps) for item in row["timeline"]],
         earlier_complaints=int(row["earlier"] or 0),
+        open_tasks=[_task(item) for item in row["tasks"]] if tasks else None,
     )
 
 

@@ -20,8 +20,6 @@ from complaints.choices import DepartmentScope
 from complaints.models import (
     AccessLog,
     Complaint,
-    Department,
-    EscalationLevel,
     Membership,
     PrivacyPolicy,
 )
@@ -75,24 +73,21 @@ class ContactPolicy:
 
         return {(row.department_id, row.role_id) for row in membership_rows(self.user) if row.department_active}
 
-    # The ladder and the department tree: the configuration's copy (read-only, shared by every policy).
+    # The ladder and the department tree: taken from the configuration's copies of every level and
+    # every department (selectors.routing, read once per configuration and shared by the services
+    # that route, escalate and word messages), not read again for the policy.
     @cached_property
     def levels(self) -> list[Any]:
-        return read_once(
-            "privacy_levels",
-            lambda: list(EscalationLevel.objects.values("rank", "role_id", "department_scope", "department_id")),
-            shared=True,
-        )
+        from complaints.selectors.routing import levels_by_id
+
+        names = ("rank", "role_id", "department_scope", "department_id")
+        return [{name: getattr(level, name) for name in names} for level in levels_by_id().values()]
 
     @cached_property
     def departments(self) -> dict[int, tuple[int | None, str]]:
-        return read_once(
-            "privacy_departments",
-            lambda: {
-                pk: (parent, kind) for pk, parent, kind in Department.objects.values_list("pk", "parent_id", "kind")
-            },
-            shared=True,
-        )
+        from complaints.selectors.routing import departments_by_id
+
+        return {pk: (department.parent_id, department.kind) for pk, department in departments_by_id().items()}
 
     def reveal_rows(self, complaints: Any) -> Any:
         """`complaints` (a queryset) with whether this user revealed each one's contact details and

@@ -52,19 +52,20 @@ def signal_policy() -> SignalPolicy:
 
     settings_row = process_settings()
     return SignalPolicy(
-        keyword_signals=read_once(
-            "keyword_signals",
-            lambda: tuple(
-                KeywordSignal(code=signal.code, keywords=signal.keyword_list())
-                for signal in TriageSignal.objects.filter(active=True).order_by("code")
-            ),
-            shared=True,
+        keyword_signals=tuple(
+            KeywordSignal(code=s.code, keywords=s.keyword_list()) for s in triage_signals() if s.active
         ),
         emotion_order=tuple(Emotion.values),
         emotion_threshold=settings_row.emotion_threshold or None,
         repeat_threshold=settings_row.repeat_threshold,
         many_affected_from=row.many_affected_from if (row := triage_settings()) is not None else None,
     )
+
+
+def triage_signals() -> tuple[TriageSignal, ...]:
+    """Every keyword signal the admin defined, active or not, by code: the configuration's copy (one
+    read for triage's keyword lists and the names an escalation's package shows)."""
+    return read_once("triage_signals", lambda: tuple(TriageSignal.objects.order_by("code")), shared=True)
 
 
 def signal_codes() -> tuple[str, ...]:

@@ -16,8 +16,9 @@ from complaints.choices import AppealDecision, EventKind, NotificationEvent
 from complaints.models import Appeal, Complaint, CustomerLink
 from complaints.rules.routing import queue_permission
 from complaints.selectors.appeal import appeal_office, appeal_refusal
-from complaints.selectors.common import UNROUTED_QUEUE, role_holders
+from complaints.selectors.common import UNROUTED_QUEUE
 from complaints.selectors.customer import portal_settings
+from complaints.selectors.notify import role_recipients
 from complaints.services.clocks import appeal_clock_sync
 from complaints.services.customer import CustomerRefused, customer_notify
 from complaints.services.errors import Refused, is_system, require_handler
@@ -103,7 +104,7 @@ def appeal_open(
             complaint=complaint,
             occasion=f"appeal-{appeal.pk}",
             context={"reason": grounds[:200], "department": department},
-            recipients=role_holders(department=department, role=role),
+            recipients=role_recipients(department=department, role=role),
         )
         customer_notify(
             complaint=complaint,

@@ -13,8 +13,8 @@ from complaints.choices import ApprovalStatus, EscalationTrigger, EventKind, Not
 from complaints.models import CompensationApproval, Complaint, EscalationLevel
 from complaints.rules.clocks import is_closed
 from complaints.rules.signals import covering_rank, over_authority
-from complaints.selectors.common import role_holders
 from complaints.selectors.escalation import held_ranks, is_handler, ladder, level_queue
+from complaints.selectors.notify import role_recipients
 from complaints.selectors.once import config_row
 from complaints.selectors.regional import ladder_authority, level_authority
 from complaints.selectors.routing import levels_by_id
@@ -109,7 +109,7 @@ def compensation_propose(
             },
             note=purpose,
         )
-        approvers = role_holders(department=department, role=target.role)
+        approvers = role_recipients(department=department, role=target.role)
         notify_event(
             event=NotificationEvent.APPROVAL,
             complaint=complaint,

@@ -8,6 +8,9 @@ batches with a conditional update and acts by kind: warn, breach (a level clock 
 the escalation service), pass a collaboration request on, remind and re-arm.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -83,12 +86,16 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     entered = complaint.level_entered_at or complaint.received_at or now
     # One read: the deadline clocks (open or answered), the running progress reminder and the open
     # step clocks (for complaint_task_clocks_sync below).
-    rows = Clock.objects.filter(complaint=complaint).filter(
+    rows: Any = Clock.objects.filter(complaint=complaint).filter(
         models.Q(kind__in=COMPLAINT_KINDS, state__in=OPEN_STATES)
         | models.Q(kind__in=COMPLAINT_KINDS, answered_at__isnull=False)
         | models.Q(kind=Clock.Kind.PROGRESS, state=Clock.State.RUNNING)
         | models.Q(kind=Clock.Kind.TASK, state__in=OPEN_STATES)
     )
+    waiting = _ANSWER_WITH_SYNC.get()
+    if waiting and complaint.pk in waiting:  # the response's answering, in the statement that reads
+        level_id, at = waiting.pop(complaint.pk)
+        rows = _answered_and_read(complaint=complaint, level_id=level_id, at=at, rows=rows)
     running: dict[str, Clock] = {}
     answered: set[str] = set()
     kept: set[datetime] = set()  # promises already answered: the same promise does not run again
@@ -112,6 +119,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     changed = 0
     stopping: list[Clock] = []
     started: list[Clock] = []
+    warnings: list[tuple[int, datetime | None]] = []  # running clocks not yet warned: their new warning time
     for kind, field in DEADLINE_FIELDS.items():
         due = getattr(complaint, field)
         if kind == Clock.Kind.FIRST_RESPONSE and complaint.stage not in (Stage.INTAKE, Stage.FIRST_RESPONSE):
@@ -141,7 +149,7 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
         )
         if current is not None:
             if current.state == Clock.State.RUNNING and current.warned_at is None and current.warn_at != warn_at:
-                changed += Clock.objects.filter(pk=current.pk, warned_at__isnull=True).update(warn_at=warn_at)
+                warnings.append((current.pk, warn_at))
             continue
         clock = Clock(complaint=complaint, kind=kind, level=level, started_at=start, due_at=due, warn_at=warn_at)
         if kind == Clock.Kind.RESOLUTION and complaint.waiting_since is not None:
@@ -153,10 +161,120 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     progress_stop, progress_start = _progress_plan(complaint, now, current=progress, level=level)
     task_stops, task_starts = _task_clocks_plan(complaint=complaint, now=now, open_clocks=step_clocks, level=level)
     changed += len(task_stops) + len(task_starts)
-    _stop_all([*stopping, *progress_stop, *task_stops], now)  # one UPDATE, before the INSERT (one open clock per kind)
-    Clock.objects.bulk_create([*started, *progress_start, *task_starts])  # one INSERT for the new clocks
+    changed += _write_at_once(
+        stops=[*stopping, *progress_stop, *task_stops],
+        warnings=warnings,
+        starts=[*started, *progress_start, *task_starts],
+        now=now,
+    )
     urgency_refresh(complaint_ids=[complaint.pk])  # the lists sort by the governing clock
     return changed
+
+
+def _write_at_once(
+    *, stops: list[Clock], warnings: list[tuple[int, datetime | None]], starts: list[Clock], now: datetime
+) -> int:
+    """Stops the clocks still open among `stops`, moves the warnings of the running clocks not yet
+    warned, and starts `starts`: on PostgreSQL one statement (each a data-modifying WITH; the stop
+    runs before the INSERT, one open clock per kind), elsewhere (and where there is only one
+    statement to send) one UPDATE, one per warning and one INSERT. Nothing is sent for a part with
+    nothing to do. Returns how many warnings moved."""
+    if connection.vendor != "postgresql" or bool(stops) + len(warnings) + bool(starts) < 2:
+        _stop_all(stops, now)
+        moved = sum(Clock.objects.filter(pk=pk, warned_at__isnull=True).update(warn_at=at) for pk, at in warnings)
+        Clock.objects.bulk_create(starts)
+        return moved
+    table = connection.ops.quote_name(Clock._meta.db_table)
+    parts: list[str] = []
+    params: list[Any] = []
+    if stops:
+        parts.append(
+            f"stopped AS (UPDATE {table} SET state = %s, stopped_at = %s"  # noqa: S608 (our names; values are parameters)
+            " WHERE id = ANY(%s) AND state = ANY(%s) RETURNING id)"
+        )
+        params += [Clock.State.STOPPED, now, [clock.pk for clock in stops], list(OPEN_STATES)]
+    if warnings:
+        parts.append(
+            f"warned AS (UPDATE {table} AS c SET warn_at = w.at"  # noqa: S608 (our names; values are parameters)
+            " FROM unnest(CAST(%s AS bigint[]), CAST(%s AS timestamptz[])) AS w(id, at)"
+            " WHERE c.id = w.id AND c.warned_at IS NULL RETURNING c.id)"
+        )
+        params += [[pk for pk, _at in warnings], [at for _pk, at in warnings]]
+    if starts:
+        fields = [field for field in Clock._meta.concrete_fields if not field.primary_key]
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
+        rows = ", ".join(f"({casts})" for _clock in starts)
+        # After the stop (it is read first): one open clock per kind (clock_one_open_per_kind).
+        after = " WHERE (SELECT count(*) FROM stopped) >= 0" if stops else ""
+        parts.append(
+            f"started AS (INSERT INTO {table} ({columns}) SELECT * FROM (VALUES {rows}) AS v{after} RETURNING id)"  # noqa: S608
+        )
+        for clock in starts:
+            params += [field.get_db_prep_save(field.pre_save(clock, True), connection) for field in fields]
+    if not parts:
+        return 0
+    counted = "(SELECT count(*) FROM warned)" if warnings else "0"
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {counted}", params)
+        return int(cursor.fetchone()[0])
+
+
+# Complaint id → (its level's id, the time) of a response whose answering waits for the sync.
+_ANSWER_WITH_SYNC: ContextVar[dict[int, tuple[int, datetime]] | None] = ContextVar("redress_answer", default=None)
+
+
+@contextmanager
+def clocks_answered_with_sync() -> Iterator[None]:
+    """Inside it (a transition that syncs the case's clocks after a response: an escalation tells the
+    customer, then moves the clocks), a response's answering of the level's clocks
+    (complaint_clocks_answered, without `stops`) waits for complaint_clocks_sync, which stops and marks
+    them in the statement that reads the clocks (PostgreSQL). What still waits when it ends is done then."""
+    if connection.vendor != "postgresql" or _ANSWER_WITH_SYNC.get() is not None:
+        yield
+        return
+    waiting: dict[int, tuple[int, datetime]] = {}
+    token = _ANSWER_WITH_SYNC.set(waiting)
+    try:
+        yield
+    finally:
+        _ANSWER_WITH_SYNC.reset(token)
+    for pk, (level_id, at) in waiting.items():
+        _answer(complaint_pk=pk, level_id=level_id, now=at)
+
+
+def _answering(level_id: int) -> models.Q:
+    """The open clocks a response at this level answers: the level's own and the promise (made at
+    any level), where their rule says a response answers them."""
+    return (models.Q(level_id=level_id) | models.Q(kind=Clock.Kind.PROMISE)) & answered_by_response()
+
+
+def _answer(*, complaint_pk: int, level_id: int, now: datetime) -> int:
+    clocks = Clock.objects.filter(complaint_id=complaint_pk, state__in=OPEN_STATES).filter(_answering(level_id))
+    stopped = clocks.update(state=Clock.State.STOPPED, stopped_at=now, answered_at=now)
+    if stopped:
+        urgency_refresh(complaint_ids=[complaint_pk])  # the lists sort by the governing clock
+    return stopped
+
+
+def _answered_and_read(*, complaint: Complaint, level_id: int, at: datetime, rows: Any) -> Any:
+    """complaint_clocks_sync's read, after the response's answering, as one statement: the UPDATE
+    stopping and marking the answered clocks is a WITH whose rows come back as they now are (the
+    deadline clocks among them: answered; a step clock or a reminder it stopped is no longer read),
+    with the other rows the read finds (PostgreSQL)."""
+    answering = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES).filter(_answering(level_id))
+    answering_sql, answering_params = answering.values("id").query.sql_with_params()
+    read_sql, read_params = rows.order_by().values("id").query.sql_with_params()
+    table = connection.ops.quote_name(Clock._meta.db_table)
+    statement = (
+        f"WITH answered AS (UPDATE {table} SET state = %s, stopped_at = %s, answered_at = %s"  # noqa: S608 (Django's SQL, our names)
+        f" WHERE id IN ({answering_sql}) RETURNING *)"
+        " SELECT * FROM answered WHERE kind = ANY(%s)"
+        f" UNION ALL SELECT * FROM {table} WHERE id IN ({read_sql}) AND id NOT IN (SELECT id FROM answered)"
+        " ORDER BY due_at, id"
+    )
+    params = [Clock.State.STOPPED, at, at, *answering_params, list(COMPLAINT_KINDS), *read_params]
+    return list(Clock.objects.raw(statement, params))
 
 
 def _level(complaint: Complaint) -> EscalationLevel | None:
@@ -184,11 +302,13 @@ def complaint_clocks_answered(
         return 0
     now = now or timezone.now()
     # The promise belongs to the case (made at any level); the others to the current level.
-    mine = models.Q(level_id=complaint.level_id) | models.Q(kind=Clock.Kind.PROMISE)
-    answering = mine & answered_by_response() if answered and complaint.level_id is not None else models.Q(pk=None)
+    answering = _answering(complaint.level_id) if answered and complaint.level_id is not None else models.Q(pk=None)
     if not stops:
-        clocks = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES).filter(answering)
-        stopped = clocks.update(state=Clock.State.STOPPED, stopped_at=now, answered_at=now)
+        waiting = _ANSWER_WITH_SYNC.get()
+        if waiting is not None and answered and complaint.pk not in waiting:
+            waiting[complaint.pk] = (complaint.level_id, now)  # done by the sync's read (or at the block's end)
+            return 0
+        return _answer(complaint_pk=complaint.pk, level_id=complaint.level_id, now=now) if answered else 0
     else:
         clocks = Clock.objects.filter(complaint=complaint, state__in=OPEN_STATES).filter(
             answering | models.Q(kind__in=stops)

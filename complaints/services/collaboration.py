@@ -20,10 +20,10 @@ from complaints.selectors.common import (
     UNROUTED_QUEUE,
     department_subtree_ids,
     process_settings,
-    role_holders,
     user_department_ids,
 )
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, information_package, is_handler, ladder
+from complaints.selectors.notify import role_recipients
 from complaints.selectors.once import config_row
 from complaints.selectors.routing import department_chain, departments_by_id, level_department, priorities_by_id
 from complaints.services.clocks import collaboration_clock_sync
@@ -96,7 +96,7 @@ def collaboration_request(
             note=question,
         )
         collaboration_clock_sync(request=request, now=now, new=True)
-        contacts = role_holders(department=department, role=settings_row.collaboration_role)
+        contacts = role_recipients(department=department, role=settings_row.collaboration_role)
         notify_event(
             event=NotificationEvent.COLLABORATION,
             complaint=complaint,
@@ -167,7 +167,7 @@ def _hq(complaint: Complaint) -> tuple[str, list[Any]]:
     )
     if top is None or department is None:
         return UNROUTED_QUEUE, []
-    people = role_holders(department=department, role=top.role)
+    people = role_recipients(department=department, role=top.role)
     return queue_permission(department_code=department.code, role_code=top.role.code), people
 
 

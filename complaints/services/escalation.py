@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -18,7 +19,7 @@ from complaints.choices import (
     NotificationEvent,
     SendBackReason,
 )
-from complaints.models import Complaint, Escalation, EscalationLevel
+from complaints.models import Complaint, CustomerContact, Escalation, EscalationLevel
 from complaints.rules.clocks import is_closed
 from complaints.rules.names import person_name
 from complaints.selectors.common import route_queue, stage_route
@@ -31,13 +32,15 @@ from complaints.selectors.escalation import (
     level_below,
     level_queue,
     open_tasks,
+    package_rows,
 )
 from complaints.selectors.notify import event_recipients, event_template
 from complaints.selectors.regional import applied_lines
 from complaints.selectors.routing import level_deadlines
-from complaints.services.clocks import complaint_clocks_sync
+from complaints.services.clocks import clocks_answered_with_sync, complaint_clocks_sync
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user, event_record
+from complaints.services.held_rows import held_rows
 from complaints.services.notify import complaint_context, in_language, notify_event, render
 from complaints.services.stages import contact_record
 from complaints.services.transitions import transition
@@ -59,22 +62,48 @@ def check_open(complaint: Complaint) -> None:
 
 
 def _locked(complaint: Complaint) -> Complaint:
-    return (
-        Complaint.objects.select_for_update(of=("self",))
-        .select_related("level__role", "level__calendar", "priority", "department", "owner", "start_level")
-        .get(pk=complaint.pk)
+    """The case, locked. Where the transition holds its rows, the same statement draws the ids of the
+    escalation and the customer's contact a move writes (under the lock, in order within the case),
+    so both are held and written with the transition's other rows (held_rows)."""
+    rows = Complaint.objects.select_for_update(of=("self",)).select_related(
+        "level__role", "level__calendar", "priority", "department", "owner", "start_level"
     )
+    if held_rows() is not None:
+        rows = rows.annotate(**{name: _next_id(model) for name, model in DRAWN.items()})
+    return rows.get(pk=complaint.pk)
+
+
+DRAWN = {"_redress_escalation_id": Escalation, "_redress_contact_id": CustomerContact}  # drawn by _locked
+
+
+def _next_id(model: Any) -> RawSQL:
+    return RawSQL("nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
+
+
+def _written(row: Any, complaint: Complaint, name: str) -> Any:
+    """Holds the new row with the id `_locked` drew for it (its INSERT written at the transition's
+    end), else saves it now. Returns the row."""
+    held, drawn = held_rows(), complaint.__dict__.pop(name, None)
+    if held is not None and drawn is not None:
+        row.pk = drawn
+        held.hold(row)
+    else:
+        row.save(force_insert=True)
+    return row
 
 
 def _name(user: Any) -> str:
     return person_name(user)
 
 
-def _move_tasks(*, complaint: Complaint) -> list[dict[str, Any]]:
+def _move_tasks(*, complaint: Complaint, tasks: list[Task] | None = None) -> list[dict[str, Any]]:
     """Puts the open steps that follow escalation into the queue they now belong to (the level's
-    while escalated, the step's own otherwise), unclaimed. Returns what moved."""
+    while escalated, the step's own otherwise), unclaimed; inside a transition that holds rows the
+    UPDATE is written with them (held_rows). `tasks`: the open tasks, read with the package (after
+    the case's lock). Returns what moved."""
     moved = []
-    for task in open_tasks(complaint):
+    held = held_rows()
+    for task in open_tasks(complaint) if tasks is None else tasks:
         stage = task.flow_task.name
         route = stage_route(complaint=complaint, stage=stage)
         if route is not None and not route.follows_escalation:
@@ -83,7 +112,9 @@ def _move_tasks(*, complaint: Complaint) -> list[dict[str, Any]]:
         if task.owner_permission == queue and task.owner_id is None:
             continue
         moved.append({"task": task.pk, "step": str(task.flow_task), "from": _name(task.owner), "queue": queue})
-        Task.objects.filter(pk=task.pk).update(owner=None, owner_permission=queue, status="NEW")
+        task.owner, task.owner_permission, task.status = None, queue, "NEW"
+        if held is None or not held.hold_update(task, ["owner", "owner_permission", "status"]):
+            Task.objects.filter(pk=task.pk).update(owner=None, owner_permission=queue, status="NEW")
     return moved
 
 
@@ -132,6 +163,7 @@ def _tell_customer(*, complaint: Complaint, actor: Any, message: str, due: Any, 
         promised_by=due if promise else None,
         message_event=NotificationEvent.CUSTOMER_UPDATE,
         message=message,
+        contact_id=complaint.__dict__.pop("_redress_contact_id", None),
         clocks_follow=True,  # _move saves the promise and syncs the clocks, the promise's with the others
     )
 
@@ -153,12 +185,14 @@ def _move(
 ) -> Escalation:
     now = timezone.now()
     source = complaint.level
+    rows = package_rows(complaint, tasks=True)  # with the open tasks it moves (on PostgreSQL)
     package = information_package(
         complaint=complaint,
         to_level=target,
         suggested_direction=suggested_direction,
         urgency=urgency,
         affected=affected,
+        rows=rows,
     )
     queue, department = level_queue(level=target, complaint=complaint)
     due = level_deadlines(
@@ -175,10 +209,10 @@ def _move(
     complaint.level_entered_at = now
     complaint.response_due = due.response_due
     complaint.resolution_due = due.resolution_due
-    moved = _move_tasks(complaint=complaint)
+    moved = _move_tasks(complaint=complaint, tasks=rows.open_tasks)
     promised = due.response_due or due.resolution_due
     message = _customer_message(complaint=complaint, department=department, due=promised)
-    escalation = Escalation.objects.create(
+    escalation = Escalation(
         complaint=complaint,
         direction=direction,
         from_level=source,
@@ -195,23 +229,26 @@ def _move(
         package=package,
         actor=acting_user(actor),
     )
-    _tell_customer(
-        complaint=complaint,
-        actor=actor,
-        message=message,
-        due=promised,
-        promise=direction == Escalation.Direction.UP,
-    )
-    complaint.save(
-        update_fields=[
-            "level",
-            "level_entered_at",
-            "response_due",
-            "resolution_due",
-            "promised_response_at",
-        ]
-    )
-    complaint_clocks_sync(complaint=complaint)
+    _written(escalation, complaint, "_redress_escalation_id")
+    # The contact answers the clocks it answers in the statement the sync reads the clocks with.
+    with clocks_answered_with_sync():
+        _tell_customer(
+            complaint=complaint,
+            actor=actor,
+            message=message,
+            due=promised,
+            promise=direction == Escalation.Direction.UP,
+        )
+        complaint.save(
+            update_fields=[
+                "level",
+                "level_entered_at",
+                "response_due",
+                "resolution_due",
+                "promised_response_at",
+            ]
+        )
+        complaint_clocks_sync(complaint=complaint)
     event_record(
         complaint=complaint,
         kind=EventKind.ESCALATED if direction == Escalation.Direction.UP else EventKind.SENT_BACK,
@@ -326,7 +363,7 @@ def _top_level_attempt(
     *, complaint: Complaint, actor: Any, reason: str, trigger: str, note: str, clocks: list[str] | None = None
 ) -> Escalation:
     """The top level stays the top level: records the attempt and alerts the executive."""
-    escalation = Escalation.objects.create(
+    escalation = Escalation(
         complaint=complaint,
         direction=Escalation.Direction.REFUSED,
         from_level=complaint.level,
@@ -336,6 +373,7 @@ def _top_level_attempt(
         note=note,
         actor=acting_user(actor),
     )
+    _written(escalation, complaint, "_redress_escalation_id")
     event_record(
         complaint=complaint,
         kind=EventKind.TOP_LEVEL,

@@ -38,9 +38,11 @@ from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save
 from viewflow.workflow.models import Task
 
-from complaints.models import ComplaintEvent
+from complaints.models import ComplaintEvent, CustomerContact, Escalation
 
-HELD_MODELS: tuple[type[Model], ...] = (Task, ComplaintEvent)  # written in this order
+# Written in this order; the events last (their ids come back from the statement). An escalation's
+# and a contact's row are held only with an id drawn under the case's lock (services.escalation).
+HELD_MODELS: tuple[type[Model], ...] = (Task, Escalation, CustomerContact, ComplaintEvent)
 TASK_LINK: Any = Task.previous.through  # a task's "previous" row
 TASKS_TABLE = Task._meta.db_table
 IDS_AT_ONCE = 8  # ids drawn per model and query; the unused ones are left as a gap in the sequence

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, models, transaction
+from django.db.models import prefetch_related_objects, sql
+from django.db.models.constants import OnConflict
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
@@ -24,6 +26,7 @@ from standardwebhooks.webhooks import Webhook
 from complaints.choices import ROBOT_KINDS, ChannelKind, EventKind, NotificationEvent, Stage
 from complaints.models import (
     Complaint,
+    InAppNotice,
     Notification,
     NotificationChannel,
     NotificationPreference,
@@ -35,12 +38,12 @@ from complaints.rules.privacy import mask_field
 from complaints.rules.robots import robot_error, robot_request
 from complaints.rules.text import header_value
 from complaints.selectors.common import process_settings
-from complaints.selectors.notify import event_recipients, event_templates
+from complaints.selectors.notify import RECIPIENT_READ, event_recipients, event_templates, recipient_rows
 from complaints.selectors.once import config_row
-from complaints.selectors.privacy import ContactPolicy, contact_policies, policy_rows
+from complaints.selectors.privacy import ContactPolicy, contact_policies
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from complaints.services.events import event_record
-from complaints.services.inbox import notices_add
+from complaints.services.inbox import message_key, notices_add
 from complaints.services.inserts import insert_new
 
 QUIET_EVENTS = (NotificationEvent.DEADLINE_WARNING, NotificationEvent.FOLLOW_UP)
@@ -162,11 +165,14 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
     # (memberships, reveals): one query (and one for the channels).
     preferences: dict[int, NotificationPreference] = {}
     languages: dict[int, str] = {}
-    read = list(
-        policy_rows(get_user_model().objects.filter(pk__in=user_ids))
-        .select_related("notification_preference", "preference")
-        .prefetch_related("notification_preference__channels")
-    )
+    # (none for users read so already: the role holders of an escalation's list, `event_recipients`)
+    read = [person for people in people_of for person in people if getattr(person, RECIPIENT_READ, False)]
+    read = list({person.pk: person for person in read}.values())
+    prefetch_related_objects(read, "notification_preference__channels")
+    if unread := user_ids - {person.pk for person in read}:
+        read += recipient_rows(get_user_model().objects.filter(pk__in=unread)).prefetch_related(
+            "notification_preference__channels"
+        )
     for user in read:
         if (preference := getattr(user, "notification_preference", None)) is not None:
             preferences[user.pk] = preference
@@ -187,8 +193,11 @@ def notify_many(notices: list[Notice]) -> list[Notification]:
         )
     if not rows:
         return []
-    created = notifications_write_new(rows)
-    notices_add(rows=created)  # the same messages in the workspace's notification list
+    if connection.vendor == "postgresql":
+        created = _notifications_and_notices_written(rows)
+    else:
+        created = notifications_write_new(rows)
+        notices_add(rows=created)  # the same messages in the workspace's notification list
     now_ids = [row.pk for row in created if row.deliver_after is None]
     if len(now_ids) == 1:
         transaction.on_commit(partial(notification_enqueue, notification_id=now_ids[0]))
@@ -208,6 +217,55 @@ def notifications_write_new(rows: list[Notification]) -> list[Notification]:
         Notification.objects.bulk_create(fresh, ignore_conflicts=True)
         return list(Notification.objects.filter(key__in=[row.key for row in fresh], attempts=0, sent_at__isnull=True))
     return insert_new(Notification, rows, unique=("key",))
+
+
+def _notifications_and_notices_written(rows: list[Notification]) -> list[Notification]:
+    """`notifications_write_new` and `notices_add` of the rows it wrote, in one statement
+    (PostgreSQL): the INSERT … ON CONFLICT DO NOTHING RETURNING of the notifications is a WITH whose
+    returned keys choose the in-app notices written (a notice per message and recipient, from the
+    first of its rows that was written; a notice written before is left alone). Returns the rows
+    written, with their ids."""
+    opts = Notification._meta
+    models_rows: list[Any] = list(rows)
+    for row in models_rows:
+        row._prepare_related_fields_for_save(operation_name="bulk_create")
+    insert = sql.InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+    insert.insert_values([f for f in opts.local_concrete_fields if not f.primary_key], models_rows)
+    compiler = insert.get_compiler("default")
+    compiler.returning_fields = [opts.pk, opts.get_field("key")]
+    [(written_sql, written_params)] = compiler.as_sql()
+    # Each row's notice (its message's key, without the channel), in the rows' order.
+    names_in_order = ("key", "recipient", "event", "complaint", "subject", "body")
+    fields: list[Any] = [InAppNotice._meta.get_field(name) for name in names_in_order]
+    columns: list[Any] = [*fields, opts.get_field("key")]
+    candidates = [
+        [message_key(row), row.recipient_id, row.event, row.complaint_id, row.subject, row.body, row.key]
+        for row in rows
+        if row.recipient_id is not None
+    ]
+    arrays = [[values[n] for values in candidates] for n in range(len(columns))]
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    unnest = ", ".join(f"CAST(%s AS {field.db_type(connection)}[])" for field in columns)
+    table = connection.ops.quote_name(InAppNotice._meta.db_table)
+    statement = (
+        f"WITH written AS ({written_sql}),"  # noqa: S608 (Django's SQL and our names; values are parameters)
+        f" notices AS (INSERT INTO {table} ({names}, created_at)"
+        f" SELECT DISTINCT ON (c.c0) {', '.join(f'c.c{n}' for n in range(len(fields)))}, %s"
+        f" FROM unnest({unnest}) WITH ORDINALITY AS c({', '.join(f'c{n}' for n in range(len(columns)))}, n)"
+        f" JOIN written ON written.key = c.c{len(fields)} ORDER BY c.c0, c.n ON CONFLICT DO NOTHING)"
+        " SELECT * FROM written"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*written_params, timezone.now(), *arrays])
+        ids = {key: pk for pk, key in cursor.fetchall()}
+    created = []
+    for row in rows:
+        pk = ids.pop(row.key, None)
+        if pk is not None:
+            row.pk = pk
+            row._state.adding, row._state.db = False, "default"
+            created.append(row)
+    return created
 
 
 def _rows(

@@ -29,6 +29,7 @@ from complaints.services.clocks import (
 from complaints.services.customer import customer_ask, customer_notify
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
+from complaints.services.held_rows import held_rows
 from complaints.services.transitions import transition
 
 
@@ -75,16 +76,25 @@ def contact_record(
     message: str = "",
     clocks_follow: bool = False,
     stops: tuple[str, ...] = (),
+    contact_id: int | None = None,
 ) -> CustomerContact:
     """Logs a contact with the customer: what was said and any commitment with its time (the
     contact answers the promise before it; a new promise replaces it and runs as its clock). A
     promise (or a `message` already worded, sent as `message_event`) is also written to the
     customer through their channels. `clocks_follow`: the caller has set the promise on the
     complaint and saves it, then syncs the complaint's clocks (an escalation), which starts the
-    promise's clock with the others. `stops`: clock kinds the contact ends whatever their rule."""
-    contact = CustomerContact.objects.create(
+    promise's clock with the others. `stops`: clock kinds the contact ends whatever their rule.
+    `contact_id`: an id drawn for it under the case's lock (an escalation): inside a transition that
+    holds its rows, the contact's INSERT is held and written with them (held_rows)."""
+    contact = CustomerContact(
         complaint=complaint, channel=channel, summary=summary, promise=promise, promised_by=promised_by, by=actor
     )
+    held = held_rows()
+    if contact_id is not None and held is not None:
+        contact.pk = contact_id
+        held.hold(contact)
+    else:
+        contact.save(force_insert=True)
     event_record(
         complaint=complaint,
         kind=EventKind.CUSTOMER_CONTACT,

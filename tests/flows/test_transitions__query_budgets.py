@@ -34,7 +34,9 @@ misses the process's copy inside a transaction reads the token once more when th
 cache (a level read for the first time, as escalations below do; the tests change the
 configuration, so each test starts cold) costs one more query per transition, once per process.
 Notifications are written with one INSERT … ON CONFLICT DO NOTHING RETURNING (the keys already
-written skipped, the ids of the new rows for the sending task), the in-app notices with one more."""
+written skipped, the ids of the new rows for the sending task), the in-app notices of the rows it
+wrote in the same statement (services.notify); role holders are read with what a notification reads
+of its recipients (selectors.notify.recipient_rows)."""
 
 from collections.abc import Callable
 from datetime import timedelta
@@ -134,52 +136,53 @@ def test_a_note_re_triages_the_case_only_when_it_can_move(org: Any, agent: Any) 
 
 
 def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> None:  # noqa: F811 (the fixture)
-    """The ladder and the card actions that start side work; all over 15 (tenth session, 2026-12-04).
+    """The ladder and the card actions that start side work, all within 15 (2026-12-04, branch h/cards2).
 
-    Escalation: 27 cold on main (28 on the branch), 21 warm (was 39: the level's bounds, limits, clock
-    rules and step limits are read for the whole ladder at once, so the registration's read covers the new level; the
-    package's reads are one; the recipients' memberships and reveals come with their preferences):
-    the savepoint pair (2), lock and read the case (1), the token (1), the information package (1:
-    contacts, actions, approvals, timeline and repeat count as one row of JSON arrays), the open
-    tasks read and the one moved to the new level's queue (2), the escalation row and its contact
-    (2), the clocks (4: the clocks the contact answers stopped, one read of the clocks, one UPDATE
-    stopping the moved clocks and one INSERT starting the new level's, the promise's among them; 1
-    more, the running clock's warning moved to the new level's percentage), notifications (4: the
-    new level's role holders, the recipients with their preferences, languages, memberships and
-    reveals in one query, the rows' INSERT … ON CONFLICT DO NOTHING RETURNING, the in-app notices'
-    INSERT), the case's UPDATE and the events (2: held, written at the end), the list rows (1).
-    Cold here (7; the test's configuration is new, production reads them once per process): the
-    signal names, the message templates and the notify lists (every event's, one read each), the
-    privacy policy, ladder and tree, and the token once more at the end. Again (2 -> 3): 20 (was
-    31); the send-back: 21 (was 27; the supervisor check reads the sender's memberships). Left over
-    15: the clocks (4–5), the notifications (4), the task moved (2), the escalation and contact rows
-    (2), what every transition pays (savepoints, lock, token, list rows: 5).
+    Escalation: 15 cold (was 27), 11 warm (was 21): the savepoint pair (2), lock and read the case
+    (1: the same statement draws the ids of the escalation and the customer's contact, so both rows
+    are held), the token (1), the information package with the open tasks it moves (1: contacts,
+    actions, approvals, timeline, repeat count and the case's open human tasks as one row of JSON
+    arrays, read after the lock; the tasks moved to the new level's queue are UPDATEs held with the
+    rows), the clocks (2: the clocks the contact answers stopped and marked in the statement that
+    reads the clocks, a data-modifying WITH whose rows come back as they now are; one statement
+    stopping the moved clocks, moving a running clock's warning and starting the new level's, the
+    promise's among them: services.clocks), notifications (2: the new level's role holders and the
+    users the notify list names, read with their preferences, languages, memberships and reveals in
+    one query; the rows' INSERT … ON CONFLICT DO NOTHING RETURNING with the in-app notices of the
+    rows it wrote as one statement), the held rows (1: the task's and the case's UPDATEs, the
+    escalation, the contact and the events), the list rows (1). Cold here (4; the test's
+    configuration is new, production reads them once per process): the message templates and the
+    notify lists (every event's, one read each), the privacy policy, and the token once more at the
+    end (the package's signal names are the copy of the signals triage reads; the policy's ladder
+    and tree are the copies of every level and department routing reads). Again (2 -> 3): 11 (was
+    19); the send-back: 13 (was 21; the supervisor check reads the sender's memberships, and the
+    token once more at the end).
 
-    A collaboration request: 19 (was 33): the savepoint pair (2), the token (1), the package (1),
-    the asked department's head (1), the side process (5: its process and request rows, its start
-    task, the answer step's task and link; it starts without viewflow's two savepoints and lock,
-    nobody else sees its row until the transition commits: flows.nodes.StartHandle; the answer
-    queue's role comes with the process settings), the clocks it answers and the request's clock
-    (2), notifications to the asked department (5: role holders, recipients with preferences and
-    the rest, the level (cold), the two INSERTs), the request's event (1: held, its INSERT at the
-    end) and the list rows (1). A compensation proposal: 17 (was 27): the savepoint pair (2), the
-    token (1), the level's calendar (1: the test's complaint object holds its level without it),
-    a pending approval of that amount (1), the side process (5), the answered clocks (1),
-    notifications to the approver (4), the event (1), the list rows (1); the ladder's authority
-    comes from the configuration's copy (was its own query)."""
+    A collaboration request: 15 (was 19): the savepoint pair (2), the token (1), the package (1),
+    the asked department's head (1), the side process (3: its process and request rows, the ids for
+    its tasks; its start task, the answer step's task and link are held: the process is new, no
+    other transaction adds to it before this one commits; it starts without viewflow's two
+    savepoints and lock: flows.nodes.StartHandle; the answer queue's role comes with the process
+    settings), the clocks it answers and the request's clock (2), notifications to the asked
+    department (3: its role holders read as recipients, the level (cold), the rows with their
+    notices), the held rows (1: the tasks, the link, the request's event) and the list rows (1). A
+    compensation proposal: 13 (was 17): the savepoint pair (2), the token (1), the level's calendar
+    (1: the test's complaint object holds its level without it), a pending approval of that amount
+    (1), the side process (3), the answered clocks (1), notifications to the approver (2), the held
+    rows (1), the list rows (1); the ladder's authority comes from the configuration's copy."""
     complaint = register(agent, org)
-    assert measured("escalate", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="risk")) <= 27
+    assert measured("escalate", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="risk")) <= 15
     assert (
         measured(
             "escalate again", lambda: complaint_escalate(complaint=complaint, actor=agent, reason="customer_asked")
         )
-        <= 19
+        <= 11
     )
     assert (
         measured(
             "send back", lambda: complaint_send_back(complaint=complaint, actor=staff["executive"], reason="misrouted")
         )
-        <= 21
+        <= 13
     )
     technical = Department.objects.get(code="technical")
     assert (
@@ -187,14 +190,14 @@ def test_the_ladder_and_the_card_actions(org: Any, agent: Any, staff: Any) -> No
             "collaboration request",
             lambda: collaboration_request(complaint=complaint, actor=agent, department=technical, question="Known?"),
         )
-        <= 19
+        <= 15
     )
     assert (
         measured(
             "compensation proposal",
             lambda: compensation_propose(complaint=complaint, actor=agent, amount=Decimal("50000"), purpose="Goodwill"),
         )
-        <= 17
+        <= 13
     )
 
 
@@ -304,12 +307,13 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
     held with the walk's tasks (-3); the steps, their conditions, form version and limit read here are cold
     (the test adds the step).
 
-    An appeal decision: 18 (was 24): the appeal locked with its case and the case's owner (1), its queue and the
-    officer's memberships (2), the decision's UPDATE (1), the office's clock stopped (1: one UPDATE, was a read
-    first), the token (2: cold), the customer's message (1: its template is the process's copy, every event's
-    read once), notifications to the owner (6: the recipient with preferences, memberships and reveals in one
-    query, the privacy policy, ladder and tree (3, cold), the two INSERTs), the decision's event (1: held,
-    written at the end), the list rows (1) and the savepoint pair (2)."""
+    An appeal decision: 15 (was 18, 24 before the tenth session): the appeal locked with its case and the case's
+    owner (1), its queue and the officer's memberships (2), the decision's UPDATE (1), the office's clock stopped (1:
+    one UPDATE, was a read first), the token (2: cold), the customer's message (1: its template is the process's
+    copy, every event's read once), notifications to the owner (3: the recipient with preferences, memberships and
+    reveals in one query, the privacy policy (cold; its ladder and tree are the copies of every level and department
+    routing reads), the rows with their in-app notices in one statement), the decision's event (1: held, written at
+    the end), the list rows (1) and the savepoint pair (2)."""
     with_form(make_step())
     c = register(agent, org)
     first_response(agent, c)
@@ -339,5 +343,5 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
             "appeal decision",
             lambda: appeal_decide(appeal=appeal, actor=cx, decision=AppealDecision.UPHELD, text="Upheld."),
         )
-        <= 18
+        <= 15
     )

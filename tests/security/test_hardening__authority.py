@@ -673,6 +673,7 @@ NOT_DOORS: dict[str, str] = {
             "clocks.action_due_at",
             "clocks.clocks_sweep",
             "clocks.collaboration_clock_sync",
+            "clocks.clocks_answered_with_sync",
             "clocks.complaint_clocks_answered",
             "clocks.complaint_clocks_stop",
             "clocks.complaint_clocks_sync",
