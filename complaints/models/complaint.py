@@ -275,6 +275,9 @@ class Complaint(Process):
             models.Index(fields=["customer_phone", "received_at"], name="complaint_phone_received"),
             # A search for a whole order number finds it by equality, any case (worklist.exact_match).
             models.Index(Upper("order_number"), name="complaint_order_exact"),
+            # A name of one or two characters (the trigram index takes nothing from it) is found
+            # whole, by equality, any case (worklist.exact_match).
+            models.Index(Upper("customer_name"), name="complaint_name_exact"),
         ]
         constraints = [
             models.CheckConstraint(

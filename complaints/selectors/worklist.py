@@ -476,17 +476,28 @@ def _word_match(word: str) -> Q:
     return Q(reference__icontains=folded) | names | Q(plate_or_vin__icontains=plate) | Q(order_number__icontains=folded)
 
 
+# A term shorter than this is matched whole only (exact_match): a trigram index takes nothing from a
+# shorter pattern, so a fuzzy match of it reads every complaint (1 s at 1,000,000 for a
+# two-character Chinese name, the commonest length). Mechanics of the index, not a policy.
+FUZZY_MIN_LENGTH = 3
+
+
 def exact_match(term: str) -> Q | None:
     """The complaints `term` names whole: a reference (any case), an order number (any case) or a
-    phone number in any of its stored forms (held_about_phone); each read from a btree index
-    (`reference` is unique, `complaint_order_exact`, `complaint_phone_received`). None when the term
-    cannot name one: several words that are not a phone number."""
+    phone number in any of its stored forms (held_about_phone), and for a term too short for the
+    fuzzy match (FUZZY_MIN_LENGTH) a customer's whole name (any case); each read from a btree index
+    (`reference` is unique, `complaint_order_exact`, `complaint_phone_received`,
+    `complaint_name_exact`). None when the term cannot name one: several words that are not a
+    phone number. (A longer name is left to the fuzzy match: a common name's thousands of rows
+    would make every whole-term search's plan expensive enough for PostgreSQL's JIT.)"""
     term = term.strip()
     digits = phone_digits(term)
     if not term or (digits is None and len(term.split()) > 1):
         return None
     folded = normalise_text(term)
     exact = Q(reference=folded.upper()) | Q(order_number__iexact=folded)
+    if len(term) < FUZZY_MIN_LENGTH:
+        exact |= Q(customer_name__iexact=folded)
     return exact | held_about_phone(term) if digits else exact
 
 
@@ -502,14 +513,17 @@ def _fuzzy_search(term: str) -> QuerySet[Complaint]:
 
 def complaint_search(term: str) -> QuerySet[Complaint]:
     """Complaints matching `term`. A whole reference, order number or phone number that some
-    complaints carry exactly (exact_match) finds those alone; otherwise a phone number however it is
+    complaints carry exactly (exact_match) finds those alone, and a term of one or two characters
+    only what it names whole (a customer's whole name too); otherwise a phone number however it is
     typed (spaces, dashes, +86, a trunk 0) anywhere in the stored numbers, or else every word in one
     of reference, customer name, plate number or VIN (spaces and dots ignored, any case) and order
     number. One query either way: the fuzzy match runs only when the exact one found nothing (a
     one-time filter in PostgreSQL's plan: its trigram scans, 30-95 ms at 1,000,000 complaints for a
     whole reference, whose trigrams nearly every row shares, are not started)."""
-    fuzzy = _fuzzy_search(term)
     exact = exact_match(term)
+    if exact is not None and len(term.strip()) < FUZZY_MIN_LENGTH:
+        return Complaint.objects.filter(exact)  # too short for the trigram index: whole values only
+    fuzzy = _fuzzy_search(term)
     if exact is None:
         return fuzzy
     hits = Complaint.objects.filter(exact).order_by().values("pk")

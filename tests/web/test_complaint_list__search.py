@@ -168,3 +168,13 @@ def test_a_searched_page_costs_the_same_for_2_and_8_rows(org, agent, term):
     assert many == few, (few, many)
     # The unsearched page's queries, and the access log's row for the search (one INSERT).
     assert few == _queries(agent) + 1, few
+
+
+def test_a_name_of_two_characters_finds_that_whole_name_and_a_longer_one_any_name_containing_it(org, agent, three):
+    short = register(org, agent, customer_name="周超")
+    longer = register(org, agent, customer_name="周超群")
+    assert matching("周超") == {short.reference}  # two characters: the whole name alone (no trigram)
+    assert matching("超群") == set()  # two characters that are nobody's whole name: nothing, no scan
+    assert matching("周超群") == {longer.reference}  # three: the fuzzy match, as before
+    assert matching("meimei") == {three["b"].reference}
+    assert found(agent, _search="周超") == {short.reference}
