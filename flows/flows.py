@@ -679,7 +679,7 @@ def waiting_at_point(run: CustomStepRun, node: Any) -> tuple[Any, str]:
     also says whether the run's pass is the point's latest: then the point's Switch, next in the
     same walk, takes the move from the complaint object (`at_point`) instead of reading it again.
     The read does not write the held rows first when none of them is the complaint's (the
-    transition's are the run's own tasks): it names no other held row."""
+    transition's are the run's own tasks and its recorded outcome, which is taken as held)."""
     tasks = Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW).select_related(
         "process__complaint"
     )
@@ -691,18 +691,24 @@ def waiting_at_point(run: CustomStepRun, node: Any) -> tuple[Any, str]:
         )
     pass_node = getattr(ComplaintFlow, f"steps_{run.point}")
     latest = Task.objects.filter(process_id=run.case_id, flow_task=pass_node).order_by("-pk").values("pk")[:1]
-    rows = CustomStepRun.objects.filter(case_id=run.case_id, point=run.point, batch=run.batch).values(
-        row=JSONObject(outcome="outcome", gate="step__gate", back_to="step__refused_back_to")
-    )
+    # The run's recorded outcome, where its save is held (custom_step_record): as held, not read.
+    recorded = held.updates.get((CustomStepRun, run.pk), {}).get("outcome")
+    rows = CustomStepRun.objects.filter(case_id=run.case_id, point=run.point, batch=run.batch)
+    if recorded is not None:
+        rows = rows.exclude(pk=run.pk)
+    rows = rows.values(row=JSONObject(outcome="outcome", gate="step__gate", back_to="step__refused_back_to"))
     tasks = tasks.annotate(latest_pass=Subquery(latest), pass_runs=ArraySubquery(rows.order_by()))
-    apart = all(model is Task for model, _pk in held.updates) and not any(
+    apart = all(key == (CustomStepRun, run.pk) or key[0] is Task for key in held.updates) and not any(
         task.process_id == run.case_id for task in held.unwritten_tasks().values()
     )
     with held.unwatched() if apart else nullcontext():
         waiting = tasks.first()
     if waiting is None:
         return None, WAIT
-    move = next_move(RunState(**row) for row in waiting.pass_runs)
+    states = [RunState(**row) for row in waiting.pass_runs]
+    if recorded is not None:
+        states.append(RunState(outcome=recorded, gate=run.step.gate, back_to=run.step.refused_back_to))
+    move = next_move(states)
     if waiting.latest_pass == run.batch:
         waiting.process.complaint.__dict__.setdefault(MOVE_KNOWN, {})[run.point] = move
     return waiting, move

@@ -23,7 +23,7 @@ from complaints.services.assignment import holds_queue, owner_by_rule
 from complaints.services.clocks import _replace
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
-from complaints.services.held_rows import is_created_here, is_read_under_lock
+from complaints.services.held_rows import held_rows, is_created_here, is_read_under_lock
 from complaints.services.intake_forms import answers_store
 from complaints.services.transitions import transition
 from complaints.services.work import side_task_start
@@ -155,7 +155,10 @@ def custom_step_record(
         answers_store(complaint=run.case, form=run_form(run), answers=answers, actor=actor, run=run)
         run.outcome = StepRunStatus.REFUSED if refuse else StepRunStatus.DONE
         run.note, run.done_by, run.done_at = note, actor if not is_system(actor) else None, now
-        run.save(update_fields=["outcome", "note", "done_by", "done_at"])
+        recorded = ["outcome", "note", "done_by", "done_at"]
+        held = held_rows()  # inside a transition: written with its other rows (the resume reads it as it stands)
+        if held is None or not held.hold_update(run, recorded):
+            run.save(update_fields=recorded)
         cancelled = _cancel_others(run=run, now=now) if refuse else 0
         custom_step_clock_sync(run=run, now=now)
         event_record(
