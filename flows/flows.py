@@ -140,7 +140,7 @@ def at_point(point: str, move: str) -> Callable[[Any], bool]:
         if getattr(activation, "custom_step_move", None) is None:
             known = activation.process.__dict__.get(MOVE_KNOWN, {}).pop(point, None)
             if known is not None:
-                activation.custom_step_move = known  # its resume read the latest pass's runs (waiting_at_point)
+                activation.custom_step_move = known  # from the pass's start or its resume (MOVE_KNOWN)
             elif activation.process.__dict__.get(NOTHING_STARTED, {}).pop(point, None) is not None:
                 activation.custom_step_move = next_move([])  # this pass started no step
             else:
