@@ -1,9 +1,13 @@
 """The complaint process. Node and class names are stored in the database: treat them as a schema."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Subquery
+from django.db.models.functions import JSONObject
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import STATUS, flow
@@ -20,13 +24,14 @@ from complaints.models import (
     Mention,
 )
 from complaints.rules.mentions import mention_queue
-from complaints.rules.steps import WAIT, next_move
+from complaints.rules.steps import WAIT, RunState, next_move
 from complaints.selectors import common as selectors
 from complaints.selectors.escalation import level_queue
 from complaints.selectors.steps import point_next_move
 from complaints.services import appeal, assignment, clocks, customer, stages, triage, urgency
 from complaints.services import steps as custom_steps
 from complaints.services.collaboration import contact_queue
+from complaints.services.held_rows import held_rows, saves_held
 from flows import lock as flow_lock
 from flows import nodes, views
 
@@ -97,6 +102,9 @@ def ask_customer(why: str) -> Callable[[Any], None]:
 # A pass that started no step, kept on the process instance for the point's Switch, which follows
 # in the same walk of the flow: nothing ran, so nothing need be read back (a later resume reads).
 NOTHING_STARTED = "_custom_steps_nothing_started"
+# The move of a point's latest pass as the pass that started its runs knows it (start_steps), or as
+# its resume has read it (waiting_at_point), kept the same way for the point's Switch that follows.
+MOVE_KNOWN = "_custom_steps_move_known"
 
 
 def start_steps(point: str) -> Callable[[Any], None]:
@@ -107,6 +115,11 @@ def start_steps(point: str) -> Callable[[Any], None]:
         passes = activation.process.__dict__.setdefault(NOTHING_STARTED, {})
         if runs:
             passes.pop(point, None)
+            # This pass is the point's latest and its runs are these, as they stand: its Switch,
+            # next in this walk, need not read them back.
+            activation.process.__dict__.setdefault(MOVE_KNOWN, {})[point] = next_move(
+                RunState(outcome=run.outcome, gate=run.step.gate, back_to=run.step.refused_back_to) for run in runs
+            )
         else:
             passes[point] = activation.task.pk
 
@@ -125,7 +138,10 @@ def at_point(point: str, move: str) -> Callable[[Any], bool]:
     def condition(activation: Any) -> bool:
         # The Switch asks each case in turn with the same activation: work the move out once.
         if getattr(activation, "custom_step_move", None) is None:
-            if activation.process.__dict__.get(NOTHING_STARTED, {}).pop(point, None) is not None:
+            known = activation.process.__dict__.get(MOVE_KNOWN, {}).pop(point, None)
+            if known is not None:
+                activation.custom_step_move = known  # from the pass's start or its resume (MOVE_KNOWN)
+            elif activation.process.__dict__.get(NOTHING_STARTED, {}).pop(point, None) is not None:
                 activation.custom_step_move = next_move([])  # this pass started no step
             else:
                 complaint_id = activation.process.pk
@@ -625,6 +641,7 @@ class CustomStepFlow(flow.Flow):
     process_title = _("Custom step")
     lock_impl = flow_lock.select_for_update_lock
     process_summary_template = RUN_SUMMARY
+    page_related = ("case", "step", "form_version")  # read with the task by its pages (flows.task_pages)
 
     start = nodes.StartHandle(this.open_run).Annotation(title=_("Custom step started")).Next(this.do)
     do = (
@@ -647,16 +664,51 @@ class CustomStepFlow(flow.Flow):
         run = activation.process
         # Two steps of one point finishing at once: the complaint's row is the turnstile, so the
         # second one reads the first one's outcome and exactly one of them resumes the complaint.
-        # It is the row viewflow's lock of the complaint's flow takes: the Handle below runs under it.
-        Complaint.objects.select_for_update(of=("self",)).filter(pk=run.case_id).values_list("pk", flat=True).first()
-        node = getattr(ComplaintFlow, f"steps_{run.point}_wait")
-        waiting = (
-            Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW)
-            .select_related("process__complaint")
-            .first()
+        # It is the row viewflow's lock of the complaint's flow takes: the Handle below runs under it,
+        # and the complaint's new tasks take the ids its statement draws.
+        with flow_lock.process_locked(Complaint, run.case_id):
+            node = getattr(ComplaintFlow, f"steps_{run.point}_wait")
+            waiting, move = waiting_at_point(run, node)
+            if waiting is not None and move != WAIT:
+                node.run_locked(saves_held(waiting))
+
+
+def waiting_at_point(run: CustomStepRun, node: Any) -> tuple[Any, str]:
+    """The complaint's task waiting at the run's point (with its process and complaint), if any, and
+    the move of the run's pass. Inside a transition holding its rows (PostgreSQL) one query, which
+    also says whether the run's pass is the point's latest: then the point's Switch, next in the
+    same walk, takes the move from the complaint object (`at_point`) instead of reading it again.
+    The read does not write the held rows first when none of them is the complaint's (the
+    transition's are the run's own tasks and its recorded outcome, which is taken as held)."""
+    tasks = Task.objects.filter(process_id=run.case_id, flow_task=node, status=STATUS.NEW).select_related(
+        "process__complaint"
+    )
+    held = held_rows()
+    if held is None:
+        waiting = tasks.first()
+        return waiting, WAIT if waiting is None else point_next_move(
+            complaint_id=run.case_id, point=run.point, batch=run.batch
         )
-        if waiting is None:
-            return
-        move = point_next_move(complaint_id=run.case_id, point=run.point, batch=run.batch)
-        if move != WAIT:
-            node.run_locked(waiting)
+    pass_node = getattr(ComplaintFlow, f"steps_{run.point}")
+    latest = Task.objects.filter(process_id=run.case_id, flow_task=pass_node).order_by("-pk").values("pk")[:1]
+    # The run's recorded outcome, where its save is held (custom_step_record): as held, not read.
+    recorded = held.updates.get((CustomStepRun, run.pk), {}).get("outcome")
+    rows = CustomStepRun.objects.filter(case_id=run.case_id, point=run.point, batch=run.batch)
+    if recorded is not None:
+        rows = rows.exclude(pk=run.pk)
+    rows = rows.values(row=JSONObject(outcome="outcome", gate="step__gate", back_to="step__refused_back_to"))
+    tasks = tasks.annotate(latest_pass=Subquery(latest), pass_runs=ArraySubquery(rows.order_by()))
+    apart = all(key == (CustomStepRun, run.pk) or key[0] is Task for key in held.updates) and not any(
+        task.process_id == run.case_id for task in held.unwritten_tasks().values()
+    )
+    with held.unwatched() if apart else nullcontext():
+        waiting = tasks.first()
+    if waiting is None:
+        return None, WAIT
+    states = [RunState(**row) for row in waiting.pass_runs]
+    if recorded is not None:
+        states.append(RunState(outcome=recorded, gate=run.step.gate, back_to=run.step.refused_back_to))
+    move = next_move(states)
+    if waiting.latest_pass == run.batch:
+        waiting.process.complaint.__dict__.setdefault(MOVE_KNOWN, {})[run.point] = move
+    return waiting, move

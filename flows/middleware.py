@@ -20,7 +20,6 @@ from complaints.selectors.common import (
     SEEN_COMPLAINT,
     ConfigurationMissing,
     complaint_is_visible,
-    complaint_is_visible_to,
     tasks_of_members,
 )
 
@@ -81,11 +80,7 @@ class ComplaintScopeMiddleware:
         if found is None:
             raise Http404
         complaint_id, row = found
-        visible = (
-            complaint_is_visible(user=request.user, complaint_id=complaint_id, **row)
-            if row is not None
-            else complaint_is_visible_to(complaint_id=complaint_id, user=request.user)
-        )
+        visible = complaint_is_visible(user=request.user, complaint_id=complaint_id, **row)
         if not visible:
             # A queue colleague who lost the race no longer sees the case: say so, show nothing.
             lost = race_lost(request, process_pk=process_pk, task_pk=view_kwargs.get("task_pk"))
@@ -130,22 +125,24 @@ ROW = ("department_id", "owner_id", "receiver_id")  # what complaint_is_visible 
 
 def complaint_of_url(
     *, extra: dict[str, Any], process_pk: int, task_pk: int | None, user: Any = None
-) -> tuple[int, dict[str, Any] | None] | None:
+) -> tuple[int, dict[str, Any]] | None:
     """Returns the complaint a workflow URL's process (and task) belong to, with the columns of its
-    row that visibility needs when the URL's process is the complaint itself (None for a side
-    process: its case is read separately); None when the URL's flow, process, step and task do
-    not fit together. For a `user` who is not a superuser, whether the URL's task is theirs or in
-    a queue their memberships give them comes with the row (`task_mine`: one of the conditions
-    visibility asks of the tasks, answered for this task without asking again)."""
+    row that visibility needs (read with the process: the complaint itself, or a side process's
+    case); None when the URL's flow, process, step and task do not fit together. For a `user` who
+    is not a superuser, whether the URL's task is theirs or in a queue their memberships give them
+    comes with the row (`task_mine`: one of the conditions visibility asks of the tasks, answered
+    for this task without asking again)."""
     flow_viewset = extra.get("flow_viewset")
     flow_class = getattr(flow_viewset, "_flow_class", None)
     if flow_class is None:
         return None
     model = flow_class.process_class
     own = issubclass(model, Complaint)
-    columns = ("pk", *ROW) if own else ("case_id",)
+    # A side process's case row is read with it (its case's columns, through the `case` link).
+    case_columns = ROW if own else tuple(f"case__{name}" for name in ROW)
+    columns = ("pk" if own else "case_id", *case_columns)
     processes = model._default_manager.filter(pk=process_pk, flow_class=flow_class)
-    asks_mine = own and task_pk is not None and user is not None and user.is_authenticated and not user.is_superuser
+    asks_mine = task_pk is not None and user is not None and user.is_authenticated and not user.is_superuser
     if task_pk is not None:  # the task's fit read with the process's row: one query
         node = extra.get("node")
         if node is None or node.flow_class is not flow_class:
@@ -162,7 +159,9 @@ def complaint_of_url(
     values = dict(zip(columns, found, strict=True))
     if task_pk is not None and not values["task_fits"]:
         return None
-    row = {name: values[name] for name in ROW} if own else None
-    if row is not None and asks_mine:
+    row = {name: values[column] for name, column in zip(ROW, case_columns, strict=True)}
+    if asks_mine:
+        # The URL's task is the user's or in one of their queues: a task of the complaint, or of
+        # one of its side processes (whose artifact is the complaint), is one visibility accepts.
         row["task_mine"] = values["task_mine"]
     return found[0], row

@@ -110,18 +110,37 @@ class EndActivation(HeldCreate, end.EndActivation):
         with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
             self.task.started = now()
             task_started.send(sender=self.flow_class, process=self.process, task=self.task)
-            open_tasks = self.flow_class.task_class._default_manager.filter(process=self.process, finished__isnull=True)
-            finished = not open_tasks.exclude(pk=self.task.pk).exists()
+            finished = not self._others_open()
             if finished:
                 self.process.status = STATUS.DONE
                 self.process.finished = now()
                 # Only what finishing changes: viewflow saves the whole process, a second UPDATE of
                 # every column of its own table (a step run's, an approval's, the complaint's), with
                 # the values this object held, which a service may have changed since in its own copy.
-                self.process.save(update_fields=["status", "finished"])
+                # Inside a transition holding its rows, written with them (one statement).
+                held = held_rows()
+                if held is None or not held.hold_update(self.process, ["status", "finished"], parent=True):
+                    self.process.save(update_fields=["status", "finished"])
             task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
             if finished:
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+    def _others_open(self) -> bool:
+        """Whether a task of the process other than this one is unfinished. Inside a transition
+        holding its rows, the tasks held new or with held saves are judged as they stand here and
+        the read, of the others, need not write the held rows first (it names no other held table)."""
+        open_tasks = self.flow_class.task_class._default_manager.filter(process=self.process, finished__isnull=True)
+        held = held_rows()
+        if held is None:
+            return bool(open_tasks.exclude(pk=self.task.pk).exists())
+        unwritten = held.unwritten_tasks()
+        if any(
+            task.pk != self.task.pk and task.process_id == self.process.pk and task.finished is None
+            for task in unwritten.values()
+        ):
+            return True
+        with held.unwatched():
+            return bool(open_tasks.exclude(pk__in=[self.task.pk, *unwritten]).exists())
 
 
 class TimerActivation(HeldCreate, timer.TimerActivation):

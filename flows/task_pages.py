@@ -26,7 +26,7 @@ from viewflow.workflow.managers import _get_related_path
 from viewflow.workflow.models import Process
 
 from complaints.selectors.escalation import acting_on
-from complaints.services.held_rows import saves_held
+from complaints.services.held_rows import read_under_lock, saves_held
 from complaints.services.transitions import PageRefused, page_transaction
 
 
@@ -37,6 +37,8 @@ def task_of_url(node: Any, request: HttpRequest, *, process_pk: int, task_pk: in
     flow_class = node.flow_class
     own = _get_related_path(flow_class.process_class, Process)
     related = ["process", f"process__{own}"] if own else ["process"]
+    if own:  # the process row's own relations its page and service use (the flow's `page_related`)
+        related += [f"process__{own}__{name}" for name in getattr(flow_class, "page_related", ())]
     task = (
         flow_class.task_class._default_manager.select_related(*related)
         .filter(pk=task_pk, process_id=process_pk, flow_task=node)
@@ -47,6 +49,7 @@ def task_of_url(node: Any, request: HttpRequest, *, process_pk: int, task_pk: in
     user = request.user
     if task.owner_id is not None and user.is_authenticated and task.owner_id == user.pk:
         task.owner = user  # the same row: the request's object, its permissions already read
+    read_under_lock(task.process.coerced)  # a POST's: read inside the flow's lock
     return saves_held(task)  # its saves inside the page's transition are written with its other rows
 
 

@@ -5,10 +5,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from complaints.selectors.escalation import acting_task
+from complaints.services.held_rows import held_rows
 
 HELD_STATUSES = (STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -33,7 +35,23 @@ def step_performer(*, complaint_id: int, stage: str) -> Any | None:
         .select_related("owner")
         .order_by("-created", "-pk")
     )
-    mine = [task for task in tasks if task.flow_task is not None and task.flow_task.name == stage]
+    held_now = held_rows()
+    if held_now is None:
+        found = list(tasks)
+    else:
+        # The tasks this transition holds new or with held saves, as they stand here, and the others
+        # read without writing the held rows first (the read names no other held table).
+        unwritten = held_now.unwritten_tasks()
+        with held_now.unwatched():
+            found = list(tasks.exclude(pk__in=list(unwritten)))
+        found += [
+            task
+            for task in unwritten.values()
+            if task.process_id == complaint_id and task.flow_task_type == "HUMAN" and task.owner_id is not None
+        ]
+        now = timezone.now()  # a task held new has no creation time yet: it is created now
+        found.sort(key=lambda task: (task.created or now, task.pk), reverse=True)
+    mine = [task for task in found if task.flow_task is not None and task.flow_task.name == stage]
     done = [task for task in mine if task.status == STATUS.DONE]
     held = [task for task in mine if task.status in HELD_STATUSES]
     latest = (done or held or [None])[0]

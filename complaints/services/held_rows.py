@@ -36,7 +36,7 @@ from django.db import connection
 from django.db.models import Model, sql
 from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 
 from complaints.models import ComplaintEvent, CustomerContact, Escalation
 
@@ -75,17 +75,22 @@ class HeldRows:
         if not self.holding():
             connection.execute_wrappers.append(self._before_statement)
 
-    def hold_update(self, instance: Any, fields: Iterable[str]) -> bool:
+    def hold_update(self, instance: Any, fields: Iterable[str], *, parent: bool = False) -> bool:
         """Keeps a complaint's (or a written task's: `saves_held`) save of these fields, with their
         values now, to be written in one UPDATE with its other held saves. False (not held: save it
-        now) for a field of a parent's table (a complaint's process row, viewflow's)."""
+        now) for a field of a parent's table (a complaint's process row, viewflow's), unless `parent`
+        and every field is of that one parent's table (a process finishing: flows.nodes.End)."""
         concrete = [instance._meta.get_field(name) for name in fields]
         if not concrete:
             return True  # nothing to save, as Django's save(update_fields=[]) saves nothing
-        if any(field.model is not type(instance) or not field.concrete for field in concrete):
+        tables = {field.model for field in concrete}
+        model = next(iter(tables))
+        if len(tables) > 1 or any(not field.concrete for field in concrete):
+            return False
+        if model is not type(instance) and not (parent and model in instance._meta.parents):
             return False
         self._watch()
-        values = self.updates.setdefault((type(instance), instance.pk), {})
+        values = self.updates.setdefault((model, instance.pk), {})
         for field in concrete:
             values[field.attname] = field.pre_save(instance, False)
         return True
@@ -118,8 +123,12 @@ class HeldRows:
         model = type(row)
         if model is Task:  # its id is needed at once: links, split tokens, the custom steps' pass
             drawn = _DRAWN_WITH_LOCK.get()
-            if drawn is not None and drawn[0] == row.process_id and drawn[1]:
-                row.pk = drawn[1].pop(0)  # drawn under this case's lock (ids_drawn_with_lock)
+            process_pk = _process_pk(row)
+            if drawn is not None and drawn[1] and (drawn[0] == process_pk or self._new_process(process_pk)):
+                # Drawn under this case's lock (ids_drawn_with_lock), or a task of a process this
+                # transition created (a side process: no other transaction sees it before this one
+                # commits, and its later tasks are drawn after that).
+                row.pk = drawn[1].pop(0)
             else:
                 if not self.ids[model]:
                     self._draw(model)
@@ -131,6 +140,10 @@ class HeldRows:
         self.rows[model].append(row)
         if previous is not None:
             self.links.append((row.pk, previous.pk))
+
+    def _new_process(self, process_pk: Any) -> bool:
+        """Whether the process (by its id, the process table's) was inserted by this transition."""
+        return any(issubclass(model, Process) and pk == process_pk for model, pk in self.created)
 
     def write(self) -> None:
         """Writes what is held in one statement: each complaint's UPDATE, each table's INSERT, the
@@ -174,6 +187,8 @@ class HeldRows:
         for model, held in rows.items():  # as save() would have announced them (the lists' rows follow tasks)
             for row in held:
                 row._state.adding, row._state.db = False, "default"
+                if model is Task and _HELD.get() is self:
+                    saves_held(row)  # a later save in this transition (a node completing) is held too
                 post_save.send(sender=model, instance=row, created=True, update_fields=None, raw=False, using="default")
         for task in saved.values():
             post_save.send(sender=Task, instance=task, created=False, update_fields=None, raw=False, using="default")
@@ -213,6 +228,14 @@ class HeldRows:
             self.writing = False
 
 
+def _process_pk(task: Any) -> Any:
+    """The task's process id; for a task built before its new process was saved (a start task),
+    the process object's (its link's id column is filled when the task is written)."""
+    if task.process_id is None and "process" in task._state.fields_cache:
+        return task._state.fields_cache["process"].pk
+    return task.process_id
+
+
 def sequence_of(model: type[Model]) -> str:
     """The name of the sequence that gives the table's ids (read once per process)."""
     if model not in _SEQUENCES:
@@ -236,6 +259,24 @@ def ids_drawn_with_lock(process_pk: Any, ids: list[int]) -> Iterator[None]:
         yield
     finally:
         _DRAWN_WITH_LOCK.reset(token)
+
+
+_READ_LOCKED = "_redress_read_under_lock"
+
+
+def read_under_lock(instance: Any) -> None:
+    """Notes that this process row (a step page's) was read after its flow's lock was taken in this
+    transaction (`ids_drawn_with_lock`), so a service may take it as it stands (`is_read_under_lock`)."""
+    drawn = _DRAWN_WITH_LOCK.get()
+    if drawn is not None and drawn[0] == instance.pk:
+        instance.__dict__[_READ_LOCKED] = True
+
+
+def is_read_under_lock(instance: Any) -> bool:
+    """Whether the row was read under its flow's lock, which this transaction still holds: reading
+    it again `FOR UPDATE` would lock nothing more and read the same values."""
+    drawn = _DRAWN_WITH_LOCK.get()
+    return bool(instance.__dict__.get(_READ_LOCKED)) and drawn is not None and drawn[0] == instance.pk
 
 
 def saves_held(task: Any) -> Any:

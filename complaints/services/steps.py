@@ -15,6 +15,7 @@ from complaints.choices import EventKind, StepRunStatus
 from complaints.models import Clock, Complaint, CustomStep, CustomStepLimit, CustomStepRun
 from complaints.rules.business_time import Unit, deadline, warning_time
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
+from complaints.selectors.escalation import acting_task
 from complaints.selectors.once import config_row, read_once
 from complaints.selectors.routing import level_clock, levels_by_id
 from complaints.selectors.steps import run_form, step_facts, step_form_version, steps_for
@@ -22,6 +23,7 @@ from complaints.services.assignment import holds_queue, owner_by_rule
 from complaints.services.clocks import _replace
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
+from complaints.services.held_rows import held_rows, is_created_here, is_read_under_lock
 from complaints.services.intake_forms import answers_store
 from complaints.services.transitions import transition
 from complaints.services.work import side_task_start
@@ -105,6 +107,8 @@ def custom_step_clock_sync(*, run: CustomStepRun, now: datetime | None = None) -
         start = run.created
         due = deadline(start=start, amount=limit.amount, unit=Unit(limit.unit), calendar=calendar)
         warn = warning_time(start=start, due=due, percent=level.warning_percent, calendar=calendar)
+    if due is None and is_created_here(run):
+        return None  # a run this transition started has no clock to stop
     return _replace(complaint=complaint, kind=Clock.Kind.CUSTOM_STEP, subject=run.pk, due=due, warn=warn, now=now)
 
 
@@ -133,8 +137,13 @@ def custom_step_record(
     longer open (someone else recorded it, or a gate sent the case back). Returns the run."""
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
-        run = CustomStepRun.objects.select_for_update().select_related("step", "case").get(pk=run.pk)
-        task = Task.objects.filter(process_id=run.pk, status__in=WAITING).first()
+        if not is_read_under_lock(run):  # (a step page's run was read under its flow's lock already)
+            run = CustomStepRun.objects.select_for_update().select_related("step", "case").get(pk=run.pk)
+        acting = acting_task()  # the page's task, being executed
+        if acting is not None and acting.process_id == run.pk and acting.status in WAITING:
+            task = acting
+        else:
+            task = Task.objects.filter(process_id=run.pk, status__in=WAITING).first()
         if run.outcome != StepRunStatus.OPEN:
             raise StepRefused(_("This step is no longer open: it was recorded or cancelled meanwhile."))
         if not may_do(user=actor, run=run, task=task):
@@ -146,7 +155,10 @@ def custom_step_record(
         answers_store(complaint=run.case, form=run_form(run), answers=answers, actor=actor, run=run)
         run.outcome = StepRunStatus.REFUSED if refuse else StepRunStatus.DONE
         run.note, run.done_by, run.done_at = note, actor if not is_system(actor) else None, now
-        run.save(update_fields=["outcome", "note", "done_by", "done_at"])
+        recorded = ["outcome", "note", "done_by", "done_at"]
+        held = held_rows()  # inside a transition: written with its other rows (the resume reads it as it stands)
+        if held is None or not held.hold_update(run, recorded):
+            run.save(update_fields=recorded)
         cancelled = _cancel_others(run=run, now=now) if refuse else 0
         custom_step_clock_sync(run=run, now=now)
         event_record(

@@ -225,7 +225,8 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     effectiveness 14 (the gate asks the actions' statuses again, the confirmation step's rule reads the case
     owner); customer confirmation 15 (its contact and both answered-clock UPDATEs, the actions' statuses, the
     follow-up clock replaced in one statement; the level's regional bounds are read with the ladder's); follow-up
-    13 (the end of the flow: whether any task is open, the process's status).
+    11 (was 13: the end of the flow asks whether any task is open without writing the held rows first, judging
+    the held tasks in memory, and the process's status is written with the held rows).
 
     A claim through the queue page: 10–13: the session with its user, the token and the scope's row (3), the lock's
     transaction and the lock (3), the task (1), the claim's conditional UPDATE, its list row and its event (3); a
@@ -276,7 +277,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     wait = open_task(c, FLOW.follow_up_wait)
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
         workflow_timers_fire()
-    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 13
+    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 11
     c.refresh_from_db()
     assert (
         measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 9
@@ -284,28 +285,28 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
 
 
 def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engineer: Any) -> None:
-    """A custom step's form through its page: 39 on main (53 on the branch that itemised it below, before the
-    request's, the lock's and the walk's cuts of the step forms above were merged: the session with its user,
-    memberships and permissions from the copy, the ids with the lock, the held rows in one statement; was 62, 80
-    before the eighth session): the request (8:
-    session, user, the scope's row with whether the task fits, the case's scope row, memberships, the token,
-    model permissions, the scope's task check), the side flow's lock's transaction and lock (3), its task (1),
-    the form version, fields and step (3), the service (6: the run locked with its step and case, its task, the
-    answers one row per answer, the run's UPDATE, its clock stopped by one UPDATE with nothing read first), the
-    finished task (1), the resume: the complaint's row locked (the one viewflow's lock of the complaint's flow
-    takes), the waiting task read with its process and complaint, the pass's runs (3), then the complaint's
-    Handle run under that lock (flows.nodes.Handle.run_locked: was a savepoint pair, a second lock, the task
-    and its process and complaint read again: -7) walking the main flow to its next human task as a step's
-    form does (the ids, the held tasks, links and events written in five pieces as the walk's reads name their
-    tables (14), the wait, switch, resume and end tasks' UPDATEs (4), the latest pass and the gate again (2),
-    step clocks stopped (3), the stage (1), the assignment rule's earlier performer and memberships (2)), the
-    End's open-task check and the process's finish (2: status and finish only, was every column of both tables
-    and a read-back), the page's case (1), the list rows (1). Over 15: the request, lock and walk every page
-    pays (see above); the walk's held rows written in pieces is held_rows' (the lead's). Its claim: 15. The
-    verification before it, which starts the custom step: 24 on main, 34 on the branch (was 46): the custom
-    step's side process starts without viewflow's savepoints and lock, and its start task and first step are
-    held with the walk's tasks (-3); the steps, their conditions, form version and limit read here are cold
-    (the test adds the step).
+    """A custom step's form through its page: 18 (39 on main before, 62 before the tenth session): the request (3: the
+    session with its user, the token, the scope's run row read with its case's row and whether the task fits and is the
+    user's or in their queue, as a step of the complaint's own flow reads it: flows/middleware.py), the side flow's
+    lock's transaction and lock (3), its task read with its process, the run, its case, step and form version (1: the
+    service takes the run as the page read it under the lock, and the task being executed, instead of locking and
+    reading both again), the form's fields (1), the service (2: the answers one row per answer, its clock stopped by one
+    UPDATE; the run's UPDATE is held with the others), the resume: the complaint's row locked, drawing the ids of the
+    walk's tasks in the same statement (1), the waiting task read with its process and complaint, the latest pass and
+    the pass's other runs (1: without writing the held rows first, none of them the complaint's, this run's outcome
+    taken as held; the point's Switch takes the move from it), then the complaint's Handle run under that lock walking
+    the main flow to its next human task as a step's form does: step clocks stopped (2, one per task that enters a
+    stage), the assignment rule's earlier performer (1: the tasks held judged in memory, not written first), the End's
+    open-task check (1: the same), everything held written in one statement (1: the run, the tasks, their links and
+    saves, the events, the stage, the run's process finishing), the list rows (1). Over 15: the walk's reads and writes.
+    Its claim: 10 (was 14: the case's row read with the run's, the URL's task in the user's queue answering visibility
+    without asking the case's tasks, so without the user's model permissions, cold here, and the token again at the
+    end). The verification before it, which starts the custom step: 18 (24 before; 13 warm): the request (3), the lock's
+    transaction and lock (3), its task (1), the clocks answered (1), the case's answers for the steps' conditions (1),
+    the steps, their conditions and form version (3, cold: the test adds the step), the run's process and row (2), the
+    step's limit (1, cold), everything held in one statement (1: the side process's tasks take the ids the lock drew,
+    its new run has no clock to stop, and the point's Switch takes the move from the runs just started instead of
+    reading them), the list rows (1), the token again at the end (1, cold).
 
     An appeal decision: 15 (was 18, 24 before the tenth session): the appeal locked with its case and the case's
     owner (1), its queue and the officer's memberships (2), the decision's UPDATE (1), the office's clock stopped (1:
@@ -324,15 +325,15 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
         FLOW.verification,
         {"outcome": "valid", "explanation": "", "duplicate_reference": ""},
     )
-    assert COUNTS["verification"] <= 24
+    assert COUNTS["verification"] <= 18
     run = CustomStepRun.objects.get(case=c)
     task = run_task(run)
-    assert posted("claim custom step", quality_engineer, task_url(task, "assign")) <= 15
+    assert posted("claim custom step", quality_engineer, task_url(task, "assign")) <= 10
     assert (
         posted(
             "custom step", quality_engineer, task_url(task, "execute"), {"answer_legal_ok": "yes", "note": "Checked."}
         )
-        <= 39
+        <= 18
     )
     open_appeals(org)
     cx = officer()
