@@ -260,7 +260,7 @@ class ComplaintDetailView(DetailProcessView):
         # Whether the reader revealed its contact details comes with it (no query of all reveals).
         rows = contact_policy(self.request.user).reveal_rows(rows)
         # Priority, level and category from the configuration copy (attach_config): three joins fewer.
-        return rows.select_related("department", "receiver", "owner", "duplicate_of")
+        return rows.select_related("department", "receiver", "owner")
 
     def get_object(self, queryset: QuerySet[Any] | None = None) -> Any:
         if not hasattr(self, "_object_cache"):
