@@ -324,11 +324,21 @@ def route_queue(*, complaint: Complaint, route: StageRoute | None) -> str:
     return queue_permission(department_code=department.code, role_code=route.role.code)
 
 
+# The permanent actions' statuses the effectiveness step just judged (services.quality.
+# capa_effectiveness_complete), left on the complaint for the gate that follows it in the same
+# transition, under the same lock; the gate takes them (once) instead of reading them again.
+JUDGED_STATUSES = "_redress_judged_statuses"
+
+
+def permanent_statuses(complaint: Complaint) -> list[str]:
+    return list(complaint.actions.filter(kind=ActionKind.PERMANENT).values_list("status", flat=True))
+
+
 def permanent_actions_effective(*, complaint: Complaint) -> bool:
     """Returns whether the complaint has permanent actions and every one is verified effective
     (the gate before customer confirmation)."""
-    statuses = complaint.actions.filter(kind=ActionKind.PERMANENT).values_list("status", flat=True)
-    return capa.all_effective(list(statuses))
+    judged = complaint.__dict__.pop(JUDGED_STATUSES, None)
+    return capa.all_effective(permanent_statuses(complaint) if judged is None else judged)
 
 
 def stage_runs(*, complaint: Complaint, stage: str) -> bool:

@@ -23,7 +23,7 @@ from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
 from complaints.rules.names import person_name
 from complaints.rules.steps import EIGHT_D_SECTION
-from complaints.selectors.common import stage_queue, user_department_ids
+from complaints.selectors.common import permanent_statuses, stage_queue, user_department_ids
 from complaints.selectors.escalation import OPEN_TASK_STATUSES, is_handler
 from complaints.selectors.steps import RunRow, complaint_runs
 
@@ -112,10 +112,6 @@ def action_rows(complaint: Complaint) -> QuerySet[CorrectiveAction]:
 
 def actions_of(complaint: Complaint) -> list[CorrectiveAction]:
     return list(action_rows(complaint))
-
-
-def permanent_statuses(complaint: Complaint) -> list[str]:
-    return list(complaint.actions.filter(kind=ActionKind.PERMANENT).values_list("status", flat=True))
 
 
 def confirmed_causes(complaint: Complaint) -> list[Cause]:

@@ -79,10 +79,10 @@ def _row(step: CustomStep, specs: Mapping[str, FieldSpec]) -> RuleRow:
     return RuleRow(id=step.pk, name=step.code, match_all=step.match == MatchMode.ALL, conditions=conditions)
 
 
-def steps_for(*, facts: Mapping[str, Any], point: str | None = None) -> list[CustomStep]:
-    """Returns the active custom steps whose condition holds for these facts (at `point`, or at
-    every point in process order), evaluated by the routing rules' evaluator."""
-    steps = read_once(  # the configuration's copy (read-only)
+def active_steps(point: str | None = None) -> list[CustomStep]:
+    """The active custom steps (at `point`, or at every point) with their conditions: the
+    configuration's copy (read-only)."""
+    return read_once(
         f"custom_steps:{point or ''}",
         lambda: list(
             CustomStep.objects.filter(active=True, **({"point": point} if point is not None else {}))
@@ -91,6 +91,18 @@ def steps_for(*, facts: Mapping[str, Any], point: str | None = None) -> list[Cus
         ),
         shared=True,
     )
+
+
+def tests_answers(point: str) -> bool:
+    """Whether a condition of an active step at `point` tests a form answer (`form.<key>`): the
+    complaint's answers are then among the facts to read."""
+    return any(c.field.startswith("form.") for step in active_steps(point) for c in step.conditions.all())
+
+
+def steps_for(*, facts: Mapping[str, Any], point: str | None = None) -> list[CustomStep]:
+    """Returns the active custom steps whose condition holds for these facts (at `point`, or at
+    every point in process order), evaluated by the routing rules' evaluator."""
+    steps = active_steps(point)
     specs = step_field_specs()
     return [s for s in steps if rule_matches(rule=_row(s, specs), specs=specs, facts=facts)]
 

@@ -24,14 +24,13 @@ from complaints.models import (
 )
 from complaints.models.quality import FIVE_W_TWO_H
 from complaints.rules import capa
-from complaints.selectors.common import user_department_ids
+from complaints.selectors.common import JUDGED_STATUSES, permanent_statuses, user_department_ids
 from complaints.selectors.quality import (
     cause_version,
     has_open_task,
     may_analyse,
     may_update_action,
     may_verify,
-    permanent_statuses,
     problem_version,
     responsibility_version,
 )
@@ -512,6 +511,7 @@ def capa_effectiveness_complete(*, complaint: Complaint, actor: Any, note: str =
     if capa.effectiveness_gaps(statuses):
         raise QualityRefused(_("Verify every permanent action (effective or not) first."))
     effective = capa.all_effective(statuses)
+    complaint.__dict__[JUDGED_STATUSES] = statuses  # the gate after this step decides on them
     event_record(
         complaint=complaint,
         kind=EventKind.EFFECTIVENESS,

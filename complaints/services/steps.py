@@ -18,7 +18,7 @@ from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.selectors.escalation import acting_task
 from complaints.selectors.once import config_row, read_once
 from complaints.selectors.routing import level_clock, levels_by_id
-from complaints.selectors.steps import run_form, step_facts, step_form_version, steps_for
+from complaints.selectors.steps import run_form, step_facts, step_form_version, steps_for, tests_answers
 from complaints.services.assignment import holds_queue, owner_by_rule
 from complaints.services.clocks import _replace
 from complaints.services.errors import Refused, is_system
@@ -56,7 +56,9 @@ def custom_steps_start(*, complaint: Complaint, point: str, batch: int) -> list[
     )
     if point not in points:
         return runs  # one query at a point without steps: the facts are not even gathered
-    for step in steps_for(facts=step_facts(complaint=complaint), point=point):
+    # The complaint's answers are read only when a condition here tests one (`form.<key>`).
+    facts = step_facts(complaint=complaint, answers=None if tests_answers(point) else {})
+    for step in steps_for(facts=facts, point=point):
         run = side_task_start(
             kind="custom_step",
             fields={

@@ -429,3 +429,29 @@ def test_the_staff_complaint_list_filters_on_answers_and_category(org, agent, fo
     assert long_wait.reference not in page
     page = client.get(url, {"category": org["category"].pk}).content.decode()
     assert long_wait.reference in page and short_wait.reference in page
+
+
+def test_custom_steps_can_test_form_answers_and_a_point_reads_them_only_then(org, agent, form):
+    from complaints.models import CustomStep, Role
+    from complaints.services.steps import custom_steps_start
+
+    assert post(agent, intake_data(org, **FULL)).status_code == 302
+    complaint = Complaint.objects.get()  # waited 150 minutes
+    step = CustomStep.objects.create(
+        code="waited",
+        name_en="Waiting review",
+        name_zh_hans="等待复核",
+        point="after_verification",
+        role=Role.objects.get(code="quality_engineer"),
+        department=org["quality"],
+    )
+    step.conditions.create(field="form.waited_min", operator="gt", value="120")
+    (run,) = custom_steps_start(complaint=complaint, point="after_verification", batch=1)
+    assert run.step == step
+    step.conditions.update(value="200")
+    assert custom_steps_start(complaint=complaint, point="after_verification", batch=2) == []
+    # A point whose conditions test no answer does not read them.
+    step.conditions.update(field="priority", operator="eq", value=complaint.priority.code)
+    with CaptureQueriesContext(connection) as captured:
+        (run,) = custom_steps_start(complaint=complaint, point="after_verification", batch=3)
+    assert not [q for q in captured if "complaints_answer" in q["sql"]]

@@ -645,6 +645,8 @@ NOT_DOORS: dict[str, str] = {
             "held_rows.ids_drawn_with_lock",
             "held_rows.sequence_of",
             "held_rows.saves_held",
+            "held_rows.read_under_lock",
+            "held_rows.is_read_under_lock",
             "inserts.insert_new",
             "appeal.appeal_queue",
             "appeal.may_decide",
