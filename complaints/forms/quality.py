@@ -168,7 +168,8 @@ class ActionForm(forms.Form):
         causes = self.fields["causes"]
         owner = self.fields["owner"]
         assert isinstance(causes, forms.ModelMultipleChoiceField) and isinstance(owner, forms.ModelChoiceField)
-        causes.queryset = Cause.objects.filter(analysis__complaint=complaint).select_related("category")
+        # With its analysis: the service checks each cause is this complaint's without reading it.
+        causes.queryset = Cause.objects.filter(analysis__complaint=complaint).select_related("category", "analysis")
         owner.queryset = get_user_model().objects.filter(is_active=True).order_by("username")
 
     def clean(self) -> dict[str, Any]:

@@ -577,10 +577,11 @@ def action_due_at(due_date: Any) -> datetime:
     return datetime.combine(due_date + timedelta(days=1), time(0), tzinfo=timezone.get_current_timezone())
 
 
-def action_clock_sync(*, action: CorrectiveAction, now: datetime | None = None) -> Clock | None:
+def action_clock_sync(*, action: CorrectiveAction, now: datetime | None = None, new: bool = False) -> Clock | None:
     """The due-date clock of a corrective action: running while the action is open and has a due
     date, warning its owner and department head the admin's hours before the end of that date.
-    Call it wherever an action is written. Returns the running clock, if any."""
+    Call it wherever an action is written (`new`: just created, it has no clock to stop). Returns
+    the running clock, if any."""
     open_action = action.due_date is not None and action.status not in ACTION_DONE
     due = action_due_at(action.due_date) if open_action else None
     warn = due - timedelta(hours=process_settings().action_warning_hours) if due is not None else None
@@ -591,6 +592,7 @@ def action_clock_sync(*, action: CorrectiveAction, now: datetime | None = None) 
         due=due,
         warn=warn,
         now=now or timezone.now(),
+        new=new,
     )
 
 

@@ -96,11 +96,14 @@ def _check_open(complaint: Complaint) -> None:
 
 
 def _analysis(complaint: Complaint) -> RootCauseAnalysis:
-    """The complaint's analysis row, locked (created empty on first use): one query once it exists."""
+    """The complaint's analysis row, locked (created empty on first use): one query once it exists,
+    three the first time (an INSERT that leaves a row someone else just created as it is, one per
+    complaint, then the row locked)."""
     found = RootCauseAnalysis.objects.select_for_update().filter(complaint=complaint).first()
     if found is not None:
         return found
-    RootCauseAnalysis.objects.get_or_create(complaint=complaint)
+    # By id: an instance built with the complaint would become its cached (and unsaved) `root_cause`.
+    RootCauseAnalysis.objects.bulk_create([RootCauseAnalysis(complaint_id=complaint.pk)], ignore_conflicts=True)
     return RootCauseAnalysis.objects.select_for_update().get(complaint=complaint)
 
 
@@ -245,11 +248,12 @@ def responsibility_set(
     return analysis
 
 
-def action_schedule(*, action: CorrectiveAction) -> None:
-    """Called after an action is created or changes (status, due date): an open action assigned
-    to a department other than the complaint's and its planner's gets a task in that department's
-    queue, unless one is open already; the due-date clock follows the action's status and date."""
-    action_clock_sync(action=action)
+def action_schedule(*, action: CorrectiveAction, new: bool = False) -> None:
+    """Called after an action is created (`new`: it has no clock to look for) or changes (status,
+    due date): an open action assigned to a department other than the complaint's and its
+    planner's gets a task in that department's queue, unless one is open already; the due-date
+    clock follows the action's status and date."""
+    action_clock_sync(action=action, new=new)
     if action.department_id is None or not capa.is_open(action.status) or action.status == ActionStatus.DONE:
         return
     if action.department_id == action.complaint.department_id:
@@ -325,7 +329,7 @@ def action_plan(
             },
             note=action.description,
         )
-        action_schedule(action=action)
+        action_schedule(action=action, new=True)
     return action
 
 

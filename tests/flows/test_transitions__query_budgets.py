@@ -49,7 +49,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from viewflow.workflow import STATUS
 
-from complaints.choices import AppealDecision
+from complaints.choices import ActionKind, ActionStatus, AppealDecision
 from complaints.models import CustomStepRun, Department
 from complaints.services.appeal import appeal_decide, appeal_open
 from complaints.services.approvals import compensation_propose
@@ -65,7 +65,7 @@ from tests.flows.test_flows__custom_steps import make_step, run_task, with_form
 from tests.flows.test_flows__escalation import register, staff  # noqa: F401 (a fixture)
 from tests.flows.test_flows__journey import as_user, first_response, later
 from tests.portal.appeal_setup import closed_complaint, officer, open_appeals
-from tests.quality_steps import describe_and_confirm, plan_and_do_permanent, verify_open
+from tests.quality_steps import FIVE_W_TWO_H, PAGE, action_data, cause_data
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,15 @@ def posted(name: str, user: Any, url: str, data: dict[str, Any] | None = None) -
     count = measured(name, lambda: answers.append(client.post(url, data or {})))
     assert answers[0].status_code == 302, answers[0].content.decode()[:2000]
     return count
+
+
+def page(complaint: Any, path: str, user: Any = None) -> str:
+    """A card's page on the complaint page; with `user`, opened by them first (its form), as anyone
+    posting it has."""
+    url = PAGE.format(pk=complaint.pk, path=path)
+    if user is not None:
+        assert as_user(user).get(url).status_code == 200
+    return url
 
 
 def step(name: str, user: Any, complaint: Any, node: Any, data: dict[str, Any]) -> int:
@@ -222,11 +231,20 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     held, flows/nodes.py Join); root cause 15 (the analysis and its causes read and saved: 3, the join's second
     arrival: its read, then its UPDATE written with the held rows; the next step's assignment rule names the root
     cause's performer: the finished task being executed, complaints/selectors/assignment.py); permanent actions 12;
-    effectiveness 14 (the gate asks the actions' statuses again, the confirmation step's rule reads the case
-    owner); customer confirmation 15 (its contact and both answered-clock UPDATEs, the actions' statuses, the
-    follow-up clock replaced in one statement; the level's regional bounds are read with the ladder's); follow-up
-    11 (was 13: the end of the flow asks whether any task is open without writing the held rows first, judging
-    the held tasks in memory, and the process's status is written with the held rows).
+    effectiveness 13 (the gate decides on the statuses its step just judged, under the same lock; the
+    confirmation step's rule reads the case owner); customer confirmation 15 (its contact and both answered-clock
+    UPDATEs, the actions' statuses, the follow-up clock replaced in one statement; the level's regional bounds are
+    read with the ladder's); follow-up 11 (was 13: the end of the flow asks whether any task is open without writing
+    the held rows first, judging the held tasks in memory, and the process's status is written with the held rows).
+
+    The analysis's and the actions' cards on the complaint page (web/quality.py), each opened first as anyone
+    posting it has: the 5W2H the first time 15 (the request and the page's checks: session, token, the complaint,
+    its visibility and whether the user handles it: 5; the service's own handler check, the analysis locked,
+    created (one INSERT that leaves a row created meanwhile as it is, was get_or_create's read, savepoint pair
+    and INSERT) and locked again, its UPDATE, the answered clocks, the event, the list rows, the savepoint pair);
+    a cause 13; an action planned 15 (its causes come with their analysis from the form's choices, so the check
+    that each is this complaint's reads nothing; a new action has no clock to stop); an action done 15; an action
+    verified 13.
 
     A claim through the queue page: 10–13: the session with its user, the token and the scope's row (3), the lock's
     transaction and the lock (3), the task (1), the claim's conditional UPDATE, its list row and its event (3); a
@@ -258,12 +276,34 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
         step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 15
     )
     assert COUNTS["claim containment"] <= 10
-    describe_and_confirm(quality_engineer, c)
+    # The analysis and the actions' cards on the complaint page (web/quality.py), each a POST, whole.
+    assert posted("5W2H (page)", quality_engineer, page(c, "problem/", quality_engineer), FIVE_W_TWO_H) <= 15
+    cause = cause_data("method", "No corner guards in the packing SOP.")
+    assert posted("cause (page)", quality_engineer, page(c, "causes/add/", quality_engineer), cause) <= 13
     assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 15
-    plan_and_do_permanent(quality_engineer, c)
+    causes = list(c.root_cause.causes.all())
+    planned = action_data(ActionKind.PERMANENT, "SOP requires corner guards.", causes)
+    assert posted("action planned (page)", quality_engineer, page(c, "actions/add/", quality_engineer), planned) <= 15
+    action = c.actions.get(kind=ActionKind.PERMANENT)
+    done = {"status": ActionStatus.DONE, "evidence": "SOP v3 issued.", "seen_status": action.status}
+    assert (
+        posted(
+            "action done (page)", quality_engineer, page(c, f"actions/{action.pk}/progress/", quality_engineer), done
+        )
+        <= 15
+    )
     assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 12
-    verify_open(quality_engineer, c)
-    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 14
+    verified = {"effective": "yes", "evidence": "30 checked."}
+    assert (
+        posted(
+            "action verified (page)",
+            quality_engineer,
+            page(c, f"actions/{action.pk}/verify/", quality_engineer),
+            verified,
+        )
+        <= 13
+    )
+    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 13
     assert (
         step(
             "customer confirmation",
@@ -301,12 +341,12 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
     saves, the events, the stage, the run's process finishing), the list rows (1). Over 15: the walk's reads and writes.
     Its claim: 10 (was 14: the case's row read with the run's, the URL's task in the user's queue answering visibility
     without asking the case's tasks, so without the user's model permissions, cold here, and the token again at the
-    end). The verification before it, which starts the custom step: 18 (24 before; 13 warm): the request (3), the lock's
-    transaction and lock (3), its task (1), the clocks answered (1), the case's answers for the steps' conditions (1),
-    the steps, their conditions and form version (3, cold: the test adds the step), the run's process and row (2), the
-    step's limit (1, cold), everything held in one statement (1: the side process's tasks take the ids the lock drew,
-    its new run has no clock to stop, and the point's Switch takes the move from the runs just started instead of
-    reading them), the list rows (1), the token again at the end (1, cold).
+    end). The verification before it, which starts the custom step: 17 (24 before; 12 warm): the request (3), the lock's
+    transaction and lock (3), its task (1), the clocks answered (1), the steps, their conditions and form version
+    (3, cold: the test adds the step), the run's process and row (2), the step's limit (1, cold), everything held in
+    one statement (1: the side process's tasks take the ids the lock drew, its new run has no clock to stop, and the
+    point's Switch takes the move from the runs just started instead of reading them), the list rows (1), the token
+    again at the end (1, cold).
 
     An appeal decision: 15 (was 18, 24 before the tenth session): the appeal locked with its case and the case's
     owner (1), its queue and the officer's memberships (2), the decision's UPDATE (1), the office's clock stopped (1:
@@ -325,7 +365,7 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
         FLOW.verification,
         {"outcome": "valid", "explanation": "", "duplicate_reference": ""},
     )
-    assert COUNTS["verification"] <= 18
+    assert COUNTS["verification"] <= 17  # the case's answers not read: the step's condition tests its priority
     run = CustomStepRun.objects.get(case=c)
     task = run_task(run)
     assert posted("claim custom step", quality_engineer, task_url(task, "assign")) <= 10
