@@ -14,7 +14,7 @@ from complaints.models import AccessLog, Complaint
 from complaints.selectors.worklist import complaint_search
 from tests.complaints import test_privacy__matrix as matrix
 from tests.complaints.test_privacy__matrix import NAME, PHONE
-from tests.web.test_viewsets__inbox import INBOX, client_for, register, three
+from tests.web.test_viewsets__inbox import INBOX, SEARCHES, client_for, register, three
 
 pytestmark = pytest.mark.django_db
 case, tech_contact = matrix.case, matrix.tech_contact  # the matrix's case: the agent's, masked to quality
@@ -36,16 +36,7 @@ def matching(term: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("term", "expected"),
-    [
-        ("Li Lei", "a"),
-        ("meimei", "b"),
-        ("138 0013 8000", "a"),  # typed with spaces
-        ("+86 139 1111 2222", "b"),  # with the country code
-        ("021-6888 8888", "c"),  # a landline with its trunk 0
-        ("8888", "c"),  # the last digits
-        ("沪a 12345", "a"),  # plate, any case, with a space
-        ("so-778899", "b"),  # order number
-    ],
+    SEARCHES,
 )
 def test_the_complaint_list_finds_a_case_by_each_field_and_not_another(org, agent, three, term, expected):
     assert found(agent) == {three[name].reference for name in "abc"}

@@ -293,18 +293,23 @@ def test_the_level_filter(org, agent, three):
     assert listed(agent, INBOX, level=str(top.pk)) == [three["b"].reference]
 
 
+# Each search term and which of the `three` fixture's cases it finds (the worklists' and the
+# complaint list's search: complaints.selectors.worklist.complaint_search).
+SEARCHES = [
+    ("Li Lei", "a"),
+    ("meimei", "b"),
+    ("138 0013 8000", "a"),  # typed with spaces
+    ("+86 139 1111 2222", "b"),  # with the country code
+    ("021-6888 8888", "c"),  # a landline with its trunk 0
+    ("8888", "c"),  # the last digits
+    ("沪a 12345", "a"),  # plate, any case, with a space
+    ("so-778899", "b"),  # order number
+]
+
+
 @pytest.mark.parametrize(
     ("term", "expected"),
-    [
-        ("Li Lei", "a"),
-        ("meimei", "b"),
-        ("138 0013 8000", "a"),  # typed with spaces
-        ("+86 139 1111 2222", "b"),  # with the country code
-        ("021-6888 8888", "c"),  # a landline with its trunk 0
-        ("8888", "c"),  # the last digits
-        ("沪a 12345", "a"),  # plate, any case, with a space
-        ("so-778899", "b"),  # order number
-    ],
+    SEARCHES,
 )
 def test_search_finds_a_case_by_name_phone_plate_order_or_reference(org, agent, three, term, expected):
     assert listed(agent, INBOX, _search=term) == [three[expected].reference]
