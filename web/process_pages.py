@@ -323,7 +323,7 @@ class ComplaintDetailView(DetailProcessView):
             ),
             timeline_chips=timeline_chips(timeline),
             clocks=list(reads["clocks"]),
-            linked=linked_complaints(complaint=complaint, visible=self.visible, rows=reads["linked"]),
+            linked=linked_complaints(complaint=complaint, rows=reads["linked"]),
             attachments=reads["attachments"],
             answers=answer_rows(complaint, chain=categories, answers=reads["answers"]),
             form_versions=sorted(reads["form_versions"], key=lambda v: chain.get(v.category_id, len(chain))),

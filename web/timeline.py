@@ -149,10 +149,6 @@ def clock_rows(complaint: Complaint) -> QuerySet[Clock]:
     )
 
 
-def open_clocks(complaint: Complaint) -> list[Clock]:
-    return list(clock_rows(complaint))
-
-
 def linked_rows(*, complaint: Complaint, visible: QuerySet[Complaint]) -> QuerySet[Complaint]:
     """The complaints linked to this one that the reader may see (newest 50): the original it
     duplicates, its own duplicates, and the same customer's other complaints (same phone)."""
@@ -170,11 +166,9 @@ def linked_rows(*, complaint: Complaint, visible: QuerySet[Complaint]) -> QueryS
     )
 
 
-def linked_complaints(
-    *, complaint: Complaint, visible: QuerySet[Complaint], rows: Iterable[Complaint] | None = None
-) -> dict[str, list[Complaint]]:
-    """Returns the linked complaints (linked_rows, or `rows` read from it) by how they are linked."""
-    rows = list(linked_rows(complaint=complaint, visible=visible) if rows is None else rows)
+def linked_complaints(*, complaint: Complaint, rows: Iterable[Complaint]) -> dict[str, list[Complaint]]:
+    """The linked complaints (`rows`, read from linked_rows) by how they are linked to this one."""
+    rows = list(rows)
     return {
         "original": [c for c in rows if c.pk == complaint.duplicate_of_id],
         "duplicates": [c for c in rows if c.duplicate_of_id == complaint.pk],

@@ -201,9 +201,7 @@ def _write_at_once(
         )
         params += [[pk for pk, _at in warnings], [at for _pk, at in warnings]]
     if starts:
-        fields = [field for field in Clock._meta.concrete_fields if not field.primary_key]
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
+        columns, casts = _clock_columns()
         rows = ", ".join(f"({casts})" for _clock in starts)
         # After the stop (it is read first): one open clock per kind (clock_one_open_per_kind).
         after = " WHERE (SELECT count(*) FROM stopped) >= 0" if stops else ""
@@ -211,13 +209,30 @@ def _write_at_once(
             f"started AS (INSERT INTO {table} ({columns}) SELECT * FROM (VALUES {rows}) AS v{after} RETURNING id)"  # noqa: S608
         )
         for clock in starts:
-            params += [field.get_db_prep_save(field.pre_save(clock, True), connection) for field in fields]
+            params += _clock_values(clock)
     if not parts:
         return 0
     counted = "(SELECT count(*) FROM warned)" if warnings else "0"
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT {counted}", params)
         return int(cursor.fetchone()[0])
+
+
+def _clock_fields() -> list[Any]:
+    return [field for field in Clock._meta.concrete_fields if not field.primary_key]
+
+
+def _clock_columns() -> tuple[str, str]:
+    """A clock row's columns, and its values' placeholders cast to their types (an INSERT … SELECT
+    of parameters, which PostgreSQL cannot type by the target columns as it does in VALUES)."""
+    fields = _clock_fields()
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    return columns, ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
+
+
+def _clock_values(clock: Clock) -> list[Any]:
+    """A new clock's values for _clock_columns, as Django would save them."""
+    return [field.get_db_prep_save(field.pre_save(clock, True), connection) for field in _clock_fields()]
 
 
 # Complaint id → (its level's id, the time) of a response whose answering waits for the sync.
@@ -422,10 +437,8 @@ def _replace_at_once(
     (both parts see the rows as they were before the statement). Returns the running clock."""
     clock = Clock(complaint=complaint, kind=kind, subject=subject, level=_level(complaint), started_at=now)
     clock.due_at, clock.warn_at = due, warn
-    fields = [field for field in Clock._meta.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(clock, True), connection) for field in fields]
-    casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    values = _clock_values(clock)
+    columns, casts = _clock_columns()
     table = connection.ops.quote_name(Clock._meta.db_table)
     this = "complaint_id = %s AND kind = %s AND subject = %s AND state = ANY(%s)"
     keys = [complaint.pk, kind, subject, list(OPEN_STATES)]
