@@ -354,7 +354,7 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
     lock drew, its new run has no clock to stop, and the point's Switch takes the move from the runs just started
     instead of reading them), the list rows (1). The steps, their conditions and limits and their published form
     versions are one configuration copy for every point (complaints/selectors/steps.py custom_steps_config), read
-    once per process under the token like the levels: here by the first transition that reached a point, so the
+    once per process under the token like the levels: here by the registration (the point after triage), so the
     verification reads none of them and not the token again at the end.
 
     An appeal decision: 14 (was 15, 18 before, 24 before the tenth session): the appeal locked with its case and the
