@@ -191,13 +191,13 @@ class HeldRows:
                 opts = model._meta
                 ids_given = held[0].pk is not None
                 fields = [f for f in opts.concrete_fields if ids_given or not f.primary_key]
-                parts.append(_insert_sql(model, held, fields, returning=None if ids_given else opts.pk))
+                parts.append(insert_sql(model, held, fields, returning=None if ids_given else opts.pk))
                 if not ids_given:
                     returning = held
             if model is Task and links:
                 link_rows = [TASK_LINK(from_task_id=new, to_task_id=old) for new, old in links]
                 fields = [f for f in TASK_LINK._meta.concrete_fields if not f.primary_key]
-                parts.append(_insert_sql(TASK_LINK, link_rows, fields, on_conflict=OnConflict.IGNORE))
+                parts.append(insert_sql(TASK_LINK, link_rows, fields, on_conflict=OnConflict.IGNORE))
         self.writing = True
         try:
             with connection.cursor() as cursor:
@@ -349,7 +349,7 @@ def _stops_sql(model: type[Model], stops: list[tuple[Q, dict[str, Any]]]) -> tup
     return text, tuple(params)
 
 
-def _insert_sql(
+def insert_sql(
     model: type[Model], rows: list[Any], fields: list[Any], *, returning: Any = None, on_conflict: Any = None
 ) -> tuple[str, tuple[Any, ...]]:
     """One INSERT of these rows as Django's bulk_create would write it (one batch)."""

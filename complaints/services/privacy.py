@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,8 +44,10 @@ from complaints.selectors.privacy import (
     shield_rows,
     shield_timeline,
 )
+from complaints.selectors.together import batches_statements
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user
+from complaints.services.held_rows import insert_sql
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,32 @@ def access_record(
         AccessLog(user_id=user_id, complaint_id=getattr(c, "pk", c), kind=kind, reason=reason[:300], until=until)
         for c in complaints
     ]
-    return AccessLog.objects.bulk_create(rows) if rows else []
+    return _append(rows) if rows else []
+
+
+# The access log's rows of a page that only reads (a list, a search, a complaint's page) are its
+# only write, in a transaction of their own: committed without waiting for the disk (PostgreSQL's
+# asynchronous commit, for that transaction alone), they cost a round trip instead of a flush of
+# the write-ahead log (0.5-4 ms a page, the larger share of a searched list's database time). The
+# row is written and visible at once, and survives anything but a crash of the database server in
+# the following fraction of a second (3 x wal_writer_delay: 0.6 s by default). A row written
+# inside a transaction (a step, a reveal) commits with it, as durably as the rest.
+ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true);\n"
+
+
+def _append(rows: list[AccessLog]) -> list[AccessLog]:
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not batches_statements(connection.alias):
+        return AccessLog.objects.bulk_create(rows)
+    fields = [f for f in AccessLog._meta.concrete_fields if not f.primary_key]
+    statement, params = insert_sql(AccessLog, rows, fields, returning=AccessLog._meta.pk)
+    with connection.cursor() as cursor:  # one round trip: one implicit transaction for both statements
+        cursor.execute(ASYNC_COMMIT + statement, params)
+        cursor.nextset()
+        ids = [row[0] for row in cursor.fetchall()]
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding, row._state.db = False, connection.alias
+    return rows
 
 
 def list_seen(
@@ -88,9 +115,8 @@ def list_seen(
     if rows_in_full:
         where = _("%(list)s (%(count)d rows in full)") % {"list": where, "count": rows_in_full}
     reason = _("%(list)s, search “%(term)s”") % {"list": where, "term": search} if search else where
-    return AccessLog.objects.create(
-        user=acting_user(user), kind=AccessLog.Kind.LIST, reason=reason[:300], references=full
-    )
+    row = AccessLog(user=acting_user(user), kind=AccessLog.Kind.LIST, reason=reason[:300], references=full)
+    return _append([row])[0]
 
 
 def complaints_seen_in_full(*, user: Any, complaints: Iterable[Complaint], kind: str) -> list[Complaint]:

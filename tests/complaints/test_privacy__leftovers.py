@@ -282,3 +282,28 @@ def test_the_admin_investigation_record_showing_the_outreach_list_in_full_is_log
     assert "13900139002" in page
     (row,) = AccessLog.objects.filter(kind=AccessLog.Kind.LIST)
     assert row.user == quality_engineer and "B-9" in row.reason
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_read_only_pages_log_row_is_one_round_trip_committed_asynchronously_and_a_transactions_is_not(org, agent):
+    """A list's or a search's log row, the page's only write, commits in its own one-statement
+    transaction without waiting for the disk (services.privacy.ASYNC_COMMIT); a row written inside a
+    transaction (a step, a reveal) commits with it, as durably as the rest."""
+    from django.db import transaction
+
+    from complaints.services.privacy import ASYNC_COMMIT, access_record, list_seen
+
+    with CaptureQueriesContext(connection) as queries:
+        row = list_seen(user=agent, complaints=[], where="Inbox", search="13800138000")
+    assert [q["sql"].startswith(ASYNC_COMMIT) for q in queries] == [True]
+    assert row is not None and row.pk is not None
+    stored = AccessLog.objects.get(pk=row.pk)
+    assert (stored.user_id, stored.kind, stored.references) == (agent.pk, AccessLog.Kind.LIST, [])
+    assert "13800138000" in stored.reason and stored.at is not None
+    both = access_record(user=agent, complaints=[None, None], kind=AccessLog.Kind.VIEW, reason="probe")
+    assert len({r.pk for r in both}) == 2 and AccessLog.objects.filter(reason="probe").count() == 2
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        inside = list_seen(user=agent, complaints=[], where="Inbox", search="8888")
+    assert inside is not None and not any(ASYNC_COMMIT in q["sql"] for q in queries)
+    assert AccessLog.objects.filter(pk=inside.pk).exists()
