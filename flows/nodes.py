@@ -369,6 +369,11 @@ class SavedStartActivation(StartViewActivation):
         # seen by no other until it commits: nothing to lock (viewflow's lock is a savepoint and a
         # SELECT … FOR UPDATE); its lock scope still runs what waits for the lock's release.
         unseen = is_created_here(self.process)
+        held = held_rows()
+        if unseen and held is not None:
+            # Its start task is written with the walk's other tasks, as a side process's is
+            # (NewProcessStartActivation): no other transaction adds a task to the new process.
+            held.hold(self.task)
         with (
             transaction.atomic(savepoint=False),
             lock.lock_scope(_not_locked, self.flow_class, self.process.pk)
