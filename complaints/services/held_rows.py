@@ -48,6 +48,9 @@ HELD_MODELS: tuple[type[Model], ...] = (Task, Escalation, CustomerContact, Custo
 TASK_LINK: Any = Task.previous.through  # a task's "previous" row
 TASKS_TABLE = Task._meta.db_table
 IDS_AT_ONCE = 8  # ids drawn per model and query; the unused ones are left as a gap in the sequence
+# The key of `created_notes` under which a new process keeps the task ids drawn for its walk before
+# its row existed (a registration's, with its reference number: services.intake); its start takes them.
+DRAWN_TASK_IDS = "task_ids"
 _SEQUENCES: dict[type[Model], str] = {}
 
 

@@ -215,24 +215,24 @@ def test_registering_a_complaint_through_the_intake_page(org: Any, agent: Any) -
     """The intake page's POST, whole, with the lifecycle's data (bench/lifecycle.py: a category
     without a form of its own, the full stage profile, the default routing rule: P2 at the first
     level) and the demo's customer portal open, so the registration issues the customer's tracking
-    link: 13 (was 20 in bench/lifecycle.py's count, 19 here without the link). The session, read
+    link: 12 (was 20 in bench/lifecycle.py's count, 19 here without the link). The session, read
     with its user (1), the configuration's token (1: the user's memberships and permissions, the
     form's category and department choices are the process's copy), viewflow's transaction around
     the start page (2 here, BEGIN/COMMIT in production; the registration joins it: no savepoint of
-    its own, flows/views.py), the reference number (1: the year's sequence,
-    services.intake.reference_numbers), the complaint's two rows (2: viewflow's process row, then
-    the complaint's, which the rows below refer to), the draft's kept files, attached or discarded
-    (1), the walk's task ids (1: drawn for the tasks of the new process, the start task held with the
-    others, flows/nodes.py), the repeat count (1: the signals' one input read from the case's
-    neighbours; the text, the answers and the notes are the form's), the clocks started (1: one
-    INSERT; a complaint this transition registered has no clock to read or stop, services.clocks),
-    everything held in one statement (1: the complaint's triage, promise and stage UPDATE, the five
-    tasks and their links, the tracking link, the events) and the list rows (1). The agent is told
-    who the P0 alert went to only at a priority that alerts: nothing is read for a P2.
+    its own, flows/views.py), the reference number and the walk's task ids (1: the year's sequence
+    and the tasks', one statement: services.intake.reference_next; the start task is held with the
+    walk's others, flows/nodes.py), the complaint's two rows (2: viewflow's process row, then the
+    complaint's, which the rows below refer to), the draft's kept files, attached or discarded (1),
+    the repeat count (1: the signals' one input read from the case's neighbours; the text, the
+    answers and the notes are the form's), the clocks started (1: one INSERT; a complaint this
+    transition registered has no clock to read or stop, services.clocks), everything held in one
+    statement (1: the complaint's triage, promise and stage UPDATE, the five tasks and their links,
+    the tracking link, the events) and the list rows (1). The agent is told who the P0 alert went to
+    only at a priority that alerts: nothing is read for a P2.
 
-    With the customer's e-mail address: 14, the customer's message with the link (1: its row, one
+    With the customer's e-mail address: 13, the customer's message with the link (1: its row, one
     INSERT … ON CONFLICT DO NOTHING RETURNING; its template is the process's copy). The first
-    registration of a process reads the configuration (53 here), once."""
+    registration of a process reads the configuration (52 here), once."""
     PortalSettings.objects.create(  # the demo's portal: a registration sends the customer a tracking link
         receiving_department=org["store_a"],
         filings_per_address=3,
@@ -242,13 +242,13 @@ def test_registering_a_complaint_through_the_intake_page(org: Any, agent: Any) -
     )
     # The process's configuration copy read, as after anyone's first registration (another customer).
     register(agent, org, customer_phone="13700137001", customer_email="li@example.com")
-    assert posted("intake", agent, START_URL, intake_data(org)) <= 13
+    assert posted("intake", agent, START_URL, intake_data(org)) <= 12
     complaint = Complaint.objects.latest("pk")
     assert complaint.customer_links.count() == 1 and open_task(complaint, FLOW.first_response).owner == agent
     assert not complaint.clocks.filter(kind=Clock.Kind.TASK).exists()
     assert set(complaint.clocks.values_list("kind", flat=True)) == set(COMPLAINT_KINDS)
     data = intake_data(org, customer_phone="13700137002", customer_email="zhou@example.com")
-    assert posted("intake, e-mail", agent, START_URL, data) <= 14
+    assert posted("intake, e-mail", agent, START_URL, data) <= 13
     complaint = Complaint.objects.latest("pk")
     assert complaint.customer_links.count() == 1
     assert Notification.objects.filter(complaint=complaint, address="zhou@example.com").count() == 1
