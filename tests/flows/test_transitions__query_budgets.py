@@ -215,7 +215,7 @@ def test_registering_a_complaint_through_the_intake_page(org: Any, agent: Any) -
     """The intake page's POST, whole, with the lifecycle's data (bench/lifecycle.py: a category
     without a form of its own, the full stage profile, the default routing rule: P2 at the first
     level) and the demo's customer portal open, so the registration issues the customer's tracking
-    link: 12 (was 20 in bench/lifecycle.py's count, 19 here without the link). The session, read
+    link: 12 (was 20, here as in bench/lifecycle.py's count). The session, read
     with its user (1), the configuration's token (1: the user's memberships and permissions, the
     form's category and department choices are the process's copy), viewflow's transaction around
     the start page (2 here, BEGIN/COMMIT in production; the registration joins it: no savepoint of
@@ -230,7 +230,7 @@ def test_registering_a_complaint_through_the_intake_page(org: Any, agent: Any) -
     the tracking link, the events) and the list rows (1). The agent is told who the P0 alert went to
     only at a priority that alerts: nothing is read for a P2.
 
-    With the customer's e-mail address: 13, the customer's message with the link (1: its row, one
+    With the customer's e-mail address: 13 (was 21), the customer's message with the link (1: its row, one
     INSERT … ON CONFLICT DO NOTHING RETURNING; its template is the process's copy). The first
     registration of a process reads the configuration (52 here), once."""
     PortalSettings.objects.create(  # the demo's portal: a registration sends the customer a tracking link
