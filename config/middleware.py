@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from complaints.selectors.once import reads_once
+from complaints.selectors.once import reads_once, token_read_ahead
 
 
 class PermissionsPolicyMiddleware:
@@ -67,7 +67,10 @@ class ReadsOnceMiddleware:
         self.admin_path = reverse("admin:index")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info.startswith(self.admin_path):
-            return self.get_response(request)
-        with reads_once():
-            return self.get_response(request)
+        try:
+            if request.path_info.startswith(self.admin_path):
+                return self.get_response(request)
+            with reads_once():
+                return self.get_response(request)
+        finally:
+            token_read_ahead(None)  # the number this request's session brought is this request's alone

@@ -10,7 +10,9 @@ Every signed-in request reads its session, then its user (Django's authenticatio
 the backend that signed them in). The session row keeps the user's id (config.models.Session), so
 the session is read joined with its user; the backend's `get_user` takes that user object
 (complaints.auth.ModelBackend) instead of reading the row again. The same checks follow: an
-inactive user is nobody, and Django compares the session's hash with the user's password."""
+inactive user is nobody, and Django compares the session's hash with the user's password. The
+configuration's number comes with the same statement (complaints.selectors.once.token_read_ahead):
+one round trip for both on every signed-in request."""
 
 from contextvars import ContextVar
 from typing import Any
@@ -18,6 +20,8 @@ from typing import Any
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import ValidationError
+
+from complaints.selectors.once import token_read_ahead
 
 # The user read with this request's session: (their id, the user object). Set on each load.
 _READ_WITH_SESSION: ContextVar[tuple[Any, Any] | None] = ContextVar("redress_session_user", default=None)
@@ -46,6 +50,7 @@ class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self) -> Any:
         row = super()._get_session_from_db()  # type: ignore[misc]  # with its user (config.models.SessionManager)
         _READ_WITH_SESSION.set((row.user_id, row.user) if row is not None and row.user_id is not None else None)
+        token_read_ahead(getattr(row, "config_token", None))
         return row
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:

@@ -277,7 +277,6 @@ class ComplaintDetailView(DetailProcessView):
         # The ladder from the process's configuration copy (shared: only read it), not a query a page.
         user, levels = self.request.user, sorted(levels_by_id().values(), key=lambda level: level.rank)
         held = held_ranks(user=user, complaint=complaint, levels=levels)
-        handler = is_handler(user=user, complaint=complaint, held=held)
         names = signal_names() if complaint.signals else {}
         # What the page shows of the complaint's own records, each a small read keyed by it, read
         # in one round trip (complaints.selectors.together); the cards below take them from here.
@@ -309,6 +308,7 @@ class ComplaintDetailView(DetailProcessView):
         batches = list(reads.get("batches", []))
         analysis, actions = next(iter(reads["analysis"]), None), list(reads["actions"])
         tasks = list(reads["tasks"])
+        handler = is_handler(user=user, complaint=complaint, held=held, tasks=tasks)  # its tasks just read
         events, notifications = list(reads["events"]), list(reads["notifications"])
         timeline = complaint_timeline(
             complaint=complaint, groups=self.request.GET.getlist("show"), tasks=tasks, events=events

@@ -33,6 +33,7 @@ from complaints.selectors.intake_forms import categories_by_id, category_subtree
 from complaints.selectors.kpi import decisions_open_of
 from complaints.selectors.privacy import shield_for
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
+from complaints.selectors.together import read_together
 from complaints.selectors.worklist import (
     LIST_RELATED,
     MENU_COUNT_CAP,
@@ -215,14 +216,24 @@ class PeekPaginator(Paginator):
 
     FALLBACK_PAGES = 4
 
-    def __init__(self, *args: Any, branches: Callable[[Any], list[Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        branches: Callable[[Any], list[Any]] | None = None,
+        along: Callable[[], list[Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.branches = branches
+        self.along = along
 
     def page(self, number: Any) -> Any:
         number = self.validate_number(number) if "count" in self.__dict__ else self._number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self._merged(bottom + self.per_page + 1)[bottom : bottom + self.per_page + 1])
+        sliced = self._merged(bottom + self.per_page + 1)[bottom : bottom + self.per_page + 1]
+        if self.along is not None:  # the page's other reads, in the same round trip as its rows
+            read_together([sliced, *self.along()])
+        rows = list(sliced)
         if not rows and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
         self.more = len(rows) > self.per_page
@@ -272,8 +283,15 @@ class PeekPaginator(Paginator):
 
 def peek_paginator(view: Any, queryset: Any, *args: Any, **kwargs: Any) -> PeekPaginator:
     """A list view's paginator, reading one row past the page instead of counting (and the view's
-    parts of the list one by one, where it has them: `list_branches`)."""
-    return PeekPaginator(queryset, *args, branches=getattr(view, "list_branches", None), **kwargs)
+    parts of the list one by one, where it has them: `list_branches`; and the view's other reads of
+    the page with its rows, where it has them: `reads_with_page`)."""
+    return PeekPaginator(
+        queryset,
+        *args,
+        branches=getattr(view, "list_branches", None),
+        along=getattr(view, "reads_with_page", None),
+        **kwargs,
+    )
 
 
 class WorklistMixin:
@@ -518,10 +536,14 @@ class InboxView(WorklistMixin, WorkflowInboxListView):
 
     @property
     def review_decisions(self) -> list[Any]:
-        """The user's open review decisions, above their tasks: each with its due date's clock."""
+        """The user's open review decisions, above their tasks: each with its due date's clock (read
+        with the page's rows: reads_with_page)."""
+        return list(self.reads_with_page()[0])
+
+    def reads_with_page(self) -> list[QuerySet[Any]]:
         if not hasattr(self, "_decisions"):
-            self._decisions = list(decisions_open_of(self.request.user)[:DECISIONS_SHOWN])
-        return self._decisions
+            self._decisions = decisions_open_of(self.request.user)[:DECISIONS_SHOWN]
+        return [self._decisions]
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:

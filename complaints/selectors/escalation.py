@@ -1,7 +1,7 @@
 """Reads behind escalation: the ladder, the queue of a level, who may escalate or send back, and
 the escalation information package."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -160,17 +160,26 @@ def _holds_acting_task(user: Any, complaint: Complaint) -> bool:
     )
 
 
-def is_handler(*, user: Any, complaint: Complaint, held: set[int] | None = None) -> bool:
+def is_handler(
+    *, user: Any, complaint: Complaint, held: set[int] | None = None, tasks: Iterable[Any] | None = None
+) -> bool:
     """Rule: a handler is the case owner, whoever holds one of its open tasks, or a holder of the
     current level's role where that level is handled. Handlers may escalate. `held` is
-    held_ranks() when the caller has it already."""
+    held_ranks() when the caller has it already; `tasks`, the complaint's tasks when the caller
+    has read them (the complaint page), judged instead of asked for."""
     if not user.is_authenticated:
         return False
     if user.is_superuser or user.pk == complaint.owner_id:
         return True
     if _holds_acting_task(user, complaint):
         return True
-    if Task.objects.filter(process_id=complaint.pk, owner=user, status__in=OPEN_TASK_STATUSES).exists():
+    if tasks is not None:
+        holds = any(
+            t.process_id == complaint.pk and t.owner_id == user.pk and t.status in OPEN_TASK_STATUSES for t in tasks
+        )
+    else:
+        holds = Task.objects.filter(process_id=complaint.pk, owner=user, status__in=OPEN_TASK_STATUSES).exists()
+    if holds:
         return True
     if complaint.level is None:
         return False

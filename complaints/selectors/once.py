@@ -69,14 +69,41 @@ def config_row(instance: Any, field: str, rows: Callable[[], dict[int, Any]]) ->
     return rows().get(pk) or getattr(instance, field)
 
 
+TOKEN_SQL = "SELECT token FROM complaints_configtoken WHERE id = 1"  # noqa: S105 (a number, no secret)
+
+# The number a statement the request ran anyway brought along (its session's read), until the
+# request's first shared read takes it or the request ends.
+_READ_AHEAD: ContextVar[int | None] = ContextVar("redress_config_token_ahead", default=None)
+
+
 def config_token() -> int | None:
     """The configuration's current number (None: not on PostgreSQL, or the row is missing)."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT token FROM complaints_configtoken WHERE id = 1")
+        cursor.execute(TOKEN_SQL)
         row = cursor.fetchone()
     return int(row[0]) if row else None
+
+
+def token_read_ahead(number: Any) -> None:
+    """Keeps the configuration's number read by another statement of this request (the session's:
+    config.models.SessionManager selects TOKEN_SQL beside the row), for the request's first shared
+    read instead of a query of its own; None forgets it (config.middleware.ReadsOnceMiddleware,
+    at the end of every request). A number read a moment earlier is as good as one read now: a
+    shared read keeps what it loads under the number it was given, and numbers are never given
+    twice, so a change committed in between is read again by the next request, never kept under
+    the newer number; a transaction's own reads are kept only if the number still holds when it
+    ends (_settle reads it then, afresh)."""
+    _READ_AHEAD.set(int(number) if number is not None else None)
+
+
+def _first_token() -> int | None:
+    number = _READ_AHEAD.get()
+    if number is None:
+        return config_token()
+    _READ_AHEAD.set(None)
+    return number
 
 
 def read_once(key: str, load: Callable[[], R], *, shared: bool = False) -> R:
@@ -89,7 +116,7 @@ def read_once(key: str, load: Callable[[], R], *, shared: bool = False) -> R:
         return rows[key]  # type: ignore[no-any-return]
     if shared:
         if _TOKEN not in rows:
-            rows[_TOKEN] = config_token()
+            rows[_TOKEN] = _first_token()
         number = rows[_TOKEN]
         if number is not None:
             kept = _SHARED.get(key)

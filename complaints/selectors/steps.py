@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from complaints.choices import FormStatus, MatchMode
@@ -13,6 +13,7 @@ from complaints.models import (
     Answer,
     Complaint,
     CustomStep,
+    CustomStepLimit,
     CustomStepRun,
     EscalationLevel,
     FormVersion,
@@ -79,18 +80,39 @@ def _row(step: CustomStep, specs: Mapping[str, FieldSpec]) -> RuleRow:
     return RuleRow(id=step.pk, name=step.code, match_all=step.match == MatchMode.ALL, conditions=conditions)
 
 
-def active_steps(point: str | None = None) -> list[CustomStep]:
-    """The active custom steps (at `point`, or at every point) with their conditions: the
-    configuration's copy (read-only)."""
+def custom_steps_config() -> list[CustomStep]:
+    """Every custom step (active or not: a run of a step since made inactive keeps its limits), in
+    process order, with its role and department, its conditions, its limits and the id of its
+    published form version (`published_form_id`): the configuration's copy (read-only), read once
+    for every point and every step, as the levels are (three queries, one where no step exists;
+    none while the configuration is unchanged)."""
+    published = FormVersion.objects.filter(custom_step=OuterRef("pk"), status=FormStatus.PUBLISHED)
     return read_once(
-        f"custom_steps:{point or ''}",
+        "custom_steps",
         lambda: list(
-            CustomStep.objects.filter(active=True, **({"point": point} if point is not None else {}))
-            .select_related("role", "department")
-            .prefetch_related("conditions")
+            CustomStep.objects.select_related("role", "department")
+            .annotate(published_form_id=Subquery(published.order_by("-number").values("pk")[:1]))
+            .prefetch_related("conditions", "limits")
         ),
         shared=True,
     )
+
+
+def active_steps(point: str | None = None) -> list[CustomStep]:
+    """The active custom steps (at `point`, or at every point) with their conditions, in process
+    order: the configuration's copy (read-only)."""
+    return [s for s in custom_steps_config() if s.active and (point is None or s.point == point)]
+
+
+def step_points() -> set[str]:
+    """The points where an active custom step runs (the configuration's copy)."""
+    return {s.point for s in custom_steps_config() if s.active}
+
+
+def step_limit(*, step_id: int, priority_id: int) -> CustomStepLimit | None:
+    """The step's time limit for the priority, if it sets one (the configuration's copy)."""
+    step = next((s for s in custom_steps_config() if s.pk == step_id), None)
+    return next((limit for limit in step.limits.all() if limit.priority_id == priority_id), None) if step else None
 
 
 def tests_answers(point: str) -> bool:
@@ -107,13 +129,13 @@ def steps_for(*, facts: Mapping[str, Any], point: str | None = None) -> list[Cus
     return [s for s in steps if rule_matches(rule=_row(s, specs), specs=specs, facts=facts)]
 
 
-def step_form_version(step: CustomStep) -> FormVersion | None:
-    """Returns the step's form version in use (published), if it has one (the configuration's copy)."""
-    return read_once(
-        f"step_form_version:{step.pk}",
-        lambda: FormVersion.objects.filter(custom_step=step, status=FormStatus.PUBLISHED).first(),
-        shared=True,
-    )
+def step_form_version_id(step: CustomStep) -> int | None:
+    """The id of the step's form version in use (published), if it has one: as the configuration's
+    copy read it (`custom_steps_config`), else read."""
+    if hasattr(step, "published_form_id"):
+        return step.published_form_id  # type: ignore[no-any-return]
+    published = FormVersion.objects.filter(custom_step=step, status=FormStatus.PUBLISHED)
+    return published.order_by("-number").values_list("pk", flat=True).first()
 
 
 def run_form(run: CustomStepRun) -> EffectiveForm:

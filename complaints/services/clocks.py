@@ -52,7 +52,7 @@ from complaints.selectors.routing import level_clock, levels_by_id
 from complaints.services.customer import customer_notify
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
-from complaints.services.held_rows import created_notes
+from complaints.services.held_rows import created_notes, held_rows
 from complaints.services.notify import Notice, notify_event, notify_many
 from complaints.services.urgency import urgency_refresh
 
@@ -421,9 +421,7 @@ def _replace(
         _noted([Clock(complaint=complaint, kind=kind)])
     if current is LOOK and due is None:  # the subject's clock ends: one UPDATE stops it, nothing read first
         if not new:
-            Clock.objects.filter(complaint=complaint, kind=kind, subject=subject, state__in=OPEN_STATES).update(
-                state=Clock.State.STOPPED, stopped_at=now
-            )
+            _stop_where(models.Q(complaint=complaint, kind=kind, subject=subject), now)
         urgency_refresh(complaint_ids=[complaint.pk])
         return None
     if current is LOOK and not new and due is not None and connection.vendor == "postgresql":
@@ -496,16 +494,16 @@ def complaint_task_clocks_sync(
     complaint's level sets a limit (for its priority) has one, due that long after the task was
     created (or, after an escalation, after the complaint reached its level) and warned at the
     level's percentage; finished tasks, steps without a limit and another level's clocks have none.
-    Two queries when the level sets no step limit (none when `open_clocks`, the open step clocks the
-    caller has just read, is given and empty). Returns how many clocks started or stopped."""
+    One UPDATE when the level sets no step limit (none when `open_clocks`, the open step clocks the
+    caller has just read, is given and empty; inside a transition that holds its rows, a part of
+    their statement: `_stop_where`). Returns how many clocks started or stopped (a held stop: 0)."""
     now = now or timezone.now()
     level = _level(complaint)
     kinds = _kinds_of_new(complaint.pk)
     if open_clocks is None and kinds is not None and Clock.Kind.TASK not in kinds:
         open_clocks = []  # registered by this transition, which has started none of its step clocks
     if open_clocks is None and not _step_limits(complaint, level):
-        clocks = Clock.objects.filter(complaint=complaint, kind=Clock.Kind.TASK, state__in=OPEN_STATES)
-        return clocks.update(state=Clock.State.STOPPED, stopped_at=now)
+        return _stop_where(models.Q(complaint=complaint, kind=Clock.Kind.TASK), now)
     stops, starts = _task_clocks_plan(complaint=complaint, now=now, open_clocks=open_clocks, level=level)
     _stop_all(stops, now)
     _noted(starts)
@@ -693,6 +691,18 @@ def open_clocks_recompute(*, now: datetime | None = None) -> int:
         if due != clock.due_at:
             changed += Clock.objects.filter(pk=clock.pk, due_at=clock.due_at).update(due_at=due)
     return changed
+
+
+def _stop_where(where: models.Q, now: datetime) -> int:
+    """Stops the open clocks `where` selects, in one UPDATE that reads nothing first; inside a
+    transition that holds its rows, held with them (written in their statement, before anything
+    reads the clocks: complaints/services/held_rows.py). Returns how many stopped (held: 0)."""
+    where &= models.Q(state__in=OPEN_STATES)
+    held = held_rows()
+    if held is not None:
+        held.hold_stop(Clock, where, {"state": Clock.State.STOPPED, "stopped_at": now})
+        return 0
+    return Clock.objects.filter(where).update(state=Clock.State.STOPPED, stopped_at=now)
 
 
 def _stop(clock: Clock, now: datetime) -> None:

@@ -22,6 +22,13 @@ taken when it is called, merged per complaint, and written (one UPDATE per compl
 the same statement) before any statement that names the complaints' table, before a savepoint, or
 at the end.
 
+A stop (a clock's: its open rows closed by one conditional UPDATE that nothing reads back) is held
+too (`hold_stop`): the stops held of a table are one UPDATE, a part of the same statement, written
+before any statement that names that table, as the other held rows are, so whatever reads the
+clocks (a clock service, the lists' rows) sees them stopped; their filters are tested as they stood
+at the stop (nothing wrote the table in between), and a row two of them select takes the first's
+values, as the first UPDATE would have left it out of the next one's filter.
+
 Ids stay in creation order within a case: a task's are drawn inside the transaction, under the
 case's lock, and a sequence only grows (the custom steps' "latest pass" reads the highest id);
 events get theirs in the order they were held. PostgreSQL only (its foreign keys are checked at
@@ -30,11 +37,13 @@ commit); elsewhere, and outside a transition, rows are saved one by one as befor
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import reduce
+from operator import or_
 from types import MethodType
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model, sql
+from django.db.models import Case, F, Model, Q, Value, When, sql
 from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save
 from viewflow.workflow.models import Process, Task
@@ -72,9 +81,10 @@ class HeldRows:
         # whose saves were held, to announce when written.
         self.updates: dict[tuple[type[Model], Any], dict[str, Any]] = {}
         self.saved: dict[Any, Any] = {}
+        self.stops: dict[type[Model], list[tuple[Q, dict[str, Any]]]] = {}  # hold_stop: per table, in order
 
     def holding(self) -> bool:
-        return any(self.rows.values()) or bool(self.updates) or bool(self.links)
+        return any(self.rows.values()) or bool(self.updates) or bool(self.links) or bool(self.stops)
 
     def _watch(self) -> None:
         """Something is held now: statements are watched until it is written."""
@@ -100,6 +110,17 @@ class HeldRows:
         for field in concrete:
             values[field.attname] = field.pre_save(instance, False)
         return True
+
+    def hold_stop(self, model: type[Model], where: Q, values: dict[str, Any]) -> None:
+        """Keeps `UPDATE model SET values WHERE where` (a stop: `where` selects open rows only and
+        `values` closes them, so a row stopped is out of every later stop's filter) until written:
+        one UPDATE per table with its other held stops, each row taking the values of the first
+        stop that selects it (`_stops_sql`). Nothing may need how many rows it changed."""
+        held = self.stops.get(model, [])
+        if any(where == earlier for earlier, _values in held):
+            return  # the same rows again (a walk's second step entering a stage): the first stop took them
+        self._watch()
+        self.stops.setdefault(model, []).append((where, dict(values)))
 
     def hold_link(self, task: Any, *, previous: Any) -> None:
         """Keeps the link from a written task to `previous` (a join reached again) until written."""
@@ -157,14 +178,16 @@ class HeldRows:
         UPDATEs."""
         if not self.holding():
             return
-        rows, links, updates, saved = self.rows, self.links, self.updates, self.saved
+        rows, links, updates, saved, stops = self.rows, self.links, self.updates, self.saved, self.stops
         self.rows, self.links, self.updates, self.saved = {model: [] for model in HELD_MODELS}, [], {}, {}
+        self.stops = {}
         connection.execute_wrappers.remove(self._before_statement)
         parts: list[tuple[str, tuple[Any, ...]]] = []
         for (model, pk), values in updates.items():
             update: Any = model._default_manager.filter(pk=pk).query.chain(sql.UpdateQuery)
             update.add_update_values(values)
             parts.append(update.get_compiler("default").as_sql())
+        parts += [_stops_sql(model, held_stops) for model, held_stops in stops.items()]
         returning: list[list[Any]] = []  # per part that returns ids, its rows (links', events')
         returns: list[int] = []  # which parts those are
         for model, held in rows.items():
@@ -213,6 +236,7 @@ class HeldRows:
             for row in held:
                 row.__dict__.pop("save", None)
         self.rows, self.links, self.updates, self.saved = {model: [] for model in HELD_MODELS}, [], {}, {}
+        self.stops = {}
 
     def _before_statement(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         if not self.writing:
@@ -223,6 +247,7 @@ class HeldRows:
                 sql.startswith("SAVEPOINT")
                 or any(model._meta.db_table in sql for model, held in self.rows.items() if held)
                 or any(model._meta.db_table in sql for model, _pk in self.updates)
+                or any(model._meta.db_table in sql for model in self.stops)
                 or (self.links and TASKS_TABLE in sql)  # (the links' table's name begins with it)
             ):
                 self.write()
@@ -311,6 +336,29 @@ def _save_or_hold(task: Any, *args: Any, **kwargs: Any) -> None:
         type(task).save(task)
         return
     held.saved[task.pk] = task
+
+
+def _stops_sql(model: type[Model], stops: list[tuple[Q, dict[str, Any]]]) -> tuple[str, tuple[Any, ...]]:
+    """The held stops of a table as one UPDATE of the rows any of them selects, each column set to
+    the value of the first stop that selects the row (a CASE, where the stops' values differ; a
+    stop that does not set the column keeps the row's)."""
+    values: dict[str, Any] = {}
+    for name in dict.fromkeys(name for _where, stop in stops for name in stop):
+        field: Any = model._meta.get_field(name)
+        given = [stop.get(name, F(name)) for _where, stop in stops]
+        if all(name in stop and stop[name] == given[0] for _where, stop in stops):
+            values[name] = given[0]
+            continue
+        whens = [
+            When(where, then=value if isinstance(value, F) else Value(value, output_field=field))
+            for (where, _stop), value in zip(stops, given, strict=True)
+        ]
+        values[name] = Case(*whens, default=F(name), output_field=field)
+    rows = model._default_manager.filter(reduce(or_, (where for where, _stop in stops)))
+    update: Any = rows.query.chain(sql.UpdateQuery)
+    update.add_update_values(values)
+    text, params = update.get_compiler("default").as_sql()
+    return text, tuple(params)
 
 
 def _insert_sql(

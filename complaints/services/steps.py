@@ -12,13 +12,21 @@ from viewflow.workflow import PROCESS, STATUS
 from viewflow.workflow.models import Process, Task
 
 from complaints.choices import EventKind, StepRunStatus
-from complaints.models import Clock, Complaint, CustomStep, CustomStepLimit, CustomStepRun
+from complaints.models import Clock, Complaint, CustomStep, CustomStepRun
 from complaints.rules.business_time import Unit, deadline, warning_time
 from complaints.rules.routing import UNROUTED_QUEUE, queue_permission
 from complaints.selectors.escalation import acting_task
-from complaints.selectors.once import config_row, read_once
+from complaints.selectors.once import config_row
 from complaints.selectors.routing import level_clock, levels_by_id
-from complaints.selectors.steps import run_form, step_facts, step_form_version, steps_for, tests_answers
+from complaints.selectors.steps import (
+    run_form,
+    step_facts,
+    step_form_version_id,
+    step_limit,
+    step_points,
+    steps_for,
+    tests_answers,
+)
 from complaints.services.assignment import holds_queue, owner_by_rule
 from complaints.services.clocks import _replace
 from complaints.services.errors import Refused, is_system
@@ -49,13 +57,8 @@ def custom_steps_start(*, complaint: Complaint, point: str, batch: int) -> list[
     its own process with its task in the step's queue (or its owner's inbox), asking the step's
     form version in use. `batch` tells the passes of the point apart. Returns the runs started."""
     runs: list[CustomStepRun] = []
-    points = read_once(
-        "custom_step_points",
-        lambda: set(CustomStep.objects.filter(active=True).values_list("point", flat=True)),
-        shared=True,
-    )
-    if point not in points:
-        return runs  # one query at a point without steps: the facts are not even gathered
+    if point not in step_points():
+        return runs  # a point without steps: the facts are not even gathered
     # The complaint's answers are read only when a condition here tests one (`form.<key>`).
     facts = step_facts(complaint=complaint, answers=None if tests_answers(point) else {})
     for step in steps_for(facts=facts, point=point):
@@ -66,7 +69,7 @@ def custom_steps_start(*, complaint: Complaint, point: str, batch: int) -> list[
                 "step": step,
                 "point": point,
                 "batch": batch,
-                "form_version": step_form_version(step),
+                "form_version_id": step_form_version_id(step),
                 "queue": step_queue(step=step, complaint=complaint),
             },
         )
@@ -95,11 +98,7 @@ def custom_step_clock_sync(*, run: CustomStepRun, now: datetime | None = None) -
     level = config_row(complaint, "level", levels_by_id)
     priority_id = complaint.priority_id
     limit = (
-        read_once(  # the step's limit for the priority: the configuration's copy
-            f"custom_step_limit:{run.step_id}:{priority_id}",
-            lambda: CustomStepLimit.objects.filter(step_id=run.step_id, priority_id=priority_id).first(),
-            shared=True,
-        )
+        step_limit(step_id=run.step_id, priority_id=priority_id)
         if priority_id is not None and level is not None and run.outcome == StepRunStatus.OPEN
         else None
     )

@@ -1,18 +1,23 @@
 """The rows a transition appends, written together at its end (complaints/services/held_rows.py;
 issues 17 and 23): what is held is seen by any statement that reads its table, a failed transition
-writes nothing, and a walk through the flow leaves the tasks and links viewflow would have."""
+writes nothing, and a walk through the flow leaves the tasks and links viewflow would have; a
+clock's stop is held the same way."""
 
+from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from complaints.choices import EventKind
-from complaints.models import Complaint, ComplaintEvent, TaskUrgency
+from complaints.models import Clock, Complaint, ComplaintEvent, TaskUrgency
+from complaints.services.clocks import _stop_where, complaint_task_clocks_sync
 from complaints.services.events import event_record
 from complaints.services.held_rows import held_rows
 from complaints.services.transitions import one_transition
@@ -162,3 +167,48 @@ def test_a_save_of_the_process_table_or_of_every_field_is_not_held(org: Any, age
         complaint.save(update_fields=["status"])  # viewflow's process table
         complaint.save()
     assert len([q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]) >= 3
+
+
+def _step_clock(complaint: Any, subject: int) -> Clock:
+    now = timezone.now()
+    return Clock.objects.create(
+        complaint=complaint, kind=Clock.Kind.TASK, subject=subject, started_at=now, due_at=now + timedelta(hours=4)
+    )
+
+
+def test_a_clocks_stop_is_held_and_seen_stopped_by_any_read_of_the_clocks(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    clock = _step_clock(complaint, subject=1)
+    with one_transition(), CaptureQueriesContext(connection) as queries:
+        # No step limit at the case's level: its step clocks stop, one UPDATE held with the rows.
+        complaint_task_clocks_sync(complaint=complaint)
+        assert not any(Clock._meta.db_table in q["sql"] for q in queries.captured_queries)
+        assert Clock.objects.get(pk=clock.pk).state == Clock.State.STOPPED  # the read writes it first
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.STOPPED and clock.stopped_at is not None
+
+
+def test_a_transitions_stops_are_one_update_and_the_first_stop_of_a_clock_keeps_its_time(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    clocks = [_step_clock(complaint, subject=n) for n in (1, 2)]
+    first, second = timezone.now() - timedelta(minutes=2), timezone.now() - timedelta(minutes=1)
+    with CaptureQueriesContext(connection) as queries, one_transition():
+        # The first stops one clock, the second both (a walk's steps entering their stages).
+        _stop_where(Q(complaint=complaint, kind=Clock.Kind.TASK, subject=1), first)
+        _stop_where(Q(complaint=complaint, kind=Clock.Kind.TASK), second)
+        _stop_where(Q(complaint=complaint, kind=Clock.Kind.TASK), timezone.now())  # the same rows again: nothing
+    updates = [q["sql"] for q in queries.captured_queries if f'UPDATE "{Clock._meta.db_table}"' in q["sql"]]
+    assert len(updates) == 1
+    assert [Clock.objects.get(pk=clock.pk).stopped_at for clock in clocks] == [first, second]
+
+
+def test_a_held_stop_rolled_back_with_its_savepoint_is_not_written(org: Any, agent: Any) -> None:
+    complaint = register(agent, org)
+    kept, undone = _step_clock(complaint, subject=1), _step_clock(complaint, subject=2)
+    with one_transition():
+        _stop_where(Q(complaint=complaint, kind=Clock.Kind.TASK, subject=kept.subject), timezone.now())
+        with pytest.raises(RuntimeError), transaction.atomic():  # writes what was held before it
+            _stop_where(Q(complaint=complaint, kind=Clock.Kind.TASK, subject=undone.subject), timezone.now())
+            raise RuntimeError("refused")
+    states = {clock.subject: Clock.objects.get(pk=clock.pk).state for clock in (kept, undone)}
+    assert states == {kept.subject: Clock.State.STOPPED, undone.subject: Clock.State.RUNNING}

@@ -90,3 +90,23 @@ def test_model_permissions_and_memberships_come_from_the_copy_and_a_change_appli
     assert status == 200
     assert any('FROM "auth_permission"' in s for s in sql)  # read again under the new token
     assert client.get(PAGE).context["request"].user.has_perm("complaints.view_complaintevent")
+
+
+def test_the_configuration_number_comes_with_the_session_and_stays_in_its_request(agent: Any) -> None:
+    """The session's statement brings the configuration's number (complaints.selectors.once.
+    token_read_ahead): a signed-in page asks for it no more on its own; the number is this request's
+    alone, so a configuration change between two requests (a service outside any request, as a
+    test or a worker runs it) is read afresh."""
+    from complaints.selectors import once
+
+    client = signed_in(agent)
+    status, sql = page_sql(client)
+    assert status == 200
+    assert not any(s.strip() == once.TOKEN_SQL for s in sql)
+    assert any(once.TOKEN_SQL in s for s in sql if "redress_session" in s)
+    assert once._READ_AHEAD.get() is None  # nothing left over for whatever runs next in this thread
+    agent.user_permissions.add(Permission.objects.get(codename="view_complaintevent"))
+    with CaptureQueriesContext(connection) as queries, once.reads_once():
+        assert once.read_once("probe", lambda: 1, shared=True) == 1
+    # read on its own first (no number carried over), then once more as the test's transaction settles it
+    assert [q["sql"] for q in queries] == [once.TOKEN_SQL, once.TOKEN_SQL]

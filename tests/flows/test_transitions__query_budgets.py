@@ -9,7 +9,8 @@ comment says what is left (bench/RESULTS.md, "Query cost per transition", itemis
 What every transition shares (complaints/services/transitions.py): configuration (process, triage
 and privacy settings, the active model, keyword signals, the emotion lexicon, stage routes, routing
 rules and fields, levels, priorities, every level's regional bounds, limits, clock rules and step
-limits, each table read once for the whole ladder) read once per transition, and reused by the next
+limits, each table read once for the whole ladder; the custom steps with their conditions, limits
+and published forms, once for every point) read once per transition, and reused by the next
 transitions of the process while the configuration's token is unchanged
 (complaints/selectors/once.py: one query for the token), and the case's list rows
 (TaskUrgency) refreshed once at its end, inside its transaction, in one statement on PostgreSQL
@@ -215,13 +216,14 @@ def test_registering_a_complaint_through_the_intake_page(org: Any, agent: Any) -
     """The intake page's POST, whole, with the lifecycle's data (bench/lifecycle.py: a category
     without a form of its own, the full stage profile, the default routing rule: P2 at the first
     level) and the demo's customer portal open, so the registration issues the customer's tracking
-    link: 12 (was 20, here as in bench/lifecycle.py's count). The session, read
-    with its user (1), the configuration's token (1: the user's memberships and permissions, the
-    form's category and department choices are the process's copy), viewflow's transaction around
-    the start page (2 here, BEGIN/COMMIT in production; the registration joins it: no savepoint of
-    its own, flows/views.py), the reference number and the walk's task ids (1: the year's sequence
-    and the tasks', one statement: services.intake.reference_next; the start task is held with the
-    walk's others, flows/nodes.py), the complaint's two rows (2: viewflow's process row, then the
+    link: 11 (was 20, here as in bench/lifecycle.py's count; 18 once the token came with the session
+    and the step clocks' stop was held). The session, read with its user and the configuration's
+    token (1: config.sessions; the user's memberships and permissions, the form's category and
+    department choices are the process's copy), viewflow's transaction around the start page (2
+    here, BEGIN/COMMIT in production; the registration joins it: no savepoint of its own,
+    flows/views.py), the reference number and the walk's task ids (1: the year's sequence and the
+    tasks', one statement: services.intake.reference_next; the start task is held with the walk's
+    others, flows/nodes.py), the complaint's two rows (2: viewflow's process row, then the
     complaint's, which the rows below refer to), the draft's kept files, attached or discarded (1),
     the repeat count (1: the signals' one input read from the case's neighbours; the text, the
     answers and the notes are the form's), the clocks started (1: one INSERT; a complaint this
@@ -230,9 +232,9 @@ def test_registering_a_complaint_through_the_intake_page(org: Any, agent: Any) -
     the tracking link, the events) and the list rows (1). The agent is told who the P0 alert went to
     only at a priority that alerts: nothing is read for a P2.
 
-    With the customer's e-mail address: 13 (was 21), the customer's message with the link (1: its row, one
-    INSERT … ON CONFLICT DO NOTHING RETURNING; its template is the process's copy). The first
-    registration of a process reads the configuration (52 here), once."""
+    With the customer's e-mail address: 12 (was 21), the customer's message with the link (1: its
+    row, one INSERT … ON CONFLICT DO NOTHING RETURNING; its template is the process's copy). The
+    first registration of a process reads the configuration (51 here), once."""
     PortalSettings.objects.create(  # the demo's portal: a registration sends the customer a tracking link
         receiving_department=org["store_a"],
         filings_per_address=3,
@@ -242,13 +244,13 @@ def test_registering_a_complaint_through_the_intake_page(org: Any, agent: Any) -
     )
     # The process's configuration copy read, as after anyone's first registration (another customer).
     register(agent, org, customer_phone="13700137001", customer_email="li@example.com")
-    assert posted("intake", agent, START_URL, intake_data(org)) <= 12
+    assert posted("intake", agent, START_URL, intake_data(org)) <= 11
     complaint = Complaint.objects.latest("pk")
     assert complaint.customer_links.count() == 1 and open_task(complaint, FLOW.first_response).owner == agent
     assert not complaint.clocks.filter(kind=Clock.Kind.TASK).exists()
     assert set(complaint.clocks.values_list("kind", flat=True)) == set(COMPLAINT_KINDS)
     data = intake_data(org, customer_phone="13700137002", customer_email="zhou@example.com")
-    assert posted("intake, e-mail", agent, START_URL, data) <= 13
+    assert posted("intake, e-mail", agent, START_URL, data) <= 12
     complaint = Complaint.objects.latest("pk")
     assert complaint.customer_links.count() == 1
     assert Notification.objects.filter(complaint=complaint, address="zhou@example.com").count() == 1
@@ -258,24 +260,29 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     """Each step's form as its page's POST, whole: every one within 15. History: before the configuration was read
     once, first response 77, verification 97, containment 46, root cause 90, permanent actions 61, effectiveness
     83, confirmation 84, follow-up 41; on 2026-12-04 (ninth session) 22, 28, 24, 34, 28, 24, 32, 20, a claim 11–16.
+    Since the step clocks a walk stops as its tasks enter their stages, and an action's clock when the action ends,
+    are one part of the held rows' statement (complaints/services/held_rows.py hold_stop; each was an UPDATE of its
+    own): first response 12 (was 13), verification 10 (12), root cause 14 (15), permanent actions 11 (12),
+    effectiveness 12 (13), an action done 14 (15), an action verified 12 (13).
 
-    The first response, 13: the session, read with its user (1: config.sessions; written only when it changed or
+    The first response, 12: the session, read with its user (1: config.sessions; written only when it changed or
     its idle renewal is due, config.middleware.SessionRenewalMiddleware), the configuration's token (1: the
     user's memberships and model permissions are the process's configuration copy, complaints.auth), the URL's
     process row with whether the URL's task fits it and is the user's or in their queue (1, flows/middleware.py),
     the lock's transaction (2 here, BEGIN/COMMIT in production), the lock, whose statement also draws the walk's
     task ids (1, flows/lock.py), the task with its process and complaint (1: flows/task_pages.py), the step's own
     share (3: its contact, one UPDATE stopping the clocks the contact answers, the promise's clock replaced in one
-    statement; the promise saved with the case's other columns), the finished step's clock stopped (1), and one
-    statement for everything held (1: the case's UPDATE, the finished task's UPDATE, the new tasks, their links and
-    the events, complaints/services/held_rows.py), the list rows (1: one statement).
+    statement; the promise saved with the case's other columns), and one statement for everything held (1: the
+    case's UPDATE, the finished task's UPDATE, the new tasks, their links and the events, the step clocks stopped as
+    the next task enters its stage, complaints/services/held_rows.py), the list rows (1: one statement).
 
-    The others differ by what is theirs: verification 12 (its clocks, no contact); containment 15 (its action and
+    The others differ by what is theirs: verification 10 (its clocks, no contact; its two new tasks entering their
+    stages stop the step clocks once, in the held rows' statement); containment 15 (its action and
     the owner's department, its clock read, and the join's first arrival, read in one query with its task and link
     held, flows/nodes.py Join); root cause 15 (the analysis and its causes read and saved: 3, the join's second
     arrival: its read, then its UPDATE written with the held rows; the next step's assignment rule names the root
-    cause's performer: the finished task being executed, complaints/selectors/assignment.py); permanent actions 12;
-    effectiveness 13 (the gate decides on the statuses its step just judged, under the same lock; the
+    cause's performer: the finished task being executed, complaints/selectors/assignment.py) 14; permanent actions 11;
+    effectiveness 12 (the gate decides on the statuses its step just judged, under the same lock; the
     confirmation step's rule reads the case owner); customer confirmation 15 (its contact and both answered-clock
     UPDATEs, the actions' statuses, the follow-up clock replaced in one statement; the level's regional bounds are
     read with the ladder's); follow-up 11 (was 13: the end of the flow asks whether any task is open without writing
@@ -287,8 +294,8 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     created (one INSERT that leaves a row created meanwhile as it is, was get_or_create's read, savepoint pair
     and INSERT) and locked again, its UPDATE, the answered clocks, the event, the list rows, the savepoint pair);
     a cause 13; an action planned 15 (its causes come with their analysis from the form's choices, so the check
-    that each is this complaint's reads nothing; a new action has no clock to stop); an action done 15; an action
-    verified 13.
+    that each is this complaint's reads nothing; a new action has no clock to stop); an action done 14 and an action
+    verified 12 (the action's clock stopped with the event, in the held rows' statement).
 
     A claim through the queue page: 10–13: the session with its user, the token and the scope's row (3), the lock's
     transaction and the lock (3), the task (1), the claim's conditional UPDATE, its list row and its event (3); a
@@ -303,7 +310,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.first_response,
             {"channel": "phone", "summary": "Sorry.", "promise": "Call back", "promised_by": later()},
         )
-        <= 13
+        <= 12
     )
     assert (
         step(
@@ -313,7 +320,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.verification,
             {"outcome": "valid", "explanation": "", "duplicate_reference": ""},
         )
-        <= 12
+        <= 10
     )
     assert COUNTS["claim verification"] <= 13
     assert (
@@ -324,7 +331,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     assert posted("5W2H (page)", quality_engineer, page(c, "problem/", quality_engineer), FIVE_W_TWO_H) <= 15
     cause = cause_data("method", "No corner guards in the packing SOP.")
     assert posted("cause (page)", quality_engineer, page(c, "causes/add/", quality_engineer), cause) <= 13
-    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 15
+    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 14
     causes = list(c.root_cause.causes.all())
     planned = action_data(ActionKind.PERMANENT, "SOP requires corner guards.", causes)
     assert posted("action planned (page)", quality_engineer, page(c, "actions/add/", quality_engineer), planned) <= 15
@@ -334,9 +341,9 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
         posted(
             "action done (page)", quality_engineer, page(c, f"actions/{action.pk}/progress/", quality_engineer), done
         )
-        <= 15
+        <= 14
     )
-    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 12
+    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 11
     verified = {"effective": "yes", "evidence": "30 checked."}
     assert (
         posted(
@@ -345,9 +352,9 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             page(c, f"actions/{action.pk}/verify/", quality_engineer),
             verified,
         )
-        <= 13
+        <= 12
     )
-    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 13
+    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 12
     assert (
         step(
             "customer confirmation",
@@ -369,36 +376,39 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
 
 
 def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engineer: Any) -> None:
-    """A custom step's form through its page: 18 (39 on main before, 62 before the tenth session): the request (3: the
-    session with its user, the token, the scope's run row read with its case's row and whether the task fits and is the
-    user's or in their queue, as a step of the complaint's own flow reads it: flows/middleware.py), the side flow's
-    lock's transaction and lock (3), its task read with its process, the run, its case, step and form version (1: the
-    service takes the run as the page read it under the lock, and the task being executed, instead of locking and
-    reading both again), the form's fields (1), the service (2: the answers one row per answer, its clock stopped by one
-    UPDATE; the run's UPDATE is held with the others), the resume: the complaint's row locked, drawing the ids of the
-    walk's tasks in the same statement (1), the waiting task read with its process and complaint, the latest pass and
-    the pass's other runs (1: without writing the held rows first, none of them the complaint's, this run's outcome
-    taken as held; the point's Switch takes the move from it), then the complaint's Handle run under that lock walking
-    the main flow to its next human task as a step's form does: step clocks stopped (2, one per task that enters a
-    stage), the assignment rule's earlier performer (1: the tasks held judged in memory, not written first), the End's
-    open-task check (1: the same), everything held written in one statement (1: the run, the tasks, their links and
-    saves, the events, the stage, the run's process finishing), the list rows (1). Over 15: the walk's reads and writes.
+    """A custom step's form through its page: 15 (18 before h/custom2, 39 on main before, 62 before the tenth session):
+    the request (3: the session with its user, the token, the scope's run row read with its case's row and whether the
+    task fits and is the user's or in their queue, as a step of the complaint's own flow reads it: flows/middleware.py),
+    the side flow's lock's transaction and lock (3), its task read with its process, the run, its case, step and form
+    version (1: the service takes the run as the page read it under the lock, and the task being executed, instead of
+    locking and reading both again), the form's fields (1), the service (1: the answers, one row per answer; the run's
+    UPDATE and its clock's stop are held with the others), the resume: the complaint's row locked, drawing the ids of
+    the walk's tasks in the same statement (1), the waiting task read with its process and complaint, the latest pass
+    and the pass's other runs (1: without writing the held rows first, none of them the complaint's, this run's
+    outcome taken as held; the point's Switch takes the move from it), then the complaint's Handle run under that lock
+    walking the main flow to its next human task as a step's form does: the assignment rule's earlier performer (1:
+    the tasks held judged in memory, not written first), the End's open-task check (1: the same), everything held
+    written in one statement (1: the run, the tasks, their links and saves, the events, the stage, the run's process
+    finishing, and the clocks stopped: the run's own and the step clocks, once however many tasks enter a stage; they
+    were three UPDATEs: complaints/services/held_rows.py hold_stop), the list rows (1).
     Its claim: 10 (was 14: the case's row read with the run's, the URL's task in the user's queue answering visibility
     without asking the case's tasks, so without the user's model permissions, cold here, and the token again at the
-    end). The verification before it, which starts the custom step: 17 (24 before; 12 warm): the request (3), the lock's
-    transaction and lock (3), its task (1), the clocks answered (1), the steps, their conditions and form version
-    (3, cold: the test adds the step), the run's process and row (2), the step's limit (1, cold), everything held in
-    one statement (1: the side process's tasks take the ids the lock drew, its new run has no clock to stop, and the
-    point's Switch takes the move from the runs just started instead of reading them), the list rows (1), the token
-    again at the end (1, cold).
+    end). The verification before it, which starts the custom step: 12 (17 cold before h/custom2, 24 before that; the
+    same cold as warm now): the request (3), the lock's transaction and lock (3), its task (1), the clocks answered
+    (1), the run's process and row (2), everything held in one statement (1: the side process's tasks take the ids the
+    lock drew, its new run has no clock to stop, and the point's Switch takes the move from the runs just started
+    instead of reading them), the list rows (1). The steps, their conditions and limits and their published form
+    versions are one configuration copy for every point (complaints/selectors/steps.py custom_steps_config), read
+    once per process under the token like the levels: here by the registration (the point after triage), so the
+    verification reads none of them and not the token again at the end.
 
-    An appeal decision: 15 (was 18, 24 before the tenth session): the appeal locked with its case and the case's
-    owner (1), its queue and the officer's memberships (2), the decision's UPDATE (1), the office's clock stopped (1:
-    one UPDATE, was a read first), the token (2: cold), the customer's message (1: its template is the process's
-    copy, every event's read once), notifications to the owner (3: the recipient with preferences, memberships and
-    reveals in one query, the privacy policy (cold; its ladder and tree are the copies of every level and department
-    routing reads), the rows with their in-app notices in one statement), the decision's event (1: held, written at
-    the end), the list rows (1) and the savepoint pair (2)."""
+    An appeal decision: 14 (was 15, 18 before, 24 before the tenth session): the appeal locked with its case and the
+    case's owner (1), its queue and the officer's memberships (2), the decision's UPDATE (1), the token (2: cold), the
+    customer's message (1: its template is the process's copy, every event's read once), notifications to the owner
+    (3: the recipient with preferences, memberships and reveals in one query, the privacy policy (cold; its ladder and
+    tree are the copies of every level and department routing reads), the rows with their in-app notices in one
+    statement), the decision's event and the office's clock stopped (1: held, written at the end in one statement;
+    the stop was an UPDATE of its own), the list rows (1) and the savepoint pair (2)."""
     with_form(make_step())
     c = register(agent, org)
     first_response(agent, c)
@@ -409,7 +419,7 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
         FLOW.verification,
         {"outcome": "valid", "explanation": "", "duplicate_reference": ""},
     )
-    assert COUNTS["verification"] <= 17  # the case's answers not read: the step's condition tests its priority
+    assert COUNTS["verification"] <= 12  # the case's answers not read: the step's condition tests its priority
     run = CustomStepRun.objects.get(case=c)
     task = run_task(run)
     assert posted("claim custom step", quality_engineer, task_url(task, "assign")) <= 10
@@ -417,7 +427,7 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
         posted(
             "custom step", quality_engineer, task_url(task, "execute"), {"answer_legal_ok": "yes", "note": "Checked."}
         )
-        <= 18
+        <= 15
     )
     open_appeals(org)
     cx = officer()
@@ -428,5 +438,5 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
             "appeal decision",
             lambda: appeal_decide(appeal=appeal, actor=cx, decision=AppealDecision.UPHELD, text="Upheld."),
         )
-        <= 15
+        <= 14
     )
