@@ -27,7 +27,15 @@ from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
 from complaints.services.assignment import may_manage
-from complaints.services.held_rows import created_here, held_rows, is_created_here, saves_held
+from complaints.services.held_rows import (
+    DRAWN_TASK_IDS,
+    created_here,
+    created_notes,
+    held_rows,
+    ids_drawn_with_lock,
+    is_created_here,
+    saves_held,
+)
 from flows.task_pages import step_form_view, task_view
 from web import assignment
 
@@ -369,15 +377,25 @@ class SavedStartActivation(StartViewActivation):
         # seen by no other until it commits: nothing to lock (viewflow's lock is a savepoint and a
         # SELECT … FOR UPDATE); its lock scope still runs what waits for the lock's release.
         unseen = is_created_here(self.process)
-        with (
-            transaction.atomic(savepoint=False),
-            lock.lock_scope(_not_locked, self.flow_class, self.process.pk)
-            if unseen
-            else self.flow_class.lock(self.process.pk),
-        ):
-            self.complete()
-            flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
-            self.activate_next()
+        held = held_rows()
+        notes = created_notes(type(self.process), self.process.pk) if unseen else None
+        drawn = notes.pop(DRAWN_TASK_IDS, []) if notes is not None else []
+        # The walk's tasks take the ids drawn with the reference number (services.intake), as a
+        # step's walk takes those its lock drew (flows/lock.py).
+        with ids_drawn_with_lock(self.process.pk, drawn) if drawn else nullcontext():
+            if unseen and held is not None:
+                # Its start task is written with the walk's other tasks, as a side process's is
+                # (NewProcessStartActivation): no other transaction adds a task to the new process.
+                held.hold(self.task)
+            with (
+                transaction.atomic(savepoint=False),
+                lock.lock_scope(_not_locked, self.flow_class, self.process.pk)
+                if unseen
+                else self.flow_class.lock(self.process.pk),
+            ):
+                self.complete()
+                flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.activate_next()
 
 
 def _not_locked(flow_class: Any, process_pk: Any) -> Any:

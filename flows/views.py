@@ -89,8 +89,10 @@ class IntakeView(FormLayoutMixin, mixins.TaskSuccessUrlMixin, mixins.TaskViewTem
         # One transaction: if triage cannot run (configuration incomplete), nothing is kept.
         # Kept files ticked for a file question answer it (form.add_kept_answers); the others
         # are the form's attachments. One transition: configuration read once, list rows once.
+        # It is viewflow's transaction around the start page's POST (no savepoint of its own):
+        # nothing here catches an error, so any error rolls the whole registration back.
         kept = [row for row in form.cleaned_data.get("kept") or [] if not row.question]
-        with one_transition():
+        with one_transition(savepoint=False):
             complaint = intake.complaint_register(
                 complaint=self.request.activation.process,
                 data=form.cleaned_data,

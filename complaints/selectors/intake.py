@@ -11,11 +11,15 @@ from complaints.rules.names import person_name
 
 def triage_outcome(complaint: Complaint) -> dict[str, str]:
     """Returns what the agent is told after registering: priority, level and handling department,
-    and who was alerted (a P0's alert list; "" when nobody)."""
+    and who was alerted (a P0's alert list; "" when nobody). Triage alerts only at a priority that
+    alerts (services.triage.p0_alert), so a complaint just registered at another has no alert to read."""
+    alerts = complaint.priority is not None and complaint.priority.alert
     alerted = (
         Notification.objects.filter(complaint=complaint, event=NotificationEvent.P0_ALERT)
         .select_related("recipient")
         .order_by("pk")
+        if alerts
+        else Notification.objects.none()
     )
     names = list(dict.fromkeys(person_name(row.recipient) for row in alerted if row.recipient is not None))
     return {

@@ -8,7 +8,7 @@ batches with a conditional update and acts by kind: warn, breach (a level clock 
 the escalation service), pass a collaboration request on, remind and re-arm.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, time, timedelta
@@ -52,7 +52,7 @@ from complaints.selectors.routing import level_clock, levels_by_id
 from complaints.services.customer import customer_notify
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
-from complaints.services.held_rows import held_rows
+from complaints.services.held_rows import created_notes, held_rows
 from complaints.services.notify import Notice, notify_event, notify_many
 from complaints.services.urgency import urgency_refresh
 
@@ -97,6 +97,8 @@ def complaint_clocks_sync(*, complaint: Complaint, now: datetime | None = None) 
     if waiting and complaint.pk in waiting:  # the response's answering, in the statement that reads
         level_id, at = waiting.pop(complaint.pk)
         rows = _answered_and_read(complaint=complaint, level_id=level_id, at=at, rows=rows)
+    elif _kinds_of_new(complaint.pk) == set():
+        rows = []  # registered by this transition, which has started none of its clocks yet: it has none
     running: dict[str, Clock] = {}
     answered: set[str] = set()
     kept: set[datetime] = set()  # promises already answered: the same promise does not run again
@@ -180,6 +182,7 @@ def _write_at_once(
     runs before the INSERT, one open clock per kind), elsewhere (and where there is only one
     statement to send) one UPDATE, one per warning and one INSERT. Nothing is sent for a part with
     nothing to do. Returns how many warnings moved."""
+    _noted(starts)
     if connection.vendor != "postgresql" or bool(stops) + len(warnings) + bool(starts) < 2:
         _stop_all(stops, now)
         moved = sum(Clock.objects.filter(pk=pk, warned_at__isnull=True).update(warn_at=at) for pk, at in warnings)
@@ -234,6 +237,24 @@ def _clock_columns() -> tuple[str, str]:
 def _clock_values(clock: Clock) -> list[Any]:
     """A new clock's values for _clock_columns, as Django would save them."""
     return [field.get_db_prep_save(field.pre_save(clock, True), connection) for field in _clock_fields()]
+
+
+def _kinds_of_new(complaint_id: Any) -> set[str] | None:
+    """For a complaint this transition registered (held_rows.created_here): the kinds of the clocks it
+    has, which are those this transition started (`_noted` as they start; no other transaction sees
+    the complaint before this one commits), so the clocks it has none of need not be looked for.
+    None for any other complaint, whose clocks are read."""
+    notes = created_notes(Complaint, complaint_id)
+    return None if notes is None else notes.setdefault("clock_kinds", set())
+
+
+def _noted(clocks: Iterable[Clock]) -> None:
+    """Notes the kinds of clocks about to be started for a complaint this transition registered
+    (`_kinds_of_new`; noted before the INSERT: a kind noted and not written only costs a read)."""
+    for clock in clocks:
+        kinds = _kinds_of_new(clock.complaint_id) if clock.complaint_id is not None else None
+        if kinds is not None:
+            kinds.add(clock.kind)
 
 
 # Complaint id → (its level's id, the time) of a response whose answering waits for the sync.
@@ -396,6 +417,8 @@ def _replace(
     """Keeps the open clock of (kind, subject) if its times are unchanged, else stops it and (with
     a due time) starts a new one. `new`: the subject was just created and has no clock to look
     for; `current`: the open clock, if the caller has just read it. Returns the running clock, if any."""
+    if due is not None:
+        _noted([Clock(complaint=complaint, kind=kind)])
     if current is LOOK and due is None:  # the subject's clock ends: one UPDATE stops it, nothing read first
         if not new:
             _stop_where(models.Q(complaint=complaint, kind=kind, subject=subject), now)
@@ -476,10 +499,14 @@ def complaint_task_clocks_sync(
     their statement: `_stop_where`). Returns how many clocks started or stopped (a held stop: 0)."""
     now = now or timezone.now()
     level = _level(complaint)
+    kinds = _kinds_of_new(complaint.pk)
+    if open_clocks is None and kinds is not None and Clock.Kind.TASK not in kinds:
+        open_clocks = []  # registered by this transition, which has started none of its step clocks
     if open_clocks is None and not _step_limits(complaint, level):
         return _stop_where(models.Q(complaint=complaint, kind=Clock.Kind.TASK), now)
     stops, starts = _task_clocks_plan(complaint=complaint, now=now, open_clocks=open_clocks, level=level)
     _stop_all(stops, now)
+    _noted(starts)
     Clock.objects.bulk_create(starts)
     return len(stops) + len(starts)
 

@@ -27,6 +27,7 @@ from complaints.selectors.routing import departments_by_id, levels_by_id
 from complaints.services.attachments import attachment_add
 from complaints.services.errors import Refused, require_handler
 from complaints.services.events import event_record
+from complaints.services.held_rows import held_rows
 from complaints.services.notify import (
     in_language,
     notification_enqueue,
@@ -134,12 +135,17 @@ def customer_link_issue(*, complaint: Complaint, actor: Any = None, now: datetim
         return None
     now = now or timezone.now()
     raw = secrets.token_urlsafe(32)
-    CustomerLink.objects.create(
+    link = CustomerLink(
         complaint=complaint,
         token_hash=token_hash(raw),
         created_by=actor,
         expires_at=now + timedelta(days=portal.link_valid_days),
     )
+    held = held_rows()
+    if held is not None:
+        held.hold(link)  # written with the transition's other rows (any read of the links writes it first)
+    else:
+        link.save()
     getattr(complaint, "_prefetched_objects_cache", {}).pop("customer_links", None)  # kept ones are stale now
     return signing.Signer(salt=SALT).sign(raw)
 

@@ -4,9 +4,10 @@ viewflow writes each node a walk through the flow passes three times: an INSERT 
 INSERT of its "previous" link, an UPDATE when the node completes; a registration passes five nodes
 before its first human task, a step's form two to six. And each timeline event is an INSERT of its
 own (six in a registration). Inside one transition (`one_transition`) the flows' nodes
-(`flows/nodes.py`) and `event_record` hold these rows instead: a task gets its id at once (drawn
-from the table's sequence, eight at a time), an event when it is written (`event_record(...,
-at_once=True)` for a caller that needs its id now); later saves of a held task change only the
+(`flows/nodes.py`), `event_record` and the customer's tracking link (services.customer) hold these
+rows instead: a task gets its id at once (drawn from the table's sequence, eight at a time), an
+event or a link when it is written (`event_record(..., at_once=True)` for a caller that needs its
+id now); later saves of a held task change only the
 object, and everything held is written when the transition ends, in its final state, in one
 statement (an INSERT per table and the complaints' UPDATEs, each a part of one WITH). Nothing can
 read a held row before it is written: any statement that names a held table, from any code, first
@@ -47,14 +48,18 @@ from django.db.models.constants import OnConflict
 from django.db.models.signals import post_save
 from viewflow.workflow.models import Process, Task
 
-from complaints.models import ComplaintEvent, CustomerContact, Escalation
+from complaints.models import ComplaintEvent, CustomerContact, CustomerLink, Escalation
 
-# Written in this order; the events last (their ids come back from the statement). An escalation's
-# and a contact's row are held only with an id drawn under the case's lock (services.escalation).
-HELD_MODELS: tuple[type[Model], ...] = (Task, Escalation, CustomerContact, ComplaintEvent)
+# Written in this order; the ids of a customer's link and of the events come back from the statement.
+# An escalation's and a contact's row are held only with an id drawn under the case's lock
+# (services.escalation).
+HELD_MODELS: tuple[type[Model], ...] = (Task, Escalation, CustomerContact, CustomerLink, ComplaintEvent)
 TASK_LINK: Any = Task.previous.through  # a task's "previous" row
 TASKS_TABLE = Task._meta.db_table
 IDS_AT_ONCE = 8  # ids drawn per model and query; the unused ones are left as a gap in the sequence
+# The key of `created_notes` under which a new process keeps the task ids drawn for its walk before
+# its row existed (a registration's, with its reference number: services.intake); its start takes them.
+DRAWN_TASK_IDS = "task_ids"
 _SEQUENCES: dict[type[Model], str] = {}
 
 
@@ -70,7 +75,8 @@ class HeldRows:
         self.links: list[tuple[int, int]] = []
         self.ids: dict[type[Model], list[int]] = {model: [] for model in HELD_MODELS}
         self.writing = False
-        self.created: set[tuple[type[Model], Any]] = set()  # created_here
+        # created_here: (model, pk) → what services note of the row until the transition ends
+        self.created: dict[tuple[type[Model], Any], dict[str, Any]] = {}
         # (a complaint's or a written task's model, its pk) → its columns' values, to UPDATE; the tasks
         # whose saves were held, to announce when written.
         self.updates: dict[tuple[type[Model], Any], dict[str, Any]] = {}
@@ -182,7 +188,8 @@ class HeldRows:
             update.add_update_values(values)
             parts.append(update.get_compiler("default").as_sql())
         parts += [_stops_sql(model, held_stops) for model, held_stops in stops.items()]
-        returning: list[Any] = []  # the rows whose ids the statement returns (the events')
+        returning: list[list[Any]] = []  # per part that returns ids, its rows (links', events')
+        returns: list[int] = []  # which parts those are
         for model, held in rows.items():
             for row in held:
                 row.__dict__.pop("save")
@@ -193,7 +200,8 @@ class HeldRows:
                 fields = [f for f in opts.concrete_fields if ids_given or not f.primary_key]
                 parts.append(insert_sql(model, held, fields, returning=None if ids_given else opts.pk))
                 if not ids_given:
-                    returning = held
+                    returns.append(len(parts) - 1)
+                    returning.append(held)
             if model is Task and links:
                 link_rows = [TASK_LINK(from_task_id=new, to_task_id=old) for new, old in links]
                 fields = [f for f in TASK_LINK._meta.concrete_fields if not f.primary_key]
@@ -201,12 +209,16 @@ class HeldRows:
         self.writing = True
         try:
             with connection.cursor() as cursor:
-                cursor.execute(*_one_statement(parts, returns=bool(returning)))
-                ids = [row[0] for row in cursor.fetchall()] if returning else []
+                cursor.execute(*_one_statement(parts, returns=returns))
+                ids: list[list[Any]] = [[] for _part in returns]
+                for row in cursor.fetchall() if returns else []:
+                    part, pk = row if len(parts) > 1 else (0, row[0])  # one part: its own INSERT's ids
+                    ids[part].append(pk)
         finally:
             self.writing = False
-        for row, pk in zip(returning, ids, strict=True):
-            row.pk = pk
+        for part_rows, part_ids in zip(returning, ids, strict=True):
+            for row, pk in zip(part_rows, part_ids, strict=True):
+                row.pk = pk
         for model, held in rows.items():  # as save() would have announced them (the lists' rows follow tasks)
             for row in held:
                 row._state.adding, row._state.db = False, "default"
@@ -361,18 +373,20 @@ def insert_sql(
     return statement[0], tuple(statement[1])
 
 
-def _one_statement(parts: list[tuple[str, tuple[Any, ...]]], *, returns: bool) -> tuple[str, tuple[Any, ...]]:
+def _one_statement(parts: list[tuple[str, tuple[Any, ...]]], *, returns: list[int]) -> tuple[str, tuple[Any, ...]]:
     """The parts as one statement: each a data-modifying WITH of its own, which PostgreSQL runs
     to completion whether read or not, all on one snapshot (none reads another's rows; the foreign
-    keys are checked at commit). The last part is the one that returns ids, if one does."""
+    keys are checked at commit). The parts numbered in `returns` return their rows' ids, each id in
+    a row (n, id): n says which of them, each part's ids in the order of its rows. A single part is
+    sent as it is (its INSERT returns its ids alone)."""
     if len(parts) == 1:
         return parts[0]
     names = [f"held_{n}" for n in range(len(parts))]
     withs = ", ".join(f"{name} AS ({text})" for name, (text, _) in zip(names, parts, strict=True))
     # Django's compiled SQL and our own names; the values are parameters.
-    tail = f"SELECT * FROM {names[-1]}" if returns else "SELECT 1 WHERE false"  # noqa: S608
+    tail = " UNION ALL ".join(f"SELECT {n}, * FROM {names[part]}" for n, part in enumerate(returns))  # noqa: S608
     params = tuple(param for _, part_params in parts for param in part_params)
-    return f"WITH {withs} {tail}", params
+    return f"WITH {withs} {tail or 'SELECT 1 WHERE false'}", params
 
 
 _HELD: ContextVar[HeldRows | None] = ContextVar("redress_held_rows", default=None)
@@ -388,13 +402,21 @@ def created_here(instance: Model) -> None:
     transition commits no other transaction sees the row, so nobody else can lock or change it."""
     held = _HELD.get()
     if held is not None:
-        held.created.add((type(instance), instance.pk))
+        held.created.setdefault((type(instance), instance.pk), {})
 
 
 def is_created_here(instance: Model) -> bool:
     """Whether this transition inserted the row (`created_here`); False where rows are not held."""
     held = _HELD.get()
     return held is not None and (type(instance), instance.pk) in held.created
+
+
+def created_notes(model: type[Model], pk: Any) -> dict[str, Any] | None:
+    """For a row of `model` this transition inserted (`created_here`): what services note of it while
+    the transition lasts, as facts no other transaction can change before it commits (which kinds of
+    clocks a new complaint has: services.clocks). None for any other row, or where rows are not held."""
+    held = _HELD.get()
+    return None if held is None else held.created.get((model, pk))
 
 
 @contextmanager

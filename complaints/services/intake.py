@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
 
 from complaints.choices import EventKind, Stage
 from complaints.models import Complaint, Department, ReferenceCounter
@@ -18,7 +19,14 @@ from complaints.services.attachments import attachment_add
 from complaints.services.emotion import emotion_change, emotion_change_record
 from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
-from complaints.services.held_rows import created_here
+from complaints.services.held_rows import (
+    DRAWN_TASK_IDS,
+    IDS_AT_ONCE,
+    created_here,
+    created_notes,
+    held_rows,
+    sequence_of,
+)
 from complaints.services.intake_forms import answers_store
 from complaints.services.learning import suggestion_record
 
@@ -40,25 +48,35 @@ def reference_numbers(*, prefix: str, year: int, count: int = 1) -> int:
     "nothing was registered", not "something was deleted"). On SQLite (`make run`), which writes
     one transaction at a time anyway, the counter row is locked until commit and there are no gaps.
     """
+    return _numbers_drawn(prefix=prefix, year=year, count=count)[0]
+
+
+def _numbers_drawn(*, prefix: str, year: int, count: int = 1, task_ids: int = 0) -> tuple[int, list[int]]:
+    """`reference_numbers`, and on PostgreSQL `task_ids` ids of the task table drawn by the same
+    statement (none elsewhere). Returns the first number and the ids."""
     if connection.vendor != "postgresql":
         with transaction.atomic():
             ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
             counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
             counter.last += count
             counter.save(update_fields=["last"])
-        return counter.last - count + 1
+        return counter.last - count + 1, []
     name = reference_sequence(prefix=prefix, year=year)
     # One query draws, if the sequence exists (to_regclass: NULL when it does not, and the draw of
-    # NULL is NULL); the year's first registration creates it, then draws.
+    # NULL is NULL); the year's first registration creates it, then draws. The task ids, if asked
+    # for, are drawn by the same statement (each draw of a sequence is its own: the reference's
+    # sequence and its guarantee are the same with or without them).
+    ids = ", ARRAY(SELECT nextval(%s) FROM generate_series(1, %s))" if task_ids else ""
     draw = (
-        "SELECT setval(seq, nextval(seq) + %s - 1) FROM to_regclass(%s) AS seq"
+        f"SELECT setval(seq, nextval(seq) + %s - 1){ids} FROM to_regclass(%s) AS seq"  # noqa: S608 (our text; values are parameters)
         if count > 1
-        else "SELECT nextval(to_regclass(%s))"
+        else f"SELECT nextval(to_regclass(%s)){ids}"
     )
-    params: list[str | int] = [count, name] if count > 1 else [name]
+    also: list[str | int] = [sequence_of(Task), task_ids] if task_ids else []
+    params: list[str | int] = [count, *also, name] if count > 1 else [name, *also]
     with connection.cursor() as cursor:
         cursor.execute(draw, params)
-        last_drawn = cursor.fetchone()[0]
+        last_drawn, *drawn = cursor.fetchone()
         for attempt in (1, 2):
             if last_drawn is not None:
                 break
@@ -72,14 +90,17 @@ def reference_numbers(*, prefix: str, year: int, count: int = 1) -> int:
                 if attempt == 2:
                     raise
             cursor.execute(draw, params)
-            last_drawn = cursor.fetchone()[0]
-    return last_drawn - count + 1
+            last_drawn, *drawn = cursor.fetchone()
+    return last_drawn - count + 1, list(drawn[0]) if drawn else []
 
 
-def reference_next(*, year: int) -> str:
-    """Draws the next reference for the year (see `reference_numbers` for gaps and locking)."""
+def reference_next(*, year: int, task_ids: int = 0) -> tuple[str, list[int]]:
+    """Draws the next reference for the year (see `reference_numbers` for gaps and locking) and, on
+    PostgreSQL, `task_ids` ids of the task table in the same statement (a registration's: its walk's
+    tasks take them, held_rows.DRAWN_TASK_IDS). Returns the reference and the ids."""
     prefix = process_settings().reference_prefix
-    return format_reference(prefix=prefix, year=year, number=reference_numbers(prefix=prefix, year=year))
+    number, ids = _numbers_drawn(prefix=prefix, year=year, task_ids=task_ids)
+    return format_reference(prefix=prefix, year=year, number=number), ids
 
 
 def complaint_register(
@@ -111,7 +132,12 @@ def complaint_register(
     complaint.owner = receiver
     complaint.department = department
     complaint.stage = Stage.INTAKE
-    complaint.reference = reference_next(year=timezone.localtime(complaint.received_at).year)
+    # Inside a transition that holds rows, the statement that draws the reference also draws the
+    # ids of the tasks the complaint's start will hold, as the flows' lock does for a step's walk
+    # (flows/lock.py): the complaint is new, no other transaction adds a task to it before this one
+    # commits, so ids drawn before its row exists keep its tasks in order.
+    year = timezone.localtime(complaint.received_at).year
+    complaint.reference, task_ids = reference_next(year=year, task_ids=IDS_AT_ONCE if held_rows() else 0)
     # The customer's words are scored before the INSERT, which stores the reading with the rest.
     emotion = emotion_change(complaint=complaint, text=complaint.customer_words)
     if emotion is not None and emotion.changed:
@@ -119,6 +145,9 @@ def complaint_register(
             setattr(complaint, field, value)
     complaint.save()
     created_here(complaint)
+    notes = created_notes(Complaint, complaint.pk)
+    if notes is not None and task_ids:
+        notes[DRAWN_TASK_IDS] = task_ids  # for flows.nodes.SavedStartActivation
     event_record(
         complaint=complaint,
         kind=EventKind.REGISTERED,

@@ -641,6 +641,7 @@ NOT_DOORS: dict[str, str] = {
             "held_rows.held_rows",
             "held_rows.created_here",
             "held_rows.is_created_here",
+            "held_rows.created_notes",
             "held_rows.rows_held",
             "held_rows.ids_drawn_with_lock",
             "held_rows.sequence_of",
