@@ -263,10 +263,11 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     Since the step clocks a walk stops as its tasks enter their stages, and an action's clock when the action ends,
     are one part of the held rows' statement (complaints/services/held_rows.py hold_stop; each was an UPDATE of its
     own): first response 12 (was 13), verification 10 (12), root cause 14 (15), permanent actions 11 (12),
-    effectiveness 12 (13), an action done 14 (15), an action verified 12 (13).
+    effectiveness 12 (13), an action done 14 (15), an action verified 12 (13). Since the configuration's token
+    comes with the session's statement (complaints.selectors.once.token_read_ahead), every page one fewer again.
 
-    The first response, 12: the session, read with its user (1: config.sessions; written only when it changed or
-    its idle renewal is due, config.middleware.SessionRenewalMiddleware), the configuration's token (1: the
+    The first response, 11: the session, read with its user and the configuration's token (1: config.sessions;
+    written only when it changed or its idle renewal is due, config.middleware.SessionRenewalMiddleware; the
     user's memberships and model permissions are the process's configuration copy, complaints.auth), the URL's
     process row with whether the URL's task fits it and is the user's or in their queue (1, flows/middleware.py),
     the lock's transaction (2 here, BEGIN/COMMIT in production), the lock, whose statement also draws the walk's
@@ -276,28 +277,28 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
     case's UPDATE, the finished task's UPDATE, the new tasks, their links and the events, the step clocks stopped as
     the next task enters its stage, complaints/services/held_rows.py), the list rows (1: one statement).
 
-    The others differ by what is theirs: verification 10 (its clocks, no contact; its two new tasks entering their
-    stages stop the step clocks once, in the held rows' statement); containment 15 (its action and
+    The others differ by what is theirs: verification 9 (its clocks, no contact; its two new tasks entering their
+    stages stop the step clocks once, in the held rows' statement); containment 14 (its action and
     the owner's department, its clock read, and the join's first arrival, read in one query with its task and link
-    held, flows/nodes.py Join); root cause 15 (the analysis and its causes read and saved: 3, the join's second
+    held, flows/nodes.py Join); root cause 13 (the analysis and its causes read and saved: 3, the join's second
     arrival: its read, then its UPDATE written with the held rows; the next step's assignment rule names the root
-    cause's performer: the finished task being executed, complaints/selectors/assignment.py) 14; permanent actions 11;
-    effectiveness 12 (the gate decides on the statuses its step just judged, under the same lock; the
-    confirmation step's rule reads the case owner); customer confirmation 15 (its contact and both answered-clock
+    cause's performer: the finished task being executed, complaints/selectors/assignment.py); permanent actions 10;
+    effectiveness 11 (the gate decides on the statuses its step just judged, under the same lock; the
+    confirmation step's rule reads the case owner); customer confirmation 14 (its contact and both answered-clock
     UPDATEs, the actions' statuses, the follow-up clock replaced in one statement; the level's regional bounds are
-    read with the ladder's); follow-up 11 (was 13: the end of the flow asks whether any task is open without writing
+    read with the ladder's); follow-up 10 (was 13: the end of the flow asks whether any task is open without writing
     the held rows first, judging the held tasks in memory, and the process's status is written with the held rows).
 
     The analysis's and the actions' cards on the complaint page (web/quality.py), each opened first as anyone
-    posting it has: the 5W2H the first time 15 (the request and the page's checks: session, token, the complaint,
-    its visibility and whether the user handles it: 5; the service's own handler check, the analysis locked,
+    posting it has: the 5W2H the first time 14 (the request and the page's checks: session with the token, the
+    complaint, its visibility and whether the user handles it: 4; the service's own handler check, the analysis locked,
     created (one INSERT that leaves a row created meanwhile as it is, was get_or_create's read, savepoint pair
     and INSERT) and locked again, its UPDATE, the answered clocks, the event, the list rows, the savepoint pair);
-    a cause 13; an action planned 15 (its causes come with their analysis from the form's choices, so the check
-    that each is this complaint's reads nothing; a new action has no clock to stop); an action done 14 and an action
-    verified 12 (the action's clock stopped with the event, in the held rows' statement).
+    a cause 12; an action planned 14 (its causes come with their analysis from the form's choices, so the check
+    that each is this complaint's reads nothing; a new action has no clock to stop); an action done 13 and an action
+    verified 11 (the action's clock stopped with the event, in the held rows' statement).
 
-    A claim through the queue page: 10–13: the session with its user, the token and the scope's row (3), the lock's
+    A claim through the queue page: 9–12: the session with its user and the token, and the scope's row (2), the lock's
     transaction and the lock (3), the task (1), the claim's conditional UPDATE, its list row and its event (3); a
     colleague outside the case's departments, cold, reads their memberships and the department tree and the
     token once more at the end (3)."""
@@ -310,7 +311,7 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.first_response,
             {"channel": "phone", "summary": "Sorry.", "promise": "Call back", "promised_by": later()},
         )
-        <= 12
+        <= 11
     )
     assert (
         step(
@@ -320,30 +321,30 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.verification,
             {"outcome": "valid", "explanation": "", "duplicate_reference": ""},
         )
-        <= 10
+        <= 9
     )
-    assert COUNTS["claim verification"] <= 13
+    assert COUNTS["claim verification"] <= 12
     assert (
-        step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 15
+        step("containment", agent, c, FLOW.containment, {"description": "Door replaced at home.", "cost": "120"}) <= 14
     )
-    assert COUNTS["claim containment"] <= 10
+    assert COUNTS["claim containment"] <= 9
     # The analysis and the actions' cards on the complaint page (web/quality.py), each a POST, whole.
-    assert posted("5W2H (page)", quality_engineer, page(c, "problem/", quality_engineer), FIVE_W_TWO_H) <= 15
+    assert posted("5W2H (page)", quality_engineer, page(c, "problem/", quality_engineer), FIVE_W_TWO_H) <= 14
     cause = cause_data("method", "No corner guards in the packing SOP.")
-    assert posted("cause (page)", quality_engineer, page(c, "causes/add/", quality_engineer), cause) <= 13
-    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 14
+    assert posted("cause (page)", quality_engineer, page(c, "causes/add/", quality_engineer), cause) <= 12
+    assert step("root cause", quality_engineer, c, FLOW.root_cause, {"description": "No corner guards."}) <= 13
     causes = list(c.root_cause.causes.all())
     planned = action_data(ActionKind.PERMANENT, "SOP requires corner guards.", causes)
-    assert posted("action planned (page)", quality_engineer, page(c, "actions/add/", quality_engineer), planned) <= 15
+    assert posted("action planned (page)", quality_engineer, page(c, "actions/add/", quality_engineer), planned) <= 14
     action = c.actions.get(kind=ActionKind.PERMANENT)
     done = {"status": ActionStatus.DONE, "evidence": "SOP v3 issued.", "seen_status": action.status}
     assert (
         posted(
             "action done (page)", quality_engineer, page(c, f"actions/{action.pk}/progress/", quality_engineer), done
         )
-        <= 14
+        <= 13
     )
-    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 11
+    assert step("permanent actions", quality_engineer, c, FLOW.permanent_actions, {"note": ""}) <= 10
     verified = {"effective": "yes", "evidence": "30 checked."}
     assert (
         posted(
@@ -352,9 +353,9 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             page(c, f"actions/{action.pk}/verify/", quality_engineer),
             verified,
         )
-        <= 12
+        <= 11
     )
-    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 12
+    assert step("effectiveness", quality_engineer, c, FLOW.effectiveness, {"note": "30 deliveries checked."}) <= 11
     assert (
         step(
             "customer confirmation",
@@ -363,12 +364,12 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
             FLOW.customer_confirmation,
             {"outcome": "confirmed", "channel": "phone", "note": "Happy now."},
         )
-        <= 15
+        <= 14
     )
     wait = open_task(c, FLOW.follow_up_wait)
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
         workflow_timers_fire()
-    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 11
+    assert step("follow-up", agent, c, FLOW.follow_up, {"satisfaction": "5", "comment": "Quick and polite."}) <= 10
     c.refresh_from_db()
     assert (
         measured("reopen", lambda: complaint_reopen(complaint=c, actor=agent, reason="It came back.")) <= 9
@@ -376,9 +377,10 @@ def test_each_step_form_and_claim_through_its_page(org: Any, agent: Any, quality
 
 
 def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engineer: Any) -> None:
-    """A custom step's form through its page: 15 (18 before h/custom2, 39 on main before, 62 before the tenth session):
-    the request (3: the session with its user, the token, the scope's run row read with its case's row and whether the
-    task fits and is the user's or in their queue, as a step of the complaint's own flow reads it: flows/middleware.py),
+    """A custom step's form through its page: 14 (18 before h/custom2, 39 on main before, 62 before the tenth session):
+    the request (2: the session with its user and the token, the scope's run row read with its case's row and whether
+    the task fits and is the user's or in their queue, as a step of the complaint's own flow reads it:
+    flows/middleware.py),
     the side flow's lock's transaction and lock (3), its task read with its process, the run, its case, step and form
     version (1: the service takes the run as the page read it under the lock, and the task being executed, instead of
     locking and reading both again), the form's fields (1), the service (1: the answers, one row per answer; the run's
@@ -391,10 +393,10 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
     written in one statement (1: the run, the tasks, their links and saves, the events, the stage, the run's process
     finishing, and the clocks stopped: the run's own and the step clocks, once however many tasks enter a stage; they
     were three UPDATEs: complaints/services/held_rows.py hold_stop), the list rows (1).
-    Its claim: 10 (was 14: the case's row read with the run's, the URL's task in the user's queue answering visibility
+    Its claim: 9 (was 14: the case's row read with the run's, the URL's task in the user's queue answering visibility
     without asking the case's tasks, so without the user's model permissions, cold here, and the token again at the
-    end). The verification before it, which starts the custom step: 12 (17 cold before h/custom2, 24 before that; the
-    same cold as warm now): the request (3), the lock's transaction and lock (3), its task (1), the clocks answered
+    end). The verification before it, which starts the custom step: 11 (17 cold before h/custom2, 24 before that; the
+    same cold as warm now): the request (2), the lock's transaction and lock (3), its task (1), the clocks answered
     (1), the run's process and row (2), everything held in one statement (1: the side process's tasks take the ids the
     lock drew, its new run has no clock to stop, and the point's Switch takes the move from the runs just started
     instead of reading them), the list rows (1). The steps, their conditions and limits and their published form
@@ -419,15 +421,15 @@ def test_a_custom_step_and_an_appeal_decision(org: Any, agent: Any, quality_engi
         FLOW.verification,
         {"outcome": "valid", "explanation": "", "duplicate_reference": ""},
     )
-    assert COUNTS["verification"] <= 12  # the case's answers not read: the step's condition tests its priority
+    assert COUNTS["verification"] <= 11  # the case's answers not read: the step's condition tests its priority
     run = CustomStepRun.objects.get(case=c)
     task = run_task(run)
-    assert posted("claim custom step", quality_engineer, task_url(task, "assign")) <= 10
+    assert posted("claim custom step", quality_engineer, task_url(task, "assign")) <= 9
     assert (
         posted(
             "custom step", quality_engineer, task_url(task, "execute"), {"answer_legal_ok": "yes", "note": "Checked."}
         )
-        <= 15
+        <= 14
     )
     open_appeals(org)
     cx = officer()

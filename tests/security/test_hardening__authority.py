@@ -648,6 +648,7 @@ NOT_DOORS: dict[str, str] = {
             "held_rows.saves_held",
             "held_rows.read_under_lock",
             "held_rows.is_read_under_lock",
+            "held_rows.insert_sql",
             "inserts.insert_new",
             "appeal.appeal_queue",
             "appeal.may_decide",
