@@ -40,6 +40,7 @@ class SessionStore(DatabaseSessionStore):
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
         _READ_WITH_SESSION.set(None)  # a new request's store: nothing read yet
+        token_read_ahead(None)  # nor the configuration's number (a session read late in an earlier request)
 
     @classmethod
     def get_model_class(cls) -> Any:

@@ -110,3 +110,14 @@ def test_the_configuration_number_comes_with_the_session_and_stays_in_its_reques
         assert once.read_once("probe", lambda: 1, shared=True) == 1
     # read on its own first (no number carried over), then once more as the test's transaction settles it
     assert [q["sql"] for q in queries] == [once.TOKEN_SQL, once.TOKEN_SQL]
+
+
+def test_a_new_requests_session_store_forgets_a_number_an_earlier_request_read_late() -> None:
+    """A session first read after the request's configuration block ended (a middleware's last
+    look at it) leaves its number behind; the next request's store drops it before anything reads."""
+    from complaints.selectors import once
+    from config.sessions import SessionStore
+
+    once.token_read_ahead(12345)
+    SessionStore()
+    assert once._READ_AHEAD.get() is None
