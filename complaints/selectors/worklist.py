@@ -562,8 +562,9 @@ def tasks_search(tasks: QuerySet[Any], term: str, *, by_process: bool = False) -
         return tasks
     matching = _matching_pks(term)
     if by_process:
-        complaints = Complaint.objects.filter(pk__in=matching).order_by().values("pk")
-        return tasks.filter(process_id__in=case_processes(complaints))
+        if isinstance(matching, list):  # ids: as a query, for the union; a query of pks: as it is
+            matching = Complaint.objects.filter(pk__in=matching).order_by().values("pk")
+        return tasks.filter(process_id__in=case_processes(matching))
     return tasks.filter(case_id__in=matching)
 
 

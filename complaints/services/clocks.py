@@ -239,22 +239,30 @@ def _clock_values(clock: Clock) -> list[Any]:
     return [field.get_db_prep_save(field.pre_save(clock, True), connection) for field in _clock_fields()]
 
 
+# The key of held_rows.created_notes under which a new complaint keeps the kinds of its clocks.
+CLOCK_KINDS = "clock_kinds"
+
+
 def _kinds_of_new(complaint_id: Any) -> set[str] | None:
     """For a complaint this transition registered (held_rows.created_here): the kinds of the clocks it
     has, which are those this transition started (`_noted` as they start; no other transaction sees
     the complaint before this one commits), so the clocks it has none of need not be looked for.
     None for any other complaint, whose clocks are read."""
     notes = created_notes(Complaint, complaint_id)
-    return None if notes is None else notes.setdefault("clock_kinds", set())
+    return None if notes is None else notes.setdefault(CLOCK_KINDS, set())
+
+
+def _note_kind(complaint_id: Any, kind: str) -> None:
+    """Notes a kind of clock about to be started for a complaint this transition registered
+    (`_kinds_of_new`; noted before the INSERT: a kind noted and not written only costs a read)."""
+    kinds = _kinds_of_new(complaint_id) if complaint_id is not None else None
+    if kinds is not None:
+        kinds.add(kind)
 
 
 def _noted(clocks: Iterable[Clock]) -> None:
-    """Notes the kinds of clocks about to be started for a complaint this transition registered
-    (`_kinds_of_new`; noted before the INSERT: a kind noted and not written only costs a read)."""
     for clock in clocks:
-        kinds = _kinds_of_new(clock.complaint_id) if clock.complaint_id is not None else None
-        if kinds is not None:
-            kinds.add(clock.kind)
+        _note_kind(clock.complaint_id, clock.kind)
 
 
 # Complaint id → (its level's id, the time) of a response whose answering waits for the sync.
@@ -418,7 +426,7 @@ def _replace(
     a due time) starts a new one. `new`: the subject was just created and has no clock to look
     for; `current`: the open clock, if the caller has just read it. Returns the running clock, if any."""
     if due is not None:
-        _noted([Clock(complaint=complaint, kind=kind)])
+        _note_kind(complaint.pk, kind)
     if current is LOOK and due is None:  # the subject's clock ends: one UPDATE stops it, nothing read first
         if not new:
             _stop_where(models.Q(complaint=complaint, kind=kind, subject=subject), now)

@@ -84,7 +84,7 @@ ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true);\n"
 
 
 def _append(rows: list[AccessLog]) -> list[AccessLog]:
-    if connection.vendor != "postgresql" or connection.in_atomic_block or not batches_statements(connection.alias):
+    if connection.in_atomic_block or not batches_statements(connection.alias):  # (PostgreSQL's alone)
         return AccessLog.objects.bulk_create(rows)
     fields = [f for f in AccessLog._meta.concrete_fields if not f.primary_key]
     statement, params = insert_sql(AccessLog, rows, fields, returning=AccessLog._meta.pk)
