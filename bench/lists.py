@@ -5,7 +5,9 @@
 
 Run on a database filled by `seed_demo` and `bench_data`. Each page is requested through Django's
 test client (the whole middleware, view and template stack, in process: no network, no web
-server) as the given demo user, after two warm-up requests; per request the time spent in the
+server) as the given demo user, after warm-up requests (`--warmup`, 6 by default: PostgreSQL
+settles a prepared statement's plan on its sixth run, which a kept connection has long passed);
+per request the time spent in the
 database (every query, measured around the driver call) and the whole request are recorded, and
 p50/p95 printed with the page's query count. With `--explain DIR`, the slowest query of each page
 (the list's page query where there is one)
@@ -188,11 +190,11 @@ def paired(args: Any, user: Any, client: Client) -> None:
         if args.only and args.only not in name:
             continue
         runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
-        for run in range(args.runs + 2):
+        for run in range(args.runs + args.warmup):
             order = ("before", "after") if run % 2 else ("after", "before")
             for side in order:
                 figures = before(url) if side == "before" else measure(client, url)[0]
-                if run >= 2:  # warm-up
+                if run >= args.warmup:
                     runs[side].append(figures)
         cell = partial(paired_cell, runs)
         b, a = runs["before"][-1], runs["after"][-1]
@@ -216,6 +218,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--user", default="quality")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=6, help="Requests per page before measuring.")
     parser.add_argument("--only", default="", help="Measure only pages whose name contains this.")
     parser.add_argument("--explain", default="", help="Directory for the EXPLAIN (ANALYZE, BUFFERS) plans.")
     parser.add_argument("--queries", action="store_true", help="List each page's queries (last run) and their callers.")
@@ -247,10 +250,10 @@ def main() -> None:
             continue
         db_times, http_times, status, queries = [], [], 0, 0
         slowest: tuple[float, str, Any] = (0.0, "", None)
-        for run in range(args.runs + 2):
-            figures, timer = measure(client, url, keep_log=args.queries and run == args.runs + 1)
+        for run in range(args.runs + args.warmup):
+            figures, timer = measure(client, url, keep_log=args.queries and run == args.runs + args.warmup - 1)
             status, queries = figures["status"], figures["queries"]
-            if run >= 2:  # warm-up
+            if run >= args.warmup:
                 db_times.append(figures["db"])
                 http_times.append(figures["http"])
                 slowest = timer.slowest

@@ -20,8 +20,10 @@ from typing import Any
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from complaints.selectors.once import token_read_ahead
+from complaints.selectors.together import read_prepared
 
 # The user read with this request's session: (their id, the user object). Set on each load.
 _READ_WITH_SESSION: ContextVar[tuple[Any, Any] | None] = ContextVar("redress_session_user", default=None)
@@ -49,7 +51,12 @@ class SessionStore(DatabaseSessionStore):
         return Session
 
     def _get_session_from_db(self) -> Any:
-        row = super()._get_session_from_db()  # type: ignore[misc]  # with its user (config.models.SessionManager)
+        # Django's read (the session by its key, unexpired), with its user (config.models.
+        # SessionManager), as a prepared statement: every request asks it alike.
+        rows = self.model.objects.filter(session_key=self.session_key, expire_date__gt=timezone.now())
+        row = next(iter(read_prepared(rows[:1])), None)
+        if row is None:
+            self._session_key = None
         _READ_WITH_SESSION.set((row.user_id, row.user) if row is not None and row.user_id is not None else None)
         token_read_ahead(getattr(row, "config_token", None))
         return row

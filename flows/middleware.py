@@ -22,6 +22,7 @@ from complaints.selectors.common import (
     complaint_is_visible,
     tasks_of_members,
 )
+from complaints.selectors.together import read_prepared
 
 
 class FlowLockFailedMiddleware:
@@ -153,7 +154,7 @@ def complaint_of_url(
         if asks_mine:
             processes = processes.annotate(task_mine=Exists(task.filter(tasks_of_members(user))))
             columns = (*columns, "task_mine")
-    found = processes.values_list(*columns).first()
+    found = next(iter(read_prepared(processes.values_list(*columns)[:1])), None)  # every request alike: prepared
     if found is None or found[0] is None:
         return None
     values = dict(zip(columns, found, strict=True))

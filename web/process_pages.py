@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import django_filters
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template import Context, Template
 from django.utils.html import format_html
 from django.utils.translation import get_language
@@ -50,7 +50,7 @@ from complaints.selectors.privacy import contact_policy
 from complaints.selectors.quality import action_rows, analysis_rows, may_analyse, may_verify
 from complaints.selectors.routing import levels_by_id
 from complaints.selectors.steps import complaint_runs, run_rows, steps_by_point
-from complaints.selectors.together import read_together
+from complaints.selectors.together import read_prepared, read_together
 from complaints.selectors.worklist import attach_config, complaints_search
 from complaints.services.privacy import complaint_shown, list_seen
 from web import worklist
@@ -264,7 +264,14 @@ class ComplaintDetailView(DetailProcessView):
 
     def get_object(self, queryset: QuerySet[Any] | None = None) -> Any:
         if not hasattr(self, "_object_cache"):
-            complaint = super().get_object(queryset)
+            rows = (queryset if queryset is not None else self.get_queryset()).filter(
+                pk=self.kwargs.get(self.pk_url_kwarg)
+            )
+            # The complaint by its key, as every page asks it: a prepared statement (together).
+            complaint = next(iter(read_prepared(rows[:1])), None)
+            if complaint is None:
+                raise Http404
+            self._object_cache = complaint
             attach_config([complaint])
             contact_policy(self.request.user).reveals_read([complaint])
         return self._object_cache
@@ -304,7 +311,7 @@ class ComplaintDetailView(DetailProcessView):
         }
         if has_batch_facts(complaint):
             reads["batches"] = complaint.batch_investigations.all()
-        read_together(reads.values())
+        read_together(reads.values(), prepare=True)
         batches = list(reads.get("batches", []))
         analysis, actions = next(iter(reads["analysis"]), None), list(reads["actions"])
         tasks = list(reads["tasks"])

@@ -3,13 +3,24 @@
 A page that shows a complaint reads a dozen small things keyed by it (its tasks, events, clocks,
 contacts, notes…). Each is a cheap index read, but each is also a round trip: the request waits
 for PostgreSQL, PostgreSQL waits for the next statement, and on a busy machine each wait is a
-context switch or two. `read_together` sends the querysets' statements in one `execute` (psycopg's
-client-side binding, which Django uses unless `server_side_binding` is set, accepts several
-statements and returns one result set each) and fills each queryset's result cache from its own
-result set, through Django's own iterables: the same instances, `select_related` objects,
-annotations and converters as if each had been evaluated alone; `prefetch_related` lookups still
-run afterwards, as they would. Elsewhere (SQLite, server-side binding) each queryset is simply
-evaluated in turn.
+context switch or two. `read_together` sends the querysets' statements in one round trip
+(`statements_together`) and fills each queryset's result cache from its own result set, through
+Django's own iterables: the same instances, `select_related` objects, annotations and converters as
+if each had been evaluated alone; `prefetch_related` lookups still run afterwards, as they would.
+
+On PostgreSQL the statements travel together either way Django binds parameters: with client-side
+binding (Django's default) as one `execute` of the statements joined by ``;`` (the simple protocol
+returns one result set each); with server-side binding (`server_side_binding`, which Redress's
+settings turn on) in psycopg's pipeline mode, each statement its own Parse/Bind/Execute and one
+Sync for all. Either way the statements form one implicit transaction when no transaction is open.
+Elsewhere (SQLite) each is run in turn.
+
+With `prepare=True` (and server-side binding) the statements are prepared on the connection: parsed
+once, and after five runs PostgreSQL may keep one generic plan for each instead of planning it again
+(planning was most of the complaint page's database time at 1,000,000 complaints). Only reads whose
+best plan does not depend on their parameters' values ask for it: reads keyed by one complaint, yes;
+a list filtered by a user or a search pattern, no (a generic plan for a trigram search read every
+complaint: 5 ms → 470 ms at 1,000,000; bench/RESULTS.md).
 
 Django's query log counts such a batch as one query (one round trip); its SQL is every statement
 joined by ``;``."""
@@ -23,30 +34,92 @@ from django.db.models import QuerySet
 
 
 def batches_statements(alias: str) -> bool:
-    """Whether the connection can run several statements in one round trip."""
+    """Whether the connection can run several statements in one round trip (PostgreSQL's can)."""
+    return connections[alias].vendor == "postgresql"
+
+
+def binds_on_server(alias: str) -> bool:
+    """Whether the connection sends parameters apart from the statement (server-side binding: one
+    statement per execute; statements can be prepared)."""
     connection = connections[alias]
-    return connection.vendor == "postgresql" and not connection.settings_dict.get("OPTIONS", {}).get(
-        "server_side_binding"
-    )
+    return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
 
 
-def read_together(querysets: Iterable[QuerySet[Any]]) -> None:
+def statements_together(
+    alias: str, statements: list[tuple[str, list[Any]]], *, prepare: bool = False
+) -> list[list[tuple[Any, ...]]]:
+    """Runs the statements in order and returns each one's rows (an empty list for a statement that
+    returns none), in one round trip where the database allows it (`batches_statements`), else each
+    in turn; prepared with `prepare` where the connection binds on the server (see the module's
+    note). Django's query log and execute wrappers see one query, the statements joined by ``;``."""
+    connection = connections[alias]
+    if not statements:
+        return []
+    if not batches_statements(alias):
+        results = []
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall() if cursor.description else [])
+        return results
+    joined = ";\n".join(sql for sql, _ in statements)
+    every_param = [p for _, params in statements for p in params]
+    results = []
+    with connection.cursor() as cursor:
+        if not binds_on_server(alias):
+            cursor.execute(joined, every_param)
+            results.append(cursor.fetchall() if cursor.description else [])
+            while cursor.nextset():
+                results.append(cursor.fetchall() if cursor.description else [])
+            return results
+
+        def pipelined(sql: str, params: Any, many: bool, context: Any) -> None:
+            raw = context["cursor"].cursor.connection  # psycopg's connection
+            with connection.wrap_database_errors:
+                cursors = []
+                with raw.pipeline():
+                    for statement, statement_params in statements:
+                        each = raw.cursor()
+                        each.execute(statement, statement_params, prepare=prepare or None)
+                        cursors.append(each)
+                results.extend(each.fetchall() if each.description else [] for each in cursors)
+
+        debug = getattr(cursor, "debug_sql", None)  # Django's debug cursor logs the query
+        if debug is not None:
+            with debug(joined, every_param):
+                cursor._execute_with_wrappers(joined, every_param, False, pipelined)
+        else:
+            cursor._execute_with_wrappers(joined, every_param, False, pipelined)
+    return results
+
+
+def read_together(querysets: Iterable[QuerySet[Any]], *, prepare: bool = False) -> None:
     """Evaluates every queryset (fills its result cache), in one round trip where the database
-    allows it. Querysets already evaluated are left as they are."""
+    allows it; their statements prepared with `prepare` (statements_together). Querysets already
+    evaluated are left as they are."""
     pending = [qs for qs in querysets if qs._result_cache is None]
     by_alias: dict[str, list[QuerySet[Any]]] = {}
     for qs in pending:
         by_alias.setdefault(qs.db, []).append(qs)
     for alias, group in by_alias.items():
-        if len(group) < 2 or not batches_statements(alias):
+        one_by_one = len(group) < 2 and not (prepare and binds_on_server(alias))
+        if one_by_one or not batches_statements(alias):
             for qs in group:
                 qs._fetch_all()
             continue
-        _read_batch(alias, group)
+        _read_batch(alias, group, prepare)
 
 
-def _read_batch(alias: str, group: list[QuerySet[Any]]) -> None:
-    compilers, statements, params = [], [], []
+def read_prepared(queryset: QuerySet[Any]) -> list[Any]:
+    """The queryset's rows, its statement prepared where the connection binds on the server: for a
+    read every request makes alike (a session by its key, a complaint by its id), whose plan does
+    not depend on the values asked for (see the module's note)."""
+    read_together([queryset], prepare=True)
+    return list(queryset)
+
+
+def _read_batch(alias: str, group: list[QuerySet[Any]], prepare: bool) -> None:
+    compilers, statements = [], []
     for qs in group:
         compiler = qs.query.get_compiler(using=alias)
         try:
@@ -55,16 +128,8 @@ def _read_batch(alias: str, group: list[QuerySet[Any]]) -> None:
             compilers.append((qs, compiler, False))
             continue
         compilers.append((qs, compiler, True))
-        statements.append(sql)
-        params.extend(sql_params)
-    results: list[list[tuple[Any, ...]]] = []
-    if statements:
-        with connections[alias].cursor() as cursor:
-            cursor.execute(";\n".join(statements), params)
-            results.append(cursor.fetchall())
-            while cursor.nextset():
-                results.append(cursor.fetchall())
-    fetched = iter(results)
+        statements.append((sql, list(sql_params)))
+    fetched = iter(statements_together(alias, statements, prepare=prepare))
     for qs, compiler, ran in compilers:
         rows = next(fetched) if ran else []
         if compiler.has_extra_select:  # ordering columns Django selects but does not return

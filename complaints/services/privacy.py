@@ -44,7 +44,7 @@ from complaints.selectors.privacy import (
     shield_rows,
     shield_timeline,
 )
-from complaints.selectors.together import batches_statements
+from complaints.selectors.together import batches_statements, statements_together
 from complaints.services.errors import Refused
 from complaints.services.events import acting_user
 from complaints.services.held_rows import insert_sql
@@ -80,7 +80,7 @@ def access_record(
 # row is written and visible at once, and survives anything but a crash of the database server in
 # the following fraction of a second (3 x wal_writer_delay: 0.6 s by default). A row written
 # inside a transaction (a step, a reveal) commits with it, as durably as the rest.
-ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true);\n"
+ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true)"
 
 
 def _append(rows: list[AccessLog]) -> list[AccessLog]:
@@ -88,10 +88,9 @@ def _append(rows: list[AccessLog]) -> list[AccessLog]:
         return AccessLog.objects.bulk_create(rows)
     fields = [f for f in AccessLog._meta.concrete_fields if not f.primary_key]
     statement, params = insert_sql(AccessLog, rows, fields, returning=AccessLog._meta.pk)
-    with connection.cursor() as cursor:  # one round trip: one implicit transaction for both statements
-        cursor.execute(ASYNC_COMMIT + statement, params)
-        cursor.nextset()
-        ids = [row[0] for row in cursor.fetchall()]
+    # One round trip: one implicit transaction for both statements.
+    _, inserted = statements_together(connection.alias, [(ASYNC_COMMIT, []), (statement, list(params))], prepare=True)
+    ids = [row[0] for row in inserted]
     for row, pk in zip(rows, ids, strict=True):
         row.pk = pk
         row._state.adding, row._state.db = False, connection.alias

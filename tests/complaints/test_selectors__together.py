@@ -89,3 +89,59 @@ def test_a_queryset_already_read_is_not_read_again(org: dict[str, Any], agent: A
         read_together([events, tasks])
     assert len(captured) == 1 and "viewflow_task" in captured[0]["sql"]
     assert [t.pk for t in tasks] == list(Task.objects.filter(process_id=complaint.pk).values_list("pk", flat=True))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_with_client_side_binding_the_statements_go_as_one_query(
+    org: dict[str, Any], agent: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATABASE_PREPARED_STATEMENTS=false: Django's client-side binding; the statements joined by
+    `;` in one execute (the simple protocol's one result set each), none prepared."""
+    from django.db.backends.postgresql.base import Cursor
+
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    alone = answers([list(qs) for qs in reads(complaint)])
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "cursor_factory", Cursor)
+    monkeypatch.setattr(together, "binds_on_server", lambda alias: False)
+    batch = reads(complaint)
+    with CaptureQueriesContext(connection) as captured:
+        read_together(batch, prepare=True)
+    assert len(captured) == 2 and captured[0]["sql"].count("SELECT") >= 5
+    assert answers(batch) == alone
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_reads_asked_to_be_prepared_are_and_no_other_statement_is(org: dict[str, Any], agent: Any) -> None:
+    """Server-side binding (the settings' default on PostgreSQL): `read_prepared` and
+    `read_together(prepare=True)` prepare their statements on the connection, in one round trip;
+    any other statement, however often it runs, is planned afresh (a generic plan for a list or a
+    search can be far worse)."""
+    assert together.binds_on_server(connection.alias)
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    for _ in range(3):
+        assert list(ComplaintEvent.objects.filter(complaint_id=complaint.pk, kind="unprepared-probe")) == []
+    assert not [s for s in prepared_statements() if "unprepared-probe" in s]
+
+    one = Complaint.objects.filter(pk=complaint.pk, reference__startswith="C")
+    with CaptureQueriesContext(connection) as captured:
+        rows = together.read_prepared(one)
+    assert [c.pk for c in rows] == [complaint.pk] and len(captured) == 1
+    batch = reads(complaint)
+    with CaptureQueriesContext(connection) as captured:
+        read_together(batch, prepare=True)
+    assert len(captured) == 2  # the five reads, then the prefetch
+    prepared = prepared_statements()
+    assert any('"reference"::text LIKE' in s for s in prepared), prepared
+    assert sum('"viewflow_task"' in s for s in prepared) >= 2  # the batch's two reads of the tasks
+    again = reads(complaint)
+    read_together(again, prepare=True)
+    assert answers(again) == answers(batch)
