@@ -527,7 +527,8 @@ def search_matches(term: str) -> list[int] | QuerySet[Complaint]:
     subquery for PostgreSQL to plan in each of its queue branches (planning a whole-reference search
     of the queue took 4.8 ms of its 5.4); only a term that names nothing whole runs the fuzzy
     trigram match (30-95 ms at 1,000,000 for a whole reference, whose trigrams nearly every row
-    shares)."""
+    shares), whose hits are read first the same way. Past EXACT_IDS_MAX hits the list keeps the
+    match as a subquery."""
     term = term.strip()
     exact = exact_match(term)
     if exact is not None:
@@ -537,7 +538,11 @@ def search_matches(term: str) -> list[int] | QuerySet[Complaint]:
             return hits
         if ids or len(term) < FUZZY_MIN_LENGTH:  # too short for the trigram index: whole values only
             return ids
-    return _fuzzy_search(term)
+    # The fuzzy match's hits read first too: as ids where they are few, the list's statement
+    # carries no trigram conditions for PostgreSQL to plan in each of its queue branches.
+    fuzzy = _fuzzy_search(term).order_by()
+    ids = list(fuzzy.values_list("pk", flat=True)[: EXACT_IDS_MAX + 1])
+    return ids if len(ids) <= EXACT_IDS_MAX else fuzzy
 
 
 def complaint_search(term: str) -> QuerySet[Complaint]:

@@ -147,8 +147,8 @@ def _queries(user: Any, **params: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize(("term", "exact_read"), [("Li Lei", 0), ("13800138000", 1)])
-def test_a_searched_page_costs_the_same_for_2_and_8_rows(org, agent, term, exact_read):
+@pytest.mark.parametrize("term", ["Li Lei", "13800138000"])
+def test_a_searched_page_costs_the_same_for_2_and_8_rows(org, agent, term):
     for _ in range(2):
         register(org, agent, customer_name="Li Lei", customer_phone="13800138000")
     few = _queries(agent, _search=term)
@@ -157,9 +157,25 @@ def test_a_searched_page_costs_the_same_for_2_and_8_rows(org, agent, term, exact
     assert Complaint.objects.count() == 8
     many = _queries(agent, _search=term)
     assert many == few, (few, many)
-    # The unsearched page's queries, the ids of what a whole phone number names (search_matches; two
-    # words name nothing whole), and the access log's row for the search (one INSERT).
-    assert few == _queries(agent) + exact_read + 1, few
+    # The unsearched page's queries, the ids of what the term finds (search_matches: a whole phone
+    # number's exact hits; two words name nothing whole, so the fuzzy match's hits), and the access
+    # log's row for the search (one INSERT).
+    assert few == _queries(agent) + 1 + 1, few
+
+
+def test_a_search_finding_more_than_a_page_of_ids_keeps_its_query(org, agent, monkeypatch):
+    """search_matches hands the list at most EXACT_IDS_MAX ids, exact or fuzzy; past it the match
+    stays a subquery of the list, with the same result."""
+    from complaints.selectors import worklist
+
+    cases = [register(org, agent, customer_name="Han Meimei", customer_phone="13800138000") for _ in range(3)]
+    every = {c.reference for c in cases}
+    assert matching("Meimei") == every and matching("13800138000") == every
+    monkeypatch.setattr(worklist, "EXACT_IDS_MAX", 2)
+    assert not isinstance(worklist.search_matches("Meimei"), list)  # the fuzzy match's query
+    assert not isinstance(worklist.search_matches("13800138000"), list)  # the exact match's query
+    assert matching("Meimei") == every and matching("13800138000") == every
+    assert found(agent, _search="Meimei") == every
 
 
 def test_a_name_of_two_characters_finds_that_whole_name_and_a_longer_one_any_name_containing_it(org, agent, three):
