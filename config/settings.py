@@ -136,14 +136,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
-    # Parameters sent apart from the statement (server-side binding), so that the reads Redress
-    # asks to prepare are prepared (complaints.selectors.together: the complaint page's reads keyed
-    # by the complaint, the access log's row); no other statement is (the threshold is never met):
-    # a generic plan for a list or a search can be far worse than planning it afresh. They pay on
-    # persistent connections (DATABASE_CONN_MAX_AGE); behind a transaction-mode pooler they need its
-    # support (PgBouncer's max_prepared_statements) or DATABASE_PREPARED_STATEMENTS=false.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("server_side_binding", True)
-    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", PREPARED_ONLY_WHEN_ASKED)
+    # The reads Redress asks to prepare are prepared (complaints.selectors.together: the session,
+    # the complaint a URL names, the complaint page's reads keyed by the complaint, the access log's
+    # row); no other statement is (Django's client-side binding never prepares, and the threshold
+    # is never met): a kept plan for a list or a search can be far worse than planning it afresh.
+    # They pay on persistent connections (DATABASE_CONN_MAX_AGE); behind a transaction-mode pooler
+    # they need its support (PgBouncer's max_prepared_statements) or DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", PREPARED_ONLY_WHEN_ASKED)
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

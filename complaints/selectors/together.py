@@ -8,19 +8,22 @@ context switch or two. `read_together` sends the querysets' statements in one ro
 Django's own iterables: the same instances, `select_related` objects, annotations and converters as
 if each had been evaluated alone; `prefetch_related` lookups still run afterwards, as they would.
 
-On PostgreSQL the statements travel together either way Django binds parameters: with client-side
-binding (Django's default) as one `execute` of the statements joined by ``;`` (the simple protocol
-returns one result set each); with server-side binding (`server_side_binding`, which Redress's
-settings turn on) in psycopg's pipeline mode, each statement its own Parse/Bind/Execute and one
-Sync for all. Either way the statements form one implicit transaction when no transaction is open.
-Elsewhere (SQLite) each is run in turn.
+On PostgreSQL the statements travel together: with Django's client-side binding as one `execute`
+of the statements joined by ``;`` (the simple protocol returns one result set each); where they are
+to be prepared, or where the connection binds on the server (`server_side_binding`), in psycopg's
+pipeline mode, each statement its own Parse/Bind/Execute and one Sync for all. Either way the
+statements form one implicit transaction when no transaction is open. Elsewhere (SQLite) each is
+run in turn.
 
-With `prepare=True` (and server-side binding) the statements are prepared on the connection: parsed
-once, and after five runs PostgreSQL may keep one generic plan for each instead of planning it again
-(planning was most of the complaint page's database time at 1,000,000 complaints). Only reads whose
-best plan does not depend on their parameters' values ask for it: reads keyed by one complaint, yes;
-a list filtered by a user or a search pattern, no (a generic plan for a trigram search read every
-complaint: 5 ms → 470 ms at 1,000,000; bench/RESULTS.md).
+With `prepare=True` the statements are prepared on the connection (where the settings allow it:
+`prepare_threshold` set, DATABASE_PREPARED_STATEMENTS): parsed once, and from their sixth run
+PostgreSQL may keep one generic plan for each instead of planning it again (planning was most of the
+complaint page's database time at 1,000,000 complaints). Only reads whose best plan does not depend
+on their parameters' values ask for it: reads keyed by one complaint or one session, yes; a list
+filtered by a user or a search pattern, no (a generic plan for a trigram search read every
+complaint: 5 ms → 470 ms at 1,000,000; bench/RESULTS.md). Every other statement keeps Django's
+client-side binding, which costs PostgreSQL less than unprepared server-side binding (measured:
+0.2-0.8 ms a list page).
 
 Django's query log counts such a batch as one query (one round trip); its SQL is every statement
 joined by ``;``."""
@@ -28,6 +31,7 @@ joined by ``;``."""
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
@@ -39,10 +43,17 @@ def batches_statements(alias: str) -> bool:
 
 
 def binds_on_server(alias: str) -> bool:
-    """Whether the connection sends parameters apart from the statement (server-side binding: one
-    statement per execute; statements can be prepared)."""
+    """Whether the connection's cursors send parameters apart from the statement (Django's
+    `server_side_binding`: one statement per execute)."""
     connection = connections[alias]
     return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
+
+
+def prepares(alias: str) -> bool:
+    """Whether statements asked to be prepared are (PostgreSQL with a `prepare_threshold`: see
+    config/settings.py)."""
+    options = connections[alias].settings_dict.get("OPTIONS", {})
+    return batches_statements(alias) and options.get("prepare_threshold") is not None
 
 
 def statements_together(
@@ -50,7 +61,7 @@ def statements_together(
 ) -> list[list[tuple[Any, ...]]]:
     """Runs the statements in order and returns each one's rows (an empty list for a statement that
     returns none), in one round trip where the database allows it (`batches_statements`), else each
-    in turn; prepared with `prepare` where the connection binds on the server (see the module's
+    in turn; prepared with `prepare` where the settings allow it (`prepares`; see the module's
     note). Django's query log and execute wrappers see one query, the statements joined by ``;``."""
     connection = connections[alias]
     if not statements:
@@ -66,7 +77,8 @@ def statements_together(
     every_param = [p for _, params in statements for p in params]
     results = []
     with connection.cursor() as cursor:
-        if not binds_on_server(alias):
+        prepare = prepare and prepares(alias)
+        if not (prepare or binds_on_server(alias)):
             cursor.execute(joined, every_param)
             results.append(cursor.fetchall() if cursor.description else [])
             while cursor.nextset():
@@ -79,7 +91,7 @@ def statements_together(
                 cursors = []
                 with raw.pipeline():
                     for statement, statement_params in statements:
-                        each = raw.cursor()
+                        each = psycopg.Cursor(raw)  # binds on the server: can be prepared, pipelined
                         each.execute(statement, statement_params, prepare=prepare or None)
                         cursors.append(each)
                 results.extend(each.fetchall() if each.description else [] for each in cursors)
@@ -102,7 +114,7 @@ def read_together(querysets: Iterable[QuerySet[Any]], *, prepare: bool = False) 
     for qs in pending:
         by_alias.setdefault(qs.db, []).append(qs)
     for alias, group in by_alias.items():
-        one_by_one = len(group) < 2 and not (prepare and binds_on_server(alias))
+        one_by_one = len(group) < 2 and not (prepare and prepares(alias))
         if one_by_one or not batches_statements(alias):
             for qs in group:
                 qs._fetch_all()
@@ -111,7 +123,7 @@ def read_together(querysets: Iterable[QuerySet[Any]], *, prepare: bool = False) 
 
 
 def read_prepared(queryset: QuerySet[Any]) -> list[Any]:
-    """The queryset's rows, its statement prepared where the connection binds on the server: for a
+    """The queryset's rows, its statement prepared where the settings allow it (`prepares`): for a
     read every request makes alike (a session by its key, a complaint by its id), whose plan does
     not depend on the values asked for (see the module's note)."""
     read_together([queryset], prepare=True)

@@ -91,27 +91,6 @@ def test_a_queryset_already_read_is_not_read_again(org: dict[str, Any], agent: A
     assert [t.pk for t in tasks] == list(Task.objects.filter(process_id=complaint.pk).values_list("pk", flat=True))
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_with_client_side_binding_the_statements_go_as_one_query(
-    org: dict[str, Any], agent: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """DATABASE_PREPARED_STATEMENTS=false: Django's client-side binding; the statements joined by
-    `;` in one execute (the simple protocol's one result set each), none prepared."""
-    from django.db.backends.postgresql.base import Cursor
-
-    complaint = driver.start_complaint(user=agent, data=intake_data(org))
-    alone = answers([list(qs) for qs in reads(complaint)])
-    connection.ensure_connection()
-    monkeypatch.setattr(connection.connection, "cursor_factory", Cursor)
-    monkeypatch.setattr(together, "binds_on_server", lambda alias: False)
-    batch = reads(complaint)
-    with CaptureQueriesContext(connection) as captured:
-        read_together(batch, prepare=True)
-    assert len(captured) == 2 and captured[0]["sql"].count("SELECT") >= 5
-    assert answers(batch) == alone
-
-
 def prepared_statements() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
@@ -121,11 +100,11 @@ def prepared_statements() -> list[str]:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_reads_asked_to_be_prepared_are_and_no_other_statement_is(org: dict[str, Any], agent: Any) -> None:
-    """Server-side binding (the settings' default on PostgreSQL): `read_prepared` and
-    `read_together(prepare=True)` prepare their statements on the connection, in one round trip;
-    any other statement, however often it runs, is planned afresh (a generic plan for a list or a
-    search can be far worse)."""
-    assert together.binds_on_server(connection.alias)
+    """The settings' default on PostgreSQL: `read_prepared` and `read_together(prepare=True)`
+    prepare their statements on the connection (pipelined, one round trip); any other statement,
+    however often it runs, keeps Django's client-side binding and is planned afresh (a generic plan
+    for a list or a search can be far worse)."""
+    assert together.prepares(connection.alias) and not together.binds_on_server(connection.alias)
     complaint = driver.start_complaint(user=agent, data=intake_data(org))
     for _ in range(3):
         assert list(ComplaintEvent.objects.filter(complaint_id=complaint.pk, kind="unprepared-probe")) == []
@@ -135,13 +114,55 @@ def test_reads_asked_to_be_prepared_are_and_no_other_statement_is(org: dict[str,
     with CaptureQueriesContext(connection) as captured:
         rows = together.read_prepared(one)
     assert [c.pk for c in rows] == [complaint.pk] and len(captured) == 1
+    alone = answers([list(qs) for qs in reads(complaint)])
     batch = reads(complaint)
     with CaptureQueriesContext(connection) as captured:
         read_together(batch, prepare=True)
-    assert len(captured) == 2  # the five reads, then the prefetch
+    assert len(captured) == 2 and captured[0]["sql"].count("SELECT") >= 5  # five reads, then the prefetch
+    assert answers(batch) == alone
     prepared = prepared_statements()
     assert any('"reference"::text LIKE' in s for s in prepared), prepared
     assert sum('"viewflow_task"' in s for s in prepared) >= 2  # the batch's two reads of the tasks
     again = reads(complaint)
     read_together(again, prepare=True)
-    assert answers(again) == answers(batch)
+    assert answers(again) == alone
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_without_prepared_statements_a_batch_asked_to_be_prepared_goes_as_one_query(
+    org: dict[str, Any], agent: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATABASE_PREPARED_STATEMENTS=false (a pooler without them): the statements joined by `;` in
+    one execute, nothing prepared."""
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    alone = answers([list(qs) for qs in reads(complaint)])
+    monkeypatch.setattr(together, "prepares", lambda alias: False)
+    batch = reads(complaint)
+    before = set(prepared_statements())
+    with CaptureQueriesContext(connection) as captured:
+        read_together(batch, prepare=True)
+    assert len(captured) == 2 and ";\n" in captured[0]["sql"]
+    assert answers(batch) == alone
+    assert set(prepared_statements()) == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_with_server_side_binding_the_statements_are_pipelined(
+    org: dict[str, Any], agent: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment that sets Django's `server_side_binding` (one statement per execute): the
+    batch still goes in one round trip, in psycopg's pipeline mode."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    complaint = driver.start_complaint(user=agent, data=intake_data(org))
+    alone = answers([list(qs) for qs in reads(complaint)])
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "cursor_factory", ServerBindingCursor)
+    monkeypatch.setattr(together, "binds_on_server", lambda alias: True)
+    batch = reads(complaint)
+    with CaptureQueriesContext(connection) as captured:
+        read_together(batch)
+    assert len(captured) == 2 and captured[0]["sql"].count("SELECT") >= 5
+    assert answers(batch) == alone
