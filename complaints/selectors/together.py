@@ -33,9 +33,8 @@ from typing import Any
 
 import psycopg
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db import connections
+from django.db.models import QuerySet
 
 
 def batches_statements(alias: str) -> bool:
@@ -129,19 +128,6 @@ def read_prepared(queryset: QuerySet[Any]) -> list[Any]:
     not depend on the values asked for (see the module's note)."""
     read_together([queryset], prepare=True)
     return list(queryset)
-
-
-def pk_among(model: Any, ids: Iterable[Any]) -> Any:
-    """A filter for `model`'s rows whose key is among `ids`: on PostgreSQL one array parameter
-    (`= ANY(%s)`), so that a prepared read is one statement however many ids a page has (Django's
-    `pk__in` writes one placeholder per id: a statement, and a prepared one, for every count);
-    elsewhere `pk__in`."""
-    ids, alias = sorted(set(ids)), router.db_for_read(model)
-    if not batches_statements(alias):
-        return Q(pk__in=ids)
-    quote = connections[alias].ops.quote_name
-    column = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
-    return RawSQL(f"{column} = ANY(%s)", (ids,), output_field=BooleanField())  # noqa: S611 (names from the model)
 
 
 def _read_batch(alias: str, group: list[QuerySet[Any]], prepare: bool) -> None:

@@ -41,7 +41,6 @@ from complaints.models import (
 )
 from complaints.rules.routing import normalise_text, parse_queue_permission
 from complaints.selectors.privacy import contact_policy, held_about_phone
-from complaints.selectors.together import pk_among, read_prepared
 
 # The complaint a task row belongs to: the process itself, or the case of a side process (an
 # approval, a collaboration request, another department's corrective action, a mention).
@@ -129,11 +128,7 @@ def attach_cases(rows: list[Any], reader: Any = None, *, last_activity: bool = F
     policy = contact_policy(reader) if reader is not None else None
     if policy is not None and policy.authenticated and not policy.admin:
         cases_read = policy.reveal_rows(cases_read)
-    # The page's cases by their ids, as every page asks them: a prepared statement (together).
-    case_ids = {row.case_id for row in rows if getattr(row, "case_id", None)}
-    cases = (
-        {case.pk: case for case in read_prepared(cases_read.filter(pk_among(Complaint, case_ids)))} if case_ids else {}
-    )
+    cases = cases_read.in_bulk({row.case_id for row in rows if getattr(row, "case_id", None)})
     if policy is not None:
         policy.reveals_read(cases.values())
     attach_config(cases.values())

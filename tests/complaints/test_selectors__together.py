@@ -166,20 +166,3 @@ def test_with_server_side_binding_the_statements_are_pipelined(
         read_together(batch)
     assert len(captured) == 2 and captured[0]["sql"].count("SELECT") >= 5
     assert answers(batch) == alone
-
-
-@pytest.mark.django_db
-def test_pk_among_finds_the_rows_pk_in_finds_in_one_statement_for_any_count(org: dict[str, Any], agent: Any) -> None:
-    """A page's cases read by their ids (worklist.attach_cases): the same rows as `pk__in`, and on
-    PostgreSQL one statement text however many ids (one prepared statement, not one per count)."""
-    cases = [driver.start_complaint(user=agent, data=intake_data(org)) for _ in range(3)]
-    ids = [c.pk for c in cases]
-    statements = set()
-    for wanted in ([], ids[:1], ids, [*ids, -1]):
-        rows = Complaint.objects.filter(together.pk_among(Complaint, wanted))
-        with CaptureQueriesContext(connection) as captured:
-            found = sorted(c.pk for c in together.read_prepared(rows))
-        assert found == sorted(Complaint.objects.filter(pk__in=wanted).values_list("pk", flat=True))
-        statements.update(q["sql"] for q in captured)
-    if together.batches_statements(connection.alias):
-        assert len(statements) == 1, statements
