@@ -29,6 +29,7 @@ Django's query log counts such a batch as one query (one round trip); its SQL is
 joined by ``;``."""
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import Any
 
 import psycopg
@@ -88,12 +89,10 @@ def statements_together(
         def pipelined(sql: str, params: Any, many: bool, context: Any) -> None:
             raw = context["cursor"].cursor.connection  # psycopg's connection
             with connection.wrap_database_errors:
-                cursors = []
-                with raw.pipeline():
-                    for statement, statement_params in statements:
-                        each = psycopg.Cursor(raw)  # binds on the server: can be prepared, pipelined
+                cursors = [psycopg.Cursor(raw) for _ in statements]  # bind on the server: can be prepared
+                with raw.pipeline() if len(statements) > 1 else nullcontext():  # one alone needs no pipeline
+                    for each, (statement, statement_params) in zip(cursors, statements, strict=True):
                         each.execute(statement, statement_params, prepare=prepare or None)
-                        cursors.append(each)
                 results.extend(each.fetchall() if each.description else [] for each in cursors)
 
         debug = getattr(cursor, "debug_sql", None)  # Django's debug cursor logs the query
