@@ -86,10 +86,12 @@ def caller() -> str:
         name = f"{frame.filename.rsplit('site-packages/', 1)[-1]}:{frame.lineno} {frame.name}"
         if not outside and "/django/db/" not in frame.filename and "bench/lists.py" not in frame.filename:
             outside = name
-        if frame.filename.startswith(str(ROOT)) and "bench/lists.py" not in frame.filename:
+        own = frame.filename.startswith(str(ROOT)) and "/.venv/" not in frame.filename  # (a venv in the checkout)
+        if own and "bench/lists.py" not in frame.filename:
             ours = f"{Path(frame.filename).relative_to(ROOT)}:{frame.lineno} {frame.name}"
             break
-    return ours if outside.startswith(str(ROOT)) or outside == ours else f"{ours} < {outside}"
+    outside_is_ours = "/.venv/" not in outside and outside.startswith(str(ROOT))
+    return ours if outside == ours or outside_is_ours else f"{ours} < {outside}"
 
 
 def pages(user: Any) -> list[tuple[str, str]]:
