@@ -14,7 +14,7 @@ from complaints.models import AccessLog, Complaint
 from complaints.selectors.worklist import complaint_search
 from tests.complaints import test_privacy__matrix as matrix
 from tests.complaints.test_privacy__matrix import NAME, PHONE
-from tests.web.test_viewsets__inbox import INBOX, SEARCHES, client_for, register, three
+from tests.web.test_viewsets__inbox import INBOX, QUEUE, SEARCHES, client_for, register, three
 
 pytestmark = pytest.mark.django_db
 case, tech_contact = matrix.case, matrix.tech_contact  # the matrix's case: the agent's, masked to quality
@@ -147,8 +147,8 @@ def _queries(user: Any, **params: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("term", ["Li Lei", "13800138000"])
-def test_a_searched_page_costs_the_same_for_2_and_8_rows(org, agent, term):
+@pytest.mark.parametrize(("term", "hits_read"), [("Li Lei", 0), ("13800138000", 1)])
+def test_a_searched_page_costs_the_same_for_2_and_8_rows(org, agent, term, hits_read):
     for _ in range(2):
         register(org, agent, customer_name="Li Lei", customer_phone="13800138000")
     few = _queries(agent, _search=term)
@@ -157,25 +157,39 @@ def test_a_searched_page_costs_the_same_for_2_and_8_rows(org, agent, term):
     assert Complaint.objects.count() == 8
     many = _queries(agent, _search=term)
     assert many == few, (few, many)
-    # The unsearched page's queries, the ids of what the term finds (search_matches: a whole phone
-    # number's exact hits; two words name nothing whole, so the fuzzy match's hits), and the access
-    # log's row for the search (one INSERT).
-    assert few == _queries(agent) + 1 + 1, few
+    # The unsearched page's queries, the ids of what a whole phone number names (search_matches; two
+    # words name nothing whole: the fuzzy match, a subquery of the list's one statement), and the
+    # access log's row for the search (one INSERT).
+    assert few == _queries(agent) + hits_read + 1, few
 
 
 def test_a_search_finding_more_than_a_page_of_ids_keeps_its_query(org, agent, monkeypatch):
-    """search_matches hands the list at most EXACT_IDS_MAX ids, exact or fuzzy; past it the match
-    stays a subquery of the list, with the same result."""
+    """search_matches hands a list at most EXACT_IDS_MAX ids, exact or (for the worklists) fuzzy;
+    past it the match stays a subquery of the list, with the same result."""
     from complaints.selectors import worklist
 
-    cases = [register(org, agent, customer_name="Han Meimei", customer_phone="13800138000") for _ in range(3)]
-    every = {c.reference for c in cases}
-    assert matching("Meimei") == every and matching("13800138000") == every
+    cases = [register(org, agent, customer_name="Han Meimei", order_number="SO-4242") for _ in range(3)]
+    every, pks = {c.reference for c in cases}, sorted(c.pk for c in cases)
+    assert matching("Meimei") == every and matching("SO-4242") == every
+    assert sorted(worklist.search_matches("Meimei", fuzzy_as_ids=True)) == pks  # the worklists: ids
+    assert not isinstance(worklist.search_matches("Meimei"), list)  # the complaint list: its query
+    assert worklists_found(agent, "Meimei") == every
     monkeypatch.setattr(worklist, "EXACT_IDS_MAX", 2)
-    assert not isinstance(worklist.search_matches("Meimei"), list)  # the fuzzy match's query
-    assert not isinstance(worklist.search_matches("13800138000"), list)  # the exact match's query
-    assert matching("Meimei") == every and matching("13800138000") == every
+    assert not isinstance(worklist.search_matches("Meimei", fuzzy_as_ids=True), list)  # the fuzzy match's query
+    assert not isinstance(worklist.search_matches("SO-4242"), list)  # the exact match's query
+    assert matching("Meimei") == every and matching("SO-4242") == every
     assert found(agent, _search="Meimei") == every
+    assert worklists_found(agent, "Meimei") == every
+
+
+def worklists_found(user: Any, term: str) -> set[str]:
+    """The references the user's inbox and queue show for a search."""
+    shown: set[str] = set()
+    for page in (INBOX, QUEUE):
+        response = client_for(user).get(page, {"_search": term})
+        assert response.status_code == 200
+        shown |= set(REFERENCE.findall(response.content.decode()))
+    return shown
 
 
 def test_a_name_of_two_characters_finds_that_whole_name_and_a_longer_one_any_name_containing_it(org, agent, three):
