@@ -96,10 +96,7 @@ def statements_together(
                 results.extend(each.fetchall() if each.description else [] for each in cursors)
 
         debug = getattr(cursor, "debug_sql", None)  # Django's debug cursor logs the query
-        if debug is not None:
-            with debug(joined, every_param):
-                cursor._execute_with_wrappers(joined, every_param, False, pipelined)
-        else:
+        with debug(joined, every_param) if debug is not None else nullcontext():
             cursor._execute_with_wrappers(joined, every_param, False, pipelined)
     return results
 

@@ -534,19 +534,20 @@ def search_matches(term: str, *, fuzzy_as_ids: bool = False) -> list[int] | Quer
     term = term.strip()
     exact = exact_match(term)
     if exact is not None:
-        hits = Complaint.objects.filter(exact).order_by()
-        ids = list(hits.values_list("pk", flat=True)[: EXACT_IDS_MAX + 1])
-        if len(ids) > EXACT_IDS_MAX:  # a short name thousands share: their query, not their ids
+        hits = _as_few_ids(Complaint.objects.filter(exact))  # a short name thousands share: its query
+        if not isinstance(hits, list) or hits or len(term) < FUZZY_MIN_LENGTH:  # (too short: whole values only)
             return hits
-        if ids or len(term) < FUZZY_MIN_LENGTH:  # too short for the trigram index: whole values only
-            return ids
     fuzzy = _fuzzy_search(term)
-    if not fuzzy_as_ids:
-        return fuzzy
     # As ids where they are few: the list's statement carries no trigram conditions for PostgreSQL
     # to plan in each of its queue branches.
-    ids = list(fuzzy.order_by().values_list("pk", flat=True)[: EXACT_IDS_MAX + 1])
-    return ids if len(ids) <= EXACT_IDS_MAX else fuzzy
+    return _as_few_ids(fuzzy) if fuzzy_as_ids else fuzzy
+
+
+def _as_few_ids(found: QuerySet[Complaint]) -> list[int] | QuerySet[Complaint]:
+    """The ids of what `found` matches when they are EXACT_IDS_MAX or fewer (read now), else the
+    query itself (for the list's statement)."""
+    ids = list(found.order_by().values_list("pk", flat=True)[: EXACT_IDS_MAX + 1])
+    return ids if len(ids) <= EXACT_IDS_MAX else found.order_by()
 
 
 def complaint_search(term: str) -> QuerySet[Complaint]:
