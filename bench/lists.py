@@ -112,8 +112,10 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("queue", "/workflow/queue/"),
         ("breached", "/workflow/breached/"),
         ("archive", "/workflow/archive/"),
-        # A part of a phone number: no complaint carries it whole, so the fuzzy (trigram) match.
+        # A part of a phone number: no complaint carries it whole, so the fuzzy match (narrowed by
+        # the digit grams on PostgreSQL). A caller's last four digits (尾号) match thousands.
         ("queue, search phone (last 8 digits)", f"/workflow/queue/?_search={phone[-8:]}"),
+        ("queue, search phone (last 4 digits)", f"/workflow/queue/?_search={phone[-4:]}"),
         # Whole references, order and phone numbers: found by equality (worklist.exact_match).
         ("queue, search phone (whole)", f"/workflow/queue/?_search={phone.removeprefix('+86')}"),
         ("queue, search reference", f"/workflow/queue/?_search={reference}"),
@@ -123,6 +125,7 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("complaints, stage filter", f"{listing}?stage=containment"),
         ("complaints, category filter", f"{listing}?category={category.pk if category else ''}"),
         ("complaints, search phone (last 8 digits)", f"{listing}?_search={phone[-8:]}"),
+        ("complaints, search phone (last 4 digits)", f"{listing}?_search={phone[-4:]}"),
         ("complaints, search phone (whole)", f"{listing}?_search={phone.removeprefix('+86')}"),
         ("complaints, search plate", f"{listing}?_search={quote(plate)}"),
         ("complaints, search name", f"{listing}?_search={quote(name)}"),

@@ -88,6 +88,56 @@ def test_the_worklists_search_the_same_way(org, agent, three):
     assert set(REFERENCE.findall(page)) == {three["a"].reference}
 
 
+# Part of a number: the digit grams ------------------------------------------------------------------
+
+
+@pytest.fixture
+def numbered(org, agent, three) -> dict[str, Complaint]:
+    """A run of digits in each searched value of its own complaint, none a whole value."""
+    values = {
+        "phone": {"customer_phone": "+8613957246801"},
+        "order": {"order_number": "SO-95724-12"},
+        "plate": {"plate_or_vin": "粤B·95724"},
+        "name": {"customer_name": "Room 957245"},
+    }
+    return {name: register(org, agent, **fields) for name, fields in values.items()}
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("5724", {"phone", "order", "plate", "name"}),  # a caller's last four digits, in every value
+        ("57246", {"phone"}),
+        ("9572 46", {"phone"}),  # typed with a space: the phone's digits; no value holds "9572 46"
+        ("95724-1", {"order"}),  # the order number as typed; no phone holds 957241
+        ("1395724", {"phone"}),
+        ("0957246", {"phone"}),  # a trunk 0: dropped for the phone
+        ("957245", {"name"}),
+    ],
+)
+def test_part_of_a_number_finds_every_value_holding_it_and_only_those(org, agent, numbered, term, expected):
+    assert matching(term) == {numbered[name].reference for name in expected}, term
+    assert found(agent, _search=term) == {numbered[name].reference for name in expected}, term
+
+
+def test_part_of_a_number_reads_the_digit_grams_index_on_postgresql(org, agent, numbered):
+    """The fuzzy match of a run of four digits or more is narrowed by complaint_digit_grams (one
+    posting list per four digits); a run shorter than that keeps the trigram match alone."""
+    from complaints.selectors.worklist import _fuzzy_search
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index is PostgreSQL's; SQLite scans")
+    assert "redress_digit_grams" in str(_fuzzy_search("5724").query)
+    assert "redress_digit_grams" not in str(_fuzzy_search("957-246").query)  # runs of three: no gram
+    query = _fuzzy_search("57246").values("pk").query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:  # the test database is tiny: ask for the index as 1,000,000 rows would
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "complaint_digit_grams" in plan, plan
+
+
 # The page ---------------------------------------------------------------------------------------
 
 
