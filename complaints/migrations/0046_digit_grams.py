@@ -21,16 +21,24 @@ $$
 
 # Built without blocking registrations on a database that already holds a year of complaints.
 INDEX = """
-CREATE INDEX CONCURRENTLY IF NOT EXISTS complaint_digit_grams ON complaints_complaint
+CREATE INDEX CONCURRENTLY complaint_digit_grams ON complaints_complaint
 USING gin (redress_digit_grams(customer_phone, reference, order_number, plate_or_vin, customer_name))
 """
+# An interrupted concurrent build leaves its index behind, marked invalid: built again.
+INTERRUPTED = "SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('complaint_digit_grams') AND NOT indisvalid"
 
 
 def digit_grams(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(FUNCTION)
-    schema_editor.execute(INDEX)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(INTERRUPTED)
+        if cursor.fetchone():
+            schema_editor.execute("DROP INDEX CONCURRENTLY complaint_digit_grams")
+        cursor.execute("SELECT to_regclass('complaint_digit_grams')")
+        if cursor.fetchone()[0] is None:
+            schema_editor.execute(INDEX)
 
 
 def digit_grams_drop(apps, schema_editor):
