@@ -120,6 +120,16 @@ def test_part_of_a_number_finds_every_value_holding_it_and_only_those(org, agent
     assert found(agent, _search=term) == {numbered[name].reference for name in expected}, term
 
 
+def test_the_digit_grams_of_a_term_are_those_every_form_of_it_holds():
+    from complaints.selectors.worklist import digit_grams
+
+    assert digit_grams("13812345678", "138 1234 5678") == ["1234", "5678"]  # the typed form's runs
+    assert digit_grams("2168888888", "021-6888 8888") == ["6888", "8888"]  # the trunk 0 dropped
+    assert digit_grams("57246", "57246") == ["5724", "7246"]
+    assert digit_grams("957", "957") == []  # no run of four: the trigram match alone
+    assert digit_grams("１２３４５", "１２３４５") == []  # full-width digits: no ASCII run
+
+
 def test_part_of_a_number_reads_the_digit_grams_index_on_postgresql(org, agent, numbered):
     """The fuzzy match of a run of four digits or more is narrowed by complaint_digit_grams (one
     posting list per four digits); a run shorter than that keeps the trigram match alone."""
