@@ -585,10 +585,11 @@ def search_matches(term: str, *, fuzzy_as_ids: bool = False) -> list[int] | Quer
     subquery for PostgreSQL to plan in each of its queue branches (planning a whole-reference search
     of the queue took 4.8 ms of its 5.4); only a term that names nothing whole runs the fuzzy
     trigram match (30-95 ms at 1,000,000 for a whole reference, whose trigrams nearly every row
-    shares), or for part of a number its four-digit runs (_fuzzy_search, digit_grams). With `fuzzy_as_ids` (the worklists, whose statement repeats the match in each queue
-    branch) its hits are read first the same way; a list of one branch (the complaint list) keeps
-    it as a subquery, one round trip fewer (a name's search: DB p95 5.4 ms the other way). Past
-    EXACT_IDS_MAX hits the list keeps the match as a subquery."""
+    shares), or for part of a number its four-digit runs (_fuzzy_search, digit_grams). With
+    `fuzzy_as_ids` (the worklists, whose statement repeats the match in each queue branch) its hits
+    are read first the same way; a list of one branch (the complaint list) keeps it as a subquery,
+    one round trip fewer (a name's search: DB p95 5.4 ms the other way). Past EXACT_IDS_MAX hits the
+    list keeps the match as a subquery."""
     term = term.strip()
     exact = exact_match(term)
     if exact is not None:
