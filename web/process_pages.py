@@ -104,16 +104,12 @@ class ComplaintFilter(DashboardProcessListViewFilter):
         return queryset.filter(pk__in=complaints.values("pk"))
 
 
-class ComplaintListView(DashboardProcessListView):
-    """Every complaint the user may see, newest first; filterable by category and form answers,
-    searched as the worklists are (complaints.selectors.worklist.complaints_search)."""
+class ProcessListColumns:
+    """The columns viewflow's process lists share, with headers in the reader's language (viewflow
+    derives them from its method names: "Process id", "Brief", "Active tasks", English in every
+    language)."""
 
-    template_name = "web/complaint/process_list.html"
-    filterset_class = ComplaintFilter
-    search_fields = None  # viewflow's search off: complaints_search matches (the box: list_search.html)
-    list_name = _("Complaints")  # how the access log names the page
-
-    columns = ("process_id", "brief", "stage_name", "department_name", "created", "finished", "active_tasks")
+    request: Any
 
     def process_id(self, process: Any) -> str:
         """The process's number linked to its page, as viewflow's column writes it, from one URL
@@ -133,6 +129,35 @@ class ComplaintListView(DashboardProcessListView):
             or "{{ flow_class.process_title }} - {{ process.get_status_display }}"
         )
         return compiled_template(str(source)).render(Context({"process": process, "flow_class": flow_class}))
+
+    def active_tasks(self, process: Any) -> int:
+        return process.active_tasks_count
+
+    process_id.short_description = _("#")  # type: ignore[attr-defined]
+    brief.short_description = _("Summary")  # type: ignore[attr-defined]
+    active_tasks.short_description = _("Open tasks")  # type: ignore[attr-defined]
+
+
+class TaskListColumns:
+    """The column viewflow's task lists add, with its header in the reader's language (viewflow
+    derives it from the method's name: "Process summary")."""
+
+    def process_summary(self, task: Any) -> str:
+        return task.process.coerced.brief
+
+    process_summary.short_description = _("Summary")  # type: ignore[attr-defined]
+
+
+class ComplaintListView(ProcessListColumns, DashboardProcessListView):
+    """Every complaint the user may see, newest first; filterable by category and form answers,
+    searched as the worklists are (complaints.selectors.worklist.complaints_search)."""
+
+    template_name = "web/complaint/process_list.html"
+    filterset_class = ComplaintFilter
+    search_fields = None  # viewflow's search off: complaints_search matches (the box: list_search.html)
+    list_name = _("Complaints")  # how the access log names the page
+
+    columns = ("process_id", "brief", "stage_name", "department_name", "created", "finished", "active_tasks")
 
     def stage_name(self, process: Any) -> str:
         return self.stage_labels.get(process.stage, process.stage)
@@ -195,7 +220,7 @@ def compiled_template(source: str) -> Template:
     return Template(source)
 
 
-class ComplaintTaskListView(DashboardTaskListView):
+class ComplaintTaskListView(TaskListColumns, DashboardTaskListView):
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         visible = complaints_visible_to(self.request.user).values("pk")
@@ -374,7 +399,7 @@ class ComplaintDetailView(DetailProcessView):
         return context
 
 
-class SideProcessListView(DashboardProcessListView):
+class SideProcessListView(ProcessListColumns, DashboardProcessListView):
     """Approvals or collaboration requests of the complaints the user may see."""
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -382,7 +407,7 @@ class SideProcessListView(DashboardProcessListView):
         return super().get_queryset().filter(case_id__in=visible).order_by("-created")
 
 
-class SideTaskListView(DashboardTaskListView):
+class SideTaskListView(TaskListColumns, DashboardTaskListView):
     @viewprop
     def queryset(self) -> QuerySet[Any]:
         visible = complaints_visible_to(self.request.user).values("pk")

@@ -179,6 +179,28 @@ def test_the_search_box_speaks_chinese(org, agent, three):
     assert "编号、客户、电话、车牌/VIN、订单号" in html
 
 
+FLOWS = ["complaint", "approval", "collaboration", "action", "mention", "customstep", "appeal"]
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+def test_every_process_and_task_list_heads_its_columns_in_chinese(org, agent, three, flow):
+    """viewflow names these columns after its methods ("Process id", "Brief", "Active tasks",
+    "Process summary"), English in every language; ours are translated."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("boss", password="x")
+    client = client_for(admin)
+    for page, headers in [("flows", ["编号", "摘要", "未完成任务"]), ("tasks", ["编号", "摘要"])]:
+        response = client.get(f"/workflow/flows/{flow}/{page}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200, (flow, page)
+        heads = re.findall(r"<th\b[^>]*>(.*?)</th>", response.content.decode(), re.S)
+        shown = [re.sub(r"<[^>]+>|\s+", " ", head).strip() for head in heads]
+        for english in ("Process id", "Brief", "Active tasks", "Process summary"):
+            assert not any(english in head for head in shown), (flow, page, shown)
+        for header in headers:
+            assert any(header in head for head in shown), (flow, page, header, shown)
+
+
 # Privacy ----------------------------------------------------------------------------------------
 
 
