@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.admin import Admin
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
@@ -53,6 +55,14 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", AuthViewset().urls),
     path("preferences/language/", language_set, name="language_set"),
+    # The translations viewflow's scripts read (window.gettext): the bulk bar's "… selected", the date
+    # picker's month names (Django admin's catalog) and first day of the week. The login page loads it
+    # too (templates/viewflow/base.html).
+    path(
+        "jsi18n/",
+        login_not_required(JavaScriptCatalog.as_view(packages=["django.contrib.admin"])),
+        name="javascript-catalog",
+    ),
     path("api/", include("api.urls")),
     path("customer/", include("portal.urls")),
     path("", include("web.urls")),

@@ -17,8 +17,9 @@
 #   3. Merges both (msgcat --use-first) and msgmerges the result into the existing catalogs, so
 #      every existing translation is kept; entries no longer used anywhere are dropped.
 #   4. en: fills every untranslated entry with its msgid (msgen), so English is always complete.
-#   5. Compiles the .mo files with `msgfmt --check`. The .mo files are committed: the product must
-#      run on machines without gettext.
+#   5. Compiles the .mo files with `msgfmt --check` (django.po, and djangojs.po: the few strings
+#      viewflow's scripts show, kept by hand). The .mo files are committed: the product must run on
+#      machines without gettext.
 #
 # IT DOES NOT TRANSLATE. After adding or changing strings in the code:
 #   - run this script;
@@ -157,13 +158,18 @@ PYEOF
 done
 
 # --- 4. Compile ----------------------------------------------------------------------------------
-# All first, then copy: a failure leaves no .mo half-updated.
+# All first, then copy: a failure leaves no .mo half-updated. djangojs.po (the strings viewflow's
+# scripts show, kept by hand; see its header) is compiled beside django.po.
 for lang in "${LANGS[@]}"; do
-    msgfmt --check --output-file="$TMP/$lang.mo" "locale/$lang/LC_MESSAGES/django.po"
+    for domain in django djangojs; do
+        msgfmt --check --output-file="$TMP/$lang.$domain.mo" "locale/$lang/LC_MESSAGES/$domain.po"
+    done
 done
 for lang in "${LANGS[@]}"; do
-    mo="locale/$lang/LC_MESSAGES/django.mo"
-    cmp -s "$TMP/$lang.mo" "$mo" || cp "$TMP/$lang.mo" "$mo"
+    for domain in django djangojs; do
+        mo="locale/$lang/LC_MESSAGES/$domain.mo"
+        cmp -s "$TMP/$lang.$domain.mo" "$mo" || cp "$TMP/$lang.$domain.mo" "$mo"
+    done
 done
 
 done_ok=1

@@ -593,3 +593,8 @@ def test_the_pager_reads_one_row_past_the_page_instead_of_counting(org, agent):
     assert len(references(last)) == 2
     named = client.get(f"{INBOX}?page=last").content.decode()  # the one page asked for by name: counted
     assert references(named) == references(last)
+    # viewflow's bulk bar hears the total only where it is known: "n of 27 selected" and "select
+    # all" on the last page; on the first, "n selected" (not "of 26", the rows read) and no select-all
+    # that would act on every row of the list.
+    assert "data-total-items-count" not in first
+    assert 'data-total-items-count="27"' in last
