@@ -131,7 +131,7 @@ class ProcessListColumns:
         return compiled_template(str(source)).render(Context({"process": process, "flow_class": flow_class}))
 
     def active_tasks(self, process: Any) -> int:
-        return process.active_tasks_count
+        return DashboardProcessListView.active_tasks(self, process)  # viewflow's, under our header
 
     process_id.short_description = _("#")  # type: ignore[attr-defined]
     brief.short_description = _("Summary")  # type: ignore[attr-defined]
@@ -143,7 +143,7 @@ class TaskListColumns:
     derives it from the method's name: "Process summary")."""
 
     def process_summary(self, task: Any) -> str:
-        return task.process.coerced.brief
+        return DashboardTaskListView.process_summary(self, task)  # viewflow's, under our header
 
     process_summary.short_description = _("Summary")  # type: ignore[attr-defined]
 
