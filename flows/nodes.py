@@ -36,6 +36,7 @@ from complaints.services.held_rows import (
     is_created_here,
     saves_held,
 )
+from complaints.services.open_work import case_pk_of, open_work_refresh
 from flows.task_pages import step_form_view, task_view
 from web import assignment
 
@@ -129,6 +130,9 @@ class EndActivation(HeldCreate, end.EndActivation):
                 held = held_rows()
                 if held is None or not held.hold_update(self.process, ["status", "finished"], parent=True):
                     self.process.save(update_fields=["status", "finished"])
+                case_pk = case_pk_of(self.process)
+                if case_pk is not None:
+                    open_work_refresh(case_pk)  # the case's last open process may have finished
             task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
             if finished:
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)

@@ -16,6 +16,7 @@ from viewflow.workflow.token import Token
 from complaints.forms import escalation as forms
 from complaints.models import Complaint
 from complaints.rules.clocks import is_closed
+from complaints.services.open_work import open_work_refresh
 from complaints.services.reopen import ReopenRefused, complaint_reopen
 from flows.flows import ComplaintFlow
 from web.actions import ComplaintActionView
@@ -32,6 +33,7 @@ def complaint_reopen_process(*, complaint: Complaint, actor: Any, reason: str, n
         Task.objects.filter(process_id=complaint.pk, status__in=WAITING).update(status=STATUS.CANCELED, finished=now)
         Process.objects.filter(pk=complaint.pk).update(status=PROCESS.NEW, finished=None)
         complaint.status, complaint.finished = PROCESS.NEW, None
+        open_work_refresh(complaint.pk)
         last = Task.objects.filter(process_id=complaint.pk).order_by("-created", "-pk").first()
         node = ComplaintFlow.containment
         previous = SimpleNamespace(process=complaint, task=last)

@@ -191,7 +191,8 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        rows = complaints_search(super(DashboardProcessListView, self).get_queryset(), self.search_term)
+        filtered = super(DashboardProcessListView, self).get_queryset()
+        rows = complaints_search(filtered, self.search_term, open_work=self.lists_unfinished)
         return (
             rows.annotate(active_tasks_count=Coalesce(Subquery(open_tasks), 0))
             .select_related("department")
@@ -201,6 +202,16 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
     @property
     def search_term(self) -> str:
         return str(self.request.GET.get("_search", "")).strip()
+
+    @property
+    def lists_unfinished(self) -> bool:
+        """Whether the filter (applied by get_queryset) keeps unfinished complaints only: viewflow's
+        NullDateRangeFilter does when its form is bound and neither a status nor a finished date is
+        chosen (a search is a bound form: its `_search`)."""
+        filterset = getattr(self, "filterset", None)
+        if filterset is None or not filterset.is_bound or not filterset.is_valid():
+            return False
+        return not filterset.form.cleaned_data.get("finished") and not filterset.data.get("status")
 
     def get_paginator(self, queryset: Any, *args: Any, **kwargs: Any) -> Any:
         return worklist.peek_paginator(self, queryset, *args, **kwargs)

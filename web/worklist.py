@@ -319,10 +319,13 @@ class WorklistMixin:
 
     # Whether the search finds the rows by their process (the archive: tasks_search).
     search_by_process = False
+    # Whether the rows are open tasks, whose cases have work open (tasks_search).
+    search_open_work = True
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()  # type: ignore[misc]
-        return tasks_search(queryset, self.request.GET.get("_search", ""), by_process=self.search_by_process)
+        term = self.request.GET.get("_search", "")
+        return tasks_search(queryset, term, by_process=self.search_by_process, open_work=self.search_open_work)
 
     def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
         kwargs: dict[str, Any] = super().get_filterset_kwargs(filterset_class)  # type: ignore[misc]
@@ -579,6 +582,7 @@ class ArchiveView(WorklistMixin, WorkflowArchiveListView):
 
     columns = (*(c for c in WorklistMixin.columns if c != "owner"), "finished")
     search_by_process = True
+    search_open_work = False
 
     @viewprop
     def queryset(self) -> QuerySet[Any]:

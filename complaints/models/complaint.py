@@ -252,6 +252,18 @@ class Complaint(Process):
         help_text=_("What the customer said in the survey of their satisfaction before the complaint was handled."),
     )
     followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    # Kept by the flows (services.open_work), never by a form or a save of the complaint (save): the
+    # searches of lists that show open work only read it to narrow what they test (selectors.worklist).
+    work_open = models.BooleanField(
+        _("work open"),
+        default=True,
+        db_default=True,
+        editable=False,
+        help_text=_(
+            "Whether the complaint's process or one of its side processes (approval, collaboration, corrective "
+            "action, mention, custom step, appeal) is unfinished."
+        ),
+    )
 
     # Privacy
     legal_hold = models.BooleanField(
@@ -314,6 +326,15 @@ class Complaint(Process):
             held = held_rows()
             if held is not None and held.hold_update(self, fields):
                 return
+        elif fields is None and not args and not kwargs and not self._state.adding:
+            # A whole save (the admin's, intake's) writes every loaded column but `work_open`, which
+            # only its refresh writes: this copy's value may predate a side process started since.
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "work_open" and field.attname not in deferred
+            ]
         super().save(*args, **kwargs)
 
     @property

@@ -25,4 +25,10 @@ class CaseArtifact:
             self.artifact_object_id = self.case_id
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "artifact_content_type", "artifact_object_id"}
+        adding = self._state.adding  # type: ignore[attr-defined]
         super().save(*args, **kwargs)  # type: ignore[misc]
+        if adding and self.case_id is not None:
+            # A side process opened on the case: its work is open again (a mention on a closed one).
+            from complaints.services.open_work import open_work_refresh
+
+            open_work_refresh(self.case_id)

@@ -549,7 +549,7 @@ def exact_match(term: str) -> Q | None:
     return exact | held_about_phone(term) if digits else exact
 
 
-def _fuzzy_search(term: str) -> QuerySet[Complaint]:
+def _fuzzy_search(term: str, *, open_work: bool = False) -> QuerySet[Complaint]:
     complaints = Complaint.objects.all()
     digits = phone_digits(term)
     if digits:
@@ -561,6 +561,10 @@ def _fuzzy_search(term: str) -> QuerySet[Complaint]:
         grams = digit_grams(*(pattern for _, pattern in patterns))
         if grams and connection.vendor == "postgresql":
             narrowed = complaints.alias(digit_grams=ROW_DIGIT_GRAMS).filter(digit_grams__contains=grams)
+            if open_work:
+                # A list of open work: the complaints with work open, from an index of those alone
+                # (complaint_open_digit_grams, a tenth of the rows; services.open_work).
+                narrowed = narrowed.filter(work_open=True)
             return narrowed.filter(_any_contains(patterns, indexed=False))
         return complaints.filter(_any_contains(patterns))
     for word in term.split():
@@ -573,7 +577,9 @@ def _fuzzy_search(term: str) -> QuerySet[Complaint]:
 EXACT_IDS_MAX = 200
 
 
-def search_matches(term: str, *, fuzzy_as_ids: bool = False) -> list[int] | QuerySet[Complaint]:
+def search_matches(
+    term: str, *, fuzzy_as_ids: bool = False, open_work: bool = False
+) -> list[int] | QuerySet[Complaint]:
     """What `term` finds, as the ids of the complaints it names whole where it names a few, else a
     query of the complaints it matches. A whole reference, order number or phone number that some
     complaints carry exactly (exact_match) finds those alone, and a term of one or two characters
@@ -589,14 +595,16 @@ def search_matches(term: str, *, fuzzy_as_ids: bool = False) -> list[int] | Quer
     `fuzzy_as_ids` (the worklists, whose statement repeats the match in each queue branch) its hits
     are read first the same way; a list of one branch (the complaint list) keeps it as a subquery,
     one round trip fewer (a name's search: DB p95 5.4 ms the other way). Past EXACT_IDS_MAX hits the
-    list keeps the match as a subquery."""
+    list keeps the match as a subquery. With `open_work` (a list that shows open work only: its rows'
+    complaints have work open, Complaint.work_open) part of a number is looked for among the
+    complaints with work open only, a tenth of them; what the list shows is the same."""
     term = term.strip()
     exact = exact_match(term)
     if exact is not None:
         hits = _as_few_ids(Complaint.objects.filter(exact))  # a short name thousands share: its query
         if not isinstance(hits, list) or hits or len(term) < FUZZY_MIN_LENGTH:  # (too short: whole values only)
             return hits
-    fuzzy = _fuzzy_search(term)
+    fuzzy = _fuzzy_search(term, open_work=open_work)
     # As ids where they are few: the list's statement carries no trigram conditions for PostgreSQL
     # to plan in each of its queue branches.
     return _as_few_ids(fuzzy) if fuzzy_as_ids else fuzzy
@@ -615,21 +623,24 @@ def complaint_search(term: str) -> QuerySet[Complaint]:
     return Complaint.objects.filter(pk__in=found) if isinstance(found, list) else found
 
 
-def _matching_pks(term: str, *, fuzzy_as_ids: bool = False) -> list[int] | QuerySet[Any]:
-    found = search_matches(term, fuzzy_as_ids=fuzzy_as_ids)
+def _matching_pks(term: str, *, fuzzy_as_ids: bool = False, open_work: bool = False) -> list[int] | QuerySet[Any]:
+    found = search_matches(term, fuzzy_as_ids=fuzzy_as_ids, open_work=open_work)
     return found if isinstance(found, list) else found.order_by().values("pk")  # no order: no process join
 
 
-def tasks_search(tasks: QuerySet[Any], term: str, *, by_process: bool = False) -> QuerySet[Any]:
+def tasks_search(
+    tasks: QuerySet[Any], term: str, *, by_process: bool = False, open_work: bool = False
+) -> QuerySet[Any]:
     """Task rows (annotated with case_id) whose case matches the search term. With `by_process`,
     matched by their process instead (case_processes): for a list whose case_id is worked out per
     row from the side processes' joins (the archive), which PostgreSQL can only test row by row:
     a search of the archive walked every task the user ever finished (5 s for 930,000 at 1,000,000
-    complaints) where the matching cases' processes lead to their tasks by index."""
+    complaints) where the matching cases' processes lead to their tasks by index. `open_work`: the
+    tasks are open ones (search_matches)."""
     term = (term or "").strip()
     if not term:
         return tasks
-    matching = _matching_pks(term, fuzzy_as_ids=True)
+    matching = _matching_pks(term, fuzzy_as_ids=True, open_work=open_work)
     if by_process:
         if isinstance(matching, list):  # ids: as a query, for the union; a query of pks: as it is
             matching = Complaint.objects.filter(pk__in=matching).order_by().values("pk")
@@ -637,13 +648,13 @@ def tasks_search(tasks: QuerySet[Any], term: str, *, by_process: bool = False) -
     return tasks.filter(case_id__in=matching)
 
 
-def complaints_search(complaints: QuerySet[Complaint], term: str) -> QuerySet[Complaint]:
+def complaints_search(complaints: QuerySet[Complaint], term: str, *, open_work: bool = False) -> QuerySet[Complaint]:
     """Complaint rows (the complaint list) matching the search term, as tasks_search matches a task's
-    case."""
+    case; `open_work`: the rows are unfinished complaints (search_matches)."""
     term = (term or "").strip()
     if not term:
         return complaints
-    return complaints.filter(pk__in=_matching_pks(term))
+    return complaints.filter(pk__in=_matching_pks(term, open_work=open_work))
 
 
 def case_processes(complaints: QuerySet[Any]) -> QuerySet[Any]:

@@ -111,6 +111,22 @@ class HeldRows:
             values[field.attname] = field.pre_save(instance, False)
         return True
 
+    def hold_values(self, model: type[Model], pk: Any, values: dict[str, Any]) -> None:
+        """Keeps `UPDATE model SET values WHERE pk = pk` with the row's other held saves (one UPDATE
+        per row: two of one statement would leave one of them undone). A value may be an expression,
+        evaluated when written, on the statement's snapshot (services.open_work)."""
+        self._watch()
+        self.updates.setdefault((model, pk), {}).update(values)
+
+    def finishing(self) -> list[Any]:
+        """The processes whose finishing this transition holds (flows.nodes.End), by id: as
+        they stand in the database, and to the parts of the statement that writes them, unfinished."""
+        return [
+            pk
+            for (model, pk), values in self.updates.items()
+            if issubclass(model, Process) and values.get("finished") is not None
+        ]
+
     def hold_stop(self, model: type[Model], where: Q, values: dict[str, Any]) -> None:
         """Keeps `UPDATE model SET values WHERE where` (a stop: `where` selects open rows only and
         `values` closes them, so a row stopped is out of every later stop's filter) until written:

@@ -33,6 +33,7 @@ from complaints.services.errors import Refused, is_system
 from complaints.services.events import event_record
 from complaints.services.held_rows import held_rows, is_created_here, is_read_under_lock
 from complaints.services.intake_forms import answers_store
+from complaints.services.open_work import open_work_refresh
 from complaints.services.transitions import transition
 from complaints.services.work import side_task_start
 
@@ -192,4 +193,6 @@ def _cancel_others(*, run: CustomStepRun, now: datetime) -> int:
         Task.objects.filter(process_id=other.pk, status__in=WAITING).update(status=STATUS.CANCELED, finished=now)
         Process.objects.filter(pk=other.pk).update(status=PROCESS.CANCELED, finished=now)
         custom_step_clock_sync(run=other, now=now)
+    if others:
+        open_work_refresh(run.case_id)
     return len(others)

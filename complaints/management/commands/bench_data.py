@@ -312,7 +312,7 @@ class Command(BaseCommand):
                 outcome, outcome_note, level_entered_at, first_response_due, response_due, resolution_due,
                 rework_round, closed_at, satisfaction, satisfaction_comment, category_id, owner_id, receiver_id,
                 department_id, level_id, priority_id, manager_requested, signals, start_level_id, waiting_reason,
-                waiting_since, emotion_phrases)
+                waiting_since, emotion_phrases, work_open)
             SELECT pid, reference,
                 {name_sql},
                 '+86138' || lpad(((i::bigint * 7919) % 100000000)::text, 8, '0'), '', false, '',
@@ -330,7 +330,7 @@ class Command(BaseCommand):
                 CASE WHEN open THEN NULL ELSE 1 + i % 5 END, '', category_id, agent_id, agent_id,
                 dept_id, level_id, priority_id, false, '[]'::jsonb,
                 CASE WHEN level_rank = 3 THEN level_id ELSE {ids["level"][0]} END, '',
-                CASE WHEN paused THEN now() - interval '1 day' END, '[]'::jsonb
+                CASE WHEN paused THEN now() - interval '1 day' END, '[]'::jsonb, open
             FROM bench_rows
             """
         )
@@ -477,6 +477,16 @@ class Command(BaseCommand):
             t0 = time.monotonic()
             step()
             self.stdout.write(f"  {step.__name__.strip('_')}: {time.monotonic() - t0:.1f} s")
+        # A complaint whose custom-step run waits has work open (services.open_work).
+        self.cursor.execute(
+            """
+            UPDATE complaints_complaint c SET work_open = true FROM viewflow_process p
+            WHERE NOT c.work_open AND p.finished IS NULL AND p.artifact_object_id = c.process_ptr_id
+              AND p.artifact_content_type_id = (SELECT id FROM django_content_type
+                                                WHERE app_label = 'complaints' AND model = 'complaint')
+              AND c.process_ptr_id IN (SELECT pid FROM bench_extra)
+            """
+        )
 
     def _step_runs(self) -> None:
         """Every active custom step runs on every P0 complaint and on STEP_SHARE of the others that
