@@ -23,10 +23,9 @@ from complaints.forms.refusals import RefusalFormMixin, refusal_text
 from complaints.models import Complaint
 from complaints.rules.names import person_name
 from complaints.selectors.common import complaint_of_process
-from complaints.selectors.worklist import queue_holders
+from complaints.selectors.worklist import LIST_RELATED, attach_cases, queue_holders
 from complaints.services.assignment import AssignmentRefused, task_claim, task_reassign, task_release
 from complaints.services.errors import Refused
-from web.process_pages import ROW_RELATED
 
 
 class TaskRefusalMixin(RefusalFormMixin):
@@ -136,7 +135,7 @@ class BulkPageMixin:
     get_queryset: Any
 
     def rows(self) -> list[Any]:
-        return list(self.get_queryset().select_related("process", *ROW_RELATED))
+        return attach_cases(list(self.get_queryset().select_related(*LIST_RELATED)))
 
 
 class BulkClaimView(BulkPageMixin, BulkAssignTasksActionView):

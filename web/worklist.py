@@ -59,14 +59,15 @@ from web.countdown import clock_reading, countdown_labels
 from web.header_counts import kept_for_user
 
 
-def step_choices(flow_classes: Any) -> list[tuple[str, str]]:
+def step_choices(flow_classes: Any, *, every_node: bool = False) -> list[tuple[str, str]]:
     """The human steps of the app's flows (the viewset hands them over: web never imports flows),
-    by their titles (no query: a DISTINCT over a user's tasks read every row of the list)."""
+    by their titles (no query: a DISTINCT over a user's tasks read every row of the list); with
+    `every_node`, the flows' other nodes too (a flow's task list shows every task of its processes)."""
     choices = {
         get_task_ref(node): str(node.task_title or node.name)
         for flow_class in flow_classes
         for node in flow_class.instance.nodes()
-        if node.task_type == "HUMAN"
+        if every_node or node.task_type == "HUMAN"
     }
     return sorted(choices.items(), key=lambda item: item[1])
 
@@ -295,8 +296,8 @@ def peek_paginator(view: Any, queryset: Any, *args: Any, **kwargs: Any) -> PeekP
 
 
 class WorklistMixin:
-    """Columns, search and the page template shared by the four lists. Each row's case comes with
-    the task (ROW_RELATED) and its deadline and last activity are annotations: the page costs the
+    """Columns, search and the page template shared by the four lists. Each row's case and side
+    process come with the page (attach_cases) and its deadline with the row: the page costs the
     same for 5 rows or 50."""
 
     request: Any

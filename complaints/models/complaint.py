@@ -326,7 +326,7 @@ class Complaint(Process):
             held = held_rows()
             if held is not None and held.hold_update(self, fields):
                 return
-        elif fields is None and not args and not kwargs and not self._state.adding:
+        elif fields is None and not args and not kwargs and not self._state.adding and self.pk is not None:
             # A whole save (the admin's, intake's) writes every loaded column but `work_open`, which
             # only its refresh writes: this copy's value may predate a side process started since.
             deferred = self.get_deferred_fields()

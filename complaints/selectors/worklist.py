@@ -65,34 +65,7 @@ def governing_clocks() -> Q:
     )
 
 
-# What a row shows of its case, fetched with the task (one query per page).
-ROW_RELATED = (
-    "owner",
-    "process__complaint__priority",
-    "process__complaint__level",
-    "process__complaint__category",
-    "process__complaint__owner",
-    "process__compensationapproval__case__priority",
-    "process__compensationapproval__case__level",
-    "process__compensationapproval__case__category",
-    "process__compensationapproval__case__owner",
-    "process__collaborationrequest__case__priority",
-    "process__collaborationrequest__case__level",
-    "process__collaborationrequest__case__category",
-    "process__collaborationrequest__case__owner",
-    "process__collaborationrequest__department",
-    "process__actiontask__case__priority",
-    "process__actiontask__case__level",
-    "process__actiontask__case__category",
-    "process__actiontask__case__owner",
-    "process__mention__case__priority",
-    "process__mention__case__level",
-    "process__mention__case__category",
-    "process__mention__case__owner",
-)
-
-
-# The stored-deadline lists join only the task's owner and process rows (a list query of 38 joins
+# The lists join only the task's owner and process rows (a list query of 38 joins
 # took 200 ms to plan); each page's cases (with priority, level, category and owner) and side
 # processes (with what their summaries show) come in a query each (attach_cases).
 LIST_RELATED = ("owner", "process")
@@ -100,7 +73,10 @@ SIDE_RELATED: dict[str, tuple[str, ...]] = {
     "compensationapproval": (),
     "collaborationrequest": ("department",),
     "actiontask": ("action", "department"),
-    "mention": ("note",),
+    "mention": ("note", "mentioned"),
+    # Not on the worklists: on their flows' own task lists (web.process_pages).
+    "customsteprun": ("step",),
+    "appeal": (),
 }
 
 
@@ -435,8 +411,8 @@ def deadline_filter(tasks: QuerySet[Any], state: str, now: datetime | None = Non
 
 
 def case_of(task: Any) -> Complaint | None:
-    """The complaint a task row belongs to (attached to the page by attach_cases, or from what
-    ROW_RELATED fetched; no query)."""
+    """The complaint a task row belongs to (attached by attach_cases; else read through its
+    process's relations, a query unless they came with the row)."""
     if "redress_case" in task.__dict__:
         return task.redress_case
     process = task.process

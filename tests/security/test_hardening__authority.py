@@ -661,6 +661,8 @@ NOT_DOORS: dict[str, str] = {
             "steps.custom_step_owner",
             "steps.may_do",
             "steps.step_queue",
+            "open_work.case_pk_of",
+            "open_work.unfinished_processes",
         ),
         "a question or a rendering: writes nothing",
     ),
@@ -672,6 +674,7 @@ NOT_DOORS: dict[str, str] = {
     **dict.fromkeys(
         (
             "assignment.task_owner_by_rule",
+            "open_work.open_work_refresh",
             "notify.webhook_post",
             "clocks.action_clock_sync",
             "clocks.action_due_at",
