@@ -131,6 +131,8 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("complaints, search name", f"{listing}?_search={quote(name)}"),
         ("complaints, search reference", f"{listing}?_search={reference}"),
         ("complaints, search order number", f"{listing}?_search={order}"),
+        # The flow's own task list (every task of the complaints the user sees, newest first).
+        ("complaint tasks", "/workflow/flows/complaint/tasks/"),
     ]
     if complaint is not None:
         found.append(("complaint page", f"/workflow/flows/complaint/{complaint.pk}/"))

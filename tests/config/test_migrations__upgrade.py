@@ -51,6 +51,17 @@ def test_demo_data_survives_the_upgrade_from_the_previous_release() -> None:
     # This release's custom steps keep their forms in the previous release's form tables; going back
     # drops them (migration 0025), so the comparison starts without them.
     FormVersion.objects.filter(custom_step__isnull=False).delete()
+    # Every demo complaint has a process running (a follow-up at least): one is made finished, with
+    # its side processes, for 0047 to find without work open.
+    from django.db.models import Q
+    from django.utils import timezone
+    from viewflow.workflow.models import Process
+
+    from complaints.models import Complaint
+    from complaints.selectors.common import side_of
+
+    done = Complaint.objects.order_by("pk").first()
+    Process.objects.filter(Q(pk=done.pk) | side_of(done.pk)).update(status="DONE", finished=timezone.now())
     tables = _previous_release_tables()
     before = _snapshot(tables)
     assert before["counts"]["complaints_complaint"] >= 9  # the demo's complaints are there to lose
@@ -62,6 +73,12 @@ def test_demo_data_survives_the_upgrade_from_the_previous_release() -> None:
 
     assert at_previous == before
     assert after == before
+    # Whether each complaint has work open (0047) worked out from its processes, as the flows keep it.
+    from complaints.services.open_work import unfinished_processes
+
+    flags = dict(Complaint.objects.values_list("reference", "work_open"))
+    assert flags == {c.reference: unfinished_processes(c.pk).exists() for c in Complaint.objects.all()}
+    assert flags[done.reference] is False and set(flags.values()) == {True, False}
     # Head again: nothing left unapplied.
     executor = MigrationExecutor(connection)
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
