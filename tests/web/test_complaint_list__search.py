@@ -139,16 +139,20 @@ def test_part_of_a_number_reads_the_digit_grams_index_on_postgresql(org, agent, 
         pytest.skip("the index is PostgreSQL's; SQLite scans")
     assert "redress_digit_grams" in str(_fuzzy_search("5724").query)
     assert "redress_digit_grams" not in str(_fuzzy_search("957-246").query)  # runs of three: no gram
-    query = _fuzzy_search("57246").order_by().values("pk").query
-    sql, params = query.sql_with_params()
-    # The test database is tiny: every plain scan is made dearer than any index (a bitmap scan is left,
-    # which only an index whose expression the query's condition matches can serve).
+    plan = bitmap_plan(_fuzzy_search("57246"))
+    assert "complaint_digit_grams" in plan, plan
+
+
+def bitmap_plan(found: Any) -> str:
+    """EXPLAIN of the query of what `found` matches. The test database is tiny: every plain scan is
+    made dearer than any index (a bitmap scan is left, which only an index whose expression, and
+    condition, the query's conditions match can serve)."""
+    sql, params = found.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "complaint_digit_grams" in plan, plan
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_part_of_a_number_on_a_list_of_open_work_finds_the_open_complaints_and_the_others_elsewhere(
@@ -175,12 +179,7 @@ def test_part_of_a_number_on_a_list_of_open_work_reads_the_open_complaints_index
 
     if connection.vendor != "postgresql":
         pytest.skip("the index is PostgreSQL's; SQLite scans")
-    sql, params = _fuzzy_search("57246", open_work=True).order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = bitmap_plan(_fuzzy_search("57246", open_work=True))
     assert "complaint_open_digit_grams" in plan, plan
 
 
