@@ -177,7 +177,12 @@ class TaskListColumns:
     def process_summary(self, task: Any) -> str:
         return DashboardTaskListView.process_summary(self, task)  # viewflow's, under our header
 
+    def flow_task(self, task: Any) -> str:
+        """The step by its title in the reader's language (viewflow shows the node's name, English)."""
+        return str(task.flow_task.task_title or task.flow_task.name) if task.flow_task else ""
+
     process_summary.short_description = _("Summary")  # type: ignore[attr-defined]
+    flow_task.short_description = _("Step")  # type: ignore[attr-defined]
 
 
 class ComplaintListView(ProcessListColumns, DashboardProcessListView):

@@ -220,12 +220,13 @@ FLOWS = ["complaint", "approval", "collaboration", "action", "mention", "customs
 @pytest.mark.parametrize("flow", FLOWS)
 def test_every_process_and_task_list_heads_its_columns_in_chinese(org, agent, three, flow):
     """viewflow names these columns after its methods ("Process id", "Brief", "Active tasks",
-    "Process summary"), English in every language; ours are translated."""
+    "Process summary"), English in every language, and shows a task's step by its node's name
+    ("Customer Confirmation"); ours are translated, and the steps shown by their titles."""
     from django.contrib.auth import get_user_model
 
     admin = get_user_model().objects.create_superuser("boss", password="x")
     client = client_for(admin)
-    for page, headers in [("flows", ["编号", "摘要", "未完成任务"]), ("tasks", ["编号", "摘要"])]:
+    for page, headers in [("flows", ["编号", "摘要", "未完成任务"]), ("tasks", ["编号", "步骤", "摘要"])]:
         response = client.get(f"/workflow/flows/{flow}/{page}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200, (flow, page)
         heads = re.findall(r"<th\b[^>]*>(.*?)</th>", response.content.decode(), re.S)
@@ -234,6 +235,9 @@ def test_every_process_and_task_list_heads_its_columns_in_chinese(org, agent, th
             assert not any(english in head for head in shown), (flow, page, shown)
         for header in headers:
             assert any(header in head for head in shown), (flow, page, header, shown)
+    if flow == "complaint":  # the agent's three complaints wait at their first response
+        tasks = client.get("/workflow/flows/complaint/tasks/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "首次响应" in tasks and "First Response" not in tasks
 
 
 # Privacy ----------------------------------------------------------------------------------------
