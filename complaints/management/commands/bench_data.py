@@ -524,7 +524,8 @@ class Command(BaseCommand):
                 INSERT INTO bench_runs (pid, case_id, step_id, point, queue, created, done_at, outcome)
                 SELECT nextval(pg_get_serial_sequence('viewflow_process', 'id')), c.process_ptr_id, {step_id},
                     '{point}', {queue}, started,
-                    CASE WHEN NOT ({waiting}) THEN started + interval '1 hour' * exp(4.6 * {v}) END,
+                    CASE WHEN NOT ({waiting}) THEN LEAST(started + interval '1 hour' * exp(4.6 * {v}),
+                                                         COALESCE(c.closed_at, now())) END,
                     CASE WHEN {waiting} THEN 'open'
                          WHEN c.closed_at IS NOT NULL AND {w} < 0.08 THEN 'refused'
                          WHEN c.closed_at IS NOT NULL AND {w} < 0.12 THEN 'canceled'
