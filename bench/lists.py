@@ -121,6 +121,7 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("queue, search reference", f"/workflow/queue/?_search={reference}"),
         ("queue, search order number", f"/workflow/queue/?_search={order}"),
         ("archive, search reference", f"/workflow/archive/?_search={reference}"),
+        ("archive, search phone (last 4 digits)", f"/workflow/archive/?_search={phone[-4:]}"),
         ("complaints", listing),
         ("complaints, stage filter", f"{listing}?stage=containment"),
         ("complaints, category filter", f"{listing}?category={category.pk if category else ''}"),
