@@ -51,7 +51,7 @@ from complaints.selectors.quality import action_rows, analysis_rows, may_analyse
 from complaints.selectors.routing import levels_by_id
 from complaints.selectors.steps import complaint_runs, run_rows, steps_by_point
 from complaints.selectors.together import read_prepared, read_together
-from complaints.selectors.worklist import LIST_RELATED, SIDE_RELATED, attach_cases, attach_config, complaints_search
+from complaints.selectors.worklist import LIST_RELATED, SIDE_RELATED, attach_config, complaints_search
 from complaints.services.privacy import complaint_shown, list_seen
 from web import worklist
 from web.fishbone import drawing_of
@@ -166,12 +166,9 @@ class TaskListColumns:
         return worklist.peek_paginator(self, queryset, *args, **kwargs)
 
     def get_page_data(self, page: Any) -> Any:
-        # The page's cases and side processes, for the summaries, in a query each (attach_cases):
-        # the rows are read with their owner and process only (LIST_RELATED).
-        if hasattr(page, "object_list"):
-            page.object_list = attach_cases(list(page.object_list), self.request.user)  # type: ignore[attr-defined]
-        else:  # the rows themselves
-            page = attach_cases(list(page), self.request.user)  # type: ignore[attr-defined]
+        # The page's cases and side processes, for the summaries, in a query each: the rows are read
+        # with their owner and process only (LIST_RELATED).
+        page, _rows = worklist.page_with_cases(page, self.request.user)  # type: ignore[attr-defined]
         return super().get_page_data(page)  # type: ignore[misc]
 
     def process_summary(self, task: Any) -> str:

@@ -295,6 +295,16 @@ def peek_paginator(view: Any, queryset: Any, *args: Any, **kwargs: Any) -> PeekP
     )
 
 
+def page_with_cases(page: Any, reader: Any, *, last_activity: bool = False) -> tuple[Any, list[Any]]:
+    """A list's page (or its rows, unpaginated) with each row's case and side process attached
+    (attach_cases: a query for the cases, one per kind of side process); returns it and its rows."""
+    if hasattr(page, "object_list"):
+        page.object_list = attach_cases(list(page.object_list), reader, last_activity=last_activity)
+        return page, page.object_list
+    rows = attach_cases(list(page), reader, last_activity=last_activity)
+    return rows, rows
+
+
 class WorklistMixin:
     """Columns, search and the page template shared by the four lists. Each row's case and side
     process come with the page (attach_cases) and its deadline with the row: the page costs the
@@ -336,13 +346,7 @@ class WorklistMixin:
         return peek_paginator(self, queryset, *args, **kwargs)
 
     def get_page_data(self, page: Any) -> Any:
-        with_last = self.cases_with_last_activity
-        if hasattr(page, "object_list"):
-            page.object_list = attach_cases(list(page.object_list), self.request.user, last_activity=with_last)
-            rows = page.object_list
-        else:  # unpaginated: the rows themselves
-            page = attach_cases(list(page), self.request.user, last_activity=with_last)
-            rows = page
+        page, rows = page_with_cases(page, self.request.user, last_activity=self.cases_with_last_activity)
         self.attach_rows(rows)
         # One access-log row for the page: the customers it shows in full, and the search term.
         list_seen(

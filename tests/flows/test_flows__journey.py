@@ -70,6 +70,19 @@ def permanent_and_verified(quality: Any, c: Complaint) -> None:
     do(quality, c, FLOW.effectiveness, {"note": "30 deliveries checked."})
 
 
+def confirmed_by_the_customer(agent: Any, quality: Any, org: dict[str, Any]) -> Complaint:
+    """A complaint worked through every step to the customer's confirmation: closed, its follow-up
+    waiting."""
+    c = register(agent, org)
+    first_response(agent, c)
+    verify(quality, c)
+    contain_and_analyse(agent, quality, c)
+    permanent_and_verified(quality, c)
+    do(agent, c, FLOW.customer_confirmation, {"outcome": "confirmed", "channel": "phone", "note": ""})
+    c.refresh_from_db()
+    return c
+
+
 def test_complaint_travels_every_stage_to_closed_and_followed_up(org, agent, quality_engineer):
     c = register(agent, org)
     assert c.reference.startswith(f"C-{timezone.localtime().year}-")
@@ -246,12 +259,6 @@ def test_follow_up_delay_is_read_from_process_settings(org, agent, quality_engin
     config = process_settings()
     config.follow_up_delay_hours = hours
     config.save()
-    c = register(agent, org)
-    first_response(agent, c)
-    verify(quality_engineer, c)
-    contain_and_analyse(agent, quality_engineer, c)
-    permanent_and_verified(quality_engineer, c)
-    do(agent, c, FLOW.customer_confirmation, {"outcome": "confirmed", "channel": "phone", "note": ""})
-    c.refresh_from_db()
+    c = confirmed_by_the_customer(agent, quality_engineer, org)
     wait = open_task(c, FLOW.follow_up_wait)
     assert abs((wait.scheduled - c.closed_at) - timedelta(hours=hours)) < timedelta(seconds=5)

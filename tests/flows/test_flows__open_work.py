@@ -17,15 +17,7 @@ from complaints.services.timers import workflow_timers_fire
 from flows.flows import MentionFlow
 from flows.reopen import complaint_reopen_process
 from tests.conftest import FLOW, make_user, open_task, task_url
-from tests.flows.test_flows__journey import (
-    as_user,
-    contain_and_analyse,
-    do,
-    first_response,
-    permanent_and_verified,
-    register,
-    verify,
-)
+from tests.flows.test_flows__journey import as_user, confirmed_by_the_customer, do, first_response, register, verify
 from tests.web.page_helpers import page_url
 
 pytestmark = pytest.mark.django_db
@@ -78,12 +70,7 @@ def test_a_mention_on_a_closed_complaint_opens_its_work_until_it_is_read(org, ag
 
 def followed_up(org: dict[str, Any], agent: Any, quality: Any) -> Complaint:
     """Resolved, closed, followed up: its process done."""
-    complaint = register(agent, org)
-    first_response(agent, complaint)
-    verify(quality, complaint)
-    contain_and_analyse(agent, quality, complaint)
-    permanent_and_verified(quality, complaint)
-    do(agent, complaint, FLOW.customer_confirmation, {"outcome": "confirmed", "channel": "phone", "note": "Happy."})
+    complaint = confirmed_by_the_customer(agent, quality, org)
     assert work_open(complaint)  # closed, the follow-up to come
     wait = open_task(complaint, FLOW.follow_up_wait)
     with time_machine.travel(wait.scheduled + timedelta(minutes=1)):
