@@ -604,19 +604,32 @@ def _matching_pks(term: str, *, fuzzy_as_ids: bool = False, open_work: bool = Fa
     return found if isinstance(found, list) else found.order_by().values("pk")  # no order: no process join
 
 
-def tasks_search(
-    tasks: QuerySet[Any], term: str, *, by_process: bool = False, open_work: bool = False
-) -> QuerySet[Any]:
-    """Task rows (annotated with case_id) whose case matches the search term. With `by_process`,
-    matched by their process instead (case_processes): for a list whose case_id is worked out per
-    row from the side processes' joins (the archive), which PostgreSQL can only test row by row:
-    a search of the archive walked every task the user ever finished (5 s for 930,000 at 1,000,000
-    complaints) where the matching cases' processes lead to their tasks by index. `open_work`: the
+def task_search_matches(term: str, *, open_work: bool = False) -> list[int] | QuerySet[Any] | None:
+    """What a task list's search for `term` finds (search_matches, its fuzzy hits read first as
+    ids): the ids of a few complaints, a query of their pks, or None for no term. `open_work`: the
     tasks are open ones (search_matches)."""
     term = (term or "").strip()
-    if not term:
+    return _matching_pks(term, fuzzy_as_ids=True, open_work=open_work) if term else None
+
+
+def tasks_search(
+    tasks: QuerySet[Any],
+    term: str,
+    *,
+    by_process: bool = False,
+    open_work: bool = False,
+    matching: list[int] | QuerySet[Any] | None = None,
+) -> QuerySet[Any]:
+    """Task rows (annotated with case_id) whose case matches the search term (task_search_matches;
+    `matching`: what it found, where the caller has it already). With `by_process`, matched by their
+    process instead (case_processes): for a list whose case_id is worked out per row from the side
+    processes' joins (the archive), which PostgreSQL can only test row by row: a search of the
+    archive walked every task the user ever finished (5 s for 930,000 at 1,000,000 complaints)
+    where the matching cases' processes lead to their tasks by index."""
+    if matching is None:
+        matching = task_search_matches(term, open_work=open_work)
+    if matching is None:
         return tasks
-    matching = _matching_pks(term, fuzzy_as_ids=True, open_work=open_work)
     if by_process:
         if isinstance(matching, list):  # ids: as a query, for the union; a query of pks: as it is
             matching = Complaint.objects.filter(pk__in=matching).order_by().values("pk")

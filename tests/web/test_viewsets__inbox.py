@@ -392,6 +392,13 @@ def test_a_member_of_two_stores_sees_both_queues_merged_in_urgency_order(org, ag
     # Filtered, the same rows narrowed (each queue's part read with the filter).
     assert listed(both, QUEUE, deadline="breached") == [ref["b_later"], ref["a_late"]]
     assert listed(both, BREACHED, _search=ref["a_late"]) == [ref["a_late"]]
+    # Searched for part of their numbers (a few cases, found as ids): their rows read at once, not
+    # queue by queue (WorklistMixin.found_few), in the same order.
+    for url, names in [(QUEUE, ["b_later", "a_late", "b_sooner", "a_soon"]), (BREACHED, ["b_later", "mine_late", "a_late"])]:
+        with CaptureQueriesContext(connection) as captured:
+            assert listed(both, url, _search="3700000") == [ref[n] for n in names], url
+        rows_read = [q["sql"] for q in captured if "complaints_taskurgency" in q["sql"] and "LIMIT" in q["sql"]]
+        assert rows_read and not any("UNION" in sql for sql in rows_read), rows_read
     assert listed(agent_b, QUEUE) == [ref["b_later"], ref["b_sooner"]]
     assert listed(other, QUEUE) == [] and listed(other, BREACHED) == []
 
