@@ -394,7 +394,8 @@ def test_a_member_of_two_stores_sees_both_queues_merged_in_urgency_order(org, ag
     assert listed(both, BREACHED, _search=ref["a_late"]) == [ref["a_late"]]
     # Searched for part of their numbers (a few cases, found as ids): their rows read at once, not
     # queue by queue (WorklistMixin.found_few), in the same order.
-    for url, names in [(QUEUE, ["b_later", "a_late", "b_sooner", "a_soon"]), (BREACHED, ["b_later", "mine_late", "a_late"])]:
+    orders = {QUEUE: ["b_later", "a_late", "b_sooner", "a_soon"], BREACHED: ["b_later", "mine_late", "a_late"]}
+    for url, names in orders.items():
         with CaptureQueriesContext(connection) as captured:
             assert listed(both, url, _search="3700000") == [ref[n] for n in names], url
         rows_read = [q["sql"] for q in captured if "complaints_taskurgency" in q["sql"] and "LIMIT" in q["sql"]]
