@@ -673,6 +673,11 @@ class CustomStepFlow(flow.Flow):
                 node.run_locked(saves_held(waiting))
 
 
+# Every flow of Redress: the complaint's own and its side flows (the API's task lists, the admin's
+# flow filters). The workspace's menus list them with their icons (config/urls.py).
+FLOWS = (ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow, CustomStepFlow, AppealFlow)
+
+
 def waiting_at_point(run: CustomStepRun, node: Any) -> tuple[Any, str]:
     """The complaint's task waiting at the run's point (with its process and complaint), if any, and
     the move of the run's pass. Inside a transition holding its rows (PostgreSQL) one query, which

@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import admin as viewflow_admin
+from viewflow.workflow.fields import get_flow_ref
 from viewflow.workflow.models import Process, Task
 
 from complaints import models
-from complaints.selectors.common import complaints_visible_to
+from complaints.selectors.common import visible_only
 from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answers
 from complaints.selectors.privacy import MASKED_FLAG, contact_policy, may_see_contact, shield, shield_rows
+from complaints.selectors.worklist import attach_config
 from complaints.services.privacy import (
     PrivacyRefused,
     access_record,
@@ -130,13 +132,26 @@ class ComplaintAdmin(admin.ModelAdmin):
     action_form = ComplaintActionForm
 
     list_display = ["reference", "customer_name", "category", "stage", "priority", "level", "department", "created"]
-    list_filter = ["stage", "outcome", "priority", "level", "department", "channel", "category"]
+    # Priority, level and category come from the configuration's copy (get_changelist_instance).
+    list_select_related = ["department"]
+    # A filter by date rather than a date hierarchy: the hierarchy lists the years (and a year's
+    # months) present among every complaint, reading them all (a second at 1,000,000 complaints).
+    list_filter = [
+        "stage",
+        "outcome",
+        "priority",
+        "level",
+        "department",
+        "channel",
+        "category",
+        ("created", admin.DateFieldListFilter),
+    ]
+    show_full_result_count = False  # one count of the filtered list, not a second of them all
     search_fields = ["reference", "customer_name", "customer_phone", "plate_or_vin", "order_number"]
     search_help_text = _(
         "Reference, customer, phone, plate/VIN or order number; or a form answer: key=value, key>number, "
         "key<YYYY-MM-DD (e.g. service_type=roadside waited_min>60). Terms combine."
     )
-    date_hierarchy = "created"
     inlines = [AnswerInline, AttachmentInline, ActionInline, EscalationInline, NotificationInline, EventInline]
     actions = ["export_csv", "legal_hold_set", "legal_hold_release"]
 
@@ -153,6 +168,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         """The list page, logged once per view: the customers it shows in full and the search term."""
         changelist = super().get_changelist_instance(request)
+        attach_config(changelist.result_list)  # reads the page's rows (the page's one query)
         if request.method == "GET":
             list_seen(
                 user=request.user,
@@ -196,7 +212,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """The complaints this staff member may see in the workspace, and no others: the list, the
         search, the CSV export and each record's page."""
-        return super().get_queryset(request).filter(pk__in=complaints_visible_to(request.user).values("pk"))
+        return visible_only(super().get_queryset(request), request.user)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
         """Answer terms filter on the category forms' answers; the rest is the ordinary search."""
@@ -205,8 +221,9 @@ class ComplaintAdmin(admin.ModelAdmin):
         except FilterInvalid as error:
             messages.error(request, str(error))
             return queryset.none(), False
-        result, _duplicates = super().get_search_results(request, queryset, " ".join(plain))
-        return result, True  # the answer filters join: let the admin de-duplicate
+        # The answer filters de-duplicate their own join (complaints_with_answer); the admin's own
+        # DISTINCT over every complaint's columns cost 4.6 s twice at 1,000,000 complaints.
+        return super().get_search_results(request, queryset, " ".join(plain))
 
     @admin.action(description=_("Export the selected complaints as CSV (with form answers)"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
@@ -245,12 +262,47 @@ class AdministratorsOnly:
         return bool(request.user.is_active and request.user.is_superuser)
 
 
+class FlowFilter(admin.SimpleListFilter):
+    """The processes of one flow, the flows named from the code (flows.flows.FLOWS): viewflow's own
+    filter listed the flows present with a DISTINCT over every process (and the tasks' filter over
+    every task joined to its process: seconds at 1,000,000 complaints)."""
+
+    title = _("flow")
+    parameter_name = "flow_class"
+    field = "flow_class"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        from flows.flows import FLOWS
+
+        return [(get_flow_ref(flow_class), flow_class.process_title) for flow_class in FLOWS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(**{self.field: value}) if value else queryset
+
+
+class TaskFlowFilter(FlowFilter):
+    """The tasks of one flow's processes."""
+
+    field = "process__flow_class"
+
+
+# viewflow's process and task lists at size: a filter by date instead of the date hierarchy (which
+# lists the years and months present among every row), the flows from the code, one count.
+BY_DATE = ("created", admin.DateFieldListFilter)
+
+
 class ProcessAdmin(AdministratorsOnly, viewflow_admin.ProcessAdmin):  # type: ignore[misc]
-    pass
+    date_hierarchy = None
+    list_filter = ["status", FlowFilter, BY_DATE]
+    show_full_result_count = False
 
 
 class TaskAdmin(AdministratorsOnly, viewflow_admin.TaskAdmin):  # type: ignore[misc]
-    pass
+    date_hierarchy = None
+    list_filter = ["status", TaskFlowFilter, BY_DATE]
+    list_select_related = ["process", "owner"]
+    show_full_result_count = False
 
 
 for _model, _admin in ((Process, ProcessAdmin), (Task, TaskAdmin)):

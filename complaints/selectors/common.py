@@ -137,11 +137,17 @@ def registering_departments(user: Any) -> QuerySet[Department]:
 def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     """Returns the complaints a user may see: those of their departments and the departments below,
     those they hold or held a task of, and those with a task waiting in one of their queues."""
+    return visible_only(Complaint.objects.all(), user)
+
+
+def visible_only(complaints: QuerySet[Complaint], user: Any) -> QuerySet[Complaint]:
+    """The complaints of `complaints` the user may see (complaints_visible_to), as a condition on
+    those rows themselves: for a superuser, all of them, with no condition at all (a list over
+    every complaint is then counted and paged by its own indexes)."""
     departments, others = visibility(user)
-    qs = Complaint.objects.all()
     if departments is None:
-        return qs
-    return qs.filter(Q(department_id__in=departments) | others)
+        return complaints
+    return complaints.filter(Q(department_id__in=departments) | others)
 
 
 def visibility(user: Any) -> tuple[set[int] | None, Q]:
