@@ -74,7 +74,7 @@ from complaints.selectors.once import reads_once
 from complaints.selectors.privacy import may_see_contact
 from complaints.selectors.quality import actions_of
 from complaints.selectors.routing import departments_by_id
-from complaints.selectors.worklist import complaint_search
+from complaints.selectors.worklist import attach_cases, complaint_search
 from complaints.services import intake, quality
 from complaints.services.appeal import appeal_open
 from complaints.services.approvals import compensation_propose
@@ -241,7 +241,7 @@ class ComplaintFilter(django_filters.FilterSet):
 
 
 class NewestFirst(CursorPagination):
-    ordering = "-pk"
+    ordering = "-created"  # the index the staff list pages by (process_created); ties: the cursor offset
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -697,8 +697,15 @@ class UnprocessableKey(ValidationError):
 
 
 def task_row(task: Task) -> dict[str, Any]:
-    case_id = complaint_of_process(task.process_id)
-    reference = Complaint.objects.filter(pk=case_id).values_list("reference", flat=True).first() if case_id else None
+    """A task as the API gives it, with its complaint: attached to the row with the others of a
+    list (attach_cases: one query for the list), else read for this one task."""
+    if "redress_case" in task.__dict__:
+        case = task.redress_case
+        case_id, reference = (case.pk, case.reference) if case is not None else (None, None)
+    else:
+        case_id = complaint_of_process(task.process_id)
+        found = Complaint.objects.filter(pk=case_id).values_list("reference", flat=True) if case_id else None
+        reference = found.first() if found is not None else None
     return {
         "id": task.pk,
         "step": str(task.flow_task.task_title or task.flow_task.name) if task.flow_task else "",
@@ -718,17 +725,9 @@ class TaskViewSet(viewsets.GenericViewSet):
     queryset = Task.objects.none()
 
     def flows(self) -> list[Any]:
-        from flows.flows import (
-            ActionFlow,
-            AppealFlow,
-            ApprovalFlow,
-            CollaborationFlow,
-            ComplaintFlow,
-            CustomStepFlow,
-            MentionFlow,
-        )
+        from flows.flows import FLOWS
 
-        return [ComplaintFlow, ApprovalFlow, CollaborationFlow, ActionFlow, MentionFlow, CustomStepFlow, AppealFlow]
+        return list(FLOWS)
 
     def in_scope(self, tasks: QuerySet[Task]) -> QuerySet[Task]:
         narrowed = scope.token_departments(self.request)
@@ -745,8 +744,8 @@ class TaskViewSet(viewsets.GenericViewSet):
         )
 
     def rows(self, tasks: QuerySet[Task]) -> Response:
-        tasks = self.in_scope(tasks).select_related("owner").order_by("-created", "-pk")[:200]
-        return Response([task_row(task) for task in tasks])
+        tasks = self.in_scope(tasks).select_related("owner", "process").order_by("-created", "-pk")[:200]
+        return Response([task_row(task) for task in attach_cases(list(tasks))])
 
     @extend_schema(responses={200: TaskSerializer(many=True)})
     @action(detail=False, methods=["get"])
