@@ -9,7 +9,12 @@ from django.db.models import QuerySet
 
 from api.models import ApiToken
 from complaints.models import Complaint
-from complaints.selectors.common import complaints_visible_to, department_subtree_ids, registering_department_ids
+from complaints.selectors.common import (
+    complaints_visible_to,
+    department_subtree_ids,
+    registering_department_ids,
+    visible_listed,
+)
 
 
 def token_departments(request: Any) -> set[int] | None:
@@ -25,8 +30,10 @@ def token_departments(request: Any) -> set[int] | None:
     return token._department_ids  # type: ignore[attr-defined]
 
 
-def visible_complaints(request: Any) -> QuerySet[Complaint]:
-    qs = complaints_visible_to(request.user)
+def visible_complaints(request: Any, *, listed: bool = False) -> QuerySet[Complaint]:
+    """The complaints the request may see; `listed`: for a list read newest first a page at a time
+    (visible_listed: a user who sees few complaints has them found from their side)."""
+    qs = visible_listed(Complaint.objects.all(), request.user) if listed else complaints_visible_to(request.user)
     narrowed = token_departments(request)
     return qs if narrowed is None else qs.filter(department_id__in=narrowed)
 

@@ -265,7 +265,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     queryset = Complaint.objects.none()
 
     def get_queryset(self) -> QuerySet[Complaint]:
-        return scope.visible_complaints(self.request).select_related(
+        return scope.visible_complaints(self.request, listed=self.action == "list").select_related(
             "category", "department", "priority", "level", "owner"
         )
 

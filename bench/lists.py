@@ -134,7 +134,13 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("complaints, search order number", f"{listing}?_search={order}"),
         # The flow's own task list (every task of the complaints the user sees, newest first).
         ("complaint tasks", "/workflow/flows/complaint/tasks/"),
+        # The API's lists (an integration's reads; the session stands in for its token).
+        ("api complaints", "/api/complaints/"),
+        ("api inbox", "/api/tasks/inbox/"),
+        ("api queue", "/api/tasks/queue/"),
     ]
+    if user.is_staff:  # the admin's complaint list (`--user admin`; the demo quality engineer has no admin)
+        found.append(("admin complaints", "/admin/complaints/complaint/"))
     if complaint is not None:
         found.append(("complaint page", f"/workflow/flows/complaint/{complaint.pk}/"))
     return found

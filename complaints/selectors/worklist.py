@@ -632,7 +632,8 @@ def tasks_search(
         return tasks
     if by_process:
         if isinstance(matching, list):  # ids: as a query, for the union; a query of pks: as it is
-            matching = Complaint.objects.filter(pk__in=matching).order_by().values("pk")
+            ids = Complaint.objects.filter(pk__in=matching).order_by().values("pk")
+            return tasks.filter(process_id__in=case_processes(ids))
         return tasks.filter(process_id__in=case_processes(matching))
     return tasks.filter(case_id__in=matching)
 
