@@ -1,5 +1,7 @@
 """The numbers every staff page shows in its menu and header (the inbox, queue and breached badges,
-the bell's unread notices), kept for a short while per user instead of counted on every page.
+the bell's unread notices), kept for a short while per user instead of counted on every page; and
+whether the user sees few complaints (web.process_pages.sees_few_kept: which form the complaint
+lists take for them, not who sees what: either form finds the same rows).
 
 Each is computed once and kept in Django's cache (settings.CACHES: one Redis shared by every
 process in production, REDRESS_CACHE_URL; this process's memory otherwise) for
@@ -24,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 T = TypeVar("T")
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-NAMES = ("menu", "unread")  # what is kept per user (the cache key's middle part)
+NAMES = ("menu", "unread", "scope")  # what is kept per user (the cache key's middle part)
 
 
 def _key(name: str, user_pk: Any) -> str:

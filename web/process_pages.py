@@ -29,7 +29,14 @@ from complaints.choices import BatchStatus, Stage
 from complaints.models import Category, Complaint
 from complaints.rules.clocks import is_closed
 from complaints.selectors.batch import has_batch_facts, may_mark_batch
-from complaints.selectors.common import SEEN_COMPLAINT, complaints_visible_to, user_department_ids, visible_listed
+from complaints.selectors.common import (
+    SEEN_COMPLAINT,
+    complaints_visible_to,
+    sees_few,
+    user_department_ids,
+    visibility,
+    visible_listed,
+)
 from complaints.selectors.escalation import (
     held_ranks,
     is_handler,
@@ -51,10 +58,11 @@ from complaints.selectors.quality import action_rows, analysis_rows, may_analyse
 from complaints.selectors.routing import levels_by_id
 from complaints.selectors.steps import complaint_runs, run_rows, steps_by_point
 from complaints.selectors.together import read_prepared, read_together
-from complaints.selectors.worklist import LIST_RELATED, SIDE_RELATED, attach_config, complaints_search
+from complaints.selectors.worklist import LIST_RELATED, SIDE_RELATED, attach_config, complaints_search, user_queues
 from complaints.services.privacy import complaint_shown, list_seen
 from web import worklist
 from web.fishbone import drawing_of
+from web.header_counts import kept_for_user
 from web.process_chart import draw_custom_steps
 from web.templatetags.customer_side import (
     CUSTOMER_CARD_ROWS,
@@ -213,7 +221,9 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
         # The scope as conditions on the listed rows themselves (not `pk IN (visible)`, which makes
         # PostgreSQL collect every visible complaint first): newest first, the scan stops at a page;
         # for a user who sees few complaints, their ids found from their side (visible_listed).
-        return visible_listed(Complaint.objects.filter(flow_class=self.flow_class), self.request.user)
+        return visible_listed(
+            Complaint.objects.filter(flow_class=self.flow_class), self.request.user, few=sees_few_kept(self.request)
+        )
 
     def get_queryset(self) -> QuerySet[Any]:
         filtered = self.filtered_rows()
@@ -243,6 +253,18 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
         return super().get_page_data(page)
 
 
+def sees_few_kept(request: Any) -> bool | None:
+    """Whether the request's user sees few complaints (common.sees_few: which form a list of them
+    takes), kept for the user a short while like the menu's numbers (web.header_counts: asked again
+    when their departments or queues change); None for a superuser (no scope at all)."""
+    user = request.user
+    departments, _others = visibility(user)
+    if departments is None:
+        return None
+    signature = (tuple(sorted(departments)), tuple(user_queues(user)))
+    return kept_for_user(request, "scope", signature, lambda: sees_few(user, departments))
+
+
 @cache
 def compiled_template(source: str) -> Template:
     """A flow's summary template, compiled once per process (the flows' code holds them)."""
@@ -252,7 +274,8 @@ def compiled_template(source: str) -> Template:
 class ComplaintTaskListView(TaskListColumns, DashboardTaskListView):
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        visible = visible_listed(Complaint.objects.all(), self.request.user).values("pk")
+        visible = visible_listed(Complaint.objects.all(), self.request.user, few=sees_few_kept(self.request))
+        visible = visible.values("pk")
         return (
             self.model._default_manager.filter(process__flow_class=self.flow_class, process_id__in=visible)
             .select_related(*LIST_RELATED)
