@@ -274,8 +274,8 @@ def compiled_template(source: str) -> Template:
 class ComplaintTaskListView(TaskListColumns, DashboardTaskListView):
     @viewprop
     def queryset(self) -> QuerySet[Any]:
-        visible = visible_listed(Complaint.objects.all(), self.request.user, few=sees_few_kept(self.request))
-        visible = visible.values("pk")
+        few = sees_few_kept(self.request)
+        visible = visible_listed(Complaint.objects.all(), self.request.user, few=few).values("pk")
         return (
             self.model._default_manager.filter(process__flow_class=self.flow_class, process_id__in=visible)
             .select_related(*LIST_RELATED)
