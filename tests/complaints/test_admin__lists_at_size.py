@@ -53,6 +53,8 @@ def test_each_list_costs_the_same_for_2_and_6_complaints(org, agent, root, url):
     assert not any("DISTINCT" in sql or "DATE_TRUNC" in sql for sql in many), [s[:120] for s in many]
     assert sum("COUNT(" in sql for sql in many) == 1  # the page's count; no second one of the whole table
     assert "created__gte" in page  # the date filter in place of the hierarchy
+    assert "_facets" not in page  # no "show counts": a count per filter choice over every row
+    assert root.get(url, {"_facets": "True"}).status_code == 200
 
 
 def test_the_admins_complaint_list_narrows_by_date_and_the_task_list_by_flow(org, agent, root):
