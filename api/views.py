@@ -66,7 +66,6 @@ from complaints.forms.customer_side import AppealForm
 from complaints.forms.kpi import KpiFilterForm
 from complaints.models import AccessLog, Appeal, Complaint, CustomerContact, Escalation, Note
 from complaints.rules.privacy import mask_text
-from complaints.selectors.common import complaint_of_process
 from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX, categories_by_id
 from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard, region_comparison
@@ -697,15 +696,12 @@ class UnprocessableKey(ValidationError):
 
 
 def task_row(task: Task) -> dict[str, Any]:
-    """A task as the API gives it, with its complaint: attached to the row with the others of a
-    list (attach_cases: one query for the list), else read for this one task."""
-    if "redress_case" in task.__dict__:
-        case = task.redress_case
-        case_id, reference = (case.pk, case.reference) if case is not None else (None, None)
-    else:
-        case_id = complaint_of_process(task.process_id)
-        found = Complaint.objects.filter(pk=case_id).values_list("reference", flat=True) if case_id else None
-        reference = found.first() if found is not None else None
+    """A task as the API gives it, with its complaint (attach_cases: attached with the others of a
+    list, in a query for them all; else here, for this one task)."""
+    if "redress_case" not in task.__dict__:
+        attach_cases([task])
+    case = task.redress_case
+    case_id, reference = (case.pk, case.reference) if case is not None else (None, None)
     return {
         "id": task.pk,
         "step": str(task.flow_task.task_title or task.flow_task.name) if task.flow_task else "",

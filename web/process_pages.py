@@ -34,7 +34,6 @@ from complaints.selectors.common import (
     complaints_visible_to,
     sees_few,
     user_department_ids,
-    visibility,
     visible_listed,
 )
 from complaints.selectors.escalation import (
@@ -253,16 +252,15 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
         return super().get_page_data(page)
 
 
-def sees_few_kept(request: Any) -> bool | None:
+def sees_few_kept(request: Any) -> bool:
     """Whether the request's user sees few complaints (common.sees_few: which form a list of them
     takes), kept for the user a short while like the menu's numbers (web.header_counts: asked again
-    when their departments or queues change); None for a superuser (no scope at all)."""
+    when their departments or queues change)."""
     user = request.user
-    departments, _others = visibility(user)
-    if departments is None:
-        return None
-    signature = (tuple(sorted(departments)), tuple(user_queues(user)))
-    return kept_for_user(request, "scope", signature, lambda: sees_few(user, departments))
+    if user.is_superuser:
+        return False  # no scope at all
+    signature = (tuple(sorted(user_department_ids(user))), tuple(user_queues(user)))
+    return kept_for_user(request, "scope", signature, lambda: sees_few(user))
 
 
 @cache

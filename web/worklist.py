@@ -336,8 +336,7 @@ class WorklistMixin:
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()  # type: ignore[misc]
-        term = self.request.GET.get("_search", "")
-        return tasks_search(queryset, term, by_process=self.search_by_process, matching=self.search_found)
+        return tasks_search(queryset, self.search_found, by_process=self.search_by_process)
 
     @cached_property
     def search_found(self) -> list[int] | QuerySet[Any] | None:

@@ -140,14 +140,19 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     return visible_only(Complaint.objects.all(), user)
 
 
-def visible_only(complaints: QuerySet[Complaint], user: Any) -> QuerySet[Complaint]:
-    """The complaints of `complaints` the user may see (complaints_visible_to), as a condition on
-    those rows themselves: for a superuser, all of them, with no condition at all (a list over
-    every complaint is then counted and paged by its own indexes)."""
+def visible_only(complaints: QuerySet[Complaint], user: Any, *, few: bool = False) -> QuerySet[Complaint]:
+    """The complaints of `complaints` the user may see (complaints_visible_to): for a superuser, all
+    of them, with no condition at all (a list over every complaint is then counted and paged by its
+    own indexes); else the scope as a condition on each row, or with `few` (sees_few) as the ids of
+    what the user sees, found from their side (visible_listed). Both forms find the same rows."""
     departments, others = visibility(user)
     if departments is None:
         return complaints
-    return complaints.filter(Q(department_id__in=departments) | others)
+    if not few:
+        return complaints.filter(Q(department_id__in=departments) | others)
+    parts = [Q(department_id__in=departments)] if departments else []
+    found = [Complaint.objects.filter(part).values("pk") for part in (*parts, *visibility_branches(user))]
+    return complaints.filter(pk__in=found[0].union(*found[1:]))
 
 
 def visibility(user: Any) -> tuple[set[int] | None, Q]:
@@ -222,29 +227,25 @@ FEW_VISIBLE = 5_000
 
 
 def visible_listed(complaints: QuerySet[Complaint], user: Any, *, few: bool | None = None) -> QuerySet[Complaint]:
-    """The complaints of `complaints` the user may see (complaints_visible_to), for a list read
-    newest first a page at a time. The scope is a condition on each row (the walk stops at a page)
-    for a user who sees many complaints; for one who sees few (sees_few: a privacy officer, a
-    technical director asked now and then), the ids of the complaints they see, found from their
-    side: the walk tested every complaint to find them (8-10 s at 1,000,000). `few`: sees_few's
-    answer where the caller keeps it (either form finds the same complaints; only the cost
-    differs), else asked here."""
-    departments, others = visibility(user)
-    if departments is None:
-        return complaints
-    if not (sees_few(user, departments) if few is None else few):
-        return complaints.filter(Q(department_id__in=departments) | others)
-    parts = [Q(department_id__in=departments)] if departments else []
-    found = [Complaint.objects.filter(part).values("pk") for part in (*parts, *visibility_branches(user))]
-    return complaints.filter(pk__in=found[0].union(*found[1:]))
+    """The complaints of `complaints` the user may see, for a list read newest first a page at a
+    time: the scope tested on each row for a user who sees many complaints (the walk stops at a
+    page); for one who sees few (sees_few: a privacy officer, a technical director asked now and
+    then), the ids of what they see (visible_only's `few` form): the walk tested every complaint to
+    find them (8-10 s at 1,000,000). `few`: sees_few's answer where the caller keeps it, else asked
+    here."""
+    return visible_only(complaints, user, few=sees_few(user) if few is None else few)
 
 
-def sees_few(user: Any, departments: set[int]) -> bool:
+def sees_few(user: Any) -> bool:
     """Whether the user's departments' complaints, their own and received ones and the tasks they
-    hold or may claim number FEW_VISIBLE at most together: one count, which stops past FEW_VISIBLE
-    (the department, owner, receiver, task owner and queue indexes, read in turn)."""
+    hold or may claim number FEW_VISIBLE at most together (never for a superuser, who has no
+    scope): one count, which stops past FEW_VISIBLE (the department, owner, receiver, task owner
+    and queue indexes, read in turn)."""
     from viewflow.workflow.models import Task
 
+    departments = visibility(user)[0]
+    if departments is None:
+        return False
     parts = [
         *([Complaint.objects.filter(department_id__in=departments)] if departments else []),
         Complaint.objects.filter(owner=user),

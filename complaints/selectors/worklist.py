@@ -613,21 +613,14 @@ def task_search_matches(term: str, *, open_work: bool = False) -> list[int] | Qu
 
 
 def tasks_search(
-    tasks: QuerySet[Any],
-    term: str,
-    *,
-    by_process: bool = False,
-    open_work: bool = False,
-    matching: list[int] | QuerySet[Any] | None = None,
+    tasks: QuerySet[Any], matching: list[int] | QuerySet[Any] | None, *, by_process: bool = False
 ) -> QuerySet[Any]:
-    """Task rows (annotated with case_id) whose case matches the search term (task_search_matches;
-    `matching`: what it found, where the caller has it already). With `by_process`, matched by their
-    process instead (case_processes): for a list whose case_id is worked out per row from the side
-    processes' joins (the archive), which PostgreSQL can only test row by row: a search of the
-    archive walked every task the user ever finished (5 s for 930,000 at 1,000,000 complaints)
-    where the matching cases' processes lead to their tasks by index."""
-    if matching is None:
-        matching = task_search_matches(term, open_work=open_work)
+    """Task rows (annotated with case_id) whose case is among what a search found (`matching`:
+    task_search_matches; None: no search). With `by_process`, matched by their process instead
+    (case_processes): for a list whose case_id is worked out per row from the side processes' joins
+    (the archive), which PostgreSQL can only test row by row: a search of the archive walked every
+    task the user ever finished (5 s for 930,000 at 1,000,000 complaints) where the matching cases'
+    processes lead to their tasks by index."""
     if matching is None:
         return tasks
     if by_process:
