@@ -16,11 +16,12 @@ class RedressConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from config import checks, logs  # noqa: F401  (registers the checks and the task log signals)
+        from config import checks, database, logs  # noqa: F401  (registers the checks and the task log signals)
 
-        database = settings.DATABASES["default"]
-        if database["ENGINE"] == "django.db.backends.sqlite3" and str(database["NAME"]) != ":memory:":
-            Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        database.connect()  # timestamps read by psycopg's C parser
+        default = settings.DATABASES["default"]
+        if default["ENGINE"] == "django.db.backends.sqlite3" and str(default["NAME"]) != ":memory:":
+            Path(default["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
         options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):
