@@ -64,3 +64,22 @@ def test_a_flows_task_list_offers_its_steps_by_name_without_reading_the_tasks(or
     # No complaint yet: the steps come from the flow.
     assert "flows/flows.ComplaintFlow.verification" in html
     assert "flows/flows.ComplaintFlow.root_cause" in html
+
+
+def test_every_flow_opens_on_its_own_scoped_process_list(org, agent, outsider):
+    """A flow's index (the Processes menu) is its process list, scoped to the visitor, not viewflow's
+    kanban (a statement per step over every task of the flow, a query per card)."""
+    from flows.flows import FLOWS as FLOW_CLASSES
+
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("flows_admin", password="x"))
+    labels = [flow.instance.flow_label for flow in FLOW_CLASSES]
+    assert {"complaint", "approval", "mention", "customstep"} <= set(labels), labels
+    for label in labels:
+        response = admin.get(f"/workflow/flows/{label}/")
+        assert response.status_code == 302, label
+        assert response["Location"] == f"/workflow/flows/{label}/flows/", label
+        assert admin.get(response["Location"]).status_code == 200, label
+    # Someone who may not see a flow's list is still refused there.
+    stranger = as_user(outsider)
+    assert stranger.get("/workflow/flows/customstep/", follow=True).status_code == 403
