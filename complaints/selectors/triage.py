@@ -486,7 +486,7 @@ class IntakeTriage:
 
     suggestions: list[ShownSuggestion]
     model_version: int | None
-    have: int  # closed complaints to learn from (counted only while no model is in use)
+    have: int | str  # closed complaints to learn from, up to `need` ("40+" past it; only while no model is in use)
     need: int
     same_incident: int  # open complaints of the same incident (all of them, seen or not)
     incident_rows: list[IncidentRow]  # those the user may see
@@ -500,7 +500,14 @@ def intake_triage_panel(*, user: Any, product_model: str, batch_number: str, pla
 
     settings_row = triage_settings_required()
     model = active_model()
-    have = 0 if model is not None else training_samples().count()
+    # Counted only up to what is needed ("40+"): a count of every closed complaint took 190 ms at
+    # 1,000,000 on each refresh of the intake panel, to say what "enough" says.
+    have: int | str = 0
+    if model is None:
+        need = settings_row.min_training_size
+        have = training_samples().order_by()[: need + 1].count()
+        if have > need:
+            have = f"{need}+"
     same = same_incident_complaints(
         product_model=product_model,
         batch_number=batch_number,

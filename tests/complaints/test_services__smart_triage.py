@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.choices import EventKind, Outcome, Signal, Stage
@@ -75,6 +77,22 @@ def closed_history(org: dict[str, Any], agent: Any, n: int) -> None:
             priority=priorities[priority],
             department=org["store_a"] if category in ("paint", "delivery") else org["store_b"],
         )
+
+
+def test_the_intake_panel_counts_what_a_model_could_learn_from_only_up_to_what_is_needed(
+    org: dict[str, Any], agent: Any
+) -> None:
+    """Enough is said as "3+": the count stops past the admin's minimum instead of counting every
+    closed complaint on each refresh of the panel (190 ms at 1,000,000)."""
+    TriageSettings.objects.update(min_training_size=3)
+    closed_history(org, agent, 5)
+    client = as_user(agent)
+    client.get("/workflow/cases/similar/?words=刹车失灵")
+    with CaptureQueriesContext(connection) as queries:
+        panel = client.get("/workflow/cases/similar/?words=刹车失灵").content.decode()
+    assert 'data-triage="no-model"' in panel and "3+" in panel
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT 4" in sql and "ORDER BY" not in sql for sql in counts), counts
 
 
 def test_training_needs_the_admins_minimum_then_suggests_and_records_the_agents_choice(
