@@ -1,5 +1,6 @@
-"""Redress's own start-up: system checks, log context for Celery tasks, and the folders the
-filesystem broker needs (created when Django starts, never when the settings are imported)."""
+"""Redress's own start-up: system checks, log context for Celery tasks, timestamps read by psycopg's
+C parser (config.database), and the folders the filesystem broker needs (created when Django starts,
+never when the settings are imported)."""
 
 from pathlib import Path
 
