@@ -32,9 +32,13 @@ def queries(client: Client, url: str) -> int:
 
 def costs(client: Client) -> dict[str, int]:
     return {
-        f"{flow}/{page}": queries(client, f"/workflow/flows/{flow}/{page}/")
-        for flow in FLOWS
-        for page in ("flows", "tasks")
+        **{
+            f"{flow}/{page}": queries(client, f"/workflow/flows/{flow}/{page}/")
+            for flow in FLOWS
+            for page in ("flows", "tasks")
+        },
+        # viewflow's process admin, every flow's processes in one list, each with its summary
+        "admin/processes": queries(client, "/admin/viewflow/process/"),
     }
 
 
