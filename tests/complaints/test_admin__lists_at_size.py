@@ -71,3 +71,24 @@ def test_the_admins_complaint_list_narrows_by_date_and_the_task_list_by_flow(org
     assert complaint_tasks > 0
     _, listed = statements(root, "/admin/viewflow/task/?flow_class=flows/flows.ComplaintFlow")
     assert f"{complaint_tasks} " in listed or f">{complaint_tasks}<" in listed
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("url", ["/admin/complaints/complaint/", "/admin/viewflow/process/", "/admin/viewflow/task/"])
+def test_a_whole_large_table_is_numbered_from_postgresqls_estimate_and_a_narrowed_one_counted(
+    org, agent, root, url, monkeypatch
+):
+    from complaints.admin.complaint import TableEstimatePaginator
+
+    register(org, agent, 3)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE complaints_complaint, viewflow_process, viewflow_task")
+    monkeypatch.setattr(TableEstimatePaginator, "ESTIMATE_FROM", 1)  # "large": any table here
+    whole, _ = statements(root, url)
+    assert not any("COUNT(" in sql for sql in whole), [s[:80] for s in whole if "COUNT(" in s]
+    assert "pg_class" in " ".join(whole)
+    narrowed, _ = statements(root, f"{url}?created__gte=2000-01-01T00:00:00%2B00:00")
+    assert sum("COUNT(" in sql for sql in narrowed) == 1  # a filter: counted exactly
+    monkeypatch.setattr(TableEstimatePaginator, "ESTIMATE_FROM", 10**9)  # small: counted exactly
+    small, _ = statements(root, url)
+    assert sum("COUNT(" in sql for sql in small) == 1
