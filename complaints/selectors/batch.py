@@ -145,9 +145,15 @@ def investigation_list(user: Any) -> QuerySet[BatchInvestigation]:
     many customers were reached and how many fixed (one query for the page)."""
     links = BatchInvestigation.complaints.through.objects.all()
     contacts = OutreachContact.objects.all()
+    visible = investigations_visible_to(user)
+    if not is_batch_investigator(user):
+        # Which investigations hold a complaint the user may see is worked out once, not again by the
+        # page's count and its rows: each linked complaint outside the user's departments is tested
+        # for a task of theirs (75 ms for the south agent's 2,960 links at 1,000,000 complaints).
+        # Investigations are few (an incident each), so their ids are.
+        visible = BatchInvestigation.objects.filter(pk__in=list(visible.values_list("pk", flat=True)))
     return (
-        investigations_visible_to(user)
-        .select_related("opened_by")
+        visible.select_related("opened_by")
         .annotate(
             complaint_count=_count(links, "batchinvestigation_id"),
             contact_count=_count(contacts, "investigation_id"),
