@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
-from complaints.selectors.triage import training_samples
+from complaints.selectors.triage import training_samples_held
 from complaints.services.learning import triage_model_switch
 
 
@@ -89,7 +89,7 @@ class TriageModelAdmin(admin.ModelAdmin):
                     "No model is in use, so the intake page shows no suggestions: %(have)s closed complaints "
                     "to learn from, %(need)s needed. Train with “manage.py triage_train”."
                 )
-                % {"have": training_samples().count(), "need": need},
+                % {"have": training_samples_held(need), "need": need},
             )
         return super().changelist_view(request, extra_context)
 

@@ -80,7 +80,7 @@ def closed_history(org: dict[str, Any], agent: Any, n: int) -> None:
 
 
 def test_the_intake_panel_counts_what_a_model_could_learn_from_only_up_to_what_is_needed(
-    org: dict[str, Any], agent: Any
+    org: dict[str, Any], agent: Any, admin_client: Any
 ) -> None:
     """Enough is said as "3+": the count stops past the admin's minimum instead of counting every
     closed complaint on each refresh of the panel (190 ms at 1,000,000)."""
@@ -93,6 +93,11 @@ def test_the_intake_panel_counts_what_a_model_could_learn_from_only_up_to_what_i
     assert 'data-triage="no-model"' in panel and "3+" in panel
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts and all("LIMIT 4" in sql and "ORDER BY" not in sql for sql in counts), counts
+    # The admin's models page says it the same way.
+    assert (
+        "3+ closed complaints to learn from, 3 needed"
+        in admin_client.get("/admin/complaints/triagemodel/").content.decode()
+    )
 
 
 def test_training_needs_the_admins_minimum_then_suggests_and_records_the_agents_choice(
