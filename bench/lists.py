@@ -123,7 +123,13 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("archive, search reference", f"/workflow/archive/?_search={reference}"),
         ("archive, search phone (last 4 digits)", f"/workflow/archive/?_search={phone[-4:]}"),
         ("complaints", listing),
-        ("complaints, stage filter", f"{listing}?stage=containment"),
+        # The web list's own filters (viewflow's status, created and finished; category; answers):
+        # until the seventeenth session a "stage filter" line here passed a parameter the list does
+        # not have, and measured the plain list.
+        ("complaints, status filter (done)", f"{listing}?status=DONE"),
+        ("complaints, status filter (cancelled)", f"{listing}?status=CANCELED"),
+        ("complaints, created filter (this week)", f"{listing}?created=week"),
+        ("complaints, finished filter (this month)", f"{listing}?finished=month"),
         ("complaints, category filter", f"{listing}?category={category.pk if category else ''}"),
         ("complaints, search phone (last 8 digits)", f"{listing}?_search={phone[-8:]}"),
         ("complaints, search phone (last 4 digits)", f"{listing}?_search={phone[-4:]}"),

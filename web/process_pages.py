@@ -73,7 +73,11 @@ from web.timeline import case_tasks, clock_rows, complaint_timeline, linked_comp
 
 
 class ComplaintFilter(DashboardProcessListViewFilter):
-    """viewflow's status and date filters, plus category (with subcategories) and form answers."""
+    """viewflow's status and date filters (the dates as ranges of local days), plus category (with
+    subcategories) and form answers."""
+
+    created = worklist.LocalDateRangeFilter()
+    finished = worklist.LocalNullDateRangeFilter()
 
     category = worklist.category_filter(label=_("category"), method="filter_category")
     answer = django_filters.CharFilter(
@@ -150,7 +154,10 @@ class ProcessListColumns:
 class FlowTaskListFilter(DashboardTaskListViewFilter):
     """viewflow's filter of a flow's task list, its steps named from the flow itself: viewflow reads
     them with a DISTINCT over every task of the list (8.6 s for the complaint flow's 5.8 million at
-    1,000,000 complaints), on every page."""
+    1,000,000 complaints), on every page; its dates as ranges of local days."""
+
+    created = worklist.LocalDateRangeFilter()
+    finished = worklist.LocalNullDateRangeFilter()
 
     def __init__(self, *args: Any, flow_classes: Any = (), **kwargs: Any) -> None:
         super(DashboardTaskListViewFilter, self).__init__(*args, **kwargs)
@@ -227,7 +234,11 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
     def get_queryset(self) -> QuerySet[Any]:
         filtered = self.filtered_rows()
         rows = complaints_search(filtered, self.search_term, open_work=self.lists_unfinished)
-        return rows.select_related("department").order_by("-created")
+        # Filtered by when they finished: latest finished first, read from the finished processes'
+        # index within the range (migration 0049); newest first, the walk of every complaint for a
+        # range few or none finished in took 0.6-0.9 s at 1,000,000 complaints.
+        order = ("-finished", "-created") if self.lists_finished_range else ("-created",)
+        return rows.select_related("department").order_by(*order)
 
     @property
     def search_term(self) -> str:
@@ -242,6 +253,14 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
         if filterset is None or not filterset.is_bound or not filterset.is_valid():
             return False
         return not filterset.form.cleaned_data.get("finished") and not filterset.data.get("status")
+
+    @property
+    def lists_finished_range(self) -> bool:
+        """Whether the filter keeps complaints finished within a range of dates (today, this week…)."""
+        filterset = getattr(self, "filterset", None)
+        if filterset is None or not filterset.is_bound or not filterset.is_valid():
+            return False
+        return bool(filterset.form.cleaned_data.get("finished"))
 
     def get_page_data(self, page: Any) -> Any:
         # A search is logged with its term as on the worklists (a phone number typed into a search

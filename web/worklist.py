@@ -2,7 +2,7 @@
 sorted by urgency in SQL, filtered and searched as viewflow list filters, one query per page."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from functools import cache, partial
 from typing import Any
 
@@ -17,11 +17,12 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_filters import DateRangeFilter
 from viewflow.utils import viewprop
 from viewflow.views import Action
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow.views import WorkflowArchiveListView, WorkflowInboxListView, WorkflowQueueListView
-from viewflow.workflow.flow.views.filters import ChoiceFilter
+from viewflow.workflow.flow.views.filters import ChoiceFilter, NullDateRangeFilter
 from viewflow.workflow.models import Task
 
 from complaints.choices import Stage
@@ -137,6 +138,50 @@ def category_filter(**kwargs: Any) -> ConfigChoiceFilter:
     return ConfigChoiceFilter(
         rows=categories_by_id, keep=lambda c: c.active, order=lambda c: c.code, name_of=category_path, **kwargs
     )
+
+
+def _local_days(first: Callable[[date], date], after: Callable[[date], date]) -> Callable[[Any, str], Any]:
+    """A date range filter's choice as a range of the column's values, from the start of `first`
+    (of today, in the current time zone) to the start of `after`: one condition an index of the
+    column serves, where django-filter compares the year, month and day extracted from each row
+    (an index serves only the year: the complaint list "finished this month" read every complaint
+    finished this year, 0.6 s at 1,000,000) and takes "today" from UTC's date."""
+
+    def narrow(rows: Any, name: str) -> Any:
+        today = timezone.localdate()
+        zone = timezone.get_current_timezone()
+        start, end = (datetime.combine(day, time.min, tzinfo=zone) for day in (first(today), after(today)))
+        return rows.filter(**{f"{name}__gte": start, f"{name}__lt": end})
+
+    return narrow
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+# django-filter's DateRangeFilter choices (the same names and meaning), each as a range of dates.
+LOCAL_DATE_RANGES = {
+    "today": _local_days(lambda d: d, lambda d: d + timedelta(days=1)),
+    "yesterday": _local_days(lambda d: d - timedelta(days=1), lambda d: d),
+    "week": _local_days(lambda d: d - timedelta(days=7), lambda d: d + timedelta(days=1)),
+    "month": _local_days(lambda d: d.replace(day=1), _next_month),
+    "year": _local_days(lambda d: d.replace(month=1, day=1), lambda d: date(d.year + 1, 1, 1)),
+}
+
+
+class LocalDateRangeFilter(DateRangeFilter):
+    """viewflow's date filter (today, yesterday, past 7 days, this month, this year) as ranges of the
+    reader's local dates (LOCAL_DATE_RANGES)."""
+
+    filters = LOCAL_DATE_RANGES
+
+
+class LocalNullDateRangeFilter(NullDateRangeFilter):
+    """viewflow's finished filter (unfinished when neither a date nor a status is chosen), its
+    dates as LocalDateRangeFilter's."""
+
+    filters = LOCAL_DATE_RANGES
 
 
 class WorklistFilter(django_filters.FilterSet):

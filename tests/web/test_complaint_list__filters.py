@@ -1,12 +1,17 @@
 """The complaint list's filters at size (issue 17): a filter by status reads that status's complaints
 newest first from their own index (migration 0049: `process_status_created`), instead of walking
-every complaint newest first for the status (cancelled ones, rare: 0.6 s at 1,000,000)."""
+every complaint newest first for the status (cancelled ones, rare: 0.6 s at 1,000,000); a filter by
+finished date lists them latest finished first from the finished processes' index, its dates a range
+of the reader's local days (django-filter compared each row's extracted month and day: 0.6-0.9 s)."""
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process
 
@@ -44,3 +49,59 @@ def test_the_list_by_status_reads_that_status_newest_first_from_its_index(org, a
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "process_status_created" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("choice", "start", "end"),
+    [
+        # 07:30 in Shanghai on 1 March is still 28 February in UTC: "today" is the reader's day.
+        ("today", "2026-03-01", "2026-03-02"),
+        ("yesterday", "2026-02-28", "2026-03-01"),
+        ("week", "2026-02-22", "2026-03-02"),
+        ("month", "2026-03-01", "2026-04-01"),
+        ("year", "2026-01-01", "2027-01-01"),
+    ],
+)
+def test_each_date_choice_is_a_range_of_the_readers_local_days(choice, start, end):
+    from datetime import datetime
+
+    from web.worklist import LOCAL_DATE_RANGES
+
+    with time_machine.travel("2026-02-28 23:30:00+00:00", tick=False):
+        narrowed = LOCAL_DATE_RANGES[choice](Process.objects.all(), "finished")
+    zone = timezone.get_current_timezone()
+    bounds = {
+        lookup.lhs.target.name + "__" + lookup.lookup_name: lookup.rhs for lookup in narrowed.query.where.children
+    }
+    assert bounds == {
+        "finished__gte": datetime.fromisoformat(start).replace(tzinfo=zone),
+        "finished__lt": datetime.fromisoformat(end).replace(tzinfo=zone),
+    }
+    assert "EXTRACT" not in str(narrowed.query).upper()
+
+
+def test_december_runs_to_the_first_of_january():
+    from web.worklist import _next_month
+
+    assert str(_next_month(date(2026, 12, 31))) == "2027-01-01"
+    assert str(_next_month(date(2026, 1, 31))) == "2026-02-01"
+
+
+def test_the_list_by_finished_date_shows_those_finished_then_latest_first_from_their_index(org, agent, monkeypatch):
+    monkeypatch.setattr("complaints.selectors.common.FEW_VISIBLE", 0)  # the walk, as for a busy reader
+    complaints = [new_complaint(org, agent) for _ in range(4)]
+    now = timezone.now()
+    finished = {complaints[0].pk: now - timedelta(hours=5), complaints[2].pk: now - timedelta(hours=1)}
+    for pk, when in finished.items():
+        Process.objects.filter(pk=pk).update(status=STATUS.DONE, finished=when)
+    Process.objects.filter(pk=complaints[3].pk).update(status=STATUS.DONE, finished=now - timedelta(days=400))
+    sql, page = page_statement(as_user(agent), f"{LIST}?finished=week")
+    shown = [c.reference for c in complaints if c.reference in page]
+    assert shown == [complaints[0].reference, complaints[2].reference]  # (the page's order below)
+    assert page.index(complaints[2].reference) < page.index(complaints[0].reference)  # latest finished first
+    assert "EXTRACT" not in sql.upper()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "process_finished" in plan, plan
