@@ -157,14 +157,14 @@ def _local_days(first: Callable[[date], date], after: Callable[[date], date]) ->
 
 
 def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 # django-filter's DateRangeFilter choices (the same names and meaning), each as a range of dates.
 LOCAL_DATE_RANGES = {
     "today": _local_days(lambda d: d, lambda d: d + timedelta(days=1)),
     "yesterday": _local_days(lambda d: d - timedelta(days=1), lambda d: d),
-    "week": _local_days(lambda d: d - timedelta(days=7), lambda d: d + timedelta(days=1)),
+    "week": _local_days(lambda d: d - timedelta(weeks=1), lambda d: d + timedelta(days=1)),  # "past 7 days"
     "month": _local_days(lambda d: d.replace(day=1), _next_month),
     "year": _local_days(lambda d: d.replace(month=1, day=1), lambda d: date(d.year + 1, 1, 1)),
 }

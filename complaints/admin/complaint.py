@@ -142,15 +142,22 @@ class TableEstimatePaginator(Paginator):
     def count(self) -> int:
         rows: Any = self.object_list  # the changelist's queryset
         query = getattr(rows, "query", None)
-        if query is not None and not query.where and connections[rows.db].vendor == "postgresql":
-            with connections[rows.db].cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [rows.model._meta.db_table]
-                )
-                found = cursor.fetchone()
-            if found is not None and found[0] >= self.ESTIMATE_FROM:
-                return int(found[0])
+        if query is not None and not query.where:
+            estimate = table_estimate(rows.model, rows.db)
+            if estimate is not None and estimate >= self.ESTIMATE_FROM:
+                return estimate
         return super().count
+
+
+def table_estimate(model: Any, using: str) -> int | None:
+    """PostgreSQL's estimate of the rows in a model's table (-1 before its first ANALYZE), or None
+    on another database."""
+    if connections[using].vendor != "postgresql":
+        return None
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [model._meta.db_table])
+        found = cursor.fetchone()
+    return int(found[0]) if found is not None else None
 
 
 @admin.register(models.Complaint)
