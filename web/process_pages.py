@@ -245,22 +245,26 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
         return str(self.request.GET.get("_search", "")).strip()
 
     @property
-    def lists_unfinished(self) -> bool:
-        """Whether the filter (applied by get_queryset) keeps unfinished complaints only: viewflow's
-        NullDateRangeFilter does when its form is bound and neither a status nor a finished date is
-        chosen (a search is a bound form: its `_search`)."""
+    def chosen_filters(self) -> dict[str, Any] | None:
+        """The filter's valid choices (applied by get_queryset), or None when its form is not bound
+        or not valid (a search is a bound form: its `_search`)."""
         filterset = getattr(self, "filterset", None)
         if filterset is None or not filterset.is_bound or not filterset.is_valid():
-            return False
-        return not filterset.form.cleaned_data.get("finished") and not filterset.data.get("status")
+            return None
+        return {**filterset.form.cleaned_data, "status": filterset.data.get("status")}
+
+    @property
+    def lists_unfinished(self) -> bool:
+        """Whether the filter keeps unfinished complaints only: viewflow's NullDateRangeFilter does
+        when neither a status nor a finished date is chosen."""
+        chosen = self.chosen_filters
+        return chosen is not None and not chosen.get("finished") and not chosen["status"]
 
     @property
     def lists_finished_range(self) -> bool:
         """Whether the filter keeps complaints finished within a range of dates (today, this week…)."""
-        filterset = getattr(self, "filterset", None)
-        if filterset is None or not filterset.is_bound or not filterset.is_valid():
-            return False
-        return bool(filterset.form.cleaned_data.get("finished"))
+        chosen = self.chosen_filters
+        return chosen is not None and bool(chosen.get("finished"))
 
     def get_page_data(self, page: Any) -> Any:
         # A search is logged with its term as on the worklists (a phone number typed into a search

@@ -93,9 +93,7 @@ def attach_cases(rows: list[Any], reader: Any = None, *, last_activity: bool = F
         model = row.flow_task.flow_class.process_class if row.flow_task is not None else None
         if model is not None and model._meta.model_name in SIDE_RELATED:
             wanted.setdefault(model, set()).add(row.process_id)
-    sides: dict[int, Any] = {}
-    for model, ids in wanted.items():
-        sides.update(model.objects.select_related(*SIDE_RELATED[model._meta.model_name]).in_bulk(ids))
+    sides = own_rows(wanted)
     for row in rows:
         if "case_id" not in row.__dict__:
             side = sides.get(row.process_id)
@@ -138,12 +136,19 @@ def as_own_processes(processes: list[Any]) -> list[Any]:
         model = process.flow_class.process_class if process.flow_class is not None else None
         if model is not None and not isinstance(process, model):
             wanted.setdefault(model, []).append(process.pk)
-    own: dict[int, Any] = {}
+    own = own_rows(wanted, with_case=True)
+    return [own.get(process.pk, process) for process in processes]
+
+
+def own_rows(wanted: dict[Any, Any], *, with_case: bool = False) -> dict[int, Any]:
+    """Processes by id, read as their own models (`wanted`: model → ids), one query per model, each
+    with what its summary reads (SIDE_RELATED; with `with_case`, a side process's case too)."""
+    found: dict[int, Any] = {}
     for model, ids in wanted.items():
         name = model._meta.model_name
-        related = ("case", *SIDE_RELATED[name]) if name in SIDE_RELATED else ()
-        own.update(model.objects.select_related(*related).in_bulk(ids))
-    return [own.get(process.pk, process) for process in processes]
+        related = (*(("case",) if with_case and name in SIDE_RELATED else ()), *SIDE_RELATED.get(name, ()))
+        found.update(model.objects.select_related(*related).in_bulk(ids))
+    return found
 
 
 def attach_config(complaints: Any) -> None:
