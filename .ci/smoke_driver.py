@@ -4,8 +4,11 @@ gunicorn; the database is read only to pick ids and to count what happened.
     python .ci/smoke_driver.py shorten      admin limits of one minute, warning at 1 %
     python .ci/smoke_driver.py journey      log in, register a complaint, open every page
     python .ci/smoke_driver.py warned REF   wait until REF's warning fired, then check it is single
+    python .ci/smoke_driver.py walk USER…   log in as each demo user and open every page their links
+                                            reach (up to SMOKE_WALK_PAGES each): none may fail
 """
 
+import html
 import http.cookiejar
 import json
 import os
@@ -40,18 +43,18 @@ class Browser:
     def get(self, path: str) -> tuple[int, str, str]:
         try:
             with self.opener.open(BASE + path, timeout=30) as r:
-                return r.status, r.geturl(), r.read().decode()
+                return r.status, r.geturl(), r.read().decode(errors="replace")
         except urllib.error.HTTPError as error:
-            return error.code, error.geturl(), error.read().decode()
+            return error.code, error.geturl(), error.read().decode(errors="replace")
 
     def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.csrf()}).encode()
         request = urllib.request.Request(BASE + path, data=body, headers={"Referer": BASE + path})  # noqa: S310
         try:
             with self.opener.open(request, timeout=60) as r:
-                return r.status, r.geturl(), r.read().decode()
+                return r.status, r.geturl(), r.read().decode(errors="replace")
         except urllib.error.HTTPError as error:
-            return error.code, error.geturl(), error.read().decode()
+            return error.code, error.geturl(), error.read().decode(errors="replace")
 
 
 def fail(message: str) -> None:
@@ -131,6 +134,56 @@ def journey() -> None:
     print(f"smoke: logged in over HTTP, registered {complaint.reference}, {len(answered)} pages answered, 404 is ours")
 
 
+# Links a walk does not follow: leaving, switching language, files, and admin pages that act.
+NOT_WALKED = re.compile(r"logout|/i18n/|/static/|/media/|/jsi18n|/delete/|/export|\.pdf$|/admin/r/")
+
+
+def walk(users: list[str]) -> None:
+    """Each user logs in with the demo password and opens the pages their links reach from the home
+    page, breadth first (a path's first few query strings only: a list's pages and filters are one
+    page each): a server error anywhere fails. Catches what a database the tests do not run on (the
+    embedded SQLite of `make run`) refuses in a page's statement."""
+    limit = int(os.environ.get("SMOKE_WALK_PAGES", "150"))
+    failed: dict[str, int] = {}
+    opened = 0
+    for user in users:
+        browser = Browser()
+        browser.get("/accounts/login/")
+        status, url, _ = browser.post("/accounts/login/", {"username": user, "password": "redress-demo"})
+        if status != 200 or url.rstrip("/").endswith("/accounts/login"):
+            fail(f"{user} could not log in ({status} at {url})")
+        seen: set[str] = set()
+        variants: dict[str, int] = {}
+        todo = ["/"]
+        while todo and len(seen) < limit:
+            path = todo.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            code, final, body = browser.get(path)
+            if code >= 500:
+                failed[f"{user} {path}"] = code
+                continue
+            here = urllib.parse.urlsplit(final)
+            if here.netloc != urllib.parse.urlsplit(BASE).netloc:
+                continue
+            for href in re.findall(r'href="([^"#]*)"', body):
+                link = urllib.parse.urlsplit(urllib.parse.urljoin(final, html.unescape(href)))
+                if link.netloc != here.netloc or NOT_WALKED.search(link.path):
+                    continue
+                target = link.path + (f"?{link.query}" if link.query else "")
+                if link.query:
+                    variants[link.path] = variants.get(link.path, 0) + 1
+                    if variants[link.path] > 3:
+                        continue
+                if target not in seen:
+                    todo.append(target)
+        opened += len(seen)
+    if failed:
+        fail(f"pages answered with server errors: {failed}")
+    print(f"smoke: {len(users)} users opened {opened} pages their links reach, none failed")
+
+
 def warned(timeout: float) -> None:
     from complaints.choices import EventKind, NotificationEvent
     from complaints.models import Clock, Complaint, Notification
@@ -177,13 +230,16 @@ def warned(timeout: float) -> None:
 
 
 if __name__ == "__main__":
-    setup()
     command = sys.argv[1]
+    if command != "walk":  # the walk is HTTP only
+        setup()
     if command == "shorten":
         shorten()
     elif command == "journey":
         journey()
     elif command == "warned":
         warned(float(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    elif command == "walk":
+        walk(sys.argv[2:])
     else:
         fail(f"unknown command {command}")
