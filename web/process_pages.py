@@ -32,6 +32,7 @@ from complaints.selectors.batch import has_batch_facts, may_mark_batch
 from complaints.selectors.common import (
     SEEN_COMPLAINT,
     complaints_visible_to,
+    department_subtree_ids,
     sees_few,
     user_department_ids,
     visible_listed,
@@ -72,14 +73,29 @@ from web.templatetags.customer_side import (
 from web.timeline import case_tasks, clock_rows, complaint_timeline, linked_complaints, linked_rows
 
 
+class ComplaintFinishedFilter(worklist.LocalNullDateRangeFilter):
+    """The finished date; unfinished complaints only when neither it, a status nor the closed stage
+    is chosen (a closed complaint's process has finished: "stage: closed" lists them)."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if not value and self.parent.data.get("stage") == Stage.CLOSED:
+            return qs
+        return super().filter(qs, value)
+
+
 class ComplaintFilter(DashboardProcessListViewFilter):
-    """viewflow's status and date filters (the dates as ranges of local days), plus category (with
-    subcategories) and form answers."""
+    """viewflow's status and date filters (the dates as ranges of local days), plus the complaint's
+    stage, priority, level, category and department (each with the ones below it) and its form
+    answers: the case filters the worklists have (web.worklist.WorklistFilter)."""
 
     created = worklist.LocalDateRangeFilter()
-    finished = worklist.LocalNullDateRangeFilter()
+    finished = ComplaintFinishedFilter()
 
+    stage = django_filters.ChoiceFilter(label=_("stage"), choices=Stage.choices)
+    priority = worklist.priority_filter(label=_("priority"))
+    level = worklist.level_filter(label=_("level"))
     category = worklist.category_filter(label=_("category"), method="filter_category")
+    department = worklist.department_filter(label=_("department"), method="filter_department")
     answer = django_filters.CharFilter(
         label=_("form answer"),
         method="filter_answer",
@@ -88,6 +104,9 @@ class ComplaintFilter(DashboardProcessListViewFilter):
 
     def filter_category(self, queryset: QuerySet[Any], name: str, value: Category) -> QuerySet[Any]:
         return queryset.filter(category__in=category_subtree_ids(value))
+
+    def filter_department(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(department__in=department_subtree_ids({value.pk}))
 
     def filter_answer(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         try:
@@ -255,10 +274,15 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
 
     @property
     def lists_unfinished(self) -> bool:
-        """Whether the filter keeps unfinished complaints only: viewflow's NullDateRangeFilter does
-        when neither a status nor a finished date is chosen."""
+        """Whether the filter keeps unfinished complaints only (ComplaintFinishedFilter): when neither
+        a status, a finished date nor the closed stage is chosen."""
         chosen = self.chosen_filters
-        return chosen is not None and not chosen.get("finished") and not chosen["status"]
+        return (
+            chosen is not None
+            and not chosen.get("finished")
+            and not chosen["status"]
+            and chosen.get("stage") != Stage.CLOSED
+        )
 
     @property
     def lists_finished_range(self) -> bool:

@@ -141,6 +141,21 @@ def category_filter(**kwargs: Any) -> ConfigChoiceFilter:
     )
 
 
+def priority_filter(**kwargs: Any) -> ConfigChoiceFilter:
+    """The priorities, most urgent first."""
+    return ConfigChoiceFilter(rows=priorities_by_id, order=lambda p: (p.rank, p.pk), **kwargs)
+
+
+def level_filter(**kwargs: Any) -> ConfigChoiceFilter:
+    """The escalation levels, lowest first."""
+    return ConfigChoiceFilter(rows=levels_by_id, order=lambda lv: lv.rank, **kwargs)
+
+
+def department_filter(**kwargs: Any) -> ConfigChoiceFilter:
+    """The active departments, in code order (a choice stands for it and the ones below it)."""
+    return ConfigChoiceFilter(rows=departments_by_id, keep=lambda d: d.active, order=lambda d: d.code, **kwargs)
+
+
 def _local_days(first: Callable[[date], date], after: Callable[[date], date]) -> Callable[[Any, str], Any]:
     """A date range filter's choice as a range of the column's values, from the start of `first`
     (of today, in the current time zone) to the start of `after`: one condition an index of the
@@ -190,19 +205,11 @@ class WorklistFilter(django_filters.FilterSet):
     ones below), the deadline's state, and mine / my departments'."""
 
     flow_task = ChoiceFilter(label=_("Step"))
-    priority = ConfigChoiceFilter(
-        label=_("Priority"), rows=priorities_by_id, order=lambda p: (p.rank, p.pk), method="filter_case"
-    )
-    level = ConfigChoiceFilter(label=_("Level"), rows=levels_by_id, order=lambda lv: lv.rank, method="filter_case")
+    priority = priority_filter(label=_("Priority"), method="filter_case")
+    level = level_filter(label=_("Level"), method="filter_case")
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices, method="filter_case")
     category = category_filter(label=_("Category"), method="filter_category")
-    department = ConfigChoiceFilter(
-        label=_("Department"),
-        rows=departments_by_id,
-        keep=lambda d: d.active,
-        order=lambda d: d.code,
-        method="filter_department",
-    )
+    department = department_filter(label=_("Department"), method="filter_department")
     deadline = django_filters.ChoiceFilter(
         label=_("Deadline"),
         choices=[

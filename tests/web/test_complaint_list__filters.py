@@ -105,3 +105,56 @@ def test_the_list_by_finished_date_shows_those_finished_then_latest_first_from_t
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "process_finished" in plan, plan
+
+
+def test_the_list_filters_by_the_cases_stage_priority_level_and_department_with_the_ones_below(
+    org, agent, agent_b, regional_lead
+):
+    from complaints.models import Complaint, EscalationLevel, Priority
+
+    store_a = [new_complaint(org, agent) for _ in range(2)]
+    store_b = new_complaint(org, agent_b, department=str(org["store_b"].pk))
+    top_priority = Priority.objects.order_by("rank").first()
+    top_level = EscalationLevel.objects.order_by("-rank").first()
+    picked = store_a[1]
+    Complaint.objects.filter(pk=picked.pk).update(stage="verification", priority=top_priority, level=top_level)
+    low_priority = Priority.objects.order_by("-rank").first()
+    Complaint.objects.exclude(pk=picked.pk).update(stage="first_response", priority=low_priority)
+    client = as_user(regional_lead)
+
+    def shown(query: str) -> set[str]:
+        response = client.get(f"{LIST}?{query}")
+        assert response.status_code == 200
+        page = response.content.decode()
+        return {c.reference for c in [*store_a, store_b] if c.reference in page}
+
+    everyone = {c.reference for c in [*store_a, store_b]}
+    assert shown("") == everyone
+    assert shown("stage=verification") == {picked.reference}
+    assert shown("stage=intake") == set()
+    assert shown(f"level={top_level.pk}") == {picked.reference}
+    assert shown(f"priority={top_priority.pk}") == {picked.reference}
+    assert shown(f"department={org['east'].pk}") == everyone  # East and the stores below it
+    assert shown(f"department={org['store_b'].pk}") == {store_b.reference}
+    assert shown(f"department={org['store_a'].pk}&stage=first_response") == {store_a[0].reference}
+
+
+def test_a_filter_choice_outside_the_choices_is_refused_on_the_list(org, agent):
+    client = as_user(agent)
+    response = client.get(f"{LIST}?stage=nonsense&priority=999999")
+    assert response.status_code == 200
+    errors = response.context["view"].filterset.form.errors
+    assert set(errors) == {"stage", "priority"}
+
+
+def test_the_closed_stage_lists_finished_complaints_without_choosing_a_status(org, agent):
+    open_one, closed_one = new_complaint(org, agent), new_complaint(org, agent)
+    from complaints.models import Complaint
+
+    Complaint.objects.filter(pk=closed_one.pk).update(stage="closed")
+    Process.objects.filter(pk=closed_one.pk).update(status=STATUS.DONE, finished=timezone.now())
+    client = as_user(agent)
+    page = client.get(f"{LIST}?stage=closed").content.decode()
+    assert closed_one.reference in page and open_one.reference not in page
+    page = client.get(f"{LIST}?stage=").content.decode()  # the filter without a stage: unfinished ones
+    assert open_one.reference in page and closed_one.reference not in page
