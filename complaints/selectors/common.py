@@ -5,7 +5,8 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BigIntegerField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,12 +142,15 @@ def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
     return visible_only(Complaint.objects.all(), user)
 
 
-def visible_only(complaints: QuerySet[Complaint], user: Any, *, few: bool = False) -> QuerySet[Complaint]:
+def visible_only(
+    complaints: QuerySet[Complaint], user: Any, *, few: bool = False, walked: bool = False
+) -> QuerySet[Complaint]:
     """The complaints of `complaints` the user may see (complaints_visible_to): for a superuser, all
     of them, with no condition at all (a list over every complaint is then counted and paged by its
     own indexes); else the scope as a condition on each row, or with `few` (sees_few) as the ids of
-    what the user sees, found from their side (visible_listed). Both forms find the same rows."""
-    departments, others = visibility(user)
+    what the user sees, found from their side (visible_listed). Both forms find the same rows.
+    `walked`: the rows are read in a list's order until a page is full (visibility)."""
+    departments, others = visibility(user, walked=walked)
     if departments is None:
         return complaints
     if not few:
@@ -156,11 +160,12 @@ def visible_only(complaints: QuerySet[Complaint], user: Any, *, few: bool = Fals
     return complaints.filter(pk__in=found[0].union(*found[1:]))
 
 
-def visibility(user: Any) -> tuple[set[int] | None, Q]:
+def visibility(user: Any, *, walked: bool = False) -> tuple[set[int] | None, Q]:
     """The two halves of complaints_visible_to: the departments whose complaints the user sees (None:
     every department, for a superuser) and the condition on the other complaints they see (their
     own, received or tasked ones). Summaries kept per department (the KPIs) use the first half and
-    read the few complaints of the second one by themselves."""
+    read the few complaints of the second one by themselves. `walked`: for rows a list reads in its
+    order and stops at a page (probed_per_row)."""
     if user.is_superuser:
         return None, Q()
     if not user.is_authenticated:
@@ -173,15 +178,28 @@ def visibility(user: Any) -> tuple[set[int] | None, Q]:
     # One probe of the complaint's tasks for both (held, or waiting in a queue of theirs): apart,
     # the queued test was planned as an AND of the task index and the queue's index, reading every
     # task of a busy queue (2,000 for a regional lead's) for each complaint tested.
-    has_task = Exists(Task.objects.filter(mine, process_id=OuterRef("pk")))
+    tasks = Task.objects.filter(mine, process_id=OuterRef("pk"))
     # Whoever holds (or may claim) a task of a side process (an approval, a collaboration request,
     # an action's task, a mention) sees its complaint: one EXISTS over the side processes found by
     # their artifact index.
-    has_side_task = Exists(Task.objects.filter(mine, side_of(OuterRef("pk"), via="process__")))
+    side_tasks = Task.objects.filter(mine, side_of(OuterRef("pk"), via="process__"))
+    if walked:
+        tasks, side_tasks = probed_per_row(tasks), probed_per_row(side_tasks)
+    has_task, has_side_task = Exists(tasks), Exists(side_tasks)
     # The first handler stays the customer's contact: owner and receiver keep seeing the case after
     # it moves up the ladder, even to a department above their own.
     others = Q(owner=user) | Q(receiver=user) | Q(has_task) | Q(has_side_task)
     return set(departments), others
+
+
+def probed_per_row(rows: QuerySet[Any]) -> QuerySet[Any]:
+    """An EXISTS subquery correlated with the outer row's pk that PostgreSQL can only probe row by
+    row. Without this, PostgreSQL may plan it as a hash of every row it could match, built before the
+    first row is tested, when it expects to test many: a list that walks an index of a rare value
+    newest first (complaint_priority_number…) and stops at a page tests a few dozen, but hashed the
+    quality engineer's side-process tasks first (2 s at 1,000,000 complaints). A condition on the
+    outer row alone inside the subquery (every pk is positive: always true) rules the hash out."""
+    return rows.filter(GreaterThan(ExpressionWrapper(OuterRef("pk"), output_field=BigIntegerField()), 0))
 
 
 def _queues(user: Any) -> list[str]:
@@ -234,7 +252,7 @@ def visible_listed(complaints: QuerySet[Complaint], user: Any, *, few: bool | No
     then), the ids of what they see (visible_only's `few` form): the walk tested every complaint to
     find them (8-10 s at 1,000,000). `few`: sees_few's answer where the caller keeps it, else asked
     here."""
-    return visible_only(complaints, user, few=sees_few(user) if few is None else few)
+    return visible_only(complaints, user, few=sees_few(user) if few is None else few, walked=True)
 
 
 def sees_few(user: Any) -> bool:

@@ -158,3 +158,29 @@ def test_the_closed_stage_lists_finished_complaints_without_choosing_a_status(or
     assert closed_one.reference in page and open_one.reference not in page
     page = client.get(f"{LIST}?stage=").content.decode()  # the filter without a stage: unfinished ones
     assert open_one.reference in page and closed_one.reference not in page
+
+
+@pytest.mark.parametrize(
+    ("choice", "index"), [("stage", "complaint_stage_number"), ("level", "complaint_level_number")]
+)
+def test_the_list_by_stage_or_level_reads_its_index_latest_number_first(org, agent, monkeypatch, choice, index):
+    # As for someone who sees many complaints (the scope tested on each row as the walk meets it).
+    monkeypatch.setattr("complaints.selectors.common.FEW_VISIBLE", 0)
+    from complaints.models import Complaint
+
+    complaints = [new_complaint(org, agent) for _ in range(3)]
+    level = Complaint.objects.get(pk=complaints[0].pk).level_id
+    Complaint.objects.filter(pk__in=[complaints[0].pk, complaints[2].pk]).update(stage="verification")
+    value = "verification" if choice == "stage" else level
+    sql, page = page_statement(as_user(agent), f"{LIST}?{choice}={value}")
+    shown = [c for c in complaints if c.reference in page]
+    assert complaints[2] in shown and complaints[0] in shown
+    assert page.index(complaints[2].reference) < page.index(complaints[0].reference)  # latest number first
+    # The scope's task probes are made per row (common.probed_per_row), never hashed up front.
+    assert sql.count('"complaints_complaint"."process_ptr_id" > 0') == 2, sql
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan
+    assert "hashed SubPlan" not in plan, plan
