@@ -62,37 +62,6 @@ def _open_rows_query(process_ids: list[int], task_ids: list[int]) -> Any:
     return with_deadlines(tasks).values(*FIELDS).order_by()
 
 
-# (processes, tasks) → the read's SQL, its parameters and where the ids go in them.
-_COMPILED: dict[tuple[int, int], tuple[str, list[Any], list[tuple[int, bool, int]]]] = {}
-
-
-def _open_rows(process_ids: list[int], task_ids: list[int]) -> list[dict[str, Any]]:
-    """`_open_rows_query(...)` as dicts of FIELDS, in one query. Compiling that query (a dozen
-    clock subqueries) cost more CPU than anything else in a registration, and it only depends on how
-    many ids there are: it is compiled once per count of processes and tasks (by this process) and
-    run with the ids in place of stand-ins. The same SQL as the queryset's, so the same rows."""
-    shape = (len(process_ids), len(task_ids))
-    if shape not in _COMPILED:
-        if len(_COMPILED) > 64:  # bulk refreshes (urgency_rebuild) come in many sizes
-            _COMPILED.clear()
-        marks = {_MARK - i: (False, i) for i in range(shape[0])}
-        marks.update({_MARK - shape[0] - i: (True, i) for i in range(shape[1])})
-        query = _open_rows_query([_MARK - i for i in range(shape[0])], [_MARK - shape[0] - i for i in range(shape[1])])
-        sql, params = query.query.sql_with_params()
-        slots = [(at, *marks[p]) for at, p in enumerate(params) if isinstance(p, int) and p in marks]
-        if len(slots) != sum(shape):
-            raise AssertionError("the deadline rows' read did not compile as expected")
-        _COMPILED[shape] = (sql, list(params), slots)
-    sql, template, slots = _COMPILED[shape]
-    params = list(template)
-    for at, is_task, index in slots:
-        params[at] = task_ids[index] if is_task else process_ids[index]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 # Inside `urgency_deferred()`: the complaints and the tasks whose rows are refreshed once, when it ends.
 _deferred: ContextVar[tuple[set[int], set[int]] | None] = ContextVar("urgency_deferred", default=None)
 
@@ -220,7 +189,9 @@ def urgency_refresh(*, complaint_ids: Iterable[int] = (), task_ids: Iterable[int
             paused_left=row["paused_left"],
             paused_kind=row["paused_kind"] or "",
         )
-        for row in _open_rows(_process_ids(complaint_ids) if complaint_ids else [], task_ids)
+        # Through the queryset, whose converters make SQLite's stored instants aware (read raw, they
+        # were naive and then taken as local time: every deadline of the embedded demo 8 hours early).
+        for row in _open_rows_query(_process_ids(complaint_ids) if complaint_ids else [], task_ids)
         if row["case_id"] is not None
     ]
     stale.exclude(task_id__in=[row.task_id for row in rows]).delete()
