@@ -265,6 +265,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
         "store_processed": False,
+        # The exchanges' tables (kombu's default: a "control" folder wherever the worker starts).
+        "control_folder": str(_celery_dir / "control"),
     }
 else:
     # Longer than any task runs, so a task in progress is not redelivered to a second worker.
