@@ -45,7 +45,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from complaints.models import Category, Complaint  # noqa: E402
+from complaints.models import Category, Complaint, Department, EscalationLevel, Priority  # noqa: E402
 from complaints.selectors.common import complaints_visible_to  # noqa: E402
 
 
@@ -105,6 +105,10 @@ def pages(user: Any) -> list[tuple[str, str]]:
         .first()
     )
     category = Category.objects.filter(parent__isnull=True).order_by("pk").first()
+    urgent = Priority.objects.order_by("rank", "pk").first()
+    top = EscalationLevel.objects.order_by("-rank").first()
+    store = Department.objects.filter(parent__isnull=False, children__isnull=True).order_by("code").first()
+    region = Department.objects.filter(children__isnull=False, parent__isnull=False).order_by("code").first()
     phone, plate, reference, order, name = some or ("", "", "", "", "")
     listing = "/workflow/flows/complaint/flows/"
     found = [
@@ -131,6 +135,17 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("complaints, created filter (this week)", f"{listing}?created=week"),
         ("complaints, finished filter (this month)", f"{listing}?finished=month"),
         ("complaints, category filter", f"{listing}?category={category.pk if category else ''}"),
+        # The complaint's stage, priority, level and department (eighteenth session): a common stage,
+        # the most urgent priority and the top level (rare among the open ones), a stage the status
+        # rules out (none finished at verification in the generated data: every one is tested), a
+        # store and a region (its stores with it).
+        ("complaints, stage filter (verification)", f"{listing}?stage=verification"),
+        ("complaints, stage filter (closed)", f"{listing}?stage=closed"),
+        ("complaints, priority filter (most urgent)", f"{listing}?priority={urgent.pk if urgent else ''}"),
+        ("complaints, level filter (top)", f"{listing}?level={top.pk if top else ''}"),
+        ("complaints, done at verification", f"{listing}?status=DONE&stage=verification"),
+        ("complaints, department filter (a store)", f"{listing}?department={store.pk if store else ''}"),
+        ("complaints, department filter (a region)", f"{listing}?department={region.pk if region else ''}"),
         ("complaints, search phone (last 8 digits)", f"{listing}?_search={phone[-8:]}"),
         ("complaints, search phone (last 4 digits)", f"{listing}?_search={phone[-4:]}"),
         ("complaints, search phone (whole)", f"{listing}?_search={phone.removeprefix('+86')}"),
