@@ -72,7 +72,7 @@ from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard
 from complaints.selectors.once import reads_once
 from complaints.selectors.privacy import may_see_contact
 from complaints.selectors.quality import actions_of
-from complaints.selectors.routing import departments_by_id
+from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from complaints.selectors.worklist import attach_cases, complaint_search
 from complaints.services import intake, quality
 from complaints.services.appeal import appeal_open
@@ -224,8 +224,8 @@ class ComplaintFilter(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
     department = django_filters.CharFilter(field_name="department__code", help_text=_("Department code."))
     category = django_filters.CharFilter(field_name="category__code", help_text=_("Category code."))
-    priority = django_filters.CharFilter(field_name="priority__code", help_text=_("Priority code, e.g. P1."))
-    level = django_filters.NumberFilter(field_name="level__rank", help_text=_("Level rank."))
+    priority = django_filters.CharFilter(method="by_priority", help_text=_("Priority code, e.g. P1."))
+    level = django_filters.NumberFilter(method="by_level", help_text=_("Level rank."))
     reference = django_filters.CharFilter(field_name="reference")
     received_after = InstantFilter(field_name="received_at", lookup_expr="gte")
     received_before = InstantFilter(field_name="received_at", lookup_expr="lt")
@@ -238,12 +238,36 @@ class ComplaintFilter(django_filters.FilterSet):
     def search(self, queryset: QuerySet[Complaint], name: str, value: str) -> QuerySet[Complaint]:
         return queryset.filter(pk__in=complaint_search(value).values("pk"))
 
+    # The priority and level by their ids, from the configuration copy: the list so filtered is read
+    # from the column's index with the number (NewestFirst), which a join to the priority or level
+    # table would keep PostgreSQL from.
+    def by_priority(self, queryset: QuerySet[Complaint], name: str, value: str) -> QuerySet[Complaint]:
+        return queryset.filter(priority_id__in=[p.pk for p in priorities_by_id().values() if p.code == value])
+
+    def by_level(self, queryset: QuerySet[Complaint], name: str, value: Any) -> QuerySet[Complaint]:
+        return queryset.filter(level_id__in=[lv.pk for lv in levels_by_id().values() if lv.rank == value])
+
+
+# Filters on a column of the complaint's own with an index of the column and the complaint's number
+# (migration 0050), in whose order the list so filtered is read (NewestFirst).
+NUMBERED_FILTERS = ("stage", "outcome", "priority", "level")
+
 
 class NewestFirst(CursorPagination):
     ordering = "-created"  # the index the staff list pages by (process_created); ties: the cursor offset
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> Any:
+        """Newest first; filtered by stage, outcome, priority or level (NUMBERED_FILTERS), latest
+        registered first (by number: the order of creation), read from that column's index with the
+        number. Newest first, the walk tested every complaint until a page of a rare choice: 90-120
+        ms for a stage, a priority or a level at 1,000,000 complaints, 3.8 s for an outcome none
+        has."""
+        if any(request.query_params.get(name) for name in NUMBERED_FILTERS):
+            return ("-pk",)
+        return super().get_ordering(request, queryset, view)
 
 
 def created_response(complaint: Complaint, *, replay: bool) -> Response:

@@ -50,3 +50,35 @@ def test_the_complaint_list_pages_newest_first_with_its_cursor(org, agent, api_a
     _, rest = read(api_agent, page["next"])
     assert [row["reference"] for row in rest["results"]] == newest_first[2:]
     assert rest["next"] is None
+
+
+def test_the_complaint_list_by_priority_or_level_pages_by_number_from_the_columns_index(org, agent, api_agent):
+    from complaints.models import EscalationLevel, Priority
+
+    made = register(org, agent, 3)
+    urgent = Priority.objects.order_by("rank").first()
+    other = Priority.objects.exclude(pk=urgent.pk).first()
+    Complaint.objects.filter(pk__in=[made[0].pk, made[2].pk]).update(priority=urgent)
+    Complaint.objects.filter(pk=made[1].pk).update(priority=other)
+    latest_number_first = [made[2].reference, made[0].reference]
+    _, page = read(api_agent, f"/api/complaints/?priority={urgent.code}&page_size=1")
+    assert [row["reference"] for row in page["results"]] == latest_number_first[:1]
+    _, rest = read(api_agent, page["next"])
+    assert [row["reference"] for row in rest["results"]] == latest_number_first[1:]
+    assert rest["next"] is None
+    level = EscalationLevel.objects.get(pk=Complaint.objects.get(pk=made[0].pk).level_id)
+    _, by_level = read(api_agent, f"/api/complaints/?level={level.rank}")
+    assert {row["reference"] for row in by_level["results"]} == {c.reference for c in made}
+    _, none = read(api_agent, "/api/complaints/?priority=NO-SUCH-CODE")
+    assert none["results"] == []
+    with CaptureQueriesContext(connection) as captured:
+        api_agent.get(f"/api/complaints/?priority={urgent.code}")
+    listing = [q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"]]
+    (sql,) = [statement for statement in listing if "complaints_complaint" in statement]
+    # By the priority's id (the configuration copy), not a condition on the joined priority's code.
+    assert '"complaints_complaint"."priority_id" IN' in sql and '"complaints_priority"."code" =' not in sql, sql
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "complaint_priority_number" in plan, plan
