@@ -58,7 +58,14 @@ from complaints.selectors.quality import action_rows, analysis_rows, may_analyse
 from complaints.selectors.routing import levels_by_id
 from complaints.selectors.steps import complaint_runs, run_rows, steps_by_point
 from complaints.selectors.together import read_prepared, read_together
-from complaints.selectors.worklist import LIST_RELATED, SIDE_RELATED, attach_config, complaints_search, user_queues
+from complaints.selectors.worklist import (
+    LIST_RELATED,
+    NUMBERED_COLUMNS,
+    SIDE_RELATED,
+    attach_config,
+    complaints_search,
+    user_queues,
+)
 from complaints.services.privacy import complaint_shown, list_seen
 from web import worklist
 from web.fishbone import drawing_of
@@ -81,12 +88,6 @@ class ComplaintFinishedFilter(worklist.LocalNullDateRangeFilter):
         if not value and self.parent.data.get("stage") == Stage.CLOSED:
             return qs
         return super().filter(qs, value)
-
-
-# The complaint list's filters on a column of the complaint's own with an index of the column and the
-# complaint's number (migration 0050), in whose order the list so filtered is read
-# (ComplaintListView.order).
-NUMBERED_FILTERS = ("stage", "priority", "level")
 
 
 class ComplaintFilter(DashboardProcessListViewFilter):
@@ -266,14 +267,14 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
         """Newest first. Filtered by when they finished: latest finished first, read from the
         finished processes' index within the range (migration 0049; newest first, the walk of every
         complaint for a range few or none finished in took 0.6-0.9 s at 1,000,000 complaints).
-        Filtered by stage, priority or level (NUMBERED_FILTERS): latest registered first (by
+        Filtered by stage, priority or level (NUMBERED_COLUMNS): latest registered first (by
         number, the order of creation), read from that column's index with the number (migration
         0050; newest first, the walk tested every complaint until a page of a rare choice: up to
         11 s)."""
         if self.lists_finished_range:
             return ("-finished", "-created")
         chosen = self.chosen_filters or {}
-        if any(chosen.get(name) for name in NUMBERED_FILTERS):
+        if any(chosen.get(name) for name in NUMBERED_COLUMNS):
             return ("-pk",)
         return ("-created",)
 

@@ -672,6 +672,13 @@ def case_processes(complaints: QuerySet[Any]) -> QuerySet[Any]:
     return complaints.union(*sides, all=True)
 
 
+# The complaint's columns with an index of the column and the complaint's number (migration 0050): a
+# complaint list filtered on one of them is read in number order (latest registered first) from
+# that index (web.process_pages.ComplaintListView.order, api.views.NewestFirst), where the newest-first
+# walk tested every complaint until a page of a rare value.
+NUMBERED_COLUMNS = ("stage", "outcome", "priority", "level")
+
+
 # Menu counts ----------------------------------------------------------------------------------
 
 
