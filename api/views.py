@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ErrorDetail, NotFound, ValidationError
@@ -244,6 +244,7 @@ class ComplaintFilter(django_filters.FilterSet):
     def by_priority(self, queryset: QuerySet[Complaint], name: str, value: str) -> QuerySet[Complaint]:
         return queryset.filter(priority_id__in=[p.pk for p in priorities_by_id().values() if p.code == value])
 
+    @extend_schema_field(OpenApiTypes.INT)  # a rank, as the level__rank filter it replaced said
     def by_level(self, queryset: QuerySet[Complaint], name: str, value: Any) -> QuerySet[Complaint]:
         return queryset.filter(level_id__in=[lv.pk for lv in levels_by_id().values() if lv.rank == value])
 

@@ -82,3 +82,11 @@ def test_the_complaint_list_by_priority_or_level_pages_by_number_from_the_column
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "complaint_priority_number" in plan, plan
+
+
+def test_the_schema_types_the_complaint_lists_priority_and_level_filters(api_agent):
+    # Method filters (matched by ids from the configuration copy) would otherwise go untyped.
+    schema = api_agent.get("/api/schema/?format=json").json()
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/complaints/"]["get"]["parameters"]}
+    assert parameters["level"] == {"type": "integer"}
+    assert parameters["priority"] == {"type": "string"}
