@@ -14,6 +14,7 @@ from django.template import Context, Template
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_filters import DateRangeFilter
 from viewflow.utils import viewprop
 from viewflow.workflow import chart
 from viewflow.workflow.flow.views import (
@@ -80,14 +81,21 @@ from web.templatetags.customer_side import (
 from web.timeline import case_tasks, clock_rows, complaint_timeline, linked_complaints, linked_rows
 
 
+def unfinished_only(*, finished: Any, status: Any, stage: Any) -> bool:
+    """Whether the complaint list keeps unfinished complaints only: when neither a finished date, a
+    status nor the closed stage is chosen (viewflow's rule, and a closed complaint's process has
+    finished: "stage: closed" lists them)."""
+    return not finished and not status and stage != Stage.CLOSED
+
+
 class ComplaintFinishedFilter(worklist.LocalNullDateRangeFilter):
-    """The finished date; unfinished complaints only when neither it, a status nor the closed stage
-    is chosen (a closed complaint's process has finished: "stage: closed" lists them)."""
+    """The finished date; without one, unfinished complaints only where unfinished_only says so."""
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
-        if not value and self.parent.data.get("stage") == Stage.CLOSED:
-            return qs
-        return super().filter(qs, value)
+        data = self.parent.data
+        if unfinished_only(finished=value, status=data.get("status"), stage=data.get("stage")):
+            return qs.filter(**{f"{self.field_name}__isnull": True})
+        return DateRangeFilter.filter(self, qs, value)  # the chosen range of local days, or every row
 
 
 class ComplaintFilter(DashboardProcessListViewFilter):
@@ -293,14 +301,10 @@ class ComplaintListView(ProcessListColumns, DashboardProcessListView):
 
     @property
     def lists_unfinished(self) -> bool:
-        """Whether the filter keeps unfinished complaints only (ComplaintFinishedFilter): when neither
-        a status, a finished date nor the closed stage is chosen."""
+        """Whether the filter keeps unfinished complaints only (unfinished_only)."""
         chosen = self.chosen_filters
-        return (
-            chosen is not None
-            and not chosen.get("finished")
-            and not chosen["status"]
-            and chosen.get("stage") != Stage.CLOSED
+        return chosen is not None and unfinished_only(
+            finished=chosen.get("finished"), status=chosen["status"], stage=chosen.get("stage")
         )
 
     @property
