@@ -405,7 +405,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(methods=["GET"], responses={200: NoteSerializer(many=True)})
     @extend_schema(methods=["POST"], request=NoteSerializer, parameters=[IF_MATCH], responses={201: NoteSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def notes(self, request: Request, pk: str) -> Response:
         """Internal notes; anyone who may see the complaint may write one (@login mentions work)."""
         complaint = self.complaint()
@@ -420,7 +420,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         methods=["POST"], request=ContactSerializer, parameters=[IF_MATCH], responses={201: ContactSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def contacts(self, request: Request, pk: str) -> Response:
         """Contacts with the customer and what was promised by when. Logging one is for handlers."""
         complaint = self.complaint()
@@ -539,7 +539,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         parameters=[IF_MATCH],
         responses={201: AttachmentSerializer(many=True)},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None)
     def attachments(self, request: Request, pk: str) -> Response:
         """The complaint's files; anyone who may see the complaint may add evidence (multipart,
         field `attachments`, the admin's size and type limits and content checks apply)."""
@@ -568,7 +568,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         methods=["POST"], request=ActionCreateSerializer, parameters=[IF_MATCH], responses={201: ActionSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def actions(self, request: Request, pk: str) -> Response:
         """The complaint's corrective actions; POST plans one, as the quality card's form (the
         complaint's handlers and quality; another department gets it as a task in its queue)."""
