@@ -3,10 +3,11 @@
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api import views
+from api.schema import SchemaView
 
 app_name = "api"
 
@@ -26,7 +27,7 @@ def _login_exempt(patterns: list[Any]) -> list[Any]:
 
 urlpatterns = _login_exempt(
     [
-        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("schema/", SchemaView.as_view(), name="schema"),
         path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
         path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
         path("config/", views.ConfigurationView.as_view(), name="config"),
