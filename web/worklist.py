@@ -31,7 +31,7 @@ from complaints.models import Category, Clock, Complaint, Department
 from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import department_subtree_ids, user_department_ids
-from complaints.selectors.intake_forms import categories_by_id, category_subtree_ids
+from complaints.selectors.intake_forms import categories_by_id, category_label, category_subtree_ids
 from complaints.selectors.kpi import decisions_open_of
 from complaints.selectors.privacy import shield_for
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
@@ -123,15 +123,9 @@ def config_choices(
 
 
 def category_path(category: Category, rows: dict[int, Any]) -> str:
-    """The "parent / child" name Category.__str__ gives, from the configuration copy (no query per level)."""
-    names: list[str] = []
-    seen: set[int] = set()
-    node: Any = category
-    while node is not None and node.pk not in seen:
-        seen.add(node.pk)
-        names.insert(0, node.name)
-        node = rows.get(node.parent_id) if node.parent_id else None
-    return " / ".join(names)
+    """The "parent / child" name of a ConfigChoiceFilter choice (category_label; `rows` is the same
+    configuration copy)."""
+    return category_label(category)
 
 
 def category_filter(**kwargs: Any) -> ConfigChoiceFilter:

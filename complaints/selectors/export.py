@@ -11,7 +11,7 @@ from complaints.models import Answer, Complaint, CustomStepRun, FormVersion
 from complaints.rules.intake_forms import FILE_KINDS
 from complaints.rules.privacy import mask_text
 from complaints.rules.text import csv_cell
-from complaints.selectors.intake_forms import display_value
+from complaints.selectors.intake_forms import category_label, display_value
 from complaints.selectors.privacy import shield
 
 # The standard columns, in order; their headers are the fields' names in the reader's language.
@@ -54,6 +54,8 @@ def _standard(complaint: Complaint, name: str) -> str:
         return str(value.isoformat())
     if name == "priority":
         return str(value.code)
+    if name == "category":
+        return category_label(value)
     return str(value)
 
 

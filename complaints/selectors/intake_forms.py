@@ -73,6 +73,12 @@ def category_chain(category: Category | None) -> list[Category]:
     return [by_id[pk] for pk in reversed(ids) if pk in by_id]
 
 
+def category_label(category: Category | None) -> str:
+    """The "parent / child" name Category.__str__ gives, from the configuration copies (str() reads
+    the parents one query each: once per row of an export)."""
+    return " / ".join(str(c.name) for c in category_chain(category))
+
+
 def categories_by_id() -> dict[int, Category]:
     """Every category by id, read once per configuration (shared: do not change the objects)."""
     from complaints.selectors.once import read_once

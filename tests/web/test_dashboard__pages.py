@@ -135,3 +135,87 @@ def test_the_dashboard_query_count_does_not_grow_with_the_complaints(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = c.get(f"/dashboard/?{WEEK}")
     assert ">47<" in response.content.decode()
+
+
+def _references(text: str) -> list[str]:
+    import re
+
+    return re.findall(r'process_detail[^"]*"?[^>]*>([A-Z]\d+)<', text) or re.findall(r">(C\d+)</a>", text)
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"), [("priority", ("priority__rank", "-pk")), ("level", ("-level__rank", "-pk"))]
+)
+def test_a_sort_by_rank_pages_through_every_complaint_in_rank_order(
+    week: Any, boss: Any, sort: str, order: tuple[str, ...], monkeypatch: Any
+) -> None:
+    """Read one priority (level) at a time from its index, page after page: the same complaints, in
+    the same order, as the whole list sorted by rank, none twice, none missing."""
+    from complaints.models import Complaint
+    from web.dashboard import lists
+
+    Complaint.objects.filter(reference="C3").update(priority=None, level=None)  # the ones without come too
+    monkeypatch.setattr(lists, "ROWS_PER_PAGE", 3)
+    listed = Complaint.objects.filter(reference__isnull=False).order_by(*order)
+    expected = list(listed.values_list("reference", flat=True))
+    seen: list[str] = []
+    c = client_for(boss)
+    for number in range(1, 10):
+        text = c.get(f"/dashboard/complaints/?sort={sort}&page={number}").content.decode()
+        seen += _references(text)
+        if "page=" + str(number + 1) not in text:
+            break
+    assert seen == expected and len(expected) >= 7
+
+
+def test_the_list_is_not_counted_and_says_how_far_it_goes(week: Any, boss: Any, monkeypatch: Any) -> None:
+    from web.dashboard import lists
+
+    monkeypatch.setattr(lists, "ROWS_PER_PAGE", 3)
+    c = client_for(boss)
+    first = c.get(f"/dashboard/complaints/?{WEEK}").content.decode()
+    assert "1–3 of 3+" in first and "page=2" in first
+    last = c.get(f"/dashboard/complaints/?{WEEK}&page=3").content.decode()
+    assert "7–7 of 7" in last and "page=4" not in last
+    # A page past the end, or not a number: the first page.
+    assert "1–3 of 3+" in c.get(f"/dashboard/complaints/?{WEEK}&page=99").content.decode()
+    assert "1–3 of 3+" in c.get(f"/dashboard/complaints/?{WEEK}&page=x").content.decode()
+    assert "No complaint matches." in c.get("/dashboard/complaints/?q=nothing-like-this").content.decode()
+
+
+def test_the_list_and_its_export_cost_the_same_queries_for_more_complaints(
+    week: Any, boss: Any, org: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    """Child categories, owners, priorities and levels come from the configuration copies and one
+    read of the page's owners: no query per row (str(category) read each parent)."""
+    from complaints.models import Category, Complaint
+
+    child = Category.objects.create(code="kpi-child", name="Child", parent=week["roadside"])
+    template = Complaint.objects.get(reference="C1")
+    Complaint.objects.filter(pk=template.pk).update(owner=boss)  # the page's owners are read at all
+    c = client_for(boss)
+    url = "/dashboard/complaints/?columns=reference&columns=category&columns=owner&columns=priority&columns=level"
+    c.get(url)
+    c.get(f"{url}&format=csv")
+
+    def counted(path: str) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert c.get(path).status_code == 200
+        return len(queries.captured_queries)
+
+    page, export = counted(url), counted(f"{url}&format=csv")
+    for i in range(12):
+        template.pk = template.id = None
+        template.process_ptr_id = None
+        template.reference = f"Y{i}"
+        template.category = child
+        template.owner = boss
+        template.save()
+    with django_assert_num_queries(page):
+        text = c.get(url).content.decode()
+    assert "Towing / Child" in text
+    with django_assert_num_queries(export):
+        assert "Towing / Child" in c.get(f"{url}&format=csv").content.decode("utf-8-sig")

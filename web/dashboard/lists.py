@@ -3,10 +3,11 @@ search, chosen columns, saved filters per user, and CSV/XLSX export of what is l
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,8 +19,11 @@ from django.views.decorators.http import require_POST
 
 from complaints.models import Complaint, SavedFilter
 from complaints.selectors.export import management_table
+from complaints.selectors.intake_forms import categories_by_id, category_label
 from complaints.selectors.kpi import cohort, drill_down
+from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from web.dashboard.forms import KpiFilterForm
+from web.worklist import PeekPaginator
 
 ROWS_PER_PAGE = 50
 # The columns a manager may show (model field names); the first five are shown by default.
@@ -27,6 +31,13 @@ COLUMNS: tuple[str, ...] = ("reference", "received_at", "priority", "level", "st
 COLUMNS += ("category", "outcome", "response_due", "resolution_due", "closed_at", "satisfaction", "channel")
 DEFAULT_COLUMNS = ("reference", "received_at", "priority", "level", "stage", "owner", "resolution_due")
 SORTS = {"received": "-received_at", "due": "resolution_due", "priority": "priority__rank", "level": "-level__rank"}
+# A sort by a configured rank is read one priority (level) at a time from the column's index with the
+# number (migration 0050), latest registered first within each, as far as the page: sorted whole, the
+# ranks' join sorted every complaint (7 s at 1,000,000).
+RANKED: dict[str, tuple[str, Callable[[], dict[int, Any]]]] = {
+    "priority": ("priority_id", priorities_by_id),
+    "level": ("level_id", levels_by_id),
+}
 # Free text is looked for in these fields (no contact details: they are masked for most readers).
 SEARCHED = ("reference", "customer_words", "handler_understanding", "product_model", "order_number", "batch_number")
 
@@ -54,15 +65,37 @@ def listed(request: HttpRequest) -> QuerySet[Complaint]:
     return qs.order_by(SORTS.get(request.GET.get("sort", ""), "-received_at"), "-pk")
 
 
+def ranked_parts(sort: str) -> Any:
+    """For a sort by priority or level (RANKED), the list's parts, one per value and one without:
+    each read latest registered first from its index (PeekPaginator's branches); else None."""
+    if sort not in RANKED:
+        return None
+    column, values = RANKED[sort]
+    ids: list[int | None] = [*values(), None]
+    return lambda rows: [rows.filter(**{column: pk}).order_by("-pk") for pk in ids]
+
+
+def page_of(request: HttpRequest, qs: QuerySet[Complaint]) -> Any:
+    """The page asked for (the first for a page number that is not one or past the end), read one
+    row past it instead of counting the list (PeekPaginator: counting every complaint a manager may
+    see took 250 ms at 1,000,000)."""
+    # The configured names from their copies (cell): joined, the page's seven tables took PostgreSQL
+    # 32 ms to plan for 2 ms of reading.
+    rows = qs.prefetch_related("owner")
+    paginator = PeekPaginator(rows, ROWS_PER_PAGE, branches=ranked_parts(request.GET.get("sort", "")))
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except (PageNotAnInteger, EmptyPage):
+        return paginator.page(1)
+
+
 def complaint_list_page(request: HttpRequest) -> HttpResponse:
     qs = listed(request)
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         return export(qs, fmt)
     columns = [c for c in request.GET.getlist("columns") if c in COLUMNS] or list(DEFAULT_COLUMNS)
-    page = Paginator(qs.select_related("priority", "level", "owner", "department", "category"), ROWS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, qs)
     query = request.GET.copy()
     query.pop("page", None)
     no_format = query.copy()
@@ -92,8 +125,18 @@ def complaint_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The columns that name a piece of the configuration, read from its copy (once per configuration).
+CONFIGURED: dict[str, Callable[[], dict[int, Any]]] = {
+    "priority": priorities_by_id,
+    "level": levels_by_id,
+    "department": departments_by_id,
+    "category": categories_by_id,
+}
+
+
 def cell(complaint: Complaint, name: str) -> Any:
-    value = getattr(complaint, name)
+    configured = CONFIGURED.get(name)
+    value = configured().get(getattr(complaint, f"{name}_id")) if configured else getattr(complaint, name)
     display = getattr(complaint, f"get_{name}_display", None)
     if display is not None and value:
         return display()
@@ -101,6 +144,8 @@ def cell(complaint: Complaint, name: str) -> Any:
         return value.get_full_name() or value.get_username()
     if name == "priority" and value is not None:
         return value.code
+    if name == "category" and value is not None:
+        return category_label(value)
     if hasattr(value, "tzinfo") and value is not None:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return "" if value is None else value
