@@ -47,6 +47,7 @@ from django.test import Client  # noqa: E402
 
 from complaints.models import Category, Complaint, Department, EscalationLevel, Priority  # noqa: E402
 from complaints.selectors.common import complaints_visible_to  # noqa: E402
+from complaints.selectors.kpi import may_see_dashboard  # noqa: E402
 
 
 class QueryTimer:
@@ -162,6 +163,15 @@ def pages(user: Any) -> list[tuple[str, str]]:
     ]
     if user.is_staff:  # the admin's complaint list (`--user admin`; the demo quality engineer has no admin)
         found.append(("admin complaints", "/admin/complaints/complaint/"))
+    if may_see_dashboard(user):  # the managers' list (`--user admin`, or a role the admin allows)
+        managers = "/dashboard/complaints/"
+        found += [
+            ("managers' complaints", managers),
+            ("managers' complaints, by due", f"{managers}?sort=due"),
+            ("managers' complaints, by priority", f"{managers}?sort=priority"),
+            ("managers' complaints, by level", f"{managers}?sort=level"),
+            ("managers' complaints, by priority, page 5", f"{managers}?sort=priority&page=5"),
+        ]
     if complaint is not None:
         found.append(("complaint page", f"/workflow/flows/complaint/{complaint.pk}/"))
     return found

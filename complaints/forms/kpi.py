@@ -12,8 +12,16 @@ from django.utils.translation import pgettext_lazy
 from complaints.choices import Channel
 from complaints.models import Category, Department, EscalationLevel, Priority
 from complaints.rules import kpi as rules
-from complaints.selectors.intake_forms import category_subtree_ids
+from complaints.selectors.intake_forms import category_label, category_subtree_ids
 from complaints.selectors.kpi import KpiFilters
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Categories named "parent / child" from the configuration copies (category_label; their
+    __str__ reads each parent, one query per choice)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return category_label(obj)
 
 
 class KpiFilterForm(forms.Form):
@@ -30,7 +38,7 @@ class KpiFilterForm(forms.Form):
         empty_label=_("All"),
         help_text=_("With the departments below it."),
     )
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All")
     )
     priority = forms.ModelChoiceField(
