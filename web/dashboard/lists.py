@@ -31,13 +31,10 @@ COLUMNS: tuple[str, ...] = ("reference", "received_at", "priority", "level", "st
 COLUMNS += ("category", "outcome", "response_due", "resolution_due", "closed_at", "satisfaction", "channel")
 DEFAULT_COLUMNS = ("reference", "received_at", "priority", "level", "stage", "owner", "resolution_due")
 SORTS = {"received": "-received_at", "due": "resolution_due", "priority": "priority__rank", "level": "-level__rank"}
-# A sort by a configured rank is read one priority (level) at a time from the column's index with the
-# number (migration 0050), latest registered first within each, as far as the page: sorted whole, the
-# ranks' join sorted every complaint (7 s at 1,000,000).
-RANKED: dict[str, tuple[str, Callable[[], dict[int, Any]]]] = {
-    "priority": ("priority_id", priorities_by_id),
-    "level": ("level_id", levels_by_id),
-}
+# A sort by a configured rank (priority, level) is read one value at a time from the column's index
+# with the number (migration 0050), latest registered first within each, as far as the page: sorted
+# whole, the ranks' join sorted every complaint (7 s at 1,000,000).
+RANKED = ("priority", "level")
 # Free text is looked for in these fields (no contact details: they are masked for most readers).
 SEARCHED = ("reference", "customer_words", "handler_understanding", "product_model", "order_number", "batch_number")
 
@@ -65,14 +62,22 @@ def listed(request: HttpRequest) -> QuerySet[Complaint]:
     return qs.order_by(SORTS.get(request.GET.get("sort", ""), "-received_at"), "-pk")
 
 
+# The columns that name a piece of the configuration, read from its copy (once per configuration).
+CONFIGURED: dict[str, Callable[[], dict[int, Any]]] = {
+    "priority": priorities_by_id,
+    "level": levels_by_id,
+    "department": departments_by_id,
+    "category": categories_by_id,
+}
+
+
 def ranked_parts(sort: str) -> Any:
     """For a sort by priority or level (RANKED), the list's parts, one per value and one without:
     each read latest registered first from its index (PeekPaginator's branches); else None."""
     if sort not in RANKED:
         return None
-    column, values = RANKED[sort]
-    ids: list[int | None] = [*values(), None]
-    return lambda rows: [rows.filter(**{column: pk}).order_by("-pk") for pk in ids]
+    ids: list[int | None] = [*CONFIGURED[sort](), None]
+    return lambda rows: [rows.filter(**{f"{sort}_id": pk}).order_by("-pk") for pk in ids]
 
 
 def page_of(request: HttpRequest, qs: QuerySet[Complaint]) -> Any:
@@ -123,15 +128,6 @@ def complaint_list_page(request: HttpRequest) -> HttpResponse:
             "sorts": SORTS,
         },
     )
-
-
-# The columns that name a piece of the configuration, read from its copy (once per configuration).
-CONFIGURED: dict[str, Callable[[], dict[int, Any]]] = {
-    "priority": priorities_by_id,
-    "level": levels_by_id,
-    "department": departments_by_id,
-    "category": categories_by_id,
-}
 
 
 def cell(complaint: Complaint, name: str) -> Any:
