@@ -4,12 +4,16 @@ gunicorn; the database is read only to pick ids and to count what happened.
     python .ci/smoke_driver.py shorten      admin limits of one minute, warning at 1 %
     python .ci/smoke_driver.py journey      log in, register a complaint, open every page
     python .ci/smoke_driver.py warned REF   wait until REF's warning fired, then check it is single
+    python .ci/smoke_driver.py exported     as the admin, export the managers' list (CSV) through the
+                                            worker, then download it
     python .ci/smoke_driver.py walk USER…   log in as each demo user and open every page their links
                                             reach (up to SMOKE_WALK_PAGES each): none may fail
 """
 
+import csv
 import html
 import http.cookiejar
+import io
 import json
 import os
 import re
@@ -229,6 +233,35 @@ def warned(timeout: float) -> None:
     print(f"smoke: {len(warnings)} warning(s) for {complaint.reference}, {notes} notification(s), none doubled")
 
 
+def exported(timeout: float) -> None:
+    """A manager's export goes through the worker and comes back through gunicorn's download."""
+    from complaints.models import ComplaintExport
+
+    browser = Browser()
+    browser.get("/accounts/login/")
+    browser.post("/accounts/login/", {"username": "admin", "password": "redress-demo"})
+    status, _, page = browser.get("/dashboard/complaints/")
+    if status != 200 or 'id="rd-export"' not in page:
+        fail(f"the managers' list answered {status} without its export buttons")
+    status, url, page = browser.post("/dashboard/complaints/export/", {"query": "", "format": "csv"})
+    if status != 200 or not url.endswith("/dashboard/exports/"):
+        fail(f"asking for an export answered {status} at {url}")
+    export = ComplaintExport.objects.filter(requested_by__username="admin").latest("pk")
+    deadline = time.monotonic() + timeout
+    while export.status != ComplaintExport.Status.DONE and time.monotonic() < deadline:
+        if export.status == ComplaintExport.Status.FAILED:
+            fail(f"the export failed: {export.error}")
+        time.sleep(0.5)
+        export.refresh_from_db()
+    if export.status != ComplaintExport.Status.DONE:
+        fail(f"the export was not made within {timeout:.0f} s ({export.status})")
+    status, _, body = browser.get(f"/dashboard/exports/{export.pk}/download/")
+    lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    if status != 200 or len(lines) != (export.rows or 0) + 1 or not export.rows:
+        fail(f"the download answered {status} with {len(lines)} rows for {export.rows} complaints")
+    print(f"smoke: the managers' export made by a worker ({export.rows} complaints), downloaded over HTTP")
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command != "walk":  # the walk is HTTP only
@@ -239,6 +272,8 @@ if __name__ == "__main__":
         journey()
     elif command == "warned":
         warned(float(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    elif command == "exported":
+        exported(float(sys.argv[2]) if len(sys.argv) > 2 else 60)
     elif command == "walk":
         walk(sys.argv[2:])
     else:

@@ -271,6 +271,14 @@ class NotificationEvent(models.TextChoices):
     APPEAL = "appeal", _("Appeal to the customer-experience office")
 
 
+class NoticeOnlyEvent(models.TextChoices):
+    """Events told only in the workspace's notification list, to the person they concern (no notify
+    list, no template, no channel)."""
+
+    EXPORT_READY = "export_ready", _("Export ready")
+    EXPORT_FAILED = "export_failed", _("Export failed")
+
+
 class ChannelKind(models.TextChoices):
     EMAIL = "email", _("E-mail")
     WEBHOOK = "webhook", _("Webhook (SMS and IM gateways)")

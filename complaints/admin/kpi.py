@@ -16,7 +16,7 @@ class KpiSettingsAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["dashboard_roles", "recipients"]
     fieldsets = [
         (_("Targets"), {"fields": ["satisfaction_target_percent", "satisfied_from", "recovery_emotion"]}),
-        (_("Dashboard"), {"fields": ["dashboard_roles"]}),
+        (_("Dashboard"), {"fields": ["dashboard_roles", "export_keep_days"]}),
         (
             _("Review packs"),
             {

@@ -6,8 +6,9 @@ folder (complaints/templates/complaints/), not by a door: the web pages only sho
 `workbook` is the one .xlsx writer (the managers' list exports with it too)."""
 
 import io
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,24 +23,48 @@ def pack_html(context: dict[str, Any], *, for_pdf: bool = False) -> str:
     )
 
 
-def workbook(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+# Rows a worksheet holds under its header (Excel opens at most 1,048,576 rows a sheet).
+SHEET_ROWS = 1_048_575
+
+
+def workbook(sheets: list[tuple[str, list[str], Iterable[list[Any]]]]) -> bytes:
     """An .xlsx with one sheet per (title, headers, rows); headers bold and the top row frozen."""
+    out = io.BytesIO()
+    workbook_write(out, sheets)
+    return out.getvalue()
+
+
+def workbook_write(handle: IO[bytes], sheets: list[tuple[str, list[str], Iterable[list[Any]]]]) -> None:
+    """Writes the .xlsx of `workbook` to a file as its rows are consumed (openpyxl's write-only
+    mode: a year's export never holds its cells in memory). Rows past a sheet's capacity continue
+    on a sheet of the same title and a number ("Complaints (2)")."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    book.remove(book.active)
-    for title, headers, rows in sheets:
+    book = Workbook(write_only=True)
+
+    def sheet_of(title: str, headers: list[str]) -> Any:
         sheet = book.create_sheet(title=title[:31])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_excel(v) for v in row])
         sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        bold = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = Font(bold=True)
+            bold.append(cell)
+        sheet.append(bold)
+        return sheet
+
+    for title, headers, rows in sheets:
+        sheet, written, number = sheet_of(title, headers), 0, 1
+        for row in rows:
+            if written == SHEET_ROWS:
+                number += 1
+                suffix = f" ({number})"
+                sheet, written = sheet_of(title[: 31 - len(suffix)] + suffix, headers), 0
+            sheet.append([_excel(v) for v in row])
+            written += 1
+    book.save(handle)
 
 
 def _excel(value: Any) -> Any:

@@ -18,6 +18,7 @@ from .events import ComplaintEvent
 from .inbox import InAppNotice
 from .intake_forms import Answer, FormField, FormVersion
 from .kpi import (
+    ComplaintExport,
     KpiDay,
     KpiDayBreakdown,
     KpiDayLevel,
@@ -69,6 +70,7 @@ __all__ = [
     "CompensationApproval",
     "Complaint",
     "ComplaintEvent",
+    "ComplaintExport",
     "CorrectiveAction",
     "CustomStep",
     "CustomStepCondition",

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from complaints.choices import NotificationEvent
+from complaints.choices import NoticeOnlyEvent, NotificationEvent
 
 
 class InAppNotice(models.Model):
@@ -16,7 +16,7 @@ class InAppNotice(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notices"
     )
-    event = models.CharField(_("event"), max_length=20, choices=NotificationEvent.choices)
+    event = models.CharField(_("event"), max_length=20, choices=[*NotificationEvent.choices, *NoticeOnlyEvent.choices])
     complaint = models.ForeignKey(
         "complaints.Complaint", verbose_name=_("complaint"), on_delete=models.CASCADE, null=True, related_name="+"
     )

@@ -66,6 +66,14 @@ class KpiSettings(models.Model):
             "They receive each review pack by e-mail and may open the pack archive. Takes effect for the next pack."
         ),
     )
+    export_keep_days = models.PositiveSmallIntegerField(
+        _("keep exports for (days)"),
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "A manager's export file (CSV or XLSX of the managers' list) is deleted this many days after it "
+            "was made; they can export again. Takes effect within ten minutes."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -180,6 +188,47 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ComplaintExport(models.Model):
+    """One export of the managers' list asked for by a manager: made by a Celery task
+    (complaints.services.exports) from the list's query as they asked for it, kept as a file for
+    the admin's number of days (KPI settings), downloaded by them alone."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked for by"), on_delete=models.CASCADE, related_name="+"
+    )
+    query = models.CharField(_("filter"), max_length=1000, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    language = models.CharField(_("language"), max_length=16)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows = models.PositiveIntegerField(_("complaints"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("asked for at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint export")
+        verbose_name_plural = _("complaint exports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="export_by_requester")]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else self.format
 
 
 # --- summary rows (kept by complaints.services.kpi_summary) ----------------------------------

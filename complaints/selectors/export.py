@@ -127,21 +127,56 @@ MANAGEMENT_COLUMNS = (
 )
 
 
-def management_table(queryset: QuerySet[Complaint]) -> tuple[list[str], list[list[Any]]]:
-    """Returns the headers and rows of the managers' export: the list's columns, then hours at each
-    level (rules.kpi.level_durations), escalations up, breached deadlines, satisfaction, the root
-    cause and its 6M categories, compensation agreed or approved and corrective-action cost. No
-    contact details. A fixed number of queries, whatever the number of complaints."""
+# Complaints read (with their related rows) per round of the managers' export: bounds the memory a
+# year's export takes, and each round's queries are the same fixed few.
+EXPORT_CHUNK = 1000
+
+
+def management_table(queryset: QuerySet[Complaint]) -> tuple[list[str], Iterator[list[Any]]]:
+    """Returns the headers and rows of the managers' export, in the queryset's order: the list's
+    columns, then hours at each level (rules.kpi.level_durations), escalations up, breached
+    deadlines, satisfaction, the root cause and its 6M categories, compensation agreed or approved
+    and corrective-action cost. No contact details. The rows are read EXPORT_CHUNK complaints at a
+    time, each chunk in a fixed number of queries, as they are consumed."""
+    from complaints.models import EscalationLevel
+
+    levels = list(EscalationLevel.objects.order_by("rank"))
+    labels = [str(Complaint._meta.get_field(name).verbose_name) for name in MANAGEMENT_COLUMNS]
+    headers = labels + [str(_("hours at %(level)s") % {"level": level}) for level in levels]
+    headers += [
+        str(_("escalations")),
+        str(_("breached deadlines")),
+        str(_("satisfaction (1–5)")),
+        str(_("root cause")),
+        str(_("cause categories")),
+        str(_("compensation (CNY)")),
+        str(_("corrective-action cost (CNY)")),
+    ]
+    ids = list(queryset.values_list("pk", flat=True))
+    now = timezone.now()
+
+    def rows() -> Iterator[list[Any]]:
+        for start in range(0, len(ids), EXPORT_CHUNK):
+            chunk = list(dict.fromkeys(ids[start : start + EXPORT_CHUNK]))
+            by_pk = _management_rows(chunk, levels=levels, now=now)
+            for pk in chunk:
+                if pk in by_pk:  # (deleted since the ids were read)
+                    yield [csv_cell(x) if isinstance(x, str) else x for x in by_pk[pk]]
+
+    return [str(csv_cell(h)) for h in headers], rows()
+
+
+def _management_rows(ids: list[int], *, levels: list[Any], now: Any) -> dict[int, list[Any]]:
     from django.db.models import Count, Q, Sum
 
     from complaints.choices import CauseVerdict
-    from complaints.models import Cause, Escalation, EscalationLevel
+    from complaints.models import Cause, Escalation
     from complaints.rules.kpi import level_durations
     from complaints.selectors.kpi import compensation_by_complaint
 
-    levels = list(EscalationLevel.objects.order_by("rank"))
-    complaints = list(
-        queryset.select_related("category", "priority", "level", "department", "owner", "root_cause")
+    complaints = (
+        Complaint.objects.filter(pk__in=ids)
+        .select_related("category", "priority", "level", "department", "owner", "root_cause")
         .annotate(
             kpi_escalations=Count(
                 "escalations", filter=Q(escalations__direction=Escalation.Direction.UP), distinct=True
@@ -156,24 +191,11 @@ def management_table(queryset: QuerySet[Complaint]) -> tuple[list[str], list[lis
                 to_attr="kpi_confirmed",
             ),
         )
-        .order_by("pk")
+        .order_by()
     )
-    ids = [c.pk for c in complaints]
     compensation = compensation_by_complaint(ids)
     costs = dict(Complaint.objects.filter(pk__in=ids).annotate(total=Sum("actions__cost")).values_list("pk", "total"))
-    now = timezone.now()
-    labels = [str(Complaint._meta.get_field(name).verbose_name) for name in MANAGEMENT_COLUMNS]
-    headers = labels + [str(_("hours at %(level)s") % {"level": level}) for level in levels]
-    headers += [
-        str(_("escalations")),
-        str(_("breached deadlines")),
-        str(_("satisfaction (1–5)")),
-        str(_("root cause")),
-        str(_("cause categories")),
-        str(_("compensation (CNY)")),
-        str(_("corrective-action cost (CNY)")),
-    ]
-    rows: list[list[Any]] = []
+    rows: dict[int, list[Any]] = {}
     for c in complaints:
         row: list[Any] = [
             str(c.owner.get_full_name() or c.owner.get_username())
@@ -197,8 +219,8 @@ def management_table(queryset: QuerySet[Complaint]) -> tuple[list[str], list[lis
             compensation.get(c.pk, ""),
             costs.get(c.pk) or "",
         ]
-        rows.append(row)
-    return [str(csv_cell(h)) for h in headers], [[csv_cell(x) if isinstance(x, str) else x for x in r] for r in rows]
+        rows[c.pk] = row
+    return rows
 
 
 def _analysis(complaint: Complaint) -> Any:

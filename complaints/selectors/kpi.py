@@ -336,6 +336,41 @@ def compensation_by_complaint(ids: list[int]) -> dict[int, Decimal]:
     return dict(totals)
 
 
+# The managers' list (web.dashboard.lists, and its exports: complaints.services.exports).
+LIST_SORTS = {
+    "received": "-received_at",
+    "due": "resolution_due",
+    "priority": "priority__rank",
+    "level": "-level__rank",
+}
+# Free text is looked for in these fields (no contact details: they are masked for most readers).
+LIST_SEARCHED = (
+    "reference",
+    "customer_words",
+    "handler_understanding",
+    "product_model",
+    "order_number",
+    "batch_number",
+)
+
+
+def managers_list(*, user: Any, params: Any) -> QuerySet[Complaint]:
+    """The complaints the managers' list shows for its query (`params`, a QueryDict: the filter
+    form's fields, `part` a dashboard number, `q` words, `sort`), within what the user may see.
+    An unknown part raises KeyError or ValueError. The caller checks may_see_dashboard."""
+    from complaints.forms.kpi import KpiFilterForm
+
+    filters = KpiFilterForm(params or None).filters(whole_time=True)
+    part = params.get("part", "")
+    qs = drill_down(user=user, filters=filters, part=part) if part else cohort(user=user, filters=filters)
+    for word in (params.get("q") or "").split()[:10]:
+        term = Q()
+        for name in LIST_SEARCHED:
+            term |= Q(**{f"{name}__icontains": word})
+        qs = qs.filter(term)
+    return qs.order_by(LIST_SORTS.get(params.get("sort", ""), "-received_at"), "-pk")
+
+
 def drill_down(*, user: Any, filters: KpiFilters, part: str) -> QuerySet[Complaint]:
     """Returns the complaints behind one number of the dashboard (raises KeyError for an unknown part)."""
     condition = part_condition(part, kpi_settings())

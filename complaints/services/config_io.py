@@ -313,6 +313,7 @@ def _settings_sections() -> dict[str, Any]:
                 "weekly_weekday": kpi.weekly_weekday,
                 "pack_time": _hm(kpi.pack_time),
                 "recipients": sorted(kpi.recipients.values_list("username", flat=True)),
+                "export_keep_days": kpi.export_keep_days,
             }
             if kpi
             else None
@@ -1820,11 +1821,16 @@ class _Importer:
     def kpi_settings(self) -> None:
         plain = {"satisfaction_target_percent", "satisfied_from", "recovery_emotion", "weekly_weekday"}
         with self.at("kpi_settings"):
-            row = self.singleton("kpi_settings", KpiSettings, plain | {"pack_time", "dashboard_roles", "recipients"})
+            others = {"pack_time", "dashboard_roles", "recipients"}
+            # Documents written before the managers' exports have no export_keep_days: the existing
+            # row keeps its own (a new row needs it).
+            keep = set() if KpiSettings.objects.exists() else {"export_keep_days"}
+            keys = plain | others | {"export_keep_days"}
+            row = self.singleton("kpi_settings", KpiSettings, keys, plain | others | keep)
             if not isinstance(row, KpiSettings):
                 return
             data = self.doc["kpi_settings"]
-            for key in plain:
+            for key in plain | ({"export_keep_days"} & set(data)):
                 setattr(row, key, data[key])
             row.pack_time = self.time(data["pack_time"], "pack_time")  # type: ignore[assignment]
             roles = self.codes(Role, "code", data["dashboard_roles"], "dashboard_roles")

@@ -67,6 +67,7 @@ def ensure_settings() -> None:
             recovery_emotion="angry",
             weekly_weekday=0,
             pack_time=time(8, 0),
+            export_keep_days=7,
         )
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
@@ -53,6 +54,7 @@ from complaints.services import (
     deadlines,
     decisions,
     escalation,
+    exports,
     inbox,
     intake,
     intake_forms,
@@ -583,6 +585,10 @@ TABLE: dict[str, tuple[Call, set[str]]] = {
         lambda c, u: pending.pending_discard(_kept(c), actor=u),
         {"agent"},  # only the files kept for oneself
     ),
+    "exports.export_request": (
+        lambda c, u: exports.export_request(user=u, params=QueryDict(""), fmt="csv"),
+        NOBODY_BUT_ADMIN,  # the dashboard's roles (none here: superusers only), their own export
+    ),
 }
 
 # Public functions of complaints/services that are not doors a person walks through, each with why.
@@ -662,6 +668,7 @@ NOT_DOORS: dict[str, str] = {
             "steps.may_do",
             "steps.step_queue",
             "open_work.case_pk_of",
+            "exports.export_query",
             "open_work.unfinished_processes",
         ),
         "a question or a rendering: writes nothing",
@@ -729,6 +736,8 @@ NOT_DOORS: dict[str, str] = {
             "pending.pending_sweep",
             "steps.custom_step_clock_sync",
             "steps.custom_steps_start",
+            "exports.export_enqueue",
+            "exports.exports_sweep",
         ),
         "the system's own write (a beat job, a flow hook, a trigger): no person acts",
     ),
@@ -762,6 +771,7 @@ NOT_DOORS: dict[str, str] = {
     "privacy.complaints_seen_in_full": "the access log of an API answer the reader already may see",
     "privacy.complaint_shown": "what the page the reader already may see shows of the customer",
     "privacy.eight_d_for": "what the 8D page the reader already may see shows of the customer",
+    "exports.export_run": "the worker's half of export_request: it checks again that the asker may see the dashboard",
     "privacy.complaints_export_table": "an export of the complaints the reader may see, masked without the permission",
     # A person's own settings: the user is the only one acted on.
     "preferences.preference_set_language": "the user's own setting",

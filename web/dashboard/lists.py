@@ -1,15 +1,13 @@
 """The managers' complaints list: the dashboard's filters, a KPI part (the drill-down), free-text
 search, chosen columns, saved filters per user, and CSV/XLSX export of what is listed."""
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from complaints.models import Complaint, SavedFilter
-from complaints.selectors.export import management_table
 from complaints.selectors.intake_forms import categories_by_id, category_label
-from complaints.selectors.kpi import cohort, drill_down
+from complaints.selectors.kpi import LIST_SORTS, managers_list
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from web.dashboard.forms import KpiFilterForm
 from web.worklist import PeekPaginator
@@ -30,13 +27,10 @@ ROWS_PER_PAGE = 50
 COLUMNS: tuple[str, ...] = ("reference", "received_at", "priority", "level", "stage", "owner", "department")
 COLUMNS += ("category", "outcome", "response_due", "resolution_due", "closed_at", "satisfaction", "channel")
 DEFAULT_COLUMNS = ("reference", "received_at", "priority", "level", "stage", "owner", "resolution_due")
-SORTS = {"received": "-received_at", "due": "resolution_due", "priority": "priority__rank", "level": "-level__rank"}
 # A sort by a configured rank (priority, level) is read one value at a time from the column's index
 # with the number (migration 0050), latest registered first within each, as far as the page: sorted
 # whole, the ranks' join sorted every complaint (7 s at 1,000,000).
 RANKED = ("priority", "level")
-# Free text is looked for in these fields (no contact details: they are masked for most readers).
-SEARCHED = ("reference", "customer_words", "handler_understanding", "product_model", "order_number", "batch_number")
 
 
 def listed(request: HttpRequest) -> QuerySet[Complaint]:
@@ -44,22 +38,10 @@ def listed(request: HttpRequest) -> QuerySet[Complaint]:
     from web.dashboard.views import require_dashboard
 
     require_dashboard(request)
-    form = KpiFilterForm(request.GET or None)
-    filters = form.filters(whole_time=True)
-    part = request.GET.get("part", "")
-    if part:
-        try:
-            qs = drill_down(user=request.user, filters=filters, part=part)
-        except (KeyError, ValueError) as unknown:
-            raise Http404(_("No such number on the dashboard.")) from unknown
-    else:
-        qs = cohort(user=request.user, filters=filters)
-    for word in (request.GET.get("q") or "").split()[:10]:
-        term = Q()
-        for name in SEARCHED:
-            term |= Q(**{f"{name}__icontains": word})
-        qs = qs.filter(term)
-    return qs.order_by(SORTS.get(request.GET.get("sort", ""), "-received_at"), "-pk")
+    try:
+        return managers_list(user=request.user, params=request.GET)
+    except (KeyError, ValueError) as unknown:
+        raise Http404(_("No such number on the dashboard.")) from unknown
 
 
 # The columns that name a piece of the configuration, read from its copy (once per configuration).
@@ -96,9 +78,6 @@ def page_of(request: HttpRequest, qs: QuerySet[Complaint]) -> Any:
 
 def complaint_list_page(request: HttpRequest) -> HttpResponse:
     qs = listed(request)
-    fmt = request.GET.get("format", "")
-    if fmt in ("csv", "xlsx"):
-        return export(qs, fmt)
     columns = [c for c in request.GET.getlist("columns") if c in COLUMNS] or list(DEFAULT_COLUMNS)
     page = page_of(request, qs)
     query = request.GET.copy()
@@ -125,7 +104,7 @@ def complaint_list_page(request: HttpRequest) -> HttpResponse:
             "query_without_part": no_part.urlencode(),
             "q": request.GET.get("q", ""),
             "saved": SavedFilter.objects.filter(user_id=request.user.pk or 0),
-            "sorts": SORTS,
+            "sorts": LIST_SORTS,
         },
     )
 
@@ -145,25 +124,6 @@ def cell(complaint: Complaint, name: str) -> Any:
     if hasattr(value, "tzinfo") and value is not None:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return "" if value is None else value
-
-
-def export(qs: QuerySet[Complaint], fmt: str) -> HttpResponse:
-    headers, rows = management_table(qs)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel reads UTF-8 (Chinese) only with the byte-order mark
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from complaints.documents.review_pack import workbook
-
-        data = workbook([(str(_("Complaints")), headers, rows)])
-        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="complaints-{stamp}.{fmt}"'
-    return response
 
 
 @require_POST

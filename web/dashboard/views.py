@@ -17,7 +17,7 @@ from viewflow.urls import Application
 from complaints.rules import kpi as rules
 from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard, region_comparison
 from complaints.selectors.routing import ConfigurationMissing
-from web.dashboard import decisions, lists, packs
+from web.dashboard import decisions, exports, lists, packs
 from web.dashboard.forms import KpiFilterForm, quick_periods
 
 # Keys of the query string that are not the dashboard's filters.
@@ -122,6 +122,9 @@ class DashboardApp(Application):
     index_path = path("", dashboard_page, name="index")
     list_path = path("complaints/", lists.complaint_list_page, name="complaints")
     saved_path = path("complaints/saved/", lists.saved_filter_post, name="saved_filter")
+    export_path = path("complaints/export/", exports.export_post, name="export")
+    exports_path = path("exports/", exports.exports_page, name="exports")
+    export_download_path = path("exports/<int:pk>/download/", exports.export_download, name="export_download")
     packs_path = path("packs/", packs.pack_list_page, name="packs")
     pack_path = path("packs/<int:pk>/<str:fmt>/", packs.pack_download, name="pack")
     pack_page_path = path("packs/<int:pk>/", decisions.pack_page, name="pack_page")
