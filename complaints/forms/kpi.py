@@ -77,3 +77,21 @@ class KpiFilterForm(forms.Form):
             level_id=data["level"].pk if data.get("level") else None,
             channel=data.get("channel") or "",
         )
+
+    def described(self) -> list[str]:
+        """The chosen filters of a valid form as "label: value", in the active language."""
+        if not (self.is_bound and self.is_valid()):
+            return []
+        parts = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if isinstance(field, forms.ModelChoiceField):
+                shown = field.label_from_instance(value)
+            elif isinstance(field, forms.ChoiceField):
+                shown = str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
+            else:
+                shown = str(value)
+            parts.append(f"{field.label}: {shown}")
+        return parts

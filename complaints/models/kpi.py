@@ -209,6 +209,9 @@ class ComplaintExport(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("asked for by"), on_delete=models.CASCADE, related_name="+"
     )
     query = models.CharField(_("filter"), max_length=1000, blank=True)
+    description = models.CharField(
+        _("filter as shown"), max_length=300, blank=True, help_text=_("In the asker's language.")
+    )
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     language = models.CharField(_("language"), max_length=16)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)

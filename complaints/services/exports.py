@@ -22,8 +22,10 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from complaints.choices import NoticeOnlyEvent
+from complaints.forms.kpi import KpiFilterForm
 from complaints.models import ComplaintExport, InAppNotice
 from complaints.selectors.kpi import kpi_settings, managers_list, may_see_dashboard
 from complaints.services.errors import Refused
@@ -60,11 +62,19 @@ def export_request(*, user: Any, params: QueryDict, fmt: str) -> tuple[Complaint
     if fmt not in ComplaintExport.Format.values:
         raise ExportRefused(_("Choose CSV or XLSX."))
     query = export_query(params)
+    form = KpiFilterForm(QueryDict(query) or None)
+    if form.is_bound and not form.is_valid():
+        raise ExportRefused(" ".join(str(e) for errors in form.errors.values() for e in errors))
     try:
         managers_list(user=user, params=QueryDict(query))  # lazily: checks the part, reads nothing
     except (KeyError, ValueError) as unknown:
         raise ExportRefused(_("No such number on the dashboard.")) from unknown
     language = translation.get_language() or "en"
+    described = form.described()
+    if part := params.get("part"):
+        described.append(_("dashboard number: %(part)s") % {"part": part})
+    if words := (params.get("q") or "").strip():
+        described.append(_("search: “%(words)s”") % {"words": words})
     with transaction.atomic():
         # The user's row serialises their requests: a double click makes one export.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -73,7 +83,13 @@ def export_request(*, user: Any, params: QueryDict, fmt: str) -> tuple[Complaint
         ).first()
         if waiting is not None:
             return waiting, False
-        export = ComplaintExport.objects.create(requested_by=user, query=query, format=fmt, language=language)
+        export = ComplaintExport.objects.create(
+            requested_by=user,
+            query=query,
+            description=pgettext("list separator", "; ").join(described)[:300],
+            format=fmt,
+            language=language,
+        )
         transaction.on_commit(partial(export_enqueue, export_id=export.pk))
     return export, True
 
@@ -172,11 +188,11 @@ def _finished(export: ComplaintExport, *, rows: int | None = None, error: str = 
             body = f"{error}\n{page}"
         else:
             subject = _("Your export of the managers' list is ready")
-            body = _("%(count)s complaints, %(format)s. Download it from your exports: %(page)s") % {
+            summary = _("%(count)s complaints, %(format)s. Download it from your exports:") % {
                 "count": rows,
                 "format": export.get_format_display(),
-                "page": page,
             }
+            body = f"{summary}\n{page}"
         InAppNotice.objects.get_or_create(
             key=f"export:{export.pk}",
             defaults={

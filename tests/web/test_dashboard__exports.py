@@ -88,6 +88,9 @@ def test_csv_export_has_durations_escalations_breaches_and_costs(
     assert "customer phone" not in header
     page = c.get("/dashboard/exports/").content.decode()
     assert "Ready" in page and f"/dashboard/exports/{export.pk}/download/" in page
+    # The filter as the manager chose it, in words.
+    assert export.description == "From: 2026-11-23; Until: 2026-11-29; dashboard number: escalated"
+    assert export.description in page
     notice = InAppNotice.objects.get(recipient=boss)
     assert notice.event == "export_ready" and "2 complaints" in notice.body
     link = settings.REDRESS_BASE_URL + "/dashboard/exports/"
@@ -195,7 +198,7 @@ def test_only_the_asker_downloads_and_only_managers_ask(
     export = ComplaintExport.objects.get()
     other = client_for(store_b_manager)
     assert other.get(f"/dashboard/exports/{export.pk}/download/").status_code == 404
-    assert str(export.pk) not in other.get("/dashboard/exports/").content.decode().split("rd-exports")[1]
+    assert f"/dashboard/exports/{export.pk}/" not in other.get("/dashboard/exports/").content.decode()
     outsider = client_for(agent)
     assert outsider.post("/dashboard/complaints/export/", {"query": WEEK, "format": "csv"}).status_code == 403
     assert outsider.get(f"/dashboard/exports/{export.pk}/download/").status_code == 403
@@ -231,6 +234,9 @@ def test_bad_input_is_told_on_the_list_and_changes_nothing(week: Any, boss: Any)
     assert "Choose CSV or XLSX." in response.content.decode()
     response = c.post("/dashboard/complaints/export/", {"query": "part=nonsense", "format": "csv"}, follow=True)
     assert "No such number on the dashboard." in response.content.decode()
+    backwards = "start=2026-11-29&end=2026-11-23"
+    response = c.post("/dashboard/complaints/export/", {"query": backwards, "format": "csv"}, follow=True)
+    assert "The period ends before it starts." in response.content.decode()
     assert c.get("/dashboard/complaints/export/").status_code == 405
     assert not ComplaintExport.objects.exists()
 
