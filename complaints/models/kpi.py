@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from complaints.choices import Emotion, Weekday
@@ -200,7 +201,7 @@ class ComplaintExport(models.Model):
         XLSX = "xlsx", "XLSX"
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
+        QUEUED = "queued", pgettext_lazy("export", "Waiting")
         RUNNING = "running", _("Being made")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
