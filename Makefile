@@ -39,13 +39,14 @@ run: install
 # Test processes (pytest-xdist): one per core by default; `TEST_WORKERS=0 make test` runs them in this process.
 # Tests are handed out one by one in collection order (--dist load), so each process keeps pytest-django's
 # order: the transactional tests, which flush the rows the migrations put in, run after the others.
+# The 25 slowest tests are listed at the end: where to look when the suite grows slower.
 TEST_WORKERS ?= auto
 
 ## test: every test, lint and type checks included (PostgreSQL and Redis on 127.0.0.1 by default)
 test: install-dev lint
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/redress}" \
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}" \
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 8 --dist load
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 8 --dist load --durations=25
 
 lint: install-dev
 	$(BIN)/ruff check .
