@@ -28,6 +28,7 @@ from complaints.choices import NoticeOnlyEvent
 from complaints.forms.kpi import KpiFilterForm
 from complaints.models import ComplaintExport, InAppNotice
 from complaints.selectors.kpi import kpi_settings, managers_list, may_see_dashboard
+from complaints.selectors.once import reads_once
 from complaints.services.errors import Refused
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,8 @@ def export_run(*, export_id: int) -> ComplaintExport | None:
         if not may_see_dashboard(user):
             return _finished(export, error=_("You may no longer see the dashboard, so the export was not made."))
         try:
-            rows = _write(export, managers_list(user=user, params=QueryDict(export.query)))
+            with reads_once():  # the configuration's names (categories, levels…) read once for every row
+                rows = _write(export, managers_list(user=user, params=QueryDict(export.query)))
         except (KeyError, ValueError):
             return _finished(export, error=_("No such number on the dashboard."))
         except Exception:

@@ -289,3 +289,35 @@ def test_the_clean_up_deletes_old_exports_and_sends_lost_ones_again(
     with time_machine.travel(timezone.now() + timedelta(days=2, minutes=1)):
         assert exports_sweep() == 2
     assert not storage.exists(name) and not ComplaintExport.objects.exists()
+
+
+def test_an_exports_queries_do_not_grow_with_its_complaints(
+    week: Any, boss: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Categories (with their parents), owners, priorities and levels: no query per row."""
+    from complaints.models import Category
+    from complaints.services import exports
+
+    monkeypatch.setattr(exports, "export_enqueue", lambda **kw: None)
+    c = client_for(boss)
+
+    def queries() -> int:
+        ask(c, WEEK, "csv", django_capture_on_commit_callbacks)
+        export = ComplaintExport.objects.get(status=ComplaintExport.Status.QUEUED)
+        with CaptureQueriesContext(connection) as captured:
+            export_run(export_id=export.pk)
+        return len(captured.captured_queries)
+
+    child = Category.objects.create(code="kpi-child", name="Child", parent=week["roadside"])
+    Complaint.objects.filter(reference="C1").update(owner=boss, category=child)
+    queries()  # the process reads the configuration's copies once (kept under its token)
+    seven = queries()
+    template = Complaint.objects.get(reference="C1")
+    for i in range(5):
+        template.pk = template.id = None
+        template.process_ptr_id = None
+        template.reference = f"Y{i}"
+        template.save()
+    assert queries() == seven
+    rows = csv_rows(downloaded(c, ComplaintExport.objects.latest("pk")))
+    assert sum("Towing / Child" in row for row in rows) == 6
