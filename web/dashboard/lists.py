@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from complaints.selectors.export import management_table
 from complaints.selectors.intake_forms import categories_by_id, category_label
 from complaints.selectors.kpi import cohort, drill_down
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
+from complaints.selectors.worklist import complaints_words_search
 from web.dashboard.forms import KpiFilterForm
 from web.worklist import PeekPaginator
 
@@ -35,8 +36,6 @@ SORTS = {"received": "-received_at", "due": "resolution_due", "priority": "prior
 # with the number (migration 0050), latest registered first within each, as far as the page: sorted
 # whole, the ranks' join sorted every complaint (7 s at 1,000,000).
 RANKED = ("priority", "level")
-# Free text is looked for in these fields (no contact details: they are masked for most readers).
-SEARCHED = ("reference", "customer_words", "handler_understanding", "product_model", "order_number", "batch_number")
 
 
 def listed(request: HttpRequest) -> QuerySet[Complaint]:
@@ -54,11 +53,7 @@ def listed(request: HttpRequest) -> QuerySet[Complaint]:
             raise Http404(_("No such number on the dashboard.")) from unknown
     else:
         qs = cohort(user=request.user, filters=filters)
-    for word in (request.GET.get("q") or "").split()[:10]:
-        term = Q()
-        for name in SEARCHED:
-            term |= Q(**{f"{name}__icontains": word})
-        qs = qs.filter(term)
+    qs = complaints_words_search(qs, request.GET.get("q") or "")
     return qs.order_by(SORTS.get(request.GET.get("sort", ""), "-received_at"), "-pk")
 
 
