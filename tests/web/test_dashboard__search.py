@@ -142,13 +142,36 @@ def test_sqlite_tests_each_value_and_finds_the_same(texts: Any, monkeypatch: Any
         assert list(plain) == on_postgresql[text], text
 
 
-def test_short_words_found_by_many_complaints_are_the_same_complaints(texts: Any, boss: Any, monkeypatch: Any) -> None:
-    """A search of short words alone is read as ids where it finds a few (EXACT_IDS_MAX); past that,
-    the list tests each row in its order: the same complaints either way."""
-    monkeypatch.setattr(worklist, "EXACT_IDS_MAX", 1)
-    assert len(as_before("漏水")) > 1 and len(as_before("c3")) == 1  # past the limit, and within it
-    for text in ("漏水", "水", "漏水 水", "c3"):
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"EXACT_IDS_MAX": 1},  # past the most ids read first: the list tests each row
+        {"WORDS_SAMPLE": 4, "WORDS_COMMON": 1},  # common among the latest complaints: the same
+        {"WORDS_SAMPLE": 4, "WORDS_COMMON": 4},  # not common there: read by the characters' index
+    ],
+)
+def test_short_words_find_the_same_complaints_whichever_way_they_are_read(
+    texts: Any, boss: Any, monkeypatch: Any, knobs: dict[str, int]
+) -> None:
+    """A search with a short word is common when enough of the list's latest complaints match it
+    (the list then tests each row in its order), else read as ids where it finds a few
+    (EXACT_IDS_MAX): the same complaints every way."""
+    for name, value in knobs.items():
+        monkeypatch.setattr(worklist, name, value)
+    assert len(as_before("漏水")) > 1 and len(as_before("c3")) == 1  # past EXACT_IDS_MAX = 1, and within it
+    for text in ("漏水", "水", "漏水 水", "c3", "水 发动机", "退款 c4", "退款 noise"):
         assert shown(boss, q=text) == as_before(text), text
+        assert shown(boss, q=text, sort="priority") == as_before(text, ("priority__rank", "-pk")), text
+
+
+def test_a_search_within_a_number_of_the_dashboard(texts: Any, boss: Any) -> None:
+    """The drill-down (`part`) searched: its complaints holding the words."""
+    week = "2026-11-23"
+    for part in ("fcr", "escalated"):
+        listed = shown(boss, part=part, start=week, end="2026-11-29")
+        for text in ("水", "发动机", "c2"):
+            expected = [reference for reference in listed if reference in as_before(text)]
+            assert shown(boss, part=part, start=week, end="2026-11-29", q=text) == expected, (part, text)
 
 
 def plan(found: Any) -> str:
@@ -177,10 +200,12 @@ def test_the_words_are_read_from_their_indexes_on_postgresql(texts: Any) -> None
         characters__contains=worklist._characters("漏水")
     )
     assert "complaint_words_characters" in plan(short)
-    # A search with a short word reads the ids of its few hits by its characters first.
+    # A search with a short word that the latest complaints do not hold in numbers reads the ids of
+    # its few hits by its characters first.
     with CaptureQueriesContext(connection) as captured:
         found = complaints_words_search(everything, "空调安装 漏水")
-    assert len(captured) == 1 and "string_to_array" in captured[0]["sql"], captured.captured_queries
+    sampled, hits = (query["sql"] for query in captured)
+    assert "string_to_array" not in sampled and "string_to_array" in hits
     assert "string_to_array" not in str(found.query)  # the list's statement: the hits by their ids
     assert [c.reference for c in found] == ["C1"]
 
@@ -202,5 +227,6 @@ def test_a_searched_page_costs_the_same_queries_for_more_complaints_found(texts:
         template.save()
     assert len(shown(boss, q="漏水 空调")) == 11
     assert _queries(boss, q="漏水 空调") == few
-    # Short words alone: their ids first (complaints_words_search), then the page as for a longer word.
-    assert few == _queries(boss, q="发动机") + 1
+    # A short word: whether the latest complaints hold it, then the ids of its few hits
+    # (complaints_words_search), then the page as for a longer word.
+    assert few == _queries(boss, q="发动机") + 2
