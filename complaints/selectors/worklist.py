@@ -686,9 +686,9 @@ ROW_WORDS_CHARACTERS = Func(
 # The most words of a search that are looked for; the others are dropped.
 WORDS_MAX = 10
 # A search with a short word is common when WORDS_COMMON of the list's latest WORDS_SAMPLE complaints
-# match it: the list's walk in its order then fills a page after some 2,000 rows. Mechanics of the
+# match it: the list's walk in its order then fills a page after some 2,500 rows. Mechanics of the
 # plan, not a policy.
-WORDS_SAMPLE, WORDS_COMMON = 1000, 25
+WORDS_SAMPLE, WORDS_COMMON = 1000, 20
 
 
 def complaints_words_search(complaints: QuerySet[Complaint], text: str) -> QuerySet[Complaint]:
