@@ -227,6 +227,7 @@ def test_a_searched_page_costs_the_same_queries_for_more_complaints_found(texts:
         template.save()
     assert len(shown(boss, q="漏水 空调")) == 11
     assert _queries(boss, q="漏水 空调") == few
-    # A short word: whether the latest complaints hold it, then the ids of its few hits
-    # (complaints_words_search), then the page as for a longer word.
-    assert few == _queries(boss, q="发动机") + 2
+    # A short word on PostgreSQL: whether the latest complaints hold it, then the ids of its few
+    # hits (complaints_words_search), then the page as for a longer word. SQLite tests each row.
+    probes = 2 if connection.vendor == "postgresql" else 0
+    assert few == _queries(boss, q="发动机") + probes
