@@ -343,15 +343,6 @@ LIST_SORTS = {
     "priority": "priority__rank",
     "level": "-level__rank",
 }
-# Free text is looked for in these fields (no contact details: they are masked for most readers).
-LIST_SEARCHED = (
-    "reference",
-    "customer_words",
-    "handler_understanding",
-    "product_model",
-    "order_number",
-    "batch_number",
-)
 
 
 def managers_list(*, user: Any, params: Any) -> QuerySet[Complaint]:
@@ -359,15 +350,12 @@ def managers_list(*, user: Any, params: Any) -> QuerySet[Complaint]:
     form's fields, `part` a dashboard number, `q` words, `sort`), within what the user may see.
     An unknown part raises KeyError or ValueError. The caller checks may_see_dashboard."""
     from complaints.forms.kpi import KpiFilterForm
+    from complaints.selectors.worklist import complaints_words_search
 
     filters = KpiFilterForm(params or None).filters(whole_time=True)
     part = params.get("part", "")
     qs = drill_down(user=user, filters=filters, part=part) if part else cohort(user=user, filters=filters)
-    for word in (params.get("q") or "").split()[:10]:
-        term = Q()
-        for name in LIST_SEARCHED:
-            term |= Q(**{f"{name}__icontains": word})
-        qs = qs.filter(term)
+    qs = complaints_words_search(qs, params.get("q") or "")
     return qs.order_by(LIST_SORTS.get(params.get("sort", ""), "-received_at"), "-pk")
 
 

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0050_complaint_case_filters'),
+        ('complaints', '0051_words_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
