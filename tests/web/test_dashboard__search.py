@@ -118,7 +118,7 @@ def test_a_word_does_not_run_from_one_value_into_the_next(texts: Any, boss: Any)
 
 @pytest.mark.parametrize("sort", ["due", "priority", "level", "received"])
 def test_a_search_keeps_the_list_order(texts: Any, boss: Any, sort: str) -> None:
-    from web.dashboard.lists import SORTS
+    from complaints.selectors.kpi import LIST_SORTS as SORTS
 
     for text in ("水", "发动机", "words"):
         assert shown(boss, q=text, sort=sort) == as_before(text, (SORTS[sort], "-pk")), text
