@@ -1,9 +1,9 @@
-"""Exports of the managers' list (issue 17): a year's complaints take minutes to write, longer than
-a request may run, so a manager's export is a row (ComplaintExport) that a Celery task fills with a
+"""Exports of the managers' list (issue 17): a year's complaints take longer to write than a
+request may run, so a manager's export is a row (ComplaintExport) that a Celery task fills with a
 file, as the list stood when the task ran, within what the manager may then see. They are told in
-their notification list when it is ready (or failed), download it from their exports page, and the
-clean-up (every ten minutes) deletes it after the admin's number of days (KPI settings). Asking twice for the
-same export while the first is being made gives the first."""
+their notification list when it is ready (or failed) and download it from their exports page; the
+clean-up (beat, every ten minutes) deletes it after the admin's number of days (KPI settings).
+Asking twice for the same export while the first is being made gives the first."""
 
 import csv
 import io
@@ -208,9 +208,9 @@ def _finished(export: ComplaintExport, *, rows: int | None = None, error: str = 
 
 
 def exports_sweep(*, now: Any = None) -> int:
-    """The clean-up (beat, every ten minutes): deletes the exports (and files) asked for longer ago than the admin's
-    number of days (KPI settings; one still being made so long ago is dead) and sends again the
-    queued ones whose message was lost. Returns how many were deleted."""
+    """The clean-up (beat, every ten minutes): deletes the exports (and their files) asked for
+    longer ago than the admin's number of days (KPI settings; one still being made so long ago is
+    dead) and sends again the queued ones whose message was lost. Returns how many were deleted."""
     now = now or timezone.now()
     keep = timedelta(days=kpi_settings().export_keep_days)
     old = list(ComplaintExport.objects.filter(created_at__lt=now - keep))
