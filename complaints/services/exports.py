@@ -67,7 +67,7 @@ def export_request(*, user: Any, params: QueryDict, fmt: str) -> tuple[Complaint
     if form.is_bound and not form.is_valid():
         raise ExportRefused(" ".join(str(e) for errors in form.errors.values() for e in errors))
     try:
-        managers_list(user=user, params=QueryDict(query))  # lazily: checks the part, reads nothing
+        managers_list(user=user, params=QueryDict(query))  # checks the part; reads no complaint rows
     except (KeyError, ValueError) as unknown:
         raise ExportRefused(_("No such number on the dashboard.")) from unknown
     language = translation.get_language() or "en"
