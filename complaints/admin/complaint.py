@@ -1,6 +1,5 @@
 """Admin: complaints, read only (they change through the process, not here)."""
 
-import csv
 from collections.abc import Callable
 from typing import Any
 
@@ -10,25 +9,28 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import admin as viewflow_admin
 from viewflow.workflow.fields import get_flow_ref
 from viewflow.workflow.models import Process, Task
 
 from complaints import models
+from complaints.downloads import export_response
 from complaints.selectors.common import visible_only
 from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answers
 from complaints.selectors.privacy import MASKED_FLAG, contact_policy, may_see_contact, shield, shield_rows
 from complaints.selectors.worklist import as_own_processes, attach_config
+from complaints.services.exports import ExportRefused, records_export_request
 from complaints.services.privacy import (
     PrivacyRefused,
     access_record,
     complaint_legal_hold,
-    complaints_export_table,
     list_seen,
 )
 
@@ -266,16 +268,19 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export the selected complaints as CSV (with form answers)"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:
-        # Personal data only for holders of the export permission (logged); everyone else gets it masked.
-        headers, rows = complaints_export_table(user=request.user, queryset=queryset, language=get_language() or "en")
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="complaints-{stamp}.csv"'
-        response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
-        writer = csv.writer(response)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        return response
+        """A worker makes the file (a selection of every complaint outlives a request); personal
+        data only for holders of the export permission (logged), masked for everyone else."""
+        try:
+            export, new = records_export_request(user=request.user, queryset=queryset)
+        except ExportRefused as refusal:
+            self.message_user(request, str(refusal.message), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        if new:
+            text = _("The export of %(description)s is being made: it will be listed here, and you will be notified.")
+        else:
+            text = _("The export of %(description)s is already being made.")
+        self.message_user(request, text % {"description": export.description}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:complaints_complaintexport_changelist"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -396,3 +401,57 @@ class PendingUploadAdmin(AdministratorsOnly, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(models.ComplaintExport)
+class ComplaintExportAdmin(admin.ModelAdmin):
+    """A staff member's own exports of complaints (the complaint list's action), made by a worker:
+    their state, and the file to download once made. Nobody sees anyone else's."""
+
+    list_display = ["created_at", "description", "status_shown", "rows", "size_shown", "download"]
+    list_display_links = None  # nothing to read on a record's page that the list does not show
+    list_filter = ["status"]
+    ordering = ["-created_at", "-pk"]
+    exclude = ["ids", "file", "query"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        mine = super().get_queryset(request).filter(requested_by_id=request.user.pk)
+        return mine.filter(kind=models.ComplaintExport.Kind.RECORDS).defer("ids")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request) and (obj is None or obj.requested_by_id == request.user.pk)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, obj: models.ComplaintExport) -> str:
+        return f"{obj.get_status_display()}: {obj.error}" if obj.error else str(obj.get_status_display())
+
+    @admin.display(description=_("Size"), ordering="size")
+    def size_shown(self, obj: models.ComplaintExport) -> str:
+        return filesizeformat(obj.size) if obj.size else ""
+
+    @admin.display(description=_("Download"))
+    def download(self, obj: models.ComplaintExport) -> str:
+        if obj.status != models.ComplaintExport.Status.DONE:
+            return ""
+        url = reverse("admin:complaints_complaintexport_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.download_view)
+        return [path("<int:pk>/download/", view, name="complaints_complaintexport_download"), *super().get_urls()]
+
+    def download_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        """The asker's own finished export (anyone else's: not found)."""
+        return export_response(self.get_queryset(request).filter(pk=pk).first())

@@ -192,9 +192,14 @@ class SavedFilter(models.Model):
 
 
 class ComplaintExport(models.Model):
-    """One export of the managers' list asked for by a manager: made by a Celery task
-    (complaints.services.exports) from the list's query as they asked for it, kept as a file for
-    the admin's number of days (KPI settings), downloaded by them alone."""
+    """One export asked for by a person, made by a Celery task (complaints.services.exports) and
+    kept as a file for the admin's number of days (KPI settings), downloaded by them alone: the
+    managers' list as its query selects it, or the complaints an admin selected, with their form
+    answers."""
+
+    class Kind(models.TextChoices):
+        LIST = "list", _("Managers' list")
+        RECORDS = "records", _("Complaints with their form answers")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -209,7 +214,9 @@ class ComplaintExport(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("asked for by"), on_delete=models.CASCADE, related_name="+"
     )
+    kind = models.CharField(_("export of"), max_length=10, choices=Kind.choices, default=Kind.LIST)
     query = models.CharField(_("filter"), max_length=1000, blank=True)
+    ids = models.JSONField(_("complaints selected"), null=True, blank=True, help_text=_("Their ids (admin exports)."))
     description = models.CharField(
         _("filter as shown"), max_length=300, blank=True, help_text=_("In the asker's language.")
     )

@@ -41,6 +41,11 @@ STANDARD_COLUMNS = (
 )
 
 
+# Complaints read (with their related rows) per round of an export: bounds the memory a year's
+# export takes, and each round's queries are the same fixed few.
+EXPORT_CHUNK = 1000
+
+
 def _standard(complaint: Complaint, name: str) -> str:
     value: Any = getattr(complaint, name)
     display = getattr(complaint, f"get_{name}_display", None)
@@ -66,21 +71,16 @@ def complaint_table(
     column per question key found among the complaints (its label, then the key in brackets), then
     the form versions. Each answer is shown as the version it was filed with defines it. Without
     `personal` (the reader may not export personal data), the same columns come masked. Cells that
-    a spreadsheet would run as a formula are neutralised (rules.text.csv_cell). A fixed number of
-    queries, whatever the number of complaints."""
-    complaints = list(
-        queryset.select_related("category", "priority", "level", "department")
-        .prefetch_related(
-            Prefetch("answers", queryset=Answer.objects.select_related("field").prefetch_related("files")),
-            Prefetch("form_versions", queryset=FormVersion.objects.select_related("category")),
-            Prefetch("step_runs", queryset=CustomStepRun.objects.select_related("step").order_by("created", "pk")),
-        )
-        .order_by("pk")
-    )
+    a spreadsheet would run as a formula are neutralised (rules.text.csv_cell). The complaints are
+    read EXPORT_CHUNK at a time (the question columns first, from their answers' keys), each chunk
+    in a fixed number of queries, as the rows are consumed."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    chunks = [ids[start : start + EXPORT_CHUNK] for start in range(0, len(ids), EXPORT_CHUNK)]
     with translation.override(language):
         keys: dict[str, str] = {}
-        for complaint in complaints:
-            for answer in complaint.answers.all():
+        for chunk in chunks:  # the question columns, in the order the rows meet them
+            answers = Answer.objects.filter(complaint_id__in=chunk).select_related("field")
+            for answer in answers.order_by("complaint_id", *(Answer._meta.ordering or [])):
                 keys.setdefault(answer.key, answer.field.label(language))
         labels = [str(Complaint._meta.get_field(name).verbose_name) for name in STANDARD_COLUMNS]
         headers = (
@@ -88,9 +88,28 @@ def complaint_table(
             + [f"{label} [{key}]" for key, label in keys.items()]
             + [str(_("intake forms")), str(_("custom steps"))]
         )
-        rows = [_row(shield(complaint, full=personal), keys, language, personal) for complaint in complaints]
-    # Every cell a customer or an admin wrote is made inert for spreadsheets (=, +, -, @, tab, CR).
-    return [str(csv_cell(h)) for h in headers], iter([[str(csv_cell(cell)) for cell in row] for row in rows])
+
+    def rows() -> Iterator[list[str]]:
+        for chunk in chunks:
+            complaints = (
+                Complaint.objects.filter(pk__in=chunk)
+                .select_related("category", "priority", "level", "department")
+                .prefetch_related(
+                    Prefetch("answers", queryset=Answer.objects.select_related("field").prefetch_related("files")),
+                    Prefetch("form_versions", queryset=FormVersion.objects.select_related("category")),
+                    Prefetch(
+                        "step_runs", queryset=CustomStepRun.objects.select_related("step").order_by("created", "pk")
+                    ),
+                )
+                .order_by("pk")
+            )
+            with translation.override(language):
+                for complaint in complaints:
+                    row = _row(shield(complaint, full=personal), keys, language, personal)
+                    # Every cell a customer or an admin wrote is made inert for spreadsheets.
+                    yield [str(csv_cell(cell)) for cell in row]
+
+    return [str(csv_cell(h)) for h in headers], rows()
 
 
 def _row(complaint: Complaint, keys: dict[str, str], language: str, personal: bool) -> list[str]:
@@ -125,11 +144,6 @@ MANAGEMENT_COLUMNS = (
     "outcome",
     "resolution_due",
 )
-
-
-# Complaints read (with their related rows) per round of the managers' export: bounds the memory a
-# year's export takes, and each round's queries are the same fixed few.
-EXPORT_CHUNK = 1000
 
 
 def management_table(queryset: QuerySet[Complaint]) -> tuple[list[str], Iterator[list[Any]]]:

@@ -1,14 +1,16 @@
-"""Exports of the managers' list (issue 17): a year's complaints take longer to write than a
-request may run, so a manager's export is a row (ComplaintExport) that a Celery task fills with a
-file, as the list stood when the task ran, within what the manager may then see. They are told in
-their notification list when it is ready (or failed) and download it from their exports page; the
-clean-up (beat, every ten minutes) deletes it after the admin's number of days (KPI settings).
-Asking twice for the same export while the first is being made gives the first."""
+"""Exports too large for a request (issue 17): a year of the managers' list, or the complaints an
+admin selected with their form answers, take longer to write than a request may run, so an export
+is a row (ComplaintExport) that a Celery task fills with a file, with what the asker may see when
+it runs. They are told in their notification list when it is ready (or failed) and download it
+from their exports page (the dashboard's, or the admin's); the clean-up (beat, every ten minutes)
+deletes it after the admin's number of days (KPI settings). Asking twice for the same export while
+the first is being made gives the first."""
 
 import csv
 import io
 import logging
 import tempfile
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -22,14 +24,17 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from complaints.choices import NoticeOnlyEvent
 from complaints.forms.kpi import KpiFilterForm
-from complaints.models import ComplaintExport, InAppNotice
+from complaints.models import Complaint, ComplaintExport, InAppNotice
+from complaints.selectors.common import visible_only
+from complaints.selectors.export import management_table
 from complaints.selectors.kpi import kpi_settings, managers_list, may_see_dashboard
 from complaints.selectors.once import reads_once
 from complaints.services.errors import Refused
+from complaints.services.privacy import complaints_export_table
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +100,43 @@ def export_request(*, user: Any, params: QueryDict, fmt: str) -> tuple[Complaint
     return export, True
 
 
+def records_export_request(*, user: Any, queryset: Any) -> tuple[ComplaintExport, bool]:
+    """Asks for a CSV export of the complaints an admin selected (with their form answers:
+    selectors.export.complaint_table), those of them the user may see, in the user's current
+    language; personal data only if they hold the export permission when it is made (then logged),
+    masked otherwise. Returns the export and whether it is new."""
+    if not may_export_records(user):
+        raise ExportRefused(_("Exporting complaints needs the permission to view them in the admin."))
+    ids = list(visible_only(queryset, user).order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        raise ExportRefused(_("None of the selected complaints is yours to export."))
+    language = translation.get_language() or "en"
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        kind = ComplaintExport.Kind.RECORDS
+        pending = ComplaintExport.objects.filter(requested_by=user, kind=kind, language=language, status__in=PENDING)
+        waiting = next((e for e in pending if e.ids == ids), None)
+        if waiting is not None:
+            return waiting, False
+        count = len(ids)
+        export = ComplaintExport.objects.create(
+            requested_by=user,
+            kind=kind,
+            ids=ids,
+            description=ngettext("%(count)s complaint selected", "%(count)s complaints selected", count)
+            % {"count": count},
+            format=ComplaintExport.Format.CSV,
+            language=language,
+        )
+        transaction.on_commit(partial(export_enqueue, export_id=export.pk))
+    return export, True
+
+
+def may_export_records(user: Any) -> bool:
+    """Staff who may view complaints in the admin (the action's own door)."""
+    return bool(user.is_active and user.is_staff and user.has_perm("complaints.view_complaint"))
+
+
 def export_enqueue(*, export_id: int) -> None:
     from complaints.tasks import complaints_export
 
@@ -116,12 +158,22 @@ def export_run(*, export_id: int) -> ComplaintExport | None:
     if not claimed or export is None:
         return None
     user = export.requested_by
+    records = export.kind == ComplaintExport.Kind.RECORDS
     with translation.override(export.language):
-        if not may_see_dashboard(user):
+        if records and not may_export_records(user):
+            return _finished(
+                export, error=_("You may no longer view complaints in the admin, so the export was not made.")
+            )
+        if not records and not may_see_dashboard(user):
             return _finished(export, error=_("You may no longer see the dashboard, so the export was not made."))
         try:
             with reads_once():  # the configuration's names (categories, levels…) read once for every row
-                rows = _write(export, managers_list(user=user, params=QueryDict(export.query)))
+                if records:
+                    selected = Complaint.objects.filter(pk__in=export.ids or [])
+                    table = complaints_export_table(user=user, queryset=selected, language=export.language)
+                else:
+                    table = management_table(managers_list(user=user, params=QueryDict(export.query)))
+                rows = _write(export, *table)
         except (KeyError, ValueError):
             return _finished(export, error=_("No such number on the dashboard."))
         except Exception:
@@ -130,12 +182,11 @@ def export_run(*, export_id: int) -> ComplaintExport | None:
         return _finished(export, rows=rows)
 
 
-def _write(export: ComplaintExport, complaints: Any) -> int:
-    """Writes the file of the export (streamed through a temporary file) and returns its row count."""
+def _write(export: ComplaintExport, headers: list[str], rows: Iterable[list[Any]]) -> int:
+    """Writes the file of the export as its rows are read (through a temporary file) and returns
+    its row count."""
     from complaints.documents.review_pack import workbook_write
-    from complaints.selectors.export import management_table
 
-    headers, rows = management_table(complaints)
     counted = _Counted(rows)
     with tempfile.TemporaryFile() as handle:
         if export.format == ComplaintExport.Format.CSV:
@@ -184,12 +235,19 @@ def _finished(export: ComplaintExport, *, rows: int | None = None, error: str = 
             if export.file.name:
                 export.file.storage.delete(export.file.name)
             return export
-        page = settings.REDRESS_BASE_URL + reverse("dashboard:exports")
+        records = export.kind == ComplaintExport.Kind.RECORDS
+        page = settings.REDRESS_BASE_URL + reverse(
+            "admin:complaints_complaintexport_changelist" if records else "dashboard:exports"
+        )
         if error:
-            subject = _("Your export of the managers' list failed")
+            subject = (
+                _("Your export of complaints failed") if records else _("Your export of the managers' list failed")
+            )
             body = f"{error}\n{page}"
         else:
-            subject = _("Your export of the managers' list is ready")
+            subject = (
+                _("Your export of complaints is ready") if records else _("Your export of the managers' list is ready")
+            )
             summary = _("%(count)s complaints, %(format)s. Download it from your exports:") % {
                 "count": rows,
                 "format": export.get_format_display(),

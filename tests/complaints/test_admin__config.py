@@ -154,7 +154,7 @@ def superuser_client(client: Client, superuser: Any) -> Client:
 
 
 @pytest.fixture
-def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
+def populated(org: dict[str, Any], agent: Any, superuser: Any) -> dict[str, Any]:
     """The three-tier organisation with one registered complaint (events, process, tasks) and a row
     in every model the admin shows."""
     complaint = register(agent, org, batch_number="B-1")
@@ -275,6 +275,12 @@ def populated(org: dict[str, Any], agent: Any) -> dict[str, Any]:
     ReviewDecision.objects.create(pack=pack, description="Corner guards", owner=agent, due_date=date(2026, 12, 31))
     PendingUpload.objects.create(
         owner=agent, draft="d" * 32, file=ContentFile(b"x", name="kept.txt"), name="kept.txt", size=1
+    )
+    # The admin's own export of complaints (each staff member sees only theirs).
+    from complaints.models import ComplaintExport
+
+    ComplaintExport.objects.create(
+        requested_by=superuser, kind="records", ids=[complaint.pk], format="csv", language="en", description="1"
     )
     for model in REGISTERED_MODELS:
         assert model._default_manager.exists(), f"no {model._meta.label} row to open"

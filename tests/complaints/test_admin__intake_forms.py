@@ -4,8 +4,6 @@ in use (and refuses a form with problems), a published version is read-only and 
 next draft, the preview checks answers without storing anything, and the answers complaints were
 filed with can be searched and exported from the complaint list."""
 
-import csv
-import io
 from typing import Any
 
 import pytest
@@ -20,6 +18,7 @@ from complaints.models import Answer, Category, Complaint, FormField, FormVersio
 from complaints.services.intake_forms import form_draft, form_publish
 from tests.complaints.test_admin__config import add_inline_row, admin_form_data, page_text
 from tests.conftest import START_URL, intake_data
+from tests.exports import admin_exported
 
 PREFIX = "fields"
 
@@ -163,7 +162,7 @@ def filed(org: dict[str, Any], agent: Any) -> Complaint:
     )
     response = client.post(START_URL, data)
     assert response.status_code == 302, response.context["form"].errors if response.context else response
-    return Complaint.objects.get()
+    return Complaint.objects.latest("pk")
 
 
 # 1. Adding a form ---------------------------------------------------------------------------------
@@ -561,15 +560,9 @@ def test_complaint_search_comparing_a_choice_with_a_number_shows_an_error(
 
 
 def test_export_csv_has_a_column_per_question_with_the_answer_labels(
-    superuser_client: Client, filed: Complaint
+    superuser_client: Client, filed: Complaint, django_capture_on_commit_callbacks: Any
 ) -> None:
-    response = superuser_client.post(
-        reverse("admin:complaints_complaint_changelist"),
-        {"action": "export_csv", "_selected_action": [str(filed.pk)], "index": "0"},
-    )
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = admin_exported(superuser_client, [filed.pk], django_capture_on_commit_callbacks)
     header, row = rows[0], rows[1]
     assert len(rows) == 2
     assert "Fault type [fault_type]" in header
@@ -673,3 +666,90 @@ def test_published_version_change_page_costs_no_query_per_question(
     long = published("product-quality")  # 8 questions
     assert short.fields.count() < long.fields.count()
     assert _change_page_queries(superuser_client, long) <= _change_page_queries(superuser_client, short)
+
+
+# 9. Exports by a worker ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plain(org: dict[str, Any], agent: Any) -> Complaint:
+    """A complaint of a category without a form, registered before `filed` when asked for first."""
+    from flows import driver
+
+    return driver.start_complaint(user=agent, data=intake_data(org))
+
+
+def test_an_export_read_in_chunks_has_the_same_columns_and_rows(
+    plain: Complaint, filed: Complaint, monkeypatch: Any
+) -> None:
+    assert plain.pk < filed.pk
+    """The question columns come from every chunk (here only the second has answers); each more
+    chunk costs the same few queries."""
+    from complaints.selectors import export
+
+    def table(chunk: int) -> tuple[int, list[str], list[list[str]]]:
+        monkeypatch.setattr(export, "EXPORT_CHUNK", chunk)
+        with CaptureQueriesContext(connection) as queries:
+            headers, rows = export.complaint_table(Complaint.objects.all(), language="en")
+            listed = list(rows)
+        return len(queries.captured_queries), headers, listed
+
+    whole_queries, *whole = table(1000)
+    one_queries, *one_by_one = table(1)
+    assert one_by_one == whole and "Fault type [fault_type]" in whole[0] and len(whole[1]) == 2
+    assert 0 < one_queries - whole_queries <= 7
+
+
+def test_an_admins_export_is_theirs_alone(
+    superuser_client: Client,
+    superuser: Any,
+    filed: Complaint,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: Any,
+) -> None:
+    from complaints.models import ComplaintExport, InAppNotice
+
+    admin_exported(superuser_client, [filed.pk], django_capture_on_commit_callbacks)
+    export = ComplaintExport.objects.get()
+    assert export.ids == [filed.pk] and export.description == "1 complaint selected"
+    listing = superuser_client.get(reverse("admin:complaints_complaintexport_changelist")).content.decode()
+    assert "1 complaint selected" in listing and "Ready" in listing
+    notice = InAppNotice.objects.get(recipient=superuser)
+    assert notice.body.endswith(reverse("admin:complaints_complaintexport_changelist"))
+    other = Client()
+    other.force_login(get_user_model().objects.create_superuser("other-admin", password="x"))
+    assert (
+        "1 complaint selected" not in other.get(reverse("admin:complaints_complaintexport_changelist")).content.decode()
+    )
+    download = reverse("admin:complaints_complaintexport_download", args=[export.pk])
+    assert other.get(download).status_code == 404
+    # Asking again for the same selection while it waits gives the waiting one.
+    from complaints.services import exports
+
+    monkeypatch.setattr(exports, "export_enqueue", lambda **kw: None)  # the worker is busy
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            superuser_client.post(
+                reverse("admin:complaints_complaint_changelist"),
+                {"action": "export_csv", "_selected_action": [str(filed.pk)], "index": "0"},
+            )
+    assert ComplaintExport.objects.filter(status=ComplaintExport.Status.QUEUED).count() == 1
+
+
+def test_an_export_whose_asker_lost_the_permission_fails(filed: Complaint, agent: Any) -> None:
+    from django.contrib.auth.models import Permission
+
+    from complaints.models import ComplaintExport
+    from complaints.services.exports import ExportRefused, export_run, records_export_request
+
+    with pytest.raises(ExportRefused):
+        records_export_request(user=agent, queryset=Complaint.objects.all())
+    agent.is_staff = True
+    agent.save()
+    agent.user_permissions.add(Permission.objects.get(codename="view_complaint"))
+    agent = get_user_model().objects.get(pk=agent.pk)
+    export, _new = records_export_request(user=agent, queryset=Complaint.objects.all())
+    agent.is_staff = False
+    agent.save()
+    made = export_run(export_id=export.pk)
+    assert made is not None and made.status == ComplaintExport.Status.FAILED and "no longer" in made.error

@@ -6,20 +6,19 @@ from typing import Any
 
 from complaints.models import NotificationChannel
 from complaints.services.config_io import SECRET_KEPT, config_export, config_import
+from tests.exports import admin_exported
 from tests.security.conftest import client_as
 
 
-def test_the_admins_complaint_list_and_export_keep_to_the_staff_members_scope(world: dict[str, Any]) -> None:
+def test_the_admins_complaint_list_and_export_keep_to_the_staff_members_scope(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
     a, b, users = world["a"], world["b"], world["users"]
     staff = client_as(users["staff_b"])
     listing = staff.get("/admin/complaints/complaint/").content.decode()
     assert b.complaint.reference in listing
     assert a.complaint.reference not in listing and a.complaint.customer_name not in listing
-    export = staff.post(
-        "/admin/complaints/complaint/",
-        {"action": "export_csv", "_selected_action": [a.complaint.pk, b.complaint.pk]},
-    )
-    body = export.content.decode()
+    body = str(admin_exported(staff, [a.complaint.pk, b.complaint.pk], django_capture_on_commit_callbacks))
     assert b.complaint.reference in body
     assert a.complaint.reference not in body and a.complaint.customer_name not in body
     assert staff.get(f"/admin/complaints/complaint/{a.complaint.pk}/change/").status_code == 302

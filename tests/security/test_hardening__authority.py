@@ -589,6 +589,10 @@ TABLE: dict[str, tuple[Call, set[str]]] = {
         lambda c, u: exports.export_request(user=u, params=QueryDict(""), fmt="csv"),
         NOBODY_BUT_ADMIN,  # the dashboard's roles (none here: superusers only), their own export
     ),
+    "exports.records_export_request": (
+        lambda c, u: exports.records_export_request(user=u, queryset=Complaint.objects.filter(pk=c["complaint"].pk)),
+        NOBODY_BUT_ADMIN,  # staff who may view complaints in the admin (none here but the administrator)
+    ),
 }
 
 # Public functions of complaints/services that are not doors a person walks through, each with why.
@@ -669,6 +673,7 @@ NOT_DOORS: dict[str, str] = {
             "steps.step_queue",
             "open_work.case_pk_of",
             "exports.export_query",
+            "exports.may_export_records",
             "open_work.unfinished_processes",
         ),
         "a question or a rendering: writes nothing",

@@ -2,15 +2,14 @@
 with their state, and downloading a finished one. Thin doors onto complaints.services.exports."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from complaints.downloads import export_response
 from complaints.models import ComplaintExport
 from complaints.selectors.kpi import kpi_settings
 from complaints.services.exports import PENDING, ExportRefused, export_request
@@ -43,7 +42,8 @@ def exports_page(request: HttpRequest) -> HttpResponse:
     from web.dashboard.views import require_dashboard
 
     require_dashboard(request)
-    exports = list(ComplaintExport.objects.filter(requested_by_id=request.user.pk)[:EXPORTS_SHOWN])
+    mine = ComplaintExport.objects.filter(requested_by_id=request.user.pk, kind=ComplaintExport.Kind.LIST)
+    exports = list(mine.defer("ids")[:EXPORTS_SHOWN])
     return render(
         request,
         "web/dashboard/exports.html",
@@ -58,30 +58,9 @@ def exports_page(request: HttpRequest) -> HttpResponse:
 
 
 def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The file of one of the reader's own finished exports (anyone else's: not found)."""
+    """The file of one of the reader's own finished exports of the list (anyone else's: not found)."""
     from web.dashboard.views import require_dashboard
 
     require_dashboard(request)
-    export = ComplaintExport.objects.filter(
-        pk=pk, requested_by_id=request.user.pk, status=ComplaintExport.Status.DONE
-    ).first()
-    if export is None or not export.file.name:
-        raise Http404(_("No such export, or it was deleted."))
-    try:
-        handle = export.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404(_("No such export, or it was deleted.")) from missing
-    stamp = timezone.localtime(export.created_at).strftime("%Y%m%d-%H%M")
-    response = FileResponse(handle, content_type=CONTENT_TYPES[export.format])
-    response["Content-Disposition"] = (
-        content_disposition_header(as_attachment=True, filename=f"complaints-{stamp}.{export.format}") or "attachment"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-CONTENT_TYPES: dict[str, str] = {
-    ComplaintExport.Format.CSV: "text/csv; charset=utf-8",
-    ComplaintExport.Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+    kind = ComplaintExport.Kind.LIST
+    return export_response(ComplaintExport.objects.filter(pk=pk, requested_by_id=request.user.pk, kind=kind).first())
