@@ -271,7 +271,7 @@ def exports_sweep(*, now: Any = None) -> int:
     dead) and sends again the queued ones whose message was lost. Returns how many were deleted."""
     now = now or timezone.now()
     keep = timedelta(days=kpi_settings().export_keep_days)
-    old = list(ComplaintExport.objects.filter(created_at__lt=now - keep))
+    old = list(ComplaintExport.objects.filter(created_at__lt=now - keep).defer("ids"))
     for export in old:
         if export.file.name:
             export.file.storage.delete(export.file.name)
