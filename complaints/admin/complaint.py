@@ -379,8 +379,22 @@ for _model, _admin in ((Process, ProcessAdmin), (Task, TaskAdmin)):
     admin.site.register(_model, _admin)
 
 
+class ReadOnlyRows:
+    """Rows the product writes (a log, a record, a worker's file): the admin shows them and never
+    adds, changes or deletes one."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(models.PendingUpload)
-class PendingUploadAdmin(AdministratorsOnly, admin.ModelAdmin):
+class PendingUploadAdmin(ReadOnlyRows, AdministratorsOnly, admin.ModelAdmin):
     """Files kept for intake forms that came back with an error (services.pending), for an
     administrator to see what is held and for whom: read only. They become attachments when the
     form is saved and the daily cleanup removes the rest after the admin's time (Process settings);
@@ -393,18 +407,9 @@ class PendingUploadAdmin(AdministratorsOnly, admin.ModelAdmin):
     fields = ["name", "owner", "draft", "question", "content_type", "size", "created_at"]
     readonly_fields = ["name", "owner", "draft", "question", "content_type", "size", "created_at"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(models.ComplaintExport)
-class ComplaintExportAdmin(admin.ModelAdmin):
+class ComplaintExportAdmin(ReadOnlyRows, admin.ModelAdmin):
     """A staff member's own exports of complaints (the complaint list's action), made by a worker:
     their state, and the file to download once made. Nobody sees anyone else's."""
 
@@ -423,15 +428,6 @@ class ComplaintExportAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request) and (obj is None or obj.requested_by_id == request.user.pk)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("status"), ordering="status")
     def status_shown(self, obj: models.ComplaintExport) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
+from complaints.admin.complaint import ReadOnlyRows
 
 
 @admin.register(models.KpiSettings)
@@ -53,7 +54,7 @@ class ReviewPackAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ReviewDecision)
-class ReviewDecisionAdmin(SimpleHistoryAdmin):
+class ReviewDecisionAdmin(ReadOnlyRows, SimpleHistoryAdmin):
     """The decisions of the reviews, to look up and audit. They are recorded on the pack's page and
     reported done by their owner (both start or stop the decision's clock), so they are not edited
     here."""
@@ -77,12 +78,3 @@ class ReviewDecisionAdmin(SimpleHistoryAdmin):
         "created_at",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
+from complaints.admin.complaint import ReadOnlyRows
 from complaints.models.notify import PLACEHOLDERS
 from complaints.selectors.common import process_settings
 from complaints.selectors.privacy import contact_policy, may_see_contact, shield_rows
@@ -136,7 +137,7 @@ def _shielded(row: models.Notification, *, full: bool) -> models.Notification:
 
 
 @admin.register(models.Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyRows, admin.ModelAdmin):
     """The messages sent and to send, read only: an admin sees which failed and why."""
 
     list_display = ["created_at", "event", "complaint", "address", "subject", "status", "attempts", "error"]
@@ -211,12 +212,3 @@ class NotificationAdmin(admin.ModelAdmin):
         if obj.attempts >= process_settings().notification_max_attempts or not obj.address:
             return str(_("Failed, no attempts left"))
         return str(_("Failed, will be tried again") if obj.error else _("Waiting to go"))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

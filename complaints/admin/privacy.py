@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints import models
+from complaints.admin.complaint import ReadOnlyRows
 from complaints.selectors.privacy import held_about_phone
 from complaints.services.privacy import (
     REQUEST_PERMISSION,
@@ -58,7 +59,7 @@ class PrivacyPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyRows, admin.ModelAdmin):
     """Append-only: readable by administrators and holders of “view access log” (a data-protection
     role's group); nobody adds, changes or deletes a row here."""
 
@@ -82,15 +83,6 @@ class AccessLogAdmin(admin.ModelAdmin):
             if shown:
                 result = result | queryset.filter(shown)
         return result, duplicates
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class PersonRequestForm(forms.Form):

@@ -5,44 +5,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
-from complaints.models import KpiSettings, Role, SavedFilter
+from complaints.models import SavedFilter
 from tests.complaints import kpi_fixture
-from tests.conftest import make_user
+from tests.web.page_helpers import as_user
 
 pytestmark = pytest.mark.django_db
 WEEK = "start=2026-11-23&end=2026-11-29"
 
 
-@pytest.fixture
-def week(org: dict[str, Any]) -> dict[str, Any]:
-    return kpi_fixture.build(org)
-
-
-@pytest.fixture
-def boss(org: dict[str, Any]) -> Any:
-    """HQ director (superuser): sees every figure of the organisation."""
-    return get_user_model().objects.create_superuser("boss", password="x")
-
-
-@pytest.fixture
-def store_b_manager(org: dict[str, Any]) -> Any:
-    """Store manager of store B, a role the admin allows on the dashboard: sees store B's figures only."""
-    kpi_fixture.ensure_settings()
-    KpiSettings.objects.get().dashboard_roles.add(Role.objects.get(code="store_manager"))
-    return make_user("manager_b", org["store_b"], "store_manager")
-
-
-def client_for(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
 def test_the_dashboard_shows_the_figures_with_their_definitions(week: Any, boss: Any) -> None:
-    response = client_for(boss).get(f"/dashboard/?{WEEK}")
+    response = as_user(boss).get(f"/dashboard/?{WEEK}")
     assert response.status_code == 200
     text = response.content.decode()
     assert "First-contact resolution" in text and "50.0 %" in text and "66.7 %" in text
@@ -52,12 +25,12 @@ def test_the_dashboard_shows_the_figures_with_their_definitions(week: Any, boss:
 
 
 def test_only_the_roles_the_admin_allows_see_the_dashboard(week: Any, agent: Any, outsider: Any) -> None:
-    assert client_for(agent).get("/dashboard/").status_code == 403
-    assert client_for(outsider).get("/dashboard/complaints/").status_code == 403
+    assert as_user(agent).get("/dashboard/").status_code == 403
+    assert as_user(outsider).get("/dashboard/complaints/").status_code == 403
 
 
 def test_a_store_manager_sees_their_store_only(week: Any, store_b_manager: Any) -> None:
-    response = client_for(store_b_manager).get(f"/dashboard/complaints/?{WEEK}")
+    response = as_user(store_b_manager).get(f"/dashboard/complaints/?{WEEK}")
     assert response.status_code == 200
     text = response.content.decode()
     # As the table cells show them (a bare "C1" may turn up inside a random token or nonce of the page).
@@ -65,23 +38,23 @@ def test_a_store_manager_sees_their_store_only(week: Any, store_b_manager: Any) 
 
 
 def test_a_number_drills_down_to_its_complaints(week: Any, boss: Any) -> None:
-    text = client_for(boss).get(f"/dashboard/complaints/?{WEEK}&part=fcr").content.decode()
+    text = as_user(boss).get(f"/dashboard/complaints/?{WEEK}&part=fcr").content.decode()
     assert ">C1<" in text and ">C8<" in text and ">C2<" not in text
-    assert client_for(boss).get(f"/dashboard/complaints/?{WEEK}&part=nonsense").status_code == 404
+    assert as_user(boss).get(f"/dashboard/complaints/?{WEEK}&part=nonsense").status_code == 404
 
 
 def test_free_text_search(week: Any, boss: Any) -> None:
-    text = client_for(boss).get("/dashboard/complaints/?q=C3").content.decode()
+    text = as_user(boss).get("/dashboard/complaints/?q=C3").content.decode()
     assert ">C3<" in text and ">C1<" not in text
 
 
 def test_saved_filters_belong_to_their_user(week: Any, boss: Any, store_b_manager: Any) -> None:
-    client_for(boss).post("/dashboard/complaints/saved/", {"name": "P0 this week", "query": WEEK + "&priority=1"})
+    as_user(boss).post("/dashboard/complaints/saved/", {"name": "P0 this week", "query": WEEK + "&priority=1"})
     saved = SavedFilter.objects.get(user=boss)
     assert saved.query.endswith("priority=1")
-    client_for(store_b_manager).post("/dashboard/complaints/saved/", {"delete": saved.pk})
+    as_user(store_b_manager).post("/dashboard/complaints/saved/", {"delete": saved.pk})
     assert SavedFilter.objects.filter(pk=saved.pk).exists()
-    client_for(boss).post("/dashboard/complaints/saved/", {"delete": saved.pk})
+    as_user(boss).post("/dashboard/complaints/saved/", {"delete": saved.pk})
     assert not SavedFilter.objects.filter(pk=saved.pk).exists()
 
 
@@ -90,7 +63,7 @@ def test_the_dashboard_query_count_does_not_grow_with_the_complaints(
 ) -> None:
     from complaints.models import Complaint
 
-    c = client_for(boss)
+    c = as_user(boss)
     c.get(f"/dashboard/?{WEEK}")  # the fixture's days counted
     template = Complaint.objects.get(reference="C1")
 
@@ -136,7 +109,7 @@ def test_a_sort_by_rank_pages_through_every_complaint_in_rank_order(
     listed = Complaint.objects.filter(reference__isnull=False).order_by(*order)
     expected = list(listed.values_list("reference", flat=True))
     seen: list[str] = []
-    c = client_for(boss)
+    c = as_user(boss)
     for number in range(1, 10):
         text = c.get(f"/dashboard/complaints/?sort={sort}&page={number}").content.decode()
         seen += _references(text)
@@ -149,7 +122,7 @@ def test_the_list_is_not_counted_and_says_how_far_it_goes(week: Any, boss: Any, 
     from web.dashboard import lists
 
     monkeypatch.setattr(lists, "ROWS_PER_PAGE", 3)
-    c = client_for(boss)
+    c = as_user(boss)
     first = c.get(f"/dashboard/complaints/?{WEEK}").content.decode()
     assert "1–3 of 3+" in first and "page=2" in first
     last = c.get(f"/dashboard/complaints/?{WEEK}&page=3").content.decode()
@@ -170,7 +143,7 @@ def test_the_list_costs_the_same_queries_for_more_complaints(
     child = Category.objects.create(code="kpi-child", name="Child", parent=week["roadside"])
     template = Complaint.objects.get(reference="C1")
     Complaint.objects.filter(pk=template.pk).update(owner=boss)  # the page's owners are read at all
-    c = client_for(boss)
+    c = as_user(boss)
     url = "/dashboard/complaints/?columns=reference&columns=category&columns=owner&columns=priority&columns=level"
     c.get(url)
 

@@ -8,16 +8,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Complaint
 from complaints.selectors import worklist
 from complaints.selectors.worklist import WORDS_SEARCHED, complaints_words_search
 from tests.complaints import kpi_fixture
+from tests.web.page_helpers import as_user
 
 pytestmark = pytest.mark.django_db
 LIST = "/dashboard/complaints/"
@@ -41,21 +40,9 @@ def texts(org: dict[str, Any]) -> dict[str, Any]:
     return week
 
 
-@pytest.fixture
-def boss(org: dict[str, Any]) -> Any:
-    """HQ director (superuser): sees every complaint of the organisation."""
-    return get_user_model().objects.create_superuser("boss", password="x")
-
-
-def client_for(user: Any) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
 def shown(user: Any, **params: str) -> list[str]:
     """The references the list shows, in its order."""
-    response = client_for(user).get(LIST, params)
+    response = as_user(user).get(LIST, params)
     assert response.status_code == 200
     return re.findall(r">([CX]\d+)</a>", response.content.decode())
 
@@ -211,7 +198,7 @@ def test_the_words_are_read_from_their_indexes_on_postgresql(texts: Any) -> None
 
 
 def _queries(user: Any, **params: str) -> int:
-    client = client_for(user)
+    client = as_user(user)
     client.get(LIST, params)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(LIST, params).status_code == 200
