@@ -280,3 +280,24 @@ def exports_sweep(*, now: Any = None) -> int:
     for export_id in lost.values_list("pk", flat=True):
         export_enqueue(export_id=export_id)
     return len(old)
+
+
+def exports_forget(*, complaint_ids: Iterable[int]) -> int:
+    """Deletes the admin's exports (kind records, which may carry personal data) that hold any of
+    these complaints, with their files: called when complaints are anonymised (retention, a
+    person's erasure). Returns how many were deleted."""
+    forgotten = set(complaint_ids)
+    if not forgotten:
+        return 0
+    records = ComplaintExport.objects.filter(kind=ComplaintExport.Kind.RECORDS)
+    holding = [e for e in records.only("pk", "ids", "file") if forgotten.intersection(e.ids or [])]
+    files = [e.file.name for e in holding if e.file.name]
+    ComplaintExport.objects.filter(pk__in=[e.pk for e in holding]).delete()
+    storage = ComplaintExport._meta.get_field("file").storage  # type: ignore[attr-defined]
+
+    def delete_files() -> None:
+        for name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return len(holding)

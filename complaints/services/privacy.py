@@ -371,8 +371,11 @@ def retention_apply(*, batch: int, dry_run: bool = False, now: Any = None) -> di
     due = list(retention_due(now=now).values_list("pk", "reference")[:batch])
     if dry_run:
         return {"due": [ref for _pk, ref in due], "anonymised": 0}
-    done = sum(complaint_anonymise(complaint=Complaint(pk=pk)) for pk, _ref in due)
-    return {"due": [ref for _pk, ref in due], "anonymised": done}
+    from complaints.services.exports import exports_forget
+
+    anonymised = [pk for pk, _ref in due if complaint_anonymise(complaint=Complaint(pk=pk))]
+    exports_forget(complaint_ids=anonymised)  # the admin's export files that held them
+    return {"due": [ref for _pk, ref in due], "anonymised": len(anonymised)}
 
 
 # A person's request -----------------------------------------------------------------------------
@@ -467,13 +470,18 @@ def person_erase(*, phone: str, actor: Any = None) -> list[str]:
             _("Not erased: these complaints are open or on legal hold: %(references)s")
             % {"references": ", ".join(c.reference or str(c.pk) for c in blockers)}
         )
+    from complaints.services.exports import exports_forget
+
     numbers = phone_forms(phone)
     done = []
     with transaction.atomic():
+        erased = []
         for complaint in Complaint.objects.filter(held_about_phone(phone), anonymised_at__isnull=True).order_by("pk"):
             if complaint_anonymise(complaint=complaint):
                 done.append(complaint.reference or str(complaint.pk))
+                erased.append(complaint.pk)
                 access_record(user=actor, complaints=[complaint], kind=AccessLog.Kind.ERASE)
+        exports_forget(complaint_ids=erased)  # the admin's export files that held them
         Delivery.objects.filter(phone__in=numbers).update(customer_name=rules.ANONYMOUS, phone="")
         OutreachContact.objects.filter(phone__in=numbers).update(
             customer_name=rules.ANONYMOUS, phone="", plate_or_vin=""

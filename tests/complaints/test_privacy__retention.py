@@ -206,3 +206,32 @@ def test_no_phone_number_or_name_in_the_log_output_of_the_customer_side_and_an_a
             appeal_decide(appeal=c.appeals.get(), actor=officer(), decision="rejected", text="Handled by the book.")
     assert caplog.records, "the life logged nothing: the test would prove nothing"
     assert PHONE not in caplog.text and "137****7004" not in caplog.text and "Zhou Wei" not in caplog.text
+
+
+def test_anonymising_deletes_the_admins_exports_that_held_the_complaint(
+    four, agent, django_capture_on_commit_callbacks
+):
+    """Retention and erasure reach the export files that could carry the customer's details."""
+    from complaints.models import ComplaintExport
+
+    def made(*complaints: Complaint) -> ComplaintExport:
+        return ComplaintExport.objects.create(
+            requested_by=agent,
+            kind="records",
+            ids=[c.pk for c in complaints],
+            format="csv",
+            language="en",
+            status="done",
+            file=ContentFile(b"x", name="e.csv"),
+        )
+
+    holding, other = made(four["recent"], four["due"]), made(four["recent"])
+    name = holding.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert privacy_retention() == {"anonymised": 1}
+    assert list(ComplaintExport.objects.all()) == [other]
+    assert not other.file.storage.exists(name) and other.file.storage.exists(other.file.name)
+    Complaint.objects.filter(pk=four["recent"].pk).update(customer_phone=PHONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("privacy_erase", "--phone", PHONE, "--yes", stdout=StringIO())
+    assert not ComplaintExport.objects.exists()

@@ -743,6 +743,7 @@ NOT_DOORS: dict[str, str] = {
             "steps.custom_steps_start",
             "exports.export_enqueue",
             "exports.exports_sweep",
+            "exports.exports_forget",
         ),
         "the system's own write (a beat job, a flow hook, a trigger): no person acts",
     ),
