@@ -196,6 +196,7 @@ NOT_EXPORTED: dict[str, str] = {
     "complaints.ReviewPack": "generated KPI packs",
     "complaints.ReviewDecision": "decisions of a review: work items with owners, not configuration",
     "complaints.PendingUpload": "files kept for an intake form that came back with an error",
+    "complaints.ComplaintExport": "files a person asked for (exports), kept for a few days",
     "viewflow.Process": "process instances of complaints",
     "viewflow.Task": "tasks of complaints",
     "auth.User": "accounts: the document names people by username; accounts come from the identity provider",
