@@ -150,8 +150,9 @@ def pending_uploads_sweep() -> int:
 
 @shared_task(name="complaints.tasks.complaints_export", ignore_result=True, acks_late=True)
 def complaints_export(export_id: int) -> int | None:
-    """Makes the file of a manager's export of their list (complaints.services.exports); a message
-    delivered twice makes it once. Returns its number of complaints, if this run made it."""
+    """Makes the file of an export (the managers' list, or an admin's selection of complaints:
+    complaints.services.exports); a message delivered twice makes it once. Returns its number of
+    complaints, if this run made it."""
     from complaints.services.exports import export_run
 
     export = export_run(export_id=export_id)
@@ -160,8 +161,8 @@ def complaints_export(export_id: int) -> int | None:
 
 @shared_task(name="complaints.tasks.exports_sweep", ignore_result=True, acks_late=True)
 def exports_sweep() -> int:
-    """Deletes managers' exports older than the admin's number of days and sends again the queued
-    ones whose message was lost (a missing configuration: nothing to do yet). Returns how many
+    """Deletes exports older than the admin's number of days and sends again the queued ones whose
+    message was lost (a missing configuration: nothing to do yet). Returns how many
     were deleted."""
     from complaints.selectors.routing import ConfigurationMissing
     from complaints.services.exports import exports_sweep as sweep

@@ -54,7 +54,7 @@ app.conf.beat_schedule = {
         "task": "complaints.tasks.pending_uploads_sweep",
         "schedule": crontab(minute="41"),
     },
-    # Managers' exports (complaints.services.exports): files older than the admin's number of days
+    # Exports (complaints.services.exports): files older than the admin's number of days
     # (KPI settings) are deleted, queued ones whose message was lost are sent again (every ten minutes).
     "exports-sweep": {
         "task": "complaints.tasks.exports_sweep",

@@ -20,13 +20,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalkpisettings',
             name='export_keep_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text="A manager's export file (CSV or XLSX of the managers' list) is deleted this many days after it was made; they can export again. Takes effect within ten minutes.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='keep exports for (days)'),
+            field=models.PositiveSmallIntegerField(default=7, help_text="An export file (the managers' list, or complaints exported from the admin) is deleted this many days after it was asked for; its asker can export again. Takes effect within ten minutes.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='keep exports for (days)'),
             preserve_default=False,
         ),
         migrations.AddField(
             model_name='kpisettings',
             name='export_keep_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text="A manager's export file (CSV or XLSX of the managers' list) is deleted this many days after it was made; they can export again. Takes effect within ten minutes.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='keep exports for (days)'),
+            field=models.PositiveSmallIntegerField(default=7, help_text="An export file (the managers' list, or complaints exported from the admin) is deleted this many days after it was asked for; its asker can export again. Takes effect within ten minutes.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='keep exports for (days)'),
             preserve_default=False,
         ),
         migrations.AlterField(

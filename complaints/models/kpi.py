@@ -71,8 +71,8 @@ class KpiSettings(models.Model):
         _("keep exports for (days)"),
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_(
-            "A manager's export file (CSV or XLSX of the managers' list) is deleted this many days after it "
-            "was made; they can export again. Takes effect within ten minutes."
+            "An export file (the managers' list, or complaints exported from the admin) is deleted this many "
+            "days after it was asked for; its asker can export again. Takes effect within ten minutes."
         ),
     )
     history = HistoricalRecords()

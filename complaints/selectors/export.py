@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from complaints.models import Answer, Complaint, CustomStepRun, FormVersion
+from complaints.models import Answer, Complaint, CustomStepRun, FormField, FormVersion
 from complaints.rules.intake_forms import FILE_KINDS
 from complaints.rules.privacy import mask_text
 from complaints.rules.text import csv_cell
@@ -77,11 +77,17 @@ def complaint_table(
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))
     chunks = [ids[start : start + EXPORT_CHUNK] for start in range(0, len(ids), EXPORT_CHUNK)]
     with translation.override(language):
-        keys: dict[str, str] = {}
-        for chunk in chunks:  # the question columns, in the order the rows meet them
-            answers = Answer.objects.filter(complaint_id__in=chunk).select_related("field")
-            for answer in answers.order_by("complaint_id", *(Answer._meta.ordering or [])):
-                keys.setdefault(answer.key, answer.field.label(language))
+        # The question columns, in the order the rows meet them: each key's first field (its label),
+        # read as ids (the rows read the answers themselves), then those fields once.
+        first_field: dict[str, int] = {}
+        for chunk in chunks:
+            answers = Answer.objects.filter(complaint_id__in=chunk).order_by(
+                "complaint_id", *(Answer._meta.ordering or [])
+            )
+            for key, field_id in answers.values_list("key", "field_id"):
+                first_field.setdefault(key, field_id)
+        fields = FormField.objects.in_bulk(set(first_field.values()))
+        keys = {key: fields[field_id].label(language) for key, field_id in first_field.items()}
         labels = [str(Complaint._meta.get_field(name).verbose_name) for name in STANDARD_COLUMNS]
         headers = (
             labels
@@ -166,12 +172,12 @@ def management_table(queryset: QuerySet[Complaint]) -> tuple[list[str], Iterator
         str(_("compensation (CNY)")),
         str(_("corrective-action cost (CNY)")),
     ]
-    ids = list(queryset.values_list("pk", flat=True))
+    ids = list(dict.fromkeys(queryset.values_list("pk", flat=True)))  # (a sort by a joined rank may repeat one)
     now = timezone.now()
 
     def rows() -> Iterator[list[Any]]:
         for start in range(0, len(ids), EXPORT_CHUNK):
-            chunk = list(dict.fromkeys(ids[start : start + EXPORT_CHUNK]))
+            chunk = ids[start : start + EXPORT_CHUNK]
             by_pk = _management_rows(chunk, levels=levels, now=now)
             for pk in chunk:
                 if pk in by_pk:  # (deleted since the ids were read)
