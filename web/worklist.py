@@ -3,11 +3,10 @@ sorted by urgency in SQL, filtered and searched as viewflow list filters, one qu
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 import django_filters
-from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
@@ -27,6 +26,7 @@ from viewflow.workflow.flow.views.filters import ChoiceFilter, NullDateRangeFilt
 from viewflow.workflow.models import Task
 
 from complaints.choices import Stage
+from complaints.forms.fields import ConfigChoiceField
 from complaints.models import Category, Clock, Complaint, Department
 from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
@@ -75,51 +75,12 @@ def step_choices(flow_classes: Any, *, every_node: bool = False) -> list[tuple[s
     return sorted(choices.items(), key=lambda item: item[1])
 
 
-class ConfigChoiceField(forms.ChoiceField):
-    """A choice among configuration rows that cleans to the row itself (None when left empty)."""
-
-    def __init__(self, *, rows: Callable[[], dict[int, Any]], **kwargs: Any) -> None:
-        self.rows = rows
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> Any:
-        value = super().clean(value)
-        return self.rows().get(int(value)) if value not in self.empty_values else None
-
-
 class ConfigChoiceFilter(django_filters.ChoiceFilter):
-    """A filter over configuration rows (priorities, levels, categories, departments): its choices
-    come from the process's copy of the configuration (complaints.selectors.once, read again only
-    after an admin's change) and its value is the row itself. A ModelChoiceFilter reads its table
-    to list the choices and again to check the one chosen: four queries per list page for what
-    changes a few times a year."""
+    """A filter over configuration rows (priorities, levels, categories, departments): its field is
+    a ConfigChoiceField (choices from the configuration copy, the row itself as the value), given
+    `rows`, `keep`, `order` and `name_of`."""
 
     field_class = ConfigChoiceField
-
-    def __init__(
-        self,
-        *,
-        rows: Callable[[], dict[int, Any]],
-        keep: Callable[[Any], bool] = lambda row: True,
-        order: Callable[[Any], Any] = lambda row: row.pk,
-        name_of: Callable[[Any, dict[int, Any]], str] = lambda row, rows: str(row),
-        **kwargs: Any,
-    ) -> None:
-        # Callable choices, listed when the form is rendered or checked (in the reader's language). A
-        # partial of a plain function: the form deep-copies its fields, and a method would take the
-        # filter set and its request along.
-        super().__init__(choices=partial(config_choices, rows, keep, order, name_of), rows=rows, **kwargs)
-
-
-def config_choices(
-    rows: Callable[[], dict[int, Any]],
-    keep: Callable[[Any], bool],
-    order: Callable[[Any], Any],
-    name_of: Callable[[Any, dict[int, Any]], str],
-) -> list[tuple[str, str]]:
-    """The (id, name) choices of a ConfigChoiceFilter."""
-    by_id = rows()
-    return [(str(row.pk), name_of(row, by_id)) for row in sorted(filter(keep, by_id.values()), key=order)]
 
 
 def category_path(category: Category, rows: dict[int, Any]) -> str:

@@ -3,6 +3,7 @@
 import zipfile
 from collections.abc import Callable, Collection
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -88,6 +89,65 @@ class CopiedChoiceField(forms.ModelChoiceField):
         raise forms.ValidationError(
             self.error_messages["invalid_choice"], code="invalid_choice", params={"value": wanted}
         )
+
+
+def every_row(row: Any) -> bool:
+    return True
+
+
+def by_pk(row: Any) -> Any:
+    return row.pk
+
+
+def row_name(row: Any, rows: dict[int, Any]) -> str:
+    return str(row)
+
+
+class ConfigChoiceField(forms.ChoiceField):
+    """A choice among configuration rows (priorities, levels, categories, departments) that cleans
+    to the row itself (None when left empty). Its choices come from the process's copy of the
+    configuration (`rows`: complaints.selectors.once, read again only after an admin's change): the
+    rows `keep` keeps, in `order`, named by `name_of`, after `empty_label` when one is given. A
+    ModelChoiceField reads its table to list the choices and again to check the one chosen: a query
+    each per page for what changes a few times a year."""
+
+    def __init__(
+        self,
+        *,
+        rows: Callable[[], dict[int, Any]],
+        keep: Callable[[Any], bool] = every_row,
+        order: Callable[[Any], Any] = by_pk,
+        name_of: Callable[[Any, dict[int, Any]], str] = row_name,
+        empty_label: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self.rows = rows
+        # Callable choices, listed when the form is rendered or checked (in the reader's language). A
+        # partial of plain functions: the form deep-copies its fields, and a method would take the
+        # form (or filter set) and its request along.
+        kwargs["choices"] = partial(config_choices, rows, keep, order, name_of, empty_label)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        return self.rows().get(int(value)) if value not in self.empty_values else None
+
+    def label_of(self, row: Any) -> str:
+        """The name a row is offered under."""
+        return str(dict(self.choices).get(str(row.pk), row))  # type: ignore[arg-type]
+
+
+def config_choices(
+    rows: Callable[[], dict[int, Any]],
+    keep: Callable[[Any], bool],
+    order: Callable[[Any], Any],
+    name_of: Callable[[Any, dict[int, Any]], str],
+    empty_label: Any = None,
+) -> list[tuple[str, str]]:
+    """The (id, name) choices of a ConfigChoiceField, after ("", empty_label) when one is given."""
+    by_id = rows()
+    empty = [("", str(empty_label))] if empty_label is not None else []
+    return empty + [(str(row.pk), name_of(row, by_id)) for row in sorted(filter(keep, by_id.values()), key=order)]
 
 
 def limit_length(field: forms.Field, limit: int | None) -> None:

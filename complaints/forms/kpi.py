@@ -10,18 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from complaints.choices import Channel
-from complaints.models import Category, Department, EscalationLevel, Priority
+from complaints.forms.fields import ConfigChoiceField
 from complaints.rules import kpi as rules
-from complaints.selectors.intake_forms import category_label, category_subtree_ids
+from complaints.selectors.intake_forms import categories_by_id, category_label, category_subtree_ids
 from complaints.selectors.kpi import KpiFilters
-
-
-class CategoryChoiceField(forms.ModelChoiceField):
-    """Categories named "parent / child" from the configuration copies (category_label; their
-    __str__ reads each parent, one query per choice)."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return category_label(obj)
+from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 
 
 class KpiFilterForm(forms.Form):
@@ -31,21 +24,29 @@ class KpiFilterForm(forms.Form):
     end = forms.DateField(
         label=pgettext_lazy("period", "Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    department = forms.ModelChoiceField(
+    department = ConfigChoiceField(
         label=_("Department"),
-        queryset=Department.objects.filter(active=True),
+        rows=departments_by_id,
+        keep=lambda d: d.active,
+        order=lambda d: d.code,
         required=False,
         empty_label=_("All"),
         help_text=_("With the departments below it."),
     )
-    category = CategoryChoiceField(
-        label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All")
+    # Every category, the retired ones too: a period under review may hold them.
+    category = ConfigChoiceField(
+        label=_("Category"),
+        rows=categories_by_id,
+        order=lambda c: c.code,
+        name_of=lambda c, rows: category_label(c),
+        required=False,
+        empty_label=_("All"),
     )
-    priority = forms.ModelChoiceField(
-        label=_("Priority"), queryset=Priority.objects.order_by("rank"), required=False, empty_label=_("All")
+    priority = ConfigChoiceField(
+        label=_("Priority"), rows=priorities_by_id, order=lambda p: (p.rank, p.pk), required=False, empty_label=_("All")
     )
-    level = forms.ModelChoiceField(
-        label=_("Level"), queryset=EscalationLevel.objects.order_by("rank"), required=False, empty_label=_("All")
+    level = ConfigChoiceField(
+        label=_("Level"), rows=levels_by_id, order=lambda lv: (lv.rank, lv.pk), required=False, empty_label=_("All")
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("All")), *Channel.choices], required=False)
 
@@ -87,8 +88,8 @@ class KpiFilterForm(forms.Form):
             value = self.cleaned_data.get(name)
             if value in (None, ""):
                 continue
-            if isinstance(field, forms.ModelChoiceField):
-                shown = field.label_from_instance(value)
+            if isinstance(field, ConfigChoiceField):
+                shown = field.label_of(value)
             elif isinstance(field, forms.ChoiceField):
                 shown = str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
             else:
