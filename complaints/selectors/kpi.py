@@ -345,14 +345,16 @@ LIST_SORTS = {
 }
 
 
-def managers_list(*, user: Any, params: Any) -> QuerySet[Complaint]:
+def managers_list(*, user: Any, params: Any, form: Any = None) -> QuerySet[Complaint]:
     """The complaints the managers' list shows for its query (`params`, a QueryDict: the filter
-    form's fields, `part` a dashboard number, `q` words, `sort`), within what the user may see.
-    An unknown part raises KeyError or ValueError. The caller checks may_see_dashboard."""
+    form's fields, `part` a dashboard number, `q` words, `sort`), within what the user may see;
+    `form` the KPI filter form of `params` when the caller has built it. An unknown part raises
+    KeyError or ValueError. The caller checks may_see_dashboard."""
     from complaints.forms.kpi import KpiFilterForm
     from complaints.selectors.worklist import complaints_words_search
 
-    filters = KpiFilterForm(params or None).filters(whole_time=True)
+    form = form if form is not None else KpiFilterForm(params or None)
+    filters = form.filters(whole_time=True)
     part = params.get("part", "")
     qs = drill_down(user=user, filters=filters, part=part) if part else cohort(user=user, filters=filters)
     qs = complaints_words_search(qs, params.get("q") or "")

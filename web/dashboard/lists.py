@@ -33,13 +33,13 @@ DEFAULT_COLUMNS = ("reference", "received_at", "priority", "level", "stage", "ow
 RANKED = ("priority", "level")
 
 
-def listed(request: HttpRequest) -> QuerySet[Complaint]:
+def listed(request: HttpRequest, form: KpiFilterForm) -> QuerySet[Complaint]:
     """The complaints the list shows for this request (scope, filters, part, search, order)."""
     from web.dashboard.views import require_dashboard
 
     require_dashboard(request)
     try:
-        return managers_list(user=request.user, params=request.GET)
+        return managers_list(user=request.user, params=request.GET, form=form)
     except (KeyError, ValueError) as unknown:
         raise Http404(_("No such number on the dashboard.")) from unknown
 
@@ -77,7 +77,8 @@ def page_of(request: HttpRequest, qs: QuerySet[Complaint]) -> Any:
 
 
 def complaint_list_page(request: HttpRequest) -> HttpResponse:
-    qs = listed(request)
+    form = KpiFilterForm(request.GET or None)
+    qs = listed(request, form)
     columns = [c for c in request.GET.getlist("columns") if c in COLUMNS] or list(DEFAULT_COLUMNS)
     page = page_of(request, qs)
     query = request.GET.copy()
@@ -92,7 +93,7 @@ def complaint_list_page(request: HttpRequest) -> HttpResponse:
         "web/dashboard/complaints.html",
         {
             "title": _("Complaints for managers"),
-            "form": KpiFilterForm(request.GET or None),
+            "form": form,
             "page": page,
             "rows": [(c, [cell(c, name) for name in columns]) for c in page.object_list],
             "headers": [str(Complaint._meta.get_field(name).verbose_name) for name in columns],
