@@ -678,11 +678,10 @@ WORDS_SEARCHED = (
 # break (the search is split on whitespace), so a word in the joined value is a word in one of them.
 # Mechanics of the index, not a policy.
 ROW_WORDS = Func(*(F(column) for column in WORDS_SEARCHED), function="redress_searched_words", output_field=TextField())
-# The characters of the joined value, upper-cased, as the index complaint_words_characters holds
-# them (migration 0051): for a word too short for a trigram (FUZZY_MIN_LENGTH).
-ROW_WORDS_CHARACTERS = Func(
-    Upper(ROW_WORDS), Value(None), function="string_to_array", output_field=ArrayField(TextField())
-)
+# Each character and each pair of adjacent characters of the joined value, upper-cased, as the index
+# complaint_words_grams holds them (migration 0053): a word too short for a trigram (FUZZY_MIN_LENGTH)
+# is one key of it, under which are exactly the complaints holding the word.
+ROW_WORDS_SHORT_GRAMS = Func(Upper(ROW_WORDS), function="redress_short_grams", output_field=ArrayField(TextField()))
 # The most words of a search that are looked for; the others are dropped.
 WORDS_MAX = 10
 # A search with a short word is common when WORDS_COMMON of the list's latest WORDS_SAMPLE complaints
@@ -697,14 +696,14 @@ def complaints_words_search(complaints: QuerySet[Complaint], text: str) -> Query
 
     On PostgreSQL a word is a condition on the six values joined (ROW_WORDS), which the trigram
     index complaint_words_trgm serves. A word of one or two characters (漏水: a common length in
-    Chinese) has no trigram; it is looked for among the complaints holding each of its characters
-    (ROW_WORDS_CHARACTERS, the index complaint_words_characters). A search with such a word is
-    tried first on the list's latest WORDS_SAMPLE complaints: when WORDS_COMMON of them match, the
-    list walks in its order testing each row, which soon fills the page; else its hits are read
-    first as ids where they are few (_as_few_ids, as search_matches does), and past EXACT_IDS_MAX
-    the list walks as before. Every way finds the same complaints. (The staff lists' search,
-    exact_match, takes so short a term as a whole value only; this list always found it anywhere
-    in a value, and still does.)"""
+    Chinese) has no trigram; it is one key of the index of the value's characters and pairs of
+    adjacent characters (ROW_WORDS_SHORT_GRAMS, complaint_words_grams), whose complaints hold it. A
+    search with such a word is tried first on the list's latest WORDS_SAMPLE complaints: when
+    WORDS_COMMON of them match, the list walks in its order testing each row, which soon fills the
+    page; else its hits are read first as ids where they are few (_as_few_ids, as search_matches
+    does), and past EXACT_IDS_MAX the list walks as before. Every way finds the same complaints.
+    (The staff lists' search, exact_match, takes so short a term as a whole value only; this list
+    always found it anywhere in a value, and still does.)"""
     words = text.split()[:WORDS_MAX]
     if not words:
         return complaints
@@ -717,27 +716,23 @@ def complaints_words_search(complaints: QuerySet[Complaint], text: str) -> Query
     if not short:
         return complaints.alias(searched_words=ROW_WORDS).filter(*every_word)
     # Common words first: among the latest complaints of the list, before any index (constant
-    # cost); reading their characters' index first cost a common short word (漏水, a fifth of the
-    # complaints) its characters' whole posting lists, 3-5 ms at 100,000 complaints, growing with them.
-    oldest_sampled = complaints.order_by("-pk").values("pk")[WORDS_SAMPLE - 1 : WORDS_SAMPLE]
-    sampled = complaints.filter(pk__gte=Subquery(oldest_sampled)).alias(searched_words=ROW_WORDS).filter(*every_word)
+    # cost); reading the index first cost a common short word (漏水, a fifth of the complaints) its
+    # key's whole posting list, 3-5 ms at 100,000 complaints, growing with them.
+    # (As `pk IN` the latest: as `pk >=` the oldest of them, PostgreSQL took the range for a third
+    # of the table and started parallel workers, 7 ms at 1,000,000 complaints for 0.3 ms of reading.)
+    latest = complaints.order_by("-pk").values("pk")[:WORDS_SAMPLE]
+    sampled = complaints.filter(pk__in=Subquery(latest)).alias(searched_words=ROW_WORDS).filter(*every_word)
     if len(sampled.order_by().values_list("pk", flat=True)[:WORDS_COMMON]) == WORDS_COMMON:
         return complaints.alias(searched_words=ROW_WORDS).filter(*every_word)
-    found = complaints.alias(searched_words=ROW_WORDS, searched_characters=ROW_WORDS_CHARACTERS)
+    found = complaints.alias(searched_words=ROW_WORDS, searched_grams=ROW_WORDS_SHORT_GRAMS)
     for word in words:
-        if len(word) >= FUZZY_MIN_LENGTH or len(short) == len(words):
-            # (Short words alone: as a LIKE too, whose estimate PostgreSQL draws from the values'
-            # statistics; from their characters alone, two characters common apart but never side
-            # by side, "发机", looked common, and every complaint was tested: 200 ms at 100,000.)
-            found = found.filter(searched_words__icontains=word)
-        else:
-            # Beside a longer word, a plain test of the rows the indexes leave (STRPOS, the same
-            # answer): as a LIKE the trigram index takes it among its conditions, which it cannot
-            # narrow, and the planner counts on it to ("退款 发动机": every complaint holding 发动机
-            # read, 25 ms at 100,000 complaints, for none).
-            found = found.filter(GreaterThan(StrIndex(Upper("searched_words"), Upper(Value(word))), 0))
         if len(word) < FUZZY_MIN_LENGTH:
-            found = found.filter(searched_characters__contains=_characters(word))
+            # One key, exact: the complaints under it hold the word, and only they do. (Its
+            # characters' keys, the index of migration 0051, left two characters common apart but
+            # never side by side, 发机, every complaint holding both to test: 211 ms at 1,000,000.)
+            found = found.filter(searched_grams__contains=_short_gram(word))
+        else:
+            found = found.filter(searched_words__icontains=word)
     hits = _as_few_ids(found)
     if isinstance(hits, list):
         return complaints.filter(pk__in=hits)
@@ -748,9 +743,9 @@ def complaints_words_search(complaints: QuerySet[Complaint], text: str) -> Query
     return complaints.alias(searched_words=ROW_WORDS).filter(*every_word)
 
 
-def _characters(word: str) -> Func:
-    """The characters of `word` upper-cased, as ROW_WORDS_CHARACTERS holds a row's."""
-    return Func(Upper(Value(word)), Value(None), function="string_to_array")
+def _short_gram(word: str) -> Func:
+    """A word of one or two characters upper-cased, as the one key ROW_WORDS_SHORT_GRAMS holds it by."""
+    return Func(Upper(Value(word)), function="ARRAY", template="%(function)s[%(expressions)s]")
 
 
 def case_processes(complaints: QuerySet[Any]) -> QuerySet[Any]:

@@ -75,6 +75,9 @@ SEARCHES = [
     ("漏水 noise", []),  # both words, never in one complaint
     ("下周再来。Compressor", []),  # across two complaints' values
     ("nothing-like-this", []),
+    ("发机", []),  # two characters both in C2 and C6, never side by side
+    ("动机", ["C2", "C6"]),
+    ("。c", []),  # the end of one value and the start of the next (C2), never one value
 ]
 
 
@@ -175,25 +178,24 @@ def plan(found: Any) -> str:
 
 def test_the_words_are_read_from_their_indexes_on_postgresql(texts: Any) -> None:
     """A word of three characters or more is a condition on the six values joined (ROW_WORDS), the
-    expression of migration 0051's trigram index complaint_words_trgm; a shorter one is looked for
-    among the complaints holding its characters (complaint_words_characters)."""
+    expression of migration 0051's trigram index complaint_words_trgm; a shorter one is one key of the
+    index of their characters and pairs of characters (complaint_words_grams, migration 0053)."""
     if connection.vendor != "postgresql":
         pytest.skip("the indexes are PostgreSQL's; SQLite scans")
     everything = Complaint.objects.all()
     long_words = complaints_words_search(everything, "发动机 noise")
     assert str(long_words.query).count("redress_searched_words") == 2, long_words.query
     assert "complaint_words_trgm" in plan(long_words)
-    short = everything.alias(characters=worklist.ROW_WORDS_CHARACTERS).filter(
-        characters__contains=worklist._characters("漏水")
-    )
-    assert "complaint_words_characters" in plan(short)
+    short = everything.alias(grams=worklist.ROW_WORDS_SHORT_GRAMS).filter(grams__contains=worklist._short_gram("漏水"))
+    assert "complaint_words_grams" in plan(short)
+    assert sorted(short.values_list("reference", flat=True)) == ["C1", "C3"]  # exactly the holders
     # A search with a short word that the latest complaints do not hold in numbers reads the ids of
-    # its few hits by its characters first.
+    # its few hits by its key first.
     with CaptureQueriesContext(connection) as captured:
         found = complaints_words_search(everything, "空调安装 漏水")
     sampled, hits = (query["sql"] for query in captured)
-    assert "string_to_array" not in sampled and "string_to_array" in hits
-    assert "string_to_array" not in str(found.query)  # the list's statement: the hits by their ids
+    assert "redress_short_grams" not in sampled and "redress_short_grams" in hits
+    assert "redress_short_grams" not in str(found.query)  # the list's statement: the hits by their ids
     assert [c.reference for c in found] == ["C1"]
 
 
