@@ -23,7 +23,7 @@ from viewflow.workflow.models import Process, Task
 from complaints import models
 from complaints.downloads import export_response
 from complaints.selectors.common import visible_only
-from complaints.selectors.intake_forms import FilterInvalid, complaints_with_answers
+from complaints.selectors.intake_forms import FilterInvalid, categories_by_id, complaints_with_answers
 from complaints.selectors.privacy import MASKED_FLAG, contact_policy, may_see_contact, shield, shield_rows
 from complaints.selectors.worklist import as_own_processes, attach_config
 from complaints.services.exports import ExportRefused, records_export_request
@@ -162,6 +162,15 @@ def table_estimate(model: Any, using: str) -> int | None:
     return int(found[0]) if found is not None else None
 
 
+class CategoryListFilter(admin.RelatedFieldListFilter):
+    """The categories as "parent / child" from one read of them (categories_by_id links each to its
+    parent): Django's filter named each choice with str(), a query per parent."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        rows = sorted(categories_by_id().values(), key=lambda c: str(c))
+        return [(str(c.pk), str(c)) for c in rows]
+
+
 @admin.register(models.Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
     """Complaints are changed through the process, not here: the admin reads them."""
@@ -180,7 +189,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "level",
         "department",
         "channel",
-        "category",
+        ("category", CategoryListFilter),
         ("created", admin.DateFieldListFilter),
     ]
     show_full_result_count = False  # one count of the filtered list, not a second of them all

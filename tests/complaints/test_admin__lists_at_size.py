@@ -102,3 +102,19 @@ def test_the_estimate_is_postgresqls_own_figure_for_the_table():
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'viewflow_task'")
         expected = cursor.fetchone()[0]
     assert table_estimate(Task, "default") == expected
+
+
+def test_the_complaint_list_names_child_categories_from_one_read_of_them(org, agent, root):
+    """ "Parent / child" in the rows and the category filter's choices: str() of a category read its
+    parent, a query per child category on the page and per choice of the filter."""
+    from complaints.models import Category
+
+    register(org, agent, 2)
+    parent = org["category"]
+    children = [Category.objects.create(code=f"child-{n}", name=f"Child {n}", parent=parent) for n in range(3)]
+    Complaint.objects.update(category=children[0])
+    queries, page = statements(root, "/admin/complaints/complaint/")
+    assert f"{parent.name} / Child 0" in page  # a row
+    assert all(f"category__id__exact={child.pk}" in page for child in children)  # the filter's choices
+    # One read for the filter, one for the rows (the admin reads the configuration afresh: it writes it).
+    assert sum('FROM "complaints_category"' in sql for sql in queries) == 2, [s[:80] for s in queries]
