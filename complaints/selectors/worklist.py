@@ -152,13 +152,19 @@ def own_rows(wanted: dict[Any, Any], *, with_case: bool = False) -> dict[int, An
 
 
 def attach_config(complaints: Any) -> None:
-    """Gives each complaint its priority, level and category from the process's configuration copy
-    (complaints.selectors.once: shared objects, only to be read) instead of joining three tables
-    for every row of a page; one missing from the copy is read when used, as usual."""
+    """Gives each complaint its priority, level, category and department from the process's
+    configuration copy (complaints.selectors.once: shared objects, only to be read) instead of
+    joining four tables for every row of a page; one missing from the copy is read when used, as usual."""
     from complaints.selectors.intake_forms import categories_by_id
-    from complaints.selectors.routing import levels_by_id, priorities_by_id
+    from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 
-    for field, by_id in (("priority", priorities_by_id()), ("level", levels_by_id()), ("category", categories_by_id())):
+    copies = (
+        ("priority", priorities_by_id()),
+        ("level", levels_by_id()),
+        ("category", categories_by_id()),
+        ("department", departments_by_id()),
+    )
+    for field, by_id in copies:
         for complaint in complaints:
             found = by_id.get(getattr(complaint, f"{field}_id"))
             if found is not None:
