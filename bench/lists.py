@@ -72,7 +72,7 @@ class QueryTimer:
             if self.keep_log:
                 self.log.append((took * 1000, caller(), sql))
             # The page's list query (viewflow pages by 25, the managers' list by 50, reading one row
-            # more: web.worklist.PeekPaginator) is the plan kept; else the slowest one.
+            # more: complaints.selectors.pages.PeekPaginator) is the plan kept; else the slowest one.
             listing = "LIMIT 26" in sql or "LIMIT 25" in sql or "LIMIT 51" in sql
             if listing > self.listing or (listing == self.listing and took > self.slowest[0]):
                 self.slowest, self.listing = (took, sql, params), listing

@@ -365,7 +365,7 @@ URGENCY_ROW_ORDER = ("rank", F("due").asc(nulls_last=True), F("paused_left").asc
 
 def queue_branches(rows: QuerySet[Any] | None, user: Any) -> list[QuerySet[Any]]:
     """The user's queue as one part per queue they hold, each read in urgency order from
-    `urgency_queue` (a page is the first rows of each part, merged: web.worklist.PeekPaginator);
+    `urgency_queue` (a page is the first rows of each part, merged: complaints.selectors.pages.PeekPaginator);
     none for a superuser (one read of every queue). With `rows` (queue_rows as the list filtered
     it): those rows, queue by queue. Without: the queues' stored rows alone (one table each, so
     planning the merged read costs little more than one list query; the list's own conditions are

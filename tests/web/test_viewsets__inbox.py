@@ -368,7 +368,7 @@ def test_another_stores_tasks_never_appear(org, agent, agent_b):
 
 def test_a_member_of_two_stores_sees_both_queues_merged_in_urgency_order(org, agent, agent_b):
     """The queue and breached lists read each queue the user holds on its own and merge them
-    (web.worklist.PeekPaginator): the order is the one list's, the other stores' rows stay out,
+    (complaints.selectors.pages.PeekPaginator): the order is the one list's, the other stores' rows stay out,
     filtered or not, and the user's claimed overdue tasks join the breached list."""
     both = make_user("agent_ab", org["store_a"], "agent")
     Membership.objects.create(user=both, department=org["store_b"], role=Role.objects.get(code="agent"))
