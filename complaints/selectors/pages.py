@@ -10,6 +10,9 @@ from django.utils.functional import cached_property
 
 from complaints.selectors.together import read_together
 
+# The largest LIMIT/OFFSET PostgreSQL takes (a bigint): a page number past it is past the end.
+OFFSET_MAX = 2**63 - 1
+
 
 class PeekPaginator(Paginator):
     """Pages a list without counting it: the page's own query reads one row more than the page
@@ -70,6 +73,8 @@ class PeekPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from error
         if value < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if value * self.per_page + 1 > OFFSET_MAX:  # no list is that long; the database would refuse the offset
+            raise EmptyPage(self.error_messages["no_results"])
         return value
 
     @cached_property
