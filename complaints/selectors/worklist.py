@@ -15,6 +15,7 @@ from django.db.models import (
     Case,
     DateTimeField,
     DurationField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -404,6 +405,14 @@ def breached_branches(rows: QuerySet[Any] | None, user: Any, now: datetime) -> l
     claimed = rows.filter(urgency__status=STATUS.ASSIGNED, urgency__owner=user)
     waiting = rows.filter(urgency__status=STATUS.NEW)
     return [claimed, *(waiting.filter(urgency__owner_permission=queue) for queue in user_queues(user))]
+
+
+def of_cases(tasks: QuerySet[Any], complaints: QuerySet[Complaint]) -> QuerySet[Any]:
+    """The task rows (annotated with `case_id`) whose case is among `complaints`: a probe of each
+    row's case by its key as the list's index walk reaches it, stopping with the page. (`case_id IN
+    (the matching complaints)` made PostgreSQL collect every complaint of a priority or category
+    first: 90 ms for a priority over 1,000,000 complaints.)"""
+    return tasks.filter(Exists(complaints.filter(pk=OuterRef("case_id"))))
 
 
 def clock_state(row: Any, now: datetime | None = None) -> str:
