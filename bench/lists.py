@@ -160,6 +160,10 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("api complaints", "/api/complaints/"),
         ("api inbox", "/api/tasks/inbox/"),
         ("api queue", "/api/tasks/queue/"),
+        # The task lists' largest page, and a page far down (paged by offset: each queue's index read
+        # as far as the page's end).
+        ("api queue, 200 a page", "/api/tasks/queue/?page_size=200"),
+        ("api queue, page 20", "/api/tasks/queue/?page=20"),
     ]
     if user.is_staff:  # the admin's complaint list (`--user admin`; the demo quality engineer has no admin)
         found.append(("admin complaints", "/admin/complaints/complaint/"))
