@@ -23,6 +23,7 @@ from complaints.forms.page import CONTACT_CHANNELS
 from complaints.models import Complaint, CustomerContact, Note
 from complaints.selectors.privacy import may_see_contact, shield
 from complaints.selectors.steps import runs_of
+from complaints.selectors.worklist import ClockState
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -352,6 +353,16 @@ class ContactSerializer(serializers.ModelSerializer):
         extra_kwargs = {"summary": {"max_length": 4000}}
 
 
+# How a task's governing deadline stands (complaints.selectors.worklist.clock_state).
+DEADLINE_STATES = [
+    (ClockState.BREACHED, _("Breached")),
+    (ClockState.WARNING, _("Past the warning time")),
+    (ClockState.RUNNING, _("Running")),
+    (ClockState.PAUSED, _("Paused (waiting for the customer)")),
+    (ClockState.NONE, _("No deadline")),
+]
+
+
 class TaskSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     step = serializers.CharField()
@@ -361,6 +372,28 @@ class TaskSerializer(serializers.Serializer):
     complaint = serializers.IntegerField(allow_null=True)
     reference = serializers.CharField(allow_null=True)
     created = serializers.DateTimeField()
+    due = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "When the deadline that governs the task falls due (the staff lists' “Time left”); null while "
+            "it is paused or when none runs."
+        ),
+    )
+    warn = serializers.DateTimeField(
+        allow_null=True, help_text=_("When that deadline's warning time falls; null when it has none.")
+    )
+    deadline_state = serializers.ChoiceField(
+        choices=DEADLINE_STATES,
+        help_text=_(
+            "How that deadline stands now: breached, past its warning time, running, paused (waiting for "
+            "the customer) or none. The lists put breached first, then by due time, then paused, then none."
+        ),
+    )
+    paused_left = serializers.DurationField(
+        format="iso-8601",
+        allow_null=True,
+        help_text=_("The time a paused deadline has left (ISO 8601); null unless paused."),
+    )
 
 
 # --- KPIs (read-only; complaints.selectors.kpi.Summary as JSON) ------------------------------

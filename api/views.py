@@ -2,23 +2,26 @@
 
 import hashlib
 import json
-from datetime import UTC, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import django_filters
+from django.core.paginator import InvalidPage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.forms import FileField
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ErrorDetail, NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -70,10 +73,24 @@ from complaints.selectors.escalation import is_handler
 from complaints.selectors.intake_forms import ROUTING_PREFIX, categories_by_id
 from complaints.selectors.kpi import RegionBasis, kpi_summary, may_see_dashboard, region_comparison
 from complaints.selectors.once import reads_once
+from complaints.selectors.pages import PeekPaginator
 from complaints.selectors.privacy import may_see_contact
 from complaints.selectors.quality import actions_of
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
-from complaints.selectors.worklist import NUMBERED_COLUMNS, attach_cases, attach_config, complaint_search
+from complaints.selectors.worklist import (
+    LIST_RELATED,
+    NUMBERED_COLUMNS,
+    ClockState,
+    attach_cases,
+    attach_config,
+    attach_deadlines,
+    clock_state,
+    complaint_search,
+    inbox_rows,
+    of_cases,
+    queue_branches,
+    queue_rows,
+)
 from complaints.services import intake, quality
 from complaints.services.appeal import appeal_open
 from complaints.services.approvals import compensation_propose
@@ -727,13 +744,19 @@ class UnprocessableKey(ValidationError):
         super().__init__({IDEMPOTENCY_HEADER: [_("This key was used for a different request.")]})
 
 
-def task_row(task: Task) -> dict[str, Any]:
-    """A task as the API gives it, with its complaint (attach_cases: attached with the others of a
-    list, in a query for them all; else here, for this one task)."""
+def task_row(task: Task, now: datetime | None = None) -> dict[str, Any]:
+    """A task as the API gives it, with its complaint and the deadline that governs it, as the staff
+    worklists show them (attach_cases, and with_stored_deadlines or attach_deadlines: attached with
+    the others of a list, in a query for them all; else here, for this one task). `now`: the time
+    the deadline's state is read at (a page reads every row at the same time)."""
     if "redress_case" not in task.__dict__:
         attach_cases([task])
+    if "clock_rank" not in task.__dict__:
+        attach_deadlines([task])
     case = task.redress_case
     case_id, reference = (case.pk, case.reference) if case is not None else (None, None)
+    state = clock_state(task, now)
+    running = state in (ClockState.BREACHED, ClockState.WARNING, ClockState.RUNNING)
     return {
         "id": task.pk,
         "step": str(task.flow_task.task_title or task.flow_task.name) if task.flow_task else "",
@@ -743,7 +766,51 @@ def task_row(task: Task) -> dict[str, Any]:
         "complaint": case_id,
         "reference": reference,
         "created": task.created,
+        "due": task.clock_due if running else None,
+        "warn": task.clock_warn if running else None,
+        "deadline_state": state,
+        "paused_left": task.paused_left if state == ClockState.PAUSED else None,
     }
+
+
+class UrgentFirst(PageNumberPagination):
+    """The task lists' pages, in the staff worklists' order (most urgent first), by number, each
+    read one row past the page instead of counting the list (PeekPaginator; a list in parts, such as
+    several queues, read part by part: the view's `list_branches`). The envelope is the complaint
+    list's (`next`, `previous`, `results`; no count). A page number that is not a number, or past
+    the end, answers 404 "Invalid page.", as DRF's page-number pagination does; "last" is no page
+    name here (it would count the list)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    last_page_strings = ()
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        self.request = request
+        branches = getattr(view, "list_branches", None)
+        paginator = PeekPaginator(queryset, self.get_page_size(request), branches=branches)
+        number = request.query_params.get(self.page_query_param) or 1
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage as error:
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=str(error))) from None
+        return list(self.page)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {**link, "example": "http://api.example.org/api/tasks/queue/?page=3"},
+                "previous": {**link, "example": "http://api.example.org/api/tasks/queue/?page=1"},
+                "results": schema,
+            },
+        }
 
 
 class TaskViewSet(viewsets.GenericViewSet):
@@ -751,6 +818,9 @@ class TaskViewSet(viewsets.GenericViewSet):
 
     serializer_class = TaskSerializer
     queryset = Task.objects.none()
+    pagination_class = UrgentFirst
+    # The list's parts, each read in the list's order from its own index (UrgentFirst): the queues.
+    list_branches: Callable[[QuerySet[Task]], list[QuerySet[Any]]] | None = None
 
     def flows(self) -> list[Any]:
         from flows.flows import FLOWS
@@ -771,21 +841,43 @@ class TaskViewSet(viewsets.GenericViewSet):
             | Q(process__appeal__case_id__in=visible)
         )
 
-    def rows(self, tasks: QuerySet[Task]) -> Response:
-        tasks = self.in_scope(tasks).select_related("owner", "process").order_by("-created", "-pk")[:200]
-        return Response([task_row(task) for task in attach_cases(list(tasks))])
+    def listed(self, rows: QuerySet[Task]) -> QuerySet[Task]:
+        """A list's rows (inbox_rows, queue_rows) narrowed to the token's departments, if it names
+        some: the rows whose case the request may see."""
+        if scope.token_departments(self.request) is None:
+            return rows
+        return of_cases(rows, scope.visible_complaints(self.request))
+
+    def available(self) -> QuerySet[Task]:
+        """The tasks of the flows the caller may view, as the staff worklists read them."""
+        return Task._default_manager.filter_available(self.flows(), self.request.user).select_related(*LIST_RELATED)
+
+    def page(self, rows: QuerySet[Task]) -> Response:
+        """One page of a task list, each row with its complaint (attach_cases: a query for the page)
+        and its governing deadline as read at one instant."""
+        tasks = attach_cases(self.paginate_queryset(rows))
+        now = timezone.now()
+        return self.get_paginated_response(TaskSerializer([task_row(task, now) for task in tasks], many=True).data)
 
     @extend_schema(responses={200: TaskSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def inbox(self, request: Request) -> Response:
-        """Tasks assigned to the caller (newest first, at most 200)."""
-        return self.rows(Task._default_manager.inbox(self.flows(), request.user))
+        """Tasks assigned to the caller, most urgent first (as the staff inbox): breached (most
+        overdue first), then by time left, then paused (least time left first), then those without a
+        deadline; newest first within each. Paged: follow `next`."""
+        return self.page(self.listed(inbox_rows(self.available(), request.user)))
 
     @extend_schema(responses={200: TaskSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def queue(self, request: Request) -> Response:
-        """Tasks waiting in the caller's queues (newest first, at most 200)."""
-        return self.rows(Task._default_manager.queue(self.flows(), request.user))
+        """Tasks waiting in the caller's queues, most urgent first across all of them (as the staff
+        queue; the order as for the inbox). Paged: follow `next`."""
+        user = request.user
+        narrowed = scope.token_departments(request) is not None
+        # The caller's queues are read one by one, each from its index as far as the page (the
+        # staff queue's list_branches); narrowed, from the narrowed rows.
+        self.list_branches = lambda rows: queue_branches(rows if narrowed else None, user)
+        return self.page(self.listed(queue_rows(self.available(), user)))
 
     def task(self, pk: str) -> Task:
         """A task of the caller's inbox or queues; 404 for any other."""
@@ -805,7 +897,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str) -> Response:
         """Takes a queued task into the caller's inbox; 403 if a colleague was first."""
-        return Response(task_row(task_claim(task=self.task(pk), actor=request.user)))
+        return Response(TaskSerializer(task_row(task_claim(task=self.task(pk), actor=request.user))).data)
 
     @extend_schema(
         request=inline_serializer("StepData", {}, help_text=_("The step's form fields, as on its page.")),
@@ -843,13 +935,13 @@ class TaskViewSet(viewsets.GenericViewSet):
                 activation.process.refresh_from_db()
                 activation.execute()
         task.refresh_from_db()
-        return Response(task_row(task))
+        return Response(TaskSerializer(task_row(task)).data)
 
     @extend_schema(request=None, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str) -> Response:
         """Puts the caller's task back in its queue."""
-        return Response(task_row(task_release(task=self.task(pk), actor=request.user)))
+        return Response(TaskSerializer(task_row(task_release(task=self.task(pk), actor=request.user))).data)
 
 
 class ConfigurationView(APIView):

@@ -72,7 +72,7 @@ class QueryTimer:
             if self.keep_log:
                 self.log.append((took * 1000, caller(), sql))
             # The page's list query (viewflow pages by 25, the managers' list by 50, reading one row
-            # more: web.worklist.PeekPaginator) is the plan kept; else the slowest one.
+            # more: complaints.selectors.pages.PeekPaginator) is the plan kept; else the slowest one.
             listing = "LIMIT 26" in sql or "LIMIT 25" in sql or "LIMIT 51" in sql
             if listing > self.listing or (listing == self.listing and took > self.slowest[0]):
                 self.slowest, self.listing = (took, sql, params), listing
@@ -160,6 +160,10 @@ def pages(user: Any) -> list[tuple[str, str]]:
         ("api complaints", "/api/complaints/"),
         ("api inbox", "/api/tasks/inbox/"),
         ("api queue", "/api/tasks/queue/"),
+        # The task lists' largest page, and a page far down (paged by offset: each queue's index read
+        # as far as the page's end).
+        ("api queue, 200 a page", "/api/tasks/queue/?page_size=200"),
+        ("api queue, page 20", "/api/tasks/queue/?page=20"),
     ]
     if user.is_staff:  # the admin's complaint list (`--user admin`; the demo quality engineer has no admin)
         found.append(("admin complaints", "/admin/complaints/complaint/"))

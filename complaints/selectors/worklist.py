@@ -15,6 +15,7 @@ from django.db.models import (
     Case,
     DateTimeField,
     DurationField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -371,7 +372,7 @@ URGENCY_ROW_ORDER = ("rank", F("due").asc(nulls_last=True), F("paused_left").asc
 
 def queue_branches(rows: QuerySet[Any] | None, user: Any) -> list[QuerySet[Any]]:
     """The user's queue as one part per queue they hold, each read in urgency order from
-    `urgency_queue` (a page is the first rows of each part, merged: web.worklist.PeekPaginator);
+    `urgency_queue` (a page is the first rows of each part, merged: complaints.selectors.pages.PeekPaginator);
     none for a superuser (one read of every queue). With `rows` (queue_rows as the list filtered
     it): those rows, queue by queue. Without: the queues' stored rows alone (one table each, so
     planning the merged read costs little more than one list query; the list's own conditions are
@@ -410,6 +411,14 @@ def breached_branches(rows: QuerySet[Any] | None, user: Any, now: datetime) -> l
     claimed = rows.filter(urgency__status=STATUS.ASSIGNED, urgency__owner=user)
     waiting = rows.filter(urgency__status=STATUS.NEW)
     return [claimed, *(waiting.filter(urgency__owner_permission=queue) for queue in user_queues(user))]
+
+
+def of_cases(tasks: QuerySet[Any], complaints: QuerySet[Complaint]) -> QuerySet[Any]:
+    """The task rows (annotated with `case_id`) whose case is among `complaints`: a probe of each
+    row's case by its key as the list's index walk reaches it, stopping with the page. (`case_id IN
+    (the matching complaints)` made PostgreSQL collect every complaint of a priority or category
+    first: 90 ms for a priority over 1,000,000 complaints.)"""
+    return tasks.filter(Exists(complaints.filter(pk=OuterRef("case_id"))))
 
 
 def clock_state(row: Any, now: datetime | None = None) -> str:

@@ -21,6 +21,7 @@ from complaints.services.assignment import AssignmentRefused, task_reassign
 from complaints.services.urgency import urgency_rebuild, urgency_refresh
 from flows import driver
 from tests.conftest import FLOW, intake_data, make_user, open_task, task_url
+from tests.worklists import release_first_responses, set_clock
 
 pytestmark = pytest.mark.django_db
 
@@ -39,38 +40,8 @@ def register(org: dict[str, Any], agent: Any, **overrides: Any) -> Complaint:
     return driver.start_complaint(user=agent, data=intake_data(org, **overrides))
 
 
-def set_clock(complaint: Complaint, *, due: timedelta | None, warn: timedelta | None = None, paused: bool = False):
-    """Replaces the complaint's clocks with one: due (and warned) that far from now, or paused
-    with `due` left, or none at all."""
-    Clock.objects.filter(complaint=complaint).delete()
-    if due is not None:
-        _clock_create(complaint, due=due, warn=warn, paused=paused)
-    urgency_refresh(complaint_ids=[complaint.pk])  # written behind the services' back: refresh as they do
-
-
-def _clock_create(complaint: Complaint, *, due: timedelta, warn: timedelta | None, paused: bool) -> None:
-    now = timezone.now()
-    Clock.objects.create(
-        complaint=complaint,
-        kind=Clock.Kind.RESOLUTION,
-        level=complaint.level,
-        state=Clock.State.PAUSED if paused else Clock.State.RUNNING,
-        started_at=now - timedelta(hours=1),
-        due_at=now + due,
-        warn_at=now + warn if warn is not None else None,
-        paused_at=now if paused else None,
-        remaining=due if paused else None,
-    )
-
-
 def references(html: str) -> list[str]:
     return re.findall(r'class="rd-ref"[^>]*>([^<]+)<', html)
-
-
-def release_first_responses() -> None:
-    """Puts every first response back in its queue (they start in the receiver's inbox)."""
-    Task.objects.filter(flow_task=FLOW.first_response, status=STATUS.ASSIGNED).update(owner=None, status=STATUS.NEW)
-    urgency_rebuild()
 
 
 # Columns and order --------------------------------------------------------------------------------
@@ -368,7 +339,7 @@ def test_another_stores_tasks_never_appear(org, agent, agent_b):
 
 def test_a_member_of_two_stores_sees_both_queues_merged_in_urgency_order(org, agent, agent_b):
     """The queue and breached lists read each queue the user holds on its own and merge them
-    (web.worklist.PeekPaginator): the order is the one list's, the other stores' rows stay out,
+    (complaints.selectors.pages.PeekPaginator): the order is the one list's, the other stores' rows stay out,
     filtered or not, and the user's claimed overdue tasks join the breached list."""
     both = make_user("agent_ab", org["store_a"], "agent")
     Membership.objects.create(user=both, department=org["store_b"], role=Role.objects.get(code="agent"))

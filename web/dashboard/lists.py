@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from complaints.models import Complaint, SavedFilter
 from complaints.selectors.intake_forms import categories_by_id, category_label
 from complaints.selectors.kpi import LIST_SORTS, managers_list
+from complaints.selectors.pages import PeekPaginator
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from web.dashboard.forms import KpiFilterForm
-from web.worklist import PeekPaginator
 
 ROWS_PER_PAGE = 50
 # The columns a manager may show (model field names); the first five are shown by default.
