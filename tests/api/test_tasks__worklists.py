@@ -13,23 +13,15 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from api.models import ApiToken
-from complaints.models import Complaint, Membership, Role
+from complaints.models import Complaint
 from complaints.services.urgency import urgency_rebuild
-from flows.driver import start_complaint
 from tests.api.conftest import client_for
-from tests.conftest import FLOW, intake_data, make_user, open_task
-from tests.worklists import release_first_responses, set_clock
+from tests.conftest import FLOW, open_task
+from tests.worklists import register, release_first_responses, set_clock, two_stores
 
 pytestmark = pytest.mark.django_db
 
 INBOX, QUEUE = "/api/tasks/inbox/", "/api/tasks/queue/"
-
-
-def register(org: dict[str, Any], user: Any, **overrides: Any) -> Complaint:
-    """A complaint (from a new customer phone: repeats would escalate), its first response in the
-    receiver's inbox."""
-    overrides.setdefault("customer_phone", f"137{Complaint.objects.count() + 1:08d}")
-    return start_complaint(user=user, data=intake_data(org, **overrides))
 
 
 def every_row(client: Any, url: str) -> list[dict[str, Any]]:
@@ -114,16 +106,7 @@ def test_paging_by_one_follows_next_through_every_row_and_previous_back(org, age
 
 
 def test_a_member_of_two_queues_sees_both_merged_in_urgency_order(org, agent, agent_b):
-    both = make_user("agent_ab", org["store_a"], "agent")
-    Membership.objects.create(user=both, department=org["store_b"], role=Role.objects.get(code="agent"))
-    made = {
-        "a_late": register(org, agent),
-        "b_later": register(org, agent_b, department=str(org["store_b"].pk)),
-        "a_soon": register(org, agent),
-        "b_sooner": register(org, agent_b, department=str(org["store_b"].pk)),
-    }
-    for name, hours in [("a_late", -1), ("b_later", -3), ("a_soon", 2), ("b_sooner", 1)]:
-        set_clock(made[name], due=timedelta(hours=hours))
+    both, made = two_stores(org, agent, agent_b)
     release_first_responses()
     ref = {name: Complaint.objects.get(pk=c.pk).reference for name, c in made.items()}
     client = client_for(both)

@@ -15,13 +15,12 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from complaints.choices import EventKind, Stage
-from complaints.models import Category, Clock, Complaint, ComplaintEvent, EscalationLevel, Membership, Priority, Role
+from complaints.models import Category, Clock, Complaint, ComplaintEvent, EscalationLevel, Priority
 from complaints.selectors.worklist import phone_digits
 from complaints.services.assignment import AssignmentRefused, task_reassign
 from complaints.services.urgency import urgency_rebuild, urgency_refresh
-from flows import driver
-from tests.conftest import FLOW, intake_data, make_user, open_task, task_url
-from tests.worklists import release_first_responses, set_clock
+from tests.conftest import FLOW, make_user, open_task, task_url
+from tests.worklists import register, release_first_responses, set_clock, two_stores
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +31,6 @@ def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def register(org: dict[str, Any], agent: Any, **overrides: Any) -> Complaint:
-    """Registers a complaint; each from a new customer phone unless told (repeats would escalate)."""
-    overrides.setdefault("customer_phone", f"137{Complaint.objects.count() + 1:08d}")
-    return driver.start_complaint(user=agent, data=intake_data(org, **overrides))
 
 
 def references(html: str) -> list[str]:
@@ -341,17 +334,9 @@ def test_a_member_of_two_stores_sees_both_queues_merged_in_urgency_order(org, ag
     """The queue and breached lists read each queue the user holds on its own and merge them
     (complaints.selectors.pages.PeekPaginator): the order is the one list's, the other stores' rows stay out,
     filtered or not, and the user's claimed overdue tasks join the breached list."""
-    both = make_user("agent_ab", org["store_a"], "agent")
-    Membership.objects.create(user=both, department=org["store_b"], role=Role.objects.get(code="agent"))
-    made = {
-        "a_late": register(org, agent),
-        "b_later": register(org, agent_b, department=str(org["store_b"].pk)),
-        "a_soon": register(org, agent),
-        "b_sooner": register(org, agent_b, department=str(org["store_b"].pk)),
-        "mine_late": register(org, agent),
-    }
-    for name, hours in [("a_late", -1), ("b_later", -3), ("a_soon", 2), ("b_sooner", 1), ("mine_late", -2)]:
-        set_clock(made[name], due=timedelta(hours=hours))
+    both, made = two_stores(org, agent, agent_b)
+    made["mine_late"] = register(org, agent)
+    set_clock(made["mine_late"], due=timedelta(hours=-2))
     release_first_responses()
     task = open_task(made["mine_late"], FLOW.first_response)
     Task.objects.filter(pk=task.pk).update(owner=both, status=STATUS.ASSIGNED)
