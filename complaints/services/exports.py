@@ -28,9 +28,9 @@ from django.utils.translation import ngettext, pgettext
 
 from complaints.choices import NoticeOnlyEvent
 from complaints.forms.kpi import KpiFilterForm
-from complaints.models import Complaint, ComplaintExport, InAppNotice
+from complaints.models import ComplaintExport, InAppNotice
 from complaints.selectors.common import visible_only
-from complaints.selectors.export import management_table
+from complaints.selectors.export import complaints_by_ids, management_table
 from complaints.selectors.kpi import kpi_settings, managers_list, may_see_dashboard
 from complaints.selectors.once import reads_once
 from complaints.services.errors import Refused
@@ -169,7 +169,7 @@ def export_run(*, export_id: int) -> ComplaintExport | None:
         try:
             with reads_once():  # the configuration's names (categories, levels…) read once for every row
                 if records:
-                    selected = Complaint.objects.filter(pk__in=export.ids or [])
+                    selected = complaints_by_ids(export.ids or [])
                     table = complaints_export_table(user=user, queryset=selected, language=export.language)
                 else:
                     table = management_table(managers_list(user=user, params=QueryDict(export.query)))
