@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.rules.names import person_name
+
 
 def pack_html(context: dict[str, Any], *, for_pdf: bool = False) -> str:
     from config.fonts import pdf_font_face_css
@@ -144,7 +146,7 @@ def pack_workbook(context: dict[str, Any]) -> bytes:
                     [
                         str(d.pack),
                         d.description,
-                        d.owner.get_full_name() or d.owner.get_username(),
+                        person_name(d.owner),
                         d.due_date,
                         _("yes") if overdue else "",
                     ]

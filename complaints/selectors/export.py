@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Answer, Complaint, CustomStepRun, FormField, FormVersion
 from complaints.rules.intake_forms import FILE_KINDS
+from complaints.rules.names import person_name
 from complaints.rules.privacy import mask_text
 from complaints.rules.text import csv_cell
 from complaints.selectors.intake_forms import category_label, display_value
@@ -229,10 +230,7 @@ def _management_rows(ids: list[int], *, levels: list[Any], now: Any) -> dict[int
     rows: dict[int, list[Any]] = {}
     for c in complaints:
         row: list[Any] = [
-            str(c.owner.get_full_name() or c.owner.get_username())
-            if name == "owner" and c.owner
-            else _standard(c, name)
-            for name in MANAGEMENT_COLUMNS
+            person_name(c.owner) if name == "owner" and c.owner else _standard(c, name) for name in MANAGEMENT_COLUMNS
         ]
         moves = [(e.at, e.to_level_id) for e in c.escalations.all()]
         hours = level_durations(

@@ -168,3 +168,19 @@ def test_the_list_costs_the_same_queries_for_more_complaints(
     assert "Towing / Child" in text
     # The filter's category choices too: one read of the categories, not one per parent.
     assert sum('FROM "complaints_category"' in q["sql"] for q in read.captured_queries) <= 1
+
+
+def test_an_owner_is_named_as_everywhere_else_in_the_list_and_its_export(week: Any, boss: Any) -> None:
+    """A Chinese name family name first, without a space (rules.names.person_name): Django's
+    get_full_name() wrote "芳 王"."""
+    from complaints.models import Complaint
+    from complaints.selectors.export import management_table
+
+    boss.first_name, boss.last_name = "芳", "王"
+    boss.save()
+    Complaint.objects.filter(reference="C1").update(owner=boss)
+    page = as_user(boss).get(f"/dashboard/complaints/?{WEEK}&columns=reference&columns=owner").content.decode()
+    assert "王芳" in page and "芳 王" not in page
+    headers, rows = management_table(Complaint.objects.filter(reference="C1"))
+    (row,) = list(rows)
+    assert "王芳" in row and "芳 王" not in row, row

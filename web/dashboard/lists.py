@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from complaints.models import Complaint, SavedFilter
+from complaints.rules.names import person_name
 from complaints.selectors.intake_forms import categories_by_id, category_label
 from complaints.selectors.kpi import LIST_SORTS, managers_list
 from complaints.selectors.pages import PeekPaginator
@@ -117,7 +118,7 @@ def cell(complaint: Complaint, name: str) -> Any:
     if display is not None and value:
         return display()
     if name == "owner" and value is not None:
-        return value.get_full_name() or value.get_username()
+        return person_name(value)
     if name == "priority" and value is not None:
         return value.code
     if name == "category" and value is not None:
