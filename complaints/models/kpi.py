@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from complaints.choices import Emotion, Weekday
+from complaints.rules.names import person_name
 
 
 class KpiSettings(models.Model):
@@ -171,6 +172,15 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+    @property
+    def owner_name(self) -> str:
+        """The owner as pages name people (rules.names.person_name: 王芳, not "芳 王")."""
+        return person_name(self.owner)
+
+    @property
+    def done_by_name(self) -> str:
+        return person_name(self.done_by)
 
 
 class SavedFilter(models.Model):

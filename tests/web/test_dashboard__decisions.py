@@ -114,7 +114,11 @@ def test_the_owner_sees_it_in_the_inbox_and_reports_it_done(pack, director, agen
     decision.refresh_from_db()
     assert decision.status == "done" and decision.evidence == "SOP v2 published."
     assert "Review decisions you own" not in owner.get(reverse("workflow:inbox")).content.decode()
-    assert "SOP v2 published." in owner.get(reverse("workflow:decisions:detail", args=[decision.pk])).content.decode()
+    agent.first_name, agent.last_name = "芳", "王"
+    agent.save()
+    page = owner.get(reverse("workflow:decisions:detail", args=[decision.pk])).content.decode()
+    assert "SOP v2 published." in page
+    assert "王芳" in page and "芳 王" not in page  # the owner, and who reported it done
 
 
 def test_the_pack_page_costs_the_same_for_one_decision_or_ten(pack, director, agent):
