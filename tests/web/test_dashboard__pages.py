@@ -181,6 +181,6 @@ def test_an_owner_is_named_as_everywhere_else_in_the_list_and_its_export(week: A
     Complaint.objects.filter(reference="C1").update(owner=boss)
     page = as_user(boss).get(f"/dashboard/complaints/?{WEEK}&columns=reference&columns=owner").content.decode()
     assert "王芳" in page and "芳 王" not in page
-    headers, rows = management_table(Complaint.objects.filter(reference="C1"))
+    _headers, rows = management_table(Complaint.objects.filter(reference="C1"))
     (row,) = list(rows)
     assert "王芳" in row and "芳 王" not in row, row
