@@ -154,3 +154,18 @@ def task_url(task: Task, action: str) -> str:
 
 START_URL = "/workflow/flows/complaint/start/"
 FLOW = ComplaintFlow
+
+
+@pytest.fixture
+def week(org: dict[str, Any]) -> dict[str, Any]:
+    """The KPI fixture's week of complaints (tests.complaints.kpi_fixture), for the figures, the
+    dashboard, its list and exports, the review packs and the API's KPIs."""
+    from tests.complaints import kpi_fixture
+
+    return kpi_fixture.build(org)
+
+
+@pytest.fixture
+def boss(org: dict[str, Any]) -> Any:
+    """HQ director (superuser): sees every complaint and figure of the organisation."""
+    return get_user_model().objects.create_superuser("boss", password="x")

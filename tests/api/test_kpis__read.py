@@ -7,16 +7,10 @@ import pytest
 
 from complaints.models import KpiSettings, Role
 from tests.api.conftest import client_for
-from tests.complaints import kpi_fixture
 
 pytestmark = pytest.mark.django_db
 
 WEEK = {"start": "2026-11-23", "end": "2026-11-29"}
-
-
-@pytest.fixture
-def week(org: dict[str, Any]) -> dict[str, Any]:
-    return kpi_fixture.build(org)
 
 
 @pytest.fixture

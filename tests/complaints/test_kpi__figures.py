@@ -13,19 +13,6 @@ from tests.complaints import kpi_fixture
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def week(org: dict[str, Any]) -> dict[str, Any]:
-    return kpi_fixture.build(org)
-
-
-@pytest.fixture
-def boss(org: dict[str, Any]) -> Any:
-    """HQ director (superuser): sees the whole organisation."""
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_superuser("boss", password="x")
-
-
 def refs(qs: Any) -> list[str]:
     return sorted(qs.values_list("reference", flat=True))
 

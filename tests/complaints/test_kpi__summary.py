@@ -24,18 +24,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def week(org: dict[str, Any]) -> dict[str, Any]:
-    return kpi_fixture.build(org)
-
-
-@pytest.fixture
-def boss(org: dict[str, Any]) -> Any:
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_superuser("boss", password="x")
-
-
 def figures(user: Any) -> tuple[Any, ...]:
     s = kpi_summary(user=user, filters=KpiFilters(period=kpi_fixture.WEEK))
     return (

@@ -14,16 +14,10 @@ from django.core.management import call_command
 from complaints.models import KpiSettings, ReviewPack
 from complaints.rules.kpi import period_parse
 from complaints.services.review import review_pack_make, review_packs_due
-from tests.complaints import kpi_fixture
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo(settings.TIME_ZONE)
-
-
-@pytest.fixture
-def week(org: dict[str, Any]) -> dict[str, Any]:
-    return kpi_fixture.build(org)
 
 
 def pdf_text(data: bytes) -> str:

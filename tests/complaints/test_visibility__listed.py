@@ -14,14 +14,8 @@ from complaints.models import Complaint
 from complaints.selectors import common
 from complaints.selectors.common import complaints_visible_to, sees_few, visible_listed
 from flows.flows import ComplaintFlow
-from tests.complaints import kpi_fixture
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def week(org: dict[str, Any]) -> dict[str, Any]:
-    return kpi_fixture.build(org)
 
 
 def listed(user: Any) -> tuple[set[int], str]:
