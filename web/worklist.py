@@ -30,7 +30,7 @@ from complaints.models import Category, Clock, Complaint, Department
 from complaints.rules.names import person_name
 from complaints.rules.text import without_bidi_controls
 from complaints.selectors.common import department_subtree_ids, user_department_ids
-from complaints.selectors.intake_forms import categories_by_id, category_label, category_subtree_ids
+from complaints.selectors.intake_forms import categories_by_id, category_subtree_ids
 from complaints.selectors.kpi import decisions_open_of
 from complaints.selectors.pages import PeekPaginator
 from complaints.selectors.privacy import shield_for
@@ -83,17 +83,9 @@ class ConfigChoiceFilter(django_filters.ChoiceFilter):
     field_class = ConfigChoiceField
 
 
-def category_path(category: Category, rows: dict[int, Any]) -> str:
-    """The "parent / child" name of a ConfigChoiceFilter choice (category_label; `rows` is the same
-    configuration copy)."""
-    return category_label(category)
-
-
 def category_filter(**kwargs: Any) -> ConfigChoiceFilter:
-    """The active categories, as "parent / child", in code order."""
-    return ConfigChoiceFilter(
-        rows=categories_by_id, keep=lambda c: c.active, order=lambda c: c.code, name_of=category_path, **kwargs
-    )
+    """The active categories, as "parent / child" (each copy knows its parent's), in code order."""
+    return ConfigChoiceFilter(rows=categories_by_id, keep=lambda c: c.active, order=lambda c: c.code, **kwargs)
 
 
 def priority_filter(**kwargs: Any) -> ConfigChoiceFilter:

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from complaints.choices import Channel
 from complaints.forms.fields import ConfigChoiceField
 from complaints.rules import kpi as rules
-from complaints.selectors.intake_forms import categories_by_id, category_label, category_subtree_ids
+from complaints.selectors.intake_forms import categories_by_id, category_subtree_ids
 from complaints.selectors.kpi import KpiFilters
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 
@@ -37,8 +37,7 @@ class KpiFilterForm(forms.Form):
     category = ConfigChoiceField(
         label=_("Category"),
         rows=categories_by_id,
-        order=lambda c: c.code,
-        name_of=lambda c, rows: category_label(c),
+        order=lambda c: c.code,  # named "parent / child": each copy knows its parent's
         required=False,
         empty_label=_("All"),
     )
