@@ -12,6 +12,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
+from viewflow.workflow.status import PROCESS
 
 from complaints.choices import Channel, Demand, Emotion, Outcome, Stage
 
@@ -53,6 +54,10 @@ def site_language() -> str:
 
 # Check constraints that say what their fields' validators say (Complaint.get_constraints).
 RESTATED_BY_VALIDATORS = frozenset({"complaint_amount_not_negative", "complaint_satisfaction_1_5"})
+
+
+# Columns a whole save of a complaint leaves alone: each is kept by its own writer (Complaint.save).
+KEPT_ELSEWHERE = frozenset({"work_open", "process_status"})
 
 
 class Complaint(Process):
@@ -265,6 +270,20 @@ class Complaint(Process):
         ),
     )
 
+    # A copy of the process's status (viewflow's `status`, on its own table), kept by the database
+    # (migration 0054's triggers) on every path that finishes, cancels or reopens a process, never by
+    # Python (save leaves it out): the complaint list filtered by status and stage reads both from
+    # one index of this table (issue 17). Read the process's `status` everywhere else.
+    process_status = models.CharField(
+        _("process status"),
+        max_length=50,
+        choices=PROCESS.choices,
+        default=PROCESS.NEW,
+        db_default=PROCESS.NEW,
+        editable=False,
+        help_text=_("The status of the complaint's process, copied by the database for the lists' filters."),
+    )
+
     # Privacy
     legal_hold = models.BooleanField(
         _("legal hold"),
@@ -328,12 +347,13 @@ class Complaint(Process):
                 return
         elif fields is None and not args and not kwargs and not self._state.adding and self.pk is not None:
             # A whole save (the admin's, intake's) writes every loaded column but `work_open`, which
-            # only its refresh writes: this copy's value may predate a side process started since.
+            # only its refresh writes (this copy's value may predate a side process started since),
+            # and `process_status`, which only the database writes.
             deferred = self.get_deferred_fields()
             kwargs["update_fields"] = [
                 field.attname
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "work_open" and field.attname not in deferred
+                if not field.primary_key and field.name not in KEPT_ELSEWHERE and field.attname not in deferred
             ]
         super().save(*args, **kwargs)
 

@@ -1,7 +1,8 @@
 """Whether a complaint has work open (Complaint.work_open, kept by services.open_work) follows its
 processes: set while the complaint's process or a side process of it is unfinished, cleared when the
 last one finishes, set again by a side process opened on a closed complaint or by a reopening. The
-searches of the lists of open work read it (tests/web/test_complaint_list__search.py)."""
+searches of the lists of open work read it (tests/web/test_complaint_list__search.py). Through the same
+paths, the complaint's copy of its process's status follows the process (checked with the flag)."""
 
 from datetime import timedelta
 from typing import Any
@@ -24,9 +25,11 @@ pytestmark = pytest.mark.django_db
 
 
 def work_open(complaint: Complaint) -> bool:
-    """The stored flag, checked against the processes themselves."""
-    stored = Complaint.objects.values_list("work_open", flat=True).get(pk=complaint.pk)
+    """The stored flag, checked against the processes themselves; with it, the complaint's copy of
+    its process's status (Complaint.process_status, kept by migration 0054's triggers)."""
+    stored, copied, status = Complaint.objects.values_list("work_open", "process_status", "status").get(pk=complaint.pk)
     assert stored == unfinished_processes(complaint.pk).exists(), "work_open disagrees with the processes"
+    assert copied == status, f"the complaint's copy says {copied}, its process {status}"
     return stored
 
 
