@@ -299,11 +299,14 @@ def row_subjects(row: Any) -> dict[str, int]:
     return subjects
 
 
+# The task's number last: tasks alike in all else (a batch registered at once) keep their places from
+# one page's read to the next.
 URGENCY_ORDER = (
     "clock_rank",
     F("clock_due").asc(nulls_last=True),
     F("paused_left").asc(nulls_last=True),
     "-created",
+    "-pk",
 )
 
 
@@ -320,6 +323,7 @@ STORED_URGENCY_ORDER = (
     F("urgency__due").asc(nulls_last=True),
     F("urgency__paused_left").asc(nulls_last=True),
     "-urgency__created",
+    "-urgency__task_id",
 )
 
 
@@ -367,7 +371,13 @@ def queue_rows(tasks: QuerySet[Any], user: Any) -> QuerySet[Any]:
 
 
 # The stored deadlines' own order (STORED_URGENCY_ORDER read on TaskUrgency itself).
-URGENCY_ROW_ORDER = ("rank", F("due").asc(nulls_last=True), F("paused_left").asc(nulls_last=True), "-created")
+URGENCY_ROW_ORDER = (
+    "rank",
+    F("due").asc(nulls_last=True),
+    F("paused_left").asc(nulls_last=True),
+    "-created",
+    "-task_id",
+)
 
 
 def queue_branches(rows: QuerySet[Any] | None, user: Any) -> list[QuerySet[Any]]:

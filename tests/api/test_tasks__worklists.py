@@ -13,7 +13,7 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from api.models import ApiToken
-from complaints.models import Complaint
+from complaints.models import Complaint, TaskUrgency
 from complaints.services.urgency import urgency_rebuild
 from tests.api.conftest import client_for
 from tests.conftest import FLOW, open_task
@@ -103,6 +103,22 @@ def test_paging_by_one_follows_next_through_every_row_and_previous_back(org, age
         assert answer.status_code == 404, (wrong, answer.content)
         assert answer["Content-Type"] == "application/problem+json"
     assert api_agent.get(f"{INBOX}?page_size=1&page=").json()["results"][0]["id"] == whole[0]["id"]
+
+
+def test_rows_alike_in_all_else_keep_their_places_page_after_page(org, agent, api_agent):
+    """The same deadline and creation time (a batch registered at once): the task's number decides,
+    latest first, so that paging by one meets each row once."""
+    made = [register(org, agent) for _ in range(4)]
+    for complaint in made:
+        set_clock(complaint, due=timedelta(hours=1))
+    tasks = Task.objects.filter(process__in=made, status=STATUS.ASSIGNED)
+    same = timezone.now().replace(microsecond=0)
+    tasks.update(created=same)
+    TaskUrgency.objects.filter(task__in=tasks).update(created=same, due=same + timedelta(hours=1))
+    ids = sorted(tasks.values_list("pk", flat=True), reverse=True)
+
+    assert [row["id"] for row in every_row(api_agent, f"{INBOX}?page_size=1")] == ids
+    assert [row["id"] for row in api_agent.get(INBOX).json()["results"]] == ids
 
 
 def test_a_member_of_two_queues_sees_both_merged_in_urgency_order(org, agent, agent_b):
