@@ -78,6 +78,10 @@ def test_demo_data_survives_the_upgrade_from_the_previous_release() -> None:
 
     flags = dict(Complaint.objects.values_list("reference", "work_open"))
     assert flags == {c.reference: unfinished_processes(c.pk).exists() for c in Complaint.objects.all()}
+    # Each complaint's copy of its process's status (0054), the finished one's too.
+    copies = dict(Complaint.objects.values_list("reference", "process_status"))
+    assert copies == dict(Complaint.objects.values_list("reference", "status"))
+    assert copies[done.reference] == "DONE"
     assert flags[done.reference] is False and set(flags.values()) == {True, False}
     # Head again: nothing left unapplied.
     executor = MigrationExecutor(connection)
