@@ -40,15 +40,22 @@ def duration_words(seconds: float, labels: Mapping[str, str]) -> str:
 
 
 def clock_reading(
-    *, due: datetime, warn: datetime | None, paused: bool, remaining_seconds: float | None, now: datetime
+    *,
+    due: datetime,
+    warn: datetime | None,
+    paused: bool,
+    remaining_seconds: float | None,
+    now: datetime,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """Rule: a clock's state ("paused", "breached", "warn" past its warning time, else "ok") and
     its words ("3h 05m left", "overdue by 20m", "paused · 2h left").
 
     Example: due in 2 h, warning passed → ("warn", "2h 00m left").
     Why: the header shows at a glance which promise is at risk; the script keeps it current.
+    `labels`: countdown_labels, when the caller reads many clocks (a list's rows) in one language.
     """
-    labels = countdown_labels()
+    labels = labels or countdown_labels()
     if paused:
         return "paused", labels["paused"] % {"time": duration_words(remaining_seconds or 0, labels)}
     left = (due - now).total_seconds()

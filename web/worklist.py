@@ -33,7 +33,7 @@ from complaints.selectors.common import department_subtree_ids, user_department_
 from complaints.selectors.intake_forms import categories_by_id, category_subtree_ids
 from complaints.selectors.kpi import decisions_open_of
 from complaints.selectors.pages import PeekPaginator
-from complaints.selectors.privacy import shield_for
+from complaints.selectors.privacy import shown_value
 from complaints.selectors.routing import departments_by_id, levels_by_id, priorities_by_id
 from complaints.selectors.worklist import (
     LIST_RELATED,
@@ -298,8 +298,15 @@ class WorklistMixin:
     def attach_rows(self, rows: list[Any]) -> None:
         """What a list gives its page's rows after their cases (the archive: their deadlines)."""
 
+    @cached_property
     def countdown_labels(self) -> dict[str, str]:
+        """The countdown's phrases, translated once a page (each row's time left reads them)."""
         return countdown_labels()
+
+    @cached_property
+    def kind_labels(self) -> dict[str, str]:
+        """The clocks' kinds by name, translated once a page (every row's time left names its clock's)."""
+        return {value: str(label) for value, label in Clock.Kind.choices}
 
     def row_url(self, key: Any, reverse_ids: Callable[..., str], *ids: int) -> str:
         return row_url(self, key, reverse_ids, *ids)
@@ -342,7 +349,7 @@ class WorklistMixin:
 
     def customer(self, task: Task) -> str:
         case = case_of(task)
-        return without_bidi_controls(shield_for(self.request.user, case)[0].customer_name) if case else ""
+        return without_bidi_controls(shown_value(self.request.user, case, "customer_name")) if case else ""
 
     customer.short_description = _("Customer")  # type: ignore[attr-defined]
     customer.column_type = "text rd-col-customer"  # type: ignore[attr-defined]
@@ -408,7 +415,12 @@ class WorklistMixin:
         left = task.paused_left.total_seconds() if paused and task.paused_left else 0
         due = self.now if paused else task.clock_due
         reading, text = clock_reading(
-            due=due, warn=None if paused else task.clock_warn, paused=paused, remaining_seconds=left, now=self.now
+            due=due,
+            warn=None if paused else task.clock_warn,
+            paused=paused,
+            remaining_seconds=left,
+            now=self.now,
+            labels=self.countdown_labels,
         )
         return format_html(
             '<span class="rd-clock rd-countdown rd-clock--{}" data-due="{}" data-warn="{}" data-paused="{}" title="{}">'
@@ -417,7 +429,7 @@ class WorklistMixin:
             "" if paused else task.clock_due.isoformat(),
             task.clock_warn.isoformat() if task.clock_warn and not paused else "",
             "1" if paused else "",
-            kind_label(task.paused_kind if paused else task.clock_kind),
+            self.kind_labels.get(task.paused_kind if paused else task.clock_kind, ""),
             text,
         )
 
@@ -461,10 +473,6 @@ def row_url(view: Any, key: Any, reverse_ids: Callable[..., str], *ids: int) -> 
 
 # The inbox shows this many of the user's open review decisions (a panel, not a list to page).
 DECISIONS_SHOWN = 20
-
-
-def kind_label(kind: str | None) -> str:
-    return str(Clock.Kind(kind).label) if kind in Clock.Kind.values else ""
 
 
 class InboxView(WorklistMixin, WorkflowInboxListView):

@@ -265,6 +265,15 @@ def shield_for(user: Any, complaint: Complaint) -> tuple[Complaint, bool]:
     return shield(complaint, full=full), full
 
 
+def shown_value(user: Any, complaint: Complaint, name: str) -> str:
+    """One contact field of the complaint as this user sees it: what shield would show of it, without
+    masking the rest (a list's cell: the whole copy masked every free text of each row)."""
+    value = getattr(complaint, name)
+    if getattr(complaint, MASKED_FLAG, False) or may_see_contact(user, complaint):
+        return value
+    return rules.mask_field(name, value)
+
+
 def shield_all(user: Any, complaints: Iterable[Complaint]) -> list[Complaint]:
     """Masks each complaint of a list the user does not see in full (one policy, a fixed number of
     queries); returns the list."""
