@@ -40,7 +40,15 @@ class PeekPaginator(Paginator):
     def page(self, number: Any) -> Any:
         number = self.validate_number(number) if "count" in self.__dict__ else self._number(number)
         bottom = (number - 1) * self.per_page
-        sliced = self._merged(bottom + self.per_page + 1)[bottom : bottom + self.per_page + 1]
+        top = bottom + self.per_page + 1
+        merged = self._merged(top)
+        if bottom:
+            # Past the first page, the page's ids are chosen first: the rows above it are walked for
+            # their order alone, not joined for their other columns nor annotated (their last
+            # activity: page 20 of the API's queue spent 13 of its 33 ms on the 950 rows above it).
+            sliced = self.object_list.filter(pk__in=merged.values("pk")[bottom:top])[: top - bottom]
+        else:
+            sliced = merged[:top]
         if self.along is not None:  # the page's other reads, in the same round trip as its rows
             read_together([sliced, *self.along()])
         rows = list(sliced)
