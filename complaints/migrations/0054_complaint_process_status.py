@@ -14,7 +14,7 @@
 #
 # On SQLite a later migration that makes the complaint table again (an AlterField there) drops its
 # triggers with it: such a migration must create them again (tests/complaints/
-# test_process_status.py checks them on a database migrated from scratch).
+# test_process_status.py fails on any later migration that changes the complaint's columns).
 
 from django.db import migrations, models
 

@@ -46,8 +46,8 @@ class PeekPaginator(Paginator):
             # Past the first page, the page's ids are chosen first: the rows above it are walked for
             # their order alone, not joined for their other columns nor annotated (their last
             # activity: page 20 of the API's queue spent 13 of its 33 ms on the 950 rows above it).
-            rows: Any = self.object_list
-            sliced = rows.filter(pk__in=merged.values("pk")[bottom:top])[: top - bottom]
+            listed: Any = self.object_list
+            sliced = listed.filter(pk__in=merged.values("pk")[bottom:top])[: top - bottom]
         else:
             sliced = merged[:top]
         if self.along is not None:  # the page's other reads, in the same round trip as its rows
